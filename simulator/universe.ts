@@ -1,0 +1,191 @@
+/**
+ * The simulated venue's static universe: events, binary markets and their tokens, generated
+ * deterministically from a seed. Mutable per-market status (closed, resolution, tick size) lives
+ * on the records so every route reads one truth.
+ *
+ * @example
+ * ```ts
+ * import { createUniverse } from "./universe.ts";
+ * const u = createUniverse({ markets: 1000, seed: 7, now: Date.now() });
+ * u.markets[0].tokenIds.length; // 2
+ * ```
+ */
+import { Random } from "./_random.ts";
+
+/** Prices are integers in units of 1e-4 (every supported tick size is a multiple). */
+export const PRICE_SCALE = 10_000;
+
+/** Lifecycle of a simulated market. */
+export type MarketStatus = "open" | "closed" | "unlisted";
+
+/** One binary market (two tokens: Yes, No). */
+export interface SimMarket {
+  readonly index: number;
+  readonly id: string;
+  readonly conditionId: string;
+  readonly questionId: string;
+  readonly tokenIds: readonly [string, string];
+  readonly question: string;
+  readonly slug: string;
+  readonly eventIndex: number;
+  readonly negRiskMarketId: string;
+  readonly negRiskRequestId: string;
+  readonly groupItemTitle: string;
+  readonly groupItemThreshold: string;
+  readonly tagId: string;
+  readonly createdAtMs: number;
+  readonly endDateMs: number;
+  readonly volume: number;
+  readonly liquidity: number;
+  readonly feesEnabled: boolean;
+  /** Tick size in price units (100 = 0.01, 10 = 0.001, 50 = 0.005, 25 = 0.0025). */
+  tickUnits: number;
+  /** Yes-token fair price in price units; the book is built around it. */
+  priceUnits: number;
+  status: MarketStatus;
+  /** Final outcome prices once closed (["1","0"], or legacy ["0","0"] / ["0.5","0.5"]). */
+  finalPrices: readonly [string, string] | null;
+  closedAtMs: number | null;
+}
+
+/** A Gamma event grouping one market, or many for neg-risk events. */
+export interface SimEvent {
+  readonly index: number;
+  readonly id: string;
+  readonly slug: string;
+  readonly title: string;
+  readonly negRisk: boolean;
+  readonly negRiskMarketId: string;
+  readonly marketIndexes: number[];
+  readonly createdAtMs: number;
+}
+
+/** Where a token sits: its market and outcome index (0 = Yes, 1 = No). */
+export interface TokenRef {
+  readonly market: SimMarket;
+  readonly outcomeIndex: 0 | 1;
+}
+
+/** All markets, events and lookups. */
+export interface Universe {
+  readonly seed: number;
+  readonly markets: SimMarket[];
+  readonly events: SimEvent[];
+  readonly byId: Map<string, SimMarket>;
+  readonly byCondition: Map<string, SimMarket>;
+  readonly byToken: Map<string, TokenRef>;
+}
+
+/** Options for {@link createUniverse}. */
+export interface UniverseOptions {
+  markets: number;
+  seed: number;
+  /** Reference time (ms) that creation and end dates are spread around. */
+  now: number;
+}
+
+const TAGS = ["2", "21", "100639", "1", "596"];
+const TICKS = [100, 100, 100, 100, 100, 100, 10, 10, 10, 10, 50, 25];
+const NAMES = ["Alpha", "Bravo", "Carter", "Delta", "Echo", "Foxtrot", "Gold", "Harbor"];
+const DAY = 86_400_000;
+
+/** Generates `markets` markets (≤ 50,000) grouped into events, reproducibly from `seed`. */
+export function createUniverse(options: UniverseOptions): Universe {
+  const count = Math.max(1, Math.min(50_000, Math.floor(options.markets)));
+  const r = new Random(options.seed);
+  const markets: SimMarket[] = [];
+  const events: SimEvent[] = [];
+  while (markets.length < count) {
+    const negRisk = r.chance(0.25) && count - markets.length >= 3;
+    const size = negRisk ? Math.min(r.range(3, 30), count - markets.length) : 1;
+    const event = newEvent(r, events.length, negRisk, options.now);
+    events.push(event);
+    for (let member = 0; member < size; member++) {
+      markets.push(newMarket(r, markets.length, event, member, options.now));
+    }
+  }
+  const byId = new Map<string, SimMarket>();
+  const byCondition = new Map<string, SimMarket>();
+  const byToken = new Map<string, TokenRef>();
+  for (const m of markets) {
+    byId.set(m.id, m);
+    byCondition.set(m.conditionId, m);
+    byToken.set(m.tokenIds[0], { market: m, outcomeIndex: 0 });
+    byToken.set(m.tokenIds[1], { market: m, outcomeIndex: 1 });
+  }
+  return { seed: options.seed, markets, events, byId, byCondition, byToken };
+}
+
+function newEvent(r: Random, index: number, negRisk: boolean, now: number): SimEvent {
+  const id = String(40_000 + index);
+  const name = `${r.pick(NAMES)} ${index}`;
+  return {
+    index,
+    id,
+    slug: `sim-event-${id}`,
+    title: negRisk ? `Who will win the ${name} contest?` : `${name} question ${index}`,
+    negRisk,
+    negRiskMarketId: negRisk ? `0x${r.hex(62)}00` : "",
+    marketIndexes: [],
+    createdAtMs: now - r.range(2, 400) * DAY,
+  };
+}
+
+function newMarket(r: Random, index: number, event: SimEvent, member: number, now: number) {
+  event.marketIndexes.push(index);
+  const id = String(500_000 + index);
+  const tickUnits = r.pick(TICKS);
+  const steps = Math.floor(PRICE_SCALE / tickUnits);
+  const priceUnits = r.range(Math.ceil(steps * 0.05), Math.floor(steps * 0.95)) * tickUnits;
+  const roll = r.next();
+  let status: MarketStatus = "open";
+  let finalPrices: [string, string] | null = null;
+  if (roll < 0.06) {
+    status = "closed";
+    finalPrices = r.chance(0.5) ? ["1", "0"] : ["0", "1"];
+  } else if (roll < 0.065) [status, finalPrices] = ["closed", ["0", "0"]];
+  else if (roll < 0.07) [status, finalPrices] = ["closed", ["0.5", "0.5"]];
+  else if (roll < 0.09) status = "unlisted";
+  const memberByte = member.toString(16).padStart(2, "0");
+  const createdAtMs = event.createdAtMs + r.int(DAY);
+  const title = event.negRisk ? `${r.pick(NAMES)} ${member}` : "";
+  const market: SimMarket = {
+    index,
+    id,
+    conditionId: `0x${r.hex(64)}`,
+    questionId: event.negRisk ? event.negRiskMarketId.slice(0, 64) + memberByte : `0x${r.hex(64)}`,
+    tokenIds: [r.digits(r.range(76, 78)), r.digits(r.range(75, 78))],
+    question: event.negRisk ? `Will ${title} win? (${event.title})` : `${event.title}?`,
+    slug: `sim-market-${id}`,
+    eventIndex: event.index,
+    negRiskMarketId: event.negRiskMarketId,
+    negRiskRequestId: event.negRisk ? `0x${r.hex(64)}` : "",
+    groupItemTitle: title,
+    groupItemThreshold: String(member),
+    tagId: r.pick(TAGS),
+    createdAtMs,
+    endDateMs: now + r.range(1, 700) * DAY,
+    volume: Math.round(r.next() ** 3 * 5e7 * 1e4) / 1e4,
+    liquidity: Math.round(r.next() ** 2 * 2e6 * 1e5) / 1e5,
+    feesEnabled: r.chance(0.2),
+    tickUnits,
+    priceUnits,
+    status,
+    finalPrices,
+    closedAtMs: status === "closed" ? now - r.range(1, 30) * DAY : null,
+  };
+  return market;
+}
+
+/** Formats an integer price in 1e-4 units as a canonical decimal string ("0.45", "1", "0"). */
+export function formatPrice(units: number): string {
+  return formatScaled(units, 4);
+}
+
+/** Formats an integer scaled by 10^decimals as a canonical decimal string. */
+export function formatScaled(value: number, decimals: number): string {
+  const s = String(Math.round(value)).padStart(decimals + 1, "0");
+  const int = s.slice(0, s.length - decimals);
+  const frac = s.slice(s.length - decimals).replace(/0+$/, "");
+  return frac === "" ? int : `${int}.${frac}`;
+}

@@ -1,0 +1,184 @@
+/**
+ * The simulated venue's moving state: lazily seeded books, per-tick activity, market lifecycle
+ * (listing, tick-size changes, resolution) and the trade log. Produces market-channel messages
+ * keyed by condition id for the websocket fan-out.
+ *
+ * @example
+ * ```ts
+ * import { createUniverse } from "./universe.ts";
+ * import { World } from "./world.ts";
+ * const world = new World(createUniverse({ markets: 10, seed: 1, now: 0 }), { seed: 1, now: () => 0 });
+ * world.step([], 5); // five random activity events
+ * ```
+ */
+import { MarketBook } from "./book.ts";
+import { randomQuoteChange, randomTrade, recordTrade } from "./market_activity.ts";
+import { Random } from "./_random.ts";
+import { TradeLog } from "./trade_log.ts";
+import type { SimMarket, Universe } from "./universe.ts";
+import {
+  marketResolved,
+  newMarket,
+  tickSizeChange,
+  wsBook,
+  type WsMessage,
+} from "./ws_messages.ts";
+
+/** A message for the sockets subscribed to `conditionId` (null: every custom-feature socket). */
+export interface Emission {
+  conditionId: string | null;
+  message: WsMessage;
+}
+
+/** Options for {@link World}. */
+export interface WorldOptions {
+  seed: number;
+  now: () => number;
+  /** Trades kept per token for the Data API and price history (default 5,000). */
+  tradeCapacity?: number;
+}
+
+/** Mutable simulation state over a {@link Universe}. */
+export class World {
+  readonly universe: Universe;
+  readonly trades: TradeLog;
+  readonly #books = new Map<number, MarketBook>();
+  readonly #random: Random;
+  readonly #now: () => number;
+
+  /** Creates the world; books are seeded on first use. */
+  constructor(universe: Universe, options: WorldOptions) {
+    this.universe = universe;
+    this.trades = new TradeLog(options.tradeCapacity ?? 5000);
+    this.#random = new Random(options.seed ^ 0x51ab);
+    this.#now = options.now;
+  }
+
+  /** The market's book, seeded around its price on first access. */
+  book(market: SimMarket): MarketBook {
+    let book = this.#books.get(market.index);
+    if (book === undefined) {
+      book = new MarketBook(market.tickUnits);
+      book.seed(
+        new Random(this.universe.seed + market.index),
+        market.priceUnits,
+        market.createdAtMs,
+      );
+      this.#books.set(market.index, book);
+    }
+    return book;
+  }
+
+  /** Runs `count` activity events, mostly on `focus` markets (the subscribed ones). */
+  step(focus: readonly SimMarket[], count: number): Emission[] {
+    const out: Emission[] = [];
+    for (let i = 0; i < count; i++) {
+      const useFocus = focus.length > 0 && this.#random.chance(0.9);
+      const market = useFocus ? this.#random.pick(focus) : this.randomMarket("open");
+      if (market === null || market.status !== "open") continue;
+      const ctx = this.#context(market);
+      const messages = this.#random.chance(0.35) ? randomTrade(ctx) : randomQuoteChange(ctx);
+      for (const message of messages) out.push({ conditionId: market.conditionId, message });
+      out.push(...this.#maybeChangeTick(market));
+    }
+    return out;
+  }
+
+  /** Load mode: `count` trades at the current best prices without consuming liquidity. */
+  loadTrades(markets: readonly SimMarket[], count: number): Emission[] {
+    const out: Emission[] = [];
+    for (let i = 0; i < count && markets.length > 0; i++) {
+      const market = markets[i % markets.length];
+      const book = this.book(market);
+      const buy = (i & 1) === 0;
+      const price = (buy ? book.bestAsk() : book.bestBid()) ?? market.priceUnits;
+      const message = recordTrade(
+        this.#context(market),
+        0,
+        price,
+        100 + (i % 997),
+        buy ? "BUY" : "SELL",
+      );
+      out.push({ conditionId: market.conditionId, message });
+    }
+    return out;
+  }
+
+  /** A random market in `status`, or null after a few misses. */
+  randomMarket(status: SimMarket["status"]): SimMarket | null {
+    for (let i = 0; i < 50; i++) {
+      const m = this.#random.pick(this.universe.markets);
+      if (m.status === status) return m;
+    }
+    return this.universe.markets.find((m) => m.status === status) ?? null;
+  }
+
+  /** Closes and resolves a market (winner 0 = Yes); emits `market_resolved`. */
+  resolve(market: SimMarket, winner: 0 | 1 = this.#random.chance(0.5) ? 0 : 1): Emission[] {
+    if (market.status === "closed") return [];
+    market.status = "closed";
+    market.finalPrices = winner === 0 ? ["1", "0"] : ["0", "1"];
+    market.closedAtMs = this.#now();
+    this.#books.delete(market.index);
+    return [{
+      conditionId: market.conditionId,
+      message: marketResolved(market, winner, this.#now()),
+    }];
+  }
+
+  /** Lists an unlisted market (it becomes open); emits a broadcast `new_market`. */
+  list(market: SimMarket): Emission[] {
+    if (market.status !== "unlisted") return [];
+    market.status = "open";
+    const event = this.universe.events[market.eventIndex];
+    return [{ conditionId: null, message: newMarket(market, event.id, event.title, this.#now()) }];
+  }
+
+  /** Moves a market to a new tick size; emits `tick_size_change` for both tokens, then books. */
+  changeTick(market: SimMarket, newTickUnits: number): Emission[] {
+    const book = this.book(market);
+    const old = book.tickUnits;
+    if (old === newTickUnits) return [];
+    for (const map of [book.bids, book.asks]) {
+      for (const price of [...map.keys()]) if (price % newTickUnits !== 0) map.delete(price);
+    }
+    book.tickUnits = newTickUnits;
+    market.tickUnits = newTickUnits;
+    book.touch(this.#now());
+    const now = this.#now();
+    const c = market.conditionId;
+    return [
+      { conditionId: c, message: tickSizeChange(market, 0, old, newTickUnits, now) },
+      { conditionId: c, message: tickSizeChange(market, 1, old, newTickUnits, now) },
+      { conditionId: c, message: wsBook(market, book, 0) },
+      { conditionId: c, message: wsBook(market, book, 1) },
+    ];
+  }
+
+  /** Occasional lifecycle events: a resolution and a listing, each with probability `p`. */
+  lifecycle(p: number): Emission[] {
+    const out: Emission[] = [];
+    if (this.#random.chance(p)) {
+      const m = this.randomMarket("open");
+      if (m !== null) out.push(...this.resolve(m));
+    }
+    if (this.#random.chance(p)) {
+      const m = this.randomMarket("unlisted");
+      if (m !== null) out.push(...this.list(m));
+    }
+    return out;
+  }
+
+  #maybeChangeTick(market: SimMarket): Emission[] {
+    const book = this.book(market);
+    if (book.tickUnits !== 100) return [];
+    const bid = book.bestBid() ?? 5000;
+    const ask = book.bestAsk() ?? 5000;
+    return bid >= 9600 || ask <= 400 ? this.changeTick(market, 10) : [];
+  }
+
+  #context(market: SimMarket) {
+    const book = this.book(market);
+    return { market, book, random: this.#random, trades: this.trades, nowMs: this.#now() };
+  }
+}
