@@ -1,0 +1,35 @@
+/**
+ * Every migration, imported as text so that `deno compile` bundles them into the binary and
+ * the program migrates with no source tree present. Add new files here in order; a test
+ * checks that this list and the folder agree.
+ *
+ * A migration is either one file for every backend (`NNNN_name.sql`) or a pair of variants,
+ * `NNNN_name.timescale.sql` and `NNNN_name.plain.sql`, of which migrate picks one by mode.
+ */
+import core0001 from "./0001_core.sql" with { type: "text" };
+import timeseries0002Plain from "./0002_timeseries.plain.sql" with { type: "text" };
+import timeseries0002Timescale from "./0002_timeseries.timescale.sql" with { type: "text" };
+
+/** One numbered migration with its SQL per mode (identical when it has no variants). */
+export interface BundledMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: { readonly plain: string; readonly timescale: string };
+  /** File names, for `migrate --status` and the bundle-vs-folder test. */
+  readonly files: readonly string[];
+}
+
+export const MIGRATIONS: readonly BundledMigration[] = [
+  {
+    version: 1,
+    name: "core",
+    sql: { plain: core0001, timescale: core0001 },
+    files: ["0001_core.sql"],
+  },
+  {
+    version: 2,
+    name: "timeseries",
+    sql: { plain: timeseries0002Plain, timescale: timeseries0002Timescale },
+    files: ["0002_timeseries.plain.sql", "0002_timeseries.timescale.sql"],
+  },
+];

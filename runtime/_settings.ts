@@ -1,0 +1,118 @@
+/**
+ * The table of every setting: environment variable, default, validation and description.
+ * `config.ts` builds the typed configuration from it; `--help` and the README table list it.
+ */
+import { z } from "zod";
+
+const seconds = z.coerce.number({ message: "expected a number of seconds" })
+  .positive("must be greater than 0");
+const millis = z.coerce.number({ message: "expected a number of milliseconds" })
+  .int("must be a whole number").positive("must be greater than 0");
+const millisOrOff = z.coerce.number({ message: "expected milliseconds (0 = off)" })
+  .int("must be a whole number").min(0, "must be 0 or more");
+const count = z.coerce.number({ message: "expected a whole number" })
+  .int("must be a whole number").positive("must be greater than 0");
+const nonNegative = z.coerce.number({ message: "expected a number" }).min(0, "must be 0 or more");
+const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
+const httpUrl = z.url({ protocol: /^https?$/, message: "expected an http(s) URL" });
+const wsUrl = z.url({ protocol: /^wss?$/, message: "expected a ws(s) URL" });
+const COLLECTORS = ["markets", "prices", "books", "trades", "resolutions"] as const;
+
+interface Setting<S extends z.ZodType> {
+  readonly schema: S;
+  readonly default: string | undefined;
+  readonly description: string;
+}
+function setting<S extends z.ZodType>(
+  schema: S,
+  defaultValue: string | undefined,
+  description: string,
+): Setting<S> {
+  return { schema, default: defaultValue, description };
+}
+
+export const SETTINGS = {
+  DATABASE_URL: setting(
+    z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
+    undefined,
+    "PostgreSQL/TimescaleDB server; unset = embedded PGlite under the data directory",
+  ),
+  PMCOLLECT_DB_POOL_SIZE: setting(count, "10", "connections in the server pool"),
+  PMCOLLECT_DB_CONNECT_RETRY_S: setting(seconds, "30", "longest wait between connect retries"),
+  PMCOLLECT_TIMESCALE: setting(
+    z.enum(["auto", "require", "off"], { message: "expected auto, require or off" }),
+    "auto",
+    "use TimescaleDB features: auto (when the extension can be created), require, off",
+  ),
+  PMCOLLECT_DATA_DIR: setting(z.string().min(1), "./data", "embedded database and spill files"),
+  PMCOLLECT_COLLECTORS: setting(
+    list.pipe(
+      z.array(z.enum(COLLECTORS, { message: `expected some of ${COLLECTORS.join(",")}` })).min(
+        1,
+        "name at least one collector",
+      ),
+    ),
+    COLLECTORS.join(","),
+    "collectors to run (comma-separated); --only is the same",
+  ),
+  PMCOLLECT_MARKETS_INTERVAL_S: setting(seconds, "300", "markets (Gamma universe walk) cadence"),
+  PMCOLLECT_PRICES_INTERVAL_S: setting(seconds, "60", "price snapshot cadence, minute-aligned"),
+  PMCOLLECT_BOOKS_INTERVAL_S: setting(seconds, "300", "order-book snapshot cadence, all tokens"),
+  PMCOLLECT_BOOKS_FAST_INTERVAL_S: setting(
+    seconds,
+    "60",
+    "cadence for PMCOLLECT_BOOKS_FAST_TOKENS",
+  ),
+  PMCOLLECT_BOOKS_FAST_TOKENS: setting(list, "", "token ids snapshotted at the fast cadence"),
+  PMCOLLECT_BOOKS_CHUNK: setting(count, "100", "token ids per POST /books request"),
+  PMCOLLECT_RESOLUTIONS_INTERVAL_S: setting(seconds, "300", "resolution poll cadence"),
+  PMCOLLECT_WS_TOKENS_PER_CONNECTION: setting(count, "200", "tokens per websocket connection"),
+  PMCOLLECT_WS_PING_MS: setting(millis, "10000", "text PING interval per connection"),
+  PMCOLLECT_WS_SILENCE_MS: setting(millis, "60000", "data silence that forces a reconnect"),
+  PMCOLLECT_WS_SNAPSHOT_DEADLINE_MS: setting(millis, "30000", "wait for a subscription snapshot"),
+  PMCOLLECT_WS_CONNECT_STAGGER_MS: setting(millisOrOff, "250", "delay between connection opens"),
+  PMCOLLECT_QUOTES_INTERVAL_MS: setting(millisOrOff, "1000", "quote rows per token (0 = off)"),
+  PMCOLLECT_FLUSH_MS: setting(millis, "500", "trade queue flush interval"),
+  PMCOLLECT_FLUSH_ROWS: setting(count, "5000", "trade queue flush size"),
+  PMCOLLECT_QUEUE_MAX_ROWS: setting(count, "100000", "rows held in memory before spilling"),
+  PMCOLLECT_UNIVERSE_TAGS: setting(list, "", "only markets with these Gamma tag ids"),
+  PMCOLLECT_UNIVERSE_MIN_VOLUME: setting(nonNegative, "0", "only markets with volume ≥ this"),
+  PMCOLLECT_UNIVERSE_MIN_LIQUIDITY: setting(nonNegative, "0", "only markets with liquidity ≥"),
+  PMCOLLECT_UNIVERSE_MAX_MARKETS: setting(
+    z.coerce.number({ message: "expected a whole number" }).int("must be a whole number").min(0),
+    "0",
+    "most-traded N active markets (0 = all; embedded default 300)",
+  ),
+  PMCOLLECT_GAMMA_URL: setting(httpUrl, "https://gamma-api.polymarket.com", "Gamma API base"),
+  PMCOLLECT_CLOB_URL: setting(httpUrl, "https://clob.polymarket.com", "CLOB API base"),
+  PMCOLLECT_DATA_API_URL: setting(httpUrl, "https://data-api.polymarket.com", "Data API base"),
+  PMCOLLECT_WS_MARKET_URL: setting(
+    wsUrl,
+    "wss://ws-subscriptions-clob.polymarket.com/ws/market",
+    "market websocket",
+  ),
+  PMCOLLECT_HTTP_TIMEOUT_MS: setting(millis, "15000", "per-request timeout"),
+  PMCOLLECT_RATE_FRACTION: setting(
+    z.coerce.number({ message: "expected a number" }).gt(0, "must be > 0").max(1, "must be ≤ 1"),
+    "0.5",
+    "share of each documented rate budget to use",
+  ),
+  PMCOLLECT_HEALTH_PORT: setting(
+    z.coerce.number({ message: "expected a port" }).int().min(0).max(65535, "must be ≤ 65535"),
+    "9464",
+    "port for /healthz and /metrics on 127.0.0.1 (0 = off)",
+  ),
+  PMCOLLECT_SHUTDOWN_DEADLINE_S: setting(seconds, "20", "graceful shutdown deadline"),
+  PMCOLLECT_LOG_LEVEL: setting(
+    z.enum(["debug", "info", "warn", "error"], { message: "expected debug, info, warn or error" }),
+    "info",
+    "lowest log level written",
+  ),
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+
+/** `PMCOLLECT_PRICES_INTERVAL_S` → `prices-interval-s`; `DATABASE_URL` → `database-url`. */
+export function flagName(key: SettingKey): string {
+  return key.replace(/^PMCOLLECT_/, "").toLowerCase().replaceAll("_", "-");
+}

@@ -1,0 +1,206 @@
+/**
+ * Configuration: every knob is read here once, from the environment and command-line flags
+ * (flags win), validated with zod, and returned frozen. Nothing else reads `Deno.env`.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "./config.ts";
+ * const config = loadConfig({ PMCOLLECT_PRICES_INTERVAL_S: "60" });
+ * config.collectors.prices.intervalMs; // 60000
+ * ```
+ */
+import { z } from "zod";
+import { type SettingKey, SETTINGS } from "./_settings.ts";
+
+/** A bad configuration value; `main.ts` prints its message and exits with code 2. */
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string, options?: ErrorOptions) {
+    super(`${variable}: ${message}`, options);
+    this.name = "ConfigError";
+    this.variable = variable;
+  }
+}
+
+export type CollectorName = "markets" | "prices" | "books" | "trades" | "resolutions";
+export const COLLECTOR_NAMES: readonly CollectorName[] = [
+  "markets",
+  "prices",
+  "books",
+  "trades",
+  "resolutions",
+];
+
+export interface DatabaseConfig {
+  /** Server URL; `undefined` selects the embedded PGlite database under `dataDir`. */
+  readonly url: string | undefined;
+  readonly poolSize: number;
+  /** "auto": use TimescaleDB when the extension can be created; "require"; "off". */
+  readonly timescale: "auto" | "require" | "off";
+  readonly connectRetryMaxMs: number;
+}
+
+export interface CollectorConfig {
+  readonly enabled: readonly CollectorName[];
+  readonly markets: { readonly intervalMs: number };
+  readonly prices: { readonly intervalMs: number };
+  readonly books: {
+    readonly intervalMs: number;
+    readonly fastIntervalMs: number;
+    readonly fastTokens: readonly string[];
+    readonly chunkSize: number;
+  };
+  readonly resolutions: { readonly intervalMs: number };
+  readonly trades: {
+    readonly tokensPerConnection: number;
+    readonly pingMs: number;
+    readonly silenceMs: number;
+    readonly snapshotDeadlineMs: number;
+    readonly connectStaggerMs: number;
+    readonly quotesIntervalMs: number;
+    readonly flushMs: number;
+    readonly flushRows: number;
+    readonly queueMaxRows: number;
+  };
+  readonly universe: {
+    readonly tagIds: readonly string[];
+    readonly minVolume: number;
+    readonly minLiquidity: number;
+    /** 0 = the whole active universe. */
+    readonly maxMarkets: number;
+  };
+}
+
+export interface ApiConfig {
+  readonly gammaUrl: string;
+  readonly clobUrl: string;
+  readonly dataApiUrl: string;
+  readonly wsMarketUrl: string;
+  readonly timeoutMs: number;
+  /** Fraction of each documented rate budget the program may use (0 < f ≤ 1). */
+  readonly rateFraction: number;
+}
+
+export interface Config {
+  readonly database: DatabaseConfig;
+  readonly collectors: CollectorConfig;
+  readonly api: ApiConfig;
+  readonly dataDir: string;
+  readonly health: { readonly host: "127.0.0.1"; readonly port: number };
+  readonly shutdownDeadlineMs: number;
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** Environment-variable names mapped to raw values; flags use the same keys. */
+export type RawSettings = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Builds the frozen configuration from the environment, with `flags` (same variable names,
+ * already mapped from `--kebab-case` by main.ts) taking precedence.
+ * @throws {ConfigError} naming the first invalid variable.
+ */
+export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
+  const raw = (key: SettingKey): string | undefined => {
+    const v = flags[key] ?? env[key];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const value = <K extends SettingKey>(key: K): z.output<(typeof SETTINGS)[K]["schema"]> => {
+    const setting = SETTINGS[key];
+    const input = raw(key) ?? setting.default;
+    const parsed = setting.schema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ConfigError(key, `${issue?.message ?? "invalid"} (got ${JSON.stringify(input)})`);
+    }
+    return parsed.data as z.output<(typeof SETTINGS)[K]["schema"]>;
+  };
+
+  const url = value("DATABASE_URL");
+  const only = value("PMCOLLECT_COLLECTORS");
+  const config: Config = {
+    database: {
+      url,
+      poolSize: value("PMCOLLECT_DB_POOL_SIZE"),
+      timescale: value("PMCOLLECT_TIMESCALE"),
+      connectRetryMaxMs: value("PMCOLLECT_DB_CONNECT_RETRY_S") * 1000,
+    },
+    collectors: {
+      enabled: only,
+      markets: { intervalMs: value("PMCOLLECT_MARKETS_INTERVAL_S") * 1000 },
+      prices: { intervalMs: value("PMCOLLECT_PRICES_INTERVAL_S") * 1000 },
+      books: {
+        intervalMs: value("PMCOLLECT_BOOKS_INTERVAL_S") * 1000,
+        fastIntervalMs: value("PMCOLLECT_BOOKS_FAST_INTERVAL_S") * 1000,
+        fastTokens: value("PMCOLLECT_BOOKS_FAST_TOKENS"),
+        chunkSize: value("PMCOLLECT_BOOKS_CHUNK"),
+      },
+      resolutions: { intervalMs: value("PMCOLLECT_RESOLUTIONS_INTERVAL_S") * 1000 },
+      trades: {
+        tokensPerConnection: value("PMCOLLECT_WS_TOKENS_PER_CONNECTION"),
+        pingMs: value("PMCOLLECT_WS_PING_MS"),
+        silenceMs: value("PMCOLLECT_WS_SILENCE_MS"),
+        snapshotDeadlineMs: value("PMCOLLECT_WS_SNAPSHOT_DEADLINE_MS"),
+        connectStaggerMs: value("PMCOLLECT_WS_CONNECT_STAGGER_MS"),
+        quotesIntervalMs: value("PMCOLLECT_QUOTES_INTERVAL_MS"),
+        flushMs: value("PMCOLLECT_FLUSH_MS"),
+        flushRows: value("PMCOLLECT_FLUSH_ROWS"),
+        queueMaxRows: value("PMCOLLECT_QUEUE_MAX_ROWS"),
+      },
+      universe: {
+        tagIds: value("PMCOLLECT_UNIVERSE_TAGS"),
+        minVolume: value("PMCOLLECT_UNIVERSE_MIN_VOLUME"),
+        minLiquidity: value("PMCOLLECT_UNIVERSE_MIN_LIQUIDITY"),
+        // The embedded database is for laptops: a few hundred markets unless told otherwise.
+        maxMarkets: raw("PMCOLLECT_UNIVERSE_MAX_MARKETS") === undefined && url === undefined
+          ? EMBEDDED_MAX_MARKETS
+          : value("PMCOLLECT_UNIVERSE_MAX_MARKETS"),
+      },
+    },
+    api: {
+      gammaUrl: value("PMCOLLECT_GAMMA_URL"),
+      clobUrl: value("PMCOLLECT_CLOB_URL"),
+      dataApiUrl: value("PMCOLLECT_DATA_API_URL"),
+      wsMarketUrl: value("PMCOLLECT_WS_MARKET_URL"),
+      timeoutMs: value("PMCOLLECT_HTTP_TIMEOUT_MS"),
+      rateFraction: value("PMCOLLECT_RATE_FRACTION"),
+    },
+    dataDir: value("PMCOLLECT_DATA_DIR"),
+    health: { host: "127.0.0.1", port: value("PMCOLLECT_HEALTH_PORT") },
+    shutdownDeadlineMs: value("PMCOLLECT_SHUTDOWN_DEADLINE_S") * 1000,
+    logLevel: value("PMCOLLECT_LOG_LEVEL"),
+  };
+  return deepFreeze(config);
+}
+
+/** Default market cap on the embedded database (documented in the README). */
+export const EMBEDDED_MAX_MARKETS = 300;
+
+/** The configuration as one loggable object, with passwords in URLs redacted. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    database: {
+      ...config.database,
+      url: config.database.url === undefined ? "(embedded)" : redactUrl(config.database.url),
+    },
+  };
+}
+
+/** Replaces the password of a URL with `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== "") u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable url)";
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
