@@ -1,0 +1,251 @@
+/**
+ * Gamma wire schemas: markets, events, keyset pages and legacy arrays, tags.
+ *
+ * @example
+ * ```ts
+ * import { parseGammaMarketsPage } from "./gamma_schema.ts";
+ * const page = parseGammaMarketsPage({ markets: [], next_cursor: "" }, new Date());
+ * page.nextCursor; // null
+ * ```
+ */
+import { z } from "zod";
+import {
+  type ConditionId,
+  conditionIdSchema,
+  decimalSchema,
+  type DecimalString,
+  type EventId,
+  eventIdSchema,
+  type MarketId,
+  marketIdSchema,
+  type TokenId,
+  tokenIdSchema,
+} from "./ids.ts";
+import {
+  jsonStringArray,
+  optionalBoolSchema,
+  optionalDecimalSchema,
+  optionalId,
+  optionalTextSchema,
+  timestampSchema,
+} from "./_wire.ts";
+import { type Batch, parseBatch } from "./batch.ts";
+
+/** Fee schedule of a market (`feeSchedule`). */
+export interface GammaFeeSchedule {
+  exponent: DecimalString | null;
+  rate: DecimalString | null;
+  takerOnly: boolean | null;
+  rebateRate: DecimalString | null;
+}
+
+/** A Gamma market as stored. Prices and sizes are exact decimals. */
+export interface GammaMarket {
+  id: MarketId;
+  question: string | null;
+  conditionId: ConditionId | null;
+  questionId: string | null;
+  slug: string | null;
+  outcomes: string[];
+  outcomePrices: DecimalString[];
+  clobTokenIds: TokenId[];
+  umaResolutionStatus: string | null;
+  umaResolutionStatuses: string[];
+  active: boolean | null;
+  closed: boolean | null;
+  archived: boolean | null;
+  acceptingOrders: boolean | null;
+  enableOrderBook: boolean | null;
+  negRisk: boolean;
+  negRiskMarketId: string | null;
+  groupItemTitle: string | null;
+  groupItemThreshold: string | null;
+  orderPriceMinTickSize: DecimalString | null;
+  orderMinSize: DecimalString | null;
+  volume: DecimalString | null;
+  liquidity: DecimalString | null;
+  feesEnabled: boolean | null;
+  feeType: string | null;
+  feeSchedule: GammaFeeSchedule | null;
+  startDate: Date | null;
+  endDate: Date | null;
+  createdAt: Date | null;
+  updatedAt: Date | null;
+  closedTime: Date | null;
+  umaEndDate: Date | null;
+  eventIds: EventId[];
+}
+
+const feeScheduleSchema = z.object({
+  exponent: optionalDecimalSchema,
+  rate: optionalDecimalSchema,
+  takerOnly: optionalBoolSchema,
+  rebateRate: optionalDecimalSchema,
+});
+
+/** Wire schema of one Gamma market object. */
+export const gammaMarketSchema = z.object({
+  id: marketIdSchema,
+  question: optionalTextSchema,
+  conditionId: optionalId(conditionIdSchema),
+  questionID: optionalTextSchema,
+  slug: optionalTextSchema,
+  outcomes: jsonStringArray(z.string()),
+  outcomePrices: jsonStringArray(decimalSchema),
+  clobTokenIds: jsonStringArray(tokenIdSchema),
+  umaResolutionStatus: optionalTextSchema,
+  umaResolutionStatuses: jsonStringArray(z.string()),
+  active: optionalBoolSchema,
+  closed: optionalBoolSchema,
+  archived: optionalBoolSchema,
+  acceptingOrders: optionalBoolSchema,
+  enableOrderBook: optionalBoolSchema,
+  negRisk: optionalBoolSchema,
+  negRiskMarketID: optionalTextSchema,
+  groupItemTitle: optionalTextSchema,
+  groupItemThreshold: z.union([z.string(), z.number()]).nullish(),
+  orderPriceMinTickSize: optionalDecimalSchema,
+  orderMinSize: optionalDecimalSchema,
+  volume: optionalDecimalSchema,
+  liquidity: optionalDecimalSchema,
+  feesEnabled: optionalBoolSchema,
+  feeType: optionalTextSchema,
+  feeSchedule: feeScheduleSchema.nullish(),
+  startDate: timestampSchema,
+  endDate: timestampSchema,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  closedTime: timestampSchema,
+  umaEndDate: timestampSchema,
+  events: z.array(z.object({ id: eventIdSchema })).nullish(),
+}).transform((m): GammaMarket => ({
+  id: m.id,
+  question: m.question,
+  conditionId: m.conditionId,
+  questionId: m.questionID,
+  slug: m.slug,
+  outcomes: m.outcomes,
+  outcomePrices: m.outcomePrices,
+  clobTokenIds: m.clobTokenIds,
+  umaResolutionStatus: m.umaResolutionStatus,
+  umaResolutionStatuses: m.umaResolutionStatuses,
+  active: m.active,
+  closed: m.closed,
+  archived: m.archived,
+  acceptingOrders: m.acceptingOrders,
+  enableOrderBook: m.enableOrderBook,
+  negRisk: m.negRisk ?? false,
+  negRiskMarketId: m.negRiskMarketID,
+  groupItemTitle: m.groupItemTitle,
+  groupItemThreshold: m.groupItemThreshold == null ? null : String(m.groupItemThreshold),
+  orderPriceMinTickSize: m.orderPriceMinTickSize,
+  orderMinSize: m.orderMinSize,
+  volume: m.volume,
+  liquidity: m.liquidity,
+  feesEnabled: m.feesEnabled,
+  feeType: m.feeType,
+  feeSchedule: m.feeSchedule ?? null,
+  startDate: m.startDate,
+  endDate: m.endDate,
+  createdAt: m.createdAt,
+  updatedAt: m.updatedAt,
+  closedTime: m.closedTime,
+  umaEndDate: m.umaEndDate,
+  eventIds: (m.events ?? []).map((e) => e.id),
+})) satisfies z.ZodType<GammaMarket>;
+
+/** A Gamma event with its nested markets (absent with `include_markets=false`). */
+export interface GammaEvent {
+  id: EventId;
+  ticker: string | null;
+  slug: string | null;
+  title: string | null;
+  active: boolean | null;
+  closed: boolean | null;
+  archived: boolean | null;
+  negRisk: boolean;
+  negRiskMarketId: string | null;
+  negRiskAugmented: boolean | null;
+  startDate: Date | null;
+  endDate: Date | null;
+  createdAt: Date | null;
+  updatedAt: Date | null;
+  volume: DecimalString | null;
+  liquidity: DecimalString | null;
+  markets: GammaMarket[];
+}
+
+/** Wire schema of one Gamma event object. */
+export const gammaEventSchema = z.object({
+  id: eventIdSchema,
+  ticker: optionalTextSchema,
+  slug: optionalTextSchema,
+  title: optionalTextSchema,
+  active: optionalBoolSchema,
+  closed: optionalBoolSchema,
+  archived: optionalBoolSchema,
+  negRisk: optionalBoolSchema,
+  enableNegRisk: optionalBoolSchema,
+  negRiskMarketID: optionalTextSchema,
+  negRiskAugmented: optionalBoolSchema,
+  startDate: timestampSchema,
+  endDate: timestampSchema,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  volume: optionalDecimalSchema,
+  liquidity: optionalDecimalSchema,
+  markets: z.array(gammaMarketSchema).nullish(),
+}).transform((e): GammaEvent => ({
+  id: e.id,
+  ticker: e.ticker,
+  slug: e.slug,
+  title: e.title,
+  active: e.active,
+  closed: e.closed,
+  archived: e.archived,
+  negRisk: (e.negRisk ?? false) || (e.enableNegRisk ?? false),
+  negRiskMarketId: e.negRiskMarketID,
+  negRiskAugmented: e.negRiskAugmented,
+  startDate: e.startDate,
+  endDate: e.endDate,
+  createdAt: e.createdAt,
+  updatedAt: e.updatedAt,
+  volume: e.volume,
+  liquidity: e.liquidity,
+  markets: e.markets ?? [],
+})) satisfies z.ZodType<GammaEvent>;
+
+/** A parsed keyset page: items, rejects and the cursor for the next page (null at the end). */
+export interface GammaPage<T> extends Batch<T> {
+  nextCursor: string | null;
+}
+
+const envelope = z.object({
+  markets: z.array(z.unknown()).nullish(),
+  events: z.array(z.unknown()).nullish(),
+  next_cursor: z.string().nullish(),
+});
+
+function parsePage<T>(raw: unknown, key: "markets" | "events", item: z.ZodType<T>): GammaPage<T> {
+  if (Array.isArray(raw)) return { ...parseBatch(raw, item, key), nextCursor: null };
+  const env = envelope.safeParse(raw);
+  if (!env.success || (env.data[key] === undefined && env.data.next_cursor === undefined)) {
+    return {
+      items: [],
+      rejects: [{ path: "$", reason: `not a ${key} page`, raw }],
+      nextCursor: null,
+    };
+  }
+  const cursor = env.data.next_cursor;
+  return { ...parseBatch(env.data[key] ?? [], item, key), nextCursor: cursor ? cursor : null };
+}
+
+/** Parses `/markets/keyset` (`{markets, next_cursor}`) or a legacy `/markets` bare array. */
+export function parseGammaMarketsPage(raw: unknown, _receivedAt: Date): GammaPage<GammaMarket> {
+  return parsePage(raw, "markets", gammaMarketSchema);
+}
+
+/** Parses `/events/keyset` (`{events, next_cursor}`) or a legacy `/events` bare array. */
+export function parseGammaEventsPage(raw: unknown, _receivedAt: Date): GammaPage<GammaEvent> {
+  return parsePage(raw, "events", gammaEventSchema);
+}

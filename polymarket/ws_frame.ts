@@ -1,0 +1,159 @@
+/**
+ * `parseWsFrame`: one market-websocket text frame → messages, rejects and the PONG flag.
+ * Routes on `event_type` first; the high-rate kinds use hand-written readers, the rare
+ * custom-feature kinds use zod. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { parseWsFrame } from "./ws_frame.ts";
+ * parseWsFrame("PONG", 0).pong; // true
+ * parseWsFrame("[]", 0).messages.length; // 0
+ * ```
+ */
+import { z } from "zod";
+import {
+  conditionIdSchema,
+  decimalSchema,
+  eventIdSchema,
+  marketIdSchema,
+  tokenIdSchema,
+} from "./ids.ts";
+import { optionalTextSchema, unixMsSchema } from "./_wire.ts";
+import { isObj, type Obj } from "./_fast.ts";
+import { describeIssues, type Reject } from "./batch.ts";
+import {
+  readBestBidAsk,
+  readBook,
+  readPriceChange,
+  readTickSizeChange,
+  readTrade,
+  type WsMarketResolvedMessage,
+  type WsMessage,
+  type WsNewMarketMessage,
+} from "./ws_schema.ts";
+
+/** The result of parsing one frame. */
+export interface WsFrame {
+  messages: WsMessage[];
+  rejects: Reject[];
+  /** True when the frame was the text `PONG` (keepalive answer). */
+  pong: boolean;
+}
+
+const newMarketSchema = z.object({
+  id: marketIdSchema,
+  market: conditionIdSchema,
+  question: optionalTextSchema,
+  slug: optionalTextSchema,
+  assets_ids: z.array(tokenIdSchema).nullish(),
+  clob_token_ids: z.array(tokenIdSchema).nullish(),
+  outcomes: z.array(z.string()).nullish(),
+  event_message: z.object({ id: eventIdSchema }).nullish(),
+  order_price_min_tick_size: z.union([z.literal(""), decimalSchema]).nullish(),
+  timestamp: unixMsSchema,
+});
+
+const marketResolvedSchema = z.object({
+  id: marketIdSchema.nullish(),
+  market: conditionIdSchema,
+  assets_ids: z.array(tokenIdSchema).nullish(),
+  winning_asset_id: tokenIdSchema,
+  winning_outcome: optionalTextSchema,
+  timestamp: unixMsSchema,
+});
+
+function readNewMarket(o: Obj, receivedAt: number): WsNewMarketMessage | string {
+  const r = newMarketSchema.safeParse(o);
+  if (!r.success) return describeIssues(r.error);
+  const m = r.data;
+  return {
+    kind: "new_market",
+    market: m.market,
+    timestamp: m.timestamp,
+    receivedAt,
+    marketId: m.id,
+    question: m.question,
+    slug: m.slug,
+    tokenIds: m.assets_ids ?? m.clob_token_ids ?? [],
+    outcomes: m.outcomes ?? [],
+    eventId: m.event_message?.id ?? null,
+    tickSize: m.order_price_min_tick_size || null,
+  };
+}
+
+function readMarketResolved(o: Obj, receivedAt: number): WsMarketResolvedMessage | string {
+  const r = marketResolvedSchema.safeParse(o);
+  if (!r.success) return describeIssues(r.error);
+  const m = r.data;
+  return {
+    kind: "market_resolved",
+    market: m.market,
+    timestamp: m.timestamp,
+    receivedAt,
+    marketId: m.id ?? null,
+    tokenIds: m.assets_ids ?? [],
+    winningTokenId: m.winning_asset_id,
+    winningOutcome: m.winning_outcome,
+  };
+}
+
+/** Parses one message object; returns the message or a reject reason. */
+export function parseWsMessage(o: unknown, receivedAt: number): WsMessage | string {
+  if (!isObj(o)) return "message is not an object";
+  const type = o.event_type;
+  try {
+    switch (type) {
+      case "price_change":
+        return readPriceChange(o, receivedAt);
+      case "last_trade_price":
+        return readTrade(o, receivedAt);
+      case "book":
+        return readBook(o, receivedAt);
+      case "tick_size_change":
+        return readTickSizeChange(o, receivedAt);
+      case "best_bid_ask":
+        return readBestBidAsk(o, receivedAt);
+      case "new_market":
+        return readNewMarket(o, receivedAt);
+      case "market_resolved":
+        return readMarketResolved(o, receivedAt);
+      case undefined:
+        return "missing event_type";
+      default:
+        return `unknown event_type ${String(type)}`;
+    }
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** Parses a market-websocket text frame (object, array of objects, `[]` or `PONG`). */
+export function parseWsFrame(text: string, receivedAt: number): WsFrame {
+  const messages: WsMessage[] = [];
+  const rejects: Reject[] = [];
+  const first = text.charCodeAt(0);
+  // '{' or '[': skip the PONG check on the hot path.
+  if (first !== 123 && first !== 91 && text.trim() === "PONG") {
+    return { messages, rejects, pong: true };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const reason = `invalid JSON: ${err instanceof Error ? err.message : String(err)}`;
+    rejects.push({ path: "frame", reason, raw: text.slice(0, 200) });
+    return { messages, rejects, pong: false };
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const m = parseWsMessage(value[i], receivedAt);
+      if (typeof m === "string") rejects.push({ path: `frame[${i}]`, reason: m, raw: value[i] });
+      else messages.push(m);
+    }
+  } else {
+    const m = parseWsMessage(value, receivedAt);
+    if (typeof m === "string") rejects.push({ path: "frame", reason: m, raw: value });
+    else messages.push(m);
+  }
+  return { messages, rejects, pong: false };
+}
