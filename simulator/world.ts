@@ -69,6 +69,11 @@ export class World {
     return book;
   }
 
+  /** The market's book if it has been seeded, without seeding it. */
+  peekBook(market: SimMarket): MarketBook | undefined {
+    return this.#books.get(market.index);
+  }
+
   /** Runs `count` activity events, mostly on `focus` markets (the subscribed ones). */
   step(focus: readonly SimMarket[], count: number): Emission[] {
     const out: Emission[] = [];
