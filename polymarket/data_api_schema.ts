@@ -1,0 +1,139 @@
+/**
+ * Data API trade schemas: v1 `/trades` (bare camelCase array) and v2 `/v2/trades`
+ * (`{data, pagination}` envelope, snake_case, cursor-only).
+ *
+ * @example
+ * ```ts
+ * import { parseTradesV1 } from "./data_api_schema.ts";
+ * parseTradesV1([], new Date()).items; // []
+ * ```
+ */
+import { z } from "zod";
+import {
+  type ConditionId,
+  conditionIdSchema,
+  decimalSchema,
+  type DecimalString,
+  type TokenId,
+  tokenIdSchema,
+} from "./ids.ts";
+import { optionalTextSchema, unixSecondsSchema } from "./_wire.ts";
+import { type Batch, parseBatch } from "./batch.ts";
+
+/** One historical trade from the Data API. */
+export interface DataApiTrade {
+  proxyWallet: string;
+  side: "BUY" | "SELL";
+  tokenId: TokenId;
+  conditionId: ConditionId;
+  size: DecimalString;
+  price: DecimalString;
+  timestamp: Date;
+  outcome: string | null;
+  /** `null` when unlabelled (v2 sentinel 999). */
+  outcomeIndex: number | null;
+  transactionHash: string | null;
+  slug: string | null;
+}
+
+const side = z.enum(["BUY", "SELL"]);
+const outcomeIndex = z.number().int().nullish().transform((v) =>
+  v === undefined || v === null || v === 999 ? null : v
+);
+
+/** Wire schema of a v1 trade. */
+export const tradeV1Schema = z.object({
+  proxyWallet: z.string(),
+  side,
+  asset: tokenIdSchema,
+  conditionId: conditionIdSchema,
+  size: decimalSchema,
+  price: decimalSchema,
+  timestamp: unixSecondsSchema,
+  outcome: optionalTextSchema,
+  outcomeIndex,
+  transactionHash: optionalTextSchema,
+  slug: optionalTextSchema,
+}).transform((t): DataApiTrade => ({
+  proxyWallet: t.proxyWallet,
+  side: t.side,
+  tokenId: t.asset,
+  conditionId: t.conditionId,
+  size: t.size,
+  price: t.price,
+  timestamp: t.timestamp,
+  outcome: t.outcome,
+  outcomeIndex: t.outcomeIndex,
+  transactionHash: t.transactionHash,
+  slug: t.slug,
+})) satisfies z.ZodType<DataApiTrade>;
+
+/** Wire schema of a v2 trade. */
+export const tradeV2Schema = z.object({
+  proxy_wallet: z.string(),
+  side,
+  token_id: tokenIdSchema,
+  condition_id: conditionIdSchema,
+  size: decimalSchema,
+  price: decimalSchema,
+  timestamp: unixSecondsSchema,
+  outcome: optionalTextSchema,
+  outcome_index: outcomeIndex,
+  transaction_hash: optionalTextSchema,
+  slug: optionalTextSchema,
+}).transform((t): DataApiTrade => ({
+  proxyWallet: t.proxy_wallet,
+  side: t.side,
+  tokenId: t.token_id,
+  conditionId: t.condition_id,
+  size: t.size,
+  price: t.price,
+  timestamp: t.timestamp,
+  outcome: t.outcome,
+  outcomeIndex: t.outcome_index,
+  transactionHash: t.transaction_hash,
+  slug: t.slug,
+})) satisfies z.ZodType<DataApiTrade>;
+
+/** Parses a v1 `/trades` bare array. */
+export function parseTradesV1(raw: unknown, _receivedAt: Date): Batch<DataApiTrade> {
+  return parseBatch(raw, tradeV1Schema, "trades");
+}
+
+/** A v2 page: items plus the cursor of the next page (null at the end). */
+export interface DataApiPage<T> extends Batch<T> {
+  nextCursor: string | null;
+  hasMore: boolean;
+}
+
+const v2Envelope = z.object({
+  data: z.array(z.unknown()),
+  pagination: z.object({
+    has_more: z.boolean().nullish(),
+    next_cursor: z.string().nullish(),
+  }).nullish(),
+});
+
+/** Parses any v2 `{data, pagination}` envelope with `item` for the elements. */
+export function parseV2Page<T>(raw: unknown, item: z.ZodType<T>): DataApiPage<T> {
+  const env = v2Envelope.safeParse(raw);
+  if (!env.success) {
+    return {
+      items: [],
+      rejects: [{ path: "$", reason: "not a v2 page", raw }],
+      nextCursor: null,
+      hasMore: false,
+    };
+  }
+  const cursor = env.data.pagination?.next_cursor;
+  return {
+    ...parseBatch(env.data.data, item, "data"),
+    nextCursor: cursor ? cursor : null,
+    hasMore: env.data.pagination?.has_more ?? false,
+  };
+}
+
+/** Parses a v2 `/v2/trades` page. */
+export function parseTradesV2(raw: unknown, _receivedAt: Date): DataApiPage<DataApiTrade> {
+  return parseV2Page(raw, tradeV2Schema);
+}

@@ -1,0 +1,118 @@
+/**
+ * Gamma requests: keyset listing of markets and events, one market by id.
+ *
+ * @example
+ * ```ts ignore
+ * import { listMarkets } from "./gamma.ts";
+ * for await (const page of listMarkets(http, { closed: false, limit: 100 }, { signal })) {
+ *   console.log(page.items.length, page.rejects.length);
+ * }
+ * ```
+ */
+import type { HttpClient, Query } from "./http.ts";
+import type { EndpointFamily } from "./rate_limiter.ts";
+import type { Batch } from "./batch.ts";
+import { UnexpectedResponseError } from "./errors.ts";
+import {
+  type GammaEvent,
+  type GammaMarket,
+  gammaMarketSchema,
+  type GammaPage,
+  parseGammaEventsPage,
+  parseGammaMarketsPage,
+} from "./gamma_schema.ts";
+import { parseBatch } from "./batch.ts";
+
+/** One yielded page: parsed items, rejects and the cursor that produced it (null = first). */
+export interface ListedPage<T> extends Batch<T> {
+  cursor: string | null;
+}
+
+/** Options of the listing functions. */
+export interface ListOptions {
+  signal: AbortSignal;
+  /** Receive clock; default `() => new Date()`. */
+  now?: () => Date;
+}
+
+async function* listKeyset<T>(
+  http: HttpClient,
+  route: { family: EndpointFamily; path: string },
+  filters: Query,
+  options: ListOptions,
+  parse: (raw: unknown, receivedAt: Date) => GammaPage<T>,
+): AsyncGenerator<ListedPage<T>> {
+  const now = options.now ?? (() => new Date());
+  const seen = new Set<string>();
+  let cursor: string | null = null;
+  for (;;) {
+    const query: Query = cursor === null ? { ...filters } : { ...filters, after_cursor: cursor };
+    const raw = await http.getJson(route.family, route.path, query, options.signal);
+    const page = parse(raw, now());
+    if (page.rejects.length === 1 && page.rejects[0]!.path === "$") {
+      throw new UnexpectedResponseError(
+        `Cannot list ${route.path}: ${page.rejects[0]!.reason}`,
+        { endpoint: route.path },
+      );
+    }
+    yield { items: page.items, rejects: page.rejects, cursor };
+    const next = page.nextCursor;
+    if (next === null) return;
+    if (seen.has(next) || next === cursor) {
+      throw new UnexpectedResponseError(
+        `Cannot list ${route.path}: next_cursor ${JSON.stringify(next)} repeats`,
+        { endpoint: route.path },
+      );
+    }
+    seen.add(next);
+    cursor = next;
+  }
+}
+
+/**
+ * Lists markets via `/markets/keyset`: `after_cursor` ← `next_cursor`, filters re-sent on
+ * every page, stops on an empty/absent cursor, throws on a repeated cursor.
+ */
+export function listMarkets(
+  http: HttpClient,
+  filters: Query,
+  options: ListOptions,
+): AsyncGenerator<ListedPage<GammaMarket>> {
+  return listKeyset(
+    http,
+    { family: "gamma:markets", path: "/markets/keyset" },
+    filters,
+    options,
+    parseGammaMarketsPage,
+  );
+}
+
+/** Lists events via `/events/keyset` (same contract as `listMarkets`). */
+export function listEvents(
+  http: HttpClient,
+  filters: Query,
+  options: ListOptions,
+): AsyncGenerator<ListedPage<GammaEvent>> {
+  return listKeyset(
+    http,
+    { family: "gamma:events", path: "/events/keyset" },
+    filters,
+    options,
+    parseGammaEventsPage,
+  );
+}
+
+/** Fetches one market by Gamma id; the batch has one item or one reject. */
+export async function fetchMarket(
+  http: HttpClient,
+  id: string,
+  options: { signal: AbortSignal },
+): Promise<Batch<GammaMarket>> {
+  const raw = await http.getJson(
+    "gamma:markets",
+    `/markets/${encodeURIComponent(id)}`,
+    {},
+    options.signal,
+  );
+  return parseBatch([raw], gammaMarketSchema, "market");
+}
