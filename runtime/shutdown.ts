@@ -54,7 +54,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
   const { controller, log, deadlineMs } = options;
   const exit = options.exit ?? ((code: number) => Deno.exit(code));
   const listen = options.addSignalListener ?? addDenoSignalListener;
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let received: ShutdownSignal | undefined;
 
   const onSignal = (signal: ShutdownSignal) => {
