@@ -1,0 +1,128 @@
+/**
+ * Health for operators: `GET /healthz` (200 when every task is healthy, 503 with reasons) and
+ * `GET /metrics` (Prometheus text format) served on 127.0.0.1 only, plus one `task_health`
+ * JSON log line per task per interval (default a minute) built from what the tasks report.
+ *
+ * @example
+ * ```ts
+ * import { runHealthLog, serveHealth } from "./health.ts";
+ * const server = serveHealth(supervisor, { port: 9464, signal, log });
+ * const logging = runHealthLog(supervisor, { signal, log });
+ * await Promise.all([server.done, logging]);
+ * ```
+ */
+import { setInterval as every } from "node:timers/promises";
+import type { Logger } from "./log.ts";
+import type { Metrics } from "./_metrics.ts";
+import { createMetrics } from "./_metrics.ts";
+import type { TaskHealth } from "./supervisor.ts";
+
+/** What health reads: the supervisor satisfies it. */
+export interface HealthSource {
+  health(): TaskHealth[];
+  readonly metrics: Metrics;
+}
+
+export interface HealthVerdict {
+  readonly healthy: boolean;
+  /** One line per unhealthy task, e.g. "prices: crash_loop (HTTP 503)". */
+  readonly reasons: readonly string[];
+}
+
+/** A task is unhealthy when crash-looping, stopped, or when it reported `unhealthy`. */
+export function assessHealth(tasks: readonly TaskHealth[]): HealthVerdict {
+  const reasons: string[] = [];
+  for (const task of tasks) {
+    if (task.state === "crash_loop" || task.state === "stopped") {
+      const why = task.lastError === null ? "" : ` (${task.lastError})`;
+      reasons.push(`${task.name}: ${task.state}${why}`);
+    }
+    const own = task.report.unhealthy;
+    if (typeof own === "string" && own !== "") reasons.push(`${task.name}: ${own}`);
+  }
+  return { healthy: reasons.length === 0, reasons };
+}
+
+/** The registry's series plus per-task state and restarts and process memory. */
+export function renderMetrics(source: HealthSource, options: { now?: () => number } = {}): string {
+  const now = options.now ?? Date.now;
+  const extra = createMetrics();
+  for (const task of source.health()) {
+    const labels = { task: task.name };
+    extra.gauge("pmcollect_task_up", labels, task.state === "running" ? 1 : 0);
+    extra.gauge("pmcollect_task_crash_loop", labels, task.state === "crash_loop" ? 1 : 0);
+    extra.gauge("pmcollect_task_restarts", labels, task.restarts);
+    if (task.lastStartAt !== null) {
+      extra.gauge("pmcollect_task_uptime_seconds", labels, (now() - task.lastStartAt) / 1000);
+    }
+  }
+  extra.gauge("process_resident_memory_bytes", {}, Deno.memoryUsage().rss);
+  extra.gauge("pmcollect_healthy", {}, assessHealth(source.health()).healthy ? 1 : 0);
+  return source.metrics.render() + extra.render();
+}
+
+export interface HealthServer {
+  /** The bound port (useful when asked for port 0). */
+  readonly port: number;
+  /** Resolves once the server has stopped after `signal` aborted. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * Serves `/healthz` and `/metrics` on 127.0.0.1:`port` until `signal` aborts. Port 0 binds an
+ * ephemeral port (main.ts does not call this when the configured port is 0 = off).
+ */
+export function serveHealth(
+  source: HealthSource,
+  options: { port: number; signal: AbortSignal; log: Logger },
+): HealthServer {
+  const { log } = options;
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: options.port,
+    signal: options.signal,
+    onListen: ({ port }) => log.info("health_listening", { host: "127.0.0.1", port }),
+  }, (request) => {
+    const path = new URL(request.url).pathname;
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return new Response("method not allowed\n", { status: 405, headers: { allow: "GET" } });
+    }
+    if (path === "/healthz") {
+      const tasks = source.health();
+      const verdict = assessHealth(tasks);
+      return Response.json(
+        { status: verdict.healthy ? "ok" : "unhealthy", reasons: verdict.reasons, tasks },
+        { status: verdict.healthy ? 200 : 503 },
+      );
+    }
+    if (path === "/metrics") {
+      return new Response(renderMetrics(source), {
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      });
+    }
+    return new Response("not found\n", { status: 404 });
+  });
+  return { port: server.addr.port, done: server.finished };
+}
+
+/**
+ * Logs one `task_health` line per task every `intervalMs` (default 60 s) until `signal`
+ * aborts: state, restarts, last error and every field the task reported (rowsWritten,
+ * errors, rejects, lastSuccessAt, lagMs, ...).
+ */
+export async function runHealthLog(
+  source: HealthSource,
+  options: { signal: AbortSignal; log: Logger; intervalMs?: number },
+): Promise<void> {
+  const { signal, log } = options;
+  try {
+    for await (const _ of every(options.intervalMs ?? 60_000, undefined, { signal })) {
+      for (const task of source.health()) {
+        const { name, state, restarts, lastError, report } = task;
+        log.info("task_health", { ...report, task: name, state, restarts, lastError });
+      }
+    }
+  } catch (err) {
+    if (!signal.aborted) throw err;
+  }
+}
