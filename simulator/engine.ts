@@ -1,0 +1,95 @@
+/**
+ * The simulator's clock: every `tickMs` it advances the world (activity focused on subscribed
+ * markets, occasional lifecycle events), publishes the result and enforces socket deadlines.
+ * In load mode it also streams trades as fast as the sockets take them.
+ *
+ * @example
+ * ```ts
+ * import { Engine } from "./engine.ts";
+ * // const engine = new Engine(world, hub, { tickMs: 100, activityPerTick: 8, lifecycleRate: 0.02 });
+ * // engine.start(signal);
+ * ```
+ */
+import { setImmediate, setTimeout as sleep } from "node:timers/promises";
+import type { MarketHub } from "./ws_hub.ts";
+import type { World } from "./world.ts";
+
+/** Engine tuning. */
+export interface EngineOptions {
+  tickMs: number;
+  /** Activity events per tick (default 8). */
+  activityPerTick: number;
+  /** Probability per tick of one resolution and one listing (default 0.02). */
+  lifecycleRate: number;
+}
+
+const LOAD_BATCH = 2000;
+
+/** Drives the world and the hub. */
+export class Engine {
+  paused = false;
+  readonly #world: World;
+  readonly #hub: MarketHub;
+  readonly #options: EngineOptions;
+  #load = false;
+  #signal: AbortSignal | null = null;
+  #lastTick = 0;
+
+  /** Creates a stopped engine. */
+  constructor(world: World, hub: MarketHub, options: EngineOptions) {
+    this.#world = world;
+    this.#hub = hub;
+    this.#options = options;
+  }
+
+  /** Runs until `signal` aborts. */
+  start(signal: AbortSignal): void {
+    this.#signal = signal;
+    const period = Math.max(5, Math.min(this.#options.tickMs, 200));
+    const timer = setInterval(() => this.#housekeeping(), period);
+    signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+  }
+
+  /** Runs `ticks` world ticks immediately (also while paused). */
+  advance(ticks: number): void {
+    for (let i = 0; i < ticks; i++) this.#tick();
+  }
+
+  /** Load mode on/off: stream trades on subscribed markets as fast as possible. */
+  setLoad(on: boolean): void {
+    if (on === this.#load) return;
+    this.#load = on;
+    if (on && this.#signal !== null) this.#runLoad(this.#signal).catch(() => (this.#load = false));
+  }
+
+  /** True while load mode runs. */
+  get load(): boolean {
+    return this.#load;
+  }
+
+  #housekeeping(): void {
+    this.#hub.enforceDeadlines();
+    const now = Date.now();
+    if (this.paused || now - this.#lastTick < this.#options.tickMs) return;
+    this.#lastTick = now;
+    this.#tick();
+  }
+
+  #tick(): void {
+    const emissions = this.#world.step(this.#hub.focus(), this.#options.activityPerTick);
+    emissions.push(...this.#world.lifecycle(this.#options.lifecycleRate));
+    this.#hub.publish(emissions);
+  }
+
+  async #runLoad(signal: AbortSignal): Promise<void> {
+    while (this.#load && !signal.aborted) {
+      const focus = this.#hub.focus();
+      if (focus.length === 0 || this.paused) {
+        await sleep(10, undefined, { signal });
+        continue;
+      }
+      this.#hub.publish(this.#world.loadTrades(focus, LOAD_BATCH));
+      await setImmediate(undefined, { signal });
+    }
+  }
+}

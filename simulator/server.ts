@@ -1,0 +1,151 @@
+/**
+ * A local Polymarket on loopback: Gamma, CLOB REST, Data API and the market websocket served by
+ * one `Deno.serve`, so every base URL is `url`. Optional `/gamma`, `/clob` and `/data-api`
+ * prefixes force a family where paths collide (`GET /markets` is Gamma unless `next_cursor` is
+ * given).
+ *
+ * @example
+ * ```ts
+ * import { startSimulator } from "./server.ts";
+ * const sim = await startSimulator({ markets: 200, seed: 1 });
+ * const res = await fetch(`${sim.url}/markets/keyset?limit=10`);
+ * await res.body?.cancel();
+ * await sim.close();
+ * ```
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { jsonResponse } from "./_http.ts";
+import { handleClob } from "./clob_routes.ts";
+import { SimulatorControl } from "./control.ts";
+import { handleData } from "./data_routes.ts";
+import { Engine } from "./engine.ts";
+import { Faults, type FaultSpec, type RouteFamily } from "./faults.ts";
+import { handleGamma } from "./gamma_routes.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { createUniverse, type Universe } from "./universe.ts";
+import { World } from "./world.ts";
+import { MarketHub } from "./ws_hub.ts";
+
+/** Options for {@link startSimulator}. */
+export interface SimulatorOptions {
+  hostname?: string;
+  port?: number;
+  markets?: number;
+  seed?: number;
+  /** How often the world advances (default 100 ms). */
+  tickMs?: number;
+  /** Activity events per tick (default 8). */
+  activityPerTick?: number;
+  /** Probability per tick of a random resolution and a random listing (default 0.02). */
+  lifecycleRate?: number;
+  rateLimits?: boolean;
+  faults?: FaultSpec;
+  /** Websocket PING deadline (default 10,000 ms). */
+  wsIdleTimeoutMs?: number;
+  /** Websocket subscribe deadline (default 5,000 ms). */
+  wsSubscribeTimeoutMs?: number;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  url: string;
+  wsUrl: string;
+  universe: Universe;
+  control: SimulatorControl;
+  close(): Promise<void>;
+}
+
+/** Starts the simulator; it stops on `close()` or when `signal` aborts. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const now = options.now ?? Date.now;
+  const seed = options.seed ?? 1;
+  const universe = createUniverse({ markets: options.markets ?? 1000, seed, now: now() });
+  const world = new World(universe, { seed, now });
+  const faults = new Faults(now);
+  if (options.faults !== undefined) faults.apply(options.faults);
+  const hub = new MarketHub(world, {
+    now,
+    idleTimeoutMs: options.wsIdleTimeoutMs ?? 10_000,
+    subscribeTimeoutMs: options.wsSubscribeTimeoutMs ?? 5_000,
+    takeMalformedFrame: () => faults.takeMalformedFrame(),
+    takeWithheldSnapshot: () => faults.takeWithheldSnapshot(),
+  });
+  const engine = new Engine(world, hub, {
+    tickMs: options.tickMs ?? 100,
+    activityPerTick: options.activityPerTick ?? 8,
+    lifecycleRate: options.lifecycleRate ?? 0.02,
+  });
+  const control = new SimulatorControl({ world, hub, faults, engine });
+  const limiter = options.rateLimits === true ? new RateLimiter(now) : null;
+  const stop = new AbortController();
+  const handler = async (req: Request): Promise<Response> => {
+    const url = new URL(req.url);
+    if (url.pathname === "/__control" && req.method === "POST") return control.handle(req);
+    const family = routeFamily(url);
+    const injected = faults.check(family) ?? limiter?.check(url.pathname, family) ?? null;
+    if (injected !== null) return injected;
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs, undefined, { signal: stop.signal });
+    if (family === "ws") {
+      if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return jsonResponse({ error: "websocket upgrade required" }, 400);
+      }
+      const { socket, response } = Deno.upgradeWebSocket(req);
+      hub.accept(socket);
+      return response;
+    }
+    const response = family === "gamma"
+      ? handleGamma(world, faults, url)
+      : family === "data"
+      ? handleData(world, faults, url)
+      : await handleClob(world, faults, req, url);
+    return response ?? jsonResponse({ error: "not found" }, 404);
+  };
+  const hostname = options.hostname ?? "127.0.0.1";
+  const server = Deno.serve({
+    hostname,
+    port: options.port ?? 0,
+    signal: stop.signal,
+    onListen: () => {},
+    handler: (req) => handler(req).catch((err) => jsonResponse({ error: String(err) }, 500)),
+  });
+  engine.start(stop.signal);
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      engine.setLoad(false);
+      hub.closeAll();
+      stop.abort();
+      await server.finished;
+    })();
+    return closing;
+  };
+  options.signal?.addEventListener("abort", () => void close(), { once: true });
+  if (options.signal?.aborted) await close();
+  const base = `http://${hostname}:${server.addr.port}`;
+  return {
+    url: base,
+    wsUrl: `ws://${hostname}:${server.addr.port}/ws/market`,
+    universe,
+    control,
+    close,
+  };
+}
+
+/** Which API a request belongs to; strips an explicit `/gamma`, `/clob` or `/data-api` prefix. */
+function routeFamily(url: URL): RouteFamily {
+  const prefixed = /^\/(gamma|clob|data-api)(\/.*)$/.exec(url.pathname);
+  if (prefixed !== null) {
+    url.pathname = prefixed[2];
+    return prefixed[1] === "data-api" ? "data" : prefixed[1] as RouteFamily;
+  }
+  const path = url.pathname;
+  if (path === "/ws/market") return "ws";
+  if (path === "/trades" || path.startsWith("/v2/")) return "data";
+  if (path.startsWith("/events") || path === "/markets/keyset" || /^\/markets\/\d+$/.test(path)) {
+    return "gamma";
+  }
+  if (path === "/markets" && !url.searchParams.has("next_cursor")) return "gamma";
+  return "clob";
+}
