@@ -158,23 +158,34 @@ async function chooseMode(sql: Tx, options: MigrateOptions): Promise<SchemaMode>
   if (options.timescale === "off") return "plain";
   const [installed] = await sql`select 1 as ok from pg_extension where extname = 'timescaledb'`;
   if (installed !== undefined) return "timescale";
+  // Creating the extension when its library is not preloaded is FATAL (the connection dies),
+  // so look first instead of trying.
+  const [preload] = await sql`
+    select exists (select 1 from pg_available_extensions where name = 'timescaledb') as available,
+           current_setting('shared_preload_libraries') ~ 'timescaledb' as preloaded`;
+  if (!preload?.available || !preload?.preloaded) {
+    const reason = preload?.available
+      ? "timescaledb is installed but not in shared_preload_libraries"
+      : "timescaledb extension is not installed";
+    return plainOrFail(reason, undefined, options);
+  }
   try {
     await sql.savepoint((sp) => sp`create extension if not exists timescaledb with schema public`);
     return "timescale";
   } catch (err) {
-    if (options.timescale === "require") {
-      throw new MigrationError(
-        "TimescaleDB is required (PMCOLLECT_TIMESCALE=require) but the extension cannot be " +
-          `created: ${err instanceof Error ? err.message : String(err)}`,
-        { cause: err },
-      );
-    }
-    options.log.info("timescaledb_unavailable", {
-      mode: "plain",
-      reason: err instanceof Error ? err.message : String(err),
-    });
-    return "plain";
+    return plainOrFail(err instanceof Error ? err.message : String(err), err, options);
   }
+}
+
+function plainOrFail(reason: string, cause: unknown, options: MigrateOptions): "plain" {
+  if (options.timescale === "require") {
+    throw new MigrationError(
+      `TimescaleDB is required (PMCOLLECT_TIMESCALE=require) but cannot be used: ${reason}`,
+      { cause },
+    );
+  }
+  options.log.info("timescaledb_unavailable", { mode: "plain", reason });
+  return "plain";
 }
 
 /** Hex SHA-256 of a migration's text. */

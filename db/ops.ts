@@ -1,0 +1,146 @@
+/**
+ * Operational records: one `collector_runs` row per cycle, `gaps` for what could not be
+ * collected, and `rejects` for what could not be parsed (raw payload kept, repeats counted).
+ *
+ * @example
+ * ```ts
+ * import { recordGaps } from "./ops.ts";
+ * await recordGaps(sql, [{ collector: "prices", scope: "*", startAt, endAt, cause: "overlap" }]);
+ * ```
+ */
+import type { Queryable } from "./client.ts";
+import { col, iso, lastByKey } from "./_columns.ts";
+
+export interface CollectorRunRow {
+  collector: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  status: "ok" | "partial" | "failed" | "skipped";
+  rowsWritten: number;
+  errors: number;
+  rejects: number;
+  detail?: Record<string, unknown>;
+}
+
+/** Records (or completes) one collector cycle. */
+export async function recordCollectorRun(sql: Queryable, run: CollectorRunRow): Promise<void> {
+  await sql`
+    insert into collector_runs (collector, started_at, finished_at, status, rows_written, errors,
+                                rejects, detail)
+    values (${run.collector}, ${run.startedAt}, ${run.finishedAt}, ${run.status},
+            ${run.rowsWritten}, ${run.errors}, ${run.rejects}, ${
+    sql.json(toJson(run.detail ?? {}))
+  })
+    on conflict (collector, started_at) do update set
+      finished_at = excluded.finished_at, status = excluded.status,
+      rows_written = excluded.rows_written, errors = excluded.errors, rejects = excluded.rejects,
+      detail = excluded.detail`;
+}
+
+export interface GapRow {
+  collector: string;
+  /** A token id, a condition id, or "*" when everything was missed. */
+  scope: string;
+  startAt: Date;
+  endAt: Date;
+  cause: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Records gaps; the same (collector, scope, start, cause) again extends its end. */
+export async function recordGaps(sql: Queryable, batch: readonly GapRow[]): Promise<number> {
+  if (batch.length === 0) return 0;
+  const gaps = lastByKey(
+    batch,
+    (g) => `${g.collector}\n${g.scope}\n${g.startAt.getTime()}\n${g.cause}`,
+  );
+  const result = await sql`
+    insert into gaps (collector, scope, start_at, end_at, cause, detail)
+    select * from unnest(
+      ${col(gaps, (g) => g.collector)}::text[], ${col(gaps, (g) => g.scope)}::text[],
+      ${col(gaps, (g) => iso(g.startAt))}::timestamptz[],
+      ${col(gaps, (g) => iso(g.endAt))}::timestamptz[], ${col(gaps, (g) => g.cause)}::text[],
+      ${col(gaps, (g) => JSON.stringify(g.detail ?? {}))}::jsonb[])
+    on conflict (collector, scope, start_at, cause) do update set
+      end_at = greatest(gaps.end_at, excluded.end_at), detail = gaps.detail || excluded.detail`;
+  return result.count;
+}
+
+export interface StoredGap extends GapRow {
+  backfilledAt: Date | null;
+}
+
+/** Gaps overlapping [from, to), optionally only those not yet backfilled. */
+export async function listGaps(
+  sql: Queryable,
+  options: { from?: Date; to?: Date; collector?: string; openOnly?: boolean } = {},
+): Promise<StoredGap[]> {
+  const rows = await sql<
+    {
+      collector: string;
+      scope: string;
+      start_at: Date;
+      end_at: Date;
+      cause: string;
+      detail: Record<string, unknown>;
+      backfilled_at: Date | null;
+    }[]
+  >`
+    select collector, scope, start_at, end_at, cause, detail, backfilled_at from gaps
+    where end_at >= ${options.from ?? new Date(0)}
+      and start_at < ${options.to ?? new Date("9999-01-01")}
+      and (${options.collector ?? null}::text is null or collector = ${options.collector ?? null})
+      and (${options.openOnly ?? false} = false or backfilled_at is null)
+    order by start_at, collector, scope`;
+  return rows.map((r) => ({
+    collector: r.collector,
+    scope: r.scope,
+    startAt: r.start_at,
+    endAt: r.end_at,
+    cause: r.cause,
+    detail: r.detail,
+    backfilledAt: r.backfilled_at,
+  }));
+}
+
+export interface RejectRow {
+  /** The endpoint or channel, e.g. "gamma:/markets/keyset" or "ws:market". */
+  source: string;
+  reason: string;
+  path: string;
+  raw: string;
+}
+
+/** Stores rejects; one already stored (same source and payload) only has its count raised. */
+export async function recordRejects(sql: Queryable, batch: readonly RejectRow[]): Promise<number> {
+  if (batch.length === 0) return 0;
+  // Identical payloads within one batch become one row with their count.
+  const unique = new Map<string, { row: RejectRow; hash: string; count: number }>();
+  for (const row of batch) {
+    const hash = await sha1(`${row.path}\n${row.raw}`);
+    const key = `${row.source}\n${hash}`;
+    const seen = unique.get(key);
+    if (seen === undefined) unique.set(key, { row, hash, count: 1 });
+    else seen.count++;
+  }
+  const items = [...unique.values()];
+  const result = await sql`
+    insert into rejects as r (source, payload_hash, reason, path, raw, occurrences)
+    select * from unnest(
+      ${col(items, (i) => i.row.source)}::text[], ${col(items, (i) => i.hash)}::text[],
+      ${col(items, (i) => i.row.reason)}::text[], ${col(items, (i) => i.row.path)}::text[],
+      ${col(items, (i) => i.row.raw)}::text[], ${col(items, (i) => i.count)}::bigint[])
+    on conflict (source, payload_hash) do update set
+      occurrences = r.occurrences + excluded.occurrences, last_seen_at = now()`;
+  return result.count;
+}
+
+async function sha1(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+function toJson(value: Record<string, unknown>): Json {
+  return JSON.parse(JSON.stringify(value)) as Json;
+}
