@@ -73,9 +73,6 @@ function detectArray(a: unknown[], receivedAt: number): Detected | null {
   if (first === undefined) return { kind: "ws_frame", batch: { items: [], rejects: [] } };
   if (!isObj(first)) return null;
   const date = new Date(receivedAt);
-  if (typeof first.event_type === "string" && MARKET_WS.has(first.event_type)) {
-    return { kind: "ws_frame", batch: wsMessages(a, receivedAt) };
-  }
   if (isUserMessage(first)) {
     const batch: Batch<unknown> = { items: [], rejects: [] };
     a.forEach((m, i) => {
@@ -85,6 +82,7 @@ function detectArray(a: unknown[], receivedAt: number): Detected | null {
     });
     return { kind: "ws_user", batch };
   }
+  if ("event_type" in first) return { kind: "ws_frame", batch: wsMessages(a, receivedAt) };
   if ("bids" in first && "asks" in first) {
     return { kind: "clob_books", batch: parseBooks(a, receivedAt) };
   }

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { parseWsFrame } from "./ws_frame.ts";
+
+const FIXTURES = new URL("../tests/fixtures/polymarket/ws-market/", import.meta.url);
+
+function frameOf(name: string): Promise<string> {
+  return Deno.readTextFile(new URL(name, FIXTURES));
+}
+
+Deno.test("parseWsFrame() recognises the PONG keepalive text", () => {
+  assert.deepEqual(parseWsFrame("PONG", 1), { messages: [], rejects: [], pong: true });
+});
+
+Deno.test("parseWsFrame() accepts an empty array frame", () => {
+  assert.deepEqual(parseWsFrame("[]", 1), { messages: [], rejects: [], pong: false });
+});
+
+Deno.test("parseWsFrame() parses array frames of books (initial dump)", async () => {
+  const book = await frameOf("book_2026-08_initial_with_tick_size.json");
+  const frame = parseWsFrame(`[${book},${book}]`, 5);
+  assert.equal(frame.messages.length, 2);
+  assert.ok(frame.messages.every((m) => m.kind === "book" && m.book.receivedAt === 5));
+});
+
+Deno.test("parseWsFrame() counts an unknown event_type as a reject instead of throwing", async () => {
+  const trade = await frameOf("last_trade_price_2024-08.json");
+  const frame = parseWsFrame(`[{"event_type":"mystery","x":1},${trade}]`, 0);
+  assert.equal(frame.messages.length, 1);
+  assert.equal(frame.rejects.length, 1);
+  assert.equal(frame.rejects[0]!.reason, "unknown event_type mystery");
+  assert.equal(frame.rejects[0]!.path, "frame[0]");
+});
+
+Deno.test("parseWsFrame() turns invalid JSON into a reject", () => {
+  const frame = parseWsFrame("{not json", 0);
+  assert.equal(frame.messages.length, 0);
+  assert.match(frame.rejects[0]!.reason, /^invalid JSON/);
+});
+
+Deno.test("parseWsFrame() reads batched price_changes with best bid/ask", async () => {
+  const frame = parseWsFrame(await frameOf("price_change_batched_docs_example_2025-09.json"), 0);
+  const m = frame.messages[0]!;
+  assert.ok(m.kind === "price_change");
+  assert.equal(m.changes.length, 2);
+  assert.deepEqual(m.changes[1], {
+    tokenId: "52114319501245915516055106046884209969926127482827954674443846427813813222426",
+    price: "0.5",
+    size: "200",
+    side: "SELL",
+    hash: "1895759e4df7a796bf4f1c5a5950b748306923e2",
+    bestBid: "0",
+    bestAsk: "0.5",
+  });
+  assert.equal(m.timestamp, 1757908892351);
+});
+
+Deno.test("parseWsFrame() reads the legacy single-level price_change", async () => {
+  const m = parseWsFrame(await frameOf("price_change_legacy_single_2024-08.json"), 0).messages[0]!;
+  assert.ok(m.kind === "price_change");
+  assert.equal(m.changes.length, 1);
+  assert.equal(m.changes[0]!.price, "0.514");
+  assert.equal(m.changes[0]!.bestBid, null);
+});
+
+Deno.test("parseWsFrame() reads last_trade_price with and without transaction_hash", async () => {
+  const old = parseWsFrame(await frameOf("last_trade_price_2024-08.json"), 0).messages[0]!;
+  const now = parseWsFrame(await frameOf("last_trade_price_with_tx_hash_2026-08.json"), 0)
+    .messages[0]!;
+  assert.ok(old.kind === "trade" && now.kind === "trade");
+  assert.equal(old.transactionHash, null);
+  assert.equal(old.price, "0.491");
+  assert.equal(old.side, "SELL");
+  assert.match(now.transactionHash ?? "", /^0x861c/);
+});
+
+Deno.test("parseWsFrame() reads tick_size_change, best_bid_ask, new_market and market_resolved", async () => {
+  const kinds = await Promise.all([
+    "tick_size_change_2025-02.json",
+    "best_bid_ask_2025-12.json",
+    "new_market_nt_2025-12.json",
+    "market_resolved_nt_2025-12.json",
+  ].map(async (f) => parseWsFrame(await frameOf(f), 0)));
+  assert.deepEqual(kinds.map((f) => f.rejects), [[], [], [], []]);
+  const [tick, bba, created, resolved] = kinds.map((f) => f.messages[0]!);
+  assert.ok(tick?.kind === "tick_size_change" && tick.newTickSize === "0.001");
+  assert.ok(bba?.kind === "best_bid_ask" && bba.spread === "0.04");
+  assert.ok(created?.kind === "new_market" && created.tokenIds.length === 2);
+  assert.ok(resolved?.kind === "market_resolved");
+  assert.equal(resolved.winningOutcome, "Yes");
+  assert.equal(resolved.winningTokenId, resolved.tokenIds[0]);
+});
+
+Deno.test("parseWsFrame() rejects one malformed message and keeps the rest of the frame", async () => {
+  const trade = await frameOf("last_trade_price_2024-08.json");
+  const bad = trade.replace('"price": "0.491"', '"price": "-1"');
+  const frame = parseWsFrame(`[${trade},${bad},${trade}]`, 0);
+  assert.equal(frame.messages.length, 2);
+  assert.equal(frame.rejects[0]!.path, "frame[1]");
+  assert.match(frame.rejects[0]!.reason, /^price/);
+});
