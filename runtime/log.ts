@@ -73,3 +73,12 @@ function describeCause(cause: unknown): unknown {
 export function silentLogger(): Logger {
   return createLogger({}, { write: () => {} });
 }
+
+/**
+ * Writes plain text (command output such as `--help` or `migrate --status`, or a one-line
+ * usage/config error) to stdout or stderr, outside the JSON log stream.
+ */
+export function printText(stream: "stdout" | "stderr", text: string): void {
+  // deno-lint-ignore no-console
+  (stream === "stdout" ? console.log : console.error)(text);
+}

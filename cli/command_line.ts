@@ -1,0 +1,105 @@
+/**
+ * argv → one command plus setting overrides. Every SETTINGS key is accepted as
+ * `--<flagName(key)> value` and returned under its environment-variable name, so
+ * `loadConfig(env, flags)` can let flags win. `--only` is PMCOLLECT_COLLECTORS.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandLine } from "./command_line.ts";
+ * parseCommandLine(["migrate", "--status"]); // { command: "migrate", status: true, ... }
+ * parseCommandLine(["--prices-interval-s", "30"]).flags; // { PMCOLLECT_PRICES_INTERVAL_S: "30" }
+ * ```
+ */
+import { parseArgs } from "node:util";
+import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
+
+export type CommandName =
+  | "run"
+  | "migrate"
+  | "status"
+  | "inspect"
+  | "simulate"
+  | "help"
+  | "version";
+
+export interface CommandLine {
+  readonly command: CommandName;
+  /** Setting overrides keyed by environment-variable name. */
+  readonly flags: Readonly<Record<string, string>>;
+  /** `migrate --status`. */
+  readonly status: boolean;
+  /** Positional arguments after the command (`inspect FILE`), or raw args for `simulate`. */
+  readonly args: readonly string[];
+}
+
+/** Bad command-line usage; main.ts prints the message and exits with code 2. */
+export class UsageError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "UsageError";
+  }
+}
+
+const COMMANDS: readonly CommandName[] = ["run", "migrate", "status", "inspect", "simulate"];
+const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
+
+/**
+ * Parses argv strictly. `simulate` hands everything after it to the simulator untouched.
+ * @throws {UsageError} for an unknown flag, a missing value or an unknown command.
+ */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  if (argv[0] === "simulate") {
+    return { command: "simulate", flags: {}, status: false, args: argv.slice(1) };
+  }
+  const options = {
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "V" },
+    migrate: { type: "boolean" },
+    status: { type: "boolean" },
+    only: { type: "string" },
+    ...Object.fromEntries(SETTING_KEYS.map((key) => [flagName(key), { type: "string" }])),
+  } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(describeParseError(err), { cause: err });
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const flags: Record<string, string> = {};
+  for (const key of SETTING_KEYS) {
+    const value = values[flagName(key)];
+    if (typeof value === "string") flags[key] = value;
+  }
+  if (typeof values.only === "string") flags.PMCOLLECT_COLLECTORS = values.only;
+
+  const [first, ...rest] = parsed.positionals;
+  if (values.help === true || first === "help") {
+    return { command: "help", flags, status: false, args: [] };
+  }
+  if (values.version === true) return { command: "version", flags, status: false, args: [] };
+  if (first !== undefined && !(COMMANDS as readonly string[]).includes(first)) {
+    throw new UsageError(`Unknown command "${first}" (commands: ${COMMANDS.join(", ")})`);
+  }
+  const command = values.migrate === true ? "migrate" : (first ?? "run") as CommandName;
+  if (values.migrate === true && first !== undefined && first !== "migrate") {
+    throw new UsageError(`--migrate cannot be combined with the "${first}" command`);
+  }
+  if (values.status === true && command !== "migrate") {
+    throw new UsageError("--status belongs to the migrate command: pmcollect migrate --status");
+  }
+  if (command === "inspect" && rest.length !== 1) {
+    throw new UsageError("inspect takes one argument: a file path, or - for stdin");
+  }
+  if (command !== "inspect" && rest.length > 0) {
+    throw new UsageError(`Unexpected argument "${rest[0]}" for the ${command} command`);
+  }
+  return { command, flags, status: values.status === true, args: rest };
+}
+
+/** node:util's messages are long; keep the first sentence and point at --help. */
+function describeParseError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split(/\.\s/)[0]?.replace(/\.$/, "") ?? message;
+  return `${first} (see pmcollect --help)`;
+}

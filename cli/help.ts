@@ -1,0 +1,71 @@
+/**
+ * The `--help` text: usage, commands, examples, exit codes and every setting from the
+ * SETTINGS table with its flag, environment variable, default and description.
+ *
+ * @example
+ * ```ts
+ * import { helpText } from "./help.ts";
+ * printText("stdout", helpText());
+ * ```
+ */
+import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
+
+/** The program version; the commit comes from PMCOLLECT_BUILD_COMMIT at build time. */
+export const VERSION = "0.1.0";
+
+/** `pmcollect 0.1.0 (abc1234)`, or `(dev)` when no commit was baked in. */
+export function versionText(commit: string | undefined): string {
+  return `pmcollect ${VERSION} (${commit === undefined || commit === "" ? "dev" : commit})`;
+}
+
+/** The full help text. */
+export function helpText(): string {
+  const keys = Object.keys(SETTINGS) as SettingKey[];
+  const settings = keys.map((key) => {
+    const setting = SETTINGS[key];
+    const shown = setting.default === undefined
+      ? "(unset)"
+      : setting.default === ""
+      ? '""'
+      : setting.default;
+    return `  --${
+      flagName(key)
+    } <value>\n      ${key}  default: ${shown}\n      ${setting.description}`;
+  });
+  return `pmcollect ${VERSION}: collects Polymarket into PostgreSQL/TimescaleDB
+
+Usage:
+  pmcollect [run] [flags]          migrate if needed, then collect until SIGINT/SIGTERM
+  pmcollect --migrate [flags]      apply pending migrations and exit (same as: migrate)
+  pmcollect migrate [--status]     apply migrations, or list applied/pending with checksums
+  pmcollect status [flags]         rows per table in the last hour/day, last runs, gaps
+  pmcollect inspect FILE|-         parse a captured payload and print what would be stored
+  pmcollect simulate [args]        run the local Polymarket simulator on loopback
+  pmcollect --version | --help
+
+Flags:
+  --only <collectors>              same as PMCOLLECT_COLLECTORS, e.g. --only prices,books
+  -h, --help                       this text
+  -V, --version                    version and build commit
+
+Every setting is read from its environment variable; the flag of the same name wins.
+
+Examples:
+  pmcollect --migrate --database-url postgres://pm@127.0.0.1:5432/polymarket
+  DATABASE_URL=postgres://pm@127.0.0.1/polymarket pmcollect run --only prices,trades
+  pmcollect run --prices-interval-s 30 --health-port 9464
+  pmcollect migrate --status
+  curl -s 127.0.0.1:9464/healthz; curl -s 127.0.0.1:9464/metrics
+  pmcollect inspect captured_book.json
+  cat frames.ndjson | pmcollect inspect -
+
+Exit codes:
+  0    success (including a clean shutdown after SIGINT/SIGTERM)
+  1    runtime or migration failure, or the shutdown deadline was exceeded
+  2    usage or configuration error
+  130  a second SIGINT during shutdown
+  143  a second SIGTERM during shutdown
+
+Settings:
+${settings.join("\n")}`;
+}

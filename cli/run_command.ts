@@ -1,0 +1,109 @@
+/**
+ * `pmcollect run` (the default): open the database, migrate if needed, then run the enabled
+ * collectors under the supervisor with `/healthz` + `/metrics` and per-minute health lines,
+ * until the signal aborts. Then every task drains and the database closes.
+ *
+ * This is the one place where collector tasks are built from their shared dependencies.
+ *
+ * @example
+ * ```ts
+ * import { runRunCommand } from "./run_command.ts";
+ * const code = await runRunCommand(config, { log, signal: root.signal });
+ * ```
+ */
+import { openDatabase, type Sql } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
+import { createHttpClient, type HttpClient } from "../polymarket/http.ts";
+import { createRateLimiter } from "../polymarket/rate_limiter.ts";
+import type { CollectorName, Config } from "../runtime/config.ts";
+import { runHealthLog, serveHealth } from "../runtime/health.ts";
+import type { Logger } from "../runtime/log.ts";
+import { runSupervisor, type TaskContext, type TaskSpec } from "../runtime/supervisor.ts";
+
+/** What every collector receives, built once per process. */
+export interface CollectorDeps {
+  readonly config: Config;
+  readonly sql: Sql;
+  /** Already carries `task: <collector>`. */
+  readonly log: Logger;
+  readonly http: HttpClient;
+  /** Health and metrics reporting for this collector (see runtime/supervisor.ts). */
+  readonly health: TaskContext;
+}
+
+type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
+
+/**
+ * The collectors this binary can run. An enabled collector without an entry is skipped with a
+ * `collector_not_built` warning.
+ *
+ * TODO(integrator): register each collector as its module lands, e.g.
+ *   import { runMarketsCollector } from "../collectors/markets.ts";      markets: runMarketsCollector,
+ *   import { runPricesCollector } from "../collectors/prices.ts";        prices: runPricesCollector,
+ *   import { runBooksCollector } from "../collectors/books.ts";          books: runBooksCollector,
+ *   import { runTradesCollector } from "../collectors/trades.ts";        trades: runTradesCollector,
+ *   import { runResolutionsCollector } from "../collectors/resolutions.ts";
+ *                                                                        resolutions: runResolutionsCollector,
+ * and adapt `CollectorDeps` above if their `deps` differ (the websocket URL and timings are in
+ * `config.collectors.trades` / `config.api`; rate budgets should honour `config.api.rateFraction`).
+ */
+export const COLLECTOR_RUNNERS: Readonly<Partial<Record<CollectorName, CollectorRunner>>> = {};
+
+/** One supervisor task per enabled collector that this binary has a runner for. */
+export function buildCollectorTasks(
+  shared: Omit<CollectorDeps, "health" | "log"> & { readonly log: Logger },
+  runners: Readonly<Partial<Record<CollectorName, CollectorRunner>>> = COLLECTOR_RUNNERS,
+): TaskSpec[] {
+  const tasks: TaskSpec[] = [];
+  for (const name of shared.config.collectors.enabled) {
+    const runner = runners[name];
+    if (runner === undefined) {
+      shared.log.warn("collector_not_built", { task: name });
+      continue;
+    }
+    const log = shared.log.child({ task: name });
+    tasks.push({ name, run: (signal, health) => runner({ ...shared, log, health }, signal) });
+  }
+  return tasks;
+}
+
+/** Runs until `signal` aborts, then drains and closes; returns the exit code. */
+export async function runRunCommand(
+  config: Config,
+  context: { readonly log: Logger; readonly signal: AbortSignal },
+): Promise<number> {
+  const { log, signal } = context;
+  const db = await openDatabase({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    poolSize: config.database.poolSize,
+    connectRetryMaxMs: config.database.connectRetryMaxMs,
+  }, { log, signal });
+  try {
+    const { mode, applied } = await migrate(db.sql, { log, timescale: config.database.timescale });
+    log.info("schema_ready", { mode, applied });
+    const http = createHttpClient({
+      baseUrls: {
+        gamma: config.api.gammaUrl,
+        clob: config.api.clobUrl,
+        dataApi: config.api.dataApiUrl,
+      },
+      limiter: createRateLimiter(),
+      log: log.child({ component: "http" }),
+      timeoutMs: config.api.timeoutMs,
+    });
+    const tasks = buildCollectorTasks({ config, sql: db.sql, log, http });
+    const started = performance.now();
+    const supervisor = runSupervisor(tasks, { signal, log });
+    const server = config.health.port === 0
+      ? undefined
+      : serveHealth(supervisor, { port: config.health.port, signal, log });
+    log.info("collecting", { collectors: tasks.map((t) => t.name), healthPort: server?.port ?? 0 });
+    await Promise.all([supervisor.done, server?.done, runHealthLog(supervisor, { signal, log })]);
+    log.info("collectors_stopped", { durationMs: Math.round(performance.now() - started) });
+    return 0;
+  } finally {
+    await db.close(5);
+    log.info("db_closed");
+  }
+}

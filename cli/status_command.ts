@@ -1,0 +1,97 @@
+/**
+ * `pmcollect status`: what is being collected. Rows per time-series table in the last hour and
+ * day, the latest run of each collector, open gaps, rejects and the database size.
+ *
+ * @example
+ * ```ts
+ * import { runStatusCommand } from "./status_command.ts";
+ * const code = await runStatusCommand(config, { log, signal, write });
+ * ```
+ */
+import { openDatabase, type Sql } from "../db/client.ts";
+import { migrationStatus } from "../db/migrate.ts";
+import type { Config } from "../runtime/config.ts";
+import { type CommandContext, formatTable } from "./migrate_command.ts";
+
+const SERIES = ["price_snapshots", "book_snapshots", "trades", "quotes"] as const;
+
+/** Prints the collection status; returns 0 (1 when the schema is not migrated yet). */
+export async function runStatusCommand(config: Config, context: CommandContext): Promise<number> {
+  const { log, signal, write } = context;
+  const db = await openDatabase({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    poolSize: 2,
+    connectRetryMaxMs: config.database.connectRetryMaxMs,
+  }, { log, signal });
+  try {
+    const { mode, migrations } = await migrationStatus(db.sql);
+    const pending = migrations.filter((m) => m.state === "pending").length;
+    write(
+      `database: ${db.backend}, mode: ${mode ?? "(not migrated)"}, pending migrations: ${pending}`,
+    );
+    if (mode === null) {
+      write("run `pmcollect --migrate` first");
+      return 1;
+    }
+    write("");
+    write(await seriesTable(db.sql));
+    write("");
+    write(await runsTable(db.sql));
+    write("");
+    const [ops] = await db.sql<{ gaps: string; rejects: string; kinds: string; size: string }[]>`
+      select (select count(*) from gaps where backfilled_at is null) as gaps,
+             (select coalesce(sum(occurrences), 0) from rejects) as rejects,
+             (select count(*) from rejects) as kinds,
+             pg_size_pretty(pg_database_size(current_database())) as size`;
+    write(`open gaps: ${ops?.gaps}`);
+    write(`rejects: ${ops?.rejects} (${ops?.kinds} distinct payloads)`);
+    write(`database size: ${ops?.size}`);
+    return 0;
+  } finally {
+    await db.close(5);
+  }
+}
+
+async function seriesTable(sql: Sql): Promise<string> {
+  const rows: string[][] = [["table", "last hour", "last day", "latest ts"]];
+  for (const table of SERIES) {
+    const [row] = await sql<{ hour: string; day: string; latest: Date | null }[]>`
+      select count(*) filter (where ts > now() - interval '1 hour') as hour,
+             count(*) as day,
+             max(ts) as latest
+      from ${sql(table)} where ts > now() - interval '1 day'`;
+    rows.push([table, row?.hour ?? "0", row?.day ?? "0", row?.latest?.toISOString() ?? "-"]);
+  }
+  return formatTable(rows);
+}
+
+async function runsTable(sql: Sql): Promise<string> {
+  const runs = await sql<
+    {
+      collector: string;
+      started_at: Date;
+      finished_at: Date | null;
+      status: string;
+      rows_written: string;
+      errors: number;
+      rejects: number;
+    }[]
+  >`
+    select distinct on (collector) collector, started_at, finished_at, status, rows_written,
+           errors, rejects
+    from collector_runs order by collector, started_at desc`;
+  if (runs.length === 0) return "collector runs: none yet";
+  return formatTable([
+    ["collector", "last started", "finished", "status", "rows", "errors", "rejects"],
+    ...runs.map((r) => [
+      r.collector,
+      r.started_at.toISOString(),
+      r.finished_at?.toISOString() ?? "-",
+      r.status,
+      String(r.rows_written),
+      String(r.errors),
+      String(r.rejects),
+    ]),
+  ]);
+}

@@ -1,0 +1,124 @@
+/**
+ * pmcollect: the one entry point (`deno task start`; `deno compile` makes it the binary).
+ * Parses argv, loads the configuration once, owns the root AbortController and the signal
+ * handlers, and dispatches to one command in `cli/`.
+ *
+ * Exit codes:
+ *   0    success, including a clean shutdown after SIGINT/SIGTERM
+ *   1    runtime or migration failure (MigrationError, database unreachable, crash), or the
+ *        graceful shutdown overran PMCOLLECT_SHUTDOWN_DEADLINE_S (hard exit)
+ *   2    usage or configuration error (unknown flag or command, invalid setting)
+ *   130  a second SIGINT while shutting down (immediate exit)
+ *   143  a second SIGTERM while shutting down (immediate exit)
+ *   `inspect` returns its own 0/1/2: everything parsed / something rejected / unreadable.
+ *
+ * The version's commit comes from PMCOLLECT_BUILD_COMMIT when set (e.g. in the environment the
+ * compiled binary is built or run with), else "dev".
+ *
+ * @example
+ * ```sh
+ * deno run -A main.ts --migrate
+ * deno run -A main.ts run --only prices,trades --health-port 9464
+ * ```
+ */
+import { type CommandLine, parseCommandLine, UsageError } from "./cli/command_line.ts";
+import { helpText, versionText } from "./cli/help.ts";
+import { runMigrateCommand } from "./cli/migrate_command.ts";
+import { runRunCommand } from "./cli/run_command.ts";
+import { runStatusCommand } from "./cli/status_command.ts";
+import { runInspect } from "./polymarket/inspect.ts";
+import { type Config, ConfigError, describeConfig, loadConfig } from "./runtime/config.ts";
+import { createLogger, type Logger, printText } from "./runtime/log.ts";
+import { installShutdown } from "./runtime/shutdown.ts";
+
+/** Runs the command line `argv` with environment `env`; resolves to the exit code. */
+export async function main(
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<number> {
+  let commandLine: CommandLine;
+  let config: Config;
+  try {
+    commandLine = parseCommandLine(argv);
+    if (commandLine.command === "help") return print(helpText());
+    if (commandLine.command === "version") return print(versionText(env.PMCOLLECT_BUILD_COMMIT));
+    config = loadConfig(env, commandLine.flags);
+  } catch (err) {
+    if (!(err instanceof UsageError || err instanceof ConfigError)) throw err;
+    printText("stderr", `pmcollect: ${err.message}`);
+    return 2;
+  }
+  // Commands that print results keep stdout for them and log to stderr.
+  const logStream = commandLine.command === "run" ? "stdout" : "stderr";
+  const log = createLogger({}, {
+    level: config.logLevel,
+    write: (line) => printText(logStream, line),
+  });
+  const root = new AbortController();
+  const disposeShutdown = installShutdown({
+    controller: root,
+    log,
+    deadlineMs: config.shutdownDeadlineMs,
+  });
+  try {
+    return await dispatch(commandLine, config, log, root.signal);
+  } catch (err) {
+    if (root.signal.aborted && err === root.signal.reason) {
+      log.info("interrupted", { command: commandLine.command });
+      return commandLine.command === "run" ? 0 : 1;
+    }
+    log.error("command_failed", { command: commandLine.command, error: err });
+    printText("stderr", `pmcollect: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    disposeShutdown();
+  }
+}
+
+async function dispatch(
+  commandLine: CommandLine,
+  config: Config,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<number> {
+  const write = (line: string) => printText("stdout", line);
+  switch (commandLine.command) {
+    case "run":
+      log.info("config", describeConfig(config));
+      return await runRunCommand(config, { log, signal });
+    case "migrate":
+      log.info("config", describeConfig(config));
+      return await runMigrateCommand(config, { log, signal, write, status: commandLine.status });
+    case "status":
+      return await runStatusCommand(config, { log, signal, write });
+    case "inspect": {
+      const [file = "-"] = commandLine.args;
+      let text: string;
+      try {
+        text = file === "-"
+          ? await new Response(Deno.stdin.readable).text()
+          : await Deno.readTextFile(file);
+      } catch (err) {
+        printText("stderr", `pmcollect: cannot read ${file}: ${(err as Error).message}`);
+        return 2;
+      }
+      return runInspect(text, { write, receivedAt: Date.now() });
+    }
+    case "simulate":
+      // TODO(integrator): wire `runSimulateCommand(commandLine.args, { signal, log })` from
+      // simulator/cli.ts once it exists.
+      printText("stderr", "pmcollect: simulate is not built yet (simulator/cli.ts is missing)");
+      return 1;
+    default:
+      throw new TypeError(`Unhandled command ${commandLine.command}`);
+  }
+}
+
+function print(text: string): number {
+  printText("stdout", text);
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args, Deno.env.toObject()));
+}
