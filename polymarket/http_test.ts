@@ -37,16 +37,16 @@ function client(base: string, waits: number[], extra: Partial<HttpClientOptions>
   });
 }
 
-/** Waits until the client goes away (or 2 s), without leaking a timer. */
-function stall(req: Request): Promise<Response> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      resolve(new Response("{}"));
-    };
-    const timer = setTimeout(done, 2000);
-    req.signal.addEventListener("abort", done, { once: true });
-  });
+/** Requests that hang until the test releases them (no timers, no request.signal). */
+function stalls() {
+  const waiting = new Set<() => void>();
+  return {
+    wait: () => new Promise<Response>((resolve) => waiting.add(() => resolve(new Response("{}")))),
+    release: () => {
+      for (const resolve of waiting) resolve();
+      waiting.clear();
+    },
+  };
 }
 
 const signal = () => AbortSignal.timeout(10_000);
@@ -132,20 +132,24 @@ Deno.test("getJson() does not retry other 4xx", async () => {
 });
 
 Deno.test("getJson() turns a timeout into a retryable TransportError", async () => {
-  await withServer((req) => stall(req), async (base) => {
+  const hang = stalls();
+  await withServer(() => hang.wait(), async (base) => {
     const http = client(base, [], { timeoutMs: 50, maxRetries: 1 });
     const err = await http.getJson("gamma", "/slow", {}, signal()).catch((e) => e);
+    hang.release();
     assert.ok(err instanceof TransportError, String(err));
   });
 });
 
 Deno.test("getJson() rethrows the caller's abort reason", async () => {
-  await withServer((req) => stall(req), async (base) => {
+  const hang = stalls();
+  await withServer(() => hang.wait(), async (base) => {
     const controller = new AbortController();
     const reason = new Error("shutting down");
     const pending = client(base, []).getJson("gamma", "/slow", {}, controller.signal);
     setTimeout(() => controller.abort(reason), 20);
     await assert.rejects(pending, (err) => err === reason);
+    hang.release();
   });
 });
 
