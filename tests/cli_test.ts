@@ -1,0 +1,155 @@
+/**
+ * End-to-end tests of the entry point: `deno run main.ts` as a subprocess against a fresh
+ * schema on the real PostgreSQL. Nothing is mocked.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { MIGRATIONS } from "../migrations/bundle.ts";
+import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
+import { withDatabase } from "./_db.ts";
+
+const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
+const CONFIG = fromFileUrl(new URL("../deno.json", import.meta.url));
+
+function pmcollect(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", "--config", CONFIG, MAIN, ...args],
+    cwd: options.cwd,
+    env: { PMCOLLECT_HEALTH_PORT: "0", NO_COLOR: "1", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+async function output(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+) {
+  const { code, stdout, stderr } = await pmcollect(args, options).output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+function events(text: string): Record<string, unknown>[] {
+  return text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+}
+
+Deno.test("main.ts --help lists every setting with its flag, variable and default", async () => {
+  const { code, stdout } = await output(["--help"]);
+  assert.equal(code, 0);
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    assert.ok(stdout.includes(`--${flagName(key)} <value>`), `flag of ${key}`);
+    assert.ok(stdout.includes(`${key}  default: `), `variable of ${key}`);
+    assert.ok(stdout.includes(SETTINGS[key].description), `description of ${key}`);
+  }
+  assert.match(stdout, /Exit codes:/);
+});
+
+Deno.test("main.ts exits 2 with one line for an unknown flag or a bad setting value", async () => {
+  const unknown = await output(["--no-such-flag"]);
+  assert.equal(unknown.code, 2);
+  assert.equal(unknown.stdout, "");
+  assert.equal(unknown.stderr.trimEnd().split("\n").length, 1);
+  assert.match(unknown.stderr, /--no-such-flag/);
+
+  const bad = await output(["--migrate"], { env: { PMCOLLECT_PRICES_INTERVAL_S: "abc" } });
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr.trimEnd().split("\n").length, 1);
+  assert.match(bad.stderr, /^pmcollect: PMCOLLECT_PRICES_INTERVAL_S: .*"abc"/);
+
+  const flag = await output(["status", "--prices-interval-s=-5"]);
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /PMCOLLECT_PRICES_INTERVAL_S/);
+});
+
+Deno.test("main.ts --migrate from another working directory applies the bundled migrations", () =>
+  withDatabase("server", async (db) => {
+    const cwd = await Deno.makeTempDir();
+    try {
+      const { code, stdout, stderr } = await output(["--migrate"], {
+        cwd,
+        env: { DATABASE_URL: db.url! },
+      });
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, new RegExp(`applied ${MIGRATIONS.map((m) => m.version).join(", ")}`));
+      const config = events(stderr).find((e) => e.event === "config");
+      assert.ok(config, "logs its config once");
+      assert.deepEqual([...Deno.readDirSync(cwd)], [], "writes nothing into the cwd");
+      const rows = await db.sql`select version from schema_migrations order by version`;
+      assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
+
+      const status = await output(["migrate", "--status"], { env: { DATABASE_URL: db.url! } });
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /version\s+name\s+state\s+checksum\s+applied_at/);
+      assert.match(status.stdout, /0001\s+core\s+applied\s+[0-9a-f]{12}\s+\d{4}-/);
+    } finally {
+      await Deno.remove(cwd, { recursive: true });
+    }
+  }));
+
+Deno.test("two main.ts --migrate at once both exit 0 and apply each migration once", () =>
+  withDatabase("server", async (db) => {
+    const env = { DATABASE_URL: db.url! };
+    const results = await Promise.all([
+      output(["--migrate"], { env }),
+      output(["migrate"], { env }),
+    ]);
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    const applied = results.flatMap((r) => events(r.stderr))
+      .filter((e) => e.event === "migration_applied").map((e) => e.version);
+    assert.deepEqual(applied.sort(), MIGRATIONS.map((m) => m.version));
+    const [row] = await db.sql`select count(*)::int as n from schema_migrations`;
+    assert.equal(row?.n, MIGRATIONS.length);
+  }));
+
+Deno.test("main.ts run migrates, waits, and exits 0 within the deadline on SIGTERM", () =>
+  withDatabase("server", async (db) => {
+    const child = pmcollect(["run"], {
+      env: { DATABASE_URL: db.url!, PMCOLLECT_SHUTDOWN_DEADLINE_S: "10" },
+    }).spawn();
+    const seen: Record<string, unknown>[] = [];
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    while (!seen.some((e) => e.event === "collecting")) {
+      const { value, done } = await lines.read();
+      assert.ok(!done, "run keeps going until signalled");
+      buffer += value;
+      const parts = buffer.split("\n");
+      buffer = parts.pop() ?? "";
+      seen.push(...events(parts.join("\n")));
+    }
+    const started = performance.now();
+    child.kill("SIGTERM");
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      buffer += value;
+    }
+    const status = await child.status;
+    const stderr = await new Response(child.stderr).text();
+    const elapsedMs = performance.now() - started;
+    assert.equal(status.code, 0, stderr);
+    assert.ok(elapsedMs < 10_000, `exited after ${elapsedMs} ms`);
+    const after = events(buffer).map((e) => e.event);
+    assert.deepEqual(after.filter((e) => e !== "task_stopped"), [
+      "shutdown_started",
+      "collectors_stopped",
+      "db_closed",
+    ]);
+    assert.ok(seen.some((e) => e.event === "schema_ready"));
+    const [row] = await db.sql`select count(*)::int as n from schema_migrations`;
+    assert.equal(row?.n, MIGRATIONS.length);
+  }));
+
+Deno.test("main.ts inspect reads a recorded payload from a file", async () => {
+  const file = fromFileUrl(
+    new URL("./fixtures/polymarket/ws-market/last_trade_price_2024-08.json", import.meta.url),
+  );
+  const { code, stdout, stderr } = await output(["inspect", file]);
+  assert.ok(code === 0 || code === 1, stderr);
+  assert.ok(stdout.length > 0);
+  const missing = await output(["inspect", "/no/such/file.json"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read \/no\/such\/file\.json/);
+});
