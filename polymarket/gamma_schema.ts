@@ -64,6 +64,11 @@ export interface GammaMarket {
   orderMinSize: DecimalString | null;
   volume: DecimalString | null;
   liquidity: DecimalString | null;
+  /** Gamma's cached top of book and last trade, for outcome 0 (advisory, not a live book). */
+  bestBid: DecimalString | null;
+  bestAsk: DecimalString | null;
+  lastTradePrice: DecimalString | null;
+  volume24hr: DecimalString | null;
   feesEnabled: boolean | null;
   feeType: string | null;
   feeSchedule: GammaFeeSchedule | null;
@@ -108,6 +113,10 @@ export const gammaMarketSchema = z.object({
   orderMinSize: optionalDecimalSchema,
   volume: optionalDecimalSchema,
   liquidity: optionalDecimalSchema,
+  bestBid: optionalDecimalSchema,
+  bestAsk: optionalDecimalSchema,
+  lastTradePrice: optionalDecimalSchema,
+  volume24hr: optionalDecimalSchema,
   feesEnabled: optionalBoolSchema,
   feeType: optionalTextSchema,
   feeSchedule: feeScheduleSchema.nullish(),
@@ -142,6 +151,10 @@ export const gammaMarketSchema = z.object({
   orderMinSize: m.orderMinSize,
   volume: m.volume,
   liquidity: m.liquidity,
+  bestBid: m.bestBid,
+  bestAsk: m.bestAsk,
+  lastTradePrice: m.lastTradePrice,
+  volume24hr: m.volume24hr,
   feesEnabled: m.feesEnabled,
   feeType: m.feeType,
   feeSchedule: m.feeSchedule ?? null,
