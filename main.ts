@@ -27,6 +27,7 @@ import { runMigrateCommand } from "./cli/migrate_command.ts";
 import { runRunCommand } from "./cli/run_command.ts";
 import { runStatusCommand } from "./cli/status_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
+import { runSimulateCommand } from "./simulator/cli.ts";
 import { type Config, ConfigError, describeConfig, loadConfig } from "./runtime/config.ts";
 import { createLogger, type Logger, printText } from "./runtime/log.ts";
 import { installShutdown } from "./runtime/shutdown.ts";
@@ -49,7 +50,7 @@ export async function main(
     return 2;
   }
   // Commands that print results keep stdout for them and log to stderr.
-  const logStream = commandLine.command === "run" ? "stdout" : "stderr";
+  const logStream = ["run", "simulate"].includes(commandLine.command) ? "stdout" : "stderr";
   const log = createLogger({}, {
     level: config.logLevel,
     write: (line) => printText(logStream, line),
@@ -105,13 +106,23 @@ async function dispatch(
       return runInspect(text, { write, receivedAt: Date.now() });
     }
     case "simulate":
-      // TODO(integrator): wire `runSimulateCommand(commandLine.args, { signal, log })` from
-      // simulator/cli.ts once it exists.
-      printText("stderr", "pmcollect: simulate is not built yet (simulator/cli.ts is missing)");
-      return 1;
+      try {
+        await runSimulateCommand([...commandLine.args], { signal, log });
+        return 0;
+      } catch (err) {
+        if (!isParseArgsError(err)) throw err;
+        printText("stderr", `pmcollect simulate: ${err.message}`);
+        return 2;
+      }
     default:
       throw new TypeError(`Unhandled command ${commandLine.command}`);
   }
+}
+
+/** node:util parseArgs errors (unknown option, missing value) are usage errors. */
+function isParseArgsError(err: unknown): err is TypeError {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof TypeError && typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
 }
 
 function print(text: string): number {

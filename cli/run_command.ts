@@ -11,25 +11,16 @@
  * const code = await runRunCommand(config, { log, signal: root.signal });
  * ```
  */
-import { openDatabase, type Sql } from "../db/client.ts";
+import type { CollectorDeps } from "../collectors/_deps.ts";
+import { createActiveTokens } from "../collectors/_active_tokens.ts";
+import { openDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
-import { createHttpClient, type HttpClient } from "../polymarket/http.ts";
+import { createHttpClient } from "../polymarket/http.ts";
 import { createRateLimiter } from "../polymarket/rate_limiter.ts";
 import type { CollectorName, Config } from "../runtime/config.ts";
 import { runHealthLog, serveHealth } from "../runtime/health.ts";
 import type { Logger } from "../runtime/log.ts";
-import { runSupervisor, type TaskContext, type TaskSpec } from "../runtime/supervisor.ts";
-
-/** What every collector receives, built once per process. */
-export interface CollectorDeps {
-  readonly config: Config;
-  readonly sql: Sql;
-  /** Already carries `task: <collector>`. */
-  readonly log: Logger;
-  readonly http: HttpClient;
-  /** Health and metrics reporting for this collector (see runtime/supervisor.ts). */
-  readonly health: TaskContext;
-}
+import { runSupervisor, type TaskSpec } from "../runtime/supervisor.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
@@ -44,14 +35,14 @@ type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<voi
  *   import { runTradesCollector } from "../collectors/trades.ts";        trades: runTradesCollector,
  *   import { runResolutionsCollector } from "../collectors/resolutions.ts";
  *                                                                        resolutions: runResolutionsCollector,
- * and adapt `CollectorDeps` above if their `deps` differ (the websocket URL and timings are in
+ * and adapt `collectors/_deps.ts` + the `shared` object below if their deps differ (the websocket URL and timings are in
  * `config.collectors.trades` / `config.api`; rate budgets should honour `config.api.rateFraction`).
  */
 export const COLLECTOR_RUNNERS: Readonly<Partial<Record<CollectorName, CollectorRunner>>> = {};
 
 /** One supervisor task per enabled collector that this binary has a runner for. */
 export function buildCollectorTasks(
-  shared: Omit<CollectorDeps, "health" | "log"> & { readonly log: Logger },
+  shared: Omit<CollectorDeps, "context">,
   runners: Readonly<Partial<Record<CollectorName, CollectorRunner>>> = COLLECTOR_RUNNERS,
 ): TaskSpec[] {
   const tasks: TaskSpec[] = [];
@@ -62,7 +53,7 @@ export function buildCollectorTasks(
       continue;
     }
     const log = shared.log.child({ task: name });
-    tasks.push({ name, run: (signal, health) => runner({ ...shared, log, health }, signal) });
+    tasks.push({ name, run: (signal, context) => runner({ ...shared, log, context }, signal) });
   }
   return tasks;
 }
@@ -92,7 +83,14 @@ export async function runRunCommand(
       log: log.child({ component: "http" }),
       timeoutMs: config.api.timeoutMs,
     });
-    const tasks = buildCollectorTasks({ config, sql: db.sql, log, http });
+    const tasks = buildCollectorTasks({
+      config,
+      sql: db.sql,
+      http,
+      log,
+      activeTokens: createActiveTokens(),
+      now: Date.now,
+    });
     const started = performance.now();
     const supervisor = runSupervisor(tasks, { signal, log });
     const server = config.health.port === 0
