@@ -83,6 +83,11 @@ Deno.test("main.ts --migrate from another working directory applies the bundled 
       assert.equal(status.code, 0, status.stderr);
       assert.match(status.stdout, /version\s+name\s+state\s+checksum\s+applied_at/);
       assert.match(status.stdout, /0001\s+core\s+applied\s+[0-9a-f]{12}\s+\d{4}-/);
+
+      const report = await output(["status"], { env: { DATABASE_URL: db.url! } });
+      assert.equal(report.code, 0, report.stderr);
+      assert.match(report.stdout, /price_snapshots\s+0\s+0\s+-/);
+      assert.match(report.stdout, /open gaps: 0/);
     } finally {
       await Deno.remove(cwd, { recursive: true });
     }
