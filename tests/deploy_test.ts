@@ -113,7 +113,7 @@ Deno.test("smoke.sh fails naming every table that did not grow", async () => {
     );
     assert.equal(result.code, 1, result.output);
     assert.match(result.output, /ok: price_snapshots grew/);
-    assert.match(result.output, /FAIL: trades did not grow in 1s \(0 -> 0 recent rows\)/);
+    assert.match(result.output, /FAIL: trades did not grow in 2s \(0 -> 0 recent rows\)/);
     assert.match(result.output, /FAIL: markets did not grow/);
     assert.match(result.output, /FAIL: book_snapshots did not grow/);
     assert.match(result.output, /smoke: FAILED \(3 problems\)/);
