@@ -9,8 +9,6 @@
  * ```
  */
 
-const HEX = "0123456789abcdef";
-
 /** Deterministic pseudo-random source; not for cryptography. */
 export class Random {
   #state: number;
@@ -66,14 +64,16 @@ export class Random {
 
 /** Turns a counter into `n` hex characters that look random (for hashes of synthetic data). */
 export function counterHex(counter: number, salt: number, n: number): string {
-  let out = "";
-  let x = ((counter * 2654435761 + salt) >>> 0) || 1;
-  while (out.length < n) {
+  const words = Math.ceil(n / 8);
+  const parts = new Array<string>(words);
+  let x = ((Math.imul(counter | 0, 0x9e3779b1) ^ Math.floor(counter / 4294967296) ^ salt) >>> 0) ||
+    1;
+  for (let i = 0; i < words; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     x >>>= 0;
-    out += HEX[x & 15] + HEX[(x >>> 4) & 15] + HEX[(x >>> 8) & 15] + HEX[(x >>> 12) & 15];
+    parts[i] = x.toString(16).padStart(8, "0");
   }
-  return out.slice(0, n);
+  return parts.join("").slice(0, n);
 }

@@ -23,7 +23,7 @@ export interface EngineOptions {
   lifecycleRate: number;
 }
 
-const LOAD_BATCH = 2000;
+const LOAD_BATCH = 500;
 
 /** Drives the world and the hub. */
 export class Engine {

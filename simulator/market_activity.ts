@@ -29,6 +29,8 @@ interface LevelChange {
 }
 
 const MAX_LEVELS = 12;
+/** Transaction hashes are a fixed 48-hex prefix plus the trade sequence: unique and cheap. */
+const TX_PREFIX = `0x${counterHex(1, 0x5eed, 48)}`;
 
 /** Adds, resizes or removes one resting level (plus trimming), as one `price_change`. */
 export function randomQuoteChange(ctx: ActivityContext): WsMessage[] {
@@ -107,7 +109,7 @@ export function recordTrade(
   const seq = trades.nextSeq();
   const price = formatPrice(outcome === 0 ? yesPriceUnits : PRICE_SCALE - yesPriceUnits);
   const size = formatSize(Math.max(1, sizeHundredths));
-  const transactionHash = `0x${counterHex(seq, 0x5eed, 64)}`;
+  const transactionHash = TX_PREFIX + seq.toString(16).padStart(16, "0");
   trades.record({
     seq,
     conditionId: market.conditionId,

@@ -31,7 +31,7 @@ const MALFORMED: Record<string, unknown> = {
   market: 12345,
   price_changes: "x",
 };
-const MAX_BUFFERED = 16 * 1024 * 1024;
+const MAX_BUFFERED = 4 * 1024 * 1024;
 
 /** All open market-channel connections. */
 export class MarketHub {
