@@ -34,27 +34,41 @@ export function compareDecimal(a: DecimalString, b: DecimalString): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** Exact sum of decimals ("0" for an empty list). */
-export function sumDecimals(values: readonly DecimalString[]): DecimalString {
+/** Formats a non-negative safe integer scaled by 10^scale without bigint. */
+function fromScaledNumber(v: number, scale: number): DecimalString {
+  if (scale === 0) return String(v) as DecimalString;
+  const digits = String(v).padStart(scale + 1, "0");
+  const cut = digits.length - scale;
+  let end = digits.length;
+  while (end > cut && digits.charCodeAt(end - 1) === 48) end--;
+  const int = digits.slice(0, cut);
+  return (end === cut ? int : `${int}.${digits.slice(cut, end)}`) as DecimalString;
+}
+
+/** Exact sum of `pick(item)` over `items` ("0" for an empty list). */
+export function sumDecimals<T>(
+  items: readonly T[],
+  pick: (item: T) => DecimalString,
+): DecimalString {
   let s = 0;
-  for (const v of values) s = Math.max(s, scaleOf(v));
+  for (const it of items) s = Math.max(s, scaleOf(pick(it)));
   if (s <= 8) {
     // Fast path: scaled integers stay exact in a double below 2^53.
     const f = 10 ** s;
     let sum = 0;
     let exact = true;
-    for (const v of values) {
-      const x = Number(v) * f;
+    for (const it of items) {
+      const x = Number(pick(it)) * f;
       if (!(x < 1e15)) {
         exact = false;
         break;
       }
       sum += Math.round(x);
     }
-    if (exact && sum <= Number.MAX_SAFE_INTEGER) return fromScaled(BigInt(sum), s);
+    if (exact && sum <= Number.MAX_SAFE_INTEGER) return fromScaledNumber(sum, s);
   }
   let total = 0n;
-  for (const v of values) total += toScaled(v, s);
+  for (const it of items) total += toScaled(pick(it), s);
   return fromScaled(total, s);
 }
 

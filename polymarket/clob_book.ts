@@ -88,22 +88,32 @@ function orderLevels(levels: BookLevel[], desc: boolean): BookLevel[] {
   const sign = desc ? -1 : 1;
   let forward = true;
   let backward = true;
+  let exact = true;
+  let prev = levels.length > 0 ? Number(levels[0]!.price) : 0;
   for (let i = 1; i < levels.length && (forward || backward); i++) {
-    const c = sign * compareDecimal(levels[i - 1]!.price, levels[i]!.price);
+    const p = levels[i]!.price;
+    // Up to 15 characters a double orders distinct decimals exactly.
+    if (p.length > 15) exact = false;
+    const cur = Number(p);
+    const c = sign * (prev - cur);
     if (c > 0) forward = false;
     if (c < 0) backward = false;
+    prev = cur;
   }
-  if (forward) return levels;
-  if (backward) return levels.reverse();
+  if (exact && levels.length > 0 && levels[0]!.price.length > 15) exact = false;
+  if (exact && forward) return levels;
+  if (exact && backward) return levels.slice().reverse();
   return levels.toSorted((a, b) => sign * compareDecimal(a.price, b.price));
 }
+
+const sizeOf = (l: BookLevel) => l.size;
 
 /** Sorts levels best-first and computes the top of book and totals. */
 export function normaliseBook(
   fields: Omit<Book, "bestBid" | "bestAsk" | "mid" | "spread" | "bidSizeTotal" | "askSizeTotal">,
 ): Book {
-  const bids = orderLevels(fields.bids.slice(), true);
-  const asks = orderLevels(fields.asks.slice(), false);
+  const bids = orderLevels(fields.bids, true);
+  const asks = orderLevels(fields.asks, false);
   const bestBid = bids[0]?.price ?? null;
   const bestAsk = asks[0]?.price ?? null;
   const both = bestBid !== null && bestAsk !== null;
@@ -115,8 +125,8 @@ export function normaliseBook(
     bestAsk,
     mid: both ? midDecimal(bestBid, bestAsk) : null,
     spread: both ? subtractDecimal(bestAsk, bestBid) : null,
-    bidSizeTotal: sumDecimals(bids.map((l) => l.size)),
-    askSizeTotal: sumDecimals(asks.map((l) => l.size)),
+    bidSizeTotal: sumDecimals(bids, sizeOf),
+    askSizeTotal: sumDecimals(asks, sizeOf),
   };
 }
 
