@@ -8,9 +8,6 @@ import { startSimulator } from "../simulator/server.ts";
 
 Deno.test({
   name: "official clob-client-v2 reads books, markets, prices and tick sizes from the simulator",
-  // axios keeps keep-alive sockets in its agent; they are closed with the server.
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const sim = await startSimulator({ markets: 300, seed: 21, tickMs: 60_000, lifecycleRate: 0 });
     try {
