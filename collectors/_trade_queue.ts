@@ -1,0 +1,242 @@
+/**
+ * The bounded write queue of the trades collector: trades, quotes and gaps are flushed in
+ * batches every `flushMs` or `flushRows`. A failed write (database unreachable or any insert
+ * error) marks the database down: the batch and everything after it go to the disk spill
+ * (`SpillFiles`) until a probe succeeds, then spill files are replayed (the writes are
+ * idempotent) and removed. Memory stays bounded: past `maxRows` queued rows the queue spills
+ * without waiting for a slow insert. When `run`'s signal aborts it flushes or spills, never
+ * drops. Spill files left by an earlier process are replayed too.
+ *
+ * @example
+ * ```ts
+ * import { TradeQueue } from "./_trade_queue.ts";
+ * const queue = new TradeQueue({ sql, spillDir: "./data/spill", flushMs: 500, flushRows: 5000, maxRows: 100_000, log });
+ * const done = queue.run(signal);
+ * queue.push({ kind: "quote", row: { ts: new Date(), tokenId: "1", bestBid: null, bestAsk: null } });
+ * ```
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Queryable } from "../db/client.ts";
+import { isConnectionError } from "../db/client.ts";
+import { recordGaps } from "../db/ops.ts";
+import { insertQuotes, insertTrades } from "../db/trades.ts";
+import type { Logger } from "../runtime/log.ts";
+import { type QueueItem, SpillFiles } from "./_spill_file.ts";
+
+export type { QueueItem } from "./_spill_file.ts";
+
+export interface TradeQueueOptions {
+  readonly sql: Queryable;
+  readonly spillDir: string;
+  readonly flushMs: number;
+  readonly flushRows: number;
+  readonly maxRows: number;
+  readonly log: Logger;
+  /** A write slower than this counts as failed and is spilled (default 10 s). */
+  readonly writeTimeoutMs?: number;
+  /** Pause between probes while the database is down (default 1 s). */
+  readonly probeMs?: number;
+}
+
+/** Counters the collector reports. */
+export interface QueueStats {
+  tradesInserted: number;
+  quotesInserted: number;
+  spilledRows: number;
+  replayedRows: number;
+  writeFailures: number;
+}
+
+/** Queue + flusher; call `run(signal)` once. */
+export class TradeQueue {
+  readonly stats: QueueStats = {
+    tradesInserted: 0,
+    quotesInserted: 0,
+    spilledRows: 0,
+    replayedRows: 0,
+    writeFailures: 0,
+  };
+  readonly #o: TradeQueueOptions;
+  readonly #spill: SpillFiles;
+  #pending: QueueItem[] = [];
+  #dbUp = true;
+  #wake: (() => void) | null = null;
+  #spillBacklogBytes = 0;
+
+  constructor(options: TradeQueueOptions) {
+    this.#o = options;
+    this.#spill = new SpillFiles(options.spillDir);
+  }
+
+  /** Rows waiting in memory. */
+  get depth(): number {
+    return this.#pending.length;
+  }
+
+  /** Bytes in spill files not yet replayed. */
+  get spillBytes(): number {
+    return this.#spillBacklogBytes + this.#spill.currentBytes;
+  }
+
+  /** False while writes fail and rows go to the spill. */
+  get databaseUp(): boolean {
+    return this.#dbUp;
+  }
+
+  /** Queues one row. Never blocks and never drops. */
+  push(item: QueueItem): void {
+    this.#pending.push(item);
+    if (this.#pending.length >= this.#o.maxRows) {
+      void this.#toSpill(this.#pending.splice(0)).catch(() => {});
+    } else if (this.#pending.length >= this.#o.flushRows) this.#wake?.();
+  }
+
+  /** Flushes until `signal` aborts, then flushes or spills what is left. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#spillBacklogBytes = (await this.#spill.list()).reduce((n, f) => n + f.bytes, 0);
+    while (!signal.aborted) {
+      await this.#sleep(this.#dbUp ? this.#o.flushMs : this.#o.probeMs ?? 1000, signal);
+      await this.#cycle();
+    }
+    await this.#cycle(false);
+    if (this.#pending.length > 0) await this.#toSpill(this.#pending.splice(0));
+    await this.#spill.close();
+  }
+
+  async #cycle(replay = true): Promise<void> {
+    if (!this.#dbUp) {
+      if (!(await this.#probe())) {
+        await this.#toSpill(this.#pending.splice(0));
+        return;
+      }
+      this.#dbUp = true;
+      await this.#rotate();
+      this.#o.log.info("trades_db_back", { spillBytes: this.spillBytes });
+    }
+    while (this.#pending.length > 0 && this.#dbUp) {
+      const batch = this.#pending.splice(0, this.#o.flushRows);
+      if (!(await this.#write(batch))) await this.#toSpill(batch);
+    }
+    if (!this.#dbUp || !replay) return;
+    // Rows spilled while the database was up (a slow write past maxRows) are replayed too.
+    if (this.#spill.currentBytes > 0) await this.#rotate();
+    await this.#replay();
+  }
+
+  async #rotate(): Promise<void> {
+    this.#spillBacklogBytes += this.#spill.currentBytes;
+    await this.#spill.rotate();
+  }
+
+  /** Writes one batch; on failure marks the database down and returns false. */
+  async #write(batch: QueueItem[]): Promise<boolean> {
+    const trades = [], quotes = [], gaps = [];
+    for (const i of batch) {
+      if (i.kind === "trade") trades.push(i.row);
+      else if (i.kind === "quote") quotes.push(i.row);
+      else gaps.push(i.row);
+    }
+    const ms = this.#o.writeTimeoutMs ?? 10_000;
+    const timeout = new AbortController();
+    try {
+      const write = (async () => {
+        const t = trades.length > 0 ? await insertTrades(this.#o.sql, trades) : 0;
+        const q = quotes.length > 0 ? await insertQuotes(this.#o.sql, quotes) : 0;
+        if (gaps.length > 0) await recordGaps(this.#o.sql, gaps);
+        return [t, q];
+      })();
+      const [t, q] = await Promise.race([
+        write,
+        sleep(ms, undefined, { signal: timeout.signal }).then(() => {
+          throw new Error(`Cannot write trades: no answer within ${ms} ms`);
+        }),
+      ]);
+      this.stats.tradesInserted += t;
+      this.stats.quotesInserted += q;
+      return true;
+    } catch (err) {
+      this.stats.writeFailures++;
+      if (this.#dbUp) {
+        this.#o.log.warn("trades_db_down", {
+          connection: isConnectionError(err),
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+      this.#dbUp = false;
+      return false;
+    } finally {
+      timeout.abort();
+    }
+  }
+
+  async #probe(): Promise<boolean> {
+    try {
+      await Promise.race([this.#o.sql`select 1`, sleep(5000).then(() => Promise.reject())]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #replay(): Promise<void> {
+    for (const file of await this.#spill.list()) {
+      try {
+        const r = await this.#spill.replay(file.path, this.#o.flushRows, async (items) => {
+          if (!(await this.#write(items))) throw new Error("database down during replay");
+        });
+        this.stats.replayedRows += r.rows;
+        this.#spillBacklogBytes = Math.max(0, this.#spillBacklogBytes - file.bytes);
+        this.#o.log.info("trades_spill_replayed", { file: file.path, ...r });
+      } catch (err) {
+        if (this.#dbUp) throw err;
+        return;
+      }
+    }
+  }
+
+  async #toSpill(items: QueueItem[]): Promise<void> {
+    if (items.length === 0) return;
+    try {
+      await this.#spill.append(items);
+      this.stats.spilledRows += items.length;
+    } catch (err) {
+      // The rows are lost: record the loss as gaps (kept in memory until written).
+      this.#o.log.error("trades_spill_failed", {
+        rows: items.length,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      for (const g of spillFailureGaps(items)) this.#pending.push({ kind: "gap", row: g });
+    }
+  }
+
+  async #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    const wake = new AbortController();
+    this.#wake = () => wake.abort();
+    try {
+      await sleep(ms, undefined, { signal: AbortSignal.any([signal, wake.signal]) });
+    } catch {
+      // woken early (rows due or shutdown): both just mean "flush now"
+    } finally {
+      this.#wake = null;
+    }
+  }
+}
+
+/** One "spill_failed" gap per token spanning the lost trades. */
+function spillFailureGaps(items: readonly QueueItem[]) {
+  const span = new Map<string, { start: number; end: number }>();
+  for (const i of items) {
+    if (i.kind !== "trade") continue;
+    const t = i.row.ts.getTime();
+    const s = span.get(i.row.tokenId);
+    if (s === undefined) span.set(i.row.tokenId, { start: t, end: t });
+    else (s.start = Math.min(s.start, t)), (s.end = Math.max(s.end, t));
+  }
+  return [...span].map(([scope, s]) => ({
+    collector: "trades",
+    scope,
+    startAt: new Date(s.start),
+    endAt: new Date(s.end),
+    cause: "spill_failed",
+  }));
+}

@@ -1,0 +1,233 @@
+/**
+ * One market-websocket connection that owns a set of tokens: subscribes them on every
+ * (re)connect, sends text `PING` every `pingMs`, changes the set at runtime with
+ * `operation: subscribe|unsubscribe`, and reconnects with backoff (250 ms → 5 s, jittered).
+ * Watchdogs: data silence for `silenceMs` while it has tokens (PONGs do not count) forces a
+ * reconnect; a token without a `book` within `snapshotDeadlineMs` of its subscribe is
+ * resubscribed (unsubscribe + subscribe), twice at most. Every interval in which a token was
+ * not covered (drop → its next snapshot; stall; missing snapshot) is reported via `onGap`.
+ *
+ * @example
+ * ```ts
+ * import { WsConnection } from "./_ws_connection.ts";
+ * // const conn = new WsConnection(0, { url, pingMs: 10_000, silenceMs: 60_000, snapshotDeadlineMs: 30_000, now: Date.now, handler });
+ * // conn.add(["123"]); await conn.run(signal);
+ * ```
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { GapRow } from "../db/ops.ts";
+import type { Reject } from "../polymarket/batch.ts";
+import { parseWsFrame } from "../polymarket/ws_frame.ts";
+import type { WsMessage } from "../polymarket/ws_schema.ts";
+import { createTradeKeyer, type TradeKeyer } from "./_trade_key.ts";
+
+/** What a connection reports upward. */
+export interface ConnectionHandler {
+  /** Parsed messages of one frame with the key state of the stream they came on. */
+  messages(messages: WsMessage[], keyer: TradeKeyer): void;
+  rejects(rejects: Reject[]): void;
+  gap(gap: GapRow): void;
+  /** These tokens were (re)subscribed: their local books are stale until the next `book`. */
+  resubscribed(tokenIds: readonly string[]): void;
+}
+
+export interface WsConnectionOptions {
+  readonly url: string;
+  readonly pingMs: number;
+  readonly silenceMs: number;
+  readonly snapshotDeadlineMs: number;
+  readonly now: () => number;
+  readonly handler: ConnectionHandler;
+  readonly random?: () => number;
+}
+
+export type ConnectionState = "idle" | "connecting" | "open" | "backoff" | "stopped";
+
+/** One socket and the tokens it owns. */
+export class WsConnection {
+  readonly id: number;
+  readonly tokens = new Set<string>();
+  state: ConnectionState = "idle";
+  reconnects = 0;
+  messages = 0;
+  lastDataAt = 0;
+  readonly sentOps = { subscribe: 0, unsubscribe: 0 };
+  readonly #o: WsConnectionOptions;
+  #ws: WebSocket | null = null;
+  #keyer: TradeKeyer = createTradeKeyer();
+  /** Subscribed tokens still waiting for their snapshot. */
+  readonly #awaiting = new Map<string, { at: number; attempts: number }>();
+  /** Tokens not covered since `since`, closed by their next `book`. */
+  readonly #uncovered = new Map<string, { since: number; cause: string }>();
+  #wakeIdle: (() => void) | null = null;
+
+  constructor(id: number, options: WsConnectionOptions) {
+    this.id = id;
+    this.#o = options;
+  }
+
+  /** Takes ownership of tokens; subscribes them now if the socket is open. */
+  add(tokenIds: readonly string[]): void {
+    const fresh = tokenIds.filter((t) => !this.tokens.has(t));
+    for (const t of fresh) this.tokens.add(t);
+    if (fresh.length > 0 && this.state === "open") this.#subscribe(fresh, "subscribe");
+    this.#wakeIdle?.();
+  }
+
+  /** Gives tokens up; unsubscribes them now if the socket is open. */
+  remove(tokenIds: readonly string[]): void {
+    const owned = tokenIds.filter((t) => this.tokens.delete(t));
+    const now = this.#o.now();
+    for (const t of owned) {
+      this.#awaiting.delete(t);
+      this.#closeGap(t, now);
+    }
+    if (owned.length > 0 && this.state === "open") this.#send(owned, "unsubscribe");
+  }
+
+  /** Connects, and reconnects, until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      if (this.tokens.size === 0) {
+        this.state = "idle";
+        await this.#idle(signal);
+        continue;
+      }
+      const { cause, dataSeen } = await this.#session(signal);
+      if (signal.aborted) break;
+      const now = this.#o.now();
+      const since = cause === "stall" ? this.lastDataAt : now;
+      for (const t of this.tokens) {
+        if (!this.#uncovered.has(t)) this.#uncovered.set(t, { since, cause });
+      }
+      this.reconnects++;
+      failures = dataSeen ? 0 : failures + 1;
+      const base = Math.min(5000, 250 * 2 ** failures);
+      this.state = "backoff";
+      await sleep(base * (0.5 + (this.#o.random ?? Math.random)()), undefined, { signal })
+        .catch(() => {});
+    }
+    this.state = "stopped";
+  }
+
+  /** One socket's life; resolves once it has closed, with why. */
+  async #session(signal: AbortSignal): Promise<{ cause: string; dataSeen: boolean }> {
+    this.state = "connecting";
+    const ws = new WebSocket(this.#o.url);
+    this.#ws = ws;
+    let cause = "disconnected";
+    let dataSeen = false;
+    const closed = new Promise<void>((resolve) => ws.addEventListener("close", () => resolve()));
+    const close = (why: string) => {
+      cause = why;
+      if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) {
+        ws.close(4000, why);
+      }
+    };
+    const onAbort = () => close("shutdown");
+    signal.addEventListener("abort", onAbort, { once: true });
+    let ping: ReturnType<typeof setInterval> | undefined;
+    let watchdog: ReturnType<typeof setInterval> | undefined;
+    ws.onopen = () => {
+      this.state = "open";
+      this.#keyer = createTradeKeyer();
+      this.lastDataAt = this.#o.now();
+      this.#awaiting.clear();
+      this.#subscribe([...this.tokens], "initial");
+      ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send("PING"), this.#o.pingMs);
+      watchdog = setInterval(() => {
+        const now = this.#o.now();
+        if (this.tokens.size > 0 && now - this.lastDataAt > this.#o.silenceMs) close("stall");
+        else this.#checkSnapshots(now);
+      }, Math.max(20, Math.min(1000, this.#o.silenceMs / 4, this.#o.snapshotDeadlineMs / 4)));
+    };
+    ws.onmessage = (e) => {
+      if (typeof e.data !== "string") return;
+      const now = this.#o.now();
+      const frame = parseWsFrame(e.data, now);
+      if (frame.pong) return;
+      this.lastDataAt = now;
+      dataSeen = true;
+      this.messages += frame.messages.length;
+      for (const m of frame.messages) {
+        if (m.kind !== "book") continue;
+        this.#awaiting.delete(m.book.tokenId);
+        this.#closeGap(m.book.tokenId, now);
+      }
+      if (frame.messages.length > 0) this.#o.handler.messages(frame.messages, this.#keyer);
+      if (frame.rejects.length > 0) this.#o.handler.rejects(frame.rejects);
+    };
+    try {
+      await closed;
+    } finally {
+      clearInterval(ping);
+      clearInterval(watchdog);
+      signal.removeEventListener("abort", onAbort);
+      this.#ws = null;
+    }
+    return { cause, dataSeen };
+  }
+
+  /** Resubscribes tokens past the snapshot deadline; gives up on a token after two tries. */
+  #checkSnapshots(now: number): void {
+    const retry: string[] = [];
+    for (const [t, a] of this.#awaiting) {
+      if (now - a.at < this.#o.snapshotDeadlineMs) continue;
+      if (!this.#uncovered.has(t)) this.#uncovered.set(t, { since: a.at, cause: "no_snapshot" });
+      if (a.attempts >= 2) {
+        this.#awaiting.delete(t);
+        this.#closeGap(t, now);
+      } else retry.push(t);
+    }
+    if (retry.length === 0) return;
+    this.#send(retry, "unsubscribe");
+    this.#subscribe(retry, "subscribe");
+  }
+
+  #subscribe(tokenIds: string[], kind: "initial" | "subscribe"): void {
+    const now = this.#o.now();
+    for (const t of tokenIds) {
+      const a = this.#awaiting.get(t);
+      this.#awaiting.set(t, { at: now, attempts: a === undefined ? 0 : a.attempts + 1 });
+    }
+    this.#o.handler.resubscribed(tokenIds);
+    if (kind === "initial") {
+      this.#ws?.send(JSON.stringify({
+        assets_ids: tokenIds,
+        type: "market",
+        custom_feature_enabled: true,
+      }));
+    } else this.#send(tokenIds, "subscribe");
+  }
+
+  #send(tokenIds: string[], operation: "subscribe" | "unsubscribe"): void {
+    if (this.#ws?.readyState !== WebSocket.OPEN) return;
+    this.sentOps[operation]++;
+    this.#ws.send(
+      JSON.stringify({ assets_ids: tokenIds, operation, custom_feature_enabled: true }),
+    );
+  }
+
+  #closeGap(tokenId: string, now: number): void {
+    const u = this.#uncovered.get(tokenId);
+    if (u === undefined) return;
+    this.#uncovered.delete(tokenId);
+    this.#o.handler.gap({
+      collector: "trades",
+      scope: tokenId,
+      startAt: new Date(u.since),
+      endAt: new Date(Math.max(u.since, now)),
+      cause: u.cause,
+      detail: { connection: this.id },
+    });
+  }
+
+  async #idle(signal: AbortSignal): Promise<void> {
+    const wake = new AbortController();
+    this.#wakeIdle = () => wake.abort();
+    await sleep(60_000, undefined, { signal: AbortSignal.any([signal, wake.signal]) })
+      .catch(() => {});
+    this.#wakeIdle = null;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * `runTradesCollector`: the websocket trade listener. Follows the active token set over a pool
+ * of market-websocket connections and writes every `last_trade_price` as a trade row, best
+ * bid/ask changes as quote rows (at most one per token per `quotesIntervalMs`, 0 = off) and
+ * uncovered intervals as gaps, through a bounded queue that spills to disk while the database
+ * is away. `market_resolved` messages go to `onMarketResolved` (for the resolution tracker).
+ *
+ * Start-up: waits up to `readyWaitMs` (default 10 s) for the markets collector to publish the
+ * active set; if nothing is published by then, subscribes the active tokens stored in the
+ * database (`listActiveTokenIds`), and from then on follows every published change.
+ *
+ * @example
+ * ```ts
+ * import { runTradesCollector } from "./trades.ts";
+ * await runTradesCollector({ ...deps, onMarketResolved: (m) => tracker.offer(m) }, signal);
+ * ```
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { listActiveTokenIds } from "../db/catalog.ts";
+import { recordRejects } from "../db/ops.ts";
+import type { TradeRow } from "../db/trades.ts";
+import type { WsMarketResolvedMessage, WsMessage } from "../polymarket/ws_schema.ts";
+import type { CollectorDeps } from "./_deps.ts";
+import { TopOfBook } from "./_top_of_book.ts";
+import type { TradeKeyer } from "./_trade_key.ts";
+import { TradeQueue } from "./_trade_queue.ts";
+import { WsPool } from "./_ws_pool.ts";
+
+export interface TradesCollectorDeps extends CollectorDeps {
+  /** Called for every `market_resolved` message (custom feature); must not throw. */
+  readonly onMarketResolved?: (message: WsMarketResolvedMessage) => void;
+  /** How long to wait for the first published active set before reading the DB. */
+  readonly readyWaitMs?: number;
+  /** Called once the pool is built (tests and the bench inspect connections). */
+  readonly onPool?: (pool: WsPool, queue: TradeQueue) => void;
+}
+
+const REJECT_SOURCE = "ws:market";
+
+/** Runs until `signal` aborts; then flushes (or spills) everything queued. */
+export async function runTradesCollector(
+  deps: TradesCollectorDeps,
+  signal: AbortSignal,
+): Promise<void> {
+  const { config, log, now } = deps;
+  const o = config.collectors.trades;
+  const queue = new TradeQueue({
+    sql: deps.sql,
+    spillDir: `${config.dataDir}/spill`,
+    flushMs: o.flushMs,
+    flushRows: o.flushRows,
+    maxRows: o.queueMaxRows,
+    log,
+  });
+  const queueDone = queue.run(signal);
+  const books = new TopOfBook();
+  let trades = 0;
+  let rejects = 0;
+  const onMessages = (messages: WsMessage[], keyer: TradeKeyer) => {
+    for (const m of messages) {
+      if (m.kind === "trade") {
+        trades++;
+        const row: TradeRow = {
+          ts: new Date(m.timestamp),
+          tokenId: m.tokenId,
+          tradeKey: keyer.key(m),
+          conditionId: m.market,
+          receivedAt: new Date(m.receivedAt),
+          price: m.price,
+          size: m.size,
+          side: m.side,
+          feeRateBps: m.feeRateBps,
+          txHash: m.transactionHash,
+          source: "ws",
+        };
+        queue.push({ kind: "trade", row });
+      } else if (m.kind === "market_resolved") {
+        try {
+          deps.onMarketResolved?.(m);
+        } catch (err) {
+          log.warn("market_resolved_listener_failed", { error: String(err) });
+        }
+      } else if (o.quotesIntervalMs > 0) books.apply(m);
+    }
+  };
+  const pool = new WsPool({
+    url: config.api.wsMarketUrl,
+    tokensPerConnection: o.tokensPerConnection,
+    connectStaggerMs: o.connectStaggerMs,
+    pingMs: o.pingMs,
+    silenceMs: o.silenceMs,
+    snapshotDeadlineMs: o.snapshotDeadlineMs,
+    now,
+    handler: {
+      messages: onMessages,
+      rejects: (list) => {
+        rejects += list.length;
+        const rows = list.map((r) => ({
+          source: REJECT_SOURCE,
+          reason: r.reason,
+          path: r.path,
+          raw: typeof r.raw === "string" ? r.raw : JSON.stringify(r.raw) ?? "",
+        }));
+        recordRejects(deps.sql, rows).catch((err) =>
+          log.warn("ws_rejects_not_recorded", { count: rows.length, error: String(err) })
+        );
+      },
+      gap: (row) => queue.push({ kind: "gap", row }),
+      resubscribed: (ids) => {
+        for (const id of ids) books.unseed(id);
+      },
+    },
+  });
+  deps.onPool?.(pool, queue);
+  const stopFollowing = deps.activeTokens.subscribe((change) => {
+    pool.add(change.added.map((t) => t.tokenId));
+    pool.remove(change.removed);
+    for (const id of change.removed) books.forget(id);
+  });
+  try {
+    pool.add(await initialTokens(deps, signal));
+    const poolDone = pool.run(signal);
+    let lastQuotes = now();
+    let lastMessages = 0;
+    let lastTrades = 0;
+    while (!signal.aborted) {
+      await sleep(Math.min(1000, o.quotesIntervalMs || 1000), undefined, { signal })
+        .catch(() => {});
+      if (o.quotesIntervalMs > 0 && now() - lastQuotes >= o.quotesIntervalMs) {
+        lastQuotes = now();
+        for (const row of books.drain()) queue.push({ kind: "quote", row });
+      }
+      const connections = pool.health(now());
+      const messages = connections.reduce((n, c) => n + c.messages, 0);
+      const ctx = deps.context;
+      ctx?.counter("messages_total", messages - lastMessages);
+      ctx?.counter("trades_total", trades - lastTrades);
+      lastMessages = messages;
+      lastTrades = trades;
+      ctx?.gauge("reconnects_total", connections.reduce((n, c) => n + c.reconnects, 0));
+      ctx?.gauge("queue_depth", queue.depth);
+      ctx?.gauge("spill_bytes", queue.spillBytes);
+      const down = connections.filter((c) => c.tokens > 0 && c.state !== "open").length;
+      ctx?.report({
+        connections,
+        tokens: pool.tokenCount,
+        trades,
+        rejects,
+        queueDepth: queue.depth,
+        spillBytes: queue.spillBytes,
+        databaseUp: queue.databaseUp,
+        ...queue.stats,
+        unhealthy: !queue.databaseUp
+          ? "database unreachable: trades are spilling to disk"
+          : down > 0 && down === connections.length
+          ? "no websocket connection is open"
+          : null,
+      });
+    }
+    await poolDone;
+  } finally {
+    stopFollowing();
+    await queueDone;
+  }
+  signal.throwIfAborted();
+}
+
+/** The published active set, or (if none within `readyWaitMs`) the one stored in the DB. */
+async function initialTokens(deps: TradesCollectorDeps, signal: AbortSignal): Promise<string[]> {
+  const wait = AbortSignal.any([signal, AbortSignal.timeout(deps.readyWaitMs ?? 10_000)]);
+  try {
+    await deps.activeTokens.whenReady(wait);
+    return [...deps.activeTokens.current().keys()];
+  } catch (err) {
+    if (signal.aborted) throw err;
+  }
+  deps.log.info("trades_tokens_from_db", { reason: "no active set published yet" });
+  for (let delay = 1000;; delay = Math.min(delay * 2, 30_000)) {
+    try {
+      return deps.activeTokens.ready
+        ? [...deps.activeTokens.current().keys()]
+        : await listActiveTokenIds(deps.sql);
+    } catch (err) {
+      deps.log.warn("trades_tokens_from_db_failed", { error: String(err) });
+      await sleep(delay, undefined, { signal });
+    }
+  }
+}
