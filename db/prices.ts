@@ -33,23 +33,41 @@ export const PRICE_BATCH_ROWS = 20_000;
 export async function insertPriceSnapshots(
   sql: Queryable,
   rows: readonly PriceSnapshotRow[],
+  options: { concurrency?: number } = {},
 ): Promise<number> {
+  // Several statements in flight use several server backends (on a pool) while the next
+  // batch's arrays are encoded here; on one connection they simply queue.
+  const inFlight = new Set<Promise<void>>();
+  const limit = options.concurrency ?? PRICE_WRITE_CONCURRENCY;
   let inserted = 0;
   for (let start = 0; start < rows.length; start += PRICE_BATCH_ROWS) {
     const batch = rows.slice(start, start + PRICE_BATCH_ROWS);
-    const result = await sql`
-      insert into price_snapshots (ts, token_id, price, best_bid, best_ask, last_trade_price,
-                                   volume_24h, liquidity)
-      select * from unnest(
-        ${col(batch, (r) => iso(r.ts))}::timestamptz[], ${col(batch, (r) => r.tokenId)}::text[],
-        ${col(batch, (r) => r.price)}::numeric[], ${col(batch, (r) => r.bestBid)}::numeric[],
-        ${col(batch, (r) => r.bestAsk)}::numeric[],
-        ${col(batch, (r) => r.lastTradePrice)}::numeric[],
-        ${col(batch, (r) => r.volume24h)}::numeric[], ${col(batch, (r) => r.liquidity)}::numeric[])
-      on conflict (token_id, ts) do nothing`;
-    inserted += result.count;
+    const write = insertBatch(sql, batch).then((n) => {
+      inserted += n;
+      inFlight.delete(write);
+    });
+    inFlight.add(write);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
   }
+  await Promise.all(inFlight);
   return inserted;
+}
+
+/** Statements in flight at once for a large snapshot batch. */
+export const PRICE_WRITE_CONCURRENCY = 3;
+
+async function insertBatch(sql: Queryable, batch: readonly PriceSnapshotRow[]): Promise<number> {
+  const result = await sql`
+    insert into price_snapshots (ts, token_id, price, best_bid, best_ask, last_trade_price,
+                                 volume_24h, liquidity)
+    select * from unnest(
+      ${col(batch, (r) => iso(r.ts))}::timestamptz[], ${col(batch, (r) => r.tokenId)}::text[],
+      ${col(batch, (r) => r.price)}::numeric[], ${col(batch, (r) => r.bestBid)}::numeric[],
+      ${col(batch, (r) => r.bestAsk)}::numeric[],
+      ${col(batch, (r) => r.lastTradePrice)}::numeric[],
+      ${col(batch, (r) => r.volume24h)}::numeric[], ${col(batch, (r) => r.liquidity)}::numeric[])
+    on conflict (token_id, ts) do nothing`;
+  return result.count;
 }
 
 export interface LatestPrice {

@@ -1,0 +1,134 @@
+/**
+ * Bulk writer benchmark: 1,000,000 price-snapshot rows through the project's writer
+ * (`insertPriceSnapshots`) against `psql \copy` of the same rows into an identical table, in
+ * the same run on the same server; plus the writer into embedded PGlite.
+ *
+ * Run: `deno task bench` (all benchmarks) or `deno run -A bench/writer_bench.ts`.
+ */
+import postgres from "postgres";
+import { insertPriceSnapshots, type PriceSnapshotRow } from "../db/prices.ts";
+import { migrate } from "../db/migrate.ts";
+import { openDatabase } from "../db/client.ts";
+import { silentLogger } from "../runtime/log.ts";
+
+const DATABASE_URL = Deno.env.get("TEST_DATABASE_URL") ??
+  "postgres://postgres@127.0.0.1:5432/test";
+
+/** Synthetic rows shaped like a real minute: 77-digit token ids, tick-grid prices. */
+export function makeRows(count: number, tokens = 100_000): PriceSnapshotRow[] {
+  const base = Date.UTC(2026, 10, 25, 0, 0);
+  const rows = new Array<PriceSnapshotRow>(count);
+  for (let i = 0; i < count; i++) {
+    const token = i % tokens;
+    const minute = Math.floor(i / tokens);
+    const cents = 1 + ((i * 7919) % 98);
+    const price = `0.${String(cents).padStart(2, "0")}`;
+    rows[i] = {
+      ts: new Date(base + minute * 60_000),
+      tokenId: `${71321045679252212594626385532706912750332728571942532289631n + BigInt(token)}`,
+      price,
+      bestBid: price,
+      bestAsk: `0.${String(Math.min(cents + 1, 99)).padStart(2, "0")}`,
+      lastTradePrice: price,
+      volume24h: `${(i % 100000) + 0.5}`,
+      liquidity: `${i % 5000}`,
+    };
+  }
+  return rows;
+}
+
+function copyText(rows: readonly PriceSnapshotRow[]): string {
+  const lines = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    lines[i] = `${r.ts.toISOString()}\t${r.tokenId}\t${r.price}\t${r.bestBid}\t${r.bestAsk}\t` +
+      `${r.lastTradePrice}\t${r.volume24h}\t${r.liquidity}`;
+  }
+  return lines.join("\n") + "\n";
+}
+
+async function psqlCopy(schema: string, text: string): Promise<void> {
+  const child = new Deno.Command("psql", {
+    args: [
+      DATABASE_URL,
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      `\\copy ${schema}.price_snapshots_copy (ts, token_id, price, best_bid, best_ask, ` +
+      `last_trade_price, volume_24h, liquidity) from stdin`,
+    ],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const out = await child.output();
+  if (!out.success) throw new Error(`psql \\copy failed: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+/** Runs the benchmark and returns printable lines. */
+export async function runWriterBench(count = 1_000_000): Promise<string[]> {
+  const log = silentLogger();
+  const signal = new AbortController().signal;
+  const rows = makeRows(count);
+  const text = copyText(rows);
+  const schema = `bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create schema ${schema}`);
+  const db = await openDatabase({ url: DATABASE_URL, dataDir: "", schema, poolSize: 4 }, {
+    log,
+    signal,
+  });
+  const lines: string[] = [];
+  try {
+    await migrate(db.sql, { log, timescale: "off" });
+    await db.sql`create table price_snapshots_copy (like price_snapshots including all)`;
+
+    let t = performance.now();
+    await psqlCopy(schema, text);
+    const copySeconds = (performance.now() - t) / 1000;
+
+    t = performance.now();
+    const inserted = await insertPriceSnapshots(db.sql, rows);
+    const writerSeconds = (performance.now() - t) / 1000;
+    if (inserted !== count) throw new Error(`writer inserted ${inserted} of ${count} rows`);
+
+    const copyRate = count / copySeconds;
+    const writerRate = count / writerSeconds;
+    lines.push(
+      `writer  postgres: ${fmt(writerRate)} rows/s (${count} rows in ${
+        writerSeconds.toFixed(2)
+      } s)`,
+      `psql \\copy       : ${fmt(copyRate)} rows/s (${count} rows in ${copySeconds.toFixed(2)} s)`,
+      `ratio writer/copy: ${(writerRate / copyRate).toFixed(2)} (target >= 0.80)`,
+    );
+  } finally {
+    await db.close();
+    await admin.unsafe(`drop schema ${schema} cascade`);
+    await admin.end();
+  }
+
+  const embeddedCount = Math.min(count, 200_000);
+  const embedded = await openDatabase({ url: undefined, dataDir: "memory://" }, { log, signal });
+  try {
+    await migrate(embedded.sql, { log, timescale: "off" });
+    const t = performance.now();
+    await insertPriceSnapshots(embedded.sql, rows.slice(0, embeddedCount));
+    const seconds = (performance.now() - t) / 1000;
+    lines.push(`writer  PGlite  : ${fmt(embeddedCount / seconds)} rows/s (${embeddedCount} rows)`);
+  } finally {
+    await embedded.close();
+  }
+  return lines;
+}
+
+function fmt(rate: number): string {
+  return Math.round(rate).toLocaleString("en-US");
+}
+
+if (import.meta.main) {
+  // deno-lint-ignore no-console
+  for (const line of await runWriterBench()) console.log(line);
+}
