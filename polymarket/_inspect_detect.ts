@@ -4,7 +4,8 @@
  */
 import type { z } from "zod";
 import { type Batch, describeIssues, parseBatch } from "./batch.ts";
-import { parseGammaEventsPage, parseGammaMarketsPage } from "./gamma_schema.ts";
+import { parseGammaMarketsPage } from "./gamma_schema.ts";
+import { parseGammaEventsPage } from "./gamma_event_schema.ts";
 import {
   parseBooks,
   parseClobMarketsPage,

@@ -14,13 +14,12 @@ import type { EndpointFamily } from "./rate_limiter.ts";
 import type { Batch } from "./batch.ts";
 import { UnexpectedResponseError } from "./errors.ts";
 import {
-  type GammaEvent,
   type GammaMarket,
   gammaMarketSchema,
   type GammaPage,
-  parseGammaEventsPage,
   parseGammaMarketsPage,
 } from "./gamma_schema.ts";
+import { type GammaEvent, parseGammaEventsPage } from "./gamma_event_schema.ts";
 import { parseBatch } from "./batch.ts";
 
 /** One yielded page: parsed items, rejects and the cursor that produced it (null = first). */

@@ -1,5 +1,6 @@
 /**
- * Gamma wire schemas: markets, events, keyset pages and legacy arrays, tags.
+ * Gamma wire schemas: markets, keyset pages and legacy arrays (events live in
+ * `gamma_event_schema.ts`).
  *
  * @example
  * ```ts
@@ -167,67 +168,6 @@ export const gammaMarketSchema = z.object({
   eventIds: (m.events ?? []).map((e) => e.id),
 })) satisfies z.ZodType<GammaMarket>;
 
-/** A Gamma event with its nested markets (absent with `include_markets=false`). */
-export interface GammaEvent {
-  id: EventId;
-  ticker: string | null;
-  slug: string | null;
-  title: string | null;
-  active: boolean | null;
-  closed: boolean | null;
-  archived: boolean | null;
-  negRisk: boolean;
-  negRiskMarketId: string | null;
-  negRiskAugmented: boolean | null;
-  startDate: Date | null;
-  endDate: Date | null;
-  createdAt: Date | null;
-  updatedAt: Date | null;
-  volume: DecimalString | null;
-  liquidity: DecimalString | null;
-  markets: GammaMarket[];
-}
-
-/** Wire schema of one Gamma event object. */
-export const gammaEventSchema = z.object({
-  id: eventIdSchema,
-  ticker: optionalTextSchema,
-  slug: optionalTextSchema,
-  title: optionalTextSchema,
-  active: optionalBoolSchema,
-  closed: optionalBoolSchema,
-  archived: optionalBoolSchema,
-  negRisk: optionalBoolSchema,
-  enableNegRisk: optionalBoolSchema,
-  negRiskMarketID: optionalTextSchema,
-  negRiskAugmented: optionalBoolSchema,
-  startDate: timestampSchema,
-  endDate: timestampSchema,
-  createdAt: timestampSchema,
-  updatedAt: timestampSchema,
-  volume: optionalDecimalSchema,
-  liquidity: optionalDecimalSchema,
-  markets: z.array(gammaMarketSchema).nullish(),
-}).transform((e): GammaEvent => ({
-  id: e.id,
-  ticker: e.ticker,
-  slug: e.slug,
-  title: e.title,
-  active: e.active,
-  closed: e.closed,
-  archived: e.archived,
-  negRisk: (e.negRisk ?? false) || (e.enableNegRisk ?? false),
-  negRiskMarketId: e.negRiskMarketID,
-  negRiskAugmented: e.negRiskAugmented,
-  startDate: e.startDate,
-  endDate: e.endDate,
-  createdAt: e.createdAt,
-  updatedAt: e.updatedAt,
-  volume: e.volume,
-  liquidity: e.liquidity,
-  markets: e.markets ?? [],
-})) satisfies z.ZodType<GammaEvent>;
-
 /** A parsed keyset page: items, rejects and the cursor for the next page (null at the end). */
 export interface GammaPage<T> extends Batch<T> {
   nextCursor: string | null;
@@ -239,7 +179,12 @@ const envelope = z.object({
   next_cursor: z.string().nullish(),
 });
 
-function parsePage<T>(raw: unknown, key: "markets" | "events", item: z.ZodType<T>): GammaPage<T> {
+/** Parses a keyset envelope (`{<key>: [...], next_cursor}`) or a legacy bare array. */
+export function parseGammaPage<T>(
+  raw: unknown,
+  key: "markets" | "events",
+  item: z.ZodType<T>,
+): GammaPage<T> {
   if (Array.isArray(raw)) return { ...parseBatch(raw, item, key), nextCursor: null };
   const env = envelope.safeParse(raw);
   if (!env.success || (env.data[key] === undefined && env.data.next_cursor === undefined)) {
@@ -255,10 +200,5 @@ function parsePage<T>(raw: unknown, key: "markets" | "events", item: z.ZodType<T
 
 /** Parses `/markets/keyset` (`{markets, next_cursor}`) or a legacy `/markets` bare array. */
 export function parseGammaMarketsPage(raw: unknown, _receivedAt: Date): GammaPage<GammaMarket> {
-  return parsePage(raw, "markets", gammaMarketSchema);
-}
-
-/** Parses `/events/keyset` (`{events, next_cursor}`) or a legacy `/events` bare array. */
-export function parseGammaEventsPage(raw: unknown, _receivedAt: Date): GammaPage<GammaEvent> {
-  return parsePage(raw, "events", gammaEventSchema);
+  return parseGammaPage(raw, "markets", gammaMarketSchema);
 }

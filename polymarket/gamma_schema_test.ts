@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseGammaEventsPage, parseGammaMarketsPage } from "./gamma_schema.ts";
+import { parseGammaMarketsPage } from "./gamma_schema.ts";
+import { parseGammaEventsPage } from "./gamma_event_schema.ts";
 import { parseTimestamp } from "./_wire.ts";
 
 const FIXTURES = new URL("../tests/fixtures/polymarket/gamma/", import.meta.url);
