@@ -5,6 +5,16 @@
 -- price_snapshots takes ~134M rows/day; 2-hour chunks keep one chunk's primary-key index
 -- (~11M entries) well inside a quarter of an 8 GB server's memory.
 
+-- The TimescaleDB functions live in the extension's schema (public when migrate created it),
+-- which need not be on search_path: a per-schema database (the `schema` option) has only its
+-- own schema there. Append the extension's schema for this migration's transaction only, so
+-- the names below resolve while the tables and views still go to current_schema().
+SELECT set_config('search_path',
+  coalesce(nullif(current_setting('search_path'), '') || ', ', '') || quote_ident(n.nspname),
+  true)
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE e.extname = 'timescaledb';
+
 SELECT create_hypertable('price_snapshots', 'ts', chunk_time_interval => INTERVAL '2 hours');
 SELECT create_hypertable('book_snapshots', 'ts', chunk_time_interval => INTERVAL '6 hours');
 SELECT create_hypertable('trades', 'ts', chunk_time_interval => INTERVAL '1 day');
@@ -68,12 +78,17 @@ FROM trades
 GROUP BY 1, 2
 WITH NO DATA;
 
+-- start_offset => NULL: every run looks at the whole history, but a refresh only recomputes
+-- buckets that writes have invalidated, so a quiet past costs nothing. A fixed start_offset
+-- would leave any backfill older than it (gap backfills, Data API trade backfills) out of the
+-- aggregates for good: the real-time part only covers buckets after the watermark, so those
+-- buckets would disagree with the plain views forever.
 SELECT add_continuous_aggregate_policy('price_ohlc_1h',
-  start_offset => INTERVAL '1 day', end_offset => INTERVAL '1 hour',
+  start_offset => NULL, end_offset => INTERVAL '1 hour',
   schedule_interval => INTERVAL '30 minutes');
 SELECT add_continuous_aggregate_policy('price_ohlc_1d',
-  start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 day',
+  start_offset => NULL, end_offset => INTERVAL '1 day',
   schedule_interval => INTERVAL '1 hour');
 SELECT add_continuous_aggregate_policy('trade_volume_1h',
-  start_offset => INTERVAL '1 day', end_offset => INTERVAL '1 hour',
+  start_offset => NULL, end_offset => INTERVAL '1 hour',
   schedule_interval => INTERVAL '30 minutes');
