@@ -144,7 +144,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         await sleep(waitMs, signal);
         continue;
       }
-      if (res.ok) return await readJson(res, path, what, signal);
+      if (res.ok) {
+        try {
+          return await readJson(res, path, what, signal);
+        } catch (err) {
+          // A body cut off mid-read (reset, timeout) is as transient as a failed connect.
+          if (!(err instanceof TransportError) || ++failures > maxRetries) throw err;
+          await sleep(backoff(failures), signal);
+          continue;
+        }
+      }
       await res.body?.cancel();
       const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), now());
       const status = res.status;
