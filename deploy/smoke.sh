@@ -8,7 +8,8 @@
 #
 #   --wait SECONDS      how long to watch for growth (default 360: the markets and books
 #                       collectors run every 300 s by default)
-#   --healthz URL       default http://127.0.0.1:${PMCOLLECT_HEALTH_PORT:-9464}/healthz
+#   --healthz URL       default http://127.0.0.1:PORT/healthz, PORT from $PMCOLLECT_HEALTH_PORT,
+#                       else from the env file below, else 9464
 #   --database-url URL  default $DATABASE_URL, else DATABASE_URL from
 #                       /etc/pmcollect/pmcollect.env (readable by root only)
 #   --tables LIST       table:time_column pairs to watch (default below)
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 WAIT_S=360
-HEALTHZ_URL="http://127.0.0.1:${PMCOLLECT_HEALTH_PORT:-9464}/healthz"
+HEALTHZ_URL=""
 DB_URL=${DATABASE_URL:-}
 ENV_FILE=${PMCOLLECT_ENV_FILE:-/etc/pmcollect/pmcollect.env}
 TABLES="markets:updated_at price_snapshots:ts book_snapshots:ts trades:ts"
@@ -46,6 +47,13 @@ done
 if [[ -z "$DB_URL" && -r "$ENV_FILE" ]]; then
   DB_URL=$(sed -n 's/^DATABASE_URL=//p' "$ENV_FILE" | tail -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/")
 fi
+if [[ -z "$HEALTHZ_URL" ]]; then
+  port=${PMCOLLECT_HEALTH_PORT:-}
+  if [[ -z "$port" && -r "$ENV_FILE" ]]; then
+    port=$(sed -n 's/^PMCOLLECT_HEALTH_PORT=//p' "$ENV_FILE" | tail -n 1 | tr -d "\"'")
+  fi
+  HEALTHZ_URL="http://127.0.0.1:${port:-9464}/healthz"
+fi
 [[ -n "$DB_URL" ]] || die "no database: set DATABASE_URL or pass --database-url"
 command -v psql > /dev/null || die "psql is missing (apt-get install postgresql-client)"
 command -v curl > /dev/null || die "curl is missing"
@@ -70,6 +78,7 @@ restarts() {
 check_healthz() {
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$HEALTHZ_URL" || true)
+  [[ "$code" != 000 ]] || code="nothing (is pmcollect listening?)"
   if [[ "$code" == 200 ]]; then echo "ok: $HEALTHZ_URL answered 200"; else fail "$HEALTHZ_URL answered ${code:-nothing} (want 200)"; fi
 }
 
