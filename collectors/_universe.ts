@@ -1,0 +1,86 @@
+/**
+ * The tracked universe as Gamma keyset queries: `closed=false` plus the configured filters
+ * (tag ids, minimum volume and liquidity) and, when `maxMarkets` caps it, the most-traded N
+ * (`order=volume24hr`, descending). The markets and prices collectors walk the same pages.
+ *
+ * @example
+ * ```ts ignore
+ * import { walkUniverse } from "./_universe.ts";
+ * for await (const page of walkUniverse(deps, signal)) console.log(page.items.length);
+ * ```
+ */
+import type { Config } from "../runtime/config.ts";
+import type { Query } from "../polymarket/http.ts";
+import type { GammaMarket } from "../polymarket/gamma_schema.ts";
+import { type ListedPage, listMarkets } from "../polymarket/gamma.ts";
+import type { CollectorDeps } from "./_deps.ts";
+
+/**
+ * Markets per keyset page. Large pages keep a 50,000-market walk within Gamma's `/markets`
+ * budget (300 requests / 10 s); the walk never relies on page length, so a server that
+ * clamps it still pages correctly.
+ */
+export const MARKETS_PAGE_LIMIT = 1000;
+
+/** Where market pages come from, for `rejects.source`. */
+export const MARKETS_SOURCE = "gamma:/markets/keyset";
+
+/** One keyset query per configured tag id (one query when no tags are configured). */
+export function universeQueries(config: Config): Query[] {
+  const u = config.collectors.universe;
+  const base: Query = {
+    closed: false,
+    limit: MARKETS_PAGE_LIMIT,
+    ...(u.minVolume > 0 ? { volume_num_min: u.minVolume } : {}),
+    ...(u.minLiquidity > 0 ? { liquidity_num_min: u.minLiquidity } : {}),
+    ...(u.maxMarkets > 0 ? { order: "volume24hr", ascending: false } : {}),
+  };
+  if (u.tagIds.length === 0) return [base];
+  return u.tagIds.map((tag) => ({ ...base, tag_id: tag }));
+}
+
+/**
+ * Walks every universe query, yielding each page with markets already seen in this walk
+ * removed and the total trimmed to `maxMarkets` (0 = no cap). With several tags the cap is
+ * filled tag by tag, each tag's most-traded markets first.
+ */
+export async function* walkUniverse(
+  deps: CollectorDeps,
+  signal: AbortSignal,
+): AsyncGenerator<ListedPage<GammaMarket>> {
+  const cap = deps.config.collectors.universe.maxMarkets;
+  const seen = new Set<string>();
+  const now = () => new Date(deps.now());
+  for (const query of universeQueries(deps.config)) {
+    for await (const page of listMarkets(deps.http, query, { signal, now })) {
+      const items: GammaMarket[] = [];
+      for (const m of page.items) {
+        if (seen.has(m.id)) continue;
+        if (cap > 0 && seen.size >= cap) break;
+        seen.add(m.id);
+        items.push(m);
+      }
+      yield { ...page, items };
+      if (cap > 0 && seen.size >= cap) return;
+    }
+  }
+}
+
+/** Logs once that the universe is capped and how to widen it. */
+export function logUniverseCap(deps: CollectorDeps, task: string): void {
+  const cap = deps.config.collectors.universe.maxMarkets;
+  if (cap === 0) return;
+  deps.log.info("universe_capped", {
+    task,
+    maxMarkets: cap,
+    hint: "only the most-traded markets are collected; set PMCOLLECT_UNIVERSE_MAX_MARKETS " +
+      "to a larger number, or 0 for every active market",
+  });
+}
+
+/** Splits `items` into arrays of at most `size`. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

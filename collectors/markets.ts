@@ -1,0 +1,200 @@
+/**
+ * The markets collector: every `collectors.markets.intervalMs` it walks the tracked universe
+ * through Gamma keyset pages, fetches the parent events (neg-risk groups) of what it saw,
+ * upserts events, markets and tokens, and re-reads by id every market that was active last
+ * time but is missing now (so a close or resolution is stored on the next cycle). After each
+ * complete walk it publishes the active token set for the websocket listener.
+ *
+ * @example
+ * ```ts ignore
+ * import { runMarketsCollector } from "./markets.ts";
+ * await runMarketsCollector(deps, controller.signal); // until the signal aborts
+ * ```
+ */
+import type { CollectorDeps } from "./_deps.ts";
+import type { ActiveToken } from "./_active_tokens.ts";
+import type { GammaMarket } from "../polymarket/gamma_schema.ts";
+import type { GammaEvent } from "../polymarket/gamma_event_schema.ts";
+import { type ListedPage, listEvents, listMarkets } from "../polymarket/gamma.ts";
+import {
+  type EventRow,
+  type MarketRow,
+  type TokenRow,
+  upsertEvents,
+  upsertMarkets,
+  upsertTokens,
+} from "../db/catalog.ts";
+import { createCycleRunner, type CycleResult, storeRejects } from "./_cycle.ts";
+import { runOnSchedule } from "./_schedule.ts";
+import { chunk, logUniverseCap, MARKETS_SOURCE, walkUniverse } from "./_universe.ts";
+
+const TASK = "markets";
+/** Ids per by-id request (Gamma's practical ceiling for repeated id filters). */
+const IDS_PER_REQUEST = 100;
+
+/** Runs the markets collector until `signal` aborts; rethrows `signal.reason`. */
+export async function runMarketsCollector(
+  deps: CollectorDeps,
+  signal: AbortSignal,
+): Promise<void> {
+  logUniverseCap(deps, TASK);
+  const cycles = createCycleRunner(deps, { task: TASK });
+  await runOnSchedule({
+    task: TASK,
+    intervalMs: deps.config.collectors.markets.intervalMs,
+    now: deps.now,
+    log: deps.log,
+    immediate: true,
+    cycle: (slot, cycleSignal) => cycles.run(slot, cycleSignal, () => walk(deps, cycleSignal)),
+  }, signal);
+}
+
+interface WalkState {
+  rows: number;
+  rejects: number;
+  events: Set<string>;
+  active: ActiveToken[];
+  seen: Set<string>;
+}
+
+async function walk(deps: CollectorDeps, signal: AbortSignal): Promise<CycleResult> {
+  const state: WalkState = { rows: 0, rejects: 0, events: new Set(), active: [], seen: new Set() };
+  const previous = await previouslyActive(deps);
+  for await (const page of walkUniverse(deps, signal)) await store(deps, page, state, signal);
+  const missing = [...previous].filter((id) => !state.seen.has(id));
+  for (const ids of chunk(missing, IDS_PER_REQUEST)) {
+    const query = { id: ids, limit: IDS_PER_REQUEST };
+    for await (const page of listMarkets(deps.http, query, { signal })) {
+      await store(deps, page, state, signal);
+    }
+  }
+  const change = deps.activeTokens.publish(state.active);
+  return {
+    rows: state.rows,
+    rejects: state.rejects,
+    errors: 0,
+    detail: {
+      markets: state.seen.size,
+      activeTokens: state.active.length,
+      recheckedMissing: missing.length,
+      tokensAdded: change.added.length,
+      tokensRemoved: change.removed.length,
+    },
+  };
+}
+
+/** Upserts one market page with the events it references that were not fetched yet. */
+async function store(
+  deps: CollectorDeps,
+  page: ListedPage<GammaMarket>,
+  state: WalkState,
+  signal: AbortSignal,
+): Promise<void> {
+  state.rejects += await storeRejects(deps, MARKETS_SOURCE, page.rejects);
+  const wanted = new Set<string>();
+  for (const m of page.items) {
+    state.seen.add(m.id);
+    for (const id of m.eventIds) if (!state.events.has(id)) wanted.add(id);
+  }
+  const events: GammaEvent[] = [];
+  for (const ids of chunk([...wanted], IDS_PER_REQUEST)) {
+    const query = { id: ids, limit: IDS_PER_REQUEST, include_markets: false };
+    for await (const p of listEvents(deps.http, query, { signal })) {
+      state.rejects += await storeRejects(deps, "gamma:/events/keyset", p.rejects);
+      events.push(...p.items);
+    }
+  }
+  for (const id of wanted) state.events.add(id);
+  const rows = toCatalogRows(page.items, events);
+  state.rows += await upsertEvents(deps.sql, rows.events);
+  state.rows += await upsertMarkets(deps.sql, rows.markets);
+  state.rows += await upsertTokens(deps.sql, rows.tokens);
+  for (const m of page.items) {
+    if (m.closed === true || m.active === false) continue;
+    m.clobTokenIds.forEach((tokenId) => {
+      state.active.push({ tokenId, conditionId: m.conditionId, marketId: m.id });
+    });
+  }
+}
+
+/** Market ids active at the end of the previous walk (from the database after a restart). */
+async function previouslyActive(deps: CollectorDeps): Promise<Set<string>> {
+  if (deps.activeTokens.ready) {
+    return new Set([...deps.activeTokens.current().values()].map((t) => t.marketId));
+  }
+  const rows = await deps.sql<{ market_id: string }[]>`
+    select market_id from markets where active and not closed`;
+  return new Set(rows.map((r) => r.market_id));
+}
+
+/** Catalog rows of one page: events (from `events`), markets and their tokens. */
+export interface CatalogRows {
+  events: EventRow[];
+  markets: MarketRow[];
+  tokens: TokenRow[];
+}
+
+/**
+ * Turns a page of Gamma markets (and the events they belong to) into catalog rows. Tokens pair
+ * `clobTokenIds[i]` with `outcomes[i]`; a market's event is its first parent event.
+ *
+ * @example
+ * ```ts
+ * import { toCatalogRows } from "./markets.ts";
+ * toCatalogRows([], []); // { events: [], markets: [], tokens: [] }
+ * ```
+ */
+export function toCatalogRows(
+  markets: readonly GammaMarket[],
+  events: readonly GammaEvent[],
+): CatalogRows {
+  const eventRows: EventRow[] = events.map((e) => ({
+    eventId: e.id,
+    slug: e.slug,
+    title: e.title,
+    negRisk: e.negRisk,
+    negRiskMarketId: e.negRiskMarketId,
+    active: e.active,
+    closed: e.closed,
+    startDate: e.startDate,
+    endDate: e.endDate,
+  }));
+  const marketRows: MarketRow[] = [];
+  const tokenRows: TokenRow[] = [];
+  for (const m of markets) {
+    marketRows.push({
+      marketId: m.id,
+      conditionId: m.conditionId,
+      questionId: m.questionId,
+      eventId: m.eventIds[0] ?? null,
+      slug: m.slug,
+      question: m.question,
+      outcomes: m.outcomes,
+      negRisk: m.negRisk,
+      negRiskMarketId: m.negRiskMarketId,
+      groupItemTitle: m.groupItemTitle,
+      tickSize: m.orderPriceMinTickSize,
+      minOrderSize: m.orderMinSize,
+      active: m.active,
+      closed: m.closed,
+      archived: m.archived,
+      acceptingOrders: m.acceptingOrders,
+      enableOrderBook: m.enableOrderBook,
+      volume: m.volume,
+      liquidity: m.liquidity,
+      startDate: m.startDate,
+      endDate: m.endDate,
+      closedTime: m.closedTime,
+    });
+    m.clobTokenIds.forEach((tokenId, i) => {
+      tokenRows.push({
+        tokenId,
+        conditionId: m.conditionId,
+        marketId: m.id,
+        outcome: m.outcomes[i] ?? null,
+        outcomeIndex: i,
+      });
+    });
+  }
+  return { events: eventRows, markets: marketRows, tokens: tokenRows };
+}
