@@ -5,7 +5,7 @@ const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url))
 
 Deno.test("README documents every setting with its flag and default", () => {
   for (const [key, setting] of Object.entries(SETTINGS)) {
-    const row = readme.split("\n").find((line) => line.startsWith(`| \`${key}\` |`));
+    const row = readme.split("\n").find((line) => new RegExp(`^\\| \`${key}\` +\\|`).test(line));
     assert.ok(row, `README has a row for ${key}`);
     assert.ok(row.includes(`\`--${flagName(key as SettingKey)}\``), `${key} row names its flag`);
     if (setting.default !== undefined && setting.default !== "") {
