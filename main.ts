@@ -27,6 +27,7 @@ import { runMigrateCommand } from "./cli/migrate_command.ts";
 import { runRunCommand } from "./cli/run_command.ts";
 import { runStatusCommand } from "./cli/status_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
+import { runKeyCommand } from "./keys/age_key.ts";
 import { runSimulateCommand } from "./simulator/cli.ts";
 import { type Config, ConfigError, describeConfig, loadConfig } from "./runtime/config.ts";
 import { createLogger, type Logger, printText } from "./runtime/log.ts";
@@ -114,6 +115,10 @@ async function dispatch(
         printText("stderr", `pmcollect simulate: ${err.message}`);
         return 2;
       }
+    case "key":
+      return await runKeyCommand([...commandLine.args], {
+        log: (line) => printText("stderr", line),
+      });
     default:
       throw new TypeError(`Unhandled command ${commandLine.command}`);
   }

@@ -19,6 +19,7 @@ export type CommandName =
   | "status"
   | "inspect"
   | "simulate"
+  | "key"
   | "help"
   | "version";
 
@@ -40,7 +41,14 @@ export class UsageError extends Error {
   }
 }
 
-const COMMANDS: readonly CommandName[] = ["run", "migrate", "status", "inspect", "simulate"];
+const COMMANDS: readonly CommandName[] = [
+  "run",
+  "migrate",
+  "status",
+  "inspect",
+  "simulate",
+  "key",
+];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
 /**
@@ -48,8 +56,8 @@ const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
  * @throws {UsageError} for an unknown flag, a missing value or an unknown command.
  */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
-  if (argv[0] === "simulate") {
-    return { command: "simulate", flags: {}, status: false, args: argv.slice(1) };
+  if (argv[0] === "simulate" || argv[0] === "key") {
+    return { command: argv[0], flags: {}, status: false, args: argv.slice(1) };
   }
   const options = {
     help: { type: "boolean", short: "h" },

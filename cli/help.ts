@@ -41,6 +41,8 @@ Usage:
   pmcollect status [flags]         rows per table in the last hour/day, last runs, gaps
   pmcollect inspect FILE|-         parse a captured payload and print what would be stored
   pmcollect simulate [args]        run the local Polymarket simulator on loopback
+  pmcollect key encrypt|check|keygen [args]
+                                   age-encrypted trading key (see docs/deploy.md)
   pmcollect --version | --help
 
 Flags:

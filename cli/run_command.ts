@@ -16,7 +16,7 @@ import { createActiveTokens } from "../collectors/_active_tokens.ts";
 import { openDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { createHttpClient } from "../polymarket/http.ts";
-import { createRateLimiter } from "../polymarket/rate_limiter.ts";
+import { createRateLimiter, scaleBudgets } from "../polymarket/rate_limiter.ts";
 import type { CollectorName, Config } from "../runtime/config.ts";
 import { runHealthLog, serveHealth } from "../runtime/health.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -79,7 +79,7 @@ export async function runRunCommand(
         clob: config.api.clobUrl,
         dataApi: config.api.dataApiUrl,
       },
-      limiter: createRateLimiter(),
+      limiter: createRateLimiter({ budgets: scaleBudgets(config.api.rateFraction) }),
       log: log.child({ component: "http" }),
       timeoutMs: config.api.timeoutMs,
     });

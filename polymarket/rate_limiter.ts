@@ -123,3 +123,15 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     },
   };
 }
+
+/**
+ * The documented budgets scaled to `fraction` of each limit (at least 1 request per window),
+ * so the collector leaves headroom for other users of the same IP.
+ */
+export function scaleBudgets(fraction: number): Record<EndpointFamily, Budget> {
+  const entries = Object.entries(DEFAULT_BUDGETS).map(([family, budget]) => [
+    family,
+    { limit: Math.max(1, Math.floor(budget.limit * fraction)), windowMs: budget.windowMs },
+  ]);
+  return Object.fromEntries(entries) as Record<EndpointFamily, Budget>;
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createRateLimiter } from "./rate_limiter.ts";
+import { createRateLimiter, scaleBudgets } from "./rate_limiter.ts";
 
 function fakeClock() {
   let t = 0;
@@ -50,4 +50,12 @@ Deno.test("acquire() rejects with the signal's reason when aborted", async () =>
   const pending = limiter.acquire("data", controller.signal);
   controller.abort(reason);
   await assert.rejects(pending, (err) => err === reason);
+});
+
+Deno.test("scaleBudgets() keeps the window and scales every limit, never below 1", () => {
+  const half = scaleBudgets(0.5);
+  assert.equal(half["gamma:markets"].limit, 150);
+  assert.equal(half["clob:books"].limit, 250);
+  assert.equal(half["clob:books"].windowMs, 10_000);
+  assert.equal(scaleBudgets(0.0001)["data:trades"].limit, 1);
 });
