@@ -28,10 +28,13 @@ import {
 import { listResolutions, upsertResolutions } from "../db/resolutions.ts";
 import { recordCollectorRun, recordRejects, type RejectRow } from "../db/ops.ts";
 import { listMarkets } from "../polymarket/gamma.ts";
-import { fetchClobMarket } from "../polymarket/clob.ts";
-import { HttpStatusError, isRetryable, UnexpectedResponseError } from "../polymarket/errors.ts";
-import type { Reject } from "../polymarket/batch.ts";
-import type { ConditionId } from "../polymarket/ids.ts";
+import { isRetryable, UnexpectedResponseError } from "../polymarket/errors.ts";
+import {
+  checkClobWinners,
+  type ClobRetry,
+  listOverdueMarkets,
+  rejectRow,
+} from "./_resolution_clob.ts";
 
 /** Tuning of the tracker; every field has a default. */
 export interface ResolutionsOptions {
@@ -45,7 +48,7 @@ export interface ResolutionsOptions {
   /** CLOB market fetches per cycle (default 100). */
   clobPerCycle?: number;
   /** CLOB re-check schedule kept across cycles (condition id → next check, misses). */
-  clobRetry?: Map<string, { atMs: number; misses: number }>;
+  clobRetry?: ClobRetry;
   /** Only drain the inbox (no Gamma or CLOB requests). */
   inboxOnly?: boolean;
 }
@@ -63,8 +66,6 @@ export interface ResolutionsCycle {
 }
 
 const COLLECTOR = "resolutions";
-const CLOB_RETRY_MAX_MS = 6 * 3_600_000;
-const CLOB_FAILURES_PER_CYCLE = 3;
 
 /** Runs cycles every `config.collectors.resolutions.intervalMs` until `signal` aborts. */
 export async function runResolutionsCollector(
@@ -170,10 +171,17 @@ export async function runResolutionsCycle(
       if (++pages >= (options.maxPages ?? 20)) break;
     }
     const clobPerCycle = options.clobPerCycle ?? 100;
-    for (const row of await listOverdue(deps, startedAt, clobPerCycle)) {
+    for (const row of await listOverdueMarkets(deps, startedAt, clobPerCycle)) {
       if (!wsSeen.has(row.condition_id)) toClob.set(row.condition_id, row.market_id);
     }
-    await checkClob(deps, signal, { ...options, toClob, verdicts, rejects, stats, observedAt });
+    await checkClobWinners(deps, signal, {
+      ...options,
+      toClob,
+      verdicts,
+      rejects,
+      stats,
+      observedAt,
+    });
   }
   for (const [negRiskMarketId, members] of groups) {
     const check = checkNegRiskEvent(members.filter(isStorable));
@@ -214,69 +222,4 @@ export async function runResolutionsCycle(
   ctx?.report({ lastSuccessAt: finishedAt.toISOString(), lastRowsWritten: stats.rowsWritten });
   ctx?.report({ unhealthy: null });
   return stats;
-}
-
-interface ClobWork {
-  toClob: Map<string, string | null>;
-  verdicts: Verdict[];
-  rejects: RejectRow[];
-  stats: ResolutionsCycle;
-  observedAt: Date;
-  clobPerCycle?: number;
-  clobRetry?: Map<string, { atMs: number; misses: number }>;
-  intervalMs?: number;
-}
-
-/** Fetches CLOB markets for winner flags; one market's failure never stops the others. */
-async function checkClob(deps: CollectorDeps, signal: AbortSignal, w: ClobWork): Promise<void> {
-  const retry = w.clobRetry ?? new Map<string, { atMs: number; misses: number }>();
-  const base = w.intervalMs ?? deps.config.collectors.resolutions.intervalMs;
-  const miss = (conditionId: string) => {
-    const misses = (retry.get(conditionId)?.misses ?? 0) + 1;
-    const delay = Math.min(CLOB_RETRY_MAX_MS, base * 2 ** (misses - 1));
-    retry.set(conditionId, { atMs: deps.now() + delay, misses });
-  };
-  let budget = w.clobPerCycle ?? 100;
-  let failuresInRow = 0;
-  for (const [conditionId, marketId] of w.toClob) {
-    if ((retry.get(conditionId)?.atMs ?? 0) > deps.now()) continue;
-    if (budget-- <= 0 || failuresInRow >= CLOB_FAILURES_PER_CYCLE) break;
-    w.stats.clobChecked++;
-    try {
-      const id = conditionId as ConditionId;
-      const batch = await fetchClobMarket(deps.http, id, { signal, now: deps.now });
-      failuresInRow = 0;
-      w.rejects.push(...batch.rejects.map((r) => rejectRow("clob:/markets", r)));
-      const found = batch.items.map((market) =>
-        inferWinner({ source: "clob", market, observedAt: w.observedAt })
-      ).filter((v) => v.status !== "unresolved" && v.conditionId === conditionId);
-      if (found.length === 0) miss(conditionId);
-      else retry.delete(conditionId);
-      for (const v of found) w.verdicts.push({ ...v, marketId: v.marketId ?? marketId });
-    } catch (err) {
-      if (signal.aborted) throw signal.reason;
-      const known = err instanceof HttpStatusError || err instanceof UnexpectedResponseError;
-      if (!known && !isRetryable(err)) throw err;
-      w.stats.errors++;
-      failuresInRow = err instanceof HttpStatusError && err.status === 404 ? 0 : failuresInRow + 1;
-      miss(conditionId);
-      deps.log.debug("resolution_clob_failed", { conditionId, error: err });
-    }
-  }
-}
-
-/** Markets the catalog still holds as open after their end date, without a CLOB verdict. */
-async function listOverdue(deps: CollectorDeps, now: Date, limit: number) {
-  // TODO(integrator): belongs in db/resolutions.ts as listUnconfirmedOverdueMarkets().
-  return await deps.sql<{ condition_id: string; market_id: string }[]>`
-    select m.condition_id, m.market_id from markets m
-    left join resolutions r on r.condition_id = m.condition_id
-    where m.condition_id is not null and m.closed is not true and m.end_date < ${now}
-      and (r.strength is null or r.strength < ${STRENGTH.clob})
-    order by m.end_date desc limit ${limit}`;
-}
-
-function rejectRow(source: string, r: Reject): RejectRow {
-  const raw = typeof r.raw === "string" ? r.raw : JSON.stringify(r.raw) ?? String(r.raw);
-  return { source, reason: r.reason, path: r.path, raw };
 }
