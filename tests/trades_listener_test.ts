@@ -1,0 +1,184 @@
+/**
+ * The websocket trade listener against the simulator and a real PostgreSQL (own schema):
+ * reconnects, watchdogs, runtime (un)subscribe, a database outage under load, genuine
+ * identical fills. The SIGKILL case is in trades_kill_test.ts.
+ */
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { setTimeout as sleep } from "node:timers/promises";
+import { startSimulator } from "../simulator/server.ts";
+import type { SimMarket } from "../simulator/universe.ts";
+import { PgProxy, setup, startCollector, tokensOf, until } from "./_trades_harness.ts";
+
+function openMarkets(sim: { universe: { markets: readonly SimMarket[] } }): SimMarket[] {
+  return sim.universe.markets.filter((m) => m.status === "open");
+}
+
+async function countDuplicates(sql: postgres.Sql): Promise<{ rows: number; distinct: number }> {
+  const [r] = await sql<{ rows: number; distinct: number }[]>`
+    select count(*)::int as rows,
+           count(distinct (token_id, ts, price, size, side, tx_hash))::int as distinct
+    from trades`;
+  return r;
+}
+
+Deno.test("trades: abrupt close → reconnected and resubscribed in < 2 s, gap recorded, no duplicates", async () => {
+  const sim = await startSimulator({ markets: 20, seed: 3, tickMs: 20, lifecycleRate: 0 });
+  const t = await setup({
+    PMCOLLECT_WS_MARKET_URL: sim.wsUrl,
+    PMCOLLECT_WS_TOKENS_PER_CONNECTION: "10",
+  });
+  try {
+    t.activeTokens.publish(tokensOf(openMarkets(sim).slice(0, 10)));
+    const c = await startCollector(t.deps(t.db.sql));
+    await until(
+      () => c.pool.connections.length === 2 && c.pool.connections.every((x) => x.state === "open"),
+      3000,
+    );
+    await until(() => c.queue.stats.tradesInserted > 5, 5000);
+    assert.equal(sim.control.dropSockets(), 2);
+    const took = await until(
+      () => c.pool.connections.every((x) => x.reconnects === 1 && x.state === "open"),
+      2000,
+    );
+    await until(
+      async () => (await t.db.sql`select 1 from gaps where cause = 'disconnected'`).length >= 20,
+      2000,
+    );
+    await sleep(300);
+    await c.stop();
+    assert.ok(took < 2000, `reconnected in ${took} ms`);
+    const d = await countDuplicates(t.db.sql);
+    assert.ok(d.rows > 5);
+    assert.equal(d.rows, d.distinct);
+  } finally {
+    await sim.close();
+    await t.dispose();
+  }
+});
+
+Deno.test("trades: silent stall is detected within the watchdog window and reconnected", async () => {
+  const sim = await startSimulator({ markets: 10, seed: 4, tickMs: 20, lifecycleRate: 0 });
+  const t = await setup({ PMCOLLECT_WS_MARKET_URL: sim.wsUrl, PMCOLLECT_WS_SILENCE_MS: "400" });
+  try {
+    t.activeTokens.publish(tokensOf(openMarkets(sim).slice(0, 5)));
+    const c = await startCollector(t.deps(t.db.sql));
+    await until(
+      () => c.pool.connections[0]?.state === "open" && c.pool.connections[0].messages > 0,
+      3000,
+    );
+    sim.control.stall(true);
+    const took = await until(() => c.pool.connections[0].reconnects === 1, 2000);
+    await until(() => c.pool.connections[0].state === "open", 2000);
+    await until(
+      async () => (await t.db.sql`select 1 from gaps where cause = 'stall'`).length > 0,
+      2000,
+    );
+    await c.stop();
+    assert.ok(took < 1500, `stall detected after ${took} ms`);
+  } finally {
+    await sim.close();
+    await t.dispose();
+  }
+});
+
+Deno.test("trades: a withheld snapshot is resubscribed and recorded as a no_snapshot gap", async () => {
+  const sim = await startSimulator({ markets: 10, seed: 5, tickMs: 60_000, lifecycleRate: 0 });
+  const t = await setup({
+    PMCOLLECT_WS_MARKET_URL: sim.wsUrl,
+    PMCOLLECT_WS_SNAPSHOT_DEADLINE_MS: "300",
+  });
+  try {
+    sim.control.withholdSnapshots(1);
+    t.activeTokens.publish(tokensOf(openMarkets(sim).slice(0, 3)));
+    const c = await startCollector(t.deps(t.db.sql));
+    await until(() => c.pool.connections[0]?.sentOps.subscribe === 1, 3000);
+    assert.equal(c.pool.connections[0].sentOps.unsubscribe, 1);
+    await until(
+      async () => (await t.db.sql`select 1 from gaps where cause = 'no_snapshot'`).length === 6,
+      3000,
+    );
+    assert.equal(c.pool.connections[0].reconnects, 0);
+    await c.stop();
+  } finally {
+    await sim.close();
+    await t.dispose();
+  }
+});
+
+Deno.test("trades: a token added and one removed at runtime are (un)subscribed without reconnecting", async () => {
+  const sim = await startSimulator({
+    markets: 10,
+    seed: 6,
+    tickMs: 20,
+    activityPerTick: 20,
+    lifecycleRate: 0,
+  });
+  const t = await setup({ PMCOLLECT_WS_MARKET_URL: sim.wsUrl });
+  try {
+    const [a, b, fresh] = openMarkets(sim);
+    t.activeTokens.publish(tokensOf([a, b]));
+    const c = await startCollector(t.deps(t.db.sql));
+    await until(() => c.pool.connections[0]?.state === "open", 3000);
+    t.activeTokens.publish(tokensOf([a, fresh]));
+    const conn = c.pool.connections[0];
+    assert.deepEqual(conn.sentOps, { subscribe: 1, unsubscribe: 1 });
+    const removedAt = new Date(Date.now() + 200);
+    const freshIds = [...fresh.tokenIds];
+    await until(
+      async () =>
+        (await t.db.sql`select 1 from trades where token_id = any(${freshIds})`).length > 0,
+      5000,
+    );
+    await sleep(300);
+    await c.stop();
+    assert.equal(conn.reconnects, 0);
+    assert.equal(c.pool.connections.length, 1);
+    assert.equal(sim.control.connectionCount(), 0);
+    const late = await t.db.sql`
+      select 1 from trades where token_id = any(${[...b.tokenIds]}) and received_at > ${removedAt}`;
+    assert.equal(late.length, 0);
+  } finally {
+    await sim.close();
+    await t.dispose();
+  }
+});
+
+Deno.test("trades: database unreachable while 10,000 trades stream → all stored exactly once", async () => {
+  const sim = await startSimulator({ markets: 50, seed: 7, tickMs: 60_000, lifecycleRate: 0 });
+  const t = await setup({ PMCOLLECT_WS_MARKET_URL: sim.wsUrl, PMCOLLECT_QUEUE_MAX_ROWS: "2000" });
+  const proxy = new PgProxy();
+  proxy.open();
+  const sql = postgres(`postgres://postgres@127.0.0.1:${proxy.port}/test`, {
+    max: 4,
+    connect_timeout: 2,
+    onnotice: () => {},
+    connection: { search_path: t.db.schema },
+  });
+  try {
+    t.activeTokens.publish(tokensOf(openMarkets(sim)));
+    const c = await startCollector(t.deps(sql));
+    await until(() => c.pool.connections[0]?.state === "open", 3000);
+    await sleep(200);
+    await proxy.close();
+    sim.control.load(true);
+    await until(() => sim.control.sentTrades() >= 10_000, 10_000);
+    sim.control.load(false);
+    await until(() => !c.queue.databaseUp && c.queue.spillBytes > 0, 5000);
+    await sleep(300);
+    const sent = sim.control.sentTrades();
+    proxy.open();
+    await until(async () => (await countDuplicates(t.db.sql)).rows >= sent, 20_000);
+    await c.stop();
+    const d = await countDuplicates(t.db.sql);
+    assert.equal(d.rows, sent);
+    assert.equal(d.distinct, sent);
+    assert.ok(c.queue.stats.spilledRows > 0 && c.queue.stats.replayedRows > 0);
+    assert.equal(await c.queue.spillBytes, 0);
+  } finally {
+    await sql.end({ timeout: 1 });
+    await proxy.close();
+    await sim.close();
+    await t.dispose();
+  }
+});
