@@ -13,7 +13,7 @@ import { createHttpClient } from "../polymarket/http.ts";
 import { createRateLimiter } from "../polymarket/rate_limiter.ts";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import type { WsMarketResolvedMessage } from "../polymarket/ws_schema.ts";
-import { type Simulator, startSimulator } from "../simulator/server.ts";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../simulator/server.ts";
 import type { SimMarket } from "../simulator/universe.ts";
 import { createActiveTokens } from "../collectors/_active_tokens.ts";
 import type { CollectorDeps } from "../collectors/_deps.ts";
@@ -28,9 +28,9 @@ interface Env extends AsyncDisposable {
   lines: Record<string, unknown>[];
 }
 
-async function setup(intervalS = "300"): Promise<Env> {
-  const sim = await startSimulator({ markets: 300, seed: 5, lifecycleRate: 0 });
-  sim.control.pause();
+async function setup(intervalS = "300", options: SimulatorOptions = {}): Promise<Env> {
+  const sim = await startSimulator({ markets: 300, seed: 5, lifecycleRate: 0, ...options });
+  if (options.lifecycleRate === undefined) sim.control.pause();
   const db = await createTestDatabase("server");
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({}, { level: "debug", write: (l) => lines.push(JSON.parse(l)) });
@@ -266,4 +266,26 @@ Deno.test("runResolutionsCollector() wakes on a pushed market_resolved and stops
   assert.ok(reports.some((r) => typeof r.lastSuccessAt === "string"));
   controller.abort(new Error("test over"));
   await assert.rejects(running, /test over/);
+});
+
+Deno.test("runResolutionsCollector() keeps up with markets the simulator resolves while it runs", async () => {
+  await using env = await setup("0.2", { tickMs: 20, lifecycleRate: 0.5, activityPerTick: 1 });
+  const before = env.sim.universe.markets.filter((m) => m.status === "closed").length;
+  const controller = new AbortController();
+  const running = runResolutionsCollector(env.deps, controller.signal, { lookbackMs: 1e12 });
+  await new Promise((r) => setTimeout(r, 1200));
+  env.sim.control.pause(); // freeze the truth, then give the collector two more cycles
+  const cycles = () => env.lines.filter((l) => l.event === "resolutions_cycle").length;
+  const target = cycles() + 2;
+  while (cycles() < target) await new Promise((r) => setTimeout(r, 20));
+  controller.abort(new Error("test over"));
+  await assert.rejects(running, /test over/);
+  const closed = env.sim.universe.markets.filter((m) => m.status === "closed");
+  assert.ok(closed.length > before + 3, `only ${closed.length - before} resolved during the run`);
+  const stored = new Map((await listResolutions(env.deps.sql)).map((r) => [r.conditionId, r]));
+  for (const m of closed) {
+    const row = stored.get(m.conditionId);
+    assert.equal(row?.winnerTokenId ?? null, truth(m), m.conditionId);
+    assert.equal(row?.status, truth(m) === null ? "ambiguous" : "resolved");
+  }
 });
