@@ -182,3 +182,62 @@ Deno.test("trades: database unreachable while 10,000 trades stream → all store
     await t.dispose();
   }
 });
+
+Deno.test("trades: identical genuine fills are both kept, a replay on a new stream is not duplicated", async () => {
+  const token = "71321045679252212594626385532706912750332728571942532289631379312455583992563";
+  const market = "0x" + "ab".repeat(32);
+  const fill = {
+    event_type: "last_trade_price",
+    asset_id: token,
+    market,
+    price: "0.52",
+    size: "10",
+    side: "BUY",
+    fee_rate_bps: "0",
+    timestamp: "1767225600000",
+    transaction_hash: "0x" + "cd".repeat(32),
+  };
+  const book = {
+    event_type: "book",
+    asset_id: token,
+    market,
+    timestamp: "1767225600000",
+    hash: "h",
+    bids: [],
+    asks: [],
+  };
+  let sessions = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    const session = ++sessions;
+    socket.onmessage = (e) => {
+      if (e.data === "PING") return socket.send("PONG");
+      // Two identical fills of one transaction and a different one; the second session replays
+      // the same frame (the venue does not, but a replay must not duplicate anything).
+      socket.send(JSON.stringify([book, fill, fill, { ...fill, size: "3" }]));
+      if (session === 1) setTimeout(() => socket.close(1011, "drop"), 50);
+    };
+    return response;
+  });
+  const t = await setup({
+    PMCOLLECT_WS_MARKET_URL: `ws://127.0.0.1:${server.addr.port}/ws/market`,
+  });
+  try {
+    t.activeTokens.publish([{ tokenId: token, conditionId: market, marketId: "1" }]);
+    const c = await startCollector(t.deps(t.db.sql));
+    await until(
+      () => c.pool.connections[0]?.reconnects === 1 && c.queue.stats.tradesInserted >= 3,
+      3000,
+    );
+    await sleep(200);
+    await c.stop();
+    const rows = await t.db.sql<{ size: string; trade_key: string }[]>`
+      select size::text, trade_key from trades order by trade_key`;
+    assert.equal(rows.length, 3);
+    assert.deepEqual(rows.map((r) => r.trade_key.split("#")[1]).sort(), ["0", "0", "1"]);
+    assert.deepEqual(rows.map((r) => r.size).sort(), ["10", "10", "3"]);
+  } finally {
+    await server.shutdown();
+    await t.dispose();
+  }
+});
