@@ -79,14 +79,21 @@ export async function checkClobWinners(
 }
 
 /** Markets the catalog still holds as open after their end date, without a CLOB verdict. */
-export async function listOverdueMarkets(deps: CollectorDeps, now: Date, limit: number) {
+export async function listOverdueMarkets(
+  deps: CollectorDeps,
+  now: Date,
+  options: { limit: number; retry?: ClobRetry },
+) {
+  // Markets waiting out a re-check backoff are skipped so they cannot starve the others.
+  const waiting = [...options.retry ?? []].filter(([, r]) => r.atMs > +now).map(([id]) => id);
   // TODO(integrator): belongs in db/resolutions.ts as listUnconfirmedOverdueMarkets().
   return await deps.sql<{ condition_id: string; market_id: string }[]>`
     select m.condition_id, m.market_id from markets m
     left join resolutions r on r.condition_id = m.condition_id
     where m.condition_id is not null and m.closed is not true and m.end_date < ${now}
       and (r.strength is null or r.strength < ${STRENGTH.clob})
-    order by m.end_date desc limit ${limit}`;
+      and m.condition_id <> all(${deps.sql.array(waiting)}::text[])
+    order by m.end_date desc limit ${options.limit}`;
 }
 
 /** A parse reject as stored in `rejects` (raw JSON text). */

@@ -171,7 +171,12 @@ export async function runResolutionsCycle(
       if (++pages >= (options.maxPages ?? 20)) break;
     }
     const clobPerCycle = options.clobPerCycle ?? 100;
-    for (const row of await listOverdueMarkets(deps, startedAt, clobPerCycle)) {
+    for (
+      const row of await listOverdueMarkets(deps, startedAt, {
+        limit: clobPerCycle,
+        retry: options.clobRetry,
+      })
+    ) {
       if (!wsSeen.has(row.condition_id)) toClob.set(row.condition_id, row.market_id);
     }
     await checkClobWinners(deps, signal, {
