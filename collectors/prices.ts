@@ -1,0 +1,133 @@
+/**
+ * The prices collector: on every minute boundary of the injected clock it walks the tracked
+ * universe's Gamma keyset pages and writes one snapshot row per token, stamped with the minute,
+ * as one bulk batch. Cycles never overlap: a minute that arrives while the previous one is still
+ * being collected becomes a `gaps` row (cause "overlap"); a minute that fails, or is still
+ * unfinished at the end of the following minute, becomes a `gaps` row with its cause.
+ *
+ * Gamma's `bestBid`/`bestAsk`/`lastTradePrice` describe outcome 0. For outcome 1 of a binary
+ * market the quotes are the exact complements (bid₁ = 1 − ask₀, ask₁ = 1 − bid₀); its last
+ * trade price stays null because the complement of a trade price is not a trade.
+ *
+ * @example
+ * ```ts ignore
+ * import { runPricesCollector } from "./prices.ts";
+ * await runPricesCollector(deps, controller.signal); // until the signal aborts
+ * ```
+ */
+import type { CollectorDeps } from "./_deps.ts";
+import type { GammaMarket } from "../polymarket/gamma_schema.ts";
+import { insertPriceSnapshots, type PriceSnapshotRow } from "../db/prices.ts";
+import { recordCollectorRun, recordGaps } from "../db/ops.ts";
+import { createCycleRunner, type CycleResult, storeRejects } from "./_cycle.ts";
+import { runOnSchedule } from "./_schedule.ts";
+import { MARKETS_SOURCE, walkUniverse } from "./_universe.ts";
+
+const TASK = "prices";
+
+/** Runs the prices collector until `signal` aborts; rethrows `signal.reason`. */
+export async function runPricesCollector(deps: CollectorDeps, signal: AbortSignal): Promise<void> {
+  const intervalMs = deps.config.collectors.prices.intervalMs;
+  const gap = (slot: Date, cause: string, detail: Record<string, unknown> = {}) =>
+    recordGaps(deps.sql, [{
+      collector: TASK,
+      scope: "*",
+      startAt: slot,
+      endAt: new Date(slot.getTime() + intervalMs),
+      cause,
+      detail,
+    }]);
+  const cycles = createCycleRunner(deps, {
+    task: TASK,
+    onFailure: async (slot, cause, error) => {
+      await gap(slot, cause, { error: error instanceof Error ? error.message : String(error) });
+    },
+  });
+  await runOnSchedule({
+    task: TASK,
+    intervalMs,
+    now: deps.now,
+    log: deps.log,
+    deadlineMs: 2 * intervalMs,
+    cycle: (slot, cycleSignal) =>
+      cycles.run(slot, cycleSignal, () => collectMinute(deps, slot, cycleSignal)),
+    onOverlap: async (slot) => {
+      await gap(slot, "overlap");
+      await recordCollectorRun(deps.sql, {
+        collector: TASK,
+        startedAt: slot,
+        finishedAt: slot,
+        status: "skipped",
+        rowsWritten: 0,
+        errors: 0,
+        rejects: 0,
+        detail: { cause: "overlap" },
+      });
+      deps.context?.counter("skipped_cycles_total");
+    },
+  }, signal);
+}
+
+async function collectMinute(
+  deps: CollectorDeps,
+  minute: Date,
+  signal: AbortSignal,
+): Promise<CycleResult> {
+  const rows: PriceSnapshotRow[] = [];
+  let rejects = 0;
+  let markets = 0;
+  for await (const page of walkUniverse(deps, signal)) {
+    rejects += await storeRejects(deps, MARKETS_SOURCE, page.rejects);
+    markets += page.items.length;
+    for (const m of page.items) appendPriceRows(rows, m, minute);
+  }
+  signal.throwIfAborted();
+  const written = await insertPriceSnapshots(deps.sql, rows);
+  return { rows: written, rejects, errors: 0, detail: { markets, tokens: rows.length } };
+}
+
+/**
+ * Appends one snapshot row per token of `market` (token i ↔ `outcomePrices[i]`), stamped `ts`.
+ *
+ * @example
+ * ```ts ignore
+ * const rows: PriceSnapshotRow[] = [];
+ * appendPriceRows(rows, market, new Date("2026-11-25T10:00:00Z"));
+ * ```
+ */
+export function appendPriceRows(
+  rows: PriceSnapshotRow[],
+  market: GammaMarket,
+  ts: Date,
+): void {
+  const binary = market.clobTokenIds.length === 2;
+  market.clobTokenIds.forEach((tokenId, i) => {
+    const first = i === 0;
+    const second = i === 1 && binary;
+    rows.push({
+      ts,
+      tokenId,
+      price: market.outcomePrices[i] ?? null,
+      bestBid: first ? market.bestBid : second ? complement(market.bestAsk) : null,
+      bestAsk: first ? market.bestAsk : second ? complement(market.bestBid) : null,
+      lastTradePrice: first ? market.lastTradePrice : null,
+      volume24h: market.volume24hr,
+      liquidity: market.liquidity,
+    });
+  });
+}
+
+/** Exact `1 − x` of a canonical decimal in [0, 1]; null for null or out-of-range input. */
+export function complement(x: string | null): string | null {
+  if (x === null) return null;
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(x);
+  if (m === null) return null;
+  const frac = m[2] ?? "";
+  const one = 10n ** BigInt(frac.length);
+  const value = one - BigInt(m[1]! + frac);
+  if (value < 0n) return null;
+  const digits = value.toString().padStart(frac.length + 1, "0");
+  const int = digits.slice(0, digits.length - frac.length);
+  const rest = digits.slice(digits.length - frac.length).replace(/0+$/, "");
+  return rest === "" ? int : `${int}.${rest}`;
+}

@@ -1,0 +1,317 @@
+/**
+ * REST collectors (markets, prices, books) against the local simulator and a real PostgreSQL,
+ * each test in its own schema. Intervals are shrunk through the configuration and every
+ * collector runs under an AbortController that the test aborts at the end.
+ */
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+import { loadConfig, type RawSettings } from "../runtime/config.ts";
+import { createLogger } from "../runtime/log.ts";
+import { migrate } from "../db/migrate.ts";
+import { createHttpClient } from "../polymarket/http.ts";
+import { createRateLimiter } from "../polymarket/rate_limiter.ts";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../simulator/server.ts";
+import { createActiveTokens } from "../collectors/_active_tokens.ts";
+import type { CollectorDeps } from "../collectors/_deps.ts";
+import { runMarketsCollector } from "../collectors/markets.ts";
+import { runPricesCollector } from "../collectors/prices.ts";
+import { runBooksCollector } from "../collectors/books.ts";
+import { createTestDatabase, TEST_DATABASE_URL } from "./_db.ts";
+
+interface Env extends AsyncDisposable {
+  sim: Simulator;
+  deps: CollectorDeps;
+  lines: Record<string, unknown>[];
+}
+
+async function setup(
+  settings: RawSettings = {},
+  sim: SimulatorOptions = {},
+  clock: () => number = Date.now,
+): Promise<Env> {
+  const simulator = await startSimulator({ markets: 300, seed: 11, lifecycleRate: 0, ...sim });
+  simulator.control.pause();
+  const db = await createTestDatabase("server");
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({}, { level: "debug", write: (l) => lines.push(JSON.parse(l)) });
+  await migrate(db.sql, { log, timescale: "auto" });
+  const config = loadConfig({
+    DATABASE_URL: TEST_DATABASE_URL,
+    PMCOLLECT_GAMMA_URL: simulator.url,
+    PMCOLLECT_CLOB_URL: simulator.url,
+    PMCOLLECT_DATA_API_URL: simulator.url,
+    PMCOLLECT_MARKETS_INTERVAL_S: "0.25",
+    PMCOLLECT_PRICES_INTERVAL_S: "0.25",
+    PMCOLLECT_BOOKS_INTERVAL_S: "0.25",
+    ...settings,
+  });
+  const http = createHttpClient({
+    baseUrls: { gamma: simulator.url, clob: simulator.url, dataApi: simulator.url },
+    limiter: createRateLimiter(),
+    log,
+    backoffBaseMs: 5,
+    backoffMaxMs: 20,
+  });
+  const deps: CollectorDeps = {
+    config,
+    sql: db.sql,
+    http,
+    log,
+    activeTokens: createActiveTokens(),
+    now: clock,
+  };
+  return {
+    sim: simulator,
+    deps,
+    lines,
+    [Symbol.asyncDispose]: async () => {
+      await simulator.close();
+      await db.dispose();
+    },
+  };
+}
+
+/** Runs a collector until `done()` holds (polled), then aborts it and checks it rethrew. */
+async function runUntil(
+  run: (signal: AbortSignal) => Promise<void>,
+  done: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const controller = new AbortController();
+  const reason = new Error("test over");
+  let settled = false;
+  const running = run(controller.signal).finally(() => settled = true);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (!(await done())) {
+      if (settled) break;
+      if (Date.now() > deadline) throw new Error("condition not reached in time");
+      await delay(20);
+    }
+  } finally {
+    controller.abort(reason);
+    await assert.rejects(running, (err) => err === reason);
+  }
+}
+
+async function runsOf(deps: CollectorDeps, collector: string): Promise<number> {
+  const [r] = await deps.sql<{ n: number }[]>`
+    select count(*)::int as n from collector_runs where collector = ${collector}
+      and finished_at is not null`;
+  return r!.n;
+}
+
+Deno.test("markets: a 5,000-market walk stores every open market and token exactly once", async () => {
+  await using env = await setup({ PMCOLLECT_MARKETS_INTERVAL_S: "60" }, { markets: 5000 });
+  const { deps, sim } = env;
+  await runUntil(
+    (s) => runMarketsCollector(deps, s),
+    async () => await runsOf(deps, "markets") >= 1,
+  );
+  const open = sim.universe.markets.filter((m) => m.status === "open");
+  const stored = await deps.sql<{ market_id: string; n: number }[]>`
+    select m.market_id, count(t.token_id)::int as n from markets m
+    join tokens t using (market_id) group by m.market_id`;
+  assert.equal(stored.length, open.length);
+  assert.deepEqual(new Set(stored.map((r) => r.market_id)), new Set(open.map((m) => m.id)));
+  assert.ok(stored.every((r) => r.n === 2));
+  const tokens = await deps.sql<{ token_id: string; outcome: string; outcome_index: number }[]>`
+    select token_id, outcome, outcome_index from tokens`;
+  assert.equal(tokens.length, open.length * 2);
+  for (const t of tokens) {
+    const ref = sim.universe.byToken.get(t.token_id)!;
+    assert.equal(t.outcome_index, ref.outcomeIndex);
+    assert.equal(t.outcome, ref.outcomeIndex === 0 ? "Yes" : "No");
+  }
+  const [ev] = await deps.sql<{ n: number; neg: number }[]>`
+    select count(*)::int as n, count(*) filter (where neg_risk_market_id is not null)::int as neg
+    from events`;
+  const wantEvents = new Set(open.map((m) => m.eventIndex));
+  assert.equal(ev!.n, wantEvents.size);
+  assert.ok(ev!.neg > 0);
+  assert.equal(deps.activeTokens.current().size, open.length * 2);
+  const done = env.lines.find((l) => l.event === "cycle_done" && l.task === "markets");
+  assert.ok(done !== undefined && typeof done.durationMs === "number");
+});
+
+Deno.test("markets: a listing and a resolution are picked up on the next cycle", async () => {
+  await using env = await setup();
+  const { deps, sim } = env;
+  let listed: string | null = null;
+  let resolved: string | null = null;
+  await runUntil((s) => runMarketsCollector(deps, s), async () => {
+    const runs = await runsOf(deps, "markets");
+    if (runs >= 1 && listed === null) {
+      listed = sim.control.listMarket();
+      resolved = sim.control.resolve(undefined, 0);
+      return false;
+    }
+    if (listed === null) return false;
+    const [row] = await deps.sql<{ listed: boolean; closed: boolean }[]>`
+      select exists(select 1 from markets where market_id = ${listed} and active and not closed)
+        as listed,
+        coalesce((select closed from markets where condition_id = ${resolved}), false) as closed`;
+    return row!.listed && row!.closed;
+  });
+  const active = [...deps.activeTokens.current().values()];
+  assert.ok(active.some((t) => t.marketId === listed));
+  assert.ok(!active.some((t) => t.conditionId === resolved));
+});
+
+async function priceMinutes(deps: CollectorDeps): Promise<{ ts: Date; n: number }[]> {
+  return await deps.sql<{ ts: Date; n: number }[]>`
+    select ts, count(*)::int as n from price_snapshots group by ts order by ts`;
+}
+
+async function gapCauses(deps: CollectorDeps, collector: string): Promise<string[]> {
+  const rows = await deps.sql<{ cause: string }[]>`
+    select distinct cause from gaps where collector = ${collector} order by cause`;
+  return rows.map((r) => r.cause);
+}
+
+Deno.test("prices: one bulk row per token per interval, aligned to the injected clock", async () => {
+  const offset = 10 * 365 * 86_400_000 + 123; // ten years ahead, off any boundary
+  await using env = await setup({}, {}, () => Date.now() + offset);
+  const { deps, sim } = env;
+  await runUntil(
+    (s) => runPricesCollector(deps, s),
+    async () => await runsOf(deps, "prices") >= 2,
+  );
+  const open = sim.universe.markets.filter((m) => m.status === "open");
+  for (const { ts, n } of await priceMinutes(deps)) {
+    assert.equal(ts.getTime() % 250, 0);
+    assert.ok(ts.getTime() > Date.now() + offset - 60_000, "stamped by the injected clock");
+    assert.equal(n, open.length * 2);
+  }
+  const [bad] = await deps.sql<{ n: number }[]>`
+    select count(*)::int as n from price_snapshots y join tokens t using (token_id)
+    join price_snapshots n on n.ts = y.ts join tokens tn on tn.token_id = n.token_id
+      and tn.market_id = t.market_id and tn.outcome_index = 1
+    where t.outcome_index = 0 and (n.best_bid <> 1 - y.best_ask or n.best_ask <> 1 - y.best_bid
+      or n.price <> 1 - y.price or n.last_trade_price is not null)`;
+  assert.equal(bad!.n, 0);
+  const runs = await deps.sql<{ status: string; rows_written: number }[]>`
+    select status, rows_written::int from collector_runs where collector = 'prices'`;
+  assert.ok(runs.some((r) => r.status === "ok" && r.rows_written === open.length * 2));
+});
+
+Deno.test("prices: a minute that arrives mid-cycle is an overlap gap, never a second cycle", async () => {
+  await using env = await setup();
+  const { deps, sim } = env;
+  sim.control.latency(350);
+  await runUntil(
+    (s) => runPricesCollector(deps, s),
+    async () =>
+      (await gapCauses(deps, "prices")).includes("overlap") &&
+      (await priceMinutes(deps)).length >= 2,
+  );
+  const runs = await deps.sql<{ started_at: Date; finished_at: Date }[]>`
+    select started_at, finished_at from collector_runs
+    where collector = 'prices' and status <> 'skipped' order by started_at`;
+  for (let i = 1; i < runs.length; i++) {
+    assert.ok(runs[i]!.started_at >= runs[i - 1]!.finished_at, "cycles overlapped");
+  }
+  const [skipped] = await deps.sql<{ n: number }[]>`
+    select count(*)::int as n from collector_runs where collector = 'prices'
+      and status = 'skipped'`;
+  assert.ok(skipped!.n >= 1);
+});
+
+Deno.test("prices: 5xx, 429 past the deadline and a malformed element leave gaps and rejects", async () => {
+  await using env = await setup();
+  const { deps, sim } = env;
+  sim.control.malformed({ pages: 1 });
+  let phase = 0;
+  await runUntil((s) => runPricesCollector(deps, s), async () => {
+    const causes = await gapCauses(deps, "prices");
+    if (phase === 0 && (await priceMinutes(deps)).length >= 1) {
+      sim.control.failNext(10, { status: 503, family: "gamma" });
+      phase = 1;
+    } else if (phase === 1 && causes.includes("api_down")) {
+      sim.control.rateLimitNext(1, { family: "gamma", retryAfterSeconds: 1 });
+      phase = 2;
+    } else if (phase === 2 && causes.includes("deadline")) {
+      phase = 3;
+      return false;
+    }
+    const minutes = await priceMinutes(deps);
+    return phase === 3 && minutes.at(-1)!.ts.getTime() > Date.now() - 400;
+  });
+  const open = sim.universe.markets.filter((m) => m.status === "open").length;
+  const minutes = await priceMinutes(deps);
+  assert.equal(minutes[0]!.n, open * 2 - 2, "the malformed market is skipped, the rest stored");
+  assert.equal(minutes.at(-1)!.n, open * 2);
+  const rejects = await deps.sql<{ source: string; path: string }[]>`select * from rejects`;
+  assert.equal(rejects.length, 1);
+  assert.equal(rejects[0]!.source, "gamma:/markets/keyset");
+  const failed = await deps.sql`
+    select 1 from collector_runs where collector = 'prices' and status = 'failed'`;
+  assert.ok(failed.length >= 2);
+  assert.ok(env.lines.some((l) => l.event === "cycle_done" && l.rejects === 1));
+});
+
+function publishUniverse(env: Env): void {
+  env.deps.activeTokens.publish(
+    env.sim.universe.markets.filter((m) => m.status === "open").flatMap((m) =>
+      m.tokenIds.map((tokenId) => ({ tokenId, conditionId: m.conditionId, marketId: m.id }))
+    ),
+  );
+}
+
+Deno.test("books: rows match the simulator's books, best bid below best ask", async () => {
+  await using env = await setup({ PMCOLLECT_BOOKS_CHUNK: "50" }, { markets: 100 });
+  const { deps, sim } = env;
+  publishUniverse(env);
+  await runUntil((s) => runBooksCollector(deps, s), async () => await runsOf(deps, "books") >= 1);
+  const rows = await deps.sql<
+    {
+      token_id: string;
+      best_bid: string;
+      best_ask: string;
+      mid: string;
+      bids: { price: string }[];
+    }[]
+  >`select token_id, best_bid::text, best_ask::text, mid::text, bids from book_snapshots`;
+  assert.equal(rows.length, deps.activeTokens.current().size);
+  for (const row of rows.slice(0, 40)) {
+    assert.ok(Number(row.best_bid) < Number(row.best_ask));
+    assert.equal(row.bids[0]!.price, row.best_bid);
+    const res = await fetch(`${sim.url}/book?token_id=${row.token_id}`);
+    const book = await res.json() as { bids: { price: string }[]; asks: { price: string }[] };
+    assert.equal(Number(row.best_bid), Math.max(...book.bids.map((l) => Number(l.price))));
+    assert.equal(Number(row.best_ask), Math.min(...book.asks.map((l) => Number(l.price))));
+    assert.equal(row.bids.length, book.bids.length);
+  }
+});
+
+Deno.test("books: failing chunks become per-token gaps, 425 is waited out, the cycle goes on", async () => {
+  await using env = await setup(
+    { PMCOLLECT_BOOKS_CHUNK: "20", PMCOLLECT_BOOKS_INTERVAL_S: "1.5" },
+    { markets: 60 },
+  );
+  const { deps, sim } = env;
+  publishUniverse(env);
+  sim.control.failFor(150, { status: 500, family: "clob" });
+  let phase = 0;
+  await runUntil((s) => runBooksCollector(deps, s), async () => {
+    const runs = await runsOf(deps, "books");
+    if (phase === 0 && runs >= 1) {
+      sim.control.maintenance(200, "clob");
+      phase = 1;
+      return false;
+    }
+    return phase === 1 && runs >= 3;
+  });
+  const gaps = await deps.sql<{ scope: string; cause: string }[]>`
+    select scope, cause from gaps where collector = 'books'`;
+  const tokens = deps.activeTokens.current().size;
+  assert.equal(gaps.length, tokens, "every token of the failed first cycle");
+  assert.ok(gaps.every((g) => g.cause === "api_down" && g.scope !== "*"));
+  const perRun = await deps.sql<{ status: string; rows_written: number; errors: number }[]>`
+    select status, rows_written::int, errors::int from collector_runs where collector = 'books'
+    order by started_at`;
+  assert.ok(env.lines.some((l) => l.event === "http_retry" && l.status === 425));
+  const chunks = Math.ceil(tokens / 20);
+  assert.deepEqual(perRun[0], { status: "failed", rows_written: 0, errors: chunks });
+  assert.ok(perRun.slice(1).every((r) => r.rows_written === tokens && r.errors === 0));
+});
