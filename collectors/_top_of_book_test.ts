@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { parseWsFrame } from "../polymarket/ws_frame.ts";
+import { TopOfBook } from "./_top_of_book.ts";
+
+const market = "0x" + "ab".repeat(32);
+const apply = (tob: TopOfBook, msg: Record<string, unknown>) => {
+  for (const m of parseWsFrame(JSON.stringify(msg), 0).messages) tob.apply(m);
+};
+const book = (bids: [string, string][], asks: [string, string][]) => ({
+  event_type: "book",
+  market,
+  asset_id: "1",
+  timestamp: "1000",
+  hash: "h",
+  bids: bids.map(([price, size]) => ({ price, size })),
+  asks: asks.map(([price, size]) => ({ price, size })),
+});
+const change = (price: string, size: string, side: "BUY" | "SELL", ts = "2000") => ({
+  event_type: "price_change",
+  market,
+  timestamp: ts,
+  price_changes: [{
+    asset_id: "1",
+    price,
+    size,
+    side,
+    hash: "h",
+    best_bid: "0.1",
+    best_ask: "0.9",
+  }],
+});
+
+Deno.test("TopOfBook seeds from book, applies price_change and drains only changes", () => {
+  const tob = new TopOfBook();
+  apply(tob, book([["0.48", "10"], ["0.5", "5"]], [["0.53", "3"], ["0.52", "1"]]));
+  assert.deepEqual(tob.drain().map((q) => [q.bestBid, q.bestAsk]), [["0.5", "0.52"]]);
+  apply(tob, change("0.51", "4", "BUY"));
+  apply(tob, change("0.52", "0", "SELL"));
+  const [q] = tob.drain();
+  assert.deepEqual([q.bestBid, q.bestAsk, q.ts.getTime()], ["0.51", "0.53", 2000]);
+  apply(tob, change("0.4", "4", "BUY"));
+  assert.equal(tob.drain().length, 0);
+});
+
+Deno.test("TopOfBook gates deltas until a book after tick_size_change", () => {
+  const tob = new TopOfBook();
+  apply(tob, book([["0.5", "5"]], [["0.52", "1"]]));
+  tob.drain();
+  apply(tob, {
+    event_type: "tick_size_change",
+    market,
+    asset_id: "1",
+    old_tick_size: "0.01",
+    new_tick_size: "0.001",
+    timestamp: "3000",
+  });
+  assert.equal(tob.seeded("1"), false);
+  apply(tob, change("0.505", "2", "BUY"));
+  // Unseeded: the message's own best_bid/best_ask are used, the level is not kept.
+  assert.deepEqual(tob.drain().map((q) => [q.bestBid, q.bestAsk]), [["0.1", "0.9"]]);
+  apply(tob, book([["0.49", "5"]], [["0.51", "1"]]));
+  assert.equal(tob.seeded("1"), true);
+  assert.deepEqual(tob.drain().map((q) => [q.bestBid, q.bestAsk]), [["0.49", "0.51"]]);
+});
