@@ -296,7 +296,7 @@ Deno.test("books: failing chunks become per-token gaps, 425 is waited out, the c
   await runUntil((s) => runBooksCollector(deps, s), async () => {
     const runs = await runsOf(deps, "books");
     if (phase === 0 && runs >= 1) {
-      sim.control.maintenance(200, "clob");
+      sim.control.maintenance(1600, "clob");
       phase = 1;
       return false;
     }
