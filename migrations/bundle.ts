@@ -9,6 +9,7 @@
 import core0001 from "./0001_core.sql" with { type: "text" };
 import timeseries0002Plain from "./0002_timeseries.plain.sql" with { type: "text" };
 import timeseries0002Timescale from "./0002_timeseries.timescale.sql" with { type: "text" };
+import backfill0003 from "./0003_backfill.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -31,5 +32,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "timeseries",
     sql: { plain: timeseries0002Plain, timescale: timeseries0002Timescale },
     files: ["0002_timeseries.plain.sql", "0002_timeseries.timescale.sql"],
+  },
+  {
+    version: 3,
+    name: "backfill",
+    sql: { plain: backfill0003, timescale: backfill0003 },
+    files: ["0003_backfill.sql"],
   },
 ];
