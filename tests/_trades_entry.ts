@@ -1,6 +1,6 @@
 /**
  * Runs only the trades collector, for the SIGKILL test: env DATABASE_URL, TEST_SCHEMA,
- * PMCOLLECT_* settings and TRADES_TOKENS (JSON array of token ids). Stops on SIGTERM.
+ * PMCOLLECT_* settings and TRADES_TOKENS (JSON array of token ids) or TRADES_TOKENS_FILE. Stops on SIGTERM.
  */
 import postgres from "postgres";
 import { createActiveTokens } from "../collectors/_active_tokens.ts";
@@ -18,7 +18,11 @@ const sql = postgres(env.DATABASE_URL, {
   connection: { search_path: env.TEST_SCHEMA },
 });
 const activeTokens = createActiveTokens();
-const ids: string[] = JSON.parse(env.TRADES_TOKENS ?? "[]");
+const ids: string[] = JSON.parse(
+  env.TRADES_TOKENS_FILE
+    ? await Deno.readTextFile(env.TRADES_TOKENS_FILE)
+    : env.TRADES_TOKENS ?? "[]",
+);
 activeTokens.publish(ids.map((tokenId) => ({ tokenId, conditionId: null, marketId: "0" })));
 const controller = new AbortController();
 Deno.addSignalListener("SIGTERM", () => controller.abort());
