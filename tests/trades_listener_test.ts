@@ -89,6 +89,7 @@ Deno.test("trades: a withheld snapshot is resubscribed and recorded as a no_snap
     PMCOLLECT_WS_SNAPSHOT_DEADLINE_MS: "300",
   });
   try {
+    sim.control.pause(); // no activity: only the (re)subscribe snapshots carry books
     sim.control.withholdSnapshots(1);
     t.activeTokens.publish(tokensOf(openMarkets(sim).slice(0, 3)));
     const c = await startCollector(t.deps(t.db.sql));
