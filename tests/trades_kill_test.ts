@@ -57,9 +57,9 @@ Deno.test("trades: SIGKILL while spilling, restart → every spilled trade store
     );
     // Nothing listens on port 9: every write fails and the queue spills.
     const first = child("postgres://postgres@127.0.0.1:9/test", ids);
-    await until(() => sim.control.connectionCount() > 0, 10_000);
+    await until(() => sim.control.connectionCount() > 0, 20_000);
     sim.control.load(true);
-    await until(async () => (await spillSize(spill)) > 200_000, 10_000);
+    await until(async () => (await spillSize(spill)) > 200_000, 20_000);
     first.kill("SIGKILL");
     await first.status;
     sim.control.load(false);
