@@ -1,0 +1,170 @@
+/**
+ * What a backfill would fetch: open gaps of the prices and trades collectors, and (when
+ * `since` is given and not `gapsOnly`) the history of the selected markets before their first
+ * live data. Nothing else is backfilled, so a backfilled row never overlaps an interval the
+ * live collectors covered. Book-snapshot gaps are listed as not backfillable.
+ *
+ * @example
+ * ```ts ignore
+ * import { planBackfill } from "./plan.ts";
+ * const plan = await planBackfill(sql, { since: new Date("2026-01-01"), now: new Date() });
+ * ```
+ */
+import type { Queryable } from "../db/client.ts";
+import { listGaps, type StoredGap } from "../db/ops.ts";
+import { loadCheckpoints } from "./checkpoints.ts";
+import { type MarketTarget, type Selection, selectMarkets } from "./select.ts";
+import { type BackfillWindow, fidelityFor, newWindow } from "./windows.ts";
+
+/** Options of {@link planBackfill}. */
+export interface PlanOptions extends Selection {
+  since?: Date;
+  until?: Date;
+  gapsOnly?: boolean;
+  now: Date;
+}
+
+/** A gap in the plan with the windows that fill it. */
+export interface PlannedGap {
+  gap: StoredGap;
+  windowKeys: string[];
+}
+
+/** The plan: windows (with checkpoint state), the gaps they fill and what is skipped. */
+export interface BackfillPlan {
+  windows: BackfillWindow[];
+  gaps: PlannedGap[];
+  skipped: { collector: string; scope: string; cause: string; why: string }[];
+  /** Condition id → trades the Data API is expected to return for its walk (estimate). */
+  expectedTrades: Map<string, number>;
+  now: Date;
+}
+
+const NOT_BACKFILLABLE: Record<string, string> = {
+  books: "book snapshots cannot be backfilled: the venue keeps no historical order books",
+  markets: "the catalog is refreshed by the markets collector, not backfilled",
+  resolutions: "resolutions are re-checked by the resolutions collector, not backfilled",
+};
+
+/** Builds the plan from the database (and Gamma for a tag selection). */
+export async function planBackfill(sql: Queryable, options: PlanOptions): Promise<BackfillPlan> {
+  const until = options.until ?? options.now;
+  const since = options.since ?? new Date(0);
+  const targets = await selectMarkets(sql, options);
+  const byToken = new Map<string, MarketTarget>();
+  const byScope = new Map<string, MarketTarget>();
+  for (const m of targets.markets) {
+    byScope.set(m.conditionId, m).set(m.marketId, m);
+    for (const t of m.tokenIds) byToken.set(t, m);
+  }
+  const windows = new Map<string, BackfillWindow>();
+  const add = (w: BackfillWindow) => {
+    if (w.endAt > w.startAt && !windows.has(w.key)) windows.set(w.key, w);
+    return w.key;
+  };
+  const plan: BackfillPlan = {
+    windows: [],
+    gaps: [],
+    skipped: [],
+    expectedTrades: new Map(),
+    now: options.now,
+  };
+  for (const gap of await listGaps(sql, { from: since, to: until, openOnly: true })) {
+    const skip = (why: string) => plan.skipped.push({ ...gap, why });
+    if (gap.collector !== "prices" && gap.collector !== "trades") {
+      skip(NOT_BACKFILLABLE[gap.collector] ?? `no historical source for "${gap.collector}"`);
+      continue;
+    }
+    const range = {
+      startAt: new Date(Math.max(gap.startAt.getTime(), since.getTime())),
+      endAt: new Date(Math.min(gap.endAt.getTime(), until.getTime())),
+    };
+    const markets = gap.scope === "*"
+      ? targets.markets
+      : [byToken.get(gap.scope) ?? byScope.get(gap.scope)].filter((m) => m !== undefined);
+    if (markets.length === 0) {
+      skip(targets.explicit ? "not in the selected markets" : "scope not in the catalog");
+      continue;
+    }
+    const keys: string[] = [];
+    for (const m of markets) {
+      const tokens = byToken.has(gap.scope) ? [gap.scope] : m.tokenIds;
+      const options = { ...range, conditionId: m.conditionId, ...gapWindow(m) };
+      for (const t of tokens) keys.push(add(newWindow(gap.collector, t, options)));
+    }
+    plan.gaps.push({ gap, windowKeys: keys });
+  }
+  if (options.since !== undefined && options.gapsOnly !== true) {
+    const first = await firstLiveData(sql);
+    for (const m of targets.markets) {
+      const base = { conditionId: m.conditionId, fidelityMinutes: fidelityFor(m) };
+      const options = { ...base, startAt: since, reason: "history" as const };
+      for (const t of m.tokenIds) {
+        const pricesEnd = minDate(until, first.prices.get(t) ?? null, first.pricesRun);
+        add(newWindow("prices", t, { ...options, endAt: pricesEnd }));
+        const tradesEnd = minDate(until, first.trades.get(t) ?? null, first.tradesRun);
+        add(newWindow("trades", t, { ...options, endAt: tradesEnd }));
+      }
+    }
+  }
+  plan.windows = [...windows.values()];
+  await loadCheckpoints(sql, plan.windows);
+  plan.expectedTrades = await expectTrades(sql, plan.windows, options.now);
+  return plan;
+}
+
+function gapWindow(m: MarketTarget) {
+  return { fidelityMinutes: fidelityFor(m), reason: "gap" as const };
+}
+
+function minDate(...dates: (Date | null)[]): Date {
+  const times = dates.filter((d) => d !== null).map((d) => d.getTime());
+  return new Date(Math.min(...times));
+}
+
+/** First live price per token, first live (ws) trade per token, first run of each collector. */
+async function firstLiveData(sql: Queryable) {
+  const prices = await sql<{ token_id: string; first: Date }[]>`
+    select token_id, min(ts) as first from price_snapshots group by token_id`;
+  const trades = await sql<{ token_id: string; first: Date }[]>`
+    select token_id, min(ts) as first from trades where source = 'ws' group by token_id`;
+  const runs = await sql<{ collector: string; first: Date }[]>`
+    select collector, min(started_at) as first from collector_runs
+    where collector in ('prices', 'trades') group by collector`;
+  const run = (c: string) => runs.find((r) => r.collector === c)?.first ?? null;
+  return {
+    prices: new Map(prices.map((r) => [r.token_id, r.first])),
+    trades: new Map(trades.map((r) => [r.token_id, r.first])),
+    pricesRun: run("prices"),
+    tradesRun: run("trades"),
+  };
+}
+
+/**
+ * Trades a newest-first Data API walk of each market will page through: the market's stored
+ * trade rate (last 24 h) times the time back to its oldest open window.
+ */
+async function expectTrades(sql: Queryable, windows: readonly BackfillWindow[], now: Date) {
+  const oldest = new Map<string, number>();
+  for (const w of windows) {
+    if (w.kind !== "trades" || w.done) continue;
+    const start = Math.min(oldest.get(w.conditionId) ?? Infinity, w.startAt.getTime());
+    oldest.set(w.conditionId, start);
+  }
+  const out = new Map<string, number>();
+  if (oldest.size === 0) return out;
+  const rows = await sql<{ condition_id: string; n: string; first: Date | null }[]>`
+    select coalesce(tr.condition_id, tk.condition_id) as condition_id, count(*) as n,
+           min(tr.ts) as first
+    from trades tr left join tokens tk using (token_id)
+    where coalesce(tr.condition_id, tk.condition_id) = any(${[...oldest.keys()]})
+      and tr.ts > ${new Date(now.getTime() - 86_400_000)}
+    group by 1`;
+  for (const [scope, start] of oldest) {
+    const r = rows.find((x) => x.condition_id === scope);
+    const spanS = r?.first ? Math.max(1, (now.getTime() - r.first.getTime()) / 1000) : 1;
+    const rate = r === undefined ? 0 : Number(r.n) / spanS;
+    out.set(scope, Math.round(rate * Math.max(0, now.getTime() - start) / 1000));
+  }
+  return out;
+}
