@@ -105,7 +105,7 @@ export async function runOnSchedule(options: ScheduleOptions, signal: AbortSigna
   } finally {
     const last = running as Running | null;
     if (last !== null) {
-      last.controller.abort(signal.reason);
+      last.controller.abort(signal.aborted ? signal.reason : new Error(`${task} schedule stopped`));
       await last.done;
     }
   }
