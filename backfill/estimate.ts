@@ -6,7 +6,7 @@
  * Duration model: requests of one family are spread by its sliding window, so n requests
  * with a budget of L per W ms need (⌈n/L⌉ − 1)·W ms; with `concurrency` requests in flight of
  * `latencyMs` each, n requests need at least n·latency/concurrency. The estimate is the
- * largest of these bounds.
+ * largest of these bounds (the two endpoints run in parallel, `concurrency` units each).
  *
  * @example
  * ```ts
@@ -81,7 +81,7 @@ export function estimateBackfill(
     rateBoundMs(prices, b.clob),
     rateBoundMs(trades, b["data:trades"]),
     rateBoundMs(trades, b.data),
-    ((prices + trades) * latency) / Math.max(1, options.concurrency),
+    (Math.max(prices, trades) * latency) / Math.max(1, options.concurrency),
   );
   return {
     requests: { "clob:prices-history": prices, "data:trades": trades },

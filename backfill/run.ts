@@ -1,6 +1,6 @@
 /**
  * Runs a backfill plan: price windows from CLOB `/prices-history` into `price_history`, trade
- * windows from the Data API into `trades` (source "data_api"), `concurrency` units at a time,
+ * windows from the Data API into `trades` (source "data_api"), `concurrency` units per endpoint at a time,
  * every request through the backfill's own rate limiter (the `http` passed in). Progress is
  * checkpointed after every request, so an abort or a crash resumes where it stopped; gaps
  * whose windows are all done are marked backfilled.
@@ -27,7 +27,7 @@ export interface BackfillDeps {
   sql: Queryable;
   http: HttpClient;
   log: Logger;
-  /** Units (a price window or a market's trade walk) in flight at once; default 4. */
+  /** Units (price windows; market trade walks) in flight per endpoint; default 4. */
   concurrency?: number;
   /** Data API page size; default 1000 (the v2 maximum). */
   pageSize?: number;
@@ -67,7 +67,10 @@ export async function runBackfill(
   for (const w of open.filter((w) => w.kind === "trades")) {
     trades.set(w.conditionId, [...(trades.get(w.conditionId) ?? []), w]);
   }
-  const units: (() => Promise<void>)[] = [];
+  // One queue per endpoint, each drained by its own workers, so the two rate budgets are
+  // used in parallel (a slow trade walk never holds up price requests, nor the reverse).
+  const priceUnits: (() => Promise<void>)[] = [];
+  const tradeUnits: (() => Promise<void>)[] = [];
   const result: BackfillResult = {
     requests: 0,
     rows: 0,
@@ -88,12 +91,12 @@ export async function runBackfill(
     deps.onProgress?.(result);
   };
   for (const w of open.filter((w) => w.kind === "prices")) {
-    units.push(() =>
+    priceUnits.push(() =>
       fillPrices(deps, w, { signal, onRequest: (n) => counted("clob:prices-history", n) })
     );
   }
   for (const [conditionId, windows] of trades) {
-    units.push(async () => {
+    tradeUnits.push(async () => {
       const ctx = {
         sql: deps.sql,
         http: deps.http,
@@ -104,9 +107,8 @@ export async function runBackfill(
       if (walk.truncated) result.truncatedMarkets.push(conditionId);
     });
   }
-  result.units = units.length;
-  const queue = [...units];
-  const worker = async () => {
+  result.units = priceUnits.length + tradeUnits.length;
+  const worker = async (queue: (() => Promise<void>)[]) => {
     for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
       try {
         await unit();
@@ -119,7 +121,11 @@ export async function runBackfill(
       deps.onProgress?.(result);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 4) }, worker));
+  const workers = Array.from({ length: Math.max(1, deps.concurrency ?? 4) });
+  await Promise.all([
+    ...workers.map(() => worker(priceUnits)),
+    ...workers.map(() => worker(tradeUnits)),
+  ]);
   result.gapsMarked = await markGapsBackfilled(deps.sql, plan.gaps);
   result.durationMs = now() - started;
   return result;

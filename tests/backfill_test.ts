@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { recordGaps } from "../db/ops.ts";
 import { silentLogger } from "../runtime/log.ts";
+import { DEFAULT_BUDGETS } from "../polymarket/rate_limiter.ts";
 import { planBackfill } from "../backfill/plan.ts";
 import { runBackfill } from "../backfill/run.ts";
 import { estimateBackfill } from "../backfill/estimate.ts";
@@ -61,6 +62,93 @@ Deno.test("backfill fills a recorded gap exactly once (a second run adds nothing
     );
     assert.equal(second.rows, 0);
     assert.equal(second.requests, 0);
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("an interrupted backfill resumes from its checkpoints without duplicates", async () => {
+  const h = await setupBackfill();
+  try {
+    const since = new Date((h.firstSecond - 1) * 1000);
+    const until = new Date((h.lastSecond + 1) * 1000);
+    const { client } = h.http();
+    const aborter = new AbortController();
+    const plan = await planBackfill(h.db.sql, { since, until, now: new Date() });
+    const full = estimateBackfill(plan, {
+      budgets: DEFAULT_BUDGETS,
+      concurrency: 1,
+      pageSize: 1000,
+    });
+    let firstRequests = 0;
+    const interrupted = runBackfill(
+      {
+        sql: h.db.sql,
+        http: client,
+        log,
+        concurrency: 1,
+        onProgress: (p) => {
+          firstRequests = p.requests;
+          if (p.requests >= 7) aborter.abort(new Error("Ctrl-C"));
+        },
+      },
+      plan,
+      aborter.signal,
+    );
+    await assert.rejects(interrupted, /Ctrl-C/);
+    const [partial] = await h.db.sql<{ n: string }[]>`select count(*) as n from price_history`;
+    assert.ok(Number(partial?.n) > 0, "the first run stored something");
+
+    const resumed = await planBackfill(h.db.sql, { since, until, now: new Date() });
+    assert.ok(resumed.windows.some((w) => w.done), "finished windows are skipped");
+    const rest = await runBackfill(
+      { sql: h.db.sql, http: client, log },
+      resumed,
+      AbortSignal.timeout(20_000),
+    );
+    const total = full.requests["clob:prices-history"] + full.requests["data:trades"];
+    assert.ok(rest.requests < total && rest.requests >= total - firstRequests - 1);
+    const [trades] = await h.db.sql<{ n: string; keys: string }[]>`
+      select count(*) as n, count(distinct tx_hash) as keys from trades where source = 'data_api'`;
+    assert.equal(Number(trades?.n), h.log.length);
+    assert.equal(Number(trades?.keys), h.log.length);
+    const [prices] = await h.db.sql<{ n: string }[]>`select count(*) as n from price_history`;
+    const range = { from: h.firstSecond - 1, to: h.lastSecond + 1 };
+    assert.equal(Number(prices?.n), expectedPricePoints(h.log, range));
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("backfill --dry-run estimates requests exactly and duration within 20 %", async () => {
+  const h = await setupBackfill();
+  try {
+    const since = new Date((h.firstSecond - 1) * 1000);
+    const until = new Date((h.lastSecond + 1) * 1000);
+    const budgets = {
+      ...DEFAULT_BUDGETS,
+      "clob:prices-history": { limit: 3, windowMs: 1000 },
+      "data:trades": { limit: 2, windowMs: 1000 },
+    };
+    const { client, counts } = h.http(budgets);
+    const plan = await planBackfill(h.db.sql, { since, until, now: new Date() });
+    const estimate = estimateBackfill(plan, {
+      budgets,
+      concurrency: 4,
+      pageSize: 1000,
+      latencyMs: 5,
+    });
+    const result = await runBackfill(
+      { sql: h.db.sql, http: client, log, concurrency: 4 },
+      plan,
+      AbortSignal.timeout(20_000),
+    );
+    assert.deepEqual(result.requestsByEndpoint, estimate.requests);
+    assert.equal(counts.get("clob:prices-history"), estimate.requests["clob:prices-history"]);
+    assert.equal(counts.get("data:trades"), estimate.requests["data:trades"]);
+    const error = Math.abs(result.durationMs - estimate.durationMs) / estimate.durationMs;
+    assert.ok(estimate.durationMs >= 2000, `rate-bound estimate ${estimate.durationMs} ms`);
+    assert.ok(error <= 0.2, `estimated ${estimate.durationMs} ms, took ${result.durationMs} ms`);
   } finally {
     await h.dispose();
   }
