@@ -13,6 +13,12 @@
  */
 import type { CollectorDeps } from "../collectors/_deps.ts";
 import { createActiveTokens } from "../collectors/_active_tokens.ts";
+import { runBooksCollector } from "../collectors/books.ts";
+import { runMarketsCollector } from "../collectors/markets.ts";
+import { runPricesCollector } from "../collectors/prices.ts";
+import { createResolutionInbox } from "../collectors/resolution_inbox.ts";
+import { runResolutionsCollector } from "../collectors/resolutions.ts";
+import { runTradesCollector } from "../collectors/trades.ts";
 import { openDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { createHttpClient } from "../polymarket/http.ts";
@@ -25,25 +31,25 @@ import { runSupervisor, type TaskSpec } from "../runtime/supervisor.ts";
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
 /**
- * The collectors this binary can run. An enabled collector without an entry is skipped with a
- * `collector_not_built` warning.
- *
- * TODO(integrator): register each collector as its module lands, e.g.
- *   import { runMarketsCollector } from "../collectors/markets.ts";      markets: runMarketsCollector,
- *   import { runPricesCollector } from "../collectors/prices.ts";        prices: runPricesCollector,
- *   import { runBooksCollector } from "../collectors/books.ts";          books: runBooksCollector,
- *   import { runTradesCollector } from "../collectors/trades.ts";        trades: runTradesCollector,
- *   import { runResolutionsCollector } from "../collectors/resolutions.ts";
- *                                                                        resolutions: runResolutionsCollector,
- * and adapt `collectors/_deps.ts` + the `shared` object below if their deps differ (the websocket URL and timings are in
- * `config.collectors.trades` / `config.api`; rate budgets should honour `config.api.rateFraction`).
+ * The full set for one process: the websocket listener hands `market_resolved` messages to the
+ * resolution tracker through an in-process inbox (the only link between two collectors).
  */
-export const COLLECTOR_RUNNERS: Readonly<Partial<Record<CollectorName, CollectorRunner>>> = {};
+export function collectorRunners(): Readonly<Record<CollectorName, CollectorRunner>> {
+  const inbox = createResolutionInbox();
+  return {
+    markets: runMarketsCollector,
+    prices: runPricesCollector,
+    books: runBooksCollector,
+    trades: (deps, signal) =>
+      runTradesCollector({ ...deps, onMarketResolved: (m) => void inbox.push(m) }, signal),
+    resolutions: (deps, signal) => runResolutionsCollector(deps, signal, { inbox }),
+  };
+}
 
 /** One supervisor task per enabled collector that this binary has a runner for. */
 export function buildCollectorTasks(
   shared: Omit<CollectorDeps, "context">,
-  runners: Readonly<Partial<Record<CollectorName, CollectorRunner>>> = COLLECTOR_RUNNERS,
+  runners: Readonly<Partial<Record<CollectorName, CollectorRunner>>> = collectorRunners(),
 ): TaskSpec[] {
   const tasks: TaskSpec[] = [];
   for (const name of shared.config.collectors.enabled) {

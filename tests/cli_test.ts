@@ -7,6 +7,7 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import { MIGRATIONS } from "../migrations/bundle.ts";
 import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
 import { withDatabase } from "./_db.ts";
+import { startSimulator } from "../simulator/server.ts";
 
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const CONFIG = fromFileUrl(new URL("../deno.json", import.meta.url));
@@ -108,15 +109,25 @@ Deno.test("two main.ts --migrate at once both exit 0 and apply each migration on
     assert.equal(row?.n, MIGRATIONS.length);
   }));
 
-Deno.test("main.ts run migrates, waits, and exits 0 within the deadline on SIGTERM", () =>
+Deno.test("main.ts run collects from the simulator and exits 0 within the deadline on SIGTERM", () =>
   withDatabase("server", async (db) => {
+    const simulator = await startSimulator({ markets: 40, seed: 7 });
+    const dataDir = await Deno.makeTempDir({ prefix: "pmcollect_run_" });
     const child = pmcollect(["run"], {
-      env: { DATABASE_URL: db.url!, PMCOLLECT_SHUTDOWN_DEADLINE_S: "10" },
+      env: {
+        DATABASE_URL: db.url!,
+        PMCOLLECT_SHUTDOWN_DEADLINE_S: "10",
+        PMCOLLECT_DATA_DIR: dataDir,
+        PMCOLLECT_GAMMA_URL: simulator.url,
+        PMCOLLECT_CLOB_URL: simulator.url,
+        PMCOLLECT_DATA_API_URL: simulator.url,
+        PMCOLLECT_WS_MARKET_URL: simulator.wsUrl,
+      },
     }).spawn();
     const seen: Record<string, unknown>[] = [];
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
-    while (!seen.some((e) => e.event === "collecting")) {
+    while (!seen.some((e) => e.event === "cycle_done" && e.task === "markets")) {
       const { value, done } = await lines.read();
       assert.ok(!done, "run keeps going until signalled");
       buffer += value;
@@ -137,14 +148,17 @@ Deno.test("main.ts run migrates, waits, and exits 0 within the deadline on SIGTE
     assert.equal(status.code, 0, stderr);
     assert.ok(elapsedMs < 10_000, `exited after ${elapsedMs} ms`);
     const after = events(buffer).map((e) => e.event);
-    assert.deepEqual(after.filter((e) => e !== "task_stopped"), [
-      "shutdown_started",
-      "collectors_stopped",
-      "db_closed",
-    ]);
+    const order = ["shutdown_started", "collectors_stopped", "db_closed"].map((e) =>
+      after.indexOf(e)
+    );
+    assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!)), after.join(","));
     assert.ok(seen.some((e) => e.event === "schema_ready"));
     const [row] = await db.sql`select count(*)::int as n from schema_migrations`;
     assert.equal(row?.n, MIGRATIONS.length);
+    const [markets] = await db.sql`select count(*)::int as n from markets`;
+    assert.ok((markets?.n ?? 0) > 0, "the markets collector stored the simulator's universe");
+    await simulator.close();
+    await Deno.remove(dataDir, { recursive: true });
   }));
 
 Deno.test("main.ts inspect reads a recorded payload from a file", async () => {
