@@ -5,7 +5,7 @@
  * the ordinal counts the earlier identical tuples seen on the same stream (one socket session).
  * Two streams that both see a trade, or a spill file replayed into the table, give the same
  * key (the insert is a no-op), while genuine identical fills in one stream (one transaction
- * settling several fills) get `#0`, `#1`, … and are all kept. See docs/trade_keys.md.
+ * settling several fills) get `#0`, `#1`, … and are all kept. See docs/schema.md ("Trade keys").
  *
  * @example
  * ```ts
