@@ -59,7 +59,7 @@ export function createActiveTokens(): ActiveTokens {
         for (const w of waiters) w();
         waiters.clear();
       }
-      if (added.length > 0 || removed.length > 0) for (const l of listeners) l(change);
+      if (added.length > 0 || removed.length > 0) { for (const l of listeners) l(change); }
       return change;
     },
     whenReady(signal) {
