@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { recordGaps } from "../db/ops.ts";
+import { recordGaps, recordRejects } from "../db/ops.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { DEFAULT_BUDGETS } from "../polymarket/rate_limiter.ts";
 import { planBackfill } from "../backfill/plan.ts";
 import { runBackfill } from "../backfill/run.ts";
 import { estimateBackfill } from "../backfill/estimate.ts";
+import { measureDataQuality } from "../backfill/quality.ts";
+import { crossCheckTrades } from "../backfill/cross_check.ts";
 import { expectedPricePoints, insertLive, setupBackfill } from "./_backfill_harness.ts";
 
 const log = silentLogger();
@@ -149,6 +151,77 @@ Deno.test("backfill --dry-run estimates requests exactly and duration within 20 
     const error = Math.abs(result.durationMs - estimate.durationMs) / estimate.durationMs;
     assert.ok(estimate.durationMs >= 2000, `rate-bound estimate ${estimate.durationMs} ms`);
     assert.ok(error <= 0.2, `estimated ${estimate.durationMs} ms, took ${result.durationMs} ms`);
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("status --quality flags an outage and the trade cross-check sees lost trades", async () => {
+  const h = await setupBackfill({ markets: 4, tradeMs: 1500 });
+  try {
+    const sql = h.db.sql;
+    const now = new Date();
+    await sql`update tokens set first_seen_at = ${new Date(now.getTime() - 7_200_000)}`;
+    const minute = Math.floor(now.getTime() / 60_000) * 60_000;
+    const rows = h.markets.flatMap((m) => m.tokenIds).flatMap((token) =>
+      Array.from({ length: 120 }, (_, k) => k).filter((k) => k < 60 || k >= 90).map((k) => ({
+        ts: new Date(minute - k * 60_000).toISOString(),
+        token_id: token,
+        price: "0.5",
+      }))
+    );
+    await sql`insert into price_snapshots ${sql(rows)}`;
+    const outage = {
+      startAt: new Date(minute - 89 * 60_000),
+      endAt: new Date(minute - 59 * 60_000),
+    };
+    await recordGaps(sql, [{ collector: "prices", scope: "*", ...outage, cause: "db_outage" }]);
+    await recordRejects(sql, [{
+      source: "ws:market",
+      reason: "bad price",
+      path: "price",
+      raw: "x",
+    }]);
+    const quality = await measureDataQuality(sql, { now });
+    const day = quality.windows[0]!.prices;
+    assert.equal(day.tokensActive, h.markets.length * 2);
+    assert.equal(day.coveragePercent, 75);
+    assert.equal(day.tokensBelow95, day.tokensActive);
+    assert.deepEqual(
+      quality.gaps.map((g) => [g.collector, g.cause, g.gaps, g.minutes, g.backfilled]),
+      [
+        ["prices", "db_outage", 1, 30, 0],
+      ],
+    );
+    assert.deepEqual(quality.rejects, [
+      { source: "ws:market", reason: "bad price", occurrences: 1, payloads: 1 },
+    ]);
+    assert.match(quality.notBackfillable[0] ?? "", /book snapshots cannot be backfilled/);
+
+    await insertLive(sql, h.log);
+    const { client } = h.http();
+    const check = () =>
+      crossCheckTrades(sql, client, {
+        now: new Date((h.lastSecond + 1) * 1000),
+        lagMs: 0,
+        windowMs: 120_000,
+        signal: AbortSignal.timeout(10_000),
+      });
+    const complete = await check();
+    assert.equal(complete.markets.length, h.markets.length);
+    assert.equal(complete.venue, h.log.length);
+    assert.equal(complete.percent, 100);
+
+    const stalled = h.markets[0]!.conditionId;
+    await sql`delete from trades where condition_id = ${stalled}
+              and ts >= ${new Date(h.lastSecond * 1000)}`;
+    const lost = await check();
+    const market = lost.markets.find((m) => m.conditionId === stalled);
+    assert.ok(market !== undefined && market.percent !== null && market.percent < 100);
+    assert.ok(lost.percent !== null && lost.percent < 100, `capture ${lost.percent} %`);
+    assert.ok(
+      lost.markets.filter((m) => m.conditionId !== stalled).every((m) => m.percent === 100),
+    );
   } finally {
     await h.dispose();
   }
