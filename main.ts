@@ -26,6 +26,7 @@ import { helpText, versionText } from "./cli/help.ts";
 import { runMigrateCommand } from "./cli/migrate_command.ts";
 import { runRunCommand } from "./cli/run_command.ts";
 import { runStatusCommand } from "./cli/status_command.ts";
+import { runBackfillCommand } from "./cli/backfill_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
 import { runKeyCommand } from "./keys/age_key.ts";
 import { runSimulateCommand } from "./simulator/cli.ts";
@@ -92,7 +93,14 @@ async function dispatch(
       log.info("config", describeConfig(config));
       return await runMigrateCommand(config, { log, signal, write, status: commandLine.status });
     case "status":
-      return await runStatusCommand(config, { log, signal, write });
+      return await runStatusCommand(config, {
+        log,
+        signal,
+        write,
+        quality: commandLine.args.includes("--quality"),
+      });
+    case "backfill":
+      return await runBackfillCommand(config, { log, signal, write, args: commandLine.args });
     case "inspect": {
       const [file = "-"] = commandLine.args;
       let text: string;

@@ -71,7 +71,7 @@ export async function crossCheckTrades(
 }
 
 function percent(live: number, venue: number): number | null {
-  return venue === 0 ? (live === 0 ? 100 : null) : Math.round((1000 * live) / venue) / 10;
+  return venue === 0 ? null : Math.round((1000 * live) / venue) / 10;
 }
 
 /** Trades the Data API lists for one market in [from, to) (v2, or v1 when v2 is not served). */

@@ -37,6 +37,8 @@ export interface BackfillPlan {
   skipped: { collector: string; scope: string; cause: string; why: string }[];
   /** Condition id → trades the Data API is expected to return for its walk (estimate). */
   expectedTrades: Map<string, number>;
+  /** `--markets` ids found neither in the catalog nor via the tag. */
+  unknownMarkets: string[];
   now: Date;
 }
 
@@ -67,6 +69,7 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
     gaps: [],
     skipped: [],
     expectedTrades: new Map(),
+    unknownMarkets: targets.unknown,
     now: options.now,
   };
   for (const gap of await listGaps(sql, { from: since, to: until, openOnly: true })) {
@@ -92,7 +95,8 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
       const options = { ...range, conditionId: m.conditionId, ...gapWindow(m) };
       for (const t of tokens) keys.push(add(newWindow(gap.collector, t, options)));
     }
-    plan.gaps.push({ gap, windowKeys: keys });
+    // A gap only partly inside [since, until) is filled that far but stays open.
+    if (gap.startAt >= since && gap.endAt <= until) plan.gaps.push({ gap, windowKeys: keys });
   }
   if (options.since !== undefined && options.gapsOnly !== true) {
     const first = await firstLiveData(sql);

@@ -20,6 +20,7 @@ export type CommandName =
   | "inspect"
   | "simulate"
   | "key"
+  | "backfill"
   | "help"
   | "version";
 
@@ -48,6 +49,7 @@ const COMMANDS: readonly CommandName[] = [
   "inspect",
   "simulate",
   "key",
+  "backfill",
 ];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
@@ -65,6 +67,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     migrate: { type: "boolean" },
     status: { type: "boolean" },
     only: { type: "string" },
+    ...COMMAND_OPTIONS,
     ...Object.fromEntries(SETTING_KEYS.map((key) => [flagName(key), { type: "string" }])),
   } as const;
   let parsed;
@@ -102,7 +105,39 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (command !== "inspect" && rest.length > 0) {
     throw new UsageError(`Unexpected argument "${rest[0]}" for the ${command} command`);
   }
-  return { command, flags, status: values.status === true, args: rest };
+  const own = commandOptions(command, values);
+  return { command, flags, status: values.status === true, args: [...rest, ...own] };
+}
+
+/** Options of one command (`backfill …`, `status --quality`), handed on in `args`. */
+const COMMAND_OPTIONS = {
+  since: { type: "string" },
+  until: { type: "string" },
+  markets: { type: "string" },
+  events: { type: "string" },
+  tag: { type: "string" },
+  "gaps-only": { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  quality: { type: "boolean" },
+} as const;
+
+function commandOptions(
+  command: CommandName,
+  values: Record<string, string | boolean | undefined>,
+): string[] {
+  const out: string[] = [];
+  for (const name of Object.keys(COMMAND_OPTIONS)) {
+    const value = values[name];
+    if (value === undefined) continue;
+    const allowed = name === "quality" ? command === "status" : command === "backfill";
+    if (!allowed) {
+      throw new UsageError(
+        `--${name} belongs to the ${name === "quality" ? "status" : "backfill"} command`,
+      );
+    }
+    out.push(`--${name}`, ...(typeof value === "string" ? [value] : []));
+  }
+  return out;
 }
 
 /** node:util's messages are long; keep the first sentence and point at --help. */

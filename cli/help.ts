@@ -39,6 +39,12 @@ Usage:
   pmcollect --migrate [flags]      apply pending migrations and exit (same as: migrate)
   pmcollect migrate [--status]     apply migrations, or list applied/pending with checksums
   pmcollect status [flags]         rows per table in the last hour/day, last runs, gaps
+  pmcollect status --quality       plus coverage (24 h / 7 d), gaps by cause, rejects by reason
+                                   and the websocket-vs-Data-API trade capture
+  pmcollect backfill [options]     fill recorded gaps (and history with --since) from
+                                   /prices-history and the Data API; resumable, rate-limited
+                                   --since/--until ISO dates, --markets ids, --events ids,
+                                   --tag id, --gaps-only, --dry-run (requests and duration)
   pmcollect inspect FILE|-         parse a captured payload and print what would be stored
   pmcollect simulate [args]        run the local Polymarket simulator on loopback
   pmcollect key encrypt|check|keygen [args]
@@ -57,6 +63,8 @@ Examples:
   DATABASE_URL=postgres://pm@127.0.0.1/polymarket pmcollect run --only prices,trades
   pmcollect run --prices-interval-s 30 --health-port 9464
   pmcollect migrate --status
+  pmcollect backfill --gaps-only --dry-run
+  pmcollect backfill --since 2026-01-01 --markets 0xabc…,12345
   curl -s 127.0.0.1:9464/healthz; curl -s 127.0.0.1:9464/metrics
   pmcollect inspect captured_book.json
   cat frames.ndjson | pmcollect inspect -

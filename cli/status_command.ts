@@ -12,11 +12,18 @@ import { openDatabase, type Sql } from "../db/client.ts";
 import { migrationStatus } from "../db/migrate.ts";
 import type { Config } from "../runtime/config.ts";
 import { type CommandContext, formatTable } from "./migrate_command.ts";
+import { qualityReport } from "../backfill/report.ts";
+import { backfillBudgets } from "../backfill/estimate.ts";
+import { createHttpClient } from "../polymarket/http.ts";
+import { createRateLimiter } from "../polymarket/rate_limiter.ts";
 
 const SERIES = ["price_snapshots", "book_snapshots", "trades", "quotes"] as const;
 
 /** Prints the collection status; returns 0 (1 when the schema is not migrated yet). */
-export async function runStatusCommand(config: Config, context: CommandContext): Promise<number> {
+export async function runStatusCommand(
+  config: Config,
+  context: CommandContext & { readonly quality?: boolean },
+): Promise<number> {
   const { log, signal, write } = context;
   const db = await openDatabase({
     url: config.database.url,
@@ -47,6 +54,20 @@ export async function runStatusCommand(config: Config, context: CommandContext):
     write(`open gaps: ${ops?.gaps}`);
     write(`rejects: ${ops?.rejects} (${ops?.kinds} distinct payloads)`);
     write(`database size: ${ops?.size}`);
+    if (context.quality === true) {
+      write("");
+      const http = createHttpClient({
+        baseUrls: {
+          gamma: config.api.gammaUrl,
+          clob: config.api.clobUrl,
+          dataApi: config.api.dataApiUrl,
+        },
+        limiter: createRateLimiter({ budgets: backfillBudgets(config.api.rateFraction) }),
+        log: log.child({ component: "http" }),
+        timeoutMs: config.api.timeoutMs,
+      });
+      write(await qualityReport(db.sql, { http, now: new Date(), signal }));
+    }
     return 0;
   } finally {
     await db.close(5);

@@ -1,0 +1,191 @@
+/**
+ * `pmcollect backfill`: fills recorded gaps (and, with `--since`, history before the first
+ * live data) from CLOB `/prices-history` and the Data API, within its own share of the rate
+ * budgets. `--dry-run` prints the requests per endpoint and the time they take; otherwise a
+ * progress bar (terminal) or JSON progress lines (pipe) run until done or Ctrl-C, and a rerun
+ * resumes from the checkpoints.
+ *
+ * @example
+ * ```sh
+ * pmcollect backfill --gaps-only --dry-run
+ * pmcollect backfill --since 2026-01-01 --markets 0xabc…,12345
+ * ```
+ */
+import { parseArgs } from "node:util";
+import { openDatabase } from "../db/client.ts";
+import { migrationStatus } from "../db/migrate.ts";
+import { createHttpClient } from "../polymarket/http.ts";
+import { createRateLimiter } from "../polymarket/rate_limiter.ts";
+import type { Config } from "../runtime/config.ts";
+import { printText } from "../runtime/log.ts";
+import { backfillBudgets, estimateBackfill } from "../backfill/estimate.ts";
+import { planBackfill } from "../backfill/plan.ts";
+import { createProgressReporter, formatDuration } from "../backfill/progress.ts";
+import { runBackfill } from "../backfill/run.ts";
+import { UsageError } from "./command_line.ts";
+import type { CommandContext } from "./migrate_command.ts";
+
+/** Data API trades still being indexed are left for the next run: `--until` defaults to now − 2 min. */
+const SETTLE_MS = 120_000;
+const CONCURRENCY = 4;
+const PAGE_SIZE = 1000;
+
+/** Parsed `backfill` options. */
+export interface BackfillArgs {
+  since?: Date;
+  until?: Date;
+  markets: string[];
+  events: string[];
+  tag?: string;
+  gapsOnly: boolean;
+  dryRun: boolean;
+}
+
+/** Parses the options `parseCommandLine` handed on. @throws {UsageError} */
+export function parseBackfillArgs(args: readonly string[]): BackfillArgs {
+  let values;
+  try {
+    values = parseOptions(args);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  const date = (name: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) throw new UsageError(`--${name} must be an ISO date, got "${text}"`);
+    return new Date(ms);
+  };
+  const list = (text: string | undefined) =>
+    (text ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const parsed: BackfillArgs = {
+    since: date("since", values.since),
+    until: date("until", values.until),
+    markets: list(values.markets),
+    events: list(values.events),
+    tag: values.tag,
+    gapsOnly: values["gaps-only"] === true,
+    dryRun: values["dry-run"] === true,
+  };
+  if (parsed.since && parsed.until && parsed.since >= parsed.until) {
+    throw new UsageError("--since must be before --until");
+  }
+  return parsed;
+}
+
+function parseOptions(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      since: { type: "string" },
+      until: { type: "string" },
+      markets: { type: "string" },
+      events: { type: "string" },
+      tag: { type: "string" },
+      "gaps-only": { type: "boolean" },
+      "dry-run": { type: "boolean" },
+    },
+  }).values;
+}
+
+/** Runs the command; returns the exit code (2 for bad options). */
+export async function runBackfillCommand(
+  config: Config,
+  context: CommandContext & { readonly args: readonly string[] },
+): Promise<number> {
+  const { log, signal, write } = context;
+  let args: BackfillArgs;
+  try {
+    args = parseBackfillArgs(context.args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    printText("stderr", `pmcollect backfill: ${err.message}`);
+    return 2;
+  }
+  const db = await openDatabase({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    poolSize: 2,
+    connectRetryMaxMs: config.database.connectRetryMaxMs,
+  }, { log, signal });
+  try {
+    const status = await migrationStatus(db.sql);
+    if (status.mode === null || status.migrations.some((m) => m.state === "pending")) {
+      write("the schema is not up to date: run `pmcollect --migrate` first");
+      return 1;
+    }
+    const budgets = backfillBudgets(config.api.rateFraction);
+    const http = createHttpClient({
+      baseUrls: {
+        gamma: config.api.gammaUrl,
+        clob: config.api.clobUrl,
+        dataApi: config.api.dataApiUrl,
+      },
+      limiter: createRateLimiter({ budgets }),
+      log: log.child({ component: "http" }),
+      timeoutMs: config.api.timeoutMs,
+    });
+    const now = new Date();
+    const plan = await planBackfill(db.sql, {
+      ...args,
+      until: args.until ?? new Date(now.getTime() - SETTLE_MS),
+      http,
+      signal,
+      now,
+    });
+    const estimate = estimateBackfill(plan, {
+      budgets,
+      concurrency: CONCURRENCY,
+      pageSize: PAGE_SIZE,
+    });
+    const { prices, trades, alreadyDone } = estimate.windows;
+    write(
+      `windows: ${prices} price, ${trades} trade (${alreadyDone} already done); gaps: ${plan.gaps.length}`,
+    );
+    if (plan.unknownMarkets.length > 0) {
+      write(`not in the catalog (skipped): ${plan.unknownMarkets.join(", ")}`);
+    }
+    for (const s of plan.skipped) {
+      write(`skipped gap ${s.collector}/${s.scope} (${s.cause}): ${s.why}`);
+    }
+    write(
+      `requests: clob:prices-history ${estimate.requests["clob:prices-history"]} ` +
+        `(budget ${budgets["clob:prices-history"].limit}/10 s), data:trades ` +
+        `${estimate.requests["data:trades"]} (budget ${budgets["data:trades"].limit}/10 s)`,
+    );
+    write(`estimated duration: ${formatDuration(estimate.durationMs / 1000)}`);
+    if (args.dryRun) return 0;
+    const terminal = Deno.stdout.isTerminal();
+    const encoder = new TextEncoder();
+    const progress = createProgressReporter({
+      terminal,
+      totalRequests: estimate.requests["clob:prices-history"] + estimate.requests["data:trades"],
+      write: (text) => Deno.stdout.writeSync(encoder.encode(text)),
+    });
+    const result = await runBackfill(
+      {
+        sql: db.sql,
+        http,
+        log,
+        concurrency: CONCURRENCY,
+        pageSize: PAGE_SIZE,
+        onProgress: (p) => progress.update(p),
+      },
+      plan,
+      signal,
+    ).finally(() => progress.finish());
+    write(
+      `done: ${result.requests} requests, ${result.rowsByKind.prices} price points, ` +
+        `${result.rowsByKind.trades} trades, ${result.gapsMarked} gaps marked backfilled, ` +
+        `${result.failedUnits} failed, in ${formatDuration(result.durationMs / 1000)}`,
+    );
+    if (result.truncatedMarkets.length > 0) {
+      write(
+        `v1 offset cap reached (older trades unavailable): ${result.truncatedMarkets.join(", ")}`,
+      );
+    }
+    return result.failedUnits > 0 ? 1 : 0;
+  } finally {
+    await db.close(5);
+  }
+}
