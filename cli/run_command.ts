@@ -13,6 +13,7 @@
  */
 import type { CollectorDeps } from "../collectors/_deps.ts";
 import { createActiveTokens } from "../collectors/_active_tokens.ts";
+import { recordTradesDowntime } from "../collectors/_downtime_gap.ts";
 import { runBooksCollector } from "../collectors/books.ts";
 import { runMarketsCollector } from "../collectors/markets.ts";
 import { runPricesCollector } from "../collectors/prices.ts";
@@ -40,8 +41,11 @@ export function collectorRunners(): Readonly<Record<CollectorName, CollectorRunn
     markets: runMarketsCollector,
     prices: runPricesCollector,
     books: runBooksCollector,
-    trades: (deps, signal) =>
-      runTradesCollector({ ...deps, onMarketResolved: (m) => void inbox.push(m) }, signal),
+    trades: (deps, signal) => {
+      // In the background: a database that is down at start must not delay listening.
+      void recordTradesDowntime(deps, new Date(deps.now()));
+      return runTradesCollector({ ...deps, onMarketResolved: (m) => void inbox.push(m) }, signal);
+    },
     resolutions: (deps, signal) => runResolutionsCollector(deps, signal, { inbox }),
   };
 }
