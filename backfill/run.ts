@@ -139,6 +139,7 @@ async function fillPrices(
 ): Promise<void> {
   const chunks = remainingChunks(w);
   for (const [i, chunk] of chunks.entries()) {
+    const requestedAt = Math.floor((deps.now ?? Date.now)() / 1000) * 1000;
     const batch = await fetchPriceHistory(deps.http, w.scope as TokenId, {
       signal: options.signal,
       range: {
@@ -159,8 +160,10 @@ async function fillPrices(
         })),
       );
     }
-    // The venue appends a "now" point; keep only points inside the requested range.
-    const points = batch.items.filter((p) => p.at >= chunk.from && p.at < chunk.to);
+    // The venue appends a point stamped "now": keep only points inside the requested range
+    // and before the second the request was sent.
+    const end = Math.min(chunk.to.getTime(), requestedAt);
+    const points = batch.items.filter((p) => p.at >= chunk.from && p.at.getTime() < end);
     const rows = await insertPriceHistory(
       deps.sql,
       points.map((p) => ({

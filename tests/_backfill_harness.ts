@@ -36,6 +36,9 @@ export async function setupBackfill(options: { markets?: number; tradeMs?: numbe
   const sim = await startSimulator({ markets: 10, seed: 11, lifecycleRate: 0, tickMs: 50 });
   await sleep(options.tradeMs ?? 2500);
   sim.control.pause();
+  // Every request is sent in a later second than the last trade, so the "now" point that
+  // /prices-history appends is never inside a window.
+  await sleep(1000);
   const db = await createTestDatabase("server");
   await migrate(db.sql, { log: silentLogger(), timescale: "off" });
   const markets = sim.universe.markets.filter((m) => m.status === "open")

@@ -7,6 +7,8 @@ import { runBackfill } from "../backfill/run.ts";
 import { estimateBackfill } from "../backfill/estimate.ts";
 import { measureDataQuality } from "../backfill/quality.ts";
 import { crossCheckTrades } from "../backfill/cross_check.ts";
+import { parseCommandLine, UsageError } from "../cli/command_line.ts";
+import { parseBackfillArgs } from "../cli/backfill_command.ts";
 import { expectedPricePoints, insertLive, setupBackfill } from "./_backfill_harness.ts";
 
 const log = silentLogger();
@@ -225,4 +227,27 @@ Deno.test("status --quality flags an outage and the trade cross-check sees lost 
   } finally {
     await h.dispose();
   }
+});
+
+Deno.test("parseCommandLine() hands backfill and status --quality options on; bad ones are usage errors", () => {
+  const line = parseCommandLine([
+    "backfill",
+    "--since",
+    "2026-01-01",
+    "--dry-run",
+    "--markets",
+    "0xab,12",
+  ]);
+  assert.equal(line.command, "backfill");
+  const args = parseBackfillArgs(line.args);
+  assert.deepEqual(args.since, new Date("2026-01-01"));
+  assert.deepEqual([args.markets, args.dryRun, args.gapsOnly], [["0xab", "12"], true, false]);
+  assert.deepEqual(parseCommandLine(["status", "--quality"]).args, ["--quality"]);
+  assert.throws(() => parseCommandLine(["run", "--dry-run"]), UsageError);
+  assert.throws(() => parseCommandLine(["backfill", "--quality"]), UsageError);
+  assert.throws(() => parseBackfillArgs(["--since", "yesterday-ish"]), UsageError);
+  assert.throws(
+    () => parseBackfillArgs(["--since", "2026-02-01", "--until", "2026-01-01"]),
+    UsageError,
+  );
 });
