@@ -11,11 +11,9 @@
  * pmcollect backfill --since 2026-01-01 --markets 0xabc…,12345
  * ```
  */
+import { createVenueHttp, openConfiguredDatabase } from "./_connect.ts";
 import { parseArgs } from "node:util";
-import { openDatabase } from "../db/client.ts";
 import { migrationStatus } from "../db/migrate.ts";
-import { createHttpClient } from "../polymarket/http.ts";
-import { createRateLimiter } from "../polymarket/rate_limiter.ts";
 import type { Config } from "../runtime/config.ts";
 import { printText } from "../runtime/log.ts";
 import { backfillBudgets, estimateBackfill } from "../backfill/estimate.ts";
@@ -102,12 +100,7 @@ export async function runBackfillCommand(
     printText("stderr", `pmcollect backfill: ${err.message}`);
     return 2;
   }
-  const db = await openDatabase({
-    url: config.database.url,
-    dataDir: config.dataDir,
-    poolSize: 2,
-    connectRetryMaxMs: config.database.connectRetryMaxMs,
-  }, { log, signal });
+  const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
   try {
     const status = await migrationStatus(db.sql);
     if (status.mode === null || status.migrations.some((m) => m.state === "pending")) {
@@ -115,16 +108,7 @@ export async function runBackfillCommand(
       return 1;
     }
     const budgets = backfillBudgets(config.api.rateFraction);
-    const http = createHttpClient({
-      baseUrls: {
-        gamma: config.api.gammaUrl,
-        clob: config.api.clobUrl,
-        dataApi: config.api.dataApiUrl,
-      },
-      limiter: createRateLimiter({ budgets }),
-      log: log.child({ component: "http" }),
-      timeoutMs: config.api.timeoutMs,
-    });
+    const http = createVenueHttp(config, { log, budgets });
     const now = new Date();
     const plan = await planBackfill(db.sql, {
       ...args,

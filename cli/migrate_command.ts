@@ -8,7 +8,7 @@
  * const code = await runMigrateCommand(config, { log, signal, write, status: false });
  * ```
  */
-import { openDatabase } from "../db/client.ts";
+import { openConfiguredDatabase } from "./_connect.ts";
 import { migrate, migrationStatus } from "../db/migrate.ts";
 import type { Config } from "../runtime/config.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -29,12 +29,11 @@ export async function runMigrateCommand(
   context: CommandContext & { readonly status: boolean },
 ): Promise<number> {
   const { log, signal, write } = context;
-  const db = await openDatabase({
-    url: config.database.url,
-    dataDir: config.dataDir,
+  const db = await openConfiguredDatabase(config, {
+    log,
+    signal,
     poolSize: Math.min(config.database.poolSize, 2),
-    connectRetryMaxMs: config.database.connectRetryMaxMs,
-  }, { log, signal });
+  });
   try {
     if (context.status) {
       const { mode, migrations } = await migrationStatus(db.sql);

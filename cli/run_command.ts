@@ -11,6 +11,7 @@
  * const code = await runRunCommand(config, { log, signal: root.signal });
  * ```
  */
+import { createVenueHttp, openConfiguredDatabase } from "./_connect.ts";
 import type { CollectorDeps } from "../collectors/_deps.ts";
 import { createActiveTokens } from "../collectors/_active_tokens.ts";
 import { recordTradesDowntime } from "../collectors/_downtime_gap.ts";
@@ -20,10 +21,8 @@ import { runPricesCollector } from "../collectors/prices.ts";
 import { createResolutionInbox } from "../collectors/resolution_inbox.ts";
 import { runResolutionsCollector } from "../collectors/resolutions.ts";
 import { runTradesCollector } from "../collectors/trades.ts";
-import { openDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
-import { createHttpClient } from "../polymarket/http.ts";
-import { createRateLimiter, scaleBudgets } from "../polymarket/rate_limiter.ts";
+import { scaleBudgets } from "../polymarket/rate_limiter.ts";
 import type { CollectorName, Config } from "../runtime/config.ts";
 import { runHealthLog, serveHealth } from "../runtime/health.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -74,25 +73,11 @@ export async function runRunCommand(
   context: { readonly log: Logger; readonly signal: AbortSignal },
 ): Promise<number> {
   const { log, signal } = context;
-  const db = await openDatabase({
-    url: config.database.url,
-    dataDir: config.dataDir,
-    poolSize: config.database.poolSize,
-    connectRetryMaxMs: config.database.connectRetryMaxMs,
-  }, { log, signal });
+  const db = await openConfiguredDatabase(config, { log, signal });
   try {
     const { mode, applied } = await migrate(db.sql, { log, timescale: config.database.timescale });
     log.info("schema_ready", { mode, applied });
-    const http = createHttpClient({
-      baseUrls: {
-        gamma: config.api.gammaUrl,
-        clob: config.api.clobUrl,
-        dataApi: config.api.dataApiUrl,
-      },
-      limiter: createRateLimiter({ budgets: scaleBudgets(config.api.rateFraction) }),
-      log: log.child({ component: "http" }),
-      timeoutMs: config.api.timeoutMs,
-    });
+    const http = createVenueHttp(config, { log, budgets: scaleBudgets(config.api.rateFraction) });
     const tasks = buildCollectorTasks({
       config,
       sql: db.sql,

@@ -8,14 +8,13 @@
  * const code = await runStatusCommand(config, { log, signal, write });
  * ```
  */
-import { openDatabase, type Sql } from "../db/client.ts";
+import { createVenueHttp, openConfiguredDatabase } from "./_connect.ts";
+import type { Sql } from "../db/client.ts";
 import { migrationStatus } from "../db/migrate.ts";
 import type { Config } from "../runtime/config.ts";
 import { type CommandContext, formatTable } from "./migrate_command.ts";
 import { qualityReport } from "../backfill/report.ts";
 import { backfillBudgets } from "../backfill/estimate.ts";
-import { createHttpClient } from "../polymarket/http.ts";
-import { createRateLimiter } from "../polymarket/rate_limiter.ts";
 
 const SERIES = ["price_snapshots", "book_snapshots", "trades", "quotes"] as const;
 
@@ -25,12 +24,7 @@ export async function runStatusCommand(
   context: CommandContext & { readonly quality?: boolean },
 ): Promise<number> {
   const { log, signal, write } = context;
-  const db = await openDatabase({
-    url: config.database.url,
-    dataDir: config.dataDir,
-    poolSize: 2,
-    connectRetryMaxMs: config.database.connectRetryMaxMs,
-  }, { log, signal });
+  const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
   try {
     const { mode, migrations } = await migrationStatus(db.sql);
     const pending = migrations.filter((m) => m.state === "pending").length;
@@ -56,15 +50,9 @@ export async function runStatusCommand(
     write(`database size: ${ops?.size}`);
     if (context.quality === true) {
       write("");
-      const http = createHttpClient({
-        baseUrls: {
-          gamma: config.api.gammaUrl,
-          clob: config.api.clobUrl,
-          dataApi: config.api.dataApiUrl,
-        },
-        limiter: createRateLimiter({ budgets: backfillBudgets(config.api.rateFraction) }),
-        log: log.child({ component: "http" }),
-        timeoutMs: config.api.timeoutMs,
+      const http = createVenueHttp(config, {
+        log,
+        budgets: backfillBudgets(config.api.rateFraction),
       });
       write(await qualityReport(db.sql, { http, now: new Date(), signal }));
     }

@@ -1,0 +1,39 @@
+/**
+ * The two connections every command builds from the configuration: the database and the
+ * venue's HTTP client (with its own rate limiter, so each command has its own budget).
+ */
+import { type Database, openDatabase } from "../db/client.ts";
+import { createHttpClient, type HttpClient } from "../polymarket/http.ts";
+import { type Budget, createRateLimiter, type EndpointFamily } from "../polymarket/rate_limiter.ts";
+import type { Config } from "../runtime/config.ts";
+import type { Logger } from "../runtime/log.ts";
+
+/** Opens the configured database; `poolSize` caps the pool for short-lived commands. */
+export function openConfiguredDatabase(
+  config: Config,
+  context: { log: Logger; signal: AbortSignal; poolSize?: number },
+): Promise<Database> {
+  return openDatabase({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    poolSize: context.poolSize ?? config.database.poolSize,
+    connectRetryMaxMs: config.database.connectRetryMaxMs,
+  }, { log: context.log, signal: context.signal });
+}
+
+/** An HTTP client for Gamma, CLOB and the Data API with the given rate budgets. */
+export function createVenueHttp(
+  config: Config,
+  context: { log: Logger; budgets: Partial<Record<EndpointFamily, Budget>> },
+): HttpClient {
+  return createHttpClient({
+    baseUrls: {
+      gamma: config.api.gammaUrl,
+      clob: config.api.clobUrl,
+      dataApi: config.api.dataApiUrl,
+    },
+    limiter: createRateLimiter({ budgets: context.budgets }),
+    log: context.log.child({ component: "http" }),
+    timeoutMs: config.api.timeoutMs,
+  });
+}
