@@ -18,6 +18,7 @@ import { recordTradesDowntime } from "../collectors/_downtime_gap.ts";
 import { runBooksCollector } from "../collectors/books.ts";
 import { runMarketsCollector } from "../collectors/markets.ts";
 import { runPricesCollector } from "../collectors/prices.ts";
+import { runQualityMetrics } from "../backfill/quality_metrics.ts";
 import { createResolutionInbox } from "../collectors/resolution_inbox.ts";
 import { runResolutionsCollector } from "../collectors/resolutions.ts";
 import { runTradesCollector } from "../collectors/trades.ts";
@@ -92,7 +93,15 @@ export async function runRunCommand(
       ? undefined
       : serveHealth(supervisor, { port: config.health.port, signal, log });
     log.info("collecting", { collectors: tasks.map((t) => t.name), healthPort: server?.port ?? 0 });
-    await Promise.all([supervisor.done, server?.done, runHealthLog(supervisor, { signal, log })]);
+    await Promise.all([
+      supervisor.done,
+      server?.done,
+      runHealthLog(supervisor, { signal, log }),
+      runQualityMetrics(db.sql, supervisor.metrics, {
+        signal,
+        log: log.child({ task: "quality" }),
+      }),
+    ]);
     log.info("collectors_stopped", { durationMs: Math.round(performance.now() - started) });
     return 0;
   } finally {
