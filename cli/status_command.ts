@@ -1,6 +1,7 @@
 /**
  * `pmcollect status`: what is being collected. Rows per time-series table in the last hour and
- * day, the latest run of each collector, open gaps, rejects and the database size.
+ * day, the latest run of each collector, open gaps, rejects, the database size and, on
+ * TimescaleDB, the compression ratio per hypertable.
  *
  * @example
  * ```ts
@@ -10,7 +11,7 @@
  */
 import { createVenueHttp, openConfiguredDatabase } from "./_connect.ts";
 import type { Sql } from "../db/client.ts";
-import { migrationStatus } from "../db/migrate.ts";
+import { migrationStatus, type SchemaMode } from "../db/migrate.ts";
 import type { Config } from "../runtime/config.ts";
 import { type CommandContext, formatTable } from "./migrate_command.ts";
 import { qualityReport } from "../backfill/report.ts";
@@ -48,6 +49,7 @@ export async function runStatusCommand(
     write(`open gaps: ${ops?.gaps}`);
     write(`rejects: ${ops?.rejects} (${ops?.kinds} distinct payloads)`);
     write(`database size: ${ops?.size}`);
+    write(await compressionReport(db.sql, mode));
     if (context.quality === true) {
       write("");
       const http = createVenueHttp(config, {
@@ -103,4 +105,55 @@ async function runsTable(sql: Sql): Promise<string> {
       String(r.rejects),
     ]),
   ]);
+}
+
+/** The compression section: one table on TimescaleDB, one line on plain PostgreSQL. */
+export async function compressionReport(sql: Sql, mode: SchemaMode): Promise<string> {
+  if (mode !== "timescale") return "compression: not available (plain PostgreSQL)";
+  const rows: string[][] = [["hypertable", "before", "after", "ratio"]];
+  for (const table of SERIES) {
+    const stats = await hypertableCompression(sql, table);
+    if (stats === null) {
+      rows.push([table, "-", "-", "no compressed chunks yet"]);
+      continue;
+    }
+    const ratio = stats.after > 0 ? `${(stats.before / stats.after).toFixed(1)}x` : "-";
+    rows.push([table, formatBytes(stats.before), formatBytes(stats.after), ratio]);
+  }
+  return "compression:\n" + formatTable(rows);
+}
+
+/**
+ * TimescaleDB only (cannot run on plain PostgreSQL, so it is not exercised by the tests):
+ * total bytes before and after compression from `hypertable_compression_stats`, or null while
+ * nothing is compressed yet (the function then returns null bytes, or no row at all). The
+ * function is called through the extension's schema, which need not be on search_path (a
+ * per-schema database has only its own schema there); the table resolves via search_path.
+ */
+async function hypertableCompression(
+  sql: Sql,
+  table: string,
+): Promise<{ before: number; after: number } | null> {
+  const [ext] = await sql<{ schema: string }[]>`
+    select n.nspname as schema from pg_extension e
+    join pg_namespace n on n.oid = e.extnamespace where e.extname = 'timescaledb'`;
+  if (ext === undefined) return null;
+  const [row] = await sql<{ before: string | null; after: string | null }[]>`
+    select before_compression_total_bytes::text as before,
+           after_compression_total_bytes::text as after
+    from ${sql(ext.schema)}.hypertable_compression_stats(${table}::regclass)`;
+  if (row?.before == null || row.after == null) return null;
+  return { before: Number(row.before), after: Number(row.after) };
+}
+
+/** Bytes in binary units with one decimal, e.g. "1.5 GiB". */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

@@ -1,0 +1,37 @@
+/**
+ * `pmcollect status` against a fresh schema on the real PostgreSQL, migrated in plain mode: the
+ * compression section is one line there. (The TimescaleDB path needs the extension, which the
+ * test server does not have.)
+ */
+import assert from "node:assert/strict";
+import { migrate } from "../db/migrate.ts";
+import { loadConfig } from "../runtime/config.ts";
+import { silentLogger } from "../runtime/log.ts";
+import { withDatabase } from "../tests/_db.ts";
+import { compressionReport, formatBytes, runStatusCommand } from "./status_command.ts";
+
+const PLAIN_LINE = "compression: not available (plain PostgreSQL)";
+
+Deno.test("status on plain PostgreSQL prints that compression is not available", () =>
+  withDatabase("server", async (db) => {
+    const log = silentLogger();
+    const { mode } = await migrate(db.sql, { log, timescale: "off" });
+    assert.equal(mode, "plain");
+    const lines: string[] = [];
+    const code = await runStatusCommand(loadConfig({ DATABASE_URL: db.url! }), {
+      log,
+      signal: new AbortController().signal,
+      write: (line) => lines.push(...line.split("\n")),
+    });
+    assert.equal(code, 0);
+    assert.ok(lines.includes(PLAIN_LINE), lines.join("\n"));
+    assert.equal(lines.filter((l) => l.startsWith("compression")).length, 1);
+    assert.equal(await compressionReport(db.sql, "plain"), PLAIN_LINE);
+  }));
+
+Deno.test("formatBytes uses binary units", () => {
+  assert.equal(formatBytes(0), "0 B");
+  assert.equal(formatBytes(1023), "1023 B");
+  assert.equal(formatBytes(1536), "1.5 KiB");
+  assert.equal(formatBytes(3 * 1024 ** 3), "3.0 GiB");
+});
