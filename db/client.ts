@@ -78,7 +78,12 @@ export async function openDatabase(
     max: options.poolSize ?? 10,
     connect_timeout: 10,
   });
-  await waitUntilReachable(sql, options.connectRetryMaxMs ?? 30_000, log, signal);
+  try {
+    await waitUntilReachable(sql, options.connectRetryMaxMs ?? 30_000, log, signal);
+  } catch (err) {
+    await sql.end({ timeout: 0 });
+    throw err;
+  }
   log.info("db_ready", { backend: "server", poolSize: options.poolSize ?? 10 });
   return { sql, backend: "server", close: (timeoutS = 5) => sql.end({ timeout: timeoutS }) };
 }
@@ -103,7 +108,9 @@ async function waitUntilReachable(
         retryInMs: Math.round(waitMs),
         error: err instanceof Error ? err.message : String(err),
       });
-      await sleep(waitMs, undefined, { signal });
+      await sleep(waitMs, undefined, { signal }).catch((e) => {
+        throw signal.aborted ? signal.reason : e;
+      });
       delay *= 2;
     }
   }
