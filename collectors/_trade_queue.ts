@@ -1,11 +1,14 @@
 /**
  * The bounded write queue of the trades collector: trades, quotes and gaps are flushed in
- * batches every `flushMs` or `flushRows`. A failed write (database unreachable or any insert
- * error) marks the database down: the batch and everything after it go to the disk spill
- * (`SpillFiles`) until a probe succeeds, then spill files are replayed (the writes are
- * idempotent) and removed. Memory stays bounded: past `maxRows` queued rows the queue spills
- * without waiting for a slow insert. When `run`'s signal aborts it flushes or spills, never
- * drops. Spill files left by an earlier process are replayed too.
+ * batches every `flushMs` or `flushRows`, up to `writers` batches at a time (each on its own
+ * pooled connection; every write is idempotent and order-free, so batches may commit in any
+ * order). A failed write (database unreachable or any insert error) marks the database down:
+ * that batch, any other in-flight batch that fails, and everything after go to the disk spill
+ * (`SpillFiles`) until a probe succeeds, then spill files are replayed and removed. Memory
+ * stays bounded: past `maxRows` queued rows the queue spills without waiting for a slow insert,
+ * and at most `writers × flushRows` more rows are in flight. When `run`'s signal aborts it
+ * waits for the in-flight batches, then flushes or spills, never drops. Spill files left by an
+ * earlier process are replayed too.
  *
  * @example
  * ```ts
@@ -32,6 +35,8 @@ export interface TradeQueueOptions {
   readonly flushRows: number;
   readonly maxRows: number;
   readonly log: Logger;
+  /** Batches written concurrently (default 3; keep below the database pool size). */
+  readonly writers?: number;
   /** A write slower than this counts as failed and is spilled (default 10 s). */
   readonly writeTimeoutMs?: number;
   /** Pause between probes while the database is down (default 1 s). */
@@ -113,14 +118,20 @@ export class TradeQueue {
       await this.#rotate();
       this.#o.log.info("trades_db_back", { spillBytes: this.spillBytes });
     }
-    while (this.#pending.length > 0 && this.#dbUp) {
-      const batch = this.#pending.splice(0, this.#o.flushRows);
-      if (!(await this.#write(batch))) await this.#toSpill(batch);
-    }
+    const writers = Math.max(1, this.#o.writers ?? 3);
+    await Promise.all(Array.from({ length: writers }, () => this.#drain()));
     if (!this.#dbUp || !replay) return;
     // Rows spilled while the database was up (a slow write past maxRows) are replayed too.
     if (this.#spill.currentBytes > 0) await this.#rotate();
     await this.#replay();
+  }
+
+  /** One writer: takes batches until the queue is empty or a write fails. */
+  async #drain(): Promise<void> {
+    while (this.#pending.length > 0 && this.#dbUp) {
+      const batch = this.#pending.splice(0, this.#o.flushRows);
+      if (!(await this.#write(batch))) await this.#toSpill(batch);
+    }
   }
 
   async #rotate(): Promise<void> {
