@@ -1,6 +1,7 @@
 /**
  * One market-websocket connection that owns a set of tokens: subscribes them on every
- * (re)connect, sends text `PING` every `pingMs`, changes the set at runtime with
+ * (re)connect (in messages of at most 20 tokens, so no snapshot frame is large), sends text
+ * `PING` every `pingMs`, changes the set at runtime with
  * `operation: subscribe|unsubscribe`, and reconnects with backoff (250 ms → 5 s, jittered).
  * Watchdogs: data silence for `silenceMs` while it has tokens (PONGs do not count) forces a
  * reconnect; a token without a `book` within `snapshotDeadlineMs` of its subscribe is
@@ -20,6 +21,9 @@ import type { Reject } from "../polymarket/batch.ts";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import type { WsMessage } from "../polymarket/ws_schema.ts";
 import { createTradeKeyer, type TradeKeyer } from "./_trade_key.ts";
+
+/** Tokens per subscribe message (the venue sends one snapshot frame per message). */
+const SUBSCRIBE_CHUNK = 20;
 
 /** What a connection reports upward. */
 export interface ConnectionHandler {
@@ -192,13 +196,19 @@ export class WsConnection {
       this.#awaiting.set(t, { at: now, attempts: a === undefined ? 0 : a.attempts + 1 });
     }
     this.#o.handler.resubscribed(tokenIds);
-    if (kind === "initial") {
-      this.#ws?.send(JSON.stringify({
-        assets_ids: tokenIds,
-        type: "market",
-        custom_feature_enabled: true,
-      }));
-    } else this.#send(tokenIds, "subscribe");
+    // The venue answers each subscribe message with one frame holding a book per token; small
+    // messages keep those frames (and the socket's receive buffer, which keeps its largest
+    // size) small.
+    for (let i = 0; i < tokenIds.length; i += SUBSCRIBE_CHUNK) {
+      const chunk = tokenIds.slice(i, i + SUBSCRIBE_CHUNK);
+      if (kind === "initial" && i === 0) {
+        this.#ws?.send(JSON.stringify({
+          assets_ids: chunk,
+          type: "market",
+          custom_feature_enabled: true,
+        }));
+      } else this.#send(chunk, "subscribe");
+    }
   }
 
   #send(tokenIds: string[], operation: "subscribe" | "unsubscribe"): void {
