@@ -6,6 +6,12 @@
  * returns at most one row per token per call, only for tokens whose top of book changed, so
  * calling it every `quotesIntervalMs` bounds the rate.
  *
+ * Memory (100,000 books are normal): only the top of book is stored, so a side is just its
+ * level prices (sizes only tell whether a level exists), kept as a sorted array with the best
+ * price last. A price is held as a number when `String(Number(price))` gives the exact text
+ * back (every tick price does), otherwise as its text; the best bid/ask written out are
+ * therefore always the exact venue decimals.
+ *
  * @example
  * ```ts
  * import { TopOfBook } from "./_top_of_book.ts";
@@ -19,15 +25,23 @@ import { compareDecimal } from "../polymarket/_decimal.ts";
 import type { DecimalString } from "../polymarket/ids.ts";
 import type { WsMessage } from "../polymarket/ws_schema.ts";
 
+/** A level price: a number when that round-trips to the exact text, else the text. */
+type Level = number | DecimalString;
+
 interface TokenBook {
   seeded: boolean;
-  bids: Map<string, DecimalString>;
-  asks: Map<string, DecimalString>;
-  bestBid: DecimalString | null;
-  bestAsk: DecimalString | null;
+  /** Bid prices with a level, ascending (best last). */
+  bids: Level[];
+  /** Ask prices with a level, descending (best last). */
+  asks: Level[];
+  bestBid: Level | null;
+  bestAsk: Level | null;
   /** Venue time of the latest change to the top. */
   changedAt: number;
-  written: { bid: string | null; ask: string | null } | null;
+  /** Top of book last returned by `drain` (`written` false before the first). */
+  written: boolean;
+  writtenBid: Level | null;
+  writtenAsk: Level | null;
 }
 
 /** Best bid/ask per token. */
@@ -50,35 +64,48 @@ export class TopOfBook {
     if (m.kind === "book") {
       const b = this.#get(m.book.tokenId);
       b.seeded = true;
-      b.bids = new Map(m.book.bids.map((l) => [l.price, l.size]));
-      b.asks = new Map(m.book.asks.map((l) => [l.price, l.size]));
-      this.#setTop(m.book.tokenId, b, m.book.bestBid, m.book.bestAsk, m.book.timestamp);
+      // The parsed book is best first: reverse into best-last order.
+      b.bids = levelsBestLast(m.book.bids);
+      b.asks = levelsBestLast(m.book.asks);
+      this.#setTop(
+        m.book.tokenId,
+        b,
+        level(m.book.bestBid),
+        level(m.book.bestAsk),
+        m.book.timestamp,
+      );
     } else if (m.kind === "price_change") {
       for (const c of m.changes) {
         const b = this.#get(c.tokenId);
         if (!b.seeded) {
           if (c.bestBid !== null || c.bestAsk !== null) {
-            this.#setTop(c.tokenId, b, c.bestBid, c.bestAsk, m.timestamp);
+            this.#setTop(c.tokenId, b, level(c.bestBid), level(c.bestAsk), m.timestamp);
           }
           continue;
         }
-        const levels = c.side === "BUY" ? b.bids : b.asks;
-        if (isZero(c.size)) levels.delete(c.price);
-        else levels.set(c.price, c.size);
-        this.#setTop(c.tokenId, b, best(b.bids, 1), best(b.asks, -1), m.timestamp);
+        const bid = c.side === "BUY";
+        const levels = bid ? b.bids : b.asks;
+        const next = isZero(c.size)
+          ? remove(levels, level(c.price), bid ? 1 : -1)
+          : insert(levels, level(c.price), bid ? 1 : -1);
+        if (bid) b.bids = next;
+        else b.asks = next;
+        this.#setTop(c.tokenId, b, b.bids.at(-1) ?? null, b.asks.at(-1) ?? null, m.timestamp);
       }
     } else if (m.kind === "tick_size_change") {
       this.unseed(m.tokenId);
     }
   }
 
-  /** Forgets a token's levels until its next `book` (resubscribe, tick change). */
+  /**
+   * Forgets a token's levels until its next `book` (resubscribe, tick change). Registers a
+   * token not seen yet, so its book is keyed by the caller's (shared) id string.
+   */
   unseed(tokenId: string): void {
-    const b = this.#books.get(tokenId);
-    if (b === undefined) return;
+    const b = this.#get(tokenId);
     b.seeded = false;
-    b.bids.clear();
-    b.asks.clear();
+    b.bids = [];
+    b.asks = [];
   }
 
   /** Drops a token entirely (unsubscribed). */
@@ -93,10 +120,16 @@ export class TopOfBook {
     for (const tokenId of this.#dirty) {
       const b = this.#books.get(tokenId);
       if (b === undefined) continue;
-      const w = b.written;
-      if (w !== null && w.bid === b.bestBid && w.ask === b.bestAsk) continue;
-      b.written = { bid: b.bestBid, ask: b.bestAsk };
-      rows.push({ ts: new Date(b.changedAt), tokenId, bestBid: b.bestBid, bestAsk: b.bestAsk });
+      if (b.written && b.writtenBid === b.bestBid && b.writtenAsk === b.bestAsk) continue;
+      b.written = true;
+      b.writtenBid = b.bestBid;
+      b.writtenAsk = b.bestAsk;
+      rows.push({
+        ts: new Date(b.changedAt),
+        tokenId,
+        bestBid: text(b.bestBid),
+        bestAsk: text(b.bestAsk),
+      });
     }
     this.#dirty.clear();
     return rows;
@@ -107,12 +140,14 @@ export class TopOfBook {
     if (b === undefined) {
       b = {
         seeded: false,
-        bids: new Map(),
-        asks: new Map(),
+        bids: [],
+        asks: [],
         bestBid: null,
         bestAsk: null,
         changedAt: 0,
-        written: null,
+        written: false,
+        writtenBid: null,
+        writtenAsk: null,
       };
       this.#books.set(tokenId, b);
     }
@@ -122,8 +157,8 @@ export class TopOfBook {
   #setTop(
     tokenId: string,
     b: TokenBook,
-    bid: DecimalString | null,
-    ask: DecimalString | null,
+    bid: Level | null,
+    ask: Level | null,
     at: number,
   ): void {
     if (bid === b.bestBid && ask === b.bestAsk) return;
@@ -134,15 +169,55 @@ export class TopOfBook {
   }
 }
 
-/** Highest (dir 1) or lowest (dir -1) price with a level. */
-function best(levels: Map<string, DecimalString>, dir: 1 | -1): DecimalString | null {
-  let top: DecimalString | null = null;
-  for (const price of levels.keys()) {
-    if (top === null || compareDecimal(price as DecimalString, top) * dir > 0) {
-      top = price as DecimalString;
-    }
+function level(price: DecimalString): Level;
+function level(price: DecimalString | null): Level | null;
+function level(price: DecimalString | null): Level | null {
+  if (price === null) return null;
+  const n = Number(price);
+  return String(n) === price ? n : price;
+}
+
+function text(l: Level | null): DecimalString | null {
+  return l === null || typeof l === "string" ? l : String(l) as DecimalString;
+}
+
+function compareLevels(a: Level, b: Level): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return compareDecimal(text(a)!, text(b)!);
+}
+
+/** Level prices of a best-first side, best last. */
+function levelsBestLast(levels: readonly { price: DecimalString }[]): Level[] {
+  return levels.map((l) => level(l.price)).reverse();
+}
+
+/**
+ * Index of `price` in `levels` (sorted ascending by `dir × compareLevels`), or of where it
+ * would go as `-(index + 1)`.
+ */
+function search(levels: readonly Level[], price: Level, dir: 1 | -1): number {
+  let lo = 0;
+  let hi = levels.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = dir * compareLevels(levels[mid]!, price);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
   }
-  return top;
+  return -(lo + 1);
+}
+
+/** `levels` with `price` present (a new array sized exactly, or `levels` if already there). */
+function insert(levels: Level[], price: Level, dir: 1 | -1): Level[] {
+  const i = search(levels, price, dir);
+  return i >= 0 ? levels : levels.toSpliced(-(i + 1), 0, price);
+}
+
+/** `levels` without `price`. */
+function remove(levels: Level[], price: Level, dir: 1 | -1): Level[] {
+  const i = search(levels, price, dir);
+  return i < 0 ? levels : levels.toSpliced(i, 1);
 }
 
 function isZero(size: string): boolean {

@@ -62,3 +62,29 @@ Deno.test("TopOfBook gates deltas until a book after tick_size_change", () => {
   assert.equal(tob.seeded("1"), true);
   assert.deepEqual(tob.drain().map((q) => [q.bestBid, q.bestAsk]), [["0.49", "0.51"]]);
 });
+
+Deno.test("TopOfBook keeps best bid/ask exact for prices a double cannot hold", () => {
+  const tob = new TopOfBook();
+  const long = "0.50000000000000000001"; // Number() would round it to 0.5
+  apply(tob, book([["0.0000001", "5"], ["0.5", "2"]], [["0.6", "1"]]));
+  apply(tob, change(long, "3", "BUY"));
+  assert.deepEqual(tob.drain().map((q) => [q.bestBid, q.bestAsk]), [[long, "0.6"]]);
+  apply(tob, change(long, "0", "BUY"));
+  apply(tob, change("0.5", "0", "BUY"));
+  assert.deepEqual(tob.drain().map((q) => [q.bestBid, q.bestAsk]), [["0.0000001", "0.6"]]);
+  apply(tob, change("0.0000001", "0", "BUY"));
+  apply(tob, change("0.6", "0", "SELL"));
+  assert.deepEqual(tob.drain().map((q) => [q.bestBid, q.bestAsk]), [[null, null]]);
+});
+
+Deno.test("TopOfBook orders many levels on both sides and ignores a level already present", () => {
+  const tob = new TopOfBook();
+  apply(tob, book([["0.1", "1"]], [["0.9", "1"]]));
+  for (const p of ["0.3", "0.2", "0.45", "0.05"]) apply(tob, change(p, "1", "BUY"));
+  for (const p of ["0.7", "0.55", "0.8"]) apply(tob, change(p, "1", "SELL"));
+  apply(tob, change("0.45", "7", "BUY"));
+  tob.drain();
+  apply(tob, change("0.45", "0", "BUY"));
+  apply(tob, change("0.55", "0", "SELL"));
+  assert.deepEqual(tob.drain().map((q) => [q.bestBid, q.bestAsk]), [["0.3", "0.7"]]);
+});

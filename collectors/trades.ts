@@ -107,7 +107,7 @@ export async function runTradesCollector(
       },
       gap: (row) => queue.push({ kind: "gap", row }),
       resubscribed: (ids) => {
-        for (const id of ids) books.unseed(id);
+        if (o.quotesIntervalMs > 0) { for (const id of ids) books.unseed(id); }
       },
     },
   });
