@@ -1,7 +1,7 @@
 /**
  * The prices collector: on every minute boundary of the injected clock it walks the tracked
  * universe's Gamma keyset pages and writes one snapshot row per token, stamped with the minute,
- * as one bulk batch. Cycles never overlap: a minute that arrives while the previous one is still
+ * page by page. Cycles never overlap: a minute that arrives while the previous one is still
  * being collected becomes a `gaps` row (cause "overlap"); a minute that fails, or is still
  * unfinished at the end of the following minute, becomes a `gaps` row with its cause.
  *
@@ -37,10 +37,15 @@ export async function runPricesCollector(deps: CollectorDeps, signal: AbortSigna
       cause,
       detail,
     }]);
+  // Rows already stored by a minute still being walked, for the gap row if it then fails.
+  const stored = new Map<number, number>();
   const cycles = createCycleRunner(deps, {
     task: TASK,
     onFailure: async (slot, cause, error) => {
-      await gap(slot, cause, { error: error instanceof Error ? error.message : String(error) });
+      await gap(slot, cause, {
+        error: error instanceof Error ? error.message : String(error),
+        rowsStored: stored.get(slot.getTime()) ?? 0,
+      });
     },
   });
   await runOnSchedule({
@@ -50,7 +55,9 @@ export async function runPricesCollector(deps: CollectorDeps, signal: AbortSigna
     log: deps.log,
     deadlineMs: 2 * intervalMs,
     cycle: (slot, cycleSignal) =>
-      cycles.run(slot, cycleSignal, () => collectMinute(deps, slot, cycleSignal)),
+      cycles.run(slot, cycleSignal, () => collectMinute(deps, slot, cycleSignal, stored)).finally(
+        () => stored.delete(slot.getTime()),
+      ),
     onOverlap: async (slot) => {
       await gap(slot, "overlap");
       await recordCollectorRun(deps.sql, {
@@ -72,18 +79,26 @@ async function collectMinute(
   deps: CollectorDeps,
   minute: Date,
   signal: AbortSignal,
+  stored: Map<number, number>,
 ): Promise<CycleResult> {
-  const rows: PriceSnapshotRow[] = [];
+  // Each page is written as soon as it is parsed, so only one page of markets is held in
+  // memory (a full-universe walk is ~180 MB of JSON). A walk that fails part-way leaves the
+  // pages already written (true snapshots of that minute) and its gap row says how many.
   let rejects = 0;
   let markets = 0;
+  let tokens = 0;
+  let written = 0;
   for await (const page of walkUniverse(deps, signal)) {
     rejects += await storeRejects(deps, MARKETS_SOURCE, page.rejects);
     markets += page.items.length;
+    const rows: PriceSnapshotRow[] = [];
     for (const m of page.items) appendPriceRows(rows, m, minute);
+    tokens += rows.length;
+    written += await insertPriceSnapshots(deps.sql, rows);
+    stored.set(minute.getTime(), written);
   }
   signal.throwIfAborted();
-  const written = await insertPriceSnapshots(deps.sql, rows);
-  return { rows: written, rejects, errors: 0, detail: { markets, tokens: rows.length } };
+  return { rows: written, rejects, errors: 0, detail: { markets, tokens } };
 }
 
 /**
