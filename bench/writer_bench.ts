@@ -3,6 +3,8 @@
  * (`insertPriceSnapshots`) against `psql \copy` of the same rows into an identical table, in
  * the same run on the same server; plus the writer into embedded PGlite.
  *
+ * The server uses the COPY path (`method: "copy"`); PGlite the default unnest path.
+ *
  * Run: `deno task bench` (all benchmarks) or `deno run -A bench/writer_bench.ts`.
  */
 import postgres from "postgres";
@@ -91,9 +93,13 @@ export async function runWriterBench(count = 1_000_000): Promise<string[]> {
     const copySeconds = (performance.now() - t) / 1000;
 
     t = performance.now();
-    const inserted = await insertPriceSnapshots(db.sql, rows);
+    const inserted = await insertPriceSnapshots(db.sql, rows, { method: "copy" });
     const writerSeconds = (performance.now() - t) / 1000;
     if (inserted !== count) throw new Error(`writer inserted ${inserted} of ${count} rows`);
+    const replayed = await insertPriceSnapshots(db.sql, rows.slice(0, 100_000), {
+      method: "copy",
+    });
+    if (replayed !== 0) throw new Error(`a replay inserted ${replayed} rows`);
 
     const copyRate = count / copySeconds;
     const writerRate = count / writerSeconds;
