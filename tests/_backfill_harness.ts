@@ -3,6 +3,7 @@
  * the simulator's open markets in the catalog, the simulator's trade log (read once from its
  * Data API before anything runs) and helpers to write part of it as "live" websocket rows.
  */
+import { marketRow } from "./_collector_env.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { upsertMarkets, upsertTokens } from "../db/catalog.ts";
 import { migrate } from "../db/migrate.ts";
@@ -45,30 +46,14 @@ export async function setupBackfill(options: { markets?: number; tradeMs?: numbe
     .slice(0, options.markets ?? 6);
   await upsertMarkets(
     db.sql,
-    markets.map((m) => ({
-      marketId: m.id,
-      conditionId: m.conditionId,
-      questionId: m.questionId,
-      eventId: String(m.eventIndex),
-      slug: m.slug,
-      question: m.question,
-      outcomes: ["Yes", "No"],
-      negRisk: false,
-      negRiskMarketId: null,
-      groupItemTitle: null,
-      tickSize: null,
-      minOrderSize: null,
-      active: true,
-      closed: false,
-      archived: false,
-      acceptingOrders: true,
-      enableOrderBook: true,
-      volume: null,
-      liquidity: null,
-      startDate: null,
-      endDate: null,
-      closedTime: null,
-    })),
+    markets.map((m) =>
+      marketRow({ marketId: m.id, conditionId: m.conditionId }, {
+        questionId: m.questionId,
+        eventId: String(m.eventIndex),
+        slug: m.slug,
+        question: m.question,
+      })
+    ),
   );
   await upsertTokens(
     db.sql,

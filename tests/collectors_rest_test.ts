@@ -5,70 +5,29 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { loadConfig, type RawSettings } from "../runtime/config.ts";
-import { createLogger } from "../runtime/log.ts";
-import { migrate } from "../db/migrate.ts";
-import { createHttpClient } from "../polymarket/http.ts";
-import { createRateLimiter } from "../polymarket/rate_limiter.ts";
-import { type Simulator, type SimulatorOptions, startSimulator } from "../simulator/server.ts";
-import { createActiveTokens } from "../collectors/_active_tokens.ts";
+import type { RawSettings } from "../runtime/config.ts";
 import type { CollectorDeps } from "../collectors/_deps.ts";
+import type { SimulatorOptions } from "../simulator/server.ts";
+import { type CollectorEnv, createCollectorEnv } from "./_collector_env.ts";
 import { runMarketsCollector } from "../collectors/markets.ts";
 import { runPricesCollector } from "../collectors/prices.ts";
 import { runBooksCollector } from "../collectors/books.ts";
-import { createTestDatabase, TEST_DATABASE_URL } from "./_db.ts";
 
-interface Env extends AsyncDisposable {
-  sim: Simulator;
-  deps: CollectorDeps;
-  lines: Record<string, unknown>[];
-}
-
-async function setup(
+function setup(
   settings: RawSettings = {},
-  sim: SimulatorOptions = {},
-  clock: () => number = Date.now,
-): Promise<Env> {
-  const simulator = await startSimulator({ markets: 300, seed: 11, lifecycleRate: 0, ...sim });
-  simulator.control.pause();
-  const db = await createTestDatabase("server");
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({}, { level: "debug", write: (l) => lines.push(JSON.parse(l)) });
-  await migrate(db.sql, { log, timescale: "auto" });
-  const config = loadConfig({
-    DATABASE_URL: TEST_DATABASE_URL,
-    PMCOLLECT_GAMMA_URL: simulator.url,
-    PMCOLLECT_CLOB_URL: simulator.url,
-    PMCOLLECT_DATA_API_URL: simulator.url,
-    PMCOLLECT_MARKETS_INTERVAL_S: "0.25",
-    PMCOLLECT_PRICES_INTERVAL_S: "0.25",
-    PMCOLLECT_BOOKS_INTERVAL_S: "0.25",
-    ...settings,
-  });
-  const http = createHttpClient({
-    baseUrls: { gamma: simulator.url, clob: simulator.url, dataApi: simulator.url },
-    limiter: createRateLimiter(),
-    log,
-    backoffBaseMs: 5,
-    backoffMaxMs: 20,
-  });
-  const deps: CollectorDeps = {
-    config,
-    sql: db.sql,
-    http,
-    log,
-    activeTokens: createActiveTokens(),
-    now: clock,
-  };
-  return {
-    sim: simulator,
-    deps,
-    lines,
-    [Symbol.asyncDispose]: async () => {
-      await simulator.close();
-      await db.dispose();
+  simulator: SimulatorOptions = {},
+  now: () => number = Date.now,
+): Promise<CollectorEnv> {
+  return createCollectorEnv({
+    settings: {
+      PMCOLLECT_MARKETS_INTERVAL_S: "0.25",
+      PMCOLLECT_PRICES_INTERVAL_S: "0.25",
+      PMCOLLECT_BOOKS_INTERVAL_S: "0.25",
+      ...settings,
     },
-  };
+    simulator: { seed: 11, ...simulator },
+    now,
+  });
 }
 
 /** Runs a collector until `done()` holds (polled), then aborts it and checks it rethrew. */
@@ -250,7 +209,7 @@ Deno.test("prices: 5xx, 429 past the deadline and a malformed element leave gaps
   assert.ok(env.lines.some((l) => l.event === "cycle_done" && l.rejects === 1));
 });
 
-function publishUniverse(env: Env): void {
+function publishUniverse(env: CollectorEnv): void {
   env.deps.activeTokens.publish(
     env.sim.universe.markets.filter((m) => m.status === "open").flatMap((m) =>
       m.tokenIds.map((tokenId) => ({ tokenId, conditionId: m.conditionId, marketId: m.id }))

@@ -11,6 +11,7 @@ import { listResolutions, upsertResolutions } from "../db/resolutions.ts";
 import { listGaps, recordCollectorRun, recordGaps, recordRejects } from "../db/ops.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { BACKENDS, type TestDatabase, withDatabase } from "./_db.ts";
+import { marketRow } from "./_collector_env.ts";
 
 const TOKEN_A = "71321045679252212594626385532706912750332728571942532289631379312455583992563";
 const TOKEN_B = "52114319501245915516055106046884209969926127482827954674443846427813813222426";
@@ -22,31 +23,17 @@ async function migrated(db: TestDatabase) {
 }
 
 function market(overrides: Partial<MarketRow> = {}): MarketRow {
-  return {
-    marketId: "1557558",
-    conditionId: COND,
-    questionId: null,
+  return marketRow({ marketId: "1557558", conditionId: COND }, {
     eventId: "90001",
     slug: "will-it-rain",
     question: "Will it rain?",
-    outcomes: ["Yes", "No"],
-    negRisk: false,
-    negRiskMarketId: null,
-    groupItemTitle: null,
     tickSize: "0.01",
     minOrderSize: "5",
-    active: true,
-    closed: false,
-    archived: false,
-    acceptingOrders: true,
-    enableOrderBook: true,
     volume: "12345.678901",
     liquidity: "999.5",
     startDate: T0,
-    endDate: null,
-    closedTime: null,
     ...overrides,
-  };
+  });
 }
 
 function snapshot(minute: number, tokenId: string, price: string): PriceSnapshotRow {

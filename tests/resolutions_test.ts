@@ -4,68 +4,23 @@
  * websocket `market_resolved` through the inbox, and failures that must not stop a cycle.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../runtime/config.ts";
-import { createLogger } from "../runtime/log.ts";
-import { migrate } from "../db/migrate.ts";
 import { listResolutions, upsertResolutions } from "../db/resolutions.ts";
 import { upsertMarkets } from "../db/catalog.ts";
-import { createHttpClient } from "../polymarket/http.ts";
-import { createRateLimiter } from "../polymarket/rate_limiter.ts";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import type { WsMarketResolvedMessage } from "../polymarket/ws_schema.ts";
-import { type Simulator, type SimulatorOptions, startSimulator } from "../simulator/server.ts";
+import type { Simulator, SimulatorOptions } from "../simulator/server.ts";
 import type { SimMarket } from "../simulator/universe.ts";
-import { createActiveTokens } from "../collectors/_active_tokens.ts";
-import type { CollectorDeps } from "../collectors/_deps.ts";
 import { runResolutionsCollector, runResolutionsCycle } from "../collectors/resolutions.ts";
 import { createResolutionInbox } from "../collectors/resolution_inbox.ts";
 import { STRENGTH } from "../collectors/infer_winner.ts";
-import { createTestDatabase, TEST_DATABASE_URL } from "./_db.ts";
+import { type CollectorEnv, createCollectorEnv, marketRow } from "./_collector_env.ts";
 
-interface Env extends AsyncDisposable {
-  sim: Simulator;
-  deps: CollectorDeps;
-  lines: Record<string, unknown>[];
-}
-
-async function setup(intervalS = "300", options: SimulatorOptions = {}): Promise<Env> {
-  const sim = await startSimulator({ markets: 300, seed: 5, lifecycleRate: 0, ...options });
-  if (options.lifecycleRate === undefined) sim.control.pause();
-  const db = await createTestDatabase("server");
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({}, { level: "debug", write: (l) => lines.push(JSON.parse(l)) });
-  await migrate(db.sql, { log, timescale: "auto" });
-  const config = loadConfig({
-    DATABASE_URL: TEST_DATABASE_URL,
-    PMCOLLECT_GAMMA_URL: sim.url,
-    PMCOLLECT_CLOB_URL: sim.url,
-    PMCOLLECT_DATA_API_URL: sim.url,
-    PMCOLLECT_RESOLUTIONS_INTERVAL_S: intervalS,
+function setup(intervalS = "300", options: SimulatorOptions = {}): Promise<CollectorEnv> {
+  return createCollectorEnv({
+    settings: { PMCOLLECT_RESOLUTIONS_INTERVAL_S: intervalS },
+    simulator: { seed: 5, ...options },
+    paused: options.lifecycleRate === undefined,
   });
-  const http = createHttpClient({
-    baseUrls: { gamma: sim.url, clob: sim.url, dataApi: sim.url },
-    limiter: createRateLimiter(),
-    log,
-    backoffBaseMs: 5,
-    backoffMaxMs: 20,
-  });
-  const deps = {
-    config,
-    sql: db.sql,
-    http,
-    log,
-    activeTokens: createActiveTokens(),
-    now: Date.now,
-  };
-  return {
-    sim,
-    deps,
-    lines,
-    [Symbol.asyncDispose]: async () => {
-      await sim.close();
-      await db.dispose();
-    },
-  };
 }
 
 function openMarkets(sim: Simulator, count: number): SimMarket[] {
@@ -198,30 +153,11 @@ Deno.test("runResolutionsCycle() records rejects and survives a CLOB 404 for one
   env.sim.control.resolve(a!.conditionId, 0);
   // The catalog holds a market past its end date that the CLOB does not know (404).
   const ghost = "0x" + "ee".repeat(32);
-  await upsertMarkets(env.deps.sql, [{
-    marketId: "999999",
-    conditionId: ghost,
-    questionId: null,
-    eventId: null,
-    slug: null,
-    question: null,
-    outcomes: ["Yes", "No"],
-    negRisk: false,
-    negRiskMarketId: null,
-    groupItemTitle: null,
-    tickSize: null,
-    minOrderSize: null,
-    active: true,
-    closed: false,
-    archived: false,
-    acceptingOrders: true,
-    enableOrderBook: true,
-    volume: null,
-    liquidity: null,
-    startDate: null,
-    endDate: new Date(Date.now() - 86_400_000),
-    closedTime: null,
-  }]);
+  await upsertMarkets(env.deps.sql, [
+    marketRow({ marketId: "999999", conditionId: ghost }, {
+      endDate: new Date(Date.now() - 86_400_000),
+    }),
+  ]);
   env.sim.control.malformed({ pages: 1 });
   const clobRetry = new Map();
   const signal = new AbortController().signal;
