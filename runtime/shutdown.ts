@@ -2,7 +2,10 @@
  * Signal handling for the whole process. The first SIGINT or SIGTERM aborts the root
  * controller (every task then drains and the database closes) and arms a hard-exit timer: if
  * the program has not finished within `deadlineMs`, it exits with code 1. A second signal
- * exits at once with 130 (SIGINT) or 143 (SIGTERM), the shell's 128 + signal number.
+ * exits at once with 130 (SIGINT) or 143 (SIGTERM), the shell's 128 + signal number — unless
+ * it arrives within `echoMs` (default 1 s) of the first: one Ctrl-C under `deno task` reaches
+ * the program twice (from the terminal and forwarded by the task runner), and that must not
+ * skip the flush.
  *
  * @example
  * ```ts
@@ -30,6 +33,10 @@ export interface ShutdownOptions {
   readonly log: Logger;
   /** Time from the first signal to the forced exit (code 1). */
   readonly deadlineMs: number;
+  /** A repeat within this many ms of the first signal is the same request (default 1000). */
+  readonly echoMs?: number;
+  /** Clock for `echoMs`; default `Date.now`. */
+  readonly now?: () => number;
   /** Default `Deno.exit`. */
   readonly exit?: (code: number) => void;
   /** Subscribes to an OS signal and returns the unsubscriber; default Deno.addSignalListener. */
@@ -55,9 +62,16 @@ export function installShutdown(options: ShutdownOptions): () => void {
   const exit = options.exit ?? ((code: number) => Deno.exit(code));
   const listen = options.addSignalListener ?? addDenoSignalListener;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const now = options.now ?? Date.now;
+  const echoMs = options.echoMs ?? 1000;
   let received: ShutdownSignal | undefined;
+  let receivedAt = 0;
 
   const onSignal = (signal: ShutdownSignal) => {
+    if (received !== undefined && now() - receivedAt < echoMs) {
+      log.info("shutdown_signal_repeated", { signal, first: received });
+      return;
+    }
     if (received !== undefined) {
       log.warn("shutdown_forced", {
         signal,
@@ -68,6 +82,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
       return;
     }
     received = signal;
+    receivedAt = now();
     log.info("shutdown_started", { signal, deadlineMs });
     timer = setTimeout(() => {
       log.error("shutdown_deadline_exceeded", { signal, deadlineMs });

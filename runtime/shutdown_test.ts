@@ -20,14 +20,17 @@ Deno.test("installShutdown() aborts the root once, and a second signal exits at 
   const signals = fakeSignals();
   const exits: number[] = [];
   const controller = new AbortController();
+  let clock = 0;
   const dispose = installShutdown({
     controller,
     log: silentLogger(),
     deadlineMs: 60_000,
     exit: (code) => void exits.push(code),
     addSignalListener: signals.addSignalListener,
+    now: () => clock,
   });
   signals.fire("SIGTERM");
+  clock = 2_000;
   assert.ok(controller.signal.aborted);
   assert.ok(controller.signal.reason instanceof ShutdownRequested);
   assert.equal(controller.signal.reason.signal, "SIGTERM");
@@ -38,6 +41,29 @@ Deno.test("installShutdown() aborts the root once, and a second signal exits at 
   assert.deepEqual(exits, [130, 143]);
   dispose();
   assert.equal(signals.count(), 0);
+});
+
+Deno.test("installShutdown() treats a repeat within echoMs as the same request (deno task forwards Ctrl-C)", () => {
+  const signals = fakeSignals();
+  const exits: number[] = [];
+  let clock = 0;
+  const dispose = installShutdown({
+    controller: new AbortController(),
+    log: silentLogger(),
+    deadlineMs: 60_000,
+    exit: (code) => void exits.push(code),
+    addSignalListener: signals.addSignalListener,
+    now: () => clock,
+    echoMs: 1_000,
+  });
+  signals.fire("SIGINT");
+  clock = 15;
+  signals.fire("SIGINT");
+  assert.deepEqual(exits, [], "the forwarded copy of the same Ctrl-C does not force an exit");
+  clock = 1_500;
+  signals.fire("SIGINT");
+  assert.deepEqual(exits, [130]);
+  dispose();
 });
 
 Deno.test("installShutdown() exits with 1 when the deadline passes, and not after dispose", async () => {
