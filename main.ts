@@ -8,7 +8,7 @@
  *   1    runtime or migration failure (MigrationError, database unreachable, crash), or the
  *        graceful shutdown overran PMCOLLECT_SHUTDOWN_DEADLINE_S (hard exit)
  *   2    usage or configuration error (unknown flag or command, invalid setting)
- *   130  a second SIGINT while shutting down (immediate exit)
+ *   130  a second SIGINT while shutting down, 1 s or more after the first (immediate exit)
  *   143  a second SIGTERM while shutting down (immediate exit)
  *   `inspect` returns its own 0/1/2: everything parsed / something rejected / unreadable.
  *

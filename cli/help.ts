@@ -73,7 +73,7 @@ Exit codes:
   0    success (including a clean shutdown after SIGINT/SIGTERM)
   1    runtime or migration failure, or the shutdown deadline was exceeded
   2    usage or configuration error
-  130  a second SIGINT during shutdown
+  130  a second SIGINT during shutdown (a repeat within 1 s is the same Ctrl-C)
   143  a second SIGTERM during shutdown
 
 Settings:
