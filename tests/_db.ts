@@ -9,6 +9,13 @@ import { silentLogger } from "../runtime/log.ts";
 export const TEST_DATABASE_URL = Deno.env.get("TEST_DATABASE_URL") ??
   "postgres://postgres@127.0.0.1:5432/test";
 
+/**
+ * Set by `deno task test:timescale` (scripts/test_timescale.ts): the server behind
+ * TEST_DATABASE_URL has TimescaleDB, so server-backend migrations must come out in timescale
+ * mode. Embedded PGlite is plain either way.
+ */
+export const EXPECT_TIMESCALE = Deno.env.get("TEST_EXPECT_TIMESCALE") === "1";
+
 export type Backend = "server" | "embedded";
 export const BACKENDS: readonly Backend[] = ["server", "embedded"];
 

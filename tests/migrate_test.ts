@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
-import { migrate, MigrationError, migrationStatus } from "../db/migrate.ts";
+import { migrate, MigrationError, migrationStatus, type SchemaMode } from "../db/migrate.ts";
 import { MIGRATIONS } from "../migrations/bundle.ts";
 import { silentLogger } from "../runtime/log.ts";
-import { BACKENDS, createTestDatabase, withDatabase } from "./_db.ts";
+import {
+  type Backend,
+  BACKENDS,
+  createTestDatabase,
+  EXPECT_TIMESCALE,
+  withDatabase,
+} from "./_db.ts";
 import postgres from "postgres";
 
 const log = silentLogger();
@@ -23,11 +29,16 @@ const TABLES = [
   "trade_volume_1h",
 ];
 
+/** The mode `timescale: "auto"` must pick: TimescaleDB only on a server that has it. */
+function expectedMode(backend: Backend): SchemaMode {
+  return backend === "server" && EXPECT_TIMESCALE ? "timescale" : "plain";
+}
+
 for (const backend of BACKENDS) {
   Deno.test(`migrate() creates every table and view on ${backend}, and a re-run is a no-op`, () =>
     withDatabase(backend, async (db) => {
       const first = await migrate(db.sql, { log, timescale: "auto" });
-      assert.equal(first.mode, "plain");
+      assert.equal(first.mode, expectedMode(backend));
       assert.deepEqual(first.applied, MIGRATIONS.map((m) => m.version));
       for (const table of TABLES) {
         const [row] = await db.sql`select to_regclass(${table}) is not null as ok`;
@@ -36,17 +47,17 @@ for (const backend of BACKENDS) {
       const second = await migrate(db.sql, { log, timescale: "auto" });
       assert.deepEqual(second.applied, []);
       const status = await migrationStatus(db.sql);
-      assert.equal(status.mode, "plain");
+      assert.equal(status.mode, expectedMode(backend));
       assert.ok(status.migrations.every((m) => m.state === "applied"));
     }));
 
   Deno.test(`migrate() refuses a changed applied migration on ${backend}`, () =>
     withDatabase(backend, async (db) => {
-      await migrate(db.sql, { log, timescale: "auto" });
+      const { mode } = await migrate(db.sql, { log, timescale: "auto" });
+      assert.equal(mode, expectedMode(backend));
+      // Edit the variant that ran: the other one's checksum is never compared.
       const tampered = MIGRATIONS.map((m) =>
-        m.version === 1
-          ? { ...m, sql: { plain: m.sql.plain + "\n-- edited", timescale: m.sql.timescale } }
-          : m
+        m.version === 1 ? { ...m, sql: { ...m.sql, [mode]: m.sql[mode] + "\n-- edited" } } : m
       );
       await assert.rejects(
         migrate(db.sql, { log, timescale: "auto", migrations: tampered }),
@@ -72,10 +83,36 @@ Deno.test("migrate() refuses a database with a migration this program does not k
     await assert.rejects(migrate(db.sql, { log, timescale: "auto" }), /does not know/);
   }));
 
-Deno.test("migrate() with PMCOLLECT_TIMESCALE=require fails clearly without TimescaleDB", () =>
-  withDatabase("server", async (db) => {
-    await assert.rejects(migrate(db.sql, { log, timescale: "require" }), /TimescaleDB is required/);
-  }));
+Deno.test({
+  name: "migrate() with PMCOLLECT_TIMESCALE=require fails clearly without TimescaleDB",
+  // Needs a server without TimescaleDB by definition; `deno task test:timescale` has it.
+  ignore: EXPECT_TIMESCALE,
+  fn: () =>
+    withDatabase("server", async (db) => {
+      await assert.rejects(
+        migrate(db.sql, { log, timescale: "require" }),
+        /TimescaleDB is required/,
+      );
+    }),
+});
+
+Deno.test({
+  name: "migrate() with PMCOLLECT_TIMESCALE=require makes hypertables in the test's own schema",
+  // The counterpart, run only by `deno task test:timescale` (a server with TimescaleDB).
+  ignore: !EXPECT_TIMESCALE,
+  fn: () =>
+    withDatabase("server", async (db) => {
+      const { mode } = await migrate(db.sql, { log, timescale: "require" });
+      assert.equal(mode, "timescale");
+      const rows = await db.sql`
+        select hypertable_name from timescaledb_information.hypertables
+        where hypertable_schema = ${db.schema} order by hypertable_name`;
+      assert.deepEqual(
+        rows.map((r) => r.hypertable_name),
+        ["book_snapshots", "price_snapshots", "quotes", "trades"],
+      );
+    }),
+});
 
 Deno.test("two processes migrating at once apply each migration exactly once", async () => {
   const db = await createTestDatabase("server");
