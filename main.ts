@@ -12,8 +12,8 @@
  *   143  a second SIGTERM while shutting down (immediate exit)
  *   `inspect` returns its own 0/1/2: everything parsed / something rejected / unreadable.
  *
- * The version's commit comes from PMCOLLECT_BUILD_COMMIT when set (e.g. in the environment the
- * compiled binary is built or run with), else "dev".
+ * The version's commit comes from PMCOLLECT_BUILD_COMMIT when set, else from dist/build.json
+ * (bundled by `deno task compile`), else "dev".
  *
  * @example
  * ```sh
@@ -23,6 +23,7 @@
  */
 import { type CommandLine, parseCommandLine, UsageError } from "./cli/command_line.ts";
 import { helpText, versionText } from "./cli/help.ts";
+import { readBuildCommit } from "./cli/build_info.ts";
 import { runMigrateCommand } from "./cli/migrate_command.ts";
 import { runRunCommand } from "./cli/run_command.ts";
 import { runStatusCommand } from "./cli/status_command.ts";
@@ -44,7 +45,7 @@ export async function main(
   try {
     commandLine = parseCommandLine(argv);
     if (commandLine.command === "help") return print(helpText());
-    if (commandLine.command === "version") return print(versionText(env.PMCOLLECT_BUILD_COMMIT));
+    if (commandLine.command === "version") return print(versionText(readBuildCommit(env)));
     config = loadConfig(env, commandLine.flags);
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof ConfigError)) throw err;
