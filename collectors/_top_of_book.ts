@@ -4,13 +4,16 @@
  * deletes) only once seeded (until then its `best_bid`/`best_ask` are trusted as-is);
  * `tick_size_change` and a (re)subscribe unseed the token until its next `book`. `drain()`
  * returns at most one row per token per call, only for tokens whose top of book changed, so
- * calling it every `quotesIntervalMs` bounds the rate.
+ * calling it every `quotesIntervalMs` bounds the rate; `drain(limit)` returns at most `limit`
+ * rows and keeps the other changed tokens for the next call.
  *
  * Memory (100,000 books are normal): only the top of book is stored, so a side is just its
- * level prices (sizes only tell whether a level exists), kept as a sorted array with the best
- * price last. A price is held as a number when `String(Number(price))` gives the exact text
- * back (every tick price does), otherwise as its text; the best bid/ask written out are
- * therefore always the exact venue decimals.
+ * level prices (sizes only tell whether a level exists), kept with the other side in one
+ * sorted array per token (best price of each side last). A price is held as a number when
+ * `String(Number(price))` gives the exact text back (every tick price does), otherwise as its
+ * text; the best bid/ask written out are therefore always the exact venue decimals. The
+ * per-token scalars (best and last written bid/ask, change time, flags) live column-wise in
+ * typed arrays indexed by a slot number, not in an object per token.
  *
  * @example
  * ```ts
@@ -28,69 +31,84 @@ import type { WsMessage } from "../polymarket/ws_schema.ts";
 /** A level price: a number when that round-trips to the exact text, else the text. */
 type Level = number | DecimalString;
 
-interface TokenBook {
-  seeded: boolean;
-  /** Bid prices with a level, ascending (best last). */
-  bids: Level[];
-  /** Ask prices with a level, descending (best last). */
-  asks: Level[];
-  bestBid: Level | null;
-  bestAsk: Level | null;
-  /** Venue time of the latest change to the top. */
-  changedAt: number;
-  /** Top of book last returned by `drain` (`written` false before the first). */
-  written: boolean;
-  writtenBid: Level | null;
-  writtenAsk: Level | null;
-}
+/** Flag bits per slot. */
+const SEEDED = 1;
+const WRITTEN = 2;
+const DIRTY = 4;
+/** Code of "no price" in the best/written columns (prices are never negative). */
+const NONE = -1;
+/** A side with no levels (shared; never mutated). */
+const NO_LEVELS: readonly Level[] = Object.freeze([]);
 
-/** Best bid/ask per token. */
+/**
+ * Best bid/ask per token, stored column-wise: each token has a slot number, and its scalars
+ * live in typed arrays at that slot (no object per token). Best and written prices are
+ * codes: the number itself, `NONE`, or `-(2 + i)` for the i-th interned text price.
+ */
 export class TopOfBook {
-  readonly #books = new Map<string, TokenBook>();
-  readonly #dirty = new Set<string>();
+  readonly #slots = new Map<string, number>();
+  readonly #free: number[] = [];
+  #ids: string[] = [];
+  /** Bid prices ascending then ask prices descending (best of each side last). */
+  #levels: (readonly Level[])[] = [];
+  #bidCount = new Uint32Array(0);
+  /** Per slot: best bid, best ask, written bid, written ask (codes), venue time of change. */
+  #num = new Float64Array(0);
+  #flags = new Uint8Array(0);
+  #dirty: number[] = [];
+  readonly #textCodes = new Map<string, number>();
+  readonly #texts: DecimalString[] = [];
 
   /** Tokens with a local book. */
   get size(): number {
-    return this.#books.size;
+    return this.#slots.size;
   }
 
   /** True once `tokenId` has had a `book` since its last (re)subscribe or tick change. */
   seeded(tokenId: string): boolean {
-    return this.#books.get(tokenId)?.seeded === true;
+    const s = this.#slots.get(tokenId);
+    return s !== undefined && (this.#flags[s]! & SEEDED) !== 0;
   }
 
   /** Applies one websocket message (other kinds are ignored). */
   apply(m: WsMessage): void {
     if (m.kind === "book") {
-      const b = this.#get(m.book.tokenId);
-      b.seeded = true;
-      // The parsed book is best first: reverse into best-last order.
-      b.bids = levelsBestLast(m.book.bids);
-      b.asks = levelsBestLast(m.book.asks);
-      this.#setTop(
-        m.book.tokenId,
-        b,
-        level(m.book.bestBid),
-        level(m.book.bestAsk),
-        m.book.timestamp,
-      );
+      const s = this.#slot(m.book.tokenId);
+      const { bids, asks } = m.book;
+      // The parsed book is best first: store each side reversed (best last).
+      const levels: Level[] = new Array(bids.length + asks.length);
+      for (let i = 0; i < bids.length; i++) levels[bids.length - 1 - i] = level(bids[i]!.price);
+      for (let i = 0; i < asks.length; i++) levels[levels.length - 1 - i] = level(asks[i]!.price);
+      this.#levels[s] = levels;
+      this.#bidCount[s] = bids.length;
+      this.#flags[s] = this.#flags[s]! | SEEDED;
+      this.#setTop(s, this.#code(m.book.bestBid), this.#code(m.book.bestAsk), m.book.timestamp);
     } else if (m.kind === "price_change") {
       for (const c of m.changes) {
-        const b = this.#get(c.tokenId);
-        if (!b.seeded) {
+        const s = this.#slot(c.tokenId);
+        if ((this.#flags[s]! & SEEDED) === 0) {
           if (c.bestBid !== null || c.bestAsk !== null) {
-            this.#setTop(c.tokenId, b, level(c.bestBid), level(c.bestAsk), m.timestamp);
+            this.#setTop(s, this.#code(c.bestBid), this.#code(c.bestAsk), m.timestamp);
           }
           continue;
         }
         const bid = c.side === "BUY";
-        const levels = bid ? b.bids : b.asks;
-        const next = isZero(c.size)
-          ? remove(levels, level(c.price), bid ? 1 : -1)
-          : insert(levels, level(c.price), bid ? 1 : -1);
-        if (bid) b.bids = next;
-        else b.asks = next;
-        this.#setTop(c.tokenId, b, b.bids.at(-1) ?? null, b.asks.at(-1) ?? null, m.timestamp);
+        const levels = this.#levels[s]!;
+        const nb = this.#bidCount[s]!;
+        const from = bid ? 0 : nb;
+        const to = bid ? nb : levels.length;
+        const price = level(c.price);
+        const i = search(levels, from, to, price, bid ? 1 : -1);
+        if (isZero(c.size)) {
+          if (i < 0) continue;
+          this.#levels[s] = levels.length === 1 ? NO_LEVELS : levels.toSpliced(i, 1);
+          if (bid) this.#bidCount[s] = nb - 1;
+        } else {
+          if (i >= 0) continue;
+          this.#levels[s] = levels.toSpliced(-(i + 1), 0, price);
+          if (bid) this.#bidCount[s] = nb + 1;
+        }
+        this.#setTopFromLevels(s, m.timestamp);
       }
     } else if (m.kind === "tick_size_change") {
       this.unseed(m.tokenId);
@@ -102,72 +120,122 @@ export class TopOfBook {
    * token not seen yet, so its book is keyed by the caller's (shared) id string.
    */
   unseed(tokenId: string): void {
-    const b = this.#get(tokenId);
-    b.seeded = false;
-    b.bids = [];
-    b.asks = [];
+    const s = this.#slot(tokenId);
+    this.#flags[s] = this.#flags[s]! & ~SEEDED;
+    this.#levels[s] = NO_LEVELS;
+    this.#bidCount[s] = 0;
   }
 
   /** Drops a token entirely (unsubscribed). */
   forget(tokenId: string): void {
-    this.#books.delete(tokenId);
-    this.#dirty.delete(tokenId);
+    const s = this.#slots.get(tokenId);
+    if (s === undefined) return;
+    this.#slots.delete(tokenId);
+    this.#flags[s] = 0;
+    this.#levels[s] = NO_LEVELS;
+    this.#ids[s] = "";
+    this.#free.push(s);
   }
 
-  /** Quote rows for tokens whose best bid/ask changed since the last drain. */
-  drain(): QuoteRow[] {
+  /**
+   * Quote rows for tokens whose best bid/ask changed since they were last returned, at most
+   * `limit` (the rest stay pending for the next call, with their latest top).
+   */
+  drain(limit = Infinity): QuoteRow[] {
     const rows: QuoteRow[] = [];
-    for (const tokenId of this.#dirty) {
-      const b = this.#books.get(tokenId);
-      if (b === undefined) continue;
-      if (b.written && b.writtenBid === b.bestBid && b.writtenAsk === b.bestAsk) continue;
-      b.written = true;
-      b.writtenBid = b.bestBid;
-      b.writtenAsk = b.bestAsk;
+    const num = this.#num;
+    let i = 0;
+    for (; i < this.#dirty.length && rows.length < limit; i++) {
+      const s = this.#dirty[i]!;
+      const flags = this.#flags[s]!;
+      if ((flags & DIRTY) === 0) continue;
+      this.#flags[s] = (flags & ~DIRTY) | WRITTEN;
+      const o = s * COLUMNS;
+      const bid = num[o]!;
+      const ask = num[o + 1]!;
+      if ((flags & WRITTEN) !== 0 && num[o + 2] === bid && num[o + 3] === ask) continue;
+      num[o + 2] = bid;
+      num[o + 3] = ask;
       rows.push({
-        ts: new Date(b.changedAt),
-        tokenId,
-        bestBid: text(b.bestBid),
-        bestAsk: text(b.bestAsk),
+        ts: new Date(num[o + 4]!),
+        tokenId: this.#ids[s]!,
+        bestBid: this.#text(bid),
+        bestAsk: this.#text(ask),
       });
     }
-    this.#dirty.clear();
+    this.#dirty = i === this.#dirty.length ? [] : this.#dirty.slice(i);
     return rows;
   }
 
-  #get(tokenId: string): TokenBook {
-    let b = this.#books.get(tokenId);
-    if (b === undefined) {
-      b = {
-        seeded: false,
-        bids: [],
-        asks: [],
-        bestBid: null,
-        bestAsk: null,
-        changedAt: 0,
-        written: false,
-        writtenBid: null,
-        writtenAsk: null,
-      };
-      this.#books.set(tokenId, b);
-    }
-    return b;
+  /** The slot of `tokenId`, registering the token if new. */
+  #slot(tokenId: string): number {
+    let s = this.#slots.get(tokenId);
+    if (s !== undefined) return s;
+    s = this.#free.pop() ?? this.#ids.length;
+    if (s >= this.#flags.length) this.#grow(Math.max(64, this.#flags.length * 2));
+    this.#slots.set(tokenId, s);
+    this.#ids[s] = tokenId;
+    this.#levels[s] = NO_LEVELS;
+    this.#bidCount[s] = 0;
+    this.#flags[s] = 0;
+    this.#num.fill(NONE, s * COLUMNS, s * COLUMNS + 4);
+    this.#num[s * COLUMNS + 4] = 0;
+    return s;
   }
 
-  #setTop(
-    tokenId: string,
-    b: TokenBook,
-    bid: Level | null,
-    ask: Level | null,
-    at: number,
-  ): void {
-    if (bid === b.bestBid && ask === b.bestAsk) return;
-    b.bestBid = bid;
-    b.bestAsk = ask;
-    b.changedAt = at;
-    this.#dirty.add(tokenId);
+  #grow(capacity: number): void {
+    const num = new Float64Array(capacity * COLUMNS);
+    num.set(this.#num);
+    this.#num = num;
+    const flags = new Uint8Array(capacity);
+    flags.set(this.#flags);
+    this.#flags = flags;
+    const bidCount = new Uint32Array(capacity);
+    bidCount.set(this.#bidCount);
+    this.#bidCount = bidCount;
+  }
+
+  #setTopFromLevels(s: number, at: number): void {
+    const levels = this.#levels[s]!;
+    const nb = this.#bidCount[s]!;
+    const bid = nb > 0 ? levels[nb - 1]! : null;
+    const ask = levels.length > nb ? levels[levels.length - 1]! : null;
+    this.#setTop(s, this.#code(bid), this.#code(ask), at);
+  }
+
+  #setTop(s: number, bid: number, ask: number, at: number): void {
+    const o = s * COLUMNS;
+    if (this.#num[o] === bid && this.#num[o + 1] === ask) return;
+    this.#num[o] = bid;
+    this.#num[o + 1] = ask;
+    this.#num[o + 4] = at;
+    if ((this.#flags[s]! & DIRTY) === 0) {
+      this.#flags[s] = this.#flags[s]! | DIRTY;
+      this.#dirty.push(s);
+    }
+  }
+
+  /** The column code of a price (text prices are interned: they are rare). */
+  #code(price: Level | DecimalString | null): number {
+    if (price === null) return NONE;
+    const l = typeof price === "number" ? price : level(price);
+    if (typeof l === "number") return l;
+    let i = this.#textCodes.get(l);
+    if (i === undefined) {
+      i = this.#texts.push(l) - 1;
+      this.#textCodes.set(l, i);
+    }
+    return -2 - i;
+  }
+
+  #text(code: number): DecimalString | null {
+    if (code === NONE) return null;
+    return code < 0 ? this.#texts[-2 - code]! : String(code) as DecimalString;
   }
 }
+
+/** Float64 columns per slot. */
+const COLUMNS = 5;
 
 function level(price: DecimalString): Level;
 function level(price: DecimalString | null): Level | null;
@@ -177,27 +245,24 @@ function level(price: DecimalString | null): Level | null {
   return String(n) === price ? n : price;
 }
 
-function text(l: Level | null): DecimalString | null {
-  return l === null || typeof l === "string" ? l : String(l) as DecimalString;
-}
-
 function compareLevels(a: Level, b: Level): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
-  return compareDecimal(text(a)!, text(b)!);
-}
-
-/** Level prices of a best-first side, best last. */
-function levelsBestLast(levels: readonly { price: DecimalString }[]): Level[] {
-  return levels.map((l) => level(l.price)).reverse();
+  return compareDecimal(String(a) as DecimalString, String(b) as DecimalString);
 }
 
 /**
- * Index of `price` in `levels` (sorted ascending by `dir × compareLevels`), or of where it
- * would go as `-(index + 1)`.
+ * Index of `price` in `levels[from..to)` (sorted ascending by `dir × compareLevels`), or of
+ * where it would go as `-(index + 1)`.
  */
-function search(levels: readonly Level[], price: Level, dir: 1 | -1): number {
-  let lo = 0;
-  let hi = levels.length;
+function search(
+  levels: readonly Level[],
+  from: number,
+  to: number,
+  price: Level,
+  dir: 1 | -1,
+): number {
+  let lo = from;
+  let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const c = dir * compareLevels(levels[mid]!, price);
@@ -206,18 +271,6 @@ function search(levels: readonly Level[], price: Level, dir: 1 | -1): number {
     else hi = mid;
   }
   return -(lo + 1);
-}
-
-/** `levels` with `price` present (a new array sized exactly, or `levels` if already there). */
-function insert(levels: Level[], price: Level, dir: 1 | -1): Level[] {
-  const i = search(levels, price, dir);
-  return i >= 0 ? levels : levels.toSpliced(-(i + 1), 0, price);
-}
-
-/** `levels` without `price`. */
-function remove(levels: Level[], price: Level, dir: 1 | -1): Level[] {
-  const i = search(levels, price, dir);
-  return i < 0 ? levels : levels.toSpliced(i, 1);
 }
 
 function isZero(size: string): boolean {

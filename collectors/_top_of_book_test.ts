@@ -88,3 +88,30 @@ Deno.test("TopOfBook orders many levels on both sides and ignores a level alread
   apply(tob, change("0.55", "0", "SELL"));
   assert.deepEqual(tob.drain().map((q) => [q.bestBid, q.bestAsk]), [["0.3", "0.7"]]);
 });
+
+Deno.test("TopOfBook drain(limit) leaves the other changed tokens for the next drain", () => {
+  const tob = new TopOfBook();
+  for (const id of ["1", "2", "3"]) {
+    apply(tob, { ...book([["0.4", "1"]], [["0.6", "1"]]), asset_id: id });
+  }
+  assert.deepEqual(tob.drain(2).map((q) => q.tokenId), ["1", "2"]);
+  apply(tob, { ...book([["0.45", "1"]], [["0.6", "1"]]), asset_id: "3" });
+  assert.deepEqual(tob.drain(2).map((q) => [q.tokenId, q.bestBid]), [["3", "0.45"]]);
+  assert.equal(tob.drain().length, 0);
+});
+
+Deno.test("TopOfBook reuses a forgotten token's slot without its state", () => {
+  const tob = new TopOfBook();
+  apply(tob, book([["0.4", "1"]], [["0.6", "1"]]));
+  tob.forget("1");
+  assert.equal(tob.drain().length, 0);
+  tob.unseed("2");
+  assert.equal(tob.size, 1);
+  assert.equal(tob.seeded("2"), false);
+  apply(tob, change("0.3", "1", "BUY"));
+  assert.deepEqual(tob.drain().map((q) => [q.tokenId, q.bestBid, q.bestAsk]), [[
+    "1",
+    "0.1",
+    "0.9",
+  ]]);
+});

@@ -59,8 +59,10 @@ export class WsConnection {
   readonly #o: WsConnectionOptions;
   #ws: WebSocket | null = null;
   #keyer: TradeKeyer = createTradeKeyer();
-  /** Subscribed tokens still waiting for their snapshot. */
-  readonly #awaiting = new Map<string, { at: number; attempts: number }>();
+  /** Subscribed tokens still waiting for their snapshot → when last (re)subscribed. */
+  readonly #awaiting = new Map<string, number>();
+  /** Resubscribes so far of awaiting tokens that have been retried (absent = none). */
+  readonly #attempts = new Map<string, number>();
   /** Tokens not covered since `since`, closed by their next `book`. */
   readonly #uncovered = new Map<string, { since: number; cause: string }>();
   #wakeIdle: (() => void) | null = null;
@@ -83,7 +85,7 @@ export class WsConnection {
     const owned = tokenIds.filter((t) => this.tokens.delete(t));
     const now = this.#o.now();
     for (const t of owned) {
-      this.#awaiting.delete(t);
+      this.#settled(t);
       this.#closeGap(t, now);
     }
     if (owned.length > 0 && this.state === "open") this.#send(owned, "unsubscribe");
@@ -138,6 +140,7 @@ export class WsConnection {
       this.#keyer = createTradeKeyer();
       this.lastDataAt = this.#o.now();
       this.#awaiting.clear();
+      this.#attempts.clear();
       this.#subscribe([...this.tokens], "initial");
       ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send("PING"), this.#o.pingMs);
       watchdog = setInterval(() => {
@@ -156,7 +159,7 @@ export class WsConnection {
       this.messages += frame.messages.length;
       for (const m of frame.messages) {
         if (m.kind !== "book") continue;
-        this.#awaiting.delete(m.book.tokenId);
+        this.#settled(m.book.tokenId);
         this.#closeGap(m.book.tokenId, now);
       }
       if (frame.messages.length > 0) this.#o.handler.messages(frame.messages, this.#keyer);
@@ -176,11 +179,11 @@ export class WsConnection {
   /** Resubscribes tokens past the snapshot deadline; gives up on a token after two tries. */
   #checkSnapshots(now: number): void {
     const retry: string[] = [];
-    for (const [t, a] of this.#awaiting) {
-      if (now - a.at < this.#o.snapshotDeadlineMs) continue;
-      if (!this.#uncovered.has(t)) this.#uncovered.set(t, { since: a.at, cause: "no_snapshot" });
-      if (a.attempts >= 2) {
-        this.#awaiting.delete(t);
+    for (const [t, at] of this.#awaiting) {
+      if (now - at < this.#o.snapshotDeadlineMs) continue;
+      if (!this.#uncovered.has(t)) this.#uncovered.set(t, { since: at, cause: "no_snapshot" });
+      if ((this.#attempts.get(t) ?? 0) >= 2) {
+        this.#settled(t);
         this.#closeGap(t, now);
       } else retry.push(t);
     }
@@ -192,8 +195,8 @@ export class WsConnection {
   #subscribe(tokenIds: string[], kind: "initial" | "subscribe"): void {
     const now = this.#o.now();
     for (const t of tokenIds) {
-      const a = this.#awaiting.get(t);
-      this.#awaiting.set(t, { at: now, attempts: a === undefined ? 0 : a.attempts + 1 });
+      if (this.#awaiting.has(t)) this.#attempts.set(t, (this.#attempts.get(t) ?? 0) + 1);
+      this.#awaiting.set(t, now);
     }
     this.#o.handler.resubscribed(tokenIds);
     // The venue answers each subscribe message with one frame holding a book per token; small
@@ -217,6 +220,12 @@ export class WsConnection {
     this.#ws.send(
       JSON.stringify({ assets_ids: tokenIds, operation, custom_feature_enabled: true }),
     );
+  }
+
+  /** `tokenId` no longer waits for a snapshot (it came, or was given up or removed). */
+  #settled(tokenId: string): void {
+    this.#awaiting.delete(tokenId);
+    this.#attempts.delete(tokenId);
   }
 
   #closeGap(tokenId: string, now: number): void {

@@ -128,7 +128,10 @@ export async function runTradesCollector(
         .catch(() => {});
       if (o.quotesIntervalMs > 0 && now() - lastQuotes >= o.quotesIntervalMs) {
         lastQuotes = now();
-        for (const row of books.drain()) queue.push({ kind: "quote", row });
+        // At most two batches per interval: the startup burst (a changed top for every token)
+        // is written over several intervals instead of being held (or spilled) all at once.
+        const room = Math.max(0, 2 * o.flushRows - queue.depth);
+        for (const row of books.drain(room)) queue.push({ kind: "quote", row });
       }
       const connections = pool.health(now());
       const messages = connections.reduce((n, c) => n + c.messages, 0);
