@@ -10,6 +10,7 @@
  * for (const line of await runTradesBench()) console.log(line);
  * ```
  */
+import { RUNTIME_V8_FLAGS } from "../tests/_runtime_flags.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { startSimulator } from "../simulator/server.ts";
@@ -80,7 +81,8 @@ async function rss(): Promise<string[]> {
     const ids = sim.universe.markets.flatMap((m) => [...m.tokenIds]).slice(0, 100_000);
     await Deno.writeTextFile(file, JSON.stringify(ids));
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", ENTRY],
+      // Run the listener with the same V8 flags as `deno task start` / the compiled binary.
+      args: ["run", "-A", "--quiet", ...RUNTIME_V8_FLAGS, ENTRY],
       env: {
         DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test",
         TEST_SCHEMA: t.db.schema,

@@ -4,6 +4,7 @@
  * lines collected, its health port chosen up front, and read-backs of what it stored next to
  * what the simulator streamed. Also used by scripts/soak.ts.
  */
+import { RUNTIME_V8_FLAGS } from "./_runtime_flags.ts";
 import type postgres from "postgres";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath as fromFileUrl } from "node:url";
@@ -85,7 +86,7 @@ export interface Daemon {
 /** Starts `main.ts run` with `env` over the inherited environment. */
 export function spawnDaemon(env: Record<string, string>): Daemon {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", "--config", CONFIG, MAIN, "run"],
+    args: ["run", "-A", "--quiet", ...RUNTIME_V8_FLAGS, "--config", CONFIG, MAIN, "run"],
     env,
     stdin: "null",
     stdout: "piped",
