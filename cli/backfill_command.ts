@@ -20,7 +20,7 @@ import { backfillBudgets, estimateBackfill } from "../backfill/estimate.ts";
 import { planBackfill } from "../backfill/plan.ts";
 import { createProgressReporter, formatDuration } from "../backfill/progress.ts";
 import { runBackfill } from "../backfill/run.ts";
-import { UsageError } from "./command_line.ts";
+import { BACKFILL_OPTIONS, UsageError } from "./command_line.ts";
 import type { CommandContext } from "./migrate_command.ts";
 
 /** Data API trades still being indexed are left for the next run: `--until` defaults to now − 2 min. */
@@ -74,15 +74,7 @@ function parseOptions(args: readonly string[]) {
   return parseArgs({
     args: [...args],
     strict: true,
-    options: {
-      since: { type: "string" },
-      until: { type: "string" },
-      markets: { type: "string" },
-      events: { type: "string" },
-      tag: { type: "string" },
-      "gaps-only": { type: "boolean" },
-      "dry-run": { type: "boolean" },
-    },
+    options: BACKFILL_OPTIONS,
   }).values;
 }
 

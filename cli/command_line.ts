@@ -109,8 +109,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   return { command, flags, status: values.status === true, args: [...rest, ...own] };
 }
 
-/** Options of one command (`backfill …`, `status --quality`), handed on in `args`. */
-const COMMAND_OPTIONS = {
+/** The options of `backfill` (parsed again, strictly, by cli/backfill_command.ts). */
+export const BACKFILL_OPTIONS = {
   since: { type: "string" },
   until: { type: "string" },
   markets: { type: "string" },
@@ -118,8 +118,10 @@ const COMMAND_OPTIONS = {
   tag: { type: "string" },
   "gaps-only": { type: "boolean" },
   "dry-run": { type: "boolean" },
-  quality: { type: "boolean" },
 } as const;
+
+/** Options of one command (`backfill …`, `status --quality`), handed on in `args`. */
+const COMMAND_OPTIONS = { ...BACKFILL_OPTIONS, quality: { type: "boolean" } } as const;
 
 function commandOptions(
   command: CommandName,
