@@ -22,10 +22,13 @@ import { createCycleRunner, type CycleResult, describeFailure, storeRejects } fr
 import { runOnSchedule } from "./_schedule.ts";
 import { chunk } from "./_universe.ts";
 
-/** `POST /books` requests in flight at once (the rate limiter still paces them). */
-const IN_FLIGHT = 8;
+/**
+ * `POST /books` requests in flight at once. The rate budget (250 per 10 s at the default
+ * fraction) is reached with a few on loopback or from Frankfurt; more only hold more JSON.
+ */
+const IN_FLIGHT = 4;
 /** Rows buffered before a write, to bound memory on a 100,000-token universe. */
-const FLUSH_ROWS = 4_000;
+const FLUSH_ROWS = 2_000;
 
 /** Runs the books collector until `signal` aborts; rethrows `signal.reason`. */
 export async function runBooksCollector(deps: CollectorDeps, signal: AbortSignal): Promise<void> {
