@@ -17,10 +17,10 @@
  * for (const line of await runRestBench()) console.log(line);
  * ```
  */
-import postgres from "postgres";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
-import { openDatabase } from "../db/client.ts";
+import type { Sql } from "../db/client.ts";
+import { createTestDatabase, TEST_DATABASE_URL } from "../tests/_db.ts";
 import { migrate } from "../db/migrate.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { printText, silentLogger } from "../runtime/log.ts";
@@ -32,7 +32,6 @@ import { runMarketsCollector } from "../collectors/markets.ts";
 import { runPricesCollector } from "../collectors/prices.ts";
 import { runBooksCollector } from "../collectors/books.ts";
 
-const DATABASE_URL = Deno.env.get("TEST_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/test";
 const MARKETS = 50_000;
 const CHUNK = 100;
 const MB = 1024 * 1024;
@@ -56,22 +55,14 @@ export async function runRestBench(): Promise<string[]> {
     const sim = await spawnSimulator();
     cleanup.push(() => sim.close());
     await control(sim.url, "pause");
-    const schema = `bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-    const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
-    cleanup.push(() => admin.end());
-    await admin.unsafe(`create schema ${schema}`);
-    cleanup.push(() => admin.unsafe(`drop schema ${schema} cascade`));
     const log = silentLogger();
-    const db = await openDatabase({ url: DATABASE_URL, dataDir: "", schema, poolSize: 4 }, {
-      log,
-      signal: new AbortController().signal,
-    });
-    cleanup.push(() => db.close());
+    const db = await createTestDatabase("server");
+    cleanup.push(() => db.dispose());
     const mem = createSampler();
     cleanup.push(() => mem.stop());
     await migrate(db.sql, { log, timescale: "auto" });
     const config = loadConfig({
-      DATABASE_URL,
+      DATABASE_URL: TEST_DATABASE_URL,
       PMCOLLECT_GAMMA_URL: sim.url,
       PMCOLLECT_CLOB_URL: sim.url,
       PMCOLLECT_BOOKS_INTERVAL_S: "3600",
@@ -387,7 +378,7 @@ function verdict(peakRss: number): string {
 
 /** Runs a collector until its first collector_runs row is written, then aborts it. */
 async function oneCycle(
-  sql: postgres.Sql,
+  sql: Sql,
   task: string,
   run: (s: AbortSignal) => Promise<void>,
 ): Promise<string> {
@@ -444,12 +435,12 @@ async function bareChunks(base: string, ids: string[], limiter: RateLimiter): Pr
   return ids.length;
 }
 
-async function rowCount(sql: postgres.Sql, table: string): Promise<number> {
+async function rowCount(sql: Sql, table: string): Promise<number> {
   const [r] = await sql.unsafe<{ n: string }[]>(`select count(*)::text as n from ${table}`);
   return Number(r!.n);
 }
 
-async function relationBytes(sql: postgres.Sql, table: string): Promise<number> {
+async function relationBytes(sql: Sql, table: string): Promise<number> {
   try {
     const [r] = await sql<{ n: string }[]>`select hypertable_size(${table}::regclass)::text as n`;
     if (r !== undefined && Number(r.n) > 0) return Number(r.n);

@@ -7,14 +7,10 @@
  *
  * Run: `deno task bench` (all benchmarks) or `deno run -A bench/writer_bench.ts`.
  */
-import postgres from "postgres";
 import { insertPriceSnapshots, type PriceSnapshotRow } from "../db/prices.ts";
 import { migrate } from "../db/migrate.ts";
-import { openDatabase } from "../db/client.ts";
+import { createTestDatabase, TEST_DATABASE_URL } from "../tests/_db.ts";
 import { silentLogger } from "../runtime/log.ts";
-
-const DATABASE_URL = Deno.env.get("TEST_DATABASE_URL") ??
-  "postgres://postgres@127.0.0.1:5432/test";
 
 /** Synthetic rows shaped like a real minute: 77-digit token ids, tick-grid prices. */
 export function makeRows(count: number, tokens = 100_000): PriceSnapshotRow[] {
@@ -52,7 +48,7 @@ function copyText(rows: readonly PriceSnapshotRow[]): string {
 async function psqlCopy(schema: string, text: string): Promise<void> {
   const child = new Deno.Command("psql", {
     args: [
-      DATABASE_URL,
+      TEST_DATABASE_URL,
       "-v",
       "ON_ERROR_STOP=1",
       "-c",
@@ -73,16 +69,10 @@ async function psqlCopy(schema: string, text: string): Promise<void> {
 /** Runs the benchmark and returns printable lines. */
 export async function runWriterBench(count = 1_000_000): Promise<string[]> {
   const log = silentLogger();
-  const signal = new AbortController().signal;
   const rows = makeRows(count);
   const text = copyText(rows);
-  const schema = `bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create schema ${schema}`);
-  const db = await openDatabase({ url: DATABASE_URL, dataDir: "", schema, poolSize: 4 }, {
-    log,
-    signal,
-  });
+  const db = await createTestDatabase("server");
+  const schema = db.schema;
   const lines: string[] = [];
   try {
     await migrate(db.sql, { log, timescale: "off" });
@@ -111,13 +101,11 @@ export async function runWriterBench(count = 1_000_000): Promise<string[]> {
       `ratio writer/copy: ${(writerRate / copyRate).toFixed(2)} (target >= 0.80)`,
     );
   } finally {
-    await db.close();
-    await admin.unsafe(`drop schema ${schema} cascade`);
-    await admin.end();
+    await db.dispose();
   }
 
   const embeddedCount = Math.min(count, 200_000);
-  const embedded = await openDatabase({ url: undefined, dataDir: "memory://" }, { log, signal });
+  const embedded = await createTestDatabase("embedded");
   try {
     await migrate(embedded.sql, { log, timescale: "off" });
     const t = performance.now();
@@ -125,7 +113,7 @@ export async function runWriterBench(count = 1_000_000): Promise<string[]> {
     const seconds = (performance.now() - t) / 1000;
     lines.push(`writer  PGlite  : ${fmt(embeddedCount / seconds)} rows/s (${embeddedCount} rows)`);
   } finally {
-    await embedded.close();
+    await embedded.dispose();
   }
   return lines;
 }
