@@ -2,29 +2,40 @@
  * `deno task bench`: every benchmark in turn, each printing rates and the ratio against a
  * baseline measured in the same run (these machines are noisy: compare ratios, not absolutes).
  * `deno task bench -- writer parse` runs only the named ones.
+ *
+ * Each benchmark runs in its own process, with the program's V8 flags, so the RSS one reports
+ * is its own and not what an earlier benchmark left behind (the writer's million rows alone
+ * leave more than a gigabyte resident).
  */
-import { runParseBench } from "./parse_bench.ts";
-import { runRestBench } from "./rest_bench.ts";
-import { runSimulatorBench } from "./simulator_bench.ts";
-import { runTradesBench } from "./trades_bench.ts";
-import { runWriterBench } from "./writer_bench.ts";
+import { fileURLToPath } from "node:url";
+import { RUNTIME_V8_FLAGS } from "../tests/_runtime_flags.ts";
+import { printText } from "../runtime/log.ts";
 
-const BENCHES: Record<string, { title: string; run: () => Promise<string[]> }> = {
-  writer: { title: "bulk price writer vs psql \\copy (issue 3)", run: () => runWriterBench() },
-  parse: { title: "websocket frame parsing vs JSON.parse (issue 4)", run: () => runParseBench() },
-  simulator: { title: "simulator websocket send rate (issue 4)", run: () => runSimulatorBench() },
-  rest: { title: "prices and books cycles vs bare fetch (issue 5)", run: () => runRestBench() },
-  trades: { title: "websocket trades into PostgreSQL (issue 6)", run: () => runTradesBench() },
+const BENCHES: Record<string, { title: string; file: string }> = {
+  writer: { title: "bulk price writer vs psql \\copy (issue 3)", file: "writer_bench.ts" },
+  parse: { title: "websocket frame parsing vs JSON.parse (issue 4)", file: "parse_bench.ts" },
+  simulator: { title: "simulator websocket send rate (issue 4)", file: "simulator_bench.ts" },
+  rest: { title: "prices and books cycles vs bare fetch (issue 5)", file: "rest_bench.ts" },
+  trades: { title: "websocket trades into PostgreSQL (issue 6)", file: "trades_bench.ts" },
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);
+let failed = 0;
 for (const name of wanted) {
   const bench = BENCHES[name];
   if (bench === undefined) {
     throw new Error(`Unknown benchmark ${name}; choose from ${Object.keys(BENCHES).join(", ")}`);
   }
-  // deno-lint-ignore no-console
-  console.log(`\n## ${name}: ${bench.title}`);
-  // deno-lint-ignore no-console
-  for (const line of await bench.run()) console.log(line);
+  printText("stdout", `\n## ${name}: ${bench.title}`);
+  const file = fileURLToPath(new URL(bench.file, import.meta.url));
+  const { success } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...RUNTIME_V8_FLAGS, file],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!success) {
+    failed++;
+    printText("stderr", `benchmark ${name} failed`);
+  }
 }
+if (failed > 0) Deno.exit(1);
