@@ -15,6 +15,7 @@ import postgres from "postgres";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../runtime/log.ts";
 import { startEmbedded } from "./_embedded.ts";
+import { classifyDbError } from "./error_kind.ts";
 
 export type Sql = postgres.Sql;
 /** Anything that runs queries: the pool, a transaction or a reserved connection. */
@@ -118,12 +119,5 @@ async function waitUntilReachable(
 
 /** True for errors that mean "the server is not there (yet)" rather than a bad query. */
 export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === "string" && (
-    code.startsWith("ECONN") || code === "CONNECT_TIMEOUT" || code === "CONNECTION_CLOSED" ||
-    code === "CONNECTION_ENDED" || code === "CONNECTION_DESTROYED" || code === "ENOTFOUND" ||
-    code === "EPIPE" || code === "57P03" /* cannot_connect_now: starting up */ ||
-    code === "57P01" /* admin_shutdown */ || code === "08006" || code === "08001"
-  );
+  return classifyDbError(err) === "connection";
 }
