@@ -5,7 +5,10 @@
  */
 import {
   type ConditionId,
+  DECIMAL_MAX_FRACTION_DIGITS,
+  DECIMAL_MAX_INTEGER_DIGITS,
   type DecimalString,
+  isStorableText,
   numberToDecimalText,
   parseDecimal,
   type TokenId,
@@ -26,10 +29,13 @@ function isDigits(s: string, max: number): boolean {
   return true;
 }
 
-/** True for canonical decimals: no leading zeros, no trailing fractional zeros, no bare dot. */
+/**
+ * True for canonical decimals within the stored bounds: no leading zeros, no trailing
+ * fractional zeros, no bare dot (anything else goes through `parseDecimal`).
+ */
 function isCanonicalDecimal(s: string): boolean {
   const n = s.length;
-  if (n === 0) return false;
+  if (n === 0 || n > DECIMAL_MAX_INTEGER_DIGITS + 1 + DECIMAL_MAX_FRACTION_DIGITS) return false;
   let dot = -1;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
@@ -41,6 +47,9 @@ function isCanonicalDecimal(s: string): boolean {
   if (dot === 0) return false;
   const intEnd = dot < 0 ? n : dot;
   if (intEnd > 1 && s.charCodeAt(0) === 48) return false;
+  if (intEnd > DECIMAL_MAX_INTEGER_DIGITS || n - intEnd - 1 > DECIMAL_MAX_FRACTION_DIGITS) {
+    return false;
+  }
   return dot < 0 || (dot < n - 1 && s.charCodeAt(n - 1) !== 48);
 }
 
@@ -103,10 +112,13 @@ export function readSide(v: unknown): "BUY" | "SELL" | undefined {
   return v === "BUY" || v === "SELL" ? v : undefined;
 }
 
-/** Optional string: absent, null and "" give null; non-strings are invalid. */
-export function readOptionalText(v: unknown): string | null | undefined {
+/**
+ * Optional string: absent, null and "" give null; non-strings, control characters and text
+ * longer than `maxChars` (default 256: hashes and ids) are invalid.
+ */
+export function readOptionalText(v: unknown, maxChars = 256): string | null | undefined {
   if (v === undefined || v === null || v === "") return null;
-  return typeof v === "string" ? v : undefined;
+  return typeof v === "string" && isStorableText(v, maxChars) ? v : undefined;
 }
 
 /** Thrown inside a hand-written reader to name the offending field; caught by the frame parser. */

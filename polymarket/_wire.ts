@@ -3,7 +3,7 @@
  * JSON-arrays-inside-strings, unix-ms strings.
  */
 import { z } from "zod";
-import { decimalSchema } from "./ids.ts";
+import { decimalSchema, storableTextSchema } from "./ids.ts";
 
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?(?::?\d{2})?)?$/i;
@@ -43,9 +43,11 @@ export const timestampSchema = z.string().nullish().transform(
 export const unixMsSchema = z.union([z.string().regex(/^\d{1,16}$/), z.number().int()])
   .transform(Number);
 
-/** Unix seconds (string or number) → Date. */
-export const unixSecondsSchema = z.union([z.string().regex(/^\d{1,12}$/), z.number()])
-  .transform((v) => new Date(Number(v) * 1000));
+/** Unix seconds (string or number) → Date; a number no Date can hold is an issue. */
+export const unixSecondsSchema = z.union([
+  z.string().regex(/^\d{1,12}$/),
+  z.number().min(0).max(1e12),
+]).transform((v) => new Date(Number(v) * 1000));
 
 /**
  * A JSON array encoded inside a string (`"[\"Yes\", \"No\"]"`), decoded and validated with
@@ -77,8 +79,11 @@ export function jsonStringArray<T>(item: z.ZodType<T>) {
   );
 }
 
-/** Optional string that turns `""` and `null` into null. */
-export const optionalTextSchema = z.string().nullish()
+/**
+ * Optional string that turns `""` and `null` into null; control characters and more than
+ * `TEXT_MAX_CHARS` characters are an issue (see `isStorableText`).
+ */
+export const optionalTextSchema = storableTextSchema().nullish()
   .transform((v) => (v === undefined || v === null || v === "" ? null : v));
 
 /** Optional number (JSON number or numeric string) → number | null. */

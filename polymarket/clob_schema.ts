@@ -14,6 +14,7 @@ import {
   conditionIdSchema,
   decimalSchema,
   type DecimalString,
+  storableTextSchema,
   type TokenId,
   tokenIdSchema,
 } from "./ids.ts";
@@ -67,7 +68,7 @@ export interface ClobMarket {
 
 const clobTokenSchema = z.object({
   token_id: optionalId(tokenIdSchema),
-  outcome: z.string(),
+  outcome: storableTextSchema(),
   price: decimalSchema.nullish(),
   winner: z.boolean().nullish(),
 }).transform((t): ClobToken => ({

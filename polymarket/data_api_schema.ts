@@ -14,6 +14,7 @@ import {
   conditionIdSchema,
   decimalSchema,
   type DecimalString,
+  storableTextSchema,
   type TokenId,
   tokenIdSchema,
 } from "./ids.ts";
@@ -43,7 +44,7 @@ const outcomeIndex = z.number().int().nullish().transform((v) =>
 
 /** Wire schema of a v1 trade. */
 export const tradeV1Schema = z.object({
-  proxyWallet: z.string(),
+  proxyWallet: storableTextSchema(),
   side,
   asset: tokenIdSchema,
   conditionId: conditionIdSchema,
@@ -70,7 +71,7 @@ export const tradeV1Schema = z.object({
 
 /** Wire schema of a v2 trade. */
 export const tradeV2Schema = z.object({
-  proxy_wallet: z.string(),
+  proxy_wallet: storableTextSchema(),
   side,
   token_id: tokenIdSchema,
   condition_id: conditionIdSchema,

@@ -19,6 +19,7 @@ import {
   eventIdSchema,
   type MarketId,
   marketIdSchema,
+  storableTextSchema,
   type TokenId,
   tokenIdSchema,
 } from "./ids.ts";
@@ -96,11 +97,11 @@ export const gammaMarketSchema = z.object({
   conditionId: optionalId(conditionIdSchema),
   questionID: optionalTextSchema,
   slug: optionalTextSchema,
-  outcomes: jsonStringArray(z.string()),
+  outcomes: jsonStringArray(storableTextSchema()),
   outcomePrices: jsonStringArray(decimalSchema),
   clobTokenIds: jsonStringArray(tokenIdSchema),
   umaResolutionStatus: optionalTextSchema,
-  umaResolutionStatuses: jsonStringArray(z.string()),
+  umaResolutionStatuses: jsonStringArray(storableTextSchema()),
   active: optionalBoolSchema,
   closed: optionalBoolSchema,
   archived: optionalBoolSchema,
@@ -109,7 +110,7 @@ export const gammaMarketSchema = z.object({
   negRisk: optionalBoolSchema,
   negRiskMarketID: optionalTextSchema,
   groupItemTitle: optionalTextSchema,
-  groupItemThreshold: z.union([z.string(), z.number()]).nullish(),
+  groupItemThreshold: z.union([storableTextSchema(), z.number()]).nullish(),
   orderPriceMinTickSize: optionalDecimalSchema,
   orderMinSize: optionalDecimalSchema,
   volume: optionalDecimalSchema,
@@ -173,29 +174,35 @@ export interface GammaPage<T> extends Batch<T> {
   nextCursor: string | null;
 }
 
-const envelope = z.object({
-  markets: z.array(z.unknown()).nullish(),
-  events: z.array(z.unknown()).nullish(),
-  next_cursor: z.string().nullish(),
-});
+const envelopes = {
+  markets: z.object({ markets: z.array(z.unknown()), next_cursor: z.string().nullish() }),
+  events: z.object({ events: z.array(z.unknown()), next_cursor: z.string().nullish() }),
+};
 
-/** Parses a keyset envelope (`{<key>: [...], next_cursor}`) or a legacy bare array. */
+/**
+ * Parses a keyset envelope (`{<key>: [...], next_cursor}`) or a legacy bare array. A page
+ * without its array (`{"data": [...]}`, a renamed key) is unrecognised, a single `$` reject,
+ * never an empty page: an empty page would end the walk as a success with nothing collected.
+ */
 export function parseGammaPage<T>(
   raw: unknown,
   key: "markets" | "events",
   item: z.ZodType<T>,
 ): GammaPage<T> {
   if (Array.isArray(raw)) return { ...parseBatch(raw, item, key), nextCursor: null };
-  const env = envelope.safeParse(raw);
-  if (!env.success || (env.data[key] === undefined && env.data.next_cursor === undefined)) {
+  const env = envelopes[key].safeParse(raw);
+  if (!env.success) {
     return {
       items: [],
-      rejects: [{ path: "$", reason: `not a ${key} page`, raw }],
+      rejects: [{ path: "$", reason: `not a ${key} page (no "${key}" array)`, raw }],
       nextCursor: null,
     };
   }
+  const list = key === "markets"
+    ? (env.data as { markets: unknown[] }).markets
+    : (env.data as { events: unknown[] }).events;
   const cursor = env.data.next_cursor;
-  return { ...parseBatch(env.data[key] ?? [], item, key), nextCursor: cursor ? cursor : null };
+  return { ...parseBatch(list, item, key), nextCursor: cursor ? cursor : null };
 }
 
 /** Parses `/markets/keyset` (`{markets, next_cursor}`) or a legacy `/markets` bare array. */

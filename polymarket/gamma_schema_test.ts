@@ -90,3 +90,35 @@ Deno.test("parseTimestamp() accepts the venue's mixed timestamp spellings", () =
   for (const [input, iso] of cases) assert.equal(parseTimestamp(input)?.toISOString(), iso, input);
   assert.equal(parseTimestamp("yesterday"), null);
 });
+
+Deno.test("parseGammaMarketsPage() rejects a market whose text or decimals no table can hold", async () => {
+  const raw = await fixture("markets_resolved_negrisk_2024_election.json") as Record<
+    string,
+    unknown
+  >[];
+  const nul = { ...raw[0], question: "Who wins?\u0000" };
+  const huge = { ...raw[0], volume: "9".repeat(200_000) };
+  const outcome = { ...raw[0], outcomes: JSON.stringify(["Yes", "N\u0001o"]) };
+  const page = parseGammaMarketsPage({ markets: [nul, huge, raw[1], outcome] }, AT);
+  assert.equal(page.items.length, 1);
+  assert.deepEqual(page.rejects.map((r) => r.path), ["markets[0]", "markets[1]", "markets[3]"]);
+  assert.match(page.rejects[0]!.reason, /question/);
+  assert.match(page.rejects[1]!.reason, /volume/);
+});
+
+Deno.test("parseGammaMarketsPage() calls a page without its array key unrecognised, never empty", () => {
+  for (
+    const raw of [
+      { data: [{ id: "1" }], next_cursor: null },
+      { data: [], next_cursor: "" },
+      { next_cursor: "abc" },
+      { markets: "[]", next_cursor: null },
+      { events: [], next_cursor: null },
+    ]
+  ) {
+    const page = parseGammaMarketsPage(raw, AT);
+    assert.equal(page.items.length, 0);
+    assert.deepEqual(page.rejects.map((r) => r.path), ["$"], JSON.stringify(raw));
+  }
+  assert.deepEqual(parseGammaMarketsPage({ markets: [], next_cursor: null }, AT).rejects, []);
+});

@@ -29,17 +29,57 @@ export type DecimalString = Brand<string, "DecimalString">;
 const DECIMAL = /^(\d*)(?:\.(\d*))?$/;
 
 /**
+ * Bounds of a stored decimal: far past any price, size, fee or volume the venue reports, and
+ * well inside PostgreSQL `numeric` (131,072 integer and 16,383 fraction digits), so a value
+ * that passes the edge is always storable. Anything longer is rejected, not stored.
+ */
+export const DECIMAL_MAX_INTEGER_DIGITS = 38;
+export const DECIMAL_MAX_FRACTION_DIGITS = 38;
+/** Longest decimal text looked at (leading/trailing zeros included). */
+const DECIMAL_MAX_TEXT = 256;
+
+/**
  * Canonicalises a decimal string: accepts a leading dot (".48") and trailing zeros, returns
- * `null` for anything that is not a plain non-negative decimal (exponents, signs, NaN).
+ * `null` for anything that is not a plain non-negative decimal (exponents, signs, NaN) or
+ * does not fit `DECIMAL_MAX_INTEGER_DIGITS`/`DECIMAL_MAX_FRACTION_DIGITS`.
  */
 export function parseDecimal(text: string): DecimalString | null {
+  if (text.length > DECIMAL_MAX_TEXT) return null;
   const m = DECIMAL.exec(text.trim());
   if (m === null) return null;
   const intPart = m[1] ?? "";
   const fracPart = (m[2] ?? "").replace(/0+$/, "");
   if (intPart === "" && (m[2] ?? "") === "") return null;
   const int = intPart.replace(/^0+(?=\d)/, "") || "0";
+  if (int.length > DECIMAL_MAX_INTEGER_DIGITS || fracPart.length > DECIMAL_MAX_FRACTION_DIGITS) {
+    return null;
+  }
   return (fracPart === "" ? int : `${int}.${fracPart}`) as DecimalString;
+}
+
+/** Default bound of a stored text value (ids, names, questions, hashes). */
+export const TEXT_MAX_CHARS = 4096;
+
+/**
+ * True when `text` can be stored as it is: at most `maxChars` characters and no control
+ * characters (NUL, which PostgreSQL text cannot hold, and every other C0/DEL code except
+ * tab, line feed and carriage return, which free text such as a question may carry).
+ */
+export function isStorableText(text: string, maxChars = TEXT_MAX_CHARS): boolean {
+  if (text.length > maxChars) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) return false;
+  }
+  return true;
+}
+
+/** zod schema: a string that `isStorableText` accepts. */
+export function storableTextSchema(maxChars = TEXT_MAX_CHARS) {
+  return z.string().refine(
+    (s) => isStorableText(s, maxChars),
+    `control characters or more than ${maxChars} characters`,
+  );
 }
 
 /** zod schema: a decimal written as a string or a JSON number, normalised to `DecimalString`. */

@@ -16,6 +16,7 @@ import {
   decimalSchema,
   eventIdSchema,
   marketIdSchema,
+  storableTextSchema,
   tokenIdSchema,
 } from "./ids.ts";
 import { optionalTextSchema, unixMsSchema } from "./_wire.ts";
@@ -47,7 +48,7 @@ const newMarketSchema = z.object({
   slug: optionalTextSchema,
   assets_ids: z.array(tokenIdSchema).nullish(),
   clob_token_ids: z.array(tokenIdSchema).nullish(),
-  outcomes: z.array(z.string()).nullish(),
+  outcomes: z.array(storableTextSchema()).nullish(),
   event_message: z.object({ id: eventIdSchema }).nullish(),
   order_price_min_tick_size: z.union([z.literal(""), decimalSchema]).nullish(),
   timestamp: unixMsSchema,

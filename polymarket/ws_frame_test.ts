@@ -98,3 +98,23 @@ Deno.test("parseWsFrame() rejects one malformed message and keeps the rest of th
   assert.equal(frame.rejects[0]!.path, "frame[1]");
   assert.match(frame.rejects[0]!.reason, /^price/);
 });
+
+Deno.test("parseWsFrame() rejects a trade whose values no table can hold and keeps the good one", async () => {
+  const good = JSON.parse(await frameOf("last_trade_price_with_tx_hash_2026-08.json"));
+  const nul = { ...good, transaction_hash: "0x86\u0000cf" };
+  const huge = { ...good, size: "9".repeat(200_000) };
+  const long = { ...good, transaction_hash: "0x" + "ab".repeat(5000) };
+  const tiny = { ...good, price: "0." + "0".repeat(60) + "1" };
+  const frame = parseWsFrame(JSON.stringify([nul, huge, good, long, tiny]), 0);
+  assert.equal(frame.messages.length, 1);
+  assert.deepEqual(frame.rejects.map((r) => r.path), [
+    "frame[0]",
+    "frame[1]",
+    "frame[3]",
+    "frame[4]",
+  ]);
+  assert.match(frame.rejects[0]!.reason, /^transaction_hash: invalid value/);
+  assert.match(frame.rejects[1]!.reason, /^size: invalid value/);
+  assert.match(frame.rejects[2]!.reason, /^transaction_hash: invalid value/);
+  assert.match(frame.rejects[3]!.reason, /^price: invalid value/);
+});
