@@ -2,7 +2,8 @@
  * The trade queue's disk spill: append-only NDJSON files under `<dataDir>/spill/`, one line
  * per queued row, each append followed by `fdatasync` so a SIGKILL loses nothing that was
  * spilled. Files rotate at `maxBytes`; `replay` streams a file back in chunks (a torn last
- * line from a kill mid-write is skipped) and removes it once every chunk was accepted.
+ * line from a kill mid-write, or a damaged one, is rejected, not fatal) and removes it once
+ * every chunk was accepted.
  *
  * @example
  * ```ts
@@ -13,12 +14,22 @@
  */
 import type { GapRow } from "../db/ops.ts";
 import type { QuoteRow, TradeRow } from "../db/trades.ts";
+import { isStorableText, parseDecimal } from "../polymarket/ids.ts";
 
 /** One row waiting to be written. */
 export type QueueItem =
   | { readonly kind: "trade"; readonly row: TradeRow }
   | { readonly kind: "quote"; readonly row: QuoteRow }
   | { readonly kind: "gap"; readonly row: GapRow };
+
+/** How `SpillFiles.replay` hands rows back. */
+export interface ReplayOptions {
+  readonly chunkRows: number;
+  /** Takes one chunk of rows; throwing keeps the file for a later replay. */
+  readonly accept: (items: QueueItem[]) => Promise<void>;
+  /** Told about each line that is not a row, with the reason. */
+  readonly reject?: (line: string, reason: string) => void;
+}
 
 const encoder = new TextEncoder();
 
@@ -77,14 +88,12 @@ export class SpillFiles {
 
   /**
    * Streams `path` to `accept` in chunks of `chunkRows`, then deletes the file. If `accept`
-   * throws, the file stays (a later replay repeats it; the writes are idempotent).
-   * Returns rows read and torn/bad lines skipped.
+   * throws, the file stays (a later replay repeats it; the writes are idempotent). A line that
+   * is not a row (torn by a kill, damaged by hand, a value no table can hold) goes to `reject`
+   * and the replay goes on. Returns rows read and lines rejected.
    */
-  async replay(
-    path: string,
-    chunkRows: number,
-    accept: (items: QueueItem[]) => Promise<void>,
-  ): Promise<{ rows: number; skipped: number }> {
+  async replay(path: string, options: ReplayOptions): Promise<{ rows: number; skipped: number }> {
+    const { chunkRows, accept, reject } = options;
     using file = await Deno.open(path, { read: true });
     let rest = "";
     let chunk: QueueItem[] = [];
@@ -93,8 +102,9 @@ export class SpillFiles {
     const take = (line: string) => {
       if (line === "") return;
       const item = decode(line);
-      if (item === null) skipped++;
-      else chunk.push(item);
+      if (typeof item !== "string") return void chunk.push(item);
+      skipped++;
+      reject?.(line, item);
     };
     for await (const text of file.readable.pipeThrough(new TextDecoderStream())) {
       const lines = (rest + text).split("\n");
@@ -137,31 +147,71 @@ export class SpillFiles {
   }
 }
 
-/** One NDJSON line back to a row (dates were written as ISO strings); null if torn. */
-function decode(line: string): QueueItem | null {
+/** One NDJSON line back to a row (dates were written as ISO strings), or why it is not one. */
+function decode(line: string): QueueItem | string {
   let v: { kind?: string; row?: Record<string, unknown> };
   try {
     v = JSON.parse(line);
   } catch {
-    return null;
+    return "not JSON (torn or damaged line)";
   }
-  const r = v.row;
-  if (r === undefined || r === null || typeof r !== "object") return null;
-  const date = (x: unknown) => (typeof x === "string" ? new Date(x) : null);
+  const r = v?.row;
+  if (r === undefined || r === null || typeof r !== "object") return "no row";
+  const bad = (fields: readonly string[], check: (x: unknown) => boolean) =>
+    fields.find((f) => !check(r[f]));
   if (v.kind === "trade") {
+    const field = bad(["ts"], isDate) ?? bad(["receivedAt"], isOptionalDate) ??
+      bad(["price", "size"], isDecimal) ?? bad(["feeRateBps"], isOptionalDecimal) ??
+      bad(["tokenId", "tradeKey"], isText) ?? bad(["conditionId", "txHash"], isOptionalText);
+    if (field !== undefined) return `trade.${field}: invalid value`;
     return {
       kind: "trade",
       row: { ...r, ts: date(r.ts), receivedAt: date(r.receivedAt) } as unknown as TradeRow,
     };
   }
   if (v.kind === "quote") {
+    const field = bad(["ts"], isDate) ?? bad(["bestBid", "bestAsk"], isOptionalDecimal) ??
+      bad(["tokenId"], isText);
+    if (field !== undefined) return `quote.${field}: invalid value`;
     return { kind: "quote", row: { ...r, ts: date(r.ts) } as unknown as QuoteRow };
   }
   if (v.kind === "gap") {
+    const field = bad(["startAt", "endAt"], isDate) ??
+      bad(["collector", "scope", "cause"], isText);
+    if (field !== undefined) return `gap.${field}: invalid value`;
     return {
       kind: "gap",
       row: { ...r, startAt: date(r.startAt), endAt: date(r.endAt) } as unknown as GapRow,
     };
   }
-  return null;
+  return `unknown kind ${JSON.stringify(v.kind)?.slice(0, 40)}`;
+}
+
+function date(x: unknown): Date | null {
+  return typeof x === "string" ? new Date(x) : null;
+}
+
+function isDate(x: unknown): boolean {
+  return typeof x === "string" && !Number.isNaN(new Date(x).getTime());
+}
+
+function isOptionalDate(x: unknown): boolean {
+  return x === null || x === undefined || isDate(x);
+}
+
+/** Rows were spilled with canonical, bounded decimals: anything else was damaged. */
+function isDecimal(x: unknown): boolean {
+  return typeof x === "string" && parseDecimal(x) === x;
+}
+
+function isOptionalDecimal(x: unknown): boolean {
+  return x === null || x === undefined || isDecimal(x);
+}
+
+function isText(x: unknown): boolean {
+  return typeof x === "string" && isStorableText(x);
+}
+
+function isOptionalText(x: unknown): boolean {
+  return x === null || x === undefined || isText(x);
 }

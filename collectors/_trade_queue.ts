@@ -2,9 +2,12 @@
  * The bounded write queue of the trades collector: trades, quotes and gaps are flushed in
  * batches every `flushMs` or `flushRows`, up to `writers` batches at a time (each on its own
  * pooled connection; every write is idempotent and order-free, so batches may commit in any
- * order). A failed write (database unreachable or any insert error) marks the database down:
- * that batch, any other in-flight batch that fails, and everything after go to the disk spill
- * (`SpillFiles`) until a probe succeeds, then spill files are replayed and removed. Memory
+ * order). A batch the database refuses with a data error (`classifyDbError`: a NUL byte, a
+ * numeric overflow) is bisected until the refused rows are isolated; they go to `rejects` and
+ * the rest is written. Any other failed write (database unreachable, a timeout) marks the
+ * database down: that batch, any other in-flight batch that fails, and everything after go to
+ * the disk spill (`SpillFiles`) until a probe succeeds, then spill files are replayed and
+ * removed (a damaged spill line is rejected, not retried). Memory
  * stays bounded: past `maxRows` queued rows the queue spills without waiting for a slow insert,
  * and at most `writers × flushRows` more rows are in flight. When `run`'s signal aborts it
  * waits for the in-flight batches, then flushes or spills, never drops. Spill files left by an
@@ -20,13 +23,18 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Queryable } from "../db/client.ts";
-import { isConnectionError } from "../db/client.ts";
-import { recordGaps } from "../db/ops.ts";
+import { classifyDbError } from "../db/error_kind.ts";
+import { recordGaps, recordRejects, REJECT_RAW_MAX_CHARS, type RejectRow } from "../db/ops.ts";
 import { insertQuotes, insertTrades } from "../db/trades.ts";
 import type { Logger } from "../runtime/log.ts";
 import { type QueueItem, SpillFiles } from "./_spill_file.ts";
 
 export type { QueueItem } from "./_spill_file.ts";
+
+/** `rejects.source` of rows the database refused and of damaged spill lines. */
+const REJECT_SOURCE = "trades:queue";
+/** Damaged lines of one spill file stored as rejects (the rest are counted). */
+const SPILL_REJECTS_KEPT = 10;
 
 export interface TradeQueueOptions {
   readonly sql: Queryable;
@@ -50,6 +58,8 @@ export interface QueueStats {
   spilledRows: number;
   replayedRows: number;
   writeFailures: number;
+  /** Rows the database refused and spill lines that were not rows (sent to `rejects`). */
+  rejectedRows: number;
 }
 
 /** Queue + flusher; call `run(signal)` once. */
@@ -60,6 +70,7 @@ export class TradeQueue {
     spilledRows: 0,
     replayedRows: 0,
     writeFailures: 0,
+    rejectedRows: 0,
   };
   readonly #o: TradeQueueOptions;
   readonly #spill: SpillFiles;
@@ -139,8 +150,37 @@ export class TradeQueue {
     await this.#spill.rotate();
   }
 
-  /** Writes one batch; on failure marks the database down and returns false. */
+  /**
+   * Writes one batch. A data error (the server refused some rows) is bisected down to the rows
+   * that cannot be stored, which go to `rejects`; the rest is written. Any other failure marks
+   * the database down and returns false (the caller spills the whole batch: writes are
+   * idempotent, so rows already written by the bisection are harmless to write again).
+   */
   async #write(batch: QueueItem[]): Promise<boolean> {
+    const err = await this.#insert(batch);
+    if (err === null) return true;
+    return await this.#isolate(batch, err);
+  }
+
+  async #isolate(batch: QueueItem[], err: unknown): Promise<boolean> {
+    if (classifyDbError(err) !== "data") {
+      this.#markDown(err);
+      return false;
+    }
+    if (batch.length === 1) {
+      await this.#reject(batch[0]!, err);
+      return true;
+    }
+    const mid = batch.length >>> 1;
+    for (const half of [batch.slice(0, mid), batch.slice(mid)]) {
+      const e = await this.#insert(half);
+      if (e !== null && !(await this.#isolate(half, e))) return false;
+    }
+    return true;
+  }
+
+  /** One insert of `batch` (trades, quotes, gaps) within the write timeout; the error or null. */
+  async #insert(batch: QueueItem[]): Promise<unknown> {
     const trades = [], quotes = [], gaps = [];
     for (const i of batch) {
       if (i.kind === "trade") trades.push(i.row);
@@ -164,19 +204,48 @@ export class TradeQueue {
       ]);
       this.stats.tradesInserted += t;
       this.stats.quotesInserted += q;
-      return true;
+      return null;
     } catch (err) {
       this.stats.writeFailures++;
-      if (this.#dbUp) {
-        this.#o.log.warn("trades_db_down", {
-          connection: isConnectionError(err),
-          error: err instanceof Error ? err.message : String(err),
-        });
-      }
-      this.#dbUp = false;
-      return false;
+      return err;
     } finally {
       timeout.abort();
+    }
+  }
+
+  #markDown(err: unknown): void {
+    if (this.#dbUp) {
+      this.#o.log.warn("trades_db_down", {
+        connection: classifyDbError(err) === "connection",
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+    this.#dbUp = false;
+  }
+
+  /** Stores a row the database refused as a reject (it is never retried). */
+  async #reject(item: QueueItem, err: unknown): Promise<void> {
+    this.stats.rejectedRows++;
+    const reason = `${item.kind} not stored: ${err instanceof Error ? err.message : String(err)}`;
+    await this.#recordRejects([{
+      source: REJECT_SOURCE,
+      reason,
+      path: item.kind,
+      raw: excerpt(item),
+    }]);
+  }
+
+  /** Stores rejects; losing them (database gone meanwhile) is logged, never fatal. */
+  async #recordRejects(rows: RejectRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    this.#o.log.warn("trades_rows_rejected", { count: rows.length, first: rows[0]!.reason });
+    try {
+      await recordRejects(this.#o.sql, rows);
+    } catch (err) {
+      this.#o.log.warn("trades_rejects_not_recorded", {
+        count: rows.length,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 
@@ -192,9 +261,25 @@ export class TradeQueue {
   async #replay(): Promise<void> {
     for (const file of await this.#spill.list()) {
       try {
-        const r = await this.#spill.replay(file.path, this.#o.flushRows, async (items) => {
-          if (!(await this.#write(items))) throw new Error("database down during replay");
+        const bad: RejectRow[] = [];
+        const r = await this.#spill.replay(file.path, {
+          chunkRows: this.#o.flushRows,
+          accept: async (items) => {
+            if (!(await this.#write(items))) throw new Error("database down during replay");
+          },
+          reject: (line, reason) => {
+            this.stats.rejectedRows++;
+            if (bad.length < SPILL_REJECTS_KEPT) {
+              bad.push({
+                source: REJECT_SOURCE,
+                reason: `spill line: ${reason}`,
+                path: "spill",
+                raw: line,
+              });
+            }
+          },
         });
+        await this.#recordRejects(bad);
         this.stats.replayedRows += r.rows;
         this.#spillBacklogBytes = Math.max(0, this.#spillBacklogBytes - file.bytes);
         this.#o.log.info("trades_spill_replayed", { file: file.path, ...r });
@@ -231,6 +316,12 @@ export class TradeQueue {
       this.#wake = null;
     }
   }
+}
+
+/** The start of a refused row as JSON, short enough to store. */
+function excerpt(item: QueueItem): string {
+  const text = JSON.stringify(item);
+  return text.length > REJECT_RAW_MAX_CHARS ? text.slice(0, REJECT_RAW_MAX_CHARS) : text;
 }
 
 /** One "spill_failed" gap per token spanning the lost trades. */

@@ -27,12 +27,18 @@ Deno.test("SpillFiles round-trips rows, skips a torn last line and removes the f
     const [file] = await spill.list();
     await Deno.writeTextFile(file.path, '{"kind":"trade","row":{"ts', { append: true });
     const seen: number[] = [];
-    const r = await spill.replay(file.path, 2, (items) => {
-      for (const i of items) if (i.kind === "trade") seen.push(i.row.ts.getTime());
-      return Promise.resolve();
+    const rejected: string[] = [];
+    const r = await spill.replay(file.path, {
+      chunkRows: 2,
+      accept: (items) => {
+        for (const i of items) if (i.kind === "trade") seen.push(i.row.ts.getTime());
+        return Promise.resolve();
+      },
+      reject: (_line, reason) => rejected.push(reason),
     });
     assert.deepEqual(seen, [1000, 1001, 1002]);
     assert.deepEqual(r, { rows: 3, skipped: 1 });
+    assert.deepEqual(rejected, ["not JSON (torn or damaged line)"]);
     assert.deepEqual(await spill.list(), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -46,8 +52,45 @@ Deno.test("SpillFiles keeps a file whose replay failed", async () => {
     await spill.append([trade(0)]);
     await spill.close();
     const [file] = await spill.list();
-    await assert.rejects(spill.replay(file.path, 10, () => Promise.reject(new Error("down"))));
+    await assert.rejects(spill.replay(file.path, {
+      chunkRows: 10,
+      accept: () => Promise.reject(new Error("down")),
+    }));
     assert.equal((await spill.list()).length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SpillFiles rejects hand-damaged lines and replays the good ones", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const spill = new SpillFiles(dir);
+    await spill.append([trade(0), trade(1), trade(2)]);
+    await spill.close();
+    const [file] = await spill.list();
+    const lines = (await Deno.readTextFile(file.path)).split("\n");
+    lines[1] = lines[1]!.replace('"price":"0.5"', '"price":"abc"');
+    lines.splice(
+      2,
+      0,
+      '{"kind":"quote","row":{"ts":"2026-01-01T00:00:00Z","tokenId":"1",' +
+        `"bestBid":"${"9".repeat(200_000)}","bestAsk":null}}`,
+    );
+    await Deno.writeTextFile(file.path, lines.join("\n"));
+    const seen: number[] = [];
+    const rejected: string[] = [];
+    const r = await spill.replay(file.path, {
+      chunkRows: 10,
+      accept: (items) => {
+        for (const i of items) if (i.kind === "trade") seen.push(i.row.ts.getTime());
+        return Promise.resolve();
+      },
+      reject: (_line, reason) => rejected.push(reason),
+    });
+    assert.deepEqual(seen, [1000, 1002]);
+    assert.deepEqual(rejected, ["trade.price: invalid value", "quote.bestBid: invalid value"]);
+    assert.deepEqual(r, { rows: 2, skipped: 2 });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

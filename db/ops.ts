@@ -111,12 +111,27 @@ export interface RejectRow {
   raw: string;
 }
 
-/** Stores rejects; one already stored (same source and payload) only has its count raised. */
+/** The longest raw excerpt stored per reject (a longer one ends with its full length). */
+export const REJECT_RAW_MAX_CHARS = 2048;
+const REASON_MAX_CHARS = 500;
+const PATH_MAX_CHARS = 200;
+
+/**
+ * Stores rejects; one already stored (same source and payload) only has its count raised.
+ * What is stored is made storable first: NUL (which text columns cannot hold) is written as
+ * `\u0000` and the raw excerpt is cut to `REJECT_RAW_MAX_CHARS`.
+ */
 export async function recordRejects(sql: Queryable, batch: readonly RejectRow[]): Promise<number> {
   if (batch.length === 0) return 0;
   // Identical payloads within one batch become one row with their count.
   const unique = new Map<string, { row: RejectRow; hash: string; count: number }>();
-  for (const row of batch) {
+  for (const original of batch) {
+    const row = {
+      source: storable(original.source, PATH_MAX_CHARS),
+      reason: storable(original.reason, REASON_MAX_CHARS),
+      path: storable(original.path, PATH_MAX_CHARS),
+      raw: storable(original.raw, REJECT_RAW_MAX_CHARS),
+    };
     const hash = await sha1(`${row.path}\n${row.raw}`);
     const key = `${row.source}\n${hash}`;
     const seen = unique.get(key);
@@ -133,6 +148,12 @@ export async function recordRejects(sql: Queryable, batch: readonly RejectRow[])
     on conflict (source, payload_hash) do update set
       occurrences = r.occurrences + excluded.occurrences, last_seen_at = now()`;
   return result.count;
+}
+
+/** `text` without NUL bytes, cut to `max` characters (with a marker saying how long it was). */
+function storable(text: string, max: number): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…[${text.length} chars]` : text;
+  return cut.includes("\0") ? cut.replaceAll("\0", "\\u0000") : cut;
 }
 
 async function sha1(text: string): Promise<string> {
