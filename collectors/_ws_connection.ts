@@ -29,7 +29,8 @@ const SUBSCRIBE_CHUNK = 20;
 export interface ConnectionHandler {
   /** Parsed messages of one frame with the key state of the stream they came on. */
   messages(messages: WsMessage[], keyer: TradeKeyer): void;
-  rejects(rejects: Reject[]): void;
+  /** Rejects of one frame (at most 10) and how many more it had (`omitted`, not kept). */
+  rejects(rejects: Reject[], omitted: number): void;
   gap(gap: GapRow): void;
   /** These tokens were (re)subscribed: their local books are stale until the next `book`. */
   resubscribed(tokenIds: readonly string[]): void;
@@ -43,6 +44,8 @@ export interface WsConnectionOptions {
   readonly now: () => number;
   readonly handler: ConnectionHandler;
   readonly random?: () => number;
+  /** A longer frame is rejected unparsed (default `WS_MAX_FRAME_BYTES`). */
+  readonly maxFrameBytes?: number;
 }
 
 export type ConnectionState = "idle" | "connecting" | "open" | "backoff" | "stopped";
@@ -152,7 +155,7 @@ export class WsConnection {
     ws.onmessage = (e) => {
       if (typeof e.data !== "string") return;
       const now = this.#o.now();
-      const frame = parseWsFrame(e.data, now);
+      const frame = parseWsFrame(e.data, now, { maxFrameBytes: this.#o.maxFrameBytes });
       if (frame.pong) return;
       this.lastDataAt = now;
       dataSeen = true;
@@ -163,7 +166,9 @@ export class WsConnection {
         this.#closeGap(m.book.tokenId, now);
       }
       if (frame.messages.length > 0) this.#o.handler.messages(frame.messages, this.#keyer);
-      if (frame.rejects.length > 0) this.#o.handler.rejects(frame.rejects);
+      if (frame.rejects.length > 0) {
+        this.#o.handler.rejects(frame.rejects, frame.rejectsOmitted);
+      }
     };
     try {
       await closed;

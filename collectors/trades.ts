@@ -17,7 +17,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { listActiveTokenIds } from "../db/catalog.ts";
-import { recordRejects } from "../db/ops.ts";
+import { recordRejects, REJECT_RAW_MAX_CHARS } from "../db/ops.ts";
 import type { TradeRow } from "../db/trades.ts";
 import type { WsMarketResolvedMessage, WsMessage } from "../polymarket/ws_schema.ts";
 import type { CollectorDeps } from "./_deps.ts";
@@ -56,6 +56,9 @@ export async function runTradesCollector(
   const books = new TopOfBook();
   let trades = 0;
   let rejects = 0;
+  // Rejects past the per-frame cap: counted, logged once per interval, never stored.
+  let rejectsOmitted = 0;
+  let lastOmitted = 0;
   const onMessages = (messages: WsMessage[], keyer: TradeKeyer) => {
     for (const m of messages) {
       if (m.kind === "trade") {
@@ -87,19 +90,21 @@ export async function runTradesCollector(
     url: config.api.wsMarketUrl,
     tokensPerConnection: o.tokensPerConnection,
     connectStaggerMs: o.connectStaggerMs,
+    maxFrameBytes: o.maxFrameBytes,
     pingMs: o.pingMs,
     silenceMs: o.silenceMs,
     snapshotDeadlineMs: o.snapshotDeadlineMs,
     now,
     handler: {
       messages: onMessages,
-      rejects: (list) => {
-        rejects += list.length;
+      rejects: (list, omitted) => {
+        rejects += list.length + omitted;
+        rejectsOmitted += omitted;
         const rows = list.map((r) => ({
           source: REJECT_SOURCE,
           reason: r.reason,
           path: r.path,
-          raw: typeof r.raw === "string" ? r.raw : JSON.stringify(r.raw) ?? "",
+          raw: rawExcerpt(r.raw),
         }));
         recordRejects(deps.sql, rows).catch((err) =>
           log.warn("ws_rejects_not_recorded", { count: rows.length, error: String(err) })
@@ -138,6 +143,14 @@ export async function runTradesCollector(
       const ctx = deps.context;
       ctx?.counter("messages_total", messages - lastMessages);
       ctx?.counter("trades_total", trades - lastTrades);
+      if (rejectsOmitted > lastOmitted) {
+        log.warn("ws_rejects_omitted", {
+          count: rejectsOmitted - lastOmitted,
+          total: rejectsOmitted,
+        });
+        ctx?.counter("rejects_omitted_total", rejectsOmitted - lastOmitted);
+        lastOmitted = rejectsOmitted;
+      }
       lastMessages = messages;
       lastTrades = trades;
       ctx?.gauge("reconnects_total", connections.reduce((n, c) => n + c.reconnects, 0));
@@ -149,6 +162,7 @@ export async function runTradesCollector(
         tokens: pool.tokenCount,
         trades,
         rejects,
+        rejectsOmitted,
         queueDepth: queue.depth,
         spillBytes: queue.spillBytes,
         databaseUp: queue.databaseUp,
@@ -166,6 +180,12 @@ export async function runTradesCollector(
     await queueDone;
   }
   signal.throwIfAborted();
+}
+
+/** A reject's raw value as text, cut to the excerpt `rejects` keeps. */
+function rawExcerpt(raw: unknown): string {
+  const text = typeof raw === "string" ? raw : JSON.stringify(raw) ?? "";
+  return text.length > REJECT_RAW_MAX_CHARS ? text.slice(0, REJECT_RAW_MAX_CHARS) : text;
 }
 
 /** The published active set, or (if none within `readyWaitMs`) the one stored in the DB. */

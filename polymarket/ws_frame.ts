@@ -36,10 +36,27 @@ import {
 /** The result of parsing one frame. */
 export interface WsFrame {
   messages: WsMessage[];
+  /** At most `maxRejects` of the frame's rejects, raw excerpts short. */
   rejects: Reject[];
+  /** Rejects past `maxRejects` in this frame: counted, not kept. */
+  rejectsOmitted: number;
   /** True when the frame was the text `PONG` (keepalive answer). */
   pong: boolean;
 }
+
+/** Limits of `parseWsFrame`. */
+export interface WsFrameLimits {
+  /** A longer frame (in characters, ≈ bytes of JSON) is one reject, not parsed. Default 8 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Rejects kept per frame (default 10); the rest are counted in `rejectsOmitted`. */
+  readonly maxRejects?: number;
+}
+
+/** Default of `PMCOLLECT_WS_MAX_FRAME_BYTES`. */
+export const WS_MAX_FRAME_BYTES = 8 * 1024 * 1024;
+const MAX_REJECTS = 10;
+/** Characters of an unparsed frame kept as the raw of its reject. */
+const RAW_EXCERPT = 200;
 
 const newMarketSchema = z.object({
   id: marketIdSchema,
@@ -128,33 +145,52 @@ export function parseWsMessage(o: unknown, receivedAt: number): WsMessage | stri
   }
 }
 
-/** Parses a market-websocket text frame (object, array of objects, `[]` or `PONG`). */
-export function parseWsFrame(text: string, receivedAt: number): WsFrame {
+/**
+ * Parses a market-websocket text frame (object, array of objects, `[]` or `PONG`). A frame
+ * over `maxFrameBytes` is not parsed (one reject); at most `maxRejects` rejects are kept.
+ */
+export function parseWsFrame(
+  text: string,
+  receivedAt: number,
+  limits: WsFrameLimits = {},
+): WsFrame {
   const messages: WsMessage[] = [];
   const rejects: Reject[] = [];
+  const maxRejects = limits.maxRejects ?? MAX_REJECTS;
+  let rejectsOmitted = 0;
+  const reject = (path: string, reason: string, raw: unknown) => {
+    if (rejects.length < maxRejects) rejects.push({ path, reason, raw });
+    else rejectsOmitted++;
+  };
   const first = text.charCodeAt(0);
   // '{' or '[': skip the PONG check on the hot path.
   if (first !== 123 && first !== 91 && text.trim() === "PONG") {
-    return { messages, rejects, pong: true };
+    return { messages, rejects, rejectsOmitted, pong: true };
+  }
+  const maxBytes = limits.maxFrameBytes ?? WS_MAX_FRAME_BYTES;
+  if (text.length > maxBytes) {
+    const reason = `frame too large: ${text.length} characters (limit ${maxBytes})`;
+    reject("frame", reason, text.slice(0, RAW_EXCERPT));
+    return { messages, rejects, rejectsOmitted, pong: false };
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     const reason = `invalid JSON: ${err instanceof Error ? err.message : String(err)}`;
-    rejects.push({ path: "frame", reason, raw: text.slice(0, 200) });
-    return { messages, rejects, pong: false };
+    reject("frame", reason, text.slice(0, RAW_EXCERPT));
+    return { messages, rejects, rejectsOmitted, pong: false };
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const m = parseWsMessage(value[i], receivedAt);
-      if (typeof m === "string") rejects.push({ path: `frame[${i}]`, reason: m, raw: value[i] });
+      if (typeof m === "string") reject(`frame[${i}]`, m, value[i]);
       else messages.push(m);
     }
   } else {
     const m = parseWsMessage(value, receivedAt);
-    if (typeof m === "string") rejects.push({ path: "frame", reason: m, raw: value });
+    if (typeof m === "string") reject("frame", m, value);
     else messages.push(m);
   }
-  return { messages, rejects, pong: false };
+  return { messages, rejects, rejectsOmitted, pong: false };
 }

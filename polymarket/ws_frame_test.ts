@@ -8,11 +8,21 @@ function frameOf(name: string): Promise<string> {
 }
 
 Deno.test("parseWsFrame() recognises the PONG keepalive text", () => {
-  assert.deepEqual(parseWsFrame("PONG", 1), { messages: [], rejects: [], pong: true });
+  assert.deepEqual(parseWsFrame("PONG", 1), {
+    messages: [],
+    rejects: [],
+    rejectsOmitted: 0,
+    pong: true,
+  });
 });
 
 Deno.test("parseWsFrame() accepts an empty array frame", () => {
-  assert.deepEqual(parseWsFrame("[]", 1), { messages: [], rejects: [], pong: false });
+  assert.deepEqual(parseWsFrame("[]", 1), {
+    messages: [],
+    rejects: [],
+    rejectsOmitted: 0,
+    pong: false,
+  });
 });
 
 Deno.test("parseWsFrame() parses array frames of books (initial dump)", async () => {
@@ -117,4 +127,24 @@ Deno.test("parseWsFrame() rejects a trade whose values no table can hold and kee
   assert.match(frame.rejects[1]!.reason, /^size: invalid value/);
   assert.match(frame.rejects[2]!.reason, /^transaction_hash: invalid value/);
   assert.match(frame.rejects[3]!.reason, /^price: invalid value/);
+});
+
+Deno.test("parseWsFrame() keeps 10 rejects of a frame of many malformed elements and counts the rest", () => {
+  const elements = Array.from({ length: 50_000 }, (_, i) => `{"event_type":"x","n":${i}}`);
+  const frame = parseWsFrame(`[${elements.join(",")}]`, 0);
+  assert.equal(frame.messages.length, 0);
+  assert.equal(frame.rejects.length, 10);
+  assert.equal(frame.rejectsOmitted, 49_990);
+  assert.equal(frame.rejects[9]!.path, "frame[9]");
+});
+
+Deno.test("parseWsFrame() does not parse a frame over the size limit", async () => {
+  const trade = await frameOf("last_trade_price_2024-08.json");
+  const text = `[${Array(100).fill(trade).join(",")}]`;
+  const frame = parseWsFrame(text, 0, { maxFrameBytes: 10_000 });
+  assert.equal(frame.messages.length, 0);
+  assert.equal(frame.rejects.length, 1);
+  assert.match(frame.rejects[0]!.reason, /^frame too large: \d+ characters \(limit 10000\)/);
+  assert.equal((frame.rejects[0]!.raw as string).length, 200);
+  assert.equal(parseWsFrame(text, 0, { maxFrameBytes: text.length }).messages.length, 100);
 });

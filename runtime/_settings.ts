@@ -71,6 +71,7 @@ export const SETTINGS = {
   PMCOLLECT_WS_SILENCE_MS: setting(millis, "60000", "data silence that forces a reconnect"),
   PMCOLLECT_WS_SNAPSHOT_DEADLINE_MS: setting(millis, "30000", "wait for a subscription snapshot"),
   PMCOLLECT_WS_CONNECT_STAGGER_MS: setting(millisOrOff, "250", "delay between connection opens"),
+  PMCOLLECT_WS_MAX_FRAME_BYTES: setting(count, "8388608", "larger websocket frames are rejected"),
   PMCOLLECT_QUOTES_INTERVAL_MS: setting(millisOrOff, "1000", "quote rows per token (0 = off)"),
   PMCOLLECT_FLUSH_MS: setting(millis, "500", "trade queue flush interval"),
   PMCOLLECT_FLUSH_ROWS: setting(count, "5000", "trade queue flush size"),

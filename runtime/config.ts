@@ -57,6 +57,8 @@ export interface CollectorConfig {
     readonly silenceMs: number;
     readonly snapshotDeadlineMs: number;
     readonly connectStaggerMs: number;
+    /** A longer websocket frame is rejected unparsed. */
+    readonly maxFrameBytes: number;
     readonly quotesIntervalMs: number;
     readonly flushMs: number;
     readonly flushRows: number;
@@ -141,6 +143,7 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
         silenceMs: value("PMCOLLECT_WS_SILENCE_MS"),
         snapshotDeadlineMs: value("PMCOLLECT_WS_SNAPSHOT_DEADLINE_MS"),
         connectStaggerMs: value("PMCOLLECT_WS_CONNECT_STAGGER_MS"),
+        maxFrameBytes: value("PMCOLLECT_WS_MAX_FRAME_BYTES"),
         quotesIntervalMs: value("PMCOLLECT_QUOTES_INTERVAL_MS"),
         flushMs: value("PMCOLLECT_FLUSH_MS"),
         flushRows: value("PMCOLLECT_FLUSH_ROWS"),
