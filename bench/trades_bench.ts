@@ -16,6 +16,7 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import { startSimulator } from "../simulator/server.ts";
 import { setup, startCollector, tokensOf, until } from "../tests/_trades_harness.ts";
 import { printText } from "../runtime/log.ts";
+import { TEST_DATABASE_URL } from "../tests/_db.ts";
 
 const ENTRY = fromFileUrl(new URL("../tests/_trades_entry.ts", import.meta.url));
 
@@ -84,7 +85,7 @@ async function rss(): Promise<string[]> {
       // Run the listener with the same V8 flags as `deno task start` / the compiled binary.
       args: ["run", "-A", "--quiet", ...RUNTIME_V8_FLAGS, ENTRY],
       env: {
-        DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test",
+        DATABASE_URL: TEST_DATABASE_URL,
         TEST_SCHEMA: t.db.schema,
         PMCOLLECT_DATA_DIR: t.dataDir,
         PMCOLLECT_WS_MARKET_URL: sim.wsUrl,

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startSimulator } from "../simulator/server.ts";
 import type { SimMarket } from "../simulator/universe.ts";
 import { PgProxy, setup, startCollector, tokensOf, until } from "./_trades_harness.ts";
+import { testDatabaseUrlVia } from "./_db.ts";
 
 function openMarkets(sim: { universe: { markets: readonly SimMarket[] } }): SimMarket[] {
   return sim.universe.markets.filter((m) => m.status === "open");
@@ -150,7 +151,7 @@ Deno.test("trades: database unreachable while 10,000 trades stream → all store
   const t = await setup({ PMCOLLECT_WS_MARKET_URL: sim.wsUrl, PMCOLLECT_QUEUE_MAX_ROWS: "2000" });
   const proxy = new PgProxy();
   proxy.open();
-  const sql = postgres(`postgres://postgres@127.0.0.1:${proxy.port}/test`, {
+  const sql = postgres(testDatabaseUrlVia(proxy.port), {
     max: 4,
     connect_timeout: 2,
     onnotice: () => {},
