@@ -44,6 +44,7 @@ export function atMost(name: string, value: number, max: number, unit = ""): Tar
 /** The last line: all targets met, or which were not. */
 export function verdictLine(targets: readonly TargetCheck[]): string {
   const missed = targets.filter((t) => !t.met).length;
+  if (targets.length === 0) return "targets: none set";
   return missed === 0
     ? `targets: all ${targets.length} met`
     : `targets: ${missed} of ${targets.length} NOT met`;
