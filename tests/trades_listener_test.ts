@@ -47,10 +47,15 @@ Deno.test("trades: abrupt close → reconnected and resubscribed in < 2 s, gap r
       2000,
     );
     await sleep(300);
+    // Freeze the simulator, then every trade it sent must be stored, once.
+    sim.control.pause();
+    const sent = sim.control.sentTrades();
+    await until(async () => (await countDuplicates(t.db.sql)).rows >= sent, 3000).catch(() => {});
     await c.stop();
     assert.ok(took < 2000, `reconnected in ${took} ms`);
     const d = await countDuplicates(t.db.sql);
-    assert.ok(d.rows > 5);
+    assert.ok(sent > 5, `the simulator sent ${sent} trades`);
+    assert.equal(d.rows, sent);
     assert.equal(d.rows, d.distinct);
   } finally {
     await sim.close();
