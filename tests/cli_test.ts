@@ -161,13 +161,28 @@ Deno.test("main.ts run collects from the simulator and exits 0 within the deadli
     await Deno.remove(dataDir, { recursive: true });
   }));
 
-Deno.test("main.ts inspect reads a recorded payload from a file", async () => {
-  const file = fromFileUrl(
-    new URL("./fixtures/polymarket/ws-market/last_trade_price_2024-08.json", import.meta.url),
-  );
-  const { code, stdout, stderr } = await output(["inspect", file]);
-  assert.ok(code === 0 || code === 1, stderr);
-  assert.ok(stdout.length > 0);
+Deno.test("main.ts inspect exits 0 / 1 / 2 for parsed / rejected / unreadable input", async () => {
+  const fixture = (name: string) =>
+    fromFileUrl(new URL(`./fixtures/polymarket/${name}`, import.meta.url));
+  const trade = fixture("ws-market/last_trade_price_2024-08.json");
+  // The same recorded trade with a price no parser may accept.
+  const rejected = await Deno.makeTempFile({ suffix: ".json" });
+  const bad = JSON.parse(await Deno.readTextFile(trade));
+  await Deno.writeTextFile(rejected, JSON.stringify({ ...bad, price: "not a price" }));
+  try {
+    const cases: Array<[string, number]> = [
+      [trade, 0],
+      [fixture("ws-market/book_2026-08_initial_with_tick_size.json"), 0],
+      [rejected, 1],
+    ];
+    for (const [file, expected] of cases) {
+      const { code, stdout, stderr } = await output(["inspect", file]);
+      assert.equal(code, expected, `inspect ${file}: ${stderr}`);
+      assert.ok(stdout.length > 0 || stderr.length > 0, `inspect ${file} says something`);
+    }
+  } finally {
+    await Deno.remove(rejected);
+  }
   const missing = await output(["inspect", "/no/such/file.json"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read \/no\/such\/file\.json/);
