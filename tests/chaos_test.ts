@@ -22,6 +22,10 @@ import {
   withPort,
 } from "./_e2e_harness.ts";
 import type { Simulator } from "../simulator/server.ts";
+import { testWithin } from "./_time_limit.ts";
+
+/** Bounds each test: a hang fails it instead of the whole run. */
+const test = testWithin(120_000);
 
 interface Bench {
   sim: Simulator;
@@ -104,7 +108,7 @@ async function assertNoDuplicates(db: TestDatabase): Promise<number> {
   return rows.length;
 }
 
-Deno.test("chaos: SIGTERM with trades queued → exit 0 within the deadline, none lost after restart", () =>
+test("chaos: SIGTERM with trades queued → exit 0 within the deadline, none lost after restart", () =>
   withBench(21, async ({ sim, db, dataDir, start }) => {
     // No timed flush during the run: everything received is still queued at the signal.
     const settings = { PMCOLLECT_FLUSH_MS: "600000", PMCOLLECT_SHUTDOWN_DEADLINE_S: "10" };
@@ -130,7 +134,7 @@ Deno.test("chaos: SIGTERM with trades queued → exit 0 within the deadline, non
     assert.equal(await assertNoDuplicates(db), sent, "every trade sent before the signal");
   }));
 
-Deno.test("chaos: SIGKILL and restart → continues, no duplicates, the outage recorded as a gap", () =>
+test("chaos: SIGKILL and restart → continues, no duplicates, the outage recorded as a gap", () =>
   withBench(22, async ({ sim, db, start }) => {
     const settings = { PMCOLLECT_FLUSH_MS: "1000" };
     const first = start(settings);
@@ -198,7 +202,7 @@ Deno.test("chaos: SIGKILL and restart → continues, no duplicates, the outage r
     }
   }));
 
-Deno.test("chaos: a collector that keeps crashing is restarted with backoff, the others keep writing", () =>
+test("chaos: a collector that keeps crashing is restarted with backoff, the others keep writing", () =>
   withBench(23, async ({ sim, db, start }) => {
     const daemon = start();
     await daemon.waitFor((e) => e.event === "collecting", 20_000);
@@ -235,7 +239,7 @@ Deno.test("chaos: a collector that keeps crashing is restarted with backoff, the
     assert.equal(stopped.code, 0, stopped.stderr);
   }));
 
-Deno.test("chaos: the database goes away for 5 s → the same process recovers, no trade lost", () =>
+test("chaos: the database goes away for 5 s → the same process recovers, no trade lost", () =>
   withBench(24, async ({ sim, db, dataDir, start }) => {
     const proxy = new PgProxy();
     proxy.open();

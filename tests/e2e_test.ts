@@ -20,10 +20,14 @@ import {
   storedTrades,
   until,
 } from "./_e2e_harness.ts";
+import { testWithin } from "./_time_limit.ts";
+
+/** Bounds each test: a hang fails it instead of the whole run. */
+const test = testWithin(120_000);
 
 const TASKS = ["markets", "prices", "books", "trades", "resolutions"];
 
-Deno.test("main.ts run stores what the simulator serves and streams, in every table", async () => {
+test("main.ts run stores what the simulator serves and streams, in every table", async () => {
   const sim = await startSimulator({ markets: 30, seed: 5, lifecycleRate: 0 });
   const db = await createTestDatabase("server");
   const dataDir = await Deno.makeTempDir({ prefix: "pmcollect_e2e_" });
