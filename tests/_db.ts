@@ -99,17 +99,17 @@ export async function withDatabase(
  */
 async function dropSchema(admin: postgres.Sql, schema: string): Promise<void> {
   const [ext] = await admin`select 1 as ok from pg_extension where extname = 'timescaledb'`;
-  if (ext !== undefined) {
-    await admin`
-      select delete_job(j.job_id) from timescaledb_information.jobs j
-      where j.hypertable_schema = ${schema}
-         or (j.hypertable_schema, j.hypertable_name) in (
-              select c.materialization_hypertable_schema, c.materialization_hypertable_name
-              from timescaledb_information.continuous_aggregates c
-              where c.view_schema = ${schema})`;
-  }
   for (let attempt = 1;; attempt++) {
     try {
+      if (ext !== undefined) {
+        await admin`
+          select delete_job(j.job_id) from timescaledb_information.jobs j
+          where j.hypertable_schema = ${schema}
+             or (j.hypertable_schema, j.hypertable_name) in (
+                  select c.materialization_hypertable_schema, c.materialization_hypertable_name
+                  from timescaledb_information.continuous_aggregates c
+                  where c.view_schema = ${schema})`;
+      }
       await admin.unsafe(`drop schema ${schema} cascade`);
       return;
     } catch (err) {
