@@ -9,6 +9,7 @@
  * ```
  */
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
+import { atLeast, BENCH_SHORT, finishBench, type TargetCheck } from "./_report.ts";
 
 const FIXTURES = new URL("../tests/fixtures/polymarket/ws-market/", import.meta.url);
 
@@ -61,8 +62,10 @@ function measure(frames: string[], durationMs: number, parse: (text: string) => 
 }
 
 /** Runs the benchmark and returns printable lines with both rates and the ratio. */
-export async function runParseBench(options: ParseBenchOptions = {}): Promise<string[]> {
-  const durationMs = options.durationMs ?? 2000;
+export async function runParseBench(
+  options: ParseBenchOptions = {},
+): Promise<{ lines: string[]; targets: TargetCheck[] }> {
+  const durationMs = options.durationMs ?? (BENCH_SHORT ? 500 : 2000);
   const frames = await buildFrameMix();
   const bare = (t: string) => (JSON.parse(t) === null ? 0 : 1);
   const full = (t: string) => parseWsFrame(t, 0).messages.length;
@@ -78,15 +81,18 @@ export async function runParseBench(options: ParseBenchOptions = {}): Promise<st
     fullRate = Math.max(fullRate, measure(frames, durationMs / rounds, full));
   }
   const ratio = fullRate / bareRate;
-  return [
-    `parse_bench frames=${frames.length} mix=70% price_change, 25% last_trade_price, 5% book`,
-    `JSON.parse    ${Math.round(bareRate).toLocaleString("en-US")} msgs/s`,
-    `parseWsFrame  ${Math.round(fullRate).toLocaleString("en-US")} msgs/s`,
-    `ratio ${ratio.toFixed(2)} (target >= 0.50) ${ratio >= 0.5 ? "OK" : "BELOW TARGET"}`,
-  ];
+  return {
+    lines: [
+      `parse_bench frames=${frames.length} mix=70% price_change, 25% last_trade_price, 5% book`,
+      `JSON.parse    ${Math.round(bareRate).toLocaleString("en-US")} msgs/s`,
+      `parseWsFrame  ${Math.round(fullRate).toLocaleString("en-US")} msgs/s`,
+      `ratio parseWsFrame/JSON.parse ${ratio.toFixed(2)}`,
+    ],
+    targets: [atLeast("ratio parseWsFrame/JSON.parse", ratio, 0.5)],
+  };
 }
 
 if (import.meta.main) {
-  const lines = await runParseBench();
-  await Deno.stdout.write(new TextEncoder().encode(lines.join("\n") + "\n"));
+  const { lines, targets } = await runParseBench();
+  finishBench(lines, targets);
 }

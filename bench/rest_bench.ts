@@ -4,17 +4,19 @@
  * below are the collectors' alone, and a fresh schema on the local PostgreSQL. One markets
  * cycle reads the token universe over HTTP (as the daemon does); then one full prices cycle and
  * one full books cycle are timed against a bare loop of `fetch` calls over the same pages and
- * chunks (same client-side budget, no parsing, no writing), with this process's peak RSS
+ * chunks (same client-side budget, no parsing, no writing). Both sides use the daemon's
+ * budgets: the documented ones scaled by PMCOLLECT_RATE_FRACTION (default 0.5), as `pmcollect
+ * run` does. With this process's peak RSS
  * sampled during each and its RSS just before each (runtime, libraries and whatever the earlier
  * phases left behind; each cycle runs before its bare baseline so the baseline's garbage does not
  * count, and with `--v8-flags=--expose-gc` a full GC precedes each phase). Rows and bytes per day
- * are estimated at the end. The schema is dropped
+ * are estimated at the end; the RSS targets fail the bench when missed. The schema is dropped
  * and the simulator killed at the end, on failure, and on SIGINT/SIGTERM.
  *
  * @example
  * ```ts ignore
  * import { runRestBench } from "./rest_bench.ts";
- * for (const line of await runRestBench()) console.log(line);
+ * const { lines, targets } = await runRestBench();
  * ```
  */
 import { fileURLToPath } from "node:url";
@@ -25,14 +27,21 @@ import { migrate } from "../db/migrate.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { printText, silentLogger } from "../runtime/log.ts";
 import { createHttpClient } from "../polymarket/http.ts";
-import { createRateLimiter, type RateLimiter } from "../polymarket/rate_limiter.ts";
+import {
+  type Budget,
+  createRateLimiter,
+  type EndpointFamily,
+  type RateLimiter,
+  scaleBudgets,
+} from "../polymarket/rate_limiter.ts";
+import { atMost, BENCH_SHORT, finishBench, type TargetCheck } from "./_report.ts";
 import { createActiveTokens } from "../collectors/_active_tokens.ts";
 import type { CollectorDeps } from "../collectors/_deps.ts";
 import { runMarketsCollector } from "../collectors/markets.ts";
 import { runPricesCollector } from "../collectors/prices.ts";
 import { runBooksCollector } from "../collectors/books.ts";
 
-const MARKETS = 50_000;
+const MARKETS = BENCH_SHORT ? 5_000 : 50_000;
 const CHUNK = 100;
 const MB = 1024 * 1024;
 /** Target of the issue for the collector process during a full prices or books cycle. */
@@ -41,9 +50,10 @@ const RSS_TARGET_MB = 250;
 const DRAIN_MS = 10_500;
 const START_TIMEOUT_MS = 180_000;
 
-/** Runs the benchmark and returns the report lines. */
-export async function runRestBench(): Promise<string[]> {
+/** Runs the benchmark and returns the report lines and targets. */
+export async function runRestBench(): Promise<{ lines: string[]; targets: TargetCheck[] }> {
   const lines: string[] = [];
+  const targets: TargetCheck[] = [];
   const startRss = Deno.memoryUsage().rss;
   const cleanup = createCleanup();
   const onSignal = () => {
@@ -68,6 +78,9 @@ export async function runRestBench(): Promise<string[]> {
       PMCOLLECT_BOOKS_INTERVAL_S: "3600",
       PMCOLLECT_BOOKS_CHUNK: String(CHUNK),
     });
+    // The daemon's budgets (cli/run_command.ts), for the collectors and the baselines alike.
+    const budgets = scaleBudgets(config.api.rateFraction);
+    const limiter = () => createRateLimiter({ budgets });
     const activeTokens = createActiveTokens();
     const deps = (now: () => number): CollectorDeps => ({
       config,
@@ -77,7 +90,7 @@ export async function runRestBench(): Promise<string[]> {
       activeTokens,
       http: createHttpClient({
         baseUrls: { gamma: sim.url, clob: sim.url, dataApi: sim.url },
-        limiter: createRateLimiter(),
+        limiter: limiter(),
         log,
       }),
     });
@@ -89,6 +102,9 @@ export async function runRestBench(): Promise<string[]> {
           ? "no forced GC between phases (--v8-flags=--expose-gc forces one)"
           : "a full GC is forced before each phase"
       }`,
+      `budgets: the daemon's, PMCOLLECT_RATE_FRACTION=${config.api.rateFraction} of the ` +
+        `documented ones (${perTen(budgets, "gamma:markets")} markets pages, ` +
+        `${perTen(budgets, "clob:books")} books requests per 10 s), collectors and baselines alike`,
     );
 
     mem.reset();
@@ -101,7 +117,7 @@ export async function runRestBench(): Promise<string[]> {
     const pricesMem = mem.read();
     await delay(DRAIN_MS);
     mem.reset();
-    const bareGamma = await timed(() => barePages(sim.url, createRateLimiter()));
+    const bareGamma = await timed(() => barePages(sim.url, limiter()));
     const bareGammaMem = mem.read();
 
     const priceBytes = await relationBytes(db.sql, "price_snapshots");
@@ -113,9 +129,9 @@ export async function runRestBench(): Promise<string[]> {
         }), ${priceRows} rows, status ${prices.value}`,
       `prices cycle RSS: peak ${mb(pricesMem.peakRss)}, ${mb(pricesMem.beforeRss)} before ` +
         `(+${mb(pricesMem.peakRss - pricesMem.beforeRss)}), peak V8 heap used ` +
-        `${mb(pricesMem.peakHeap)}; bare walk peak RSS ${mb(bareGammaMem.peakRss)}; ` +
-        `target ≤ ${RSS_TARGET_MB} MB ${verdict(pricesMem.peakRss)}`,
+        `${mb(pricesMem.peakHeap)}; bare walk peak RSS ${mb(bareGammaMem.peakRss)}`,
     );
+    targets.push(atMost("prices cycle peak RSS", toMb(pricesMem.peakRss), RSS_TARGET_MB, " MB"));
     await delay(DRAIN_MS);
 
     // The token universe over HTTP, as in the daemon: one markets cycle publishes it.
@@ -139,7 +155,7 @@ export async function runRestBench(): Promise<string[]> {
     );
     const booksMem = mem.read();
     await delay(DRAIN_MS);
-    const bareBooks = await timed(() => bareChunks(sim.url, tokenIds, createRateLimiter()));
+    const bareBooks = await timed(() => bareChunks(sim.url, tokenIds, limiter()));
     const bookBytes = await relationBytes(db.sql, "book_snapshots");
     const bookRows = await rowCount(db.sql, "book_snapshots");
     lines.push(
@@ -148,8 +164,9 @@ export async function runRestBench(): Promise<string[]> {
       }), ${bookRows} rows, status ${books.value}`,
       `books cycle RSS: peak ${mb(booksMem.peakRss)}, ${mb(booksMem.beforeRss)} before ` +
         `(+${mb(booksMem.peakRss - booksMem.beforeRss)}), peak V8 heap used ` +
-        `${mb(booksMem.peakHeap)}; target ≤ ${RSS_TARGET_MB} MB ${verdict(booksMem.peakRss)}`,
+        `${mb(booksMem.peakHeap)}`,
     );
+    targets.push(atMost("books cycle peak RSS", toMb(booksMem.peakRss), RSS_TARGET_MB, " MB"));
     const simPeak = await processPeakRss(sim.pid);
     if (simPeak !== null) lines.push(`simulator process peak RSS ${mb(simPeak)} (not counted)`);
 
@@ -174,7 +191,7 @@ export async function runRestBench(): Promise<string[]> {
         );
       }
     }
-    return lines;
+    return { lines, targets };
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
@@ -372,8 +389,12 @@ function mb(bytes: number): string {
   return `${(bytes / MB).toFixed(0)} MB`;
 }
 
-function verdict(peakRss: number): string {
-  return peakRss <= RSS_TARGET_MB * MB ? "met" : "NOT met";
+function toMb(bytes: number): number {
+  return Math.round(bytes / MB);
+}
+
+function perTen(budgets: Record<EndpointFamily, Budget>, family: EndpointFamily): number {
+  return budgets[family].limit * 10_000 / budgets[family].windowMs;
 }
 
 /** Runs a collector until its first collector_runs row is written, then aborts it. */
@@ -454,5 +475,6 @@ async function relationBytes(sql: Sql, table: string): Promise<number> {
 }
 
 if (import.meta.main) {
-  for (const line of await runRestBench()) printText("stdout", line);
+  const { lines, targets } = await runRestBench();
+  finishBench(lines, targets);
 }

@@ -104,8 +104,9 @@ async function insertBatch(sql: Queryable, batch: readonly PriceSnapshotRow[]): 
 /**
  * Optimistic COPY straight into price_snapshots. COPY takes the bulk-insert path (rows are
  * buffered and written a page at a time), which INSERT ... ON CONFLICT cannot: in
- * bench/writer_bench.ts it ran at 1.02-1.09x psql \copy, where unnest managed 0.55-0.68x and
- * COPY into a temp staging table plus INSERT ... SELECT ... ON CONFLICT 0.66-0.89x. COPY has no
+ * bench/writer_bench.ts, against psql \copy with as many streams, it ran at 0.86x on one stream
+ * and 1.05x on three (unnest and COPY into a staging table plus INSERT ... SELECT ... ON CONFLICT
+ * were well below, measured when psql had one stream to the writer's three). COPY has no
  * ON CONFLICT, but it runs in its own transaction: if any row of the batch already exists it
  * fails, inserts nothing, and the batch is re-sent through the idempotent unnest statement.
  * New minutes (the normal case) take the fast path; a replay costs one failed COPY per batch

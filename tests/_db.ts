@@ -3,6 +3,7 @@
  * postgres://postgres@127.0.0.1:5432/test) or a fresh in-memory PGlite. Nothing is mocked.
  */
 import postgres from "postgres";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Database, openDatabase } from "../db/client.ts";
 import { silentLogger } from "../runtime/log.ts";
 
@@ -14,6 +15,23 @@ export const TEST_DATABASE_URL = Deno.env.get("TEST_DATABASE_URL") ??
  * TEST_DATABASE_URL has TimescaleDB, so server-backend migrations must come out in timescale
  * mode. Embedded PGlite is plain either way.
  */
+/**
+ * Where the server behind TEST_DATABASE_URL listens: the target of the tests' TCP proxy
+ * (`PgProxy`), so those tests follow TEST_DATABASE_URL like every other one.
+ */
+export const TEST_DATABASE_ADDRESS: { readonly hostname: string; readonly port: number } = (() => {
+  const url = new URL(TEST_DATABASE_URL);
+  return { hostname: url.hostname || "127.0.0.1", port: Number(url.port || "5432") };
+})();
+
+/** TEST_DATABASE_URL (user, password, database, options) reached through a local port. */
+export function testDatabaseUrlVia(port: number): string {
+  const url = new URL(TEST_DATABASE_URL);
+  url.hostname = "127.0.0.1";
+  url.port = String(port);
+  return url.toString();
+}
+
 export const EXPECT_TIMESCALE = Deno.env.get("TEST_EXPECT_TIMESCALE") === "1";
 
 export type Backend = "server" | "embedded";
@@ -51,8 +69,11 @@ export async function createTestDatabase(backend: Backend): Promise<
     url: url.toString(),
     dispose: async () => {
       await db.close();
-      await admin.unsafe(`drop schema ${schema} cascade`);
-      await admin.end();
+      try {
+        await dropSchema(admin, schema);
+      } finally {
+        await admin.end();
+      }
     },
   };
 }
@@ -68,4 +89,38 @@ export async function withDatabase(
   } finally {
     await db.dispose();
   }
+}
+
+/**
+ * Drops a test's schema. On TimescaleDB the schema's hypertables and continuous aggregates own
+ * background jobs (policies, refreshes) that can update the catalog rows the drop deletes
+ * ("tuple concurrently updated", a deadlock): delete those jobs first, and retry the drop a few
+ * times on those two errors only.
+ */
+async function dropSchema(admin: postgres.Sql, schema: string): Promise<void> {
+  const [ext] = await admin`select 1 as ok from pg_extension where extname = 'timescaledb'`;
+  for (let attempt = 1;; attempt++) {
+    try {
+      if (ext !== undefined) {
+        await admin`
+          select delete_job(j.job_id) from timescaledb_information.jobs j
+          where j.hypertable_schema = ${schema}
+             or (j.hypertable_schema, j.hypertable_name) in (
+                  select c.materialization_hypertable_schema, c.materialization_hypertable_name
+                  from timescaledb_information.continuous_aggregates c
+                  where c.view_schema = ${schema})`;
+      }
+      await admin.unsafe(`drop schema ${schema} cascade`);
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !isConcurrentCatalogUpdate(err)) throw err;
+      await sleep(100 * attempt);
+    }
+  }
+}
+
+/** "tuple concurrently updated" (XX000) or a deadlock (40P01) against a background job. */
+export function isConcurrentCatalogUpdate(err: unknown): boolean {
+  if (!(err instanceof postgres.PostgresError)) return false;
+  return err.code === "40P01" || /tuple concurrently (updated|deleted)/.test(err.message);
 }

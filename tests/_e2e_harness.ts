@@ -236,3 +236,57 @@ export async function settle(
   }
   return last;
 }
+
+/** Gamma's quote fields of one market, as the simulator serves them now. */
+export interface SimQuote {
+  readonly outcomePrices: readonly string[];
+  readonly bestBid: number;
+  readonly bestAsk: number;
+  readonly lastTradePrice: number;
+}
+
+/** Every open market's current quote (Gamma keyset pages), by condition id. */
+export async function simQuotes(sim: Simulator): Promise<Map<string, SimQuote>> {
+  const out = new Map<string, SimQuote>();
+  let cursor: string | null = null;
+  do {
+    const after: string = cursor === null ? "" : `&after_cursor=${cursor}`;
+    const res = await fetch(`${sim.url}/markets/keyset?closed=false&limit=500${after}`);
+    if (!res.ok) throw new Error(`simulator markets page: HTTP ${res.status}`);
+    const page = await res.json() as {
+      markets: Record<string, unknown>[];
+      next_cursor?: string | null;
+    };
+    for (const m of page.markets) {
+      out.set(String(m.conditionId), {
+        outcomePrices: JSON.parse(String(m.outcomePrices)),
+        bestBid: Number(m.bestBid),
+        bestAsk: Number(m.bestAsk),
+        lastTradePrice: Number(m.lastTradePrice),
+      });
+    }
+    cursor = page.next_cursor || null;
+  } while (cursor !== null);
+  return out;
+}
+
+/** One book level as both the venue and `book_snapshots.bids/asks` hold it. */
+export interface Level {
+  readonly price: string;
+  readonly size: string;
+}
+
+/** The simulator's current book of a token (CLOB `GET /book`). */
+export async function simBook(
+  sim: Simulator,
+  tokenId: string,
+): Promise<{ bids: Level[]; asks: Level[] }> {
+  const res = await fetch(`${sim.url}/book?token_id=${tokenId}`);
+  if (!res.ok) throw new Error(`simulator book: HTTP ${res.status}`);
+  return await res.json();
+}
+
+/** Levels as comparable text, whatever their order and trailing zeros. */
+export function levelSet(levels: readonly Level[]): string[] {
+  return levels.map((l) => `${Number(l.price)}@${Number(l.size)}`).sort();
+}

@@ -13,9 +13,9 @@ import type { TradeQueue } from "../collectors/_trade_queue.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
 import type { HttpClient } from "../polymarket/http.ts";
-import { createTestDatabase } from "./_db.ts";
+import { createTestDatabase, TEST_DATABASE_ADDRESS } from "./_db.ts";
 
-/** A TCP proxy to 127.0.0.1:5432 that can be closed and reopened on the same port. */
+/** A TCP proxy to the server behind TEST_DATABASE_URL that can be closed and reopened on the same port. */
 export class PgProxy {
   port = 0;
   #listener: Deno.Listener | null = null;
@@ -51,7 +51,7 @@ export class PgProxy {
     this.#track((async () => {
       let server: Deno.Conn | null = null;
       try {
-        server = await Deno.connect({ hostname: "127.0.0.1", port: 5432 });
+        server = await Deno.connect(TEST_DATABASE_ADDRESS);
         this.#conns.add(server);
         await Promise.all([
           client.readable.pipeTo(server.writable).catch(() => {}),

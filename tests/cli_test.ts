@@ -8,6 +8,10 @@ import { MIGRATIONS } from "../migrations/bundle.ts";
 import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
 import { withDatabase } from "./_db.ts";
 import { startSimulator } from "../simulator/server.ts";
+import { testWithin } from "./_time_limit.ts";
+
+/** Bounds each test: a hang fails it instead of the whole run. */
+const test = testWithin(60_000);
 
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const CONFIG = fromFileUrl(new URL("../deno.json", import.meta.url));
@@ -36,7 +40,7 @@ function events(text: string): Record<string, unknown>[] {
   return text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
 }
 
-Deno.test("main.ts --help lists every setting with its flag, variable and default", async () => {
+test("main.ts --help lists every setting with its flag, variable and default", async () => {
   const { code, stdout } = await output(["--help"]);
   assert.equal(code, 0);
   for (const key of Object.keys(SETTINGS) as SettingKey[]) {
@@ -47,7 +51,7 @@ Deno.test("main.ts --help lists every setting with its flag, variable and defaul
   assert.match(stdout, /Exit codes:/);
 });
 
-Deno.test("main.ts exits 2 with one line for an unknown flag or a bad setting value", async () => {
+test("main.ts exits 2 with one line for an unknown flag or a bad setting value", async () => {
   const unknown = await output(["--no-such-flag"]);
   assert.equal(unknown.code, 2);
   assert.equal(unknown.stdout, "");
@@ -64,7 +68,7 @@ Deno.test("main.ts exits 2 with one line for an unknown flag or a bad setting va
   assert.match(flag.stderr, /PMCOLLECT_PRICES_INTERVAL_S/);
 });
 
-Deno.test("main.ts --migrate from another working directory applies the bundled migrations", () =>
+test("main.ts --migrate from another working directory applies the bundled migrations", () =>
   withDatabase("server", async (db) => {
     const cwd = await Deno.makeTempDir();
     try {
@@ -94,7 +98,7 @@ Deno.test("main.ts --migrate from another working directory applies the bundled 
     }
   }));
 
-Deno.test("two main.ts --migrate at once both exit 0 and apply each migration once", () =>
+test("two main.ts --migrate at once both exit 0 and apply each migration once", () =>
   withDatabase("server", async (db) => {
     const env = { DATABASE_URL: db.url! };
     const results = await Promise.all([
@@ -109,7 +113,7 @@ Deno.test("two main.ts --migrate at once both exit 0 and apply each migration on
     assert.equal(row?.n, MIGRATIONS.length);
   }));
 
-Deno.test("main.ts run collects from the simulator and exits 0 within the deadline on SIGTERM", () =>
+test("main.ts run collects from the simulator and exits 0 within the deadline on SIGTERM", () =>
   withDatabase("server", async (db) => {
     const simulator = await startSimulator({ markets: 40, seed: 7 });
     const dataDir = await Deno.makeTempDir({ prefix: "pmcollect_run_" });
@@ -161,13 +165,28 @@ Deno.test("main.ts run collects from the simulator and exits 0 within the deadli
     await Deno.remove(dataDir, { recursive: true });
   }));
 
-Deno.test("main.ts inspect reads a recorded payload from a file", async () => {
-  const file = fromFileUrl(
-    new URL("./fixtures/polymarket/ws-market/last_trade_price_2024-08.json", import.meta.url),
-  );
-  const { code, stdout, stderr } = await output(["inspect", file]);
-  assert.ok(code === 0 || code === 1, stderr);
-  assert.ok(stdout.length > 0);
+test("main.ts inspect exits 0 / 1 / 2 for parsed / rejected / unreadable input", async () => {
+  const fixture = (name: string) =>
+    fromFileUrl(new URL(`./fixtures/polymarket/${name}`, import.meta.url));
+  const trade = fixture("ws-market/last_trade_price_2024-08.json");
+  // The same recorded trade with a price no parser may accept.
+  const rejected = await Deno.makeTempFile({ suffix: ".json" });
+  const bad = JSON.parse(await Deno.readTextFile(trade));
+  await Deno.writeTextFile(rejected, JSON.stringify({ ...bad, price: "not a price" }));
+  try {
+    const cases: Array<[string, number]> = [
+      [trade, 0],
+      [fixture("ws-market/book_2026-08_initial_with_tick_size.json"), 0],
+      [rejected, 1],
+    ];
+    for (const [file, expected] of cases) {
+      const { code, stdout, stderr } = await output(["inspect", file]);
+      assert.equal(code, expected, `inspect ${file}: ${stderr}`);
+      assert.ok(stdout.length > 0 || stderr.length > 0, `inspect ${file} says something`);
+    }
+  } finally {
+    await Deno.remove(rejected);
+  }
   const missing = await output(["inspect", "/no/such/file.json"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read \/no\/such\/file\.json/);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { openDatabase } from "../db/client.ts";
 import { createLogger } from "../runtime/log.ts";
 import { PgProxy, until } from "./_trades_harness.ts";
+import { isConcurrentCatalogUpdate, testDatabaseUrlVia, withDatabase } from "./_db.ts";
 
 Deno.test("openDatabase() waits for a server that is down at start, logging each retry", async () => {
   const proxy = new PgProxy();
@@ -11,7 +12,7 @@ Deno.test("openDatabase() waits for a server that is down at start, logging each
   const log = createLogger({}, { write: (line) => lines.push(JSON.parse(line)) });
   const controller = new AbortController();
   const opening = openDatabase({
-    url: `postgres://postgres@127.0.0.1:${proxy.port}/test`,
+    url: testDatabaseUrlVia(proxy.port),
     dataDir: "",
     poolSize: 1,
     connectRetryMaxMs: 300,
@@ -43,10 +44,55 @@ Deno.test("openDatabase() gives up waiting when its signal aborts", async () => 
   const log = createLogger({}, { write: () => controller.abort(new Error("stop waiting")) });
   await assert.rejects(
     openDatabase({
-      url: `postgres://postgres@127.0.0.1:${proxy.port}/test`,
+      url: testDatabaseUrlVia(proxy.port),
       dataDir: "",
       poolSize: 1,
     }, { log, signal: controller.signal }),
     /stop waiting/,
   );
 });
+
+Deno.test("the tests' proxy targets and proxied URLs follow TEST_DATABASE_URL", async () => {
+  const code = `
+    import { TEST_DATABASE_ADDRESS, testDatabaseUrlVia } from "./tests/_db.ts";
+    console.log(JSON.stringify({ target: TEST_DATABASE_ADDRESS, via: testDatabaseUrlVia(6000) }));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", code],
+    cwd: new URL("../", import.meta.url),
+    env: { TEST_DATABASE_URL: "postgres://u:secret@db.internal:6543/other?sslmode=disable" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), {
+    target: { hostname: "db.internal", port: 6543 },
+    via: "postgres://u:secret@127.0.0.1:6000/other?sslmode=disable",
+  });
+});
+
+Deno.test("test teardown retries on a real deadlock and on nothing else", () =>
+  withDatabase("server", async (db) => {
+    await db.sql`create table pair (id int primary key, n int)`;
+    await db.sql`insert into pair values (1, 0), (2, 0)`;
+    const [a, b] = [await db.sql.reserve(), await db.sql.reserve()];
+    try {
+      await a`begin`;
+      await b`begin`;
+      await a`update pair set n = 1 where id = 1`;
+      await b`update pair set n = 1 where id = 2`;
+      const results = await Promise.allSettled([
+        a`update pair set n = 2 where id = 2`,
+        b`update pair set n = 2 where id = 1`,
+      ]);
+      const errors = results.flatMap((r) => r.status === "rejected" ? [r.reason] : []);
+      assert.equal(errors.length, 1, "the server breaks the deadlock by failing one side");
+      assert.equal(isConcurrentCatalogUpdate(errors[0]), true);
+      const other = await db.sql`select 1 from no_such_table`.catch((err) => err);
+      assert.equal(isConcurrentCatalogUpdate(other), false);
+    } finally {
+      await a`rollback`.catch(() => {});
+      await b`rollback`.catch(() => {});
+      a.release();
+      b.release();
+    }
+  }));

@@ -10,16 +10,24 @@ import {
   countRows,
   daemonEnv,
   freePort,
+  type Level,
+  levelSet,
   metricValue,
+  simBook,
+  simQuotes,
   simTradeLog,
   spawnDaemon,
   storedTrades,
   until,
 } from "./_e2e_harness.ts";
+import { testWithin } from "./_time_limit.ts";
+
+/** Bounds each test: a hang fails it instead of the whole run. */
+const test = testWithin(120_000);
 
 const TASKS = ["markets", "prices", "books", "trades", "resolutions"];
 
-Deno.test("main.ts run stores what the simulator serves and streams, in every table", async () => {
+test("main.ts run stores what the simulator serves and streams, in every table", async () => {
   const sim = await startSimulator({ markets: 30, seed: 5, lifecycleRate: 0 });
   const db = await createTestDatabase("server");
   const dataDir = await Deno.makeTempDir({ prefix: "pmcollect_e2e_" });
@@ -103,6 +111,52 @@ Deno.test("main.ts run stores what the simulator serves and streams, in every ta
     sim.control.pause();
     const sent = sim.control.sentTrades();
     await until(async () => (await countRows(db.sql, "trades")) >= sent, 10_000);
+
+    // Prices and books against the frozen venue: the first price slot and the book snapshots
+    // taken after the pause hold exactly the simulator's values at this instant.
+    const pausedAt = new Date();
+    const frozenSlot = new Date(Math.ceil(pausedAt.getTime() / 2_000) * 2_000);
+    await until(async () => {
+      const [r] = await db.sql<{ n: number }[]>`select count(*)::int as n from price_snapshots
+        where ts = (select min(ts) from price_snapshots where ts >= ${frozenSlot})`;
+      return r!.n >= openTokens.size;
+    }, 15_000);
+    await until(async () => {
+      const [r] = await db.sql<{ n: number }[]>`select count(distinct token_id)::int as n
+        from book_snapshots where ts >= ${pausedAt} and token_id = any(${[...openTokens]})`;
+      return r!.n === openTokens.size;
+    }, 15_000);
+    const quotes = await simQuotes(sim);
+    const units = (x: number | string | null) => x === null ? null : Math.round(Number(x) * 1e6);
+    const priced = await db.sql<
+      { token_id: string; price: string; best_bid: string; best_ask: string; last: string }[]
+    >`select token_id, price::text, best_bid::text, best_ask::text, last_trade_price::text as last
+      from price_snapshots
+      where ts = (select min(ts) from price_snapshots where ts >= ${frozenSlot})`;
+    assert.deepEqual(new Set(priced.map((r) => r.token_id)), openTokens);
+    for (const r of priced) {
+      const m = open.find((x) => x.tokenIds.includes(r.token_id))!;
+      const q = quotes.get(m.conditionId);
+      assert.ok(q !== undefined, `the simulator quotes ${m.conditionId}`);
+      const first = m.tokenIds[0] === r.token_id;
+      const expected = first
+        ? [q.outcomePrices[0], q.bestBid, q.bestAsk, q.lastTradePrice]
+        : [q.outcomePrices[1], 1 - q.bestAsk, 1 - q.bestBid, null];
+      assert.deepEqual(
+        [r.price, r.best_bid, r.best_ask, r.last].map(units),
+        expected.map((x) => units(x ?? null)),
+        `price snapshot of ${r.token_id} (outcome ${first ? 0 : 1})`,
+      );
+    }
+    const books = await db.sql<{ token_id: string; bids: Level[]; asks: Level[] }[]>`
+      select distinct on (token_id) token_id, bids, asks from book_snapshots
+      where ts >= ${pausedAt} order by token_id, ts desc`;
+    for (const r of books.filter((b) => openTokens.has(b.token_id))) {
+      const book = await simBook(sim, r.token_id);
+      assert.deepEqual(levelSet(r.bids), levelSet(book.bids), `bids of ${r.token_id}`);
+      assert.deepEqual(levelSet(r.asks), levelSet(book.asks), `asks of ${r.token_id}`);
+    }
+
     const stopped = await daemon.stop("SIGTERM");
     assert.equal(stopped.code, 0, stopped.stderr);
 

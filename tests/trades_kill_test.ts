@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { startSimulator } from "../simulator/server.ts";
 import { setup, tokensOf, until } from "./_trades_harness.ts";
+import { TEST_DATABASE_URL, testDatabaseUrlVia } from "./_db.ts";
 
 const ENTRY = fromFileUrl(new URL("./_trades_entry.ts", import.meta.url));
 
@@ -56,7 +57,7 @@ Deno.test("trades: SIGKILL while spilling, restart → every spilled trade store
       x.tokenId
     );
     // Nothing listens on port 9: every write fails and the queue spills.
-    const first = child("postgres://postgres@127.0.0.1:9/test", ids);
+    const first = child(testDatabaseUrlVia(9), ids);
     await until(() => sim.control.connectionCount() > 0, 20_000);
     sim.control.load(true);
     await until(async () => (await spillSize(spill)) > 200_000, 20_000);
@@ -65,7 +66,7 @@ Deno.test("trades: SIGKILL while spilling, restart → every spilled trade store
     sim.control.load(false);
     const spilled = await spilledTradeKeys(spill);
     assert.ok(spilled.size >= 500, `spilled ${spilled.size}`);
-    const second = child("postgres://postgres@127.0.0.1:5432/test", []);
+    const second = child(TEST_DATABASE_URL, []);
     await until(async () => (await spillSize(spill)) === 0, 20_000);
     second.kill("SIGTERM");
     await second.status;

@@ -9,6 +9,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startSimulator } from "../simulator/server.ts";
 import type { SimMarket } from "../simulator/universe.ts";
 import { PgProxy, setup, startCollector, tokensOf, until } from "./_trades_harness.ts";
+import { testDatabaseUrlVia } from "./_db.ts";
+import { testWithin } from "./_time_limit.ts";
+
+/** Bounds each test: a hang fails it instead of the whole run. */
+const test = testWithin(60_000);
 
 function openMarkets(sim: { universe: { markets: readonly SimMarket[] } }): SimMarket[] {
   return sim.universe.markets.filter((m) => m.status === "open");
@@ -22,7 +27,7 @@ async function countDuplicates(sql: postgres.Sql): Promise<{ rows: number; disti
   return r;
 }
 
-Deno.test("trades: abrupt close → reconnected and resubscribed in < 2 s, gap recorded, no duplicates", async () => {
+test("trades: abrupt close → reconnected and resubscribed in < 2 s, gap recorded, no duplicates", async () => {
   const sim = await startSimulator({ markets: 20, seed: 3, tickMs: 20, lifecycleRate: 0 });
   const t = await setup({
     PMCOLLECT_WS_MARKET_URL: sim.wsUrl,
@@ -46,10 +51,15 @@ Deno.test("trades: abrupt close → reconnected and resubscribed in < 2 s, gap r
       2000,
     );
     await sleep(300);
+    // Freeze the simulator, then every trade it sent must be stored, once.
+    sim.control.pause();
+    const sent = sim.control.sentTrades();
+    await until(async () => (await countDuplicates(t.db.sql)).rows >= sent, 3000).catch(() => {});
     await c.stop();
     assert.ok(took < 2000, `reconnected in ${took} ms`);
     const d = await countDuplicates(t.db.sql);
-    assert.ok(d.rows > 5);
+    assert.ok(sent > 5, `the simulator sent ${sent} trades`);
+    assert.equal(d.rows, sent);
     assert.equal(d.rows, d.distinct);
   } finally {
     await sim.close();
@@ -57,7 +67,7 @@ Deno.test("trades: abrupt close → reconnected and resubscribed in < 2 s, gap r
   }
 });
 
-Deno.test("trades: silent stall is detected within the watchdog window and reconnected", async () => {
+test("trades: silent stall is detected within the watchdog window and reconnected", async () => {
   const sim = await startSimulator({ markets: 10, seed: 4, tickMs: 20, lifecycleRate: 0 });
   const t = await setup({ PMCOLLECT_WS_MARKET_URL: sim.wsUrl, PMCOLLECT_WS_SILENCE_MS: "400" });
   try {
@@ -82,7 +92,7 @@ Deno.test("trades: silent stall is detected within the watchdog window and recon
   }
 });
 
-Deno.test("trades: a withheld snapshot is resubscribed and recorded as a no_snapshot gap", async () => {
+test("trades: a withheld snapshot is resubscribed and recorded as a no_snapshot gap", async () => {
   const sim = await startSimulator({ markets: 10, seed: 5, tickMs: 60_000, lifecycleRate: 0 });
   const t = await setup({
     PMCOLLECT_WS_MARKET_URL: sim.wsUrl,
@@ -107,7 +117,7 @@ Deno.test("trades: a withheld snapshot is resubscribed and recorded as a no_snap
   }
 });
 
-Deno.test("trades: a token added and one removed at runtime are (un)subscribed without reconnecting", async () => {
+test("trades: a token added and one removed at runtime are (un)subscribed without reconnecting", async () => {
   const sim = await startSimulator({
     markets: 10,
     seed: 6,
@@ -145,12 +155,12 @@ Deno.test("trades: a token added and one removed at runtime are (un)subscribed w
   }
 });
 
-Deno.test("trades: database unreachable while 10,000 trades stream → all stored exactly once", async () => {
+test("trades: database unreachable while 10,000 trades stream → all stored exactly once", async () => {
   const sim = await startSimulator({ markets: 50, seed: 7, tickMs: 60_000, lifecycleRate: 0 });
   const t = await setup({ PMCOLLECT_WS_MARKET_URL: sim.wsUrl, PMCOLLECT_QUEUE_MAX_ROWS: "2000" });
   const proxy = new PgProxy();
   proxy.open();
-  const sql = postgres(`postgres://postgres@127.0.0.1:${proxy.port}/test`, {
+  const sql = postgres(testDatabaseUrlVia(proxy.port), {
     max: 4,
     connect_timeout: 2,
     onnotice: () => {},
@@ -184,7 +194,7 @@ Deno.test("trades: database unreachable while 10,000 trades stream → all store
   }
 });
 
-Deno.test("trades: identical genuine fills are both kept, a replay on a new stream is not duplicated", async () => {
+test("trades: identical genuine fills are both kept, a replay on a new stream is not duplicated", async () => {
   const token = "71321045679252212594626385532706912750332728571942532289631379312455583992563";
   const market = "0x" + "ab".repeat(32);
   const fill = {
