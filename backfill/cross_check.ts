@@ -1,7 +1,8 @@
 /**
- * Trade-capture cross-check: for a sample of markets, trades the websocket stored (source
- * "ws") against trades the Data API lists for the same interval, as a percentage. 100 % means
- * nothing was lost; less means drops, stalls or outages. The interval ends `lagMs` before now
+ * Trade-capture cross-check: for a sample of markets, trades the websocket caught (rows with
+ * a live receive time, whichever source stored them first) against trades the Data API lists
+ * for the same interval, as a percentage. 100 % means nothing was lost; less means drops,
+ * stalls or outages. The interval ends `lagMs` before now
  * so trades still in flight on either side are not miscounted.
  *
  * @example
@@ -53,7 +54,7 @@ export async function crossCheckTrades(
   const live = await sql<{ condition_id: string; n: string }[]>`
     select coalesce(tr.condition_id, tk.condition_id) as condition_id, count(*) as n
     from trades tr left join tokens tk using (token_id)
-    where tr.source = 'ws' and tr.ts >= ${from} and tr.ts < ${to}
+    where tr.received_at is not null and tr.ts >= ${from} and tr.ts < ${to}
     group by 1 order by 2 desc, 1`;
   const markets = options.markets ??
     live.filter((r) => r.condition_id !== null).slice(0, options.sample ?? 5)

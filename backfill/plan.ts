@@ -131,7 +131,8 @@ async function firstLiveData(sql: Queryable) {
   const prices = await sql<{ token_id: string; first: Date }[]>`
     select token_id, min(ts) as first from price_snapshots group by token_id`;
   const trades = await sql<{ token_id: string; first: Date }[]>`
-    select token_id, min(ts) as first from trades where source = 'ws' group by token_id`;
+    select token_id, min(ts) as first from trades where received_at is not null
+    group by token_id`;
   const runs = await sql<{ collector: string; first: Date }[]>`
     select collector, min(started_at) as first from collector_runs
     where collector in ('prices', 'trades') group by collector`;

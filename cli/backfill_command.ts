@@ -152,7 +152,8 @@ export async function runBackfillCommand(
     ).finally(() => progress.finish());
     write(
       `done: ${result.requests} requests, ${result.rowsByKind.prices} price points, ` +
-        `${result.rowsByKind.trades} trades, ${result.gapsMarked} gaps marked backfilled, ` +
+        `${result.rowsByKind.trades} trades (${result.tradesAlreadyStored} more already stored), ` +
+        `${result.gapsMarked} gaps marked backfilled, ` +
         `${result.failedUnits} failed, in ${formatDuration(result.durationMs / 1000)}`,
     );
     if (result.truncatedMarkets.length > 0) {

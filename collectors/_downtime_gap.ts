@@ -23,9 +23,10 @@ export async function recordTradesDowntime(
   startedAt: Date,
 ): Promise<GapRow | null> {
   try {
+    // ts is the venue second; exchange_ts the millisecond the websocket gave.
     const [row] = await deps.sql<{ last: Date | null }[]>`
-      select max(ts) as last from trades
-      where ts <= ${startedAt} and source = 'ws' and received_at < ${startedAt}`;
+      select max(coalesce(exchange_ts, ts)) as last from trades
+      where ts <= ${startedAt} and received_at < ${startedAt}`;
     const last = row?.last ?? null;
     if (last === null || last.getTime() >= startedAt.getTime()) return null;
     const gap: GapRow = {
