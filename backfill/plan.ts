@@ -39,6 +39,12 @@ export interface BackfillPlan {
   expectedTrades: Map<string, number>;
   /** `--markets` ids found neither in the catalog nor via the tag. */
   unknownMarkets: string[];
+  /** `--events` ids with no market in the catalog. */
+  unknownEvents: string[];
+  /** Markets Gamma listed for `--tag` (null without one). */
+  tagMarkets: number | null;
+  /** True when a selection was given and matched no market at all. */
+  selectedNothing: boolean;
   now: Date;
 }
 
@@ -70,6 +76,9 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
     skipped: [],
     expectedTrades: new Map(),
     unknownMarkets: targets.unknown,
+    unknownEvents: targets.unknownEvents,
+    tagMarkets: targets.tagMarkets,
+    selectedNothing: targets.explicit && targets.markets.length === 0,
     now: options.now,
   };
   for (const gap of await listGaps(sql, { from: since, to: until, openOnly: true })) {

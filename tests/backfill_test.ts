@@ -8,7 +8,9 @@ import { estimateBackfill } from "../backfill/estimate.ts";
 import { measureDataQuality } from "../backfill/quality.ts";
 import { crossCheckTrades } from "../backfill/cross_check.ts";
 import { parseCommandLine, UsageError } from "../cli/command_line.ts";
-import { parseBackfillArgs } from "../cli/backfill_command.ts";
+import { parseBackfillArgs, runBackfillCommand } from "../cli/backfill_command.ts";
+import { loadConfig } from "../runtime/config.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { expectedPricePoints, insertLive, setupBackfill } from "./_backfill_harness.ts";
 
 const log = silentLogger();
@@ -246,8 +248,111 @@ Deno.test("parseCommandLine() hands backfill and status --quality options on; ba
   assert.throws(() => parseCommandLine(["run", "--dry-run"]), UsageError);
   assert.throws(() => parseCommandLine(["backfill", "--quality"]), UsageError);
   assert.throws(() => parseBackfillArgs(["--since", "yesterday-ish"]), UsageError);
+  // Date.parse("1") is 2001-01-01: a typo must not become 25 years of history.
+  for (const typo of ["1", "2026", "01/02/2026", "2026-1-1"]) {
+    assert.throws(() => parseBackfillArgs(["--since", typo]), UsageError, typo);
+  }
+  assert.deepEqual(
+    parseBackfillArgs(["--since", "2026-01-01T12:30:00Z"]).since,
+    new Date("2026-01-01T12:30:00Z"),
+  );
   assert.throws(
     () => parseBackfillArgs(["--since", "2026-02-01", "--until", "2026-01-01"]),
     UsageError,
   );
+});
+
+Deno.test("backfill says when --events or --tag match nothing, and exits 2 when nothing is selected", async () => {
+  const h = await setupBackfill({ markets: 2, tradeMs: 500 });
+  try {
+    const { client } = h.http();
+    const now = new Date();
+    const known = h.markets[0]!.eventIndex;
+    const plan = await planBackfill(h.db.sql, {
+      events: [String(known), "424242"],
+      since: new Date(now.getTime() - 60_000),
+      now,
+    });
+    assert.deepEqual(plan.unknownEvents, ["424242"]);
+    assert.equal(plan.selectedNothing, false);
+    const tagged = await planBackfill(h.db.sql, {
+      tag: "424242",
+      http: client,
+      signal: AbortSignal.timeout(10_000),
+      since: new Date(now.getTime() - 60_000),
+      now,
+    });
+    assert.equal(tagged.tagMarkets, 0);
+    assert.equal(tagged.selectedNothing, true);
+    assert.equal(tagged.windows.length, 0);
+
+    const config = loadConfig({
+      DATABASE_URL: h.db.url!,
+      PMCOLLECT_GAMMA_URL: h.sim.url,
+      PMCOLLECT_CLOB_URL: h.sim.url,
+      PMCOLLECT_DATA_API_URL: h.sim.url,
+    });
+    const lines: string[] = [];
+    const code = await runBackfillCommand(config, {
+      log,
+      signal: AbortSignal.timeout(20_000),
+      write: (line) => lines.push(line),
+      args: ["--events", "424242", "--since", "2026-01-01", "--dry-run"],
+    });
+    assert.equal(code, 2);
+    assert.ok(
+      lines.some((l) => /events with no market in the catalog.*424242/.test(l)),
+      lines.join("\n"),
+    );
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("an interrupted backfill prints backfill_interrupted, never backfill_done, and exits 1", async () => {
+  const h = await setupBackfill({ markets: 6, tradeMs: 1000 });
+  try {
+    h.sim.control.latency(400);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        fromFileUrl(new URL("../main.ts", import.meta.url)),
+        "backfill",
+        "--since",
+        new Date((h.firstSecond - 3600) * 1000).toISOString(),
+        "--until",
+        new Date((h.lastSecond + 1) * 1000).toISOString(),
+      ],
+      env: {
+        NO_COLOR: "1",
+        DATABASE_URL: h.db.url!,
+        PMCOLLECT_GAMMA_URL: h.sim.url,
+        PMCOLLECT_CLOB_URL: h.sim.url,
+        PMCOLLECT_DATA_API_URL: h.sim.url,
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let stdout = "";
+    const reader = (async () => {
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) stdout += chunk;
+    })();
+    const stderr = new Response(child.stderr).text();
+    while (!stdout.includes("estimated duration")) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill("SIGINT");
+    const status = await child.status;
+    await reader;
+    await stderr;
+    assert.equal(status.code, 1, stdout);
+    assert.doesNotMatch(stdout, /backfill_done/);
+    assert.match(stdout, /"event":"backfill_interrupted"/);
+  } finally {
+    await h.dispose();
+  }
 });
