@@ -50,7 +50,13 @@ export async function crossCheckTrades(
 ): Promise<TradeCapture> {
   const toMs = Math.floor((options.now.getTime() - (options.lagMs ?? 120_000)) / 1000) * 1000;
   const to = new Date(toMs);
-  const from = new Date(toMs - (options.windowMs ?? 3_600_000));
+  // Nothing before the listener first ran can have been caught live: the interval starts
+  // after the second of the first live trade (that second may hold trades from before the
+  // subscription), or the capture of a new database reads as a loss.
+  const [first] = await sql<{ ts: Date }[]>`
+    select ts from trades where received_at is not null order by ts limit 1`;
+  const start = Math.max(toMs - (options.windowMs ?? 3_600_000), (first?.ts.getTime() ?? 0) + 1000);
+  const from = new Date(Math.min(start, toMs));
   const live = await sql<{ condition_id: string; n: string }[]>`
     select coalesce(tr.condition_id, tk.condition_id) as condition_id, count(*) as n
     from trades tr left join tokens tk using (token_id)

@@ -161,7 +161,7 @@ Deno.test("backfill --dry-run estimates requests exactly and duration within 20 
 });
 
 Deno.test("status --quality flags an outage and the trade cross-check sees lost trades", async () => {
-  const h = await setupBackfill({ markets: 4, tradeMs: 1500 });
+  const h = await setupBackfill({ markets: 4, tradeMs: 3000 });
   try {
     const sql = h.db.sql;
     const now = new Date();
@@ -213,12 +213,16 @@ Deno.test("status --quality flags an outage and the trade cross-check sees lost 
       });
     const complete = await check();
     assert.equal(complete.markets.length, h.markets.length);
-    assert.equal(complete.venue, h.log.length);
+    // The interval starts after the first live second (nothing before it could be caught).
+    assert.equal(complete.from.getTime(), (h.firstSecond + 1) * 1000);
+    assert.equal(complete.venue, h.log.filter((t) => t.second > h.firstSecond).length);
     assert.equal(complete.percent, 100);
 
-    const stalled = h.markets[0]!.conditionId;
+    // A market that traded after the first live second (the capture interval starts there).
+    const stalled = h.log.find((t) => t.second > h.firstSecond)!.conditionId;
+    // Its last second of trades is lost (whichever second that is for this market).
     await sql`delete from trades where condition_id = ${stalled}
-              and ts >= ${new Date(h.lastSecond * 1000)}`;
+              and ts >= (select max(ts) from trades where condition_id = ${stalled})`;
     const lost = await check();
     const market = lost.markets.find((m) => m.conditionId === stalled);
     assert.ok(market !== undefined && market.percent !== null && market.percent < 100);
@@ -352,6 +356,43 @@ Deno.test("an interrupted backfill prints backfill_interrupted, never backfill_d
     assert.equal(status.code, 1, stdout);
     assert.doesNotMatch(stdout, /backfill_done/);
     assert.match(stdout, /"event":"backfill_interrupted"/);
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("status --quality on a new database: no more tokens with trades than active, 100 % capture when nothing was lost", async () => {
+  const h = await setupBackfill({ markets: 4, tradeMs: 5000 });
+  try {
+    const sql = h.db.sql;
+    // The listener started after the simulator's first trades and lost nothing since.
+    const started = h.firstSecond + 1;
+    const caught = h.log.filter((t) => t.second > started);
+    assert.ok(caught.length > 0 && caught.length < h.log.length);
+    await insertLive(sql, caught);
+    // One market closed since it traded: its tokens are no longer active.
+    const closed = h.markets[0]!;
+    await sql`update markets set closed = true where market_id = ${closed.id}`;
+    const now = new Date((h.lastSecond + 1) * 1000);
+    const quality = await measureDataQuality(sql, { now });
+    const day = quality.windows[0]!.trades;
+    const activeWithTrades = new Set(
+      caught.filter((t) => t.conditionId !== closed.conditionId).map((t) => t.tokenId),
+    );
+    assert.equal(day.tokensActive, (h.markets.length - 1) * 2);
+    assert.equal(day.tokensWithTrades, activeWithTrades.size, "tokens");
+    assert.ok(day.tokensWithTrades <= day.tokensActive);
+    assert.deepEqual([day.live, day.backfilled], [caught.length, 0]);
+
+    const { client } = h.http();
+    const capture = await crossCheckTrades(sql, client, {
+      now,
+      lagMs: 0,
+      windowMs: 3_600_000,
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(capture.percent, 100, JSON.stringify(capture));
+    assert.ok(capture.venue > 0);
   } finally {
     await h.dispose();
   }
