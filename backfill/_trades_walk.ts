@@ -34,7 +34,7 @@ export interface WalkContext {
 }
 
 /** The identity hash of a Data API trade (the ordinal is counted by the walk). */
-export function dataApiTradeHash(t: DataApiTrade): string {
+function dataApiTradeHash(t: DataApiTrade): string {
   return tradeHash({ ...t, timestamp: t.timestamp.getTime() });
 }
 
