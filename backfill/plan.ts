@@ -1,8 +1,10 @@
 /**
  * What a backfill would fetch: open gaps of the prices and trades collectors, and (when
  * `since` is given and not `gapsOnly`) the history of the selected markets before their first
- * live data. Nothing else is backfilled, so a backfilled row never overlaps an interval the
- * live collectors covered. Book-snapshot gaps are listed as not backfillable.
+ * live data (for trades, through the end of the first live second). Nothing else is
+ * backfilled: the live collectors' intervals are not refetched, except the edge seconds of a
+ * window, whose trades already stored live are recognised by their identity and not stored
+ * again. Book-snapshot gaps are listed as not backfillable.
  *
  * @example
  * ```ts ignore
@@ -115,7 +117,11 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
       for (const t of m.tokenIds) {
         const pricesEnd = minDate(until, first.prices.get(t) ?? null, first.pricesRun);
         add(newWindow("prices", t, { ...options, endAt: pricesEnd }));
-        const tradesEnd = minDate(until, first.trades.get(t) ?? null, first.tradesRun);
+        // Through the end of the first live second: the subscription may have begun inside
+        // it, and the fills it did catch are the same rows (their identity has no source).
+        const firstLive = first.trades.get(t);
+        const liveEnd = firstLive === undefined ? null : new Date(firstLive.getTime() + 1000);
+        const tradesEnd = minDate(until, liveEnd, first.tradesRun);
         add(newWindow("trades", t, { ...options, endAt: tradesEnd }));
       }
     }

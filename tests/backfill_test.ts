@@ -397,3 +397,37 @@ Deno.test("status --quality on a new database: no more tokens with trades than a
     await h.dispose();
   }
 });
+
+Deno.test("backfill --since walks the first live second too: fills caught there are not stored again", async () => {
+  const h = await setupBackfill({ markets: 3, tradeMs: 2500 });
+  try {
+    const token = h.markets[0]!.tokenIds[0];
+    const trades = h.log.filter((t) => t.tokenId === token);
+    // The listener subscribed in the middle of a second: it caught all but the first fill of it.
+    const perSecond = new Map<number, number>();
+    for (const t of trades) perSecond.set(t.second, (perSecond.get(t.second) ?? 0) + 1);
+    const s = [...perSecond].sort((a, b) => b[1] - a[1])[0]![0];
+    const inS = trades.filter((t) => t.second === s);
+    assert.ok(inS.length >= 2, `busiest second has ${inS.length} fills`);
+    const live = trades.filter((t) => t.second > s).concat(inS.slice(1));
+    await insertLive(h.db.sql, live);
+    const since = new Date((h.firstSecond - 1) * 1000);
+    const until = new Date((h.lastSecond + 1) * 1000);
+    const plan = await planBackfill(h.db.sql, { since, until, now: new Date() });
+    const window = plan.windows.find((w) => w.kind === "trades" && w.scope === token);
+    assert.equal(window?.endAt.getTime(), (s + 1) * 1000);
+    const { client } = h.http();
+    const result = await runBackfill(
+      { sql: h.db.sql, http: client, log },
+      plan,
+      AbortSignal.timeout(20_000),
+    );
+    assert.equal(result.tradesAlreadyStored, inS.length - 1);
+    const rows = await h.db.sql<{ tx_hash: string }[]>`
+      select tx_hash from trades where token_id = ${token}`;
+    assert.equal(rows.length, trades.length);
+    assert.equal(new Set(rows.map((r) => r.tx_hash)).size, trades.length);
+  } finally {
+    await h.dispose();
+  }
+});
