@@ -6,16 +6,16 @@
  * `/trades` with its ≈10,000 offset cap is used, and a walk cut by the cap is marked
  * `truncated`.
  *
- * Keys: `da:` + sha256(token, unix seconds, price, size, side, tx hash)[0..24] + `#n`, where n
- * counts identical tuples earlier in the walk. Identical tuples share their second and
- * windows are whole seconds, so every walk gives a trade the same key: re-running, or
- * resuming after an abort, inserts nothing twice. The websocket keys the same fill from its
- * millisecond timestamp without the prefix, so a trade that is both live and backfilled is
- * stored twice; that is why only gaps and time before the first live data are walked.
+ * Keys: the trade identity of db/trade_identity.ts (token, second, price, size, side, tx
+ * hash), the ordinal counting identical tuples earlier in the walk. The websocket keys a fill
+ * the same way, so a trade that is both live and backfilled is one row: the walk records its
+ * receive time on the stored row instead of inserting it again (windows are rounded outward
+ * to whole seconds, so the first live second of a token is always refetched). Re-running or
+ * resuming after an abort inserts nothing twice.
  */
-import { createHash } from "node:crypto";
 import type { Queryable } from "../db/client.ts";
-import { insertTrades, type TradeRow } from "../db/trades.ts";
+import { tradeHash } from "../db/trade_identity.ts";
+import { type TradeRow, writeTrades } from "../db/trades.ts";
 import { listTrades, listTradesV2 } from "../polymarket/data_api.ts";
 import type { DataApiTrade } from "../polymarket/data_api_schema.ts";
 import { HttpStatusError, UnexpectedResponseError } from "../polymarket/errors.ts";
@@ -28,21 +28,14 @@ export interface WalkContext {
   sql: Queryable;
   http: HttpClient;
   pageSize: number;
-  /** Called once per request with the rows it added. */
-  onPage(rows: number): void;
+  /** Called once per request with the rows it added and the stored rows it saw again. */
+  onPage(rows: number, merged: number): void;
+  now(): number;
 }
 
-/** The hash part of a backfilled trade's key. */
-export function dataApiTradeHash(t: DataApiTrade): string {
-  const text = [
-    t.tokenId,
-    Math.floor(t.timestamp.getTime() / 1000),
-    Number(t.price),
-    Number(t.size),
-    t.side,
-    t.transactionHash ?? "",
-  ].join("\n");
-  return createHash("sha256").update(text).digest("hex").slice(0, 24);
+/** The identity hash of a Data API trade (the ordinal is counted by the walk). */
+function dataApiTradeHash(t: DataApiTrade): string {
+  return tradeHash({ ...t, timestamp: t.timestamp.getTime() });
 }
 
 /** Walks one market's trades back to its oldest open window; marks the windows done. */
@@ -71,13 +64,16 @@ export async function walkMarketTrades(
       );
       if (w === undefined) continue;
       const rows = byWindow.get(w) ?? [];
-      rows.push(toRow(t, `da:${hash}#${n}`));
+      rows.push(toRow(t, `${hash}#${n}`, new Date(ctx.now())));
       byWindow.set(w, rows);
     }
     let added = 0;
+    let merged = 0;
     for (const [w, rows] of byWindow) {
-      const inserted = await insertTrades(ctx.sql, rows);
+      const write = await writeTrades(ctx.sql, rows);
+      const inserted = write.inserted;
       added += inserted;
+      merged += write.merged;
       await saveCheckpoint(ctx.sql, w, {
         doneUntil: null,
         rows: inserted,
@@ -85,7 +81,7 @@ export async function walkMarketTrades(
         done: false,
       });
     }
-    ctx.onPage(added);
+    ctx.onPage(added, merged);
   };
   let api: "v2" | "v1" = "v2";
   let truncated = false;
@@ -127,13 +123,13 @@ function v2Unavailable(err: unknown): boolean {
     err.status !== 429;
 }
 
-function toRow(t: DataApiTrade, tradeKey: string): TradeRow {
+function toRow(t: DataApiTrade, tradeKey: string, receivedAt: Date): TradeRow {
   return {
     ts: t.timestamp,
     tokenId: t.tokenId,
     tradeKey,
     conditionId: t.conditionId,
-    receivedAt: null,
+    receivedAt,
     price: t.price,
     size: t.size,
     side: t.side,

@@ -1,7 +1,8 @@
 /**
- * Trade-capture cross-check: for a sample of markets, trades the websocket stored (source
- * "ws") against trades the Data API lists for the same interval, as a percentage. 100 % means
- * nothing was lost; less means drops, stalls or outages. The interval ends `lagMs` before now
+ * Trade-capture cross-check: for a sample of markets, trades the websocket caught (rows with
+ * a live receive time, whichever source stored them first) against trades the Data API lists
+ * for the same interval, as a percentage. 100 % means nothing was lost; less means drops,
+ * stalls or outages. The interval ends `lagMs` before now
  * so trades still in flight on either side are not miscounted.
  *
  * @example
@@ -49,11 +50,17 @@ export async function crossCheckTrades(
 ): Promise<TradeCapture> {
   const toMs = Math.floor((options.now.getTime() - (options.lagMs ?? 120_000)) / 1000) * 1000;
   const to = new Date(toMs);
-  const from = new Date(toMs - (options.windowMs ?? 3_600_000));
+  // Nothing before the listener first ran can have been caught live: the interval starts
+  // after the second of the first live trade (that second may hold trades from before the
+  // subscription), or the capture of a new database reads as a loss.
+  const [first] = await sql<{ ts: Date }[]>`
+    select ts from trades where received_at is not null order by ts limit 1`;
+  const start = Math.max(toMs - (options.windowMs ?? 3_600_000), (first?.ts.getTime() ?? 0) + 1000);
+  const from = new Date(Math.min(start, toMs));
   const live = await sql<{ condition_id: string; n: string }[]>`
     select coalesce(tr.condition_id, tk.condition_id) as condition_id, count(*) as n
     from trades tr left join tokens tk using (token_id)
-    where tr.source = 'ws' and tr.ts >= ${from} and tr.ts < ${to}
+    where tr.received_at is not null and tr.ts >= ${from} and tr.ts < ${to}
     group by 1 order by 2 desc, 1`;
   const markets = options.markets ??
     live.filter((r) => r.condition_id !== null).slice(0, options.sample ?? 5)

@@ -1,8 +1,10 @@
 /**
  * What a backfill would fetch: open gaps of the prices and trades collectors, and (when
  * `since` is given and not `gapsOnly`) the history of the selected markets before their first
- * live data. Nothing else is backfilled, so a backfilled row never overlaps an interval the
- * live collectors covered. Book-snapshot gaps are listed as not backfillable.
+ * live data (for trades, through the end of the first live second). Nothing else is
+ * backfilled: the live collectors' intervals are not refetched, except the edge seconds of a
+ * window, whose trades already stored live are recognised by their identity and not stored
+ * again. Book-snapshot gaps are listed as not backfillable.
  *
  * @example
  * ```ts ignore
@@ -39,6 +41,12 @@ export interface BackfillPlan {
   expectedTrades: Map<string, number>;
   /** `--markets` ids found neither in the catalog nor via the tag. */
   unknownMarkets: string[];
+  /** `--events` ids with no market in the catalog. */
+  unknownEvents: string[];
+  /** Markets Gamma listed for `--tag` (null without one). */
+  tagMarkets: number | null;
+  /** True when a selection was given and matched no market at all. */
+  selectedNothing: boolean;
   now: Date;
 }
 
@@ -70,6 +78,9 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
     skipped: [],
     expectedTrades: new Map(),
     unknownMarkets: targets.unknown,
+    unknownEvents: targets.unknownEvents,
+    tagMarkets: targets.tagMarkets,
+    selectedNothing: targets.explicit && targets.markets.length === 0,
     now: options.now,
   };
   for (const gap of await listGaps(sql, { from: since, to: until, openOnly: true })) {
@@ -106,7 +117,11 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
       for (const t of m.tokenIds) {
         const pricesEnd = minDate(until, first.prices.get(t) ?? null, first.pricesRun);
         add(newWindow("prices", t, { ...options, endAt: pricesEnd }));
-        const tradesEnd = minDate(until, first.trades.get(t) ?? null, first.tradesRun);
+        // Through the end of the first live second: the subscription may have begun inside
+        // it, and the fills it did catch are the same rows (their identity has no source).
+        const firstLive = first.trades.get(t);
+        const liveEnd = firstLive === undefined ? null : new Date(firstLive.getTime() + 1000);
+        const tradesEnd = minDate(until, liveEnd, first.tradesRun);
         add(newWindow("trades", t, { ...options, endAt: tradesEnd }));
       }
     }
@@ -131,7 +146,8 @@ async function firstLiveData(sql: Queryable) {
   const prices = await sql<{ token_id: string; first: Date }[]>`
     select token_id, min(ts) as first from price_snapshots group by token_id`;
   const trades = await sql<{ token_id: string; first: Date }[]>`
-    select token_id, min(ts) as first from trades where source = 'ws' group by token_id`;
+    select token_id, min(ts) as first from trades where received_at is not null
+    group by token_id`;
   const runs = await sql<{ collector: string; first: Date }[]>`
     select collector, min(started_at) as first from collector_runs
     where collector in ('prices', 'trades') group by collector`;

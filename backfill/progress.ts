@@ -1,6 +1,7 @@
 /**
  * Backfill progress: a one-line bar with rate and ETA redrawn in place on a terminal, or one
- * JSON line every `intervalMs` when stdout is a pipe or a file (for logs and journald).
+ * JSON line every `intervalMs` when stdout is a pipe or a file (for logs and journald), and a
+ * last line that says how the run ended (done, interrupted or failed).
  * Progress is counted in requests, the unit the rate budget limits.
  *
  * @example
@@ -46,10 +47,13 @@ export function formatProgressBar(p: ProgressReading, width = 30): string {
     `ETA ${etaS === null ? "?" : formatDuration(etaS)}`;
 }
 
+/** How a run ended: the final line says `backfill_done`, `…_interrupted` or `…_failed`. */
+export type ProgressOutcome = "done" | "interrupted" | "failed";
+
 /** Reports readings as they come; call `finish` once at the end. */
 export interface ProgressReporter {
   update(p: Omit<ProgressReading, "elapsedMs" | "totalRequests">): void;
-  finish(): void;
+  finish(outcome?: ProgressOutcome): void;
 }
 
 /** Options of {@link createProgressReporter}. */
@@ -76,15 +80,16 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
     totalRequests: options.totalRequests,
     elapsedMs: 0,
   };
-  const emit = (final: boolean) => {
+  const emit = (final: ProgressOutcome | null) => {
     if (options.terminal) {
-      options.write(`\r${formatProgressBar(latest)}${final ? "\n" : ""}`);
+      const end = final === null ? "" : final === "done" ? "\n" : ` (${final})\n`;
+      options.write(`\r${formatProgressBar(latest)}${end}`);
       return;
     }
     const { perSecond, etaS } = rateAndEta(latest);
     options.write(
       JSON.stringify({
-        event: final ? "backfill_done" : "backfill_progress",
+        event: final === null ? "backfill_progress" : `backfill_${final}`,
         requests: latest.requests,
         totalRequests: latest.totalRequests,
         rows: latest.rows,
@@ -105,11 +110,11 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       };
       if (t - last < every) return;
       last = t;
-      emit(false);
+      emit(null);
     },
-    finish() {
+    finish(outcome = "done") {
       latest = { ...latest, elapsedMs: now() - started };
-      emit(true);
+      emit(outcome);
     },
   };
 }

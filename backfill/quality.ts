@@ -30,7 +30,10 @@ export interface CoverageWindow {
   };
   /** Book-snapshot cadence achieved (mean seconds between snapshots of a token). */
   books: { tokens: number; snapshots: number; achievedIntervalS: number | null };
-  /** Tokens the websocket delivered trades for, of the active ones. */
+  /**
+   * Active tokens the websocket delivered trades for, of the active ones; trades caught live
+   * (a websocket receive time) and trades only the backfill brought.
+   */
   trades: { tokensActive: number; tokensWithTrades: number; live: number; backfilled: number };
 }
 
@@ -122,11 +125,17 @@ async function coverage(sql: Queryable, from: Date, to: Date) {
            avg(extract(epoch from span) / (n - 1)) filter (where n > 1) as interval_s
     from (select token_id, count(*) as n, max(ts) - min(ts) as span from book_snapshots
           where ts >= ${from} and ts < ${to} group by token_id) per_token`;
+  // Tokens with live trades among the active ones only: a token whose market closed since
+  // traded too, and counting it gave "604/600 active tokens".
   const [t] = await sql<{ tokens: string; live: string; backfilled: string }[]>`
-    select count(distinct token_id) filter (where source = 'ws') as tokens,
-           count(*) filter (where source = 'ws') as live,
-           count(*) filter (where source = 'data_api') as backfilled
-    from trades where ts >= ${from} and ts < ${to}`;
+    select count(distinct tr.token_id) filter (where tr.received_at is not null
+                                                 and m.active and not m.closed) as tokens,
+           count(*) filter (where tr.received_at is not null) as live,
+           count(*) filter (where tr.received_at is null) as backfilled
+    from trades tr
+    left join tokens tk using (token_id)
+    left join markets m using (market_id)
+    where tr.ts >= ${from} and tr.ts < ${to}`;
   const expected = Number(p?.expected ?? 0);
   const seen = Number(p?.seen ?? 0);
   return {

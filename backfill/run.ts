@@ -48,6 +48,8 @@ export interface BackfillProgress {
 export interface BackfillResult extends BackfillProgress {
   requestsByEndpoint: { "clob:prices-history": number; "data:trades": number };
   rowsByKind: { prices: number; trades: number };
+  /** Fetched trades that were already stored (live): recorded on their row, not inserted. */
+  tradesAlreadyStored: number;
   failedUnits: number;
   truncatedMarkets: string[];
   gapsMarked: number;
@@ -78,6 +80,7 @@ export async function runBackfill(
     units: 0,
     requestsByEndpoint: { "clob:prices-history": 0, "data:trades": 0 },
     rowsByKind: { prices: 0, trades: 0 },
+    tradesAlreadyStored: 0,
     failedUnits: 0,
     truncatedMarkets: [],
     gapsMarked: 0,
@@ -101,7 +104,11 @@ export async function runBackfill(
         sql: deps.sql,
         http: deps.http,
         pageSize: deps.pageSize ?? 1000,
-        onPage: (n: number) => counted("data:trades", n),
+        now,
+        onPage: (n: number, merged: number) => {
+          result.tradesAlreadyStored += merged;
+          counted("data:trades", n);
+        },
       };
       const walk = await walkMarketTrades(ctx, conditionId, { windows, signal });
       if (walk.truncated) result.truncatedMarkets.push(conditionId);

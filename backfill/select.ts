@@ -31,20 +31,39 @@ export interface Selection {
   signal?: AbortSignal;
 }
 
+/** What a selection resolved to. */
+export interface SelectedMarkets {
+  markets: MarketTarget[];
+  /** False when nothing was selected, so every market in the catalog was taken. */
+  explicit: boolean;
+  /** `markets` ids found neither in the catalog nor via the tag. */
+  unknown: string[];
+  /** `events` ids with no market in the catalog. */
+  unknownEvents: string[];
+  /** Markets Gamma listed for `tag` (null without a tag). */
+  tagMarkets: number | null;
+}
+
 /** Resolves the selection; `explicit` is false when everything in the catalog was taken. */
 export async function selectMarkets(
   sql: Queryable,
   selection: Selection,
-): Promise<{ markets: MarketTarget[]; explicit: boolean; unknown: string[] }> {
+): Promise<SelectedMarkets> {
   const ids = selection.markets ?? [];
   const events = selection.events ?? [];
   const explicit = ids.length > 0 || events.length > 0 || selection.tag !== undefined;
   const conditionIds = ids.filter((id) => id.startsWith("0x")).map((id) => id.toLowerCase());
   const marketIds = ids.filter((id) => !id.startsWith("0x"));
   const rows = await sql<
-    { market_id: string; condition_id: string; closed: boolean | null; tokens: string[] }[]
+    {
+      market_id: string;
+      condition_id: string;
+      event_id: string | null;
+      closed: boolean | null;
+      tokens: string[];
+    }[]
   >`
-    select m.market_id, m.condition_id, m.closed,
+    select m.market_id, m.condition_id, m.event_id, m.closed,
            array_agg(t.token_id order by t.outcome_index) as tokens
     from markets m join tokens t using (market_id)
     where m.condition_id is not null
@@ -52,7 +71,7 @@ export async function selectMarkets(
            or lower(m.condition_id) = any(${conditionIds}::text[])
            or m.market_id = any(${marketIds}::text[])
            or m.event_id = any(${[...events]}::text[]))
-    group by m.market_id, m.condition_id, m.closed
+    group by m.market_id, m.condition_id, m.event_id, m.closed
     order by m.market_id`;
   const markets = new Map<string, MarketTarget>();
   for (const r of rows) {
@@ -63,12 +82,15 @@ export async function selectMarkets(
       closed: r.closed === true,
     });
   }
+  let tagMarkets: number | null = null;
   if (selection.tag !== undefined) {
+    tagMarkets = 0;
     if (selection.http === undefined) throw new TypeError("selecting by tag needs an http client");
     const signal = selection.signal ?? new AbortController().signal;
     for await (const page of listMarkets(selection.http, { tag_id: selection.tag }, { signal })) {
       for (const m of page.items) {
         if (m.conditionId === null || m.clobTokenIds.length === 0) continue;
+        tagMarkets++;
         markets.set(m.conditionId, {
           marketId: m.id,
           conditionId: m.conditionId,
@@ -80,5 +102,7 @@ export async function selectMarkets(
   }
   const found = new Set([...markets.values()].flatMap((m) => [m.marketId, m.conditionId]));
   const unknown = ids.filter((id) => !found.has(id) && !found.has(id.toLowerCase()));
-  return { markets: [...markets.values()], explicit, unknown };
+  const seenEvents = new Set(rows.map((r) => r.event_id));
+  const unknownEvents = events.filter((id) => !seenEvents.has(id));
+  return { markets: [...markets.values()], explicit, unknown, unknownEvents, tagMarkets };
 }

@@ -18,8 +18,12 @@ import type { Config } from "../runtime/config.ts";
 import { printText } from "../runtime/log.ts";
 import { backfillBudgets, estimateBackfill } from "../backfill/estimate.ts";
 import { planBackfill } from "../backfill/plan.ts";
-import { createProgressReporter, formatDuration } from "../backfill/progress.ts";
-import { runBackfill } from "../backfill/run.ts";
+import {
+  createProgressReporter,
+  formatDuration,
+  type ProgressOutcome,
+} from "../backfill/progress.ts";
+import { type BackfillResult, runBackfill } from "../backfill/run.ts";
 import { BACKFILL_OPTIONS, UsageError } from "./command_line.ts";
 import type { CommandContext } from "./migrate_command.ts";
 
@@ -27,6 +31,9 @@ import type { CommandContext } from "./migrate_command.ts";
 const SETTLE_MS = 120_000;
 const CONCURRENCY = 4;
 const PAGE_SIZE = 1000;
+/** YYYY-MM-DD, optionally with a time and a zone; anything else is refused. */
+const ISO_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Parsed `backfill` options. */
 export interface BackfillArgs {
@@ -49,8 +56,13 @@ export function parseBackfillArgs(args: readonly string[]): BackfillArgs {
   }
   const date = (name: string, text: string | undefined) => {
     if (text === undefined) return undefined;
-    const ms = Date.parse(text);
-    if (Number.isNaN(ms)) throw new UsageError(`--${name} must be an ISO date, got "${text}"`);
+    // Date.parse alone takes "1" for 2001-01-01 (two million requests of history).
+    const ms = ISO_DATE.test(text) ? Date.parse(text) : NaN;
+    if (Number.isNaN(ms)) {
+      throw new UsageError(
+        `--${name} must be an ISO date (2026-01-01 or 2026-01-01T12:00:00Z), got "${text}"`,
+      );
+    }
     return new Date(ms);
   };
   const list = (text: string | undefined) =>
@@ -121,6 +133,14 @@ export async function runBackfillCommand(
     if (plan.unknownMarkets.length > 0) {
       write(`not in the catalog (skipped): ${plan.unknownMarkets.join(", ")}`);
     }
+    if (plan.unknownEvents.length > 0) {
+      write(`events with no market in the catalog (skipped): ${plan.unknownEvents.join(", ")}`);
+    }
+    if (plan.tagMarkets === 0) write(`--tag ${args.tag}: Gamma lists no market with this tag`);
+    if (plan.selectedNothing) {
+      printText("stderr", "pmcollect backfill: the selection matched no market; nothing to do");
+      return 2;
+    }
     for (const s of plan.skipped) {
       write(`skipped gap ${s.collector}/${s.scope} (${s.cause}): ${s.why}`);
     }
@@ -138,21 +158,32 @@ export async function runBackfillCommand(
       totalRequests: estimate.requests["clob:prices-history"] + estimate.requests["data:trades"],
       write: (text) => Deno.stdout.writeSync(encoder.encode(text)),
     });
-    const result = await runBackfill(
-      {
-        sql: db.sql,
-        http,
-        log,
-        concurrency: CONCURRENCY,
-        pageSize: PAGE_SIZE,
-        onProgress: (p) => progress.update(p),
-      },
-      plan,
-      signal,
-    ).finally(() => progress.finish());
+    let outcome: ProgressOutcome = "failed";
+    let result: BackfillResult;
+    try {
+      result = await runBackfill(
+        {
+          sql: db.sql,
+          http,
+          log,
+          concurrency: CONCURRENCY,
+          pageSize: PAGE_SIZE,
+          onProgress: (p) => progress.update(p),
+        },
+        plan,
+        signal,
+      );
+      outcome = "done";
+    } catch (err) {
+      if (signal.aborted) outcome = "interrupted";
+      throw err;
+    } finally {
+      progress.finish(outcome);
+    }
     write(
       `done: ${result.requests} requests, ${result.rowsByKind.prices} price points, ` +
-        `${result.rowsByKind.trades} trades, ${result.gapsMarked} gaps marked backfilled, ` +
+        `${result.rowsByKind.trades} trades (${result.tradesAlreadyStored} more already stored), ` +
+        `${result.gapsMarked} gaps marked backfilled, ` +
         `${result.failedUnits} failed, in ${formatDuration(result.durationMs / 1000)}`,
     );
     if (result.truncatedMarkets.length > 0) {

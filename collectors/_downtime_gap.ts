@@ -23,9 +23,11 @@ export async function recordTradesDowntime(
   startedAt: Date,
 ): Promise<GapRow | null> {
   try {
+    // ts is the venue second (indexed), exchange_ts the millisecond the websocket gave.
     const [row] = await deps.sql<{ last: Date | null }[]>`
-      select max(ts) as last from trades
-      where ts <= ${startedAt} and source = 'ws' and received_at < ${startedAt}`;
+      select coalesce(exchange_ts, ts) as last from trades
+      where ts <= ${startedAt} and received_at < ${startedAt}
+      order by ts desc, exchange_ts desc nulls last limit 1`;
     const last = row?.last ?? null;
     if (last === null || last.getTime() >= startedAt.getTime()) return null;
     const gap: GapRow = {

@@ -20,7 +20,7 @@ import type { GapRow } from "../db/ops.ts";
 import type { Reject } from "../polymarket/batch.ts";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import type { WsMessage } from "../polymarket/ws_schema.ts";
-import { createTradeKeyer, type TradeKeyer } from "./_trade_key.ts";
+import { createTradeKeyer, type TradeKeyer } from "../db/trade_identity.ts";
 
 /** Tokens per subscribe message (the venue sends one snapshot frame per message). */
 const SUBSCRIBE_CHUNK = 20;

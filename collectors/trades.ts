@@ -22,7 +22,7 @@ import type { TradeRow } from "../db/trades.ts";
 import type { WsMarketResolvedMessage, WsMessage } from "../polymarket/ws_schema.ts";
 import type { CollectorDeps } from "./_deps.ts";
 import { TopOfBook } from "./_top_of_book.ts";
-import type { TradeKeyer } from "./_trade_key.ts";
+import type { TradeKeyer } from "../db/trade_identity.ts";
 import { TradeQueue } from "./_trade_queue.ts";
 import { WsPool } from "./_ws_pool.ts";
 

@@ -1,6 +1,8 @@
 /**
  * Trades and top-of-book quotes from the websocket (and backfilled trades), written in bulk
- * and idempotently: the natural key (token, ts, trade_key) makes a replayed batch a no-op.
+ * and idempotently. A trade's key is its identity (db/trade_identity.ts): the same fill from
+ * the websocket and from the Data API gets the same (token, second, trade_key), so storing it
+ * twice is impossible; the second sighting only records its receive time on the stored row.
  *
  * @example
  * ```ts
@@ -10,13 +12,19 @@
  */
 import type { Queryable } from "./client.ts";
 import { col, iso } from "./_columns.ts";
+import { keyOrdinal, tradeKey } from "./trade_identity.ts";
 
 export interface TradeRow {
+  /** Venue time as the source gives it (ms from the websocket, seconds from the Data API). */
   ts: Date;
   tokenId: string;
-  /** Identity of this fill: see docs/schema.md ("trade keys"). */
+  /**
+   * Identity of this fill, `hash#ordinal` (docs/schema.md, "Trade identity"). Only the
+   * ordinal is taken from here: `insertTrades` derives the hash from the row's own fields.
+   */
   tradeKey: string;
   conditionId: string | null;
+  /** When this source received it (stored as `received_at` or `backfill_received_at`). */
   receivedAt: Date | null;
   price: string;
   size: string;
@@ -35,25 +43,79 @@ export interface QuoteRow {
 
 const BATCH = 10_000;
 
-/** Inserts trades, skipping keys already stored; returns the number of new rows. */
-export async function insertTrades(sql: Queryable, rows: readonly TradeRow[]): Promise<number> {
-  let inserted = 0;
+/** What one write did: rows added, and stored rows a second source saw again. */
+export interface TradeWrite {
+  inserted: number;
+  merged: number;
+}
+
+/** The row as stored: `ts` cut to the second, the key re-derived from the fields. */
+function stored(r: TradeRow) {
+  const ms = r.ts.getTime();
+  const identity = {
+    tokenId: r.tokenId,
+    timestamp: ms,
+    price: r.price,
+    size: r.size,
+    side: r.side,
+    transactionHash: r.txHash,
+  };
+  const live = r.source === "ws";
+  return {
+    ...r,
+    second: iso(new Date(Math.floor(ms / 1000) * 1000)),
+    key: tradeKey(identity, keyOrdinal(r.tradeKey)),
+    exchangeTs: live ? iso(r.ts) : null,
+    liveAt: live ? iso(r.receivedAt) : null,
+    backfillAt: live ? null : iso(r.receivedAt),
+  };
+}
+
+/**
+ * Inserts trades; a fill already stored (by any source) is not inserted again, but the
+ * receive time of a source that had not seen it yet is recorded on it.
+ */
+export async function writeTrades(sql: Queryable, rows: readonly TradeRow[]): Promise<TradeWrite> {
+  const out: TradeWrite = { inserted: 0, merged: 0 };
   for (let start = 0; start < rows.length; start += BATCH) {
-    const b = rows.slice(start, start + BATCH);
+    const b = rows.slice(start, start + BATCH).map(stored);
     const result = await sql`
       insert into trades (ts, token_id, trade_key, condition_id, received_at, price, size, side,
-                          fee_rate_bps, tx_hash, source)
+                          fee_rate_bps, tx_hash, source, exchange_ts, backfill_received_at)
       select * from unnest(
-        ${col(b, (r) => iso(r.ts))}::timestamptz[], ${col(b, (r) => r.tokenId)}::text[],
-        ${col(b, (r) => r.tradeKey)}::text[], ${col(b, (r) => r.conditionId)}::text[],
-        ${col(b, (r) => iso(r.receivedAt))}::timestamptz[], ${col(b, (r) => r.price)}::numeric[],
+        ${col(b, (r) => r.second)}::timestamptz[], ${col(b, (r) => r.tokenId)}::text[],
+        ${col(b, (r) => r.key)}::text[], ${col(b, (r) => r.conditionId)}::text[],
+        ${col(b, (r) => r.liveAt)}::timestamptz[], ${col(b, (r) => r.price)}::numeric[],
         ${col(b, (r) => r.size)}::numeric[], ${col(b, (r) => r.side)}::text[],
         ${col(b, (r) => r.feeRateBps)}::numeric[], ${col(b, (r) => r.txHash)}::text[],
-        ${col(b, (r) => r.source)}::text[])
+        ${col(b, (r) => r.source)}::text[], ${col(b, (r) => r.exchangeTs)}::timestamptz[],
+        ${col(b, (r) => r.backfillAt)}::timestamptz[])
       on conflict (token_id, ts, trade_key) do nothing`;
-    inserted += result.count;
+    out.inserted += result.count;
+    if (result.count === b.length) continue;
+    // A separate UPDATE rather than ON CONFLICT DO UPDATE: it touches only rows a new source
+    // saw (a replay changes nothing), and runs the same on hypertables and plain tables.
+    const merged = await sql`
+      update trades t set
+        received_at = coalesce(t.received_at, u.live_at),
+        exchange_ts = coalesce(t.exchange_ts, u.exchange_ts),
+        backfill_received_at = coalesce(t.backfill_received_at, u.backfill_at)
+      from unnest(
+        ${col(b, (r) => r.second)}::timestamptz[], ${col(b, (r) => r.tokenId)}::text[],
+        ${col(b, (r) => r.key)}::text[], ${col(b, (r) => r.liveAt)}::timestamptz[],
+        ${col(b, (r) => r.exchangeTs)}::timestamptz[], ${col(b, (r) => r.backfillAt)}::timestamptz[]
+      ) as u(ts, token_id, trade_key, live_at, exchange_ts, backfill_at)
+      where t.token_id = u.token_id and t.ts = u.ts and t.trade_key = u.trade_key
+        and ((t.received_at is null and u.live_at is not null)
+             or (t.backfill_received_at is null and u.backfill_at is not null))`;
+    out.merged += merged.count;
   }
-  return inserted;
+  return out;
+}
+
+/** Inserts trades (see {@link writeTrades}); returns the number of new rows. */
+export async function insertTrades(sql: Queryable, rows: readonly TradeRow[]): Promise<number> {
+  return (await writeTrades(sql, rows)).inserted;
 }
 
 /** Inserts quote rows, keeping the first one stored for a (token, ts). */
@@ -101,7 +163,7 @@ export async function tradesInRange(
   >`
     select ts, trade_key, price, size, side, tx_hash, source from trades
     where token_id = ${tokenId} and ts >= ${range.from} and ts < ${range.to}
-    order by ts, trade_key`;
+    order by ts, exchange_ts, trade_key`;
   return rows.map((r) => ({
     ts: r.ts,
     tradeKey: r.trade_key,

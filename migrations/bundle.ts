@@ -10,6 +10,7 @@ import core0001 from "./0001_core.sql" with { type: "text" };
 import timeseries0002Plain from "./0002_timeseries.plain.sql" with { type: "text" };
 import timeseries0002Timescale from "./0002_timeseries.timescale.sql" with { type: "text" };
 import backfill0003 from "./0003_backfill.sql" with { type: "text" };
+import tradeIdentity0004 from "./0004_trade_identity.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -38,5 +39,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "backfill",
     sql: { plain: backfill0003, timescale: backfill0003 },
     files: ["0003_backfill.sql"],
+  },
+  {
+    version: 4,
+    name: "trade_identity",
+    sql: { plain: tradeIdentity0004, timescale: tradeIdentity0004 },
+    files: ["0004_trade_identity.sql"],
   },
 ];

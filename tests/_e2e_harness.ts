@@ -192,7 +192,10 @@ export async function simTradeLog(sim: Simulator): Promise<Map<string, SimTradeR
   return out;
 }
 
-/** The stored trades with what identifies them against the simulator's log. */
+/**
+ * The stored trades with what identifies them against the simulator's log; `ts` is the venue
+ * millisecond when the websocket gave it (`exchange_ts`), else the stored second.
+ */
 export async function storedTrades(sql: postgres.Sql) {
   return await sql<
     {
@@ -204,7 +207,8 @@ export async function storedTrades(sql: postgres.Sql) {
       side: string;
       ts: Date;
     }[]
-  >`select token_id, trade_key, tx_hash, price::text, size::text, side, ts from trades`;
+  >`select token_id, trade_key, tx_hash, price::text, size::text, side,
+           coalesce(exchange_ts, ts) as ts from trades`;
 }
 
 /** The value of one series in a Prometheus text body (`name{labels} value`), or undefined. */

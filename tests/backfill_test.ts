@@ -8,7 +8,9 @@ import { estimateBackfill } from "../backfill/estimate.ts";
 import { measureDataQuality } from "../backfill/quality.ts";
 import { crossCheckTrades } from "../backfill/cross_check.ts";
 import { parseCommandLine, UsageError } from "../cli/command_line.ts";
-import { parseBackfillArgs } from "../cli/backfill_command.ts";
+import { parseBackfillArgs, runBackfillCommand } from "../cli/backfill_command.ts";
+import { loadConfig } from "../runtime/config.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { expectedPricePoints, insertLive, setupBackfill } from "./_backfill_harness.ts";
 
 const log = silentLogger();
@@ -159,7 +161,7 @@ Deno.test("backfill --dry-run estimates requests exactly and duration within 20 
 });
 
 Deno.test("status --quality flags an outage and the trade cross-check sees lost trades", async () => {
-  const h = await setupBackfill({ markets: 4, tradeMs: 1500 });
+  const h = await setupBackfill({ markets: 4, tradeMs: 3000 });
   try {
     const sql = h.db.sql;
     const now = new Date();
@@ -211,12 +213,16 @@ Deno.test("status --quality flags an outage and the trade cross-check sees lost 
       });
     const complete = await check();
     assert.equal(complete.markets.length, h.markets.length);
-    assert.equal(complete.venue, h.log.length);
+    // The interval starts after the first live second (nothing before it could be caught).
+    assert.equal(complete.from.getTime(), (h.firstSecond + 1) * 1000);
+    assert.equal(complete.venue, h.log.filter((t) => t.second > h.firstSecond).length);
     assert.equal(complete.percent, 100);
 
-    const stalled = h.markets[0]!.conditionId;
+    // A market that traded after the first live second (the capture interval starts there).
+    const stalled = h.log.find((t) => t.second > h.firstSecond)!.conditionId;
+    // Its last second of trades is lost (whichever second that is for this market).
     await sql`delete from trades where condition_id = ${stalled}
-              and ts >= ${new Date(h.lastSecond * 1000)}`;
+              and ts >= (select max(ts) from trades where condition_id = ${stalled})`;
     const lost = await check();
     const market = lost.markets.find((m) => m.conditionId === stalled);
     assert.ok(market !== undefined && market.percent !== null && market.percent < 100);
@@ -246,8 +252,182 @@ Deno.test("parseCommandLine() hands backfill and status --quality options on; ba
   assert.throws(() => parseCommandLine(["run", "--dry-run"]), UsageError);
   assert.throws(() => parseCommandLine(["backfill", "--quality"]), UsageError);
   assert.throws(() => parseBackfillArgs(["--since", "yesterday-ish"]), UsageError);
+  // Date.parse("1") is 2001-01-01: a typo must not become 25 years of history.
+  for (const typo of ["1", "2026", "01/02/2026", "2026-1-1"]) {
+    assert.throws(() => parseBackfillArgs(["--since", typo]), UsageError, typo);
+  }
+  assert.deepEqual(
+    parseBackfillArgs(["--since", "2026-01-01T12:30:00Z"]).since,
+    new Date("2026-01-01T12:30:00Z"),
+  );
   assert.throws(
     () => parseBackfillArgs(["--since", "2026-02-01", "--until", "2026-01-01"]),
     UsageError,
   );
+});
+
+Deno.test("backfill says when --events or --tag match nothing, and exits 2 when nothing is selected", async () => {
+  const h = await setupBackfill({ markets: 2, tradeMs: 500 });
+  try {
+    const { client } = h.http();
+    const now = new Date();
+    const known = h.markets[0]!.eventIndex;
+    const plan = await planBackfill(h.db.sql, {
+      events: [String(known), "424242"],
+      since: new Date(now.getTime() - 60_000),
+      now,
+    });
+    assert.deepEqual(plan.unknownEvents, ["424242"]);
+    assert.equal(plan.selectedNothing, false);
+    const tagged = await planBackfill(h.db.sql, {
+      tag: "424242",
+      http: client,
+      signal: AbortSignal.timeout(10_000),
+      since: new Date(now.getTime() - 60_000),
+      now,
+    });
+    assert.equal(tagged.tagMarkets, 0);
+    assert.equal(tagged.selectedNothing, true);
+    assert.equal(tagged.windows.length, 0);
+
+    const config = loadConfig({
+      DATABASE_URL: h.db.url!,
+      PMCOLLECT_GAMMA_URL: h.sim.url,
+      PMCOLLECT_CLOB_URL: h.sim.url,
+      PMCOLLECT_DATA_API_URL: h.sim.url,
+    });
+    const lines: string[] = [];
+    const code = await runBackfillCommand(config, {
+      log,
+      signal: AbortSignal.timeout(20_000),
+      write: (line) => lines.push(line),
+      args: ["--events", "424242", "--since", "2026-01-01", "--dry-run"],
+    });
+    assert.equal(code, 2);
+    assert.ok(
+      lines.some((l) => /events with no market in the catalog.*424242/.test(l)),
+      lines.join("\n"),
+    );
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("an interrupted backfill prints backfill_interrupted, never backfill_done, and exits 1", async () => {
+  const h = await setupBackfill({ markets: 6, tradeMs: 1000 });
+  try {
+    h.sim.control.latency(400);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        fromFileUrl(new URL("../main.ts", import.meta.url)),
+        "backfill",
+        "--since",
+        new Date((h.firstSecond - 3600) * 1000).toISOString(),
+        "--until",
+        new Date((h.lastSecond + 1) * 1000).toISOString(),
+      ],
+      env: {
+        NO_COLOR: "1",
+        DATABASE_URL: h.db.url!,
+        PMCOLLECT_GAMMA_URL: h.sim.url,
+        PMCOLLECT_CLOB_URL: h.sim.url,
+        PMCOLLECT_DATA_API_URL: h.sim.url,
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let stdout = "";
+    const reader = (async () => {
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) stdout += chunk;
+    })();
+    const stderr = new Response(child.stderr).text();
+    while (!stdout.includes("estimated duration")) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill("SIGINT");
+    const status = await child.status;
+    await reader;
+    await stderr;
+    assert.equal(status.code, 1, stdout);
+    assert.doesNotMatch(stdout, /backfill_done/);
+    assert.match(stdout, /"event":"backfill_interrupted"/);
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("status --quality on a new database: no more tokens with trades than active, 100 % capture when nothing was lost", async () => {
+  const h = await setupBackfill({ markets: 4, tradeMs: 5000 });
+  try {
+    const sql = h.db.sql;
+    // The listener started after the simulator's first trades and lost nothing since.
+    const started = h.firstSecond + 1;
+    const caught = h.log.filter((t) => t.second > started);
+    assert.ok(caught.length > 0 && caught.length < h.log.length);
+    await insertLive(sql, caught);
+    // One market closed since it traded: its tokens are no longer active.
+    const closed = h.markets[0]!;
+    await sql`update markets set closed = true where market_id = ${closed.id}`;
+    const now = new Date((h.lastSecond + 1) * 1000);
+    const quality = await measureDataQuality(sql, { now });
+    const day = quality.windows[0]!.trades;
+    const activeWithTrades = new Set(
+      caught.filter((t) => t.conditionId !== closed.conditionId).map((t) => t.tokenId),
+    );
+    assert.equal(day.tokensActive, (h.markets.length - 1) * 2);
+    assert.equal(day.tokensWithTrades, activeWithTrades.size, "tokens");
+    assert.ok(day.tokensWithTrades <= day.tokensActive);
+    assert.deepEqual([day.live, day.backfilled], [caught.length, 0]);
+
+    const { client } = h.http();
+    const capture = await crossCheckTrades(sql, client, {
+      now,
+      lagMs: 0,
+      windowMs: 3_600_000,
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(capture.percent, 100, JSON.stringify(capture));
+    assert.ok(capture.venue > 0);
+  } finally {
+    await h.dispose();
+  }
+});
+
+Deno.test("backfill --since walks the first live second too: fills caught there are not stored again", async () => {
+  const h = await setupBackfill({ markets: 3, tradeMs: 2500 });
+  try {
+    const token = h.markets[0]!.tokenIds[0];
+    const trades = h.log.filter((t) => t.tokenId === token);
+    // The listener subscribed in the middle of a second: it caught all but the first fill of it.
+    const perSecond = new Map<number, number>();
+    for (const t of trades) perSecond.set(t.second, (perSecond.get(t.second) ?? 0) + 1);
+    const s = [...perSecond].sort((a, b) => b[1] - a[1])[0]![0];
+    const inS = trades.filter((t) => t.second === s);
+    assert.ok(inS.length >= 2, `busiest second has ${inS.length} fills`);
+    const live = trades.filter((t) => t.second > s).concat(inS.slice(1));
+    await insertLive(h.db.sql, live);
+    const since = new Date((h.firstSecond - 1) * 1000);
+    const until = new Date((h.lastSecond + 1) * 1000);
+    const plan = await planBackfill(h.db.sql, { since, until, now: new Date() });
+    const window = plan.windows.find((w) => w.kind === "trades" && w.scope === token);
+    assert.equal(window?.endAt.getTime(), (s + 1) * 1000);
+    const { client } = h.http();
+    const result = await runBackfill(
+      { sql: h.db.sql, http: client, log },
+      plan,
+      AbortSignal.timeout(20_000),
+    );
+    assert.equal(result.tradesAlreadyStored, inS.length - 1);
+    const rows = await h.db.sql<{ tx_hash: string }[]>`
+      select tx_hash from trades where token_id = ${token}`;
+    assert.equal(rows.length, trades.length);
+    assert.equal(new Set(rows.map((r) => r.tx_hash)).size, trades.length);
+  } finally {
+    await h.dispose();
+  }
 });
