@@ -99,6 +99,8 @@ export const gammaMarketSchema = z.object({
   outcomes: jsonStringArray(z.string()),
   outcomePrices: jsonStringArray(decimalSchema),
   clobTokenIds: jsonStringArray(tokenIdSchema),
+  /** `version: "v2"` markets carry their token ids here while `clobTokenIds` is null. */
+  positionIds: jsonStringArray(tokenIdSchema),
   umaResolutionStatus: optionalTextSchema,
   umaResolutionStatuses: jsonStringArray(z.string()),
   active: optionalBoolSchema,
@@ -136,7 +138,7 @@ export const gammaMarketSchema = z.object({
   slug: m.slug,
   outcomes: m.outcomes,
   outcomePrices: m.outcomePrices,
-  clobTokenIds: m.clobTokenIds,
+  clobTokenIds: m.clobTokenIds.length > 0 ? m.clobTokenIds : m.positionIds,
   umaResolutionStatus: m.umaResolutionStatus,
   umaResolutionStatuses: m.umaResolutionStatuses,
   active: m.active,
