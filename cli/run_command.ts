@@ -25,7 +25,7 @@ import { runTradesCollector } from "../collectors/trades.ts";
 import { migrate } from "../db/migrate.ts";
 import { scaleBudgets } from "../polymarket/rate_limiter.ts";
 import type { CollectorName, Config } from "../runtime/config.ts";
-import { runHealthLog, serveHealth } from "../runtime/health.ts";
+import { assertHealthPortFree, runHealthLog, serveHealth } from "../runtime/health.ts";
 import type { Logger } from "../runtime/log.ts";
 import { runSupervisor, type TaskSpec } from "../runtime/supervisor.ts";
 
@@ -74,6 +74,7 @@ export async function runRunCommand(
   context: { readonly log: Logger; readonly signal: AbortSignal },
 ): Promise<number> {
   const { log, signal } = context;
+  assertHealthPortFree(config.health.port);
   const db = await openConfiguredDatabase(config, { log, signal });
   try {
     const { mode, applied } = await migrate(db.sql, { log, timescale: config.database.timescale });

@@ -16,6 +16,7 @@ import type { Logger } from "./log.ts";
 import type { Metrics } from "./_metrics.ts";
 import { createMetrics } from "./_metrics.ts";
 import type { TaskHealth } from "./supervisor.ts";
+import { ConfigError } from "./config.ts";
 
 /** What health reads: the supervisor satisfies it. */
 export interface HealthSource {
@@ -59,6 +60,29 @@ export function renderMetrics(source: HealthSource, options: { now?: () => numbe
   extra.gauge("process_resident_memory_bytes", {}, Deno.memoryUsage().rss);
   extra.gauge("pmcollect_healthy", {}, assessHealth(source.health()).healthy ? 1 : 0);
   return source.metrics.render() + extra.render();
+}
+
+/**
+ * Checks before anything starts that 127.0.0.1:`port` can be bound, so a port in use is one
+ * clear line (naming the port and the setting) instead of a failure after the collectors run.
+ * @throws {ConfigError} naming PMCOLLECT_HEALTH_PORT when the port is taken.
+ */
+export function assertHealthPortFree(port: number): void {
+  if (port === 0) return;
+  let listener: Deno.Listener | undefined;
+  try {
+    listener = Deno.listen({ hostname: "127.0.0.1", port });
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+    throw new ConfigError(
+      "PMCOLLECT_HEALTH_PORT",
+      `port ${port} on 127.0.0.1 is already in use (another pmcollect?); choose another ` +
+        `with PMCOLLECT_HEALTH_PORT or --health-port, or 0 to turn /healthz off`,
+      { cause: err },
+    );
+  } finally {
+    listener?.close();
+  }
 }
 
 export interface HealthServer {
