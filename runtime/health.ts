@@ -22,6 +22,8 @@ import { ConfigError } from "./config.ts";
 export interface HealthSource {
   health(): TaskHealth[];
   readonly metrics: Metrics;
+  /** Venue hosts failing right now (each one makes `/healthz` unhealthy at once). */
+  unreachable?(): readonly { host: string; detail: string }[];
 }
 
 export interface HealthVerdict {
@@ -30,9 +32,15 @@ export interface HealthVerdict {
   readonly reasons: readonly string[];
 }
 
-/** A task is unhealthy when crash-looping, stopped, or when it reported `unhealthy`. */
-export function assessHealth(tasks: readonly TaskHealth[]): HealthVerdict {
-  const reasons: string[] = [];
+/**
+ * A task is unhealthy when crash-looping, stopped, or when it reported `unhealthy`; the whole
+ * process is also unhealthy while a venue host cannot be reached.
+ */
+export function assessHealth(
+  tasks: readonly TaskHealth[],
+  unreachable: readonly { host: string; detail: string }[] = [],
+): HealthVerdict {
+  const reasons: string[] = unreachable.map((u) => `cannot reach ${u.host}: ${u.detail}`);
   for (const task of tasks) {
     if (task.state === "crash_loop" || task.state === "stopped") {
       const why = task.lastError === null ? "" : ` (${task.lastError})`;
@@ -58,7 +66,9 @@ export function renderMetrics(source: HealthSource, options: { now?: () => numbe
     }
   }
   extra.gauge("process_resident_memory_bytes", {}, Deno.memoryUsage().rss);
-  extra.gauge("pmcollect_healthy", {}, assessHealth(source.health()).healthy ? 1 : 0);
+  const unreachable = source.unreachable?.() ?? [];
+  extra.gauge("pmcollect_venue_hosts_unreachable", {}, unreachable.length);
+  extra.gauge("pmcollect_healthy", {}, assessHealth(source.health(), unreachable).healthy ? 1 : 0);
   return source.metrics.render() + extra.render();
 }
 
@@ -113,7 +123,7 @@ export function serveHealth(
     }
     if (path === "/healthz") {
       const tasks = source.health();
-      const verdict = assessHealth(tasks);
+      const verdict = assessHealth(tasks, source.unreachable?.() ?? []);
       return Response.json(
         { status: verdict.healthy ? "ok" : "unhealthy", reasons: verdict.reasons, tasks },
         { status: verdict.healthy ? 200 : 503 },
