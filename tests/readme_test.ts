@@ -82,3 +82,25 @@ Deno.test("README: the simulator's flag table lists every flag of simulate --hel
     assert.match(readme, new RegExp(`^\\| \`${flag}[ \`]`, "m"), `README row for ${flag}`);
   }
 });
+
+Deno.test("deno.lock pins only the run path; test-only packages live in deno.test.lock", async () => {
+  const read = async (name: string) =>
+    JSON.parse(await Deno.readTextFile(new URL(`../${name}`, import.meta.url))) as {
+      specifiers: Record<string, string>;
+      npm: Record<string, unknown>;
+    };
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const run = await read("deno.lock");
+  const test = await read("deno.test.lock");
+  assert.deepEqual(
+    Object.keys(run.specifiers).sort(),
+    (Object.values(config.imports) as string[]).sort(),
+  );
+  const testOnly = ["npm:testcontainers@12.2.0", "npm:@polymarket/clob-client-v2@1.1.0"];
+  for (const pkg of testOnly) {
+    assert.ok(!(pkg in run.specifiers), `${pkg} is not in deno.lock`);
+    assert.ok(pkg in test.specifiers, `${pkg} is pinned in deno.test.lock`);
+    assert.ok(readme.includes(`\`${pkg.slice(4).replace(/@(?=[\d.]+$)/, "` ")}`), pkg);
+  }
+  assert.ok(Object.keys(run.npm).length < 30, `${Object.keys(run.npm).length} npm packages`);
+});
