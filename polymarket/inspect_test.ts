@@ -78,5 +78,6 @@ Deno.test("runInspect() reads a v2 page with data: null as empty, and skips non-
   assert.deepEqual(empty.lines, []);
   const activity = await inspectFixture("data-api/v2_activity_non_trade_rows_edited.json");
   assert.equal(activity.code, 0);
-  assert.deepEqual(activity.lines.map((l) => l.kind), ["data_activity_v2", "data_activity_v2"]);
+  assert.deepEqual(activity.lines.map((l) => l.kind), Array(3).fill("data_activity_v2"));
+  assert.deepEqual(activity.lines[2], { kind: "data_activity_v2", skipped: 3 });
 });
