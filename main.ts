@@ -30,7 +30,7 @@ import { runStatusCommand } from "./cli/status_command.ts";
 import { runBackfillCommand } from "./cli/backfill_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
 import { runKeyCommand } from "./keys/age_key.ts";
-import { runSimulateCommand } from "./simulator/cli.ts";
+import { runSimulateCommand, SimulateUsageError } from "./simulator/cli.ts";
 import { type Config, ConfigError, describeConfig, loadConfig } from "./runtime/config.ts";
 import { createLogger, type Logger, printText } from "./runtime/log.ts";
 import { installShutdown } from "./runtime/shutdown.ts";
@@ -46,7 +46,9 @@ export async function main(
     commandLine = parseCommandLine(argv);
     if (commandLine.command === "help") return print(helpText());
     if (commandLine.command === "version") return print(versionText(readBuildCommit(env)));
-    config = loadConfig(env, commandLine.flags);
+    // The simulator never touches the database: only the settings it uses are read.
+    const own = commandLine.command === "simulate" ? pick(env, SIMULATE_SETTINGS) : env;
+    config = loadConfig(own, commandLine.flags);
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof ConfigError)) throw err;
     printText("stderr", `pmcollect: ${err.message}`);
@@ -70,6 +72,10 @@ export async function main(
     if (root.signal.aborted && err === root.signal.reason) {
       log.info("interrupted", { command: commandLine.command });
       return commandLine.command === "run" ? 0 : 1;
+    }
+    if (err instanceof ConfigError) {
+      printText("stderr", `pmcollect: ${err.message}`);
+      return 2;
     }
     log.error("command_failed", { command: commandLine.command, error: err });
     printText("stderr", `pmcollect: ${err instanceof Error ? err.message : String(err)}`);
@@ -117,11 +123,11 @@ async function dispatch(
     }
     case "simulate":
       try {
-        await runSimulateCommand([...commandLine.args], { signal, log });
+        await runSimulateCommand([...commandLine.args], { signal, log, write });
         return 0;
       } catch (err) {
-        if (!isParseArgsError(err)) throw err;
-        printText("stderr", `pmcollect simulate: ${err.message}`);
+        if (!isParseArgsError(err) && !(err instanceof SimulateUsageError)) throw err;
+        printText("stderr", `pmcollect simulate: ${err.message.replace(/\s*\n\s*/g, " ")}`);
         return 2;
       }
     case "key":
@@ -137,6 +143,16 @@ async function dispatch(
 function isParseArgsError(err: unknown): err is TypeError {
   const code = (err as { code?: unknown } | null)?.code;
   return err instanceof TypeError && typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
+}
+
+/** The settings `simulate` reads (log level, shutdown deadline). */
+const SIMULATE_SETTINGS = ["PMCOLLECT_LOG_LEVEL", "PMCOLLECT_SHUTDOWN_DEADLINE_S"];
+
+function pick(
+  env: Readonly<Record<string, string>>,
+  keys: readonly string[],
+): Record<string, string> {
+  return Object.fromEntries(keys.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]));
 }
 
 function print(text: string): number {

@@ -5,6 +5,7 @@
 import { type Database, openDatabase } from "../db/client.ts";
 import { createHttpClient, type HttpClient } from "../polymarket/http.ts";
 import { type Budget, createRateLimiter, type EndpointFamily } from "../polymarket/rate_limiter.ts";
+import type { Reachability } from "../polymarket/reachability.ts";
 import type { Config } from "../runtime/config.ts";
 import type { Logger } from "../runtime/log.ts";
 
@@ -24,7 +25,11 @@ export function openConfiguredDatabase(
 /** An HTTP client for Gamma, CLOB and the Data API with the given rate budgets. */
 export function createVenueHttp(
   config: Config,
-  context: { log: Logger; budgets: Partial<Record<EndpointFamily, Budget>> },
+  context: {
+    log: Logger;
+    budgets: Partial<Record<EndpointFamily, Budget>>;
+    reachability?: Reachability;
+  },
 ): HttpClient {
   return createHttpClient({
     baseUrls: {
@@ -35,5 +40,6 @@ export function createVenueHttp(
     limiter: createRateLimiter({ budgets: context.budgets }),
     log: context.log.child({ component: "http" }),
     timeoutMs: config.api.timeoutMs,
+    reachability: context.reachability,
   });
 }

@@ -54,10 +54,13 @@ const COMMANDS: readonly CommandName[] = [
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
 /**
- * Parses argv strictly. `simulate` hands everything after it to the simulator untouched.
+ * Parses argv strictly. `simulate` hands everything after it to the simulator untouched. A
+ * leading `--` (what `deno task start -- …` passes on) is dropped.
  * @throws {UsageError} for an unknown flag, a missing value or an unknown command.
  */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
+  // `deno task start -- --migrate` passes the "--" through: drop a leading one.
+  if (argv[0] === "--") argv = argv.slice(1);
   if (argv[0] === "simulate" || argv[0] === "key") {
     return { command: argv[0], flags: {}, status: false, args: argv.slice(1) };
   }

@@ -47,6 +47,7 @@ Usage:
                                    --tag id, --gaps-only, --dry-run (requests and duration)
   pmcollect inspect FILE|-         parse a captured payload and print what would be stored
   pmcollect simulate [args]        run the local Polymarket simulator on loopback
+                                   (flags: pmcollect simulate --help)
   pmcollect key encrypt|check|keygen [args]
                                    age-encrypted trading key (see docs/deploy.md)
   pmcollect --version | --help
@@ -57,6 +58,8 @@ Flags:
   -V, --version                    version and build commit
 
 Every setting is read from its environment variable; the flag of the same name wins.
+Before the binary exists, pmcollect X is \`deno task start X\`; \`deno task demo\` runs the
+simulator and the collector together.
 
 Examples:
   pmcollect --migrate --database-url postgres://pm@127.0.0.1:5432/polymarket

@@ -24,8 +24,9 @@ import { runResolutionsCollector } from "../collectors/resolutions.ts";
 import { runTradesCollector } from "../collectors/trades.ts";
 import { migrate } from "../db/migrate.ts";
 import { scaleBudgets } from "../polymarket/rate_limiter.ts";
+import { createReachability } from "../polymarket/reachability.ts";
 import type { CollectorName, Config } from "../runtime/config.ts";
-import { runHealthLog, serveHealth } from "../runtime/health.ts";
+import { assertHealthPortFree, runHealthLog, serveHealth } from "../runtime/health.ts";
 import type { Logger } from "../runtime/log.ts";
 import { runSupervisor, type TaskSpec } from "../runtime/supervisor.ts";
 
@@ -74,11 +75,17 @@ export async function runRunCommand(
   context: { readonly log: Logger; readonly signal: AbortSignal },
 ): Promise<number> {
   const { log, signal } = context;
+  assertHealthPortFree(config.health.port);
   const db = await openConfiguredDatabase(config, { log, signal });
   try {
     const { mode, applied } = await migrate(db.sql, { log, timescale: config.database.timescale });
     log.info("schema_ready", { mode, applied });
-    const http = createVenueHttp(config, { log, budgets: scaleBudgets(config.api.rateFraction) });
+    const reachability = createReachability();
+    const http = createVenueHttp(config, {
+      log,
+      budgets: scaleBudgets(config.api.rateFraction),
+      reachability,
+    });
     const tasks = buildCollectorTasks({
       config,
       sql: db.sql,
@@ -89,9 +96,11 @@ export async function runRunCommand(
     });
     const started = performance.now();
     const supervisor = runSupervisor(tasks, { signal, log });
-    const server = config.health.port === 0
-      ? undefined
-      : serveHealth(supervisor, { port: config.health.port, signal, log });
+    const server = config.health.port === 0 ? undefined : serveHealth({
+      health: () => supervisor.health(),
+      metrics: supervisor.metrics,
+      unreachable: () => reachability.unreachable(Date.now()),
+    }, { port: config.health.port, signal, log });
     log.info("collecting", { collectors: tasks.map((t) => t.name), healthPort: server?.port ?? 0 });
     await Promise.all([
       supervisor.done,

@@ -115,3 +115,18 @@ Deno.test("TopOfBook reuses a forgotten token's slot without its state", () => {
     "0.9",
   ]]);
 });
+
+Deno.test("TopOfBook stores an empty side of an unseeded token as null, not 0 or 1", () => {
+  const tob = new TopOfBook();
+  apply(tob, {
+    event_type: "price_change",
+    market,
+    timestamp: "3000",
+    price_changes: [
+      { asset_id: "7", price: "0.5", size: "200", side: "BUY", best_bid: "0.5", best_ask: "1" },
+      { asset_id: "8", price: "0.5", size: "200", side: "SELL", best_bid: "0", best_ask: "0.5" },
+    ],
+  });
+  const rows = tob.drain().map((r) => [r.tokenId, r.bestBid, r.bestAsk]);
+  assert.deepEqual(rows, [["7", "0.5", null], ["8", null, "0.5"]]);
+});

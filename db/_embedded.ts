@@ -13,13 +13,25 @@ export interface Embedded {
   stop(): Promise<void>;
 }
 
-/** Starts PGlite in `<dataDir>/pglite` (or in memory for "memory://") and its socket server. */
-export async function startEmbedded(dataDir: string): Promise<Embedded> {
+/**
+ * Starts PGlite in `<dataDir>/pglite` (or in memory for "memory://") and its socket server,
+ * which takes `maxConnections` clients at once (default 1; PGlite is one session, so more
+ * clients share it and the server serialises their queries, transaction by transaction).
+ */
+export async function startEmbedded(
+  dataDir: string,
+  options: { maxConnections?: number } = {},
+): Promise<Embedded> {
   const inMemory = dataDir === "memory://";
   const location = inMemory ? "memory://" : join(dataDir, "pglite");
   if (!inMemory) await mkdir(location, { recursive: true });
   const db = await PGlite.create(inMemory ? undefined : location);
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
+  const server = new PGLiteSocketServer({
+    db,
+    host: "127.0.0.1",
+    port: 0,
+    maxConnections: options.maxConnections ?? 1,
+  });
   await server.start();
   const port = Number(server.getServerConn().split(":").pop());
   return {

@@ -89,6 +89,32 @@ export async function openDatabase(
   return { sql, backend: "server", close: (timeoutS = 5) => sql.end({ timeout: timeoutS }) };
 }
 
+/** An embedded database served on loopback for other processes (`deno task demo`). */
+export interface ServedEmbedded {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` (no password: loopback only). */
+  readonly url: string;
+  /** Where its files are (`<dataDir>/pglite`). */
+  readonly location: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves the embedded database under `dataDir` on a loopback port so that several processes
+ * (the daemon, `status`, `backfill`) can use it at once, each with one connection.
+ */
+export async function serveEmbeddedDatabase(
+  dataDir: string,
+  options: { maxConnections: number },
+): Promise<ServedEmbedded> {
+  const embedded = await startEmbedded(dataDir, options);
+  const { host, port, user, database } = embedded.connection;
+  return {
+    url: `postgres://${user}@${host}:${port}/${database}`,
+    location: embedded.location,
+    stop: () => embedded.stop(),
+  };
+}
+
 async function waitUntilReachable(
   sql: Sql,
   maxDelayMs: number,

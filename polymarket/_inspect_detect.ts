@@ -37,6 +37,19 @@ const MARKET_WS = new Set([
   "market_resolved",
 ]);
 
+/** Keys that only a Gamma market object carries (camelCase, JSON-in-string lists). */
+const GAMMA_MARKET_KEYS = [
+  "conditionId",
+  "clobTokenIds",
+  "positionIds",
+  "outcomes",
+  "outcomePrices",
+];
+
+function hasOnlyKeys(o: Obj, allowed: string[]): boolean {
+  return Object.keys(o).every((k) => allowed.includes(k));
+}
+
 function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -116,10 +129,11 @@ function detectObject(o: Obj, receivedAt: number): Detected | null {
   if ("topic" in o && "payload" in o) {
     return { kind: "rtds", batch: one(parseRtdsMessage(o), o, "$") };
   }
-  if ("markets" in o && "next_cursor" in o) {
+  // The last keyset page has no (or an empty) next_cursor: only the list key is sure.
+  if (Array.isArray(o.markets) && hasOnlyKeys(o, ["markets", "next_cursor"])) {
     return { kind: "gamma_markets_page", batch: parseGammaMarketsPage(o, date) };
   }
-  if ("events" in o && "next_cursor" in o) {
+  if (Array.isArray(o.events) && hasOnlyKeys(o, ["events", "next_cursor"])) {
     return { kind: "gamma_events_page", batch: parseGammaEventsPage(o, date) };
   }
   if ("bids" in o && "asks" in o) return { kind: "clob_book", batch: parseBooks([o], receivedAt) };
@@ -129,12 +143,14 @@ function detectObject(o: Obj, receivedAt: number): Detected | null {
   if ("taker_order_id" in o) {
     return { kind: "clob_trade", batch: one(userTradeSchema.safeParse(o), o, "$") };
   }
-  if (Array.isArray(o.data) && "pagination" in o) {
-    const first = o.data[0];
+  // `data: null` is the documented empty v2 result.
+  if ((Array.isArray(o.data) || o.data === null) && "pagination" in o) {
+    const first = Array.isArray(o.data) ? o.data[0] : undefined;
     if (isObj(first) && "current_size" in first) {
       return { kind: "data_positions_v2", batch: parseV2Page(o, positionV2Schema) };
     }
-    return { kind: "data_trades_v2", batch: parseTradesV2(o, date) };
+    const kind = isObj(first) && "type" in first ? "data_activity_v2" : "data_trades_v2";
+    return { kind, batch: parseTradesV2(o, date) };
   }
   if (Array.isArray(o.data) && "next_cursor" in o) {
     return { kind: "clob_markets_page", batch: parseClobMarketsPage(o) };
@@ -150,7 +166,8 @@ function detectObject(o: Obj, receivedAt: number): Detected | null {
     return { kind: "clob_fee_rate", batch: scalar(parseFeeRate(o), o, "baseFee") };
   }
   if ("ticker" in o) return { kind: "gamma_event", batch: parseGammaEventsPage([o], date) };
-  if ("id" in o && ("question" in o || "conditionId" in o || "outcomes" in o)) {
+  // Keys only Gamma markets have: `question` alone also fits /markets/live-activity bodies.
+  if ("id" in o && GAMMA_MARKET_KEYS.some((k) => k in o)) {
     return { kind: "gamma_market", batch: parseGammaMarketsPage([o], date) };
   }
   return null;

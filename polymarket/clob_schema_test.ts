@@ -74,3 +74,18 @@ Deno.test("parseTradesV1() and parseTradesV2() map both wire spellings to one tr
   assert.equal(v2.items.length, 2);
   assert.ok(v2.hasMore && v2.nextCursor !== null);
 });
+
+Deno.test("parseTradesV2() reads data: null as an empty page", async () => {
+  const page = parseTradesV2(await fixture("data-api/v2_empty_data_null_docs.json"), new Date());
+  assert.deepEqual(page, { items: [], rejects: [], nextCursor: null, hasMore: false, skipped: 0 });
+});
+
+Deno.test("parseTradesV2() skips non-trade /v2/activity rows without counting them as rejects", async () => {
+  const raw = await fixture("data-api/v2_activity_non_trade_rows_edited.json");
+  const page = parseTradesV2(raw, new Date());
+  assert.deepEqual(page.rejects, []);
+  assert.equal(page.skipped, 3);
+  assert.deepEqual(page.items.map((t) => t.price), ["0.52", "0.9"]);
+  const plain = parseTradesV2(await fixture("data-api/v2_activity_2026-09.json"), new Date());
+  assert.deepEqual([plain.items.length, plain.rejects.length, plain.skipped], [2, 0, 0]);
+});

@@ -105,18 +105,28 @@ export function parseTradesV1(raw: unknown, _receivedAt: Date): Batch<DataApiTra
 export interface DataApiPage<T> extends Batch<T> {
   nextCursor: string | null;
   hasMore: boolean;
+  /** Rows that are not of the kind asked for (e.g. rebates in `/v2/activity`): not rejects. */
+  skipped: number;
 }
 
 const v2Envelope = z.object({
-  data: z.array(z.unknown()),
+  // `data: null` is the documented empty result.
+  data: z.array(z.unknown()).nullable(),
   pagination: z.object({
     has_more: z.boolean().nullish(),
     next_cursor: z.string().nullish(),
   }).nullish(),
 });
 
-/** Parses any v2 `{data, pagination}` envelope with `item` for the elements. */
-export function parseV2Page<T>(raw: unknown, item: z.ZodType<T>): DataApiPage<T> {
+/**
+ * Parses any v2 `{data, pagination}` envelope with `item` for the elements; rows for which
+ * `skip` is true are counted in `skipped` and not parsed.
+ */
+export function parseV2Page<T>(
+  raw: unknown,
+  item: z.ZodType<T>,
+  skip: (row: unknown) => boolean = () => false,
+): DataApiPage<T> {
   const env = v2Envelope.safeParse(raw);
   if (!env.success) {
     return {
@@ -124,17 +134,33 @@ export function parseV2Page<T>(raw: unknown, item: z.ZodType<T>): DataApiPage<T>
       rejects: [{ path: "$", reason: "not a v2 page", raw }],
       nextCursor: null,
       hasMore: false,
+      skipped: 0,
     };
   }
   const cursor = env.data.pagination?.next_cursor;
+  const rows = env.data.data ?? [];
+  const kept = rows.filter((r) => !skip(r));
+  const batch = parseBatch(kept, item, "data");
   return {
-    ...parseBatch(env.data.data, item, "data"),
+    ...batch,
     nextCursor: cursor ? cursor : null,
     hasMore: env.data.pagination?.has_more ?? false,
+    skipped: rows.length - kept.length,
   };
 }
 
-/** Parses a v2 `/v2/trades` page. */
+/**
+ * True for a `/v2/activity` row that is not a trade: rebates, merges, conversions, … carry a
+ * `type` other than TRADE and empty `condition_id`/`token_id`/`side`.
+ */
+export function isNonTradeRow(row: unknown): boolean {
+  if (typeof row !== "object" || row === null || Array.isArray(row)) return false;
+  const r = row as Record<string, unknown>;
+  if (typeof r.type === "string") return r.type !== "TRADE";
+  return r.condition_id === "" && r.token_id === "" && (r.side === "" || r.side == null);
+}
+
+/** Parses a v2 `/v2/trades` (or `/v2/activity`) page; non-trade rows are skipped. */
 export function parseTradesV2(raw: unknown, _receivedAt: Date): DataApiPage<DataApiTrade> {
-  return parseV2Page(raw, tradeV2Schema);
+  return parseV2Page(raw, tradeV2Schema, isNonTradeRow);
 }

@@ -41,3 +41,29 @@ Deno.test("listTradesV2() follows pagination.next_cursor until it is null, re-se
     await server.shutdown();
   }
 });
+
+Deno.test("listTradesV2() ends on a page with data: null (the documented empty result)", async () => {
+  const empty = await Deno.readTextFile(
+    new URL("../tests/fixtures/polymarket/data-api/v2_empty_data_null_docs.json", import.meta.url),
+  );
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(empty, { headers: { "content-type": "application/json" } }),
+  );
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const http = createHttpClient({
+    baseUrls: { gamma: base, clob: base, dataApi: base },
+    limiter: createRateLimiter(),
+    log: silentLogger(),
+  });
+  try {
+    const pages = [];
+    const filters = { condition: "0x" + "ab".repeat(32) };
+    for await (const p of listTradesV2(http, filters, { signal: AbortSignal.timeout(5000) })) {
+      pages.push(p);
+    }
+    assert.deepEqual(pages.map((p) => [p.items.length, p.rejects.length]), [[0, 0]]);
+  } finally {
+    await server.shutdown();
+  }
+});

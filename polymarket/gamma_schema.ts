@@ -100,6 +100,8 @@ export const gammaMarketSchema = z.object({
   outcomes: jsonStringArray(storableTextSchema()),
   outcomePrices: jsonStringArray(decimalSchema),
   clobTokenIds: jsonStringArray(tokenIdSchema),
+  /** `version: "v2"` markets carry their token ids here while `clobTokenIds` is null. */
+  positionIds: jsonStringArray(tokenIdSchema),
   umaResolutionStatus: optionalTextSchema,
   umaResolutionStatuses: jsonStringArray(storableTextSchema()),
   active: optionalBoolSchema,
@@ -137,7 +139,7 @@ export const gammaMarketSchema = z.object({
   slug: m.slug,
   outcomes: m.outcomes,
   outcomePrices: m.outcomePrices,
-  clobTokenIds: m.clobTokenIds,
+  clobTokenIds: m.clobTokenIds.length > 0 ? m.clobTokenIds : m.positionIds,
   umaResolutionStatus: m.umaResolutionStatus,
   umaResolutionStatuses: m.umaResolutionStatuses,
   active: m.active,

@@ -122,3 +122,17 @@ Deno.test("parseGammaMarketsPage() calls a page without its array key unrecognis
   }
   assert.deepEqual(parseGammaMarketsPage({ markets: [], next_cursor: null }, AT).rejects, []);
 });
+
+Deno.test("parseGammaMarketsPage() takes a v2 market's tokens from positionIds when clobTokenIds is null", async () => {
+  const page = parseGammaMarketsPage([await fixture("market_v2_position_ids_edited.json")], AT);
+  assert.deepEqual(page.rejects, []);
+  assert.deepEqual(page.items[0]!.clobTokenIds, [
+    "104239898038807136052399800151408521467737075933964991162589336683346093173875",
+    "71183960810705820955071415844881728181970340514894896943812046065452395013351",
+  ]);
+});
+
+Deno.test("parseGammaMarketsPage() reads the last keyset page (no next_cursor)", async () => {
+  const page = parseGammaMarketsPage(await fixture("markets_keyset_last_page_edited.json"), AT);
+  assert.deepEqual([page.items.length, page.rejects.length, page.nextCursor], [1, 0, null]);
+});

@@ -25,6 +25,7 @@ import {
   UnexpectedResponseError,
 } from "./errors.ts";
 import { sleep as abortableSleep } from "./_sleep.ts";
+import { createReachability, describeTransportCause, type Reachability } from "./reachability.ts";
 
 /** Query values; arrays are sent as repeated parameters (`id=1&id=2`). */
 export type Query = Record<
@@ -50,7 +51,13 @@ export interface HttpClientOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   fetch?: typeof globalThis.fetch;
   random?: () => number;
+  /** Shared with `/healthz` to report unreachable hosts; a private one by default. */
+  reachability?: Reachability;
 }
+
+/** Said with every `venue_unreachable` line: how to try pmcollect without the venue. */
+export const OFFLINE_HINT =
+  "check the network or the PMCOLLECT_*_URL settings; to try pmcollect offline, run `deno task demo` (local simulator)";
 
 /** JSON over HTTP against the three venue hosts. */
 export interface HttpClient {
@@ -95,6 +102,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
+  const reach = options.reachability ?? createReachability();
   const timeoutMs = options.timeoutMs ?? 15_000;
   const maxRetries = options.maxRetries ?? 4;
   const maintenanceMs = options.maintenanceDeadlineMs ?? 300_000;
@@ -117,6 +125,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     signal: AbortSignal,
   ): Promise<unknown> {
     const url = hostOf(family).replace(/\/$/, "") + path + encodeQuery(init.query ?? {});
+    const host = hostName(url);
     const what = `${init.method === "GET" ? "fetch" : "post"} ${path}`;
     const started = now();
     let failures = 0;
@@ -134,16 +143,27 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         });
       } catch (cause) {
         if (signal.aborted) throw signal.reason;
-        const err = new TransportError(`Cannot ${what}: ${(cause as Error).message ?? cause}`, {
+        const why = describeTransportCause(cause);
+        const err = new TransportError(`Cannot ${what}: cannot reach ${host}: ${why.detail}`, {
           cause,
           endpoint: path,
         });
+        if (reach.failed(host, why, now())) {
+          options.log.warn("venue_unreachable", {
+            host,
+            reason: why.reason,
+            detail: why.detail,
+            hint: OFFLINE_HINT,
+          });
+        }
         if (++failures > maxRetries) throw err;
         const waitMs = backoff(failures);
         options.log.warn("http_retry", { endpoint: path, error: err, attempt: failures, waitMs });
         await sleep(waitMs, signal);
         continue;
       }
+      const downMs = reach.ok(host, now());
+      if (downMs !== null) options.log.info("venue_reachable", { host, downMs });
       if (res.ok) {
         try {
           return await readJson(res, path, what, signal);
@@ -184,6 +204,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     postJson: (family, path, body, signal) =>
       request(family, path, { method: "POST", body }, signal),
   };
+}
+
+/** `host[:port]` of a URL, for messages (never the path or query). */
+function hostName(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 async function readJson(

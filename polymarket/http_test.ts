@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createHttpClient, type HttpClientOptions } from "./http.ts";
 import { createRateLimiter } from "./rate_limiter.ts";
 import { HttpStatusError, RateLimitError, TransportError } from "./errors.ts";
-import { silentLogger } from "../runtime/log.ts";
+import { createLogger, silentLogger } from "../runtime/log.ts";
+import { createReachability } from "./reachability.ts";
 
 type Handler = (req: Request, hit: number) => Response | Promise<Response>;
 
@@ -172,4 +173,27 @@ Deno.test("getJson() repeats array query params; postJson() sends a JSON body", 
     const posted = await http.postJson("clob:books", "/books", [{ token_id: "1" }], signal());
     assert.deepEqual(posted, { search: "", body: [{ token_id: "1" }] });
   });
+});
+
+Deno.test("getJson() names the host and the cause of a transport failure, logged once at the first attempt", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({}, { write: (line) => lines.push(JSON.parse(line)) });
+  const reachability = createReachability();
+  const http = client(`http://127.0.0.1:${port}`, [], { log, reachability });
+  const err = await http.getJson("gamma:markets", "/markets", {}, AbortSignal.timeout(5000))
+    .catch((e) => e);
+  assert.ok(err instanceof TransportError, String(err));
+  assert.match(
+    err.message,
+    new RegExp(`^Cannot fetch /markets: cannot reach 127\\.0\\.0\\.1:${port}: connection refused`),
+  );
+  const said = lines.filter((l) => l.event === "venue_unreachable");
+  assert.equal(said.length, 1, "said at once, not repeated for each of the 4 attempts");
+  assert.equal(said[0]!.host, `127.0.0.1:${port}`);
+  assert.equal(said[0]!.reason, "refused");
+  assert.match(String(said[0]!.hint), /deno task demo/);
+  assert.deepEqual(reachability.unreachable(Date.now()).map((h) => h.failures), [4]);
 });

@@ -74,6 +74,9 @@ export function runInspect(text: string, options: InspectOptions): number {
     }
     understood++;
     for (const row of detected.batch.items) out({ ...where, kind: detected.kind, row });
+    // Rows of another kind (rebates in /v2/activity) are neither rows nor rejects: say so.
+    const skipped = (detected.batch as { skipped?: number }).skipped ?? 0;
+    if (skipped > 0) out({ ...where, kind: detected.kind, skipped });
     for (const r of detected.batch.rejects) {
       out({ ...where, kind: detected.kind, reject: r.path, reason: r.reason });
       rejected++;

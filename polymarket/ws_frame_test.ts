@@ -58,7 +58,7 @@ Deno.test("parseWsFrame() reads batched price_changes with best bid/ask", async 
     size: "200",
     side: "SELL",
     hash: "1895759e4df7a796bf4f1c5a5950b748306923e2",
-    bestBid: "0",
+    bestBid: null,
     bestAsk: "0.5",
   });
   assert.equal(m.timestamp, 1757908892351);
@@ -147,4 +147,28 @@ Deno.test("parseWsFrame() does not parse a frame over the size limit", async () 
   assert.match(frame.rejects[0]!.reason, /^frame too large: \d+ characters \(limit 10000\)/);
   assert.equal((frame.rejects[0]!.raw as string).length, 200);
   assert.equal(parseWsFrame(text, 0, { maxFrameBytes: text.length }).messages.length, 100);
+});
+
+Deno.test('parseWsFrame() reads an empty side (best_bid "0", best_ask "1") as null', async () => {
+  const m = parseWsFrame(await frameOf("price_change_batched_docs_example_2025-09.json"), 0)
+    .messages[0]!;
+  assert.ok(m.kind === "price_change");
+  assert.deepEqual(m.changes.map((c) => [c.bestBid, c.bestAsk]), [["0.5", null], [null, "0.5"]]);
+});
+
+Deno.test("parseWsFrame() reads the legacy price_change with changes[] under one asset_id", async () => {
+  const frame = parseWsFrame(await frameOf("price_change_legacy_changes_docs_2024-10.json"), 7);
+  assert.deepEqual(frame.rejects, []);
+  const m = frame.messages[0]!;
+  assert.ok(m.kind === "price_change");
+  assert.equal(m.timestamp, 1729084877448);
+  assert.deepEqual(m.changes, [{
+    tokenId: "71321045679252212594626385532706912750332728571942532289631379312455583992563",
+    price: "0.4",
+    size: "3300",
+    side: "SELL",
+    hash: "3cd4d61e042c81560c9037ece0c61f3b1a8fbbdd",
+    bestBid: null,
+    bestAsk: null,
+  }]);
 });

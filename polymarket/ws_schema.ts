@@ -53,7 +53,7 @@ export interface PriceLevelChange {
   /** BUY = bid side, SELL = ask side. */
   side: "BUY" | "SELL";
   hash: string | null;
-  /** Top of book after the change (absent in the legacy single-level form). */
+  /** Top of book after the change; null when that side is empty or in the legacy forms. */
   bestBid: DecimalString | null;
   bestAsk: DecimalString | null;
 }
@@ -125,35 +125,59 @@ export type WsMessage =
   | WsNewMarketMessage
   | WsMarketResolvedMessage;
 
-function readChange(o: unknown): PriceLevelChange {
+/**
+ * Best bid from the wire: the venue sends "0" for an empty bid side, which is no price.
+ * Bids are never 0 and asks never 1 (prices lie strictly between), so this loses nothing.
+ */
+function readBestBid(v: unknown): DecimalString | null | undefined {
+  const d = readOptionalDecimal(v);
+  return d === "0" ? null : d;
+}
+
+/** Best ask from the wire: "1" means an empty ask side. */
+function readBestAsk(v: unknown): DecimalString | null | undefined {
+  const d = readOptionalDecimal(v);
+  return d === "1" ? null : d;
+}
+
+/** One level; `parent` supplies `asset_id`/`hash` in the legacy forms (top-level fields). */
+function readChange(o: unknown, parent: Obj | null): PriceLevelChange {
   if (!isObj(o)) throw new FieldError("$", o);
+  const assetId = parent === null ? o.asset_id : parent.asset_id;
+  const hash = parent === null ? o.hash : parent.hash;
   return {
-    tokenId: must(readTokenId(o.asset_id), "asset_id", o.asset_id),
+    tokenId: must(readTokenId(assetId), "asset_id", assetId),
     price: must(readDecimal(o.price), "price", o.price),
     size: must(readDecimal(o.size), "size", o.size),
     side: must(readSide(o.side), "side", o.side),
-    hash: must(readOptionalText(o.hash), "hash", o.hash),
-    bestBid: must(readOptionalDecimal(o.best_bid), "best_bid", o.best_bid),
-    bestAsk: must(readOptionalDecimal(o.best_ask), "best_ask", o.best_ask),
+    hash: must(readOptionalText(hash), "hash", hash),
+    bestBid: must(readBestBid(o.best_bid), "best_bid", o.best_bid),
+    bestAsk: must(readBestAsk(o.best_ask), "best_ask", o.best_ask),
   };
 }
 
-/** Reads `price_change` in either form. */
-export function readPriceChange(o: Obj, receivedAt: number): WsPriceChangeMessage {
-  const list = o.price_changes;
-  let changes: PriceLevelChange[];
-  if (Array.isArray(list)) {
-    changes = new Array(list.length);
-    for (let i = 0; i < list.length; i++) {
-      try {
-        changes[i] = readChange(list[i]);
-      } catch (err) {
-        prefixField(err, `price_changes[${i}]`);
-      }
+function readChanges(list: unknown[], key: string, parent: Obj | null): PriceLevelChange[] {
+  const changes: PriceLevelChange[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    try {
+      changes[i] = readChange(list[i], parent);
+    } catch (err) {
+      prefixField(err, `${key}[${i}]`);
     }
-  } else {
-    changes = [readChange(o)];
   }
+  return changes;
+}
+
+/**
+ * Reads `price_change` in any of its forms: batched `price_changes[]` (since 2025-09-15), or
+ * the legacy ones still found in archives: `changes[]` under a top-level `asset_id`/`hash`
+ * (the docs' migration guide), or one level at the top level.
+ */
+export function readPriceChange(o: Obj, receivedAt: number): WsPriceChangeMessage {
+  let changes: PriceLevelChange[];
+  if (Array.isArray(o.price_changes)) changes = readChanges(o.price_changes, "price_changes", null);
+  else if (Array.isArray(o.changes)) changes = readChanges(o.changes, "changes", o);
+  else changes = [readChange(o, null)];
   return {
     kind: "price_change",
     market: must(readConditionId(o.market), "market", o.market),
@@ -207,8 +231,8 @@ export function readBestBidAsk(o: Obj, receivedAt: number): WsBestBidAskMessage 
     kind: "best_bid_ask",
     market: must(readConditionId(o.market), "market", o.market),
     tokenId: must(readTokenId(o.asset_id), "asset_id", o.asset_id),
-    bestBid: must(readOptionalDecimal(o.best_bid), "best_bid", o.best_bid),
-    bestAsk: must(readOptionalDecimal(o.best_ask), "best_ask", o.best_ask),
+    bestBid: must(readBestBid(o.best_bid), "best_bid", o.best_bid),
+    bestAsk: must(readBestAsk(o.best_ask), "best_ask", o.best_ask),
     spread: must(readOptionalDecimal(o.spread), "spread", o.spread),
     timestamp: must(readMs(o.timestamp), "timestamp", o.timestamp),
     receivedAt,

@@ -16,11 +16,14 @@ import type { Logger } from "./log.ts";
 import type { Metrics } from "./_metrics.ts";
 import { createMetrics } from "./_metrics.ts";
 import type { TaskHealth } from "./supervisor.ts";
+import { ConfigError } from "./config.ts";
 
 /** What health reads: the supervisor satisfies it. */
 export interface HealthSource {
   health(): TaskHealth[];
   readonly metrics: Metrics;
+  /** Venue hosts failing right now (each one makes `/healthz` unhealthy at once). */
+  unreachable?(): readonly { host: string; detail: string }[];
 }
 
 export interface HealthVerdict {
@@ -29,9 +32,15 @@ export interface HealthVerdict {
   readonly reasons: readonly string[];
 }
 
-/** A task is unhealthy when crash-looping, stopped, or when it reported `unhealthy`. */
-export function assessHealth(tasks: readonly TaskHealth[]): HealthVerdict {
-  const reasons: string[] = [];
+/**
+ * A task is unhealthy when crash-looping, stopped, or when it reported `unhealthy`; the whole
+ * process is also unhealthy while a venue host cannot be reached.
+ */
+export function assessHealth(
+  tasks: readonly TaskHealth[],
+  unreachable: readonly { host: string; detail: string }[] = [],
+): HealthVerdict {
+  const reasons: string[] = unreachable.map((u) => `cannot reach ${u.host}: ${u.detail}`);
   for (const task of tasks) {
     if (task.state === "crash_loop" || task.state === "stopped") {
       const why = task.lastError === null ? "" : ` (${task.lastError})`;
@@ -57,8 +66,33 @@ export function renderMetrics(source: HealthSource, options: { now?: () => numbe
     }
   }
   extra.gauge("process_resident_memory_bytes", {}, Deno.memoryUsage().rss);
-  extra.gauge("pmcollect_healthy", {}, assessHealth(source.health()).healthy ? 1 : 0);
+  const unreachable = source.unreachable?.() ?? [];
+  extra.gauge("pmcollect_venue_hosts_unreachable", {}, unreachable.length);
+  extra.gauge("pmcollect_healthy", {}, assessHealth(source.health(), unreachable).healthy ? 1 : 0);
   return source.metrics.render() + extra.render();
+}
+
+/**
+ * Checks before anything starts that 127.0.0.1:`port` can be bound, so a port in use is one
+ * clear line (naming the port and the setting) instead of a failure after the collectors run.
+ * @throws {ConfigError} naming PMCOLLECT_HEALTH_PORT when the port is taken.
+ */
+export function assertHealthPortFree(port: number): void {
+  if (port === 0) return;
+  let listener: Deno.Listener | undefined;
+  try {
+    listener = Deno.listen({ hostname: "127.0.0.1", port });
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+    throw new ConfigError(
+      "PMCOLLECT_HEALTH_PORT",
+      `port ${port} on 127.0.0.1 is already in use (another pmcollect?); choose another ` +
+        `with PMCOLLECT_HEALTH_PORT or --health-port, or 0 to turn /healthz off`,
+      { cause: err },
+    );
+  } finally {
+    listener?.close();
+  }
 }
 
 export interface HealthServer {
@@ -89,7 +123,7 @@ export function serveHealth(
     }
     if (path === "/healthz") {
       const tasks = source.health();
-      const verdict = assessHealth(tasks);
+      const verdict = assessHealth(tasks, source.unreachable?.() ?? []);
       return Response.json(
         { status: verdict.healthy ? "ok" : "unhealthy", reasons: verdict.reasons, tasks },
         { status: verdict.healthy ? 200 : 503 },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { createLogger, silentLogger } from "./log.ts";
-import { runHealthLog, serveHealth } from "./health.ts";
+import { assessHealth, runHealthLog, serveHealth } from "./health.ts";
 import { runSupervisor, type TaskSpec } from "./supervisor.ts";
 
 const forever = (signal: AbortSignal) =>
@@ -144,4 +144,13 @@ Deno.test("runHealthLog() writes one task_health line per task per interval with
       lagMs: 40,
     },
   );
+});
+
+Deno.test("assessHealth() is unhealthy at once while a venue host cannot be reached", () => {
+  const verdict = assessHealth([], [{
+    host: "gamma-api.polymarket.com",
+    detail: "DNS lookup failed",
+  }]);
+  assert.equal(verdict.healthy, false);
+  assert.deepEqual(verdict.reasons, ["cannot reach gamma-api.polymarket.com: DNS lookup failed"]);
 });

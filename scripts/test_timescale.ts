@@ -16,7 +16,10 @@
  * ```
  */
 import postgres from "postgres";
-import type { StartedTestContainer } from "testcontainers";
+// Test-only: imported by full specifier, not through deno.json, so that `deno task start` does
+// not install it (see the README's dependency table).
+// deno-lint-ignore no-import-prefix
+import type { StartedTestContainer } from "npm:testcontainers@12.2.0";
 import { printText } from "../runtime/log.ts";
 
 /** Same tag as deploy/docker-compose.yml (tests/test_timescale_script_test.ts checks it). */
@@ -66,7 +69,10 @@ export async function dockerEngineProblem(): Promise<string | null> {
     // No docker CLI: let testcontainers look for an engine its own way (DOCKER_HOST,
     // ~/.testcontainers.properties, the default socket).
     try {
-      const { getContainerRuntimeClient } = await import("testcontainers");
+      const { getContainerRuntimeClient } = await import(
+        // deno-lint-ignore no-import-prefix
+        "npm:testcontainers@12.2.0"
+      );
       await getContainerRuntimeClient();
       return null;
     } catch (e) {
@@ -83,7 +89,10 @@ export async function dockerEngineProblem(): Promise<string | null> {
 
 /** Starts the pinned TimescaleDB; returns the container and a URL for TEST_DATABASE_URL. */
 async function startTimescale(): Promise<{ container: StartedTestContainer; url: string }> {
-  const { GenericContainer, Wait } = await import("testcontainers");
+  const { GenericContainer, Wait } = await import(
+    // deno-lint-ignore no-import-prefix
+    "npm:testcontainers@12.2.0"
+  );
   const password = crypto.randomUUID().replaceAll("-", "");
   const container = await new GenericContainer(TIMESCALE_IMAGE)
     .withEnvironment({
@@ -157,7 +166,8 @@ async function checkTimescale(url: string): Promise<string> {
 
 async function runSuite(url: string, extraArgs: readonly string[]): Promise<number> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["test", "-A", ...extraArgs, ...DATABASE_SUITE],
+    // The test lockfile: deno.lock holds only what `deno task start` runs.
+    args: ["test", "-A", "--lock=deno.test.lock", ...extraArgs, ...DATABASE_SUITE],
     cwd: ROOT,
     env: { TEST_DATABASE_URL: url, TEST_EXPECT_TIMESCALE: "1" },
     stdin: "null",

@@ -14,17 +14,57 @@ import type { Logger } from "../runtime/log.ts";
 import type { FaultSpec } from "./faults.ts";
 import { startSimulator } from "./server.ts";
 
+/** `pmcollect simulate --help`. */
+export const SIMULATE_HELP = `Usage: pmcollect simulate [flags]
+  (before the binary exists: deno task start simulate [flags])
+
+A local Polymarket (Gamma, CLOB, Data API and the market websocket on one loopback port)
+for tests and demos. It never touches the database.
+
+Flags:
+  --port N            port to listen on (default 8787; 0 = any free port)
+  --hostname H        address to bind (default 127.0.0.1)
+  --markets N         markets in the simulated universe (default 1000)
+  --seed N            random seed: the same seed gives the same universe (default 1)
+  --tick-ms N         milliseconds between world steps (trades, book changes; default 100)
+  --rate-limits       enforce the venue's documented rate limits (429 with Retry-After)
+  --load              load mode: trades as fast as possible on subscribed markets
+  --faults LIST       inject faults, comma-separated name=value:
+                        latency=MS          delay every response by MS
+                        fail=N              answer the next N requests with HTTP 503
+                        rate-limit=N        answer the next N requests with HTTP 429
+                        maintenance=MS      CLOB answers 425 (maintenance) for MS after start
+                        malformed-pages=N   N malformed elements in the next pages
+                        malformed-frames=N  N malformed websocket messages
+  -h, --help          this text
+
+Point pmcollect at it with PMCOLLECT_GAMMA_URL, PMCOLLECT_CLOB_URL, PMCOLLECT_DATA_API_URL
+(all http://HOST:PORT) and PMCOLLECT_WS_MARKET_URL (ws://HOST:PORT/ws/market), or run
+\`deno task demo\`, which does it for you.
+`;
+
+/** A bad `simulate` flag value: main.ts prints it and exits 2. */
+export class SimulateUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SimulateUsageError";
+  }
+}
+
 /**
  * Parses `--port`, `--markets`, `--seed`, `--tick-ms`, `--rate-limits`, `--load` and
  * `--faults latency=50,fail=5,rate-limit=3,maintenance=2000,malformed-pages=1,malformed-frames=1`.
+ * `--help` writes {@link SIMULATE_HELP} with `deps.write` and returns.
+ * @throws {SimulateUsageError} for a bad flag value.
  */
 export async function runSimulateCommand(
   argv: string[],
-  deps: { signal: AbortSignal; log: Logger },
+  deps: { signal: AbortSignal; log: Logger; write?: (text: string) => void },
 ): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      help: { type: "boolean", short: "h", default: false },
       port: { type: "string", default: "8787" },
       hostname: { type: "string", default: "127.0.0.1" },
       markets: { type: "string", default: "1000" },
@@ -36,23 +76,40 @@ export async function runSimulateCommand(
     },
     strict: true,
   });
+  if (values.help) {
+    deps.write?.(SIMULATE_HELP);
+    return;
+  }
   const numeric = (name: string, text: string) => {
     const n = Number(text);
-    if (!Number.isFinite(n) || n < 0) {
-      throw new RangeError(`--${name} must be a non-negative number`);
+    if (text.trim() === "" || !Number.isInteger(n) || n < 0) {
+      throw new SimulateUsageError(`--${name} must be a whole number ≥ 0, got "${text}"`);
     }
     return n;
   };
-  const sim = await startSimulator({
+  const port = numeric("port", values.port);
+  if (port > 65535) throw new SimulateUsageError(`--port must be at most 65535, got ${port}`);
+  const options = {
     hostname: values.hostname,
-    port: numeric("port", values.port),
+    port,
     markets: numeric("markets", values.markets),
     seed: numeric("seed", values.seed),
     tickMs: numeric("tick-ms", values["tick-ms"]),
     rateLimits: values["rate-limits"],
     faults: parseFaults(values.faults),
     signal: deps.signal,
-  });
+  };
+  let sim;
+  try {
+    sim = await startSimulator(options);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+    throw new Error(
+      `Cannot start the simulator: ${values.hostname}:${port} is already in use ` +
+        `(choose another with --port, or --port 0 for any free port)`,
+      { cause: err },
+    );
+  }
   if (values.load) sim.control.load(true);
   deps.log.info("simulator_started", {
     url: sim.url,
@@ -78,14 +135,21 @@ export function parseFaults(text: string): FaultSpec {
   for (const part of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
     const [name, raw = "1"] = part.split("=");
     const n = Number(raw);
-    if (!Number.isFinite(n)) throw new RangeError(`--faults ${name} needs a number`);
+    if (raw.trim() === "" || !Number.isFinite(n) || n < 0) {
+      throw new SimulateUsageError(`--faults ${name} needs a number ≥ 0, got "${raw}"`);
+    }
     if (name === "latency") spec.latencyMs = n;
     else if (name === "fail") spec.failNext = { count: n };
     else if (name === "rate-limit") spec.rateLimitNext = { count: n };
     else if (name === "maintenance") spec.maintenanceMs = n;
     else if (name === "malformed-pages") spec.malformedPages = n;
     else if (name === "malformed-frames") spec.malformedFrames = n;
-    else throw new RangeError(`unknown fault: ${name}`);
+    else {
+      throw new SimulateUsageError(
+        `unknown fault "${name}" (faults: latency, fail, rate-limit, maintenance, ` +
+          `malformed-pages, malformed-frames)`,
+      );
+    }
   }
   return spec;
 }

@@ -16,10 +16,14 @@ const test = testWithin(60_000);
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const CONFIG = fromFileUrl(new URL("../deno.json", import.meta.url));
 
-function pmcollect(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+function pmcollect(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; signal?: AbortSignal } = {},
+) {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", "--config", CONFIG, MAIN, ...args],
     cwd: options.cwd,
+    signal: options.signal,
     env: { PMCOLLECT_HEALTH_PORT: "0", NO_COLOR: "1", ...options.env },
     stdin: "null",
     stdout: "piped",
@@ -190,4 +194,97 @@ test("main.ts inspect exits 0 / 1 / 2 for parsed / rejected / unreadable input",
   const missing = await output(["inspect", "/no/such/file.json"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read \/no\/such\/file\.json/);
+});
+
+/** Reads `child`'s stdout until a JSON line with `event` appears (or the stream ends). */
+async function waitForEvent(
+  child: Deno.ChildProcess,
+  event: string,
+): Promise<Record<string, unknown> | undefined> {
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) return undefined;
+      buffer += value;
+      const parts = buffer.split("\n");
+      buffer = parts.pop() ?? "";
+      const found = events(parts.join("\n")).find((e) => e.event === event);
+      if (found !== undefined) return found;
+    }
+  } finally {
+    lines.releaseLock();
+  }
+}
+
+Deno.test("main.ts drops the leading -- that `deno task start -- …` passes on", async () => {
+  const version = await output(["--", "--version"]);
+  assert.equal(version.code, 0, version.stderr);
+  assert.match(version.stdout, /pmcollect/);
+  const help = await output(["--", "simulate", "--help"]);
+  assert.equal(help.code, 0, help.stderr);
+});
+
+Deno.test("main.ts run names the health port and its setting when the port is taken, before starting", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  // An unreachable database: had the check come after connecting, this would retry forever.
+  const { code, stdout, stderr } = await pmcollect(["run"], {
+    env: { DATABASE_URL: "postgres://u@127.0.0.1:1/none", PMCOLLECT_HEALTH_PORT: String(port) },
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const err = new TextDecoder().decode(stderr);
+  assert.equal(code, 2, err);
+  assert.equal(err.trimEnd().split("\n").length, 1, err);
+  assert.match(err, new RegExp(`PMCOLLECT_HEALTH_PORT: port ${port} .*already in use`));
+  const started = events(new TextDecoder().decode(stdout)).map((e) => e.event);
+  assert.ok(!started.includes("db_connecting") && !started.includes("collecting"), `${started}`);
+});
+
+Deno.test("main.ts simulate --help lists every flag and exits 0", async () => {
+  const { code, stdout } = await output(["simulate", "--help"]);
+  assert.equal(code, 0);
+  for (const flag of ["--port", "--hostname", "--markets", "--seed", "--tick-ms", "--faults"]) {
+    assert.ok(stdout.includes(flag), flag);
+  }
+  for (const flag of ["--rate-limits", "--load", "malformed-frames"]) {
+    assert.ok(stdout.includes(flag), flag);
+  }
+});
+
+Deno.test("main.ts simulate exits 2 with one line for a bad flag value", async () => {
+  for (
+    const args of [["--port", "abc"], ["--markets", "-1"], ["--faults", "bogus=1"], [
+      "--tick-ms",
+      "1.5",
+    ]]
+  ) {
+    const { code, stderr } = await output(["simulate", ...args]);
+    assert.equal(code, 2, `${args}: ${stderr}`);
+    assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+    assert.match(stderr, new RegExp(args[0]!.replace("--", "") + "|bogus"));
+  }
+});
+
+Deno.test("main.ts simulate starts although DATABASE_URL is invalid (it never uses it)", async () => {
+  const child = pmcollect(["simulate", "--port", "0", "--markets", "5"], {
+    env: { DATABASE_URL: "not a url" },
+  }).spawn();
+  const started = await waitForEvent(child, "simulator_started");
+  child.kill("SIGTERM");
+  await child.stdout.cancel().catch(() => {});
+  const stderr = await new Response(child.stderr).text();
+  const status = await child.status;
+  assert.ok(started !== undefined, stderr);
+  assert.match(String(started.url), /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(status.code, 0, stderr);
+});
+
+Deno.test("main.ts simulate names the port when the address is in use", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const { code, stderr } = await output(["simulate", "--port", String(port)]);
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
 });

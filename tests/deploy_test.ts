@@ -255,3 +255,32 @@ Deno.test("deployment files keep the promises docs/deploy.md makes", async () =>
   assert.deepEqual(ports, ["127.0.0.1:5432:5432"]);
   assert.doesNotMatch(compose, /POSTGRES_PASSWORD: [^$]/);
 });
+
+Deno.test("docker build . from the root finds the Dockerfile, and everything it copies is in the context", async () => {
+  const root = new URL("../", import.meta.url);
+  const dockerfile = await Deno.readTextFile(new URL("Dockerfile", root));
+  // Sources of COPY without --from must exist in the repository and not be .dockerignore'd.
+  const ignored = (await Deno.readTextFile(new URL(".dockerignore", root))).split("\n")
+    .map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  for (const must of [".git", "data/", "dist/", "node_modules/"]) {
+    assert.ok(ignored.includes(must), `.dockerignore keeps ${must} out of the context`);
+  }
+  const copies = [...dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm)];
+  assert.ok(copies.length >= 2, "COPY lines found");
+  for (const [, sources] of copies) {
+    for (const source of sources!.split(/\s+/)) {
+      if (source === ".") continue;
+      await Deno.stat(new URL(source, root)); // throws NotFound when missing
+      assert.ok(!ignored.some((i) => source.startsWith(i.replace(/\/$/, ""))), source);
+    }
+  }
+  // The compiled binary comes from `deno task compile`, on the Deno the project pins.
+  assert.match(dockerfile, /^RUN .*deno task compile$/m);
+  const ci = await Deno.readTextFile(new URL(".ci/run", root));
+  const pinned = ci.match(/2\.\d+\.\d+/)?.[0];
+  assert.ok(pinned !== undefined && dockerfile.includes(`FROM denoland/deno:${pinned} `), pinned);
+  // No Dockerfile is left in deploy/ to drift from the one users build.
+  await assert.rejects(Deno.stat(`${DEPLOY}Dockerfile`), Deno.errors.NotFound);
+  const compose = await Deno.readTextFile(`${DEPLOY}docker-compose.yml`);
+  assert.match(compose, /build:\n\s+context: \.\.\n\s+dockerfile: Dockerfile\n/);
+});

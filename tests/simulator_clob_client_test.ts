@@ -3,7 +3,10 @@
  * (no signer: only unauthenticated routes).
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { ClobClient, Side } from "@polymarket/clob-client-v2";
+// Test-only: imported by full specifier, not through deno.json, so that `deno task start` does
+// not install it (see the README's dependency table).
+// deno-lint-ignore no-import-prefix
+import { ClobClient, Side } from "npm:@polymarket/clob-client-v2@1.1.0";
 import { startSimulator } from "../simulator/server.ts";
 
 Deno.test({

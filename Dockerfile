@@ -2,9 +2,10 @@
 # pmcollect as a container image (the systemd unit is the production path; this one is for
 # `docker compose --profile container` and for hosts that prefer containers).
 #
-#   docker build -f deploy/Dockerfile -t pmcollect .        # from the repository root
+#   docker build -t pmcollect .        # from the repository root
 #
-# deploy/Dockerfile.dockerignore keeps data/, dist/ and node_modules/ out of the context.
+# .dockerignore keeps data/, dist/ and node_modules/ out of the context. The other deployment
+# files (compose, systemd unit, install script) are in deploy/; see docs/deploy.md.
 
 FROM denoland/deno:2.9.6 AS build
 WORKDIR /src
