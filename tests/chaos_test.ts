@@ -135,8 +135,9 @@ Deno.test("chaos: SIGKILL and restart → continues, no duplicates, the outage r
     for (const r of rows) assert.ok(log.has(r.tx_hash), `stored trade ${r.tx_hash} is real`);
     assert.ok(rows.some((r) => r.ts.getTime() > resumedAt), "collection continued after restart");
 
-    const gaps = await db.sql<{ start_at: Date; end_at: Date; cause: string; scope: string }[]>`
-      select start_at, end_at, cause, scope from gaps where collector = 'trades'`;
+    const gaps = await db.sql<
+      { start_at: Date; end_at: Date; cause: string; scope: string; tokens: string[] | null }[]
+    >`select start_at, end_at, cause, scope, tokens from gaps where collector = 'trades'`;
     assert.ok(
       gaps.some((g) => g.start_at.getTime() <= killedAt && g.end_at.getTime() >= killedAt),
       `a trades gap covers the outage: ${JSON.stringify(gaps)}`,
@@ -148,7 +149,7 @@ Deno.test("chaos: SIGKILL and restart → continues, no duplicates, the outage r
     const hi = Math.max(...rows.map((r) => r.ts.getTime()));
     const inGap = (tokenId: string, s: number) =>
       gaps.some((g) =>
-        (g.scope === "*" || g.scope === tokenId) &&
+        (g.scope === "*" || g.scope === tokenId || g.tokens?.includes(tokenId) === true) &&
         Math.floor(g.start_at.getTime() / 1000) - 1 <= s && s <= g.end_at.getTime() / 1000 + 1
       );
     let missingInGaps = 0;
