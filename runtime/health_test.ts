@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { createLogger, silentLogger } from "./log.ts";
 import { runHealthLog, serveHealth } from "./health.ts";
+import { LoopLag } from "./loop_lag.ts";
 import { runSupervisor, type TaskSpec } from "./supervisor.ts";
 
 const forever = (signal: AbortSignal) =>
@@ -143,5 +144,22 @@ Deno.test("runHealthLog() writes one task_health line per task per interval with
       lastSuccessAt: "x",
       lagMs: 40,
     },
+  );
+});
+
+Deno.test("runHealthLog() adds one event_loop line per interval with the worst lag of the interval and since start", async () => {
+  const root = new AbortController();
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({}, { write: (line) => lines.push(JSON.parse(line)) });
+  const supervisor = runSupervisor([], { signal: root.signal, log: silentLogger() });
+  const lag = new LoopLag();
+  lag.record(250.4);
+  const logging = runHealthLog(supervisor, { signal: root.signal, log, intervalMs: 10, lag });
+  while (lines.length < 2) await delay(5);
+  root.abort();
+  await Promise.all([logging, supervisor.done]);
+  assert.deepEqual(
+    lines.slice(0, 2).map((l) => [l.event, l.lagMaxMs, l.lagWorstMs]),
+    [["event_loop", 250, 250], ["event_loop", 0, 250]],
   );
 });
