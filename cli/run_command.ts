@@ -99,7 +99,7 @@ export async function runRunCommand(
       supervisor.done,
       server?.done,
       runHealthLog(supervisor, { signal, log, lag }),
-      runLoopLagSampler(lag, { signal, metrics: supervisor.metrics }),
+      runLoopLagSampler(lag, { signal, metrics: supervisor.metrics, log }),
       runQualityMetrics(db.sql, supervisor.metrics, {
         signal,
         log: log.child({ task: "quality" }),

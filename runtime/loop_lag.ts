@@ -16,10 +16,13 @@
  * lag.worstMs; // the worst lag seen, in milliseconds
  * ```
  */
+import type { Logger } from "./log.ts";
 import type { Metrics } from "./_metrics.ts";
 
 /** Default sampling interval: fine enough to see a 100 ms stall, cheap enough to ignore. */
 export const LOOP_LAG_INTERVAL_MS = 100;
+/** A single stall this long is logged (`event_loop_stalled`): a fifth of the PING margin. */
+export const LOOP_STALL_LOG_MS = 1000;
 
 /** Worst lag since start and within the current window. */
 export class LoopLag {
@@ -47,13 +50,15 @@ export class LoopLag {
 
 /**
  * Samples until `signal` aborts. With `metrics`, keeps `pmcollect_event_loop_lag_seconds`
- * (histogram of samples) and `pmcollect_event_loop_lag_max_seconds` (worst since start).
+ * (histogram of samples) and `pmcollect_event_loop_lag_max_seconds` (worst since start); with
+ * `log`, writes one `event_loop_stalled` warning per stall of LOOP_STALL_LOG_MS or more (at
+ * most one a second by construction).
  */
 export function runLoopLagSampler(
   lag: LoopLag,
-  options: { signal: AbortSignal; intervalMs?: number; metrics?: Metrics },
+  options: { signal: AbortSignal; intervalMs?: number; metrics?: Metrics; log?: Logger },
 ): Promise<void> {
-  const { signal, metrics } = options;
+  const { signal, metrics, log } = options;
   const interval = options.intervalMs ?? LOOP_LAG_INTERVAL_MS;
   return new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
@@ -63,6 +68,7 @@ export function runLoopLagSampler(
       const ms = now - last - interval;
       last = now;
       lag.record(ms);
+      if (ms >= LOOP_STALL_LOG_MS) log?.warn("event_loop_stalled", { lagMs: Math.round(ms) });
       metrics?.observe("pmcollect_event_loop_lag_seconds", {}, Math.max(0, ms) / 1000);
       metrics?.gauge("pmcollect_event_loop_lag_max_seconds", {}, lag.worstMs / 1000);
     }, interval);
