@@ -26,6 +26,7 @@ import type { WsMessage } from "../polymarket/ws_schema.ts";
 import type { Logger } from "../runtime/log.ts";
 import { createTradeKeyer, type TradeKeyer } from "./_trade_key.ts";
 import { WsOutages } from "./_ws_outages.ts";
+import { type CloseInfo, ReconnectLog } from "./_ws_reconnect_log.ts";
 
 /** Tokens per subscribe message (the venue sends one snapshot frame per message). */
 const SUBSCRIBE_CHUNK = 20;
@@ -53,15 +54,10 @@ export interface WsConnectionOptions {
 
 export type ConnectionState = "idle" | "connecting" | "open" | "backoff" | "stopped";
 
-/** How one socket's life ended. */
-interface SessionEnd {
-  /** "stall" (watchdog), "closed" (by the server or network), "error", "shutdown". */
-  readonly cause: string;
+/** How one socket's life ended ("shutdown" is a cause too). */
+interface SessionEnd extends CloseInfo {
   readonly opened: boolean;
   readonly dataSeen: boolean;
-  readonly code: number;
-  readonly reason: string;
-  readonly error: string | null;
 }
 
 /** One socket and the tokens it owns. */
@@ -84,15 +80,13 @@ export class WsConnection {
   /** Tokens not covered since an outage, each until its next `book`. */
   readonly #outages: WsOutages;
   #wakeIdle: (() => void) | null = null;
-  /** When the last opened socket closed (null while open or before the first open). */
-  #downSince: number | null = null;
-  /** Connect attempts that failed since `#downSince`. */
-  #failedAttempts = 0;
+  readonly #reconnectLog: ReconnectLog;
 
   constructor(id: number, options: WsConnectionOptions) {
     this.id = id;
     this.#o = options;
     this.#outages = new WsOutages(id, (row) => options.handler.gap(row));
+    this.#reconnectLog = new ReconnectLog(options.log, id);
   }
 
   /** Takes ownership of tokens; subscribes them now if the socket is open. */
@@ -133,8 +127,11 @@ export class WsConnection {
         cause: stalled ? "stall" : "disconnected",
         detail: stalled ? {} : { code: end.code },
       });
-      if (end.opened) this.#logClosed(end, now);
-      else this.#failedAttempts++;
+      if (!end.opened) this.#reconnectLog.failed();
+      else {
+        const at = { now, tokens: this.tokens.size, lastDataAt: this.lastDataAt };
+        this.#reconnectLog.closed(end, at);
+      }
       this.reconnects++;
       failures = end.dataSeen ? 0 : failures + 1;
       const base = Math.min(5000, 250 * 2 ** failures);
@@ -178,7 +175,8 @@ export class WsConnection {
     ws.onopen = () => {
       opened = true;
       this.state = "open";
-      this.#logReopened();
+      const at = { now: this.#o.now(), tokens: this.tokens.size, reconnects: this.reconnects };
+      this.#reconnectLog.reopened(at);
       this.#keyer = createTradeKeyer();
       this.lastDataAt = this.#o.now();
       this.#awaiting.clear();
@@ -227,35 +225,6 @@ export class WsConnection {
       reason: event.reason,
       error,
     };
-  }
-
-  /** One line per close of an opened socket (shutdown excepted). */
-  #logClosed(end: SessionEnd, now: number): void {
-    this.#downSince = now;
-    this.#failedAttempts = 0;
-    this.#o.log.warn("ws_closed", {
-      connection: this.id,
-      cause: end.cause,
-      code: end.code,
-      reason: end.reason,
-      error: end.error ?? undefined,
-      tokens: this.tokens.size,
-      silentMs: now - this.lastDataAt,
-    });
-  }
-
-  /** One line per reopen after a logged close, with the downtime. */
-  #logReopened(): void {
-    if (this.#downSince === null) return;
-    this.#o.log.info("ws_reopened", {
-      connection: this.id,
-      tokens: this.tokens.size,
-      downtimeMs: this.#o.now() - this.#downSince,
-      failedAttempts: this.#failedAttempts,
-      reconnects: this.reconnects,
-    });
-    this.#downSince = null;
-    this.#failedAttempts = 0;
   }
 
   /** Resubscribes tokens past the snapshot deadline; gives up on a token after two tries. */
