@@ -37,6 +37,30 @@ Deno.test("trades: with the default PING interval the simulator never drops an i
   }
 });
 
+Deno.test("trades: a PING that is due goes out with the next frame even if its timer is late", async () => {
+  const sim = await startSimulator({ markets: 4, seed: 9, tickMs: 20, lifecycleRate: 0 });
+  // The timer would fire only after a minute; the clock is moved past the interval instead,
+  // as a loop too busy to run timers (but still reading frames) would see it.
+  const t = await setup({ PMCOLLECT_WS_MARKET_URL: sim.wsUrl, PMCOLLECT_WS_PING_MS: "60000" });
+  let offset = 0;
+  try {
+    t.activeTokens.publish(tokensOf(sim.universe.markets.filter((m) => m.status === "open")));
+    const c = await startCollector({ ...t.deps(t.db.sql), now: () => Date.now() + offset });
+    await until(() => c.pool.connections[0]?.state === "open", 3000);
+    const [conn] = c.pool.connections;
+    assert.equal(conn?.pingsSent, 1, "one PING as the socket opens");
+    offset = 60_000;
+    await until(() => conn?.pingsSent === 2, 3000);
+    const messages = conn?.messages ?? 0;
+    await until(() => (conn?.messages ?? 0) > messages + 5, 3000);
+    assert.equal(conn?.pingsSent, 2, "not again until the interval has passed");
+    await c.stop();
+  } finally {
+    await sim.close();
+    await t.dispose();
+  }
+});
+
 Deno.test("trades: a dropped connection logs one close and one reopen and writes one gaps row", async () => {
   const sim = await startSimulator({ markets: 20, seed: 3, tickMs: 20, lifecycleRate: 0 });
   const t = await setup({
