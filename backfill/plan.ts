@@ -93,21 +93,21 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
       startAt: new Date(Math.max(gap.startAt.getTime(), since.getTime())),
       endAt: new Date(Math.min(gap.endAt.getTime(), until.getTime())),
     };
-    const markets = gap.scope === "*"
-      ? targets.markets
-      : [byToken.get(gap.scope) ?? byScope.get(gap.scope)].filter((m) => m !== undefined);
-    if (markets.length === 0) {
+    const { units, complete } = gapUnits(gap, targets, { byToken, byScope });
+    if (units.length === 0) {
       skip(targets.explicit ? "not in the selected markets" : "scope not in the catalog");
       continue;
     }
     const keys: string[] = [];
-    for (const m of markets) {
-      const tokens = byToken.has(gap.scope) ? [gap.scope] : m.tokenIds;
+    for (const { market: m, tokenId } of units) {
       const options = { ...range, conditionId: m.conditionId, ...gapWindow(m) };
-      for (const t of tokens) keys.push(add(newWindow(gap.collector, t, options)));
+      keys.push(add(newWindow(gap.collector, tokenId, options)));
     }
-    // A gap only partly inside [since, until) is filled that far but stays open.
-    if (gap.startAt >= since && gap.endAt <= until) plan.gaps.push({ gap, windowKeys: keys });
+    // A gap only partly inside [since, until), or only partly inside the selected markets, is
+    // filled that far but stays open.
+    if (complete && gap.startAt >= since && gap.endAt <= until) {
+      plan.gaps.push({ gap, windowKeys: keys });
+    }
   }
   if (options.since !== undefined && options.gapsOnly !== true) {
     const first = await firstLiveData(sql);
@@ -130,6 +130,38 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
   await loadCheckpoints(sql, plan.windows);
   plan.expectedTrades = await expectTrades(sql, plan.windows, options.now);
   return plan;
+}
+
+/**
+ * The (market, token) pairs a gap left uncovered, among the selected markets: every token of
+ * a connection outage (`tokens`), one token, a market's tokens, or every market's for "*".
+ * `complete` is false when an explicit selection leaves out some of an outage's tokens, so a
+ * partial run does not mark the gap backfilled (tokens missing from the whole catalog have
+ * nothing to fill).
+ */
+function gapUnits(
+  gap: StoredGap,
+  targets: { markets: readonly MarketTarget[]; explicit: boolean },
+  index: { byToken: Map<string, MarketTarget>; byScope: Map<string, MarketTarget> },
+): { units: { market: MarketTarget; tokenId: string }[]; complete: boolean } {
+  if (gap.tokens !== undefined) {
+    const units = [];
+    for (const tokenId of gap.tokens) {
+      const market = index.byToken.get(tokenId);
+      if (market !== undefined) units.push({ market, tokenId });
+    }
+    return { units, complete: !targets.explicit || units.length === gap.tokens.length };
+  }
+  if (gap.scope === "*") {
+    return {
+      units: targets.markets.flatMap((m) => m.tokenIds.map((t) => ({ market: m, tokenId: t }))),
+      complete: true,
+    };
+  }
+  const market = index.byToken.get(gap.scope) ?? index.byScope.get(gap.scope);
+  if (market === undefined) return { units: [], complete: true };
+  const tokens = index.byToken.has(gap.scope) ? [gap.scope] : market.tokenIds;
+  return { units: tokens.map((t) => ({ market, tokenId: t })), complete: true };
 }
 
 function gapWindow(m: MarketTarget) {

@@ -41,6 +41,10 @@ export interface CoverageWindow {
 export interface DataQuality {
   at: Date;
   windows: CoverageWindow[];
+  /**
+   * Per collector and cause. A connection-outage row counts once per token it lists (and its
+   * minutes once per token), so the figures mean the same as v0.1's per-token rows.
+   */
   gaps: {
     collector: string;
     cause: string;
@@ -71,10 +75,13 @@ export async function measureDataQuality(
   const gaps = await sql<
     { collector: string; cause: string; n: string; minutes: string; done: string; rows: string }[]
   >`
-    select collector, cause, count(*) as n,
-           round(sum(extract(epoch from (end_at - start_at))) / 60, 1) as minutes,
-           count(backfilled_at) as done, coalesce(sum(backfill_rows), 0) as rows
-    from gaps where end_at >= ${weekAgo} group by collector, cause order by collector, cause`;
+    select collector, cause, sum(k) as n,
+           round(sum(k * extract(epoch from (end_at - start_at))) / 60, 1) as minutes,
+           coalesce(sum(k) filter (where backfilled_at is not null), 0) as done,
+           coalesce(sum(backfill_rows), 0) as rows
+    from (select *, coalesce(cardinality(tokens), 1) as k from gaps
+          where end_at >= ${weekAgo}) g
+    group by collector, cause order by collector, cause`;
   const rejects = await sql<{ source: string; reason: string; n: string; payloads: string }[]>`
     select source, reason, sum(occurrences) as n, count(*) as payloads from rejects
     where last_seen_at >= ${weekAgo} group by source, reason order by 3 desc, source, reason`;

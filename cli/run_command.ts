@@ -27,6 +27,7 @@ import { scaleBudgets } from "../polymarket/rate_limiter.ts";
 import { createReachability } from "../polymarket/reachability.ts";
 import type { CollectorName, Config } from "../runtime/config.ts";
 import { assertHealthPortFree, runHealthLog, serveHealth } from "../runtime/health.ts";
+import { LoopLag, runLoopLagSampler } from "../runtime/loop_lag.ts";
 import type { Logger } from "../runtime/log.ts";
 import { runSupervisor, type TaskSpec } from "../runtime/supervisor.ts";
 
@@ -96,6 +97,7 @@ export async function runRunCommand(
     });
     const started = performance.now();
     const supervisor = runSupervisor(tasks, { signal, log });
+    const lag = new LoopLag();
     const server = config.health.port === 0 ? undefined : serveHealth({
       health: () => supervisor.health(),
       metrics: supervisor.metrics,
@@ -105,13 +107,17 @@ export async function runRunCommand(
     await Promise.all([
       supervisor.done,
       server?.done,
-      runHealthLog(supervisor, { signal, log }),
+      runHealthLog(supervisor, { signal, log, lag }),
+      runLoopLagSampler(lag, { signal, metrics: supervisor.metrics, log }),
       runQualityMetrics(db.sql, supervisor.metrics, {
         signal,
         log: log.child({ task: "quality" }),
       }),
     ]);
-    log.info("collectors_stopped", { durationMs: Math.round(performance.now() - started) });
+    log.info("collectors_stopped", {
+      durationMs: Math.round(performance.now() - started),
+      loopLagWorstMs: Math.round(lag.worstMs),
+    });
     return 0;
   } finally {
     await db.close(5);

@@ -1,17 +1,20 @@
 /**
  * One market-websocket connection that owns a set of tokens: subscribes them on every
  * (re)connect (in messages of at most 20 tokens, so no snapshot frame is large), sends text
- * `PING` every `pingMs`, changes the set at runtime with
+ * `PING` every `pingMs` (also from the message path when the timer runs late, so a busy event
+ * loop that still delivers frames keeps the socket alive), changes the set at runtime with
  * `operation: subscribe|unsubscribe`, and reconnects with backoff (250 ms → 5 s, jittered).
  * Watchdogs: data silence for `silenceMs` while it has tokens (PONGs do not count) forces a
  * reconnect; a token without a `book` within `snapshotDeadlineMs` of its subscribe is
- * resubscribed (unsubscribe + subscribe), twice at most. Every interval in which a token was
- * not covered (drop → its next snapshot; stall; missing snapshot) is reported via `onGap`.
+ * resubscribed (unsubscribe + subscribe), twice at most. Every outage (drop → each token's
+ * next snapshot; stall; missing snapshot) is reported via `gap` as one row per outage
+ * (`WsOutages`), and every close and reopen of an opened socket is logged (`ws_closed`,
+ * `ws_reopened`) with the connection id, cause, token count and downtime.
  *
  * @example
  * ```ts
  * import { WsConnection } from "./_ws_connection.ts";
- * // const conn = new WsConnection(0, { url, pingMs: 10_000, silenceMs: 60_000, snapshotDeadlineMs: 30_000, now: Date.now, handler });
+ * // const conn = new WsConnection(0, { url, pingMs: 5_000, silenceMs: 60_000, snapshotDeadlineMs: 30_000, now: Date.now, log, handler });
  * // conn.add(["123"]); await conn.run(signal);
  * ```
  */
@@ -21,6 +24,9 @@ import type { Reject } from "../polymarket/batch.ts";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import type { WsMessage } from "../polymarket/ws_schema.ts";
 import { createTradeKeyer, type TradeKeyer } from "../db/trade_identity.ts";
+import type { Logger } from "../runtime/log.ts";
+import { WsOutages } from "./_ws_outages.ts";
+import { type CloseInfo, ReconnectLog } from "./_ws_reconnect_log.ts";
 
 /** Tokens per subscribe message (the venue sends one snapshot frame per message). */
 const SUBSCRIBE_CHUNK = 20;
@@ -42,6 +48,7 @@ export interface WsConnectionOptions {
   readonly silenceMs: number;
   readonly snapshotDeadlineMs: number;
   readonly now: () => number;
+  readonly log: Logger;
   readonly handler: ConnectionHandler;
   readonly random?: () => number;
   /** A longer frame is rejected unparsed (default `WS_MAX_FRAME_BYTES`). */
@@ -49,6 +56,12 @@ export interface WsConnectionOptions {
 }
 
 export type ConnectionState = "idle" | "connecting" | "open" | "backoff" | "stopped";
+
+/** How one socket's life ended ("shutdown" is a cause too). */
+interface SessionEnd extends CloseInfo {
+  readonly opened: boolean;
+  readonly dataSeen: boolean;
+}
 
 /** One socket and the tokens it owns. */
 export class WsConnection {
@@ -58,6 +71,7 @@ export class WsConnection {
   reconnects = 0;
   messages = 0;
   lastDataAt = 0;
+  pingsSent = 0;
   readonly sentOps = { subscribe: 0, unsubscribe: 0 };
   readonly #o: WsConnectionOptions;
   #ws: WebSocket | null = null;
@@ -66,13 +80,16 @@ export class WsConnection {
   readonly #awaiting = new Map<string, number>();
   /** Resubscribes so far of awaiting tokens that have been retried (absent = none). */
   readonly #attempts = new Map<string, number>();
-  /** Tokens not covered since `since`, closed by their next `book`. */
-  readonly #uncovered = new Map<string, { since: number; cause: string }>();
+  /** Tokens not covered since an outage, each until its next `book`. */
+  readonly #outages: WsOutages;
   #wakeIdle: (() => void) | null = null;
+  readonly #reconnectLog: ReconnectLog;
 
   constructor(id: number, options: WsConnectionOptions) {
     this.id = id;
     this.#o = options;
+    this.#outages = new WsOutages(id, (row) => options.handler.gap(row));
+    this.#reconnectLog = new ReconnectLog(options.log, id);
   }
 
   /** Takes ownership of tokens; subscribes them now if the socket is open. */
@@ -89,7 +106,7 @@ export class WsConnection {
     const now = this.#o.now();
     for (const t of owned) {
       this.#settled(t);
-      this.#closeGap(t, now);
+      this.#outages.covered(t, now);
     }
     if (owned.length > 0 && this.state === "open") this.#send(owned, "unsubscribe");
   }
@@ -103,15 +120,23 @@ export class WsConnection {
         await this.#idle(signal);
         continue;
       }
-      const { cause, dataSeen } = await this.#session(signal);
+      const end = await this.#session(signal);
       if (signal.aborted) break;
       const now = this.#o.now();
-      const since = cause === "stall" ? this.lastDataAt : now;
-      for (const t of this.tokens) {
-        if (!this.#uncovered.has(t)) this.#uncovered.set(t, { since, cause });
+      const stalled = end.cause === "stall";
+      const since = stalled ? this.lastDataAt : now;
+      this.#outages.open(this.tokens, {
+        since,
+        cause: stalled ? "stall" : "disconnected",
+        detail: stalled ? {} : { code: end.code },
+      });
+      if (!end.opened) this.#reconnectLog.failed();
+      else {
+        const at = { now, tokens: this.tokens.size, lastDataAt: this.lastDataAt };
+        this.#reconnectLog.closed(end, at);
       }
       this.reconnects++;
-      failures = dataSeen ? 0 : failures + 1;
+      failures = end.dataSeen ? 0 : failures + 1;
       const base = Math.min(5000, 250 * 2 ** failures);
       this.state = "backoff";
       await sleep(base * (0.5 + (this.#o.random ?? Math.random)()), undefined, { signal })
@@ -121,31 +146,47 @@ export class WsConnection {
   }
 
   /** One socket's life; resolves once it has closed, with why. */
-  async #session(signal: AbortSignal): Promise<{ cause: string; dataSeen: boolean }> {
+  async #session(signal: AbortSignal): Promise<SessionEnd> {
     this.state = "connecting";
     const ws = new WebSocket(this.#o.url);
     this.#ws = ws;
-    let cause = "disconnected";
+    let cause: string | null = null;
+    let error: string | null = null;
+    let opened = false;
     let dataSeen = false;
-    const closed = new Promise<void>((resolve) => ws.addEventListener("close", () => resolve()));
+    let lastPingAt = 0;
+    const ping = () => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      lastPingAt = this.#o.now();
+      this.pingsSent++;
+      ws.send("PING");
+    };
+    const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener("close", resolve));
+    ws.addEventListener("error", (e) => {
+      error = e instanceof ErrorEvent ? e.message : "error";
+    });
     const close = (why: string) => {
-      cause = why;
+      cause ??= why;
       if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) {
         ws.close(4000, why);
       }
     };
     const onAbort = () => close("shutdown");
     signal.addEventListener("abort", onAbort, { once: true });
-    let ping: ReturnType<typeof setInterval> | undefined;
+    let pinger: ReturnType<typeof setInterval> | undefined;
     let watchdog: ReturnType<typeof setInterval> | undefined;
     ws.onopen = () => {
+      opened = true;
       this.state = "open";
+      const at = { now: this.#o.now(), tokens: this.tokens.size, reconnects: this.reconnects };
+      this.#reconnectLog.reopened(at);
       this.#keyer = createTradeKeyer();
       this.lastDataAt = this.#o.now();
       this.#awaiting.clear();
       this.#attempts.clear();
       this.#subscribe([...this.tokens], "initial");
-      ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send("PING"), this.#o.pingMs);
+      ping();
+      pinger = setInterval(ping, this.#o.pingMs);
       watchdog = setInterval(() => {
         const now = this.#o.now();
         if (this.tokens.size > 0 && now - this.lastDataAt > this.#o.silenceMs) close("stall");
@@ -155,6 +196,8 @@ export class WsConnection {
     ws.onmessage = (e) => {
       if (typeof e.data !== "string") return;
       const now = this.#o.now();
+      // A timer starved by a busy loop must not cost the socket: frames still arrive.
+      if (now - lastPingAt >= this.#o.pingMs) ping();
       const frame = parseWsFrame(e.data, now, { maxFrameBytes: this.#o.maxFrameBytes });
       if (frame.pong) return;
       this.lastDataAt = now;
@@ -163,22 +206,30 @@ export class WsConnection {
       for (const m of frame.messages) {
         if (m.kind !== "book") continue;
         this.#settled(m.book.tokenId);
-        this.#closeGap(m.book.tokenId, now);
+        this.#outages.covered(m.book.tokenId, now);
       }
       if (frame.messages.length > 0) this.#o.handler.messages(frame.messages, this.#keyer);
       if (frame.rejects.length > 0) {
         this.#o.handler.rejects(frame.rejects, frame.rejectsOmitted);
       }
     };
+    let event: CloseEvent;
     try {
-      await closed;
+      event = await closed;
     } finally {
-      clearInterval(ping);
+      clearInterval(pinger);
       clearInterval(watchdog);
       signal.removeEventListener("abort", onAbort);
       this.#ws = null;
     }
-    return { cause, dataSeen };
+    return {
+      cause: cause ?? (error === null ? "closed" : "error"),
+      opened,
+      dataSeen,
+      code: event.code,
+      reason: event.reason,
+      error,
+    };
   }
 
   /** Resubscribes tokens past the snapshot deadline; gives up on a token after two tries. */
@@ -186,10 +237,10 @@ export class WsConnection {
     const retry: string[] = [];
     for (const [t, at] of this.#awaiting) {
       if (now - at < this.#o.snapshotDeadlineMs) continue;
-      if (!this.#uncovered.has(t)) this.#uncovered.set(t, { since: at, cause: "no_snapshot" });
+      this.#outages.overdue(t, at);
       if ((this.#attempts.get(t) ?? 0) >= 2) {
         this.#settled(t);
-        this.#closeGap(t, now);
+        this.#outages.covered(t, now);
       } else retry.push(t);
     }
     if (retry.length === 0) return;
@@ -231,20 +282,6 @@ export class WsConnection {
   #settled(tokenId: string): void {
     this.#awaiting.delete(tokenId);
     this.#attempts.delete(tokenId);
-  }
-
-  #closeGap(tokenId: string, now: number): void {
-    const u = this.#uncovered.get(tokenId);
-    if (u === undefined) return;
-    this.#uncovered.delete(tokenId);
-    this.#o.handler.gap({
-      collector: "trades",
-      scope: tokenId,
-      startAt: new Date(u.since),
-      endAt: new Date(Math.max(u.since, now)),
-      cause: u.cause,
-      detail: { connection: this.id },
-    });
   }
 
   async #idle(signal: AbortSignal): Promise<void> {

@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { WsPool } from "./_ws_pool.ts";
- * // const pool = new WsPool({ url, tokensPerConnection: 200, connectStaggerMs: 250, ...watchdogs, handler });
+ * // const pool = new WsPool({ url, tokensPerConnection: 200, connectStaggerMs: 250, ...watchdogs, log, handler });
  * // pool.add(tokenIds); const done = pool.run(signal); pool.remove(["123"]);
  * ```
  */

@@ -95,6 +95,7 @@ export async function runTradesCollector(
     silenceMs: o.silenceMs,
     snapshotDeadlineMs: o.snapshotDeadlineMs,
     now,
+    log,
     handler: {
       messages: onMessages,
       rejects: (list, omitted) => {

@@ -9,7 +9,7 @@
  * ```
  */
 import type { Queryable } from "./client.ts";
-import { col, iso, lastByKey } from "./_columns.ts";
+import { col, iso } from "./_columns.ts";
 
 export interface CollectorRunRow {
   collector: string;
@@ -39,31 +39,67 @@ export async function recordCollectorRun(sql: Queryable, run: CollectorRunRow): 
 
 export interface GapRow {
   collector: string;
-  /** A token id, a condition id, or "*" when everything was missed. */
+  /**
+   * A token id, a condition id, "*" when everything was missed, or "conn:<id>" for one
+   * websocket connection's outage, whose uncovered tokens are listed in `tokens`.
+   */
   scope: string;
   startAt: Date;
   endAt: Date;
   cause: string;
+  /** The tokens uncovered over [startAt, endAt] (connection outages); absent otherwise. */
+  tokens?: readonly string[];
   detail?: Record<string, unknown>;
 }
 
-/** Records gaps; the same (collector, scope, start, cause) again extends its end. */
+/**
+ * Records gaps; the same (collector, scope, start, cause) again extends its end and adds its
+ * tokens, so replaying a row (spill files) changes nothing.
+ */
 export async function recordGaps(sql: Queryable, batch: readonly GapRow[]): Promise<number> {
   if (batch.length === 0) return 0;
-  const gaps = lastByKey(
-    batch,
-    (g) => `${g.collector}\n${g.scope}\n${g.startAt.getTime()}\n${g.cause}`,
-  );
+  const gaps = mergeByKey(batch);
   const result = await sql`
-    insert into gaps (collector, scope, start_at, end_at, cause, detail)
-    select * from unnest(
+    insert into gaps (collector, scope, start_at, end_at, cause, detail, tokens)
+    select c, s, sa, ea, ca, d,
+           case when tk is null then null else array(select jsonb_array_elements_text(tk)) end
+    from unnest(
       ${col(gaps, (g) => g.collector)}::text[], ${col(gaps, (g) => g.scope)}::text[],
       ${col(gaps, (g) => iso(g.startAt))}::timestamptz[],
       ${col(gaps, (g) => iso(g.endAt))}::timestamptz[], ${col(gaps, (g) => g.cause)}::text[],
-      ${col(gaps, (g) => JSON.stringify(g.detail ?? {}))}::jsonb[])
+      ${col(gaps, (g) => JSON.stringify(g.detail ?? {}))}::jsonb[],
+      ${col(gaps, (g) => (g.tokens === undefined ? null : JSON.stringify(g.tokens)))}::jsonb[]
+    ) as u(c, s, sa, ea, ca, d, tk)
     on conflict (collector, scope, start_at, cause) do update set
-      end_at = greatest(gaps.end_at, excluded.end_at), detail = gaps.detail || excluded.detail`;
+      end_at = greatest(gaps.end_at, excluded.end_at), detail = gaps.detail || excluded.detail,
+      tokens = case when gaps.tokens is null then excluded.tokens
+                    when excluded.tokens is null then gaps.tokens
+                    else array(select distinct t from unnest(gaps.tokens || excluded.tokens) t
+                               order by t) end`;
   return result.count;
+}
+
+/** One row per key (an upsert may not touch a row twice): the latest end, tokens unioned. */
+function mergeByKey(batch: readonly GapRow[]): GapRow[] {
+  const byKey = new Map<string, GapRow>();
+  for (const g of batch) {
+    const key = `${g.collector}\n${g.scope}\n${g.startAt.getTime()}\n${g.cause}`;
+    const seen = byKey.get(key);
+    if (seen === undefined) {
+      byKey.set(key, g);
+      continue;
+    }
+    const tokens = seen.tokens === undefined && g.tokens === undefined
+      ? undefined
+      : [...new Set([...(seen.tokens ?? []), ...(g.tokens ?? [])])];
+    byKey.set(key, {
+      ...g,
+      endAt: g.endAt > seen.endAt ? g.endAt : seen.endAt,
+      detail: { ...seen.detail, ...g.detail },
+      ...(tokens === undefined ? {} : { tokens }),
+    });
+  }
+  return [...byKey.values()];
 }
 
 export interface StoredGap extends GapRow {
@@ -83,10 +119,11 @@ export async function listGaps(
       end_at: Date;
       cause: string;
       detail: Record<string, unknown>;
+      tokens: string[] | null;
       backfilled_at: Date | null;
     }[]
   >`
-    select collector, scope, start_at, end_at, cause, detail, backfilled_at from gaps
+    select collector, scope, start_at, end_at, cause, detail, tokens, backfilled_at from gaps
     where end_at >= ${options.from ?? new Date(0)}
       and start_at < ${options.to ?? new Date("9999-01-01")}
       and (${options.collector ?? null}::text is null or collector = ${options.collector ?? null})
@@ -99,6 +136,7 @@ export async function listGaps(
     endAt: r.end_at,
     cause: r.cause,
     detail: r.detail,
+    ...(r.tokens === null ? {} : { tokens: r.tokens }),
     backfilledAt: r.backfilled_at,
   }));
 }

@@ -11,6 +11,7 @@ import timeseries0002Plain from "./0002_timeseries.plain.sql" with { type: "text
 import timeseries0002Timescale from "./0002_timeseries.timescale.sql" with { type: "text" };
 import backfill0003 from "./0003_backfill.sql" with { type: "text" };
 import tradeIdentity0004 from "./0004_trade_identity.sql" with { type: "text" };
+import gapTokens0005 from "./0005_gap_tokens.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -45,5 +46,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "trade_identity",
     sql: { plain: tradeIdentity0004, timescale: tradeIdentity0004 },
     files: ["0004_trade_identity.sql"],
+  },
+  {
+    version: 5,
+    name: "gap_tokens",
+    sql: { plain: gapTokens0005, timescale: gapTokens0005 },
+    files: ["0005_gap_tokens.sql"],
   },
 ];

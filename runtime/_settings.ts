@@ -67,7 +67,11 @@ export const SETTINGS = {
   PMCOLLECT_BOOKS_CHUNK: setting(count, "100", "token ids per POST /books request"),
   PMCOLLECT_RESOLUTIONS_INTERVAL_S: setting(seconds, "300", "resolution poll cadence"),
   PMCOLLECT_WS_TOKENS_PER_CONNECTION: setting(count, "200", "tokens per websocket connection"),
-  PMCOLLECT_WS_PING_MS: setting(millis, "10000", "text PING interval per connection"),
+  PMCOLLECT_WS_PING_MS: setting(
+    millis,
+    "5000",
+    "text PING interval per connection (venue idle limit 10 s)",
+  ),
   PMCOLLECT_WS_SILENCE_MS: setting(millis, "60000", "data silence that forces a reconnect"),
   PMCOLLECT_WS_SNAPSHOT_DEADLINE_MS: setting(millis, "30000", "wait for a subscription snapshot"),
   PMCOLLECT_WS_CONNECT_STAGGER_MS: setting(millisOrOff, "250", "delay between connection opens"),

@@ -1,7 +1,8 @@
 /**
  * Health for operators: `GET /healthz` (200 when every task is healthy, 503 with reasons) and
  * `GET /metrics` (Prometheus text format) served on 127.0.0.1 only, plus one `task_health`
- * JSON log line per task per interval (default a minute) built from what the tasks report.
+ * JSON log line per task per interval (default a minute) built from what the tasks report, and
+ * one `event_loop` line with the worst event-loop lag of the interval and since start.
  *
  * @example
  * ```ts
@@ -13,6 +14,7 @@
  */
 import { setInterval as every } from "node:timers/promises";
 import type { Logger } from "./log.ts";
+import type { LoopLag } from "./loop_lag.ts";
 import type { Metrics } from "./_metrics.ts";
 import { createMetrics } from "./_metrics.ts";
 import type { TaskHealth } from "./supervisor.ts";
@@ -146,14 +148,20 @@ export function serveHealth(
  */
 export async function runHealthLog(
   source: HealthSource,
-  options: { signal: AbortSignal; log: Logger; intervalMs?: number },
+  options: { signal: AbortSignal; log: Logger; intervalMs?: number; lag?: LoopLag },
 ): Promise<void> {
-  const { signal, log } = options;
+  const { signal, log, lag } = options;
   try {
     for await (const _ of every(options.intervalMs ?? 60_000, undefined, { signal })) {
       for (const task of source.health()) {
         const { name, state, restarts, lastError, report } = task;
         log.info("task_health", { ...report, task: name, state, restarts, lastError });
+      }
+      if (lag !== undefined) {
+        log.info("event_loop", {
+          lagMaxMs: Math.round(lag.takeWindow()),
+          lagWorstMs: Math.round(lag.worstMs),
+        });
       }
     }
   } catch (err) {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { createLogger, silentLogger } from "./log.ts";
 import { assessHealth, runHealthLog, serveHealth } from "./health.ts";
+import { LoopLag } from "./loop_lag.ts";
 import { runSupervisor, type TaskSpec } from "./supervisor.ts";
 
 const forever = (signal: AbortSignal) =>
@@ -153,4 +154,21 @@ Deno.test("assessHealth() is unhealthy at once while a venue host cannot be reac
   }]);
   assert.equal(verdict.healthy, false);
   assert.deepEqual(verdict.reasons, ["cannot reach gamma-api.polymarket.com: DNS lookup failed"]);
+});
+
+Deno.test("runHealthLog() adds one event_loop line per interval with the worst lag of the interval and since start", async () => {
+  const root = new AbortController();
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({}, { write: (line) => lines.push(JSON.parse(line)) });
+  const supervisor = runSupervisor([], { signal: root.signal, log: silentLogger() });
+  const lag = new LoopLag();
+  lag.record(250.4);
+  const logging = runHealthLog(supervisor, { signal: root.signal, log, intervalMs: 10, lag });
+  while (lines.length < 2) await delay(5);
+  root.abort();
+  await Promise.all([logging, supervisor.done]);
+  assert.deepEqual(
+    lines.slice(0, 2).map((l) => [l.event, l.lagMaxMs, l.lagWorstMs]),
+    [["event_loop", 250, 250], ["event_loop", 0, 250]],
+  );
 });

@@ -26,6 +26,9 @@ import { createUniverse, type Universe } from "./universe.ts";
 import { World } from "./world.ts";
 import { MarketHub } from "./ws_hub.ts";
 
+/** The venue closes a market socket that sent no PING for this long (its ~10 s rule). */
+export const WS_IDLE_TIMEOUT_MS = 10_000;
+
 /** Options for {@link startSimulator}. */
 export interface SimulatorOptions {
   hostname?: string;
@@ -67,7 +70,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   if (options.faults !== undefined) faults.apply(options.faults);
   const hub = new MarketHub(world, {
     now,
-    idleTimeoutMs: options.wsIdleTimeoutMs ?? 10_000,
+    idleTimeoutMs: options.wsIdleTimeoutMs ?? WS_IDLE_TIMEOUT_MS,
     subscribeTimeoutMs: options.wsSubscribeTimeoutMs ?? 5_000,
     takeMalformedFrame: () => faults.takeMalformedFrame(),
     takeWithheldSnapshot: () => faults.takeWithheldSnapshot(),

@@ -87,11 +87,11 @@ interface TradeGap {
  */
 async function tradeGaps(db: TestDatabase): Promise<TradeGap[]> {
   const rows = await db.sql<
-    { start_at: Date; end_at: Date; cause: string; scope: string; detail: unknown }[]
-  >`select start_at, end_at, cause, scope, detail from gaps where collector = 'trades'`;
+    { start_at: Date; end_at: Date; cause: string; scope: string; tokens: string[] | null }[]
+  >`select start_at, end_at, cause, scope, tokens from gaps where collector = 'trades'`;
   return rows.map((g) => {
-    const listed = (g.detail as { tokens?: unknown } | null)?.tokens;
-    const tokens = new Set(Array.isArray(listed) ? listed.map(String) : []);
+    // A connection outage is one row listing its tokens (migration 0005); older rows name one.
+    const tokens = new Set(g.tokens ?? []);
     return {
       startMs: g.start_at.getTime(),
       endMs: g.end_at.getTime(),
