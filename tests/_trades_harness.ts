@@ -13,9 +13,18 @@ import type { TradeQueue } from "../collectors/_trade_queue.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
 import type { HttpClient } from "../polymarket/http.ts";
-import { createTestDatabase } from "./_db.ts";
+import { createTestDatabase, TEST_DATABASE_URL } from "./_db.ts";
 
-/** A TCP proxy to 127.0.0.1:5432 that can be closed and reopened on the same port. */
+/** Where TEST_DATABASE_URL's server listens (default 127.0.0.1:5432). */
+const UPSTREAM = (() => {
+  const url = new URL(TEST_DATABASE_URL);
+  return {
+    hostname: url.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1",
+    port: Number(url.port || 5432),
+  };
+})();
+
+/** A TCP proxy to TEST_DATABASE_URL's server that can be closed and reopened on one port. */
 export class PgProxy {
   port = 0;
   #listener: Deno.Listener | null = null;
@@ -51,7 +60,7 @@ export class PgProxy {
     this.#track((async () => {
       let server: Deno.Conn | null = null;
       try {
-        server = await Deno.connect({ hostname: "127.0.0.1", port: 5432 });
+        server = await Deno.connect(UPSTREAM);
         this.#conns.add(server);
         await Promise.all([
           client.readable.pipeTo(server.writable).catch(() => {}),
