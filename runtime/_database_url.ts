@@ -18,13 +18,14 @@ const ENCODE_HINT = "percent-encode special characters in the user name and pass
 /** A short reason the URL cannot be used, or null when it is fine. Never echoes the value. */
 export function databaseUrlProblem(text: string): string | null {
   if (!/^postgres(ql)?:\/\//.test(text)) return "expected a postgres:// or postgresql:// URL";
+  // A '#' starts the fragment: whatever follows it (the rest of a password) is lost.
+  if (text.includes("#")) return `contains a '#'; ${ENCODE_HINT}`;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     return `is not a valid URL; ${ENCODE_HINT}, and give the port as a number`;
   }
-  if (url.hash !== "") return `contains a '#'; ${ENCODE_HINT}`;
   try {
     decodeURIComponent(url.username);
     decodeURIComponent(url.password);
