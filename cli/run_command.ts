@@ -28,6 +28,8 @@ import type { CollectorName, Config } from "../runtime/config.ts";
 import { runHealthLog, serveHealth } from "../runtime/health.ts";
 import type { Logger } from "../runtime/log.ts";
 import { runSupervisor, type TaskSpec } from "../runtime/supervisor.ts";
+import { createMetrics } from "../runtime/_metrics.ts";
+import { runTimescaleJobsWatch } from "../db/timescale_jobs_health.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
@@ -88,7 +90,13 @@ export async function runRunCommand(
       now: Date.now,
     });
     const started = performance.now();
-    const supervisor = runSupervisor(tasks, { signal, log });
+    const metrics = createMetrics();
+    // Not a collector: TimescaleDB's background jobs, on /healthz and /metrics.
+    const watch: TaskSpec = {
+      name: "timescale_jobs",
+      run: (s, ctx) => runTimescaleJobsWatch(db.sql, { ...ctx, signal: s, metrics }),
+    };
+    const supervisor = runSupervisor([...tasks, watch], { signal, log, metrics });
     const server = config.health.port === 0
       ? undefined
       : serveHealth(supervisor, { port: config.health.port, signal, log });
