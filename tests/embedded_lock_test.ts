@@ -80,3 +80,24 @@ Deno.test("embedded: a second daemon and status beside a running daemon exit at 
       await sim.close();
     }
   }));
+
+Deno.test("openDatabase() embedded: an unusable data directory is named with the cause", () =>
+  withDataDir(async (dataDir) => {
+    const context = { log: silentLogger(), signal: new AbortController().signal };
+    // A damaged database: PGlite alone only says it "failed to initialize properly".
+    await Deno.mkdir(`${dataDir}/pglite`);
+    await Deno.writeTextFile(`${dataDir}/pglite/PG_VERSION`, "garbage\n");
+    await assert.rejects(
+      openDatabase({ url: undefined, dataDir }, context),
+      (err: Error) => {
+        assert.match(err.message, /^Cannot open the embedded database in /);
+        assert.ok(err.message.includes(`${dataDir}/pglite`), err.message);
+        assert.match(err.message, /failed to initialize/);
+        return true;
+      },
+    );
+    // The lock was released with the failure: once the directory is fixed it opens.
+    await Deno.remove(`${dataDir}/pglite`, { recursive: true });
+    const db = await openDatabase({ url: undefined, dataDir }, context);
+    await db.close();
+  }));
