@@ -166,7 +166,13 @@ async function firstAnswer(
       slow.catch(() => {});
     }
     if (outcome === "answered") return;
-    if (address === null) continue;
+    if (address === null) {
+      context.log.warn("db_slow_handshake", {
+        waitedMs: options.handshakeTimeoutMs,
+        found: "no answer on the Unix socket",
+      });
+      continue;
+    }
     const probe = await probePostgres(address, { timeoutMs: 2_000, signal: context.signal });
     const where = `${address.hostname}:${address.port}`;
     if (probe.answered && !probe.postgres) throw new DatabaseHandshakeError(where, probe.found);
