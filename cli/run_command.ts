@@ -30,6 +30,8 @@ import { assertHealthPortFree, runHealthLog, serveHealth } from "../runtime/heal
 import { LoopLag, runLoopLagSampler } from "../runtime/loop_lag.ts";
 import type { Logger } from "../runtime/log.ts";
 import { runSupervisor, type TaskSpec } from "../runtime/supervisor.ts";
+import { createMetrics } from "../runtime/_metrics.ts";
+import { runTimescaleJobsWatch } from "../db/timescale_jobs_health.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
@@ -96,7 +98,13 @@ export async function runRunCommand(
       now: Date.now,
     });
     const started = performance.now();
-    const supervisor = runSupervisor(tasks, { signal, log });
+    const metrics = createMetrics();
+    // Not a collector: TimescaleDB's background jobs, on /healthz and /metrics.
+    const watch: TaskSpec = {
+      name: "timescale_jobs",
+      run: (s, ctx) => runTimescaleJobsWatch(db.sql, { ...ctx, signal: s, metrics }),
+    };
+    const supervisor = runSupervisor([...tasks, watch], { signal, log, metrics });
     const lag = new LoopLag();
     const server = config.health.port === 0 ? undefined : serveHealth({
       health: () => supervisor.health(),

@@ -1,7 +1,7 @@
 /**
  * `pmcollect status`: what is being collected. Rows per time-series table in the last hour and
  * day, the latest run of each collector, open gaps, rejects, the database size and, on
- * TimescaleDB, the compression ratio per hypertable.
+ * TimescaleDB, the compression ratio per hypertable and each background job's last run.
  *
  * @example
  * ```ts
@@ -16,6 +16,8 @@ import type { Config } from "../runtime/config.ts";
 import { type CommandContext, formatTable } from "./migrate_command.ts";
 import { qualityReport } from "../backfill/report.ts";
 import { backfillBudgets } from "../backfill/estimate.ts";
+import { readTimescaleJobs } from "../db/timescale_jobs.ts";
+import { formatTimescaleJobs } from "../db/timescale_jobs_health.ts";
 
 const SERIES = ["price_snapshots", "book_snapshots", "trades", "quotes"] as const;
 
@@ -50,6 +52,7 @@ export async function runStatusCommand(
     write(`rejects: ${ops?.rejects} (${ops?.kinds} distinct payloads)`);
     write(`database size: ${ops?.size}`);
     write(await compressionReport(db.sql, mode));
+    write(formatTimescaleJobs(await readTimescaleJobs(db.sql), formatTable));
     if (context.quality === true) {
       write("");
       const http = createVenueHttp(config, {

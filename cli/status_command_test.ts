@@ -9,6 +9,7 @@ import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { withDatabase } from "../tests/_db.ts";
 import { compressionReport, formatBytes, runStatusCommand } from "./status_command.ts";
+import { readTimescaleJobs } from "../db/timescale_jobs.ts";
 
 const PLAIN_LINE = "compression: not available (plain PostgreSQL)";
 
@@ -27,7 +28,22 @@ Deno.test("status on plain PostgreSQL prints that compression is not available",
     assert.ok(lines.includes(PLAIN_LINE), lines.join("\n"));
     assert.equal(lines.filter((l) => l.startsWith("compression")).length, 1);
     assert.equal(await compressionReport(db.sql, "plain"), PLAIN_LINE);
+    assert.ok(
+      lines.includes(
+        "timescaledb jobs: not applicable (no TimescaleDB extension (plain PostgreSQL))",
+      ),
+      lines.join("\n"),
+    );
   }));
+
+Deno.test("readTimescaleJobs() on plain PostgreSQL and PGlite says not applicable, never throws", async () => {
+  for (const backend of ["server", "embedded"] as const) {
+    await withDatabase(backend, async (db) => {
+      const reading = await readTimescaleJobs(db.sql);
+      assert.equal(reading.kind, "not_applicable", `${backend}: ${JSON.stringify(reading)}`);
+    });
+  }
+});
 
 Deno.test("formatBytes uses binary units", () => {
   assert.equal(formatBytes(0), "0 B");

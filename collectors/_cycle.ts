@@ -13,8 +13,10 @@
  */
 import type { CollectorDeps } from "./_deps.ts";
 import type { Reject } from "../polymarket/batch.ts";
-import { recordCollectorRun, recordRejects } from "../db/ops.ts";
+import { type GapRow, recordRejects } from "../db/ops.ts";
+import { isConnectionError } from "../db/client.ts";
 import { HttpStatusError, RateLimitError, TransportError } from "../polymarket/errors.ts";
+import { createOpsOutbox, type OpsOutbox } from "./_ops_outbox.ts";
 
 /** What one cycle body reports; `status` defaults to "partial" when errors/rejects occurred. */
 export interface CycleResult {
@@ -38,8 +40,11 @@ export interface CycleRunnerOptions {
   task: string;
   /** Consecutive failed cycles that make the task `unhealthy` (default 3). */
   unhealthyAfter?: number;
-  /** Called once when a cycle fails (not on shutdown), e.g. to write a gaps row. */
-  onFailure?: (startedAt: Date, cause: string, error: unknown) => Promise<void>;
+  /**
+   * Called once when a cycle fails (not on shutdown); the gaps rows it returns are written
+   * with the run row through the outbox, so they survive a database outage.
+   */
+  onFailure?: (startedAt: Date, cause: string, error: unknown) => readonly GapRow[];
 }
 
 /** Runs cycle bodies with the bookkeeping around them. */
@@ -53,11 +58,14 @@ export interface CycleRunner {
     signal: AbortSignal,
     body: () => Promise<CycleResult>,
   ): Promise<CycleResult>;
+  /** Where this task's `collector_runs` and `gaps` rows go (kept while the database is down). */
+  readonly outbox: OpsOutbox;
 }
 
-/** A short cause for a gaps row or a failed run: "rate_limited", "http_503", "deadline"… */
+/** A short cause for a gaps row or a failed run: "rate_limited", "db_unavailable", "deadline"… */
 export function describeFailure(error: unknown): string {
   if (error instanceof CycleDeadlineError) return "deadline";
+  if (isConnectionError(error)) return "db_unavailable";
   if (error instanceof RateLimitError) return "rate_limited";
   if (error instanceof HttpStatusError) return error.status === 425 ? "maintenance" : "api_down";
   if (error instanceof TransportError) return "api_down";
@@ -93,7 +101,9 @@ export function createCycleRunner(deps: CollectorDeps, options: CycleRunnerOptio
   const limit = options.unhealthyAfter ?? 3;
   let failedInRow = 0;
   let rowsWritten = 0;
+  const outbox = createOpsOutbox(deps, task);
   return {
+    outbox,
     async run(startedAt, signal, body) {
       const t0 = deps.now();
       let result: CycleResult;
@@ -113,20 +123,21 @@ export function createCycleRunner(deps: CollectorDeps, options: CycleRunnerOptio
         ...result.detail,
         ...(cause === null ? {} : { cause, error: errorText(failure) }),
       };
-      if (failure !== null) {
-        deps.log.error("cycle_failed", { task, cause, error: failure });
-        await options.onFailure?.(startedAt, cause!, failure);
-      }
-      await recordCollectorRun(deps.sql, {
-        collector: task,
-        startedAt,
-        finishedAt: new Date(finished),
-        status,
-        rowsWritten: result.rows,
-        errors: result.errors,
-        rejects: result.rejects,
-        detail,
-      });
+      const gaps = failure === null ? [] : options.onFailure?.(startedAt, cause!, failure) ?? [];
+      if (failure !== null) deps.log.error("cycle_failed", { task, cause, error: failure });
+      await outbox.write([{ kind: "gaps", rows: gaps }, {
+        kind: "run",
+        row: {
+          collector: task,
+          startedAt,
+          finishedAt: new Date(finished),
+          status,
+          rowsWritten: result.rows,
+          errors: result.errors,
+          rejects: result.rejects,
+          detail,
+        },
+      }]);
       const durationMs = finished - t0;
       deps.log.info("cycle_done", {
         task,

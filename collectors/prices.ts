@@ -18,7 +18,7 @@
 import type { CollectorDeps } from "./_deps.ts";
 import type { GammaMarket } from "../polymarket/gamma_schema.ts";
 import { insertPriceSnapshots, type PriceSnapshotRow } from "../db/prices.ts";
-import { recordCollectorRun, recordGaps } from "../db/ops.ts";
+import type { GapRow } from "../db/ops.ts";
 import { createCycleRunner, type CycleResult, storeRejects } from "./_cycle.ts";
 import { runOnSchedule } from "./_schedule.ts";
 import { MARKETS_SOURCE, walkUniverse } from "./_universe.ts";
@@ -28,25 +28,22 @@ const TASK = "prices";
 /** Runs the prices collector until `signal` aborts; rethrows `signal.reason`. */
 export async function runPricesCollector(deps: CollectorDeps, signal: AbortSignal): Promise<void> {
   const intervalMs = deps.config.collectors.prices.intervalMs;
-  const gap = (slot: Date, cause: string, detail: Record<string, unknown> = {}) =>
-    recordGaps(deps.sql, [{
-      collector: TASK,
-      scope: "*",
-      startAt: slot,
-      endAt: new Date(slot.getTime() + intervalMs),
-      cause,
-      detail,
-    }]);
+  const gap = (slot: Date, cause: string, detail: Record<string, unknown> = {}): GapRow => ({
+    collector: TASK,
+    scope: "*",
+    startAt: slot,
+    endAt: new Date(slot.getTime() + intervalMs),
+    cause,
+    detail,
+  });
   // Rows already stored by a minute still being walked, for the gap row if it then fails.
   const stored = new Map<number, number>();
   const cycles = createCycleRunner(deps, {
     task: TASK,
-    onFailure: async (slot, cause, error) => {
-      await gap(slot, cause, {
-        error: error instanceof Error ? error.message : String(error),
-        rowsStored: stored.get(slot.getTime()) ?? 0,
-      });
-    },
+    onFailure: (slot, cause, error) => [gap(slot, cause, {
+      error: error instanceof Error ? error.message : String(error),
+      rowsStored: stored.get(slot.getTime()) ?? 0,
+    })],
   });
   await runOnSchedule({
     task: TASK,
@@ -59,17 +56,19 @@ export async function runPricesCollector(deps: CollectorDeps, signal: AbortSigna
         () => stored.delete(slot.getTime()),
       ),
     onOverlap: async (slot) => {
-      await gap(slot, "overlap");
-      await recordCollectorRun(deps.sql, {
-        collector: TASK,
-        startedAt: slot,
-        finishedAt: slot,
-        status: "skipped",
-        rowsWritten: 0,
-        errors: 0,
-        rejects: 0,
-        detail: { cause: "overlap" },
-      });
+      await cycles.outbox.write([{ kind: "gaps", rows: [gap(slot, "overlap")] }, {
+        kind: "run",
+        row: {
+          collector: TASK,
+          startedAt: slot,
+          finishedAt: slot,
+          status: "skipped",
+          rowsWritten: 0,
+          errors: 0,
+          rejects: 0,
+          detail: { cause: "overlap" },
+        },
+      }]);
       deps.context?.counter("skipped_cycles_total");
     },
   }, signal);

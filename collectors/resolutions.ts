@@ -29,6 +29,8 @@ import { listResolutions, upsertResolutions } from "../db/resolutions.ts";
 import { recordCollectorRun, recordRejects, type RejectRow } from "../db/ops.ts";
 import { listMarkets } from "../polymarket/gamma.ts";
 import { isRetryable, UnexpectedResponseError } from "../polymarket/errors.ts";
+import { isConnectionError } from "../db/client.ts";
+import { createOpsOutbox } from "./_ops_outbox.ts";
 import {
   checkClobWinners,
   type ClobRetry,
@@ -76,26 +78,34 @@ export async function runResolutionsCollector(
   const intervalMs = deps.config.collectors.resolutions.intervalMs;
   const clobRetry = options.clobRetry ?? new Map();
   const log = deps.log.child({ task: COLLECTOR });
+  const outbox = createOpsOutbox({ ...deps, log }, COLLECTOR);
   for (;;) {
     signal.throwIfAborted();
     const startedAt = new Date(deps.now());
     try {
       await runResolutionsCycle({ ...deps, log }, signal, { ...options, clobRetry, intervalMs });
+      await outbox.write([]); // rows kept during an outage, or left by an earlier process
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      if (!isRetryable(err) && !(err instanceof UnexpectedResponseError)) throw err;
-      // The venue is down for the whole cycle: record it, stay up, try again next interval.
+      const down = isRetryable(err) || err instanceof UnexpectedResponseError ||
+        isConnectionError(err);
+      if (!down) throw err;
+      // The venue or the database is down for the whole cycle: record it (through the outbox,
+      // which keeps the row while the database is away), stay up, try again next interval.
       const finishedAt = new Date(deps.now());
-      await recordCollectorRun(deps.sql, {
-        collector: COLLECTOR,
-        startedAt,
-        finishedAt,
-        status: "failed",
-        rowsWritten: 0,
-        errors: 1,
-        rejects: 0,
-        detail: { error: String(err) },
-      });
+      await outbox.write([{
+        kind: "run",
+        row: {
+          collector: COLLECTOR,
+          startedAt,
+          finishedAt,
+          status: "failed",
+          rowsWritten: 0,
+          errors: 1,
+          rejects: 0,
+          detail: { error: String(err) },
+        },
+      }]);
       log.warn("resolutions_cycle_failed", { error: err, durationMs: +finishedAt - +startedAt });
       deps.context?.report({ unhealthy: `cycle failed: ${String(err)}` });
       deps.context?.counter("resolution_cycle_failures_total");

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../runtime/log.ts";
 import { startEmbedded } from "./_embedded.ts";
 import { classifyDbError } from "./error_kind.ts";
+import { databaseAddress, probePostgres } from "./_probe.ts";
 
 export type Sql = postgres.Sql;
 /** Anything that runs queries: the pool, a transaction or a reserved connection. */
@@ -41,6 +42,21 @@ export interface OpenDatabaseOptions {
   readonly connectRetryMaxMs?: number;
   /** search_path for every connection (tests use one schema each). */
   readonly schema?: string;
+  /** How long the first query may take before the address is probed (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** What answers at the database address is not PostgreSQL; retrying cannot help. */
+export class DatabaseHandshakeError extends Error {
+  readonly address: string;
+  constructor(address: string, found: string) {
+    super(
+      `Cannot connect to the database at ${address}: ${found}, which is not PostgreSQL ` +
+        "(check the host and port of DATABASE_URL)",
+    );
+    this.name = "DatabaseHandshakeError";
+    this.address = address;
+  }
 }
 
 /**
@@ -80,7 +96,11 @@ export async function openDatabase(
     connect_timeout: 10,
   });
   try {
-    await waitUntilReachable(sql, options.connectRetryMaxMs ?? 30_000, log, signal);
+    await waitUntilReachable(sql, {
+      url: options.url,
+      maxDelayMs: options.connectRetryMaxMs ?? 30_000,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+    }, { log, signal });
   } catch (err) {
     await sql.end({ timeout: 0 });
     throw err;
@@ -115,17 +135,24 @@ export async function serveEmbeddedDatabase(
   };
 }
 
+/**
+ * Retries `select 1` with backoff while the server is down. A first query still unanswered
+ * after `handshakeTimeoutMs` (postgres.js waits without a word when, say, an HTTP server
+ * answers) probes the address: something that is not PostgreSQL ends the wait with a
+ * DatabaseHandshakeError naming what was found; otherwise the wait goes on, logged.
+ */
 async function waitUntilReachable(
   sql: Sql,
-  maxDelayMs: number,
-  log: Logger,
-  signal: AbortSignal,
+  options: { url: string; maxDelayMs: number; handshakeTimeoutMs: number },
+  context: { log: Logger; signal: AbortSignal },
 ): Promise<void> {
+  const { maxDelayMs } = options;
+  const { log, signal } = context;
   let delay = 500;
   for (let attempt = 1;; attempt++) {
     signal.throwIfAborted();
     try {
-      await sql`select 1`;
+      await firstAnswer(sql, options, context);
       return;
     } catch (err) {
       if (!isConnectionError(err)) throw err;
@@ -140,6 +167,47 @@ async function waitUntilReachable(
       });
       delay *= 2;
     }
+  }
+}
+
+/** Resolves when `select 1` answers; probes the address each time it is slow to. */
+async function firstAnswer(
+  sql: Sql,
+  options: { url: string; handshakeTimeoutMs: number },
+  context: { log: Logger; signal: AbortSignal },
+): Promise<void> {
+  const query = sql`select 1`.then(() => "answered" as const);
+  query.catch(() => {}); // settled below, or abandoned when the pool ends
+  const address = databaseAddress(options.url);
+  for (;;) {
+    const stop = new AbortController();
+    const both = AbortSignal.any([context.signal, stop.signal]);
+    const slow = sleep(options.handshakeTimeoutMs, "slow" as const, { signal: both });
+    let outcome: "answered" | "slow";
+    try {
+      outcome = await Promise.race([query, slow]);
+    } catch (err) {
+      throw context.signal.aborted ? context.signal.reason : err;
+    } finally {
+      stop.abort();
+      slow.catch(() => {});
+    }
+    if (outcome === "answered") return;
+    if (address === null) {
+      context.log.warn("db_slow_handshake", {
+        waitedMs: options.handshakeTimeoutMs,
+        found: "no answer on the Unix socket",
+      });
+      continue;
+    }
+    const probe = await probePostgres(address, { timeoutMs: 2_000, signal: context.signal });
+    const where = `${address.hostname}:${address.port}`;
+    if (probe.answered && !probe.postgres) throw new DatabaseHandshakeError(where, probe.found);
+    context.log.warn("db_slow_handshake", {
+      address: where,
+      waitedMs: options.handshakeTimeoutMs,
+      found: probe.found,
+    });
   }
 }
 

@@ -85,18 +85,16 @@ export async function assertPrivateFile(path: string): Promise<void> {
 export async function loadKey(path: string, identityPath: string): Promise<SecretKey> {
   await assertPrivateFile(identityPath);
   await assertPrivateFile(path);
-  const identities = parseIdentities(await Deno.readTextFile(identityPath), identityPath);
+  const identities = await parseIdentities(await Deno.readTextFile(identityPath), identityPath);
   const decrypter = new Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
   const bytes = await Deno.readFile(path);
   const ciphertext = startsWithArmor(bytes) ? armor.decode(new TextDecoder().decode(bytes)) : bytes;
   try {
     return new SecretKey(await decrypter.decrypt(ciphertext, "text"));
-  } catch (cause) {
-    // The library's message never contains plaintext, but keep ours fixed anyway.
-    throw new Error(`Cannot decrypt ${path} with ${identityPath}: wrong identity or damaged file`, {
-      cause,
-    });
+  } catch {
+    // No cause: the library's messages can quote an identity (key material) verbatim.
+    throw new Error(`Cannot decrypt ${path} with ${identityPath}: wrong identity or damaged file`);
   }
 }
 
@@ -204,14 +202,27 @@ async function writePrivateFile(path: string, text: string): Promise<void> {
   await Deno.chmod(path, 0o600);
 }
 
-function parseIdentities(text: string, identityPath: string): string[] {
-  const identities = text.split("\n").map((l) => l.trim()).filter((l) =>
-    l !== "" && !l.startsWith("#")
-  );
-  if (identities.length === 0 || identities.some((l) => !l.startsWith("AGE-SECRET-KEY-"))) {
+/**
+ * The identities of an identity file, each checked (bech32 checksum included) here, where the
+ * error can name the line without quoting it: age-encryption's own message repeats the whole
+ * secret key.
+ */
+async function parseIdentities(text: string, identityPath: string): Promise<string[]> {
+  const lines = text.split("\n").map((l, i) => ({ line: i + 1, text: l.trim() }))
+    .filter((l) => l.text !== "" && !l.text.startsWith("#"));
+  if (lines.length === 0 || lines.some((l) => !l.text.startsWith("AGE-SECRET-KEY-"))) {
     throw new Error(`Cannot read ${identityPath}: expected age identities (AGE-SECRET-KEY-1...)`);
   }
-  return identities;
+  for (const { line, text } of lines) {
+    const valid = await identityToRecipient(text).then(() => true, () => false);
+    if (!valid) {
+      throw new Error(
+        `Cannot read ${identityPath}: line ${line} is not a valid age identity ` +
+          "(bad checksum or character: is it mistyped or truncated?)",
+      );
+    }
+  }
+  return lines.map((l) => l.text);
 }
 
 function startsWithArmor(bytes: Uint8Array): boolean {

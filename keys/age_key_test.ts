@@ -159,3 +159,30 @@ Deno.test("key command as a subprocess never writes the plaintext to stdout or s
     assert.equal(all.includes("AGE-SECRET-KEY-"), false);
   });
 });
+
+Deno.test("runKeyCommand() check with a one-character typo in the identity names the line, not the key", async () => {
+  await withTempDir(async (dir) => {
+    const identity = await generateIdentity();
+    const recipient = await identityToRecipient(identity);
+    const keyPath = `${dir}/key.age`;
+    await Deno.writeTextFile(keyPath, await encryptKey(PLAINTEXT, recipient), { mode: 0o600 });
+    await Deno.chmod(keyPath, 0o600);
+    const at = 30;
+    const typo = identity.slice(0, at) + (identity[at] === "Q" ? "P" : "Q") +
+      identity.slice(at + 1);
+    const identityPath = `${dir}/identity.txt`;
+    await Deno.writeTextFile(identityPath, `# typed by hand\n${typo}\n`, { mode: 0o600 });
+    await Deno.chmod(identityPath, 0o600);
+    const lines: string[] = [];
+    const code = await runKeyCommand(["check", "--key", keyPath, "--identity", identityPath], {
+      log: (line) => lines.push(line),
+    });
+    const text = lines.join("\n");
+    assert.equal(code, 1);
+    assert.match(text, /line 2 is not a valid age identity/);
+    for (const secret of [typo, identity]) {
+      assert.equal(text.includes(secret.slice(16, 40)), false, "no key material in the error");
+    }
+    assert.equal(text.includes("AGE-SECRET-KEY-1"), false);
+  });
+});

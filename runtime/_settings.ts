@@ -3,6 +3,7 @@
  * `config.ts` builds the typed configuration from it; `--help` and the README table list it.
  */
 import { z } from "zod";
+import { databaseUrlProblem } from "./_database_url.ts";
 
 const seconds = z.coerce.number({ message: "expected a number of seconds" })
   .positive("must be greater than 0");
@@ -33,7 +34,10 @@ function setting<S extends z.ZodType>(
 
 export const SETTINGS = {
   DATABASE_URL: setting(
-    z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
+    z.string().superRefine((url, ctx) => {
+      const problem = databaseUrlProblem(url);
+      if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+    }).optional(),
     undefined,
     "PostgreSQL/TimescaleDB server; unset = embedded PGlite under the data directory",
   ),

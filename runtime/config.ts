@@ -112,7 +112,9 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
     const parsed = setting.schema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ConfigError(key, `${issue?.message ?? "invalid"} (got ${JSON.stringify(input)})`);
+      // A secret (the URL's password) is never repeated, not even in an error.
+      const got = SECRET_SETTINGS.has(key) ? "" : ` (got ${JSON.stringify(input)})`;
+      throw new ConfigError(key, `${issue?.message ?? "invalid"}${got}`);
     }
     return parsed.data as z.output<(typeof SETTINGS)[K]["schema"]>;
   };
@@ -174,6 +176,9 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
   };
   return deepFreeze(config);
 }
+
+/** Settings whose values may hold a secret: their errors never quote them. */
+const SECRET_SETTINGS: ReadonlySet<SettingKey> = new Set(["DATABASE_URL"]);
 
 /** Default market cap on the embedded database (documented in the README). */
 export const EMBEDDED_MAX_MARKETS = 300;

@@ -4,7 +4,9 @@
  * restarted after a jittered exponential backoff that resets once the task has run healthy for
  * `healthyResetMs`. Every crash is logged (`task_crashed`); a task that crashes
  * `crashLoopThreshold` times within `crashLoopWindowMs` shows as `crash_loop` in `health()`
- * (and keeps being restarted). Other tasks are unaffected. When the parent aborts, every child
+ * (and keeps being restarted) until it recovers: health describes the present, so a task that
+ * is running again and has reported a `lastSuccessAt` since its start, or has stayed up for
+ * `recoveredAfterMs`, is `running` even with crashes still inside the window. Other tasks are unaffected. When the parent aborts, every child
  * is aborted and `done` resolves once all tasks have settled.
  *
  * @example
@@ -73,6 +75,8 @@ export interface SupervisorOptions {
   readonly maxBackoffMs?: number;
   readonly crashLoopThreshold?: number;
   readonly crashLoopWindowMs?: number;
+  /** Uptime after which a restarted task no longer shows as `crash_loop` (default 60 s). */
+  readonly recoveredAfterMs?: number;
   /** Registry for task metrics; a fresh one by default. */
   readonly metrics?: Metrics;
 }
@@ -131,7 +135,8 @@ export function runSupervisor(tasks: readonly TaskSpec[], options: SupervisorOpt
       tasks.map((task) => {
         const slot = slots.get(task.name)!;
         const crashesInWindow = slot.crashes.filter((t) => now() - t < windowMs).length;
-        const looping = slot.state !== "stopped" && crashesInWindow >= threshold;
+        const looping = slot.state !== "stopped" && crashesInWindow >= threshold &&
+          !hasRecovered(slot, now(), options.recoveredAfterMs ?? 60_000);
         return {
           name: task.name,
           state: looping ? "crash_loop" : slot.state,
@@ -145,6 +150,15 @@ export function runSupervisor(tasks: readonly TaskSpec[], options: SupervisorOpt
         };
       }),
   };
+}
+
+/** Running again, and either succeeded since this start or stayed up `recoveredAfterMs`. */
+function hasRecovered(slot: Slot, nowMs: number, recoveredAfterMs: number): boolean {
+  if (slot.state !== "running" || slot.lastStartAt === null) return false;
+  if (nowMs - slot.lastStartAt >= recoveredAfterMs) return true;
+  const success = slot.report.lastSuccessAt;
+  const successMs = typeof success === "string" ? Date.parse(success) : NaN;
+  return successMs >= slot.lastStartAt;
 }
 
 async function superviseTask(

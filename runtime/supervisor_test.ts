@@ -128,3 +128,51 @@ Deno.test("runSupervisor() with zero tasks resolves when the signal aborts", asy
   await supervisor.done;
   assert.deepEqual(supervisor.health(), []);
 });
+
+Deno.test("runSupervisor() clears crash_loop once the restarted task succeeds or stays up", async () => {
+  const { options, advance } = harness();
+  const root = new AbortController();
+  let runs = 0;
+  let succeed: (() => void) | null = null;
+  const supervisor = runSupervisor([{
+    name: "resolutions",
+    run: async (signal, ctx) => {
+      runs += 1;
+      if (runs <= 4) throw new Error(`database away ${runs}`);
+      // Back: the first cycle succeeds when the test says so, then the task keeps running.
+      await new Promise<void>((resolve) => (succeed = resolve));
+      ctx.report({ lastSuccessAt: new Date(options.now()).toISOString(), unhealthy: null });
+      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    },
+  }], { ...options, signal: root.signal, crashLoopThreshold: 4, recoveredAfterMs: 60_000 });
+  await until(() => runs === 5);
+  assert.equal(byName(supervisor.health(), "resolutions").state, "crash_loop", "not yet recovered");
+  advance(1_000);
+  (succeed as (() => void) | null)?.();
+  await until(() => byName(supervisor.health(), "resolutions").report.lastSuccessAt !== undefined);
+  const health = byName(supervisor.health(), "resolutions");
+  assert.equal(health.state, "running", "a success after the restart ends the crash loop");
+  assert.equal(health.crashesInWindow, 4, "the crashes are still counted");
+  root.abort();
+  await supervisor.done;
+});
+
+Deno.test("runSupervisor() a restarted task that stays up without reporting is no longer crash_loop", async () => {
+  const { options, advance } = harness();
+  const root = new AbortController();
+  let runs = 0;
+  const supervisor = runSupervisor([{
+    name: "quiet",
+    run: async (signal) => {
+      runs += 1;
+      if (runs <= 4) throw new Error("boom");
+      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    },
+  }], { ...options, signal: root.signal, crashLoopThreshold: 4, recoveredAfterMs: 60_000 });
+  await until(() => runs === 5);
+  assert.equal(byName(supervisor.health(), "quiet").state, "crash_loop");
+  advance(60_000);
+  assert.equal(byName(supervisor.health(), "quiet").state, "running");
+  root.abort();
+  await supervisor.done;
+});

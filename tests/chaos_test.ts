@@ -278,6 +278,21 @@ test("chaos: the database goes away for 5 s → the same process recovers, no tr
         "trades received while the database was away were stored later",
       );
       await until(async () => (await daemon.get("/healthz")).status === 200, 20_000);
+      // Every prices slot inside the outage left a collector_runs row and, when it failed, a
+      // gap: the bookkeeping waited in the outbox instead of crashing the task.
+      const slots = await db.sql<{ started_at: Date; status: string; gap: boolean }[]>`
+        select r.started_at, r.status, exists (select 1 from gaps g where g.collector = 'prices'
+               and g.start_at = r.started_at) as gap
+        from collector_runs r where r.collector = 'prices'
+        and r.started_at >= ${downAt} and r.started_at < ${upAt}`;
+      assert.ok(slots.length >= 2, `runs recorded for the outage: ${JSON.stringify(slots)}`);
+      for (const slot of slots.filter((r) => r.status === "failed")) {
+        assert.ok(slot.gap, `a gap for ${slot.started_at.toISOString()}`);
+      }
+      const crashed = daemon.events.filter((e) =>
+        e.event === "task_crashed" && e.task !== "trades"
+      );
+      assert.deepEqual(crashed, [], "no REST collector crashed over the outage");
       const stopped = await daemon.stop("SIGTERM");
       assert.equal(stopped.code, 0, stopped.stderr);
     } finally {
