@@ -10,6 +10,7 @@ import core0001 from "./0001_core.sql" with { type: "text" };
 import timeseries0002Plain from "./0002_timeseries.plain.sql" with { type: "text" };
 import timeseries0002Timescale from "./0002_timeseries.timescale.sql" with { type: "text" };
 import backfill0003 from "./0003_backfill.sql" with { type: "text" };
+import marketMetadata0006 from "./0006_market_metadata.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -38,5 +39,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "backfill",
     sql: { plain: backfill0003, timescale: backfill0003 },
     files: ["0003_backfill.sql"],
+  },
+  {
+    version: 6,
+    name: "market_metadata",
+    sql: { plain: marketMetadata0006, timescale: marketMetadata0006 },
+    files: ["0006_market_metadata.sql"],
   },
 ];
