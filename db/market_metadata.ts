@@ -120,8 +120,9 @@ export function fromStoredJson(json: Record<string, unknown>): MarketMetadata {
 
 /**
  * Merges each observation onto the market's metadata as of `at` and stores a history row when
- * the merged digest changed; mirrors the merged values into `markets` when `at` is the newest
- * state. Returns the number of history rows written (0 when nothing changed).
+ * the merged digest changed (a second source at the very same instant folds into that instant's
+ * row); mirrors the merged values into `markets` when `at` is the newest state. Returns the
+ * number of history rows written (0 when nothing changed).
  */
 export async function recordMarketMetadata(
   sql: Queryable,
@@ -162,7 +163,9 @@ export async function recordMarketMetadata(
       insert into market_metadata_history (market_id, valid_from, source, digest, metadata)
       select market_id, ${at}::timestamptz, ${options.source}, digest, metadata
       from digested where prev_digest is distinct from digest
-      on conflict (market_id, valid_from) do nothing
+      on conflict (market_id, valid_from) do update set
+        source = excluded.source, digest = excluded.digest, metadata = excluded.metadata
+        where market_metadata_history.digest <> excluded.digest
       returning market_id
     ), upd as (
       update markets m set

@@ -24,7 +24,8 @@ ALTER TABLE markets
   ADD COLUMN game_start_time       timestamptz,
   ADD COLUMN is_50_50_outcome      boolean,
   ADD COLUMN metadata_digest       text,
-  ADD COLUMN metadata_valid_from   timestamptz;
+  ADD COLUMN metadata_valid_from   timestamptz,
+  ADD COLUMN clob_checked_at       timestamptz;
 CREATE INDEX markets_neg_risk_market_id ON markets (neg_risk_market_id)
   WHERE neg_risk_market_id IS NOT NULL;
 
