@@ -16,6 +16,7 @@ import { randomQuoteChange, randomTrade, recordTrade } from "./market_activity.t
 import { Random } from "./_random.ts";
 import { TradeLog } from "./trade_log.ts";
 import type { SimMarket, Universe } from "./universe.ts";
+import type { SimFeeSchedule } from "./structure.ts";
 import {
   marketResolved,
   newMarket,
@@ -52,6 +53,20 @@ export class World {
     this.trades = new TradeLog(options.tradeCapacity ?? 5000);
     this.#random = new Random(options.seed ^ 0x51ab);
     this.#now = options.now;
+  }
+
+  /** The world's clock (unix ms). */
+  now(): number {
+    return this.#now();
+  }
+
+  /**
+   * Changes a market's fee schedule from now on (null: fee-free); a scheduled change that has
+   * not happened yet is dropped. The venue announces fee changes on REST only.
+   */
+  changeFee(market: SimMarket, schedule: SimFeeSchedule | null): void {
+    market.meta.feeSchedule = schedule;
+    market.meta.feeChange = null;
   }
 
   /** The market's book, seeded around its price on first access. */
@@ -136,7 +151,8 @@ export class World {
     if (market.status !== "unlisted") return [];
     market.status = "open";
     const event = this.universe.events[market.eventIndex];
-    return [{ conditionId: null, message: newMarket(market, event.id, event.title, this.#now()) }];
+    const message = newMarket(market, event.id, event.title, this.#now());
+    return [{ conditionId: null, message }];
   }
 
   /** Moves a market to a new tick size; emits `tick_size_change` for both tokens, then books. */
