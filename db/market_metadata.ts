@@ -164,7 +164,10 @@ export async function recordMarketMetadata(
       select market_id, ${at}::timestamptz, ${options.source}, digest, metadata
       from digested where prev_digest is distinct from digest
       on conflict (market_id, valid_from) do update set
-        source = excluded.source, digest = excluded.digest, metadata = excluded.metadata
+        source = case when position(excluded.source in market_metadata_history.source) > 0
+                      then market_metadata_history.source
+                      else market_metadata_history.source || '+' || excluded.source end,
+        digest = excluded.digest, metadata = excluded.metadata
         where market_metadata_history.digest <> excluded.digest
       returning market_id
     ), upd as (
