@@ -44,7 +44,7 @@ export function clobMarket(world: World, m: SimMarket): Record<string, unknown> 
     icon: IMAGE,
     image: IMAGE,
     is_50_50_outcome: m.meta.is5050,
-    maker_base_fee: 0,
+    maker_base_fee: m.feesEnabled ? 1000 : 0,
     market_slug: m.slug,
     minimum_order_size: 5,
     minimum_tick_size: m.tickUnits / PRICE_SCALE,

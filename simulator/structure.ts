@@ -196,7 +196,7 @@ export function shapeMember(
       groupItemTitle: title,
       groupItemThreshold: String(member),
       negRisk: false,
-      sports: { gameId, sportsMarketType: type, line, gameStartMs: now + 2 * DAY },
+      sports: { gameId, sportsMarketType: type, line, gameStartMs: wholeSeconds(now + 2 * DAY) },
     };
   }
   return null;
@@ -208,6 +208,10 @@ export function eventTitle(kind: SimEventKind, subject: string): string | null {
   if (kind === "threshold_ladder") return `Price ladder: ${subject}`;
   if (kind === "game") return `${subject} (game)`;
   return null;
+}
+
+function wholeSeconds(ms: number): number {
+  return ms - (ms % 1000);
 }
 
 /** Draws a market's category, fee schedule and possibly a scheduled fee change. */
