@@ -142,6 +142,18 @@ export class SimulatorControl {
     this.#world.changeFee(m, rate === null ? null : { ...current, rate });
     return true;
   }
+  /** Renames a placeholder of an augmented group (title, question, rules); false if not one. */
+  clarifyPlaceholder(conditionId: string, name: string): boolean {
+    const m = this.#world.universe.byCondition.get(conditionId);
+    return m !== undefined && this.#world.clarifyPlaceholder(m, name);
+  }
+  /** Resolves an open market 50-50 (final prices 0.5/0.5). */
+  resolveFiftyFifty(conditionId: string): boolean {
+    const m = this.#world.universe.byCondition.get(conditionId);
+    if (m === undefined || m.status !== "open") return false;
+    this.#world.resolveFiftyFifty(m);
+    return true;
+  }
   /** Clears every fault and un-stalls sockets. */
   reset(): void {
     this.#faults.reset();
@@ -177,6 +189,8 @@ export class SimulatorControl {
       advance: () => this.advance(n("ticks", 1)),
       resolve: () => this.resolve(typeof b.conditionId === "string" ? b.conditionId : undefined),
       listMarket: () => this.listMarket(),
+      clarifyPlaceholder: () => this.clarifyPlaceholder(String(b.conditionId), String(b.name)),
+      resolveFiftyFifty: () => this.resolveFiftyFifty(String(b.conditionId)),
       changeFee: () =>
         this.changeFee(
           String(b.conditionId),

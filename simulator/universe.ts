@@ -35,12 +35,13 @@ export interface SimMarket {
   readonly conditionId: string;
   readonly questionId: string;
   readonly tokenIds: readonly [string, string];
-  readonly question: string;
+  /** Mutable: a placeholder is clarified into a name. */
+  question: string;
   readonly slug: string;
   readonly eventIndex: number;
   readonly negRiskMarketId: string;
   readonly negRiskRequestId: string;
-  readonly groupItemTitle: string;
+  groupItemTitle: string;
   readonly groupItemThreshold: string;
   readonly tagId: string;
   readonly createdAtMs: number;

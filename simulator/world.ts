@@ -16,7 +16,7 @@ import { randomQuoteChange, randomTrade, recordTrade } from "./market_activity.t
 import { Random } from "./_random.ts";
 import { TradeLog } from "./trade_log.ts";
 import type { SimMarket, Universe } from "./universe.ts";
-import type { SimFeeSchedule } from "./structure.ts";
+import { rulesText, type SimFeeSchedule } from "./structure.ts";
 import {
   marketResolved,
   newMarket,
@@ -67,6 +67,30 @@ export class World {
   changeFee(market: SimMarket, schedule: SimFeeSchedule | null): void {
     market.meta.feeSchedule = schedule;
     market.meta.feeChange = null;
+  }
+
+  /**
+   * Clarifies a placeholder of an augmented group into a named outcome: new title, question
+   * and rules (the rules hash changes, as on the venue).
+   */
+  clarifyPlaceholder(market: SimMarket, name: string): boolean {
+    if (!market.meta.placeholder) return false;
+    const subject = market.question.replace(/^Will .* win the (.*)\?$/, "$1");
+    market.groupItemTitle = name;
+    market.question = `Will ${name} win the ${subject}?`;
+    market.meta.placeholder = false;
+    market.meta.rules = rulesText(market.question, null, market.meta.is5050);
+    return true;
+  }
+
+  /** Closes a market as a 50-50 resolution (final prices 0.5/0.5; no websocket message). */
+  resolveFiftyFifty(market: SimMarket): void {
+    if (market.status === "closed") return;
+    market.status = "closed";
+    market.finalPrices = ["0.5", "0.5"];
+    market.closedAtMs = this.#now();
+    market.meta.is5050 = true;
+    this.#books.delete(market.index);
   }
 
   /** The market's book, seeded around its price on first access. */

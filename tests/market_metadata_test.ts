@@ -201,3 +201,35 @@ Deno.test("trades listener: a new_market's fee schedule is stored once at its ti
     await running;
   }
 });
+
+Deno.test("markets collector: a clarified placeholder is one change, with its new rules text", async () => {
+  let clock = T0;
+  await using env = await createCollectorEnv({
+    settings: { PMCOLLECT_MARKETS_INTERVAL_S: "3600" },
+    simulator: { seed: 11, markets: 300 },
+    now: () => clock,
+  });
+  const { deps, sim } = env;
+  await oneCycle(deps, 1);
+  const placeholder = structureTruth(sim.universe).negRiskGroups
+    .flatMap((g) => g.placeholderIds)
+    .map((id) => sim.universe.byId.get(id)!)
+    .find((m) => m.status === "open");
+  assert.ok(placeholder, "the seed plants an open placeholder");
+  const [before] = await deps.sql`
+    select rules_hash, group_item_title from markets where market_id = ${placeholder.id}`;
+  assert.ok(sim.control.clarifyPlaceholder(placeholder.conditionId, "Jane Roe"));
+  clock = T1;
+  await oneCycle(deps, 2);
+  const history = await deps.sql<{ title: string; rules: string }[]>`
+    select metadata->>'group_item_title' as title, metadata->>'rules_hash' as rules
+    from market_metadata_history where market_id = ${placeholder.id} order by valid_from`;
+  assert.deepEqual(history.map((h) => h.title), [before?.group_item_title, "Jane Roe"]);
+  assert.equal(history[0]!.rules, before?.rules_hash);
+  assert.notEqual(history[1]!.rules, history[0]!.rules);
+  const texts = await deps.sql<{ description: string }[]>`
+    select description from market_rules
+    where rules_hash in ${deps.sql(history.map((h) => h.rules))}`;
+  assert.equal(texts.length, 2);
+  assert.ok(texts.some((t) => t.description.includes("Jane Roe")));
+});
