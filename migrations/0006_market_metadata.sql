@@ -48,3 +48,20 @@ CREATE TABLE market_metadata_history (
   recorded_at         timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (market_id, valid_from)
 );
+
+-- Relations derived from structure (relations/): neg-risk partitions, date and threshold
+-- ladders, markets of one game. relation_key is stable across member changes; a rules
+-- amendment of any member (rules_digest) turns a confirmed relation stale.
+CREATE TABLE relations (
+  relation_key        text PRIMARY KEY,
+  type                text NOT NULL,
+  members             text[] NOT NULL,
+  provenance          text NOT NULL,
+  status              text NOT NULL
+                      CHECK (status IN ('proposed', 'confirmed', 'incomplete', 'stale', 'rejected')),
+  rules_digest        text NOT NULL,
+  detail              jsonb NOT NULL DEFAULT '{}',
+  first_seen_at       timestamptz NOT NULL DEFAULT now(),
+  updated_at          timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX relations_members ON relations USING gin (members);

@@ -147,6 +147,13 @@ export class SimulatorControl {
     const m = this.#world.universe.byCondition.get(conditionId);
     return m !== undefined && this.#world.clarifyPlaceholder(m, name);
   }
+  /** Appends a clarification to a market's rules text (its rules hash changes). */
+  amendRules(conditionId: string, clarification: string): boolean {
+    const m = this.#world.universe.byCondition.get(conditionId);
+    if (m === undefined) return false;
+    m.meta.rules = `${m.meta.rules}\n\nClarification: ${clarification}`;
+    return true;
+  }
   /** Resolves an open market 50-50 (final prices 0.5/0.5). */
   resolveFiftyFifty(conditionId: string): boolean {
     const m = this.#world.universe.byCondition.get(conditionId);
@@ -190,6 +197,7 @@ export class SimulatorControl {
       resolve: () => this.resolve(typeof b.conditionId === "string" ? b.conditionId : undefined),
       listMarket: () => this.listMarket(),
       clarifyPlaceholder: () => this.clarifyPlaceholder(String(b.conditionId), String(b.name)),
+      amendRules: () => this.amendRules(String(b.conditionId), String(b.text)),
       resolveFiftyFifty: () => this.resolveFiftyFifty(String(b.conditionId)),
       changeFee: () =>
         this.changeFee(

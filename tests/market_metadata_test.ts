@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { createCollectorEnv } from "./_collector_env.ts";
-import { runMarketsCollector } from "../collectors/markets.ts";
+import { oneMarketsCycle } from "./_markets_cycle.ts";
 import { runTradesCollector } from "../collectors/trades.ts";
 import type { CollectorDeps } from "../collectors/_deps.ts";
 import { marketMetadataAsOf } from "../db/market_metadata.ts";
@@ -16,27 +16,7 @@ const T0 = Date.parse("2026-11-01T00:00:00Z");
 const T1 = T0 + 3_600_000;
 const T2 = T1 + 3_600_000;
 
-/** Runs one markets cycle (the interval is long, so exactly one) and stops the collector. */
-async function oneCycle(deps: CollectorDeps, expectedRuns: number): Promise<void> {
-  const controller = new AbortController();
-  const running = runMarketsCollector(deps, controller.signal).catch((err) => {
-    if (!controller.signal.aborted) throw err;
-  });
-  const deadline = Date.now() + 30_000;
-  try {
-    for (;;) {
-      const [r] = await deps.sql<{ n: number }[]>`
-        select count(*)::int as n from collector_runs
-        where collector = 'markets' and finished_at is not null`;
-      if (r!.n >= expectedRuns) break;
-      if (Date.now() > deadline) throw new Error("markets cycle did not finish");
-      await delay(20);
-    }
-  } finally {
-    controller.abort(new Error("cycle over"));
-    await running;
-  }
-}
+const oneCycle = oneMarketsCycle;
 
 async function rowsAt(deps: CollectorDeps, at: number) {
   return await deps.sql<{ market_id: string; source: string }[]>`
