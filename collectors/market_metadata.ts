@@ -50,6 +50,14 @@ function observation(
   return { marketId, fields: { ...fields, rulesHash: hash }, rules: { hash, text: description } };
 }
 
+/**
+ * A short digest of what one observation says (its fields, in builder order): equal keys mean
+ * the same observation, so a caller may skip re-sending it.
+ */
+export function observationKey(o: MetadataObservation): string {
+  return createHash("sha1").update(JSON.stringify(o.fields)).digest("base64");
+}
+
 /** Every tracked field of a Gamma market; the event's flags when its event is known. */
 export function metadataFromGamma(m: GammaMarket, event?: GammaEvent): MetadataObservation {
   const negRiskMarketId = m.negRisk ? m.negRiskMarketId : null;

@@ -27,7 +27,7 @@ import {
   upsertTokens,
 } from "../db/catalog.ts";
 import { recordMarketMetadata, updateEventNegRiskFlags } from "../db/market_metadata.ts";
-import { metadataFromGamma } from "./market_metadata.ts";
+import { metadataFromGamma, observationKey } from "./market_metadata.ts";
 import { readClobMetadata } from "./_clob_metadata.ts";
 import { createCycleRunner, type CycleResult, storeRejects } from "./_cycle.ts";
 import { runOnSchedule } from "./_schedule.ts";
@@ -44,13 +44,16 @@ export async function runMarketsCollector(
 ): Promise<void> {
   logUniverseCap(deps, TASK);
   const cycles = createCycleRunner(deps, { task: TASK });
+  // Digest of each market's last recorded Gamma observation: unchanged ones are not re-sent.
+  const recorded = new Map<string, string>();
   await runOnSchedule({
     task: TASK,
     intervalMs: deps.config.collectors.markets.intervalMs,
     now: deps.now,
     log: deps.log,
     immediate: true,
-    cycle: (slot, cycleSignal) => cycles.run(slot, cycleSignal, () => walk(deps, cycleSignal)),
+    cycle: (slot, cycleSignal) =>
+      cycles.run(slot, cycleSignal, () => walk(deps, recorded, cycleSignal)),
   }, signal);
 }
 
@@ -65,9 +68,14 @@ interface WalkState {
   /** Observation time of this walk's metadata. */
   at: Date;
   metadataChanges: number;
+  recorded: Map<string, string>;
 }
 
-async function walk(deps: CollectorDeps, signal: AbortSignal): Promise<CycleResult> {
+async function walk(
+  deps: CollectorDeps,
+  recorded: Map<string, string>,
+  signal: AbortSignal,
+): Promise<CycleResult> {
   const state: WalkState = {
     rows: 0,
     rejects: 0,
@@ -77,6 +85,7 @@ async function walk(deps: CollectorDeps, signal: AbortSignal): Promise<CycleResu
     eventsById: new Map(),
     at: new Date(deps.now()),
     metadataChanges: 0,
+    recorded,
   };
   const previous = await previouslyActive(deps);
   for await (const page of walkUniverse(deps, signal)) await store(deps, page, state, signal);
@@ -138,10 +147,13 @@ async function store(
   state.rows += await upsertMarkets(deps.sql, rows.markets);
   state.rows += await upsertTokens(deps.sql, rows.tokens);
   const observed = page.items.map((m) => metadataFromGamma(m, state.eventsById.get(m.eventIds[0])));
-  const changes = await recordMarketMetadata(deps.sql, observed, {
+  const keys = observed.map(observationKey);
+  const fresh = observed.filter((o, i) => state.recorded.get(o.marketId) !== keys[i]);
+  const changes = await recordMarketMetadata(deps.sql, fresh, {
     at: state.at,
     source: MARKETS_SOURCE,
   });
+  observed.forEach((o, i) => state.recorded.set(o.marketId, keys[i]!));
   state.metadataChanges += changes;
   state.rows += changes;
   for (const m of page.items) {

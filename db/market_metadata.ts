@@ -131,7 +131,15 @@ export async function recordMarketMetadata(
 ): Promise<number> {
   if (batch.length === 0) return 0;
   const rows = lastByKey(batch, (r) => r.marketId);
-  const rules = lastByKey(rows.flatMap((r) => r.rules ?? []), (r) => r.hash);
+  let rules = lastByKey(rows.flatMap((r) => r.rules ?? []), (r) => r.hash);
+  if (rules.length > 0) {
+    // Rules texts run to kilobytes: send only the ones not stored yet.
+    const known = await sql<{ rules_hash: string }[]>`
+      select rules_hash from market_rules
+      where rules_hash = any(${col(rules, (r) => r.hash)}::text[])`;
+    const have = new Set(known.map((k) => k.rules_hash));
+    rules = rules.filter((r) => !have.has(r.hash));
+  }
   if (rules.length > 0) {
     await sql`
       insert into market_rules (rules_hash, description)
