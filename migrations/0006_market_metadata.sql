@@ -48,6 +48,8 @@ CREATE TABLE market_metadata_history (
   recorded_at         timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (market_id, valid_from)
 );
+-- "What changed since t" (relation refreshes, reports).
+CREATE INDEX market_metadata_history_valid_from ON market_metadata_history (valid_from);
 
 -- Relations derived from structure (relations/): neg-risk partitions, date and threshold
 -- ladders, markets of one game. relation_key is stable across member changes; a rules
