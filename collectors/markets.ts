@@ -3,7 +3,9 @@
  * through Gamma keyset pages, fetches the parent events (neg-risk groups) of what it saw,
  * upserts events, markets and tokens, and re-reads by id every market that was active last
  * time but is missing now (so a close or resolution is stored on the next cycle). After each
- * complete walk it publishes the active token set for the websocket listener.
+ * complete walk it publishes the active token set for the websocket listener. Each market's
+ * tracked metadata (fees, tick, neg-risk structure, rules) is recorded with change history,
+ * and a bounded number of markets never read on the CLOB are read there (`_clob_metadata.ts`).
  *
  * @example
  * ```ts ignore
@@ -24,6 +26,9 @@ import {
   upsertMarkets,
   upsertTokens,
 } from "../db/catalog.ts";
+import { recordMarketMetadata, updateEventNegRiskFlags } from "../db/market_metadata.ts";
+import { metadataFromGamma, observationKey } from "./market_metadata.ts";
+import { readClobMetadata } from "./_clob_metadata.ts";
 import { createCycleRunner, type CycleResult, storeRejects } from "./_cycle.ts";
 import { runOnSchedule } from "./_schedule.ts";
 import { chunk, logUniverseCap, MARKETS_SOURCE, walkUniverse } from "./_universe.ts";
@@ -39,13 +44,16 @@ export async function runMarketsCollector(
 ): Promise<void> {
   logUniverseCap(deps, TASK);
   const cycles = createCycleRunner(deps, { task: TASK });
+  // Digest of each market's last recorded Gamma observation: unchanged ones are not re-sent.
+  const recorded = new Map<string, string>();
   await runOnSchedule({
     task: TASK,
     intervalMs: deps.config.collectors.markets.intervalMs,
     now: deps.now,
     log: deps.log,
     immediate: true,
-    cycle: (slot, cycleSignal) => cycles.run(slot, cycleSignal, () => walk(deps, cycleSignal)),
+    cycle: (slot, cycleSignal) =>
+      cycles.run(slot, cycleSignal, () => walk(deps, recorded, cycleSignal)),
   }, signal);
 }
 
@@ -55,10 +63,30 @@ interface WalkState {
   events: Set<string>;
   active: ActiveToken[];
   seen: Set<string>;
+  /** Events fetched in this walk, for their neg-risk flags. */
+  eventsById: Map<string, GammaEvent>;
+  /** Observation time of this walk's metadata. */
+  at: Date;
+  metadataChanges: number;
+  recorded: Map<string, string>;
 }
 
-async function walk(deps: CollectorDeps, signal: AbortSignal): Promise<CycleResult> {
-  const state: WalkState = { rows: 0, rejects: 0, events: new Set(), active: [], seen: new Set() };
+async function walk(
+  deps: CollectorDeps,
+  recorded: Map<string, string>,
+  signal: AbortSignal,
+): Promise<CycleResult> {
+  const state: WalkState = {
+    rows: 0,
+    rejects: 0,
+    events: new Set(),
+    active: [],
+    seen: new Set(),
+    eventsById: new Map(),
+    at: new Date(deps.now()),
+    metadataChanges: 0,
+    recorded,
+  };
   const previous = await previouslyActive(deps);
   for await (const page of walkUniverse(deps, signal)) await store(deps, page, state, signal);
   const missing = [...previous].filter((id) => !state.seen.has(id));
@@ -69,6 +97,7 @@ async function walk(deps: CollectorDeps, signal: AbortSignal): Promise<CycleResu
     }
   }
   const change = deps.activeTokens.publish(state.active);
+  const clob = await readClobMetadata(deps, signal);
   return {
     rows: state.rows,
     rejects: state.rejects,
@@ -79,6 +108,9 @@ async function walk(deps: CollectorDeps, signal: AbortSignal): Promise<CycleResu
       recheckedMissing: missing.length,
       tokensAdded: change.added.length,
       tokensRemoved: change.removed.length,
+      metadataChanges: state.metadataChanges + clob.changes,
+      clobChecked: clob.checked,
+      clobNotFound: clob.notFound,
     },
   };
 }
@@ -105,10 +137,25 @@ async function store(
     }
   }
   for (const id of wanted) state.events.add(id);
+  for (const e of events) state.eventsById.set(e.id, e);
   const rows = toCatalogRows(page.items, events);
   state.rows += await upsertEvents(deps.sql, rows.events);
+  state.rows += await updateEventNegRiskFlags(
+    deps.sql,
+    events.map((e) => ({ ...e, eventId: e.id })),
+  );
   state.rows += await upsertMarkets(deps.sql, rows.markets);
   state.rows += await upsertTokens(deps.sql, rows.tokens);
+  const observed = page.items.map((m) => metadataFromGamma(m, state.eventsById.get(m.eventIds[0])));
+  const keys = observed.map(observationKey);
+  const fresh = observed.filter((o, i) => state.recorded.get(o.marketId) !== keys[i]);
+  const changes = await recordMarketMetadata(deps.sql, fresh, {
+    at: state.at,
+    source: MARKETS_SOURCE,
+  });
+  observed.forEach((o, i) => state.recorded.set(o.marketId, keys[i]!));
+  state.metadataChanges += changes;
+  state.rows += changes;
   for (const m of page.items) {
     if (m.closed === true || m.active === false) continue;
     m.clobTokenIds.forEach((tokenId) => {

@@ -3,7 +3,8 @@
  * of market-websocket connections and writes every `last_trade_price` as a trade row, best
  * bid/ask changes as quote rows (at most one per token per `quotesIntervalMs`, 0 = off) and
  * uncovered intervals as gaps, through a bounded queue that spills to disk while the database
- * is away. `market_resolved` messages go to `onMarketResolved` (for the resolution tracker).
+ * is away. `market_resolved` messages go to `onMarketResolved` (for the resolution tracker);
+ * `new_market` messages are stored as market metadata (fee schedule, tick, rules).
  *
  * Start-up: waits up to `readyWaitMs` (default 10 s) for the markets collector to publish the
  * active set; if nothing is published by then, subscribes the active tokens stored in the
@@ -25,6 +26,8 @@ import { TopOfBook } from "./_top_of_book.ts";
 import type { TradeKeyer } from "../db/trade_identity.ts";
 import { TradeQueue } from "./_trade_queue.ts";
 import { WsPool } from "./_ws_pool.ts";
+import { recordMarketMetadata } from "../db/market_metadata.ts";
+import { metadataFromNewMarket } from "./market_metadata.ts";
 
 export interface TradesCollectorDeps extends CollectorDeps {
   /** Called for every `market_resolved` message (custom feature); must not throw. */
@@ -36,6 +39,8 @@ export interface TradesCollectorDeps extends CollectorDeps {
 }
 
 const REJECT_SOURCE = "ws:market";
+/** `market_metadata_history.source` of websocket `new_market` observations. */
+const NEW_MARKET = "ws:new_market";
 
 /** Runs until `signal` aborts; then flushes (or spills) everything queued. */
 export async function runTradesCollector(
@@ -77,6 +82,16 @@ export async function runTradesCollector(
           source: "ws",
         };
         queue.push({ kind: "trade", row });
+      } else if (m.kind === "new_market") {
+        // Every connection gets the broadcast; the copies share a timestamp, so one row.
+        const at = new Date(m.timestamp);
+        recordMarketMetadata(deps.sql, [metadataFromNewMarket(m)], { at, source: NEW_MARKET })
+          .catch((err) =>
+            log.warn("new_market_metadata_not_recorded", {
+              marketId: m.marketId,
+              error: String(err),
+            })
+          );
       } else if (m.kind === "market_resolved") {
         try {
           deps.onMarketResolved?.(m);

@@ -12,6 +12,7 @@ import timeseries0002Timescale from "./0002_timeseries.timescale.sql" with { typ
 import backfill0003 from "./0003_backfill.sql" with { type: "text" };
 import tradeIdentity0004 from "./0004_trade_identity.sql" with { type: "text" };
 import gapTokens0005 from "./0005_gap_tokens.sql" with { type: "text" };
+import marketMetadata0006 from "./0006_market_metadata.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -52,5 +53,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "gap_tokens",
     sql: { plain: gapTokens0005, timescale: gapTokens0005 },
     files: ["0005_gap_tokens.sql"],
+  },
+  {
+    version: 6,
+    name: "market_metadata",
+    sql: { plain: marketMetadata0006, timescale: marketMetadata0006 },
+    files: ["0006_market_metadata.sql"],
   },
 ];

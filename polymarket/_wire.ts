@@ -111,3 +111,32 @@ export function optionalId<T>(schema: z.ZodType<T>) {
   return z.union([z.literal(""), schema]).nullish()
     .transform((v): T | null => (v === undefined || v === null || v === "" ? null : v as T));
 }
+
+/**
+ * Optional signed decimal as canonical text ("-1.5", "0.5"): sports lines can be negative, so
+ * this is not a `DecimalString`. Absent, `null` and `""` become null.
+ */
+export const optionalSignedDecimalTextSchema = z.union([z.string(), z.number()]).nullish()
+  .transform((v, ctx) => {
+    if (v === undefined || v === null || v === "") return null;
+    const text = typeof v === "number" ? String(v) : v.trim();
+    const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
+    if (m === null || (m[2] === "" && (m[3] ?? "") === "")) {
+      ctx.addIssue({ code: "custom", message: `not a signed decimal: ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    const int = m[2].replace(/^0+(?=\d)/, "") || "0";
+    const frac = (m[3] ?? "").replace(/0+$/, "");
+    const body = frac === "" ? int : `${int}.${frac}`;
+    return m[1] === "-" && /[1-9]/.test(body) ? `-${body}` : body;
+  });
+
+/** Optional boolean written as a JSON boolean or as "true"/"false" (websocket custom events). */
+export const optionalLooseBoolSchema = z.union([z.boolean(), z.enum(["true", "false", ""])])
+  .nullish().transform((
+    v,
+  ) => (v === true || v === "true" ? true : v === false || v === "false" ? false : null));
+
+/** Optional id written as a string or a JSON number ("1427074" or 1427074) → string | null. */
+export const optionalLooseIdSchema = z.union([z.string(), z.number().int()]).nullish()
+  .transform((v) => (v === undefined || v === null || v === "" ? null : String(v)));

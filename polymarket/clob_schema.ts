@@ -64,6 +64,13 @@ export interface ClobMarket {
   negRiskMarketId: string | null;
   endDate: Date | null;
   tokens: ClobToken[];
+  /** Rules text. */
+  description: string | null;
+  makerBaseFee: DecimalString | null;
+  takerBaseFee: DecimalString | null;
+  /** The market resolves 50-50 on cancellation (`is_50_50_outcome`). */
+  is5050Outcome: boolean | null;
+  gameStartTime: Date | null;
 }
 
 const clobTokenSchema = z.object({
@@ -95,6 +102,11 @@ export const clobMarketSchema = z.object({
   neg_risk_market_id: optionalTextSchema,
   end_date_iso: timestampSchema,
   tokens: z.array(clobTokenSchema).nullish(),
+  description: optionalTextSchema,
+  maker_base_fee: decimalSchema.nullish(),
+  taker_base_fee: decimalSchema.nullish(),
+  is_50_50_outcome: optionalBoolSchema,
+  game_start_time: timestampSchema,
 }).transform((m): ClobMarket => ({
   conditionId: m.condition_id,
   questionId: m.question_id,
@@ -111,6 +123,11 @@ export const clobMarketSchema = z.object({
   negRiskMarketId: m.neg_risk_market_id,
   endDate: m.end_date_iso,
   tokens: m.tokens ?? [],
+  description: m.description,
+  makerBaseFee: m.maker_base_fee ?? null,
+  takerBaseFee: m.taker_base_fee ?? null,
+  is5050Outcome: m.is_50_50_outcome,
+  gameStartTime: m.game_start_time,
 })) satisfies z.ZodType<ClobMarket>;
 
 /** End-of-listing marker of CLOB cursors (base64 "-1"). */

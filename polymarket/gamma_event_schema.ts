@@ -34,6 +34,8 @@ export interface GammaEvent {
   negRisk: boolean;
   negRiskMarketId: string | null;
   negRiskAugmented: boolean | null;
+  /** The raw `enableNegRisk` flag (`negRisk` above is true when either flag is). */
+  enableNegRisk: boolean | null;
   startDate: Date | null;
   endDate: Date | null;
   createdAt: Date | null;
@@ -74,6 +76,7 @@ export const gammaEventSchema = z.object({
   negRisk: (e.negRisk ?? false) || (e.enableNegRisk ?? false),
   negRiskMarketId: e.negRiskMarketID,
   negRiskAugmented: e.negRiskAugmented,
+  enableNegRisk: e.enableNegRisk,
   startDate: e.startDate,
   endDate: e.endDate,
   createdAt: e.createdAt,

@@ -28,6 +28,8 @@ import {
   optionalBoolSchema,
   optionalDecimalSchema,
   optionalId,
+  optionalLooseIdSchema,
+  optionalSignedDecimalTextSchema,
   optionalTextSchema,
   timestampSchema,
 } from "./_wire.ts";
@@ -81,6 +83,18 @@ export interface GammaMarket {
   closedTime: Date | null;
   umaEndDate: Date | null;
   eventIds: EventId[];
+  /** Rules text. */
+  description: string | null;
+  resolutionSource: string | null;
+  /** The "Other" member of an augmented neg-risk group. */
+  negRiskOther: boolean | null;
+  makerBaseFee: DecimalString | null;
+  takerBaseFee: DecimalString | null;
+  gameId: string | null;
+  sportsMarketType: string | null;
+  /** Sports line (spread/total), signed decimal text. */
+  line: string | null;
+  gameStartTime: Date | null;
 }
 
 const feeScheduleSchema = z.object({
@@ -131,6 +145,15 @@ export const gammaMarketSchema = z.object({
   closedTime: timestampSchema,
   umaEndDate: timestampSchema,
   events: z.array(z.object({ id: eventIdSchema })).nullish(),
+  description: optionalTextSchema,
+  resolutionSource: optionalTextSchema,
+  negRiskOther: optionalBoolSchema,
+  makerBaseFee: optionalDecimalSchema,
+  takerBaseFee: optionalDecimalSchema,
+  gameId: optionalLooseIdSchema,
+  sportsMarketType: optionalTextSchema,
+  line: optionalSignedDecimalTextSchema,
+  gameStartTime: timestampSchema,
 }).transform((m): GammaMarket => ({
   id: m.id,
   question: m.question,
@@ -169,6 +192,15 @@ export const gammaMarketSchema = z.object({
   closedTime: m.closedTime,
   umaEndDate: m.umaEndDate,
   eventIds: (m.events ?? []).map((e) => e.id),
+  description: m.description,
+  resolutionSource: m.resolutionSource,
+  negRiskOther: m.negRiskOther,
+  makerBaseFee: m.makerBaseFee,
+  takerBaseFee: m.takerBaseFee,
+  gameId: m.gameId,
+  sportsMarketType: m.sportsMarketType,
+  line: m.line,
+  gameStartTime: m.gameStartTime,
 })) satisfies z.ZodType<GammaMarket>;
 
 /** A parsed keyset page: items, rejects and the cursor for the next page (null at the end). */

@@ -19,7 +19,14 @@ import {
   storableTextSchema,
   tokenIdSchema,
 } from "./ids.ts";
-import { optionalTextSchema, unixMsSchema } from "./_wire.ts";
+import {
+  optionalDecimalSchema,
+  optionalLooseBoolSchema,
+  optionalSignedDecimalTextSchema,
+  optionalTextSchema,
+  timestampSchema,
+  unixMsSchema,
+} from "./_wire.ts";
 import { isObj, type Obj } from "./_fast.ts";
 import { describeIssues, type Reject } from "./batch.ts";
 import {
@@ -69,6 +76,19 @@ const newMarketSchema = z.object({
   event_message: z.object({ id: eventIdSchema }).nullish(),
   order_price_min_tick_size: z.union([z.literal(""), decimalSchema]).nullish(),
   timestamp: unixMsSchema,
+  description: optionalTextSchema,
+  group_item_title: optionalTextSchema,
+  sports_market_type: optionalTextSchema,
+  line: optionalSignedDecimalTextSchema,
+  game_start_time: timestampSchema,
+  fees_enabled: optionalLooseBoolSchema,
+  taker_base_fee: optionalDecimalSchema,
+  fee_schedule: z.object({
+    exponent: optionalDecimalSchema,
+    rate: optionalDecimalSchema,
+    taker_only: optionalLooseBoolSchema,
+    rebate_rate: optionalDecimalSchema,
+  }).nullish(),
 });
 
 const marketResolvedSchema = z.object({
@@ -96,6 +116,19 @@ function readNewMarket(o: Obj, receivedAt: number): WsNewMarketMessage | string 
     outcomes: m.outcomes ?? [],
     eventId: m.event_message?.id ?? null,
     tickSize: m.order_price_min_tick_size || null,
+    description: m.description,
+    groupItemTitle: m.group_item_title,
+    sportsMarketType: m.sports_market_type,
+    line: m.line,
+    gameStartTime: m.game_start_time,
+    feesEnabled: m.fees_enabled,
+    takerBaseFee: m.taker_base_fee,
+    feeSchedule: m.fee_schedule == null ? null : {
+      exponent: m.fee_schedule.exponent,
+      rate: m.fee_schedule.rate,
+      takerOnly: m.fee_schedule.taker_only,
+      rebateRate: m.fee_schedule.rebate_rate,
+    },
   };
 }
 

@@ -104,6 +104,22 @@ export interface WsNewMarketMessage extends WsBase {
   outcomes: string[];
   eventId: EventId | null;
   tickSize: DecimalString | null;
+  /** Rules text. */
+  description: string | null;
+  groupItemTitle: string | null;
+  sportsMarketType: string | null;
+  /** Sports line, signed decimal text. */
+  line: string | null;
+  gameStartTime: Date | null;
+  feesEnabled: boolean | null;
+  takerBaseFee: DecimalString | null;
+  /** `fee_schedule` (strings on the wire), null when absent. */
+  feeSchedule: {
+    exponent: DecimalString | null;
+    rate: DecimalString | null;
+    takerOnly: boolean | null;
+    rebateRate: DecimalString | null;
+  } | null;
 }
 
 /** `market_resolved` (custom feature): resolution evidence. */

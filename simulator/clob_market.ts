@@ -11,6 +11,7 @@
 import { marketQuote } from "./gamma_market.ts";
 import { PRICE_SCALE, type SimMarket } from "./universe.ts";
 import type { World } from "./world.ts";
+import { feeScheduleAt } from "./structure.ts";
 
 const IMAGE = "https://polymarket-upload.s3.us-east-2.amazonaws.com/simulated.png";
 const COLLATERAL = "0xC011a7E12a19f7B1f670d46F03B03f3342E82DFB";
@@ -35,15 +36,15 @@ export function clobMarket(world: World, m: SimMarket): Record<string, unknown> 
     archived: false,
     closed,
     condition_id: m.conditionId,
-    description: `Simulated market ${m.id}. Resolves Yes if the simulated event happens.`,
+    description: m.meta.rules,
     enable_order_book: !closed,
     end_date_iso: iso(m.endDateMs - (m.endDateMs % 86_400_000)),
     fpmm: "",
-    game_start_time: null,
+    game_start_time: m.meta.sports === null ? null : iso(m.meta.sports.gameStartMs),
     icon: IMAGE,
     image: IMAGE,
-    is_50_50_outcome: false,
-    maker_base_fee: 0,
+    is_50_50_outcome: m.meta.is5050,
+    maker_base_fee: m.feesEnabled ? 1000 : 0,
     market_slug: m.slug,
     minimum_order_size: 5,
     minimum_tick_size: m.tickUnits / PRICE_SCALE,
@@ -71,13 +72,16 @@ export function clobMarket(world: World, m: SimMarket): Record<string, unknown> 
 }
 
 /** The compact `/clob-markets/{condition_id}` object the official client caches from. */
-export function clobMarketCompact(m: SimMarket): Record<string, unknown> {
+export function clobMarketCompact(m: SimMarket, nowMs: number): Record<string, unknown> {
+  const fees = feeScheduleAt(m.meta, nowMs);
   return {
     c: m.conditionId,
     t: [{ t: m.tokenIds[0], o: "Yes" }, { t: m.tokenIds[1], o: "No" }],
     mts: m.tickUnits / PRICE_SCALE,
     ...(m.negRiskMarketId !== "" ? { nr: true } : {}),
-    fd: m.feesEnabled ? { r: 0.07, e: 1, to: true } : { r: 0, e: 1, to: true },
+    fd: fees === null
+      ? { r: 0, e: 1, to: true }
+      : { r: Number(fees.rate), e: Number(fees.exponent), to: fees.takerOnly },
     mbf: 0,
     tbf: m.feesEnabled ? 1000 : 0,
     mos: 5,

@@ -96,7 +96,9 @@ export async function handleClob(
     if (m === undefined || m.status === "unlisted") {
       return jsonResponse({ error: "market not found" }, 404);
     }
-    return jsonResponse(byCondition[1] === "markets" ? clobMarket(world, m) : clobMarketCompact(m));
+    return jsonResponse(
+      byCondition[1] === "markets" ? clobMarket(world, m) : clobMarketCompact(m, world.now()),
+    );
   }
   return null;
 }

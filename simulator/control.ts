@@ -15,6 +15,7 @@ import type { Engine } from "./engine.ts";
 import type { Faults, RouteFamily } from "./faults.ts";
 import type { MarketHub } from "./ws_hub.ts";
 import type { World } from "./world.ts";
+import { categorySchedule, feeScheduleAt } from "./structure.ts";
 
 /** Options shared by the burst faults. */
 export interface BurstOptions {
@@ -130,6 +131,36 @@ export class SimulatorControl {
       this.#hub.publish(this.#world.changeTick(m, tickUnits));
     }
   }
+  /**
+   * Sets a market's taker fee rate from now on (the category's exponent, taker-only and
+   * rebate are kept); null makes it fee-free. Returns false for an unknown condition id.
+   */
+  changeFee(conditionId: string, rate: string | null): boolean {
+    const m = this.#world.universe.byCondition.get(conditionId);
+    if (m === undefined) return false;
+    const current = feeScheduleAt(m.meta, this.#world.now()) ?? categorySchedule(m.meta.category);
+    this.#world.changeFee(m, rate === null ? null : { ...current, rate });
+    return true;
+  }
+  /** Renames a placeholder of an augmented group (title, question, rules); false if not one. */
+  clarifyPlaceholder(conditionId: string, name: string): boolean {
+    const m = this.#world.universe.byCondition.get(conditionId);
+    return m !== undefined && this.#world.clarifyPlaceholder(m, name);
+  }
+  /** Appends a clarification to a market's rules text (its rules hash changes). */
+  amendRules(conditionId: string, clarification: string): boolean {
+    const m = this.#world.universe.byCondition.get(conditionId);
+    if (m === undefined) return false;
+    m.meta.rules = `${m.meta.rules}\n\nClarification: ${clarification}`;
+    return true;
+  }
+  /** Resolves an open market 50-50 (final prices 0.5/0.5). */
+  resolveFiftyFifty(conditionId: string): boolean {
+    const m = this.#world.universe.byCondition.get(conditionId);
+    if (m === undefined || m.status !== "open") return false;
+    this.#world.resolveFiftyFifty(m);
+    return true;
+  }
   /** Clears every fault and un-stalls sockets. */
   reset(): void {
     this.#faults.reset();
@@ -165,6 +196,14 @@ export class SimulatorControl {
       advance: () => this.advance(n("ticks", 1)),
       resolve: () => this.resolve(typeof b.conditionId === "string" ? b.conditionId : undefined),
       listMarket: () => this.listMarket(),
+      clarifyPlaceholder: () => this.clarifyPlaceholder(String(b.conditionId), String(b.name)),
+      amendRules: () => this.amendRules(String(b.conditionId), String(b.text)),
+      resolveFiftyFifty: () => this.resolveFiftyFifty(String(b.conditionId)),
+      changeFee: () =>
+        this.changeFee(
+          String(b.conditionId),
+          typeof b.rate === "string" ? b.rate : null,
+        ),
       reset: () => this.reset(),
       stats: () => ({
         sentTrades: this.sentTrades(),

@@ -11,6 +11,7 @@
  */
 import { formatPrice, PRICE_SCALE, type SimEvent, type SimMarket } from "./universe.ts";
 import type { World } from "./world.ts";
+import { feeScheduleAt } from "./structure.ts";
 
 const IMAGE = "https://polymarket-upload.s3.us-east-2.amazonaws.com/simulated.png";
 const SUBMITTER = "0x91430CaD2d3975766499717fA0D66A78D814E5c5";
@@ -59,18 +60,20 @@ export function gammaMarket(
   const resolved = closed && prices.includes("1");
   const negRisk = m.negRiskMarketId !== "";
   const event = world.universe.events[m.eventIndex];
+  const fees = feeScheduleAt(m.meta, world.now());
+  const sports = m.meta.sports;
   return {
     id: m.id,
     question: m.question,
     conditionId: m.conditionId,
     slug: m.slug,
-    resolutionSource: "",
+    resolutionSource: m.meta.resolutionSource,
     endDate: isoSeconds(m.endDateMs - (m.endDateMs % 86_400_000)),
     liquidity: String(m.liquidity),
     startDate: new Date(m.createdAtMs + 60_000).toISOString(),
     image: IMAGE,
     icon: IMAGE,
-    description: `Simulated market ${m.id}. Resolves Yes if the simulated event happens.`,
+    description: m.meta.rules,
     outcomes: jsonList(["Yes", "No"]),
     outcomePrices: jsonList(prices),
     volume: String(m.volume),
@@ -139,7 +142,7 @@ export function gammaMarket(
     showGmpSeries: false,
     showGmpOutcome: false,
     manualActivation: false,
-    negRiskOther: false,
+    negRiskOther: m.meta.negRiskOther,
     umaResolutionStatuses: resolved ? jsonList(["proposed", "resolved"]) : "[]",
     pendingDeployment: false,
     deploying: false,
@@ -148,7 +151,23 @@ export function gammaMarket(
     holdingRewardsEnabled: false,
     feesEnabled: m.feesEnabled,
     requiresTranslation: false,
-    feeType: m.feesEnabled ? "crypto_fees" : null,
+    feeType: m.meta.feeType,
+    ...(fees === null ? {} : {
+      feeSchedule: {
+        exponent: Number(fees.exponent),
+        rate: Number(fees.rate),
+        takerOnly: fees.takerOnly,
+        rebateRate: Number(fees.rebateRate),
+      },
+    }),
+    makerBaseFee: m.feesEnabled ? 1000 : 0,
+    takerBaseFee: m.feesEnabled ? 1000 : 0,
+    ...(sports === null ? {} : {
+      gameId: sports.gameId,
+      sportsMarketType: sports.sportsMarketType,
+      ...(sports.line === null ? {} : { line: Number(sports.line) }),
+      gameStartTime: spaced(sports.gameStartMs),
+    }),
     ...(withEvents ? { events: [gammaEvent(world, event, false)] } : {}),
   };
 }
@@ -198,7 +217,7 @@ export function gammaEvent(world: World, e: SimEvent, withMarkets = true): Recor
     showMarketImages: true,
     enableNegRisk: e.negRisk,
     automaticallyActive: true,
-    negRiskAugmented: false,
+    negRiskAugmented: e.meta.negRiskAugmented,
     pendingDeployment: false,
     deploying: false,
     requiresTranslation: false,

@@ -11,6 +11,16 @@
  * ```
  */
 import { Random } from "./_random.ts";
+import {
+  drawEventKind,
+  drawFees,
+  eventTitle,
+  rulesText,
+  shapeMember,
+  type SimEventMeta,
+  type SimMarketMeta,
+  structureRandom,
+} from "./structure.ts";
 
 /** Prices are integers in units of 1e-4 (every supported tick size is a multiple). */
 export const PRICE_SCALE = 10_000;
@@ -25,12 +35,13 @@ export interface SimMarket {
   readonly conditionId: string;
   readonly questionId: string;
   readonly tokenIds: readonly [string, string];
-  readonly question: string;
+  /** Mutable: a placeholder is clarified into a name. */
+  question: string;
   readonly slug: string;
   readonly eventIndex: number;
   readonly negRiskMarketId: string;
   readonly negRiskRequestId: string;
-  readonly groupItemTitle: string;
+  groupItemTitle: string;
   readonly groupItemThreshold: string;
   readonly tagId: string;
   readonly createdAtMs: number;
@@ -46,6 +57,8 @@ export interface SimMarket {
   /** Final outcome prices once closed (["1","0"], or legacy ["0","0"] / ["0.5","0.5"]). */
   finalPrices: readonly [string, string] | null;
   closedAtMs: number | null;
+  /** Fees, rules, neg-risk role and sports fields (mutable: fee changes). */
+  meta: SimMarketMeta;
 }
 
 /** A Gamma event grouping one market, or many for neg-risk events. */
@@ -58,6 +71,7 @@ export interface SimEvent {
   readonly negRiskMarketId: string;
   readonly marketIndexes: number[];
   readonly createdAtMs: number;
+  readonly meta: SimEventMeta;
 }
 
 /** Where a token sits: its market and outcome index (0 = Yes, 1 = No). */
@@ -93,8 +107,8 @@ const DAY = 86_400_000;
 export function createUniverse(options: UniverseOptions): Universe {
   const count = Math.max(1, Math.min(50_000, Math.floor(options.markets)));
   const r = new Random(options.seed);
-  const markets: SimMarket[] = [];
-  const events: SimEvent[] = [];
+  const markets: BaseMarket[] = [];
+  const events: BaseEvent[] = [];
   while (markets.length < count) {
     const negRisk = r.chance(0.25) && count - markets.length >= 3;
     const size = negRisk ? Math.min(r.range(3, 30), count - markets.length) : 1;
@@ -104,19 +118,92 @@ export function createUniverse(options: UniverseOptions): Universe {
       markets.push(newMarket(r, markets.length, event, member, options.now));
     }
   }
+  const shaped = shapeStructure(markets, events, options);
   const byId = new Map<string, SimMarket>();
   const byCondition = new Map<string, SimMarket>();
   const byToken = new Map<string, TokenRef>();
-  for (const m of markets) {
+  for (const m of shaped.markets) {
     byId.set(m.id, m);
     byCondition.set(m.conditionId, m);
     byToken.set(m.tokenIds[0], { market: m, outcomeIndex: 0 });
     byToken.set(m.tokenIds[1], { market: m, outcomeIndex: 1 });
   }
-  return { seed: options.seed, markets, events, byId, byCondition, byToken };
+  return {
+    seed: options.seed,
+    markets: shaped.markets,
+    events: shaped.events,
+    byId,
+    byCondition,
+    byToken,
+  };
 }
 
-function newEvent(r: Random, index: number, negRisk: boolean, now: number): SimEvent {
+type BaseMarket = Omit<SimMarket, "meta">;
+type BaseEvent = Omit<SimEvent, "meta">;
+
+/**
+ * Second pass on its own random stream: gives every event a kind (some neg-risk-sized events
+ * become augmented groups, ladders or games) and every market its fees, rules and role.
+ */
+function shapeStructure(
+  markets: readonly BaseMarket[],
+  events: readonly BaseEvent[],
+  options: UniverseOptions,
+): { markets: SimMarket[]; events: SimEvent[] } {
+  const r = structureRandom(options.seed);
+  const outMarkets: SimMarket[] = [];
+  const outEvents: SimEvent[] = [];
+  for (const e of events) {
+    const kind = drawEventKind(r, e.negRisk, e.marketIndexes.length);
+    const negRisk = e.negRisk && (kind === "neg_risk" || kind === "augmented");
+    const subject = e.title.replace(/^Who will win the (.*)\?$/, "$1");
+    outEvents.push({
+      ...e,
+      title: eventTitle(kind, subject) ?? e.title,
+      negRisk,
+      negRiskMarketId: negRisk ? e.negRiskMarketId : "",
+      meta: { kind, negRiskAugmented: kind === "augmented" },
+    });
+    e.marketIndexes.forEach((index, member) => {
+      const m = markets[index];
+      const shape = shapeMember({
+        kind,
+        member,
+        size: e.marketIndexes.length,
+        subject,
+        eventIndex: e.index,
+        now: options.now,
+      });
+      const is5050 = shape?.sports != null || m.finalPrices?.[0] === "0.5";
+      const question = shape?.question ?? m.question;
+      const fees = drawFees(r, { feesEnabled: m.feesEnabled, kind, now: options.now });
+      outMarkets[index] = {
+        ...m,
+        ...(shape === null ? {} : {
+          question,
+          groupItemTitle: shape.groupItemTitle,
+          groupItemThreshold: shape.groupItemThreshold,
+          endDateMs: shape.endDateMs ?? m.endDateMs,
+        }),
+        ...(e.negRisk && !negRisk
+          ? { negRiskMarketId: "", negRiskRequestId: "", questionId: `0x${r.hex(64)}` }
+          : {}),
+        meta: {
+          ...fees,
+          rules: rulesText(question, shape, is5050),
+          resolutionSource: shape?.sports != null ? "https://www.espn.com" : "",
+          negRiskOther: shape?.negRiskOther ?? false,
+          placeholder: shape?.placeholder ?? false,
+          sports: shape?.sports ?? null,
+          is5050,
+        },
+      };
+    });
+  }
+  return { markets: outMarkets, events: outEvents };
+}
+
+function newEvent(r: Random, index: number, negRisk: boolean, now: number): BaseEvent {
   const id = String(40_000 + index);
   const name = `${r.pick(NAMES)} ${index}`;
   return {
@@ -131,7 +218,7 @@ function newEvent(r: Random, index: number, negRisk: boolean, now: number): SimE
   };
 }
 
-function newMarket(r: Random, index: number, event: SimEvent, member: number, now: number) {
+function newMarket(r: Random, index: number, event: BaseEvent, member: number, now: number) {
   event.marketIndexes.push(index);
   const id = String(500_000 + index);
   const tickUnits = r.pick(TICKS);
@@ -149,7 +236,7 @@ function newMarket(r: Random, index: number, event: SimEvent, member: number, no
   const memberByte = member.toString(16).padStart(2, "0");
   const createdAtMs = event.createdAtMs + r.int(DAY);
   const title = event.negRisk ? `${r.pick(NAMES)} ${member}` : "";
-  const market: SimMarket = {
+  const market: BaseMarket = {
     index,
     id,
     conditionId: `0x${r.hex(64)}`,

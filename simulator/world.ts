@@ -16,6 +16,7 @@ import { randomQuoteChange, randomTrade, recordTrade } from "./market_activity.t
 import { Random } from "./_random.ts";
 import { TradeLog } from "./trade_log.ts";
 import type { SimMarket, Universe } from "./universe.ts";
+import { rulesText, type SimFeeSchedule } from "./structure.ts";
 import {
   marketResolved,
   newMarket,
@@ -52,6 +53,44 @@ export class World {
     this.trades = new TradeLog(options.tradeCapacity ?? 5000);
     this.#random = new Random(options.seed ^ 0x51ab);
     this.#now = options.now;
+  }
+
+  /** The world's clock (unix ms). */
+  now(): number {
+    return this.#now();
+  }
+
+  /**
+   * Changes a market's fee schedule from now on (null: fee-free); a scheduled change that has
+   * not happened yet is dropped. The venue announces fee changes on REST only.
+   */
+  changeFee(market: SimMarket, schedule: SimFeeSchedule | null): void {
+    market.meta.feeSchedule = schedule;
+    market.meta.feeChange = null;
+  }
+
+  /**
+   * Clarifies a placeholder of an augmented group into a named outcome: new title, question
+   * and rules (the rules hash changes, as on the venue).
+   */
+  clarifyPlaceholder(market: SimMarket, name: string): boolean {
+    if (!market.meta.placeholder) return false;
+    const subject = market.question.replace(/^Will .* win the (.*)\?$/, "$1");
+    market.groupItemTitle = name;
+    market.question = `Will ${name} win the ${subject}?`;
+    market.meta.placeholder = false;
+    market.meta.rules = rulesText(market.question, null, market.meta.is5050);
+    return true;
+  }
+
+  /** Closes a market as a 50-50 resolution (final prices 0.5/0.5; no websocket message). */
+  resolveFiftyFifty(market: SimMarket): void {
+    if (market.status === "closed") return;
+    market.status = "closed";
+    market.finalPrices = ["0.5", "0.5"];
+    market.closedAtMs = this.#now();
+    market.meta.is5050 = true;
+    this.#books.delete(market.index);
   }
 
   /** The market's book, seeded around its price on first access. */
@@ -136,7 +175,8 @@ export class World {
     if (market.status !== "unlisted") return [];
     market.status = "open";
     const event = this.universe.events[market.eventIndex];
-    return [{ conditionId: null, message: newMarket(market, event.id, event.title, this.#now()) }];
+    const message = newMarket(market, event.id, event.title, this.#now());
+    return [{ conditionId: null, message }];
   }
 
   /** Moves a market to a new tick size; emits `tick_size_change` for both tokens, then books. */

@@ -11,6 +11,7 @@
 import type { MarketBook } from "./book.ts";
 import { counterHex } from "./_random.ts";
 import { formatPrice, type SimMarket } from "./universe.ts";
+import { feeScheduleAt } from "./structure.ts";
 
 /** A JSON object sent on the market channel (always has `event_type`). */
 export type WsMessage = Record<string, unknown> & { event_type: string };
@@ -112,13 +113,14 @@ export function marketResolved(market: SimMarket, winner: 0 | 1, nowMs: number):
 
 /** `new_market` (custom feature). */
 export function newMarket(market: SimMarket, eventId: string, eventTitle: string, nowMs: number) {
+  const fees = feeScheduleAt(market.meta, nowMs);
   return {
     event_type: "new_market",
     id: market.id,
     question: market.question,
     market: market.conditionId,
     slug: market.slug,
-    description: `Simulated market ${market.id}.`,
+    description: market.meta.rules,
     assets_ids: [...market.tokenIds],
     outcomes: ["Yes", "No"],
     event_message: {
@@ -133,10 +135,22 @@ export function newMarket(market: SimMarket, eventId: string, eventTitle: string
     condition_id: market.conditionId,
     active: true,
     clob_token_ids: [...market.tokenIds],
-    sports_market_type: "",
-    line: "",
-    game_start_time: "",
+    sports_market_type: market.meta.sports?.sportsMarketType ?? "",
+    line: market.meta.sports?.line ?? "",
+    game_start_time: market.meta.sports === null
+      ? ""
+      : new Date(market.meta.sports.gameStartMs).toISOString(),
     order_price_min_tick_size: formatPrice(market.tickUnits),
     group_item_title: market.groupItemTitle,
+    fees_enabled: market.feesEnabled,
+    taker_base_fee: market.feesEnabled ? "1000" : "0",
+    ...(fees === null ? {} : {
+      fee_schedule: {
+        exponent: fees.exponent,
+        rate: fees.rate,
+        taker_only: String(fees.takerOnly),
+        rebate_rate: fees.rebateRate,
+      },
+    }),
   } satisfies WsMessage;
 }

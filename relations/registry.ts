@@ -1,0 +1,152 @@
+/**
+ * The relation registry (`relations` table): derives structural relations from the catalog's
+ * current rows and upserts them. Status rules: `rejected` (a reviewer's decision) is never
+ * overwritten; a partition that loses a member goes back to `incomplete`; a `confirmed`
+ * relation whose members' rules change (a different `rules_digest`) becomes `stale` and stays
+ * so until `setRelationStatus` confirms it again.
+ *
+ * @example
+ * ```ts ignore
+ * import { listRelations, refreshRelations } from "./registry.ts";
+ * await refreshRelations(sql);
+ * const partitions = await listRelations(sql, { type: "partition", status: "confirmed" });
+ * ```
+ */
+import type { Queryable } from "../db/client.ts";
+import { col } from "../db/_columns.ts";
+import {
+  deriveRelations,
+  type Relation,
+  type RelationStatus,
+  type RelationType,
+  type StructuralMarket,
+} from "./derive.ts";
+
+/** Reads every catalog market with the fields structure is derived from. */
+export async function loadStructuralMarkets(sql: Queryable): Promise<StructuralMarket[]> {
+  const rows = await sql<{
+    market_id: string;
+    event_id: string | null;
+    question: string | null;
+    neg_risk: boolean;
+    neg_risk_market_id: string | null;
+    question_index: number | null;
+    neg_risk_other: boolean | null;
+    neg_risk_augmented: boolean | null;
+    group_item_title: string | null;
+    group_item_threshold: string | null;
+    end_date: Date | null;
+    game_id: string | null;
+    rules_hash: string | null;
+  }[]>`
+    select m.market_id, m.event_id, m.question, m.neg_risk, m.neg_risk_market_id,
+           m.question_index, m.neg_risk_other, e.neg_risk_augmented, m.group_item_title,
+           m.group_item_threshold, m.end_date, m.game_id, m.rules_hash
+    from markets m left join events e using (event_id)
+    order by m.market_id`;
+  return rows.map((r) => ({
+    marketId: r.market_id,
+    eventId: r.event_id,
+    question: r.question,
+    negRisk: r.neg_risk,
+    negRiskMarketId: r.neg_risk_market_id,
+    questionIndex: r.question_index,
+    negRiskOther: r.neg_risk_other,
+    eventNegRiskAugmented: r.neg_risk_augmented,
+    groupItemTitle: r.group_item_title,
+    groupItemThreshold: r.group_item_threshold,
+    endDate: r.end_date,
+    gameId: r.game_id,
+    rulesHash: r.rules_hash,
+  }));
+}
+
+/** Upserts derived relations under the status rules above; returns the rows written. */
+export async function upsertRelations(sql: Queryable, batch: readonly Relation[]): Promise<number> {
+  if (batch.length === 0) return 0;
+  const result = await sql`
+    insert into relations (relation_key, type, members, provenance, status, rules_digest, detail)
+    select r.relation_key, r.type, array(select jsonb_array_elements_text(r.members)),
+           r.provenance, r.status, r.rules_digest, r.detail
+    from unnest(${col(batch, (r) => r.key)}::text[], ${col(batch, (r) => r.type)}::text[],
+      ${col(batch, (r) => JSON.stringify(r.members))}::jsonb[],
+      ${col(batch, (r) => r.provenance)}::text[], ${col(batch, (r) => r.status)}::text[],
+      ${col(batch, (r) => r.rulesDigest)}::text[],
+      ${col(batch, (r) => JSON.stringify(r.detail))}::jsonb[])
+      as r(relation_key, type, members, provenance, status, rules_digest, detail)
+    on conflict (relation_key) do update set
+      type = excluded.type, members = excluded.members, provenance = excluded.provenance,
+      rules_digest = excluded.rules_digest, detail = excluded.detail,
+      status = case
+        when relations.status = 'rejected' then 'rejected'
+        when excluded.status = 'incomplete' then 'incomplete'
+        when relations.status = 'stale' then 'stale'
+        when relations.status = 'confirmed' and relations.rules_digest <> excluded.rules_digest
+          then 'stale'
+        else excluded.status end,
+      updated_at = now()
+    where (relations.members, relations.rules_digest, relations.detail, relations.type)
+        is distinct from (excluded.members, excluded.rules_digest, excluded.detail, excluded.type)
+      or (relations.status = 'incomplete') <> (excluded.status = 'incomplete')`;
+  return result.count;
+}
+
+/** Derives every structural relation from the catalog and stores it. */
+export async function refreshRelations(
+  sql: Queryable,
+): Promise<{ derived: number; written: number }> {
+  const relations = deriveRelations(await loadStructuralMarkets(sql));
+  let written = 0;
+  for (let i = 0; i < relations.length; i += 1000) {
+    written += await upsertRelations(sql, relations.slice(i, i + 1000));
+  }
+  return { derived: relations.length, written };
+}
+
+/** A stored relation. */
+export interface StoredRelation extends Relation {
+  updatedAt: Date;
+}
+
+/** Stored relations, optionally of one type and/or status, by key. */
+export async function listRelations(
+  sql: Queryable,
+  filter: { type?: RelationType; status?: RelationStatus } = {},
+): Promise<StoredRelation[]> {
+  const rows = await sql<{
+    relation_key: string;
+    type: RelationType;
+    members: string[];
+    provenance: string;
+    status: RelationStatus;
+    rules_digest: string;
+    detail: Record<string, unknown>;
+    updated_at: Date;
+  }[]>`
+    select relation_key, type, members, provenance, status, rules_digest, detail, updated_at
+    from relations
+    where (${filter.type ?? null}::text is null or type = ${filter.type ?? null})
+      and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
+    order by relation_key`;
+  return rows.map((r) => ({
+    key: r.relation_key,
+    type: r.type,
+    members: r.members,
+    provenance: r.provenance,
+    status: r.status,
+    rulesDigest: r.rules_digest,
+    detail: r.detail,
+    updatedAt: r.updated_at,
+  }));
+}
+
+/** A reviewer's decision: confirm (again, e.g. after an amendment) or reject a relation. */
+export async function setRelationStatus(
+  sql: Queryable,
+  key: string,
+  status: "confirmed" | "rejected",
+): Promise<boolean> {
+  const result = await sql`
+    update relations set status = ${status}, updated_at = now() where relation_key = ${key}`;
+  return result.count === 1;
+}
