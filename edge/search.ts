@@ -1,0 +1,117 @@
+/**
+ * The exact search over one order size q shared by every leg (a basket, a conversion, an
+ * implication pair all buy the same q on each leg). Exact profit is a step function of q: fees
+ * are floored per fill, and legs switch on at their minimum order. Its float relaxation (fees
+ * unrounded) is convex between breakpoints (level boundaries, minimum orders, depths), and the
+ * exact profit exceeds it by at most one fee unit per level plus the adapter's rounding. So the
+ * search prices every breakpoint exactly and scans the lots of an interval only when the
+ * relaxation's bound says it could beat the best plan so far: the same answer as trying every
+ * lot, at the cost of a few dozen evaluations on a normal book.
+ *
+ * @example
+ * ```ts
+ * import { searchQuantity } from "./search.ts";
+ * const best = searchQuantity(problem); // { lots, outcome } | null
+ * ```
+ */
+import { ceilDiv, type Dec, floorDiv, toNumber, ZERO } from "./decimal.ts";
+import { type FloatLadder, type LegFill, type Level, relaxedCost, walkBuy } from "./book_walk.ts";
+import type { ParsedFee } from "./fees.ts";
+
+/** One leg the search may buy: a token's ask ladder with its rules. */
+export interface PreparedLeg {
+  readonly marketId: string;
+  readonly tokenId: string;
+  readonly outcome: "YES" | "NO";
+  readonly levels: readonly Level[];
+  readonly fee: ParsedFee;
+  /** Smallest accepted order in lots; null when even the whole ladder is too small. */
+  readonly minLots: bigint | null;
+  readonly depthLots: bigint;
+  readonly float: FloatLadder;
+  readonly endDate: string | null;
+  readonly questionIndex?: number;
+}
+
+/** What a channel makes of q shares on each leg. */
+export interface QuantityProblem<T extends { readonly profit: Dec }> {
+  readonly legs: readonly PreparedLeg[];
+  readonly lot: Dec;
+  /** Exact outcome; fills[i] is null when leg i cannot trade q. null = no plan at q. */
+  exact(shares: Dec, fills: readonly (LegFill | null)[]): T | null;
+  /** Float relaxation with unrounded fees; costs[i] is Infinity when leg i cannot trade q. */
+  relaxed(shares: number, costs: readonly number[]): number;
+  /** Most the adapter's rounding can add to the exact profit. */
+  readonly extraSlack?: number;
+}
+
+/** Fees are floored to 1e-5 per fill: the most rounding can add per level touched. */
+const FEE_UNIT = 1e-5;
+const FLOAT_SLACK = 1e-7;
+
+/** The most profitable q (in lots) with a positive exact profit, smallest q on ties. */
+export function searchQuantity<T extends { readonly profit: Dec }>(
+  problem: QuantityProblem<T>,
+): { readonly lots: bigint; readonly outcome: T } | null {
+  const { legs, lot } = problem;
+  const maxLots = legs.reduce((m, leg) => (leg.depthLots > m ? leg.depthLots : m), 0n);
+  if (maxLots < 1n) return null;
+  const levelCount = legs.reduce((n, leg) => n + leg.levels.length, 0);
+  const slack = levelCount * FEE_UNIT + (problem.extraSlack ?? 0) + FLOAT_SLACK;
+  const state: { best: { lots: bigint; outcome: T } | null } = { best: null };
+  const evaluate = (lots: bigint) => {
+    const shares = lots * lot;
+    const fills = legs.map((leg) =>
+      leg.minLots !== null && lots >= leg.minLots && lots <= leg.depthLots
+        ? walkBuy(leg.levels, shares, leg.fee)
+        : null
+    );
+    const outcome = problem.exact(shares, fills);
+    if (outcome === null || outcome.profit <= ZERO) return;
+    const best = state.best;
+    if (
+      best === null || outcome.profit > best.outcome.profit ||
+      (outcome.profit === best.outcome.profit && lots < best.lots)
+    ) state.best = { lots, outcome };
+  };
+  const relaxedAt = (lots: bigint) => {
+    const shares = toNumber(lots * lot);
+    const costs = legs.map((leg) =>
+      leg.minLots !== null && lots >= leg.minLots && lots <= leg.depthLots
+        ? relaxedCost(leg.float, shares)
+        : Infinity
+    );
+    return problem.relaxed(shares, costs);
+  };
+  const points = breakpoints(legs, lot, maxLots);
+  for (const point of points) evaluate(point);
+  for (let i = 0; i + 1 < points.length; i++) {
+    const from = points[i]! + 1n;
+    const to = points[i + 1]! - 1n;
+    if (to < from) continue;
+    const floor = state.best === null ? 0 : toNumber(state.best.outcome.profit);
+    const bound = Math.max(relaxedAt(from), relaxedAt(to)) + slack;
+    if (!(bound > floor)) continue;
+    for (let lots = from; lots <= to; lots++) evaluate(lots);
+  }
+  return state.best;
+}
+
+/** Level boundaries, minimum orders and depths of every leg, with their neighbours, in lots. */
+function breakpoints(legs: readonly PreparedLeg[], lot: Dec, maxLots: bigint): bigint[] {
+  const set = new Set<bigint>([1n, maxLots]);
+  const add = (lots: bigint) => {
+    for (const p of [lots - 1n, lots, lots + 1n]) if (p >= 1n && p <= maxLots) set.add(p);
+  };
+  for (const leg of legs) {
+    let end = ZERO;
+    for (const level of leg.levels) {
+      end += level.size;
+      add(floorDiv(end, lot));
+      add(ceilDiv(end, lot));
+    }
+    if (leg.minLots !== null) add(leg.minLots);
+    add(leg.depthLots);
+  }
+  return [...set].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
