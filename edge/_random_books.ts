@@ -22,7 +22,12 @@ const TICKS = ["0.01", "0.01", "0.001", "0.1", "0.005"];
 const RATES = ["0", "0.03", "0.04", "0.05", "0.07", "0.072", "0.25"];
 
 /** A random binary market whose fair YES probability is near `fair`. */
-export function randomMarket(random: () => number, id: number, fair: number): MarketInput {
+export function randomMarket(
+  random: () => number,
+  id: number,
+  fair: number,
+  maxSizeCents = 1500,
+): MarketInput {
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const tickText = pick(TICKS);
   const tick = Number(tickText);
@@ -36,7 +41,7 @@ export function randomMarket(random: () => number, id: number, fair: number): Ma
     const levels: LevelText[] = [];
     const count = Math.floor(random() * 4);
     for (let i = 0, at = start; i < count && at >= 1 && at <= ticks - 1; i++) {
-      levels.push([formatDec(BigInt(at) * parseDec(tickText)), randomSize(random)]);
+      levels.push([formatDec(BigInt(at) * parseDec(tickText)), randomSize(random, maxSizeCents)]);
       at += step * (1 + Math.floor(random() * 2));
     }
     return levels;
@@ -55,8 +60,8 @@ export function randomMarket(random: () => number, id: number, fair: number): Ma
   };
 }
 
-function randomSize(random: () => number): string {
-  const cents = 50 + Math.floor(random() * 1500);
+function randomSize(random: () => number, maxCents: number): string {
+  const cents = 50 + Math.floor(random() * maxCents);
   return formatDec(BigInt(random() < 0.5 ? cents - (cents % 100) || 100 : cents) * 1_000_000n);
 }
 
@@ -108,15 +113,22 @@ export function bruteLadder(market: MarketInput, outcome: "YES" | "NO"): [Dec, D
  * and lots of 0.01: where a profit exists at all it may come from fee rounding alone at an
  * order size strictly inside a book level, which a search over level boundaries misses.
  */
-export function nearZeroEdgeMarkets(random: () => number, outcome: "YES" | "NO"): MarketInput[] {
-  const n = 2 + Math.floor(random() * 2);
+export function nearZeroEdgeMarkets(
+  random: () => number,
+  outcome: "YES" | "NO",
+  options: { legs?: number; sizeCents?: number } = {},
+): MarketInput[] {
+  const n = options.legs ?? 2 + Math.floor(random() * 2);
   const prices = randomFairs(random, n, 1).map((p) => Math.max(1, Math.round(p * 10_000)));
   prices[0] = prices[0]! + (10_000 - prices.reduce((a, b) => a + b, 0)) +
     Math.floor(random() * 5) - 2;
-  if (prices.some((p) => p <= 0 || p >= 10_000)) return nearZeroEdgeMarkets(random, outcome);
+  if (prices.some((p) => p <= 0 || p >= 10_000)) {
+    return nearZeroEdgeMarkets(random, outcome, options);
+  }
   return prices.map((ticks, i) => {
     const at = (t: number) => formatDec(BigInt(t) * 10_000n);
-    const size = () => formatDec(BigInt(50 + Math.floor(random() * 250)) * 1_000_000n);
+    const cents = options.sizeCents ?? 250;
+    const size = () => formatDec(BigInt(5 + Math.floor(random() * cents)) * 1_000_000n);
     const levels: LevelText[] = [[at(ticks), size()]];
     if (random() < 0.5) levels.push([at(outcome === "YES" ? ticks + 1 : ticks - 1), size()]);
     const other: LevelText[] = [[at(outcome === "YES" ? ticks - 1 : ticks + 1), "10"]];

@@ -28,16 +28,23 @@ export interface PlanLeg {
   readonly cost: Dec;
 }
 
-/** What the conversion step returns (neg-risk conversion only). */
-export interface ConversionStep {
-  /** Markets whose NO is converted (the set S). */
+/** One `convertPositions` call: `amount` NO of each market in the set. */
+export interface ConversionCall {
   readonly marketIds: readonly string[];
   /** Bit i = question index i; null when a question index is unknown. */
   readonly indexSet: string | null;
+  readonly amount: Dec;
+  /** (|set| − 1) × amount minus the adapter's fee. */
   readonly collateralOut: Dec;
   readonly adapterFee: Dec;
-  /** YES of every market outside S, `shares` each: kept, counted as worth 0. */
-  readonly yesKept: readonly string[];
+}
+
+/** What the conversion calls return (neg-risk conversion only). */
+export interface ConversionStep {
+  /** Largest amount first; each call's set contains the next call's. */
+  readonly calls: readonly ConversionCall[];
+  readonly collateralOut: Dec;
+  readonly adapterFee: Dec;
 }
 
 export interface Plan {
@@ -127,11 +134,15 @@ export function channelJson(result: ChannelResult): Record<string, unknown> {
     lockedUntil: plan?.lockedUntil ?? null,
     annualisedReturn: text(plan?.annualisedReturn),
     conversion: plan?.conversion === undefined ? null : {
-      marketIds: plan.conversion.marketIds,
-      indexSet: plan.conversion.indexSet,
       collateralOut: formatDec(plan.conversion.collateralOut),
       adapterFee: formatDec(plan.conversion.adapterFee),
-      yesKept: plan.conversion.yesKept,
+      calls: plan.conversion.calls.map((call) => ({
+        marketIds: call.marketIds,
+        indexSet: call.indexSet,
+        amount: formatDec(call.amount),
+        collateralOut: formatDec(call.collateralOut),
+        adapterFee: formatDec(call.adapterFee),
+      })),
     },
     legs: (plan?.legs ?? []).map((leg) => ({
       marketId: leg.marketId,
