@@ -87,11 +87,15 @@ export function evaluateConversion(
   const base = { channel: "neg_risk_conversion", subject: group.groupId } as const;
   const refused = refusal(group);
   if (refused !== null) return { ...base, complete: group.complete, plan: null, reason: refused };
+  const feeBips = group.convertFeeBips;
+  if (feeBips === null) {
+    return { ...base, complete: true, plan: null, reason: "adapter feeBips unknown" };
+  }
   const legs = prepareLegs(group.markets, "NO", context.rules);
   if (typeof legs === "string") return { ...base, complete: true, plan: null, reason: legs };
   const { lot } = context.rules;
   // Collateral per lot net of the adapter's fee: chooses sizes; the calls are priced exactly.
-  const unit = lot - floorDiv(lot * BigInt(group.convertFeeBips), 10_000n);
+  const unit = lot - floorDiv(lot * BigInt(feeBips), 10_000n);
   // Per leg, the best size ≤ M (smallest on ties) and its value, for every cap M.
   const best = legs.map((leg) => {
     const values = valueTable(leg, lot, unit);
@@ -122,21 +126,24 @@ export function evaluateConversion(
   const lots = legs.map((leg, i) =>
     best[i]!.sizes[Number(cap < leg.depthLots ? cap : leg.depthLots)]!
   );
-  return priceConversion(group, legs, lots.map((x) => x * lot), base);
+  return priceConversion(legs, lots.map((x) => x * lot), { base, feeBips });
 }
 
 /** Prices chosen NO sizes exactly: fills level by level, then the conversion calls. */
 function priceConversion(
-  group: NegRiskGroupInput,
   legs: readonly PreparedLeg[],
   sizes: readonly Dec[],
-  base: { readonly channel: "neg_risk_conversion"; readonly subject: string },
+  options: {
+    readonly base: { readonly channel: "neg_risk_conversion"; readonly subject: string };
+    readonly feeBips: number;
+  },
 ): ChannelResult {
+  const { base, feeBips } = options;
   const bought = legs.flatMap((leg, i) => {
     const fill = sizes[i]! > ZERO ? walkBuy(leg.levels, sizes[i]!, leg.fee) : null;
     return fill === null ? [] : [planLeg(leg, fill)];
   });
-  const calls = conversionCalls(legs, sizes, group.convertFeeBips);
+  const calls = conversionCalls(legs, sizes, feeBips);
   const cost = bought.reduce((sum, leg) => sum + leg.cost, ZERO);
   const payoff = calls.reduce((sum, call) => sum + call.collateralOut, ZERO);
   const profit = payoff - cost;

@@ -62,8 +62,11 @@ export interface NegRiskGroupInput {
    * included. An incomplete group gets no plan in any channel.
    */
   readonly complete: boolean;
-  /** The adapter's fee on converted collateral, in basis points (MarketPrepared `feeBips`). */
-  readonly convertFeeBips: number;
+  /**
+   * The adapter's fee on converted collateral, in basis points (MarketPrepared `feeBips`, read
+   * on chain); null when unknown, and then the conversion channel makes no plan.
+   */
+  readonly convertFeeBips: number | null;
   readonly markets: readonly MarketInput[];
 }
 
