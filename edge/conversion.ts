@@ -16,8 +16,8 @@
  * const result = evaluateConversion(group, { rules, asOf: "2026-11-30T00:00:00Z" });
  * ```
  */
-import { type Dec, floorDiv, ZERO } from "./decimal.ts";
-import { walkBuy } from "./book_walk.ts";
+import { ceilDiv, type Dec, floorDiv, parseDec, toNumber, ZERO } from "./decimal.ts";
+import { relaxedCost, walkBuy } from "./book_walk.ts";
 import { takerFee } from "./fees.ts";
 import type { NegRiskGroupInput } from "./market.ts";
 import { prepareLegs } from "./legs.ts";
@@ -58,13 +58,14 @@ export function conversionCalls(
   return calls;
 }
 
-/** Value of buying x lots (x = 0…depth): x × unit − exact cost, null below the minimum order. */
-function valueTable(leg: PreparedLeg, lot: Dec, unit: Dec): (Dec | null)[] {
+/** Value of buying x lots (x = 0…min(depth, limit)): x × unit − exact cost, null below the minimum. */
+function valueTable(leg: PreparedLeg, lot: Dec, unit: Dec, limit: bigint): (Dec | null)[] {
   const values: (Dec | null)[] = [ZERO];
   let level = 0;
   let levelStart = ZERO;
   let fullCost = ZERO;
-  for (let x = 1n; x <= leg.depthLots; x++) {
+  const last = leg.depthLots < limit ? leg.depthLots : limit;
+  for (let x = 1n; x <= last; x++) {
     const shares = x * lot;
     while (shares > levelStart + leg.levels[level]!.size) {
       const { price, size } = leg.levels[level]!;
@@ -78,6 +79,38 @@ function valueTable(leg: PreparedLeg, lot: Dec, unit: Dec): (Dec | null)[] {
     values.push(leg.minLots !== null && x >= leg.minLots ? x * unit - cost : null);
   }
   return values;
+}
+
+/**
+ * The largest cap M (in lots) that could still pay. Relaxed (fees unrounded, no minimum orders),
+ * the value Σ_i max_{x ≤ M} (x·unit − cost_i(x)) − M·unit is concave in M with kinks at level
+ * ends; the exact value exceeds it by at most one fee unit per level plus the adapter's
+ * rounding. So past the point where it falls below −slack for good, nothing pays. 0 when no
+ * leg has depth.
+ */
+export function capBound(legs: readonly PreparedLeg[], unit: number, lot: Dec): bigint {
+  const slack = legs.reduce((n, leg) => n + leg.levels.length, 0) * 1e-5 + legs.length * 1e-6 +
+    1e-7;
+  const value = (leg: PreparedLeg, x: number) => x * unit - relaxedCost(leg.float, x);
+  const bestUpTo = (leg: PreparedLeg, cap: number) => {
+    const depth = leg.float.ends.at(-1) ?? 0;
+    const xs = [0, ...leg.float.ends.filter((end) => end <= cap), Math.min(cap, depth)];
+    return Math.max(...xs.map((x) => value(leg, x)));
+  };
+  const points = [0, ...new Set(legs.flatMap((leg) => [...leg.float.ends]))].sort((a, b) => a - b);
+  const totals = points.map((cap) =>
+    legs.reduce((sum, leg) => sum + bestUpTo(leg, cap), 0) - cap * unit + slack
+  );
+  // The value is 0 at M = 0, so the last point still above −slack exists.
+  const k = totals.findLastIndex((total) => total > 0);
+  if (points.length === 1) return 0n;
+  let through = points[k]!;
+  if (k + 1 < points.length) {
+    // Linear between two points: where it crosses −slack, plus a lot for float error.
+    const [a, b] = [totals[k]!, totals[k + 1]!];
+    through += ((points[k + 1]! - points[k]!) * a) / (a - b);
+  }
+  return ceilDiv(parseDec(through.toFixed(8)), lot) + 1n;
 }
 
 export function evaluateConversion(
@@ -96,9 +129,12 @@ export function evaluateConversion(
   const { lot } = context.rules;
   // Collateral per lot net of the adapter's fee: chooses sizes; the calls are priced exactly.
   const unit = lot - floorDiv(lot * BigInt(feeBips), 10_000n);
+  // Caps beyond capBound cannot pay: no table needs to reach further (deep books stay cheap).
+  const capLimit = capBound(legs, toNumber(unit) / toNumber(lot), lot);
+  if (capLimit === 0n) return { ...base, complete: true, plan: null, reason: "no positive edge" };
   // Per leg, the best size ≤ M (smallest on ties) and its value, for every cap M.
   const best = legs.map((leg) => {
-    const values = valueTable(leg, lot, unit);
+    const values = valueTable(leg, lot, unit, capLimit);
     const sizes: bigint[] = [];
     const tops: Dec[] = [];
     values.forEach((value, x) => {
@@ -109,12 +145,11 @@ export function evaluateConversion(
     });
     return { sizes, tops };
   });
-  // The largest size, not the second: a minimum order can force one NO above the others.
-  const deepest = legs.reduce((max, leg) => (leg.depthLots > max ? leg.depthLots : max), 0n);
+  // Up to the largest size, not the second: a minimum order can force one NO above the others.
   let chosen: { cap: bigint; value: Dec } | null = null;
-  for (let cap = 1n; cap <= deepest; cap++) {
-    const value = best.reduce((sum, b, i) => {
-      const at = cap < legs[i]!.depthLots ? cap : legs[i]!.depthLots;
+  for (let cap = 1n; cap <= capLimit; cap++) {
+    const value = best.reduce((sum, b) => {
+      const at = cap < b.sizes.length - 1 ? cap : BigInt(b.sizes.length - 1);
       return sum + b.tops[Number(at)]!;
     }, ZERO) - cap * unit;
     if (chosen === null || value > chosen.value) chosen = { cap, value };
@@ -123,9 +158,7 @@ export function evaluateConversion(
     return { ...base, complete: true, plan: null, reason: "no positive edge" };
   }
   const cap = chosen.cap;
-  const lots = legs.map((leg, i) =>
-    best[i]!.sizes[Number(cap < leg.depthLots ? cap : leg.depthLots)]!
-  );
+  const lots = best.map((b) => b.sizes[Math.min(Number(cap), b.sizes.length - 1)]!);
   return priceConversion(legs, lots.map((x) => x * lot), { base, feeBips });
 }
 

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { type Dec, formatDec, parseDec, ZERO } from "./decimal.ts";
 import type { MarketInput, NegRiskGroupInput } from "./market.ts";
 import { parseRules } from "./legs.ts";
-import { adapterFee, conversionCalls, evaluateConversion } from "./conversion.ts";
+import { adapterFee, capBound, conversionCalls, evaluateConversion } from "./conversion.ts";
+import { prepareLegs } from "./legs.ts";
+import type { PreparedLeg } from "./search.ts";
 import {
   bruteCost,
   bruteLadder,
@@ -160,4 +162,24 @@ Deno.test("adapterFee() and conversionCalls() charge feeBips on the collateral r
     "0x9",
     "9.9",
   ]]);
+});
+
+Deno.test("capBound() stops the search where deep books can no longer pay", () => {
+  // A 0.05-a-share edge on 10 shares, then a million shares bid at 0.01 on every market.
+  const deep = (id: number, bid: string) => market(id, [[bid, "10"], ["0.01", "1000000"]]);
+  const group = {
+    groupId: "g",
+    complete: true,
+    convertFeeBips: 0,
+    markets: [deep(0, "0.40"), deep(1, "0.35"), deep(2, "0.30")],
+  };
+  const rules = parseRules({ lot: "0.01", minNotional: "1" });
+  const legs = prepareLegs(group.markets, "NO", rules) as PreparedLeg[];
+  // Past 10 shares each extra share costs 3 × 0.99 for 2 back: 0.5 is gone 0.52 shares later.
+  const bound = capBound(legs, 1, rules.lot);
+  assert.ok(bound >= 1_000n && bound < 1_100n, `${bound}`);
+  const none = prepareLegs([deep(0, "0.30"), deep(1, "0.30")], "NO", rules) as PreparedLeg[];
+  assert.ok(capBound(none, 1, rules.lot) <= 2n);
+  const plan = evaluateConversion(group, { rules, asOf: AS_OF }).plan!;
+  assert.equal(formatDec(plan.profit), "0.5");
 });
