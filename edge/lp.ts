@@ -2,7 +2,8 @@
  * The general case: one linear program over book levels and valid joint outcomes, solved with
  * HiGHS (npm `highs`, WASM). Variables are the shares bought at each ask level of every YES and
  * NO token (NO asks mirrored from YES bids) and z, the payoff guaranteed in every valid outcome;
- * maximise z − Σ shares × (price + unrounded fee per share). A neg-risk basket, a NO set held to
+ * maximise z − Σ shares × (price + unrounded fee per share), each token bought not at all or
+ * at least at its minimum order (a binary per token: a small MIP). A neg-risk basket, a NO set held to
  * resolution (what a conversion cashes early) and an implication pair are all feasible points,
  * so the LP's optimum bounds them. Its floats only choose the quantities: the plan is then
  * floored to lots, checked against the minimum order rules and priced exactly level by level.
@@ -15,7 +16,7 @@
  * ```
  */
 import highsModule, { type Highs } from "highs";
-import { type Dec, floorTo, parseDec, ZERO } from "./decimal.ts";
+import { type Dec, floorTo, parseDec, toNumber, ZERO } from "./decimal.ts";
 import { type LegFill, walkBuy } from "./book_walk.ts";
 import { feePerShare } from "./fees.ts";
 import type { MarketInput } from "./market.ts";
@@ -52,22 +53,36 @@ export interface LpSolution {
 export function solveJointOutcomes(
   legs: readonly PreparedLeg[],
   outcomes: readonly (readonly boolean[])[],
-  solver: Solver,
+  options: { readonly solver: Solver; readonly lot: Dec },
 ): LpSolution | null {
+  const { solver, lot } = options;
   const cost: string[] = [];
   const bounds: string[] = [];
+  const binaries: string[] = [];
+  const minimums: string[] = [];
   const rows = outcomes.map(() => [] as string[]);
   legs.forEach((leg, j) => {
+    const names = leg.levels.map((_, l) => `x${j}_${l}`);
     leg.levels.forEach((level, l) => {
-      const name = `x${j}_${l}`;
-      const unit = Number(level.price) / 1e8 + feePerShare(level.price, leg.fee);
-      cost.push(`- ${unit.toPrecision(17)} ${name}`);
-      bounds.push(` 0 <= ${name} <= ${Number(level.size) / 1e8}`);
+      const unit = toNumber(level.price) + feePerShare(level.price, leg.fee);
+      cost.push(`- ${unit.toPrecision(17)} ${names[l]}`);
+      bounds.push(` 0 <= ${names[l]} <= ${toNumber(level.size)}`);
       outcomes.forEach((outcome, r) => {
         const yes = outcome[Math.floor(j / 2)] === true;
-        if ((leg.outcome === "YES") === yes) rows[r]!.push(`+ ${name}`);
+        if ((leg.outcome === "YES") === yes) rows[r]!.push(`+ ${names[l]}`);
       });
     });
+    if (names.length === 0) return;
+    // A token is bought not at all or at least at its minimum order (shares and $1): b_j.
+    const total = names.map((name) => `+ ${name}`).join(" ");
+    const least = leg.minLots === null ? Infinity : toNumber(leg.minLots * lot);
+    if (least === Infinity) {
+      minimums.push(` none${j}: ${total} <= 0`);
+    } else if (least > 0) {
+      binaries.push(` b${j}`);
+      minimums.push(` min${j}: ${total} - ${least} b${j} >= 0`);
+      minimums.push(` max${j}: ${total} - ${toNumber(leg.depthLots * lot) + 1} b${j} <= 0`);
+    }
   });
   if (cost.length === 0) return null;
   const model = [
@@ -75,9 +90,11 @@ export function solveJointOutcomes(
     ` obj: z ${cost.join(" ")}`,
     "Subject To",
     ...rows.map((row, r) => ` w${r}: ${row.join(" ")} - z >= 0`),
+    ...minimums,
     "Bounds",
     ...bounds,
     " z >= 0",
+    ...(binaries.length === 0 ? [] : ["Binaries", ...binaries]),
     "End",
   ].join("\n");
   const solution = solver.solve(model, { output_flag: false });
@@ -102,7 +119,10 @@ export function evaluateJointOutcomes(
       legs.push(leg);
     }
   }
-  const solution = solveJointOutcomes(legs, problem.outcomes, context.solver);
+  const solution = solveJointOutcomes(legs, problem.outcomes, {
+    solver: context.solver,
+    lot: context.rules.lot,
+  });
   if (solution === null || solution.objective <= 1e-9) {
     return { ...base, plan: null, reason: "no positive edge" };
   }
@@ -111,7 +131,8 @@ export function evaluateJointOutcomes(
   const bought: { leg: PreparedLeg; fill: LegFill }[] = [];
   solution.shares.forEach((shares, j) => {
     const leg = legs[j]!;
-    const lots = floorTo(parseDec(shares.toFixed(8)), lot) / lot;
+    // Floored to lots, forgiving the solver's float noise just under a whole lot.
+    const lots = floorTo(parseDec((shares + 1e-7).toFixed(8)), lot) / lot;
     if (lots <= 0n || leg.minLots === null || lots < leg.minLots) return;
     const fill = walkBuy(leg.levels, lots * lot, leg.fee);
     if (fill !== null) bought.push({ leg, fill });

@@ -45,8 +45,11 @@ function bestNoSizes(legs: readonly PreparedLeg[]): number {
   return best;
 }
 
+/** Both legs of every market, minimum orders off: the relaxed channels above ignore them. */
 function legsOf(markets: readonly MarketInput[]): PreparedLeg[] {
-  return markets.flatMap((m) => [prepareLeg(m, "YES", rules), prepareLeg(m, "NO", rules)])
+  return markets.map((m) => ({ ...m, minOrderSize: "0" })).flatMap((
+    m,
+  ) => [prepareLeg(m, "YES", rules), prepareLeg(m, "NO", rules)])
     .map((leg) => {
       if (typeof leg === "string") throw new Error(leg);
       return leg;
@@ -62,7 +65,7 @@ Deno.test(`LP equals the best basket or NO sizes on ${CASES} random neg-risk gro
       randomMarket(random, i, fair)
     );
     const legs = legsOf(markets);
-    const lp = solveJointOutcomes(legs, partitionOutcomes(n), solver) ??
+    const lp = solveJointOutcomes(legs, partitionOutcomes(n), { solver, lot: rules.lot }) ??
       { objective: 0, shares: [] };
     const yes = legs.filter((leg) => leg.outcome === "YES");
     const no = legs.filter((leg) => leg.outcome === "NO");
@@ -87,10 +90,47 @@ Deno.test(`LP equals the implication pair on ${CASES} random pairs`, () => {
       randomMarket(random, 1, b),
     ];
     const legs = legsOf(markets); // [YES A, NO A, YES B, NO B]
-    const lp = solveJointOutcomes(legs, IMPLICATION_OUTCOMES, solver) ?? { objective: 0 };
+    const lp = solveJointOutcomes(legs, IMPLICATION_OUTCOMES, { solver, lot: rules.lot }) ??
+      { objective: 0 };
     const pair = bestBasket([legs[1]!, legs[2]!]);
     assert.ok(Math.abs(lp.objective - pair) < 1e-6, `case ${c}: LP ${lp.objective} vs ${pair}`);
   }
+});
+
+Deno.test("evaluateJointOutcomes() keeps every token at zero or at its minimum order", () => {
+  // Four markets, YES asks sum to 0.90, but the 0.01 leg needs 100 shares to be worth $1 and
+  // only 60 are offered: without that leg there is no partition, so no plan.
+  const market = (i: number, ask: string, size: string) => ({
+    marketId: `m${i}`,
+    conditionId: `0x${i}`,
+    yesTokenId: `y${i}`,
+    noTokenId: `n${i}`,
+    book: { bids: [] as [string, string][], asks: [[ask, size]] as [string, string][] },
+    fee: { rate: "0", exponent: 1, takerOnly: true },
+    tickSize: "0.01",
+    minOrderSize: "5",
+    endDate: "2027-01-01T00:00:00Z",
+  });
+  const markets = [
+    market(0, "0.50", "60"),
+    market(1, "0.30", "60"),
+    market(2, "0.09", "60"),
+    market(3, "0.01", "60"),
+  ];
+  const context = {
+    rules: parseRules({ lot: "0.01", minNotional: "1" }),
+    asOf: "2026-12-01T00:00:00Z",
+    solver,
+  };
+  const problem = { subject: "g", markets, outcomes: partitionOutcomes(4) };
+  assert.equal(evaluateJointOutcomes(problem, context).plan, null);
+  const deeper = markets.map((m, i) => (i === 3 ? market(3, "0.01", "150") : m));
+  const plan = evaluateJointOutcomes({ ...problem, markets: deeper }, context).plan!;
+  // With 150 offered the 0.01 leg is bought at its $1 minimum, 100 shares, the others at their
+  // 60: every outcome pays at least 60 for 30 + 18 + 5.4 + 1.
+  assert.equal(toNumber(plan.payoff), 60);
+  assert.equal(toNumber(plan.profit), 5.6);
+  assert.deepStrictEqual(plan.legs.map((leg) => toNumber(leg.shares)), [60, 60, 60, 100]);
 });
 
 Deno.test("evaluateJointOutcomes() prices the LP's plan exactly", () => {
