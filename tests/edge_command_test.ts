@@ -140,6 +140,32 @@ Deno.test("edge --json prints the conversion plan, no basket, the LP and the dat
     assert.equal(conversion.booksTo, LATE.toISOString());
   }));
 
+Deno.test("edge without --json prints one headline and one line per leg", () =>
+  withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await seed(db.sql);
+    const lines: string[] = [];
+    const code = await runEdgeCommand(loadConfig({ DATABASE_URL: db.url! }), {
+      log: silentLogger(),
+      signal: new AbortController().signal,
+      write: (line) => lines.push(...line.split("\n")),
+      args: ["--event", "E1", "--convert-fee-bips", "0"],
+      now: () => new Date("2026-12-01T00:00:00Z"),
+    });
+    assert.equal(code, 0);
+    assert.ok(
+      lines.includes(
+        "neg_risk_conversion 0xgroup: profit 2.29 on 100 shares, cost 197.71, payoff 200, " +
+          "capital 197.71 locked until now",
+      ),
+      lines.join("\n"),
+    );
+    assert.ok(lines.includes("  BUY 100 NO n0 avg 0.6 fees 0.96 cost 60.96"), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => l.startsWith("neg_risk_basket 0xgroup: no plan (no positive edge)")),
+    );
+  }));
+
 Deno.test("edge --at uses the books of that instant; unknown feeBips means no conversion", () =>
   withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
