@@ -2,11 +2,11 @@
  * The exact search over one order size q shared by every leg (a basket, a conversion, an
  * implication pair all buy the same q on each leg). Exact profit is a step function of q: fees
  * are floored per fill, and legs switch on at their minimum order. Its float relaxation (fees
- * unrounded) is convex between breakpoints (level boundaries, minimum orders, depths), and the
+ * unrounded) is linear between breakpoints (level boundaries, minimum orders, depths), and the
  * exact profit exceeds it by at most one fee unit per level plus the adapter's rounding. So the
- * search prices every breakpoint exactly and scans the lots of an interval only when the
- * relaxation's bound says it could beat the best plan so far: the same answer as trying every
- * lot, at the cost of a few dozen evaluations on a normal book.
+ * search bounds every breakpoint and every interval between two with the relaxation, and prices
+ * them exactly, best bound first, until no bound can beat the best plan found: the same answer
+ * as trying every lot, at the cost of a few exact evaluations on a normal book.
  *
  * @example
  * ```ts
@@ -39,7 +39,10 @@ export interface QuantityProblem<T extends { readonly profit: Dec }> {
   readonly lot: Dec;
   /** Exact outcome; fills[i] is null when leg i cannot trade q. null = no plan at q. */
   exact(shares: Dec, fills: readonly (LegFill | null)[]): T | null;
-  /** Float relaxation with unrounded fees; costs[i] is Infinity when leg i cannot trade q. */
+  /**
+   * Float relaxation with unrounded fees; costs[i] is Infinity when leg i cannot trade q. Must be
+   * linear in q wherever every leg stays on one level (true when payoff is linear in q).
+   */
   relaxed(shares: number, costs: readonly number[]): number;
   /** Most the adapter's rounding can add to the exact profit. */
   readonly extraSlack?: number;
@@ -83,18 +86,54 @@ export function searchQuantity<T extends { readonly profit: Dec }>(
     );
     return problem.relaxed(shares, costs);
   };
+  // Branch and bound: every breakpoint and every open interval between two gets the relaxation's
+  // bound; they are priced best bound first until no bound can beat the best exact plan.
   const points = breakpoints(legs, lot, maxLots);
-  for (const point of points) evaluate(point);
+  const items: Item[] = points.map((p) => {
+    const at = relaxedAt(p);
+    return { from: p, to: p, atFrom: at, atTo: at, bound: at + slack };
+  });
   for (let i = 0; i + 1 < points.length; i++) {
     const from = points[i]! + 1n;
     const to = points[i + 1]! - 1n;
     if (to < from) continue;
+    const [atFrom, atTo] = [relaxedAt(from), relaxedAt(to)];
+    items.push({ from, to, atFrom, atTo, bound: Math.max(atFrom, atTo) + slack });
+  }
+  items.sort((a, b) => b.bound - a.bound || (a.from < b.from ? -1 : 1));
+  for (const item of items) {
     const floor = state.best === null ? 0 : toNumber(state.best.outcome.profit);
-    const bound = Math.max(relaxedAt(from), relaxedAt(to)) + slack;
-    if (!(bound > floor)) continue;
-    for (let lots = from; lots <= to; lots++) evaluate(lots);
+    if (!(item.bound > floor)) break;
+    const [first, last] = promisingLots(item, floor - slack);
+    for (let lots = first; lots <= last; lots++) evaluate(lots);
   }
   return state.best;
+}
+
+/** A breakpoint (from = to) or the open interval between two, with the relaxation at its ends. */
+interface Item {
+  readonly from: bigint;
+  readonly to: bigint;
+  readonly atFrom: number;
+  readonly atTo: number;
+  readonly bound: number;
+}
+
+/**
+ * The lots of an item where the relaxation, linear inside it, is above `need`; a lot of margin
+ * each side absorbs float error. Outside them no exact plan can beat the best one.
+ */
+function promisingLots(item: Item, need: number): [bigint, bigint] {
+  const { from, to, atFrom, atTo } = item;
+  if (to - from < 2n || !Number.isFinite(atFrom) || !Number.isFinite(atTo) || atFrom === atTo) {
+    return [from, to];
+  }
+  const cross = Number(from) + ((need - atFrom) * Number(to - from)) / (atTo - atFrom);
+  if (!Number.isFinite(cross)) return [from, to];
+  const at = BigInt(Math.floor(Math.min(Math.max(cross, Number(from)), Number(to))));
+  return atTo > atFrom
+    ? [at - 1n > from ? at - 1n : from, to]
+    : [from, at + 2n < to ? at + 2n : to];
 }
 
 /** Level boundaries, minimum orders and depths of every leg, with their neighbours, in lots. */
