@@ -14,6 +14,7 @@ import { openConfiguredDatabase } from "./_connect.ts";
 import { readEdgeInputs } from "./_edge_inputs.ts";
 import { EDGE_OPTIONS, UsageError } from "./command_line.ts";
 import type { CommandContext } from "./migrate_command.ts";
+import type { Queryable } from "../db/client.ts";
 import type { Config } from "../runtime/config.ts";
 import { printText } from "../runtime/log.ts";
 import { evaluateEvent } from "../edge/evaluate.ts";
@@ -57,7 +58,7 @@ export async function runEdgeCommand(
   config: Config,
   context: CommandContext & { readonly args: readonly string[]; readonly now?: () => Date },
 ): Promise<number> {
-  const { log, signal, write } = context;
+  const { log, signal } = context;
   let args: EdgeArgs;
   try {
     args = parseEdgeArgs(context.args);
@@ -66,57 +67,67 @@ export async function runEdgeCommand(
     printText("stderr", `pmcollect edge: ${err.message}`);
     return 2;
   }
-  const asOf = args.at ?? (context.now?.() ?? new Date());
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 1 });
   try {
-    const inputs = await readEdgeInputs(db.sql, {
-      eventId: args.eventId,
-      at: asOf,
-      convertFeeBips: args.convertFeeBips,
-    });
-    if (!inputs.found) {
-      write(args.json ? "[]" : `event ${args.eventId}: not found`);
-      return 1;
-    }
-    const solver = await loadSolver();
-    const { results, alarms } = evaluateEvent({
-      groups: inputs.group === null ? [] : [inputs.group],
-      implications: [],
-      markets: inputs.markets,
-    }, { rules: parseRules(POLYMARKET_RULES), asOf: asOf.toISOString(), solver });
-    const books = {
-      booksFrom: inputs.booksFrom?.toISOString() ?? null,
-      booksTo: inputs.booksTo?.toISOString() ?? null,
-    };
-    for (const alarm of alarms) log.warn("edge_data_alarm", { ...alarm });
-    const objects = [
-      ...results.map((result) => ({ ...channelJson(result), ...books })),
-      ...alarms.map((alarm) => ({
-        channel: "data_alarm",
-        subject: alarm.marketId,
-        complete: true,
-        reason: `${alarm.kind}: ${alarm.detail}`,
-        profit: null,
-        shares: null,
-        cost: null,
-        payoff: null,
-        legs: [],
-        ...books,
-      })),
-    ];
-    if (args.json) {
-      write(JSON.stringify(objects));
-      return 0;
-    }
-    write(
-      `event ${args.eventId} as of ${asOf.toISOString()}, books ${books.booksFrom} … ${books.booksTo}`,
-    );
-    if (inputs.group === null) write("not a neg-risk event: no channel applies");
-    for (const object of objects) write(describe(object));
-    return 0;
+    return await printEdge(db.sql, args, context);
   } finally {
     await db.close();
   }
+}
+
+/** Evaluates and prints one event on an open database; 0, or 1 when the event is unknown. */
+export async function printEdge(
+  sql: Queryable,
+  args: EdgeArgs,
+  context: Pick<CommandContext, "log" | "write"> & { readonly now?: () => Date },
+): Promise<number> {
+  const { log, write } = context;
+  const asOf = args.at ?? (context.now?.() ?? new Date());
+  const inputs = await readEdgeInputs(sql, {
+    eventId: args.eventId,
+    at: asOf,
+    convertFeeBips: args.convertFeeBips,
+  });
+  if (!inputs.found) {
+    write(args.json ? "[]" : `event ${args.eventId}: not found`);
+    return 1;
+  }
+  const solver = await loadSolver();
+  const { results, alarms } = evaluateEvent({
+    groups: inputs.group === null ? [] : [inputs.group],
+    implications: [],
+    markets: inputs.markets,
+  }, { rules: parseRules(POLYMARKET_RULES), asOf: asOf.toISOString(), solver });
+  const books = {
+    booksFrom: inputs.booksFrom?.toISOString() ?? null,
+    booksTo: inputs.booksTo?.toISOString() ?? null,
+  };
+  for (const alarm of alarms) log.warn("edge_data_alarm", { ...alarm });
+  const objects = [
+    ...results.map((result) => ({ ...channelJson(result), ...books })),
+    ...alarms.map((alarm) => ({
+      channel: "data_alarm",
+      subject: alarm.marketId,
+      complete: true,
+      reason: `${alarm.kind}: ${alarm.detail}`,
+      profit: null,
+      shares: null,
+      cost: null,
+      payoff: null,
+      legs: [],
+      ...books,
+    })),
+  ];
+  if (args.json) {
+    write(JSON.stringify(objects));
+    return 0;
+  }
+  write(
+    `event ${args.eventId} as of ${asOf.toISOString()}, books ${books.booksFrom} … ${books.booksTo}`,
+  );
+  if (inputs.group === null) write("not a neg-risk event: no channel applies");
+  for (const object of objects) write(describe(object));
+  return 0;
 }
 
 /** One channel as text: the headline, then one line per leg. */

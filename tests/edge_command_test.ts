@@ -9,8 +9,8 @@ import { insertBookSnapshots } from "../db/books.ts";
 import type { Queryable } from "../db/client.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
-import { type TestDatabase, withDatabase } from "./_db.ts";
-import { runEdgeCommand } from "../cli/edge_command.ts";
+import { BACKENDS, type TestDatabase, withDatabase } from "./_db.ts";
+import { parseEdgeArgs, printEdge, runEdgeCommand } from "../cli/edge_command.ts";
 
 const EARLY = new Date("2026-11-30T10:00:00Z");
 const LATE = new Date("2026-11-30T12:00:00Z");
@@ -80,65 +80,70 @@ interface ChannelObject {
   legs: { token: string; side: string; shares: string; avgPrice: string; fees: string }[];
 }
 
+/** The command on the server (through its config), on PGlite through the open database. */
 async function edgeJson(db: TestDatabase, args: string[]): Promise<ChannelObject[]> {
   const lines: string[] = [];
-  const code = await runEdgeCommand(loadConfig({ DATABASE_URL: db.url! }), {
+  const context = {
     log: silentLogger(),
     signal: new AbortController().signal,
-    write: (line) => lines.push(line),
-    args,
+    write: (line: string) => lines.push(line),
     now: () => new Date("2026-12-01T00:00:00Z"),
-  });
+  };
+  const code = db.url === undefined
+    ? await printEdge(db.sql, parseEdgeArgs(args), context)
+    : await runEdgeCommand(loadConfig({ DATABASE_URL: db.url }), { ...context, args });
   assert.equal(code, 0);
   return JSON.parse(lines.join("\n")) as ChannelObject[];
 }
 
-Deno.test("edge --json prints the conversion plan, no basket, the LP and the data alarm", () =>
-  withDatabase("server", async (db) => {
-    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
-    await seed(db.sql);
-    const out = await edgeJson(db, ["--event", "E1", "--json", "--convert-fee-bips", "0"]);
-    assert.deepStrictEqual(out.map((o) => o.channel), [
-      "neg_risk_conversion",
-      "neg_risk_basket",
-      "lp",
-      "data_alarm",
-    ]);
-    const [conversion, basket, lp, alarm] = out as [
-      ChannelObject,
-      ChannelObject,
-      ChannelObject,
-      ChannelObject,
-    ];
-    // NO at 0.60/0.65/0.70 for 100 each; fees 100 × 0.04 × p(1−p): 0.96 + 0.91 + 0.84.
-    assert.deepStrictEqual(
-      [
-        conversion.complete,
-        conversion.profit,
-        conversion.shares,
-        conversion.cost,
-        conversion.payoff,
-      ],
-      [true, "2.29", "100", "197.71", "200"],
-    );
-    assert.deepStrictEqual(
-      conversion.legs.map((l) => [l.token, l.side, l.shares, l.avgPrice, l.fees]),
-      [["n0", "BUY", "100", "0.6", "0.96"], ["n1", "BUY", "100", "0.65", "0.91"], [
-        "n2",
-        "BUY",
-        "100",
-        "0.7",
-        "0.84",
-      ]],
-    );
-    assert.equal(conversion.conversion?.calls[0]?.indexSet, "0x7");
-    assert.deepStrictEqual([basket.complete, basket.profit, basket.legs], [true, null, []]);
-    // Held to resolution the same NOs pay 200 in every outcome: the LP finds the same plan.
-    assert.equal(lp.profit, "2.29");
-    assert.equal(alarm.subject, "m0");
-    assert.match(alarm.reason ?? "", /YES ask 0.42 \+ NO ask 0.55 < 1/);
-    assert.equal(conversion.booksTo, LATE.toISOString());
-  }));
+for (const backend of BACKENDS) {
+  Deno.test(`edge --json prints the conversion plan, no basket, the LP and the data alarm (${backend})`, () =>
+    withDatabase(backend, async (db) => {
+      await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+      await seed(db.sql);
+      const out = await edgeJson(db, ["--event", "E1", "--json", "--convert-fee-bips", "0"]);
+      assert.deepStrictEqual(out.map((o) => o.channel), [
+        "neg_risk_conversion",
+        "neg_risk_basket",
+        "lp",
+        "data_alarm",
+      ]);
+      const [conversion, basket, lp, alarm] = out as [
+        ChannelObject,
+        ChannelObject,
+        ChannelObject,
+        ChannelObject,
+      ];
+      // NO at 0.60/0.65/0.70 for 100 each; fees 100 × 0.04 × p(1−p): 0.96 + 0.91 + 0.84.
+      assert.deepStrictEqual(
+        [
+          conversion.complete,
+          conversion.profit,
+          conversion.shares,
+          conversion.cost,
+          conversion.payoff,
+        ],
+        [true, "2.29", "100", "197.71", "200"],
+      );
+      assert.deepStrictEqual(
+        conversion.legs.map((l) => [l.token, l.side, l.shares, l.avgPrice, l.fees]),
+        [["n0", "BUY", "100", "0.6", "0.96"], ["n1", "BUY", "100", "0.65", "0.91"], [
+          "n2",
+          "BUY",
+          "100",
+          "0.7",
+          "0.84",
+        ]],
+      );
+      assert.equal(conversion.conversion?.calls[0]?.indexSet, "0x7");
+      assert.deepStrictEqual([basket.complete, basket.profit, basket.legs], [true, null, []]);
+      // Held to resolution the same NOs pay 200 in every outcome: the LP finds the same plan.
+      assert.equal(lp.profit, "2.29");
+      assert.equal(alarm.subject, "m0");
+      assert.match(alarm.reason ?? "", /YES ask 0.42 \+ NO ask 0.55 < 1/);
+      assert.equal(conversion.booksTo, LATE.toISOString());
+    }));
+}
 
 Deno.test("edge without --json prints one headline and one line per leg", () =>
   withDatabase("server", async (db) => {
