@@ -21,6 +21,7 @@ export type CommandName =
   | "simulate"
   | "key"
   | "backfill"
+  | "edge"
   | "help"
   | "version";
 
@@ -50,6 +51,7 @@ const COMMANDS: readonly CommandName[] = [
   "simulate",
   "key",
   "backfill",
+  "edge",
 ];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
@@ -123,8 +125,26 @@ export const BACKFILL_OPTIONS = {
   "dry-run": { type: "boolean" },
 } as const;
 
+/** The options of `edge` (parsed again, strictly, by cli/edge_command.ts). */
+export const EDGE_OPTIONS = {
+  event: { type: "string" },
+  at: { type: "string" },
+  json: { type: "boolean" },
+  "convert-fee-bips": { type: "string" },
+} as const;
+
 /** Options of one command (`backfill …`, `status --quality`), handed on in `args`. */
-const COMMAND_OPTIONS = { ...BACKFILL_OPTIONS, quality: { type: "boolean" } } as const;
+const COMMAND_OPTIONS = {
+  ...BACKFILL_OPTIONS,
+  ...EDGE_OPTIONS,
+  quality: { type: "boolean" },
+} as const;
+
+/** The command an option belongs to. */
+function optionOwner(name: string): CommandName {
+  if (name === "quality") return "status";
+  return name in EDGE_OPTIONS ? "edge" : "backfill";
+}
 
 function commandOptions(
   command: CommandName,
@@ -134,11 +154,8 @@ function commandOptions(
   for (const name of Object.keys(COMMAND_OPTIONS)) {
     const value = values[name];
     if (value === undefined) continue;
-    const allowed = name === "quality" ? command === "status" : command === "backfill";
-    if (!allowed) {
-      throw new UsageError(
-        `--${name} belongs to the ${name === "quality" ? "status" : "backfill"} command`,
-      );
+    if (optionOwner(name) !== command) {
+      throw new UsageError(`--${name} belongs to the ${optionOwner(name)} command`);
     }
     out.push(`--${name}`, ...(typeof value === "string" ? [value] : []));
   }

@@ -45,6 +45,11 @@ Usage:
                                    /prices-history and the Data API; resumable, rate-limited
                                    --since/--until ISO dates, --markets ids, --events ids,
                                    --tag id, --gaps-only, --dry-run (requests and duration)
+  pmcollect edge --event ID [--at ISO-TIME] [--json] [--convert-fee-bips N]
+                                   the best plan per channel (neg-risk conversion and basket,
+                                   LP) from the stored books of an event, and book alarms;
+                                   paper only. N = the adapter's feeBips (read on chain),
+                                   without it the conversion makes no plan
   pmcollect inspect FILE|-         parse a captured payload and print what would be stored
   pmcollect simulate [args]        run the local Polymarket simulator on loopback
                                    (flags: pmcollect simulate --help)
@@ -69,6 +74,7 @@ Examples:
   pmcollect backfill --gaps-only --dry-run
   pmcollect backfill --since 2026-01-01 --markets 0xabc…,12345
   curl -s 127.0.0.1:9464/healthz; curl -s 127.0.0.1:9464/metrics
+  pmcollect edge --event 903193 --json --convert-fee-bips 0
   pmcollect inspect captured_book.json
   cat frames.ndjson | pmcollect inspect -
 

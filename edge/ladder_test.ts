@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { type Dec, formatDec, parseDec, ZERO } from "./decimal.ts";
+import type { ImplicationInput } from "./market.ts";
+import { parseRules } from "./legs.ts";
+import { evaluateImplication } from "./ladder.ts";
+import { bruteCost, bruteLadder, randomMarket, randomSource } from "./_random_books.ts";
+
+const CASES = 10_000;
+
+function bruteForce(pair: ImplicationInput, rules: { lot: Dec; minNotional: Dec }): Dec | null {
+  const legs = [
+    { market: pair.antecedent, levels: bruteLadder(pair.antecedent, "NO") },
+    { market: pair.consequent, levels: bruteLadder(pair.consequent, "YES") },
+  ].map(({ market, levels }) => ({
+    levels,
+    rate: parseDec(market.fee!.rate),
+    exponent: market.fee!.exponent,
+    minSize: parseDec(market.minOrderSize),
+    minNotional: rules.minNotional,
+  }));
+  const depth = (i: number) => legs[i]!.levels.reduce((s, [, size]) => s + size, ZERO);
+  let best: Dec | null = null;
+  for (let q = rules.lot; q <= depth(0) && q <= depth(1); q += rules.lot) {
+    const a = bruteCost(legs[0]!.levels, q, legs[0]!);
+    const b = bruteCost(legs[1]!.levels, q, legs[1]!);
+    if (a === null || b === null) continue;
+    const profit = q - a - b;
+    if (profit > ZERO && (best === null || profit > best)) best = profit;
+  }
+  return best;
+}
+
+Deno.test(`evaluateImplication() equals a brute-force search on ${CASES} random pairs`, () => {
+  const random = randomSource(1616);
+  let profitable = 0;
+  for (let c = 0; c < CASES; c++) {
+    // A implies B: fair P(A) ≤ P(B); the noise in randomMarket crosses them now and then.
+    const b = 0.1 + random() * 0.8;
+    const a = b * (0.6 + random() * 0.5);
+    const pair = {
+      antecedent: randomMarket(random, 0, a),
+      consequent: randomMarket(random, 1, b),
+    };
+    const lot = random() < 0.5 ? "1" : "0.5";
+    const minNotional = ["0", "0.5", "1"][Math.floor(random() * 3)]!;
+    const rules = parseRules({ lot, minNotional });
+    const result = evaluateImplication(pair, { rules, asOf: "2026-12-01T00:00:00Z" });
+    const expected = bruteForce(pair, rules);
+    const got = result.plan?.profit ?? null;
+    assert.deepStrictEqual(
+      got === null ? null : formatDec(got),
+      expected === null ? null : formatDec(expected),
+      `case ${c}: ${JSON.stringify(pair)} lot ${lot} min ${minNotional}`,
+    );
+    if (result.plan !== null) {
+      profitable++;
+      assert.deepStrictEqual(result.plan.legs.map((leg) => leg.outcome), ["NO", "YES"]);
+      assert.ok(result.plan.annualisedReturn !== null && result.plan.annualisedReturn > ZERO);
+    }
+  }
+  assert.ok(profitable > CASES / 50 && profitable < CASES / 2, `${profitable} profitable`);
+});
+
+Deno.test("evaluateImplication() buys NO of the earlier deadline and YES of the later one", () => {
+  const market = (id: string, bids: [string, string][], asks: [string, string][]) => ({
+    marketId: id,
+    conditionId: `0x${id}`,
+    yesTokenId: `${id}-yes`,
+    noTokenId: `${id}-no`,
+    book: { bids, asks },
+    fee: { rate: "0.04", exponent: 1, takerOnly: true },
+    tickSize: "0.01",
+    minOrderSize: "5",
+    endDate: id === "march" ? "2027-03-31T00:00:00Z" : "2027-06-30T00:00:00Z",
+  });
+  // "By March" bid 0.45 above "by June" ask 0.40: NO(March) at 0.55 + YES(June) at 0.40.
+  const result = evaluateImplication({
+    antecedent: market("march", [["0.45", "20"]], [["0.47", "20"]]),
+    consequent: market("june", [["0.38", "20"]], [["0.40", "10"], ["0.41", "10"]]),
+  }, { rules: parseRules({ lot: "0.01", minNotional: "1" }), asOf: "2026-12-31T00:00:00Z" });
+  const plan = result.plan!;
+  assert.equal(formatDec(plan.shares), "20");
+  // 20 × 0.55 + 20 × 0.04 × 0.55 × 0.45 = 11.198; 10 × 0.40 + 10 × 0.41 + fees 0.096 + 0.09676
+  assert.equal(formatDec(plan.legs[0]!.cost), "11.198");
+  assert.equal(formatDec(plan.legs[1]!.cost), "8.29276");
+  assert.equal(formatDec(plan.profit), "0.50924");
+  assert.equal(plan.lockedUntil, "2027-06-30T00:00:00Z");
+});

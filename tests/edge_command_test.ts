@@ -1,0 +1,221 @@
+/**
+ * `pmcollect edge` on the real PostgreSQL: a three-market neg-risk event with stored books whose
+ * YES bids sum to 1.05, so buying NO on all three and converting earns 0.05 a share before
+ * fees. The markets' fee columns are added here the way a migration will add them.
+ */
+import assert from "node:assert/strict";
+import { migrate } from "../db/migrate.ts";
+import { insertBookSnapshots } from "../db/books.ts";
+import type { Queryable } from "../db/client.ts";
+import { loadConfig } from "../runtime/config.ts";
+import { silentLogger } from "../runtime/log.ts";
+import { BACKENDS, type TestDatabase, withDatabase } from "./_db.ts";
+import { parseEdgeArgs, printEdge, runEdgeCommand } from "../cli/edge_command.ts";
+
+const EARLY = new Date("2026-11-30T10:00:00Z");
+const LATE = new Date("2026-11-30T12:00:00Z");
+
+async function seed(sql: Queryable, options: { lastIndex?: string; feeOf3?: string | null } = {}) {
+  await sql`insert into events (event_id, neg_risk, neg_risk_market_id)
+            values ('E1', true, '0xgroup')`;
+  await sql`alter table markets add column if not exists fee_rate numeric`;
+  await sql`alter table markets add column if not exists fee_exponent numeric`;
+  const bids = ["0.40", "0.35", "0.30"];
+  for (let i = 0; i < 3; i++) {
+    const index = i === 2 ? (options.lastIndex ?? "02") : `0${i}`;
+    const fee = i === 2 && options.feeOf3 !== undefined ? options.feeOf3 : "0.04";
+    await sql`insert into markets (market_id, condition_id, question_id, event_id, question,
+                neg_risk, neg_risk_market_id, tick_size, min_order_size, active, closed, end_date,
+                fee_rate, fee_exponent)
+              values (${`m${i}`}, ${`0xc${i}`}, ${`0x${"ab".repeat(31)}${index}`}, 'E1',
+                ${`Will candidate ${i} win?`}, true, '0xgroup', 0.01, 5, true, false,
+                '2027-01-01T00:00:00Z', ${fee}, 1)`;
+    await sql`insert into tokens (token_id, condition_id, market_id, outcome, outcome_index)
+              values (${`y${i}`}, ${`0xc${i}`}, ${`m${i}`}, 'Yes', 0),
+                     (${`n${i}`}, ${`0xc${i}`}, ${`m${i}`}, 'No', 1)`;
+    const yes = (ts: Date, bid: string) => ({
+      ts,
+      tokenId: `y${i}`,
+      conditionId: `0xc${i}`,
+      exchangeTs: ts,
+      bestBid: bid,
+      bestAsk: "0.99",
+      mid: null,
+      spread: null,
+      bidSize: "100",
+      askSize: "100",
+      tickSize: "0.01",
+      hash: null,
+      bids: [{ price: bid, size: "100" }],
+      asks: [{ price: (Number(bid) + 0.02).toFixed(2), size: "100" }],
+    });
+    // Earlier the bids summed to 0.90: no edge. The NO book of m0 lists an ask of 0.55 while
+    // YES asks 0.42: 0.97 < 1, a data alarm.
+    const no = {
+      ...yes(LATE, "0.45"),
+      tokenId: `n${i}`,
+      bids: [{ price: "0.45", size: "100" }],
+      asks: [{ price: i === 0 ? "0.55" : (1 - Number(bids[i]) + 0.02).toFixed(2), size: "100" }],
+    };
+    await insertBookSnapshots(sql, [
+      yes(EARLY, (Number(bids[i]) - 0.05).toFixed(2)),
+      yes(LATE, bids[i]!),
+      no,
+    ]);
+  }
+}
+
+/** One printed channel, as the tests read it back. */
+interface ChannelObject {
+  channel: string;
+  subject: string;
+  complete: boolean;
+  reason: string | null;
+  profit: string | null;
+  shares: string | null;
+  cost: string | null;
+  payoff: string | null;
+  booksTo: string | null;
+  conversion: { calls: { indexSet: string }[] } | null;
+  legs: { token: string; side: string; shares: string; avgPrice: string; fees: string }[];
+}
+
+/** The command on the server (through its config), on PGlite through the open database. */
+async function edgeJson(db: TestDatabase, args: string[]): Promise<ChannelObject[]> {
+  const lines: string[] = [];
+  const context = {
+    log: silentLogger(),
+    signal: new AbortController().signal,
+    write: (line: string) => lines.push(line),
+    now: () => new Date("2026-12-01T00:00:00Z"),
+  };
+  const code = db.url === undefined
+    ? await printEdge(db.sql, parseEdgeArgs(args), context)
+    : await runEdgeCommand(loadConfig({ DATABASE_URL: db.url }), { ...context, args });
+  assert.equal(code, 0);
+  return JSON.parse(lines.join("\n")) as ChannelObject[];
+}
+
+for (const backend of BACKENDS) {
+  Deno.test(`edge --json prints the conversion plan, no basket, the LP and the data alarm (${backend})`, () =>
+    withDatabase(backend, async (db) => {
+      await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+      await seed(db.sql);
+      const out = await edgeJson(db, ["--event", "E1", "--json", "--convert-fee-bips", "0"]);
+      assert.deepStrictEqual(out.map((o) => o.channel), [
+        "neg_risk_conversion",
+        "neg_risk_basket",
+        "lp",
+        "data_alarm",
+      ]);
+      const [conversion, basket, lp, alarm] = out as [
+        ChannelObject,
+        ChannelObject,
+        ChannelObject,
+        ChannelObject,
+      ];
+      // NO at 0.60/0.65/0.70 for 100 each; fees 100 × 0.04 × p(1−p): 0.96 + 0.91 + 0.84.
+      assert.deepStrictEqual(
+        [
+          conversion.complete,
+          conversion.profit,
+          conversion.shares,
+          conversion.cost,
+          conversion.payoff,
+        ],
+        [true, "2.29", "100", "197.71", "200"],
+      );
+      assert.deepStrictEqual(
+        conversion.legs.map((l) => [l.token, l.side, l.shares, l.avgPrice, l.fees]),
+        [["n0", "BUY", "100", "0.6", "0.96"], ["n1", "BUY", "100", "0.65", "0.91"], [
+          "n2",
+          "BUY",
+          "100",
+          "0.7",
+          "0.84",
+        ]],
+      );
+      assert.equal(conversion.conversion?.calls[0]?.indexSet, "0x7");
+      assert.deepStrictEqual([basket.complete, basket.profit, basket.legs], [true, null, []]);
+      // Held to resolution the same NOs pay 200 in every outcome: the LP finds the same plan.
+      assert.equal(lp.profit, "2.29");
+      assert.equal(alarm.subject, "m0");
+      assert.match(alarm.reason ?? "", /YES ask 0.42 \+ NO ask 0.55 < 1/);
+      assert.equal(conversion.booksTo, LATE.toISOString());
+    }));
+}
+
+Deno.test("edge without --json prints one headline and one line per leg", () =>
+  withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await seed(db.sql);
+    const lines: string[] = [];
+    const code = await runEdgeCommand(loadConfig({ DATABASE_URL: db.url! }), {
+      log: silentLogger(),
+      signal: new AbortController().signal,
+      write: (line) => lines.push(...line.split("\n")),
+      args: ["--event", "E1", "--convert-fee-bips", "0"],
+      now: () => new Date("2026-12-01T00:00:00Z"),
+    });
+    assert.equal(code, 0);
+    assert.ok(
+      lines.includes(
+        "neg_risk_conversion 0xgroup: profit 2.29 on 100 shares, cost 197.71, payoff 200, " +
+          "capital 197.71 locked until now",
+      ),
+      lines.join("\n"),
+    );
+    assert.ok(lines.includes("  BUY 100 NO n0 avg 0.6 fees 0.96 cost 60.96"), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => l.startsWith("neg_risk_basket 0xgroup: no plan (no positive edge)")),
+    );
+  }));
+
+Deno.test("edge --at uses the books of that instant; unknown feeBips means no conversion", () =>
+  withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await seed(db.sql);
+    const early = await edgeJson(db, [
+      "--event",
+      "E1",
+      "--json",
+      "--at",
+      "2026-11-30T11:00:00Z",
+      "--convert-fee-bips",
+      "0",
+    ]);
+    assert.deepStrictEqual([early[0]!.channel, early[0]!.profit, early[0]!.booksTo], [
+      "neg_risk_conversion",
+      null,
+      EARLY.toISOString(),
+    ]);
+    const noBips = await edgeJson(db, ["--event", "E1", "--json"]);
+    assert.deepStrictEqual([noBips[0]!.profit, noBips[0]!.reason], [
+      null,
+      "adapter feeBips unknown",
+    ]);
+  }));
+
+Deno.test("edge gives no plan on an incomplete group or an unknown fee", () =>
+  withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await seed(db.sql, { lastIndex: "05" }); // question 2 is missing from storage
+    const out = await edgeJson(db, ["--event", "E1", "--json", "--convert-fee-bips", "0"]);
+    for (const o of out.slice(0, 3)) assert.deepStrictEqual([o.complete, o.profit], [false, null]);
+  }).then(() =>
+    withDatabase("server", async (db) => {
+      await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+      await seed(db.sql, { feeOf3: null });
+      const out = await edgeJson(db, ["--event", "E1", "--json", "--convert-fee-bips", "0"]);
+      assert.deepStrictEqual([out[0]!.profit, out[0]!.reason], [
+        null,
+        "fee schedule unknown for market m2",
+      ]);
+    })
+  ));
+
+Deno.test("main.ts edge exits 2 without --event, and --event belongs to edge only", async () => {
+  const { main } = await import("../main.ts");
+  assert.equal(await main(["edge", "--json"], { DATABASE_URL: "postgres://127.0.0.1:1/none" }), 2);
+  assert.equal(await main(["status", "--event", "E1"], {}), 2);
+});
