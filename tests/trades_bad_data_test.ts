@@ -31,7 +31,8 @@ function trade(i: number, patch: Partial<TradeRow> = {}): QueueItem {
       size: "1",
       side: "BUY",
       feeRateBps: null,
-      txHash: "0x" + "ab".repeat(32),
+      // One fill per i: trades are identified by hash, token, side, price, size and second.
+      txHash: "0x" + i.toString(16).padStart(64, "0"),
       source: "ws",
       ...patch,
     },
