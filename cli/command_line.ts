@@ -21,6 +21,7 @@ export type CommandName =
   | "simulate"
   | "key"
   | "backfill"
+  | "export"
   | "help"
   | "version";
 
@@ -50,6 +51,7 @@ const COMMANDS: readonly CommandName[] = [
   "simulate",
   "key",
   "backfill",
+  "export",
 ];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
@@ -120,8 +122,33 @@ export const BACKFILL_OPTIONS = {
   "dry-run": { type: "boolean" },
 } as const;
 
-/** Options of one command (`backfill …`, `status --quality`), handed on in `args`. */
-const COMMAND_OPTIONS = { ...BACKFILL_OPTIONS, quality: { type: "boolean" } } as const;
+/** The options of `export` (parsed again, strictly, by cli/export_command.ts). */
+export const EXPORT_OPTIONS = {
+  out: { type: "string" },
+  tables: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+  "time-column": { type: "string" },
+  "retain-days": { type: "string" },
+  "dry-run": { type: "boolean" },
+  force: { type: "boolean" },
+} as const;
+
+/** Options of one command (`backfill …`, `export …`, `status --quality`), handed on in `args`. */
+const COMMAND_OPTIONS = {
+  ...BACKFILL_OPTIONS,
+  ...EXPORT_OPTIONS,
+  quality: { type: "boolean" },
+} as const;
+
+/** The commands each command option belongs to. */
+function optionCommands(name: string): CommandName[] {
+  if (name === "quality") return ["status"];
+  return [
+    ...(name in BACKFILL_OPTIONS ? ["backfill" as const] : []),
+    ...(name in EXPORT_OPTIONS ? ["export" as const] : []),
+  ];
+}
 
 function commandOptions(
   command: CommandName,
@@ -131,11 +158,9 @@ function commandOptions(
   for (const name of Object.keys(COMMAND_OPTIONS)) {
     const value = values[name];
     if (value === undefined) continue;
-    const allowed = name === "quality" ? command === "status" : command === "backfill";
-    if (!allowed) {
-      throw new UsageError(
-        `--${name} belongs to the ${name === "quality" ? "status" : "backfill"} command`,
-      );
+    const owners = optionCommands(name);
+    if (!owners.includes(command)) {
+      throw new UsageError(`--${name} belongs to the ${owners.join(" or ")} command`);
     }
     out.push(`--${name}`, ...(typeof value === "string" ? [value] : []));
   }

@@ -45,6 +45,12 @@ Usage:
                                    /prices-history and the Data API; resumable, rate-limited
                                    --since/--until ISO dates, --markets ids, --events ids,
                                    --tag id, --gaps-only, --dry-run (requests and duration)
+  pmcollect export --out DIR [options]
+                                   tables as ZSTD Parquet, one folder per table and UTC day,
+                                   with a manifest; --tables a,b --since/--until YYYY-MM-DD
+                                   --time-column ts --force (re-export verified days)
+                                   --retain-days N (then drop older days whose export
+                                   verifies) --dry-run (see docs/export.md)
   pmcollect inspect FILE|-         parse a captured payload and print what would be stored
   pmcollect simulate [args]        run the local Polymarket simulator on loopback
   pmcollect key encrypt|check|keygen [args]
@@ -65,6 +71,7 @@ Examples:
   pmcollect migrate --status
   pmcollect backfill --gaps-only --dry-run
   pmcollect backfill --since 2026-01-01 --markets 0xabc…,12345
+  pmcollect export --out /srv/parquet --retain-days 30 --dry-run
   curl -s 127.0.0.1:9464/healthz; curl -s 127.0.0.1:9464/metrics
   pmcollect inspect captured_book.json
   cat frames.ndjson | pmcollect inspect -

@@ -14,6 +14,8 @@ import { readColumns } from "../export/columns.ts";
 import { duckString, openDuckDb, quoteIdent } from "../export/_duckdb.ts";
 import { readManifest, verifyFiles } from "../export/manifest.ts";
 import type { Sql } from "../db/client.ts";
+import { retentionCutoff } from "../export/retention.ts";
+import { main } from "../main.ts";
 
 const PROGRAM = "pmcollect test";
 
@@ -189,3 +191,43 @@ Deno.test("exportPartition() exports a migrated time-series table (book_snapshot
     }
   });
 });
+
+Deno.test("pmcollect export --retain-days exports every day, then drops the verified old ones", async () => {
+  await withDatabase("server", async (db) => {
+    await createProbe(db.sql);
+    const out = await Deno.makeTempDir({ prefix: "pmcollect_export_" });
+    try {
+      const args = ["export", "--out", out, "--tables", "probe", "--retain-days", "1"];
+      const env = { DATABASE_URL: db.url!, PMCOLLECT_LOG_LEVEL: "error" };
+      assertEquals(await main([...args, "--dry-run"], env), 0);
+      assertEquals(await exists(join(out, "probe", "date=2026-11-29")), false);
+      const [before] = await db.sql<{ n: number }[]>`select count(*)::int as n from probe`;
+      assertEquals(before?.n, 4);
+
+      assertEquals(await main(args, env), 0);
+      const cutoff = retentionCutoff(new Date(), 1);
+      const [left] = await db.sql<{ old: number }[]>`
+        select count(*) filter (where ts < ${cutoff})::int as old from probe`;
+      assertEquals(left?.old, 0);
+      for (const day of ["2026-11-29", "2026-11-30"]) {
+        assertEquals(
+          (await readManifest(join(out, "probe", `date=${day}`)))?.program.startsWith("pmcollect "),
+          true,
+        );
+      }
+      assertEquals(await main(["export", "--tables", "probe"], env), 2);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
