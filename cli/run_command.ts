@@ -28,6 +28,8 @@ import type { CollectorName, Config } from "../runtime/config.ts";
 import { runHealthLog, serveHealth } from "../runtime/health.ts";
 import type { Logger } from "../runtime/log.ts";
 import { runSupervisor, type TaskSpec } from "../runtime/supervisor.ts";
+import { createShedState } from "../runtime/shed.ts";
+import { runDiskGuard } from "./_disk.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
@@ -79,6 +81,7 @@ export async function runRunCommand(
     const { mode, applied } = await migrate(db.sql, { log, timescale: config.database.timescale });
     log.info("schema_ready", { mode, applied });
     const http = createVenueHttp(config, { log, budgets: scaleBudgets(config.api.rateFraction) });
+    const shed = createShedState();
     const tasks = buildCollectorTasks({
       config,
       sql: db.sql,
@@ -86,6 +89,13 @@ export async function runRunCommand(
       log,
       activeTokens: createActiveTokens(),
       now: Date.now,
+      shed,
+    });
+    // The disk guard: free space and days left, shedding quotes then book cadence when low.
+    const diskLog = log.child({ task: "disk" });
+    tasks.push({
+      name: "disk",
+      run: (s, context) => runDiskGuard({ config, sql: db.sql, shed, log: diskLog, context }, s),
     });
     const started = performance.now();
     const supervisor = runSupervisor(tasks, { signal, log });

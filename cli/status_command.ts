@@ -1,6 +1,7 @@
 /**
  * `pmcollect status`: what is being collected. Rows per time-series table in the last hour and
- * day, the latest run of each collector, open gaps, rejects, the database size and, on
+ * day, the latest run of each collector, open gaps, rejects, the database size, free disk and
+ * days left (growth as measured by the running daemon), and, on
  * TimescaleDB, the compression ratio per hypertable.
  *
  * @example
@@ -16,6 +17,7 @@ import type { Config } from "../runtime/config.ts";
 import { type CommandContext, formatTable } from "./migrate_command.ts";
 import { qualityReport } from "../backfill/report.ts";
 import { backfillBudgets } from "../backfill/estimate.ts";
+import { diskStatusLine } from "./_disk.ts";
 
 const SERIES = ["price_snapshots", "book_snapshots", "trades", "quotes"] as const;
 
@@ -49,6 +51,7 @@ export async function runStatusCommand(
     write(`open gaps: ${ops?.gaps}`);
     write(`rejects: ${ops?.rejects} (${ops?.kinds} distinct payloads)`);
     write(`database size: ${ops?.size}`);
+    write(await diskStatusLine(config, db.sql, signal));
     write(await compressionReport(db.sql, mode));
     if (context.quality === true) {
       write("");
