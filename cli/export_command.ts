@@ -122,6 +122,7 @@ export async function runExportCommand(
           program: context.program,
           signal,
         });
+        if (m.rows === 0) continue;
         const bytes = m.files.reduce((n, f) => n + f.bytes, 0);
         const durationMs = Math.round(performance.now() - started);
         log.info("export_partition", {

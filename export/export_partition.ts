@@ -44,6 +44,8 @@ export interface ExportOptions {
   readonly signal: AbortSignal;
   /** Rows per Parquet file (default 1,000,000). */
   readonly partRows?: number;
+  /** Text staged per Parquet file, in UTF-16 code units (default 128 Mi): bounds memory. */
+  readonly partChars?: number;
   /** Rows per cursor batch (default 10,000). */
   readonly batchRows?: number;
   readonly now?: () => Date;
@@ -114,6 +116,7 @@ async function writeParts(
 ): Promise<Manifest["files"]> {
   const { partition, columns, types, duck, staging } = target;
   const partRows = options.partRows ?? 1_000_000;
+  const partChars = options.partChars ?? 128 * 2 ** 20;
   const staged = columns.map((_, i) => `c${i}`);
   await duck.run(`create table staged (${staged.map((c) => `${c} VARCHAR`).join(", ")})`);
   const select = columns.map((c, i) => `${textExpression(c, quoteIdent)} as c${i}`).join(", ");
@@ -130,6 +133,7 @@ async function writeParts(
   const files: Manifest["files"] = [];
   let appender: DuckAppender | null = await duck.appender("staged");
   let inPart = 0;
+  let charsInPart = 0;
   const flush = async () => {
     const closing = appender!;
     appender = null;
@@ -152,6 +156,7 @@ async function writeParts(
     await duck.run("delete from staged");
     appender = await duck.appender("staged");
     inPart = 0;
+    charsInPart = 0;
   };
   try {
     for await (const batch of query.cursor(options.batchRows ?? 10_000)) {
@@ -160,12 +165,15 @@ async function writeParts(
         for (const c of staged) {
           const v = row[c];
           if (v === null || v === undefined) appender!.appendNull();
-          else appender!.appendVarchar(v);
+          else {
+            appender!.appendVarchar(v);
+            charsInPart += v.length;
+          }
         }
         appender!.endRow();
         inPart += 1;
       }
-      if (inPart >= partRows) await flush();
+      if (inPart >= partRows || charsInPart >= partChars) await flush();
     }
     if (inPart > 0) await flush();
   } finally {

@@ -91,7 +91,7 @@ export async function applyRetention(
       }
       return { table, days: day, action: "dropped", rows: deleted } as const;
     });
-    outcomes.push(outcome);
+    if (outcome.action === "skipped" || outcome.rows > 0) outcomes.push(outcome);
   }
   return outcomes;
 }
