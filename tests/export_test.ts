@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
-import { withDatabase } from "./_db.ts";
+import { BACKENDS, withDatabase } from "./_db.ts";
 import { migrate } from "../db/migrate.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { exportPartition } from "../export/export_partition.ts";
@@ -93,42 +93,44 @@ async function parquetRows(out: string, day: string): Promise<unknown[][]> {
   }
 }
 
-Deno.test("exportPartition() writes Parquet that DuckDB reads back as exactly the day's rows", async () => {
-  await withDatabase("server", async (db) => {
-    await createProbe(db.sql);
-    const out = await Deno.makeTempDir({ prefix: "pmcollect_export_" });
-    try {
-      const signal = new AbortController().signal;
-      for (const day of ["2026-11-29", "2026-11-30"]) {
-        const manifest = await exportPartition(db.sql, dayPartition("probe", "ts", day), {
-          out,
-          program: PROGRAM,
-          signal,
-          partRows: 2,
-          batchRows: 1,
-        });
-        assertEquals(manifest.rows, day === "2026-11-29" ? 1 : 3);
-        assertEquals(await parquetRows(out, day), await databaseRows(db.sql, day));
-        const folder = join(out, "probe", `date=${day}`);
-        assertEquals(await verifyFiles(folder, (await readManifest(folder))!), []);
+for (const backend of BACKENDS) {
+  Deno.test(`exportPartition() writes Parquet that DuckDB reads back as exactly the day's rows (${backend})`, async () => {
+    await withDatabase(backend, async (db) => {
+      await createProbe(db.sql);
+      const out = await Deno.makeTempDir({ prefix: "pmcollect_export_" });
+      try {
+        const signal = new AbortController().signal;
+        for (const day of ["2026-11-29", "2026-11-30"]) {
+          const manifest = await exportPartition(db.sql, dayPartition("probe", "ts", day), {
+            out,
+            program: PROGRAM,
+            signal,
+            partRows: 2,
+            batchRows: 1,
+          });
+          assertEquals(manifest.rows, day === "2026-11-29" ? 1 : 3);
+          assertEquals(await parquetRows(out, day), await databaseRows(db.sql, day));
+          const folder = join(out, "probe", `date=${day}`);
+          assertEquals(await verifyFiles(folder, (await readManifest(folder))!), []);
+        }
+        const manifest = (await readManifest(join(out, "probe", "date=2026-11-30")))!;
+        assertEquals(manifest.files.map((f) => f.rows), [2, 1]);
+        const types = Object.fromEntries(manifest.columns.map((c) => [c.name, c.parquetType]));
+        assertEquals(types.price, "DECIMAL(38,18)");
+        assertEquals(types.size, "DECIMAL(20,6)");
+        assertEquals(types.ts, "TIMESTAMPTZ");
+        assertEquals(types.levels, "DECIMAL(38,18)[]");
+        assertEquals(types.doc, "JSON");
+        // A value outside DECIMAL(38,18) keeps its exact text in that partition only.
+        assertEquals(types.huge, "VARCHAR");
+        const first = (await readManifest(join(out, "probe", "date=2026-11-29")))!;
+        assertEquals(first.columns.find((c) => c.name === "huge")?.parquetType, "DECIMAL(38,18)");
+      } finally {
+        await Deno.remove(out, { recursive: true });
       }
-      const manifest = (await readManifest(join(out, "probe", "date=2026-11-30")))!;
-      assertEquals(manifest.files.map((f) => f.rows), [2, 1]);
-      const types = Object.fromEntries(manifest.columns.map((c) => [c.name, c.parquetType]));
-      assertEquals(types.price, "DECIMAL(38,18)");
-      assertEquals(types.size, "DECIMAL(20,6)");
-      assertEquals(types.ts, "TIMESTAMPTZ");
-      assertEquals(types.levels, "DECIMAL(38,18)[]");
-      assertEquals(types.doc, "JSON");
-      // A value outside DECIMAL(38,18) keeps its exact text in that partition only.
-      assertEquals(types.huge, "VARCHAR");
-      const first = (await readManifest(join(out, "probe", "date=2026-11-29")))!;
-      assertEquals(first.columns.find((c) => c.name === "huge")?.parquetType, "DECIMAL(38,18)");
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   });
-});
+}
 
 Deno.test("exportPartition() re-export replaces the day's files and leaves no temporary folder", async () => {
   await withDatabase("server", async (db) => {
