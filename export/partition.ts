@@ -108,13 +108,24 @@ export async function wideDecimalFit(
   const relation = quoteRelation(partition.table);
   const test = (v: string) =>
     `coalesce(bool_and(coalesce(scale(${v}) <= 18 and abs(${v}) < 1e20, false))
-       filter (where ${v} is not null), true) as ok`;
-  for (const column of columns.filter((c) => c.unboundedNumeric)) {
+       filter (where ${v} is not null), true)`;
+  const unbounded = columns.filter((c) => c.unboundedNumeric);
+  // Scalar columns in one scan; each array column needs its own (unnest).
+  const scalars = unbounded.filter((c) => !c.isArray);
+  if (scalars.length > 0) {
+    const list = scalars.map((c, i) => `${test(`t.${quoteIdent(c.name)}`)} as ok${i}`);
+    const [row] = await tx.unsafe<Record<string, boolean>[]>(
+      `select ${list.join(", ")} from ${relation} t ${where}`,
+      params,
+    );
+    scalars.forEach((c, i) => fit.set(c.name, row?.[`ok${i}`] ?? true));
+  }
+  for (const column of unbounded.filter((c) => c.isArray)) {
     const c = `t.${quoteIdent(column.name)}`;
-    const query = column.isArray
-      ? `select ${test("e")} from ${relation} t cross join lateral unnest(${c}) e ${where}`
-      : `select ${test(c)} from ${relation} t ${where}`;
-    const [row] = await tx.unsafe<{ ok: boolean }[]>(query, params);
+    const [row] = await tx.unsafe<{ ok: boolean }[]>(
+      `select ${test("e")} as ok from ${relation} t cross join lateral unnest(${c}) e ${where}`,
+      params,
+    );
     fit.set(column.name, row?.ok ?? true);
   }
   return fit;
