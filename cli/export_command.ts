@@ -1,8 +1,9 @@
 /**
  * `pmcollect export`: writes tables as ZSTD Parquet partitioned by table and UTC day
- * (`<out>/<table>/date=YYYY-MM-DD/part-NNNNN.parquet` + `_manifest.json`), skipping days whose
- * export still verifies unless `--force`, then, with `--retain-days N`, drops from the database
- * the days older than N days whose export verifies. `--dry-run` changes nothing and says what
+ * (`<out>/<table>/date=YYYY-MM-DD/part-NNNNN.parquet` + `_manifest.json`), skipping days already
+ * exported with intact files unless `--force`, then, with `--retain-days N`, drops from the
+ * database the days older than N days whose export verifies (a day that changed after its
+ * export is exported again first). `--dry-run` changes nothing and says what
  * would happen. Layout, types and syncing to object storage: docs/export.md.
  *
  * @example
@@ -21,9 +22,15 @@ import type { Config } from "../runtime/config.ts";
 import { printText } from "../runtime/log.ts";
 import { readColumns } from "../export/columns.ts";
 import { exportPartition } from "../export/export_partition.ts";
-import { dayPartition, type Partition, quoteRelation } from "../export/partition.ts";
+import {
+  dayPartition,
+  type Partition,
+  partitionFolder,
+  quoteRelation,
+} from "../export/partition.ts";
+import { readManifest, verifyFiles } from "../export/manifest.ts";
+import { join } from "node:path";
 import { applyRetention } from "../export/retention.ts";
-import { verifyDay } from "../export/verify_day.ts";
 
 const DEFAULT_TABLES = ["price_snapshots", "book_snapshots", "trades", "quotes"];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -94,6 +101,7 @@ export async function runExportCommand(
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
   try {
     const now = new Date();
+    const run: TableRun = { sql: db.sql, args, context, now };
     for (const table of args.tables) {
       const columns = await readColumns(db.sql, table);
       const timed = columns.some((c) => c.name === args.timeColumn);
@@ -102,57 +110,103 @@ export async function runExportCommand(
           dayPartition(table, args.timeColumn, d)
         )
         : [{ table, timeColumn: null, day: null }];
+      let done = 0;
       for (const partition of partitions) {
         if (signal.aborted) throw signal.reason;
-        const label = `${table} ${partition.day ?? "(whole table)"}`;
-        if (!args.force && partition.day !== null) {
-          const verdict = await db.sql.begin((tx) => verifyDay(tx, partition, args.out));
-          if (verdict.ok) {
-            if (verdict.rows > 0) write(`${label}: up to date (${verdict.rows} rows)`);
-            continue;
-          }
-        }
-        if (args.dryRun) {
-          write(`${label}: would export`);
+        if (!args.force && partition.day !== null && await alreadyExported(args.out, partition)) {
+          done += 1;
           continue;
         }
-        const started = performance.now();
-        const m = await exportPartition(db.sql, partition, {
-          out: args.out,
-          program: context.program,
-          signal,
-        });
-        if (m.rows === 0) continue;
-        const bytes = m.files.reduce((n, f) => n + f.bytes, 0);
-        const durationMs = Math.round(performance.now() - started);
-        log.info("export_partition", {
-          table,
-          day: partition.day,
-          rows: m.rows,
-          bytes,
-          durationMs,
-        });
-        write(`${label}: ${m.rows} rows, ${m.files.length} files, ${formatBytes(bytes)}`);
+        await exportOne(run, partition);
       }
-      if (args.retainDays !== undefined && timed) {
-        const outcomes = await applyRetention(db.sql, table, {
-          out: args.out,
-          retainDays: args.retainDays,
-          now,
-          dryRun: args.dryRun,
-          timeColumn: args.timeColumn,
-          signal,
-        });
-        for (const o of outcomes) {
-          log.info("retention", { ...o });
-          const why = o.reason === undefined ? "" : `: ${o.reason}`;
-          write(`${table} ${o.days}: ${o.action.replace("_", " ")} (${o.rows} rows)${why}`);
-        }
-      }
+      if (done > 0) write(`${table}: ${done} days already exported (--force to export again)`);
+      if (args.retainDays !== undefined && timed) await retain(run, table, args.retainDays);
     }
     return 0;
   } finally {
     await db.close(5);
+  }
+}
+
+interface TableRun {
+  readonly sql: Sql;
+  readonly args: ExportArgs;
+  readonly context: CommandContext & { readonly program: string };
+  readonly now: Date;
+}
+
+/**
+ * A day whose manifest parses and whose files are intact is not exported again by default: a
+ * daily run then costs only the new days. Late rows make retention refuse the day; `retain`
+ * exports it again then.
+ */
+async function alreadyExported(out: string, partition: Partition): Promise<boolean> {
+  const folder = join(out, partition.table, partitionFolder(partition));
+  const manifest = await readManifest(folder);
+  return manifest !== null && (await verifyFiles(folder, manifest)).length === 0;
+}
+
+async function exportOne(run: TableRun, partition: Partition): Promise<void> {
+  const { args, context } = run;
+  const label = `${partition.table} ${partition.day ?? "(whole table)"}`;
+  if (args.dryRun) {
+    context.write(`${label}: would export`);
+    return;
+  }
+  const started = performance.now();
+  const m = await exportPartition(run.sql, partition, {
+    out: args.out,
+    program: context.program,
+    signal: context.signal,
+  });
+  if (m.rows === 0) return;
+  const bytes = m.files.reduce((n, f) => n + f.bytes, 0);
+  const durationMs = Math.round(performance.now() - started);
+  context.log.info("export_partition", {
+    table: partition.table,
+    day: partition.day,
+    rows: m.rows,
+    bytes,
+    durationMs,
+  });
+  context.write(`${label}: ${m.rows} rows, ${m.files.length} files, ${formatBytes(bytes)}`);
+}
+
+/**
+ * Retention for one table. Days refused only because the database changed after their export
+ * (late rows) are exported again and retention runs again for them, until none is left.
+ */
+async function retain(run: TableRun, table: string, retainDays: number): Promise<void> {
+  const { args, context } = run;
+  const refreshed = new Set<string>();
+  let only: Set<string> | null = null;
+  while (true) {
+    const outcomes = await applyRetention(run.sql, table, {
+      out: args.out,
+      retainDays,
+      now: run.now,
+      dryRun: args.dryRun,
+      timeColumn: args.timeColumn,
+      signal: context.signal,
+    });
+    const stale = new Set<string>();
+    for (const o of outcomes) {
+      if (only !== null && !o.days.split("..").some((d) => only!.has(d))) continue;
+      const fresh = (o.staleDays ?? []).filter((d) => !refreshed.has(d));
+      if (!args.dryRun && fresh.length > 0) {
+        for (const d of fresh) stale.add(d);
+        continue;
+      }
+      context.log.info("retention", { ...o });
+      const why = o.reason === undefined ? "" : `: ${o.reason}`;
+      context.write(`${table} ${o.days}: ${o.action.replace("_", " ")} (${o.rows} rows)${why}`);
+    }
+    if (stale.size === 0) return;
+    for (const day of stale) {
+      refreshed.add(day);
+      await exportOne(run, dayPartition(table, args.timeColumn, day));
+    }
+    only = stale;
   }
 }
 

@@ -101,6 +101,7 @@ export async function dropVerifiedChunks(
             action: "skipped",
             rows: 0,
             reason: `${day}: ${verdict.reason}`,
+            ...(verdict.stale === true ? { staleDays: [day] } : {}),
           };
         }
         rows += verdict.rows;

@@ -38,6 +38,8 @@ export interface RetentionOutcome {
   readonly action: "dropped" | "would_drop" | "skipped";
   readonly rows: number;
   readonly reason?: string;
+  /** Days refused only because the database changed after their export. */
+  readonly staleDays?: readonly string[];
 }
 
 /** First UTC day kept: today − retainDays. */
@@ -77,7 +79,15 @@ export async function applyRetention(
     const outcome = await sql.begin("isolation level repeatable read", async (tx) => {
       const verdict = await verifyDay(tx, partition, options.out);
       if (!verdict.ok) {
-        return { table, days: day, action: "skipped", rows: 0, reason: verdict.reason } as const;
+        const stale = verdict.stale === true ? { staleDays: [day] } : {};
+        return {
+          table,
+          days: day,
+          action: "skipped",
+          rows: 0,
+          reason: verdict.reason,
+          ...stale,
+        } as const;
       }
       if (options.dryRun) {
         return { table, days: day, action: "would_drop", rows: verdict.rows } as const;

@@ -24,7 +24,12 @@ import {
 
 export type DayVerdict =
   | { readonly ok: true; readonly rows: number }
-  | { readonly ok: false; readonly reason: string };
+  | {
+    readonly ok: false;
+    readonly reason: string;
+    /** The files are intact but the database changed since (late rows): export it again. */
+    readonly stale?: true;
+  };
 
 /** Verifies one day partition; `tx` must be a transaction (canonical text settings are set). */
 export async function verifyDay(
@@ -52,6 +57,7 @@ export async function verifyDay(
   if (current.rows !== manifest.rows || current.checksum !== manifest.checksum) {
     return {
       ok: false,
+      stale: true,
       reason: `database differs from the export (${current.rows} rows now, ` +
         `${manifest.rows} exported): export the day again`,
     };

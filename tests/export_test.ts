@@ -194,29 +194,34 @@ Deno.test("exportPartition() exports a migrated time-series table (book_snapshot
   });
 });
 
-Deno.test("pmcollect export --retain-days exports every day, then drops the verified old ones", async () => {
+Deno.test("pmcollect export --retain-days exports every day, re-exports a day with late rows, then drops it", async () => {
   await withDatabase("server", async (db) => {
     await createProbe(db.sql);
     const out = await Deno.makeTempDir({ prefix: "pmcollect_export_" });
     try {
-      const args = ["export", "--out", out, "--tables", "probe", "--retain-days", "1"];
+      const exportArgs = ["export", "--out", out, "--tables", "probe"];
+      const retainArgs = [...exportArgs, "--retain-days", "1"];
       const env = { DATABASE_URL: db.url!, PMCOLLECT_LOG_LEVEL: "error" };
-      assertEquals(await main([...args, "--dry-run"], env), 0);
+      assertEquals(await main([...retainArgs, "--dry-run"], env), 0);
       assertEquals(await exists(join(out, "probe", "date=2026-11-29")), false);
-      const [before] = await db.sql<{ n: number }[]>`select count(*)::int as n from probe`;
-      assertEquals(before?.n, 4);
+      const count = async () =>
+        (await db.sql<{ n: number }[]>`select count(*)::int as n from probe`)[0]?.n;
+      assertEquals(await count(), 4);
 
-      assertEquals(await main(args, env), 0);
+      assertEquals(await main(exportArgs, env), 0);
+      const folder = join(out, "probe", "date=2026-11-29");
+      assertEquals((await readManifest(folder))?.rows, 1);
+      // A late row (a backfill) lands in a day already exported.
+      await db.sql`insert into probe (ts, token) values ('2026-11-29T12:00:00Z', 'late')`;
+
+      assertEquals(await main(retainArgs, env), 0);
       const cutoff = retentionCutoff(new Date(), 1);
       const [left] = await db.sql<{ old: number }[]>`
         select count(*) filter (where ts < ${cutoff})::int as old from probe`;
       assertEquals(left?.old, 0);
-      for (const day of ["2026-11-29", "2026-11-30"]) {
-        assertEquals(
-          (await readManifest(join(out, "probe", `date=${day}`)))?.program.startsWith("pmcollect "),
-          true,
-        );
-      }
+      const manifest = await readManifest(folder);
+      assertEquals(manifest?.rows, 2);
+      assertEquals(manifest?.program.startsWith("pmcollect "), true);
       assertEquals(await main(["export", "--tables", "probe"], env), 2);
     } finally {
       await Deno.remove(out, { recursive: true });
