@@ -9,8 +9,19 @@
 import type { Sql } from "../db/client.ts";
 import { quoteIdent } from "./_duckdb.ts";
 import { dayPartition } from "./partition.ts";
-import type { RetentionOutcome } from "./retention.ts";
 import { verifyDay } from "./verify_day.ts";
+
+/** What retention did (or, dry run, would do) with one day or chunk group. */
+export interface RetentionOutcome {
+  readonly table: string;
+  /** A day "YYYY-MM-DD", or a chunk range "first..last" on TimescaleDB. */
+  readonly days: string;
+  readonly action: "dropped" | "would_drop" | "skipped";
+  readonly rows: number;
+  readonly reason?: string;
+  /** Days refused only because the database changed after their export. */
+  readonly staleDays?: readonly string[];
+}
 
 export interface Hypertable {
   readonly schema: string;

@@ -20,7 +20,9 @@
 import type { Queryable, Sql } from "../db/client.ts";
 import { dayPartition, quoteRelation } from "./partition.ts";
 import { verifyDay } from "./verify_day.ts";
-import { dropVerifiedChunks, hypertableOf } from "./_retention_chunks.ts";
+import { dropVerifiedChunks, hypertableOf, type RetentionOutcome } from "./_retention_chunks.ts";
+
+export type { RetentionOutcome };
 
 export interface RetentionOptions {
   readonly out: string;
@@ -29,17 +31,6 @@ export interface RetentionOptions {
   readonly dryRun: boolean;
   readonly timeColumn?: string;
   readonly signal?: AbortSignal;
-}
-
-export interface RetentionOutcome {
-  readonly table: string;
-  /** A day "YYYY-MM-DD", or a chunk range "first..last" on TimescaleDB. */
-  readonly days: string;
-  readonly action: "dropped" | "would_drop" | "skipped";
-  readonly rows: number;
-  readonly reason?: string;
-  /** Days refused only because the database changed after their export. */
-  readonly staleDays?: readonly string[];
 }
 
 /** First UTC day kept: today − retainDays. */
