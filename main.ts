@@ -10,6 +10,7 @@
  *   2    usage or configuration error (unknown flag or command, invalid setting)
  *   130  a second SIGINT while shutting down, 1 s or more after the first (immediate exit)
  *   143  a second SIGTERM while shutting down (immediate exit)
+ *   `export` exits 1 when a partition failed (the partitions before it are complete).
  *   `inspect` returns its own 0/1/2: everything parsed / something rejected / unreadable.
  *
  * The version's commit comes from PMCOLLECT_BUILD_COMMIT when set, else from dist/build.json
@@ -29,6 +30,7 @@ import { runRunCommand } from "./cli/run_command.ts";
 import { runStatusCommand } from "./cli/status_command.ts";
 import { runBackfillCommand } from "./cli/backfill_command.ts";
 import { runEdgeCommand } from "./cli/edge_command.ts";
+import { runExportCommand } from "./cli/export_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
 import { runKeyCommand } from "./keys/age_key.ts";
 import { runSimulateCommand, SimulateUsageError } from "./simulator/cli.ts";
@@ -68,7 +70,8 @@ export async function main(
     deadlineMs: config.shutdownDeadlineMs,
   });
   try {
-    return await dispatch(commandLine, config, log, root.signal);
+    const program = versionText(readBuildCommit(env));
+    return await dispatch(commandLine, config, log, root.signal, program);
   } catch (err) {
     if (root.signal.aborted && err === root.signal.reason) {
       log.info("interrupted", { command: commandLine.command });
@@ -91,6 +94,7 @@ async function dispatch(
   config: Config,
   log: Logger,
   signal: AbortSignal,
+  program: string,
 ): Promise<number> {
   const write = (line: string) => printText("stdout", line);
   switch (commandLine.command) {
@@ -111,6 +115,14 @@ async function dispatch(
       return await runBackfillCommand(config, { log, signal, write, args: commandLine.args });
     case "edge":
       return await runEdgeCommand(config, { log, signal, write, args: commandLine.args });
+    case "export":
+      return await runExportCommand(config, {
+        log,
+        signal,
+        write,
+        args: commandLine.args,
+        program,
+      });
     case "inspect": {
       const [file = "-"] = commandLine.args;
       let text: string;

@@ -22,6 +22,7 @@ export type CommandName =
   | "key"
   | "backfill"
   | "edge"
+  | "export"
   | "help"
   | "version";
 
@@ -52,6 +53,7 @@ const COMMANDS: readonly CommandName[] = [
   "key",
   "backfill",
   "edge",
+  "export",
 ];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
@@ -133,17 +135,34 @@ export const EDGE_OPTIONS = {
   "convert-fee-bips": { type: "string" },
 } as const;
 
-/** Options of one command (`backfill …`, `status --quality`), handed on in `args`. */
+/** The options of `export` (parsed again, strictly, by cli/export_command.ts). */
+export const EXPORT_OPTIONS = {
+  out: { type: "string" },
+  tables: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+  "time-column": { type: "string" },
+  "retain-days": { type: "string" },
+  "dry-run": { type: "boolean" },
+  force: { type: "boolean" },
+} as const;
+
+/** Options of one command (`backfill …`, `edge …`, `export …`, `status --quality`), in `args`. */
 const COMMAND_OPTIONS = {
   ...BACKFILL_OPTIONS,
   ...EDGE_OPTIONS,
+  ...EXPORT_OPTIONS,
   quality: { type: "boolean" },
 } as const;
 
-/** The command an option belongs to. */
-function optionOwner(name: string): CommandName {
-  if (name === "quality") return "status";
-  return name in EDGE_OPTIONS ? "edge" : "backfill";
+/** The commands each command option belongs to. */
+function optionCommands(name: string): CommandName[] {
+  if (name === "quality") return ["status"];
+  return [
+    ...(name in BACKFILL_OPTIONS ? ["backfill" as const] : []),
+    ...(name in EDGE_OPTIONS ? ["edge" as const] : []),
+    ...(name in EXPORT_OPTIONS ? ["export" as const] : []),
+  ];
 }
 
 function commandOptions(
@@ -154,8 +173,9 @@ function commandOptions(
   for (const name of Object.keys(COMMAND_OPTIONS)) {
     const value = values[name];
     if (value === undefined) continue;
-    if (optionOwner(name) !== command) {
-      throw new UsageError(`--${name} belongs to the ${optionOwner(name)} command`);
+    const owners = optionCommands(name);
+    if (!owners.includes(command)) {
+      throw new UsageError(`--${name} belongs to the ${owners.join(" or ")} command`);
     }
     out.push(`--${name}`, ...(typeof value === "string" ? [value] : []));
   }

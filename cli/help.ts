@@ -50,6 +50,12 @@ Usage:
                                    LP) from the stored books of an event, and book alarms;
                                    paper only. N = the adapter's feeBips (read on chain),
                                    without it the conversion makes no plan
+  pmcollect export --out DIR [options]
+                                   tables as ZSTD Parquet, one folder per table and UTC day,
+                                   with a manifest; --tables a,b --since/--until YYYY-MM-DD
+                                   --time-column ts --force (re-export verified days)
+                                   --retain-days N (then drop older days whose export
+                                   verifies) --dry-run (see docs/export.md)
   pmcollect inspect FILE|-         parse a captured payload and print what would be stored
   pmcollect simulate [args]        run the local Polymarket simulator on loopback
                                    (flags: pmcollect simulate --help)
@@ -73,6 +79,7 @@ Examples:
   pmcollect migrate --status
   pmcollect backfill --gaps-only --dry-run
   pmcollect backfill --since 2026-01-01 --markets 0xabc…,12345
+  pmcollect export --out /srv/parquet --retain-days 30 --dry-run
   curl -s 127.0.0.1:9464/healthz; curl -s 127.0.0.1:9464/metrics
   pmcollect edge --event 903193 --json --convert-fee-bips 0
   pmcollect inspect captured_book.json

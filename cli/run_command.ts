@@ -32,6 +32,8 @@ import type { Logger } from "../runtime/log.ts";
 import { runSupervisor, type TaskSpec } from "../runtime/supervisor.ts";
 import { createMetrics } from "../runtime/_metrics.ts";
 import { runTimescaleJobsWatch } from "../db/timescale_jobs_health.ts";
+import { createShedState } from "../runtime/shed.ts";
+import { runDiskGuard } from "./_disk.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
@@ -89,6 +91,7 @@ export async function runRunCommand(
       budgets: scaleBudgets(config.api.rateFraction),
       reachability,
     });
+    const shed = createShedState();
     const tasks = buildCollectorTasks({
       config,
       sql: db.sql,
@@ -96,6 +99,13 @@ export async function runRunCommand(
       log,
       activeTokens: createActiveTokens(),
       now: Date.now,
+      shed,
+    });
+    // The disk guard: free space and days left, shedding quotes then book cadence when low.
+    const diskLog = log.child({ task: "disk" });
+    tasks.push({
+      name: "disk",
+      run: (s, context) => runDiskGuard({ config, sql: db.sql, shed, log: diskLog, context }, s),
     });
     const started = performance.now();
     const metrics = createMetrics();

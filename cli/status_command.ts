@@ -1,7 +1,8 @@
 /**
  * `pmcollect status`: what is being collected. Rows per time-series table in the last hour and
- * day, the latest run of each collector, open gaps, rejects, the database size and, on
- * TimescaleDB, the compression ratio per hypertable and each background job's last run.
+ * day, the latest run of each collector, open gaps, rejects, the database size, free disk and
+ * days left (growth as measured by the running daemon), and, on TimescaleDB, the compression
+ * ratio per hypertable and each background job's last run.
  *
  * @example
  * ```ts
@@ -18,6 +19,7 @@ import { qualityReport } from "../backfill/report.ts";
 import { backfillBudgets } from "../backfill/estimate.ts";
 import { readTimescaleJobs } from "../db/timescale_jobs.ts";
 import { formatTimescaleJobs } from "../db/timescale_jobs_health.ts";
+import { diskStatusLine } from "./_disk.ts";
 
 const SERIES = ["price_snapshots", "book_snapshots", "trades", "quotes"] as const;
 
@@ -51,6 +53,7 @@ export async function runStatusCommand(
     write(`open gaps: ${ops?.gaps}`);
     write(`rejects: ${ops?.rejects} (${ops?.kinds} distinct payloads)`);
     write(`database size: ${ops?.size}`);
+    write(await diskStatusLine(config, db.sql, signal));
     write(await compressionReport(db.sql, mode));
     write(formatTimescaleJobs(await readTimescaleJobs(db.sql), formatTable));
     if (context.quality === true) {

@@ -9,6 +9,7 @@ import type { HttpClient } from "../polymarket/http.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { TaskContext } from "../runtime/supervisor.ts";
 import type { ActiveTokens } from "./_active_tokens.ts";
+import type { ShedState } from "../runtime/shed.ts";
 
 export interface CollectorDeps {
   readonly config: Config;
@@ -18,6 +19,8 @@ export interface CollectorDeps {
   readonly activeTokens: ActiveTokens;
   /** Wall clock in epoch ms (tests inject one). */
   readonly now: () => number;
+  /** What the disk guard sheds (quotes, book cadence); absent = nothing is shed. */
+  readonly shed?: ShedState;
   /** Health and metrics reporting; the supervisor passes one per run. */
   readonly context?: TaskContext;
 }

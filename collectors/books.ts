@@ -45,7 +45,11 @@ export async function runBooksCollector(deps: CollectorDeps, signal: AbortSignal
       now: deps.now,
       log: deps.log,
       immediate: true,
-      cycle: (slot, s) => cycles.run(slot, s, () => snapshotBooks(deps, slot, tokens(), s)),
+      // Low disk (runtime/shed.ts): only every 4th slot is snapshotted.
+      cycle: (slot, s) =>
+        deps.shed?.keepBookSlot(slot, intervalMs) === false
+          ? Promise.resolve()
+          : cycles.run(slot, s, () => snapshotBooks(deps, slot, tokens(), s)),
     }, both).catch((err) => {
       child.abort(err);
       throw err;

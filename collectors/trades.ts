@@ -152,7 +152,11 @@ export async function runTradesCollector(
         // At most two batches per interval: the startup burst (a changed top for every token)
         // is written over several intervals instead of being held (or spilled) all at once.
         const room = Math.max(0, 2 * o.flushRows - queue.depth);
-        for (const row of books.drain(room)) queue.push({ kind: "quote", row });
+        // The disk guard sheds quotes first: drained tops are then dropped, not written.
+        const shed = deps.shed?.quotesEnabled() === false;
+        for (const row of books.drain(shed ? Number.MAX_SAFE_INTEGER : room)) {
+          if (!shed) queue.push({ kind: "quote", row });
+        }
       }
       const connections = pool.health(now());
       const messages = connections.reduce((n, c) => n + c.messages, 0);

@@ -14,6 +14,8 @@ const millisOrOff = z.coerce.number({ message: "expected milliseconds (0 = off)"
 const count = z.coerce.number({ message: "expected a whole number" })
   .int("must be a whole number").positive("must be greater than 0");
 const nonNegative = z.coerce.number({ message: "expected a number" }).min(0, "must be 0 or more");
+const percent = z.coerce.number({ message: "expected a percentage" }).min(0, "must be 0 or more")
+  .max(100, "must be ≤ 100");
 const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
 const httpUrl = z.url({ protocol: /^https?$/, message: "expected an http(s) URL" });
 const wsUrl = z.url({ protocol: /^wss?$/, message: "expected a ws(s) URL" });
@@ -112,6 +114,17 @@ export const SETTINGS = {
     "port for /healthz and /metrics on 127.0.0.1 (0 = off)",
   ),
   PMCOLLECT_SHUTDOWN_DEADLINE_S: setting(seconds, "20", "graceful shutdown deadline"),
+  PMCOLLECT_DISK_PATH: setting(
+    z.string().min(1).optional(),
+    undefined,
+    "file system the disk guard watches (unset: data dir or local database's)",
+  ),
+  PMCOLLECT_DISK_WARN_PCT: setting(percent, "15", "free disk % below which /healthz is degraded"),
+  PMCOLLECT_DISK_SHED_PCT: setting(
+    percent,
+    "5",
+    "free disk % below which quotes stop; below half of it, books slow 4×",
+  ),
   PMCOLLECT_LOG_LEVEL: setting(
     z.enum(["debug", "info", "warn", "error"], { message: "expected debug, info, warn or error" }),
     "info",

@@ -90,6 +90,12 @@ export interface Config {
   readonly dataDir: string;
   readonly health: { readonly host: "127.0.0.1"; readonly port: number };
   readonly shutdownDeadlineMs: number;
+  /** The disk guard: watched path (undefined = resolved at run time) and thresholds in %. */
+  readonly disk: {
+    readonly path: string | undefined;
+    readonly warnPct: number;
+    readonly shedPct: number;
+  };
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -172,8 +178,19 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
     dataDir: value("PMCOLLECT_DATA_DIR"),
     health: { host: "127.0.0.1", port: value("PMCOLLECT_HEALTH_PORT") },
     shutdownDeadlineMs: value("PMCOLLECT_SHUTDOWN_DEADLINE_S") * 1000,
+    disk: {
+      path: value("PMCOLLECT_DISK_PATH"),
+      warnPct: value("PMCOLLECT_DISK_WARN_PCT"),
+      shedPct: value("PMCOLLECT_DISK_SHED_PCT"),
+    },
     logLevel: value("PMCOLLECT_LOG_LEVEL"),
   };
+  if (config.disk.shedPct > config.disk.warnPct) {
+    throw new ConfigError(
+      "PMCOLLECT_DISK_SHED_PCT",
+      `must be ≤ PMCOLLECT_DISK_WARN_PCT (${config.disk.warnPct}), got ${config.disk.shedPct}`,
+    );
+  }
   return deepFreeze(config);
 }
 

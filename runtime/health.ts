@@ -1,5 +1,6 @@
 /**
- * Health for operators: `GET /healthz` (200 when every task is healthy, 503 with reasons) and
+ * Health for operators: `GET /healthz` (200 when every task is healthy, with status "degraded"
+ * and the reasons when a task reports `degraded`, e.g. the disk guard; 503 with reasons) and
  * `GET /metrics` (Prometheus text format) served on 127.0.0.1 only, plus one `task_health`
  * JSON log line per task per interval (default a minute) built from what the tasks report, and
  * one `event_loop` line with the worst event-loop lag of the interval and since start.
@@ -32,6 +33,8 @@ export interface HealthVerdict {
   readonly healthy: boolean;
   /** One line per unhealthy task, e.g. "prices: crash_loop (HTTP 503)". */
   readonly reasons: readonly string[];
+  /** One line per task that works but reports `degraded`, e.g. "disk: disk 4.1% free ...". */
+  readonly degraded: readonly string[];
 }
 
 /**
@@ -43,6 +46,7 @@ export function assessHealth(
   unreachable: readonly { host: string; detail: string }[] = [],
 ): HealthVerdict {
   const reasons: string[] = unreachable.map((u) => `cannot reach ${u.host}: ${u.detail}`);
+  const degraded: string[] = [];
   for (const task of tasks) {
     if (task.state === "crash_loop" || task.state === "stopped") {
       const why = task.lastError === null ? "" : ` (${task.lastError})`;
@@ -50,8 +54,10 @@ export function assessHealth(
     }
     const own = task.report.unhealthy;
     if (typeof own === "string" && own !== "") reasons.push(`${task.name}: ${own}`);
+    const worn = task.report.degraded;
+    if (typeof worn === "string" && worn !== "") degraded.push(`${task.name}: ${worn}`);
   }
-  return { healthy: reasons.length === 0, reasons };
+  return { healthy: reasons.length === 0, reasons, degraded };
 }
 
 /** The registry's series plus per-task state and restarts and process memory. */
@@ -70,7 +76,9 @@ export function renderMetrics(source: HealthSource, options: { now?: () => numbe
   extra.gauge("process_resident_memory_bytes", {}, Deno.memoryUsage().rss);
   const unreachable = source.unreachable?.() ?? [];
   extra.gauge("pmcollect_venue_hosts_unreachable", {}, unreachable.length);
-  extra.gauge("pmcollect_healthy", {}, assessHealth(source.health(), unreachable).healthy ? 1 : 0);
+  const verdict = assessHealth(source.health(), unreachable);
+  extra.gauge("pmcollect_healthy", {}, verdict.healthy ? 1 : 0);
+  extra.gauge("pmcollect_degraded", {}, verdict.degraded.length > 0 ? 1 : 0);
   return source.metrics.render() + extra.render();
 }
 
@@ -126,8 +134,13 @@ export function serveHealth(
     if (path === "/healthz") {
       const tasks = source.health();
       const verdict = assessHealth(tasks, source.unreachable?.() ?? []);
+      const status = !verdict.healthy
+        ? "unhealthy"
+        : verdict.degraded.length > 0
+        ? "degraded"
+        : "ok";
       return Response.json(
-        { status: verdict.healthy ? "ok" : "unhealthy", reasons: verdict.reasons, tasks },
+        { status, reasons: [...verdict.reasons, ...verdict.degraded], tasks },
         { status: verdict.healthy ? 200 : 503 },
       );
     }

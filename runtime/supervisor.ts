@@ -23,8 +23,14 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./_metrics.ts";
 
-/** What a task may report about itself; `unhealthy` (a reason) fails `/healthz`. */
-export type TaskReport = Readonly<Record<string, unknown>> & { readonly unhealthy?: string | null };
+/**
+ * What a task may report about itself; `unhealthy` (a reason) fails `/healthz`, `degraded` (a
+ * reason) shows there without failing it.
+ */
+export type TaskReport = Readonly<Record<string, unknown>> & {
+  readonly unhealthy?: string | null;
+  readonly degraded?: string | null;
+};
 
 /** Handed to each run of a task: its signal plus ways to report health and metrics. */
 export interface TaskContext {

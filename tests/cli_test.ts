@@ -97,6 +97,14 @@ test("main.ts --migrate from another working directory applies the bundled migra
       assert.equal(report.code, 0, report.stderr);
       assert.match(report.stdout, /price_snapshots\s+0\s+0\s+-/);
       assert.match(report.stdout, /open gaps: 0/);
+
+      const disk = await output(["status"], {
+        env: { DATABASE_URL: db.url!, PMCOLLECT_DISK_PATH: cwd, PMCOLLECT_HEALTH_PORT: "0" },
+      });
+      assert.match(
+        disk.stdout,
+        /^disk: \d+\.\d GiB free of \d+\.\d GiB \(\d+\.\d%\) at .+, growth: unknown \(no running daemon's \/metrics to measure it\)$/m,
+      );
     } finally {
       await Deno.remove(cwd, { recursive: true });
     }

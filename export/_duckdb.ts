@@ -1,0 +1,81 @@
+/**
+ * DuckDB, loaded only when an export runs: the specifier is not a literal, so neither
+ * `deno task start` nor the daemon's module graph installs or loads the native library.
+ * Only the few calls the export uses are typed here.
+ *
+ * @example
+ * ```ts
+ * import { openDuckDb } from "./_duckdb.ts";
+ * const duck = await openDuckDb();
+ * try { await duck.rows("select 42 as answer"); } finally { duck.close(); }
+ * ```
+ */
+
+/** The package, pinned in deno.json (README, Dependencies). */
+const DUCKDB_PACKAGE = "@duckdb/node-api";
+
+export interface DuckAppender {
+  appendVarchar(value: string): void;
+  appendNull(): void;
+  endRow(): void;
+  flushSync(): void;
+  closeSync(): void;
+}
+
+interface DuckConnection {
+  run(sql: string): Promise<unknown>;
+  runAndReadAll(sql: string): Promise<{ getRowObjectsJS(): Record<string, unknown>[] }>;
+  createAppender(table: string): Promise<DuckAppender>;
+  closeSync(): void;
+}
+
+interface DuckInstance {
+  connect(): Promise<DuckConnection>;
+  closeSync(): void;
+}
+
+interface DuckModule {
+  DuckDBInstance: {
+    create(path: string, options?: Record<string, string>): Promise<DuckInstance>;
+  };
+}
+
+export interface DuckDb {
+  run(sql: string): Promise<void>;
+  /** Rows as plain JS values (BIGINT → bigint, DECIMAL → string-exact via casts in SQL). */
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  appender(table: string): Promise<DuckAppender>;
+  close(): void;
+}
+
+/** An in-memory DuckDB with a memory cap (it spills to a temp directory beyond it). */
+export async function openDuckDb(options: { memoryLimit?: string } = {}): Promise<DuckDb> {
+  const specifier = DUCKDB_PACKAGE;
+  const module = await import(specifier) as DuckModule;
+  const instance = await module.DuckDBInstance.create(":memory:", {
+    memory_limit: options.memoryLimit ?? "1GB",
+    threads: "2",
+  });
+  const connection = await instance.connect();
+  return {
+    run: async (sql) => {
+      await connection.run(sql);
+    },
+    rows: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
+    appender: (table) => connection.createAppender(table),
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** A DuckDB string literal: 'it''s'. */
+export function duckString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** A DuckDB (and PostgreSQL) quoted identifier: "a""b". */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,133 @@
+/**
+ * Retention on a TimescaleDB hypertable: `drop_chunks` restricted to chunks wholly older than
+ * the cutoff whose every UTC day verifies against its export. Chunks are grouped by the days
+ * they touch (a 2-hour chunk shares its day with eleven others; a misaligned chunk joins two
+ * days), each group in one transaction that first locks every chunk touching those days.
+ *
+ * Not exercised by the plain-PostgreSQL test run; `deno task test:timescale` runs it.
+ */
+import type { Sql } from "../db/client.ts";
+import { quoteIdent } from "./_duckdb.ts";
+import { dayPartition } from "./partition.ts";
+import { verifyDay } from "./verify_day.ts";
+
+/** What retention did (or, dry run, would do) with one day or chunk group. */
+export interface RetentionOutcome {
+  readonly table: string;
+  /** A day "YYYY-MM-DD", or a chunk range "first..last" on TimescaleDB. */
+  readonly days: string;
+  readonly action: "dropped" | "would_drop" | "skipped";
+  readonly rows: number;
+  readonly reason?: string;
+  /** Days refused only because the database changed after their export. */
+  readonly staleDays?: readonly string[];
+}
+
+export interface Hypertable {
+  readonly schema: string;
+  readonly name: string;
+  /** Schema of the timescaledb extension (its functions live there). */
+  readonly extensionSchema: string;
+}
+
+interface Chunk {
+  readonly schema: string;
+  readonly name: string;
+  readonly start: Date;
+  readonly end: Date;
+}
+
+/** The relation as a hypertable, or null (no TimescaleDB, or a plain table). */
+export async function hypertableOf(sql: Sql, relation: string): Promise<Hypertable | null> {
+  const [ext] = await sql<{ schema: string }[]>`
+    select n.nspname as schema from pg_extension e
+    join pg_namespace n on n.oid = e.extnamespace where e.extname = 'timescaledb'`;
+  if (ext === undefined) return null;
+  const [row] = await sql<{ schema: string; name: string }[]>`
+    select h.hypertable_schema as schema, h.hypertable_name as name
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    join timescaledb_information.hypertables h
+      on h.hypertable_schema = n.nspname and h.hypertable_name = c.relname
+    where c.oid = to_regclass(${relation})`;
+  return row === undefined ? null : { ...row, extensionSchema: ext.schema };
+}
+
+const DAY_MS = 86_400_000;
+const dayOf = (ms: number) => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+
+/** Drops (or, dry run, lists) the verified old chunks of one hypertable. */
+export async function dropVerifiedChunks(
+  sql: Sql,
+  hypertable: Hypertable,
+  options: {
+    table: string;
+    timeColumn: string;
+    cutoff: Date;
+    out: string;
+    dryRun: boolean;
+    signal?: AbortSignal;
+  },
+): Promise<RetentionOutcome[]> {
+  const chunks = await sql<Chunk[]>`
+    select chunk_schema as schema, chunk_name as name, range_start as start, range_end as "end"
+    from timescaledb_information.chunks
+    where hypertable_schema = ${hypertable.schema} and hypertable_name = ${hypertable.name}
+      and range_end <= ${options.cutoff}
+    order by range_start`;
+  const groups: Chunk[][] = [];
+  for (const chunk of chunks) {
+    const last = groups.at(-1);
+    const lastDay = last === undefined ? null : dayOf(last.at(-1)!.end.getTime() - 1);
+    if (last !== undefined && dayOf(chunk.start.getTime()) <= lastDay!) last.push(chunk);
+    else groups.push([chunk]);
+  }
+  const outcomes: RetentionOutcome[] = [];
+  const ts = `${quoteIdent(hypertable.extensionSchema)}.drop_chunks`;
+  const rel = `${quoteIdent(hypertable.schema)}.${quoteIdent(hypertable.name)}`;
+  for (const group of groups) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    const firstMs = Math.floor(group[0]!.start.getTime() / DAY_MS) * DAY_MS;
+    const lastMs = Math.floor((group.at(-1)!.end.getTime() - 1) / DAY_MS) * DAY_MS;
+    const days: string[] = [];
+    for (let t = firstMs; t <= lastMs; t += DAY_MS) days.push(dayOf(t));
+    const span = days.length === 1 ? days[0]! : `${days[0]}..${days.at(-1)}`;
+    const outcome = await sql.begin(async (tx): Promise<RetentionOutcome> => {
+      const touching = await tx<{ schema: string; name: string }[]>`
+        select chunk_schema as schema, chunk_name as name from timescaledb_information.chunks
+        where hypertable_schema = ${hypertable.schema} and hypertable_name = ${hypertable.name}
+          and range_end > ${new Date(firstMs)} and range_start < ${new Date(lastMs + DAY_MS)}`;
+      const names = touching.map((c) => `${quoteIdent(c.schema)}.${quoteIdent(c.name)}`);
+      await tx.unsafe(`lock table ${names.join(", ")} in share mode`);
+      let rows = 0;
+      for (const day of days) {
+        const verdict = await verifyDay(
+          tx,
+          dayPartition(options.table, options.timeColumn, day),
+          options.out,
+        );
+        if (!verdict.ok) {
+          return {
+            table: options.table,
+            days: span,
+            action: "skipped",
+            rows: 0,
+            reason: `${day}: ${verdict.reason}`,
+            ...(verdict.stale === true ? { staleDays: [day] } : {}),
+          };
+        }
+        rows += verdict.rows;
+      }
+      if (options.dryRun) return { table: options.table, days: span, action: "would_drop", rows };
+      for (const chunk of group) {
+        await tx.unsafe(
+          `select ${ts}($1::regclass, older_than => $2::timestamptz,
+          newer_than => $3::timestamptz)`,
+          [rel, chunk.end, chunk.start],
+        );
+      }
+      return { table: options.table, days: span, action: "dropped", rows };
+    });
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}

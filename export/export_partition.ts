@@ -1,0 +1,190 @@
+/**
+ * Exports one partition (a table's UTC day, or a whole table) as ZSTD Parquet: rows are read
+ * with a cursor inside one REPEATABLE READ transaction (so files and checksum see the same
+ * snapshot, memory stays bounded by the batch and part sizes), staged as text in an in-memory
+ * DuckDB, cast to their Parquet types and written as `part-NNNNN.parquet`; each part's row
+ * count is read back from the file. The finished folder, with its manifest, replaces the old
+ * one by rename, so a crash leaves either the old partition or the new one, never a mix.
+ *
+ * @example
+ * ```ts
+ * import { exportPartition } from "./export_partition.ts";
+ * const p = { table: "trades", timeColumn: "ts", day: "2026-11-30" };
+ * await exportPartition(sql, p, { out: "./export", program: "pmcollect 0.1.0", signal });
+ * ```
+ */
+import { join } from "node:path";
+import type { Sql } from "../db/client.ts";
+import { type DuckAppender, type DuckDb, duckString, openDuckDb, quoteIdent } from "./_duckdb.ts";
+import {
+  castExpression,
+  type ExportColumn,
+  partitionType,
+  readColumns,
+  textExpression,
+} from "./columns.ts";
+import { hashFile, type Manifest, writeManifest } from "./manifest.ts";
+import {
+  CHECKSUM_ALGORITHM,
+  type Partition,
+  partitionChecksum,
+  partitionFolder,
+  quoteRelation,
+  rowFilter,
+  useCanonicalText,
+  wideDecimalFit,
+} from "./partition.ts";
+import { replaceFolder } from "./_replace_folder.ts";
+
+export interface ExportOptions {
+  /** Root folder; the partition goes to `<out>/<table>/<date=…|all>/`. */
+  readonly out: string;
+  /** Recorded in the manifest, e.g. "pmcollect 0.1.0 (abc1234)". */
+  readonly program: string;
+  readonly signal: AbortSignal;
+  /** Rows per Parquet file (default 1,000,000). */
+  readonly partRows?: number;
+  /** Text staged per Parquet file, in UTF-16 code units (default 128 Mi): bounds memory. */
+  readonly partChars?: number;
+  /** Rows per cursor batch (default 10,000). */
+  readonly batchRows?: number;
+  readonly now?: () => Date;
+}
+
+/** Writes the partition and returns its manifest (rows 0 = nothing written, nothing replaced). */
+export async function exportPartition(
+  sql: Sql,
+  partition: Partition,
+  options: ExportOptions,
+): Promise<Manifest> {
+  const columns = await readColumns(sql, partition.table);
+  const tableDir = join(options.out, partition.table);
+  await Deno.mkdir(tableDir, { recursive: true });
+  const staging = await Deno.makeTempDir({ dir: tableDir, prefix: "_tmp-" });
+  const duck = await openDuckDb();
+  try {
+    const manifest = await sql.begin("isolation level repeatable read read only", async (tx) => {
+      await useCanonicalText(tx);
+      const sums = await partitionChecksum(tx, partition);
+      const fit = await wideDecimalFit(tx, partition, columns);
+      const types = columns.map((c) => partitionType(c, fit.get(c.name) ?? true));
+      const files = sums.rows === 0
+        ? []
+        : await writeParts(tx as unknown as Sql, { partition, columns, types, duck, staging }, {
+          ...options,
+          rows: sums.rows,
+        });
+      return {
+        table: partition.table,
+        day: partition.day,
+        timeColumn: partition.timeColumn,
+        rows: sums.rows,
+        checksum: sums.checksum,
+        checksumAlgorithm: CHECKSUM_ALGORITHM,
+        columns: columns.map((c, i) => ({
+          name: c.name,
+          pgType: c.pgType,
+          parquetType: types[i]!,
+        })),
+        files,
+        program: options.program,
+        exportedAt: (options.now?.() ?? new Date()).toISOString(),
+      } satisfies Manifest;
+    });
+    if (manifest.rows === 0) return manifest;
+    await writeManifest(staging, manifest);
+    await replaceFolder(staging, join(tableDir, partitionFolder(partition)));
+    return manifest;
+  } finally {
+    duck.close();
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+interface Target {
+  readonly partition: Partition;
+  readonly columns: readonly ExportColumn[];
+  readonly types: readonly string[];
+  readonly duck: DuckDb;
+  readonly staging: string;
+}
+
+async function writeParts(
+  tx: Sql,
+  target: Target,
+  options: ExportOptions & { rows: number },
+): Promise<Manifest["files"]> {
+  const { partition, columns, types, duck, staging } = target;
+  const partRows = options.partRows ?? 1_000_000;
+  const partChars = options.partChars ?? 128 * 2 ** 20;
+  const staged = columns.map((_, i) => `c${i}`);
+  await duck.run(`create table staged (${staged.map((c) => `${c} VARCHAR`).join(", ")})`);
+  const select = columns.map((c, i) => `${textExpression(c, quoteIdent)} as c${i}`).join(", ");
+  const copySelect = columns.map((c, i) =>
+    `${castExpression(staged[i]!, types[i]!)} as ${quoteIdent(c.name)}`
+  ).join(", ");
+  const { where, params } = rowFilter(partition);
+  // No ORDER BY: sorting a day of a large table would spill to the disk we are freeing.
+  const query = tx.unsafe(
+    `select ${select} from ${quoteRelation(partition.table)} t ${where}`,
+    params,
+  );
+
+  const files: Manifest["files"] = [];
+  let appender: DuckAppender | null = await duck.appender("staged");
+  let inPart = 0;
+  let charsInPart = 0;
+  const flush = async () => {
+    const closing = appender!;
+    appender = null;
+    closing.flushSync();
+    closing.closeSync();
+    const name = `part-${String(files.length).padStart(5, "0")}.parquet`;
+    const path = join(staging, name);
+    await duck.run(
+      `copy (select ${copySelect} from staged) to ${duckString(path)}
+       (format parquet, compression zstd)`,
+    );
+    const [counted] = await duck.rows(
+      `select count(*)::bigint as n from read_parquet(${duckString(path)})`,
+    );
+    const rows = Number(counted?.n);
+    if (rows !== inPart) {
+      throw new Error(`Cannot export ${name}: wrote ${inPart} rows, file holds ${rows}`);
+    }
+    files.push({ name, rows, ...(await hashFile(path)) });
+    await duck.run("delete from staged");
+    appender = await duck.appender("staged");
+    inPart = 0;
+    charsInPart = 0;
+  };
+  try {
+    for await (const batch of query.cursor(options.batchRows ?? 10_000)) {
+      if (options.signal.aborted) throw options.signal.reason;
+      for (const row of batch as Record<string, string | null>[]) {
+        for (const c of staged) {
+          const v = row[c];
+          if (v === null || v === undefined) appender!.appendNull();
+          else {
+            appender!.appendVarchar(v);
+            charsInPart += v.length;
+          }
+        }
+        appender!.endRow();
+        inPart += 1;
+      }
+      if (inPart >= partRows || charsInPart >= partChars) await flush();
+    }
+    if (inPart > 0) await flush();
+  } finally {
+    appender?.closeSync();
+  }
+  const written = files.reduce((n, f) => n + f.rows, 0);
+  if (written !== options.rows) {
+    throw new Error(
+      `Cannot export ${partition.table} ${partitionFolder(partition)}: ` +
+        `checksum counted ${options.rows} rows, cursor returned ${written}`,
+    );
+  }
+  return files;
+}

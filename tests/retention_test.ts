@@ -1,0 +1,116 @@
+/**
+ * Retention on plain PostgreSQL: only days whose export verifies (files intact, database rows
+ * and checksum unchanged) are deleted; a tampered file, a day never exported, a day that
+ * changed after its export and the dry run all leave the database untouched.
+ */
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { join } from "node:path";
+import { BACKENDS, withDatabase } from "./_db.ts";
+import type { Sql } from "../db/client.ts";
+import { exportPartition } from "../export/export_partition.ts";
+import { dayPartition } from "../export/partition.ts";
+import { applyRetention, type RetentionOutcome } from "../export/retention.ts";
+
+const NOW = new Date("2026-12-01T08:00:00Z");
+
+async function seed(sql: Sql): Promise<void> {
+  await sql.unsafe(`create table series (ts timestamptz not null, token_id text not null,
+    price numeric, primary key (token_id, ts))`);
+  // Four old days (26th–29th of November) and one recent day (the 30th).
+  await sql.unsafe(`insert into series
+    select d + make_interval(mins => g), 't' || g, round(random()::numeric, 3)
+    from unnest(array['2026-11-26','2026-11-27','2026-11-28','2026-11-29','2026-11-30']
+                ::timestamptz[]) d, generate_series(0, 9) g`);
+}
+
+async function rowsPerDay(sql: Sql): Promise<Record<string, number>> {
+  const rows = await sql<{ day: string; n: number }[]>`
+    select to_char(ts at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+    from series group by 1 order by 1`;
+  return Object.fromEntries(rows.map((r) => [r.day, r.n]));
+}
+
+const brief = (o: readonly RetentionOutcome[]) =>
+  o.map((x) =>
+    `${x.days} ${x.action}${x.reason === undefined ? "" : ` ${x.reason.split(" ")[0]}`}`
+  );
+
+for (const backend of BACKENDS) {
+  Deno.test(`applyRetention() drops only verified days, refuses tampered or stale exports (${backend})`, async () => {
+    await withDatabase(backend, async (db) => {
+      await seed(db.sql);
+      const out = await Deno.makeTempDir({ prefix: "pmcollect_retention_" });
+      try {
+        const signal = new AbortController().signal;
+        for (const day of ["2026-11-26", "2026-11-27", "2026-11-28", "2026-11-30"]) {
+          await exportPartition(db.sql, dayPartition("series", "ts", day), {
+            out,
+            program: "test",
+            signal,
+          });
+        }
+        // 27th: one byte of a Parquet file changed. 28th: a late row arrived after the export.
+        const tampered = join(out, "series", "date=2026-11-27", "part-00000.parquet");
+        const bytes = await Deno.readFile(tampered);
+        bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
+        await Deno.writeFile(tampered, bytes);
+        await db.sql`insert into series values ('2026-11-28T23:00:00Z', 'late', 0.5)`;
+        const options = { out, retainDays: 1, now: NOW, signal };
+
+        const dry = await applyRetention(db.sql, "series", { ...options, dryRun: true });
+        assertEquals(brief(dry), [
+          "2026-11-26 would_drop",
+          "2026-11-27 skipped files:",
+          "2026-11-28 skipped database",
+          "2026-11-29 skipped not",
+        ]);
+        const before = await rowsPerDay(db.sql);
+        assertEquals(before["2026-11-26"], 10);
+
+        const done = await applyRetention(db.sql, "series", { ...options, dryRun: false });
+        assertEquals(brief(done), [
+          "2026-11-26 dropped",
+          "2026-11-27 skipped files:",
+          "2026-11-28 skipped database",
+          "2026-11-29 skipped not",
+        ]);
+        assertEquals(done[0]?.rows, 10);
+        assertEquals(await rowsPerDay(db.sql), {
+          "2026-11-27": 10,
+          "2026-11-28": 11,
+          "2026-11-29": 10,
+          "2026-11-30": 10,
+        });
+        // Nothing left to drop on a second run for the 26th; the others stay refused.
+        const again = await applyRetention(db.sql, "series", { ...options, dryRun: false });
+        assertEquals(brief(again), [
+          "2026-11-27 skipped files:",
+          "2026-11-28 skipped database",
+          "2026-11-29 skipped not",
+        ]);
+      } finally {
+        await Deno.remove(out, { recursive: true });
+      }
+    });
+  });
+}
+
+Deno.test("applyRetention() skips a view and says to use its base table", async () => {
+  await withDatabase("embedded", async (db) => {
+    await seed(db.sql);
+    await db.sql.unsafe("create view series_view as select * from series");
+    const out = await Deno.makeTempDir({ prefix: "pmcollect_retention_" });
+    try {
+      const outcomes = await applyRetention(db.sql, "series_view", {
+        out,
+        retainDays: 1,
+        now: NOW,
+        dryRun: false,
+      });
+      assertEquals(brief(outcomes), ["* skipped a"]);
+      assertEquals(Object.values(await rowsPerDay(db.sql)).reduce((a, b) => a + b), 50);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
