@@ -31,11 +31,28 @@ export interface StructuralMarket {
   groupItemThreshold: string | null;
   endDate: Date | null;
   gameId: string | null;
+  /** Gamma `sportsMarketType` ("moneyline", "spreads", "totals"), null elsewhere. */
+  sportsMarketType: string | null;
+  /** Signed line as exact decimal text ("-3.5"), null for moneylines. */
+  line: string | null;
+  /** Outcome labels by outcome index (the first is the side a relation speaks of). */
+  outcomes: readonly string[];
   rulesHash: string | null;
 }
 
-/** Relation types derived here. */
-export type RelationType = "partition" | "ladder_date" | "ladder_threshold" | "same_game";
+/**
+ * Relation types. Chains (`ladder_*`, `implies`): each member's first outcome implies the
+ * next member's. `exclusive`: at most one member's first outcome. `complement`: exactly one
+ * of two. `partition`: exactly one of all members.
+ */
+export type RelationType =
+  | "partition"
+  | "exclusive"
+  | "complement"
+  | "implies"
+  | "ladder_date"
+  | "ladder_threshold"
+  | "ladder_line";
 
 /** Registry statuses (`stale` and `rejected` are only set by the registry or a reviewer). */
 export type RelationStatus = "proposed" | "confirmed" | "incomplete" | "stale" | "rejected";
@@ -46,8 +63,8 @@ export interface Relation {
   key: string;
   type: RelationType;
   /**
-   * Market ids. Partition: by question index. Ladders: each member implies the next
-   * ("by March" ⇒ "by June"; "> 100k" ⇒ "> 90k").
+   * Market ids. Partition: by question index. Chains (ladders, implies): each member implies
+   * the next ("by March" ⇒ "by June"; "> 100k" ⇒ "> 90k"; "wins by 3.5+" ⇒ "wins").
    */
   members: string[];
   provenance: string;
@@ -66,7 +83,12 @@ export function deriveRelations(markets: readonly StructuralMarket[]): Relation[
   ];
 }
 
-function rulesDigest(members: readonly StructuralMarket[]): string {
+/** True for the types whose members form an implication chain (each implies the next). */
+export function isChain(type: RelationType): boolean {
+  return type === "implies" || type.startsWith("ladder_");
+}
+
+export function rulesDigest(members: readonly StructuralMarket[]): string {
   return createHash("sha256").update(members.map((m) => m.rulesHash ?? "").join("\n")).digest(
     "hex",
   );
@@ -113,19 +135,43 @@ function partitions(markets: readonly StructuralMarket[]): Relation[] {
         ...(reasons.length > 0 ? { incomplete: reasons } : {}),
       },
     });
+    const visible = sorted.filter((m) => m.questionIndex !== null);
+    if (reasons.length > 0 && visible.length >= 2) {
+      // Not exhaustive as far as we can see, but the adapter still allows one YES at most.
+      out.push({
+        key: `exclusive:${groupId}`,
+        type: "exclusive",
+        members: visible.map((m) => m.marketId),
+        provenance: "structure:neg_risk_market_id",
+        status: "confirmed",
+        rulesDigest: rulesDigest(visible),
+        detail: { negRiskMarketId: groupId, note: "members of an incomplete neg-risk group" },
+      });
+    }
+    if (reasons.length === 0 && sorted.length === 2) {
+      out.push({
+        key: `complement:${groupId}`,
+        type: "complement",
+        members: sorted.map((m) => m.marketId),
+        provenance: "structure:neg_risk_market_id",
+        status: "confirmed",
+        rulesDigest: rulesDigest(sorted),
+        detail: { negRiskMarketId: groupId, note: "a complete two-question neg-risk group" },
+      });
+    }
   }
   return out;
 }
 
-const MONTH = "(?:january|february|march|april|may|june|july|august|september|october|" +
+export const MONTH = "(?:january|february|march|april|may|june|july|august|september|october|" +
   "november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\\.?";
-const DATE = new RegExp(
+export const DATE = new RegExp(
   `\\b${MONTH}(?:\\s+\\d{1,2}(?:st|nd|rd|th)?)?(?:,?\\s+\\d{4})?\\b`,
   "gi",
 );
-const NUMBER = /\$?\d[\d,]*(?:\.\d+)?(?:\s?[kmb]\b)?/gi;
-const ABOVE = /\b(above|over|greater than|more than|at least|reach|hit)\b|>/i;
-const BELOW = /\b(below|under|less than|at most|dip to)\b|</i;
+export const NUMBER = /\$?\d[\d,]*(?:\.\d+)?(?:\s?[kmb]\b)?/gi;
+export const ABOVE = /\b(above|over|greater than|more than|at least|reach|hit)\b|>/i;
+export const BELOW = /\b(below|under|less than|at most|dip to)\b|</i;
 
 /** One template shared by every member's question with `pattern` replaced, or null. */
 function sharedStem(members: readonly StructuralMarket[], pattern: RegExp, token: string) {
@@ -139,7 +185,7 @@ function sharedStem(members: readonly StructuralMarket[], pattern: RegExp, token
 }
 
 /** "$90,000" → 90000, "100k" → 100000. */
-function numberValue(text: string): number {
+export function numberValue(text: string): number {
   const m = /^\$?([\d,]+(?:\.\d+)?)\s?([kmb])?$/i.exec(text.trim());
   if (m === null) return NaN;
   const scale = { k: 1e3, m: 1e6, b: 1e9 }[(m[2] ?? "").toLowerCase() as "k" | "m" | "b"] ?? 1;
@@ -210,20 +256,71 @@ function ladders(markets: readonly StructuralMarket[]): Relation[] {
   return out;
 }
 
+/** A line that cannot push: a finite number with a half point ("-3.5", "210.5"). */
+function halfLine(text: string | null): number | null {
+  if (text === null) return null;
+  const value = Number(text);
+  return Number.isFinite(value) && Math.abs(value * 2) % 2 === 1 ? value : null;
+}
+
+const sameOutcomes = (a: StructuralMarket, b: StructuralMarket) =>
+  a.outcomes.length === 2 && a.outcomes.join("\u0000") === b.outcomes.join("\u0000");
+
+/**
+ * Same-game templates. Margin ⇒ win: with the moneyline and the spreads quoting the same
+ * outcomes in the same order (the line belongs to the first), "first side covers -5.5" ⇒
+ * "covers -3.5" ⇒ "wins" ⇒ "covers +1.5": a chain by ascending line, the moneyline at 0.
+ * Totals: "over 220.5" ⇒ "over 210.5" (descending line; ascending when the first outcome is
+ * Under). Only half-point lines (no push) and one moneyline per game; anything else derives
+ * nothing.
+ */
 function games(markets: readonly StructuralMarket[]): Relation[] {
   const out: Relation[] = [];
   for (const [gameId, members] of groupBy(markets, (m) => m.gameId)) {
     if (members.length < 2) continue;
-    const sorted = [...members].sort((a, b) => a.marketId.localeCompare(b.marketId));
+    const moneylines = members.filter((m) => m.sportsMarketType === "moneyline");
+    const moneyline = moneylines.length === 1 ? moneylines[0]! : null;
+    const spreads = members.filter((m) =>
+      m.sportsMarketType === "spreads" && halfLine(m.line) !== null &&
+      moneyline !== null && sameOutcomes(m, moneyline)
+    );
+    if (moneyline !== null && spreads.length > 0) {
+      const chain = [...spreads, moneyline].sort((a, b) => lineOf(a) - lineOf(b));
+      out.push({
+        key: `game_margin:${gameId}`,
+        type: "implies",
+        members: chain.map((m) => m.marketId),
+        provenance: "structure:game_margin",
+        status: "confirmed",
+        rulesDigest: rulesDigest(chain),
+        detail: { gameId, lines: chain.map((m) => m.line), order: "margin implies win" },
+      });
+    }
+    const totals = members.filter((m) =>
+      m.sportsMarketType === "totals" && halfLine(m.line) !== null
+    );
+    const first = totals[0];
+    if (first === undefined || !totals.every((m) => sameOutcomes(m, first))) continue;
+    if (new Set(totals.map(lineOf)).size !== totals.length || totals.length < 2) continue;
+    const under = /^under$/i.test(first.outcomes[0]!);
+    const chain = [...totals].sort((a, b) => (lineOf(b) - lineOf(a)) * (under ? -1 : 1));
     out.push({
-      key: `same_game:${gameId}`,
-      type: "same_game",
-      members: sorted.map((m) => m.marketId),
-      provenance: "structure:game_id",
-      status: "proposed",
-      rulesDigest: rulesDigest(sorted),
-      detail: { gameId },
+      key: `game_totals:${gameId}`,
+      type: "ladder_line",
+      members: chain.map((m) => m.marketId),
+      provenance: "structure:game_totals",
+      status: "confirmed",
+      rulesDigest: rulesDigest(chain),
+      detail: {
+        gameId,
+        lines: chain.map((m) => m.line),
+        order: under ? "lower under-line implies higher" : "higher over-line implies lower",
+      },
     });
   }
   return out;
+}
+
+function lineOf(m: StructuralMarket): number {
+  return m.sportsMarketType === "moneyline" ? 0 : Number(m.line);
 }
