@@ -28,6 +28,7 @@ import { runMigrateCommand } from "./cli/migrate_command.ts";
 import { runRunCommand } from "./cli/run_command.ts";
 import { runStatusCommand } from "./cli/status_command.ts";
 import { runBackfillCommand } from "./cli/backfill_command.ts";
+import { readLines, runRelationsCommand } from "./cli/relations_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
 import { runKeyCommand } from "./keys/age_key.ts";
 import { runSimulateCommand, SimulateUsageError } from "./simulator/cli.ts";
@@ -108,6 +109,14 @@ async function dispatch(
       });
     case "backfill":
       return await runBackfillCommand(config, { log, signal, write, args: commandLine.args });
+    case "relations":
+      return await runRelationsCommand(config, {
+        log,
+        signal,
+        write,
+        args: commandLine.args,
+        lines: readLines(Deno.stdin.readable),
+      });
     case "inspect": {
       const [file = "-"] = commandLine.args;
       let text: string;

@@ -86,7 +86,7 @@ export async function checkRelations(
   for (const { key, counterExample } of summary.rejected) {
     await sql`
       update relations set status = 'rejected', decided_by = 'falsification',
-        decided_at = ${now}, counter_example = ${JSON.stringify(counterExample)}::jsonb,
+        decided_at = ${now}, counter_example = ${JSON.stringify(counterExample)}::text::jsonb,
         decision_note = ${`resolved counter-example: ${counterExample.reason}`},
         updated_at = now()
       where relation_key = ${key} and status <> 'rejected'`;
