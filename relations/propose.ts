@@ -38,6 +38,12 @@ export interface ProposeOptions {
   minJaccard?: number;
   /** Posting-list entries read per probed token (default 256). */
   maxPostings?: number;
+  /**
+   * Proposals kept per market as it is indexed (default 2): the most similar wording first,
+   * then the nearest deadline or strike, so a long series proposes its neighbours rather than
+   * every transitive pair.
+   */
+  maxPerMarket?: number;
 }
 
 const STOPWORDS = new Set(
@@ -67,6 +73,8 @@ export interface NormalisedQuestion {
   words: string[];
   /** Dates as yyyymmdd-like sort keys (no day: end of month; no year: 0). */
   dates: { key: number; year: boolean }[];
+  /** `dates[i].key`, for quick comparison. */
+  dateKeys: number[];
   numbers: number[];
   /** Indexes into `numbers` right after a direction word ("above $90,000"): the strikes. */
   strikes: number[];
@@ -95,6 +103,7 @@ export function normaliseQuestion(question: string): NormalisedQuestion {
   return {
     words,
     dates,
+    dateKeys: dates.map((d) => d.key),
     numbers,
     strikes,
     deadline: /\b(?:by|before)\s+#date#/.test(lower.replace(DATE, "#date#")),
@@ -131,6 +140,7 @@ export function proposeRelations(
 ): Relation[] {
   const minJaccard = options.minJaccard ?? 0.8;
   const maxPostings = options.maxPostings ?? 256;
+  const maxPerMarket = options.maxPerMarket ?? 2;
   const items = markets.filter((m) => m.question !== null && m.eventId !== null).map((m) => ({
     market: m,
     q: normaliseQuestion(m.question!),
@@ -145,6 +155,7 @@ export function proposeRelations(
   const out: Relation[] = [];
   items.forEach((it, i) => {
     const seen = new Set<number>();
+    const found: Candidate[] = [];
     for (const w of prefixes[i]!) {
       const postings = index.get(w) ?? [];
       for (let p = 0; p < Math.min(postings.length, maxPostings); p++) {
@@ -155,10 +166,12 @@ export function proposeRelations(
         if (other.market.eventId === it.market.eventId) continue;
         const score = jaccard(it.q.words, other.q.words);
         if (score < minJaccard) continue;
-        const proposal = implication(other, it, score);
-        if (proposal !== null) out.push(proposal);
+        const candidate = implication(other, it, score);
+        if (candidate !== null) found.push(candidate);
       }
     }
+    found.sort((x, y) => y.score - x.score || x.gap - y.gap);
+    for (const c of found.slice(0, maxPerMarket)) out.push(toRelation(c));
     for (const w of prefixes[i]!) {
       const list = index.get(w);
       if (list === undefined) index.set(w, [i]);
@@ -170,38 +183,56 @@ export function proposeRelations(
 
 type Item = { market: StructuralMarket; q: NormalisedQuestion };
 
-/** The typed proposal between two similar questions, or null when none is implied. */
-function implication(a: Item, b: Item, score: number): Relation | null {
+/** A pair worth proposing: `first` implies `second`. */
+interface Candidate {
+  first: Item;
+  second: Item;
+  reason: string;
+  score: number;
+  /** Relative distance of the differing deadline or strike (smaller: nearer neighbours). */
+  gap: number;
+}
+
+/** The implication between two similar questions, or null when none is implied. */
+function implication(a: Item, b: Item, score: number): Candidate | null {
   if (a.q.direction !== b.q.direction) return null;
-  const dateDiff = differsInOne(a.q.dates.map((d) => d.key), b.q.dates.map((d) => d.key));
+  const dateDiff = differsInOne(a.q.dateKeys, b.q.dateKeys);
   const numberDiff = differsInOne(a.q.numbers, b.q.numbers);
-  let first: Item, second: Item, reason: string;
   if (dateDiff !== null && sameList(a.q.numbers, b.q.numbers)) {
     if (!a.q.deadline || !b.q.deadline) return null;
-    if (a.q.dates[dateDiff]!.year !== b.q.dates[dateDiff]!.year) return null;
-    [first, second] = a.q.dates[dateDiff]!.key < b.q.dates[dateDiff]!.key ? [a, b] : [b, a];
-    reason = "earlier deadline implies later";
-  } else if (
-    numberDiff !== null && sameList(a.q.dates.map((d) => d.key), b.q.dates.map((d) => d.key))
-  ) {
-    if (a.q.direction === null || !a.q.strikes.includes(numberDiff)) return null;
-    if (!b.q.strikes.includes(numberDiff)) return null;
-    const higherFirst = a.q.direction === "above";
-    const aHigher = a.q.numbers[numberDiff]! > b.q.numbers[numberDiff]!;
-    [first, second] = aHigher === higherFirst ? [a, b] : [b, a];
-    reason = higherFirst ? "higher threshold implies lower" : "lower threshold implies higher";
-  } else return null;
-  const members = [first.market, second.market];
+    const [x, y] = [a.q.dates[dateDiff]!, b.q.dates[dateDiff]!];
+    if (x.year !== y.year) return null;
+    const [first, second] = x.key < y.key ? [a, b] : [b, a];
+    const gap = Math.abs(x.key - y.key);
+    return { first, second, reason: "earlier deadline implies later", score, gap };
+  }
+  const sameDates = sameList(a.q.dateKeys, b.q.dateKeys);
+  if (numberDiff === null || !sameDates || a.q.direction === null) return null;
+  if (!a.q.strikes.includes(numberDiff) || !b.q.strikes.includes(numberDiff)) return null;
+  const [x, y] = [a.q.numbers[numberDiff]!, b.q.numbers[numberDiff]!];
+  const higherFirst = a.q.direction === "above";
+  const [first, second] = (x > y) === higherFirst ? [a, b] : [b, a];
   return {
-    key: `proposal:implies:${first.market.marketId}:${second.market.marketId}`,
+    first,
+    second,
+    reason: higherFirst ? "higher threshold implies lower" : "lower threshold implies higher",
+    score,
+    gap: Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), 1),
+  };
+}
+
+function toRelation(c: Candidate): Relation {
+  const members = [c.first.market, c.second.market];
+  return {
+    key: `proposal:implies:${c.first.market.marketId}:${c.second.market.marketId}`,
     type: "implies",
     members: members.map((m) => m.marketId),
     provenance: "lexical:jaccard",
     status: "proposed",
     rulesDigest: rulesDigest(members),
     detail: {
-      reason,
-      jaccard: Math.round(score * 1000) / 1000,
+      reason: c.reason,
+      jaccard: Math.round(c.score * 1000) / 1000,
       questions: members.map((m) => m.question),
       events: members.map((m) => m.eventId),
     },
@@ -215,6 +246,11 @@ function sameList(a: readonly number[], b: readonly number[]): boolean {
 /** The one position where two equally long lists differ, or null. */
 function differsInOne(a: readonly number[], b: readonly number[]): number | null {
   if (a.length !== b.length) return null;
-  const diff = a.flatMap((v, i) => (v === b[i] ? [] : [i]));
-  return diff.length === 1 ? diff[0]! : null;
+  let at: number | null = null;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    if (at !== null) return null;
+    at = i;
+  }
+  return at;
 }

@@ -81,3 +81,16 @@ Deno.test("proposeRelations() takes only a number after the direction word as th
     "two events' serial numbers are not strikes",
   );
 });
+
+Deno.test("proposeRelations() links a long series to its nearest neighbours only", () => {
+  const months = ["January", "February", "March", "April", "May", "June"];
+  const series = months.map((m, i) =>
+    market(`m${i}`, `e${i}`, `Will the strike end by ${m} 28, 2027?`)
+  );
+  const proposals = proposeRelations(series);
+  assert.deepEqual(
+    proposals.map((p) => p.members.join(">")).sort(),
+    ["m0>m1", "m0>m2", "m1>m2", "m1>m3", "m2>m3", "m2>m4", "m3>m4", "m3>m5", "m4>m5"],
+    "each market, as it is indexed, keeps its two nearest earlier-listed partners",
+  );
+});
