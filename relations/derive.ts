@@ -135,16 +135,15 @@ function partitions(markets: readonly StructuralMarket[]): Relation[] {
         ...(reasons.length > 0 ? { incomplete: reasons } : {}),
       },
     });
-    const visible = sorted.filter((m) => m.questionIndex !== null);
-    if (reasons.length > 0 && visible.length >= 2) {
+    if (reasons.length > 0 && sorted.length >= 2) {
       // Not exhaustive as far as we can see, but the adapter still allows one YES at most.
       out.push({
         key: `exclusive:${groupId}`,
         type: "exclusive",
-        members: visible.map((m) => m.marketId),
+        members: sorted.map((m) => m.marketId),
         provenance: "structure:neg_risk_market_id",
         status: "confirmed",
-        rulesDigest: rulesDigest(visible),
+        rulesDigest: rulesDigest(sorted),
         detail: { negRiskMarketId: groupId, note: "members of an incomplete neg-risk group" },
       });
     }

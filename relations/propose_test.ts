@@ -94,3 +94,30 @@ Deno.test("proposeRelations() links a long series to its nearest neighbours only
     "each market, as it is indexed, keeps its two nearest earlier-listed partners",
   );
 });
+
+Deno.test("proposeRelations() proposes nothing on the hard negatives", () => {
+  const pairs: [string, string][] = [
+    ["Will Smith win the popular vote in 2028?", "Will Smith win the electoral college in 2028?"],
+    [
+      "Will Apple announce a foldable iPhone by June 30, 2027?",
+      "Will Apple release a foldable iPhone by December 31, 2027?",
+    ],
+    ["Will the strike end on March 31, 2027?", "Will the strike end by June 30, 2027?"],
+    [
+      "Will Bitcoin be above $100k on December 31, 2027?",
+      "Will Bitcoin be above $100k on December 31, 2028?",
+    ],
+    ["Will the strike end by March 31, 2027?", "Will the strike end by June 30?"],
+    [
+      "Will Bitcoin be above $100k or below $50k on December 31, 2027?",
+      "Will Bitcoin be above $90k or below $50k on December 31, 2027?",
+    ],
+    [
+      "Will 3 storms make landfall by June 30, 2027?",
+      "Will 4 storms make landfall by June 30, 2027?",
+    ],
+  ];
+  for (const [a, b] of pairs) {
+    assert.deepEqual(proposeRelations([market("a", "e1", a), market("b", "e2", b)]), [], a);
+  }
+});
