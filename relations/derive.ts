@@ -1,7 +1,9 @@
 /**
  * Relations derived from structure alone (no text understanding): neg-risk partitions from
- * `negRiskMarketID` and question indexes, date ladders and threshold ladders inside one event,
- * and markets of one game. Pure: takes the catalog's current rows, returns relations.
+ * `negRiskMarketID` and question indexes (with `exclusive` for an incomplete group and
+ * `complement` for a complete pair), date ladders and threshold ladders inside one event, and
+ * same-game templates (`_game_templates.ts`). Pure: takes the catalog's current rows, returns
+ * relations.
  *
  * A partition is `confirmed` only when it provably covers every question: indexes 0..n-1 with
  * no gap and, for an augmented event, its "Other" member present. Anything less is
@@ -15,7 +17,9 @@
  * deriveRelations([]); // []
  * ```
  */
-import { createHash } from "node:crypto";
+import { groupBy, rulesDigest } from "./_members.ts";
+import { ABOVE, BELOW, DATE, NUMBER, numberValue } from "./_question_text.ts";
+import { games } from "./_game_templates.ts";
 
 /** The catalog fields structure is read from (one market). */
 export interface StructuralMarket {
@@ -88,24 +92,6 @@ export function isChain(type: RelationType): boolean {
   return type === "implies" || type.startsWith("ladder_");
 }
 
-export function rulesDigest(members: readonly StructuralMarket[]): string {
-  return createHash("sha256").update(members.map((m) => m.rulesHash ?? "").join("\n")).digest(
-    "hex",
-  );
-}
-
-function groupBy<K>(items: readonly StructuralMarket[], key: (m: StructuralMarket) => K | null) {
-  const out = new Map<K, StructuralMarket[]>();
-  for (const m of items) {
-    const k = key(m);
-    if (k === null) continue;
-    const list = out.get(k);
-    if (list === undefined) out.set(k, [m]);
-    else list.push(m);
-  }
-  return out;
-}
-
 function partitions(markets: readonly StructuralMarket[]): Relation[] {
   const out: Relation[] = [];
   const groups = groupBy(markets, (m) => (m.negRisk ? m.negRiskMarketId : null));
@@ -162,16 +148,6 @@ function partitions(markets: readonly StructuralMarket[]): Relation[] {
   return out;
 }
 
-export const MONTH = "(?:january|february|march|april|may|june|july|august|september|october|" +
-  "november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\\.?";
-export const DATE = new RegExp(
-  `\\b${MONTH}(?:\\s+\\d{1,2}(?:st|nd|rd|th)?)?(?:,?\\s+\\d{4})?\\b`,
-  "gi",
-);
-export const NUMBER = /\$?\d[\d,]*(?:\.\d+)?(?:\s?[kmb]\b)?/gi;
-export const ABOVE = /\b(above|over|greater than|more than|at least|reach|hit)\b|>/i;
-export const BELOW = /\b(below|under|less than|at most|dip to)\b|</i;
-
 /** One template shared by every member's question with `pattern` replaced, or null. */
 function sharedStem(members: readonly StructuralMarket[], pattern: RegExp, token: string) {
   const stems = members.map((m) => {
@@ -181,14 +157,6 @@ function sharedStem(members: readonly StructuralMarket[], pattern: RegExp, token
   });
   const first = stems[0];
   return first != null && stems.every((s) => s === first) ? first : null;
-}
-
-/** "$90,000" → 90000, "100k" → 100000. */
-export function numberValue(text: string): number {
-  const m = /^\$?([\d,]+(?:\.\d+)?)\s?([kmb])?$/i.exec(text.trim());
-  if (m === null) return NaN;
-  const scale = { k: 1e3, m: 1e6, b: 1e9 }[(m[2] ?? "").toLowerCase() as "k" | "m" | "b"] ?? 1;
-  return Number(m[1]!.replaceAll(",", "")) * scale;
 }
 
 /**
@@ -253,73 +221,4 @@ function ladders(markets: readonly StructuralMarket[]): Relation[] {
     });
   }
   return out;
-}
-
-/** A line that cannot push: a finite number with a half point ("-3.5", "210.5"). */
-function halfLine(text: string | null): number | null {
-  if (text === null) return null;
-  const value = Number(text);
-  return Number.isFinite(value) && Math.abs(value * 2) % 2 === 1 ? value : null;
-}
-
-const sameOutcomes = (a: StructuralMarket, b: StructuralMarket) =>
-  a.outcomes.length === 2 && a.outcomes.join("\u0000") === b.outcomes.join("\u0000");
-
-/**
- * Same-game templates. Margin ⇒ win: with the moneyline and the spreads quoting the same
- * outcomes in the same order (the line belongs to the first), "first side covers -5.5" ⇒
- * "covers -3.5" ⇒ "wins" ⇒ "covers +1.5": a chain by ascending line, the moneyline at 0.
- * Totals: "over 220.5" ⇒ "over 210.5" (descending line; ascending when the first outcome is
- * Under). Only half-point lines (no push) and one moneyline per game; anything else derives
- * nothing.
- */
-function games(markets: readonly StructuralMarket[]): Relation[] {
-  const out: Relation[] = [];
-  for (const [gameId, members] of groupBy(markets, (m) => m.gameId)) {
-    if (members.length < 2) continue;
-    const moneylines = members.filter((m) => m.sportsMarketType === "moneyline");
-    const moneyline = moneylines.length === 1 ? moneylines[0]! : null;
-    const spreads = members.filter((m) =>
-      m.sportsMarketType === "spreads" && halfLine(m.line) !== null &&
-      moneyline !== null && sameOutcomes(m, moneyline)
-    );
-    if (moneyline !== null && spreads.length > 0) {
-      const chain = [...spreads, moneyline].sort((a, b) => lineOf(a) - lineOf(b));
-      out.push({
-        key: `game_margin:${gameId}`,
-        type: "implies",
-        members: chain.map((m) => m.marketId),
-        provenance: "structure:game_margin",
-        status: "confirmed",
-        rulesDigest: rulesDigest(chain),
-        detail: { gameId, lines: chain.map((m) => m.line), order: "margin implies win" },
-      });
-    }
-    const totals = members.filter((m) =>
-      m.sportsMarketType === "totals" && halfLine(m.line) !== null
-    );
-    const first = totals[0];
-    if (first === undefined || !totals.every((m) => sameOutcomes(m, first))) continue;
-    if (new Set(totals.map(lineOf)).size !== totals.length || totals.length < 2) continue;
-    const under = /^under$/i.test(first.outcomes[0]!);
-    const chain = [...totals].sort((a, b) => (lineOf(b) - lineOf(a)) * (under ? -1 : 1));
-    out.push({
-      key: `game_totals:${gameId}`,
-      type: "ladder_line",
-      members: chain.map((m) => m.marketId),
-      provenance: "structure:game_totals",
-      status: "confirmed",
-      rulesDigest: rulesDigest(chain),
-      detail: {
-        gameId,
-        lines: chain.map((m) => m.line),
-        order: under ? "lower under-line implies higher" : "higher over-line implies lower",
-      },
-    });
-  }
-  return out;
-}
-
-function lineOf(m: StructuralMarket): number {
-  return m.sportsMarketType === "moneyline" ? 0 : Number(m.line);
 }

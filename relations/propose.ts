@@ -21,16 +21,9 @@
  * proposeRelations([]); // []
  * ```
  */
-import {
-  ABOVE,
-  BELOW,
-  DATE,
-  NUMBER,
-  numberValue,
-  type Relation,
-  rulesDigest,
-  type StructuralMarket,
-} from "./derive.ts";
+import type { Relation, StructuralMarket } from "./derive.ts";
+import { rulesDigest } from "./_members.ts";
+import { ABOVE, BELOW, DATE, NUMBER, numberValue } from "./_question_text.ts";
 
 /** Tuning of {@link proposeRelations}. */
 export interface ProposeOptions {
