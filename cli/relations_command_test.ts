@@ -1,8 +1,9 @@
 /**
  * `pmcollect relations` against a fresh schema on the real PostgreSQL: a seeded catalog holding
  * a date ladder in one event and a cross-event deadline pair; listing with filters and --json,
- * the interactive review and its script form, decisions that survive a refresh, and `check`
- * rejecting the ladder on a resolved counter-example.
+ * the interactive review and its script form, decisions that survive a refresh, `check`
+ * rejecting the ladder on a resolved counter-example, and a rules amendment making a confirmed
+ * proposal stale.
  */
 import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
@@ -134,6 +135,15 @@ Deno.test("relations: list with filters and --json, review, decisions survive re
     assert.equal(new Date(rejected.decidedAt!).toISOString(), "2026-11-02T00:00:00.000Z");
     const kept = byKey.get("proposal:implies:m-mar:x-sep")!;
     assert.deepEqual([kept.status, kept.decidedBy], ["confirmed", "reviewer"]);
+    // The proposal is derived again with a different detail: the decision still stands.
+    await db.sql`update markets set question = question || '!' where market_id = 'm-mar'`;
+    const again = JSON.parse(
+      (await run(["--status", "confirmed", "--type", "implies", "--json"])).text,
+    );
+    assert.deepEqual(
+      again.map((r: StoredRelation) => [r.key, (r.detail.questions as string[])[0]]),
+      [["proposal:implies:m-mar:x-sep", "Will the Fed cut rates by March 31, 2027?!"]],
+    );
 
     // A resolved counter-example: March resolved Yes, June No.
     await upsertResolutions(db.sql, [
@@ -151,6 +161,10 @@ Deno.test("relations: list with filters and --json, review, decisions survive re
     assert.equal(ladder.status, "rejected");
     assert.equal(ladder.decidedBy, "falsification");
     assert.deepEqual(ladder.counterExample.members, ["m-mar", "m-jun"]);
+    // A rules amendment of a member turns the person-confirmed proposal stale.
+    await db.sql`update markets set rules_hash = 'amended' where market_id = 'x-sep'`;
+    const stale = JSON.parse((await run(["--status", "stale", "--json"])).text) as StoredRelation[];
+    assert.deepEqual(stale.map((r) => r.key), ["proposal:implies:m-mar:x-sep"]);
     const [finding] = await db.sql`select relation_key, kind from relation_findings`;
     assert.deepEqual({ ...finding }, {
       relation_key: "proposal:implies:m-mar:x-sep",
