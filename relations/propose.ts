@@ -9,8 +9,8 @@
  * Candidates come from an inverted index with prefix filtering: with tokens ordered rarest
  * first, two sets with Jaccard ≥ t share a token among each one's first
  * `|s| − ceil(t·|s|) + 1` tokens, so only those are indexed and probed. Each probe reads at most
- * `maxPostings` entries of a posting list, which bounds the work per market (a templated series
- * of thousands of identical questions is sampled, not compared pairwise).
+ * the newest `maxPostings` entries of a posting list, which bounds the work per market (a
+ * templated series of thousands of identical questions is sampled, not compared pairwise).
  *
  * Every proposal is `proposed`: a person confirms or rejects it (`pmcollect relations review`);
  * nothing prices a proposal.
@@ -151,7 +151,8 @@ export function proposeRelations(
     const found: Candidate[] = [];
     for (const w of prefixes[i]!) {
       const postings = index.get(w) ?? [];
-      for (let p = 0; p < Math.min(postings.length, maxPostings); p++) {
+      // The newest entries: a long series is compared with its latest listings.
+      for (let p = postings.length - 1; p >= Math.max(0, postings.length - maxPostings); p--) {
         const j = postings[p]!;
         if (seen.has(j)) continue;
         seen.add(j);
