@@ -31,6 +31,7 @@ import { runStatusCommand } from "./cli/status_command.ts";
 import { runBackfillCommand } from "./cli/backfill_command.ts";
 import { runEdgeCommand } from "./cli/edge_command.ts";
 import { runExportCommand } from "./cli/export_command.ts";
+import { readLines, runRelationsCommand } from "./cli/relations_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
 import { runKeyCommand } from "./keys/age_key.ts";
 import { runSimulateCommand, SimulateUsageError } from "./simulator/cli.ts";
@@ -122,6 +123,14 @@ async function dispatch(
         write,
         args: commandLine.args,
         program,
+      });
+    case "relations":
+      return await runRelationsCommand(config, {
+        log,
+        signal,
+        write,
+        args: commandLine.args,
+        lines: readLines(Deno.stdin.readable),
       });
     case "inspect": {
       const [file = "-"] = commandLine.args;

@@ -23,6 +23,7 @@ export type CommandName =
   | "backfill"
   | "edge"
   | "export"
+  | "relations"
   | "help"
   | "version";
 
@@ -54,6 +55,7 @@ const COMMANDS: readonly CommandName[] = [
   "backfill",
   "edge",
   "export",
+  "relations",
 ];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
@@ -68,6 +70,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (argv[0] === "simulate" || argv[0] === "key") {
     return { command: argv[0], flags: {}, status: false, args: argv.slice(1) };
   }
+  if (argv[0] === "relations") return relationsCommandLine(argv.slice(1));
   const options = {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
@@ -180,6 +183,50 @@ function commandOptions(
     out.push(`--${name}`, ...(typeof value === "string" ? [value] : []));
   }
   return out;
+}
+
+/** The options of `relations` (its `--status` takes a value, unlike `migrate --status`). */
+export const RELATIONS_OPTIONS = {
+  event: { type: "string" },
+  type: { type: "string" },
+  status: { type: "string" },
+  json: { type: "boolean" },
+  confirm: { type: "string" },
+  reject: { type: "string" },
+  note: { type: "string" },
+  by: { type: "string" },
+} as const;
+
+/**
+ * `relations [list|refresh|check|review] [options] [setting flags]`: setting flags become
+ * `flags`; the subcommand and the relations options are handed on in `args` (parsed again by
+ * cli/relations_command.ts).
+ */
+function relationsCommandLine(argv: readonly string[]): CommandLine {
+  const options = {
+    help: { type: "boolean", short: "h" },
+    ...RELATIONS_OPTIONS,
+    ...Object.fromEntries(SETTING_KEYS.map((key) => [flagName(key), { type: "string" }])),
+  } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(describeParseError(err), { cause: err });
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help === true) return { command: "help", flags: {}, status: false, args: [] };
+  const flags: Record<string, string> = {};
+  for (const key of SETTING_KEYS) {
+    const value = values[flagName(key)];
+    if (typeof value === "string") flags[key] = value;
+  }
+  const args = [...parsed.positionals];
+  for (const name of Object.keys(RELATIONS_OPTIONS)) {
+    const value = values[name];
+    if (value !== undefined) args.push(`--${name}`, ...(typeof value === "string" ? [value] : []));
+  }
+  return { command: "relations", flags, status: false, args };
 }
 
 /** node:util's messages are long; keep the first sentence and point at --help. */

@@ -56,6 +56,11 @@ Usage:
                                    --time-column ts --force (re-export verified days)
                                    --retain-days N (then drop older days whose export
                                    verifies) --dry-run (see docs/export.md)
+  pmcollect relations [options]    refresh the relation registry, then list it: --event ID,
+                                   --type T (ladder = every ladder_*), --status S, --json
+  pmcollect relations check        falsify relations against stored resolutions (--json)
+  pmcollect relations review       walk proposals on stdin (c, r [note], s, q; --by NAME), or
+                                   --confirm KEY / --reject KEY --note TEXT
   pmcollect inspect FILE|-         parse a captured payload and print what would be stored
   pmcollect simulate [args]        run the local Polymarket simulator on loopback
                                    (flags: pmcollect simulate --help)

@@ -13,6 +13,7 @@ import backfill0003 from "./0003_backfill.sql" with { type: "text" };
 import tradeIdentity0004 from "./0004_trade_identity.sql" with { type: "text" };
 import gapTokens0005 from "./0005_gap_tokens.sql" with { type: "text" };
 import marketMetadata0006 from "./0006_market_metadata.sql" with { type: "text" };
+import relationReview0007 from "./0007_relation_review.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -59,5 +60,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "market_metadata",
     sql: { plain: marketMetadata0006, timescale: marketMetadata0006 },
     files: ["0006_market_metadata.sql"],
+  },
+  {
+    version: 7,
+    name: "relation_review",
+    sql: { plain: relationReview0007, timescale: relationReview0007 },
+    files: ["0007_relation_review.sql"],
   },
 ];

@@ -1,7 +1,9 @@
 /**
  * Relations derived from structure alone (no text understanding): neg-risk partitions from
- * `negRiskMarketID` and question indexes, date ladders and threshold ladders inside one event,
- * and markets of one game. Pure: takes the catalog's current rows, returns relations.
+ * `negRiskMarketID` and question indexes (with `exclusive` for an incomplete group and
+ * `complement` for a complete pair), date ladders and threshold ladders inside one event, and
+ * same-game templates (`_game_templates.ts`). Pure: takes the catalog's current rows, returns
+ * relations.
  *
  * A partition is `confirmed` only when it provably covers every question: indexes 0..n-1 with
  * no gap and, for an augmented event, its "Other" member present. Anything less is
@@ -15,7 +17,9 @@
  * deriveRelations([]); // []
  * ```
  */
-import { createHash } from "node:crypto";
+import { groupBy, rulesDigest } from "./_members.ts";
+import { ABOVE, BELOW, DATE, NUMBER, numberValue } from "./_question_text.ts";
+import { games } from "./_game_templates.ts";
 
 /** The catalog fields structure is read from (one market). */
 export interface StructuralMarket {
@@ -31,11 +35,28 @@ export interface StructuralMarket {
   groupItemThreshold: string | null;
   endDate: Date | null;
   gameId: string | null;
+  /** Gamma `sportsMarketType` ("moneyline", "spreads", "totals"), null elsewhere. */
+  sportsMarketType: string | null;
+  /** Signed line as exact decimal text ("-3.5"), null for moneylines. */
+  line: string | null;
+  /** Outcome labels by outcome index (the first is the side a relation speaks of). */
+  outcomes: readonly string[];
   rulesHash: string | null;
 }
 
-/** Relation types derived here. */
-export type RelationType = "partition" | "ladder_date" | "ladder_threshold" | "same_game";
+/**
+ * Relation types. Chains (`ladder_*`, `implies`): each member's first outcome implies the
+ * next member's. `exclusive`: at most one member's first outcome. `complement`: exactly one
+ * of two. `partition`: exactly one of all members.
+ */
+export type RelationType =
+  | "partition"
+  | "exclusive"
+  | "complement"
+  | "implies"
+  | "ladder_date"
+  | "ladder_threshold"
+  | "ladder_line";
 
 /** Registry statuses (`stale` and `rejected` are only set by the registry or a reviewer). */
 export type RelationStatus = "proposed" | "confirmed" | "incomplete" | "stale" | "rejected";
@@ -46,8 +67,8 @@ export interface Relation {
   key: string;
   type: RelationType;
   /**
-   * Market ids. Partition: by question index. Ladders: each member implies the next
-   * ("by March" ⇒ "by June"; "> 100k" ⇒ "> 90k").
+   * Market ids. Partition: by question index. Chains (ladders, implies): each member implies
+   * the next ("by March" ⇒ "by June"; "> 100k" ⇒ "> 90k"; "wins by 3.5+" ⇒ "wins").
    */
   members: string[];
   provenance: string;
@@ -66,22 +87,9 @@ export function deriveRelations(markets: readonly StructuralMarket[]): Relation[
   ];
 }
 
-function rulesDigest(members: readonly StructuralMarket[]): string {
-  return createHash("sha256").update(members.map((m) => m.rulesHash ?? "").join("\n")).digest(
-    "hex",
-  );
-}
-
-function groupBy<K>(items: readonly StructuralMarket[], key: (m: StructuralMarket) => K | null) {
-  const out = new Map<K, StructuralMarket[]>();
-  for (const m of items) {
-    const k = key(m);
-    if (k === null) continue;
-    const list = out.get(k);
-    if (list === undefined) out.set(k, [m]);
-    else list.push(m);
-  }
-  return out;
+/** True for the types whose members form an implication chain (each implies the next). */
+export function isChain(type: RelationType): boolean {
+  return type === "implies" || type.startsWith("ladder_");
 }
 
 function partitions(markets: readonly StructuralMarket[]): Relation[] {
@@ -113,19 +121,32 @@ function partitions(markets: readonly StructuralMarket[]): Relation[] {
         ...(reasons.length > 0 ? { incomplete: reasons } : {}),
       },
     });
+    if (reasons.length > 0 && sorted.length >= 2) {
+      // Not exhaustive as far as we can see, but the adapter still allows one YES at most.
+      out.push({
+        key: `exclusive:${groupId}`,
+        type: "exclusive",
+        members: sorted.map((m) => m.marketId),
+        provenance: "structure:neg_risk_market_id",
+        status: "confirmed",
+        rulesDigest: rulesDigest(sorted),
+        detail: { negRiskMarketId: groupId, note: "members of an incomplete neg-risk group" },
+      });
+    }
+    if (reasons.length === 0 && sorted.length === 2) {
+      out.push({
+        key: `complement:${groupId}`,
+        type: "complement",
+        members: sorted.map((m) => m.marketId),
+        provenance: "structure:neg_risk_market_id",
+        status: "confirmed",
+        rulesDigest: rulesDigest(sorted),
+        detail: { negRiskMarketId: groupId, note: "a complete two-question neg-risk group" },
+      });
+    }
   }
   return out;
 }
-
-const MONTH = "(?:january|february|march|april|may|june|july|august|september|october|" +
-  "november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\\.?";
-const DATE = new RegExp(
-  `\\b${MONTH}(?:\\s+\\d{1,2}(?:st|nd|rd|th)?)?(?:,?\\s+\\d{4})?\\b`,
-  "gi",
-);
-const NUMBER = /\$?\d[\d,]*(?:\.\d+)?(?:\s?[kmb]\b)?/gi;
-const ABOVE = /\b(above|over|greater than|more than|at least|reach|hit)\b|>/i;
-const BELOW = /\b(below|under|less than|at most|dip to)\b|</i;
 
 /** One template shared by every member's question with `pattern` replaced, or null. */
 function sharedStem(members: readonly StructuralMarket[], pattern: RegExp, token: string) {
@@ -136,14 +157,6 @@ function sharedStem(members: readonly StructuralMarket[], pattern: RegExp, token
   });
   const first = stems[0];
   return first != null && stems.every((s) => s === first) ? first : null;
-}
-
-/** "$90,000" → 90000, "100k" → 100000. */
-function numberValue(text: string): number {
-  const m = /^\$?([\d,]+(?:\.\d+)?)\s?([kmb])?$/i.exec(text.trim());
-  if (m === null) return NaN;
-  const scale = { k: 1e3, m: 1e6, b: 1e9 }[(m[2] ?? "").toLowerCase() as "k" | "m" | "b"] ?? 1;
-  return Number(m[1]!.replaceAll(",", "")) * scale;
 }
 
 /**
@@ -205,24 +218,6 @@ function ladders(markets: readonly StructuralMarket[]): Relation[] {
         strikes: sorted.map((m) => strike.get(m.marketId)),
         order: above ? "higher threshold implies lower" : "lower threshold implies higher",
       },
-    });
-  }
-  return out;
-}
-
-function games(markets: readonly StructuralMarket[]): Relation[] {
-  const out: Relation[] = [];
-  for (const [gameId, members] of groupBy(markets, (m) => m.gameId)) {
-    if (members.length < 2) continue;
-    const sorted = [...members].sort((a, b) => a.marketId.localeCompare(b.marketId));
-    out.push({
-      key: `same_game:${gameId}`,
-      type: "same_game",
-      members: sorted.map((m) => m.marketId),
-      provenance: "structure:game_id",
-      status: "proposed",
-      rulesDigest: rulesDigest(sorted),
-      detail: { gameId },
     });
   }
   return out;

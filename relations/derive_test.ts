@@ -19,6 +19,9 @@ function market(id: string, o: Partial<StructuralMarket> = {}): StructuralMarket
     groupItemThreshold: null,
     endDate: null,
     gameId: null,
+    sportsMarketType: null,
+    line: null,
+    outcomes: ["Yes", "No"],
     rulesHash: `rules-${id}`,
     ...o,
   };
@@ -76,8 +79,9 @@ Deno.test("deriveRelations() leaves the recorded 2028 nominee group incomplete (
       eventNegRiskAugmented: f.eventNegRiskAugmented ?? null,
     });
   });
-  const [group] = deriveRelations(markets);
+  const [group, exclusive] = deriveRelations(markets);
   assert.equal(group?.status, "incomplete");
+  assert.equal(exclusive?.type, "exclusive");
   assert.deepEqual(group?.detail.questionIndexes, [5, 7]);
   assert.equal(group?.detail.augmented, true);
 });
@@ -121,14 +125,46 @@ Deno.test("deriveRelations() orders a threshold ladder by the strike in the ques
   );
 });
 
-Deno.test("deriveRelations() groups the markets of one game and ignores singletons", () => {
+Deno.test("deriveRelations() chains a game's spreads through its moneyline (margin ⇒ win)", () => {
+  const game = (id: string, type: string, line: string | null, o: Partial<StructuralMarket> = {}) =>
+    market(id, { gameId: "77", eventId: "g", sportsMarketType: type, line, ...o });
   const relations = deriveRelations([
-    market("m1", { gameId: "77", eventId: "g" }),
-    market("m2", { gameId: "77", eventId: "g" }),
-    market("m3", { gameId: "78", eventId: "h" }),
+    game("ml", "moneyline", null),
+    game("s15", "spreads", "-1.5"),
+    game("s55", "spreads", "-5.5"),
+    game("p15", "spreads", "1.5"),
+    game("push", "spreads", "-3"),
+    game("flip", "spreads", "-2.5", { outcomes: ["No", "Yes"] }),
+    game("o210", "totals", "210.5"),
+    game("o220", "totals", "220.5"),
+    market("lone", { gameId: "78", eventId: "h" }),
   ]);
-  assert.deepEqual(relations.map((r) => [r.type, r.status, r.members]), [
-    ["same_game", "proposed", ["m1", "m2"]],
+  assert.deepEqual(relations.map((r) => [r.key, r.type, r.status, r.members]), [
+    ["game_margin:77", "implies", "confirmed", ["s55", "s15", "ml", "p15"]],
+    ["game_totals:77", "ladder_line", "confirmed", ["o220", "o210"]],
+  ], "integer lines can push and other outcome orders speak of the other side: left out");
+  const [under] = deriveRelations([
+    game("u210", "totals", "210.5", { outcomes: ["Under", "Over"] }),
+    game("u220", "totals", "220.5", { outcomes: ["Under", "Over"] }),
+  ]);
+  assert.deepEqual(under?.members, ["u210", "u220"], "under 210.5 implies under 220.5");
+  assert.deepEqual(
+    deriveRelations([game("a", "moneyline", null), game("b", "moneyline", null)]),
+    [],
+    "two moneylines: no template",
+  );
+});
+
+Deno.test("deriveRelations() keeps an incomplete group's exclusivity and a pair's complement", () => {
+  const incomplete = deriveRelations([member("a", 0), member("c", 2), member("d", 3)]);
+  assert.deepEqual(incomplete.map((r) => [r.type, r.status, r.members]), [
+    ["partition", "incomplete", ["a", "c", "d"]],
+    ["exclusive", "confirmed", ["a", "c", "d"]],
+  ]);
+  const pair = deriveRelations([member("b", 1), member("a", 0)]);
+  assert.deepEqual(pair.map((r) => [r.type, r.status, r.members]), [
+    ["partition", "confirmed", ["a", "b"]],
+    ["complement", "confirmed", ["a", "b"]],
   ]);
 });
 

@@ -1,9 +1,10 @@
 /**
  * The relation registry (`relations` table): derives structural relations from the catalog's
- * current rows and upserts them. Status rules: `rejected` (a reviewer's decision) is never
- * overwritten; a partition that loses a member goes back to `incomplete`; a `confirmed`
- * relation whose members' rules change (a different `rules_digest`) becomes `stale` and stays
- * so until `setRelationStatus` confirms it again.
+ * current rows, adds lexical proposals across events (`propose.ts`), and upserts them. Status
+ * rules: `rejected` (a reviewer's or the falsification check's decision) is never overwritten;
+ * a partition that loses a member goes back to `incomplete`; a `confirmed` relation whose
+ * members' rules change (a different `rules_digest`) becomes `stale` and stays so until
+ * `setRelationStatus` confirms it again; any other status a person set (`decided_by`) stays.
  *
  * @example
  * ```ts ignore
@@ -14,6 +15,7 @@
  */
 import type { Queryable } from "../db/client.ts";
 import { col } from "../db/_columns.ts";
+import { proposeRelations } from "./propose.ts";
 import {
   deriveRelations,
   type Relation,
@@ -37,11 +39,17 @@ export async function loadStructuralMarkets(sql: Queryable): Promise<StructuralM
     group_item_threshold: string | null;
     end_date: Date | null;
     game_id: string | null;
+    sports_market_type: string | null;
+    line: string | null;
+    outcomes: string[] | null;
     rules_hash: string | null;
   }[]>`
     select m.market_id, m.event_id, m.question, m.neg_risk, m.neg_risk_market_id,
            m.question_index, m.neg_risk_other, e.neg_risk_augmented, m.group_item_title,
-           m.group_item_threshold, m.end_date, m.game_id, m.rules_hash
+           m.group_item_threshold, m.end_date, m.game_id, m.sports_market_type,
+           m.line::text as line, m.rules_hash,
+           (select array_agg(coalesce(t.outcome, '') order by t.outcome_index)
+            from tokens t where t.market_id = m.market_id) as outcomes
     from markets m left join events e using (event_id)
     order by m.market_id`;
   return rows.map((r) => ({
@@ -57,6 +65,9 @@ export async function loadStructuralMarkets(sql: Queryable): Promise<StructuralM
     groupItemThreshold: r.group_item_threshold,
     endDate: r.end_date,
     gameId: r.game_id,
+    sportsMarketType: r.sports_market_type,
+    line: r.line,
+    outcomes: r.outcomes ?? [],
     rulesHash: r.rules_hash,
   }));
 }
@@ -83,6 +94,7 @@ export async function upsertRelations(sql: Queryable, batch: readonly Relation[]
         when relations.status = 'stale' then 'stale'
         when relations.status = 'confirmed' and relations.rules_digest <> excluded.rules_digest
           then 'stale'
+        when relations.decided_by is not null then relations.status
         else excluded.status end,
       updated_at = now()
     where (relations.members, relations.rules_digest, relations.detail, relations.type)
@@ -91,28 +103,48 @@ export async function upsertRelations(sql: Queryable, batch: readonly Relation[]
   return result.count;
 }
 
-/** Derives every structural relation from the catalog and stores it. */
+/** Derives every structural relation and lexical proposal from the catalog and stores them. */
 export async function refreshRelations(
   sql: Queryable,
-): Promise<{ derived: number; written: number }> {
-  const relations = deriveRelations(await loadStructuralMarkets(sql));
+): Promise<{ derived: number; proposed: number; written: number }> {
+  const markets = await loadStructuralMarkets(sql);
+  const derived = deriveRelations(markets);
+  const proposals = proposeRelations(markets);
+  const relations = [...derived, ...proposals];
   let written = 0;
   for (let i = 0; i < relations.length; i += 1000) {
     written += await upsertRelations(sql, relations.slice(i, i + 1000));
   }
-  return { derived: relations.length, written };
+  return { derived: derived.length, proposed: proposals.length, written };
 }
 
 /** A stored relation. */
 export interface StoredRelation extends Relation {
   updatedAt: Date;
+  /** Who set the status by hand (or `falsification`), when, and why. */
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  decisionNote: string | null;
+  /** The resolved counter-example that rejected it, if any. */
+  counterExample: Record<string, unknown> | null;
 }
 
-/** Stored relations, optionally of one type and/or status, by key. */
+/** Filters of {@link listRelations}; `type: "ladder"` matches every `ladder_*` type. */
+export interface RelationFilter {
+  type?: string;
+  status?: RelationStatus;
+  /** Relations with at least one member in this event. */
+  eventId?: string;
+}
+
+/** Stored relations, optionally filtered, by key. */
 export async function listRelations(
   sql: Queryable,
-  filter: { type?: RelationType; status?: RelationStatus } = {},
+  filter: RelationFilter = {},
 ): Promise<StoredRelation[]> {
+  const type = filter.type ?? null;
+  const status = filter.status ?? null;
+  const eventId = filter.eventId ?? null;
   const rows = await sql<{
     relation_key: string;
     type: RelationType;
@@ -122,11 +154,18 @@ export async function listRelations(
     rules_digest: string;
     detail: Record<string, unknown>;
     updated_at: Date;
+    decided_by: string | null;
+    decided_at: Date | null;
+    decision_note: string | null;
+    counter_example: Record<string, unknown> | null;
   }[]>`
-    select relation_key, type, members, provenance, status, rules_digest, detail, updated_at
+    select relation_key, type, members, provenance, status, rules_digest, detail, updated_at,
+           decided_by, decided_at, decision_note, counter_example
     from relations
-    where (${filter.type ?? null}::text is null or type = ${filter.type ?? null})
-      and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
+    where (${type}::text is null or type = ${type} or type like ${type} || '\_%')
+      and (${status}::text is null or status = ${status})
+      and (${eventId}::text is null or members && array(
+        select market_id from markets where event_id = ${eventId}))
     order by relation_key`;
   return rows.map((r) => ({
     key: r.relation_key,
@@ -137,16 +176,27 @@ export async function listRelations(
     rulesDigest: r.rules_digest,
     detail: r.detail,
     updatedAt: r.updated_at,
+    decidedBy: r.decided_by,
+    decidedAt: r.decided_at,
+    decisionNote: r.decision_note,
+    counterExample: r.counter_example,
   }));
 }
 
-/** A reviewer's decision: confirm (again, e.g. after an amendment) or reject a relation. */
+/**
+ * A decision: confirm (again, e.g. after an amendment) or reject a relation, recording who,
+ * when and why. Later refreshes keep it (see the module comment).
+ */
 export async function setRelationStatus(
   sql: Queryable,
   key: string,
   status: "confirmed" | "rejected",
+  decision: { by?: string; note?: string | null; at?: Date } = {},
 ): Promise<boolean> {
+  const at = decision.at ?? new Date();
   const result = await sql`
-    update relations set status = ${status}, updated_at = now() where relation_key = ${key}`;
+    update relations set status = ${status}, decided_by = ${decision.by ?? "reviewer"},
+      decided_at = ${at}, decision_note = ${decision.note ?? null}, updated_at = now()
+    where relation_key = ${key}`;
   return result.count === 1;
 }

@@ -15,7 +15,7 @@ import type { Engine } from "./engine.ts";
 import type { Faults, RouteFamily } from "./faults.ts";
 import type { MarketHub } from "./ws_hub.ts";
 import type { World } from "./world.ts";
-import { categorySchedule, feeScheduleAt } from "./structure.ts";
+import { categorySchedule, feeScheduleAt, rulesText } from "./structure.ts";
 
 /** Options shared by the burst faults. */
 export interface BurstOptions {
@@ -154,6 +154,17 @@ export class SimulatorControl {
     m.meta.rules = `${m.meta.rules}\n\nClarification: ${clarification}`;
     return true;
   }
+  /**
+   * Rewords a market's question (its rules text follows), e.g. to plant a pair of questions
+   * across events for the relation proposals; false for an unknown condition id.
+   */
+  rephrase(conditionId: string, question: string): boolean {
+    const m = this.#world.universe.byCondition.get(conditionId);
+    if (m === undefined) return false;
+    m.question = question;
+    m.meta.rules = rulesText(question, null, m.meta.is5050);
+    return true;
+  }
   /** Resolves an open market 50-50 (final prices 0.5/0.5). */
   resolveFiftyFifty(conditionId: string): boolean {
     const m = this.#world.universe.byCondition.get(conditionId);
@@ -199,6 +210,7 @@ export class SimulatorControl {
       clarifyPlaceholder: () => this.clarifyPlaceholder(String(b.conditionId), String(b.name)),
       amendRules: () => this.amendRules(String(b.conditionId), String(b.text)),
       resolveFiftyFifty: () => this.resolveFiftyFifty(String(b.conditionId)),
+      rephrase: () => this.rephrase(String(b.conditionId), String(b.question)),
       changeFee: () =>
         this.changeFee(
           String(b.conditionId),

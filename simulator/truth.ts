@@ -33,11 +33,22 @@ export interface TruthLadder {
   impliedChain: string[];
 }
 
+/** A game: its markets, and the implication chains its lines plant. */
+export interface TruthGame {
+  eventId: string;
+  gameId: string;
+  marketIds: string[];
+  /** Spreads by ascending (most negative) line, then the moneyline: each implies the next. */
+  marginChain: string[];
+  /** Totals by descending line ("over 220.5" ⇒ "over 210.5"). */
+  totalsChain: string[];
+}
+
 /** The planted structure of a universe. */
 export interface StructureTruth {
   negRiskGroups: TruthNegRiskGroup[];
   ladders: TruthLadder[];
-  games: { eventId: string; gameId: string; marketIds: string[] }[];
+  games: TruthGame[];
   /** Market ids that resolve 50-50 on cancellation (or did). */
   fiftyFifty: string[];
 }
@@ -61,10 +72,14 @@ export function structureTruth(universe: Universe): StructureTruth {
       const ordered = e.meta.kind === "date_ladder" ? members : [...members].reverse();
       truth.ladders.push({ eventId: e.id, kind: e.meta.kind, impliedChain: ids(ordered) });
     } else if (e.meta.kind === "game" && members[0]?.meta.sports) {
+      const line = (m: SimMarket) => Number(m.meta.sports?.line ?? 0);
+      const of = (type: string) => members.filter((m) => m.meta.sports?.sportsMarketType === type);
       truth.games.push({
         eventId: e.id,
         gameId: members[0].meta.sports.gameId,
         marketIds: ids(members),
+        marginChain: ids([...of("spreads"), ...of("moneyline")].sort((a, b) => line(a) - line(b))),
+        totalsChain: ids(of("totals").sort((a, b) => line(b) - line(a))),
       });
     }
     for (const m of members) if (m.meta.is5050) truth.fiftyFifty.push(m.id);

@@ -120,7 +120,10 @@ test("two main.ts --migrate at once both exit 0 and apply each migration once", 
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     const applied = results.flatMap((r) => events(r.stderr))
       .filter((e) => e.event === "migration_applied").map((e) => e.version);
-    assert.deepEqual(applied.sort(), MIGRATIONS.map((m) => m.version));
+    assert.deepEqual(
+      applied.sort((a, b) => Number(a) - Number(b)),
+      MIGRATIONS.map((m) => m.version),
+    );
     const [row] = await db.sql`select count(*)::int as n from schema_migrations`;
     assert.equal(row?.n, MIGRATIONS.length);
   }));

@@ -1,7 +1,8 @@
 /**
  * The structural relation registry against the simulator's planted structure: the markets
  * collector fills a real PostgreSQL schema, `refreshRelations` derives partitions, ladders and
- * games, and every one is checked against `structureTruth`. Then a rules amendment turns a
+ * game templates (margin ⇒ win, totals monotone in the line), and every one is checked against
+ * `structureTruth`, with no relation beyond the planted ones. Then a rules amendment turns a
  * confirmed relation stale until it is confirmed again.
  */
 import assert from "node:assert/strict";
@@ -19,7 +20,7 @@ Deno.test("relations: partitions, ladders and games match the planted structure"
   });
   const { deps, sim } = env;
   await oneMarketsCycle(deps, 1);
-  const { derived } = await refreshRelations(deps.sql);
+  const { derived, proposed } = await refreshRelations(deps.sql);
   const relations = await listRelations(deps.sql);
   assert.equal(relations.length, derived);
   const byKey = new Map(relations.map((r) => [r.key, r]));
@@ -67,17 +68,45 @@ Deno.test("relations: partitions, ladders and games match the planted structure"
     assert.deepEqual(rel?.members, chain, `${ladder.kind} ${ladder.eventId}`);
     assert.equal(rel?.status, "confirmed");
   }
-  const ladders = relations.filter((r) => r.type.startsWith("ladder_"));
+  const ladders = relations.filter((r) => r.key.startsWith("ladder_"));
   assert.equal(
     ladders.length,
     truth.ladders.filter((l) => l.impliedChain.filter((id) => stored.has(id)).length >= 2).length,
     "no ladder outside the planted ones",
   );
+  let gameRelations = 0;
   for (const game of truth.games) {
-    const members = game.marketIds.filter((id) => stored.has(id)).sort();
-    if (members.length < 2) continue;
-    assert.deepEqual(byKey.get(`same_game:${game.gameId}`)?.members, members);
+    const margin = game.marginChain.filter((id) => stored.has(id));
+    const moneyline = game.marginChain.at(-1)!;
+    if (margin.length >= 2 && margin.at(-1) === moneyline) {
+      const rel = byKey.get(`game_margin:${game.gameId}`);
+      assert.deepEqual([rel?.type, rel?.status, rel?.members], ["implies", "confirmed", margin]);
+      gameRelations++;
+    }
+    const totals = game.totalsChain.filter((id) => stored.has(id));
+    if (totals.length >= 2) {
+      assert.deepEqual(byKey.get(`game_totals:${game.gameId}`)?.members, totals);
+      gameRelations++;
+    }
   }
+  assert.ok(gameRelations > 0);
+  assert.equal(
+    relations.filter((r) => r.key.startsWith("game_")).length,
+    gameRelations,
+    "no game relation outside the planted ones",
+  );
+  const exclusive = relations.filter((r) => r.type === "exclusive");
+  assert.deepEqual(
+    exclusive.map((r) => r.key.replace("exclusive:", "partition:")),
+    partitions.filter((r) => r.status === "incomplete" && r.members.length >= 2).map((r) => r.key),
+    "an incomplete group keeps 'at most one YES', nothing else does",
+  );
+  assert.equal(proposed, 0, "the simulator plants no cross-event pairs");
+  assert.equal(
+    relations.length,
+    partitions.length + ladders.length + gameRelations + exclusive.length +
+      relations.filter((r) => r.type === "complement").length,
+  );
 
   // A rules amendment of one member: the confirmed partition goes stale, once, until confirmed.
   const target = partitions.find((r) => r.status === "confirmed")!;

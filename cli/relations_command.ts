@@ -1,0 +1,213 @@
+/**
+ * `pmcollect relations`: the relation registry from the command line. Every form first
+ * refreshes the registry from the catalog (`refreshRelations`: structure and lexical
+ * proposals), so what it shows is current; collectors never run it (they do not import
+ * `relations/`).
+ *
+ * - `relations [list] [--event ID] [--type T] [--status S] [--json]` lists relations
+ *   (`--type ladder` matches every `ladder_*`).
+ * - `relations check [--json]` runs the falsification check against stored resolutions:
+ *   counter-examples reject, findings (0 or 2+ winners, 50-50 members) are reported.
+ * - `relations review [--by NAME]` walks the proposals: one line per answer on stdin, `c`
+ *   confirm, `r [note]` reject, `s` skip, `q` quit. `--confirm KEY` / `--reject KEY --note
+ *   TEXT` decide one relation without a prompt. Decisions record who and when, and later
+ *   refreshes keep them.
+ *
+ * @example
+ * ```sh
+ * pmcollect relations --type partition --status incomplete
+ * pmcollect relations check --json
+ * pmcollect relations review --reject proposal:implies:1:2 --note "different resolution source"
+ * ```
+ */
+import { parseArgs } from "node:util";
+import { openConfiguredDatabase } from "./_connect.ts";
+import { RELATIONS_OPTIONS, UsageError } from "./command_line.ts";
+import type { CommandContext } from "./migrate_command.ts";
+import type { Config } from "../runtime/config.ts";
+import { printText } from "../runtime/log.ts";
+import { migrationStatus } from "../db/migrate.ts";
+import type { Queryable } from "../db/client.ts";
+import {
+  listRelations,
+  refreshRelations,
+  type RelationFilter,
+  setRelationStatus,
+  type StoredRelation,
+} from "../relations/registry.ts";
+import { checkRelations } from "../relations/check.ts";
+import { formatRelations, formatReviewItem } from "./_relations_format.ts";
+
+const STATUSES = ["proposed", "confirmed", "incomplete", "stale", "rejected"] as const;
+
+/** Parsed `relations` arguments. */
+export interface RelationsArgs {
+  action: "list" | "check" | "review";
+  filter: RelationFilter;
+  json: boolean;
+  confirm?: string;
+  reject?: string;
+  note?: string;
+  by: string;
+}
+
+/** Parses what `parseCommandLine` handed on. @throws {UsageError} */
+export function parseRelationsArgs(args: readonly string[]): RelationsArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: RELATIONS_OPTIONS,
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  const { values, positionals } = parsed;
+  const [first = "list", ...rest] = positionals;
+  if (!["list", "refresh", "check", "review"].includes(first) || rest.length > 0) {
+    throw new UsageError(
+      `relations takes one of list, check, review; got "${positionals.join(" ")}"`,
+    );
+  }
+  const action = first === "refresh" ? "list" : first as RelationsArgs["action"];
+  const status = values.status;
+  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
+    throw new UsageError(`--status must be one of ${STATUSES.join(", ")}, got "${status}"`);
+  }
+  if ((values.confirm !== undefined || values.reject !== undefined) && action !== "review") {
+    throw new UsageError("--confirm and --reject belong to: pmcollect relations review");
+  }
+  if (values.confirm !== undefined && values.reject !== undefined) {
+    throw new UsageError("give --confirm or --reject, not both");
+  }
+  if (values.reject !== undefined && (values.note ?? "").trim() === "") {
+    throw new UsageError('--reject needs a reason: --note "…"');
+  }
+  return {
+    action,
+    filter: {
+      type: values.type,
+      status: status as RelationFilter["status"],
+      eventId: values.event,
+    },
+    json: values.json === true,
+    confirm: values.confirm,
+    reject: values.reject,
+    note: values.note,
+    by: values.by ?? "reviewer",
+  };
+}
+
+/** Runs `pmcollect relations …`; returns the exit code. */
+export async function runRelationsCommand(
+  config: Config,
+  context: CommandContext & {
+    readonly args: readonly string[];
+    /** Answers for the interactive review, one per line (main.ts passes stdin). */
+    readonly lines?: AsyncIterable<string>;
+    readonly now?: () => Date;
+  },
+): Promise<number> {
+  const { log, signal, write } = context;
+  let args: RelationsArgs;
+  try {
+    args = parseRelationsArgs(context.args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    printText("stderr", `pmcollect relations: ${err.message}`);
+    return 2;
+  }
+  const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
+  try {
+    const schema = await migrationStatus(db.sql);
+    if (schema.mode === null || schema.migrations.some((m) => m.state === "pending")) {
+      write("the schema is not up to date: run `pmcollect --migrate` first");
+      return 1;
+    }
+    const refreshed = await refreshRelations(db.sql);
+    log.info("relations_refreshed", refreshed);
+    if (args.action === "check") {
+      const summary = await checkRelations(db.sql, { now: context.now?.() });
+      if (args.json) write(JSON.stringify(summary));
+      else {
+        write(`checked ${summary.checked} relations`);
+        for (const r of summary.rejected) {
+          write(`rejected ${r.key}: ${r.counterExample.reason}`);
+        }
+        for (const f of summary.findings) {
+          write(`finding ${f.kind} ${f.key} ${JSON.stringify(f.detail)}`);
+        }
+      }
+      return 0;
+    }
+    if (args.action === "review") return await review(db.sql, args, context);
+    const relations = await listRelations(db.sql, args.filter);
+    write(args.json ? JSON.stringify(relations) : formatRelations(relations));
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function review(
+  sql: Queryable,
+  args: RelationsArgs,
+  context: CommandContext & { lines?: AsyncIterable<string>; now?: () => Date },
+): Promise<number> {
+  const { write } = context;
+  const at = context.now?.() ?? new Date();
+  const one = args.confirm ?? args.reject;
+  if (one !== undefined) {
+    const status = args.confirm !== undefined ? "confirmed" : "rejected";
+    if (!await setRelationStatus(sql, one, status, { by: args.by, note: args.note, at })) {
+      write(`no relation ${one}`);
+      return 1;
+    }
+    write(`${status} ${one}`);
+    return 0;
+  }
+  const proposals = await listRelations(sql, { ...args.filter, status: "proposed" });
+  const counts = { confirmed: 0, rejected: 0, skipped: 0 };
+  const answers = context.lines?.[Symbol.asyncIterator]();
+  for (const relation of proposals) {
+    write(await describe(sql, relation));
+    write("[c]onfirm, [r]eject [note], [s]kip, [q]uit?");
+    const next = answers === undefined ? undefined : await answers.next();
+    const answer = next === undefined || next.done ? "q" : next.value.trim();
+    const verb = answer.charAt(0).toLowerCase();
+    if (verb === "q") break;
+    if (verb === "c" || verb === "r") {
+      const status = verb === "c" ? "confirmed" : "rejected";
+      const note = answer.slice(1).trim() || null;
+      await setRelationStatus(sql, relation.key, status, { by: args.by, note, at });
+      counts[status]++;
+    } else counts.skipped++;
+  }
+  write(
+    `confirmed ${counts.confirmed}, rejected ${counts.rejected}, skipped ${counts.skipped}` +
+      ` of ${proposals.length} proposals`,
+  );
+  return 0;
+}
+
+async function describe(sql: Queryable, relation: StoredRelation): Promise<string> {
+  const rows = await sql<{ market_id: string; question: string | null; event_id: string | null }[]>`
+    select market_id, question, event_id from markets where market_id = any(${relation.members})`;
+  return formatReviewItem(relation, new Map(rows.map((r) => [r.market_id, r])));
+}
+
+/** Lines of a byte stream (stdin), for the interactive review. */
+export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncIterable<string> {
+  let buffer = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      yield buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+    }
+  }
+  if (buffer !== "") yield buffer;
+}
