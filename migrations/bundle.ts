@@ -10,6 +10,8 @@ import core0001 from "./0001_core.sql" with { type: "text" };
 import timeseries0002Plain from "./0002_timeseries.plain.sql" with { type: "text" };
 import timeseries0002Timescale from "./0002_timeseries.timescale.sql" with { type: "text" };
 import backfill0003 from "./0003_backfill.sql" with { type: "text" };
+import storage0007Plain from "./0007_storage_v2.plain.sql" with { type: "text" };
+import storage0007Timescale from "./0007_storage_v2.timescale.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -38,5 +40,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "backfill",
     sql: { plain: backfill0003, timescale: backfill0003 },
     files: ["0003_backfill.sql"],
+  },
+  {
+    version: 7,
+    name: "storage_v2",
+    sql: { plain: storage0007Plain, timescale: storage0007Timescale },
+    files: ["0007_storage_v2.plain.sql", "0007_storage_v2.timescale.sql"],
   },
 ];
