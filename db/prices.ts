@@ -1,5 +1,7 @@
 /**
- * Minute price snapshots: one row per token per minute. The default writer sends each batch as
+ * Minute price snapshots: one row per token per minute, stored compactly in price_snapshot_data
+ * (int4 token key, prices and sizes as millionths; see db/_micro.ts) and read back through the
+ * price_snapshots view. The default writer sends each batch as
  * one statement of column arrays, which works on every backend including PGlite; on a
  * PostgreSQL server `method: "copy"` streams batches with COPY instead (see below).
  *
@@ -15,6 +17,8 @@
 import type { Queryable } from "./client.ts";
 import { arrayLiteral, col, iso } from "./_columns.ts";
 import { copyField, copyInto } from "./_copy.ts";
+import { tokenKeys } from "./_keys.ts";
+import { MicroRow } from "./_micro.ts";
 
 export interface PriceSnapshotRow {
   /** The minute the snapshot belongs to. */
@@ -46,13 +50,14 @@ export type PriceWriteMethod = "unnest" | "copy";
 
 const COLUMNS = [
   "ts",
-  "token_id",
+  "token_key",
   "price",
   "best_bid",
   "best_ask",
   "last_trade_price",
   "volume_24h",
   "liquidity",
+  "exact",
 ] as const;
 
 /**
@@ -76,7 +81,9 @@ export async function insertPriceSnapshots(
   let inserted = 0;
   for (let start = 0; start < rows.length; start += batchRows) {
     const batch = rows.slice(start, start + batchRows);
-    const write = (copy ? copyBatch(sql, batch) : insertBatch(sql, batch)).then((n) => {
+    const keys = await tokenKeys(sql, batch.map((r) => r.tokenId));
+    const encoded = encodeBatch(batch, keys);
+    const write = (copy ? copyBatch(sql, encoded) : insertBatch(sql, encoded)).then((n) => {
       inserted += n;
       inFlight.delete(write);
     });
@@ -87,22 +94,49 @@ export async function insertPriceSnapshots(
   return inserted;
 }
 
-async function insertBatch(sql: Queryable, batch: readonly PriceSnapshotRow[]): Promise<number> {
+/** A batch in the stored encoding (db/_micro.ts), column by column. */
+interface EncodedBatch {
+  ts: Date[];
+  key: number[];
+  /** price, best_bid, best_ask, last_trade_price, volume_24h, liquidity: micro text or null. */
+  values: (string | null)[][];
+  exact: (string | null)[];
+}
+
+function encodeBatch(batch: readonly PriceSnapshotRow[], keys: readonly number[]): EncodedBatch {
+  const n = batch.length;
+  const values = Array.from({ length: 6 }, () => new Array<string | null>(n));
+  const exact = new Array<string | null>(n);
+  const enc = new MicroRow();
+  for (let i = 0; i < n; i++) {
+    const r = batch[i]!;
+    enc.reset();
+    values[0]![i] = enc.price("price", r.price);
+    values[1]![i] = enc.price("best_bid", r.bestBid);
+    values[2]![i] = enc.price("best_ask", r.bestAsk);
+    values[3]![i] = enc.price("last_trade_price", r.lastTradePrice);
+    values[4]![i] = enc.size("volume_24h", r.volume24h);
+    values[5]![i] = enc.size("liquidity", r.liquidity);
+    exact[i] = enc.exactJson();
+  }
+  return { ts: batch.map((r) => r.ts), key: [...keys], values, exact };
+}
+
+async function insertBatch(sql: Queryable, b: EncodedBatch): Promise<number> {
+  const v = b.values.map((c) => arrayLiteral(c));
   const result = await sql`
-    insert into price_snapshots (ts, token_id, price, best_bid, best_ask, last_trade_price,
-                                 volume_24h, liquidity)
+    insert into price_snapshot_data (ts, token_key, price, best_bid, best_ask, last_trade_price,
+                                     volume_24h, liquidity, exact)
     select * from unnest(
-      ${col(batch, (r) => iso(r.ts))}::timestamptz[], ${col(batch, (r) => r.tokenId)}::text[],
-      ${col(batch, (r) => r.price)}::numeric[], ${col(batch, (r) => r.bestBid)}::numeric[],
-      ${col(batch, (r) => r.bestAsk)}::numeric[],
-      ${col(batch, (r) => r.lastTradePrice)}::numeric[],
-      ${col(batch, (r) => r.volume24h)}::numeric[], ${col(batch, (r) => r.liquidity)}::numeric[])
-    on conflict (token_id, ts) do nothing`;
+      ${col(b.ts, iso)}::timestamptz[], ${arrayLiteral(b.key)}::integer[],
+      ${v[0]!}::integer[], ${v[1]!}::integer[], ${v[2]!}::integer[], ${v[3]!}::integer[],
+      ${v[4]!}::bigint[], ${v[5]!}::bigint[], ${arrayLiteral(b.exact)}::jsonb[])
+    on conflict (token_key, ts) do nothing`;
   return result.count;
 }
 
 /**
- * Optimistic COPY straight into price_snapshots. COPY takes the bulk-insert path (rows are
+ * Optimistic COPY straight into price_snapshot_data. COPY takes the bulk-insert path (rows are
  * buffered and written a page at a time), which INSERT ... ON CONFLICT cannot: in
  * bench/writer_bench.ts it ran at 1.02-1.09x psql \copy, where unnest managed 0.55-0.68x and
  * COPY into a temp staging table plus INSERT ... SELECT ... ON CONFLICT 0.66-0.89x. COPY has no
@@ -111,10 +145,10 @@ async function insertBatch(sql: Queryable, batch: readonly PriceSnapshotRow[]): 
  * New minutes (the normal case) take the fast path; a replay costs one failed COPY per batch
  * (its dead tuples are left to vacuum).
  */
-async function copyBatch(sql: Queryable, batch: readonly PriceSnapshotRow[]): Promise<number> {
+async function copyBatch(sql: Queryable, batch: EncodedBatch): Promise<number> {
   try {
-    await copyInto(sql, "price_snapshots", COLUMNS, copyLines(batch));
-    return batch.length;
+    await copyInto(sql, "price_snapshot_data", COLUMNS, copyLines(batch));
+    return batch.key.length;
   } catch {
     // Most likely a row that already exists; anything else fails again here, with its cause.
     return await insertBatch(sql, batch);
@@ -122,19 +156,27 @@ async function copyBatch(sql: Queryable, batch: readonly PriceSnapshotRow[]): Pr
 }
 
 /** COPY text of `batch`, in chunks of 1,000 lines. */
-function* copyLines(batch: readonly PriceSnapshotRow[]): Generator<string> {
+function* copyLines(b: EncodedBatch): Generator<string> {
   // A batch holds a few distinct minutes, so the ISO text of each is made once.
   let lastMs = NaN;
   let lastIso = "";
-  for (let start = 0; start < batch.length; start += 1000) {
+  const [price, bid, ask, last, volume, liquidity] = b.values as [
+    (string | null)[],
+    (string | null)[],
+    (string | null)[],
+    (string | null)[],
+    (string | null)[],
+    (string | null)[],
+  ];
+  const n = b.key.length;
+  for (let start = 0; start < n; start += 1000) {
     let chunk = "";
-    for (let i = start; i < Math.min(start + 1000, batch.length); i++) {
-      const r = batch[i]!;
-      const ms = r.ts.getTime();
-      if (ms !== lastMs) [lastMs, lastIso] = [ms, r.ts.toISOString()];
-      chunk += `${lastIso}\t${copyField(r.tokenId)}\t${copyField(r.price)}\t` +
-        `${copyField(r.bestBid)}\t${copyField(r.bestAsk)}\t${copyField(r.lastTradePrice)}\t` +
-        `${copyField(r.volume24h)}\t${copyField(r.liquidity)}\n`;
+    for (let i = start; i < Math.min(start + 1000, n); i++) {
+      const ms = b.ts[i]!.getTime();
+      if (ms !== lastMs) [lastMs, lastIso] = [ms, b.ts[i]!.toISOString()];
+      chunk += `${lastIso}\t${b.key[i]}\t${price[i] ?? "\\N"}\t${bid[i] ?? "\\N"}\t` +
+        `${ask[i] ?? "\\N"}\t${last[i] ?? "\\N"}\t${volume[i] ?? "\\N"}\t` +
+        `${liquidity[i] ?? "\\N"}\t${copyField(b.exact[i]!)}\n`;
     }
     yield chunk;
   }

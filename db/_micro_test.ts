@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { decimalOfMicro, INT4_MAX, INT8_MAX, MicroRow, microText } from "./_micro.ts";
+
+Deno.test("microText() round-trips every decimal of up to 6 places exactly", () => {
+  for (const v of ["0", "1", "0.52", "0.000001", "0.0105", "2147.483647", "15.123456", "100"]) {
+    const micro = microText(v, INT4_MAX);
+    assert.notEqual(micro, null, v);
+    assert.equal(decimalOfMicro(micro!), v);
+  }
+  assert.equal(microText("0.52", INT4_MAX), "520000");
+  assert.equal(microText("9223372036854.775807", INT8_MAX), "9223372036854775807");
+});
+
+Deno.test("microText() refuses what it cannot give back exactly", () => {
+  for (const v of ["0.0000001", "0.50", "00.5", "-1", "1e-7", ".5", "2147.483648", ""]) {
+    assert.equal(microText(v, INT4_MAX), null, v);
+  }
+  assert.equal(microText("9223372036854.775808", INT8_MAX), null);
+  assert.equal(microText("25072.141289999992", INT8_MAX), null);
+});
+
+Deno.test("MicroRow keeps the values that do not fit verbatim, and only those", () => {
+  const enc = new MicroRow();
+  assert.equal(enc.price("price", "0.5843311669077693146635445446077281"), null);
+  assert.equal(enc.size("liquidity", "20328.3747"), "20328374700");
+  assert.equal(enc.price("best_bid", null), null);
+  assert.deepEqual(JSON.parse(enc.exactJson()!), {
+    price: "0.5843311669077693146635445446077281",
+  });
+  enc.reset();
+  assert.equal(enc.price("price", "0.5"), "500000");
+  assert.equal(enc.exactJson(), null);
+});
