@@ -104,7 +104,7 @@ export async function runRestBench(): Promise<string[]> {
     const bareGamma = await timed(() => barePages(sim.url, createRateLimiter()));
     const bareGammaMem = mem.read();
 
-    const priceBytes = await relationBytes(db.sql, "price_snapshots");
+    const priceBytes = await relationBytes(db.sql, "price_snapshot_data");
     const priceRows = await rowCount(db.sql, "price_snapshots");
     lines.push(
       `prices cycle: ${sec(prices.ms)} (bare fetch walk ${sec(bareGamma.ms)}, ${bareGamma.value} ` +
@@ -140,7 +140,7 @@ export async function runRestBench(): Promise<string[]> {
     const booksMem = mem.read();
     await delay(DRAIN_MS);
     const bareBooks = await timed(() => bareChunks(sim.url, tokenIds, createRateLimiter()));
-    const bookBytes = await relationBytes(db.sql, "book_snapshots");
+    const bookBytes = await relationBytes(db.sql, "book_snapshot_data");
     const bookRows = await rowCount(db.sql, "book_snapshots");
     lines.push(
       `books cycle: ${sec(books.ms)} (bare fetch chunks ${sec(bareBooks.ms)}, ratio ${
