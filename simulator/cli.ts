@@ -15,7 +15,8 @@ import type { FaultSpec } from "./faults.ts";
 import { startSimulator } from "./server.ts";
 
 /**
- * Parses `--port`, `--markets`, `--seed`, `--tick-ms`, `--rate-limits`, `--load` and
+ * Parses `--port`, `--markets`, `--seed`, `--tick-ms`, `--rate-limits`, `--load`,
+ * `--activity busy|realistic` (default busy; see simulator/activity_model.ts) and
  * `--faults latency=50,fail=5,rate-limit=3,maintenance=2000,malformed-pages=1,malformed-frames=1`.
  */
 export async function runSimulateCommand(
@@ -32,6 +33,7 @@ export async function runSimulateCommand(
       "tick-ms": { type: "string", default: "100" },
       "rate-limits": { type: "boolean", default: false },
       load: { type: "boolean", default: false },
+      activity: { type: "string", default: "busy" },
       faults: { type: "string", default: "" },
     },
     strict: true,
@@ -43,7 +45,12 @@ export async function runSimulateCommand(
     }
     return n;
   };
+  const activity = values.activity;
+  if (activity !== "busy" && activity !== "realistic") {
+    throw new RangeError("--activity must be busy or realistic");
+  }
   const sim = await startSimulator({
+    activity,
     hostname: values.hostname,
     port: numeric("port", values.port),
     markets: numeric("markets", values.markets),
