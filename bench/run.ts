@@ -17,6 +17,10 @@ const BENCHES: Record<string, { title: string; file: string }> = {
   simulator: { title: "simulator websocket send rate (issue 4)", file: "simulator_bench.ts" },
   rest: { title: "prices and books cycles vs bare fetch (issue 5)", file: "rest_bench.ts" },
   trades: { title: "websocket trades into PostgreSQL (issue 6)", file: "trades_bench.ts" },
+  storage: {
+    title: "a day of the full universe on disk, v2 vs v0.1 (issue 14)",
+    file: "storage_bench.ts",
+  },
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

@@ -38,13 +38,18 @@ AS $$ SELECT CASE WHEN scale(v) <= 6 AND v::text = trim_scale(v)::text
 -- The same, for an int4 column (prices): NULL beyond 2147.483647.
 CREATE FUNCTION pm_micro4(v numeric) RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT CASE WHEN v BETWEEN -2147.483648 AND 2147.483647 THEN pm_micro(v)::integer END $$;
+AS $$ SELECT CASE WHEN scale(v) <= 6 AND v::text = trim_scale(v)::text
+                       AND v BETWEEN -2147.483648 AND 2147.483647
+                  THEN (v * 1000000)::integer END $$;
 
 -- Book levels as v0.1 stored them: [{"price": "0.52", "size": "100"}, ...], best first.
+-- (Function bodies call no function of this migration: a SQL function's body resolves names
+-- on the caller's search_path, which need not include this schema.)
 CREATE FUNCTION pm_levels(prices integer[], sizes bigint[]) RETURNS jsonb
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT coalesce(jsonb_agg(jsonb_build_object('price', pm_decimal(p)::text,
-                                                    'size', pm_decimal(s)::text) ORDER BY i),
+AS $$ SELECT coalesce(jsonb_agg(jsonb_build_object('price', trim_scale(p * 0.000001)::text,
+                                                    'size', trim_scale(s * 0.000001)::text)
+                                 ORDER BY i),
                       '[]'::jsonb)
       FROM unnest(prices, sizes) WITH ORDINALITY AS l(p, s, i) $$;
 

@@ -8,7 +8,8 @@ import { insertPriceSnapshots, type PriceSnapshotRow } from "../db/prices.ts";
 import { type BookSnapshotRow, insertBookSnapshots } from "../db/books.ts";
 import { insertQuotes } from "../db/trades.ts";
 import { silentLogger } from "../runtime/log.ts";
-import { BACKENDS, withDatabase } from "./_db.ts";
+import { BACKENDS, TEST_DATABASE_URL, withDatabase } from "./_db.ts";
+import postgres from "postgres";
 
 const T0 = new Date("2026-11-25T10:00:00Z");
 const TOKEN = "71321045679252212594626385532706912750332728571942532289631379312455583992563";
@@ -96,3 +97,32 @@ for (const backend of BACKENDS) {
       );
     }));
 }
+
+Deno.test("the v0.1 views answer from a connection whose search_path lacks their schema", () =>
+  withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "auto" });
+    const levels = [{ price: "0.5", size: "10" }];
+    await insertBookSnapshots(db.sql, [{
+      ts: T0,
+      tokenId: TOKEN,
+      conditionId: null,
+      exchangeTs: null,
+      bestBid: "0.5",
+      bestAsk: null,
+      mid: null,
+      spread: null,
+      bidSize: "10",
+      askSize: "0",
+      tickSize: "0.01",
+      hash: null,
+      bids: levels,
+      asks: [],
+    }]);
+    const other = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+    try {
+      const rows = await other`select bids, best_bid::text from ${other(db.schema)}.book_snapshots`;
+      assert.deepEqual(rows.map((r) => [r.bids, r.best_bid]), [[levels, "0.5"]]);
+    } finally {
+      await other.end();
+    }
+  }));
