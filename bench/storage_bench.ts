@@ -161,7 +161,8 @@ function priceRows(
       bestAsk: decimal(ask / PRICE_SCALE),
       lastTradePrice: decimal(last / PRICE_SCALE),
       volume24hr: decimal(volume[m.index]!),
-      liquidity: decimal(liquidity),
+      // Gamma's liquidity has at most 5 decimals (recorded fixtures), its volume24hr not.
+      liquidity: decimal(Math.round(liquidity * 1e5) / 1e5),
     } as unknown as GammaMarket;
     appendPriceRows(rows, gamma, new Date(minuteMs));
   }
