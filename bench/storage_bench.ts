@@ -53,7 +53,7 @@ const SERIES = [
   ["quotes", "quote_data"],
 ] as const;
 
-interface Options {
+export interface Options {
   tokens: number;
   hours: number;
   extrapolate: boolean;
@@ -83,7 +83,7 @@ function parseOptions(argv: string[]): Options {
 }
 
 /** Writes the series for `options` into the (migrated) database `sql`; returns row counts. */
-async function writeSeries(sql: Sql, options: Options): Promise<void> {
+export async function writeSeries(sql: Sql, options: Options): Promise<void> {
   let nowMs = START;
   const universe = createUniverse({ markets: options.tokens / 2, seed: 14, now: START });
   const world = new World(universe, { seed: 14, now: () => nowMs, tradeCapacity: 1 });

@@ -79,9 +79,11 @@ export async function insertBookSnapshots(
 }
 
 /**
- * The batch in the stored encoding: top-of-book columns as micro text, each side's levels as
- * the text of an int array literal ("{520000,530000}"), and the values that must stay exact.
- * A side with any level that does not fit is kept whole in `exact` (its arrays stay empty).
+ * The batch in the stored encoding: each side's levels as the text of an int array literal
+ * ("{520000,530000}"), and the values that must stay exact. A side with any level that does
+ * not fit is kept whole in `exact` (its arrays stay empty). Top of book, mid, spread and side
+ * totals are stored only when they differ from what the stored levels give (the view derives
+ * them otherwise, see migration 0007); a NULL that differs is kept in `exact` as JSON null.
  */
 function encodeBooks(batch: readonly BookSnapshotRow[]) {
   const n = batch.length;
@@ -93,21 +95,27 @@ function encodeBooks(batch: readonly BookSnapshotRow[]) {
   for (let i = 0; i < n; i++) {
     const r = batch[i]!;
     enc.reset();
-    top[0]![i] = enc.price("best_bid", r.bestBid);
-    top[1]![i] = enc.price("best_ask", r.bestAsk);
-    top[2]![i] = enc.price("mid", r.mid);
-    top[3]![i] = enc.price("spread", r.spread);
-    top[4]![i] = enc.size("bid_size", r.bidSize);
-    top[5]![i] = enc.size("ask_size", r.askSize);
+    const bids = levelArrays(enc, "bids", r.bids);
+    const asks = levelArrays(enc, "asks", r.asks);
+    const d = derived(bids, asks);
+    top[0]![i] = unlessDerived(enc, "best_bid", r.bestBid, d.bestBid, INT4_MAX);
+    top[1]![i] = unlessDerived(enc, "best_ask", r.bestAsk, d.bestAsk, INT4_MAX);
+    top[2]![i] = unlessDerived(enc, "mid", r.mid, d.mid, INT4_MAX);
+    top[3]![i] = unlessDerived(enc, "spread", r.spread, d.spread, INT4_MAX);
+    top[4]![i] = unlessDerived(enc, "bid_size", r.bidSize, d.bidSize, INT8_MAX);
+    top[5]![i] = unlessDerived(enc, "ask_size", r.askSize, d.askSize, INT8_MAX);
     top[6]![i] = enc.price("tick_size", r.tickSize);
-    [bidPrices[i], bidSizes[i]] = levelArrays(enc, "bids", r.bids);
-    [askPrices[i], askSizes[i]] = levelArrays(enc, "asks", r.asks);
+    [bidPrices[i], bidSizes[i]] = [`{${bids[0].join(",")}}`, `{${bids[1].join(",")}}`];
+    [askPrices[i], askSizes[i]] = [`{${asks[0].join(",")}}`, `{${asks[1].join(",")}}`];
     exact[i] = enc.exactJson();
   }
   return { top, bidPrices, bidSizes, askPrices, askSizes, exact };
 }
 
-function levelArrays(enc: MicroRow, side: string, levels: readonly BookLevel[]): [string, string] {
+type Side = [prices: string[], sizes: string[]];
+
+/** The side's micro prices and sizes, or two empty lists when it is kept in `exact`. */
+function levelArrays(enc: MicroRow, side: string, levels: readonly BookLevel[]): Side {
   const prices = new Array<string>(levels.length);
   const sizes = new Array<string>(levels.length);
   for (let i = 0; i < levels.length; i++) {
@@ -115,10 +123,50 @@ function levelArrays(enc: MicroRow, side: string, levels: readonly BookLevel[]):
     const s = microText(levels[i]!.size, INT8_MAX);
     if (p === null || s === null) {
       enc.keep(side, levels.map((l) => ({ price: l.price, size: l.size })));
-      return ["{}", "{}"];
+      return [[], []];
     }
     prices[i] = p;
     sizes[i] = s;
   }
-  return [`{${prices.join(",")}}`, `{${sizes.join(",")}}`];
+  return [prices, sizes];
+}
+
+/** What the view derives from the stored levels (the same arithmetic as its SQL). */
+function derived(bids: Side, asks: Side) {
+  const bid = bids[0][0], ask = asks[0][0];
+  const both = bid !== undefined && ask !== undefined;
+  const total = (sizes: string[]) => sizes.reduce((t, s) => t + BigInt(s), 0n);
+  return {
+    bestBid: bid === undefined ? null : scaledText(BigInt(bid), 6),
+    bestAsk: ask === undefined ? null : scaledText(BigInt(ask), 6),
+    mid: both ? scaledText((BigInt(bid) + BigInt(ask)) * 5n, 7) : null,
+    spread: both ? scaledText(BigInt(ask) - BigInt(bid), 6) : null,
+    bidSize: scaledText(total(bids[1]), 6),
+    askSize: scaledText(total(asks[1]), 6),
+  };
+}
+
+/** NULL (derive it) when `value` is what the view derives; else the stored value. */
+function unlessDerived(
+  enc: MicroRow,
+  column: string,
+  value: string | null,
+  derivedValue: string | null,
+  max: string,
+): string | null {
+  if (value === derivedValue) return null;
+  if (value === null) {
+    enc.keep(column, null);
+    return null;
+  }
+  return max === INT4_MAX ? enc.price(column, value) : enc.size(column, value);
+}
+
+/** `v / 10^scale` as canonical decimal text ("-0.01", "0.505", "0"). */
+function scaledText(v: bigint, scale: number): string {
+  const neg = v < 0n;
+  const digits = (neg ? -v : v).toString().padStart(scale + 1, "0");
+  const int = digits.slice(0, digits.length - scale);
+  const frac = digits.slice(digits.length - scale).replace(/0+$/, "");
+  return `${neg ? "-" : ""}${int}${frac === "" ? "" : "." + frac}`;
 }

@@ -147,7 +147,17 @@ SELECT b.ts, k.token_key, c.condition_key, b.exchange_ts,
          'bid_levels', CASE WHEN b.bid_levels <> jsonb_array_length(b.bids)
                           THEN to_jsonb(b.bid_levels) END,
          'ask_levels', CASE WHEN b.ask_levels <> jsonb_array_length(b.asks)
-                          THEN to_jsonb(b.ask_levels) END)),
+                          THEN to_jsonb(b.ask_levels) END))
+         -- A NULL the view would otherwise derive from the levels is kept as a JSON null.
+         || CASE WHEN b.best_bid IS NULL AND l.bid_prices[1] IS NOT NULL
+                 THEN jsonb_build_object('best_bid', NULL) ELSE '{}' END
+         || CASE WHEN b.best_ask IS NULL AND l.ask_prices[1] IS NOT NULL
+                 THEN jsonb_build_object('best_ask', NULL) ELSE '{}' END
+         || CASE WHEN b.mid IS NULL AND l.bid_prices[1] IS NOT NULL AND l.ask_prices[1] IS NOT NULL
+                 THEN jsonb_build_object('mid', NULL) ELSE '{}' END
+         || CASE WHEN b.spread IS NULL AND l.bid_prices[1] IS NOT NULL
+                      AND l.ask_prices[1] IS NOT NULL
+                 THEN jsonb_build_object('spread', NULL) ELSE '{}' END,
          '{}'::jsonb)
 FROM book_snapshots b
 JOIN token_keys k USING (token_id)
@@ -196,12 +206,28 @@ FROM price_snapshot_data d JOIN token_keys k USING (token_key);
 
 CREATE VIEW book_snapshots AS
 SELECT d.ts, k.token_id, c.condition_id, d.exchange_ts,
-       coalesce((d.exact->>'best_bid')::numeric, pm_decimal(d.best_bid)) AS best_bid,
-       coalesce((d.exact->>'best_ask')::numeric, pm_decimal(d.best_ask)) AS best_ask,
-       coalesce((d.exact->>'mid')::numeric, pm_decimal(d.mid)) AS mid,
-       coalesce((d.exact->>'spread')::numeric, pm_decimal(d.spread)) AS spread,
-       coalesce((d.exact->>'bid_size')::numeric, pm_decimal(d.bid_size)) AS bid_size,
-       coalesce((d.exact->>'ask_size')::numeric, pm_decimal(d.ask_size)) AS ask_size,
+       -- Top of book, mid, spread and side totals: stored when they are not what the levels
+       -- give (and then in `exact` if they do not fit, or are NULL); derived otherwise.
+       CASE WHEN d.exact ? 'best_bid' THEN (d.exact->>'best_bid')::numeric
+            ELSE coalesce(pm_decimal(d.best_bid), pm_decimal(d.bid_prices[1])) END AS best_bid,
+       CASE WHEN d.exact ? 'best_ask' THEN (d.exact->>'best_ask')::numeric
+            ELSE coalesce(pm_decimal(d.best_ask), pm_decimal(d.ask_prices[1])) END AS best_ask,
+       CASE WHEN d.exact ? 'mid' THEN (d.exact->>'mid')::numeric
+            ELSE coalesce(pm_decimal(d.mid),
+                          trim_scale((d.bid_prices[1]::bigint + d.ask_prices[1]) * 0.0000005))
+       END AS mid,
+       CASE WHEN d.exact ? 'spread' THEN (d.exact->>'spread')::numeric
+            ELSE coalesce(pm_decimal(d.spread),
+                          trim_scale((d.ask_prices[1]::bigint - d.bid_prices[1]) * 0.000001))
+       END AS spread,
+       CASE WHEN d.exact ? 'bid_size' THEN (d.exact->>'bid_size')::numeric
+            ELSE coalesce(pm_decimal(d.bid_size),
+                          (SELECT trim_scale(coalesce(sum(s), 0) * 0.000001)
+                           FROM unnest(d.bid_sizes) AS s)) END AS bid_size,
+       CASE WHEN d.exact ? 'ask_size' THEN (d.exact->>'ask_size')::numeric
+            ELSE coalesce(pm_decimal(d.ask_size),
+                          (SELECT trim_scale(coalesce(sum(s), 0) * 0.000001)
+                           FROM unnest(d.ask_sizes) AS s)) END AS ask_size,
        coalesce((d.exact->>'bid_levels')::integer, jsonb_array_length(d.exact->'bids'),
                 cardinality(d.bid_prices)) AS bid_levels,
        coalesce((d.exact->>'ask_levels')::integer, jsonb_array_length(d.exact->'asks'),

@@ -106,17 +106,18 @@ CREATE TABLE quote_data (
   PRIMARY KEY (token_key, ts)
 );
 
--- Chunks of 6 hours, compressed one hour after they end: with ~93,000 tokens a day of
--- price rows is ~13 GB before compression, so at most ~10 hours of each table stay
--- uncompressed (sizing in docs/schema.md). One segment per token, oldest first, so
--- consecutive rows of a token sit next to each other and delta-encode.
+-- Chunks compressed one hour after they end (the policy looks every 30 minutes), so at most
+-- one chunk and 1.5 hours of each table stay uncompressed: prices 6 hours (a day of them is
+-- ~20 GB before compression), books 12 hours and quotes 1 day (smaller, and longer chunks give
+-- their sparser segments batches worth compressing). Sizing in docs/schema.md. One segment
+-- per token, oldest first, so consecutive rows of a token sit together and delta-encode.
 -- No separate (ts) index: the primary key (token_key, ts) serves every per-token query, a time
 -- range excludes whole chunks, and on ~134 M rows a day that index alone is ~3 GB.
 SELECT create_hypertable('price_snapshot_data', 'ts', chunk_time_interval => INTERVAL '6 hours',
   create_default_indexes => false);
-SELECT create_hypertable('book_snapshot_data', 'ts', chunk_time_interval => INTERVAL '6 hours',
+SELECT create_hypertable('book_snapshot_data', 'ts', chunk_time_interval => INTERVAL '12 hours',
   create_default_indexes => false);
-SELECT create_hypertable('quote_data', 'ts', chunk_time_interval => INTERVAL '6 hours',
+SELECT create_hypertable('quote_data', 'ts', chunk_time_interval => INTERVAL '1 day',
   create_default_indexes => false);
 
 -- Existing rows, every one of them: keys first, then each row with the values that fit in
@@ -170,7 +171,17 @@ SELECT b.ts, k.token_key, c.condition_key, b.exchange_ts,
          'bid_levels', CASE WHEN b.bid_levels <> jsonb_array_length(b.bids)
                           THEN to_jsonb(b.bid_levels) END,
          'ask_levels', CASE WHEN b.ask_levels <> jsonb_array_length(b.asks)
-                          THEN to_jsonb(b.ask_levels) END)),
+                          THEN to_jsonb(b.ask_levels) END))
+         -- A NULL the view would otherwise derive from the levels is kept as a JSON null.
+         || CASE WHEN b.best_bid IS NULL AND l.bid_prices[1] IS NOT NULL
+                 THEN jsonb_build_object('best_bid', NULL) ELSE '{}' END
+         || CASE WHEN b.best_ask IS NULL AND l.ask_prices[1] IS NOT NULL
+                 THEN jsonb_build_object('best_ask', NULL) ELSE '{}' END
+         || CASE WHEN b.mid IS NULL AND l.bid_prices[1] IS NOT NULL AND l.ask_prices[1] IS NOT NULL
+                 THEN jsonb_build_object('mid', NULL) ELSE '{}' END
+         || CASE WHEN b.spread IS NULL AND l.bid_prices[1] IS NOT NULL
+                      AND l.ask_prices[1] IS NOT NULL
+                 THEN jsonb_build_object('spread', NULL) ELSE '{}' END,
          '{}'::jsonb)
 FROM book_snapshots b
 JOIN token_keys k USING (token_id)
@@ -219,12 +230,28 @@ FROM price_snapshot_data d JOIN token_keys k USING (token_key);
 
 CREATE VIEW book_snapshots AS
 SELECT d.ts, k.token_id, c.condition_id, d.exchange_ts,
-       coalesce((d.exact->>'best_bid')::numeric, pm_decimal(d.best_bid)) AS best_bid,
-       coalesce((d.exact->>'best_ask')::numeric, pm_decimal(d.best_ask)) AS best_ask,
-       coalesce((d.exact->>'mid')::numeric, pm_decimal(d.mid)) AS mid,
-       coalesce((d.exact->>'spread')::numeric, pm_decimal(d.spread)) AS spread,
-       coalesce((d.exact->>'bid_size')::numeric, pm_decimal(d.bid_size)) AS bid_size,
-       coalesce((d.exact->>'ask_size')::numeric, pm_decimal(d.ask_size)) AS ask_size,
+       -- Top of book, mid, spread and side totals: stored when they are not what the levels
+       -- give (and then in `exact` if they do not fit, or are NULL); derived otherwise.
+       CASE WHEN d.exact ? 'best_bid' THEN (d.exact->>'best_bid')::numeric
+            ELSE coalesce(pm_decimal(d.best_bid), pm_decimal(d.bid_prices[1])) END AS best_bid,
+       CASE WHEN d.exact ? 'best_ask' THEN (d.exact->>'best_ask')::numeric
+            ELSE coalesce(pm_decimal(d.best_ask), pm_decimal(d.ask_prices[1])) END AS best_ask,
+       CASE WHEN d.exact ? 'mid' THEN (d.exact->>'mid')::numeric
+            ELSE coalesce(pm_decimal(d.mid),
+                          trim_scale((d.bid_prices[1]::bigint + d.ask_prices[1]) * 0.0000005))
+       END AS mid,
+       CASE WHEN d.exact ? 'spread' THEN (d.exact->>'spread')::numeric
+            ELSE coalesce(pm_decimal(d.spread),
+                          trim_scale((d.ask_prices[1]::bigint - d.bid_prices[1]) * 0.000001))
+       END AS spread,
+       CASE WHEN d.exact ? 'bid_size' THEN (d.exact->>'bid_size')::numeric
+            ELSE coalesce(pm_decimal(d.bid_size),
+                          (SELECT trim_scale(coalesce(sum(s), 0) * 0.000001)
+                           FROM unnest(d.bid_sizes) AS s)) END AS bid_size,
+       CASE WHEN d.exact ? 'ask_size' THEN (d.exact->>'ask_size')::numeric
+            ELSE coalesce(pm_decimal(d.ask_size),
+                          (SELECT trim_scale(coalesce(sum(s), 0) * 0.000001)
+                           FROM unnest(d.ask_sizes) AS s)) END AS ask_size,
        coalesce((d.exact->>'bid_levels')::integer, jsonb_array_length(d.exact->'bids'),
                 cardinality(d.bid_prices)) AS bid_levels,
        coalesce((d.exact->>'ask_levels')::integer, jsonb_array_length(d.exact->'asks'),
@@ -246,12 +273,15 @@ FROM quote_data d JOIN token_keys k USING (token_key);
 ALTER TABLE price_snapshot_data SET (timescaledb.compress,
   timescaledb.compress_segmentby = 'token_key', timescaledb.compress_orderby = 'ts');
 ALTER TABLE book_snapshot_data SET (timescaledb.compress,
-  timescaledb.compress_segmentby = 'token_key', timescaledb.compress_orderby = 'ts');
+  timescaledb.compress_segmentby = 'token_key, condition_key', timescaledb.compress_orderby = 'ts');
 ALTER TABLE quote_data SET (timescaledb.compress,
   timescaledb.compress_segmentby = 'token_key', timescaledb.compress_orderby = 'ts');
-SELECT add_compression_policy('price_snapshot_data', INTERVAL '1 hour');
-SELECT add_compression_policy('book_snapshot_data', INTERVAL '1 hour');
-SELECT add_compression_policy('quote_data', INTERVAL '1 hour');
+SELECT add_compression_policy('price_snapshot_data', INTERVAL '1 hour',
+  schedule_interval => INTERVAL '30 minutes');
+SELECT add_compression_policy('book_snapshot_data', INTERVAL '1 hour',
+  schedule_interval => INTERVAL '30 minutes');
+SELECT add_compression_policy('quote_data', INTERVAL '1 hour',
+  schedule_interval => INTERVAL '30 minutes');
 
 -- The OHLC aggregates: continuous aggregates keyed by token_key over the compact table,
 -- behind views with the v0.1 names and columns. Real-time, as in 0002.

@@ -69,20 +69,47 @@ for (const backend of BACKENDS) {
         bids: [{ price: "0.5", size: sizes[0]! }, { price: "0.49", size: sizes[1]! }],
         asks: [{ price: "0.51", size: "7" }],
       });
-      const books = [book(T0, ["1", "0.5"]), book(new Date(T0.getTime() + 1), ["1.1234567", "2"])];
-      assert.equal(await insertBookSnapshots(db.sql, books), 2);
+      const odd = (ms: number, over: Partial<BookSnapshotRow>) => ({
+        ...book(new Date(T0.getTime() + ms), ["1", "2"]),
+        ...over,
+      });
+      const books = [
+        book(T0, ["1", "0.5"]),
+        book(new Date(T0.getTime() + 1), ["1.1234567", "2"]),
+        // Not what the levels give: stored as they are, NULLs included.
+        odd(2, { bestBid: null, mid: "0.5", spread: null, bidSize: "99" }),
+        // Crossed, and a mid with 7 decimals: derived exactly.
+        odd(3, {
+          bids: [{ price: "0.5101", size: "1" }],
+          asks: [{ price: "0.51", size: "7" }],
+          bestBid: "0.5101",
+          mid: "0.51005",
+          spread: "-0.0001",
+          bidSize: "1",
+        }),
+        // One side empty.
+        odd(4, { asks: [], bestAsk: null, mid: null, spread: null, askSize: "0" }),
+      ];
+      assert.equal(await insertBookSnapshots(db.sql, books), 5);
       assert.equal(await insertBookSnapshots(db.sql, books), 0);
       const storedBooks = await db.sql`
-        select bids, asks, bid_levels, ask_levels, mid::text, condition_id from book_snapshots
-        order by ts`;
+        select bids, asks, bid_levels, ask_levels, best_bid::text, best_ask::text, mid::text,
+               spread::text, bid_size::text, ask_size::text, condition_id
+        from book_snapshots order by ts`;
       assert.deepEqual(storedBooks.map((r) => r.bids), books.map((b) => b.bids));
       assert.deepEqual(storedBooks.map((r) => r.asks), books.map((b) => b.asks));
-      assert.deepEqual(storedBooks.map((r) => r.bid_levels), [2, 2]);
-      assert.equal(storedBooks[0]?.mid, "0.505");
+      assert.deepEqual(
+        storedBooks.map((r) => [r.best_bid, r.best_ask, r.mid, r.spread, r.bid_size, r.ask_size]),
+        books.map((b) => [b.bestBid, b.bestAsk, b.mid, b.spread, b.bidSize, b.askSize]),
+      );
+      assert.deepEqual(storedBooks.map((r) => r.bid_levels), [2, 2, 2, 1, 2]);
       assert.equal(storedBooks[1]?.condition_id, "0x" + "ab".repeat(32));
-      const [levels] = await db.sql`select bid_prices, bid_sizes from book_snapshot_data
-                                    where ts = ${T0}`;
+      const [levels] = await db.sql`
+        select bid_prices, bid_sizes, best_bid, mid, bid_size from book_snapshot_data
+        where ts = ${T0}`;
       assert.deepEqual([...levels!.bid_prices], [500000, 490000]);
+      // What the levels give is not stored twice.
+      assert.deepEqual([levels!.best_bid, levels!.mid, levels!.bid_size], [null, null, null]);
 
       const quotes = [
         { ts: T0, tokenId: TOKEN, bestBid: "0.5", bestAsk: null },

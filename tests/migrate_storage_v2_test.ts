@@ -46,7 +46,9 @@ async function populateV01(sql: Queryable): Promise<void> {
     (${at(5)}, ${TOKEN_A}, null, null, null, null, null, null, '0', '0', 0, 0, null, null,
      '[]', '[]'),
     (${at(5)}, ${TOKEN_B}, ${COND}, null, '0.4', '0.45', '0.425', '0.05', '1.1234567', '3', 1,
-     1, '0.005', 'h2', '[{"price":"0.4","size":"1.1234567"}]', '[{"price":"0.45","size":"3"}]')`;
+     1, '0.005', 'h2', '[{"price":"0.4","size":"1.1234567"}]', '[{"price":"0.45","size":"3"}]'),
+    (${at(4)}, ${TOKEN_B}, ${COND}, null, null, '0.45', null, '0.07', '9', '3', 1, 1, null,
+     'h3', '[{"price":"0.4","size":"1"}]', '[{"price":"0.45","size":"3"}]')`;
   await sql`insert into quotes values (${at(3)}, ${TOKEN_A}, '0.51', '0.53'),
     (${at(2)}, ${TOKEN_A}, null, '0.5300001'), (${at(1)}, ${TOKEN_B}, '0.001', null)`;
 }
@@ -82,7 +84,7 @@ for (const backend of BACKENDS) {
       const { before, applied } = await migratedV01(db);
       assert.ok(applied.includes(7));
       assert.equal(before.prices.length, 301);
-      assert.equal(before.books.length, 3);
+      assert.equal(before.books.length, 4);
       assert.equal(before.quotes.length, 3);
       const after = await answers(db.sql);
       assert.deepEqual(after, before);
