@@ -45,12 +45,16 @@ const BOOK_EVERY_MINUTES = 5;
 const QUOTES_INTERVAL_MS = 1_000;
 const START = Date.UTC(2026, 4, 4); // a midnight, so the hours fill whole chunks
 
-/** [public name, v2 storage relation, v0.1 relation] of each series. */
+/**
+ * [public name, v2 storage relation, hours a v2 row can stay uncompressed on TimescaleDB:
+ * one chunk plus the 1-hour compress_after and the 30-minute policy interval (trades: 1-day
+ * chunks compressed after 3 days)].
+ */
 const SERIES = [
-  ["price_snapshots", "price_snapshot_data"],
-  ["book_snapshots", "book_snapshot_data"],
-  ["trades", "trades"],
-  ["quotes", "quote_data"],
+  ["price_snapshots", "price_snapshot_data", 6 + 1.5],
+  ["book_snapshots", "book_snapshot_data", 12 + 1.5],
+  ["trades", "trades", 24 + 72 + 12],
+  ["quotes", "quote_data", 24 + 1.5],
 ] as const;
 
 export interface Options {
@@ -193,24 +197,38 @@ async function copyToV01(sql: Sql, from: string): Promise<void> {
   await sql.unsafe(`insert into quotes select * from ${from}.quotes`);
 }
 
-/** Compresses every chunk of `table` (TimescaleDB only) and returns its total bytes. */
-async function storedBytes(sql: Sql, mode: SchemaMode, table: string): Promise<number> {
+/**
+ * Bytes of `table` with its indexes before compression and after compressing every chunk
+ * (TimescaleDB; on plain PostgreSQL both are the uncompressed size).
+ */
+async function storedBytes(
+  sql: Sql,
+  mode: SchemaMode,
+  table: string,
+): Promise<{ before: number; after: number }> {
+  await sql.unsafe(`vacuum analyze ${table}`);
   if (mode === "timescale") {
     const [ext] = await sql<{ schema: string }[]>`
       select n.nspname as schema from pg_extension e
       join pg_namespace n on n.oid = e.extnamespace where e.extname = 'timescaledb'`;
     const ts = ext!.schema;
+    const size = async () => {
+      const [r] = await sql.unsafe(`select ${ts}.hypertable_size($1::regclass)::text as n`, [
+        table,
+      ]);
+      return Number(r!.n);
+    };
+    const before = await size();
     await sql.unsafe(
       `select ${ts}.compress_chunk(c, if_not_compressed => true) ` +
         `from ${ts}.show_chunks($1::regclass) c`,
       [table],
     );
-    const [r] = await sql.unsafe(`select ${ts}.hypertable_size($1::regclass)::text as n`, [table]);
-    return Number(r!.n);
+    await sql.unsafe(`vacuum analyze ${table}`);
+    return { before, after: await size() };
   }
-  await sql.unsafe(`vacuum analyze ${table}`);
   const [r] = await sql`select pg_total_relation_size(${table}::regclass)::text as n`;
-  return Number(r!.n);
+  return { before: Number(r!.n), after: Number(r!.n) };
 }
 
 async function rowCount(sql: Sql, table: string): Promise<number> {
@@ -248,11 +266,19 @@ export async function runStorageBench(options: Options): Promise<string[]> {
       );
     }
     lines.push("series            rows/day(full)  v2 B/row  v0.1 B/row  v2 GB/day  v0.1 GB/day");
-    let total = 0, totalV01 = 0;
-    for (const [name, stored] of SERIES) {
+    let total = 0, totalV01 = 0, uncompressed = 0;
+    const openLines: string[] = [];
+    for (const [name, stored, openHours] of SERIES) {
       const rows = await rowCount(v2.sql, name);
-      const bytes = await storedBytes(v2.sql, mode, stored);
-      const bytesV01 = await storedBytes(v01.sql, mode, name);
+      const sizes = await storedBytes(v2.sql, mode, stored);
+      const bytes = sizes.after;
+      const bytesV01 = (await storedBytes(v01.sql, mode, name)).after;
+      const open = (sizes.before * perDay * openHours) / 24 / 1e9;
+      uncompressed += open;
+      openLines.push(
+        `  ${name}: ${(rows === 0 ? 0 : sizes.before / rows).toFixed(1)} B/row before ` +
+          `compression, ${open.toFixed(1)} GB over ${openHours} h`,
+      );
       const gb = (bytes * perDay) / 1e9, gbV01 = (bytesV01 * perDay) / 1e9;
       total += gb;
       totalV01 += gbV01;
@@ -268,6 +294,9 @@ export async function runStorageBench(options: Options): Promise<string[]> {
              ::text as n`;
     lines.push(
       `key dictionaries: ${(Number(keys!.n) / 1e6).toFixed(1)} MB once (not per day)`,
+      `uncompressed at any moment on TimescaleDB (one open chunk + 1.5 h per table, trades ` +
+        `4.5 days): ${uncompressed.toFixed(1)} GB (target <= 10)`,
+      ...openLines,
       `storage total: ${total.toFixed(2)} GB/day (v0.1 schema: ${totalV01.toFixed(2)} GB/day)`,
     );
   } finally {
