@@ -292,11 +292,15 @@ export async function runStorageBench(options: Options): Promise<string[]> {
     const [keys] = await v2.sql`
       select (pg_total_relation_size('token_keys') + pg_total_relation_size('condition_keys'))
              ::text as n`;
+    lines.push(`key dictionaries: ${(Number(keys!.n) / 1e6).toFixed(1)} MB once (not per day)`);
+    if (mode === "timescale") {
+      lines.push(
+        `uncompressed at any moment (one open chunk + 1.5 h per table, trades 4.5 days): ` +
+          `${uncompressed.toFixed(1)} GB (target <= 10)`,
+        ...openLines,
+      );
+    }
     lines.push(
-      `key dictionaries: ${(Number(keys!.n) / 1e6).toFixed(1)} MB once (not per day)`,
-      `uncompressed at any moment on TimescaleDB (one open chunk + 1.5 h per table, trades ` +
-        `4.5 days): ${uncompressed.toFixed(1)} GB (target <= 10)`,
-      ...openLines,
       `storage total: ${total.toFixed(2)} GB/day (v0.1 schema: ${totalV01.toFixed(2)} GB/day)`,
     );
   } finally {
