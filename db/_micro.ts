@@ -19,23 +19,73 @@ export const INT4_MAX = "2147483647";
 /** Largest micro count of an int8 column. */
 export const INT8_MAX = "9223372036854775807";
 
-const CANONICAL = /^(0|[1-9]\d*)(?:\.(\d*[1-9]))?$/;
+const ZEROS = ["000000", "00000", "0000", "000", "00", "0", ""];
 
 /**
  * The micro count of a canonical decimal as digits, or null when it has more than 6
  * decimals, is not canonical ("0.50", "00.5", "-1"), or exceeds `max`.
  */
 export function microText(value: string, max: string): string | null {
-  const m = CANONICAL.exec(value);
-  if (m === null) return null;
-  const frac = m[2] ?? "";
-  if (frac.length > 6) return null;
-  const int = m[1]!;
-  const digits = int === "0"
-    ? frac.padEnd(6, "0").replace(/^0+/, "") || "0"
-    : int + frac.padEnd(6, "0");
+  // A hand-written scan: this runs for every price and size the writers store.
+  const n = value.length;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 46) {
+      if (dot >= 0) return null;
+      dot = i;
+    } else if (c < 48 || c > 57) return null;
+  }
+  const intLength = dot < 0 ? n : dot;
+  if (intLength === 0 || (intLength > 1 && value.charCodeAt(0) === 48)) return null;
+  let digits: string;
+  if (dot < 0) {
+    digits = value === "0" ? "0" : value + "000000";
+  } else {
+    const fracLength = n - dot - 1;
+    if (fracLength === 0 || fracLength > 6 || value.charCodeAt(n - 1) === 48) return null;
+    const frac = value.slice(dot + 1) + ZEROS[fracLength];
+    if (intLength === 1 && value.charCodeAt(0) === 48) {
+      let z = 0;
+      while (frac.charCodeAt(z) === 48) z++;
+      digits = frac.slice(z);
+    } else {
+      digits = value.slice(0, dot) + frac;
+    }
+  }
   if (digits.length > max.length || (digits.length === max.length && digits > max)) return null;
   return digits;
+}
+
+const POW10 = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+
+/**
+ * `microText` as a number, without allocating: the micro count of a canonical decimal when it
+ * is at most `max` and a safe integer; null when it does not fit, and undefined when it may fit
+ * but needs more than 2^53 (ask `microText`).
+ */
+export function microNumber(value: string, max: number): number | null | undefined {
+  const n = value.length;
+  if (n === 0) return null;
+  const first = value.charCodeAt(0);
+  let acc = 0;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 46) {
+      if (dot >= 0) return null;
+      dot = i;
+    } else if (c >= 48 && c <= 57) acc = acc * 10 + (c - 48);
+    else return null;
+  }
+  const intLength = dot < 0 ? n : dot;
+  if (intLength === 0 || (intLength > 1 && first === 48)) return null;
+  const fracLength = dot < 0 ? 0 : n - dot - 1;
+  if (dot >= 0 && (fracLength === 0 || value.charCodeAt(n - 1) === 48)) return null;
+  if (fracLength > 6) return null;
+  if (n - (dot < 0 ? 0 : 1) + (6 - fracLength) > 15) return undefined;
+  const micro = acc * POW10[fracLength]!;
+  return micro <= max ? micro : null;
 }
 
 /** The decimal text of a micro count: the inverse of `microText`. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decimalOfMicro, INT4_MAX, INT8_MAX, MicroRow, microText } from "./_micro.ts";
+import { decimalOfMicro, INT4_MAX, INT8_MAX, microNumber, MicroRow, microText } from "./_micro.ts";
 
 Deno.test("microText() round-trips every decimal of up to 6 places exactly", () => {
   for (const v of ["0", "1", "0.52", "0.000001", "0.0105", "2147.483647", "15.123456", "100"]) {
@@ -30,4 +30,27 @@ Deno.test("MicroRow keeps the values that do not fit verbatim, and only those", 
   enc.reset();
   assert.equal(enc.price("price", "0.5"), "500000");
   assert.equal(enc.exactJson(), null);
+});
+
+Deno.test("microText() agrees with exact BigInt arithmetic on many decimals", () => {
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 20_000; i++) {
+    const int = String(Math.floor(next() * 10 ** Math.floor(next() * 14)));
+    const places = Math.floor(next() * 9);
+    const frac = String(Math.floor(next() * 10 ** places)).padStart(places, "0");
+    const text = places === 0 ? int : `${int}.${frac}`;
+    const canonical = !(places > 0 && frac.endsWith("0"));
+    const scaled = BigInt(int) * 1_000_000n +
+      (places <= 6 ? BigInt((frac || "0").padEnd(6, "0")) : 0n);
+    const expected = canonical && places <= 6 && scaled <= BigInt(INT8_MAX) ? String(scaled) : null;
+    assert.equal(microText(text, INT8_MAX), expected, text);
+    const number = microNumber(text, Number(INT8_MAX));
+    if (number !== undefined) assert.equal(number === null ? null : String(number), expected, text);
+    const small = microNumber(text, Number(INT4_MAX));
+    if (small !== undefined) {
+      assert.equal(small === null ? null : String(small), microText(text, INT4_MAX), text);
+    }
+    if (expected !== null) assert.equal(decimalOfMicro(expected), text);
+  }
 });

@@ -18,7 +18,7 @@ import type { Queryable } from "./client.ts";
 import { arrayLiteral, col, iso } from "./_columns.ts";
 import { copyField, copyInto } from "./_copy.ts";
 import { tokenKeys } from "./_keys.ts";
-import { MicroRow } from "./_micro.ts";
+import { INT4_MAX, INT8_MAX, microNumber, microText } from "./_micro.ts";
 
 export interface PriceSnapshotRow {
   /** The minute the snapshot belongs to. */
@@ -99,27 +99,54 @@ interface EncodedBatch {
   ts: Date[];
   key: number[];
   /** price, best_bid, best_ask, last_trade_price, volume_24h, liquidity: micro text or null. */
-  values: (string | null)[][];
+  values: (number | string | null)[][];
   exact: (string | null)[];
 }
 
+const NAMES = ["price", "best_bid", "best_ask", "last_trade_price", "volume_24h", "liquidity"];
+const MAXES = [INT4_MAX, INT4_MAX, INT4_MAX, INT4_MAX, INT8_MAX, INT8_MAX];
+const MAX_NUMBERS = MAXES.map(Number);
+
+/**
+ * Encodes a batch (db/_micro.ts). This runs for every row the prices collector writes, so it
+ * avoids per-row objects, and reuses the previous row's result for a value that repeats (the
+ * tokens of a market share volume and liquidity; quiet prices repeat).
+ */
 function encodeBatch(batch: readonly PriceSnapshotRow[], keys: readonly number[]): EncodedBatch {
   const n = batch.length;
-  const values = Array.from({ length: 6 }, () => new Array<string | null>(n));
+  const values = Array.from({ length: 6 }, () => new Array<number | string | null>(n));
   const exact = new Array<string | null>(n);
-  const enc = new MicroRow();
+  const ts = new Array<Date>(n);
+  const lastIn: (string | null)[] = [null, null, null, null, null, null];
+  const lastOut: (number | string | null)[] = [null, null, null, null, null, null];
+  const row: (string | null)[] = new Array(6);
   for (let i = 0; i < n; i++) {
     const r = batch[i]!;
-    enc.reset();
-    values[0]![i] = enc.price("price", r.price);
-    values[1]![i] = enc.price("best_bid", r.bestBid);
-    values[2]![i] = enc.price("best_ask", r.bestAsk);
-    values[3]![i] = enc.price("last_trade_price", r.lastTradePrice);
-    values[4]![i] = enc.size("volume_24h", r.volume24h);
-    values[5]![i] = enc.size("liquidity", r.liquidity);
-    exact[i] = enc.exactJson();
+    ts[i] = r.ts;
+    row[0] = r.price;
+    row[1] = r.bestBid;
+    row[2] = r.bestAsk;
+    row[3] = r.lastTradePrice;
+    row[4] = r.volume24h;
+    row[5] = r.liquidity;
+    let misfits: Record<string, string> | null = null;
+    for (let c = 0; c < 6; c++) {
+      const v = row[c]!;
+      let micro: number | string | null;
+      if (v === null) micro = null;
+      else if (v === lastIn[c]) micro = lastOut[c]!;
+      else {
+        const fast = microNumber(v, MAX_NUMBERS[c]!);
+        micro = fast === undefined ? microText(v, MAXES[c]!) : fast;
+        lastIn[c] = v;
+        lastOut[c] = micro;
+      }
+      values[c]![i] = micro;
+      if (micro === null && v !== null) (misfits ??= {})[NAMES[c]!] = v;
+    }
+    exact[i] = misfits === null ? null : JSON.stringify(misfits);
   }
-  return { ts: batch.map((r) => r.ts), key: [...keys], values, exact };
+  return { ts, key: keys as number[], values, exact };
 }
 
 async function insertBatch(sql: Queryable, b: EncodedBatch): Promise<number> {
@@ -139,7 +166,8 @@ async function insertBatch(sql: Queryable, b: EncodedBatch): Promise<number> {
  * Optimistic COPY straight into price_snapshot_data. COPY takes the bulk-insert path (rows are
  * buffered and written a page at a time), which INSERT ... ON CONFLICT cannot: in
  * bench/writer_bench.ts it ran at 1.02-1.09x psql \copy, where unnest managed 0.55-0.68x and
- * COPY into a temp staging table plus INSERT ... SELECT ... ON CONFLICT 0.66-0.89x. COPY has no
+ * COPY into a temp staging table plus INSERT ... SELECT ... ON CONFLICT 0.66-0.89x (v0.1
+ * rows); with the compact rows of migration 0007 it ran at 0.87-1.08x psql \copy of the same rows. COPY has no
  * ON CONFLICT, but it runs in its own transaction: if any row of the batch already exists it
  * fails, inserts nothing, and the batch is re-sent through the idempotent unnest statement.
  * New minutes (the normal case) take the fast path; a replay costs one failed COPY per batch
@@ -160,13 +188,14 @@ function* copyLines(b: EncodedBatch): Generator<string> {
   // A batch holds a few distinct minutes, so the ISO text of each is made once.
   let lastMs = NaN;
   let lastIso = "";
+  type Column = (number | string | null)[];
   const [price, bid, ask, last, volume, liquidity] = b.values as [
-    (string | null)[],
-    (string | null)[],
-    (string | null)[],
-    (string | null)[],
-    (string | null)[],
-    (string | null)[],
+    Column,
+    Column,
+    Column,
+    Column,
+    Column,
+    Column,
   ];
   const n = b.key.length;
   for (let start = 0; start < n; start += 1000) {
