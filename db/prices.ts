@@ -167,9 +167,10 @@ async function insertBatch(sql: Queryable, b: EncodedBatch): Promise<number> {
  * buffered and written a page at a time), which INSERT ... ON CONFLICT cannot: in
  * bench/writer_bench.ts it ran at 1.02-1.09x psql \copy, where unnest managed 0.55-0.68x and
  * COPY into a temp staging table plus INSERT ... SELECT ... ON CONFLICT 0.66-0.89x (v0.1
- * rows); with the compact rows of migration 0007 it ran at 0.87-1.08x psql \copy of the same rows. COPY has no
- * ON CONFLICT, but it runs in its own transaction: if any row of the batch already exists it
- * fails, inserts nothing, and the batch is re-sent through the idempotent unnest statement.
+ * rows); with the compact rows of migration 0007 it ran at 0.87-1.08x psql \copy of the same
+ * rows. COPY has no ON CONFLICT, but it runs in its own transaction: if any row of the batch
+ * already exists it fails, inserts nothing, and the batch is re-sent through the idempotent
+ * unnest statement.
  * New minutes (the normal case) take the fast path; a replay costs one failed COPY per batch
  * (its dead tuples are left to vacuum).
  */
