@@ -88,6 +88,26 @@ export function microNumber(value: string, max: number): number | null | undefin
   return micro <= max ? micro : null;
 }
 
+/**
+ * An amount with 7-18 decimals (Gamma's float noise: "25072.141289999992") as an integer count
+ * of 10^-scale and that scale, when the count fits int8; null otherwise (or when `microText`
+ * applies). The database side is `pm_scaled`/`pm_unscaled` in migration 0007.
+ */
+export function scaledAmount(value: string): [count: string, scale: number] | null {
+  const dot = value.indexOf(".");
+  if (dot < 1) return null;
+  const scale = value.length - dot - 1;
+  if (scale < 7 || scale > 18 || value.endsWith("0")) return null;
+  const int = value.slice(0, dot);
+  const frac = value.slice(dot + 1);
+  if (!/^(0|[1-9]\d*)$/.test(int) || !/^\d+$/.test(frac)) return null;
+  const count = (int + frac).replace(/^0+(?=\d)/, "");
+  if (count.length > INT8_MAX.length || (count.length === INT8_MAX.length && count > INT8_MAX)) {
+    return null;
+  }
+  return [count, scale];
+}
+
 /** The decimal text of a micro count: the inverse of `microText`. */
 export function decimalOfMicro(micro: string): string {
   const digits = micro.padStart(7, "0");

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { decimalOfMicro, INT4_MAX, INT8_MAX, microNumber, MicroRow, microText } from "./_micro.ts";
+import {
+  decimalOfMicro,
+  INT4_MAX,
+  INT8_MAX,
+  microNumber,
+  MicroRow,
+  microText,
+  scaledAmount,
+} from "./_micro.ts";
 
 Deno.test("microText() round-trips every decimal of up to 6 places exactly", () => {
   for (const v of ["0", "1", "0.52", "0.000001", "0.0105", "2147.483647", "15.123456", "100"]) {
@@ -53,4 +61,13 @@ Deno.test("microText() agrees with exact BigInt arithmetic on many decimals", ()
     }
     if (expected !== null) assert.equal(decimalOfMicro(expected), text);
   }
+});
+
+Deno.test("scaledAmount() keeps Gamma's float noise as an exact integer and scale", () => {
+  assert.deepEqual(scaledAmount("25072.141289999992"), ["25072141289999992", 12]);
+  assert.deepEqual(scaledAmount("0.0000001"), ["1", 7]);
+  assert.equal(scaledAmount("0.52"), null); // micro applies
+  assert.equal(scaledAmount("0.5843311669077693146635445446077281"), null); // 34 decimals
+  assert.equal(scaledAmount("25072.1412899999920"), null); // not canonical
+  assert.equal(scaledAmount("92233720368.547758071"), null); // beyond int8
 });

@@ -18,7 +18,7 @@ import type { Queryable } from "./client.ts";
 import { arrayLiteral, col, iso } from "./_columns.ts";
 import { copyField, copyInto } from "./_copy.ts";
 import { tokenKeys } from "./_keys.ts";
-import { INT4_MAX, INT8_MAX, microNumber, microText } from "./_micro.ts";
+import { INT4_MAX, INT8_MAX, microNumber, microText, scaledAmount } from "./_micro.ts";
 
 export interface PriceSnapshotRow {
   /** The minute the snapshot belongs to. */
@@ -58,6 +58,8 @@ const COLUMNS = [
   "volume_24h",
   "liquidity",
   "exact",
+  "volume_24h_scale",
+  "liquidity_scale",
 ] as const;
 
 /**
@@ -101,6 +103,8 @@ interface EncodedBatch {
   /** price, best_bid, best_ask, last_trade_price, volume_24h, liquidity: micro text or null. */
   values: (number | string | null)[][];
   exact: (string | null)[];
+  /** volume_24h_scale, liquidity_scale: null (millionths) or the scale of a finer amount. */
+  scales: (number | null)[][];
 }
 
 const NAMES = ["price", "best_bid", "best_ask", "last_trade_price", "volume_24h", "liquidity"];
@@ -116,6 +120,7 @@ function encodeBatch(batch: readonly PriceSnapshotRow[], keys: readonly number[]
   const n = batch.length;
   const values = Array.from({ length: 6 }, () => new Array<number | string | null>(n));
   const exact = new Array<string | null>(n);
+  const scales = [new Array<number | null>(n).fill(null), new Array<number | null>(n).fill(null)];
   const ts = new Array<Date>(n);
   const lastIn: (string | null)[] = [null, null, null, null, null, null];
   const lastOut: (number | string | null)[] = [null, null, null, null, null, null];
@@ -141,23 +146,29 @@ function encodeBatch(batch: readonly PriceSnapshotRow[], keys: readonly number[]
         lastIn[c] = v;
         lastOut[c] = micro;
       }
+      if (micro === null && v !== null && c >= 4) {
+        const scaled = scaledAmount(v);
+        if (scaled !== null) [micro, scales[c - 4]![i]] = scaled;
+      }
       values[c]![i] = micro;
       if (micro === null && v !== null) (misfits ??= {})[NAMES[c]!] = v;
     }
     exact[i] = misfits === null ? null : JSON.stringify(misfits);
   }
-  return { ts, key: keys as number[], values, exact };
+  return { ts, key: keys as number[], values, exact, scales };
 }
 
 async function insertBatch(sql: Queryable, b: EncodedBatch): Promise<number> {
   const v = b.values.map((c) => arrayLiteral(c));
   const result = await sql`
     insert into price_snapshot_data (ts, token_key, price, best_bid, best_ask, last_trade_price,
-                                     volume_24h, liquidity, exact)
+                                     volume_24h, liquidity, exact, volume_24h_scale,
+                                     liquidity_scale)
     select * from unnest(
       ${col(b.ts, iso)}::timestamptz[], ${arrayLiteral(b.key)}::integer[],
       ${v[0]!}::integer[], ${v[1]!}::integer[], ${v[2]!}::integer[], ${v[3]!}::integer[],
-      ${v[4]!}::bigint[], ${v[5]!}::bigint[], ${arrayLiteral(b.exact)}::jsonb[])
+      ${v[4]!}::bigint[], ${v[5]!}::bigint[], ${arrayLiteral(b.exact)}::jsonb[],
+      ${arrayLiteral(b.scales[0]!)}::smallint[], ${arrayLiteral(b.scales[1]!)}::smallint[])
     on conflict (token_key, ts) do nothing`;
   return result.count;
 }
@@ -198,6 +209,7 @@ function* copyLines(b: EncodedBatch): Generator<string> {
     Column,
     Column,
   ];
+  const [volumeScale, liquidityScale] = b.scales as [(number | null)[], (number | null)[]];
   const n = b.key.length;
   for (let start = 0; start < n; start += 1000) {
     let chunk = "";
@@ -206,7 +218,8 @@ function* copyLines(b: EncodedBatch): Generator<string> {
       if (ms !== lastMs) [lastMs, lastIso] = [ms, b.ts[i]!.toISOString()];
       chunk += `${lastIso}\t${b.key[i]}\t${price[i] ?? "\\N"}\t${bid[i] ?? "\\N"}\t` +
         `${ask[i] ?? "\\N"}\t${last[i] ?? "\\N"}\t${volume[i] ?? "\\N"}\t` +
-        `${liquidity[i] ?? "\\N"}\t${copyField(b.exact[i]!)}\n`;
+        `${liquidity[i] ?? "\\N"}\t${copyField(b.exact[i]!)}\t${volumeScale[i] ?? "\\N"}\t` +
+        `${liquidityScale[i] ?? "\\N"}\n`;
     }
     yield chunk;
   }

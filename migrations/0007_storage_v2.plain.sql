@@ -25,6 +25,19 @@ AS $$ SELECT CASE WHEN scale(v) <= 6 AND v::text = trim_scale(v)::text
                        AND v BETWEEN -9223372036854.775808 AND 9223372036854.775807
                   THEN (v * 1000000)::bigint END $$;
 
+-- An amount with 7-18 decimals (Gamma's float noise: 25072.141289999992) as an integer count
+-- of 10^-scale(v), when that fits int8; the row keeps the scale next to it.
+CREATE FUNCTION pm_scaled(v numeric) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT CASE WHEN scale(v) BETWEEN 7 AND 18 AND v::text = trim_scale(v)::text
+                       AND abs(v) * ('1e' || scale(v))::numeric <= 9223372036854775807
+                  THEN (v * ('1e' || scale(v))::numeric)::bigint END $$;
+
+-- The decimal a count of 10^-scale stands for.
+CREATE FUNCTION pm_unscaled(v bigint, s smallint) RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT trim_scale(v * ('1e-' || s)::numeric) $$;
+
 -- The same, for an int4 column (prices): NULL beyond 2147.483647.
 CREATE FUNCTION pm_micro4(v numeric) RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -63,6 +76,9 @@ CREATE TABLE price_snapshot_data (
   volume_24h          bigint,
   liquidity           bigint,
   exact               jsonb,
+  -- NULL: the amount next to it counts millionths; else it counts 10^-scale (7-18 decimals).
+  volume_24h_scale    smallint,
+  liquidity_scale     smallint,
   PRIMARY KEY (token_key, ts)
 );
 
@@ -110,18 +126,27 @@ INSERT INTO condition_keys (condition_id)
 SELECT DISTINCT condition_id FROM book_snapshots WHERE condition_id IS NOT NULL
 ORDER BY condition_id;
 
-INSERT INTO price_snapshot_data
+INSERT INTO price_snapshot_data (ts, token_key, price, best_bid, best_ask, last_trade_price,
+                                 volume_24h, liquidity, exact, volume_24h_scale, liquidity_scale)
 SELECT p.ts, k.token_key, pm_micro4(p.price), pm_micro4(p.best_bid), pm_micro4(p.best_ask),
-       pm_micro4(p.last_trade_price), pm_micro(p.volume_24h), pm_micro(p.liquidity),
+       pm_micro4(p.last_trade_price),
+       coalesce(pm_micro(p.volume_24h), pm_scaled(p.volume_24h)),
+       coalesce(pm_micro(p.liquidity), pm_scaled(p.liquidity)),
        nullif(jsonb_strip_nulls(jsonb_build_object(
          'price', CASE WHEN pm_micro4(p.price) IS NULL THEN p.price::text END,
          'best_bid', CASE WHEN pm_micro4(p.best_bid) IS NULL THEN p.best_bid::text END,
          'best_ask', CASE WHEN pm_micro4(p.best_ask) IS NULL THEN p.best_ask::text END,
          'last_trade_price',
            CASE WHEN pm_micro4(p.last_trade_price) IS NULL THEN p.last_trade_price::text END,
-         'volume_24h', CASE WHEN pm_micro(p.volume_24h) IS NULL THEN p.volume_24h::text END,
-         'liquidity', CASE WHEN pm_micro(p.liquidity) IS NULL THEN p.liquidity::text END)),
-         '{}'::jsonb)
+         'volume_24h', CASE WHEN coalesce(pm_micro(p.volume_24h), pm_scaled(p.volume_24h)) IS NULL
+                         THEN p.volume_24h::text END,
+         'liquidity', CASE WHEN coalesce(pm_micro(p.liquidity), pm_scaled(p.liquidity)) IS NULL
+                        THEN p.liquidity::text END)),
+         '{}'::jsonb),
+       CASE WHEN pm_micro(p.volume_24h) IS NULL AND pm_scaled(p.volume_24h) IS NOT NULL
+            THEN scale(p.volume_24h) END,
+       CASE WHEN pm_micro(p.liquidity) IS NULL AND pm_scaled(p.liquidity) IS NOT NULL
+            THEN scale(p.liquidity) END
 FROM price_snapshots p JOIN token_keys k USING (token_id)
 ORDER BY k.token_key, p.ts;
 
@@ -200,8 +225,12 @@ SELECT d.ts, k.token_id,
        coalesce((d.exact->>'best_ask')::numeric, pm_decimal(d.best_ask)) AS best_ask,
        coalesce((d.exact->>'last_trade_price')::numeric, pm_decimal(d.last_trade_price))
          AS last_trade_price,
-       coalesce((d.exact->>'volume_24h')::numeric, pm_decimal(d.volume_24h)) AS volume_24h,
-       coalesce((d.exact->>'liquidity')::numeric, pm_decimal(d.liquidity)) AS liquidity
+       coalesce((d.exact->>'volume_24h')::numeric,
+                CASE WHEN d.volume_24h_scale IS NULL THEN pm_decimal(d.volume_24h)
+                     ELSE pm_unscaled(d.volume_24h, d.volume_24h_scale) END) AS volume_24h,
+       coalesce((d.exact->>'liquidity')::numeric,
+                CASE WHEN d.liquidity_scale IS NULL THEN pm_decimal(d.liquidity)
+                     ELSE pm_unscaled(d.liquidity, d.liquidity_scale) END) AS liquidity
 FROM price_snapshot_data d JOIN token_keys k USING (token_key);
 
 CREATE VIEW book_snapshots AS

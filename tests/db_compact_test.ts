@@ -52,6 +52,10 @@ for (const backend of BACKENDS) {
       const [micro] = await db.sql`select price, volume_24h from price_snapshot_data
                                    where ts = ${T0}`;
       assert.deepEqual({ ...micro }, { price: 520000, volume_24h: "10000000" });
+      const [noisy] = await db.sql`select volume_24h, volume_24h_scale, exact
+                                   from price_snapshot_data where ts = ${rows[1]!.ts}`;
+      assert.deepEqual([noisy?.volume_24h, noisy?.volume_24h_scale], ["25072141289999992", 12]);
+      assert.deepEqual(noisy?.exact, { price: ODD[1] });
 
       const book = (ts: Date, sizes: string[]): BookSnapshotRow => ({
         ts,
