@@ -9,8 +9,8 @@
  * chunk, with compress_chunk), and bytes per row and GB a day for the full universe are
  * printed side by side. On plain PostgreSQL nothing compresses: the sizes are uncompressed.
  *
- * Run: `deno task bench storage` (the full universe, 93,000 tokens × 12 hours = two 6-hour
- * chunks; long on a small machine), or a smaller measured run scaled up per token-day, which
+ * Run: `deno task bench storage` (the full universe, 93,000 tokens × 12 hours = three 4-hour
+ * price chunks; long on a small machine), or a smaller measured run scaled up per token-day, which
  * must be asked for: `deno run -A bench/storage_bench.ts --tokens 4000 --extrapolate`.
  * The server comes from TEST_DATABASE_URL.
  */
@@ -39,7 +39,7 @@ import { silentLogger } from "../runtime/log.ts";
 
 /** The venue's active tokens. */
 const FULL_TOKENS = 93_000;
-/** Two full 6-hour chunks (migration 0007). */
+/** Three full 4-hour price chunks, one full 12-hour book chunk (migration 0007). */
 const FULL_HOURS = 12;
 const BOOK_EVERY_MINUTES = 5;
 const QUOTES_INTERVAL_MS = 1_000;
@@ -51,7 +51,7 @@ const START = Date.UTC(2026, 4, 4); // a midnight, so the hours fill whole chunk
  * chunks compressed after 3 days)].
  */
 const SERIES = [
-  ["price_snapshots", "price_snapshot_data", 6 + 1.5],
+  ["price_snapshots", "price_snapshot_data", 4 + 1.5],
   ["book_snapshots", "book_snapshot_data", 12 + 1.5],
   ["trades", "trades", 24 + 72 + 12],
   ["quotes", "quote_data", 24 + 1.5],

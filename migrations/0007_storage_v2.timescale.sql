@@ -123,13 +123,13 @@ CREATE TABLE quote_data (
 );
 
 -- Chunks compressed one hour after they end (the policy looks every 30 minutes), so at most
--- one chunk and 1.5 hours of each table stay uncompressed: prices 6 hours (a day of them is
--- ~20 GB before compression), books 12 hours and quotes 1 day (smaller, and longer chunks give
--- their sparser segments batches worth compressing). Sizing in docs/schema.md. One segment
+-- one chunk and 1.5 hours of each table stay uncompressed: prices 4 hours (a day of them is
+-- ~16 GB before compression), books 12 hours and quotes 1 day (smaller, and longer chunks give
+-- their sparser segments batches worth compressing): ~10 GB in all at the worst moment. Sizing in docs/schema.md. One segment
 -- per token, oldest first, so consecutive rows of a token sit together and delta-encode.
 -- No separate (ts) index: the primary key (token_key, ts) serves every per-token query, a time
 -- range excludes whole chunks, and on ~134 M rows a day that index alone is ~3 GB.
-SELECT create_hypertable('price_snapshot_data', 'ts', chunk_time_interval => INTERVAL '6 hours',
+SELECT create_hypertable('price_snapshot_data', 'ts', chunk_time_interval => INTERVAL '4 hours',
   create_default_indexes => false);
 SELECT create_hypertable('book_snapshot_data', 'ts', chunk_time_interval => INTERVAL '12 hours',
   create_default_indexes => false);
