@@ -193,7 +193,10 @@ async function writeBooks(sql: Sql, world: World, markets: readonly SimMarket[],
 async function copyToV01(sql: Sql, from: string): Promise<void> {
   await sql.unsafe(`insert into price_snapshots select * from ${from}.price_snapshots`);
   await sql.unsafe(`insert into book_snapshots select * from ${from}.book_snapshots`);
-  await sql.unsafe(`insert into trades select * from ${from}.trades`);
+  // The v0.1 columns by name: a later migration may add to trades.
+  const columns = "ts, token_id, trade_key, condition_id, received_at, price, size, side, " +
+    "fee_rate_bps, tx_hash, source";
+  await sql.unsafe(`insert into trades (${columns}) select ${columns} from ${from}.trades`);
   await sql.unsafe(`insert into quotes select * from ${from}.quotes`);
 }
 
