@@ -120,7 +120,7 @@ export async function runRestBench(): Promise<{ lines: string[]; targets: Target
     const bareGamma = await timed(() => barePages(sim.url, limiter()));
     const bareGammaMem = mem.read();
 
-    const priceBytes = await relationBytes(db.sql, "price_snapshots");
+    const priceBytes = await relationBytes(db.sql, "price_snapshot_data");
     const priceRows = await rowCount(db.sql, "price_snapshots");
     lines.push(
       `prices cycle: ${sec(prices.ms)} (bare fetch walk ${sec(bareGamma.ms)}, ${bareGamma.value} ` +
@@ -156,7 +156,7 @@ export async function runRestBench(): Promise<{ lines: string[]; targets: Target
     const booksMem = mem.read();
     await delay(DRAIN_MS);
     const bareBooks = await timed(() => bareChunks(sim.url, tokenIds, limiter()));
-    const bookBytes = await relationBytes(db.sql, "book_snapshots");
+    const bookBytes = await relationBytes(db.sql, "book_snapshot_data");
     const bookRows = await rowCount(db.sql, "book_snapshots");
     lines.push(
       `books cycle: ${sec(books.ms)} (bare fetch chunks ${sec(bareBooks.ms)}, ratio ${

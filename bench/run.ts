@@ -22,6 +22,10 @@ const BENCHES: Record<string, { title: string; file: string }> = {
     title: "lexical relation proposals, 50,000 markets (issue 16)",
     file: "propose_bench.ts",
   },
+  storage: {
+    title: "a day of the full universe on disk, v2 vs v0.1 (issue 14)",
+    file: "storage_bench.ts",
+  },
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

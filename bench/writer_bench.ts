@@ -1,7 +1,8 @@
 /**
  * Bulk writer benchmark: 1,000,000 price-snapshot rows through the project's writer
- * (`insertPriceSnapshots`) against `psql \copy` of the same rows into an identical table, in
- * the same run on the same server; plus the writer into embedded PGlite.
+ * (`insertPriceSnapshots`) against `psql \copy` of the same rows, in the stored encoding
+ * (token keys, millionths; migration 0008), into an identical table, in the same run on the
+ * same server; plus the writer into embedded PGlite.
  *
  * Like against like: each comparison gives both sides the same number of COPY streams, once
  * with one stream (the writer with `concurrency: 1`, one psql) and once with
@@ -22,6 +23,8 @@ import { migrate } from "../db/migrate.ts";
 import { createTestDatabase, TEST_DATABASE_URL } from "../tests/_db.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { atLeast, BENCH_SHORT, finishBench, type TargetCheck } from "./_report.ts";
+import { tokenKeys } from "../db/_keys.ts";
+import { INT4_MAX, INT8_MAX, microText } from "../db/_micro.ts";
 
 /** Synthetic rows shaped like a real minute: 77-digit token ids, tick-grid prices. */
 export function makeRows(count: number, tokens = 100_000): PriceSnapshotRow[] {
@@ -46,12 +49,19 @@ export function makeRows(count: number, tokens = 100_000): PriceSnapshotRow[] {
   return rows;
 }
 
-function copyText(rows: readonly PriceSnapshotRow[]): string {
+/**
+ * The same rows as COPY text of price_snapshot_data, encoded as the writer stores them
+ * (token keys, millionths), so that psql and the writer send the same bytes' worth of rows.
+ */
+function copyText(rows: readonly PriceSnapshotRow[], keys: ReadonlyMap<string, number>): string {
   const lines = new Array<string>(rows.length);
+  const m4 = (v: string | null) => (v === null ? "\\N" : microText(v, INT4_MAX) ?? "\\N");
+  const m8 = (v: string | null) => (v === null ? "\\N" : microText(v, INT8_MAX) ?? "\\N");
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    lines[i] = `${r.ts.toISOString()}\t${r.tokenId}\t${r.price}\t${r.bestBid}\t${r.bestAsk}\t` +
-      `${r.lastTradePrice}\t${r.volume24h}\t${r.liquidity}`;
+    lines[i] = `${r.ts.toISOString()}\t${keys.get(r.tokenId)}\t${m4(r.price)}\t` +
+      `${m4(r.bestBid)}\t${m4(r.bestAsk)}\t${m4(r.lastTradePrice)}\t${m8(r.volume24h)}\t` +
+      `${m8(r.liquidity)}\t\\N`;
   }
   return lines.join("\n") + "\n";
 }
@@ -69,8 +79,8 @@ async function psqlCopy(schema: string, text: string): Promise<void> {
       "-v",
       "ON_ERROR_STOP=1",
       "-c",
-      `\\copy ${schema}.price_snapshots_copy (ts, token_id, price, best_bid, best_ask, ` +
-      `last_trade_price, volume_24h, liquidity) from stdin`,
+      `\\copy ${schema}.price_snapshots_copy (ts, token_key, price, best_bid, best_ask, ` +
+      `last_trade_price, volume_24h, liquidity, exact) from stdin`,
     ],
     stdin: "piped",
     stdout: "null",
@@ -84,7 +94,7 @@ async function psqlCopy(schema: string, text: string): Promise<void> {
 }
 
 /** Target of issue 3: the writer at no less than this share of psql's rate, same streams. */
-const RATIO_TARGET = 0.8;
+const RATIO_TARGET = 0.9;
 
 /** Runs the benchmark; returns its figure lines and targets. */
 export async function runWriterBench(
@@ -99,9 +109,14 @@ export async function runWriterBench(
   const targets: TargetCheck[] = [];
   try {
     await migrate(db.sql, { log, timescale: "off" });
-    await db.sql`create table price_snapshots_copy (like price_snapshots including all)`;
+    await db.sql`create table price_snapshots_copy (like price_snapshot_data including all)`;
+    // A token's key is assigned once in its life; the steady state (every key known, as on
+    // every minute after the first) is what is timed, so both sides start with the keys.
+    const ids = [...new Set(rows.map((r) => r.tokenId))];
+    const keyList = await tokenKeys(db.sql, ids);
+    const keys = new Map(ids.map((id, i) => [id, keyList[i]!]));
     for (const streams of [1, PRICE_WRITE_CONCURRENCY]) {
-      const texts = split(rows, streams).map(copyText);
+      const texts = split(rows, streams).map((part) => copyText(part, keys));
       const psql = async () => {
         await Promise.all(texts.map((text) => psqlCopy(schema, text)));
       };
@@ -115,7 +130,7 @@ export async function runWriterBench(
       let copySeconds = Infinity;
       let writerSeconds = Infinity;
       for (let round = 0; round < rounds; round++) {
-        await db.sql`truncate price_snapshots, price_snapshots_copy`;
+        await db.sql`truncate price_snapshot_data, price_snapshots_copy`;
         if (round % 2 === 0) {
           copySeconds = Math.min(copySeconds, await seconds(psql));
           writerSeconds = Math.min(writerSeconds, await seconds(writer));

@@ -22,6 +22,13 @@ import { formatTimescaleJobs } from "../db/timescale_jobs_health.ts";
 import { diskStatusLine } from "./_disk.ts";
 
 const SERIES = ["price_snapshots", "book_snapshots", "trades", "quotes"] as const;
+/** The hypertable that stores each series (migration 0008 made three of them views). */
+const STORED: Record<(typeof SERIES)[number], string> = {
+  price_snapshots: "price_snapshot_data",
+  book_snapshots: "book_snapshot_data",
+  trades: "trades",
+  quotes: "quote_data",
+};
 
 /** Prints the collection status; returns 0 (1 when the schema is not migrated yet). */
 export async function runStatusCommand(
@@ -118,7 +125,7 @@ export async function compressionReport(sql: Sql, mode: SchemaMode): Promise<str
   if (mode !== "timescale") return "compression: not available (plain PostgreSQL)";
   const rows: string[][] = [["hypertable", "before", "after", "ratio"]];
   for (const table of SERIES) {
-    const stats = await hypertableCompression(sql, table);
+    const stats = await hypertableCompression(sql, STORED[table]);
     if (stats === null) {
       rows.push([table, "-", "-", "no compressed chunks yet"]);
       continue;

@@ -1,5 +1,7 @@
 /**
- * Order-book snapshots: full levels as JSONB (best first) plus top-of-book columns.
+ * Order-book snapshots: full levels (best first) plus top-of-book columns, stored compactly in
+ * book_snapshot_data (levels as parallel int arrays of millionths; see db/_micro.ts) and read
+ * back, with the v0.1 JSONB levels, through the book_snapshots view.
  *
  * @example
  * ```ts
@@ -8,7 +10,9 @@
  * ```
  */
 import type { Queryable } from "./client.ts";
-import { col, iso } from "./_columns.ts";
+import { arrayLiteral, col, iso } from "./_columns.ts";
+import { conditionKeys, tokenKeys } from "./_keys.ts";
+import { INT4_MAX, INT8_MAX, MicroRow, microText } from "./_micro.ts";
 
 export interface BookLevel {
   price: string;
@@ -44,21 +48,125 @@ export async function insertBookSnapshots(
   let inserted = 0;
   for (let start = 0; start < rows.length; start += BATCH) {
     const b = rows.slice(start, start + BATCH);
+    const tokens = await tokenKeys(sql, b.map((r) => r.tokenId));
+    const conditions = await conditionKeys(sql, b.map((r) => r.conditionId));
+    const e = encodeBooks(b);
     const result = await sql`
-      insert into book_snapshots (ts, token_id, condition_id, exchange_ts, best_bid, best_ask,
-        mid, spread, bid_size, ask_size, bid_levels, ask_levels, tick_size, book_hash, bids, asks)
-      select * from unnest(
-        ${col(b, (r) => iso(r.ts))}::timestamptz[], ${col(b, (r) => r.tokenId)}::text[],
-        ${col(b, (r) => r.conditionId)}::text[], ${col(b, (r) => iso(r.exchangeTs))}::timestamptz[],
-        ${col(b, (r) => r.bestBid)}::numeric[], ${col(b, (r) => r.bestAsk)}::numeric[],
-        ${col(b, (r) => r.mid)}::numeric[], ${col(b, (r) => r.spread)}::numeric[],
-        ${col(b, (r) => r.bidSize)}::numeric[], ${col(b, (r) => r.askSize)}::numeric[],
-        ${col(b, (r) => r.bids.length)}::integer[], ${col(b, (r) => r.asks.length)}::integer[],
-        ${col(b, (r) => r.tickSize)}::numeric[], ${col(b, (r) => r.hash)}::text[],
-        ${col(b, (r) => JSON.stringify(r.bids))}::jsonb[],
-        ${col(b, (r) => JSON.stringify(r.asks))}::jsonb[])
-      on conflict (token_id, ts) do nothing`;
+      insert into book_snapshot_data (ts, token_key, condition_key, exchange_ts, best_bid,
+        best_ask, mid, spread, bid_size, ask_size, tick_size, book_hash, bid_prices, bid_sizes,
+        ask_prices, ask_sizes, exact)
+      select ts, token_key, condition_key, exchange_ts, best_bid, best_ask, mid, spread,
+             bid_size, ask_size, tick_size, book_hash, bid_prices::integer[],
+             bid_sizes::bigint[], ask_prices::integer[], ask_sizes::bigint[], exact
+      from unnest(
+        ${col(b, (r) => iso(r.ts))}::timestamptz[], ${arrayLiteral(tokens)}::integer[],
+        ${arrayLiteral(conditions)}::integer[],
+        ${col(b, (r) => iso(r.exchangeTs))}::timestamptz[],
+        ${arrayLiteral(e.top[0]!)}::integer[], ${arrayLiteral(e.top[1]!)}::integer[],
+        ${arrayLiteral(e.top[2]!)}::integer[], ${arrayLiteral(e.top[3]!)}::integer[],
+        ${arrayLiteral(e.top[4]!)}::bigint[], ${arrayLiteral(e.top[5]!)}::bigint[],
+        ${arrayLiteral(e.top[6]!)}::integer[], ${col(b, (r) => r.hash)}::text[],
+        ${arrayLiteral(e.bidPrices)}::text[], ${arrayLiteral(e.bidSizes)}::text[],
+        ${arrayLiteral(e.askPrices)}::text[], ${arrayLiteral(e.askSizes)}::text[],
+        ${arrayLiteral(e.exact)}::jsonb[])
+        as u(ts, token_key, condition_key, exchange_ts, best_bid, best_ask, mid, spread,
+             bid_size, ask_size, tick_size, book_hash, bid_prices, bid_sizes, ask_prices,
+             ask_sizes, exact)
+      on conflict (token_key, ts) do nothing`;
     inserted += result.count;
   }
   return inserted;
+}
+
+/**
+ * The batch in the stored encoding: each side's levels as the text of an int array literal
+ * ("{520000,530000}"), and the values that must stay exact. A side with any level that does
+ * not fit is kept whole in `exact` (its arrays stay empty). Top of book, mid, spread and side
+ * totals are stored only when they differ from what the stored levels give (the view derives
+ * them otherwise, see migration 0008); a NULL that differs is kept in `exact` as JSON null.
+ */
+function encodeBooks(batch: readonly BookSnapshotRow[]) {
+  const n = batch.length;
+  const top = Array.from({ length: 7 }, () => new Array<string | null>(n));
+  const bidPrices = new Array<string>(n), bidSizes = new Array<string>(n);
+  const askPrices = new Array<string>(n), askSizes = new Array<string>(n);
+  const exact = new Array<string | null>(n);
+  const enc = new MicroRow();
+  for (let i = 0; i < n; i++) {
+    const r = batch[i]!;
+    enc.reset();
+    const bids = levelArrays(enc, "bids", r.bids);
+    const asks = levelArrays(enc, "asks", r.asks);
+    const d = derived(bids, asks);
+    top[0]![i] = unlessDerived(enc, "best_bid", r.bestBid, d.bestBid, INT4_MAX);
+    top[1]![i] = unlessDerived(enc, "best_ask", r.bestAsk, d.bestAsk, INT4_MAX);
+    top[2]![i] = unlessDerived(enc, "mid", r.mid, d.mid, INT4_MAX);
+    top[3]![i] = unlessDerived(enc, "spread", r.spread, d.spread, INT4_MAX);
+    top[4]![i] = unlessDerived(enc, "bid_size", r.bidSize, d.bidSize, INT8_MAX);
+    top[5]![i] = unlessDerived(enc, "ask_size", r.askSize, d.askSize, INT8_MAX);
+    top[6]![i] = enc.price("tick_size", r.tickSize);
+    [bidPrices[i], bidSizes[i]] = [`{${bids[0].join(",")}}`, `{${bids[1].join(",")}}`];
+    [askPrices[i], askSizes[i]] = [`{${asks[0].join(",")}}`, `{${asks[1].join(",")}}`];
+    exact[i] = enc.exactJson();
+  }
+  return { top, bidPrices, bidSizes, askPrices, askSizes, exact };
+}
+
+type Side = [prices: string[], sizes: string[]];
+
+/** The side's micro prices and sizes, or two empty lists when it is kept in `exact`. */
+function levelArrays(enc: MicroRow, side: string, levels: readonly BookLevel[]): Side {
+  const prices = new Array<string>(levels.length);
+  const sizes = new Array<string>(levels.length);
+  for (let i = 0; i < levels.length; i++) {
+    const p = microText(levels[i]!.price, INT4_MAX);
+    const s = microText(levels[i]!.size, INT8_MAX);
+    if (p === null || s === null) {
+      enc.keep(side, levels.map((l) => ({ price: l.price, size: l.size })));
+      return [[], []];
+    }
+    prices[i] = p;
+    sizes[i] = s;
+  }
+  return [prices, sizes];
+}
+
+/** What the view derives from the stored levels (the same arithmetic as its SQL). */
+function derived(bids: Side, asks: Side) {
+  const bid = bids[0][0], ask = asks[0][0];
+  const both = bid !== undefined && ask !== undefined;
+  const total = (sizes: string[]) => sizes.reduce((t, s) => t + BigInt(s), 0n);
+  return {
+    bestBid: bid === undefined ? null : scaledText(BigInt(bid), 6),
+    bestAsk: ask === undefined ? null : scaledText(BigInt(ask), 6),
+    mid: both ? scaledText((BigInt(bid) + BigInt(ask)) * 5n, 7) : null,
+    spread: both ? scaledText(BigInt(ask) - BigInt(bid), 6) : null,
+    bidSize: scaledText(total(bids[1]), 6),
+    askSize: scaledText(total(asks[1]), 6),
+  };
+}
+
+/** NULL (derive it) when `value` is what the view derives; else the stored value. */
+function unlessDerived(
+  enc: MicroRow,
+  column: string,
+  value: string | null,
+  derivedValue: string | null,
+  max: string,
+): string | null {
+  if (value === derivedValue) return null;
+  if (value === null) {
+    enc.keep(column, null);
+    return null;
+  }
+  return max === INT4_MAX ? enc.price(column, value) : enc.size(column, value);
+}
+
+/** `v / 10^scale` as canonical decimal text ("-0.01", "0.505", "0"). */
+function scaledText(v: bigint, scale: number): string {
+  const neg = v < 0n;
+  const digits = (neg ? -v : v).toString().padStart(scale + 1, "0");
+  const int = digits.slice(0, digits.length - scale);
+  const frac = digits.slice(digits.length - scale).replace(/0+$/, "");
+  return `${neg ? "-" : ""}${int}${frac === "" ? "" : "." + frac}`;
 }

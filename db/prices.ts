@@ -1,5 +1,7 @@
 /**
- * Minute price snapshots: one row per token per minute. The default writer sends each batch as
+ * Minute price snapshots: one row per token per minute, stored compactly in price_snapshot_data
+ * (int4 token key, prices and sizes as millionths; see db/_micro.ts) and read back through the
+ * price_snapshots view. The default writer sends each batch as
  * one statement of column arrays, which works on every backend including PGlite; on a
  * PostgreSQL server `method: "copy"` streams batches with COPY instead (see below).
  *
@@ -15,6 +17,8 @@
 import type { Queryable } from "./client.ts";
 import { arrayLiteral, col, iso } from "./_columns.ts";
 import { copyField, copyInto } from "./_copy.ts";
+import { tokenKeys } from "./_keys.ts";
+import { INT4_MAX, INT8_MAX, microNumber, microText, scaledAmount } from "./_micro.ts";
 
 export interface PriceSnapshotRow {
   /** The minute the snapshot belongs to. */
@@ -46,13 +50,16 @@ export type PriceWriteMethod = "unnest" | "copy";
 
 const COLUMNS = [
   "ts",
-  "token_id",
+  "token_key",
   "price",
   "best_bid",
   "best_ask",
   "last_trade_price",
   "volume_24h",
   "liquidity",
+  "exact",
+  "volume_24h_scale",
+  "liquidity_scale",
 ] as const;
 
 /**
@@ -76,7 +83,9 @@ export async function insertPriceSnapshots(
   let inserted = 0;
   for (let start = 0; start < rows.length; start += batchRows) {
     const batch = rows.slice(start, start + batchRows);
-    const write = (copy ? copyBatch(sql, batch) : insertBatch(sql, batch)).then((n) => {
+    const keys = await tokenKeys(sql, batch.map((r) => r.tokenId));
+    const encoded = encodeBatch(batch, keys);
+    const write = (copy ? copyBatch(sql, encoded) : insertBatch(sql, encoded)).then((n) => {
       inserted += n;
       inFlight.delete(write);
     });
@@ -87,22 +96,85 @@ export async function insertPriceSnapshots(
   return inserted;
 }
 
-async function insertBatch(sql: Queryable, batch: readonly PriceSnapshotRow[]): Promise<number> {
+/** A batch in the stored encoding (db/_micro.ts), column by column. */
+interface EncodedBatch {
+  ts: Date[];
+  key: number[];
+  /** price, best_bid, best_ask, last_trade_price, volume_24h, liquidity: micro text or null. */
+  values: (number | string | null)[][];
+  exact: (string | null)[];
+  /** volume_24h_scale, liquidity_scale: null (millionths) or the scale of a finer amount. */
+  scales: (number | null)[][];
+}
+
+const NAMES = ["price", "best_bid", "best_ask", "last_trade_price", "volume_24h", "liquidity"];
+const MAXES = [INT4_MAX, INT4_MAX, INT4_MAX, INT4_MAX, INT8_MAX, INT8_MAX];
+const MAX_NUMBERS = MAXES.map(Number);
+
+/**
+ * Encodes a batch (db/_micro.ts). This runs for every row the prices collector writes, so it
+ * avoids per-row objects, and reuses the previous row's result for a value that repeats (the
+ * tokens of a market share volume and liquidity; quiet prices repeat).
+ */
+function encodeBatch(batch: readonly PriceSnapshotRow[], keys: readonly number[]): EncodedBatch {
+  const n = batch.length;
+  const values = Array.from({ length: 6 }, () => new Array<number | string | null>(n));
+  const exact = new Array<string | null>(n);
+  const scales = [new Array<number | null>(n).fill(null), new Array<number | null>(n).fill(null)];
+  const ts = new Array<Date>(n);
+  const lastIn: (string | null)[] = [null, null, null, null, null, null];
+  const lastOut: (number | string | null)[] = [null, null, null, null, null, null];
+  const row: (string | null)[] = new Array(6);
+  for (let i = 0; i < n; i++) {
+    const r = batch[i]!;
+    ts[i] = r.ts;
+    row[0] = r.price;
+    row[1] = r.bestBid;
+    row[2] = r.bestAsk;
+    row[3] = r.lastTradePrice;
+    row[4] = r.volume24h;
+    row[5] = r.liquidity;
+    let misfits: Record<string, string> | null = null;
+    for (let c = 0; c < 6; c++) {
+      const v = row[c]!;
+      let micro: number | string | null;
+      if (v === null) micro = null;
+      else if (v === lastIn[c]) micro = lastOut[c]!;
+      else {
+        const fast = microNumber(v, MAX_NUMBERS[c]!);
+        micro = fast === undefined ? microText(v, MAXES[c]!) : fast;
+        lastIn[c] = v;
+        lastOut[c] = micro;
+      }
+      if (micro === null && v !== null && c >= 4) {
+        const scaled = scaledAmount(v);
+        if (scaled !== null) [micro, scales[c - 4]![i]] = scaled;
+      }
+      values[c]![i] = micro;
+      if (micro === null && v !== null) (misfits ??= {})[NAMES[c]!] = v;
+    }
+    exact[i] = misfits === null ? null : JSON.stringify(misfits);
+  }
+  return { ts, key: keys as number[], values, exact, scales };
+}
+
+async function insertBatch(sql: Queryable, b: EncodedBatch): Promise<number> {
+  const v = b.values.map((c) => arrayLiteral(c));
   const result = await sql`
-    insert into price_snapshots (ts, token_id, price, best_bid, best_ask, last_trade_price,
-                                 volume_24h, liquidity)
+    insert into price_snapshot_data (ts, token_key, price, best_bid, best_ask, last_trade_price,
+                                     volume_24h, liquidity, exact, volume_24h_scale,
+                                     liquidity_scale)
     select * from unnest(
-      ${col(batch, (r) => iso(r.ts))}::timestamptz[], ${col(batch, (r) => r.tokenId)}::text[],
-      ${col(batch, (r) => r.price)}::numeric[], ${col(batch, (r) => r.bestBid)}::numeric[],
-      ${col(batch, (r) => r.bestAsk)}::numeric[],
-      ${col(batch, (r) => r.lastTradePrice)}::numeric[],
-      ${col(batch, (r) => r.volume24h)}::numeric[], ${col(batch, (r) => r.liquidity)}::numeric[])
-    on conflict (token_id, ts) do nothing`;
+      ${col(b.ts, iso)}::timestamptz[], ${arrayLiteral(b.key)}::integer[],
+      ${v[0]!}::integer[], ${v[1]!}::integer[], ${v[2]!}::integer[], ${v[3]!}::integer[],
+      ${v[4]!}::bigint[], ${v[5]!}::bigint[], ${arrayLiteral(b.exact)}::jsonb[],
+      ${arrayLiteral(b.scales[0]!)}::smallint[], ${arrayLiteral(b.scales[1]!)}::smallint[])
+    on conflict (token_key, ts) do nothing`;
   return result.count;
 }
 
 /**
- * Optimistic COPY straight into price_snapshots. COPY takes the bulk-insert path (rows are
+ * Optimistic COPY straight into price_snapshot_data. COPY takes the bulk-insert path (rows are
  * buffered and written a page at a time), which INSERT ... ON CONFLICT cannot: in
  * bench/writer_bench.ts, against psql \copy with as many streams, it ran at 0.86x on one stream
  * and 1.05x on three (unnest and COPY into a staging table plus INSERT ... SELECT ... ON CONFLICT
@@ -112,10 +184,10 @@ async function insertBatch(sql: Queryable, batch: readonly PriceSnapshotRow[]): 
  * New minutes (the normal case) take the fast path; a replay costs one failed COPY per batch
  * (its dead tuples are left to vacuum).
  */
-async function copyBatch(sql: Queryable, batch: readonly PriceSnapshotRow[]): Promise<number> {
+async function copyBatch(sql: Queryable, batch: EncodedBatch): Promise<number> {
   try {
-    await copyInto(sql, "price_snapshots", COLUMNS, copyLines(batch));
-    return batch.length;
+    await copyInto(sql, "price_snapshot_data", COLUMNS, copyLines(batch));
+    return batch.key.length;
   } catch {
     // Most likely a row that already exists; anything else fails again here, with its cause.
     return await insertBatch(sql, batch);
@@ -123,19 +195,30 @@ async function copyBatch(sql: Queryable, batch: readonly PriceSnapshotRow[]): Pr
 }
 
 /** COPY text of `batch`, in chunks of 1,000 lines. */
-function* copyLines(batch: readonly PriceSnapshotRow[]): Generator<string> {
+function* copyLines(b: EncodedBatch): Generator<string> {
   // A batch holds a few distinct minutes, so the ISO text of each is made once.
   let lastMs = NaN;
   let lastIso = "";
-  for (let start = 0; start < batch.length; start += 1000) {
+  type Column = (number | string | null)[];
+  const [price, bid, ask, last, volume, liquidity] = b.values as [
+    Column,
+    Column,
+    Column,
+    Column,
+    Column,
+    Column,
+  ];
+  const [volumeScale, liquidityScale] = b.scales as [(number | null)[], (number | null)[]];
+  const n = b.key.length;
+  for (let start = 0; start < n; start += 1000) {
     let chunk = "";
-    for (let i = start; i < Math.min(start + 1000, batch.length); i++) {
-      const r = batch[i]!;
-      const ms = r.ts.getTime();
-      if (ms !== lastMs) [lastMs, lastIso] = [ms, r.ts.toISOString()];
-      chunk += `${lastIso}\t${copyField(r.tokenId)}\t${copyField(r.price)}\t` +
-        `${copyField(r.bestBid)}\t${copyField(r.bestAsk)}\t${copyField(r.lastTradePrice)}\t` +
-        `${copyField(r.volume24h)}\t${copyField(r.liquidity)}\n`;
+    for (let i = start; i < Math.min(start + 1000, n); i++) {
+      const ms = b.ts[i]!.getTime();
+      if (ms !== lastMs) [lastMs, lastIso] = [ms, b.ts[i]!.toISOString()];
+      chunk += `${lastIso}\t${b.key[i]}\t${price[i] ?? "\\N"}\t${bid[i] ?? "\\N"}\t` +
+        `${ask[i] ?? "\\N"}\t${last[i] ?? "\\N"}\t${volume[i] ?? "\\N"}\t` +
+        `${liquidity[i] ?? "\\N"}\t${copyField(b.exact[i]!)}\t${volumeScale[i] ?? "\\N"}\t` +
+        `${liquidityScale[i] ?? "\\N"}\n`;
     }
     yield chunk;
   }

@@ -11,7 +11,9 @@
  * ```
  */
 import type { Queryable } from "./client.ts";
-import { col, iso } from "./_columns.ts";
+import { arrayLiteral, col, iso } from "./_columns.ts";
+import { tokenKeys } from "./_keys.ts";
+import { MicroRow } from "./_micro.ts";
 import { keyOrdinal, tradeKey } from "./trade_identity.ts";
 
 export interface TradeRow {
@@ -118,17 +120,31 @@ export async function insertTrades(sql: Queryable, rows: readonly TradeRow[]): P
   return (await writeTrades(sql, rows)).inserted;
 }
 
-/** Inserts quote rows, keeping the first one stored for a (token, ts). */
+/**
+ * Inserts quote rows, keeping the first one stored for a (token, ts). Stored compactly in
+ * quote_data (int4 token key, prices as millionths; see db/_micro.ts), read through `quotes`.
+ */
 export async function insertQuotes(sql: Queryable, rows: readonly QuoteRow[]): Promise<number> {
   let inserted = 0;
+  const enc = new MicroRow();
   for (let start = 0; start < rows.length; start += BATCH) {
     const b = rows.slice(start, start + BATCH);
+    const keys = await tokenKeys(sql, b.map((r) => r.tokenId));
+    const bids = new Array<string | null>(b.length), asks = new Array<string | null>(b.length);
+    const exact = new Array<string | null>(b.length);
+    for (let i = 0; i < b.length; i++) {
+      enc.reset();
+      bids[i] = enc.price("best_bid", b[i]!.bestBid);
+      asks[i] = enc.price("best_ask", b[i]!.bestAsk);
+      exact[i] = enc.exactJson();
+    }
     const result = await sql`
-      insert into quotes (ts, token_id, best_bid, best_ask)
+      insert into quote_data (ts, token_key, best_bid, best_ask, exact)
       select * from unnest(
-        ${col(b, (r) => iso(r.ts))}::timestamptz[], ${col(b, (r) => r.tokenId)}::text[],
-        ${col(b, (r) => r.bestBid)}::numeric[], ${col(b, (r) => r.bestAsk)}::numeric[])
-      on conflict (token_id, ts) do nothing`;
+        ${col(b, (r) => iso(r.ts))}::timestamptz[], ${arrayLiteral(keys)}::integer[],
+        ${arrayLiteral(bids)}::integer[], ${arrayLiteral(asks)}::integer[],
+        ${arrayLiteral(exact)}::jsonb[])
+      on conflict (token_key, ts) do nothing`;
     inserted += result.count;
   }
   return inserted;

@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import type { Logger } from "../runtime/log.ts";
 import type { FaultSpec } from "./faults.ts";
 import { startSimulator } from "./server.ts";
+import type { ActivityMode } from "./activity_model.ts";
 
 /** `pmcollect simulate --help`. */
 export const SIMULATE_HELP = `Usage: pmcollect simulate [flags]
@@ -52,7 +53,8 @@ export class SimulateUsageError extends Error {
 }
 
 /**
- * Parses `--port`, `--markets`, `--seed`, `--tick-ms`, `--rate-limits`, `--load` and
+ * Parses `--port`, `--markets`, `--seed`, `--tick-ms`, `--rate-limits`, `--load`,
+ * `--activity busy|realistic` (default busy; see simulator/activity_model.ts) and
  * `--faults latency=50,fail=5,rate-limit=3,maintenance=2000,malformed-pages=1,malformed-frames=1`.
  * `--help` writes {@link SIMULATE_HELP} with `deps.write` and returns.
  * @throws {SimulateUsageError} for a bad flag value.
@@ -72,6 +74,7 @@ export async function runSimulateCommand(
       "tick-ms": { type: "string", default: "100" },
       "rate-limits": { type: "boolean", default: false },
       load: { type: "boolean", default: false },
+      activity: { type: "string", default: "busy" },
       faults: { type: "string", default: "" },
     },
     strict: true,
@@ -87,9 +90,14 @@ export async function runSimulateCommand(
     }
     return n;
   };
+  const activity = values.activity as ActivityMode;
+  if (activity !== "busy" && activity !== "realistic") {
+    throw new SimulateUsageError(`--activity must be busy or realistic, got "${activity}"`);
+  }
   const port = numeric("port", values.port);
   if (port > 65535) throw new SimulateUsageError(`--port must be at most 65535, got ${port}`);
   const options = {
+    activity,
     hostname: values.hostname,
     port,
     markets: numeric("markets", values.markets),

@@ -13,6 +13,7 @@
 import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import type { MarketHub } from "./ws_hub.ts";
 import type { World } from "./world.ts";
+import { type ActivityMode, ActivityModel } from "./activity_model.ts";
 
 /** Engine tuning. */
 export interface EngineOptions {
@@ -21,6 +22,12 @@ export interface EngineOptions {
   activityPerTick: number;
   /** Probability per tick of one resolution and one listing (default 0.02). */
   lifecycleRate: number;
+  /**
+   * "busy" (default): `activityPerTick` events per tick, mostly on subscribed markets, for
+   * load tests. "realistic": the venue's rates (simulator/activity_model.ts), and
+   * `activityPerTick` is ignored.
+   */
+  activity?: ActivityMode;
 }
 
 const LOAD_BATCH = 500;
@@ -34,12 +41,16 @@ export class Engine {
   #load = false;
   #signal: AbortSignal | null = null;
   #lastTick = 0;
+  readonly #model: ActivityModel | null;
 
   /** Creates a stopped engine. */
   constructor(world: World, hub: MarketHub, options: EngineOptions) {
     this.#world = world;
     this.#hub = hub;
     this.#options = options;
+    this.#model = options.activity === "realistic"
+      ? new ActivityModel(world.universe.markets.length, world.universe.seed)
+      : null;
   }
 
   /** Runs until `signal` aborts. */
@@ -76,7 +87,12 @@ export class Engine {
   }
 
   #tick(): void {
-    const emissions = this.#world.step(this.#hub.focus(), this.#options.activityPerTick);
+    const emissions = this.#model === null
+      ? this.#world.step(this.#hub.focus(), this.#options.activityPerTick)
+      : this.#world.stepRealistic(
+        this.#model,
+        this.#world.realisticEventsIn(this.#model, this.#options.tickMs),
+      );
     emissions.push(...this.#world.lifecycle(this.#options.lifecycleRate));
     this.#hub.publish(emissions);
   }

@@ -24,6 +24,7 @@ import { handleGamma } from "./gamma_routes.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { createUniverse, type Universe } from "./universe.ts";
 import { World } from "./world.ts";
+import type { ActivityMode } from "./activity_model.ts";
 import { MarketHub } from "./ws_hub.ts";
 
 /** The venue closes a market socket that sent no PING for this long (its ~10 s rule). */
@@ -37,8 +38,10 @@ export interface SimulatorOptions {
   seed?: number;
   /** How often the world advances (default 100 ms). */
   tickMs?: number;
-  /** Activity events per tick (default 8). */
+  /** Activity events per tick (default 8; busy mode only). */
   activityPerTick?: number;
+  /** "busy" (default, load tests) or "realistic" (simulator/activity_model.ts). */
+  activity?: ActivityMode;
   /** Probability per tick of a random resolution and a random listing (default 0.02). */
   lifecycleRate?: number;
   rateLimits?: boolean;
@@ -79,6 +82,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tickMs: options.tickMs ?? 100,
     activityPerTick: options.activityPerTick ?? 8,
     lifecycleRate: options.lifecycleRate ?? 0.02,
+    activity: options.activity ?? "busy",
   });
   const control = new SimulatorControl({ world, hub, faults, engine });
   const limiter = options.rateLimits === true ? new RateLimiter(now) : null;

@@ -13,6 +13,7 @@
  */
 import { MarketBook } from "./book.ts";
 import { randomQuoteChange, randomTrade, recordTrade } from "./market_activity.ts";
+import type { ActivityModel } from "./activity_model.ts";
 import { Random } from "./_random.ts";
 import { TradeLog } from "./trade_log.ts";
 import type { SimMarket, Universe } from "./universe.ts";
@@ -126,6 +127,27 @@ export class World {
       out.push(...this.#maybeChangeTick(market));
     }
     return out;
+  }
+
+  /**
+   * Runs `count` events of the realistic model: markets drawn by their activity share over
+   * the whole universe (subscribed or not), a trade with the model's small probability.
+   */
+  stepRealistic(model: ActivityModel, count: number): Emission[] {
+    const out: Emission[] = [];
+    for (let i = 0; i < count; i++) {
+      const market = this.universe.markets[model.pickMarket(this.#random)];
+      if (market === undefined || market.status !== "open") continue;
+      const ctx = this.#context(market);
+      const messages = model.isTrade(this.#random) ? randomTrade(ctx) : randomQuoteChange(ctx);
+      for (const message of messages) out.push({ conditionId: market.conditionId, message });
+    }
+    return out;
+  }
+
+  /** A Poisson count of the model's events in `ms` (drawn from the world's generator). */
+  realisticEventsIn(model: ActivityModel, ms: number): number {
+    return model.eventsIn(ms, this.#random);
   }
 
   /** Load mode: `count` trades at the current best prices without consuming liquidity. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { recordGaps, recordRejects } from "../db/ops.ts";
+import { insertPriceSnapshots } from "../db/prices.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { DEFAULT_BUDGETS } from "../polymarket/rate_limiter.ts";
 import { planBackfill } from "../backfill/plan.ts";
@@ -169,12 +170,18 @@ Deno.test("status --quality flags an outage and the trade cross-check sees lost 
     const minute = Math.floor(now.getTime() / 60_000) * 60_000;
     const rows = h.markets.flatMap((m) => m.tokenIds).flatMap((token) =>
       Array.from({ length: 120 }, (_, k) => k).filter((k) => k < 60 || k >= 90).map((k) => ({
-        ts: new Date(minute - k * 60_000).toISOString(),
-        token_id: token,
+        ts: new Date(minute - k * 60_000),
+        tokenId: token,
         price: "0.5",
+        bestBid: null,
+        bestAsk: null,
+        lastTradePrice: null,
+        volume24h: null,
+        liquidity: null,
       }))
     );
-    await sql`insert into price_snapshots ${sql(rows)}`;
+    // price_snapshots is a view since migration 0008: rows go through the writer.
+    await insertPriceSnapshots(sql, rows);
     const outage = {
       startAt: new Date(minute - 89 * 60_000),
       endAt: new Date(minute - 59 * 60_000),

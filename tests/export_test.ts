@@ -3,6 +3,7 @@
  * hold exactly the database's rows (numeric scale, µs timestamps, nulls, json, arrays), and a
  * re-export replaces a day's folder.
  */
+import { insertBookSnapshots } from "../db/books.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { BACKENDS, withDatabase } from "./_db.ts";
@@ -161,10 +162,23 @@ Deno.test("exportPartition() re-export replaces the day's files and leaves no te
 Deno.test("exportPartition() exports a migrated time-series table (book_snapshots, jsonb levels)", async () => {
   await withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
-    await db.sql.unsafe(`insert into book_snapshots (ts, token_id, best_bid, best_ask, bid_size,
-      ask_size, bid_levels, ask_levels, bids, asks) values
-      ('2026-11-30 10:00:00+00', '123', 0.48, 0.52, 10.5, 3, 1, 1,
-       '[{"price": "0.48", "size": "10.5"}]', '[{"price": "0.52", "size": "3"}]')`);
+    // book_snapshots is a view over the compact rows (migration 0008): write through the writer.
+    await insertBookSnapshots(db.sql, [{
+      ts: new Date("2026-11-30T10:00:00Z"),
+      tokenId: "123",
+      conditionId: null,
+      exchangeTs: null,
+      bestBid: "0.48",
+      bestAsk: "0.52",
+      mid: "0.5",
+      spread: "0.04",
+      bidSize: "10.5",
+      askSize: "3",
+      tickSize: null,
+      hash: null,
+      bids: [{ price: "0.48", size: "10.5" }],
+      asks: [{ price: "0.52", size: "3" }],
+    }]);
     const out = await Deno.makeTempDir({ prefix: "pmcollect_export_" });
     try {
       const manifest = await exportPartition(

@@ -109,7 +109,7 @@ Deno.test({
         where hypertable_schema = ${db.schema} order by hypertable_name`;
       assert.deepEqual(
         rows.map((r) => r.hypertable_name),
-        ["book_snapshots", "price_snapshots", "quotes", "trades"],
+        ["book_snapshot_data", "price_snapshot_data", "quote_data", "trades"],
       );
     }),
 });
