@@ -12,7 +12,9 @@ import type { Queryable } from "../db/client.ts";
 import { BACKENDS, type TestDatabase, withDatabase } from "./_db.ts";
 
 const log = silentLogger();
-const V01 = MIGRATIONS.filter((m) => m.version <= 3);
+// The last layout before storage v2: v0.1's time-series tables, with every migration before 0008
+// (the query functions of today read columns those added, e.g. gaps.tokens).
+const V01 = MIGRATIONS.filter((m) => m.version < 8);
 const TOKEN_A = "71321045679252212594626385532706912750332728571942532289631379312455583992563";
 const TOKEN_B = "52114319501245915516055106046884209969926127482827954674443846427813813222426";
 const TOKEN_C = "1234567";
@@ -82,7 +84,7 @@ for (const backend of BACKENDS) {
   Deno.test(`migration 0008 keeps every row and every answer of a v0.1 database on ${backend}`, () =>
     withDatabase(backend, async (db) => {
       const { before, applied } = await migratedV01(db);
-      assert.ok(applied.includes(7));
+      assert.deepEqual(applied, [8]);
       assert.equal(before.prices.length, 301);
       assert.equal(before.books.length, 4);
       assert.equal(before.quotes.length, 3);
