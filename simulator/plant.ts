@@ -1,0 +1,280 @@
+/**
+ * Planted mispricings: a deterministic book-event stream over a few relations (neg-risk groups
+ * and implication pairs) whose quiet books hold no edge, with mispricings of each live channel
+ * planted at known instants, depths and durations, and the truth of what a correct scanner must
+ * report: relation, channel, start, end and the exact profit. Decoys are planted too: the same
+ * mispricing on an incomplete group, and on a group whose leg's connection went silent; the
+ * truth for those is "no episode".
+ *
+ * Books: each market has a fair price p (a group's sum to 1), a bid at p − 0.02 and an ask at
+ * p + 0.02 (tick 0.01, deep levels behind), fee rate 0 and adapter fee 0 so the truth is plain
+ * arithmetic. Plants (depth d on every planted level, all of one plant's changes in one ms):
+ * - long basket: a new ask at p − 0.01 on every leg: profit d × 0.01 × n;
+ * - conversion: a new bid at p + 0.01 on every leg: profit d × 0.01 × n;
+ * - implication A ⇒ B (p_A 0.40, p_B 0.60): A bids 0.53 (its 0.42 ask moves to 0.55), B asks
+ *   0.52 (its 0.58 bid moves to 0.50): buy NO of A at 0.47 and YES of B at 0.52: profit d × 0.01.
+ * Noise: every `noiseMs`, a deep level of some live token changes size (no edge, exercises the
+ * pre-checks and keeps connections live).
+ *
+ * @example
+ * ```ts
+ * import { plantScenario } from "./plant.ts";
+ * const { relations, events, truth } = plantScenario({ seed: 1 });
+ * ```
+ */
+import type { BookEvent, LevelChange } from "../stream/book_event.ts";
+import type { ScanMarket, ScanRelation } from "../scanner/relation_set.ts";
+import { randomSource } from "../edge/_random_books.ts";
+
+export type PlantedChannel = "neg_risk_conversion" | "neg_risk_basket" | "implication";
+
+/** One planted mispricing and what must be seen of it. */
+export interface PlantedTruth {
+  readonly relationKey: string;
+  readonly channel: PlantedChannel;
+  readonly startAt: number;
+  readonly endAt: number;
+  /** Shares on every planted level. */
+  readonly depth: number;
+  /** Exact profit of the best plan while planted, as decimal text. */
+  readonly profit: string;
+  /** False for decoys (incomplete group, stale leg): no episode may be reported. */
+  readonly expected: boolean;
+  readonly why: string;
+}
+
+export interface PlantOptions {
+  readonly seed?: number;
+  /** Legs per neg-risk group. */
+  readonly legs?: number;
+  readonly depth?: number;
+  /** Durations of the real plants, ms (each channel gets each). */
+  readonly durationsMs?: readonly number[];
+  readonly noiseMs?: number;
+  /** The scanner's staleness limit: the silent leg's decoy is planted past it. */
+  readonly maxBookAgeMs?: number;
+  /** Epoch ms of the first event. */
+  readonly startAt?: number;
+}
+
+export interface PlantedScenario {
+  readonly relations: ScanRelation[];
+  readonly events: BookEvent[];
+  readonly truth: PlantedTruth[];
+}
+
+const FEE = { rate: "0", exponent: 1, takerOnly: true } as const;
+const cents = (c: number) => (c / 100).toFixed(2).replace(/\.?0+$/, "");
+
+interface Leg {
+  readonly market: ScanMarket;
+  readonly fairCents: number;
+  readonly connection: number;
+}
+
+export function plantScenario(options: PlantOptions = {}): PlantedScenario {
+  const random = randomSource(options.seed ?? 1);
+  const n = options.legs ?? 4;
+  const depth = options.depth ?? 100;
+  const durations = options.durationsMs ?? [300, 1500, 4000];
+  const noiseMs = options.noiseMs ?? 50;
+  const maxAge = options.maxBookAgeMs ?? 5000;
+  const t0 = options.startAt ?? 1_800_000_000_000;
+  const events: BookEvent[] = [];
+  const truth: PlantedTruth[] = [];
+  let sequence = 0;
+  const push = (at: number, leg: Leg, changes: LevelChange[]) =>
+    events.push({
+      kind: "price_change",
+      tokenId: leg.market.yesTokenId,
+      exchangeTs: at - 5,
+      receivedAt: at,
+      connection: leg.connection,
+      sequence: sequence++,
+      changes,
+    });
+  let marketNo = 0;
+  const market = (fairCents: number, connection: number): Leg => {
+    const id = String(++marketNo);
+    return {
+      market: {
+        marketId: id,
+        conditionId: `0x${id.padStart(64, "0")}`,
+        yesTokenId: `${id}01`,
+        noTokenId: `${id}02`,
+        fee: FEE,
+        tickSize: "0.01",
+        minOrderSize: "5",
+        endDate: "2027-01-01T00:00:00.000Z",
+        questionIndex: 0,
+      },
+      fairCents,
+      connection,
+    };
+  };
+  const groupLegs = (connection: (i: number) => number) => {
+    const fairs = Array.from({ length: n }, () => 0);
+    // Fair prices in whole cents, 10–60 each, summing to 100.
+    let left = 100;
+    for (let i = 0; i < n - 1; i++) {
+      const share = Math.max(10, Math.min(60, Math.round(left / (n - i) + (random() - 0.5) * 8)));
+      fairs[i] = share;
+      left -= share;
+    }
+    fairs[n - 1] = left;
+    return fairs.map((f, i) => {
+      const leg = market(f, connection(i));
+      return { ...leg, market: { ...leg.market, questionIndex: i } };
+    });
+  };
+  const groups = {
+    basket: groupLegs(() => 1),
+    conversion: groupLegs(() => 2),
+    incomplete: groupLegs(() => 1),
+    stale: groupLegs((i) => (i === 0 ? 9 : 2)),
+  };
+  const pair = [market(40, 3), market(60, 3)] as const;
+  const relations: ScanRelation[] = [
+    group("group-basket", groups.basket, true),
+    group("group-conversion", groups.conversion, true),
+    group("group-incomplete", groups.incomplete, false),
+    group("group-stale", groups.stale, true),
+    {
+      key: "pair-implication",
+      kind: "implication",
+      complete: true,
+      convertFeeBips: 0,
+      markets: pair.map((l) => l.market),
+    },
+  ];
+  const all = [...Object.values(groups).flat(), ...pair];
+  // Snapshots: bid p − 2¢ (and 3 deeper), ask p + 2¢ (and 3 deeper), 1,000 shares each.
+  for (const leg of all) {
+    const p = leg.fairCents;
+    events.push({
+      kind: "book",
+      tokenId: leg.market.yesTokenId,
+      exchangeTs: t0 - 5,
+      receivedAt: t0,
+      connection: leg.connection,
+      sequence: sequence++,
+      bids: [2, 3, 4, 5].map((k) => [cents(p - k), "1000"] as const),
+      asks: [2, 3, 4, 5].map((k) => [cents(p + k), "1000"] as const),
+      tickSize: "0.01",
+    });
+  }
+  // Plants, one after another with 3 s of quiet between.
+  const d = String(depth);
+  const plants: { at: number; ms: number; kind: string }[] = [];
+  let at = t0 + 1000;
+  for (const ms of durations) {
+    for (const kind of ["basket", "conversion", "implication", "incomplete"]) {
+      plants.push({ at, ms, kind });
+      at += ms + 3000;
+    }
+  }
+  // The stale decoy: leg 0's connection (9) is silent from t0 on; planted past maxAge.
+  at = Math.max(at, t0 + maxAge + 1000);
+  plants.push({ at, ms: 2000, kind: "stale" });
+  const end = at + 2000 + 3000;
+  for (const plant of plants) {
+    const { at: s, ms } = plant;
+    const e = s + ms;
+    if (plant.kind === "implication") {
+      const [a, b] = pair;
+      push(s, a, [
+        { price: "0.53", size: d, side: "BUY" },
+        { price: "0.42", size: "0", side: "SELL" },
+        { price: "0.55", size: "1000", side: "SELL" },
+      ]);
+      push(s, b, [
+        { price: "0.58", size: "0", side: "BUY" },
+        { price: "0.5", size: "1000", side: "BUY" },
+        { price: "0.52", size: d, side: "SELL" },
+      ]);
+      push(e, a, [
+        { price: "0.53", size: "0", side: "BUY" },
+        { price: "0.55", size: "0", side: "SELL" },
+        { price: "0.42", size: "1000", side: "SELL" },
+      ]);
+      push(e, b, [
+        { price: "0.52", size: "0", side: "SELL" },
+        { price: "0.5", size: "0", side: "BUY" },
+        { price: "0.58", size: "1000", side: "BUY" },
+      ]);
+      truth.push(real("pair-implication", "implication", s, e, depth, 1));
+      continue;
+    }
+    const legs = plant.kind === "basket"
+      ? groups.basket
+      : plant.kind === "conversion"
+      ? groups.conversion
+      : plant.kind === "incomplete"
+      ? groups.incomplete
+      : groups.stale;
+    const basket = plant.kind !== "conversion" && plant.kind !== "stale";
+    // The stale decoy leaves the silent leg alone: a push would wake its connection.
+    const moved = legs.filter((leg) => leg.connection !== 9);
+    for (const leg of moved) {
+      const price = cents(leg.fairCents + (basket ? -1 : 1));
+      push(s, leg, [{ price, size: d, side: basket ? "SELL" : "BUY" }]);
+    }
+    for (const leg of moved) {
+      const price = cents(leg.fairCents + (basket ? -1 : 1));
+      push(e, leg, [{ price, size: "0", side: basket ? "SELL" : "BUY" }]);
+    }
+    const channel = basket ? "neg_risk_basket" : "neg_risk_conversion";
+    const key = `group-${plant.kind}`;
+    if (plant.kind === "basket" || plant.kind === "conversion") {
+      truth.push(real(key, channel, s, e, depth, n));
+    } else {
+      truth.push({
+        ...real(key, channel, s, e, depth, n),
+        expected: false,
+        why: plant.kind === "stale" ? "a leg's connection is silent" : "incomplete group",
+      });
+    }
+  }
+  // Noise on every connection but the silent one: a deep level's size changes.
+  const live = all.filter((l) => l.connection !== 9);
+  let noise = 0;
+  for (let t = t0 + noiseMs; t < end; t += noiseMs) {
+    const leg = live[noise++ % live.length]!;
+    const size = String(1000 + Math.floor(random() * 500));
+    push(t, leg, [{ price: cents(leg.fairCents - 5), size, side: "BUY" }]);
+  }
+  events.sort((x, y) => x.receivedAt - y.receivedAt || x.sequence - y.sequence);
+  return { relations, events: events.map((e, i) => ({ ...e, sequence: i })), truth };
+}
+
+function group(key: string, legs: readonly Leg[], complete: boolean): ScanRelation {
+  return {
+    key,
+    kind: "group",
+    complete,
+    convertFeeBips: 0,
+    markets: legs.map((l) => l.market),
+  };
+}
+
+/** A real plant: profit = depth × 1¢ × legs (exact, in cents). */
+function real(
+  relationKey: string,
+  channel: PlantedChannel,
+  startAt: number,
+  endAt: number,
+  depth: number,
+  legs: number,
+): PlantedTruth {
+  const profitCents = depth * legs;
+  return {
+    relationKey,
+    channel,
+    startAt,
+    endAt,
+    depth,
+    profit: cents(profitCents),
+    expected: true,
+    why: "planted",
+  };
+}
