@@ -111,6 +111,14 @@ export class WsConnection {
     if (owned.length > 0 && this.state === "open") this.#send(owned, "unsubscribe");
   }
 
+  /** Unsubscribes and resubscribes owned tokens so that each gets a fresh `book`. */
+  resync(tokenIds: readonly string[]): void {
+    const owned = tokenIds.filter((t) => this.tokens.has(t));
+    if (owned.length === 0 || this.state !== "open") return;
+    this.#send(owned, "unsubscribe");
+    this.#subscribe(owned, "subscribe");
+  }
+
   /** Connects, and reconnects, until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     let failures = 0;

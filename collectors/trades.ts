@@ -36,6 +36,8 @@ export interface BookFeed {
   push(events: BookEvent[]): void;
   /** These tokens were (re)subscribed: their books wait for the next snapshot. */
   resubscribed(tokenIds: readonly string[]): void;
+  /** The listener hands over how to ask for fresh snapshots of tokens it owns. */
+  bindResync(resync: ((tokenIds: readonly string[]) => void) | null): void;
 }
 
 export interface TradesCollectorDeps extends CollectorDeps {
@@ -159,6 +161,7 @@ export async function runTradesCollector(
     },
   });
   deps.onPool?.(pool, queue);
+  feed?.bindResync((ids) => pool.resync(ids));
   const stopFollowing = deps.activeTokens.subscribe((change) => {
     pool.add(change.added.map((t) => t.tokenId));
     pool.remove(change.removed);
@@ -222,6 +225,7 @@ export async function runTradesCollector(
     }
     await poolDone;
   } finally {
+    feed?.bindResync(null);
     stopFollowing();
     await queueDone;
   }

@@ -14,6 +14,8 @@ import tradeIdentity0004 from "./0004_trade_identity.sql" with { type: "text" };
 import gapTokens0005 from "./0005_gap_tokens.sql" with { type: "text" };
 import marketMetadata0006 from "./0006_market_metadata.sql" with { type: "text" };
 import relationReview0007 from "./0007_relation_review.sql" with { type: "text" };
+import episodes0009Plain from "./0009_episodes.plain.sql" with { type: "text" };
+import episodes0009Timescale from "./0009_episodes.timescale.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -66,5 +68,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "relation_review",
     sql: { plain: relationReview0007, timescale: relationReview0007 },
     files: ["0007_relation_review.sql"],
+  },
+  {
+    version: 9,
+    name: "episodes",
+    sql: { plain: episodes0009Plain, timescale: episodes0009Timescale },
+    files: ["0009_episodes.plain.sql", "0009_episodes.timescale.sql"],
   },
 ];

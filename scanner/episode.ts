@@ -13,6 +13,7 @@
  */
 import { type Dec, formatDec } from "../edge/decimal.ts";
 import { channelJson, type Plan } from "../edge/plan.ts";
+import type { EpisodeRow } from "../db/episodes.ts";
 import type { LiveChannel } from "./_evaluate.ts";
 
 /** The instants after the peak at which the peak plan is re-priced. */
@@ -69,5 +70,30 @@ export function episodeJson(episode: Episode): Record<string, unknown> {
     bookAgesMs: episode.peakBookAgesMs,
     legs: plan.legs,
     replayed: episode.replayed,
+  };
+}
+
+/** The episode as a row of `episodes`. */
+export function episodeRow(episode: Episode): EpisodeRow {
+  const json = episodeJson(episode);
+  const text = (d: Dec | null | undefined) => (d === null || d === undefined ? null : formatDec(d));
+  return {
+    startedAt: new Date(episode.startedAt),
+    relationKey: episode.relationKey,
+    channel: episode.channel,
+    replayed: episode.replayed,
+    endedAt: episode.endedAt === null ? null : new Date(episode.endedAt),
+    endReason: episode.endReason,
+    peakAt: new Date(episode.peakAt),
+    peakProfit: formatDec(episode.peakProfit),
+    peakShares: formatDec(episode.peakPlan.shares),
+    peakCapacity: formatDec(episode.peakPlan.cost),
+    survival250msProfit: text(episode.survival[0]),
+    survival1sProfit: text(episode.survival[1]),
+    final: isFinal(episode),
+    bookAgesMs: episode.peakBookAgesMs,
+    legs: json.legs,
+    observations: episode.observations,
+    startSequence: episode.startSequence,
   };
 }
