@@ -18,6 +18,7 @@ import { RelationSet, type ScanMarket, type ScanRelation } from "./relation_set.
 
 interface MarketRow {
   market_id: string;
+  event_id: string | null;
   condition_id: string | null;
   tick_size: string | null;
   min_order_size: string | null;
@@ -38,7 +39,7 @@ export async function loadScanRelations(
     .filter((r) => r.type === "partition" || isChain(r.type));
   const ids = [...new Set(stored.flatMap((r) => r.members))];
   const rows = await sql<MarketRow[]>`
-    select m.market_id, m.condition_id, m.tick_size::text, m.min_order_size::text, m.end_date,
+    select m.market_id, m.event_id, m.condition_id, m.tick_size::text, m.min_order_size::text, m.end_date,
       m.question_index, m.fee_rate::text, m.fee_exponent::text, m.fee_taker_only,
       (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 0)
         as yes_token,
@@ -50,6 +51,7 @@ export async function loadScanRelations(
     if (row.yes_token === null || row.no_token === null) continue;
     markets.set(row.market_id, {
       marketId: row.market_id,
+      ...(row.event_id === null ? {} : { eventId: row.event_id }),
       conditionId: row.condition_id ?? "",
       yesTokenId: row.yes_token,
       noTokenId: row.no_token,

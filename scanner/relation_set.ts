@@ -17,6 +17,8 @@ import type { FeeSchedule } from "../edge/market.ts";
 /** A market's static inputs (its book comes from the live L2 books). */
 export interface ScanMarket {
   readonly marketId: string;
+  /** The market's event, when known (`backtest --events` selects by it). */
+  readonly eventId?: string;
   readonly conditionId: string;
   readonly yesTokenId: string;
   readonly noTokenId: string;

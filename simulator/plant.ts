@@ -51,6 +51,8 @@ export interface PlantOptions {
   /** Durations of the real plants, ms (each channel gets each). */
   readonly durationsMs?: readonly number[];
   readonly noiseMs?: number;
+  /** Quiet time between plants, ms. */
+  readonly quietMs?: number;
   /** The scanner's staleness limit: the silent leg's decoy is planted past it. */
   readonly maxBookAgeMs?: number;
   /** Epoch ms of the first event. */
@@ -78,6 +80,7 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
   const depth = options.depth ?? 100;
   const durations = options.durationsMs ?? [300, 1500, 4000];
   const noiseMs = options.noiseMs ?? 50;
+  const quiet = options.quietMs ?? 3000;
   const maxAge = options.maxBookAgeMs ?? 5000;
   const t0 = options.startAt ?? 1_800_000_000_000;
   const events: BookEvent[] = [];
@@ -163,20 +166,20 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
       tickSize: "0.01",
     });
   }
-  // Plants, one after another with 3 s of quiet between.
+  // Plants, one after another with `quietMs` between.
   const d = String(depth);
   const plants: { at: number; ms: number; kind: string }[] = [];
   let at = t0 + 1000;
   for (const ms of durations) {
     for (const kind of ["basket", "conversion", "implication", "incomplete"]) {
       plants.push({ at, ms, kind });
-      at += ms + 3000;
+      at += ms + quiet;
     }
   }
   // The stale decoy: leg 0's connection (9) is silent from t0 on; planted past maxAge.
   at = Math.max(at, t0 + maxAge + 1000);
   plants.push({ at, ms: 2000, kind: "stale" });
-  const end = at + 2000 + 3000;
+  const end = at + 2000 + quiet;
   for (const plant of plants) {
     const { at: s, ms } = plant;
     const e = s + ms;
