@@ -82,6 +82,11 @@ export class Scanner {
   readonly #open = new Map<string, { episode: Episode; relation: ScanRelation }>();
   /** Ended episodes waiting for their survival re-pricing. */
   #closing: Episode[] = [];
+  /**
+   * Each channel's last answer per relation (episode key → plan or null). A change on a book
+   * side a channel never buys from cannot change its answer, so it is reused, not recomputed.
+   */
+  readonly #last = new Map<string, Plan | null>();
 
   constructor(set: RelationSet, options: ScannerOptions) {
     this.#set = set;
@@ -122,8 +127,14 @@ export class Scanner {
     this.counts.events++;
     this.advance(event.receivedAt);
     this.books.apply(event);
+    const sides = changedSides(event);
     for (const relation of this.#set.relationsOf(event.tokenId)) {
-      this.#evaluate(relation, event.receivedAt, event.sequence);
+      this.#evaluate(relation, {
+        now: event.receivedAt,
+        sequence: event.sequence,
+        sides,
+        token: event.tokenId,
+      });
     }
   }
 
@@ -161,7 +172,11 @@ export class Scanner {
     this.#closing = [];
   }
 
-  #evaluate(relation: ScanRelation, now: number, sequence: number): void {
+  #evaluate(
+    relation: ScanRelation,
+    change: { now: number; sequence: number; sides: number; token: string },
+  ): void {
+    const { now, sequence } = change;
     this.counts.relationChecks++;
     const channels = relation.kind === "group" ? GROUP_CHANNELS : PAIR_CHANNELS;
     if (relation.kind === "group" && !relation.complete) {
@@ -170,20 +185,31 @@ export class Scanner {
     }
     const gate = this.#gate(relation, now);
     if (gate !== null) {
-      for (const channel of channels) this.#close(episodeKey(relation, channel), now, gate);
+      for (const channel of channels) {
+        const key = episodeKey(relation, channel);
+        this.#last.delete(key);
+        this.#close(key, now, gate);
+      }
       return;
     }
-    const passed = precheck(relation, this.books);
-    if (passed.length > 0) this.counts.prechecksPassed++;
+    let passed: LiveChannel[] | null = null;
     const asOf = new Date(now).toISOString();
     for (const channel of channels) {
-      let plan: Plan | null = null;
-      if (passed.includes(channel)) {
-        this.counts.evaluations++;
-        const context = { books: this.books, rules: this.#rules, asOf };
-        plan = evaluateChannel(relation, channel, context)?.plan ?? null;
-      }
       const key = episodeKey(relation, channel);
+      let plan = this.#last.get(key);
+      if (plan === undefined || (change.sides & usedSides(relation, channel, change.token)) !== 0) {
+        if (passed === null) {
+          passed = precheck(relation, this.books);
+          if (passed.length > 0) this.counts.prechecksPassed++;
+        }
+        plan = null;
+        if (passed.includes(channel)) {
+          this.counts.evaluations++;
+          const context = { books: this.books, rules: this.#rules, asOf };
+          plan = evaluateChannel(relation, channel, context)?.plan ?? null;
+        }
+        this.#last.set(key, plan);
+      }
       if (plan !== null && plan.profit > 0n) {
         this.#observe(relation, { channel, plan, now, sequence });
       } else this.#close(key, now, "no_edge");
@@ -296,6 +322,28 @@ export class Scanner {
     this.counts.episodesFinal++;
     this.#o.onEpisode(episode, "final");
   }
+}
+
+const BIDS = 1;
+const ASKS = 2;
+
+/** The YES book sides an event changed (a snapshot or tick change: both). */
+function changedSides(event: BookEvent): number {
+  if (event.kind !== "price_change") return BIDS | ASKS;
+  let sides = 0;
+  for (const c of event.changes) sides |= c.side === "BUY" ? BIDS : ASKS;
+  return sides;
+}
+
+/**
+ * The YES book sides of `token` that `channel` buys from: conversion buys NO (YES bids),
+ * the basket YES asks, an implication the antecedent's NO and the consequent's YES.
+ */
+function usedSides(relation: ScanRelation, channel: LiveChannel, token: string): number {
+  if (channel === "neg_risk_conversion") return BIDS;
+  if (channel === "neg_risk_basket") return ASKS;
+  const [a, b] = relation.markets;
+  return (a?.yesTokenId === token ? BIDS : 0) | (b?.yesTokenId === token ? ASKS : 0);
 }
 
 function episodeKey(relation: ScanRelation, channel: LiveChannel): string {

@@ -13,7 +13,7 @@
  * - conversion: a new bid at p + 0.01 on every leg: profit d × 0.01 × n;
  * - implication A ⇒ B (p_A 0.40, p_B 0.60): A bids 0.53 (its 0.42 ask moves to 0.55), B asks
  *   0.52 (its 0.58 bid moves to 0.50): buy NO of A at 0.47 and YES of B at 0.52: profit d × 0.01.
- * Noise: every `noiseMs`, a deep level of some live token changes size (no edge, exercises the
+ * Noise: every `noiseMs`, a deep bid or ask of some live token changes size (no edge, exercises the
  * pre-checks and keeps connections live).
  *
  * @example
@@ -50,7 +50,10 @@ export interface PlantOptions {
   readonly depth?: number;
   /** Durations of the real plants, ms (each channel gets each). */
   readonly durationsMs?: readonly number[];
+  /** Time between noise events, ms (fractional: several per ms). */
   readonly noiseMs?: number;
+  /** Extra complete groups that are never mispriced (the noise spreads over them too). */
+  readonly quietGroups?: number;
   /** Quiet time between plants, ms. */
   readonly quietMs?: number;
   /** The scanner's staleness limit: the silent leg's decoy is planted past it. */
@@ -137,6 +140,7 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
     stale: groupLegs((i) => (i === 0 ? 9 : 2)),
   };
   const pair = [market(40, 3), market(60, 3)] as const;
+  const quietGroups = Array.from({ length: options.quietGroups ?? 0 }, () => groupLegs(() => 4));
   const relations: ScanRelation[] = [
     group("group-basket", groups.basket, true),
     group("group-conversion", groups.conversion, true),
@@ -149,8 +153,9 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
       convertFeeBips: 0,
       markets: pair.map((l) => l.market),
     },
+    ...quietGroups.map((legs, i) => group(`group-quiet-${i}`, legs, true)),
   ];
-  const all = [...Object.values(groups).flat(), ...pair];
+  const all = [...Object.values(groups).flat(), ...pair, ...quietGroups.flat()];
   // Snapshots: bid p − 2¢ (and 3 deeper), ask p + 2¢ (and 3 deeper), 1,000 shares each.
   for (const leg of all) {
     const p = leg.fairCents;
@@ -238,13 +243,15 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
       });
     }
   }
-  // Noise on every connection but the silent one: a deep level's size changes.
+  // Noise on every connection but the silent one: a deep level's size changes (either side).
   const live = all.filter((l) => l.connection !== 9);
   let noise = 0;
   for (let t = t0 + noiseMs; t < end; t += noiseMs) {
     const leg = live[noise++ % live.length]!;
     const size = String(1000 + Math.floor(random() * 500));
-    push(t, leg, [{ price: cents(leg.fairCents - 5), size, side: "BUY" }]);
+    const bid = random() < 0.5;
+    const price = cents(leg.fairCents + (bid ? -5 : 5));
+    push(Math.round(t), leg, [{ price, size, side: bid ? "BUY" : "SELL" }]);
   }
   events.sort((x, y) => x.receivedAt - y.receivedAt || x.sequence - y.sequence);
   return { relations, events: events.map((e, i) => ({ ...e, sequence: i })), truth };
