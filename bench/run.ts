@@ -19,7 +19,7 @@ const BENCHES: Record<string, { title: string; file: string }> = {
   trades: { title: "websocket trades into PostgreSQL (issue 6)", file: "trades_bench.ts" },
   edge: { title: "edge engine per evaluation, 40-market group (issue 16)", file: "edge_bench.ts" },
   scanner: {
-    title: "scanner: 40-leg change, detection latency at 20× venue rate, replay (issue 17)",
+    title: "40-leg group change, detection latency at 20× venue rate, replay (issue 17)",
     file: "scanner_bench.ts",
   },
   propose: {

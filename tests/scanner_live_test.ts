@@ -13,88 +13,13 @@ import { type Episode, episodeJson } from "../scanner/episode.ts";
 import { createScannerFeed } from "../scanner/feed.ts";
 import { RelationSet } from "../scanner/relation_set.ts";
 import { Scanner } from "../scanner/scanner.ts";
-import { type PlantedScenario, plantScenario } from "../simulator/plant.ts";
+import { plantScenario } from "../simulator/plant.ts";
+import { servePlantedScenario } from "../simulator/plant_server.ts";
 import type { BookEvent } from "../stream/book_event.ts";
 import { BookEventCapture, readBookEvents } from "../stream/capture.ts";
-import { L2Books } from "../stream/l2_book.ts";
 import { setup, startCollector, until } from "./_trades_harness.ts";
 
 const MAX_AGE_MS = 1500;
-
-/** Plays the scenario's events as venue frames, `delayMs` after start, in real time. */
-function serveScenario(scenario: PlantedScenario, delayMs: number) {
-  const books = new L2Books();
-  const t0 = scenario.events[0]!.receivedAt;
-  const market = new Map(
-    scenario.relations.flatMap((r) => r.markets).map((m) => [m.yesTokenId, m.conditionId]),
-  );
-  for (const e of scenario.events) if (e.receivedAt === t0 && e.kind === "book") books.apply(e);
-  const sockets = new Map<WebSocket, Set<string>>();
-  const bookMessage = (tokenId: string) => {
-    const b = books.book(tokenId)!;
-    return {
-      event_type: "book",
-      market: market.get(tokenId),
-      asset_id: tokenId,
-      timestamp: String(Date.now()),
-      hash: "h",
-      bids: b.bids.toReversed().map(([price, size]) => ({ price, size })),
-      asks: b.asks.toReversed().map(([price, size]) => ({ price, size })),
-    };
-  };
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
-    const { socket, response } = Deno.upgradeWebSocket(req);
-    const tokens = new Set<string>();
-    socket.onopen = () => sockets.set(socket, tokens);
-    socket.onclose = () => sockets.delete(socket);
-    socket.onmessage = (m) => {
-      if (m.data === "PING") return socket.send("PONG");
-      const msg = JSON.parse(m.data as string) as { assets_ids: string[]; operation?: string };
-      if (msg.operation === "unsubscribe") {
-        for (const t of msg.assets_ids) tokens.delete(t);
-        return;
-      }
-      const known = msg.assets_ids.filter((t) => market.has(t));
-      for (const t of known) tokens.add(t);
-      if (known.length > 0) socket.send(JSON.stringify(known.map(bookMessage)));
-    };
-    return response;
-  });
-  const stop = new AbortController();
-  const played = (async () => {
-    await sleep(delayMs, undefined, { signal: stop.signal });
-    const begin = Date.now();
-    for (const e of scenario.events) {
-      if (e.receivedAt === t0 || e.kind !== "price_change") continue;
-      const wait = begin + (e.receivedAt - t0) - Date.now();
-      if (wait > 0) await sleep(wait, undefined, { signal: stop.signal });
-      books.apply(e);
-      const frame = JSON.stringify({
-        event_type: "price_change",
-        market: market.get(e.tokenId),
-        timestamp: String(Date.now()),
-        price_changes: e.changes.map((c) => ({
-          asset_id: e.tokenId,
-          price: c.price,
-          size: c.size,
-          side: c.side,
-          hash: "h",
-        })),
-      });
-      for (const [socket, tokens] of sockets) if (tokens.has(e.tokenId)) socket.send(frame);
-    }
-  })().catch(() => {});
-  return {
-    url: `ws://127.0.0.1:${server.addr.port}`,
-    played,
-    close: async () => {
-      stop.abort();
-      await played;
-      for (const socket of sockets.keys()) socket.close();
-      await server.shutdown();
-    },
-  };
-}
 
 function comparable(episodes: readonly Episode[]) {
   return episodes.map((e) => {
@@ -111,7 +36,7 @@ Deno.test("live scanner on planted frames finds the truth; the captured stream r
     noiseMs: 20,
     maxBookAgeMs: MAX_AGE_MS,
   });
-  const server = serveScenario(scenario, 1500);
+  const server = servePlantedScenario(scenario, { delayMs: 1500 });
   const capturePath = await Deno.makeTempFile({ suffix: ".ndjson" });
   const t = await setup({
     PMCOLLECT_WS_MARKET_URL: server.url,
@@ -120,6 +45,7 @@ Deno.test("live scanner on planted frames finds the truth; the captured stream r
   });
   const set = new RelationSet(scenario.relations);
   const live: Episode[] = [];
+  let served: { startedAt: number; t0: number } | null = null;
   const scanner = new Scanner(set, {
     maxBookAgeMs: MAX_AGE_MS,
     maxSkewMs: MAX_AGE_MS,
@@ -159,6 +85,7 @@ Deno.test("live scanner on planted frames finds the truth; the captured stream r
   } finally {
     await collector.stop();
     capture.close();
+    served = await (await fetch(server.truthUrl)).json();
     await server.close();
   }
   try {
@@ -175,6 +102,10 @@ Deno.test("live scanner on planted frames finds the truth; the captured stream r
       // Played in real time: the duration holds within the loop's scheduling noise.
       const duration = episode.endedAt! - episode.startedAt;
       assert.ok(Math.abs(duration - (truth.endAt - truth.startAt)) < 150, `${duration} ms`);
+      // Detected within 200 ms of the instant the server played the plant.
+      const planted = served!.startedAt + (truth.startAt - served!.t0);
+      const late = episode.startedAt - planted;
+      assert.ok(late >= 0 && late < 200, `detected ${late} ms after the plant`);
     }
     // The backtest over the capture: the same episodes, field by field.
     const replay = await runBacktest(readBookEvents(capturePath), set, {
