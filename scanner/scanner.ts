@@ -111,6 +111,8 @@ export class Scanner {
       if (!keep.has(open.relation.key)) this.#close(key, now, "relation_removed");
     }
     this.#set = set;
+    // A relation's markets may have changed under the same key: answer everything afresh.
+    this.#last.clear();
   }
 
   watches(tokenId: string): boolean {

@@ -85,3 +85,30 @@ Deno.test("Scanner: a gated leg (tick size change) ends an open episode at once"
   // The peak plan cannot be bought 1 s later: that leg's book waits for a snapshot.
   assert.equal(episode.survival[1], null);
 });
+
+Deno.test("Scanner: a relation dropped on reload ends its open episode; one added later is priced", () => {
+  const scenario = plantScenario({ seed: 8, durationsMs: [4000] });
+  const truth = scenario.truth.find((t) => t.channel === "neg_risk_basket" && t.expected)!;
+  const finals: Episode[] = [];
+  const all = new RelationSet(scenario.relations);
+  const scanner = new Scanner(all, {
+    ...OPTIONS,
+    onEpisode: (episode, phase) => void (phase === "final" && finals.push(episode)),
+  });
+  const dropAt = truth.startAt + 1000;
+  let dropped = false;
+  for (const event of scenario.events) {
+    if (!dropped && event.receivedAt > dropAt) {
+      dropped = true;
+      const without = scenario.relations.filter((r) => r.key !== truth.relationKey);
+      scanner.setRelations(new RelationSet(without), dropAt);
+    }
+    scanner.push(event);
+  }
+  scanner.finish(scenario.events.at(-1)!.receivedAt + 1);
+  const episode = finals.find((e) => e.relationKey === truth.relationKey)!;
+  assert.equal(episode.startedAt, truth.startAt);
+  assert.equal(episode.endedAt, dropAt);
+  assert.equal(episode.endReason, "relation_removed");
+  assert.equal(finals.filter((e) => e.relationKey === truth.relationKey).length, 1);
+});

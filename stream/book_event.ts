@@ -94,13 +94,16 @@ export function bookEventsOf(
         tickSize: b.tickSize,
       });
     } else if (m.kind === "price_change") {
-      const byToken = new Map<string, LevelChange[]>();
+      // Most tokens are not watched: the map is made only for a message that has one.
+      let byToken: Map<string, LevelChange[]> | null = null;
       for (const c of m.changes) {
         if (!accept(c.tokenId)) continue;
+        byToken ??= new Map();
         let list = byToken.get(c.tokenId);
         if (list === undefined) byToken.set(c.tokenId, list = []);
         list.push({ price: c.price, size: c.size, side: c.side });
       }
+      if (byToken === null) continue;
       for (const [tokenId, changes] of byToken) {
         out.push({
           kind: "price_change",
