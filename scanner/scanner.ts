@@ -27,6 +27,7 @@ import type { BookEvent } from "../stream/book_event.ts";
 import { L2Books } from "../stream/l2_book.ts";
 import { evaluateChannel, type LiveChannel, precheck, repricePlan } from "./_evaluate.ts";
 import { type Episode, isFinal, SURVIVAL_OFFSETS_MS } from "./episode.ts";
+import { changedSides, gateOf, staleAtOf, usedSides } from "./_gates.ts";
 import type { RelationSet, ScanRelation } from "./relation_set.ts";
 
 export type EpisodePhase = "open" | "peak" | "final";
@@ -143,7 +144,7 @@ export class Scanner {
   /** Settles everything due strictly before `now`: survival re-pricing and stale legs. */
   advance(now: number): void {
     for (const [key, { episode, relation }] of this.#open) {
-      const staleAt = this.#staleAt(relation);
+      const staleAt = staleAtOf(relation, { books: this.books, limits: this.#o });
       if (staleAt !== null && staleAt < now) {
         this.#reprice(episode, staleAt);
         this.counts.staleLegs++;
@@ -185,8 +186,11 @@ export class Scanner {
       this.counts.incompleteGroups++;
       return;
     }
-    const gate = this.#gate(relation, now);
+    const gate = gateOf(relation, now, { books: this.books, limits: this.#o });
     if (gate !== null) {
+      if (gate === "gated_leg") this.counts.gatedLegs++;
+      else if (gate === "stale_leg") this.counts.staleLegs++;
+      else this.counts.skewedLegs++;
       for (const channel of channels) {
         const key = episodeKey(relation, channel);
         this.#last.delete(key);
@@ -216,43 +220,6 @@ export class Scanner {
         this.#observe(relation, { channel, plan, now, sequence });
       } else this.#close(key, now, "no_edge");
     }
-  }
-
-  /** Why the relation cannot be priced now (a gated, stale or skewed leg), or null. */
-  #gate(relation: ScanRelation, now: number): string | null {
-    let oldest = Infinity;
-    let newest = -Infinity;
-    for (const market of relation.markets) {
-      const fresh = this.books.freshness(market.yesTokenId);
-      if (fresh === null || !this.books.isOpen(market.yesTokenId)) {
-        this.counts.gatedLegs++;
-        return "gated_leg";
-      }
-      const seen = this.books.connectionSeenAt(fresh.connection);
-      if (now - seen > this.#o.maxBookAgeMs) {
-        this.counts.staleLegs++;
-        return "stale_leg";
-      }
-      if (seen < oldest) oldest = seen;
-      if (seen > newest) newest = seen;
-    }
-    if (newest - oldest > this.#o.maxSkewMs) {
-      this.counts.skewedLegs++;
-      return "skew";
-    }
-    return null;
-  }
-
-  /** The instant the first leg of `relation` went (or will go) stale, if it has books. */
-  #staleAt(relation: ScanRelation): number | null {
-    let at: number | null = null;
-    for (const market of relation.markets) {
-      const fresh = this.books.freshness(market.yesTokenId);
-      if (fresh === null) return null;
-      const staleAt = this.books.connectionSeenAt(fresh.connection) + this.#o.maxBookAgeMs;
-      if (at === null || staleAt < at) at = staleAt;
-    }
-    return at;
   }
 
   #observe(
@@ -324,28 +291,6 @@ export class Scanner {
     this.counts.episodesFinal++;
     this.#o.onEpisode(episode, "final");
   }
-}
-
-const BIDS = 1;
-const ASKS = 2;
-
-/** The YES book sides an event changed (a snapshot or tick change: both). */
-function changedSides(event: BookEvent): number {
-  if (event.kind !== "price_change") return BIDS | ASKS;
-  let sides = 0;
-  for (const c of event.changes) sides |= c.side === "BUY" ? BIDS : ASKS;
-  return sides;
-}
-
-/**
- * The YES book sides of `token` that `channel` buys from: conversion buys NO (YES bids),
- * the basket YES asks, an implication the antecedent's NO and the consequent's YES.
- */
-function usedSides(relation: ScanRelation, channel: LiveChannel, token: string): number {
-  if (channel === "neg_risk_conversion") return BIDS;
-  if (channel === "neg_risk_basket") return ASKS;
-  const [a, b] = relation.markets;
-  return (a?.yesTokenId === token ? BIDS : 0) | (b?.yesTokenId === token ? ASKS : 0);
 }
 
 function episodeKey(relation: ScanRelation, channel: LiveChannel): string {
