@@ -112,3 +112,22 @@ Deno.test("Scanner: a relation dropped on reload ends its open episode; one adde
   assert.equal(episode.endReason, "relation_removed");
   assert.equal(finals.filter((e) => e.relationKey === truth.relationKey).length, 1);
 });
+
+Deno.test("Scanner: with a 4% taker fee every planted profit is exact after fees", () => {
+  const scenario = plantScenario({ seed: 17, durationsMs: [1500], feeRateBp: 400 });
+  const episodes = scan(scenario);
+  const expected = scenario.truth.filter((t) => t.expected);
+  // The pair's 1¢ margin is less than its two fills' fees: no episode for it.
+  assert.deepEqual(expected.map((t) => t.channel).toSorted(), [
+    "neg_risk_basket",
+    "neg_risk_conversion",
+  ]);
+  assert.equal(episodes.length, expected.length);
+  for (const truth of expected) {
+    const episode = episodes.find((e) => e.relationKey === truth.relationKey)!;
+    assert.equal(formatDec(episode.peakProfit), truth.profit, truth.channel);
+    // The fees are real: less than the fee-free margin (100 shares × 1¢ × 4 legs).
+    assert.ok(Number(truth.profit) < 4);
+    assert.ok(episode.peakPlan.legs.every((leg) => leg.fees > 0n));
+  }
+});

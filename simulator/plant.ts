@@ -52,6 +52,11 @@ export interface PlantOptions {
   readonly durationsMs?: readonly number[];
   /** Time between noise events, ms (fractional: several per ms). */
   readonly noiseMs?: number;
+  /**
+   * Taker fee rate of every market in 1e-4 (400 = 0.04; default 0). The truth's profit is then
+   * after fees: each planted fill pays shares × rate × p(1 − p), floored to 1e-5.
+   */
+  readonly feeRateBp?: number;
   /** Extra complete groups that are never mispriced (the noise spreads over them too). */
   readonly quietGroups?: number;
   /** Quiet time between plants, ms. */
@@ -68,7 +73,6 @@ export interface PlantedScenario {
   readonly truth: PlantedTruth[];
 }
 
-const FEE = { rate: "0", exponent: 1, takerOnly: true } as const;
 const cents = (c: number) => (c / 100).toFixed(2).replace(/\.?0+$/, "");
 
 interface Leg {
@@ -84,6 +88,32 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
   const durations = options.durationsMs ?? [300, 1500, 4000];
   const noiseMs = options.noiseMs ?? 50;
   const quiet = options.quietMs ?? 3000;
+  const feeBp = options.feeRateBp ?? 0;
+  const fee = { rate: String(feeBp / 10_000), exponent: 1, takerOnly: true } as const;
+  /** A planted episode's truth: `fills` are the prices (cents) of the planted fills. */
+  const real = (
+    relationKey: string,
+    channel: PlantedChannel,
+    span: { startAt: number; endAt: number },
+    fills: { payoffCents: number; cents: readonly number[] },
+  ): PlantedTruth => {
+    // In 1e-5 of collateral: the margin, less each fill's floored fee.
+    const margin = depth * (fills.payoffCents - fills.cents.reduce((a, c) => a + c, 0)) * 1000;
+    const fees = fills.cents.reduce(
+      (sum, c) => sum + Math.floor((depth * feeBp * c * (100 - c)) / 1000),
+      0,
+    );
+    return {
+      relationKey,
+      channel,
+      ...span,
+      depth,
+      profit: fifths(margin - fees),
+      // A plant whose fees eat its margin is a decoy: nothing may be reported.
+      expected: margin - fees > 0,
+      why: margin - fees > 0 ? "planted" : "fees exceed the margin",
+    };
+  };
   const maxAge = options.maxBookAgeMs ?? 5000;
   const t0 = options.startAt ?? 1_800_000_000_000;
   const events: BookEvent[] = [];
@@ -108,7 +138,7 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
         conditionId: `0x${id.padStart(64, "0")}`,
         yesTokenId: `${id}01`,
         noTokenId: `${id}02`,
-        fee: FEE,
+        fee,
         tickSize: "0.01",
         minOrderSize: "5",
         endDate: "2027-01-01T00:00:00.000Z",
@@ -210,7 +240,10 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
         { price: "0.5", size: "0", side: "BUY" },
         { price: "0.58", size: "1000", side: "BUY" },
       ]);
-      truth.push(real("pair-implication", "implication", s, e, depth, 1));
+      const span = { startAt: s, endAt: e };
+      truth.push(
+        real("pair-implication", "implication", span, { payoffCents: 100, cents: [47, 52] }),
+      );
       continue;
     }
     const legs = plant.kind === "basket"
@@ -233,11 +266,17 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
     }
     const channel = basket ? "neg_risk_basket" : "neg_risk_conversion";
     const key = `group-${plant.kind}`;
+    // Basket: YES at p − 1¢, paying 1. Conversion: NO at 1 − (p + 1¢), paying n − 1.
+    const fills = {
+      payoffCents: basket ? 100 : 100 * (n - 1),
+      cents: moved.map((leg) => (basket ? leg.fairCents - 1 : 99 - leg.fairCents)),
+    };
+    const span = { startAt: s, endAt: e };
     if (plant.kind === "basket" || plant.kind === "conversion") {
-      truth.push(real(key, channel, s, e, depth, n));
+      truth.push(real(key, channel, span, fills));
     } else {
       truth.push({
-        ...real(key, channel, s, e, depth, n),
+        ...real(key, channel, span, fills),
         expected: false,
         why: plant.kind === "stale" ? "a leg's connection is silent" : "incomplete group",
       });
@@ -267,24 +306,10 @@ function group(key: string, legs: readonly Leg[], complete: boolean): ScanRelati
   };
 }
 
-/** A real plant: profit = depth × 1¢ × legs (exact, in cents). */
-function real(
-  relationKey: string,
-  channel: PlantedChannel,
-  startAt: number,
-  endAt: number,
-  depth: number,
-  legs: number,
-): PlantedTruth {
-  const profitCents = depth * legs;
-  return {
-    relationKey,
-    channel,
-    startAt,
-    endAt,
-    depth,
-    profit: cents(profitCents),
-    expected: true,
-    why: "planted",
-  };
+/** A count of 1e-5 as decimal text ("4", "3.9873"). */
+function fifths(units: number): string {
+  const sign = units < 0 ? "-" : "";
+  const text = String(Math.abs(units)).padStart(6, "0");
+  const fraction = text.slice(-5).replace(/0+$/, "");
+  return `${sign}${text.slice(0, -5)}${fraction === "" ? "" : `.${fraction}`}`;
 }
