@@ -30,6 +30,8 @@ import { runRunCommand } from "./cli/run_command.ts";
 import { runStatusCommand } from "./cli/status_command.ts";
 import { runBackfillCommand } from "./cli/backfill_command.ts";
 import { runEdgeCommand } from "./cli/edge_command.ts";
+import { runBacktestCommand } from "./cli/backtest_command.ts";
+import { runReportCommand } from "./cli/report_command.ts";
 import { runExportCommand } from "./cli/export_command.ts";
 import { readLines, runRelationsCommand } from "./cli/relations_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
@@ -116,6 +118,10 @@ async function dispatch(
       return await runBackfillCommand(config, { log, signal, write, args: commandLine.args });
     case "edge":
       return await runEdgeCommand(config, { log, signal, write, args: commandLine.args });
+    case "backtest":
+      return await runBacktestCommand(config, { log, signal, write, args: commandLine.args });
+    case "report":
+      return await runReportCommand(config, { log, signal, write, args: commandLine.args });
     case "export":
       return await runExportCommand(config, {
         log,

@@ -18,6 +18,10 @@ const BENCHES: Record<string, { title: string; file: string }> = {
   rest: { title: "prices and books cycles vs bare fetch (issue 5)", file: "rest_bench.ts" },
   trades: { title: "websocket trades into PostgreSQL (issue 6)", file: "trades_bench.ts" },
   edge: { title: "edge engine per evaluation, 40-market group (issue 16)", file: "edge_bench.ts" },
+  scanner: {
+    title: "40-leg group change, detection latency at 20× venue rate, replay (issue 17)",
+    file: "scanner_bench.ts",
+  },
   propose: {
     title: "lexical relation proposals, 50,000 markets (issue 16)",
     file: "propose_bench.ts",

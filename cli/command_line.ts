@@ -24,6 +24,8 @@ export type CommandName =
   | "edge"
   | "export"
   | "relations"
+  | "backtest"
+  | "report"
   | "help"
   | "version";
 
@@ -56,6 +58,8 @@ const COMMANDS: readonly CommandName[] = [
   "edge",
   "export",
   "relations",
+  "backtest",
+  "report",
 ];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
@@ -150,11 +154,28 @@ export const EXPORT_OPTIONS = {
   force: { type: "boolean" },
 } as const;
 
+/** The options of `backtest` (parsed again, strictly, by cli/backtest_command.ts). */
+export const BACKTEST_OPTIONS = {
+  since: { type: "string" },
+  until: { type: "string" },
+  events: { type: "string" },
+  "from-file": { type: "string" },
+} as const;
+
+/** The options of `report` (parsed again, strictly, by cli/report_command.ts). */
+export const REPORT_OPTIONS = {
+  day: { type: "string" },
+  html: { type: "string" },
+  replayed: { type: "boolean" },
+} as const;
+
 /** Options of one command (`backfill …`, `edge …`, `export …`, `status --quality`), in `args`. */
 const COMMAND_OPTIONS = {
   ...BACKFILL_OPTIONS,
   ...EDGE_OPTIONS,
   ...EXPORT_OPTIONS,
+  ...BACKTEST_OPTIONS,
+  ...REPORT_OPTIONS,
   quality: { type: "boolean" },
 } as const;
 
@@ -165,6 +186,8 @@ function optionCommands(name: string): CommandName[] {
     ...(name in BACKFILL_OPTIONS ? ["backfill" as const] : []),
     ...(name in EDGE_OPTIONS ? ["edge" as const] : []),
     ...(name in EXPORT_OPTIONS ? ["export" as const] : []),
+    ...(name in BACKTEST_OPTIONS ? ["backtest" as const] : []),
+    ...(name in REPORT_OPTIONS ? ["report" as const] : []),
   ];
 }
 

@@ -50,6 +50,12 @@ Usage:
                                    LP) from the stored books of an event, and book alarms;
                                    paper only. N = the adapter's feeBips (read on chain),
                                    without it the conversion makes no plan
+  pmcollect backtest --from-file F [--since ISO] [--until ISO] [--events ids]
+                                   the live scanner over a captured stream of book events
+                                   (PMCOLLECT_SCANNER_CAPTURE); episodes stored as replayed
+  pmcollect report --day YYYY-MM-DD [--html FILE] [--replayed]
+                                   episodes per channel: count, median duration, capacity,
+                                   profit after fees, survival; --html adds plots
   pmcollect export --out DIR [options]
                                    tables as ZSTD Parquet, one folder per table and UTC day,
                                    with a manifest; --tables a,b --since/--until YYYY-MM-DD

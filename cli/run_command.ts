@@ -34,14 +34,19 @@ import { createMetrics } from "../runtime/_metrics.ts";
 import { runTimescaleJobsWatch } from "../db/timescale_jobs_health.ts";
 import { createShedState } from "../runtime/shed.ts";
 import { runDiskGuard } from "./_disk.ts";
+import { createScannerFeed, type ScannerFeed } from "../scanner/feed.ts";
+import { runScanner } from "../scanner/run.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
 /**
  * The full set for one process: the websocket listener hands `market_resolved` messages to the
- * resolution tracker through an in-process inbox (the only link between two collectors).
+ * resolution tracker through an in-process inbox, and book events of watched tokens to the
+ * scanner through `feed` when there is one.
  */
-export function collectorRunners(): Readonly<Record<CollectorName, CollectorRunner>> {
+export function collectorRunners(
+  feed?: ScannerFeed,
+): Readonly<Record<CollectorName, CollectorRunner>> {
   const inbox = createResolutionInbox();
   return {
     markets: runMarketsCollector,
@@ -50,7 +55,11 @@ export function collectorRunners(): Readonly<Record<CollectorName, CollectorRunn
     trades: (deps, signal) => {
       // In the background: a database that is down at start must not delay listening.
       void recordTradesDowntime(deps, new Date(deps.now()));
-      return runTradesCollector({ ...deps, onMarketResolved: (m) => void inbox.push(m) }, signal);
+      return runTradesCollector({
+        ...deps,
+        onMarketResolved: (m) => void inbox.push(m),
+        ...(feed === undefined ? {} : { bookFeed: feed }),
+      }, signal);
     },
     resolutions: (deps, signal) => runResolutionsCollector(deps, signal, { inbox }),
   };
@@ -92,7 +101,10 @@ export async function runRunCommand(
       reachability,
     });
     const shed = createShedState();
-    const tasks = buildCollectorTasks({
+    // The scanner reads the listener's books: it runs only alongside the trades collector.
+    const scanning = config.scanner.enabled && config.collectors.enabled.includes("trades");
+    const feed = scanning ? createScannerFeed() : undefined;
+    const shared = {
       config,
       sql: db.sql,
       http,
@@ -100,7 +112,15 @@ export async function runRunCommand(
       activeTokens: createActiveTokens(),
       now: Date.now,
       shed,
-    });
+    };
+    const tasks = buildCollectorTasks(shared, collectorRunners(feed));
+    if (feed !== undefined) {
+      const scannerLog = log.child({ task: "scanner" });
+      tasks.push({
+        name: "scanner",
+        run: (s, context) => runScanner({ ...shared, log: scannerLog, context, feed }, s),
+      });
+    }
     // The disk guard: free space and days left, shedding quotes then book cadence when low.
     const diskLog = log.child({ task: "disk" });
     tasks.push({

@@ -51,6 +51,19 @@ export class WsPool {
     return this.#owner.size;
   }
 
+  /** Asks for fresh snapshots of owned tokens (a new book consumer starts watching them). */
+  resync(tokenIds: readonly string[]): void {
+    const byConn = new Map<WsConnection, string[]>();
+    for (const t of tokenIds) {
+      const conn = this.#owner.get(t);
+      if (conn === undefined) continue;
+      let list = byConn.get(conn);
+      if (list === undefined) byConn.set(conn, list = []);
+      list.push(t);
+    }
+    for (const [conn, list] of byConn) conn.resync(list);
+  }
+
   /** Assigns new tokens (already owned ones are ignored). */
   add(tokenIds: readonly string[]): void {
     const fresh = tokenIds.filter((t) => !this.#owner.has(t));

@@ -28,12 +28,28 @@ import { TradeQueue } from "./_trade_queue.ts";
 import { WsPool } from "./_ws_pool.ts";
 import { recordMarketMetadata } from "../db/market_metadata.ts";
 import { metadataFromNewMarket } from "./market_metadata.ts";
+import { type BookEvent, bookEventsOf } from "../stream/book_event.ts";
+
+/** Where the listener forwards book events, and which tokens it wants. */
+export interface BookFeed {
+  watches(tokenId: string): boolean;
+  push(events: BookEvent[]): void;
+  /** These tokens were (re)subscribed: their books wait for the next snapshot. */
+  resubscribed(tokenIds: readonly string[]): void;
+  /** The listener hands over how to ask for fresh snapshots of tokens it owns. */
+  bindResync(resync: ((tokenIds: readonly string[]) => void) | null): void;
+}
 
 export interface TradesCollectorDeps extends CollectorDeps {
   /** Called for every `market_resolved` message (custom feature); must not throw. */
   readonly onMarketResolved?: (message: WsMarketResolvedMessage) => void;
   /** How long to wait for the first published active set before reading the DB. */
   readonly readyWaitMs?: number;
+  /**
+   * Book events (`book`, `price_change`, `tick_size_change`) of the tokens it `watches`, in
+   * arrival order, for an in-process consumer (the scanner); must be cheap and not throw.
+   */
+  readonly bookFeed?: BookFeed;
   /** Called once the pool is built (tests and the bench inspect connections). */
   readonly onPool?: (pool: WsPool, queue: TradeQueue) => void;
 }
@@ -64,7 +80,18 @@ export async function runTradesCollector(
   // Rejects past the per-frame cap: counted, logged once per interval, never stored.
   let rejectsOmitted = 0;
   let lastOmitted = 0;
-  const onMessages = (messages: WsMessage[], keyer: TradeKeyer) => {
+  const feed = deps.bookFeed;
+  let sequence = 0;
+  const nextSequence = () => sequence++;
+  const onMessages = (messages: WsMessage[], keyer: TradeKeyer, connection: number) => {
+    if (feed !== undefined) {
+      const events = bookEventsOf(messages, {
+        connection,
+        nextSequence,
+        accept: (t) => feed.watches(t),
+      });
+      if (events.length > 0) feed.push(events);
+    }
     for (const m of messages) {
       if (m.kind === "trade") {
         trades++;
@@ -128,11 +155,13 @@ export async function runTradesCollector(
       },
       gap: (row) => queue.push({ kind: "gap", row }),
       resubscribed: (ids) => {
+        feed?.resubscribed(ids);
         if (o.quotesIntervalMs > 0) { for (const id of ids) books.unseed(id); }
       },
     },
   });
   deps.onPool?.(pool, queue);
+  feed?.bindResync((ids) => pool.resync(ids));
   const stopFollowing = deps.activeTokens.subscribe((change) => {
     pool.add(change.added.map((t) => t.tokenId));
     pool.remove(change.removed);
@@ -196,6 +225,7 @@ export async function runTradesCollector(
     }
     await poolDone;
   } finally {
+    feed?.bindResync(null);
     stopFollowing();
     await queueDone;
   }

@@ -16,6 +16,8 @@ import marketMetadata0006 from "./0006_market_metadata.sql" with { type: "text" 
 import relationReview0007 from "./0007_relation_review.sql" with { type: "text" };
 import storage0008Plain from "./0008_storage_v2.plain.sql" with { type: "text" };
 import storage0008Timescale from "./0008_storage_v2.timescale.sql" with { type: "text" };
+import episodes0009Plain from "./0009_episodes.plain.sql" with { type: "text" };
+import episodes0009Timescale from "./0009_episodes.timescale.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -74,5 +76,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "storage_v2",
     sql: { plain: storage0008Plain, timescale: storage0008Timescale },
     files: ["0008_storage_v2.plain.sql", "0008_storage_v2.timescale.sql"],
+  },
+  {
+    version: 9,
+    name: "episodes",
+    sql: { plain: episodes0009Plain, timescale: episodes0009Timescale },
+    files: ["0009_episodes.plain.sql", "0009_episodes.timescale.sql"],
   },
 ];

@@ -125,6 +125,31 @@ export const SETTINGS = {
     "5",
     "free disk % below which quotes stop; below half of it, books slow 4×",
   ),
+  PMCOLLECT_SCANNER: setting(
+    z.enum(["on", "off"], { message: "expected on or off" }),
+    "on",
+    "the opportunity scanner task (needs the trades listener)",
+  ),
+  PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS: setting(
+    millis,
+    "10000",
+    "a leg whose connection is silent longer is stale: no opportunity",
+  ),
+  PMCOLLECT_SCANNER_MAX_SKEW_MS: setting(
+    millisOrOff,
+    "2000",
+    "largest gap between the legs' connections' last data",
+  ),
+  PMCOLLECT_SCANNER_CONVERT_FEE_BIPS: setting(
+    z.coerce.number({ message: "expected basis points" }).int().min(0).max(10_000).optional(),
+    undefined,
+    "NegRisk adapter fee in bips (unset: unknown, no conversion plans)",
+  ),
+  PMCOLLECT_SCANNER_CAPTURE: setting(
+    z.string().min(1).optional(),
+    undefined,
+    "debug: append the scanner's book events as NDJSON to this file",
+  ),
   PMCOLLECT_LOG_LEVEL: setting(
     z.enum(["debug", "info", "warn", "error"], { message: "expected debug, info, warn or error" }),
     "info",

@@ -97,6 +97,14 @@ export interface Config {
     readonly shedPct: number;
   };
   readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** The opportunity scanner (scanner/run.ts). */
+  readonly scanner: {
+    readonly enabled: boolean;
+    readonly maxBookAgeMs: number;
+    readonly maxSkewMs: number;
+    readonly convertFeeBips: number | null;
+    readonly capturePath: string | null;
+  };
 }
 
 /** Environment-variable names mapped to raw values; flags use the same keys. */
@@ -184,6 +192,13 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
       shedPct: value("PMCOLLECT_DISK_SHED_PCT"),
     },
     logLevel: value("PMCOLLECT_LOG_LEVEL"),
+    scanner: {
+      enabled: value("PMCOLLECT_SCANNER") === "on",
+      maxBookAgeMs: value("PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS"),
+      maxSkewMs: value("PMCOLLECT_SCANNER_MAX_SKEW_MS"),
+      convertFeeBips: value("PMCOLLECT_SCANNER_CONVERT_FEE_BIPS") ?? null,
+      capturePath: value("PMCOLLECT_SCANNER_CAPTURE") ?? null,
+    },
   };
   if (config.disk.shedPct > config.disk.warnPct) {
     throw new ConfigError(

@@ -33,6 +33,7 @@ export const DATABASE_SUITE = [
   "backfill/quality_metrics_test.ts",
   "cli/status_command_test.ts",
   "tests/grafana_dashboard_test.ts",
+  "tests/scanner_episodes_test.ts",
 ] as const;
 
 export const EXIT_NO_DOCKER = 3;

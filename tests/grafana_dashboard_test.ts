@@ -10,7 +10,7 @@ import { silentLogger } from "../runtime/log.ts";
 import { withDatabase } from "./_db.ts";
 
 const ROOT = new URL("../", import.meta.url);
-const SOURCE_DIRS = ["collectors", "runtime", "backfill", "cli"];
+const SOURCE_DIRS = ["collectors", "runtime", "backfill", "cli", "scanner"];
 
 interface Target {
   refId?: string;

@@ -1,0 +1,143 @@
+/**
+ * `runScanner`: the opportunity scanner as a supervised task. Loads the confirmed relations
+ * (`_load.ts`), attaches a `Scanner` to the listener's book feed (which resubscribes the
+ * watched tokens so every book starts from a snapshot), and writes episodes as they open, peak
+ * and end (`_writer.ts`). Between events it advances the scanner's clock every 100 ms, so
+ * survival re-pricing and stale legs settle on time on quiet books. Every minute it reloads
+ * the relations. With `PMCOLLECT_SCANNER_CAPTURE` it appends every event it consumes to an
+ * NDJSON file that `pmcollect backtest --from-file` replays.
+ *
+ * Metrics (`/metrics`, prefix `pmcollect_`, label `task="scanner"`): `scanner_events_total`,
+ * `scanner_evaluations_total`, `scanner_stale_legs_total`, `scanner_gated_legs_total`,
+ * `scanner_skewed_legs_total`, `scanner_incomplete_groups_total`, `episodes_total`,
+ * `episodes_final_total`, `episode_capacity_dollars_total`, `scanner_open_episodes`,
+ * `scanner_watched_tokens`, and the histogram `scanner_detection_latency_seconds` (opening
+ * event's receive time → episode row committed).
+ *
+ * @example
+ * ```ts ignore
+ * import { runScanner } from "./run.ts";
+ * await runScanner({ ...deps, feed }, signal);
+ * ```
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { CollectorDeps } from "../collectors/_deps.ts";
+import { BookEventCapture } from "../stream/capture.ts";
+import { loadScanRelations } from "./_load.ts";
+import { EpisodeWriter } from "./_writer.ts";
+import type { FeedConsumer, ScannerFeed } from "./feed.ts";
+import { Scanner, type ScannerCounts } from "./scanner.ts";
+import type { RelationSet } from "./relation_set.ts";
+
+const RELOAD_MS = 60_000;
+const TICK_MS = 100;
+
+export async function runScanner(
+  deps: CollectorDeps & { readonly feed: ScannerFeed },
+  signal: AbortSignal,
+): Promise<void> {
+  const { config, log, now, feed } = deps;
+  const o = config.scanner;
+  const ctx = deps.context;
+  const load = () => loadScanRelations(deps.sql, { convertFeeBips: o.convertFeeBips });
+  let set = await retry(load, { signal, log });
+  const writer = new EpisodeWriter(deps.sql, {
+    now,
+    log,
+    committed: (opened) => {
+      for (const { latencyMs } of opened) {
+        ctx?.observe("scanner_detection_latency_seconds", latencyMs / 1000);
+      }
+    },
+  });
+  const writerDone = writer.run(signal);
+  const capture = o.capturePath === null ? null : await BookEventCapture.open(o.capturePath);
+  const scanner = new Scanner(set, {
+    maxBookAgeMs: o.maxBookAgeMs,
+    maxSkewMs: o.maxSkewMs,
+    onEpisode: (episode, phase) => {
+      writer.offer(episode, phase);
+      if (phase === "final") {
+        ctx?.counter("episode_capacity_dollars_total", Number(episode.peakPlan.cost) / 1e8);
+      }
+    },
+  });
+  const consumer: FeedConsumer = {
+    watches: (t) => scanner.watches(t),
+    push: (event) => {
+      capture?.push(event);
+      scanner.push(event);
+    },
+    resubscribed: (ids) => scanner.resubscribed(ids),
+  };
+  feed.attach(consumer, set.tokens());
+  log.info("scanner_started", { relations: set.relations.length, tokens: set.tokens().length });
+  let last: ScannerCounts = { ...scanner.counts };
+  let lastReport = now();
+  let lastReload = now();
+  try {
+    while (!signal.aborted) {
+      await sleep(TICK_MS, undefined, { signal }).catch(() => {});
+      scanner.advance(now());
+      if (now() - lastReload >= RELOAD_MS) {
+        lastReload = now();
+        try {
+          const next = await load();
+          scanner.setRelations(next, now());
+          feed.resync(newTokens(set, next));
+          set = next;
+        } catch (err) {
+          if (signal.aborted) break;
+          log.warn("scanner_relations_not_loaded", { error: String(err) });
+        }
+      }
+      if (now() - lastReport < 1000) continue;
+      lastReport = now();
+      capture?.flush();
+      const c = scanner.counts;
+      ctx?.counter("scanner_events_total", c.events - last.events);
+      ctx?.counter("scanner_evaluations_total", c.evaluations - last.evaluations);
+      ctx?.counter("scanner_stale_legs_total", c.staleLegs - last.staleLegs);
+      ctx?.counter("scanner_gated_legs_total", c.gatedLegs - last.gatedLegs);
+      ctx?.counter("scanner_skewed_legs_total", c.skewedLegs - last.skewedLegs);
+      ctx?.counter("scanner_incomplete_groups_total", c.incompleteGroups - last.incompleteGroups);
+      ctx?.counter("episodes_total", c.episodesOpened - last.episodesOpened);
+      ctx?.counter("episodes_final_total", c.episodesFinal - last.episodesFinal);
+      ctx?.gauge("scanner_open_episodes", scanner.openEpisodes);
+      ctx?.gauge("scanner_watched_tokens", set.tokens().length);
+      last = { ...c };
+      ctx?.report({
+        relations: set.relations.length,
+        openEpisodes: scanner.openEpisodes,
+        episodesWritten: writer.written,
+        episodeWriteFailures: writer.failures,
+        ...c,
+        unhealthy: writer.pending > 10_000 ? "episodes are not being written" : null,
+      });
+    }
+  } finally {
+    feed.detach(consumer);
+    capture?.close();
+    await writerDone;
+  }
+  signal.throwIfAborted();
+}
+
+function newTokens(before: RelationSet, after: RelationSet): string[] {
+  return after.tokens().filter((t) => !before.watches(t));
+}
+
+async function retry<T>(
+  fn: () => Promise<T>,
+  context: { readonly signal: AbortSignal; readonly log: CollectorDeps["log"] },
+): Promise<T> {
+  for (let delay = 1000;; delay = Math.min(delay * 2, 30_000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      context.signal.throwIfAborted();
+      context.log.warn("scanner_relations_not_loaded", { error: String(err) });
+      await sleep(delay, undefined, { signal: context.signal });
+    }
+  }
+}
