@@ -1,11 +1,13 @@
 /**
  * `pmcollect edge` on the real PostgreSQL: a three-market neg-risk event with stored books whose
  * YES bids sum to 1.05, so buying NO on all three and converting earns 0.05 a share before
- * fees. The markets' fee columns are added here the way a migration will add them.
+ * fees. Fees and the group's structure are recorded in the metadata history, and the group's
+ * completeness comes from the relation registry (refreshed by the command when it has no row).
  */
 import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
 import { insertBookSnapshots } from "../db/books.ts";
+import { recordMarketMetadata } from "../db/market_metadata.ts";
 import type { Queryable } from "../db/client.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
@@ -18,18 +20,28 @@ const LATE = new Date("2026-11-30T12:00:00Z");
 async function seed(sql: Queryable, options: { lastIndex?: string; feeOf3?: string | null } = {}) {
   await sql`insert into events (event_id, neg_risk, neg_risk_market_id)
             values ('E1', true, '0xgroup')`;
-  await sql`alter table markets add column if not exists fee_rate numeric`;
-  await sql`alter table markets add column if not exists fee_exponent numeric`;
   const bids = ["0.40", "0.35", "0.30"];
   for (let i = 0; i < 3; i++) {
     const index = i === 2 ? (options.lastIndex ?? "02") : `0${i}`;
     const fee = i === 2 && options.feeOf3 !== undefined ? options.feeOf3 : "0.04";
     await sql`insert into markets (market_id, condition_id, question_id, event_id, question,
-                neg_risk, neg_risk_market_id, tick_size, min_order_size, active, closed, end_date,
-                fee_rate, fee_exponent)
+                neg_risk, neg_risk_market_id, tick_size, min_order_size, active, closed, end_date)
               values (${`m${i}`}, ${`0xc${i}`}, ${`0x${"ab".repeat(31)}${index}`}, 'E1',
                 ${`Will candidate ${i} win?`}, true, '0xgroup', 0.01, 5, true, false,
-                '2027-01-01T00:00:00Z', ${fee}, 1)`;
+                '2027-01-01T00:00:00Z')`;
+    // The fee schedule and the group's structure as the markets collector records them.
+    await recordMarketMetadata(sql, [{
+      marketId: `m${i}`,
+      fields: {
+        feeRate: fee,
+        feeExponent: fee === null ? null : "1",
+        negRisk: true,
+        negRiskMarketId: "0xgroup",
+        questionIndex: parseInt(index, 16),
+        eventNegRiskAugmented: false,
+      },
+      rules: null,
+    }], { at: new Date("2026-11-01T00:00:00Z"), source: "gamma" });
     await sql`insert into tokens (token_id, condition_id, market_id, outcome, outcome_index)
               values (${`y${i}`}, ${`0xc${i}`}, ${`m${i}`}, 'Yes', 0),
                      (${`n${i}`}, ${`0xc${i}`}, ${`m${i}`}, 'No', 1)`;
@@ -201,7 +213,10 @@ Deno.test("edge gives no plan on an incomplete group or an unknown fee", () =>
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
     await seed(db.sql, { lastIndex: "05" }); // question 2 is missing from storage
     const out = await edgeJson(db, ["--event", "E1", "--json", "--convert-fee-bips", "0"]);
-    for (const o of out.slice(0, 3)) assert.deepStrictEqual([o.complete, o.profit], [false, null]);
+    for (const o of out.slice(0, 3)) {
+      assert.deepStrictEqual([o.complete, o.profit], [false, null]);
+      assert.match(o.reason ?? "", /partition relation is incomplete$/);
+    }
   }).then(() =>
     withDatabase("server", async (db) => {
       await migrate(db.sql, { log: silentLogger(), timescale: "off" });
