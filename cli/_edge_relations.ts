@@ -23,15 +23,27 @@ export async function relationByKey(
   options: { refresh: boolean } = { refresh: true },
 ): Promise<StoredRelation | null> {
   const read = async () =>
-    (await sql<{ relation_key: string }[]>`
-      select relation_key from relations where relation_key = ${key}`).length > 0;
-  if (!(await read())) {
+    (await sql<{ type: string; members: string[] }[]>`
+      select type, members from relations where relation_key = ${key}`)[0];
+  let row = await read();
+  if (row === undefined) {
     if (!options.refresh) return null;
     await refreshRelations(sql);
-    if (!(await read())) return null;
+    row = await read();
+    if (row === undefined) return null;
   }
-  const type = key.slice(0, key.indexOf(":"));
-  return (await listRelations(sql, { type })).find((r) => r.key === key) ?? null;
+  const { type, members } = row;
+  const [one] = members;
+  const candidates = one === undefined
+    ? await listRelations(sql, { type })
+    : await listRelations(sql, { type, eventId: await eventOf(sql, one) ?? undefined });
+  return candidates.find((r) => r.key === key) ?? null;
+}
+
+async function eventOf(sql: Queryable, marketId: string): Promise<string | null> {
+  const [row] = await sql<{ event_id: string | null }[]>`
+    select event_id from markets where market_id = ${marketId}`;
+  return row?.event_id ?? null;
 }
 
 /** Whether a group may be priced as a partition, and why not. */

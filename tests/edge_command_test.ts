@@ -13,6 +13,7 @@ import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { BACKENDS, type TestDatabase, withDatabase } from "./_db.ts";
 import { parseEdgeArgs, printEdge, runEdgeCommand } from "../cli/edge_command.ts";
+import { setRelationStatus } from "../relations/registry.ts";
 
 const EARLY = new Date("2026-11-30T10:00:00Z");
 const LATE = new Date("2026-11-30T12:00:00Z");
@@ -234,3 +235,44 @@ Deno.test("main.ts edge exits 2 without --event, and --event belongs to edge onl
   assert.equal(await main(["edge", "--json"], { DATABASE_URL: "postgres://127.0.0.1:1/none" }), 2);
   assert.equal(await main(["status", "--event", "E1"], {}), 2);
 });
+
+Deno.test("edge prices a group only while its partition is confirmed, and not before its metadata", () =>
+  withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await seed(db.sql);
+    const args = ["--event", "E1", "--json", "--convert-fee-bips", "0"];
+    assert.equal((await edgeJson(db, args))[0]!.profit, "2.29");
+    // A rules amendment made the registry's partition stale: nothing is priced until confirmed.
+    await db.sql`update relations set status = 'stale' where relation_key = 'partition:0xgroup'`;
+    const stale = await edgeJson(db, args);
+    assert.deepStrictEqual([stale[0]!.complete, stale[0]!.profit], [false, null]);
+    assert.match(stale[0]!.reason ?? "", /partition relation is stale$/);
+    await setRelationStatus(db.sql, "partition:0xgroup", "confirmed");
+    assert.equal((await edgeJson(db, args))[0]!.profit, "2.29");
+    // Before the metadata was first recorded, neither fees nor structure are known.
+    const before = await edgeJson(db, [...args, "--at", "2026-10-31T00:00:00Z"]);
+    assert.deepStrictEqual([before[0]!.complete, before[0]!.profit], [false, null]);
+    assert.match(before[0]!.reason ?? "", /no metadata for market m0 at that time$/);
+  }));
+
+Deno.test("edge --relation refuses a relation that is not confirmed, and an unknown key", () =>
+  withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await seed(db.sql);
+    await db.sql`insert into relations (relation_key, type, members, provenance, status,
+                   rules_digest, detail)
+                 values ('proposal:implies:m0:m1', 'implies', '{m0,m1}', 'lexical:jaccard',
+                   'proposed', '', '{}')`;
+    const out = await edgeJson(db, ["--relation", "proposal:implies:m0:m1", "--json"]);
+    // The seed's m0 book alarm is reported too: alarms come with every subject read.
+    assert.deepStrictEqual(out.map((o) => [o.channel, o.profit, o.reason]), [
+      ["implication", null, "relation is proposed, only confirmed relations are priced"],
+      ["data_alarm", null, "yes_ask_plus_no_ask_below_one: YES ask 0.42 + NO ask 0.55 < 1"],
+    ]);
+    const lines: string[] = [];
+    const code = await printEdge(db.sql, parseEdgeArgs(["--relation", "ladder_date:none"]), {
+      log: silentLogger(),
+      write: (line) => lines.push(line),
+    });
+    assert.deepStrictEqual([code, lines], [1, ["relation ladder_date:none: not found"]]);
+  }));
