@@ -47,9 +47,11 @@ Usage:
                                    --tag id, --gaps-only, --dry-run (requests and duration)
   pmcollect edge --event ID [--at ISO-TIME] [--json] [--convert-fee-bips N]
                                    the best plan per channel (neg-risk conversion and basket,
-                                   LP) from the stored books of an event, and book alarms;
-                                   paper only. N = the adapter's feeBips (read on chain),
-                                   without it the conversion makes no plan
+                                   LP, implication pairs of confirmed ladders) from the stored
+                                   books of an event, with the fees in force at that time, and
+                                   book alarms; paper only. N = the adapter's feeBips (read on
+                                   chain), without it the conversion makes no plan
+  pmcollect edge --relation KEY    the same for one confirmed relation, across events
   pmcollect export --out DIR [options]
                                    tables as ZSTD Parquet, one folder per table and UTC day,
                                    with a manifest; --tables a,b --since/--until YYYY-MM-DD
