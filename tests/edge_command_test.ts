@@ -255,7 +255,7 @@ Deno.test("edge prices a group only while its partition is confirmed, and not be
     assert.match(before[0]!.reason ?? "", /no metadata for market m0 at that time$/);
   }));
 
-Deno.test("edge --relation refuses a relation that is not confirmed, and an unknown key", () =>
+Deno.test("edge --relation prices a confirmed relation only, and says when a key is unknown", () =>
   withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
     await seed(db.sql);
@@ -268,6 +268,15 @@ Deno.test("edge --relation refuses a relation that is not confirmed, and an unkn
     assert.deepStrictEqual(out.map((o) => [o.channel, o.profit, o.reason]), [
       ["implication", null, "relation is proposed, only confirmed relations are priced"],
       ["data_alarm", null, "yes_ask_plus_no_ask_below_one: YES ask 0.42 + NO ask 0.55 < 1"],
+    ]);
+    // A reviewer confirms it: NO of m0 at 0.60 + YES of m1 at 0.37, 100 each; fees
+    // 100 × 0.04 × 0.6 × 0.4 = 0.96 and 100 × 0.04 × 0.37 × 0.63 = 0.9324: profit 1.1076.
+    await setRelationStatus(db.sql, "proposal:implies:m0:m1", "confirmed");
+    const [pair] = await edgeJson(db, ["--relation", "proposal:implies:m0:m1", "--json"]);
+    assert.deepStrictEqual([pair!.subject, pair!.profit, pair!.cost], [
+      "m0=>m1",
+      "1.1076",
+      "98.8924",
     ]);
     const lines: string[] = [];
     const code = await printEdge(db.sql, parseEdgeArgs(["--relation", "ladder_date:none"]), {
