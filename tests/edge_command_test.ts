@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
 import { insertBookSnapshots } from "../db/books.ts";
-import { recordMarketMetadata } from "../db/market_metadata.ts";
+import { fromStoredJson, recordMarketMetadata } from "../db/market_metadata.ts";
+import { feeSchedule } from "../cli/_edge_inputs.ts";
 import type { Queryable } from "../db/client.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
@@ -285,3 +286,19 @@ Deno.test("edge --relation prices a confirmed relation only, and says when a key
     });
     assert.deepStrictEqual([code, lines], [1, ["relation ladder_date:none: not found"]]);
   }));
+
+Deno.test("feeSchedule(): the metadata's schedule, 0 on a fee-free market, else unknown", () => {
+  const none = fromStoredJson({});
+  assert.equal(feeSchedule(null), null, "never observed by then");
+  assert.equal(feeSchedule(none), null, "nothing known about fees");
+  assert.equal(feeSchedule({ ...none, feesEnabled: true }), null, "enabled, rate unknown");
+  assert.deepStrictEqual(feeSchedule({ ...none, feesEnabled: false }), {
+    rate: "0",
+    exponent: 1,
+    takerOnly: true,
+  });
+  assert.deepStrictEqual(
+    feeSchedule({ ...none, feesEnabled: true, feeRate: "0.072", feeExponent: "1" }),
+    { rate: "0.072", exponent: 1, takerOnly: true },
+  );
+});
