@@ -1,23 +1,25 @@
 /**
- * Reads what `pmcollect edge` prices: an event's markets and tokens, the latest stored book of
- * each token (at or before an instant), and each market's taker fee schedule. Decides, being
- * conservative, whether the event's neg-risk group is complete.
+ * Reads what `pmcollect edge` prices: markets and tokens, the latest stored book of each token
+ * at or before an instant, and each market's taker fee schedule in force at that instant (from
+ * the metadata history: fee changes are historical). Which groups are complete and which pairs
+ * imply each other comes from the relation registry (`_edge_relations.ts`).
  *
  * @example
- * ```ts
- * import { readEdgeInputs } from "./_edge_inputs.ts";
- * const inputs = await readEdgeInputs(db.sql, { eventId: "903193", at: new Date(), convertFeeBips: 0 });
+ * ```ts ignore
+ * import { readMarketInputs } from "./_edge_inputs.ts";
+ * const read = await readMarketInputs(db.sql, ["500001", "500002"], new Date());
+ * read.inputs.get("500001")?.fee; // { rate: "0.04", exponent: 1, takerOnly: true }
  * ```
  */
 import type { Queryable } from "../db/client.ts";
-import type { BookInput, FeeSchedule, MarketInput, NegRiskGroupInput } from "../edge/market.ts";
+import { type MarketMetadata, marketMetadataAsOf } from "../db/market_metadata.ts";
+import type { BookInput, FeeSchedule, MarketInput } from "../edge/market.ts";
 
-interface MarketRow {
+/** A stored market row, as completeness and the inputs read it. */
+export interface MarketRow {
   market_id: string;
+  event_id: string | null;
   condition_id: string | null;
-  question_id: string | null;
-  question: string | null;
-  group_item_title: string | null;
   neg_risk: boolean;
   neg_risk_market_id: string | null;
   tick_size: string | null;
@@ -35,43 +37,48 @@ interface BookRow {
   asks: { price: string; size: string }[];
 }
 
-export interface EdgeInputs {
-  readonly found: boolean;
-  readonly markets: readonly MarketInput[];
-  readonly group: NegRiskGroupInput | null;
+/** The stored markets, their metadata as of the instant, and the engine's inputs. */
+export interface MarketRead {
+  readonly rows: readonly MarketRow[];
+  /** Only markets with both tokens and a stored YES book. */
+  readonly inputs: ReadonlyMap<string, MarketInput>;
+  /** The metadata version in force at the instant (null: never observed by then). */
+  readonly metadata: ReadonlyMap<string, MarketMetadata | null>;
   /** Oldest and newest book used, or null when none. */
   readonly booksFrom: Date | null;
   readonly booksTo: Date | null;
 }
 
-/** Unnamed outcomes of augmented groups, waiting to be clarified into names. */
-const PLACEHOLDER = /placeholder|^(person|player|team|candidate|option|outcome)\s*[a-z0-9]{0,3}$/i;
-
-export async function readEdgeInputs(
+/** Reads `marketIds` (in that order) as of `at`. */
+export async function readMarketInputs(
   sql: Queryable,
-  query: { readonly eventId: string; readonly at: Date; readonly convertFeeBips: number | null },
-): Promise<EdgeInputs> {
-  const [event] = await sql<{ neg_risk: boolean; neg_risk_market_id: string | null }[]>`
-    select neg_risk, neg_risk_market_id from events where event_id = ${query.eventId}`;
-  const rows = await sql<MarketRow[]>`
-    select market_id, condition_id, question_id, question, group_item_title, neg_risk,
-           neg_risk_market_id, tick_size::text, min_order_size::text, end_date, active, closed
-    from markets where event_id = ${query.eventId} order by market_id`;
-  if (event === undefined && rows.length === 0) {
-    return { found: false, markets: [], group: null, booksFrom: null, booksTo: null };
-  }
-  const ids = rows.map((row) => row.market_id);
+  marketIds: readonly string[],
+  at: Date,
+): Promise<MarketRead> {
+  const ids = [...marketIds];
+  const found = await sql<MarketRow[]>`
+    select market_id, event_id, condition_id, neg_risk, neg_risk_market_id, tick_size::text,
+           min_order_size::text, end_date, active, closed
+    from markets where market_id = any(${ids})`;
+  const byId = new Map(found.map((row) => [row.market_id, row]));
+  const rows = ids.flatMap((id) => byId.get(id) ?? []);
   const tokens = await sql<{ token_id: string; market_id: string; outcome_index: number }[]>`
     select token_id, market_id, outcome_index from tokens where market_id = any(${ids})`;
   const books = await sql<BookRow[]>`
     select distinct on (token_id) token_id, ts, tick_size::text, bids, asks
     from book_snapshots
-    where token_id = any(${tokens.map((t) => t.token_id)}) and ts <= ${query.at}
+    where token_id = any(${tokens.map((t) => t.token_id)}) and ts <= ${at}
     order by token_id, ts desc`;
   const bookOf = new Map(books.map((book) => [book.token_id, book]));
-  const fees = await readFeeSchedules(sql, ids);
-  const markets: MarketInput[] = [];
-  const usable = new Set<string>();
+  const metadata = new Map<string, MarketMetadata | null>();
+  for (const row of rows) {
+    metadata.set(
+      row.market_id,
+      (await marketMetadataAsOf(sql, row.market_id, at))?.metadata ?? null,
+    );
+  }
+  const inputs = new Map<string, MarketInput>();
+  const used: number[] = [];
   for (const row of rows) {
     const token = (index: number) =>
       tokens.find((t) => t.market_id === row.market_id && t.outcome_index === index)?.token_id;
@@ -79,62 +86,30 @@ export async function readEdgeInputs(
     const yesBook = yes === undefined ? undefined : bookOf.get(yes);
     if (yes === undefined || no === undefined || yesBook === undefined) continue;
     const noBook = bookOf.get(no);
-    const index = questionIndex(row.question_id);
-    markets.push({
+    used.push(yesBook.ts.getTime(), ...(noBook === undefined ? [] : [noBook.ts.getTime()]));
+    const meta = metadata.get(row.market_id) ?? null;
+    const index = meta?.questionIndex ?? null;
+    inputs.set(row.market_id, {
       marketId: row.market_id,
       conditionId: row.condition_id ?? "",
       yesTokenId: yes,
       noTokenId: no,
       book: bookInput(yesBook),
       ...(noBook === undefined ? {} : { noBook: bookInput(noBook) }),
-      fee: fees.get(row.market_id) ?? null,
+      fee: feeSchedule(meta),
       tickSize: yesBook.tick_size ?? row.tick_size ?? "",
-      minOrderSize: row.min_order_size ?? "",
+      minOrderSize: meta?.minOrderSize ?? row.min_order_size ?? "",
       endDate: row.end_date?.toISOString() ?? null,
-      ...(index === undefined ? {} : { questionIndex: index }),
+      ...(index === null ? {} : { questionIndex: index }),
     });
-    usable.add(row.market_id);
   }
-  const used = books.map((book) => book.ts.getTime());
-  const negRisk = event?.neg_risk === true && event.neg_risk_market_id !== null;
   return {
-    found: true,
-    markets,
-    group: negRisk
-      ? {
-        groupId: event.neg_risk_market_id!,
-        complete: isComplete(rows, usable, event.neg_risk_market_id!),
-        convertFeeBips: query.convertFeeBips,
-        markets,
-      }
-      : null,
+    rows,
+    inputs,
+    metadata,
     booksFrom: used.length === 0 ? null : new Date(Math.min(...used)),
     booksTo: used.length === 0 ? null : new Date(Math.max(...used)),
   };
-}
-
-/**
- * Complete only if every market of the event is in the group, open, not a placeholder, has a
- * stored book, and the question indices are exactly 0…n−1 (no question missing from storage).
- */
-function isComplete(rows: readonly MarketRow[], usable: Set<string>, groupId: string): boolean {
-  const indices = rows.map((row) => questionIndex(row.question_id));
-  return rows.length >= 2 &&
-    rows.every((row) =>
-      row.neg_risk && row.neg_risk_market_id === groupId && row.active === true &&
-      row.closed !== true && usable.has(row.market_id) &&
-      !PLACEHOLDER.test((row.group_item_title ?? "").trim()) &&
-      !PLACEHOLDER.test((row.question ?? "").trim())
-    ) &&
-    indices.every((i) => i !== undefined) &&
-    new Set(indices).size === rows.length &&
-    indices.every((i) => i! < rows.length);
-}
-
-/** The adapter's question index: the low byte of the questionID. */
-function questionIndex(questionId: string | null): number | undefined {
-  if (questionId === null || !/^0x[0-9a-fA-F]{64}$/.test(questionId)) return undefined;
-  return parseInt(questionId.slice(-2), 16);
 }
 
 function bookInput(row: BookRow): BookInput {
@@ -145,27 +120,19 @@ function bookInput(row: BookRow): BookInput {
 }
 
 /**
- * Each market's taker fee schedule, from the `markets` fee columns (`fee_rate`, `fee_exponent`,
- * `fee_taker_only`) once a migration adds them. A market without a rate, or a schema without
- * the columns, gets no entry: fee unknown, so no plan uses it. Never a default rate.
+ * The taker fee schedule a market's metadata version states (`feeSchedule` rate and exponent,
+ * as of the instant read). `feesEnabled: false` without a schedule is the venue's fee-free
+ * market: rate 0. Anything else without a rate (metadata never observed, fees enabled but no
+ * schedule) is unknown, and no plan uses the market. Never a default rate.
  */
-export async function readFeeSchedules(
-  sql: Queryable,
-  marketIds: readonly string[],
-): Promise<Map<string, FeeSchedule>> {
-  const columns = await sql<{ column_name: string }[]>`
-    select column_name from information_schema.columns
-    where table_schema = current_schema() and table_name = 'markets'
-      and column_name in ('fee_rate', 'fee_exponent', 'fee_taker_only')`;
-  const have = new Set(columns.map((c) => c.column_name));
-  if (!have.has("fee_rate") || !have.has("fee_exponent")) return new Map();
-  const rows = await sql<{ market_id: string; rate: string | null; exponent: string | null }[]>`
-    select market_id, fee_rate::text as rate, fee_exponent::text as exponent
-    from markets where market_id = any(${marketIds as string[]})`;
-  const out = new Map<string, FeeSchedule>();
-  for (const row of rows) {
-    if (row.rate === null || row.exponent === null) continue;
-    out.set(row.market_id, { rate: row.rate, exponent: Number(row.exponent), takerOnly: true });
+export function feeSchedule(meta: MarketMetadata | null): FeeSchedule | null {
+  if (meta === null) return null;
+  if (meta.feeRate !== null && meta.feeExponent !== null) {
+    const exponent = Number(meta.feeExponent);
+    return { rate: meta.feeRate, exponent, takerOnly: meta.feeTakerOnly ?? true };
   }
-  return out;
+  if (meta.feesEnabled === false && meta.feeRate === null) {
+    return { rate: "0", exponent: 1, takerOnly: true };
+  }
+  return null;
 }

@@ -137,6 +137,7 @@ export const BACKFILL_OPTIONS = {
 /** The options of `edge` (parsed again, strictly, by cli/edge_command.ts). */
 export const EDGE_OPTIONS = {
   event: { type: "string" },
+  relation: { type: "string" },
   at: { type: "string" },
   json: { type: "boolean" },
   "convert-fee-bips": { type: "string" },

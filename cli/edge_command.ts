@@ -1,8 +1,12 @@
 /**
- * `pmcollect edge --event ID [--at ISO-TIME] [--json] [--convert-fee-bips N]`: the best plan
- * per channel from the stored books of one event (the latest, or the latest at or before
- * `--at`), priced exactly by `edge/`, plus book alarms. Paper only: nothing is sent anywhere.
- * With `--json`, one JSON array: one object per channel evaluated, then one per data alarm.
+ * `pmcollect edge (--event ID | --relation KEY) [--at ISO-TIME] [--json] [--convert-fee-bips N]`:
+ * the best plan per channel from the stored books (the latest, or the latest at or before
+ * `--at`), priced exactly by `edge/` with each market's fee schedule in force at that instant,
+ * plus book alarms. An event's neg-risk group is priced only when the relation registry's
+ * partition is confirmed and complete; every confirmed implication chain inside the event is
+ * priced pair by pair (`--relation` prices one confirmed relation across events). Paper only:
+ * nothing is sent anywhere. With `--json`, one JSON array: one object per channel evaluated,
+ * then one per data alarm.
  *
  * @example
  * ```sh
@@ -11,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { openConfiguredDatabase } from "./_connect.ts";
-import { readEdgeInputs } from "./_edge_inputs.ts";
+import { readEventEdge, readRelationEdge } from "./_edge_subjects.ts";
 import { EDGE_OPTIONS, UsageError } from "./command_line.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import type { Queryable } from "../db/client.ts";
@@ -22,9 +26,13 @@ import { loadSolver } from "../edge/lp.ts";
 import { parseRules } from "../edge/legs.ts";
 import { POLYMARKET_RULES } from "../edge/market.ts";
 import { channelJson } from "../edge/plan.ts";
+import { evaluateImplication } from "../edge/ladder.ts";
 
 export interface EdgeArgs {
-  readonly eventId: string;
+  /** `--event ID`, or null with `--relation`. */
+  readonly eventId: string | null;
+  /** `--relation KEY`: one confirmed relation, across events. */
+  readonly relation: string | null;
   readonly at: Date | null;
   readonly json: boolean;
   readonly convertFeeBips: number | null;
@@ -38,8 +46,10 @@ export function parseEdgeArgs(args: readonly string[]): EdgeArgs {
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
   }
-  if (values.event === undefined || values.event === "") {
-    throw new UsageError("edge needs --event ID");
+  const event = values.event === "" ? undefined : values.event;
+  const relation = values.relation === "" ? undefined : values.relation;
+  if ((event === undefined) === (relation === undefined)) {
+    throw new UsageError("edge needs --event ID or --relation KEY (one of them)");
   }
   const at = values.at === undefined ? null : new Date(Date.parse(values.at));
   if (at !== null && Number.isNaN(at.getTime())) {
@@ -50,7 +60,13 @@ export function parseEdgeArgs(args: readonly string[]): EdgeArgs {
   if (bips !== null && (!Number.isInteger(bips) || bips < 0 || bips > 10_000)) {
     throw new UsageError(`--convert-fee-bips must be a whole number 0…10000, got "${bipsText}"`);
   }
-  return { eventId: values.event, at, json: values.json === true, convertFeeBips: bips };
+  return {
+    eventId: event ?? null,
+    relation: relation ?? null,
+    at,
+    json: values.json === true,
+    convertFeeBips: bips,
+  };
 }
 
 /** Prints the plans; 0 when the event was found, 1 when it is unknown, 2 on bad usage. */
@@ -75,7 +91,7 @@ export async function runEdgeCommand(
   }
 }
 
-/** Evaluates and prints one event on an open database; 0, or 1 when the event is unknown. */
+/** Evaluates and prints one event (or relation); 0, or 1 when it is unknown. */
 export async function printEdge(
   sql: Queryable,
   args: EdgeArgs,
@@ -83,28 +99,55 @@ export async function printEdge(
 ): Promise<number> {
   const { log, write } = context;
   const asOf = args.at ?? (context.now?.() ?? new Date());
-  const inputs = await readEdgeInputs(sql, {
-    eventId: args.eventId,
-    at: asOf,
-    convertFeeBips: args.convertFeeBips,
-  });
-  if (!inputs.found) {
-    write(args.json ? "[]" : `event ${args.eventId}: not found`);
+  const subject = args.relation === null ? `event ${args.eventId}` : `relation ${args.relation}`;
+  const inputs = args.relation === null
+    ? await readEventEdge(sql, args.eventId!, asOf)
+    : await readRelationEdge(sql, args.relation, asOf);
+  if (inputs === null) {
+    write(args.json ? "[]" : `${subject}: not found`);
     return 1;
   }
   const solver = await loadSolver();
+  const evaluation = { rules: parseRules(POLYMARKET_RULES), asOf: asOf.toISOString(), solver };
+  const groups = inputs.group === null ? [] : [{
+    groupId: inputs.group.groupId,
+    complete: inputs.group.complete,
+    convertFeeBips: args.convertFeeBips,
+    markets: inputs.group.markets,
+  }];
   const { results, alarms } = evaluateEvent({
-    groups: inputs.group === null ? [] : [inputs.group],
+    groups,
     implications: [],
     markets: inputs.markets,
-  }, { rules: parseRules(POLYMARKET_RULES), asOf: asOf.toISOString(), solver });
+  }, evaluation);
   const books = {
     booksFrom: inputs.booksFrom?.toISOString() ?? null,
     booksTo: inputs.booksTo?.toISOString() ?? null,
   };
   for (const alarm of alarms) log.warn("edge_data_alarm", { ...alarm });
+  const why = inputs.group?.reason;
   const objects = [
-    ...results.map((result) => ({ ...channelJson(result), ...books })),
+    ...results.map((result) => ({
+      ...channelJson(result),
+      ...(result.complete || why == null ? {} : { reason: `${result.reason}: ${why}` }),
+      relation: inputs.group?.relationKey ?? null,
+      ...books,
+    })),
+    ...inputs.pairs.map((pair) => ({
+      ...channelJson(
+        pair.input === null
+          ? {
+            channel: "implication",
+            subject: pair.subject,
+            complete: true,
+            plan: null,
+            reason: pair.reason!,
+          }
+          : evaluateImplication(pair.input, evaluation),
+      ),
+      relation: pair.relationKey,
+      ...books,
+    })),
     ...alarms.map((alarm) => ({
       channel: "data_alarm",
       subject: alarm.marketId,
@@ -122,10 +165,10 @@ export async function printEdge(
     write(JSON.stringify(objects));
     return 0;
   }
-  write(
-    `event ${args.eventId} as of ${asOf.toISOString()}, books ${books.booksFrom} … ${books.booksTo}`,
-  );
-  if (inputs.group === null) write("not a neg-risk event: no channel applies");
+  write(`${subject} as of ${asOf.toISOString()}, books ${books.booksFrom} … ${books.booksTo}`);
+  if (inputs.group === null && inputs.pairs.length === 0) {
+    write("no neg-risk group and no confirmed implication: no channel applies");
+  }
   for (const object of objects) write(describe(object));
   return 0;
 }

@@ -47,9 +47,11 @@ Usage:
                                    --tag id, --gaps-only, --dry-run (requests and duration)
   pmcollect edge --event ID [--at ISO-TIME] [--json] [--convert-fee-bips N]
                                    the best plan per channel (neg-risk conversion and basket,
-                                   LP) from the stored books of an event, and book alarms;
-                                   paper only. N = the adapter's feeBips (read on chain),
-                                   without it the conversion makes no plan
+                                   LP, implication pairs of confirmed ladders) from the stored
+                                   books of an event, with the fees in force at that time, and
+                                   book alarms; paper only. N = the adapter's feeBips (read on
+                                   chain), without it the conversion makes no plan
+  pmcollect edge --relation KEY    the same for one confirmed relation, across events
   pmcollect backtest --from-file F [--since ISO] [--until ISO] [--events ids]
                                    the live scanner over a captured stream of book events
                                    (PMCOLLECT_SCANNER_CAPTURE); episodes stored as replayed

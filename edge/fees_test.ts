@@ -4,7 +4,9 @@
  * venue's own `entry_cost_usdc` and `entry_fees_usdc`. Weather is 0.05 on the fee table
  * (docs.polymarket.com/trading/fees, 2026-09-15). Verified rounding: the fee is charged per
  * fill, on top of price × size, rounded to 5 decimals; floor and half-up agree on these fills,
- * rounding the position's unrounded total half-up does not.
+ * rounding the position's unrounded total half-up does not. These three fills are every real fee
+ * amount in the team's recorded payloads (shared/fixtures/polymarket/, searched 2026-12-01): the
+ * other trade payloads carry only the legacy `fee_rate_bps` ("0"), never a charge.
  */
 import assert from "node:assert/strict";
 import { type Dec, formatDec, mulDec, parseDec, ZERO } from "./decimal.ts";

@@ -16,6 +16,9 @@ import type { Faults, RouteFamily } from "./faults.ts";
 import type { MarketHub } from "./ws_hub.ts";
 import type { World } from "./world.ts";
 import { categorySchedule, feeScheduleAt, rulesText } from "./structure.ts";
+import { SIZE_SCALE } from "./book.ts";
+import { PRICE_SCALE } from "./universe.ts";
+import { wsBook } from "./ws_messages.ts";
 
 /** Options shared by the burst faults. */
 export interface BurstOptions {
@@ -163,6 +166,39 @@ export class SimulatorControl {
     if (m === undefined) return false;
     m.question = question;
     m.meta.rules = rulesText(question, null, m.meta.is5050);
+    return true;
+  }
+  /**
+   * Replaces an open market's whole book (YES side: decimal [price, size] pairs, prices on its
+   * tick grid) and sends the new `book` of both tokens, e.g. to plant a known mispricing.
+   * Returns false for an unknown or closed market or a price off the grid.
+   */
+  setBook(
+    conditionId: string,
+    levels: {
+      bids: readonly (readonly [string, string])[];
+      asks: readonly (readonly [string, string])[];
+    },
+  ): boolean {
+    const m = this.#world.universe.byCondition.get(conditionId);
+    if (m === undefined || m.status !== "open") return false;
+    const units = (text: string, scale: number) => Math.round(Number(text) * scale);
+    const all = [...levels.bids, ...levels.asks];
+    const book = this.#world.book(m);
+    if (all.some(([p]) => units(p, PRICE_SCALE) % book.tickUnits !== 0)) return false;
+    book.bids.clear();
+    book.asks.clear();
+    for (const [p, size] of levels.bids) {
+      book.set("bid", units(p, PRICE_SCALE), units(size, SIZE_SCALE));
+    }
+    for (const [p, size] of levels.asks) {
+      book.set("ask", units(p, PRICE_SCALE), units(size, SIZE_SCALE));
+    }
+    book.touch(this.#world.now());
+    this.#hub.publish([0, 1].map((o) => ({
+      conditionId,
+      message: wsBook(m, book, o as 0 | 1),
+    })));
     return true;
   }
   /** Resolves an open market 50-50 (final prices 0.5/0.5). */

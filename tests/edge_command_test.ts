@@ -1,16 +1,20 @@
 /**
  * `pmcollect edge` on the real PostgreSQL: a three-market neg-risk event with stored books whose
  * YES bids sum to 1.05, so buying NO on all three and converting earns 0.05 a share before
- * fees. The markets' fee columns are added here the way a migration will add them.
+ * fees. Fees and the group's structure are recorded in the metadata history, and the group's
+ * completeness comes from the relation registry (refreshed by the command when it has no row).
  */
 import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
 import { insertBookSnapshots } from "../db/books.ts";
+import { fromStoredJson, recordMarketMetadata } from "../db/market_metadata.ts";
+import { feeSchedule } from "../cli/_edge_inputs.ts";
 import type { Queryable } from "../db/client.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { BACKENDS, type TestDatabase, withDatabase } from "./_db.ts";
 import { parseEdgeArgs, printEdge, runEdgeCommand } from "../cli/edge_command.ts";
+import { setRelationStatus } from "../relations/registry.ts";
 
 const EARLY = new Date("2026-11-30T10:00:00Z");
 const LATE = new Date("2026-11-30T12:00:00Z");
@@ -18,18 +22,28 @@ const LATE = new Date("2026-11-30T12:00:00Z");
 async function seed(sql: Queryable, options: { lastIndex?: string; feeOf3?: string | null } = {}) {
   await sql`insert into events (event_id, neg_risk, neg_risk_market_id)
             values ('E1', true, '0xgroup')`;
-  await sql`alter table markets add column if not exists fee_rate numeric`;
-  await sql`alter table markets add column if not exists fee_exponent numeric`;
   const bids = ["0.40", "0.35", "0.30"];
   for (let i = 0; i < 3; i++) {
     const index = i === 2 ? (options.lastIndex ?? "02") : `0${i}`;
     const fee = i === 2 && options.feeOf3 !== undefined ? options.feeOf3 : "0.04";
     await sql`insert into markets (market_id, condition_id, question_id, event_id, question,
-                neg_risk, neg_risk_market_id, tick_size, min_order_size, active, closed, end_date,
-                fee_rate, fee_exponent)
+                neg_risk, neg_risk_market_id, tick_size, min_order_size, active, closed, end_date)
               values (${`m${i}`}, ${`0xc${i}`}, ${`0x${"ab".repeat(31)}${index}`}, 'E1',
                 ${`Will candidate ${i} win?`}, true, '0xgroup', 0.01, 5, true, false,
-                '2027-01-01T00:00:00Z', ${fee}, 1)`;
+                '2027-01-01T00:00:00Z')`;
+    // The fee schedule and the group's structure as the markets collector records them.
+    await recordMarketMetadata(sql, [{
+      marketId: `m${i}`,
+      fields: {
+        feeRate: fee,
+        feeExponent: fee === null ? null : "1",
+        negRisk: true,
+        negRiskMarketId: "0xgroup",
+        questionIndex: parseInt(index, 16),
+        eventNegRiskAugmented: false,
+      },
+      rules: null,
+    }], { at: new Date("2026-11-01T00:00:00Z"), source: "gamma" });
     await sql`insert into tokens (token_id, condition_id, market_id, outcome, outcome_index)
               values (${`y${i}`}, ${`0xc${i}`}, ${`m${i}`}, 'Yes', 0),
                      (${`n${i}`}, ${`0xc${i}`}, ${`m${i}`}, 'No', 1)`;
@@ -201,7 +215,10 @@ Deno.test("edge gives no plan on an incomplete group or an unknown fee", () =>
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
     await seed(db.sql, { lastIndex: "05" }); // question 2 is missing from storage
     const out = await edgeJson(db, ["--event", "E1", "--json", "--convert-fee-bips", "0"]);
-    for (const o of out.slice(0, 3)) assert.deepStrictEqual([o.complete, o.profit], [false, null]);
+    for (const o of out.slice(0, 3)) {
+      assert.deepStrictEqual([o.complete, o.profit], [false, null]);
+      assert.match(o.reason ?? "", /partition relation is incomplete$/);
+    }
   }).then(() =>
     withDatabase("server", async (db) => {
       await migrate(db.sql, { log: silentLogger(), timescale: "off" });
@@ -218,4 +235,70 @@ Deno.test("main.ts edge exits 2 without --event, and --event belongs to edge onl
   const { main } = await import("../main.ts");
   assert.equal(await main(["edge", "--json"], { DATABASE_URL: "postgres://127.0.0.1:1/none" }), 2);
   assert.equal(await main(["status", "--event", "E1"], {}), 2);
+});
+
+Deno.test("edge prices a group only while its partition is confirmed, and not before its metadata", () =>
+  withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await seed(db.sql);
+    const args = ["--event", "E1", "--json", "--convert-fee-bips", "0"];
+    assert.equal((await edgeJson(db, args))[0]!.profit, "2.29");
+    // A rules amendment made the registry's partition stale: nothing is priced until confirmed.
+    await db.sql`update relations set status = 'stale' where relation_key = 'partition:0xgroup'`;
+    const stale = await edgeJson(db, args);
+    assert.deepStrictEqual([stale[0]!.complete, stale[0]!.profit], [false, null]);
+    assert.match(stale[0]!.reason ?? "", /partition relation is stale$/);
+    await setRelationStatus(db.sql, "partition:0xgroup", "confirmed");
+    assert.equal((await edgeJson(db, args))[0]!.profit, "2.29");
+    // Before the metadata was first recorded, neither fees nor structure are known.
+    const before = await edgeJson(db, [...args, "--at", "2026-10-31T00:00:00Z"]);
+    assert.deepStrictEqual([before[0]!.complete, before[0]!.profit], [false, null]);
+    assert.match(before[0]!.reason ?? "", /no metadata for market m0 at that time$/);
+  }));
+
+Deno.test("edge --relation prices a confirmed relation only, and says when a key is unknown", () =>
+  withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await seed(db.sql);
+    await db.sql`insert into relations (relation_key, type, members, provenance, status,
+                   rules_digest, detail)
+                 values ('proposal:implies:m0:m1', 'implies', '{m0,m1}', 'lexical:jaccard',
+                   'proposed', '', '{}')`;
+    const out = await edgeJson(db, ["--relation", "proposal:implies:m0:m1", "--json"]);
+    // The seed's m0 book alarm is reported too: alarms come with every subject read.
+    assert.deepStrictEqual(out.map((o) => [o.channel, o.profit, o.reason]), [
+      ["implication", null, "relation is proposed, only confirmed relations are priced"],
+      ["data_alarm", null, "yes_ask_plus_no_ask_below_one: YES ask 0.42 + NO ask 0.55 < 1"],
+    ]);
+    // A reviewer confirms it: NO of m0 at 0.60 + YES of m1 at 0.37, 100 each; fees
+    // 100 × 0.04 × 0.6 × 0.4 = 0.96 and 100 × 0.04 × 0.37 × 0.63 = 0.9324: profit 1.1076.
+    await setRelationStatus(db.sql, "proposal:implies:m0:m1", "confirmed");
+    const [pair] = await edgeJson(db, ["--relation", "proposal:implies:m0:m1", "--json"]);
+    assert.deepStrictEqual([pair!.subject, pair!.profit, pair!.cost], [
+      "m0=>m1",
+      "1.1076",
+      "98.8924",
+    ]);
+    const lines: string[] = [];
+    const code = await printEdge(db.sql, parseEdgeArgs(["--relation", "ladder_date:none"]), {
+      log: silentLogger(),
+      write: (line) => lines.push(line),
+    });
+    assert.deepStrictEqual([code, lines], [1, ["relation ladder_date:none: not found"]]);
+  }));
+
+Deno.test("feeSchedule(): the metadata's schedule, 0 on a fee-free market, else unknown", () => {
+  const none = fromStoredJson({});
+  assert.equal(feeSchedule(null), null, "never observed by then");
+  assert.equal(feeSchedule(none), null, "nothing known about fees");
+  assert.equal(feeSchedule({ ...none, feesEnabled: true }), null, "enabled, rate unknown");
+  assert.deepStrictEqual(feeSchedule({ ...none, feesEnabled: false }), {
+    rate: "0",
+    exponent: 1,
+    takerOnly: true,
+  });
+  assert.deepStrictEqual(
+    feeSchedule({ ...none, feesEnabled: true, feeRate: "0.072", feeExponent: "1" }),
+    { rate: "0.072", exponent: 1, takerOnly: true },
+  );
 });
