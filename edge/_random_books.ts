@@ -4,7 +4,7 @@
  * fee rules by walking levels directly (no search, no relaxation).
  */
 import { type Dec, formatDec, ONE, parseDec, ZERO } from "./decimal.ts";
-import type { LevelText, MarketInput } from "./market.ts";
+import type { LevelText, MarketInput, NegRiskGroupInput } from "./market.ts";
 
 /** mulberry32: a small deterministic generator so failures reproduce from the seed. */
 export function randomSource(seed: number): () => number {
@@ -70,6 +70,51 @@ export function randomFairs(random: () => number, n: number, total: number): num
   const weights = Array.from({ length: n }, () => 0.05 + random());
   const sum = weights.reduce((a, b) => a + b, 0);
   return weights.map((w) => (w / sum) * total);
+}
+
+/**
+ * A random complete neg-risk group and the rules to price it: one in five sits within ticks of
+ * no-arbitrage (`nearZeroEdgeMarkets`), the rest has 2 to `maxLegs` markets around fair prices
+ * summing to 0.8–1.2. The lot is drawn from `lots` (no draw when there is one).
+ */
+export function randomGroup(
+  random: () => number,
+  outcome: "YES" | "NO",
+  options: {
+    maxLegs: number;
+    lots: readonly string[];
+    maxSizeCents?: number;
+    near?: { legs?: number; sizeCents?: number };
+  },
+): { group: NegRiskGroupInput; lot: string; minNotional: string } {
+  if (random() < 0.2) {
+    const markets = nearZeroEdgeMarkets(random, outcome, options.near);
+    return {
+      group: { groupId: "g", complete: true, convertFeeBips: 0, markets },
+      lot: "0.01",
+      minNotional: "0",
+    };
+  }
+  const count = 2 + Math.floor(random() * (options.maxLegs - 1));
+  const fairs = randomFairs(random, count, 0.8 + random() * 0.4);
+  const markets = fairs.map((fair, i) => randomMarket(random, i, fair, options.maxSizeCents));
+  const { lots } = options;
+  return {
+    group: { groupId: "g", complete: true, convertFeeBips: 0, markets },
+    lot: lots.length > 1 ? lots[Math.floor(random() * lots.length)]! : lots[0]!,
+    minNotional: ["0", "0.5", "1"][Math.floor(random() * 3)]!,
+  };
+}
+
+/** One leg for `bruteCost`: the outcome's ladder with the market's fee and minimum size. */
+export function bruteLeg(market: MarketInput, outcome: "YES" | "NO", minNotional: Dec) {
+  return {
+    levels: bruteLadder(market, outcome),
+    rate: parseDec(market.fee!.rate),
+    exponent: market.fee!.exponent,
+    minSize: parseDec(market.minOrderSize),
+    minNotional,
+  };
 }
 
 /** Independent level walk: the cost of q shares, or null when the book or rules forbid it. */

@@ -5,36 +5,10 @@ import { parseRules } from "./legs.ts";
 import { adapterFee, capBound, conversionCalls, evaluateConversion } from "./conversion.ts";
 import { prepareLegs } from "./legs.ts";
 import type { PreparedLeg } from "./search.ts";
-import {
-  bruteCost,
-  bruteLadder,
-  nearZeroEdgeMarkets,
-  randomFairs,
-  randomMarket,
-  randomSource,
-} from "./_random_books.ts";
+import { bruteCost, bruteLeg, randomGroup, randomSource } from "./_random_books.ts";
 
 const CASES = 10_000;
 const AS_OF = "2026-12-01T00:00:00Z";
-
-/** Small books so that every vector of NO sizes can be tried; one in five near no-arbitrage. */
-function randomGroup(random: () => number) {
-  if (random() < 0.2) {
-    const markets = nearZeroEdgeMarkets(random, "NO", { legs: 2, sizeCents: 60 });
-    return {
-      group: { groupId: "g", complete: true, convertFeeBips: 0, markets },
-      lot: "0.01",
-      minNotional: "0",
-    };
-  }
-  const fairs = randomFairs(random, 2 + Math.floor(random() * 2), 0.8 + random() * 0.4);
-  const markets = fairs.map((fair, i) => randomMarket(random, i, fair, 400));
-  return {
-    group: { groupId: "g", complete: true, convertFeeBips: 0, markets },
-    lot: "1",
-    minNotional: ["0", "0.5", "1"][Math.floor(random() * 3)]!,
-  };
-}
 
 /**
  * Every vector of NO sizes, lot by lot: the payoff is the least the NOs pay over the outcomes
@@ -42,13 +16,7 @@ function randomGroup(random: () => number) {
  */
 function bruteForce(group: NegRiskGroupInput, rules: { lot: Dec; minNotional: Dec }): Dec | null {
   const tables = group.markets.map((m) => {
-    const leg = {
-      levels: bruteLadder(m, "NO"),
-      rate: parseDec(m.fee!.rate),
-      exponent: m.fee!.exponent,
-      minSize: parseDec(m.minOrderSize),
-      minNotional: rules.minNotional,
-    };
+    const leg = bruteLeg(m, "NO", rules.minNotional);
     const depth = leg.levels.reduce((s, [, size]) => s + size, ZERO);
     const options: [Dec, Dec][] = [[ZERO, ZERO]];
     for (let q = rules.lot; q <= depth; q += rules.lot) {
@@ -77,7 +45,13 @@ Deno.test(`evaluateConversion() equals a brute-force search over NO sizes on ${C
   let profitable = 0;
   let uneven = 0;
   for (let c = 0; c < CASES; c++) {
-    const { group, lot, minNotional } = randomGroup(random);
+    // Small books so that every vector of NO sizes can be tried.
+    const { group, lot, minNotional } = randomGroup(random, "NO", {
+      maxLegs: 3,
+      lots: ["1"],
+      maxSizeCents: 400,
+      near: { legs: 2, sizeCents: 60 },
+    });
     const rules = parseRules({ lot, minNotional });
     const result = evaluateConversion(group, { rules, asOf: AS_OF });
     const expected = bruteForce(group, rules);

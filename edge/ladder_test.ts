@@ -1,23 +1,17 @@
 import assert from "node:assert/strict";
-import { type Dec, formatDec, parseDec, ZERO } from "./decimal.ts";
+import { type Dec, formatDec, ZERO } from "./decimal.ts";
 import type { ImplicationInput } from "./market.ts";
 import { parseRules } from "./legs.ts";
 import { evaluateImplication } from "./ladder.ts";
-import { bruteCost, bruteLadder, randomMarket, randomSource } from "./_random_books.ts";
+import { bruteCost, bruteLeg, randomMarket, randomSource } from "./_random_books.ts";
 
 const CASES = 10_000;
 
 function bruteForce(pair: ImplicationInput, rules: { lot: Dec; minNotional: Dec }): Dec | null {
   const legs = [
-    { market: pair.antecedent, levels: bruteLadder(pair.antecedent, "NO") },
-    { market: pair.consequent, levels: bruteLadder(pair.consequent, "YES") },
-  ].map(({ market, levels }) => ({
-    levels,
-    rate: parseDec(market.fee!.rate),
-    exponent: market.fee!.exponent,
-    minSize: parseDec(market.minOrderSize),
-    minNotional: rules.minNotional,
-  }));
+    bruteLeg(pair.antecedent, "NO", rules.minNotional),
+    bruteLeg(pair.consequent, "YES", rules.minNotional),
+  ];
   const depth = (i: number) => legs[i]!.levels.reduce((s, [, size]) => s + size, ZERO);
   let best: Dec | null = null;
   for (let q = rules.lot; q <= depth(0) && q <= depth(1); q += rules.lot) {

@@ -1,48 +1,21 @@
 import assert from "node:assert/strict";
-import { type Dec, formatDec, parseDec, ZERO } from "./decimal.ts";
+import { type Dec, formatDec, ZERO } from "./decimal.ts";
 import type { NegRiskGroupInput } from "./market.ts";
 import { parseRules } from "./legs.ts";
 import { evaluateBasket } from "./neg_risk.ts";
-import {
-  bruteCost,
-  bruteLadder,
-  nearZeroEdgeMarkets,
-  randomFairs,
-  randomMarket,
-  randomSource,
-} from "./_random_books.ts";
+import { bruteCost, bruteLeg, randomGroup, randomSource } from "./_random_books.ts";
 
 const CASES = 10_000;
 const AS_OF = "2026-12-01T00:00:00Z";
 
 /** One in five groups sits within ticks of no-arbitrage, where fee rounding decides. */
-function randomGroup(random: () => number) {
-  if (random() < 0.2) {
-    const markets = nearZeroEdgeMarkets(random, "YES");
-    return {
-      group: { groupId: "g", complete: true, convertFeeBips: 0, markets },
-      lot: "0.01",
-      minNotional: "0",
-    };
-  }
-  const fairs = randomFairs(random, 2 + Math.floor(random() * 3), 0.8 + random() * 0.4);
-  const markets = fairs.map((fair, i) => randomMarket(random, i, fair));
-  return {
-    group: { groupId: "g", complete: true, convertFeeBips: 0, markets },
-    lot: random() < 0.5 ? "1" : "0.5",
-    minNotional: ["0", "0.5", "1"][Math.floor(random() * 3)]!,
-  };
+function randomYesGroup(random: () => number) {
+  return randomGroup(random, "YES", { maxLegs: 4, lots: ["1", "0.5"] });
 }
 
 /** Tries every q lot by lot, every leg walked level by level: the best profit, null if none > 0. */
 function bruteForce(group: NegRiskGroupInput, rules: { lot: Dec; minNotional: Dec }): Dec | null {
-  const legs = group.markets.map((m) => ({
-    levels: bruteLadder(m, "YES"),
-    rate: parseDec(m.fee!.rate),
-    exponent: m.fee!.exponent,
-    minSize: parseDec(m.minOrderSize),
-    minNotional: rules.minNotional,
-  }));
+  const legs = group.markets.map((m) => bruteLeg(m, "YES", rules.minNotional));
   let best: Dec | null = null;
   for (let q = rules.lot;; q += rules.lot) {
     const costs = legs.map((leg) => bruteCost(leg.levels, q, leg));
@@ -58,7 +31,7 @@ Deno.test(`evaluateBasket() equals a brute-force level-by-level search on ${CASE
   const random = randomSource(61);
   let profitable = 0;
   for (let c = 0; c < CASES; c++) {
-    const { group, lot, minNotional } = randomGroup(random);
+    const { group, lot, minNotional } = randomYesGroup(random);
     const rules = parseRules({ lot, minNotional });
     const result = evaluateBasket(group, { rules, asOf: AS_OF });
     const expected = bruteForce(group, rules);
@@ -109,7 +82,7 @@ Deno.test("evaluateBasket() buys every YES and reports the annualised return", (
 });
 
 Deno.test("evaluateBasket() refuses an incomplete group or an unknown fee", () => {
-  const { group } = randomGroup(randomSource(3));
+  const { group } = randomYesGroup(randomSource(3));
   const context = { rules: parseRules({ lot: "0.01", minNotional: "1" }), asOf: AS_OF };
   const incomplete = evaluateBasket({ ...group, complete: false }, context);
   assert.deepStrictEqual([incomplete.complete, incomplete.plan], [false, null]);
