@@ -14,6 +14,7 @@
  */
 import { normaliseQuestion, proposeRelations } from "../relations/propose.ts";
 import type { StructuralMarket } from "../relations/derive.ts";
+import { plainMarket } from "../relations/_plain_market.ts";
 import { atMost, BENCH_SHORT, finishBench, type TargetCheck } from "./_report.ts";
 
 const WORDS = ("election senate house court bill rate inflation gdp launch merger tariff " +
@@ -37,24 +38,7 @@ export function syntheticCatalog(count: number): StructuralMarket[] {
         10 * Math.floor(next() * 20)
       },000 on December 31, 2027?`
       : `Will the ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} pass in 2027?`;
-    return {
-      marketId: String(1_000_000 + i),
-      eventId: String(i),
-      question,
-      negRisk: false,
-      negRiskMarketId: null,
-      questionIndex: null,
-      negRiskOther: null,
-      eventNegRiskAugmented: null,
-      groupItemTitle: null,
-      groupItemThreshold: null,
-      endDate: null,
-      gameId: null,
-      sportsMarketType: null,
-      line: null,
-      outcomes: ["Yes", "No"],
-      rulesHash: null,
-    };
+    return plainMarket(String(1_000_000 + i), { eventId: String(i), question, rulesHash: null });
   });
 }
 

@@ -1,30 +1,13 @@
 import assert from "node:assert/strict";
 import { deriveRelations, type StructuralMarket } from "./derive.ts";
+import { plainMarket } from "./_plain_market.ts";
 import { parseGammaEventsPage } from "../polymarket/gamma_event_schema.ts";
 import { metadataFromGamma } from "../collectors/market_metadata.ts";
 
 const GROUP = "0x" + "ab".repeat(31) + "00";
 
 function market(id: string, o: Partial<StructuralMarket> = {}): StructuralMarket {
-  return {
-    marketId: id,
-    eventId: "e1",
-    question: `Question ${id}?`,
-    negRisk: false,
-    negRiskMarketId: null,
-    questionIndex: null,
-    negRiskOther: false,
-    eventNegRiskAugmented: false,
-    groupItemTitle: null,
-    groupItemThreshold: null,
-    endDate: null,
-    gameId: null,
-    sportsMarketType: null,
-    line: null,
-    outcomes: ["Yes", "No"],
-    rulesHash: `rules-${id}`,
-    ...o,
-  };
+  return plainMarket(id, { negRiskOther: false, eventNegRiskAugmented: false, ...o });
 }
 
 function member(id: string, index: number, o: Partial<StructuralMarket> = {}) {

@@ -1,26 +1,10 @@
 import assert from "node:assert/strict";
 import { jaccard, normaliseQuestion, proposeRelations } from "./propose.ts";
 import type { StructuralMarket } from "./derive.ts";
+import { plainMarket } from "./_plain_market.ts";
 
 function market(id: string, eventId: string, question: string): StructuralMarket {
-  return {
-    marketId: id,
-    eventId,
-    question,
-    negRisk: false,
-    negRiskMarketId: null,
-    questionIndex: null,
-    negRiskOther: null,
-    eventNegRiskAugmented: null,
-    groupItemTitle: null,
-    groupItemThreshold: null,
-    endDate: null,
-    gameId: null,
-    sportsMarketType: null,
-    line: null,
-    outcomes: ["Yes", "No"],
-    rulesHash: `rules-${id}`,
-  };
+  return plainMarket(id, { eventId, question });
 }
 
 Deno.test("normaliseQuestion() pulls out dates, numbers and the direction wording", () => {
