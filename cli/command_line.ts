@@ -10,7 +10,7 @@
  * parseCommandLine(["--prices-interval-s", "30"]).flags; // { PMCOLLECT_PRICES_INTERVAL_S: "30" }
  * ```
  */
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
 
 export type CommandName =
@@ -62,6 +62,10 @@ const COMMANDS: readonly CommandName[] = [
   "report",
 ];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
+type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+const SETTING_OPTIONS: OptionsConfig = Object.fromEntries(
+  SETTING_KEYS.map((key) => [flagName(key), { type: "string" }]),
+);
 
 /**
  * Parses argv strictly. `simulate` hands everything after it to the simulator untouched. A
@@ -75,30 +79,17 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     return { command: argv[0], flags: {}, status: false, args: argv.slice(1) };
   }
   if (argv[0] === "relations") return relationsCommandLine(argv.slice(1));
-  const options = {
+  const { values, positionals, flags } = parseWithSettings(argv, {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
     migrate: { type: "boolean" },
     status: { type: "boolean" },
     only: { type: "string" },
     ...COMMAND_OPTIONS,
-    ...Object.fromEntries(SETTING_KEYS.map((key) => [flagName(key), { type: "string" }])),
-  } as const;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(describeParseError(err), { cause: err });
-  }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  const flags: Record<string, string> = {};
-  for (const key of SETTING_KEYS) {
-    const value = values[flagName(key)];
-    if (typeof value === "string") flags[key] = value;
-  }
+  });
   if (typeof values.only === "string") flags.PMCOLLECT_COLLECTORS = values.only;
 
-  const [first, ...rest] = parsed.positionals;
+  const [first, ...rest] = positionals;
   if (values.help === true || first === "help") {
     return { command: "help", flags, status: false, args: [] };
   }
@@ -227,30 +218,38 @@ export const RELATIONS_OPTIONS = {
  * cli/relations_command.ts).
  */
 function relationsCommandLine(argv: readonly string[]): CommandLine {
-  const options = {
+  const { values, positionals, flags } = parseWithSettings(argv, {
     help: { type: "boolean", short: "h" },
     ...RELATIONS_OPTIONS,
-    ...Object.fromEntries(SETTING_KEYS.map((key) => [flagName(key), { type: "string" }])),
-  } as const;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(describeParseError(err), { cause: err });
-  }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  });
   if (values.help === true) return { command: "help", flags: {}, status: false, args: [] };
-  const flags: Record<string, string> = {};
-  for (const key of SETTING_KEYS) {
-    const value = values[flagName(key)];
-    if (typeof value === "string") flags[key] = value;
-  }
-  const args = [...parsed.positionals];
+  const args = [...positionals];
   for (const name of Object.keys(RELATIONS_OPTIONS)) {
     const value = values[name];
     if (value !== undefined) args.push(`--${name}`, ...(typeof value === "string" ? [value] : []));
   }
   return { command: "relations", flags, status: false, args };
+}
+
+/**
+ * Strict parseArgs over `options` plus every setting flag; the setting flags come back as
+ * `flags`, keyed by environment-variable name.
+ */
+function parseWithSettings(argv: readonly string[], options: OptionsConfig) {
+  let parsed;
+  try {
+    const all = { ...options, ...SETTING_OPTIONS };
+    parsed = parseArgs({ args: [...argv], options: all, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(describeParseError(err), { cause: err });
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const flags: Record<string, string> = {};
+  for (const key of SETTING_KEYS) {
+    const value = values[flagName(key)];
+    if (typeof value === "string") flags[key] = value;
+  }
+  return { values, positionals: parsed.positionals, flags };
 }
 
 /** node:util's messages are long; keep the first sentence and point at --help. */
