@@ -9,10 +9,8 @@
  * x shares at p pays x × rate × p × (1 − p), floored to 1e-5 collateral.
  */
 import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
 import { createCollectorEnv } from "./_collector_env.ts";
-import { oneMarketsCycle } from "./_markets_cycle.ts";
-import { runBooksCollector } from "../collectors/books.ts";
+import { oneBooksCycle, oneMarketsCycle } from "./_markets_cycle.ts";
 import type { CollectorDeps } from "../collectors/_deps.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { parseEdgeArgs, printEdge } from "../cli/edge_command.ts";
@@ -35,28 +33,6 @@ interface ChannelObject {
   cost: string | null;
   payoff: string | null;
   legs: { token: string; side: string; shares: string; avgPrice: string; fees: string }[];
-}
-
-/** Runs the books collector until `runs` books cycles have finished, then stops it. */
-async function oneBooksCycle(deps: CollectorDeps, runs: number): Promise<void> {
-  const controller = new AbortController();
-  const running = runBooksCollector(deps, controller.signal).catch((err) => {
-    if (!controller.signal.aborted) throw err;
-  });
-  const deadline = Date.now() + 30_000;
-  try {
-    for (;;) {
-      const [r] = await deps.sql<{ n: number }[]>`
-        select count(*)::int as n from collector_runs
-        where collector = 'books' and finished_at is not null`;
-      if (r!.n >= runs) break;
-      if (Date.now() > deadline) throw new Error("books cycle did not finish");
-      await delay(20);
-    }
-  } finally {
-    controller.abort(new Error("cycle over"));
-    await running;
-  }
 }
 
 async function edge(deps: CollectorDeps, args: string[], now: number): Promise<ChannelObject[]> {
