@@ -11,12 +11,11 @@
  * const result = evaluateImplication({ antecedent: byMarch, consequent: byJune }, context);
  * ```
  */
-import { ZERO } from "./decimal.ts";
 import type { ImplicationInput } from "./market.ts";
 import { prepareLeg } from "./legs.ts";
 import { allFilled, type EvaluationContext } from "./neg_risk.ts";
 import { searchQuantity } from "./search.ts";
-import { annualise, type ChannelResult, latestEnd, planLeg } from "./plan.ts";
+import { type ChannelResult, holdToResolution } from "./plan.ts";
 
 export function evaluateImplication(
   pair: ImplicationInput,
@@ -39,23 +38,13 @@ export function evaluateImplication(
     relaxed: (shares, costs) => shares - costs[0]! - costs[1]!,
   });
   if (best === null) return { ...base, plan: null, reason: "no positive edge" };
-  const shares = best.lots * context.rules.lot;
-  const planLegs = legs.map((leg, i) => planLeg(leg, best.outcome.fills[i]!));
-  const cost = planLegs.reduce((sum, leg) => sum + leg.cost, ZERO);
-  const until = latestEnd(legs);
   return {
     ...base,
-    plan: {
+    plan: holdToResolution(legs, best.outcome, {
       channel: "implication",
       path: "buy NO of the antecedent and YES of the consequent, hold both to resolution",
-      shares,
-      legs: planLegs,
-      cost,
-      payoff: shares,
-      profit: best.outcome.profit,
-      capitalLocked: cost,
-      lockedUntil: until,
-      annualisedReturn: annualise(best.outcome.profit, cost, { asOf: context.asOf, until }),
-    },
+      shares: best.lots * context.rules.lot,
+      asOf: context.asOf,
+    }),
   };
 }

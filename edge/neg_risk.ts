@@ -15,7 +15,7 @@ import type { LegFill } from "./book_walk.ts";
 import type { NegRiskGroupInput } from "./market.ts";
 import { type ParsedRules, prepareLegs } from "./legs.ts";
 import { searchQuantity } from "./search.ts";
-import { annualise, type ChannelResult, latestEnd, planLeg } from "./plan.ts";
+import { type ChannelResult, holdToResolution } from "./plan.ts";
 
 export interface EvaluationContext {
   readonly rules: ParsedRules;
@@ -44,25 +44,15 @@ export function evaluateBasket(
     relaxed: (shares, costs) => shares - costs.reduce((a, b) => a + b, 0),
   });
   if (best === null) return { ...base, complete: true, plan: null, reason: "no positive edge" };
-  const shares = best.lots * context.rules.lot;
-  const planLegs = legs.map((leg, i) => planLeg(leg, best.outcome.fills[i]!));
-  const cost = shares - best.outcome.profit;
-  const until = latestEnd(legs);
   return {
     ...base,
     complete: true,
-    plan: {
+    plan: holdToResolution(legs, best.outcome, {
       channel: "neg_risk_basket",
       path: "buy YES on every market of the group and hold to resolution (exactly one pays 1)",
-      shares,
-      legs: planLegs,
-      cost,
-      payoff: shares,
-      profit: best.outcome.profit,
-      capitalLocked: cost,
-      lockedUntil: until,
-      annualisedReturn: annualise(best.outcome.profit, cost, { asOf: context.asOf, until }),
-    },
+      shares: best.lots * context.rules.lot,
+      asOf: context.asOf,
+    }),
   };
 }
 

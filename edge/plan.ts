@@ -88,6 +88,32 @@ export function planLeg(leg: PreparedLeg, fill: LegFill): PlanLeg {
   };
 }
 
+/**
+ * The plan of a channel that buys `shares` of every leg and holds them to resolution, where
+ * they pay `shares` in every valid outcome: capital is locked until the last leg resolves.
+ */
+export function holdToResolution(
+  legs: readonly PreparedLeg[],
+  outcome: { readonly profit: Dec; readonly fills: readonly LegFill[] },
+  options: { readonly channel: Channel; readonly path: string; shares: Dec; asOf: string },
+): Plan {
+  const planLegs = legs.map((leg, i) => planLeg(leg, outcome.fills[i]!));
+  const cost = planLegs.reduce((sum, leg) => sum + leg.cost, ZERO);
+  const until = latestEnd(legs);
+  return {
+    channel: options.channel,
+    path: options.path,
+    shares: options.shares,
+    legs: planLegs,
+    cost,
+    payoff: options.shares,
+    profit: outcome.profit,
+    capitalLocked: cost,
+    lockedUntil: until,
+    annualisedReturn: annualise(outcome.profit, cost, { asOf: options.asOf, until }),
+  };
+}
+
 /** The latest end date of the legs, or null when one is unknown. */
 export function latestEnd(legs: readonly PreparedLeg[]): string | null {
   let latest: string | null = null;
