@@ -12,7 +12,6 @@
  * ```
  */
 import { createVenueHttp, openConfiguredDatabase } from "./_connect.ts";
-import { parseArgs } from "node:util";
 import { migrationStatus } from "../db/migrate.ts";
 import type { Config } from "../runtime/config.ts";
 import { printText } from "../runtime/log.ts";
@@ -26,6 +25,7 @@ import {
 import { type BackfillResult, runBackfill } from "../backfill/run.ts";
 import { BACKFILL_OPTIONS, UsageError } from "./command_line.ts";
 import type { CommandContext } from "./migrate_command.ts";
+import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 
 /** Data API trades still being indexed are left for the next run: `--until` defaults to now − 2 min. */
 const SETTLE_MS = 120_000;
@@ -48,12 +48,7 @@ export interface BackfillArgs {
 
 /** Parses the options `parseCommandLine` handed on. @throws {UsageError} */
 export function parseBackfillArgs(args: readonly string[]): BackfillArgs {
-  let values;
-  try {
-    values = parseOptions(args);
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
+  const { values } = parseOwnOptions(args, { options: BACKFILL_OPTIONS });
   const date = (name: string, text: string | undefined) => {
     if (text === undefined) return undefined;
     // Date.parse alone takes "1" for 2001-01-01 (two million requests of history).
@@ -82,28 +77,14 @@ export function parseBackfillArgs(args: readonly string[]): BackfillArgs {
   return parsed;
 }
 
-function parseOptions(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    strict: true,
-    options: BACKFILL_OPTIONS,
-  }).values;
-}
-
 /** Runs the command; returns the exit code (2 for bad options). */
 export async function runBackfillCommand(
   config: Config,
   context: CommandContext & { readonly args: readonly string[] },
 ): Promise<number> {
   const { log, signal, write } = context;
-  let args: BackfillArgs;
-  try {
-    args = parseBackfillArgs(context.args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    printText("stderr", `pmcollect backfill: ${err.message}`);
-    return 2;
-  }
+  const args = parseOrReport("backfill", parseBackfillArgs, context.args);
+  if (args === null) return 2;
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
   try {
     const status = await migrationStatus(db.sql);

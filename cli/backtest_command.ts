@@ -12,13 +12,12 @@
  * pmcollect backtest --from-file data/capture.ndjson --since 2026-11-30T00:00:00Z --until 2026-12-01T00:00:00Z
  * ```
  */
-import { parseArgs } from "node:util";
 import { openConfiguredDatabase } from "./_connect.ts";
 import { BACKTEST_OPTIONS, UsageError } from "./command_line.ts";
+import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import { upsertEpisodes } from "../db/episodes.ts";
 import type { Config } from "../runtime/config.ts";
-import { printText } from "../runtime/log.ts";
 import { loadScanRelations } from "../scanner/_load.ts";
 import { runBacktest } from "../scanner/backtest.ts";
 import { episodeRow } from "../scanner/episode.ts";
@@ -35,12 +34,7 @@ export interface BacktestArgs {
 
 /** @throws {UsageError} */
 export function parseBacktestArgs(args: readonly string[]): BacktestArgs {
-  let values;
-  try {
-    values = parseArgs({ args: [...args], options: BACKTEST_OPTIONS, strict: true }).values;
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
+  const { values } = parseOwnOptions(args, { options: BACKTEST_OPTIONS });
   const instant = (name: string, text: string | undefined) => {
     if (text === undefined) return null;
     const at = new Date(Date.parse(text));
@@ -65,14 +59,8 @@ export async function runBacktestCommand(
   context: CommandContext & { readonly args: readonly string[] },
 ): Promise<number> {
   const { log, signal, write } = context;
-  let args: BacktestArgs;
-  try {
-    args = parseBacktestArgs(context.args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    printText("stderr", `pmcollect backtest: ${err.message}`);
-    return 2;
-  }
+  const args = parseOrReport("backtest", parseBacktestArgs, context.args);
+  if (args === null) return 2;
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 1 });
   try {
     let set = await loadScanRelations(db.sql, { convertFeeBips: config.scanner.convertFeeBips });

@@ -13,14 +13,13 @@
  * pmcollect edge --event 903193 --json --convert-fee-bips 0
  * ```
  */
-import { parseArgs } from "node:util";
 import { openConfiguredDatabase } from "./_connect.ts";
 import { readEventEdge, readRelationEdge } from "./_edge_subjects.ts";
 import { EDGE_OPTIONS, UsageError } from "./command_line.ts";
+import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Config } from "../runtime/config.ts";
-import { printText } from "../runtime/log.ts";
 import { evaluateEvent } from "../edge/evaluate.ts";
 import { loadSolver } from "../edge/lp.ts";
 import { parseRules } from "../edge/legs.ts";
@@ -40,12 +39,7 @@ export interface EdgeArgs {
 
 /** Parses the options `parseCommandLine` handed on. @throws {UsageError} */
 export function parseEdgeArgs(args: readonly string[]): EdgeArgs {
-  let values;
-  try {
-    values = parseArgs({ args: [...args], options: EDGE_OPTIONS, strict: true }).values;
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
+  const { values } = parseOwnOptions(args, { options: EDGE_OPTIONS });
   const event = values.event === "" ? undefined : values.event;
   const relation = values.relation === "" ? undefined : values.relation;
   if ((event === undefined) === (relation === undefined)) {
@@ -75,14 +69,8 @@ export async function runEdgeCommand(
   context: CommandContext & { readonly args: readonly string[]; readonly now?: () => Date },
 ): Promise<number> {
   const { log, signal } = context;
-  let args: EdgeArgs;
-  try {
-    args = parseEdgeArgs(context.args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    printText("stderr", `pmcollect edge: ${err.message}`);
-    return 2;
-  }
+  const args = parseOrReport("edge", parseEdgeArgs, context.args);
+  if (args === null) return 2;
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 1 });
   try {
     return await printEdge(db.sql, args, context);

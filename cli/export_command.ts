@@ -12,14 +12,13 @@
  * pmcollect export --out /srv/parquet --tables trades,quotes --retain-days 30 --dry-run
  * ```
  */
-import { parseArgs } from "node:util";
 import { openConfiguredDatabase } from "./_connect.ts";
 import { EXPORT_OPTIONS, UsageError } from "./command_line.ts";
+import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import { formatBytes } from "./status_command.ts";
 import type { Sql } from "../db/client.ts";
 import type { Config } from "../runtime/config.ts";
-import { printText } from "../runtime/log.ts";
 import { readColumns } from "../export/columns.ts";
 import { exportPartition } from "../export/export_partition.ts";
 import {
@@ -49,12 +48,7 @@ export interface ExportArgs {
 
 /** Parses the options `parseCommandLine` handed on. @throws {UsageError} */
 export function parseExportArgs(args: readonly string[]): ExportArgs {
-  let v;
-  try {
-    v = parseArgs({ args: [...args], strict: true, options: EXPORT_OPTIONS }).values;
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
+  const v = parseOwnOptions(args, { options: EXPORT_OPTIONS }).values;
   if (v.out === undefined || v.out === "") throw new UsageError("--out DIR is required");
   const tables = v.tables === undefined
     ? DEFAULT_TABLES
@@ -90,14 +84,8 @@ export async function runExportCommand(
   context: CommandContext & { readonly args: readonly string[]; readonly program: string },
 ): Promise<number> {
   const { log, signal, write } = context;
-  let args: ExportArgs;
-  try {
-    args = parseExportArgs(context.args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    printText("stderr", `pmcollect export: ${err.message}`);
-    return 2;
-  }
+  const args = parseOrReport("export", parseExportArgs, context.args);
+  if (args === null) return 2;
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
   try {
     const now = new Date();

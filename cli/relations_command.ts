@@ -20,12 +20,11 @@
  * pmcollect relations review --reject proposal:implies:1:2 --note "different resolution source"
  * ```
  */
-import { parseArgs } from "node:util";
 import { openConfiguredDatabase } from "./_connect.ts";
 import { RELATIONS_OPTIONS, UsageError } from "./command_line.ts";
+import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import type { Config } from "../runtime/config.ts";
-import { printText } from "../runtime/log.ts";
 import { migrationStatus } from "../db/migrate.ts";
 import type { Queryable } from "../db/client.ts";
 import {
@@ -53,18 +52,10 @@ export interface RelationsArgs {
 
 /** Parses what `parseCommandLine` handed on. @throws {UsageError} */
 export function parseRelationsArgs(args: readonly string[]): RelationsArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: RELATIONS_OPTIONS,
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseOwnOptions(args, {
+    options: RELATIONS_OPTIONS,
+    allowPositionals: true,
+  });
   const [first = "list", ...rest] = positionals;
   if (!["list", "refresh", "check", "review"].includes(first) || rest.length > 0) {
     throw new UsageError(
@@ -111,14 +102,8 @@ export async function runRelationsCommand(
   },
 ): Promise<number> {
   const { log, signal, write } = context;
-  let args: RelationsArgs;
-  try {
-    args = parseRelationsArgs(context.args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    printText("stderr", `pmcollect relations: ${err.message}`);
-    return 2;
-  }
+  const args = parseOrReport("relations", parseRelationsArgs, context.args);
+  if (args === null) return 2;
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
   try {
     const schema = await migrationStatus(db.sql);
