@@ -1,8 +1,10 @@
 /**
  * The two connections every command builds from the configuration: the database and the
- * venue's HTTP client (with its own rate limiter, so each command has its own budget).
+ * venue's HTTP client (with its own rate limiter, so each command has its own budget); and the
+ * check that the database is migrated, for commands that refuse to run on an old schema.
  */
-import { type Database, openDatabase } from "../db/client.ts";
+import { type Database, openDatabase, type Sql } from "../db/client.ts";
+import { migrationStatus } from "../db/migrate.ts";
 import { createHttpClient, type HttpClient } from "../polymarket/http.ts";
 import { type Budget, createRateLimiter, type EndpointFamily } from "../polymarket/rate_limiter.ts";
 import type { Reachability } from "../polymarket/reachability.ts";
@@ -42,4 +44,12 @@ export function createVenueHttp(
     timeoutMs: config.api.timeoutMs,
     reachability: context.reachability,
   });
+}
+
+/** False, after telling the user to run `pmcollect --migrate`, when a migration is pending. */
+export async function schemaIsCurrent(sql: Sql, write: (line: string) => void): Promise<boolean> {
+  const status = await migrationStatus(sql);
+  if (status.mode !== null && status.migrations.every((m) => m.state !== "pending")) return true;
+  write("the schema is not up to date: run `pmcollect --migrate` first");
+  return false;
 }

@@ -11,8 +11,7 @@
  * pmcollect backfill --since 2026-01-01 --markets 0xabc…,12345
  * ```
  */
-import { createVenueHttp, openConfiguredDatabase } from "./_connect.ts";
-import { migrationStatus } from "../db/migrate.ts";
+import { createVenueHttp, openConfiguredDatabase, schemaIsCurrent } from "./_connect.ts";
 import type { Config } from "../runtime/config.ts";
 import { printText } from "../runtime/log.ts";
 import { backfillBudgets, estimateBackfill } from "../backfill/estimate.ts";
@@ -87,11 +86,7 @@ export async function runBackfillCommand(
   if (args === null) return 2;
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
   try {
-    const status = await migrationStatus(db.sql);
-    if (status.mode === null || status.migrations.some((m) => m.state === "pending")) {
-      write("the schema is not up to date: run `pmcollect --migrate` first");
-      return 1;
-    }
+    if (!await schemaIsCurrent(db.sql, write)) return 1;
     const budgets = backfillBudgets(config.api.rateFraction);
     const http = createVenueHttp(config, { log, budgets });
     const now = new Date();

@@ -20,12 +20,11 @@
  * pmcollect relations review --reject proposal:implies:1:2 --note "different resolution source"
  * ```
  */
-import { openConfiguredDatabase } from "./_connect.ts";
+import { openConfiguredDatabase, schemaIsCurrent } from "./_connect.ts";
 import { RELATIONS_OPTIONS, UsageError } from "./command_line.ts";
 import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import type { Config } from "../runtime/config.ts";
-import { migrationStatus } from "../db/migrate.ts";
 import type { Queryable } from "../db/client.ts";
 import {
   listRelations,
@@ -106,11 +105,7 @@ export async function runRelationsCommand(
   if (args === null) return 2;
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
   try {
-    const schema = await migrationStatus(db.sql);
-    if (schema.mode === null || schema.migrations.some((m) => m.state === "pending")) {
-      write("the schema is not up to date: run `pmcollect --migrate` first");
-      return 1;
-    }
+    if (!await schemaIsCurrent(db.sql, write)) return 1;
     const refreshed = await refreshRelations(db.sql);
     log.info("relations_refreshed", refreshed);
     if (args.action === "check") {

@@ -186,3 +186,16 @@ function resolution(marketId: string, winner: string | null) {
     evidence: {},
   };
 }
+
+Deno.test("relations refuses a schema with pending migrations and says to migrate", () =>
+  withDatabase("server", async (db) => {
+    const out: string[] = [];
+    const code = await runRelationsCommand(loadConfig({ DATABASE_URL: db.url! }), {
+      log: silentLogger(),
+      signal: new AbortController().signal,
+      write: (line) => out.push(line),
+      args: ["list"],
+    });
+    assert.equal(code, 1);
+    assert.deepEqual(out, ["the schema is not up to date: run `pmcollect --migrate` first"]);
+  }));
