@@ -29,9 +29,15 @@ export class PassScheduler {
   /** Longest slice, ms. */
   longestSliceMs = 0;
 
-  constructor(scanner: Scanner, options: { readonly budgetMs?: number } = {}) {
+  readonly #onSlice: ((ms: number) => void) | undefined;
+
+  constructor(
+    scanner: Scanner,
+    options: { readonly budgetMs?: number; readonly onSlice?: (ms: number) => void } = {},
+  ) {
     this.#scanner = scanner;
     this.#budgetMs = options.budgetMs ?? PASS_BUDGET_MS;
+    this.#onSlice = options.onSlice;
   }
 
   /** Something was ingested: make sure a pass is coming. */
@@ -51,8 +57,10 @@ export class PassScheduler {
     this.#timer = null;
     const start = performance.now();
     const left = this.#scanner.evaluatePending(start + this.#budgetMs);
+    const ms = performance.now() - start;
     this.slices++;
-    this.longestSliceMs = Math.max(this.longestSliceMs, performance.now() - start);
+    this.longestSliceMs = Math.max(this.longestSliceMs, ms);
+    this.#onSlice?.(ms);
     if (left > 0) this.notify();
   }
 }
