@@ -3,6 +3,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { formatDec } from "../edge/decimal.ts";
 import { plantScenario } from "../simulator/plant.ts";
 import type { BookEvent } from "../stream/book_event.ts";
+import { parseRules } from "../edge/legs.ts";
+import { POLYMARKET_RULES } from "../edge/market.ts";
+import { evaluateChannel } from "./_evaluate.ts";
 import { PassScheduler } from "./_pass_scheduler.ts";
 import type { Episode } from "./episode.ts";
 import { RelationSet } from "./relation_set.ts";
@@ -128,4 +131,44 @@ Deno.test("PassScheduler evaluates off the caller's path, coalesces a burst, and
   live.scanner.finish(scenario.events.at(-1)!.receivedAt + 1);
   assert.deepEqual(summary(live.out), summary(replay.out));
   assert.ok(passes.slices >= frames(scenario.events).length);
+});
+
+Deno.test("after every coalesced pass, on random pass boundaries, each relation's episode is open exactly when a full re-evaluation pays", () => {
+  const rules = parseRules(POLYMARKET_RULES);
+  for (const seed of [2, 5, 19]) {
+    const scenario = plantScenario({ seed, durationsMs: [300, 1500], noiseMs: 5 });
+    const opened: Episode[] = [];
+    const scanner = new Scanner(new RelationSet(scenario.relations), {
+      maxBookAgeMs: 1e12,
+      maxSkewMs: 1e12,
+      onEpisode: (episode, phase) => void (phase === "open" && opened.push(episode)),
+    });
+    let x = seed;
+    const random = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    let checks = 0;
+    for (const event of scenario.events) {
+      scanner.ingest(event);
+      if (random() > 0.05) continue;
+      scanner.evaluatePending();
+      const asOf = new Date(event.receivedAt).toISOString();
+      for (const relation of scenario.relations) {
+        if (relation.kind === "group" && !relation.complete) continue;
+        const channels = relation.kind === "group"
+          ? ["neg_risk_conversion", "neg_risk_basket"] as const
+          : ["implication"] as const;
+        for (const channel of channels) {
+          const plan = evaluateChannel(relation, channel, { books: scanner.books, rules, asOf })
+            ?.plan;
+          const pays = plan !== null && plan !== undefined && plan.profit > 0n;
+          const open = opened.some((e) =>
+            e.relationKey === relation.key && e.channel === channel && e.endedAt === null
+          );
+          assert.equal(open, pays, `${seed} ${relation.key} ${channel} at ${event.receivedAt}`);
+          checks++;
+        }
+      }
+    }
+    assert.ok(checks > 100);
+    assert.ok(opened.length >= 4);
+  }
 });
