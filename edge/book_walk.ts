@@ -101,6 +101,72 @@ export function walkBuy(levels: readonly Level[], shares: Dec, fee: ParsedFee): 
 }
 
 /**
+ * A ladder prepared for many walks (a search prices one ladder at hundreds of sizes): each
+ * level's full fill and the totals of the levels before it, so a walk only prices its last,
+ * partial level. The same sums in the same units as `walkBuy`, so the same result.
+ */
+export interface PreparedWalk {
+  readonly levels: readonly Level[];
+  readonly fee: ParsedFee;
+  readonly full: readonly Fill[];
+  /** Shares, notional and fees of levels [0, i). */
+  readonly sharesBefore: readonly Dec[];
+  readonly notionalBefore: readonly Dec[];
+  readonly feesBefore: readonly Dec[];
+}
+
+export function prepareWalk(levels: readonly Level[], fee: ParsedFee): PreparedWalk {
+  const full: Fill[] = [];
+  const sharesBefore: Dec[] = [];
+  const notionalBefore: Dec[] = [];
+  const feesBefore: Dec[] = [];
+  let [shares, notional, fees] = [ZERO, ZERO, ZERO];
+  for (const level of levels) {
+    sharesBefore.push(shares);
+    notionalBefore.push(notional);
+    feesBefore.push(fees);
+    const fill = {
+      price: level.price,
+      shares: level.size,
+      fee: takerFee(level.size, level.price, fee),
+    };
+    full.push(fill);
+    shares += level.size;
+    notional += mulDec(level.size, level.price);
+    fees += fill.fee;
+  }
+  return { levels, fee, full, sharesBefore, notionalBefore, feesBefore };
+}
+
+/** `walkBuy(walk.levels, shares, walk.fee)`, pricing only the last level touched. */
+export function walkPrepared(walk: PreparedWalk, shares: Dec): LegFill | null {
+  if (shares <= ZERO) return walkBuy(walk.levels, shares, walk.fee);
+  const { levels, sharesBefore } = walk;
+  // The last level touched: the first whose end reaches `shares` (binary search on the ends).
+  let [lo, hi] = [0, levels.length - 1];
+  if (hi < 0 || sharesBefore[hi]! + levels[hi]!.size < shares) return null;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sharesBefore[mid]! + levels[mid]!.size >= shares) hi = mid;
+    else lo = mid + 1;
+  }
+  const level = levels[lo]!;
+  const take = shares - sharesBefore[lo]!;
+  const last = take === level.size
+    ? walk.full[lo]!
+    : { price: level.price, shares: take, fee: takerFee(take, level.price, walk.fee) };
+  const notional = walk.notionalBefore[lo]! + mulDec(take, level.price);
+  const fees = walk.feesBefore[lo]! + last.fee;
+  return {
+    fills: [...walk.full.slice(0, lo), last],
+    shares,
+    notional,
+    fees,
+    cost: notional + fees,
+  };
+}
+
+/**
  * The smallest whole number of lots the venue accepts on this ladder: at least `minSize`
  * shares and a notional of at least `minNotional`. null when the whole ladder is too small.
  */

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { formatDec, parseDec } from "./decimal.ts";
-import { depth, minimumLots, mirrorLadder, parseLadder, walkBuy } from "./book_walk.ts";
+import {
+  depth,
+  minimumLots,
+  mirrorLadder,
+  parseLadder,
+  prepareWalk,
+  walkBuy,
+  walkPrepared,
+} from "./book_walk.ts";
 
 const tick = parseDec("0.01");
 const fee = { rate: parseDec("0.05"), exponent: 1 };
@@ -52,4 +60,24 @@ Deno.test("minimumLots() applies orderMinSize and the $1 minimum of a marketable
     334n,
   );
   assert.equal(minimumLots(parseLadder([["0.30", "3"]], tick)!, rules), null);
+});
+
+Deno.test("walkPrepared() equals walkBuy() field by field on random ladders and every size", () => {
+  let x = 99;
+  const random = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let round = 0; round < 40; round++) {
+    const levels = parseLadder(
+      Array.from({ length: 1 + Math.floor(random() * 8) }, (_, i) => [
+        (0.05 + i * 0.07 + Math.floor(random() * 3) / 100).toFixed(2),
+        (0.5 + Math.floor(random() * 4000) / 100).toFixed(2),
+      ]),
+      tick,
+    )!;
+    const rate = { rate: parseDec(["0", "0.04", "0.25"][round % 3]!), exponent: 1 + (round % 2) };
+    const walk = prepareWalk(levels, rate);
+    const total = depth(levels);
+    for (let q = 0n; q <= total + parseDec("0.02"); q += parseDec("0.01")) {
+      assert.deepStrictEqual(walkPrepared(walk, q), walkBuy(levels, q, rate), `${q}`);
+    }
+  }
 });

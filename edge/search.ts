@@ -15,7 +15,14 @@
  * ```
  */
 import { ceilDiv, type Dec, floorDiv, toNumber, ZERO } from "./decimal.ts";
-import { type FloatLadder, type LegFill, type Level, relaxedCost, walkBuy } from "./book_walk.ts";
+import {
+  type FloatLadder,
+  type LegFill,
+  type Level,
+  prepareWalk,
+  relaxedCost,
+  walkPrepared,
+} from "./book_walk.ts";
 import type { ParsedFee } from "./fees.ts";
 
 /** One leg the search may buy: a token's ask ladder with its rules. */
@@ -62,11 +69,12 @@ export function searchQuantity<T extends { readonly profit: Dec }>(
   const levelCount = legs.reduce((n, leg) => n + leg.levels.length, 0);
   const slack = levelCount * FEE_UNIT + (problem.extraSlack ?? 0) + FLOAT_SLACK;
   const state: { best: { lots: bigint; outcome: T } | null } = { best: null };
+  const walks = legs.map((leg) => prepareWalk(leg.levels, leg.fee));
   const evaluate = (lots: bigint) => {
     const shares = lots * lot;
-    const fills = legs.map((leg) =>
+    const fills = legs.map((leg, i) =>
       leg.minLots !== null && lots >= leg.minLots && lots <= leg.depthLots
-        ? walkBuy(leg.levels, shares, leg.fee)
+        ? walkPrepared(walks[i]!, shares)
         : null
     );
     const outcome = problem.exact(shares, fills);

@@ -1,7 +1,8 @@
 /**
  * `runScanner`: the opportunity scanner as a supervised task. Loads the confirmed relations
  * (`_load.ts`), attaches a `Scanner` to the listener's book feed (which resubscribes the
- * watched tokens so every book starts from a snapshot), and writes episodes as they open, peak
+ * watched tokens so every book starts from a snapshot; the listener only ingests, and passes
+ * of a `PassScheduler` evaluate the dirty relations off its path), and writes episodes as they open, peak
  * and end (`_writer.ts`). Between events it advances the scanner's clock every 100 ms, so
  * survival re-pricing and stale legs settle on time on quiet books. Every minute it reloads
  * the relations. With `PMCOLLECT_SCANNER_CAPTURE` it appends every event it consumes to an
@@ -24,6 +25,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { CollectorDeps } from "../collectors/_deps.ts";
 import { BookEventCapture } from "../stream/capture.ts";
 import { loadScanRelations } from "./_load.ts";
+import { PassScheduler } from "./_pass_scheduler.ts";
 import { EpisodeWriter } from "./_writer.ts";
 import type { FeedConsumer, ScannerFeed } from "./feed.ts";
 import { Scanner, type ScannerCounts } from "./scanner.ts";
@@ -62,11 +64,14 @@ export async function runScanner(
       }
     },
   });
+  // The listener only applies changes and marks relations dirty; passes evaluate them later.
+  const passes = new PassScheduler(scanner);
   const consumer: FeedConsumer = {
     watches: (t) => scanner.watches(t),
     push: (event) => {
       capture?.push(event);
-      scanner.push(event);
+      scanner.ingest(event);
+      passes.notify();
     },
     resubscribed: (ids) => scanner.resubscribed(ids),
   };
@@ -117,6 +122,7 @@ export async function runScanner(
     }
   } finally {
     feed.detach(consumer);
+    passes.stop();
     capture?.close();
     await writerDone;
   }

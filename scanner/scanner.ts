@@ -6,10 +6,19 @@
  * for the channels that pass. Positive plans open and extend episodes (`episode.ts`); the peak
  * plan is re-priced 250 ms and 1 s after the peak.
  *
+ * Applying a change and evaluating are split: `ingest` (the listener's path) only updates the
+ * L2 book and marks the token's relations dirty; a pass (`evaluatePending`) evaluates each
+ * dirty relation once, at the receive time of the latest event that changed it. Live, passes
+ * run off the listener's path with a time budget (`_pass_scheduler.ts`); `push` (replay) runs
+ * one at each new receive instant. Under normal load the live passes fall on the same
+ * boundaries (each frame is evaluated before the next arrives), so a live run and a replay of
+ * the same events give the same episodes; when the event loop falls behind, a live pass
+ * coalesces several instants and only the latest book state of each relation is evaluated
+ * (counted in `passes` vs `events`).
+ *
  * Time is the events' receive time, never a wall clock: an event at t first settles every
  * re-pricing due before t (on the books as they were), then applies. `advance(now)` does the
- * same between events (live, on a timer), so a live run and a replay of the same events give
- * the same episodes. A leg whose connection goes silent ends its episodes at the exact instant
+ * same between events (live, on a timer). A leg whose connection goes silent ends its episodes at the exact instant
  * it went stale (last data + `maxBookAgeMs`).
  *
  * @example
@@ -57,6 +66,8 @@ export interface ScannerCounts {
   evaluations: number;
   episodesOpened: number;
   episodesFinal: number;
+  /** Evaluation passes (each evaluates every dirty relation at most once). */
+  passes: number;
 }
 
 const GROUP_CHANNELS: readonly LiveChannel[] = ["neg_risk_conversion", "neg_risk_basket"];
@@ -75,6 +86,7 @@ export class Scanner {
     evaluations: 0,
     episodesOpened: 0,
     episodesFinal: 0,
+    passes: 0,
   };
   readonly #o: ScannerOptions;
   readonly #rules;
@@ -88,6 +100,10 @@ export class Scanner {
    * side a channel never buys from cannot change its answer, so it is reused, not recomputed.
    */
   readonly #last = new Map<string, Plan | null>();
+  /** Relations changed since their last evaluation, by key, in order of first change. */
+  readonly #dirty = new Map<string, Dirty>();
+  /** Latest receive time among the dirty changes. */
+  #dirtyUntil = -Infinity;
 
   constructor(set: RelationSet, options: ScannerOptions) {
     this.#set = set;
@@ -111,6 +127,12 @@ export class Scanner {
     for (const [key, open] of this.#open) {
       if (!keep.has(open.relation.key)) this.#close(key, now, "relation_removed");
     }
+    const byKey = new Map(set.relations.map((r) => [r.key, r]));
+    for (const [key, dirty] of this.#dirty) {
+      const relation = byKey.get(key);
+      if (relation === undefined) this.#dirty.delete(key);
+      else this.#dirty.set(key, { ...dirty, relation });
+    }
     this.#set = set;
     // A relation's markets may have changed under the same key: answer everything afresh.
     this.#last.clear();
@@ -125,20 +147,62 @@ export class Scanner {
     for (const t of tokenIds) this.books.close(t);
   }
 
-  /** One book event, in arrival order. */
+  /**
+   * One book event, in arrival order, with the replay's scheduling: the relations it touches
+   * are evaluated once every event of its receive instant is applied (a pass at each new
+   * instant, or `finish`). Deterministic; the backtest and the tests use it.
+   */
   push(event: BookEvent): void {
+    if (this.#dirty.size > 0 && event.receivedAt > this.#dirtyUntil) this.evaluatePending();
+    this.ingest(event);
+  }
+
+  /**
+   * The listener's side, cheap (O(levels changed + relations of the token)): settles what is
+   * due before the event, applies it to the L2 book and marks its relations dirty, remembering
+   * the receive time and sequence of the latest change. Evaluation waits for a pass
+   * (`evaluatePending`, scheduled off the listener's path by `_pass_scheduler.ts`).
+   */
+  ingest(event: BookEvent): void {
     this.counts.events++;
     this.advance(event.receivedAt);
     this.books.apply(event);
+    const relations = this.#set.relationsOf(event.tokenId);
+    if (relations.length === 0) return;
     const sides = changedSides(event);
-    for (const relation of this.#set.relationsOf(event.tokenId)) {
-      this.#evaluate(relation, {
-        now: event.receivedAt,
-        sequence: event.sequence,
-        sides,
-        token: event.tokenId,
-      });
+    for (const relation of relations) {
+      let dirty = this.#dirty.get(relation.key);
+      if (dirty === undefined) {
+        dirty = { relation, at: event.receivedAt, sequence: event.sequence, touched: new Map() };
+        this.#dirty.set(relation.key, dirty);
+      }
+      dirty.at = event.receivedAt;
+      dirty.sequence = event.sequence;
+      dirty.touched.set(event.tokenId, (dirty.touched.get(event.tokenId) ?? 0) | sides);
     }
+    if (event.receivedAt > this.#dirtyUntil) this.#dirtyUntil = event.receivedAt;
+  }
+
+  /** Relations changed since their last evaluation. */
+  get pending(): number {
+    return this.#dirty.size;
+  }
+
+  /**
+   * A pass: evaluates each dirty relation once, on the books as they are now, at the receive
+   * time of the latest event that changed it (the event that made the evaluated state, so
+   * episode instants stay exact). With `deadline` (a `performance.now()` instant) it stops
+   * after the relation that crosses it; the rest stay dirty. Returns how many remain.
+   */
+  evaluatePending(deadline = Infinity): number {
+    if (this.#dirty.size > 0) this.counts.passes++;
+    for (const [key, dirty] of this.#dirty) {
+      this.#dirty.delete(key);
+      this.#evaluate(dirty.relation, dirty);
+      if (deadline !== Infinity && performance.now() >= deadline) break;
+    }
+    if (this.#dirty.size === 0) this.#dirtyUntil = -Infinity;
+    return this.#dirty.size;
   }
 
   /** Settles everything due strictly before `now`: survival re-pricing and stale legs. */
@@ -164,6 +228,7 @@ export class Scanner {
 
   /** End of the stream (a backtest's end): ends open episodes, prices what is still due. */
   finish(now: number): void {
+    this.evaluatePending();
     this.advance(now);
     for (const key of [...this.#open.keys()]) this.#close(key, now, "end_of_stream");
     for (const episode of this.#closing) {
@@ -175,11 +240,8 @@ export class Scanner {
     this.#closing = [];
   }
 
-  #evaluate(
-    relation: ScanRelation,
-    change: { now: number; sequence: number; sides: number; token: string },
-  ): void {
-    const { now, sequence } = change;
+  #evaluate(relation: ScanRelation, change: Dirty): void {
+    const { at: now, sequence } = change;
     this.counts.relationChecks++;
     const channels = relation.kind === "group" ? GROUP_CHANNELS : PAIR_CHANNELS;
     if (relation.kind === "group" && !relation.complete) {
@@ -203,7 +265,7 @@ export class Scanner {
     for (const channel of channels) {
       const key = episodeKey(relation, channel);
       let plan = this.#last.get(key);
-      if (plan === undefined || (change.sides & usedSides(relation, channel, change.token)) !== 0) {
+      if (plan === undefined || touches(relation, channel, change.touched)) {
         if (passed === null) {
           passed = precheck(relation, this.books);
           if (passed.length > 0) this.counts.prechecksPassed++;
@@ -291,6 +353,24 @@ export class Scanner {
     this.counts.episodesFinal++;
     this.#o.onEpisode(episode, "final");
   }
+}
+
+/** A relation's changes since its last evaluation. */
+interface Dirty {
+  readonly relation: ScanRelation;
+  /** Receive time and sequence of the latest change. */
+  at: number;
+  sequence: number;
+  /** Token → YES book sides changed. */
+  readonly touched: Map<string, number>;
+}
+
+/** True when a change touched a book side `channel` buys from. */
+function touches(relation: ScanRelation, channel: LiveChannel, touched: Map<string, number>) {
+  for (const [token, sides] of touched) {
+    if ((sides & usedSides(relation, channel, token)) !== 0) return true;
+  }
+  return false;
 }
 
 function episodeKey(relation: ScanRelation, channel: LiveChannel): string {

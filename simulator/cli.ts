@@ -14,6 +14,7 @@ import type { Logger } from "../runtime/log.ts";
 import type { FaultSpec } from "./faults.ts";
 import { startSimulator } from "./server.ts";
 import type { ActivityMode } from "./activity_model.ts";
+import { parsePlantSpec, runPlantMode } from "./plant_cli.ts";
 
 /** `pmcollect simulate --help`. */
 export const SIMULATE_HELP = `Usage: pmcollect simulate [flags]
@@ -37,6 +38,13 @@ Flags:
                         maintenance=MS      CLOB answers 425 (maintenance) for MS after start
                         malformed-pages=N   N malformed elements in the next pages
                         malformed-frames=N  N malformed websocket messages
+  --plant [SPEC]      planted-mispricing mode instead of the universe: every channel
+                      (basket, conversion, implication) planted at known instants,
+                      depths and durations, plus decoys, on the market websocket of
+                      --port, and the truth as JSON at /truth. SPEC, comma-separated:
+                        seed=N  depth=SHARES  durations=MS/MS/...  noise-ms=MS
+                        fee-bp=N  delay-ms=MS (before playing; default 1000)
+                        max-book-age-ms=MS
   -h, --help          this text
 
 Point pmcollect at it with PMCOLLECT_GAMMA_URL, PMCOLLECT_CLOB_URL, PMCOLLECT_DATA_API_URL
@@ -55,7 +63,8 @@ export class SimulateUsageError extends Error {
 /**
  * Parses `--port`, `--markets`, `--seed`, `--tick-ms`, `--rate-limits`, `--load`,
  * `--activity busy|realistic` (default busy; see simulator/activity_model.ts) and
- * `--faults latency=50,fail=5,rate-limit=3,maintenance=2000,malformed-pages=1,malformed-frames=1`.
+ * `--faults latency=50,fail=5,rate-limit=3,maintenance=2000,malformed-pages=1,malformed-frames=1`
+ * and `--plant [SPEC]` (the planted-mispricing mode, `plant_cli.ts`).
  * `--help` writes {@link SIMULATE_HELP} with `deps.write` and returns.
  * @throws {SimulateUsageError} for a bad flag value.
  */
@@ -64,7 +73,10 @@ export async function runSimulateCommand(
   deps: { signal: AbortSignal; log: Logger; write?: (text: string) => void },
 ): Promise<void> {
   const { values } = parseArgs({
-    args: argv,
+    // A bare `--plant` (no SPEC) means the default scenario.
+    args: argv.map((a, i) =>
+      a === "--plant" && (i + 1 === argv.length || argv[i + 1]!.startsWith("-")) ? "--plant=" : a
+    ),
     options: {
       help: { type: "boolean", short: "h", default: false },
       port: { type: "string", default: "8787" },
@@ -76,6 +88,7 @@ export async function runSimulateCommand(
       load: { type: "boolean", default: false },
       activity: { type: "string", default: "busy" },
       faults: { type: "string", default: "" },
+      plant: { type: "string" },
     },
     strict: true,
   });
@@ -96,6 +109,15 @@ export async function runSimulateCommand(
   }
   const port = numeric("port", values.port);
   if (port > 65535) throw new SimulateUsageError(`--port must be at most 65535, got ${port}`);
+  if (values.plant !== undefined) {
+    let spec;
+    try {
+      spec = parsePlantSpec(values.plant, numeric("seed", values.seed));
+    } catch (err) {
+      throw new SimulateUsageError((err as Error).message);
+    }
+    return await runPlantMode(spec, { port, signal: deps.signal, log: deps.log });
+  }
   const options = {
     activity,
     hostname: values.hostname,

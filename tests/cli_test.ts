@@ -299,3 +299,60 @@ Deno.test("main.ts simulate names the port when the address is in use", async ()
   assert.equal(code, 1, stderr);
   assert.match(stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
 });
+
+Deno.test("main.ts simulate --plant serves a planted scenario and its truth at /truth", async () => {
+  const child = pmcollect([
+    "simulate",
+    "--port",
+    "0",
+    "--plant",
+    "seed=3,durations=300/700,depth=40,delay-ms=0",
+  ], { env: { DATABASE_URL: "not a url" } }).spawn();
+  try {
+    const started = await waitForEvent(child, "simulator_started");
+    assert.ok(started !== undefined);
+    assert.equal(started.mode, "plant");
+    assert.match(String(started.wsUrl), /^ws:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(String(started.truthUrl));
+    const body = await res.json() as {
+      t0: number;
+      truth: {
+        channel: string;
+        startAt: number;
+        endAt: number;
+        depth: number;
+        expected: boolean;
+      }[];
+    };
+    const planted = body.truth.filter((t) => t.expected);
+    // Each channel planted once per duration, at the depth asked for, all after t0.
+    assert.deepEqual(
+      planted.map((t) => `${t.channel} ${t.endAt - t.startAt}`).toSorted(),
+      [
+        "implication 300",
+        "implication 700",
+        "neg_risk_basket 300",
+        "neg_risk_basket 700",
+        "neg_risk_conversion 300",
+        "neg_risk_conversion 700",
+      ],
+    );
+    assert.ok(planted.every((t) => t.depth === 40 && t.startAt > body.t0));
+    assert.ok(body.truth.some((t) => !t.expected), "decoys are reported too");
+    assert.equal(started.planted, planted.length);
+  } finally {
+    child.kill("SIGTERM");
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel().catch(() => {});
+    await child.status;
+  }
+});
+
+Deno.test("main.ts simulate --plant exits 2 with one line for a bad SPEC", async () => {
+  for (const spec of ["depth=-1", "bogus=1", "durations=300/x"]) {
+    const { code, stderr } = await output(["simulate", "--plant", spec]);
+    assert.equal(code, 2, `${spec}: ${stderr}`);
+    assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+    assert.match(stderr, /--plant|plant setting/);
+  }
+});

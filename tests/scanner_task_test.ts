@@ -20,6 +20,7 @@ import { type PlantedScenario, plantScenario } from "../simulator/plant.ts";
 import { bookEventLine } from "../stream/capture.ts";
 import { createTestDatabase } from "./_db.ts";
 import { until } from "./_trades_harness.ts";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const log = silentLogger();
 
@@ -61,6 +62,9 @@ Deno.test("the scanner task writes the planted episodes; backtest and report rea
     const feed = createScannerFeed();
     const resynced: string[] = [];
     feed.bindResync((ids) => resynced.push(...ids));
+    // The task's clock follows the frames pushed (as a live clock follows the socket), then
+    // jumps to now: its ticks never run ahead of the events.
+    let clock = events[0]!.receivedAt;
     const controller = new AbortController();
     const task = runScanner({
       config,
@@ -68,7 +72,7 @@ Deno.test("the scanner task writes the planted episodes; backtest and report rea
       http: null as unknown as HttpClient,
       log,
       activeTokens: createActiveTokens(),
-      now: Date.now,
+      now: () => clock,
       feed,
     }, controller.signal).catch((err) => {
       if (!controller.signal.aborted) throw err;
@@ -79,7 +83,20 @@ Deno.test("the scanner task writes the planted episodes; backtest and report rea
       .flatMap((r) => r.markets.map((m) => m.yesTokenId));
     assert.deepEqual(resynced.toSorted(), watched.toSorted());
     assert.equal(feed.watches(scenario.relations[2]!.markets[0]!.yesTokenId), false);
-    feed.push(events.filter((e) => feed.watches(e.tokenId)));
+    // One listener batch per receive instant, with the event loop turning in between, as a
+    // socket delivers frames: each pass then falls on an instant boundary, as in the replay.
+    const watchedEvents = events.filter((e) => feed.watches(e.tokenId));
+    for (let i = 0; i < watchedEvents.length;) {
+      let j = i;
+      while (
+        j < watchedEvents.length && watchedEvents[j]!.receivedAt === watchedEvents[i]!.receivedAt
+      ) j++;
+      clock = watchedEvents[i]!.receivedAt;
+      feed.push(watchedEvents.slice(i, j));
+      i = j;
+      await sleep(0);
+    }
+    clock = Date.now();
     const since = new Date(events[0]!.receivedAt);
     const till = new Date(events.at(-1)!.receivedAt + 1);
     await until(async () => {
