@@ -284,14 +284,21 @@ function nullableNumber(text: string | null): number | null {
 /** Requests the test env's HTTP client makes for one call that keeps failing (4 retries). */
 const ATTEMPTS = 5;
 
-test("books: failing chunks become per-token gaps, 425 is waited out, the cycle goes on", async () => {
+test("books: a failing cycle is one gap row listing its tokens, 425 is waited out", async () => {
   await using env = await setup(
     { PMCOLLECT_BOOKS_CHUNK: "20", PMCOLLECT_BOOKS_INTERVAL_S: "1.5" },
     { markets: 60 },
   );
   const { deps, sim } = env;
   publishUniverse(env);
-  const tokens = deps.activeTokens.current().size;
+  // Two tokens the venue has no book for: every later cycle records them as `no_book`.
+  const unknown = ["91000000000000000000000000000000001", "91000000000000000000000000000000002"];
+  deps.activeTokens.publish([
+    ...deps.activeTokens.current().values(),
+    ...unknown.map((tokenId) => ({ tokenId, conditionId: "0xunknown", marketId: "unknown" })),
+  ]);
+  const all = [...deps.activeTokens.current().keys()].sort();
+  const tokens = all.length;
   const chunks = Math.ceil(tokens / 20);
   // Counted, not timed: exactly every attempt of every chunk of the first cycle fails, however
   // slowly the machine runs it.
@@ -309,16 +316,33 @@ test("books: failing chunks become per-token gaps, 425 is waited out, the cycle 
     // The burst is used up by the first cycle that meets it, the second or the third.
     return phase === 1 && runs >= 3;
   });
-  const gaps = await deps.sql<{ scope: string; cause: string }[]>`
-    select scope, cause from gaps where collector = 'books'`;
-  assert.equal(gaps.length, tokens, "every token of the failed first cycle");
-  assert.ok(gaps.every((g) => g.cause === "api_down" && g.scope !== "*"));
-  const perRun = await deps.sql<{ status: string; rows_written: number; errors: number }[]>`
-    select status, rows_written::int, errors::int from collector_runs where collector = 'books'
-    order by started_at`;
+  const perRun = await deps.sql<
+    { started_at: Date; status: string; rows_written: number; errors: number }[]
+  >`select started_at, status, rows_written::int, errors::int from collector_runs
+    where collector = 'books' and finished_at is not null order by started_at`;
+  const gaps = await deps.sql<
+    { scope: string; start_at: Date; end_at: Date; cause: string; tokens: string[] }[]
+  >`select scope, start_at, end_at, cause, tokens from gaps where collector = 'books'
+    order by start_at, cause`;
+  const down = gaps.filter((g) => g.cause === "api_down");
+  assert.equal(down.length, 1, "one row for the failed cycle, not one per token or chunk");
+  assert.equal(down[0]!.scope, "cycle:books");
+  assert.deepEqual(down[0]!.tokens, all, "every token of the failed first cycle");
+  assert.equal(down[0]!.start_at.getTime(), perRun[0]!.started_at.getTime());
+  assert.equal(down[0]!.end_at.getTime() - down[0]!.start_at.getTime(), 1500);
+  const later = new Set(perRun.slice(1).map((r) => r.started_at.getTime()));
+  const noBook = gaps.filter((g) => g.cause === "no_book" && later.has(g.start_at.getTime()));
+  assert.equal(noBook.length, later.size, "one no_book row per later cycle");
+  assert.ok(noBook.every((g) => g.scope === "cycle:books"));
+  assert.ok(noBook.every((g) => JSON.stringify(g.tokens) === JSON.stringify(unknown)));
+  assert.ok(gaps.every((g) => g.cause === "api_down" || g.cause === "no_book"));
   const waited = env.lines.filter((l) => l.event === "http_retry" && l.status === 425);
   assert.equal(waited.length, early);
   assert.ok(waited.every((l) => l.attempt === 0), "a 425 is not counted as a failure");
-  assert.deepEqual(perRun[0], { status: "failed", rows_written: 0, errors: chunks });
-  assert.ok(perRun.slice(1).every((r) => r.rows_written === tokens && r.errors === 0));
+  assert.deepEqual(
+    { ...perRun[0]!, started_at: null },
+    { started_at: null, status: "failed", rows_written: 0, errors: chunks },
+  );
+  const stored = tokens - unknown.length;
+  assert.ok(perRun.slice(1).every((r) => r.rows_written === stored && r.errors === 0));
 });
