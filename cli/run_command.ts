@@ -96,6 +96,7 @@ export async function runRunCommand(
       log,
       activeTokens: createActiveTokens(),
       now: Date.now,
+      reachability,
     });
     const started = performance.now();
     const metrics = createMetrics();

@@ -25,6 +25,7 @@ import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import type { WsMessage } from "../polymarket/ws_schema.ts";
 import { createTradeKeyer, type TradeKeyer } from "../db/trade_identity.ts";
 import type { Logger } from "../runtime/log.ts";
+import { createReachability, type Reachability } from "../polymarket/reachability.ts";
 import { WsOutages } from "./_ws_outages.ts";
 import { type CloseInfo, ReconnectLog } from "./_ws_reconnect_log.ts";
 
@@ -53,6 +54,8 @@ export interface WsConnectionOptions {
   readonly random?: () => number;
   /** A longer frame is rejected unparsed (default `WS_MAX_FRAME_BYTES`). */
   readonly maxFrameBytes?: number;
+  /** Where connect failures are counted per host (share one to log a host once, not per socket). */
+  readonly reachability?: Reachability;
 }
 
 export type ConnectionState = "idle" | "connecting" | "open" | "backoff" | "stopped";
@@ -89,7 +92,10 @@ export class WsConnection {
     this.id = id;
     this.#o = options;
     this.#outages = new WsOutages(id, (row) => options.handler.gap(row));
-    this.#reconnectLog = new ReconnectLog(options.log, id);
+    this.#reconnectLog = new ReconnectLog(options.log, id, {
+      url: options.url,
+      reachability: options.reachability ?? createReachability(),
+    });
   }
 
   /** Takes ownership of tokens; subscribes them now if the socket is open. */
@@ -130,8 +136,10 @@ export class WsConnection {
         cause: stalled ? "stall" : "disconnected",
         detail: stalled ? {} : { code: end.code },
       });
-      if (!end.opened) this.#reconnectLog.failed();
-      else {
+      if (!end.opened) {
+        // Only a shutdown rejects it, and the loop ends on that.
+        await this.#reconnectLog.failed(end.error, now, signal).catch(() => {});
+      } else {
         const at = { now, tokens: this.tokens.size, lastDataAt: this.lastDataAt };
         this.#reconnectLog.closed(end, at);
       }
