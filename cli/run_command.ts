@@ -112,6 +112,7 @@ export async function runRunCommand(
       activeTokens: createActiveTokens(),
       now: Date.now,
       shed,
+      reachability,
     };
     const tasks = buildCollectorTasks(shared, collectorRunners(feed));
     if (feed !== undefined) {

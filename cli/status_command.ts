@@ -52,12 +52,11 @@ export async function runStatusCommand(
     write("");
     write(await runsTable(db.sql));
     write("");
-    const [ops] = await db.sql<{ gaps: string; rejects: string; kinds: string; size: string }[]>`
-      select (select count(*) from gaps where backfilled_at is null) as gaps,
-             (select coalesce(sum(occurrences), 0) from rejects) as rejects,
+    const [ops] = await db.sql<{ rejects: string; kinds: string; size: string }[]>`
+      select (select coalesce(sum(occurrences), 0) from rejects) as rejects,
              (select count(*) from rejects) as kinds,
              pg_size_pretty(pg_database_size(current_database())) as size`;
-    write(`open gaps: ${ops?.gaps}`);
+    write(formatOpenGaps(await openGaps(db.sql)));
     write(`rejects: ${ops?.rejects} (${ops?.kinds} distinct payloads)`);
     write(`database size: ${ops?.size}`);
     write(await diskStatusLine(config, db.sql, signal));
@@ -75,6 +74,49 @@ export async function runStatusCommand(
   } finally {
     await db.close(5);
   }
+}
+
+/** Open (not backfilled) gaps of one collector: rows, and token-intervals they stand for. */
+export interface OpenGaps {
+  collector: string;
+  rows: number;
+  tokenIntervals: number;
+}
+
+async function openGaps(sql: Sql): Promise<OpenGaps[]> {
+  const rows = await sql<{ collector: string; rows: string; intervals: string }[]>`
+    select collector, count(*) as rows, sum(coalesce(cardinality(tokens), 1)) as intervals
+    from gaps where backfilled_at is null group by collector order by collector`;
+  return rows.map((r) => ({
+    collector: r.collector,
+    rows: Number(r.rows),
+    tokenIntervals: Number(r.intervals),
+  }));
+}
+
+/**
+ * The "open gaps" line. A row may list many tokens (a connection outage, a books cycle), so
+ * rows alone say little: each listed token's interval counts once, a row without a token list
+ * (one token, one market or `*`) once, as in the quality report.
+ *
+ * @example
+ * ```ts
+ * import { formatOpenGaps } from "./status_command.ts";
+ * formatOpenGaps([{ collector: "trades", rows: 2, tokenIntervals: 900 }]);
+ * // "open gaps: 2 rows, 900 token-intervals (trades 2 rows, 900)"
+ * ```
+ */
+export function formatOpenGaps(gaps: readonly OpenGaps[]): string {
+  const rows = gaps.reduce((n, g) => n + g.rows, 0);
+  const intervals = gaps.reduce((n, g) => n + g.tokenIntervals, 0);
+  const head = `open gaps: ${plural(rows, "row")}, ${plural(intervals, "token-interval")}`;
+  if (gaps.length === 0) return head;
+  const each = gaps.map((g) => `${g.collector} ${plural(g.rows, "row")}, ${g.tokenIntervals}`);
+  return `${head} (${each.join("; ")})`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 async function seriesTable(sql: Sql): Promise<string> {

@@ -6,6 +6,7 @@
 import type { Config } from "../runtime/config.ts";
 import type { Sql } from "../db/client.ts";
 import type { HttpClient } from "../polymarket/http.ts";
+import type { Reachability } from "../polymarket/reachability.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { TaskContext } from "../runtime/supervisor.ts";
 import type { ActiveTokens } from "./_active_tokens.ts";
@@ -21,6 +22,8 @@ export interface CollectorDeps {
   readonly now: () => number;
   /** What the disk guard sheds (quotes, book cadence); absent = nothing is shed. */
   readonly shed?: ShedState;
+  /** Unreachable venue hosts, shared with `/healthz` (the websocket's too); optional. */
+  readonly reachability?: Reachability;
   /** Health and metrics reporting; the supervisor passes one per run. */
   readonly context?: TaskContext;
 }

@@ -24,7 +24,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Queryable } from "../db/client.ts";
 import { classifyDbError } from "../db/error_kind.ts";
-import { recordGaps, recordRejects, REJECT_RAW_MAX_CHARS, type RejectRow } from "../db/ops.ts";
+import {
+  type GapRow,
+  recordGaps,
+  recordRejects,
+  REJECT_RAW_MAX_CHARS,
+  type RejectRow,
+} from "../db/ops.ts";
 import { insertQuotes, insertTrades } from "../db/trades.ts";
 import type { Logger } from "../runtime/log.ts";
 import { type QueueItem, SpillFiles } from "./_spill_file.ts";
@@ -324,21 +330,29 @@ function excerpt(item: QueueItem): string {
   return text.length > REJECT_RAW_MAX_CHARS ? text.slice(0, REJECT_RAW_MAX_CHARS) : text;
 }
 
-/** One "spill_failed" gap per token spanning the lost trades. */
-function spillFailureGaps(items: readonly QueueItem[]) {
-  const span = new Map<string, { start: number; end: number }>();
+/**
+ * The lost trades as one "spill_failed" gap row: scope `spill`, the tokens they belong to in
+ * `tokens`, spanning the first to the last lost trade (backfill refetches that span for each
+ * listed token; a lost batch of 10,000 trades is one row, not one per token).
+ */
+export function spillFailureGaps(items: readonly QueueItem[]): GapRow[] {
+  const tokens = new Set<string>();
+  let start = Infinity;
+  let end = -Infinity;
   for (const i of items) {
     if (i.kind !== "trade") continue;
     const t = i.row.ts.getTime();
-    const s = span.get(i.row.tokenId);
-    if (s === undefined) span.set(i.row.tokenId, { start: t, end: t });
-    else (s.start = Math.min(s.start, t)), (s.end = Math.max(s.end, t));
+    tokens.add(i.row.tokenId);
+    start = Math.min(start, t);
+    end = Math.max(end, t);
   }
-  return [...span].map(([scope, s]) => ({
+  if (tokens.size === 0) return [];
+  return [{
     collector: "trades",
-    scope,
-    startAt: new Date(s.start),
-    endAt: new Date(s.end),
+    scope: "spill",
+    startAt: new Date(start),
+    endAt: new Date(end),
     cause: "spill_failed",
-  }));
+    tokens: [...tokens].sort(),
+  }];
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { SpillFiles } from "./_spill_file.ts";
+import { spillFailureGaps } from "./_trade_queue.ts";
 
 const trade = (i: number) => ({
   kind: "trade" as const,
@@ -94,4 +95,23 @@ Deno.test("SpillFiles rejects hand-damaged lines and replays the good ones", asy
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("spillFailureGaps() makes one row listing the lost trades' tokens and span", () => {
+  const lost = [
+    { ...trade(5), row: { ...trade(5).row, tokenId: "2" } },
+    trade(0),
+    { ...trade(9), row: { ...trade(9).row, tokenId: "2" } },
+    trade(3),
+    { ...trade(7), row: { ...trade(7).row, tokenId: "10" } },
+  ];
+  assert.deepEqual(spillFailureGaps(lost), [{
+    collector: "trades",
+    scope: "spill",
+    startAt: new Date(1000),
+    endAt: new Date(1009),
+    cause: "spill_failed",
+    tokens: ["1", "10", "2"],
+  }]);
+  assert.deepEqual(spillFailureGaps([]), []);
 });

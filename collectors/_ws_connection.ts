@@ -1,15 +1,11 @@
 /**
  * One market-websocket connection that owns a set of tokens: subscribes them on every
- * (re)connect (in messages of at most 20 tokens, so no snapshot frame is large), sends text
- * `PING` every `pingMs` (also from the message path when the timer runs late, so a busy event
- * loop that still delivers frames keeps the socket alive), changes the set at runtime with
- * `operation: subscribe|unsubscribe`, and reconnects with backoff (250 ms → 5 s, jittered).
- * Watchdogs: data silence for `silenceMs` while it has tokens (PONGs do not count) forces a
- * reconnect; a token without a `book` within `snapshotDeadlineMs` of its subscribe is
- * resubscribed (unsubscribe + subscribe), twice at most. Every outage (drop → each token's
- * next snapshot; stall; missing snapshot) is reported via `gap` as one row per outage
- * (`WsOutages`), and every close and reopen of an opened socket is logged (`ws_closed`,
- * `ws_reopened`) with the connection id, cause, token count and downtime.
+ * (re)connect and changes the set at runtime (`WsSubscriptions`: small subscribe messages, the
+ * snapshot watch), sends text `PING` every `pingMs` (also from the message path when the timer
+ * runs late), and reconnects with backoff (250 ms → 5 s, jittered). Data silence for `silenceMs`
+ * while it has tokens (PONGs do not count) forces a reconnect. Every outage is reported via `gap`
+ * as one row per outage (`WsOutages`); closes, reopens and failed connects are logged
+ * (`ReconnectLog`: `ws_closed`, `ws_reopened`, `ws_unreachable`).
  *
  * @example
  * ```ts
@@ -25,11 +21,10 @@ import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import type { WsMessage } from "../polymarket/ws_schema.ts";
 import { createTradeKeyer, type TradeKeyer } from "../db/trade_identity.ts";
 import type { Logger } from "../runtime/log.ts";
+import { createReachability, type Reachability } from "../polymarket/reachability.ts";
 import { WsOutages } from "./_ws_outages.ts";
+import { WsSubscriptions } from "./_ws_subscriptions.ts";
 import { type CloseInfo, ReconnectLog } from "./_ws_reconnect_log.ts";
-
-/** Tokens per subscribe message (the venue sends one snapshot frame per message). */
-const SUBSCRIBE_CHUNK = 20;
 
 /** What a connection reports upward. */
 export interface ConnectionHandler {
@@ -53,6 +48,8 @@ export interface WsConnectionOptions {
   readonly random?: () => number;
   /** A longer frame is rejected unparsed (default `WS_MAX_FRAME_BYTES`). */
   readonly maxFrameBytes?: number;
+  /** Where connect failures are counted per host (share one to log a host once, not per socket). */
+  readonly reachability?: Reachability;
 }
 
 export type ConnectionState = "idle" | "connecting" | "open" | "backoff" | "stopped";
@@ -72,31 +69,41 @@ export class WsConnection {
   messages = 0;
   lastDataAt = 0;
   pingsSent = 0;
-  readonly sentOps = { subscribe: 0, unsubscribe: 0 };
   readonly #o: WsConnectionOptions;
-  #ws: WebSocket | null = null;
   #keyer: TradeKeyer = createTradeKeyer();
-  /** Subscribed tokens still waiting for their snapshot → when last (re)subscribed. */
-  readonly #awaiting = new Map<string, number>();
-  /** Resubscribes so far of awaiting tokens that have been retried (absent = none). */
-  readonly #attempts = new Map<string, number>();
+  /** Subscribe messages and the tokens still waiting for their snapshot. */
+  readonly #subs: WsSubscriptions;
   /** Tokens not covered since an outage, each until its next `book`. */
   readonly #outages: WsOutages;
   #wakeIdle: (() => void) | null = null;
   readonly #reconnectLog: ReconnectLog;
 
+  /** Runtime subscribe/unsubscribe messages sent so far. */
+  get sentOps(): { readonly subscribe: number; readonly unsubscribe: number } {
+    return this.#subs.sentOps;
+  }
+
   constructor(id: number, options: WsConnectionOptions) {
     this.id = id;
     this.#o = options;
     this.#outages = new WsOutages(id, (row) => options.handler.gap(row));
-    this.#reconnectLog = new ReconnectLog(options.log, id);
+    this.#subs = new WsSubscriptions({
+      snapshotDeadlineMs: options.snapshotDeadlineMs,
+      now: options.now,
+      outages: this.#outages,
+      resubscribed: (ids) => options.handler.resubscribed(ids),
+    });
+    this.#reconnectLog = new ReconnectLog(options.log, id, {
+      url: options.url,
+      reachability: options.reachability ?? createReachability(),
+    });
   }
 
   /** Takes ownership of tokens; subscribes them now if the socket is open. */
   add(tokenIds: readonly string[]): void {
     const fresh = tokenIds.filter((t) => !this.tokens.has(t));
     for (const t of fresh) this.tokens.add(t);
-    if (fresh.length > 0 && this.state === "open") this.#subscribe(fresh, "subscribe");
+    if (fresh.length > 0 && this.state === "open") this.#subs.subscribe(fresh, "subscribe");
     this.#wakeIdle?.();
   }
 
@@ -105,18 +112,18 @@ export class WsConnection {
     const owned = tokenIds.filter((t) => this.tokens.delete(t));
     const now = this.#o.now();
     for (const t of owned) {
-      this.#settled(t);
+      this.#subs.settled(t);
       this.#outages.covered(t, now);
     }
-    if (owned.length > 0 && this.state === "open") this.#send(owned, "unsubscribe");
+    if (owned.length > 0 && this.state === "open") this.#subs.send(owned, "unsubscribe");
   }
 
   /** Unsubscribes and resubscribes owned tokens so that each gets a fresh `book`. */
   resync(tokenIds: readonly string[]): void {
     const owned = tokenIds.filter((t) => this.tokens.has(t));
     if (owned.length === 0 || this.state !== "open") return;
-    this.#send(owned, "unsubscribe");
-    this.#subscribe(owned, "subscribe");
+    this.#subs.send(owned, "unsubscribe");
+    this.#subs.subscribe(owned, "subscribe");
   }
 
   /** Connects, and reconnects, until `signal` aborts. */
@@ -138,8 +145,10 @@ export class WsConnection {
         cause: stalled ? "stall" : "disconnected",
         detail: stalled ? {} : { code: end.code },
       });
-      if (!end.opened) this.#reconnectLog.failed();
-      else {
+      if (!end.opened) {
+        // Only a shutdown rejects it, and the loop ends on that.
+        await this.#reconnectLog.failed(end.error, now, signal).catch(() => {});
+      } else {
         const at = { now, tokens: this.tokens.size, lastDataAt: this.lastDataAt };
         this.#reconnectLog.closed(end, at);
       }
@@ -157,7 +166,7 @@ export class WsConnection {
   async #session(signal: AbortSignal): Promise<SessionEnd> {
     this.state = "connecting";
     const ws = new WebSocket(this.#o.url);
-    this.#ws = ws;
+    this.#subs.socket = ws;
     let cause: string | null = null;
     let error: string | null = null;
     let opened = false;
@@ -190,15 +199,14 @@ export class WsConnection {
       this.#reconnectLog.reopened(at);
       this.#keyer = createTradeKeyer();
       this.lastDataAt = this.#o.now();
-      this.#awaiting.clear();
-      this.#attempts.clear();
-      this.#subscribe([...this.tokens], "initial");
+      this.#subs.reset();
+      this.#subs.subscribe([...this.tokens], "initial");
       ping();
       pinger = setInterval(ping, this.#o.pingMs);
       watchdog = setInterval(() => {
         const now = this.#o.now();
         if (this.tokens.size > 0 && now - this.lastDataAt > this.#o.silenceMs) close("stall");
-        else this.#checkSnapshots(now);
+        else this.#subs.checkSnapshots(now);
       }, Math.max(20, Math.min(1000, this.#o.silenceMs / 4, this.#o.snapshotDeadlineMs / 4)));
     };
     ws.onmessage = (e) => {
@@ -213,7 +221,7 @@ export class WsConnection {
       this.messages += frame.messages.length;
       for (const m of frame.messages) {
         if (m.kind !== "book") continue;
-        this.#settled(m.book.tokenId);
+        this.#subs.settled(m.book.tokenId);
         this.#outages.covered(m.book.tokenId, now);
       }
       if (frame.messages.length > 0) this.#o.handler.messages(frame.messages, this.#keyer, this.id);
@@ -228,7 +236,7 @@ export class WsConnection {
       clearInterval(pinger);
       clearInterval(watchdog);
       signal.removeEventListener("abort", onAbort);
-      this.#ws = null;
+      this.#subs.socket = null;
     }
     return {
       cause: cause ?? (error === null ? "closed" : "error"),
@@ -238,58 +246,6 @@ export class WsConnection {
       reason: event.reason,
       error,
     };
-  }
-
-  /** Resubscribes tokens past the snapshot deadline; gives up on a token after two tries. */
-  #checkSnapshots(now: number): void {
-    const retry: string[] = [];
-    for (const [t, at] of this.#awaiting) {
-      if (now - at < this.#o.snapshotDeadlineMs) continue;
-      this.#outages.overdue(t, at);
-      if ((this.#attempts.get(t) ?? 0) >= 2) {
-        this.#settled(t);
-        this.#outages.covered(t, now);
-      } else retry.push(t);
-    }
-    if (retry.length === 0) return;
-    this.#send(retry, "unsubscribe");
-    this.#subscribe(retry, "subscribe");
-  }
-
-  #subscribe(tokenIds: string[], kind: "initial" | "subscribe"): void {
-    const now = this.#o.now();
-    for (const t of tokenIds) {
-      if (this.#awaiting.has(t)) this.#attempts.set(t, (this.#attempts.get(t) ?? 0) + 1);
-      this.#awaiting.set(t, now);
-    }
-    this.#o.handler.resubscribed(tokenIds);
-    // The venue answers each subscribe message with one frame holding a book per token; small
-    // messages keep those frames (and the socket's receive buffer, which keeps its largest
-    // size) small.
-    for (let i = 0; i < tokenIds.length; i += SUBSCRIBE_CHUNK) {
-      const chunk = tokenIds.slice(i, i + SUBSCRIBE_CHUNK);
-      if (kind === "initial" && i === 0) {
-        this.#ws?.send(JSON.stringify({
-          assets_ids: chunk,
-          type: "market",
-          custom_feature_enabled: true,
-        }));
-      } else this.#send(chunk, "subscribe");
-    }
-  }
-
-  #send(tokenIds: string[], operation: "subscribe" | "unsubscribe"): void {
-    if (this.#ws?.readyState !== WebSocket.OPEN) return;
-    this.sentOps[operation]++;
-    this.#ws.send(
-      JSON.stringify({ assets_ids: tokenIds, operation, custom_feature_enabled: true }),
-    );
-  }
-
-  /** `tokenId` no longer waits for a snapshot (it came, or was given up or removed). */
-  #settled(tokenId: string): void {
-    this.#awaiting.delete(tokenId);
-    this.#attempts.delete(tokenId);
   }
 
   async #idle(signal: AbortSignal): Promise<void> {

@@ -14,6 +14,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ConnectionState, WsConnection, type WsConnectionOptions } from "./_ws_connection.ts";
+import { createReachability } from "../polymarket/reachability.ts";
 
 export interface WsPoolOptions extends WsConnectionOptions {
   readonly tokensPerConnection: number;
@@ -43,7 +44,8 @@ export class WsPool {
   #rate = new Map<number, { at: number; messages: number; perSecond: number }>();
 
   constructor(options: WsPoolOptions) {
-    this.#o = options;
+    // One tracker for every connection: an unreachable host is logged once, not per socket.
+    this.#o = { ...options, reachability: options.reachability ?? createReachability() };
   }
 
   /** Tokens currently owned by some connection. */

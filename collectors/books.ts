@@ -4,7 +4,8 @@
  * `books.chunkSize`, a few requests in flight within the shared rate budget; the tokens listed
  * in `books.fastTokens` are snapshotted separately every `books.fastIntervalMs` (task
  * "books:fast"). Rows keep the full levels best first plus top of book and side totals. A chunk
- * that fails becomes one `gaps` row per token and the cycle goes on.
+ * that fails, or tokens the venue has no book for, become one `gaps` row per cycle and cause
+ * (scope `cycle:<task>`, the tokens in `gaps.tokens`) and the cycle goes on.
  *
  * @example
  * ```ts ignore
@@ -27,8 +28,12 @@ import { chunk } from "./_universe.ts";
  * fraction) is reached with a few on loopback or from Frankfurt; more only hold more JSON.
  */
 const IN_FLIGHT = 4;
-/** Rows buffered before a write, to bound memory on a 100,000-token universe. */
-const FLUSH_ROWS = 2_000;
+/**
+ * Rows buffered before a write, to bound memory on a 100,000-token universe. Each row holds its
+ * levels, twice while the insert serialises them; V8 sizes the heap from that peak, and the
+ * process keeps the RSS it reaches (500 rows: 5 inserts a second at the full rate budget).
+ */
+const FLUSH_ROWS = 500;
 
 /** Runs the books collector until `signal` aborts; rethrows `signal.reason`. */
 export async function runBooksCollector(deps: CollectorDeps, signal: AbortSignal): Promise<void> {
@@ -49,7 +54,7 @@ export async function runBooksCollector(deps: CollectorDeps, signal: AbortSignal
       cycle: (slot, s) =>
         deps.shed?.keepBookSlot(slot, intervalMs) === false
           ? Promise.resolve()
-          : cycles.run(slot, s, () => snapshotBooks(deps, slot, tokens(), s)),
+          : cycles.run(slot, s, () => snapshotBooks(deps, { task, slot, intervalMs }, tokens(), s)),
     }, both).catch((err) => {
       child.abort(err);
       throw err;
@@ -69,16 +74,22 @@ export async function runBooksCollector(deps: CollectorDeps, signal: AbortSignal
   throw failed?.reason ?? new Error("books schedules stopped");
 }
 
-/** Snapshots `tokens` in chunks; failed chunks become per-token gaps. */
+/** One cycle of one books schedule. */
+interface BooksCycle {
+  task: string;
+  slot: Date;
+  intervalMs: number;
+}
+
+/** Snapshots `tokens` in chunks; failed chunks and missing books become the cycle's gaps. */
 async function snapshotBooks(
   deps: CollectorDeps,
-  slot: Date,
+  cycle: BooksCycle,
   tokens: readonly string[],
   signal: AbortSignal,
 ): Promise<CycleResult> {
-  const cfg = deps.config.collectors.books;
-  const queue = chunk(tokens, cfg.chunkSize);
-  const intervalMs = cfg.intervalMs;
+  const { slot } = cycle;
+  const queue = chunk(tokens, deps.config.collectors.books.chunkSize);
   let buffer: BookSnapshotRow[] = [];
   const totals = { rows: 0, rejects: 0, errors: 0, missing: 0 };
   const flush = async () => {
@@ -99,14 +110,14 @@ async function snapshotBooks(
         const missing = ids.filter((id) => !got.has(id));
         totals.missing += missing.length;
         if (batch.rejects.length === 0 && missing.length > 0) {
-          await recordGaps(deps.sql, gapRows(missing, slot, intervalMs, "no_book"));
+          await recordGaps(deps.sql, [gapRow(cycle, missing, "no_book")]);
         }
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         totals.errors++;
         const cause = describeFailure(err);
         deps.log.warn("books_chunk_failed", { tokens: ids.length, cause, error: err });
-        await recordGaps(deps.sql, gapRows(ids, slot, intervalMs, cause));
+        await recordGaps(deps.sql, [gapRow(cycle, ids, cause)]);
       }
       if (buffer.length >= FLUSH_ROWS) await flush();
     }
@@ -123,9 +134,20 @@ async function snapshotBooks(
   };
 }
 
-function gapRows(ids: readonly string[], slot: Date, intervalMs: number, cause: string): GapRow[] {
-  const endAt = new Date(slot.getTime() + intervalMs);
-  return ids.map((scope) => ({ collector: "books", scope, startAt: slot, endAt, cause }));
+/**
+ * The cycle's gap row for `cause`: every chunk's row has the same key, so the upsert unions
+ * their tokens into one row per cycle and cause (a full-universe outage is one row, not
+ * 100,000).
+ */
+function gapRow(cycle: BooksCycle, ids: readonly string[], cause: string): GapRow {
+  return {
+    collector: "books",
+    scope: `cycle:${cycle.task}`,
+    startAt: cycle.slot,
+    endAt: new Date(cycle.slot.getTime() + cycle.intervalMs),
+    cause,
+    tokens: [...ids].sort(),
+  };
 }
 
 /**

@@ -58,8 +58,11 @@ export function observationKey(o: MetadataObservation): string {
   return createHash("sha1").update(JSON.stringify(o.fields)).digest("base64");
 }
 
+/** The only fields of a market's event that its metadata tracks. */
+export type EventFlags = Pick<GammaEvent, "enableNegRisk" | "negRiskAugmented">;
+
 /** Every tracked field of a Gamma market; the event's flags when its event is known. */
-export function metadataFromGamma(m: GammaMarket, event?: GammaEvent): MetadataObservation {
+export function metadataFromGamma(m: GammaMarket, event?: EventFlags): MetadataObservation {
   const negRiskMarketId = m.negRisk ? m.negRiskMarketId : null;
   const fields: Partial<MarketMetadata> = {
     resolutionSource: m.resolutionSource,

@@ -27,7 +27,7 @@ import {
   upsertTokens,
 } from "../db/catalog.ts";
 import { recordMarketMetadata, updateEventNegRiskFlags } from "../db/market_metadata.ts";
-import { metadataFromGamma, observationKey } from "./market_metadata.ts";
+import { type EventFlags, metadataFromGamma, observationKey } from "./market_metadata.ts";
 import { readClobMetadata } from "./_clob_metadata.ts";
 import { createCycleRunner, type CycleResult, storeRejects } from "./_cycle.ts";
 import { runOnSchedule } from "./_schedule.ts";
@@ -63,8 +63,11 @@ interface WalkState {
   events: Set<string>;
   active: ActiveToken[];
   seen: Set<string>;
-  /** Events fetched in this walk, for their neg-risk flags. */
-  eventsById: Map<string, GammaEvent>;
+  /**
+   * The neg-risk flags of the events fetched in this walk (a whole universe's events, so only
+   * the two flags, from a table of their 9 combinations, not the parsed events).
+   */
+  eventFlags: Map<string, EventFlags>;
   /** Observation time of this walk's metadata. */
   at: Date;
   metadataChanges: number;
@@ -82,7 +85,7 @@ async function walk(
     events: new Set(),
     active: [],
     seen: new Set(),
-    eventsById: new Map(),
+    eventFlags: new Map(),
     at: new Date(deps.now()),
     metadataChanges: 0,
     recorded,
@@ -137,7 +140,7 @@ async function store(
     }
   }
   for (const id of wanted) state.events.add(id);
-  for (const e of events) state.eventsById.set(e.id, e);
+  for (const e of events) state.eventFlags.set(e.id, flagsOf(e));
   const rows = toCatalogRows(page.items, events);
   state.rows += await upsertEvents(deps.sql, rows.events);
   state.rows += await updateEventNegRiskFlags(
@@ -146,7 +149,7 @@ async function store(
   );
   state.rows += await upsertMarkets(deps.sql, rows.markets);
   state.rows += await upsertTokens(deps.sql, rows.tokens);
-  const observed = page.items.map((m) => metadataFromGamma(m, state.eventsById.get(m.eventIds[0])));
+  const observed = page.items.map((m) => metadataFromGamma(m, state.eventFlags.get(m.eventIds[0])));
   const keys = observed.map(observationKey);
   const fresh = observed.filter((o, i) => state.recorded.get(o.marketId) !== keys[i]);
   const changes = await recordMarketMetadata(deps.sql, fresh, {
@@ -162,6 +165,17 @@ async function store(
       state.active.push({ tokenId, conditionId: m.conditionId, marketId: m.id });
     });
   }
+}
+
+const FLAG_VALUES = [null, false, true] as const;
+/** Every combination of the two flags, so each event costs a map entry, not an object. */
+const EVENT_FLAGS: readonly EventFlags[] = FLAG_VALUES.flatMap((enableNegRisk) =>
+  FLAG_VALUES.map((negRiskAugmented) => Object.freeze({ enableNegRisk, negRiskAugmented }))
+);
+
+function flagsOf(e: GammaEvent): EventFlags {
+  const at = (v: boolean | null) => FLAG_VALUES.indexOf(v);
+  return EVENT_FLAGS[at(e.enableNegRisk) * 3 + at(e.negRiskAugmented)]!;
 }
 
 /** Market ids active at the end of the previous walk (from the database after a restart). */

@@ -138,6 +138,7 @@ export async function runTradesCollector(
     snapshotDeadlineMs: o.snapshotDeadlineMs,
     now,
     log,
+    ...(deps.reachability === undefined ? {} : { reachability: deps.reachability }),
     handler: {
       messages: onMessages,
       rejects: (list, omitted) => {

@@ -15,7 +15,15 @@
  */
 
 /** The kind of a transport failure. */
-export type TransportReason = "dns" | "refused" | "tls" | "timeout" | "reset" | "other";
+export type TransportReason =
+  | "dns"
+  | "refused"
+  | "tls"
+  | "timeout"
+  | "reset"
+  /** The host answers but refused the websocket upgrade (polymarket/ws_reachability.ts). */
+  | "handshake"
+  | "other";
 
 /** A transport failure in words: its kind and the runtime's own text. */
 export interface TransportCause {
@@ -68,6 +76,8 @@ export interface Reachability {
   ok(host: string, now: number): number | null;
   /** Hosts failing now. */
   unreachable(now: number): UnreachableHost[];
+  /** Replaces a failing host's recorded cause (a probe named it better); not a failure. */
+  explain(host: string, cause: TransportCause): void;
 }
 
 /** Creates the tracker; `repeatMs` (default 60 s) spaces the repeated log lines. */
@@ -81,7 +91,9 @@ export function createReachability(options: { repeatMs?: number } = {}): Reachab
         hosts.set(host, { host, ...cause, since: now, failures: 1, loggedAt: now });
         return true;
       }
-      Object.assign(seen, cause, { failures: seen.failures + 1 });
+      seen.failures++;
+      // A vaguer account (the websocket's bare "tcp connect error") keeps the probed reason.
+      if (cause.reason !== "other" || seen.reason === "other") Object.assign(seen, cause);
       if (now - seen.loggedAt < repeatMs) return false;
       seen.loggedAt = now;
       return true;
@@ -91,6 +103,10 @@ export function createReachability(options: { repeatMs?: number } = {}): Reachab
       if (seen === undefined) return null;
       hosts.delete(host);
       return now - seen.since;
+    },
+    explain(host, cause) {
+      const seen = hosts.get(host);
+      if (seen !== undefined) Object.assign(seen, cause);
     },
     unreachable: () =>
       [...hosts.values()].map(({ host, reason, detail, since, failures }) => ({

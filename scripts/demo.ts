@@ -93,7 +93,7 @@ const config = fileURLToPath(new URL("../deno.json", import.meta.url));
 const daemon = new Deno.Command(Deno.execPath(), {
   args: [
     "run",
-    "--v8-flags=--max-semi-space-size=8",
+    "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=50",
     "--allow-net",
     "--allow-env",
     "--allow-read",

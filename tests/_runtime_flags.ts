@@ -6,6 +6,6 @@
 
 const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
 
-/** E.g. `["--v8-flags=--max-semi-space-size=8"]`. */
+/** E.g. `["--v8-flags=--max-semi-space-size=8,--heap-growing-percent=50"]`. */
 export const RUNTIME_V8_FLAGS: readonly string[] =
   String(config.tasks?.start ?? "").match(/--v8-flags=\S+/g) ?? [];

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { MIGRATIONS } from "../migrations/bundle.ts";
+import { recordGaps } from "../db/ops.ts";
 import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
 import { withDatabase } from "./_db.ts";
 import { startSimulator } from "../simulator/server.ts";
@@ -93,10 +94,29 @@ test("main.ts --migrate from another working directory applies the bundled migra
       assert.match(status.stdout, /version\s+name\s+state\s+checksum\s+applied_at/);
       assert.match(status.stdout, /0001\s+core\s+applied\s+[0-9a-f]{12}\s+\d{4}-/);
 
+      // One connection outage listing 3 tokens, one books cycle listing 2, one `*` row.
+      const at = new Date("2026-11-30T10:00:00Z");
+      const gap = { startAt: at, endAt: new Date(at.getTime() + 60_000) };
+      await recordGaps(db.sql, [
+        {
+          ...gap,
+          collector: "trades",
+          scope: "conn:1",
+          cause: "disconnected",
+          tokens: ["1", "2", "3"],
+        },
+        { ...gap, collector: "trades", scope: "*", cause: "downtime" },
+        { ...gap, collector: "books", scope: "cycle:books", cause: "no_book", tokens: ["4", "5"] },
+      ]);
       const report = await output(["status"], { env: { DATABASE_URL: db.url! } });
       assert.equal(report.code, 0, report.stderr);
       assert.match(report.stdout, /price_snapshots\s+0\s+0\s+-/);
-      assert.match(report.stdout, /open gaps: 0/);
+      assert.ok(
+        report.stdout.includes(
+          "open gaps: 3 rows, 6 token-intervals (books 1 row, 2; trades 2 rows, 4)",
+        ),
+        report.stdout,
+      );
 
       const disk = await output(["status"], {
         env: { DATABASE_URL: db.url!, PMCOLLECT_DISK_PATH: cwd, PMCOLLECT_HEALTH_PORT: "0" },

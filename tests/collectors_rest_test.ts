@@ -136,10 +136,13 @@ test("prices: one bulk row per token per interval, aligned to the injected clock
   const offset = 10 * 365 * 86_400_000 + 123; // ten years ahead, off any boundary
   await using env = await setup({}, {}, () => Date.now() + offset);
   const { deps, sim } = env;
-  await runUntil(
-    (s) => runPricesCollector(deps, s),
-    async () => await runsOf(deps, "prices") >= 2,
-  );
+  // Two completed cycles, at least one in time (a loaded machine may miss a 0.5 s deadline).
+  await runUntil((s) => runPricesCollector(deps, s), async () => {
+    const [r] = await deps.sql<{ n: number; ok: number }[]>`
+      select count(*)::int as n, count(*) filter (where status = 'ok')::int as ok
+      from collector_runs where collector = 'prices' and finished_at is not null`;
+    return r!.n >= 2 && r!.ok >= 1;
+  });
   const open = sim.universe.markets.filter((m) => m.status === "open");
   for (const { ts, n } of await priceMinutes(deps)) {
     assert.equal(ts.getTime() % 250, 0);
@@ -159,9 +162,11 @@ test("prices: one bulk row per token per interval, aligned to the injected clock
 });
 
 test("prices: a minute that arrives mid-cycle is an overlap gap, never a second cycle", async () => {
-  await using env = await setup();
+  // Each answer takes longer than the interval (so a slot always arrives mid-cycle) but well
+  // under the 2-interval deadline, with room for a loaded machine to parse and store.
+  await using env = await setup({ PMCOLLECT_PRICES_INTERVAL_S: "0.6" });
   const { deps, sim } = env;
-  sim.control.latency(350);
+  sim.control.latency(800);
   await runUntil(
     (s) => runPricesCollector(deps, s),
     async () =>
@@ -184,23 +189,34 @@ test("prices: 5xx, 429 past the deadline and a malformed element leave gaps and 
   await using env = await setup();
   const { deps, sim } = env;
   sim.control.malformed({ pages: 1 });
+  const open = sim.universe.markets.filter((m) => m.status === "open").length;
+  const deadlines = async () => {
+    const [r] = await deps.sql<{ n: number; last: Date | null }[]>`
+      select count(*)::int as n, max(start_at) as last from gaps
+      where collector = 'prices' and cause = 'deadline'`;
+    return r!;
+  };
   let phase = 0;
+  let deadlinesBefore = 0;
   await runUntil((s) => runPricesCollector(deps, s), async () => {
-    const causes = await gapCauses(deps, "prices");
     if (phase === 0 && (await priceMinutes(deps)).length >= 1) {
       sim.control.failNext(10, { status: 503, family: "gamma" });
       phase = 1;
-    } else if (phase === 1 && causes.includes("api_down")) {
+    } else if (phase === 1 && (await gapCauses(deps, "prices")).includes("api_down")) {
+      // A slow machine may miss a deadline on its own: count the ones before the 429.
+      deadlinesBefore = (await deadlines()).n;
       sim.control.rateLimitNext(1, { family: "gamma", retryAfterSeconds: 1 });
       phase = 2;
-    } else if (phase === 2 && causes.includes("deadline")) {
+    } else if (phase === 2 && (await deadlines()).n > deadlinesBefore) {
       phase = 3;
-      return false;
     }
-    const minutes = await priceMinutes(deps);
-    return phase === 3 && minutes.at(-1)!.ts.getTime() > Date.now() - 400;
+    if (phase !== 3) return false;
+    // Done once a whole minute is stored after the last one that ran out of time: decided by
+    // the data, not by the wall clock.
+    const last = (await deadlines()).last!;
+    const after = await priceMinutes(deps);
+    return after.some((m) => m.ts > last && m.n === open * 2);
   });
-  const open = sim.universe.markets.filter((m) => m.status === "open").length;
   const minutes = await priceMinutes(deps);
   assert.equal(minutes[0]!.n, open * 2 - 2, "the malformed market is skipped, the rest stored");
   assert.equal(minutes.at(-1)!.n, open * 2);
@@ -265,34 +281,68 @@ function nullableNumber(text: string | null): number | null {
   return text === null ? null : Number(text);
 }
 
-test("books: failing chunks become per-token gaps, 425 is waited out, the cycle goes on", async () => {
+/** Requests the test env's HTTP client makes for one call that keeps failing (4 retries). */
+const ATTEMPTS = 5;
+
+test("books: a failing cycle is one gap row listing its tokens, 425 is waited out", async () => {
   await using env = await setup(
     { PMCOLLECT_BOOKS_CHUNK: "20", PMCOLLECT_BOOKS_INTERVAL_S: "1.5" },
     { markets: 60 },
   );
   const { deps, sim } = env;
   publishUniverse(env);
-  sim.control.failFor(150, { status: 500, family: "clob" });
+  // Two tokens the venue has no book for: every later cycle records them as `no_book`.
+  const unknown = ["91000000000000000000000000000000001", "91000000000000000000000000000000002"];
+  deps.activeTokens.publish([
+    ...deps.activeTokens.current().values(),
+    ...unknown.map((tokenId) => ({ tokenId, conditionId: "0xunknown", marketId: "unknown" })),
+  ]);
+  const all = [...deps.activeTokens.current().keys()].sort();
+  const tokens = all.length;
+  const chunks = Math.ceil(tokens / 20);
+  // Counted, not timed: exactly every attempt of every chunk of the first cycle fails, however
+  // slowly the machine runs it.
+  sim.control.failNext(chunks * ATTEMPTS, { status: 500, family: "clob" });
+  // More 425s than the client has retries: a maintenance answer is waited out, never counted.
+  const early = chunks * ATTEMPTS;
   let phase = 0;
   await runUntil((s) => runBooksCollector(deps, s), async () => {
     const runs = await runsOf(deps, "books");
     if (phase === 0 && runs >= 1) {
-      sim.control.maintenance(1600, "clob");
+      sim.control.failNext(early, { status: 425, family: "clob", retryAfterSeconds: 0 });
       phase = 1;
       return false;
     }
+    // The burst is used up by the first cycle that meets it, the second or the third.
     return phase === 1 && runs >= 3;
   });
-  const gaps = await deps.sql<{ scope: string; cause: string }[]>`
-    select scope, cause from gaps where collector = 'books'`;
-  const tokens = deps.activeTokens.current().size;
-  assert.equal(gaps.length, tokens, "every token of the failed first cycle");
-  assert.ok(gaps.every((g) => g.cause === "api_down" && g.scope !== "*"));
-  const perRun = await deps.sql<{ status: string; rows_written: number; errors: number }[]>`
-    select status, rows_written::int, errors::int from collector_runs where collector = 'books'
-    order by started_at`;
-  assert.ok(env.lines.some((l) => l.event === "http_retry" && l.status === 425));
-  const chunks = Math.ceil(tokens / 20);
-  assert.deepEqual(perRun[0], { status: "failed", rows_written: 0, errors: chunks });
-  assert.ok(perRun.slice(1).every((r) => r.rows_written === tokens && r.errors === 0));
+  const perRun = await deps.sql<
+    { started_at: Date; status: string; rows_written: number; errors: number }[]
+  >`select started_at, status, rows_written::int, errors::int from collector_runs
+    where collector = 'books' and finished_at is not null order by started_at`;
+  const gaps = await deps.sql<
+    { scope: string; start_at: Date; end_at: Date; cause: string; tokens: string[] }[]
+  >`select scope, start_at, end_at, cause, tokens from gaps where collector = 'books'
+    order by start_at, cause`;
+  const down = gaps.filter((g) => g.cause === "api_down");
+  assert.equal(down.length, 1, "one row for the failed cycle, not one per token or chunk");
+  assert.equal(down[0]!.scope, "cycle:books");
+  assert.deepEqual(down[0]!.tokens, all, "every token of the failed first cycle");
+  assert.equal(down[0]!.start_at.getTime(), perRun[0]!.started_at.getTime());
+  assert.equal(down[0]!.end_at.getTime() - down[0]!.start_at.getTime(), 1500);
+  const later = new Set(perRun.slice(1).map((r) => r.started_at.getTime()));
+  const noBook = gaps.filter((g) => g.cause === "no_book" && later.has(g.start_at.getTime()));
+  assert.equal(noBook.length, later.size, "one no_book row per later cycle");
+  assert.ok(noBook.every((g) => g.scope === "cycle:books"));
+  assert.ok(noBook.every((g) => JSON.stringify(g.tokens) === JSON.stringify(unknown)));
+  assert.ok(gaps.every((g) => g.cause === "api_down" || g.cause === "no_book"));
+  const waited = env.lines.filter((l) => l.event === "http_retry" && l.status === 425);
+  assert.equal(waited.length, early);
+  assert.ok(waited.every((l) => l.attempt === 0), "a 425 is not counted as a failure");
+  assert.deepEqual(
+    { ...perRun[0]!, started_at: null },
+    { started_at: null, status: "failed", rows_written: 0, errors: chunks },
+  );
+  const stored = tokens - unknown.length;
+  assert.ok(perRun.slice(1).every((r) => r.rows_written === stored && r.errors === 0));
 });

@@ -212,7 +212,14 @@ Deno.test("runResolutionsCollector() keeps up with markets the simulator resolve
   const before = env.sim.universe.markets.filter((m) => m.status === "closed").length;
   const controller = new AbortController();
   const running = runResolutionsCollector(env.deps, controller.signal, { lookbackMs: 1e12 });
-  await new Promise((r) => setTimeout(r, 1200));
+  // Until the simulator has resolved a few markets (counted, not timed: a loaded machine ticks
+  // fewer times per second), with at least one collector cycle in between.
+  const closedNow = () => env.sim.universe.markets.filter((m) => m.status === "closed").length;
+  const deadline = Date.now() + 20_000;
+  while (closedNow() <= before + 3 || !env.lines.some((l) => l.event === "resolutions_cycle")) {
+    if (Date.now() > deadline) throw new Error(`only ${closedNow() - before} resolved in 20 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
   env.sim.control.pause(); // freeze the truth, then give the collector two more cycles
   const cycles = () => env.lines.filter((l) => l.event === "resolutions_cycle").length;
   const target = cycles() + 2;

@@ -18,6 +18,15 @@ async function start(extra: Parameters<typeof startSimulator>[0] = {}) {
   return Object.assign(sim, { [Symbol.asyncDispose]: () => sim.close() });
 }
 
+/** Polls `done` every 10 ms: waits on the event instead of guessing how long it takes. */
+async function until(done: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function status(url: string, init?: RequestInit): Promise<[number, string | null]> {
   const res = await fetch(url, init);
   await res.body?.cancel();
@@ -25,7 +34,9 @@ async function status(url: string, init?: RequestInit): Promise<[number, string 
 }
 
 Deno.test("bursts: 5xx per family, 429 with Retry-After, 425 maintenance window", async () => {
-  await using sim = await start();
+  // The fault windows follow this clock, so a slow machine cannot run out a window early.
+  let clock = Date.now();
+  await using sim = await start({ now: () => clock });
   const m = sim.universe.markets.find((x) => x.status === "open")!;
   sim.control.failNext(2, { status: 503, family: "gamma" });
   assertEquals((await status(`${sim.url}/book?token_id=${m.tokenIds[0]}`))[0], 200);
@@ -37,7 +48,9 @@ Deno.test("bursts: 5xx per family, 429 with Retry-After, 425 maintenance window"
   sim.control.maintenance(300);
   assertEquals((await status(`${sim.url}/book?token_id=${m.tokenIds[0]}`))[0], 425);
   assertEquals((await status(`${sim.url}/markets/keyset`))[0], 200);
-  await new Promise((r) => setTimeout(r, 350));
+  clock += 299;
+  assertEquals((await status(`${sim.url}/book?token_id=${m.tokenIds[0]}`))[0], 425);
+  clock += 1;
   assertEquals((await status(`${sim.url}/book?token_id=${m.tokenIds[0]}`))[0], 200);
   const viaHttp = await fetch(`${sim.url}/__control`, {
     method: "POST",
@@ -79,12 +92,11 @@ Deno.test("sockets: abrupt close, silent stall keeps PONG, withheld snapshot", a
   sim.control.stall(true);
   a.ws.send("PING");
   sim.control.advance(20);
-  await new Promise((r) => setTimeout(r, 100));
+  await until(() => a.frames.length > 0, "the PONG");
   assertEquals(a.frames, ["PONG"]);
   sim.control.stall(false);
   sim.control.advance(20);
-  await new Promise((r) => setTimeout(r, 100));
-  ok(a.frames.length > 1);
+  await until(() => a.frames.length > 1, "frames after the stall");
   assertEquals(sim.control.dropSockets(), 1);
   const event = await a.closed;
   assertEquals(event.code, 1011);
@@ -98,7 +110,7 @@ Deno.test("runSimulateCommand logs its URLs and stops on abort", async () => {
     signal: controller.signal,
     log,
   });
-  while (lines.length === 0) await new Promise((r) => setTimeout(r, 10));
+  await until(() => lines.length > 0, "the start line");
   const started = JSON.parse(lines[0]);
   assertEquals(started.event, "simulator_started");
   const res = await fetch(`${started.url}/ok`);
