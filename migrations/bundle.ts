@@ -16,6 +16,7 @@ import marketMetadata0006 from "./0006_market_metadata.sql" with { type: "text" 
 import relationReview0007 from "./0007_relation_review.sql" with { type: "text" };
 import storage0008Plain from "./0008_storage_v2.plain.sql" with { type: "text" };
 import storage0008Timescale from "./0008_storage_v2.timescale.sql" with { type: "text" };
+import bookEvents0010 from "./0010_book_events.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -74,5 +75,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "storage_v2",
     sql: { plain: storage0008Plain, timescale: storage0008Timescale },
     files: ["0008_storage_v2.plain.sql", "0008_storage_v2.timescale.sql"],
+  },
+  {
+    version: 10,
+    name: "book_events",
+    sql: { plain: bookEvents0010, timescale: bookEvents0010 },
+    files: ["0010_book_events.sql"],
   },
 ];

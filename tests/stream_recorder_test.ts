@@ -1,0 +1,230 @@
+/**
+ * The stream recorder and `bookAt` on the real PostgreSQL server: a recorded sequence of real
+ * frames rebuilds the venue's own later book exactly; random streams rebuild the book at
+ * sampled past instants (through checkpoints); a tick change and an outage in the gap ledger
+ * end a segment; replayed batches and spill files insert nothing twice.
+ */
+import assert from "node:assert/strict";
+import { type BookEventRow, insertBookEvents } from "../db/book_events.ts";
+import { migrate } from "../db/migrate.ts";
+import { recordGaps } from "../db/ops.ts";
+import { parseWsFrame } from "../polymarket/ws_frame.ts";
+import type { WsMessage } from "../polymarket/ws_schema.ts";
+import { silentLogger } from "../runtime/log.ts";
+import { bookAt } from "../stream/book_at.ts";
+import { StreamRecorder } from "../stream/recorder.ts";
+import { StreamSpill } from "../stream/_spill.ts";
+import { type TestDatabase, withDatabase } from "./_db.ts";
+
+const FIXTURE = new URL(
+  "./fixtures/polymarket/ws-market/sequence_book_then_price_changes_2026-09.json",
+  import.meta.url,
+);
+const T0 = Date.UTC(2026, 10, 30, 12, 0);
+
+async function migrated(db: TestDatabase): Promise<void> {
+  await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+}
+
+function recorder(db: TestDatabase, options: { checkpointEvery?: number } = {}) {
+  return new StreamRecorder({
+    sql: db.sql,
+    method: "copy",
+    log: silentLogger(),
+    spillDir: null,
+    session: 1,
+    ...options,
+  });
+}
+
+function frame(raw: unknown, receivedAt: number): WsMessage[] {
+  const f = parseWsFrame(JSON.stringify(raw), receivedAt);
+  assert.equal(f.rejects.length, 0);
+  return f.messages;
+}
+
+Deno.test("bookAt() rebuilds the venue's later book from its first book and the deltas", async () => {
+  const raw = JSON.parse(await Deno.readTextFile(FIXTURE)) as Record<string, unknown>[];
+  const last = raw.at(-1)!;
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const rec = recorder(db);
+    raw.slice(0, -1).forEach((m, i) => rec.record(frame(m, T0 + i), 0));
+    await rec.flush();
+    const r = await bookAt(db.sql, String(last.asset_id));
+    assert.ok(r.covered, JSON.stringify(r));
+    const levels = (side: unknown) =>
+      (side as { price: string; size: string }[]).map((l) => [l.price, l.size]);
+    const byPrice = (dir: number) => (a: string[], b: string[]) =>
+      dir * (Number(a[0]) - Number(b[0]));
+    assert.deepEqual(r.book.bids, levels(last.bids).sort(byPrice(-1)));
+    assert.deepEqual(r.book.asks, levels(last.asks).sort(byPrice(1)));
+    // The other token of the pair only ever got deltas: no book is invented for it.
+    const other = raw.flatMap((m) =>
+      ((m.price_changes ?? []) as { asset_id: string }[]).map((c) => c.asset_id)
+    ).find((t) => t !== last.asset_id)!;
+    assert.deepEqual(await bookAt(db.sql, other), { covered: false, reason: "no_snapshot" });
+  });
+});
+
+/** A seeded stream of one token: a book, then random level changes, one per millisecond. */
+function randomStream(tokenId: string, n: number, seed: number) {
+  let s = seed;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const market = "0x" + "ab".repeat(32);
+  const frames: { raw: unknown; at: number }[] = [{
+    raw: {
+      event_type: "book",
+      market,
+      asset_id: tokenId,
+      timestamp: String(T0),
+      hash: "h",
+      bids: [{ price: "0.4", size: "10" }],
+      asks: [{ price: "0.6", size: "12.5" }],
+    },
+    at: T0,
+  }];
+  for (let i = 1; i <= n; i++) {
+    const bid = rand() < 0.5;
+    const tick = 1 + Math.floor(rand() * 49);
+    const price = String((bid ? tick : tick + 50) / 100);
+    const size = rand() < 0.3 ? "0" : String(Math.floor(rand() * 500_000) / 100);
+    frames.push({
+      raw: {
+        event_type: "price_change",
+        market,
+        timestamp: String(T0 + i),
+        price_changes: [{ asset_id: tokenId, price, size, side: bid ? "BUY" : "SELL" }],
+      },
+      at: T0 + i,
+    });
+  }
+  return frames;
+}
+
+/** The book after the first `count` frames, computed directly. */
+function reference(frames: { raw: unknown }[], count: number) {
+  const bids = new Map<string, string>();
+  const asks = new Map<string, string>();
+  for (const { raw } of frames.slice(0, count)) {
+    const m = raw as Record<string, never>;
+    if (m.event_type === "book") {
+      for (const l of m.bids as { price: string; size: string }[]) bids.set(l.price, l.size);
+      for (const l of m.asks as { price: string; size: string }[]) asks.set(l.price, l.size);
+      continue;
+    }
+    for (const c of m.price_changes as { price: string; size: string; side: string }[]) {
+      const side = c.side === "BUY" ? bids : asks;
+      if (Number(c.size) === 0) side.delete(c.price);
+      else side.set(c.price, c.size);
+    }
+  }
+  const sort = (m: Map<string, string>, dir: number) =>
+    [...m].sort((a, b) => dir * (Number(a[0]) - Number(b[0])));
+  return { bids: sort(bids, -1), asks: sort(asks, 1) };
+}
+
+Deno.test("bookAt() at sampled past instants equals the book then, across checkpoints", async () => {
+  const token = "1234567890";
+  const frames = randomStream(token, 3000, 7);
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const rec = recorder(db, { checkpointEvery: 250 });
+    for (const f of frames) rec.record(frame(f.raw, f.at), 3);
+    await rec.flush();
+    assert.ok(rec.stats.checkpoints >= 10);
+    for (const i of [0, 1, 249, 250, 251, 777, 1500, 2999, 3000]) {
+      const r = await bookAt(db.sql, token, { at: new Date(T0 + i) });
+      assert.ok(r.covered);
+      assert.deepEqual(r.book, reference(frames, i + 1), `at frame ${i}`);
+    }
+    assert.deepEqual(
+      await bookAt(db.sql, token, { at: new Date(T0 - 1) }),
+      { covered: false, reason: "no_snapshot" },
+    );
+  });
+});
+
+Deno.test("bookAt() ends a segment at a tick_size_change and at an outage, until the next book", async () => {
+  const token = "555";
+  const frames = randomStream(token, 20, 3);
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const rec = recorder(db);
+    for (const f of frames) rec.record(frame(f.raw, f.at), 0);
+    rec.record(
+      frame({
+        event_type: "tick_size_change",
+        market: "0x" + "ab".repeat(32),
+        asset_id: token,
+        old_tick_size: "0.01",
+        new_tick_size: "0.001",
+        timestamp: String(T0 + 100),
+      }, T0 + 100),
+      0,
+    );
+    const again = randomStream(token, 5, 9).map((f, i) => ({ raw: f.raw, at: T0 + 200 + i }));
+    for (const f of again) rec.record(frame(f.raw, f.at), 1);
+    await rec.flush();
+    const at = async (ms: number) => await bookAt(db.sql, token, { at: new Date(T0 + ms) });
+    assert.deepEqual((await at(50)).covered, true);
+    assert.deepEqual(await at(150), { covered: false, reason: "tick_size_change" });
+    assert.deepEqual(await at(204), { covered: true, ...pick(await at(204)) });
+    assert.deepEqual((await at(204) as { book: unknown }).book, reference(again, 5));
+    // A connection outage that began after the new segment started hides everything after it.
+    await recordGaps(db.sql, [{
+      collector: "trades",
+      scope: "conn:1",
+      startAt: new Date(T0 + 300),
+      endAt: new Date(T0 + 400),
+      cause: "disconnected",
+      tokens: [token],
+    }]);
+    assert.equal((await at(299)).covered, true);
+    assert.deepEqual(await at(350), { covered: false, reason: "gap" });
+    assert.deepEqual(await at(500), { covered: false, reason: "gap" });
+  });
+});
+
+function pick(r: unknown) {
+  const { book, since } = r as { book: unknown; since: unknown };
+  return { book, since };
+}
+
+Deno.test("insertBookEvents() and spill replays store every row once", async () => {
+  const rows: BookEventRow[] = Array.from({ length: 100 }, (_, i) => ({
+    session: 9,
+    seq: i,
+    conn: 2,
+    tokenId: `tok${i % 3}`,
+    kind: i % 10 === 0 ? 0 : 2,
+    side: i % 10 === 0 ? null : (i % 2) as 0 | 1,
+    price: i % 10 === 0 ? null : i % 7 === 0 ? "0.12345678" : "0.5",
+    size: i % 10 === 0 ? null : String(i),
+    ts: T0 + i,
+    receivedAt: T0 + i + 3,
+  }));
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const count = async () =>
+      (await db.sql<{ n: number }[]>`select count(*)::int as n from book_events`)[0]!.n;
+    await insertBookEvents(db.sql, rows.slice(0, 60), { method: "copy" });
+    assert.equal(await count(), 60);
+    // A batch that partly overlaps what is stored: COPY fails, the idempotent path fills in.
+    await insertBookEvents(db.sql, rows, { method: "copy" });
+    assert.equal(await count(), 100);
+    const spillDir = await Deno.makeTempDir();
+    try {
+      const spill = new StreamSpill(spillDir);
+      await spill.write(rows);
+      const store = (b: BookEventRow[]) => insertBookEvents(db.sql, b, { method: "copy" });
+      assert.equal(await spill.replay(store), 100);
+      assert.equal(await spill.replay(store), 0);
+      assert.equal(await count(), 100);
+      const [odd] = await db.sql`select price, exact from book_events where seq = 7`;
+      assert.deepEqual(odd, { price: null, exact: { price: "0.12345678" } });
+    } finally {
+      await Deno.remove(spillDir, { recursive: true });
+    }
+  });
+});
