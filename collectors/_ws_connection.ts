@@ -33,8 +33,8 @@ const SUBSCRIBE_CHUNK = 20;
 
 /** What a connection reports upward. */
 export interface ConnectionHandler {
-  /** Parsed messages of one frame with the key state of the stream they came on. */
-  messages(messages: WsMessage[], keyer: TradeKeyer): void;
+  /** Parsed messages of one frame with the key state and id of the connection they came on. */
+  messages(messages: WsMessage[], keyer: TradeKeyer, connection: number): void;
   /** Rejects of one frame (at most 10) and how many more it had (`omitted`, not kept). */
   rejects(rejects: Reject[], omitted: number): void;
   gap(gap: GapRow): void;
@@ -208,7 +208,7 @@ export class WsConnection {
         this.#settled(m.book.tokenId);
         this.#outages.covered(m.book.tokenId, now);
       }
-      if (frame.messages.length > 0) this.#o.handler.messages(frame.messages, this.#keyer);
+      if (frame.messages.length > 0) this.#o.handler.messages(frame.messages, this.#keyer, this.id);
       if (frame.rejects.length > 0) {
         this.#o.handler.rejects(frame.rejects, frame.rejectsOmitted);
       }

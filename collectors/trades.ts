@@ -28,6 +28,7 @@ import { TradeQueue } from "./_trade_queue.ts";
 import { WsPool } from "./_ws_pool.ts";
 import { recordMarketMetadata } from "../db/market_metadata.ts";
 import { metadataFromNewMarket } from "./market_metadata.ts";
+import { StreamRecorder } from "../stream/recorder.ts";
 
 export interface TradesCollectorDeps extends CollectorDeps {
   /** Called for every `market_resolved` message (custom feature); must not throw. */
@@ -36,6 +37,8 @@ export interface TradesCollectorDeps extends CollectorDeps {
   readonly readyWaitMs?: number;
   /** Called once the pool is built (tests and the bench inspect connections). */
   readonly onPool?: (pool: WsPool, queue: TradeQueue) => void;
+  /** Called once the stream recorder is built (when recording is on). */
+  readonly onRecorder?: (recorder: StreamRecorder) => void;
 }
 
 const REJECT_SOURCE = "ws:market";
@@ -58,13 +61,28 @@ export async function runTradesCollector(
     log,
   });
   const queueDone = queue.run(signal);
+  // Every market-channel event into book_events (issue 15), beside trades and quotes.
+  const recorder = o.streamRecord
+    ? new StreamRecorder({
+      sql: deps.sql,
+      method: config.database.url === undefined ? "unnest" : "copy",
+      log,
+      spillDir: `${config.dataDir}/spill`,
+      session: now(),
+      flushMs: o.flushMs,
+      checkpointEvery: o.streamCheckpointEvery,
+    })
+    : null;
+  if (recorder !== null) deps.onRecorder?.(recorder);
+  const recorderDone = recorder?.run(signal);
   const books = new TopOfBook();
   let trades = 0;
   let rejects = 0;
   // Rejects past the per-frame cap: counted, logged once per interval, never stored.
   let rejectsOmitted = 0;
   let lastOmitted = 0;
-  const onMessages = (messages: WsMessage[], keyer: TradeKeyer) => {
+  const onMessages = (messages: WsMessage[], keyer: TradeKeyer, connection: number) => {
+    recorder?.record(messages, connection);
     for (const m of messages) {
       if (m.kind === "trade") {
         trades++;
@@ -137,6 +155,7 @@ export async function runTradesCollector(
     pool.add(change.added.map((t) => t.tokenId));
     pool.remove(change.removed);
     for (const id of change.removed) books.forget(id);
+    recorder?.forget(change.removed);
   });
   try {
     pool.add(await initialTokens(deps, signal));
@@ -186,6 +205,12 @@ export async function runTradesCollector(
         queueDepth: queue.depth,
         spillBytes: queue.spillBytes,
         databaseUp: queue.databaseUp,
+        stream: recorder === null ? null : {
+          ...recorder.stats,
+          depth: recorder.depth,
+          booksHeld: recorder.booksHeld,
+          databaseUp: recorder.databaseUp,
+        },
         ...queue.stats,
         unhealthy: !queue.databaseUp
           ? "database unreachable: trades are spilling to disk"
@@ -198,6 +223,7 @@ export async function runTradesCollector(
   } finally {
     stopFollowing();
     await queueDone;
+    await recorderDone;
   }
   signal.throwIfAborted();
 }

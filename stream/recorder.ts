@@ -25,6 +25,7 @@ import { type BookEventRow, insertBookEvents, KIND, type WriteMethod } from "../
 import type { Queryable } from "../db/client.ts";
 import type { WsMessage } from "../polymarket/ws_schema.ts";
 import type { Logger } from "../runtime/log.ts";
+import { recordGaps } from "../db/ops.ts";
 import { CheckpointBooks } from "./_checkpoint_books.ts";
 import { StreamSpill } from "./_spill.ts";
 
@@ -182,6 +183,8 @@ export class StreamRecorder {
 
   /** Flushes every `flushMs` until `signal` aborts, then writes (or spills) what is left. */
   async run(signal: AbortSignal): Promise<void> {
+    // In the background: a database that is down at start must not hold the first flushes.
+    const downtime = this.#recordDowntime();
     await this.#replaySpill();
     while (!signal.aborted) {
       const woken = new Promise<void>((resolve) => this.#wake = resolve);
@@ -191,6 +194,7 @@ export class StreamRecorder {
     }
     await this.flush();
     if (this.#pendingRows > 0) await this.#spillPending();
+    await downtime;
   }
 
   /** Writes the batch and anything held; on a database error holds (or spills) them. */
@@ -252,6 +256,32 @@ export class StreamRecorder {
     for (const [p, s] of book.bids) this.#row(at, KIND.checkpointLevel, 0, p, s);
     for (const [p, s] of book.asks) this.#row(at, KIND.checkpointLevel, 1, p, s);
     this.stats.checkpoints++;
+  }
+
+  /**
+   * The stream is not recorded between the last row of the previous session and this one's
+   * start (a crash or kill -9 loses what was still in memory): one `gaps` row (collector
+   * "stream", scope "*", cause "downtime"), so that no reconstruction carries a book across.
+   */
+  async #recordDowntime(): Promise<void> {
+    try {
+      const sql = this.#o.sql;
+      const [last] = await sql<{ at: Date }[]>`
+        select received_at as at from book_events
+        where session = (select max(session) from book_events where session < ${this.session})
+        order by seq desc limit 1`;
+      if (last === undefined) return;
+      const endAt = new Date(Math.max(this.session, last.at.getTime()));
+      await recordGaps(sql, [{
+        collector: "stream",
+        scope: "*",
+        startAt: last.at,
+        endAt,
+        cause: "downtime",
+      }]);
+    } catch (err) {
+      this.#o.log.warn("stream_downtime_not_recorded", { error: String(err) });
+    }
   }
 
   async #spillPending(): Promise<void> {

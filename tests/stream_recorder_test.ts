@@ -228,3 +228,36 @@ Deno.test("insertBookEvents() and spill replays store every row once", async () 
     }
   });
 });
+
+Deno.test("a new recording session ledgers the downtime since the last one: no book across it", async () => {
+  const token = "888";
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const first = recorder(db);
+    for (const f of randomStream(token, 10, 1)) first.record(frame(f.raw, f.at), 0);
+    await first.flush(); // then the process dies: nothing tells the database it stopped
+    const second = new StreamRecorder({
+      sql: db.sql,
+      method: "copy",
+      log: silentLogger(),
+      spillDir: null,
+      session: T0 + 60_000,
+    });
+    const stop = new AbortController();
+    stop.abort();
+    await second.run(stop.signal);
+    const [gap] = await db.sql`select collector, scope, start_at, end_at, cause from gaps`;
+    assert.deepEqual(gap, {
+      collector: "stream",
+      scope: "*",
+      start_at: new Date(T0 + 10),
+      end_at: new Date(T0 + 60_000),
+      cause: "downtime",
+    });
+    assert.equal((await bookAt(db.sql, token, { at: new Date(T0 + 9) })).covered, true);
+    assert.deepEqual(await bookAt(db.sql, token, { at: new Date(T0 + 30_000) }), {
+      covered: false,
+      reason: "gap",
+    });
+  });
+});
