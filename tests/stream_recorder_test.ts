@@ -12,6 +12,8 @@ import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import type { WsMessage } from "../polymarket/ws_schema.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { bookAt } from "../stream/book_at.ts";
+import { formatBookAgreement, measureBookAgreement } from "../stream/book_agreement.ts";
+import { insertBookSnapshots } from "../db/books.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
 import { StreamSpill } from "../stream/_spill.ts";
 import { type TestDatabase, withDatabase } from "./_db.ts";
@@ -259,5 +261,62 @@ Deno.test("a new recording session ledgers the downtime since the last one: no b
       covered: false,
       reason: "gap",
     });
+  });
+});
+
+Deno.test("measureBookAgreement() counts REST snapshots that agree, disagree or fall in a gap", async () => {
+  const token = "999";
+  const frames = randomStream(token, 400, 21);
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const rec = recorder(db, { checkpointEvery: 100 });
+    for (const f of frames) rec.record(frame(f.raw, f.at), 0);
+    await rec.flush();
+    const snapshot = (ms: number, book: { bids: string[][]; asks: string[][] }) => ({
+      ts: new Date(T0 + ms),
+      tokenId: token,
+      conditionId: null,
+      exchangeTs: null,
+      bestBid: book.bids[0]?.[0] ?? null,
+      bestAsk: book.asks[0]?.[0] ?? null,
+      mid: null,
+      spread: null,
+      bidSize: "0",
+      askSize: "0",
+      tickSize: null,
+      hash: null,
+      // REST lists levels worst first: the comparison must not depend on order.
+      bids: book.bids.map(([price, size]) => ({ price: price!, size: size! })).reverse(),
+      asks: book.asks.map(([price, size]) => ({ price: price!, size: size! })),
+    });
+    const wrong = reference(frames, 201);
+    wrong.asks[0] = [wrong.asks[0]![0], "123456"];
+    await insertBookSnapshots(db.sql, [
+      snapshot(100, reference(frames, 101)),
+      snapshot(150, reference(frames, 151)),
+      snapshot(200, wrong),
+      snapshot(350, reference(frames, 351)),
+    ]);
+    await recordGaps(db.sql, [{
+      collector: "trades",
+      scope: "conn:0",
+      startAt: new Date(T0 + 300),
+      endAt: new Date(T0 + 360),
+      cause: "stalled",
+      tokens: [token],
+    }]);
+    const a = await measureBookAgreement(db.sql, { now: new Date(T0 + 1000), windowMs: 10_000 });
+    assert.deepEqual(
+      { ...a, examples: a.examples.map((e) => e.ts.getTime() - T0) },
+      {
+        snapshots: 4,
+        agree: 2,
+        disagree: 1,
+        uncovered: { gap: 1 },
+        agreementPercent: 66.7,
+        examples: [200],
+      },
+    );
+    assert.match(formatBookAgreement(a), /66\.7% agree .*not covered: 1 gap/);
   });
 });
