@@ -208,7 +208,7 @@ export async function runTradesCollector(
         stream: recorder === null ? null : {
           ...recorder.stats,
           depth: recorder.depth,
-          booksHeld: recorder.booksHeld,
+          tokensCounted: recorder.tokensCounted,
           databaseUp: recorder.databaseUp,
         },
         ...queue.stats,

@@ -27,8 +27,6 @@ export const KIND = {
   newMarket: 5,
   marketResolved: 6,
   trade: 7,
-  checkpoint: 8,
-  checkpointLevel: 9,
 } as const;
 
 /** `side`: 0 = bid (BUY), 1 = ask (SELL). */
@@ -157,4 +155,47 @@ function* copyLines(rows: readonly BookEventRow[], enc: readonly Encoded[]): Gen
     }
   }
   if (chunk !== "") yield chunk;
+}
+
+/** A token's full book right after row (session, seq); levels best first, decimal text. */
+export interface BookCheckpoint {
+  readonly tokenKey: number;
+  readonly session: number;
+  readonly seq: number;
+  readonly receivedAt: Date;
+  /** When the segment's snapshot arrived. */
+  readonly since: Date;
+  readonly bids: readonly (readonly [string, string])[];
+  readonly asks: readonly (readonly [string, string])[];
+}
+
+/** Stores checkpoints (one already stored is skipped). */
+export async function insertBookCheckpoints(
+  sql: Queryable,
+  checkpoints: readonly BookCheckpoint[],
+): Promise<void> {
+  for (const c of checkpoints) {
+    const bp: string[] = [], bs: string[] = [], ap: string[] = [], as: string[] = [];
+    let fits = true;
+    for (const [levels, prices, sizes] of [[c.bids, bp, bs], [c.asks, ap, as]] as const) {
+      for (const [p, s] of levels) {
+        const price = microNumber(p, INT4);
+        const size = microText(s, INT8_MAX);
+        if (typeof price !== "number" || size === null) fits = false;
+        else {
+          prices.push(String(price));
+          sizes.push(size);
+        }
+      }
+    }
+    const exact = fits ? null : JSON.stringify({ bids: c.bids, asks: c.asks });
+    const array = (xs: string[]) => (fits ? `{${xs.join(",")}}` : null);
+    await sql`
+      insert into book_checkpoints (token_key, session, seq, received_at, since, bid_prices,
+                                    bid_sizes, ask_prices, ask_sizes, exact)
+      values (${c.tokenKey}, ${c.session}, ${c.seq}, ${c.receivedAt}, ${c.since},
+              ${array(bp)}::int4[], ${array(bs)}::int8[], ${array(ap)}::int4[],
+              ${array(as)}::int8[], ${exact}::jsonb)
+      on conflict do nothing`;
+  }
 }

@@ -7,9 +7,7 @@
 --   0 book snapshot header, 1 its levels; 2 price_change level; 3 tick_size_change (price =
 --   new tick; ends the token's segment); 4 best_bid_ask (price = bid, size = ask);
 --   5 new_market (one row per token); 6 market_resolved (price 1 = winner, 0 = loser);
---   7 last_trade_price marker (the trade itself is in `trades`, same token, ts, received_at);
---   8 checkpoint header, 9 its levels (the recorder's own full book, every few thousand
---   events per token, so that a reconstruction replays only from the nearest one).
+--   7 last_trade_price marker (the trade itself is in `trades`, same token, ts, received_at).
 -- side: 0 bid (BUY), 1 ask (SELL), null otherwise.
 CREATE TABLE book_events (
   session     int8        NOT NULL,
@@ -27,7 +25,25 @@ CREATE TABLE book_events (
 );
 CREATE INDEX book_events_token ON book_events (token_key, received_at);
 CREATE INDEX book_events_starts ON book_events (token_key, received_at DESC, seq DESC)
-  WHERE kind IN (0, 8);
+  WHERE kind = 0;
+
+-- A token's full book right after its row (session, seq), rebuilt from the rows above every
+-- few thousand level changes, so that a reconstruction replays only from the nearest one.
+-- Levels best first as parallel micro arrays; `exact` holds {"bids"|"asks": [[price, size]]}
+-- instead when a value does not fit. `since` is when the segment's snapshot arrived.
+CREATE TABLE book_checkpoints (
+  token_key   int4        NOT NULL,
+  session     int8        NOT NULL,
+  seq         int8        NOT NULL,
+  received_at timestamptz NOT NULL,
+  since       timestamptz NOT NULL,
+  bid_prices  int4[],
+  bid_sizes   int8[],
+  ask_prices  int4[],
+  ask_sizes   int8[],
+  exact       jsonb,
+  PRIMARY KEY (token_key, received_at, seq)
+);
 
 -- One segment per (connection, token) run of continuous coverage: it starts at a `book`
 -- snapshot and ends at the token's next snapshot (a resubscribe or reconnect) or at a

@@ -8,9 +8,10 @@
  *
  * What is recorded: each `book` (a header row and one row per level), each `price_change`
  * level, `tick_size_change`, `best_bid_ask`, a marker for each `last_trade_price` (the trade
- * is in `trades`), one row per token of `new_market` and `market_resolved`; and, every
- * `checkpointEvery` level changes of a token, a checkpoint of its full book so that a
- * reconstruction replays only from there (stream/book_at.ts).
+ * is in `trades`), one row per token of `new_market` and `market_resolved`. Every
+ * `checkpointEvery` level changes of a token, once they are stored, its full book is rebuilt
+ * from storage and stored as a checkpoint (`book_checkpoints`), so that a reconstruction
+ * replays only from there (stream/book_at.ts). The recorder holds no book: a counter per token.
  *
  * @example
  * ```ts
@@ -21,12 +22,19 @@
  * ```
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type BookEventRow, insertBookEvents, KIND, type WriteMethod } from "../db/book_events.ts";
+import {
+  type BookEventRow,
+  insertBookCheckpoints,
+  insertBookEvents,
+  KIND,
+  type WriteMethod,
+} from "../db/book_events.ts";
+import { tokenKeys } from "../db/_keys.ts";
+import { rebuild } from "./book_at.ts";
 import type { Queryable } from "../db/client.ts";
 import type { WsMessage } from "../polymarket/ws_schema.ts";
 import type { Logger } from "../runtime/log.ts";
 import { recordGaps } from "../db/ops.ts";
-import { CheckpointBooks } from "./_checkpoint_books.ts";
 import { StreamSpill } from "./_spill.ts";
 
 export interface RecorderOptions {
@@ -53,6 +61,9 @@ export interface RecorderStats {
   checkpoints: number;
 }
 
+/** Checkpoints waiting while the database is away, at most (older ones are dropped). */
+const MAX_DUE = 100_000;
+
 export class StreamRecorder {
   readonly session: number;
   readonly stats: RecorderStats = {
@@ -63,7 +74,10 @@ export class StreamRecorder {
   };
   readonly #o: Required<Omit<RecorderOptions, "spillDir">>;
   readonly #spill: StreamSpill | null;
-  readonly #books: CheckpointBooks;
+  /** Level changes of each token since its snapshot or last checkpoint (none: no snapshot). */
+  readonly #changes = new Map<string, number>();
+  /** Rows after which a token's checkpoint is due, once stored. */
+  #due: { tokenId: string; seq: number; receivedAt: number }[] = [];
   #batch: BookEventRow[] = [];
   /** Batches a failed flush left behind, oldest first. */
   #pending: BookEventRow[][] = [];
@@ -85,7 +99,6 @@ export class StreamRecorder {
       checkpointEvery: options.checkpointEvery ?? 2000,
     };
     this.#spill = options.spillDir === null ? null : new StreamSpill(options.spillDir);
-    this.#books = new CheckpointBooks(this.#o.checkpointEvery);
   }
 
   /** Rows waiting to be written (batch plus held batches). */
@@ -97,9 +110,9 @@ export class StreamRecorder {
     return this.#databaseUp;
   }
 
-  /** Tokens whose full book the recorder holds (for checkpoints). */
-  get booksHeld(): number {
-    return this.#books.size;
+  /** Tokens with a level-change counter (those with a snapshot this session). */
+  get tokensCounted(): number {
+    return this.#changes.size;
   }
 
   /** Appends the rows of one frame's messages; cheap, never throws. */
@@ -110,11 +123,9 @@ export class StreamRecorder {
           const b = m.book;
           const at = { conn, tokenId: b.tokenId, ts: b.timestamp, receivedAt: b.receivedAt };
           this.#row(at, KIND.book, null, b.tickSize, null);
-          const bids = b.bids.map((l) => [l.price, l.size] as const);
-          const asks = b.asks.map((l) => [l.price, l.size] as const);
-          for (const [p, s] of bids) this.#row(at, KIND.bookLevel, 0, p, s);
-          for (const [p, s] of asks) this.#row(at, KIND.bookLevel, 1, p, s);
-          this.#books.replace(b.tokenId, bids, asks);
+          for (const l of b.bids) this.#row(at, KIND.bookLevel, 0, l.price, l.size);
+          for (const l of b.asks) this.#row(at, KIND.bookLevel, 1, l.price, l.size);
+          this.#changes.set(b.tokenId, 0);
           break;
         }
         case "price_change":
@@ -122,7 +133,13 @@ export class StreamRecorder {
             const side = c.side === "BUY" ? 0 : 1;
             const at = { conn, tokenId: c.tokenId, ts: m.timestamp, receivedAt: m.receivedAt };
             this.#row(at, KIND.priceChange, side, c.price, c.size);
-            if (this.#books.set(c.tokenId, side, c.price, c.size)) this.#checkpoint(at);
+            const n = this.#changes.get(c.tokenId);
+            if (n === undefined) continue;
+            if (n + 1 < this.#o.checkpointEvery) this.#changes.set(c.tokenId, n + 1);
+            else {
+              this.#changes.set(c.tokenId, 0);
+              this.#due.push({ tokenId: c.tokenId, seq: this.#seq - 1, receivedAt: at.receivedAt });
+            }
           }
           break;
         case "tick_size_change":
@@ -133,7 +150,7 @@ export class StreamRecorder {
             m.newTickSize,
             null,
           );
-          this.#books.forget(m.tokenId);
+          this.#changes.delete(m.tokenId);
           break;
         case "best_bid_ask":
           this.#row(
@@ -178,7 +195,7 @@ export class StreamRecorder {
 
   /** The tokens are no longer subscribed on this process: their books are dropped. */
   forget(tokenIds: readonly string[]): void {
-    for (const t of tokenIds) this.#books.forget(t);
+    for (const t of tokenIds) this.#changes.delete(t);
   }
 
   /** Flushes every `flushMs` until `signal` aborts, then writes (or spills) what is left. */
@@ -225,6 +242,7 @@ export class StreamRecorder {
         await this.#replaySpill();
       }
     }
+    await this.#writeCheckpoints();
   }
 
   #row(
@@ -249,13 +267,35 @@ export class StreamRecorder {
     this.stats.rowsRecorded++;
   }
 
-  #checkpoint(at: { conn: number; tokenId: string; ts: number; receivedAt: number }): void {
-    const book = this.#books.take(at.tokenId);
-    if (book === undefined) return;
-    this.#row(at, KIND.checkpoint, null, null, null);
-    for (const [p, s] of book.bids) this.#row(at, KIND.checkpointLevel, 0, p, s);
-    for (const [p, s] of book.asks) this.#row(at, KIND.checkpointLevel, 1, p, s);
-    this.stats.checkpoints++;
+  /** Rebuilds and stores the due checkpoints (their rows are stored by now). */
+  async #writeCheckpoints(): Promise<void> {
+    if (this.#due.length > MAX_DUE) this.#due = this.#due.slice(-MAX_DUE);
+    const due = this.#due;
+    this.#due = [];
+    if (due.length === 0) return;
+    try {
+      const keys = await tokenKeys(this.#o.sql, due.map((d) => d.tokenId));
+      for (let i = 0; i < due.length; i++) {
+        const d = due[i]!;
+        const r = await rebuild(this.#o.sql, keys[i]!, {
+          at: new Date(d.receivedAt),
+          upTo: { session: this.session, seq: d.seq },
+        });
+        if (!r.covered) continue;
+        await insertBookCheckpoints(this.#o.sql, [{
+          tokenKey: keys[i]!,
+          session: this.session,
+          seq: d.seq,
+          receivedAt: new Date(d.receivedAt),
+          since: r.since,
+          bids: r.book.bids,
+          asks: r.book.asks,
+        }]);
+        this.stats.checkpoints++;
+      }
+    } catch (err) {
+      this.#o.log.warn("stream_checkpoints_failed", { count: due.length, error: String(err) });
+    }
   }
 
   /**

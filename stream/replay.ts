@@ -3,8 +3,8 @@
  * order (session, then sequence), for chosen tokens (or all) and an interval of receive
  * times, optionally paced at N× real time. A `book` is its header row plus its level rows; the
  * consecutive level rows of one token that arrived together (same connection, receive time and
- * venue time) are one `price_change`. Checkpoint rows are the recorder's own and are skipped,
- * as are the kinds that are not book events (trade markers, best bid/ask, listings).
+ * venue time) are one `price_change`. The kinds that are not book events (trade markers,
+ * best bid/ask, listings) are skipped.
  * The scanner runs on this exactly as it runs live.
  *
  * @example
@@ -76,7 +76,7 @@ export async function* replayBookEvents(
       select session, seq, conn, token_key, kind, side, price, size, ts, received_at, exact
       from book_events
       where (session, seq) > (${after[0]}::int8, ${after[1]}::int8)
-        and received_at >= ${from} and received_at < ${to} and kind not in (8, 9)
+        and received_at >= ${from} and received_at < ${to} and kind in (0, 1, 2, 3)
         ${keys === null ? sql`` : sql`and token_key = any(${"{" + keys.join(",") + "}"}::int4[])`}
       order by session, seq limit ${page}`.values()) as unknown as Row[];
     if (rows.length === 0) break;
