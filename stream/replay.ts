@@ -4,8 +4,10 @@
  * times, optionally paced at N× real time. A `book` is its header row plus its level rows; the
  * consecutive level rows of one token that arrived together (same connection, receive time and
  * venue time) are one `price_change`. The kinds that are not book events (trade markers,
- * best bid/ask, listings) are skipped.
- * The scanner runs on this exactly as it runs live.
+ * best bid/ask, listings) are skipped. The scanner runs on this exactly as it runs live.
+ *
+ * On a PostgreSQL server (`method: "copy"`) the rows come as one COPY TO STDOUT in text form,
+ * parsed here (about twice the rate of row-by-row reads); elsewhere in keyset pages.
  *
  * @example
  * ```ts
@@ -16,7 +18,7 @@
  * ```
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { KIND } from "../db/book_events.ts";
+import { KIND, type WriteMethod } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro } from "../db/_micro.ts";
 import type { BookEvent, LevelChange } from "./book_event.ts";
@@ -30,10 +32,13 @@ export interface ReplayOptions {
   /** Pace at this many times real time (receive-time gaps); undefined = as fast as possible. */
   readonly pace?: number;
   readonly signal?: AbortSignal;
-  /** Rows read per round trip. */
+  /** "copy" on a PostgreSQL server (faster), "unnest" (pages) anywhere. Default "unnest". */
+  readonly method?: WriteMethod;
+  /** Rows read per round trip (pages). */
   readonly pageRows?: number;
 }
 
+/** One row: session, seq, conn, token_key, kind, side, price, size, ts ms, received ms, exact. */
 type Row = [
   session: string,
   seq: string,
@@ -43,10 +48,16 @@ type Row = [
   side: number | null,
   price: number | null,
   size: string | null,
-  ts: Date,
-  at: Date,
+  ts: number,
+  at: number,
   exact: { price?: string; size?: string } | null,
 ];
+
+interface Filter {
+  readonly keys: readonly number[] | null;
+  readonly from: Date;
+  readonly to: Date;
+}
 
 /** Recorded book events in arrival order. */
 export async function* replayBookEvents(
@@ -62,48 +73,37 @@ export async function* replayBookEvents(
   }`;
   const idOf = new Map(ids.map((r) => [r.key, r.id]));
   if (options.tokenIds !== undefined && ids.length === 0) return;
-  const keys = options.tokenIds === undefined ? null : ids.map((r) => r.key);
-  const from = options.from ?? new Date(0);
-  const to = options.to ?? new Date(Date.UTC(9999, 0));
-  const page = options.pageRows ?? 50_000;
-  let after: [string, string] = ["-1", "-1"];
+  const filter: Filter = {
+    keys: options.tokenIds === undefined ? null : ids.map((r) => r.key),
+    from: options.from ?? new Date(0),
+    to: options.to ?? new Date(Date.UTC(9999, 0)),
+  };
+  const batches = options.method === "copy"
+    ? copyRows(sql, filter)
+    : pagedRows(sql, filter, options.pageRows ?? 50_000);
   let pending: BookEvent | null = null;
   let firstAt = NaN;
   const started = performance.now();
-  for (;;) {
+  const paced = async (at: number) => {
+    if (Number.isNaN(firstAt)) firstAt = at;
+    const due = (at - firstAt) / options.pace! - (performance.now() - started);
+    if (due > 1) await sleep(due, undefined, { signal: options.signal });
+  };
+  for await (const rows of batches) {
     options.signal?.throwIfAborted();
-    const rows = (await sql`
-      select session, seq, conn, token_key, kind, side, price, size, ts, received_at, exact
-      from book_events
-      where (session, seq) > (${after[0]}::int8, ${after[1]}::int8)
-        and received_at >= ${from} and received_at < ${to} and kind in (0, 1, 2, 3)
-        ${keys === null ? sql`` : sql`and token_key = any(${"{" + keys.join(",") + "}"}::int4[])`}
-      order by session, seq limit ${page}`.values()) as unknown as Row[];
-    if (rows.length === 0) break;
-    const last = rows[rows.length - 1]!;
-    after = [last[0], last[1]];
     for (const r of rows) {
       const kind = r[4];
       const tokenId = idOf.get(r[3]);
       if (tokenId === undefined) continue;
-      const at = r[9].getTime();
-      const base = {
-        tokenId,
-        exchangeTs: r[8].getTime(),
-        receivedAt: at,
-        connection: r[2],
-        sequence: Number(r[1]),
-      };
-      let next: BookEvent | null = null;
-      if (kind === KIND.book) {
-        next = { kind: "book", ...base, bids: [], asks: [], tickSize: price(r) };
-      } else if (
-        kind === KIND.bookLevel && pending?.kind === "book" && pending.tokenId === tokenId
-      ) {
-        ((r[5] === 0 ? pending.bids : pending.asks) as [string, string][]).push([
-          price(r)!,
-          size(r)!,
-        ]);
+      const at = r[9];
+      let next: BookEvent;
+      if (kind === KIND.bookLevel) {
+        if (pending?.kind === "book" && pending.tokenId === tokenId) {
+          ((r[5] === 0 ? pending.bids : pending.asks) as [string, string][]).push([
+            price(r)!,
+            size(r)!,
+          ]);
+        }
         continue;
       } else if (kind === KIND.priceChange) {
         const change: LevelChange = {
@@ -113,15 +113,16 @@ export async function* replayBookEvents(
         };
         if (
           pending?.kind === "price_change" && pending.tokenId === tokenId &&
-          pending.receivedAt === at && pending.exchangeTs === base.exchangeTs &&
-          pending.connection === base.connection
+          pending.receivedAt === at && pending.exchangeTs === r[8] && pending.connection === r[2]
         ) {
           (pending.changes as LevelChange[]).push(change);
           continue;
         }
-        next = { kind: "price_change", ...base, changes: [change] };
+        next = { kind: "price_change", ...base(r, tokenId), changes: [change] };
+      } else if (kind === KIND.book) {
+        next = { kind: "book", ...base(r, tokenId), bids: [], asks: [], tickSize: price(r) };
       } else if (kind === KIND.tickSizeChange) {
-        next = { kind: "tick_size_change", ...base, newTickSize: price(r)! };
+        next = { kind: "tick_size_change", ...base(r, tokenId), newTickSize: price(r)! };
       } else continue;
       if (pending !== null) {
         if (options.pace !== undefined) await paced(pending.receivedAt);
@@ -129,18 +130,106 @@ export async function* replayBookEvents(
       }
       pending = next;
     }
-    if (rows.length < page) break;
   }
   if (pending !== null) {
     if (options.pace !== undefined) await paced(pending.receivedAt);
     yield pending;
   }
+}
 
-  async function paced(at: number): Promise<void> {
-    if (Number.isNaN(firstAt)) firstAt = at;
-    const due = (at - firstAt) / options.pace! - (performance.now() - started);
-    if (due > 1) await sleep(due, undefined, { signal: options.signal });
+function base(r: Row, tokenId: string) {
+  return { tokenId, exchangeTs: r[8], receivedAt: r[9], connection: r[2], sequence: Number(r[1]) };
+}
+
+/** Keyset pages of rows (any backend). */
+async function* pagedRows(sql: Queryable, f: Filter, page: number): AsyncGenerator<Row[]> {
+  let after: [string, string] = ["-1", "-1"];
+  for (;;) {
+    const rows = await sql`
+      select session, seq, conn, token_key, kind, side, price, size,
+             (extract(epoch from ts) * 1000)::float8 as ts,
+             (extract(epoch from received_at) * 1000)::float8 as received_at, exact
+      from book_events
+      where (session, seq) > (${after[0]}::int8, ${after[1]}::int8)
+        and received_at >= ${f.from} and received_at < ${f.to} and kind in (0, 1, 2, 3)
+        ${f.keys === null ? sql`` : sql`and token_key = any(${`{${f.keys.join(",")}}`}::int4[])`}
+      order by session, seq limit ${page}`.values() as unknown as Row[];
+    if (rows.length === 0) return;
+    yield rows;
+    const last = rows[rows.length - 1]!;
+    after = [last[0], last[1]];
+    if (rows.length < page) return;
   }
+}
+
+/**
+ * One COPY TO STDOUT of the rows, parsed from its text form. COPY takes no parameters: the
+ * filter goes in as literals made here (integers and ISO times only).
+ */
+async function* copyRows(sql: Queryable, f: Filter): AsyncGenerator<Row[]> {
+  const keys = f.keys === null
+    ? ""
+    : `and token_key = any('{${f.keys.map((k) => Math.trunc(k)).join(",")}}'::int4[])`;
+  const query = `copy (
+    select session, seq, conn, token_key, kind, side, price, size,
+           (extract(epoch from ts) * 1000)::int8, (extract(epoch from received_at) * 1000)::int8,
+           exact
+    from book_events
+    where received_at >= '${f.from.toISOString()}' and received_at < '${f.to.toISOString()}'
+      and kind in (0, 1, 2, 3) ${keys}
+    order by session, seq) to stdout`;
+  const stream = await sql.unsafe(query).readable();
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+    const text = rest + decoder.decode(chunk, { stream: true });
+    const rows: Row[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf("\n", start);
+      if (nl < 0) break;
+      rows.push(parseLine(text, start, nl));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+    if (rows.length > 0) yield rows;
+  }
+}
+
+function parseLine(text: string, start: number, end: number): Row {
+  const f = new Array<string>(11);
+  let p = start;
+  for (let i = 0; i < 10; i++) {
+    const tab = text.indexOf("\t", p);
+    f[i] = text.slice(p, tab);
+    p = tab + 1;
+  }
+  f[10] = text.slice(p, end);
+  const nullable = (s: string) => (s === "\\N" ? null : s);
+  const side = nullable(f[5]!);
+  const price = nullable(f[6]!);
+  const exact = nullable(f[10]!);
+  return [
+    f[0]!,
+    f[1]!,
+    Number(f[2]),
+    Number(f[3]),
+    Number(f[4]),
+    side === null ? null : Number(side),
+    price === null ? null : Number(price),
+    nullable(f[7]!),
+    Number(f[8]),
+    Number(f[9]),
+    exact === null ? null : JSON.parse(exact.includes("\\") ? unescapeCopy(exact) : exact),
+  ];
+}
+
+/** Undoes COPY text escapes (backslash sequences). */
+function unescapeCopy(s: string): string {
+  return s.replace(
+    /\\(.)/g,
+    (_, c: string) => c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c,
+  );
 }
 
 function price(r: Row): string | null {

@@ -16,6 +16,8 @@ import { formatBookAgreement, measureBookAgreement } from "../stream/book_agreem
 import { insertBookSnapshots } from "../db/books.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
 import { StreamSpill } from "../stream/_spill.ts";
+import { replayBookEvents } from "../stream/replay.ts";
+import type { BookEvent } from "../stream/book_event.ts";
 import { type TestDatabase, withDatabase } from "./_db.ts";
 
 const FIXTURE = new URL(
@@ -318,5 +320,48 @@ Deno.test("measureBookAgreement() counts REST snapshots that agree, disagree or 
       },
     );
     assert.match(formatBookAgreement(a), /66\.7% agree .*not covered: 1 gap/);
+  });
+});
+
+Deno.test("replayBookEvents() gives the same events by COPY and by pages, with an exact value", async () => {
+  const token = "4242";
+  const frames = randomStream(token, 300, 13);
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const rec = recorder(db);
+    for (const f of frames) rec.record(frame(f.raw, f.at), 1);
+    rec.record(
+      frame({
+        event_type: "price_change",
+        market: "0x" + "ab".repeat(32),
+        timestamp: String(T0 + 400),
+        price_changes: [
+          { asset_id: token, price: "0.5", size: "1.1234567", side: "BUY" },
+          { asset_id: token, price: "0.51", size: "2", side: "BUY" },
+        ],
+      }, T0 + 401),
+      1,
+    );
+    await rec.flush();
+    const read = async (method: "copy" | "unnest", pageRows?: number) => {
+      const out: BookEvent[] = [];
+      for await (const e of replayBookEvents(db.sql, { method, pageRows })) out.push(e);
+      return out;
+    };
+    const byCopy = await read("copy");
+    assert.equal(byCopy.length, 302);
+    assert.deepEqual(await read("unnest", 7), byCopy);
+    assert.deepEqual(byCopy.at(-1), {
+      kind: "price_change",
+      tokenId: token,
+      exchangeTs: T0 + 400,
+      receivedAt: T0 + 401,
+      connection: 1,
+      sequence: rec.stats.rowsRecorded - 2,
+      changes: [
+        { price: "0.5", size: "1.1234567", side: "BUY" },
+        { price: "0.51", size: "2", side: "BUY" },
+      ],
+    });
   });
 });
