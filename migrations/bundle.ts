@@ -16,7 +16,8 @@ import marketMetadata0006 from "./0006_market_metadata.sql" with { type: "text" 
 import relationReview0007 from "./0007_relation_review.sql" with { type: "text" };
 import storage0008Plain from "./0008_storage_v2.plain.sql" with { type: "text" };
 import storage0008Timescale from "./0008_storage_v2.timescale.sql" with { type: "text" };
-import bookEvents0010 from "./0010_book_events.sql" with { type: "text" };
+import bookEvents0010Plain from "./0010_book_events.plain.sql" with { type: "text" };
+import bookEvents0010Timescale from "./0010_book_events.timescale.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -79,7 +80,7 @@ export const MIGRATIONS: readonly BundledMigration[] = [
   {
     version: 10,
     name: "book_events",
-    sql: { plain: bookEvents0010, timescale: bookEvents0010 },
-    files: ["0010_book_events.sql"],
+    sql: { plain: bookEvents0010Plain, timescale: bookEvents0010Timescale },
+    files: ["0010_book_events.plain.sql", "0010_book_events.timescale.sql"],
   },
 ];
