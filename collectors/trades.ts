@@ -71,6 +71,7 @@ export async function runTradesCollector(
       session: now(),
       flushMs: o.flushMs,
       checkpointEvery: o.streamCheckpointEvery,
+      now,
     })
     : null;
   if (recorder !== null) deps.onRecorder?.(recorder);

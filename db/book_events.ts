@@ -27,6 +27,7 @@ export const KIND = {
   newMarket: 5,
   marketResolved: 6,
   trade: 7,
+  segmentEnd: 8,
 } as const;
 
 /** `side`: 0 = bid (BUY), 1 = ask (SELL). */

@@ -7,7 +7,8 @@
 --   0 book snapshot header, 1 its levels; 2 price_change level; 3 tick_size_change (price =
 --   new tick; ends the token's segment); 4 best_bid_ask (price = bid, size = ask);
 --   5 new_market (one row per token); 6 market_resolved (price 1 = winner, 0 = loser);
---   7 last_trade_price marker (the trade itself is in `trades`, same token, ts, received_at).
+--   7 last_trade_price marker (the trade itself is in `trades`, same token, ts, received_at);
+--   8 segment end: the token was unsubscribed or the process stopped cleanly (conn -1).
 -- side: 0 bid (BUY), 1 ask (SELL), null otherwise.
 CREATE TABLE book_events (
   session     int8        NOT NULL,
@@ -46,17 +47,18 @@ CREATE TABLE book_checkpoints (
 );
 
 -- One segment per (connection, token) run of continuous coverage: it starts at a `book`
--- snapshot and ends at the token's next snapshot (a resubscribe or reconnect) or at a
--- tick_size_change; the outage between two segments is in `gaps` (one row per connection
+-- snapshot and ends at the token's next snapshot (a resubscribe or reconnect), at a
+-- tick_size_change or at a segment end; the outage between two segments is in `gaps` (one row per connection
 -- outage, `tokens` lists the tokens it left uncovered).
 CREATE VIEW stream_segments AS
 SELECT s.session, s.conn, s.token_key, s.seq AS start_seq, s.received_at AS started_at,
        e.received_at AS ended_at,
-       CASE e.kind WHEN 0 THEN 'snapshot' WHEN 3 THEN 'tick_size_change' END AS end_cause
+       CASE e.kind WHEN 0 THEN 'snapshot' WHEN 3 THEN 'tick_size_change' WHEN 8 THEN 'ended'
+       END AS end_cause
 FROM book_events s
 LEFT JOIN LATERAL (
   SELECT n.kind, n.received_at FROM book_events n
-  WHERE n.token_key = s.token_key AND n.kind IN (0, 3)
+  WHERE n.token_key = s.token_key AND n.kind IN (0, 3, 8)
     AND (n.received_at, n.session, n.seq) > (s.received_at, s.session, s.seq)
   ORDER BY n.received_at, n.session, n.seq
   LIMIT 1

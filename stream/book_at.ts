@@ -3,8 +3,8 @@
  * (`book_events`, migration 0010). It starts from the token's newest snapshot or checkpoint
  * (`book_checkpoints`) at or before the instant and replays that session's level changes up to
  * the instant, in arrival order. It never invents depth across a gap: when the segment was
- * ended before the instant (a `tick_size_change`, or an outage in the gap ledger that began
- * after the segment started) or nothing was recorded yet, the answer is "not covered" with the
+ * ended before the instant (a `tick_size_change`, an unsubscribe or a clean stop, or an outage
+ * in the gap ledger that began after the segment started) or nothing was recorded yet, the answer is "not covered" with the
  * reason.
  *
  * @example
@@ -36,7 +36,7 @@ export type BookAtResult =
   }
   | {
     readonly covered: false;
-    readonly reason: "unknown_token" | "no_snapshot" | "tick_size_change" | "gap";
+    readonly reason: "unknown_token" | "no_snapshot" | "tick_size_change" | "ended" | "gap";
   };
 
 /** A stored row as read back for reconstruction. */
@@ -98,10 +98,10 @@ export async function rebuild(
     where token_key = ${tokenKey} and received_at >= ${start.receivedAt}
       and received_at <= ${options.at} and session = ${start.session}
       and seq ${start.book === null ? sql`>=` : sql`>`} ${start.seq} and seq <= ${last}
-      and kind in (0, 1, 2, 3)
+      and kind in (0, 1, 2, 3, 8)
     order by seq`;
   const book = applyRows(rows, start.book);
-  if (book === null) return { covered: false, reason: "tick_size_change" };
+  if (book === "tick_size_change" || book === "ended") return { covered: false, reason: book };
   return { covered: true, book, since: start.since };
 }
 
@@ -162,18 +162,20 @@ async function latestStart(
 /**
  * Applies rows in arrival order onto `initial` (a checkpoint's book), or, when it is null, onto
  * the snapshot whose header is the first row: snapshot levels and `price_change` levels set a
- * level (size 0 deletes it). Null when a `tick_size_change` ends the segment.
+ * level (size 0 deletes it). What ended the segment instead, when a `tick_size_change` or a
+ * segment end (unsubscribed, process stopped) comes first.
  */
 export function applyRows(
   rows: readonly StoredLevelRow[],
   initial: Book | null = null,
-): Book | null {
+): Book | "tick_size_change" | "ended" {
   const bids = new Map<string, Level>(initial?.bids.map((l) => [l[0], l]));
   const asks = new Map<string, Level>(initial?.asks.map((l) => [l[0], l]));
   for (let i = initial === null ? 1 : 0; i < rows.length; i++) {
     const r = rows[i]!;
     const k = r.kind;
-    if (k === KIND.tickSizeChange) return null;
+    if (k === KIND.tickSizeChange) return "tick_size_change";
+    if (k === KIND.segmentEnd) return "ended";
     if (k !== KIND.bookLevel && k !== KIND.priceChange) continue;
     const price = r.exact?.price ?? decimalOfMicro(String(r.price));
     const size = r.exact?.size ?? decimalOfMicro(r.size!);

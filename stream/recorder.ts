@@ -51,6 +51,8 @@ export interface RecorderOptions {
   readonly maxRows?: number;
   /** Level changes of one token between two checkpoints of its book. */
   readonly checkpointEvery?: number;
+  /** Wall clock, unix ms (for segment ends; tests inject one). */
+  readonly now?: () => number;
 }
 
 /** Counters for the health report. */
@@ -97,6 +99,7 @@ export class StreamRecorder {
       flushRows: options.flushRows ?? 20_000,
       maxRows: options.maxRows ?? 1_000_000,
       checkpointEvery: options.checkpointEvery ?? 2000,
+      now: options.now ?? Date.now,
     };
     this.#spill = options.spillDir === null ? null : new StreamSpill(options.spillDir);
   }
@@ -193,9 +196,16 @@ export class StreamRecorder {
     if (this.#batch.length >= this.#o.flushRows) this.#wake?.();
   }
 
-  /** The tokens are no longer subscribed on this process: their books are dropped. */
+  /**
+   * The tokens are no longer subscribed on this process: their segments end here (a row of
+   * kind `segmentEnd` each), so that no reconstruction carries their last book forward.
+   */
   forget(tokenIds: readonly string[]): void {
-    for (const t of tokenIds) this.#changes.delete(t);
+    const at = this.#o.now();
+    for (const tokenId of tokenIds) {
+      if (!this.#changes.delete(tokenId)) continue;
+      this.#row({ conn: -1, tokenId, ts: at, receivedAt: at }, KIND.segmentEnd, null, null, null);
+    }
   }
 
   /** Flushes every `flushMs` until `signal` aborts, then writes (or spills) what is left. */
@@ -209,6 +219,8 @@ export class StreamRecorder {
       this.#wake = null;
       await this.flush();
     }
+    // A clean stop ends every open segment (a crash leaves that to the next session's downtime gap).
+    this.forget([...this.#changes.keys()]);
     await this.flush();
     if (this.#pendingRows > 0) await this.#spillPending();
     await downtime;

@@ -365,3 +365,38 @@ Deno.test("replayBookEvents() gives the same events by COPY and by pages, with a
     });
   });
 });
+
+Deno.test("an unsubscribed token's segment ends, and a clean stop ends every segment", async () => {
+  const frames = randomStream("31", 20, 4);
+  const other = randomStream("32", 20, 5);
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    let clock = T0 + 30;
+    const rec = new StreamRecorder({
+      sql: db.sql,
+      method: "copy",
+      log: silentLogger(),
+      spillDir: null,
+      session: 1,
+      now: () => clock,
+    });
+    for (const f of [...frames, ...other]) rec.record(frame(f.raw, f.at), 0);
+    rec.forget(["31", "404"]);
+    clock = T0 + 40;
+    const stop = new AbortController();
+    stop.abort();
+    await rec.run(stop.signal);
+    const at = async (token: string, ms: number) =>
+      await bookAt(db.sql, token, { at: new Date(T0 + ms) });
+    assert.equal((await at("31", 29)).covered, true);
+    assert.deepEqual(await at("31", 30), { covered: false, reason: "ended" });
+    assert.equal((await at("32", 39)).covered, true);
+    assert.deepEqual(await at("32", 40), { covered: false, reason: "ended" });
+    const segments = await db.sql`
+      select end_cause, ended_at from stream_segments order by token_key`;
+    assert.deepEqual([...segments], [
+      { end_cause: "ended", ended_at: new Date(T0 + 30) },
+      { end_cause: "ended", ended_at: new Date(T0 + 40) },
+    ]);
+  });
+});
