@@ -400,3 +400,30 @@ Deno.test("an unsubscribed token's segment ends, and a clean stop ends every seg
     ]);
   });
 });
+
+Deno.test("on embedded PGlite the recorder, bookAt, checkpoints and replay work without COPY", async () => {
+  const token = "6060";
+  const frames = randomStream(token, 120, 8);
+  await withDatabase("embedded", async (db) => {
+    await migrated(db);
+    const rec = new StreamRecorder({
+      sql: db.sql,
+      method: "unnest",
+      log: silentLogger(),
+      spillDir: null,
+      session: 1,
+      checkpointEvery: 50,
+    });
+    for (const f of frames) rec.record(frame(f.raw, f.at), 0);
+    await rec.flush();
+    assert.equal(rec.stats.checkpoints, 2);
+    for (const i of [10, 60, 120]) {
+      const r = await bookAt(db.sql, token, { at: new Date(T0 + i) });
+      assert.ok(r.covered);
+      assert.deepEqual(r.book, reference(frames, i + 1));
+    }
+    let n = 0;
+    for await (const _ of replayBookEvents(db.sql, { method: "unnest", pageRows: 50 })) n++;
+    assert.equal(n, 121);
+  });
+});
