@@ -1,7 +1,8 @@
 /**
  * The recorded stream against the simulator, through the real listener: across a reconnect
  * of every socket and a database outage, with the engine then paused, the book rebuilt from
- * storage of every subscribed token equals the simulator's own `/book` exactly; every event
+ * storage of every subscribed token equals the simulator's own `/book` exactly, and so does
+ * the book rebuilt at each past instant where the engine was paused and `/book` sampled; every event
  * recorded is stored once; each connection outage in the gap ledger is closed by a new
  * snapshot (segment) of each token it lists.
  */
@@ -18,6 +19,11 @@ import { testWithin } from "./_time_limit.ts";
 const test = testWithin(60_000);
 
 type Level = { price: string; size: string };
+
+/** REST levels as [price, size], best first. */
+function best(levels: Level[], dir: number): string[][] {
+  return levels.map((l) => [l.price, l.size]).sort((a, b) => dir * (Number(a[0]) - Number(b[0])));
+}
 
 test("stream: after a reconnect and a database outage, bookAt equals the paused simulator's /book", async () => {
   const sim = await startSimulator({ markets: 16, seed: 11, tickMs: 20, lifecycleRate: 0 });
@@ -43,6 +49,23 @@ test("stream: after a reconnect and a database outage, bookAt equals the paused 
     const c = await startCollector({ ...t.deps(sql), onRecorder: (r) => (recorder = r) });
     const rec = () => recorder as unknown as StreamRecorder;
     await until(() => c.pool.connections.length === 2 && rec().stats.rowsWritten > 200, 5000);
+    // The simulator's own books at past instants: paused, every book as /book gives it then.
+    const history: { at: Date; books: Map<string, { bids: Level[]; asks: Level[] }> }[] = [];
+    const sample = async () => {
+      sim.control.pause();
+      await sleep(150);
+      const at = new Date();
+      const books = new Map<string, { bids: Level[]; asks: Level[] }>();
+      for (const { tokenId } of tokens) {
+        const response = await fetch(`${sim.url}/clob/book?token_id=${tokenId}`);
+        books.set(tokenId, await response.json());
+      }
+      history.push({ at, books });
+      sim.control.resume();
+      await sleep(300);
+    };
+    await sample();
+    await sample();
     assert.equal(sim.control.dropSockets(), 2);
     await until(
       () => c.pool.connections.every((x) => x.reconnects === 1 && x.state === "open"),
@@ -72,13 +95,35 @@ test("stream: after a reconnect and a database outage, bookAt equals the paused 
         assert.equal(r.reason, "tick_size_change", tokenId);
         continue;
       }
-      const best = (levels: Level[], dir: number) =>
-        levels.map((l) => [l.price, l.size]).sort((a, b) => dir * (Number(a[0]) - Number(b[0])));
       assert.deepEqual(r.book.bids, best(rest.bids, -1), `bids of ${tokenId}`);
       assert.deepEqual(r.book.asks, best(rest.asks, 1), `asks of ${tokenId}`);
       compared++;
     }
     assert.ok(compared >= tokens.length - 2, `${compared} of ${tokens.length} books compared`);
+
+    // And at each sampled past instant, the book then.
+    let past = 0;
+    for (const { at, books } of history) {
+      for (const [tokenId, rest] of books) {
+        const r = await bookAt(t.db.sql, tokenId, { at });
+        if (!r.covered) {
+          assert.equal(r.reason, "tick_size_change", `${tokenId} at ${at.toISOString()}`);
+          continue;
+        }
+        assert.deepEqual(
+          r.book.bids,
+          best(rest.bids, -1),
+          `bids of ${tokenId} at ${at.toISOString()}`,
+        );
+        assert.deepEqual(
+          r.book.asks,
+          best(rest.asks, 1),
+          `asks of ${tokenId} at ${at.toISOString()}`,
+        );
+        past++;
+      }
+    }
+    assert.ok(past >= history.length * (tokens.length - 2), `${past} past books compared`);
 
     // Nothing recorded was lost or stored twice, across the outage.
     const [{ n }] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from book_events`;
