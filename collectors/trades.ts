@@ -67,7 +67,7 @@ export async function runTradesCollector(
       sql: deps.sql,
       method: config.database.url === undefined ? "unnest" : "copy",
       log,
-      spillDir: `${config.dataDir}/spill`,
+      spillDir: `${config.dataDir}/spill_stream`,
       session: now(),
       flushMs: o.flushMs,
       checkpointEvery: o.streamCheckpointEvery,

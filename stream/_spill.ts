@@ -1,13 +1,13 @@
 /**
  * Spill files of the stream recorder: while the database is away, held rows are written as
- * NDJSON (one `BookEventRow` a line) under `<dir>/book_events/`, one file per spill, and
+ * NDJSON (one `BookEventRow` a line) in their own folder, one file per spill, and
  * written back in file order once it answers. A file is deleted only after all its rows are
  * stored; a crash in between replays it again, which inserts nothing twice.
  *
  * @example
  * ```ts
  * import { StreamSpill } from "./_spill.ts";
- * const spill = new StreamSpill("./data/spill");
+ * const spill = new StreamSpill("./data/spill_stream");
  * await spill.write(rows);
  * await spill.replay((batch) => insertBookEvents(sql, batch, { method: "copy" }));
  * ```
@@ -20,8 +20,9 @@ export class StreamSpill {
   readonly dir: string;
   #n = 0;
 
-  constructor(spillDir: string) {
-    this.dir = `${spillDir}/book_events`;
+  /** `dir` holds nothing else (the trade queue's spill folder is another). */
+  constructor(dir: string) {
+    this.dir = dir;
   }
 
   /** Writes `rows` to a new file and syncs it. */
