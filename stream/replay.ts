@@ -232,10 +232,38 @@ function unescapeCopy(s: string): string {
   );
 }
 
+/** Decimal text of the few distinct micro prices, made once each. */
+const PRICE_TEXT = new Map<number, string>();
+
 function price(r: Row): string | null {
-  return r[10]?.price ?? (r[6] === null ? null : decimalOfMicro(String(r[6])));
+  if (r[10]?.price !== undefined) return r[10].price;
+  const micro = r[6];
+  if (micro === null) return null;
+  let text = PRICE_TEXT.get(micro);
+  if (text === undefined) {
+    text = microDecimal(micro);
+    if (PRICE_TEXT.size < 100_000) PRICE_TEXT.set(micro, text);
+  }
+  return text;
 }
 
 function size(r: Row): string | null {
-  return r[10]?.size ?? (r[7] === null ? null : decimalOfMicro(r[7]));
+  if (r[10]?.size !== undefined) return r[10].size;
+  const micro = r[7];
+  if (micro === null) return null;
+  // Below 2^53 as a number (fast); longer counts through the exact text path.
+  return micro.length <= 15 ? microDecimal(Number(micro)) : decimalOfMicro(micro);
+}
+
+/** `decimalOfMicro` for a safe integer, without regular expressions. */
+function microDecimal(micro: number): string {
+  const int = Math.floor(micro / 1_000_000);
+  let frac = micro - int * 1_000_000;
+  if (frac === 0) return String(int);
+  let digits = 6;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  return `${int}.${String(frac).padStart(digits, "0")}`;
 }

@@ -350,6 +350,13 @@ Deno.test("replayBookEvents() gives the same events by COPY and by pages, with a
     };
     const byCopy = await read("copy");
     assert.equal(byCopy.length, 302);
+    // Every level comes back as the venue printed it.
+    frames.slice(1).forEach((f, i) => {
+      const c = (f.raw as { price_changes: Record<string, string>[] }).price_changes[0]!;
+      assert.deepEqual((byCopy[i + 1] as unknown as { changes: unknown[] }).changes, [
+        { price: c.price, size: c.size, side: c.side },
+      ]);
+    });
     assert.deepEqual(await read("unnest", 7), byCopy);
     assert.deepEqual(byCopy.at(-1), {
       kind: "price_change",
