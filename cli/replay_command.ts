@@ -81,7 +81,6 @@ export async function runReplayCommand(
         to: args.until,
         pace: args.pace,
         signal: context.signal,
-        method: config.database.url === undefined ? "unnest" : "copy",
       })
     ) context.write(JSON.stringify(event));
     return 0;

@@ -6,8 +6,8 @@
  * venue time) are one `price_change`. The kinds that are not book events (trade markers,
  * best bid/ask, listings) are skipped. The scanner runs on this exactly as it runs live.
  *
- * On a PostgreSQL server (`method: "copy"`) the rows come as one COPY TO STDOUT in text form,
- * parsed here (about twice the rate of row-by-row reads); elsewhere in keyset pages.
+ * Rows are read in keyset pages. (COPY TO STDOUT would be faster, but postgres.js 3.4.9 stalls
+ * a large COPY out whose consumer applies back-pressure, and can leave the connection hung.)
  *
  * @example
  * ```ts
@@ -18,7 +18,7 @@
  * ```
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { KIND, type WriteMethod } from "../db/book_events.ts";
+import { KIND } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro } from "../db/_micro.ts";
 import type { BookEvent, LevelChange } from "./book_event.ts";
@@ -32,8 +32,6 @@ export interface ReplayOptions {
   /** Pace at this many times real time (receive-time gaps); undefined = as fast as possible. */
   readonly pace?: number;
   readonly signal?: AbortSignal;
-  /** "copy" on a PostgreSQL server (faster), "unnest" (pages) anywhere. Default "unnest". */
-  readonly method?: WriteMethod;
   /** Rows read per round trip (pages). */
   readonly pageRows?: number;
 }
@@ -78,9 +76,7 @@ export async function* replayBookEvents(
     from: options.from ?? new Date(0),
     to: options.to ?? new Date(Date.UTC(9999, 0)),
   };
-  const batches = options.method === "copy"
-    ? copyRows(sql, filter)
-    : pagedRows(sql, filter, options.pageRows ?? 50_000);
+  const batches = pagedRows(sql, filter, options.pageRows ?? 50_000);
   let pending: BookEvent | null = null;
   let firstAt = NaN;
   const started = performance.now();
@@ -160,76 +156,6 @@ async function* pagedRows(sql: Queryable, f: Filter, page: number): AsyncGenerat
     after = [last[0], last[1]];
     if (rows.length < page) return;
   }
-}
-
-/**
- * One COPY TO STDOUT of the rows, parsed from its text form. COPY takes no parameters: the
- * filter goes in as literals made here (integers and ISO times only).
- */
-async function* copyRows(sql: Queryable, f: Filter): AsyncGenerator<Row[]> {
-  const keys = f.keys === null
-    ? ""
-    : `and token_key = any('{${f.keys.map((k) => Math.trunc(k)).join(",")}}'::int4[])`;
-  const query = `copy (
-    select session, seq, conn, token_key, kind, side, price, size,
-           (extract(epoch from ts) * 1000)::int8, (extract(epoch from received_at) * 1000)::int8,
-           exact
-    from book_events
-    where received_at >= '${f.from.toISOString()}' and received_at < '${f.to.toISOString()}'
-      and kind in (0, 1, 2, 3) ${keys}
-    order by session, seq) to stdout`;
-  const stream = await sql.unsafe(query).readable();
-  const decoder = new TextDecoder();
-  let rest = "";
-  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-    const text = rest + decoder.decode(chunk, { stream: true });
-    const rows: Row[] = [];
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf("\n", start);
-      if (nl < 0) break;
-      rows.push(parseLine(text, start, nl));
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-    if (rows.length > 0) yield rows;
-  }
-}
-
-function parseLine(text: string, start: number, end: number): Row {
-  const f = new Array<string>(11);
-  let p = start;
-  for (let i = 0; i < 10; i++) {
-    const tab = text.indexOf("\t", p);
-    f[i] = text.slice(p, tab);
-    p = tab + 1;
-  }
-  f[10] = text.slice(p, end);
-  const nullable = (s: string) => (s === "\\N" ? null : s);
-  const side = nullable(f[5]!);
-  const price = nullable(f[6]!);
-  const exact = nullable(f[10]!);
-  return [
-    f[0]!,
-    f[1]!,
-    Number(f[2]),
-    Number(f[3]),
-    Number(f[4]),
-    side === null ? null : Number(side),
-    price === null ? null : Number(price),
-    nullable(f[7]!),
-    Number(f[8]),
-    Number(f[9]),
-    exact === null ? null : JSON.parse(exact.includes("\\") ? unescapeCopy(exact) : exact),
-  ];
-}
-
-/** Undoes COPY text escapes (backslash sequences). */
-function unescapeCopy(s: string): string {
-  return s.replace(
-    /\\(.)/g,
-    (_, c: string) => c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c,
-  );
 }
 
 /** Decimal text of the few distinct micro prices, made once each. */
