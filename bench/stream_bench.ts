@@ -171,10 +171,13 @@ async function main(): Promise<void> {
       select (pg_total_relation_size('book_events') +
               pg_total_relation_size('book_checkpoints'))::text as bytes`;
     const bytesPerEvent = Math.round((Number(size!.bytes) / events) * 10) / 10;
-    const venueDay = (bytesPerEvent * 510 * 86_400) / 1e9;
+    // The venue sends ~510 messages/s (docs/activity_model.md); rows per message as here.
+    const venueDay = (bytesPerEvent * (events / parsedEvents) * 510 * 86_400) / 1e9;
     lines.push(
       `storage ${bytesPerEvent} bytes/event on plain PostgreSQL (heap + indexes), ` +
-        `${venueDay.toFixed(1)} GB per venue day at ~510 events/s; baseline wire JSON ` +
+        `${venueDay.toFixed(1)} GB per venue day (~510 messages/s, ${
+          (events / parsedEvents).toFixed(2)
+        } rows each); baseline wire JSON ` +
         `${(wireBytes / events).toFixed(1)} bytes/event; TimescaleDB not measured`,
     );
     targets.push(
