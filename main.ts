@@ -33,6 +33,8 @@ import { runEdgeCommand } from "./cli/edge_command.ts";
 import { runBacktestCommand } from "./cli/backtest_command.ts";
 import { runReportCommand } from "./cli/report_command.ts";
 import { runExportCommand } from "./cli/export_command.ts";
+import { runBookCommand } from "./cli/book_command.ts";
+import { runReplayCommand } from "./cli/replay_command.ts";
 import { readLines, runRelationsCommand } from "./cli/relations_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
 import { runKeyCommand } from "./keys/age_key.ts";
@@ -138,6 +140,10 @@ async function dispatch(
         args: commandLine.args,
         lines: readLines(Deno.stdin.readable),
       });
+    case "book":
+      return await runBookCommand(config, { log, signal, write, args: commandLine.args });
+    case "replay":
+      return await runReplayCommand(config, { log, signal, write, args: commandLine.args });
     case "inspect": {
       const [file = "-"] = commandLine.args;
       let text: string;

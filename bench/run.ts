@@ -30,6 +30,10 @@ const BENCHES: Record<string, { title: string; file: string }> = {
     title: "a day of the full universe on disk, v2 vs v0.1 (issue 14)",
     file: "storage_bench.ts",
   },
+  stream: {
+    title: "market-channel recorder: ingest, bytes/event, bookAt, replay (issue 15)",
+    file: "stream_bench.ts",
+  },
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

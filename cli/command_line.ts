@@ -26,6 +26,8 @@ export type CommandName =
   | "relations"
   | "backtest"
   | "report"
+  | "book"
+  | "replay"
   | "help"
   | "version";
 
@@ -60,6 +62,8 @@ const COMMANDS: readonly CommandName[] = [
   "relations",
   "backtest",
   "report",
+  "book",
+  "replay",
 ];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
@@ -107,7 +111,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (command === "inspect" && rest.length !== 1) {
     throw new UsageError("inspect takes one argument: a file path, or - for stdin");
   }
-  if (command !== "inspect" && rest.length > 0) {
+  if (command === "book" && rest.length !== 1) {
+    throw new UsageError("book takes one argument: a token id");
+  }
+  if (command !== "inspect" && command !== "book" && rest.length > 0) {
     throw new UsageError(`Unexpected argument "${rest[0]}" for the ${command} command`);
   }
   const own = commandOptions(command, values);
@@ -161,6 +168,21 @@ export const REPORT_OPTIONS = {
   replayed: { type: "boolean" },
 } as const;
 
+/** The options of `book` (parsed again, strictly, by cli/book_command.ts). */
+export const BOOK_OPTIONS = {
+  at: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+/** The options of `replay` (parsed again, strictly, by cli/replay_command.ts). */
+export const REPLAY_OPTIONS = {
+  tokens: { type: "string" },
+  event: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+  pace: { type: "string" },
+} as const;
+
 /** Options of one command (`backfill …`, `edge …`, `export …`, `status --quality`), in `args`. */
 const COMMAND_OPTIONS = {
   ...BACKFILL_OPTIONS,
@@ -168,6 +190,8 @@ const COMMAND_OPTIONS = {
   ...EXPORT_OPTIONS,
   ...BACKTEST_OPTIONS,
   ...REPORT_OPTIONS,
+  ...BOOK_OPTIONS,
+  ...REPLAY_OPTIONS,
   quality: { type: "boolean" },
 } as const;
 
@@ -180,6 +204,8 @@ function optionCommands(name: string): CommandName[] {
     ...(name in EXPORT_OPTIONS ? ["export" as const] : []),
     ...(name in BACKTEST_OPTIONS ? ["backtest" as const] : []),
     ...(name in REPORT_OPTIONS ? ["report" as const] : []),
+    ...(name in BOOK_OPTIONS ? ["book" as const] : []),
+    ...(name in REPLAY_OPTIONS ? ["replay" as const] : []),
   ];
 }
 

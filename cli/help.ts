@@ -69,6 +69,11 @@ Usage:
   pmcollect relations check        falsify relations against stored resolutions (--json)
   pmcollect relations review       walk proposals on stdin (c, r [note], s, q; --by NAME), or
                                    --confirm KEY / --reject KEY --note TEXT
+  pmcollect book TOKEN             a token's book rebuilt from the recorded stream
+                                   (--at ISO-TIME, default latest; --json)
+  pmcollect replay                 recorded book events as NDJSON in arrival order
+                                   (--tokens ID,ID or --event ID, --since/--until ISO,
+                                   --pace N = N x real time)
   pmcollect inspect FILE|-         parse a captured payload and print what would be stored
   pmcollect simulate [args]        run the local Polymarket simulator on loopback
                                    (flags: pmcollect simulate --help)

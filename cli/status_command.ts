@@ -16,6 +16,7 @@ import { migrationStatus, type SchemaMode } from "../db/migrate.ts";
 import type { Config } from "../runtime/config.ts";
 import { type CommandContext, formatTable } from "./migrate_command.ts";
 import { qualityReport } from "../backfill/report.ts";
+import { formatBookAgreement, measureBookAgreement } from "../stream/book_agreement.ts";
 import { backfillBudgets } from "../backfill/estimate.ts";
 import { readTimescaleJobs } from "../db/timescale_jobs.ts";
 import { formatTimescaleJobs } from "../db/timescale_jobs_health.ts";
@@ -69,6 +70,7 @@ export async function runStatusCommand(
         budgets: backfillBudgets(config.api.rateFraction),
       });
       write(await qualityReport(db.sql, { http, now: new Date(), signal }));
+      write(formatBookAgreement(await measureBookAgreement(db.sql, { now: new Date() })));
     }
     return 0;
   } finally {

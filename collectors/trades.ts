@@ -39,6 +39,7 @@ export interface BookFeed {
   /** The listener hands over how to ask for fresh snapshots of tokens it owns. */
   bindResync(resync: ((tokenIds: readonly string[]) => void) | null): void;
 }
+import { StreamRecorder } from "../stream/recorder.ts";
 
 export interface TradesCollectorDeps extends CollectorDeps {
   /** Called for every `market_resolved` message (custom feature); must not throw. */
@@ -52,6 +53,8 @@ export interface TradesCollectorDeps extends CollectorDeps {
   readonly bookFeed?: BookFeed;
   /** Called once the pool is built (tests and the bench inspect connections). */
   readonly onPool?: (pool: WsPool, queue: TradeQueue) => void;
+  /** Called once the stream recorder is built (when recording is on). */
+  readonly onRecorder?: (recorder: StreamRecorder) => void;
 }
 
 const REJECT_SOURCE = "ws:market";
@@ -74,6 +77,21 @@ export async function runTradesCollector(
     log,
   });
   const queueDone = queue.run(signal);
+  // Every market-channel event into book_events (issue 15), beside trades and quotes.
+  const recorder = o.streamRecord
+    ? new StreamRecorder({
+      sql: deps.sql,
+      method: config.database.url === undefined ? "unnest" : "copy",
+      log,
+      spillDir: `${config.dataDir}/spill_stream`,
+      session: now(),
+      flushMs: o.flushMs,
+      checkpointEvery: o.streamCheckpointEvery,
+      now,
+    })
+    : null;
+  if (recorder !== null) deps.onRecorder?.(recorder);
+  const recorderDone = recorder?.run(signal);
   const books = new TopOfBook();
   let trades = 0;
   let rejects = 0;
@@ -92,6 +110,7 @@ export async function runTradesCollector(
       });
       if (events.length > 0) feed.push(events);
     }
+    recorder?.record(messages, connection);
     for (const m of messages) {
       if (m.kind === "trade") {
         trades++;
@@ -167,6 +186,7 @@ export async function runTradesCollector(
     pool.add(change.added.map((t) => t.tokenId));
     pool.remove(change.removed);
     for (const id of change.removed) books.forget(id);
+    recorder?.forget(change.removed);
   });
   try {
     pool.add(await initialTokens(deps, signal));
@@ -216,6 +236,12 @@ export async function runTradesCollector(
         queueDepth: queue.depth,
         spillBytes: queue.spillBytes,
         databaseUp: queue.databaseUp,
+        stream: recorder === null ? null : {
+          ...recorder.stats,
+          depth: recorder.depth,
+          tokensCounted: recorder.tokensCounted,
+          databaseUp: recorder.databaseUp,
+        },
         ...queue.stats,
         unhealthy: !queue.databaseUp
           ? "database unreachable: trades are spilling to disk"
@@ -229,6 +255,7 @@ export async function runTradesCollector(
     feed?.bindResync(null);
     stopFollowing();
     await queueDone;
+    await recorderDone;
   }
   signal.throwIfAborted();
 }

@@ -18,6 +18,8 @@ import storage0008Plain from "./0008_storage_v2.plain.sql" with { type: "text" }
 import storage0008Timescale from "./0008_storage_v2.timescale.sql" with { type: "text" };
 import episodes0009Plain from "./0009_episodes.plain.sql" with { type: "text" };
 import episodes0009Timescale from "./0009_episodes.timescale.sql" with { type: "text" };
+import bookEvents0010Plain from "./0010_book_events.plain.sql" with { type: "text" };
+import bookEvents0010Timescale from "./0010_book_events.timescale.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -82,5 +84,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "episodes",
     sql: { plain: episodes0009Plain, timescale: episodes0009Timescale },
     files: ["0009_episodes.plain.sql", "0009_episodes.timescale.sql"],
+  },
+  {
+    version: 10,
+    name: "book_events",
+    sql: { plain: bookEvents0010Plain, timescale: bookEvents0010Timescale },
+    files: ["0010_book_events.plain.sql", "0010_book_events.timescale.sql"],
   },
 ];

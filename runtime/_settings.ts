@@ -86,6 +86,16 @@ export const SETTINGS = {
   PMCOLLECT_FLUSH_MS: setting(millis, "500", "trade queue flush interval"),
   PMCOLLECT_FLUSH_ROWS: setting(count, "5000", "trade queue flush size"),
   PMCOLLECT_QUEUE_MAX_ROWS: setting(count, "100000", "rows held in memory before spilling"),
+  PMCOLLECT_STREAM_RECORD: setting(
+    z.enum(["on", "off"], { message: "expected on or off" }),
+    "on",
+    "record every market-channel event into book_events",
+  ),
+  PMCOLLECT_STREAM_CHECKPOINT_EVERY: setting(
+    count,
+    "2000",
+    "level changes between book checkpoints",
+  ),
   PMCOLLECT_UNIVERSE_TAGS: setting(list, "", "only markets with these Gamma tag ids"),
   PMCOLLECT_UNIVERSE_MIN_VOLUME: setting(nonNegative, "0", "only markets with volume ≥ this"),
   PMCOLLECT_UNIVERSE_MIN_LIQUIDITY: setting(nonNegative, "0", "only markets with liquidity ≥"),

@@ -63,6 +63,9 @@ export interface CollectorConfig {
     readonly flushMs: number;
     readonly flushRows: number;
     readonly queueMaxRows: number;
+    /** Record the market channel into book_events (issue 15). */
+    readonly streamRecord: boolean;
+    readonly streamCheckpointEvery: number;
   };
   readonly universe: {
     readonly tagIds: readonly string[];
@@ -164,6 +167,8 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
         flushMs: value("PMCOLLECT_FLUSH_MS"),
         flushRows: value("PMCOLLECT_FLUSH_ROWS"),
         queueMaxRows: value("PMCOLLECT_QUEUE_MAX_ROWS"),
+        streamRecord: value("PMCOLLECT_STREAM_RECORD") === "on",
+        streamCheckpointEvery: value("PMCOLLECT_STREAM_CHECKPOINT_EVERY"),
       },
       universe: {
         tagIds: value("PMCOLLECT_UNIVERSE_TAGS"),

@@ -84,7 +84,7 @@ for (const backend of BACKENDS) {
   Deno.test(`migration 0008 keeps every row and every answer of a v0.1 database on ${backend}`, () =>
     withDatabase(backend, async (db) => {
       const { before, applied } = await migratedV01(db);
-      assert.deepEqual(applied, [8]);
+      assert.deepEqual(applied.filter((v) => v <= 8), [8]);
       assert.equal(before.prices.length, 301);
       assert.equal(before.books.length, 4);
       assert.equal(before.quotes.length, 3);

@@ -1,0 +1,202 @@
+/**
+ * Rows of the recorded market channel (`book_events`, migration 0010): one row per level
+ * change, snapshot level, tick change, best bid/ask, trade marker, listing or resolution, in
+ * arrival order (`session`, `seq`). Prices and sizes arrive as decimal text and are stored as
+ * micro counts, or verbatim in `exact` when they do not fit. Writes are idempotent: the
+ * primary key is (session, seq), so a replayed spill file or batch inserts nothing twice.
+ *
+ * @example
+ * ```ts
+ * import { insertBookEvents } from "./book_events.ts";
+ * await insertBookEvents(sql, rows, { method: "copy" });
+ * ```
+ */
+import type { Queryable } from "./client.ts";
+import { col } from "./_columns.ts";
+import { copyField, copyInto } from "./_copy.ts";
+import { tokenKeys } from "./_keys.ts";
+import { INT8_MAX, microNumber, microText } from "./_micro.ts";
+
+/** Row kinds (docs/stream.md). */
+export const KIND = {
+  book: 0,
+  bookLevel: 1,
+  priceChange: 2,
+  tickSizeChange: 3,
+  bestBidAsk: 4,
+  newMarket: 5,
+  marketResolved: 6,
+  trade: 7,
+  segmentEnd: 8,
+} as const;
+
+/** `side`: 0 = bid (BUY), 1 = ask (SELL). */
+export type Side = 0 | 1;
+
+/** One recorded row before encoding; prices and sizes are decimal text. */
+export interface BookEventRow {
+  readonly session: number;
+  readonly seq: number;
+  readonly conn: number;
+  readonly tokenId: string;
+  readonly kind: number;
+  readonly side: Side | null;
+  readonly price: string | null;
+  readonly size: string | null;
+  /** Venue timestamp, unix ms. */
+  readonly ts: number;
+  /** Local receive time, unix ms. */
+  readonly receivedAt: number;
+}
+
+/** How a batch is sent: COPY (PostgreSQL server only) or one unnest statement (everywhere). */
+export type WriteMethod = "copy" | "unnest";
+
+const COLUMNS = [
+  "session",
+  "seq",
+  "conn",
+  "token_key",
+  "kind",
+  "side",
+  "price",
+  "size",
+  "ts",
+  "received_at",
+  "exact",
+];
+const INT4 = 2147483647;
+
+interface Encoded {
+  readonly key: number;
+  readonly price: string | null;
+  readonly size: string | null;
+  readonly exact: string | null;
+}
+
+/**
+ * Writes `rows` (any order; already stored rows are skipped). COPY is tried first; if any
+ * row exists it inserts nothing and the batch goes through the idempotent statement.
+ * Returns the number of rows sent.
+ */
+export async function insertBookEvents(
+  sql: Queryable,
+  rows: readonly BookEventRow[],
+  options: { readonly method: WriteMethod },
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const encoded = await encode(sql, rows);
+  if (options.method === "copy") {
+    try {
+      await copyInto(sql, "book_events", COLUMNS, copyLines(rows, encoded));
+      return rows.length;
+    } catch {
+      // Most likely a replayed row; anything else fails again below, with its cause.
+    }
+  }
+  await sql`
+    insert into book_events (${sql(COLUMNS)})
+    select * from unnest(
+      ${col(rows, (r) => r.session)}::int8[], ${col(rows, (r) => r.seq)}::int8[],
+      ${col(rows, (r) => r.conn)}::int4[], ${col(encoded, (e) => e.key)}::int4[],
+      ${col(rows, (r) => r.kind)}::int2[], ${col(rows, (r) => r.side)}::int2[],
+      ${col(encoded, (e) => e.price)}::int4[], ${col(encoded, (e) => e.size)}::int8[],
+      ${col(rows, (r) => new Date(r.ts).toISOString())}::timestamptz[],
+      ${col(rows, (r) => new Date(r.receivedAt).toISOString())}::timestamptz[],
+      ${col(encoded, (e) => e.exact)}::jsonb[])
+    on conflict do nothing`;
+  return rows.length;
+}
+
+async function encode(sql: Queryable, rows: readonly BookEventRow[]): Promise<Encoded[]> {
+  const ids = [...new Set(rows.map((r) => r.tokenId))];
+  const keys = await tokenKeys(sql, ids);
+  const keyOf = new Map(ids.map((id, i) => [id, keys[i]!]));
+  return rows.map((r) => {
+    let exact: Record<string, string> | null = null;
+    let price: string | null = null;
+    let size: string | null = null;
+    if (r.price !== null) {
+      const micro = microNumber(r.price, INT4);
+      if (typeof micro === "number") price = String(micro);
+      else (exact ??= {}).price = r.price;
+    }
+    if (r.size !== null) {
+      const micro = microNumber(r.size, Number.MAX_SAFE_INTEGER);
+      size = typeof micro === "number" ? String(micro) : microText(r.size, INT8_MAX);
+      if (size === null) (exact ??= {}).size = r.size;
+    }
+    return {
+      key: keyOf.get(r.tokenId)!,
+      price,
+      size,
+      exact: exact === null ? null : JSON.stringify(exact),
+    };
+  });
+}
+
+/** COPY text in chunks of 2,000 lines; the ISO text of a repeated instant is made once. */
+function* copyLines(rows: readonly BookEventRow[], enc: readonly Encoded[]): Generator<string> {
+  let lastTs = NaN;
+  let tsText = "";
+  let lastAt = NaN;
+  let atText = "";
+  let chunk = "";
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const e = enc[i]!;
+    if (r.ts !== lastTs) tsText = new Date(lastTs = r.ts).toISOString();
+    if (r.receivedAt !== lastAt) atText = new Date(lastAt = r.receivedAt).toISOString();
+    chunk += `${r.session}\t${r.seq}\t${r.conn}\t${e.key}\t${r.kind}\t${r.side ?? "\\N"}\t${
+      e.price ?? "\\N"
+    }\t${e.size ?? "\\N"}\t${tsText}\t${atText}\t${copyField(e.exact)}\n`;
+    if ((i + 1) % 2000 === 0) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk !== "") yield chunk;
+}
+
+/** A token's full book right after row (session, seq); levels best first, decimal text. */
+export interface BookCheckpoint {
+  readonly tokenKey: number;
+  readonly session: number;
+  readonly seq: number;
+  readonly receivedAt: Date;
+  /** When the segment's snapshot arrived. */
+  readonly since: Date;
+  readonly bids: readonly (readonly [string, string])[];
+  readonly asks: readonly (readonly [string, string])[];
+}
+
+/** Stores checkpoints (one already stored is skipped). */
+export async function insertBookCheckpoints(
+  sql: Queryable,
+  checkpoints: readonly BookCheckpoint[],
+): Promise<void> {
+  for (const c of checkpoints) {
+    const bp: string[] = [], bs: string[] = [], ap: string[] = [], as: string[] = [];
+    let fits = true;
+    for (const [levels, prices, sizes] of [[c.bids, bp, bs], [c.asks, ap, as]] as const) {
+      for (const [p, s] of levels) {
+        const price = microNumber(p, INT4);
+        const size = microText(s, INT8_MAX);
+        if (typeof price !== "number" || size === null) fits = false;
+        else {
+          prices.push(String(price));
+          sizes.push(size);
+        }
+      }
+    }
+    const exact = fits ? null : JSON.stringify({ bids: c.bids, asks: c.asks });
+    const array = (xs: string[]) => (fits ? `{${xs.join(",")}}` : null);
+    await sql`
+      insert into book_checkpoints (token_key, session, seq, received_at, since, bid_prices,
+                                    bid_sizes, ask_prices, ask_sizes, exact)
+      values (${c.tokenKey}, ${c.session}, ${c.seq}, ${c.receivedAt}, ${c.since},
+              ${array(bp)}::int4[], ${array(bs)}::int8[], ${array(ap)}::int4[],
+              ${array(as)}::int8[], ${exact}::jsonb)
+      on conflict do nothing`;
+  }
+}

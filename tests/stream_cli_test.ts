@@ -1,0 +1,102 @@
+/**
+ * `pmcollect book` and `pmcollect replay` against a recorded stream on the real server:
+ * `book --json` prints the documented shape (decimal strings, best first), `--at` picks the
+ * past, and `replay` gives back the recorded events in arrival order, grouped as they came.
+ */
+import assert from "node:assert/strict";
+import { runBookCommand } from "../cli/book_command.ts";
+import { parseCommandLine } from "../cli/command_line.ts";
+import { runReplayCommand } from "../cli/replay_command.ts";
+import { migrate } from "../db/migrate.ts";
+import { parseWsFrame } from "../polymarket/ws_frame.ts";
+import { loadConfig } from "../runtime/config.ts";
+import { silentLogger } from "../runtime/log.ts";
+import type { BookEvent } from "../stream/book_event.ts";
+import { StreamRecorder } from "../stream/recorder.ts";
+import { withDatabase } from "./_db.ts";
+
+const T0 = Date.UTC(2026, 10, 30, 12, 0);
+const MARKET = "0x" + "ab".repeat(32);
+const TOKEN = "42";
+
+const FRAMES = [
+  {
+    event_type: "book",
+    market: MARKET,
+    asset_id: TOKEN,
+    timestamp: String(T0),
+    hash: "h",
+    bids: [{ price: "0.4", size: "10" }, { price: "0.45", size: "3.5" }],
+    asks: [{ price: "0.6", size: "12.25" }],
+  },
+  {
+    event_type: "price_change",
+    market: MARKET,
+    timestamp: String(T0 + 5),
+    price_changes: [
+      { asset_id: TOKEN, price: "0.45", size: "0", side: "BUY" },
+      { asset_id: TOKEN, price: "0.55", size: "7", side: "SELL" },
+    ],
+  },
+];
+
+Deno.test("pmcollect book --json and replay read the recorded stream", async () => {
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    const rec = new StreamRecorder({
+      sql: db.sql,
+      method: "copy",
+      log: silentLogger(),
+      spillDir: null,
+      session: 5,
+    });
+    FRAMES.forEach((f, i) => rec.record(parseWsFrame(JSON.stringify(f), T0 + i * 10).messages, 2));
+    await rec.flush();
+    const config = loadConfig({ DATABASE_URL: db.url! });
+    const run = async (argv: string[]) => {
+      const lines: string[] = [];
+      const cl = parseCommandLine(argv);
+      const context = {
+        log: silentLogger(),
+        signal: new AbortController().signal,
+        write: (l: string) => lines.push(l),
+        args: cl.args,
+      };
+      const code = cl.command === "book"
+        ? await runBookCommand(config, context)
+        : await runReplayCommand(config, context);
+      return { code, lines };
+    };
+    assert.deepEqual(await run(["book", TOKEN, "--json"]), {
+      code: 0,
+      lines: ['{"bids":[["0.4","10"]],"asks":[["0.55","7"],["0.6","12.25"]]}'],
+    });
+    const past = new Date(T0 + 5).toISOString();
+    assert.deepEqual(await run(["book", TOKEN, "--at", past, "--json"]), {
+      code: 0,
+      lines: ['{"bids":[["0.45","3.5"],["0.4","10"]],"asks":[["0.6","12.25"]]}'],
+    });
+    assert.equal((await run(["book", "404", "--json"])).code, 1);
+    const replay = await run(["replay", "--tokens", TOKEN]);
+    const events = replay.lines.map((l) => JSON.parse(l) as BookEvent);
+    assert.deepEqual(events.map((e) => [e.kind, e.connection, e.receivedAt]), [
+      ["book", 2, T0],
+      ["price_change", 2, T0 + 10],
+    ]);
+    assert.deepEqual(events[0], {
+      kind: "book",
+      tokenId: TOKEN,
+      exchangeTs: T0,
+      receivedAt: T0,
+      connection: 2,
+      sequence: 0,
+      bids: [["0.45", "3.5"], ["0.4", "10"]],
+      asks: [["0.6", "12.25"]],
+      tickSize: null,
+    });
+    assert.deepEqual((events[1] as { changes: unknown }).changes, [
+      { price: "0.45", size: "0", side: "BUY" },
+      { price: "0.55", size: "7", side: "SELL" },
+    ]);
+  });
+});

@@ -1,0 +1,436 @@
+/**
+ * The stream recorder and `bookAt` on the real PostgreSQL server: a recorded sequence of real
+ * frames rebuilds the venue's own later book exactly; random streams rebuild the book at
+ * sampled past instants (through checkpoints); a tick change and an outage in the gap ledger
+ * end a segment; replayed batches and spill files insert nothing twice.
+ */
+import assert from "node:assert/strict";
+import { type BookEventRow, insertBookEvents } from "../db/book_events.ts";
+import { migrate } from "../db/migrate.ts";
+import { recordGaps } from "../db/ops.ts";
+import { parseWsFrame } from "../polymarket/ws_frame.ts";
+import type { WsMessage } from "../polymarket/ws_schema.ts";
+import { silentLogger } from "../runtime/log.ts";
+import { bookAt } from "../stream/book_at.ts";
+import { formatBookAgreement, measureBookAgreement } from "../stream/book_agreement.ts";
+import { insertBookSnapshots } from "../db/books.ts";
+import { StreamRecorder } from "../stream/recorder.ts";
+import { StreamSpill } from "../stream/_spill.ts";
+import { replayBookEvents } from "../stream/replay.ts";
+import type { BookEvent } from "../stream/book_event.ts";
+import { type TestDatabase, withDatabase } from "./_db.ts";
+
+const FIXTURE = new URL(
+  "./fixtures/polymarket/ws-market/sequence_book_then_price_changes_2026-09.json",
+  import.meta.url,
+);
+const T0 = Date.UTC(2026, 10, 30, 12, 0);
+
+async function migrated(db: TestDatabase): Promise<void> {
+  await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+}
+
+function recorder(db: TestDatabase, options: { checkpointEvery?: number } = {}) {
+  return new StreamRecorder({
+    sql: db.sql,
+    method: "copy",
+    log: silentLogger(),
+    spillDir: null,
+    session: 1,
+    ...options,
+  });
+}
+
+function frame(raw: unknown, receivedAt: number): WsMessage[] {
+  const f = parseWsFrame(JSON.stringify(raw), receivedAt);
+  assert.equal(f.rejects.length, 0);
+  return f.messages;
+}
+
+Deno.test("bookAt() rebuilds the venue's later book from its first book and the deltas", async () => {
+  const raw = JSON.parse(await Deno.readTextFile(FIXTURE)) as Record<string, unknown>[];
+  const last = raw.at(-1)!;
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const rec = recorder(db);
+    raw.slice(0, -1).forEach((m, i) => rec.record(frame(m, T0 + i), 0));
+    await rec.flush();
+    const r = await bookAt(db.sql, String(last.asset_id));
+    assert.ok(r.covered, JSON.stringify(r));
+    const levels = (side: unknown) =>
+      (side as { price: string; size: string }[]).map((l) => [l.price, l.size]);
+    const byPrice = (dir: number) => (a: string[], b: string[]) =>
+      dir * (Number(a[0]) - Number(b[0]));
+    assert.deepEqual(r.book.bids, levels(last.bids).sort(byPrice(-1)));
+    assert.deepEqual(r.book.asks, levels(last.asks).sort(byPrice(1)));
+    // The other token of the pair only ever got deltas: no book is invented for it.
+    const other = raw.flatMap((m) =>
+      ((m.price_changes ?? []) as { asset_id: string }[]).map((c) => c.asset_id)
+    ).find((t) => t !== last.asset_id)!;
+    assert.deepEqual(await bookAt(db.sql, other), { covered: false, reason: "no_snapshot" });
+  });
+});
+
+/** A seeded stream of one token: a book, then random level changes, one per millisecond. */
+function randomStream(tokenId: string, n: number, seed: number) {
+  let s = seed;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const market = "0x" + "ab".repeat(32);
+  const frames: { raw: unknown; at: number }[] = [{
+    raw: {
+      event_type: "book",
+      market,
+      asset_id: tokenId,
+      timestamp: String(T0),
+      hash: "h",
+      bids: [{ price: "0.4", size: "10" }],
+      asks: [{ price: "0.6", size: "12.5" }],
+    },
+    at: T0,
+  }];
+  for (let i = 1; i <= n; i++) {
+    const bid = rand() < 0.5;
+    const tick = 1 + Math.floor(rand() * 49);
+    const price = String((bid ? tick : tick + 50) / 100);
+    const size = rand() < 0.3 ? "0" : String(Math.floor(rand() * 500_000) / 100);
+    frames.push({
+      raw: {
+        event_type: "price_change",
+        market,
+        timestamp: String(T0 + i),
+        price_changes: [{ asset_id: tokenId, price, size, side: bid ? "BUY" : "SELL" }],
+      },
+      at: T0 + i,
+    });
+  }
+  return frames;
+}
+
+/** The book after the first `count` frames, computed directly. */
+function reference(frames: { raw: unknown }[], count: number) {
+  const bids = new Map<string, string>();
+  const asks = new Map<string, string>();
+  for (const { raw } of frames.slice(0, count)) {
+    const m = raw as Record<string, never>;
+    if (m.event_type === "book") {
+      for (const l of m.bids as { price: string; size: string }[]) bids.set(l.price, l.size);
+      for (const l of m.asks as { price: string; size: string }[]) asks.set(l.price, l.size);
+      continue;
+    }
+    for (const c of m.price_changes as { price: string; size: string; side: string }[]) {
+      const side = c.side === "BUY" ? bids : asks;
+      if (Number(c.size) === 0) side.delete(c.price);
+      else side.set(c.price, c.size);
+    }
+  }
+  const sort = (m: Map<string, string>, dir: number) =>
+    [...m].sort((a, b) => dir * (Number(a[0]) - Number(b[0])));
+  return { bids: sort(bids, -1), asks: sort(asks, 1) };
+}
+
+Deno.test("bookAt() at sampled past instants equals the book then, across checkpoints", async () => {
+  const token = "1234567890";
+  const frames = randomStream(token, 3000, 7);
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const rec = recorder(db, { checkpointEvery: 250 });
+    for (const f of frames) rec.record(frame(f.raw, f.at), 3);
+    await rec.flush();
+    assert.ok(rec.stats.checkpoints >= 10);
+    for (const i of [0, 1, 249, 250, 251, 777, 1500, 2999, 3000]) {
+      const r = await bookAt(db.sql, token, { at: new Date(T0 + i) });
+      assert.ok(r.covered);
+      assert.deepEqual(r.book, reference(frames, i + 1), `at frame ${i}`);
+    }
+    assert.deepEqual(
+      await bookAt(db.sql, token, { at: new Date(T0 - 1) }),
+      { covered: false, reason: "no_snapshot" },
+    );
+  });
+});
+
+Deno.test("bookAt() ends a segment at a tick_size_change and at an outage, until the next book", async () => {
+  const token = "555";
+  const frames = randomStream(token, 20, 3);
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const rec = recorder(db);
+    for (const f of frames) rec.record(frame(f.raw, f.at), 0);
+    rec.record(
+      frame({
+        event_type: "tick_size_change",
+        market: "0x" + "ab".repeat(32),
+        asset_id: token,
+        old_tick_size: "0.01",
+        new_tick_size: "0.001",
+        timestamp: String(T0 + 100),
+      }, T0 + 100),
+      0,
+    );
+    const again = randomStream(token, 5, 9).map((f, i) => ({ raw: f.raw, at: T0 + 200 + i }));
+    for (const f of again) rec.record(frame(f.raw, f.at), 1);
+    await rec.flush();
+    const at = async (ms: number) => await bookAt(db.sql, token, { at: new Date(T0 + ms) });
+    assert.deepEqual((await at(50)).covered, true);
+    assert.deepEqual(await at(150), { covered: false, reason: "tick_size_change" });
+    assert.deepEqual(await at(204), { covered: true, ...pick(await at(204)) });
+    assert.deepEqual((await at(204) as { book: unknown }).book, reference(again, 5));
+    // A connection outage that began after the new segment started hides everything after it.
+    await recordGaps(db.sql, [{
+      collector: "trades",
+      scope: "conn:1",
+      startAt: new Date(T0 + 300),
+      endAt: new Date(T0 + 400),
+      cause: "disconnected",
+      tokens: [token],
+    }]);
+    assert.equal((await at(299)).covered, true);
+    assert.deepEqual(await at(350), { covered: false, reason: "gap" });
+    assert.deepEqual(await at(500), { covered: false, reason: "gap" });
+  });
+});
+
+function pick(r: unknown) {
+  const { book, since } = r as { book: unknown; since: unknown };
+  return { book, since };
+}
+
+Deno.test("insertBookEvents() and spill replays store every row once", async () => {
+  const rows: BookEventRow[] = Array.from({ length: 100 }, (_, i) => ({
+    session: 9,
+    seq: i,
+    conn: 2,
+    tokenId: `tok${i % 3}`,
+    kind: i % 10 === 0 ? 0 : 2,
+    side: i % 10 === 0 ? null : (i % 2) as 0 | 1,
+    price: i % 10 === 0 ? null : i % 7 === 0 ? "0.12345678" : "0.5",
+    size: i % 10 === 0 ? null : String(i),
+    ts: T0 + i,
+    receivedAt: T0 + i + 3,
+  }));
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const count = async () =>
+      (await db.sql<{ n: number }[]>`select count(*)::int as n from book_events`)[0]!.n;
+    await insertBookEvents(db.sql, rows.slice(0, 60), { method: "copy" });
+    assert.equal(await count(), 60);
+    // A batch that partly overlaps what is stored: COPY fails, the idempotent path fills in.
+    await insertBookEvents(db.sql, rows, { method: "copy" });
+    assert.equal(await count(), 100);
+    const spillDir = await Deno.makeTempDir();
+    try {
+      const spill = new StreamSpill(spillDir);
+      await spill.write(rows);
+      const store = (b: BookEventRow[]) => insertBookEvents(db.sql, b, { method: "copy" });
+      assert.equal(await spill.replay(store), 100);
+      assert.equal(await spill.replay(store), 0);
+      assert.equal(await count(), 100);
+      const [odd] = await db.sql`select price, exact from book_events where seq = 7`;
+      assert.deepEqual(odd, { price: null, exact: { price: "0.12345678" } });
+    } finally {
+      await Deno.remove(spillDir, { recursive: true });
+    }
+  });
+});
+
+Deno.test("a new recording session ledgers the downtime since the last one: no book across it", async () => {
+  const token = "888";
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const first = recorder(db);
+    for (const f of randomStream(token, 10, 1)) first.record(frame(f.raw, f.at), 0);
+    await first.flush(); // then the process dies: nothing tells the database it stopped
+    const second = new StreamRecorder({
+      sql: db.sql,
+      method: "copy",
+      log: silentLogger(),
+      spillDir: null,
+      session: T0 + 60_000,
+    });
+    const stop = new AbortController();
+    stop.abort();
+    await second.run(stop.signal);
+    const [gap] = await db.sql`select collector, scope, start_at, end_at, cause from gaps`;
+    assert.deepEqual(gap, {
+      collector: "stream",
+      scope: "*",
+      start_at: new Date(T0 + 10),
+      end_at: new Date(T0 + 60_000),
+      cause: "downtime",
+    });
+    assert.equal((await bookAt(db.sql, token, { at: new Date(T0 + 9) })).covered, true);
+    assert.deepEqual(await bookAt(db.sql, token, { at: new Date(T0 + 30_000) }), {
+      covered: false,
+      reason: "gap",
+    });
+  });
+});
+
+Deno.test("measureBookAgreement() counts REST snapshots that agree, disagree or fall in a gap", async () => {
+  const token = "999";
+  const frames = randomStream(token, 400, 21);
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const rec = recorder(db, { checkpointEvery: 100 });
+    for (const f of frames) rec.record(frame(f.raw, f.at), 0);
+    await rec.flush();
+    const snapshot = (ms: number, book: { bids: string[][]; asks: string[][] }) => ({
+      ts: new Date(T0 + ms),
+      tokenId: token,
+      conditionId: null,
+      exchangeTs: null,
+      bestBid: book.bids[0]?.[0] ?? null,
+      bestAsk: book.asks[0]?.[0] ?? null,
+      mid: null,
+      spread: null,
+      bidSize: "0",
+      askSize: "0",
+      tickSize: null,
+      hash: null,
+      // REST lists levels worst first: the comparison must not depend on order.
+      bids: book.bids.map(([price, size]) => ({ price: price!, size: size! })).reverse(),
+      asks: book.asks.map(([price, size]) => ({ price: price!, size: size! })),
+    });
+    const wrong = reference(frames, 201);
+    wrong.asks[0] = [wrong.asks[0]![0], "123456"];
+    await insertBookSnapshots(db.sql, [
+      snapshot(100, reference(frames, 101)),
+      snapshot(150, reference(frames, 151)),
+      snapshot(200, wrong),
+      snapshot(350, reference(frames, 351)),
+    ]);
+    await recordGaps(db.sql, [{
+      collector: "trades",
+      scope: "conn:0",
+      startAt: new Date(T0 + 300),
+      endAt: new Date(T0 + 360),
+      cause: "stalled",
+      tokens: [token],
+    }]);
+    const a = await measureBookAgreement(db.sql, { now: new Date(T0 + 1000), windowMs: 10_000 });
+    assert.deepEqual(
+      { ...a, examples: a.examples.map((e) => e.ts.getTime() - T0) },
+      {
+        snapshots: 4,
+        agree: 2,
+        disagree: 1,
+        uncovered: { gap: 1 },
+        agreementPercent: 66.7,
+        examples: [200],
+      },
+    );
+    assert.match(formatBookAgreement(a), /66\.7% agree .*not covered: 1 gap/);
+  });
+});
+
+Deno.test("replayBookEvents() gives the same events whatever the page size, with an exact value", async () => {
+  const token = "4242";
+  const frames = randomStream(token, 300, 13);
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    const rec = recorder(db);
+    for (const f of frames) rec.record(frame(f.raw, f.at), 1);
+    rec.record(
+      frame({
+        event_type: "price_change",
+        market: "0x" + "ab".repeat(32),
+        timestamp: String(T0 + 400),
+        price_changes: [
+          { asset_id: token, price: "0.5", size: "1.1234567", side: "BUY" },
+          { asset_id: token, price: "0.51", size: "2", side: "BUY" },
+        ],
+      }, T0 + 401),
+      1,
+    );
+    await rec.flush();
+    const read = async (pageRows?: number) => {
+      const out: BookEvent[] = [];
+      for await (const e of replayBookEvents(db.sql, { pageRows })) out.push(e);
+      return out;
+    };
+    const events = await read();
+    assert.equal(events.length, 302);
+    // Every level comes back as the venue printed it.
+    frames.slice(1).forEach((f, i) => {
+      const c = (f.raw as { price_changes: Record<string, string>[] }).price_changes[0]!;
+      assert.deepEqual((events[i + 1] as unknown as { changes: unknown[] }).changes, [
+        { price: c.price, size: c.size, side: c.side },
+      ]);
+    });
+    assert.deepEqual(await read(7), events);
+    assert.deepEqual(events.at(-1), {
+      kind: "price_change",
+      tokenId: token,
+      exchangeTs: T0 + 400,
+      receivedAt: T0 + 401,
+      connection: 1,
+      sequence: rec.stats.rowsRecorded - 2,
+      changes: [
+        { price: "0.5", size: "1.1234567", side: "BUY" },
+        { price: "0.51", size: "2", side: "BUY" },
+      ],
+    });
+  });
+});
+
+Deno.test("an unsubscribed token's segment ends, and a clean stop ends every segment", async () => {
+  const frames = randomStream("31", 20, 4);
+  const other = randomStream("32", 20, 5);
+  await withDatabase("server", async (db) => {
+    await migrated(db);
+    let clock = T0 + 30;
+    const rec = new StreamRecorder({
+      sql: db.sql,
+      method: "copy",
+      log: silentLogger(),
+      spillDir: null,
+      session: 1,
+      now: () => clock,
+    });
+    for (const f of [...frames, ...other]) rec.record(frame(f.raw, f.at), 0);
+    rec.forget(["31", "404"]);
+    clock = T0 + 40;
+    const stop = new AbortController();
+    stop.abort();
+    await rec.run(stop.signal);
+    const at = async (token: string, ms: number) =>
+      await bookAt(db.sql, token, { at: new Date(T0 + ms) });
+    assert.equal((await at("31", 29)).covered, true);
+    assert.deepEqual(await at("31", 30), { covered: false, reason: "ended" });
+    assert.equal((await at("32", 39)).covered, true);
+    assert.deepEqual(await at("32", 40), { covered: false, reason: "ended" });
+    const segments = await db.sql`
+      select end_cause, ended_at from stream_segments order by token_key`;
+    assert.deepEqual([...segments], [
+      { end_cause: "ended", ended_at: new Date(T0 + 30) },
+      { end_cause: "ended", ended_at: new Date(T0 + 40) },
+    ]);
+  });
+});
+
+Deno.test("on embedded PGlite the recorder, bookAt, checkpoints and replay work without COPY", async () => {
+  const token = "6060";
+  const frames = randomStream(token, 120, 8);
+  await withDatabase("embedded", async (db) => {
+    await migrated(db);
+    const rec = new StreamRecorder({
+      sql: db.sql,
+      method: "unnest",
+      log: silentLogger(),
+      spillDir: null,
+      session: 1,
+      checkpointEvery: 50,
+    });
+    for (const f of frames) rec.record(frame(f.raw, f.at), 0);
+    await rec.flush();
+    assert.equal(rec.stats.checkpoints, 2);
+    for (const i of [10, 60, 120]) {
+      const r = await bookAt(db.sql, token, { at: new Date(T0 + i) });
+      assert.ok(r.covered);
+      assert.deepEqual(r.book, reference(frames, i + 1));
+    }
+    let n = 0;
+    for await (const _ of replayBookEvents(db.sql, { pageRows: 50 })) n++;
+    assert.equal(n, 121);
+  });
+});
