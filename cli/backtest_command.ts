@@ -1,15 +1,16 @@
 /**
- * `pmcollect backtest --from-file F [--since ISO] [--until ISO] [--events ID,ID]`: runs the
+ * `pmcollect backtest [--from-file F] [--since ISO] [--until ISO] [--events ID,ID]`: runs the
  * live scanner over a recorded stream of book events and writes the episodes it finds to
  * `episodes`, marked as replayed (a re-run over the same interval rewrites the same rows).
  * Relations, fees and ticks come from the database as the live task reads them; `--events`
- * keeps the relations with a member in those events. The source today is an NDJSON capture
- * (`PMCOLLECT_SCANNER_CAPTURE`); the recorded stream in the database plugs into the same
- * `runBacktest` when it exists.
+ * keeps the relations with a member in those events. The source is the recorded stream in the
+ * database (`book_events`, read by `stream/replay.ts` for the relations' tokens, from the start
+ * of the record so that every book is built before `--since`), or with `--from-file` an NDJSON
+ * capture (`PMCOLLECT_SCANNER_CAPTURE`).
  *
  * @example
  * ```sh
- * pmcollect backtest --from-file data/capture.ndjson --since 2026-11-30T00:00:00Z --until 2026-12-01T00:00:00Z
+ * pmcollect backtest --since 2026-11-30T00:00:00Z --until 2026-12-01T00:00:00Z --events 903193
  * ```
  */
 import { openConfiguredDatabase } from "./_connect.ts";
@@ -22,11 +23,14 @@ import { loadScanRelations } from "../scanner/_load.ts";
 import { runBacktest } from "../scanner/backtest.ts";
 import { episodeRow } from "../scanner/episode.ts";
 import { RelationSet } from "../scanner/relation_set.ts";
+import type { BookEvent } from "../stream/book_event.ts";
 import { readBookEvents } from "../stream/capture.ts";
+import { replayBookEvents } from "../stream/replay.ts";
 import { reportText, summarize } from "../scanner/report.ts";
 
 export interface BacktestArgs {
-  readonly fromFile: string;
+  /** An NDJSON capture; null = the recorded stream in the database. */
+  readonly fromFile: string | null;
   readonly since: Date | null;
   readonly until: Date | null;
   readonly events: readonly string[] | null;
@@ -41,13 +45,8 @@ export function parseBacktestArgs(args: readonly string[]): BacktestArgs {
     if (Number.isNaN(at.getTime())) throw new UsageError(`--${name} must be an ISO time`);
     return at;
   };
-  if (values["from-file"] === undefined) {
-    throw new UsageError(
-      "backtest needs --from-file (an NDJSON capture); the recorded stream is not stored yet",
-    );
-  }
   return {
-    fromFile: values["from-file"],
+    fromFile: values["from-file"] ?? null,
     since: instant("since", values.since),
     until: instant("until", values.until),
     events: values.events === undefined ? null : values.events.split(",").map((s) => s.trim()),
@@ -72,7 +71,18 @@ export async function runBacktestCommand(
     }
     const rejected = { count: 0 };
     const started = performance.now();
-    const result = await runBacktest(readBookEvents(args.fromFile, { signal, rejected }), set, {
+    const tokenIds = set.tokens();
+    const source: AsyncIterable<BookEvent> = args.fromFile !== null
+      ? readBookEvents(args.fromFile, { signal, rejected })
+      : tokenIds.length === 0
+      ? (async function* () {})()
+      // From the start of the record: the books are built before `since`; the scanner stops at `until`.
+      : replayBookEvents(db.sql, {
+        tokenIds,
+        ...(args.until === null ? {} : { to: args.until }),
+        signal,
+      });
+    const result = await runBacktest(source, set, {
       maxBookAgeMs: config.scanner.maxBookAgeMs,
       maxSkewMs: config.scanner.maxSkewMs,
       ...(args.since === null ? {} : { since: args.since.getTime() }),
@@ -84,6 +94,7 @@ export async function runBacktestCommand(
       await upsertEpisodes(db.sql, rows.slice(i, i + 500));
     }
     log.info("backtest_done", {
+      source: args.fromFile === null ? "book_events" : "file",
       relations: set.relations.length,
       events: result.events,
       rejectedLines: rejected.count,

@@ -52,9 +52,10 @@ Usage:
                                    book alarms; paper only. N = the adapter's feeBips (read on
                                    chain), without it the conversion makes no plan
   pmcollect edge --relation KEY    the same for one confirmed relation, across events
-  pmcollect backtest --from-file F [--since ISO] [--until ISO] [--events ids]
-                                   the live scanner over a captured stream of book events
-                                   (PMCOLLECT_SCANNER_CAPTURE); episodes stored as replayed
+  pmcollect backtest [--from-file F] [--since ISO] [--until ISO] [--events ids]
+                                   the live scanner over the recorded stream (book_events),
+                                   or over a capture (PMCOLLECT_SCANNER_CAPTURE) with
+                                   --from-file; episodes stored as replayed
   pmcollect report --day YYYY-MM-DD [--html FILE] [--replayed]
                                    episodes per channel: count, median duration, capacity,
                                    profit after fees, survival; --html adds plots
