@@ -17,6 +17,7 @@ import { openConfiguredDatabase } from "./_connect.ts";
 import { BACKTEST_OPTIONS, UsageError } from "./command_line.ts";
 import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
+import type { Queryable } from "../db/client.ts";
 import { upsertEpisodes } from "../db/episodes.ts";
 import type { Config } from "../runtime/config.ts";
 import { loadScanRelations } from "../scanner/_load.ts";
@@ -53,6 +54,27 @@ export function parseBacktestArgs(args: readonly string[]): BacktestArgs {
   };
 }
 
+/**
+ * The events the backtest reads: the capture with `--from-file`, else the recorded stream of
+ * the relations' tokens from the start of the record (so every book is built before `since`)
+ * up to `until`.
+ */
+export function backtestSource(
+  sql: Queryable,
+  set: RelationSet,
+  args: Pick<BacktestArgs, "fromFile" | "until">,
+  options: { readonly signal?: AbortSignal; readonly rejected?: { count: number } } = {},
+): AsyncIterable<BookEvent> {
+  if (args.fromFile !== null) return readBookEvents(args.fromFile, options);
+  const tokenIds = set.tokens();
+  if (tokenIds.length === 0) return (async function* () {})();
+  return replayBookEvents(sql, {
+    tokenIds,
+    ...(args.until === null ? {} : { to: args.until }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+}
+
 export async function runBacktestCommand(
   config: Config,
   context: CommandContext & { readonly args: readonly string[] },
@@ -71,17 +93,7 @@ export async function runBacktestCommand(
     }
     const rejected = { count: 0 };
     const started = performance.now();
-    const tokenIds = set.tokens();
-    const source: AsyncIterable<BookEvent> = args.fromFile !== null
-      ? readBookEvents(args.fromFile, { signal, rejected })
-      : tokenIds.length === 0
-      ? (async function* () {})()
-      // From the start of the record: the books are built before `since`; the scanner stops at `until`.
-      : replayBookEvents(db.sql, {
-        tokenIds,
-        ...(args.until === null ? {} : { to: args.until }),
-        signal,
-      });
+    const source = backtestSource(db.sql, set, args, { signal, rejected });
     const result = await runBacktest(source, set, {
       maxBookAgeMs: config.scanner.maxBookAgeMs,
       maxSkewMs: config.scanner.maxSkewMs,
