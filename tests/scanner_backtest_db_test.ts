@@ -3,11 +3,18 @@
  * database: planted mispricings played as venue frames through the real trades listener with
  * recording on and the scanner attached; then `pmcollect backtest`'s source without
  * `--from-file` (the recorded `book_events`, through `stream/replay.ts`) fed to the backtest
- * over the recorded interval. The replayed episodes equal the live ones field for field.
+ * over the recorded interval. The replayed episodes equal the live ones field for field; and
+ * `pmcollect backtest --since --until` itself (relations from the catalog) stores them so.
  */
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { backtestSource } from "../cli/backtest_command.ts";
+import { backtestSource, runBacktestCommand } from "../cli/backtest_command.ts";
+import type { Queryable } from "../db/client.ts";
+import { type EpisodeRow, listEpisodes } from "../db/episodes.ts";
+import { loadConfig } from "../runtime/config.ts";
+import { silentLogger } from "../runtime/log.ts";
+import { episodeRow } from "../scanner/episode.ts";
+import type { PlantedScenario } from "../simulator/plant.ts";
 import { runBacktest } from "../scanner/backtest.ts";
 import { type Episode, episodeJson } from "../scanner/episode.ts";
 import { createScannerFeed } from "../scanner/feed.ts";
@@ -25,6 +32,26 @@ function comparable(episodes: readonly Episode[]) {
     const { replayed: _, ...rest } = episodeJson(e);
     return rest;
   }).sort((a, b) => String(a.startedAt).localeCompare(String(b.startedAt)));
+}
+
+/** The scenario's relations as catalog rows (as tests/scanner_task_test.ts seeds them). */
+async function seedCatalog(sql: Queryable, scenario: PlantedScenario): Promise<void> {
+  for (const r of scenario.relations) {
+    for (const m of r.markets) {
+      await sql`insert into markets (market_id, event_id, condition_id, tick_size, min_order_size,
+          end_date, question_index, fee_rate, fee_exponent, fee_taker_only)
+        values (${m.marketId}, ${`ev-${r.key}`}, ${m.conditionId}, ${m.tickSize},
+          ${m.minOrderSize}, ${m.endDate}, ${m.questionIndex ?? null}, 0, 1, true)
+        on conflict do nothing`;
+      await sql`insert into tokens (token_id, market_id, outcome_index)
+        values (${m.yesTokenId}, ${m.marketId}, 0), (${m.noTokenId}, ${m.marketId}, 1)
+        on conflict do nothing`;
+    }
+    const group = r.kind === "group";
+    await sql`insert into relations (relation_key, type, members, provenance, status, rules_digest)
+      values (${r.key}, ${group ? "partition" : "implies"}, ${r.markets.map((m) => m.marketId)},
+        'test', ${group && !r.complete ? "incomplete" : "confirmed"}, 'd')`;
+  }
 }
 
 Deno.test("backtest over the recorded stream in the database gives the live scanner's episodes", async () => {
@@ -106,6 +133,35 @@ Deno.test("backtest over the recorded stream in the database gives the live scan
     assert.ok(replay.episodes.every((e) => e.replayed));
     assert.ok(live.every((e) => !e.replayed));
     assert.deepEqual(comparable(replay.episodes), comparable(live));
+
+    // The command itself: relations from the catalog, episodes stored as replayed. Beside the
+    // marker only `startSequence` differs: live it counts the listener's feed events, replayed
+    // it is the recorder's sequence.
+    await seedCatalog(t.db.sql, scenario);
+    const config = loadConfig({
+      DATABASE_URL: t.db.url!,
+      PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS: String(MAX_AGE_MS),
+      PMCOLLECT_SCANNER_MAX_SKEW_MS: String(MAX_AGE_MS),
+      PMCOLLECT_SCANNER_CONVERT_FEE_BIPS: "0",
+    });
+    const out: string[] = [];
+    const args = ["--since", from.toISOString(), "--until", to!.toISOString()];
+    const code = await runBacktestCommand(config, {
+      log: silentLogger(),
+      signal: new AbortController().signal,
+      write: (line: string) => out.push(line),
+      args,
+    });
+    assert.equal(code, 0, out.join("\n"));
+    const stored = await listEpisodes(t.db.sql, { since: from, until: to!, replayed: true });
+    // The catalog loader names an implication pair `KEY:A=>B`; the planted relation is `KEY`.
+    const strip = (rows: readonly EpisodeRow[]) =>
+      rows.map(({ replayed: _r, startSequence: _s, ...rest }) => ({
+        ...rest,
+        relationKey: rest.relationKey.split(":")[0],
+      })).toSorted((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+    assert.equal(stored.length, live.length);
+    assert.deepEqual(strip(stored), strip(live.map(episodeRow)));
   } finally {
     await t.dispose();
   }
