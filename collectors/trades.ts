@@ -19,6 +19,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { listActiveTokenIds } from "../db/catalog.ts";
 import { recordRejects, REJECT_RAW_MAX_CHARS } from "../db/ops.ts";
+import { serverTakesCopy } from "../db/_copy.ts";
 import type { TradeRow } from "../db/trades.ts";
 import type { WsMarketResolvedMessage, WsMessage } from "../polymarket/ws_schema.ts";
 import type { CollectorDeps } from "./_deps.ts";
@@ -81,7 +82,9 @@ export async function runTradesCollector(
   const recorder = o.streamRecord
     ? new StreamRecorder({
       sql: deps.sql,
-      method: config.database.url === undefined ? "unnest" : "copy",
+      method: config.database.url !== undefined && await serverTakesCopy(deps.sql)
+        ? "copy"
+        : "unnest",
       log,
       spillDir: `${config.dataDir}/spill_stream`,
       session: now(),

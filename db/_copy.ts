@@ -17,6 +17,20 @@ export function copyField(value: string | null): string {
 }
 
 /**
+ * True when `sql` reaches a server that takes COPY: a PostgreSQL server, not PGlite (which can
+ * also sit behind a URL, as in `deno task demo`) and not a server it cannot ask. Unnest writes
+ * work everywhere, so any doubt answers false.
+ */
+export async function serverTakesCopy(sql: Queryable): Promise<boolean> {
+  try {
+    const [row] = await sql<{ pglite: boolean }[]>`select version() like '%PGlite%' as pglite`;
+    return row?.pglite === false;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Streams `chunks` (whole lines of tab-separated fields) into `table (columns)` as one COPY in
  * its own transaction (a savepoint inside one), and throws if the COPY failed, having inserted
  * nothing. Needs the pool or a transaction, not a reserved connection.
