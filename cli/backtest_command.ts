@@ -46,8 +46,12 @@ export function parseBacktestArgs(args: readonly string[]): BacktestArgs {
     if (Number.isNaN(at.getTime())) throw new UsageError(`--${name} must be an ISO time`);
     return at;
   };
+  const fromFile = values["from-file"] ?? null;
+  if (fromFile === null && (values.since === undefined || values.until === undefined)) {
+    throw new UsageError("backtest over the recorded stream needs --since and --until");
+  }
   return {
-    fromFile: values["from-file"] ?? null,
+    fromFile,
     since: instant("since", values.since),
     until: instant("until", values.until),
     events: values.events === undefined ? null : values.events.split(",").map((s) => s.trim()),

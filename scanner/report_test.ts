@@ -47,8 +47,13 @@ Deno.test("reportHtml() draws the three plots as inline SVG", async () => {
   assert.doesNotMatch(html, /NaN/);
 });
 
-Deno.test("parseBacktestArgs() needs --from-file and valid instants", () => {
+Deno.test("parseBacktestArgs() needs --from-file or an interval, and valid instants", () => {
   assert.throws(() => parseBacktestArgs(["--since", "2026-01-01"]), UsageError);
+  const recorded = parseBacktestArgs(["--since", "2026-01-01", "--until", "2026-01-02"]);
+  assert.deepEqual([recorded.fromFile, recorded.until?.toISOString()], [
+    null,
+    "2026-01-02T00:00:00.000Z",
+  ]);
   assert.throws(() => parseBacktestArgs(["--from-file", "f", "--since", "soon"]), UsageError);
   const args = parseBacktestArgs(["--from-file", "f", "--events", "1, 2", "--until", "2026-02-01"]);
   assert.deepEqual(args.events, ["1", "2"]);
