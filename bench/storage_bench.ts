@@ -24,6 +24,7 @@ import { insertQuotes, insertTrades, type TradeRow } from "../db/trades.ts";
 import { appendPriceRows } from "../collectors/prices.ts";
 import { toBookRow } from "../collectors/books.ts";
 import { TopOfBook } from "../collectors/_top_of_book.ts";
+import { tradeRowOf } from "../collectors/trades.ts";
 import { createTradeKeyer } from "../db/trade_identity.ts";
 import { parseWsMessage } from "../polymarket/ws_frame.ts";
 import { parseBook } from "../polymarket/clob_book.ts";
@@ -114,19 +115,7 @@ export async function writeSeries(sql: Sql, options: Options): Promise<void> {
         }
         const market = universe.byCondition.get(m.market);
         if (market !== undefined) volume[market.index]! += Number(m.price) * Number(m.size);
-        trades.push({
-          ts: new Date(m.timestamp),
-          tokenId: m.tokenId,
-          tradeKey: keyer.key(m),
-          conditionId: m.market,
-          receivedAt: new Date(m.receivedAt),
-          price: m.price,
-          size: m.size,
-          side: m.side,
-          feeRateBps: m.feeRateBps,
-          txHash: m.transactionHash,
-          source: "ws",
-        });
+        trades.push(tradeRowOf(m, keyer));
       }
       const quotes = tob.drain();
       if (quotes.length > 0) await insertQuotes(sql, quotes);

@@ -18,9 +18,9 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { migrate } from "../db/migrate.ts";
-import type { TradeRow } from "../db/trades.ts";
 import { createTradeKeyer } from "../db/trade_identity.ts";
 import { TopOfBook } from "../collectors/_top_of_book.ts";
+import { tradeRowOf } from "../collectors/trades.ts";
 import { TradeQueue } from "../collectors/_trade_queue.ts";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import { printText, silentLogger } from "../runtime/log.ts";
@@ -120,20 +120,7 @@ async function main(): Promise<void> {
       recorder.record(messages, i % 8);
       for (const m of messages) {
         if (m.kind === "trade") {
-          const row: TradeRow = {
-            ts: new Date(m.timestamp),
-            tokenId: m.tokenId,
-            tradeKey: keyer.key(m),
-            conditionId: m.market,
-            receivedAt: new Date(m.receivedAt),
-            price: m.price,
-            size: m.size,
-            side: m.side,
-            feeRateBps: m.feeRateBps,
-            txHash: m.transactionHash,
-            source: "ws",
-          };
-          queue.push({ kind: "trade", row });
+          queue.push({ kind: "trade", row: tradeRowOf(m, keyer) });
         } else tob.apply(m);
       }
       if (i % 200 === 0) {

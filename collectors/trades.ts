@@ -21,7 +21,7 @@ import { listActiveTokenIds } from "../db/catalog.ts";
 import { recordRejects, REJECT_RAW_MAX_CHARS } from "../db/ops.ts";
 import { serverTakesCopy } from "../db/_copy.ts";
 import type { TradeRow } from "../db/trades.ts";
-import type { WsMarketResolvedMessage, WsMessage } from "../polymarket/ws_schema.ts";
+import type { TradeEvent, WsMarketResolvedMessage, WsMessage } from "../polymarket/ws_schema.ts";
 import type { CollectorDeps } from "./_deps.ts";
 import { TopOfBook } from "./_top_of_book.ts";
 import type { TradeKeyer } from "../db/trade_identity.ts";
@@ -117,20 +117,7 @@ export async function runTradesCollector(
     for (const m of messages) {
       if (m.kind === "trade") {
         trades++;
-        const row: TradeRow = {
-          ts: new Date(m.timestamp),
-          tokenId: m.tokenId,
-          tradeKey: keyer.key(m),
-          conditionId: m.market,
-          receivedAt: new Date(m.receivedAt),
-          price: m.price,
-          size: m.size,
-          side: m.side,
-          feeRateBps: m.feeRateBps,
-          txHash: m.transactionHash,
-          source: "ws",
-        };
-        queue.push({ kind: "trade", row });
+        queue.push({ kind: "trade", row: tradeRowOf(m, keyer) });
       } else if (m.kind === "new_market") {
         // Every connection gets the broadcast; the copies share a timestamp, so one row.
         const at = new Date(m.timestamp);
@@ -289,4 +276,21 @@ async function initialTokens(deps: TradesCollectorDeps, signal: AbortSignal): Pr
       await sleep(delay, undefined, { signal });
     }
   }
+}
+
+/** The `trades` row of a websocket fill; `keyer` numbers identical fills of its batch. */
+export function tradeRowOf(m: TradeEvent, keyer: TradeKeyer): TradeRow {
+  return {
+    ts: new Date(m.timestamp),
+    tokenId: m.tokenId,
+    tradeKey: keyer.key(m),
+    conditionId: m.market,
+    receivedAt: new Date(m.receivedAt),
+    price: m.price,
+    size: m.size,
+    side: m.side,
+    feeRateBps: m.feeRateBps,
+    txHash: m.transactionHash,
+    source: "ws",
+  };
 }
