@@ -15,6 +15,7 @@ import postgres from "postgres";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../runtime/log.ts";
 import { startEmbedded } from "./_embedded.ts";
+import { containDriverWriteRace, renewingPool } from "./_renewing_pool.ts";
 import { classifyDbError } from "./error_kind.ts";
 import { databaseAddress, probePostgres } from "./_probe.ts";
 
@@ -90,11 +91,20 @@ export async function openDatabase(
       },
     };
   }
-  const sql = postgres(options.url, {
-    ...common,
-    max: options.poolSize ?? 10,
-    connect_timeout: 10,
-  });
+  const url = options.url;
+  containDriverWriteRace(log);
+  const pool = renewingPool((onclose) =>
+    postgres(url, {
+      ...common,
+      max: options.poolSize ?? 10,
+      connect_timeout: 10,
+      // Connections close only when something breaks, so each close renews the pool.
+      max_lifetime: 0,
+      idle_timeout: 0,
+      backoff: () => 0,
+      onclose,
+    }), log);
+  const sql = pool.sql;
   try {
     await waitUntilReachable(sql, {
       url: options.url,
@@ -102,11 +112,11 @@ export async function openDatabase(
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
     }, { log, signal });
   } catch (err) {
-    await sql.end({ timeout: 0 });
+    await pool.end({ timeout: 0 });
     throw err;
   }
   log.info("db_ready", { backend: "server", poolSize: options.poolSize ?? 10 });
-  return { sql, backend: "server", close: (timeoutS = 5) => sql.end({ timeout: timeoutS }) };
+  return { sql, backend: "server", close: (timeoutS = 5) => pool.end({ timeout: timeoutS }) };
 }
 
 /** An embedded database served on loopback for other processes (`deno task demo`). */

@@ -52,6 +52,10 @@ async function withBench(seed: number, fn: (b: Bench) => Promise<void>): Promise
         return d;
       },
     });
+  } catch (err) {
+    // What the daemon said last is the only way to tell a hang from a slow machine.
+    for (const d of daemons) console.error(JSON.stringify(d.events.slice(-40), null, 0));
+    throw err;
   } finally {
     for (const d of daemons) await d.stop("SIGKILL").catch(() => {});
     await sim.close();
