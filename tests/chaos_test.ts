@@ -23,6 +23,7 @@ import {
 } from "./_e2e_harness.ts";
 import type { Simulator } from "../simulator/server.ts";
 import { testWithin } from "./_time_limit.ts";
+import { printText } from "../runtime/log.ts";
 
 /** Bounds each test: a hang fails it instead of the whole run. */
 const test = testWithin(120_000);
@@ -54,7 +55,7 @@ async function withBench(seed: number, fn: (b: Bench) => Promise<void>): Promise
     });
   } catch (err) {
     // What the daemon said last is the only way to tell a hang from a slow machine.
-    for (const d of daemons) console.error(JSON.stringify(d.events.slice(-40), null, 0));
+    for (const d of daemons) printText("stderr", JSON.stringify(d.events.slice(-40)));
     throw err;
   } finally {
     for (const d of daemons) await d.stop("SIGKILL").catch(() => {});
