@@ -181,6 +181,7 @@ export const REPLAY_OPTIONS = {
   since: { type: "string" },
   until: { type: "string" },
   pace: { type: "string" },
+  parquet: { type: "string" },
 } as const;
 
 /** Options of one command (`backfill …`, `edge …`, `export …`, `status --quality`), in `args`. */

@@ -74,7 +74,8 @@ Usage:
                                    (--at ISO-TIME, default latest; --json)
   pmcollect replay                 recorded book events as NDJSON in arrival order
                                    (--tokens ID,ID or --event ID, --since/--until ISO,
-                                   --pace N = N x real time)
+                                   --pace N = N x real time; --parquet DIR reads a
+                                   pmcollect export folder instead of the database)
   pmcollect inspect FILE|-         parse a captured payload and print what would be stored
   pmcollect simulate [args]        run the local Polymarket simulator on loopback
                                    (flags: pmcollect simulate --help)

@@ -1,7 +1,8 @@
 /**
- * `pmcollect replay [--tokens ID,ID | --event ID] [--since ISO] [--until ISO] [--pace N]`:
- * the recorded book events (stream/replay.ts) as NDJSON on stdout, one `BookEvent` a line, in
- * arrival order, optionally paced at N× real time.
+ * `pmcollect replay [--tokens ID,ID | --event ID] [--since ISO] [--until ISO] [--pace N]
+ * [--parquet DIR]`: the recorded book events (stream/replay.ts) as NDJSON on stdout, one
+ * `BookEvent` a line, in arrival order, optionally paced at N× real time; from the database, or
+ * with `--parquet` from a `pmcollect export` folder (stream/replay_parquet.ts, no database).
  *
  * @example
  * ```sh
@@ -15,6 +16,7 @@ import type { CommandContext } from "./migrate_command.ts";
 import type { Config } from "../runtime/config.ts";
 import { printText } from "../runtime/log.ts";
 import { replayBookEvents } from "../stream/replay.ts";
+import { ParquetReplayError, replayBookEventsFromParquet } from "../stream/replay_parquet.ts";
 
 export interface ReplayArgs {
   readonly tokenIds: readonly string[] | undefined;
@@ -22,6 +24,8 @@ export interface ReplayArgs {
   readonly since: Date | undefined;
   readonly until: Date | undefined;
   readonly pace: number | undefined;
+  /** An export folder to replay instead of the database. */
+  readonly parquet: string | undefined;
 }
 
 /** Parses the options `parseCommandLine` handed on. @throws {UsageError} */
@@ -43,16 +47,20 @@ export function parseReplayArgs(args: readonly string[]): ReplayArgs {
   if (values.tokens !== undefined && values.event !== undefined) {
     throw new UsageError("--tokens and --event cannot be combined");
   }
+  if (values.parquet !== undefined && values.event !== undefined) {
+    throw new UsageError("--event needs the database: with --parquet, name the --tokens");
+  }
   return {
     tokenIds: values.tokens?.split(",").map((t) => t.trim()).filter((t) => t !== ""),
     eventId: values.event,
     since: time("since", values.since),
     until: time("until", values.until),
     pace,
+    parquet: values.parquet,
   };
 }
 
-/** Streams the events; 0, or 2 on bad usage. */
+/** Streams the events; 0, 1 when the Parquet folder cannot be replayed, 2 on bad usage. */
 export async function runReplayCommand(
   config: Config,
   context: CommandContext & { readonly args: readonly string[] },
@@ -64,6 +72,22 @@ export async function runReplayCommand(
     if (!(err instanceof UsageError)) throw err;
     printText("stderr", `pmcollect replay: ${err.message}`);
     return 2;
+  }
+  if (args.parquet !== undefined) {
+    const options = { tokenIds: args.tokenIds, from: args.since, to: args.until, pace: args.pace };
+    try {
+      for await (
+        const event of replayBookEventsFromParquet(args.parquet, {
+          ...options,
+          signal: context.signal,
+        })
+      ) context.write(JSON.stringify(event));
+    } catch (err) {
+      if (!(err instanceof ParquetReplayError)) throw err;
+      printText("stderr", `pmcollect replay: ${err.message}`);
+      return 1;
+    }
+    return 0;
   }
   const db = await openConfiguredDatabase(config, { ...context, poolSize: 1 });
   try {

@@ -22,8 +22,15 @@ export interface DuckAppender {
   closeSync(): void;
 }
 
+/** One chunk of a streamed result (up to 2,048 rows), read column by column. */
+export interface DuckChunk {
+  readonly rowCount: number;
+  getColumnVector(column: number): { getItem(row: number): unknown };
+}
+
 interface DuckConnection {
   run(sql: string): Promise<unknown>;
+  stream(sql: string): Promise<{ fetchChunk(): Promise<DuckChunk | null> }>;
   runAndReadAll(sql: string): Promise<{ getRowObjectsJS(): Record<string, unknown>[] }>;
   createAppender(table: string): Promise<DuckAppender>;
   closeSync(): void;
@@ -45,6 +52,8 @@ export interface DuckDb {
   /** Rows as plain JS values (BIGINT → bigint, DECIMAL → string-exact via casts in SQL). */
   rows(sql: string): Promise<Record<string, unknown>[]>;
   appender(table: string): Promise<DuckAppender>;
+  /** The result chunk by chunk, as DuckDB produces it (memory stays at a chunk or two). */
+  chunks(sql: string): AsyncGenerator<DuckChunk>;
   close(): void;
 }
 
@@ -63,6 +72,17 @@ export async function openDuckDb(options: { memoryLimit?: string } = {}): Promis
     },
     rows: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
     appender: (table) => connection.createAppender(table),
+    chunks: async function* (sql) {
+      const result = await connection.stream(sql);
+      // One chunk ahead: DuckDB decodes the next while the caller works on this one.
+      let next = result.fetchChunk();
+      for (;;) {
+        const chunk = await next;
+        if (chunk === null || chunk.rowCount === 0) return;
+        next = result.fetchChunk();
+        yield chunk;
+      }
+    },
     close: () => {
       connection.closeSync();
       instance.closeSync();

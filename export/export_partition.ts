@@ -87,6 +87,9 @@ export async function exportPartition(
           parquetType: types[i]!,
         })),
         files,
+        ...(FILE_ORDER[partition.table] === undefined
+          ? {}
+          : { order: [...FILE_ORDER[partition.table]!] }),
         program: options.program,
         exportedAt: (options.now?.() ?? new Date()).toISOString(),
       } satisfies Manifest;
@@ -100,6 +103,14 @@ export async function exportPartition(
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }
 }
+
+/**
+ * Tables whose files are each sorted, and by what: the recorded stream in arrival order, so a
+ * replay can stream files one after another without sorting a day (stream/replay_parquet.ts).
+ */
+export const FILE_ORDER: Readonly<Record<string, readonly string[]>> = {
+  book_events: ["session", "seq"],
+};
 
 interface Target {
   readonly partition: Partition;
@@ -123,6 +134,7 @@ async function writeParts(
   const copySelect = columns.map((c, i) =>
     `${castExpression(staged[i]!, types[i]!)} as ${quoteIdent(c.name)}`
   ).join(", ");
+  const order = FILE_ORDER[partition.table]?.map(quoteIdent).join(", ");
   const { where, params } = rowFilter(partition);
   // No ORDER BY: sorting a day of a large table would spill to the disk we are freeing.
   const query = tx.unsafe(
@@ -142,8 +154,8 @@ async function writeParts(
     const name = `part-${String(files.length).padStart(5, "0")}.parquet`;
     const path = join(staging, name);
     await duck.run(
-      `copy (select ${copySelect} from staged) to ${duckString(path)}
-       (format parquet, compression zstd)`,
+      `copy (select ${copySelect} from staged ${order === undefined ? "" : `order by ${order}`})
+       to ${duckString(path)} (format parquet, compression zstd)`,
     );
     const [counted] = await duck.rows(
       `select count(*)::bigint as n from read_parquet(${duckString(path)})`,
@@ -152,7 +164,7 @@ async function writeParts(
     if (rows !== inPart) {
       throw new Error(`Cannot export ${name}: wrote ${inPart} rows, file holds ${rows}`);
     }
-    files.push({ name, rows, ...(await hashFile(path)) });
+    files.push({ name, rows, ...(await hashFile(path)), ...(await keyRange(duck, path, order)) });
     await duck.run("delete from staged");
     appender = await duck.appender("staged");
     inPart = 0;
@@ -187,4 +199,23 @@ async function writeParts(
     );
   }
   return files;
+}
+
+/** The first and last key of a sorted file (nothing when the table has no file order). */
+async function keyRange(
+  duck: DuckDb,
+  path: string,
+  order: string | undefined,
+): Promise<{ first?: string[]; last?: string[] }> {
+  if (order === undefined) return {};
+  const key = async (direction: "asc" | "desc") => {
+    const cols = order.split(", ");
+    const [row] = await duck.rows(
+      `select ${cols.map((c, i) => `${c}::varchar as k${i}`).join(", ")}
+       from read_parquet(${duckString(path)})
+       order by ${cols.map((c) => `${c} ${direction}`).join(", ")} limit 1`,
+    );
+    return cols.map((_, i) => String(row![`k${i}`]));
+  };
+  return { first: await key("asc"), last: await key("desc") };
 }

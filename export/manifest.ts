@@ -29,7 +29,12 @@ const ManifestSchema = z.object({
     rows: z.number().int().min(0),
     bytes: z.number().int().min(0),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** With `order`: the file's first and last key, as decimal text. */
+    first: z.array(z.string()).optional(),
+    last: z.array(z.string()).optional(),
   })),
+  /** Columns each file is sorted by (the recorded stream: its arrival order). */
+  order: z.array(z.string()).optional(),
   program: z.string(),
   exportedAt: z.string(),
 });

@@ -36,20 +36,32 @@ export interface ReplayOptions {
   readonly pageRows?: number;
 }
 
-/** One row: session, seq, conn, token_key, kind, side, price, size, ts ms, received ms, exact. */
-type Row = [
-  session: string,
-  seq: string,
-  conn: number,
-  key: number,
-  kind: number,
-  side: number | null,
-  price: number | null,
-  size: string | null,
-  ts: number,
-  at: number,
-  exact: { price?: string; size?: string } | null,
-];
+/**
+ * A batch of recorded rows, column by column, in arrival order: what both sources (the
+ * database here, Parquet in `replay_parquet.ts`) hand to {@link assembleBookEvents}.
+ */
+export interface EventColumns {
+  readonly length: number;
+  readonly seq: ArrayLike<number>;
+  readonly conn: ArrayLike<number>;
+  readonly key: ArrayLike<number>;
+  readonly kind: ArrayLike<number>;
+  readonly side: ArrayLike<number | null>;
+  /** Micro price. */
+  readonly price: ArrayLike<number | null>;
+  /** Micro size: a number below 2^53, else its decimal text. */
+  readonly size: ArrayLike<number | string | null>;
+  /** Venue time and receive time, unix ms. */
+  readonly ts: ArrayLike<number>;
+  readonly at: ArrayLike<number>;
+  readonly exact: ArrayLike<Exact | null>;
+}
+
+/** Values that did not fit the integer columns, verbatim. */
+export interface Exact {
+  readonly price?: string;
+  readonly size?: string;
+}
 
 interface Filter {
   readonly keys: readonly number[] | null;
@@ -76,69 +88,150 @@ export async function* replayBookEvents(
     from: options.from ?? new Date(0),
     to: options.to ?? new Date(Date.UTC(9999, 0)),
   };
-  const batches = pagedRows(sql, filter, options.pageRows ?? 50_000);
-  let pending: BookEvent | null = null;
+  yield* assembleBookEvents(pagedColumns(sql, filter, options.pageRows ?? 50_000), idOf, options);
+}
+
+/**
+ * Turns rows in arrival order into `BookEvent`s: a `book` is its header row plus the level rows
+ * after it; consecutive `price_change` level rows of one token with the same connection,
+ * receive time and venue time are one event; other kinds are skipped, and so are rows of
+ * tokens `idOf` does not name. Paced when `options.pace` is set.
+ */
+export async function* assembleBookEvents(
+  batches: AsyncIterable<EventColumns>,
+  idOf: ReadonlyMap<number, string>,
+  options: Pick<ReplayOptions, "pace" | "signal"> = {},
+): AsyncGenerator<BookEvent> {
+  const pace = pacer(options);
+  for await (const events of assembleBatches(batches, idOf, options.signal)) {
+    for (const event of events) {
+      if (pace !== null) await pace(event.receivedAt);
+      yield event;
+    }
+  }
+}
+
+/** Waits until an event received at `at` is due at `options.pace`× real time; null unpaced. */
+export function pacer(
+  options: Pick<ReplayOptions, "pace" | "signal">,
+): ((at: number) => Promise<void>) | null {
+  const { pace, signal } = options;
+  if (pace === undefined) return null;
   let firstAt = NaN;
   const started = performance.now();
-  const paced = async (at: number) => {
+  return async (at) => {
     if (Number.isNaN(firstAt)) firstAt = at;
-    const due = (at - firstAt) / options.pace! - (performance.now() - started);
-    if (due > 1) await sleep(due, undefined, { signal: options.signal });
+    const due = (at - firstAt) / pace - (performance.now() - started);
+    if (due > 1) await sleep(due, undefined, { signal });
   };
-  for await (const rows of batches) {
-    options.signal?.throwIfAborted();
-    for (const r of rows) {
-      const kind = r[4];
-      const tokenId = idOf.get(r[3]);
+}
+
+/**
+ * {@link assembleBookEvents} a batch at a time: the events each batch of rows completes (the
+ * last one may go on in the next batch, so it comes with that one). Unpaced; for consumers
+ * that take millions of events a second.
+ */
+export async function* assembleBatches(
+  batches: AsyncIterable<EventColumns>,
+  idOf: ReadonlyMap<number, string>,
+  signal?: AbortSignal,
+): AsyncGenerator<BookEvent[]> {
+  let pending: BookEvent | null = null;
+  for await (const c of batches) {
+    signal?.throwIfAborted();
+    const done: BookEvent[] = [];
+    for (let i = 0; i < c.length; i++) {
+      const kind = c.kind[i];
+      if (kind !== KIND.priceChange && kind !== KIND.bookLevel && kind !== KIND.book) {
+        if (kind !== KIND.tickSizeChange) continue;
+      }
+      const tokenId = idOf.get(c.key[i]!);
       if (tokenId === undefined) continue;
-      const at = r[9];
+      const at = c.at[i]!;
       let next: BookEvent;
       if (kind === KIND.bookLevel) {
-        if (pending?.kind === "book" && pending.tokenId === tokenId) {
-          ((r[5] === 0 ? pending.bids : pending.asks) as [string, string][]).push([
-            price(r)!,
-            size(r)!,
+        if (pending !== null && pending.kind === "book" && pending.tokenId === tokenId) {
+          ((c.side[i] === 0 ? pending.bids : pending.asks) as [string, string][]).push([
+            price(c, i)!,
+            size(c, i)!,
           ]);
         }
         continue;
       } else if (kind === KIND.priceChange) {
         const change: LevelChange = {
-          price: price(r)!,
-          size: size(r)!,
-          side: r[5] === 0 ? "BUY" : "SELL",
+          price: price(c, i)!,
+          size: size(c, i)!,
+          side: c.side[i] === 0 ? "BUY" : "SELL",
         };
         if (
-          pending?.kind === "price_change" && pending.tokenId === tokenId &&
-          pending.receivedAt === at && pending.exchangeTs === r[8] && pending.connection === r[2]
+          pending !== null && pending.kind === "price_change" && pending.tokenId === tokenId &&
+          pending.receivedAt === at && pending.exchangeTs === c.ts[i] &&
+          pending.connection === c.conn[i]
         ) {
           (pending.changes as LevelChange[]).push(change);
           continue;
         }
-        next = { kind: "price_change", ...base(r, tokenId), changes: [change] };
+        next = {
+          kind: "price_change",
+          tokenId,
+          exchangeTs: c.ts[i]!,
+          receivedAt: at,
+          connection: c.conn[i]!,
+          sequence: c.seq[i]!,
+          changes: [change],
+        };
       } else if (kind === KIND.book) {
-        next = { kind: "book", ...base(r, tokenId), bids: [], asks: [], tickSize: price(r) };
-      } else if (kind === KIND.tickSizeChange) {
-        next = { kind: "tick_size_change", ...base(r, tokenId), newTickSize: price(r)! };
-      } else continue;
-      if (pending !== null) {
-        if (options.pace !== undefined) await paced(pending.receivedAt);
-        yield pending;
+        next = {
+          kind: "book",
+          tokenId,
+          exchangeTs: c.ts[i]!,
+          receivedAt: at,
+          connection: c.conn[i]!,
+          sequence: c.seq[i]!,
+          bids: [],
+          asks: [],
+          tickSize: price(c, i),
+        };
+      } else {
+        next = {
+          kind: "tick_size_change",
+          tokenId,
+          exchangeTs: c.ts[i]!,
+          receivedAt: at,
+          connection: c.conn[i]!,
+          sequence: c.seq[i]!,
+          newTickSize: price(c, i)!,
+        };
       }
+      if (pending !== null) done.push(pending);
       pending = next;
     }
+    if (done.length > 0) yield done;
   }
-  if (pending !== null) {
-    if (options.pace !== undefined) await paced(pending.receivedAt);
-    yield pending;
-  }
+  if (pending !== null) yield [pending];
 }
 
-function base(r: Row, tokenId: string) {
-  return { tokenId, exchangeTs: r[8], receivedAt: r[9], connection: r[2], sequence: Number(r[1]) };
-}
+/** One database row: session, seq, conn, token_key, kind, side, price, size, ts, at, exact. */
+type Row = [
+  session: string,
+  seq: string,
+  conn: number,
+  key: number,
+  kind: number,
+  side: number | null,
+  price: number | null,
+  size: string | null,
+  ts: number,
+  at: number,
+  exact: Exact | null,
+];
 
-/** Keyset pages of rows (any backend). */
-async function* pagedRows(sql: Queryable, f: Filter, page: number): AsyncGenerator<Row[]> {
+/** Keyset pages of rows (any backend), as columns. */
+async function* pagedColumns(
+  sql: Queryable,
+  f: Filter,
+  page: number,
+): AsyncGenerator<EventColumns> {
   let after: [string, string] = ["-1", "-1"];
   for (;;) {
     const rows = await sql`
@@ -151,7 +244,19 @@ async function* pagedRows(sql: Queryable, f: Filter, page: number): AsyncGenerat
         ${f.keys === null ? sql`` : sql`and token_key = any(${`{${f.keys.join(",")}}`}::int4[])`}
       order by session, seq limit ${page}`.values() as unknown as Row[];
     if (rows.length === 0) return;
-    yield rows;
+    yield {
+      length: rows.length,
+      seq: rows.map((r) => Number(r[1])),
+      conn: rows.map((r) => r[2]),
+      key: rows.map((r) => r[3]),
+      kind: rows.map((r) => r[4]),
+      side: rows.map((r) => r[5]),
+      price: rows.map((r) => r[6]),
+      size: rows.map((r) => r[7] === null ? null : r[7].length <= 15 ? Number(r[7]) : r[7]),
+      ts: rows.map((r) => r[8]),
+      at: rows.map((r) => r[9]),
+      exact: rows.map((r) => r[10]),
+    };
     const last = rows[rows.length - 1]!;
     after = [last[0], last[1]];
     if (rows.length < page) return;
@@ -160,11 +265,14 @@ async function* pagedRows(sql: Queryable, f: Filter, page: number): AsyncGenerat
 
 /** Decimal text of the few distinct micro prices, made once each. */
 const PRICE_TEXT = new Map<number, string>();
+/** The same for sizes, which repeat less: bounded. */
+const SIZE_TEXT = new Map<number, string>();
 
-function price(r: Row): string | null {
-  if (r[10]?.price !== undefined) return r[10].price;
-  const micro = r[6];
-  if (micro === null) return null;
+function price(c: EventColumns, i: number): string | null {
+  const exact = c.exact[i];
+  if (exact?.price !== undefined) return exact.price;
+  const micro = c.price[i];
+  if (micro === null || micro === undefined) return null;
   let text = PRICE_TEXT.get(micro);
   if (text === undefined) {
     text = microDecimal(micro);
@@ -173,12 +281,19 @@ function price(r: Row): string | null {
   return text;
 }
 
-function size(r: Row): string | null {
-  if (r[10]?.size !== undefined) return r[10].size;
-  const micro = r[7];
-  if (micro === null) return null;
+function size(c: EventColumns, i: number): string | null {
+  const exact = c.exact[i];
+  if (exact?.size !== undefined) return exact.size;
+  const micro = c.size[i];
+  if (micro === null || micro === undefined) return null;
   // Below 2^53 as a number (fast); longer counts through the exact text path.
-  return micro.length <= 15 ? microDecimal(Number(micro)) : decimalOfMicro(micro);
+  if (typeof micro !== "number") return decimalOfMicro(micro);
+  let text = SIZE_TEXT.get(micro);
+  if (text === undefined) {
+    text = microDecimal(micro);
+    if (SIZE_TEXT.size < 200_000) SIZE_TEXT.set(micro, text);
+  }
+  return text;
 }
 
 /** `decimalOfMicro` for a safe integer, without regular expressions. */

@@ -1,12 +1,15 @@
 /**
  * `pmcollect book` and `pmcollect replay` against a recorded stream on the real server:
  * `book --json` prints the documented shape (decimal strings, best first), `--at` picks the
- * past, and `replay` gives back the recorded events in arrival order, grouped as they came.
+ * past, and `replay` gives back the recorded events in arrival order, grouped as they came,
+ * from the database or (`--parquet`) from an export folder.
  */
 import assert from "node:assert/strict";
 import { runBookCommand } from "../cli/book_command.ts";
 import { parseCommandLine } from "../cli/command_line.ts";
-import { runReplayCommand } from "../cli/replay_command.ts";
+import { parseReplayArgs, runReplayCommand } from "../cli/replay_command.ts";
+import { exportPartition } from "../export/export_partition.ts";
+import { dayPartition } from "../export/partition.ts";
 import { migrate } from "../db/migrate.ts";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import { loadConfig } from "../runtime/config.ts";
@@ -98,5 +101,20 @@ Deno.test("pmcollect book --json and replay read the recorded stream", async () 
       { price: "0.45", size: "0", side: "BUY" },
       { price: "0.55", size: "7", side: "SELL" },
     ]);
+
+    // The same lines from an export folder, with no database behind them.
+    const out = await Deno.makeTempDir({ prefix: "pmcollect_replay_cli_" });
+    try {
+      const signal = new AbortController().signal;
+      const options = { out, program: "pmcollect test", signal };
+      const day = new Date(T0).toISOString().slice(0, 10);
+      await exportPartition(db.sql, dayPartition("book_events", "received_at", day), options);
+      assert.equal((await run(["replay", "--parquet", out])).code, 1, "token_keys missing");
+      await exportPartition(db.sql, { table: "token_keys", timeColumn: null, day: null }, options);
+      assert.deepEqual(await run(["replay", "--parquet", out, "--tokens", TOKEN]), replay);
+      assert.throws(() => parseReplayArgs(["--parquet", out, "--event", "9"]), /--event needs/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
   });
 });

@@ -1,0 +1,243 @@
+/**
+ * `replayBookEventsFromParquet`: the recorded stream replayed from a `pmcollect export` folder
+ * (`DIR/book_events/date=…/part-*.parquet` and `DIR/token_keys/all/`) instead of the database,
+ * yielding exactly the `BookEvent`s `replayBookEvents` yields for the same rows.
+ *
+ * Each exported file of `book_events` is sorted by arrival order `(session, seq)` and its
+ * manifest names its first and last key (export/export_partition.ts), so files whose key ranges
+ * follow one another are streamed one after the other as DuckDB decodes them, with no sort; only
+ * files whose ranges overlap (a batch replayed late) are read together with an ORDER BY. The
+ * order is checked row by row: rows out of order end the replay with an error rather than a
+ * wrong book.
+ *
+ * @example
+ * ```ts ignore
+ * import { replayBookEventsFromParquet } from "./replay_parquet.ts";
+ * for await (const e of replayBookEventsFromParquet("./export", { tokenIds: ["123"] })) {
+ *   scanner.apply(e);
+ * }
+ * ```
+ */
+import { join } from "node:path";
+import { type DuckChunk, type DuckDb, duckString, openDuckDb } from "../export/_duckdb.ts";
+import { type Manifest, readManifest } from "../export/manifest.ts";
+import type { BookEvent } from "./book_event.ts";
+import {
+  assembleBatches,
+  type EventColumns,
+  type Exact,
+  pacer,
+  type ReplayOptions,
+} from "./replay.ts";
+
+/** An export folder that cannot be replayed (missing parts, or rows out of order). */
+export class ParquetReplayError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ParquetReplayError";
+  }
+}
+
+/** Recorded book events from the Parquet export under `dir`, in arrival order. */
+export async function* replayBookEventsFromParquet(
+  dir: string,
+  options: Omit<ReplayOptions, "pageRows"> = {},
+): AsyncGenerator<BookEvent> {
+  const pace = pacer(options);
+  for await (const events of replayParquetBatches(dir, options)) {
+    for (const event of events) {
+      if (pace !== null) await pace(event.receivedAt);
+      yield event;
+    }
+  }
+}
+
+/**
+ * {@link replayBookEventsFromParquet} a batch of events at a time (unpaced): the fast way in
+ * for a consumer of millions of events a second.
+ */
+export async function* replayParquetBatches(
+  dir: string,
+  options: Omit<ReplayOptions, "pageRows" | "pace"> = {},
+): AsyncGenerator<BookEvent[]> {
+  const duck = await openDuckDb();
+  try {
+    const idOf = await tokenDictionary(duck, dir, options.tokenIds);
+    if (options.tokenIds !== undefined && idOf.size === 0) return;
+    const groups = await fileGroups(dir, options.from, options.to);
+    const where = [
+      "kind in (0, 1, 2, 3)",
+      ...(options.from === undefined ? [] : [`received_at >= ${timestamp(options.from)}`]),
+      ...(options.to === undefined ? [] : [`received_at < ${timestamp(options.to)}`]),
+      ...(options.tokenIds === undefined ? [] : [`token_key in (${[...idOf.keys()].join(",")})`]),
+    ].join(" and ");
+    yield* assembleBatches(inOrder(duck, groups, where), idOf, options.signal);
+  } finally {
+    duck.close();
+  }
+}
+
+/** Files read in one query; `sort` when their key ranges overlap. */
+interface FileGroup {
+  readonly paths: string[];
+  sort: boolean;
+}
+
+interface PlacedFile {
+  readonly path: string;
+  readonly first: readonly bigint[];
+  readonly last: readonly bigint[];
+}
+
+/** The files of the days that meet [from, to), grouped so that groups follow one another. */
+async function fileGroups(dir: string, from?: Date, to?: Date): Promise<FileGroup[]> {
+  const tableDir = join(dir, "book_events");
+  const folders: string[] = [];
+  try {
+    for await (const e of Deno.readDir(tableDir)) {
+      if (e.isDirectory && /^date=\d{4}-\d{2}-\d{2}$/.test(e.name)) folders.push(e.name);
+    }
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new ParquetReplayError(`${tableDir} not found: export book_events first`);
+    }
+    throw err;
+  }
+  const placed: PlacedFile[] = [];
+  const unplaced: string[] = [];
+  for (const folder of folders.sort()) {
+    const dayStart = Date.parse(`${folder.slice(5)}T00:00:00Z`);
+    if (to !== undefined && dayStart >= to.getTime()) continue;
+    if (from !== undefined && dayStart + 86_400_000 <= from.getTime()) continue;
+    const manifest = await readManifest(join(tableDir, folder));
+    if (manifest === null) {
+      throw new ParquetReplayError(`${join(tableDir, folder)} has no readable _manifest.json`);
+    }
+    for (const f of manifest.files) {
+      const path = join(tableDir, folder, f.name);
+      if (isArrivalOrdered(manifest) && f.first !== undefined && f.last !== undefined) {
+        placed.push({ path, first: f.first.map(BigInt), last: f.last.map(BigInt) });
+      } else unplaced.push(path);
+    }
+  }
+  // Files exported without their order are read with everything else, sorted.
+  if (unplaced.length > 0) {
+    return [{ paths: [...placed.map((f) => f.path), ...unplaced], sort: true }];
+  }
+  placed.sort((a, b) => compareKeys(a.first, b.first));
+  const groups: FileGroup[] = [];
+  let reach: readonly bigint[] | null = null;
+  for (const f of placed) {
+    if (reach !== null && compareKeys(f.first, reach) <= 0) {
+      const group = groups[groups.length - 1]!;
+      group.paths.push(f.path);
+      group.sort = true;
+      if (compareKeys(f.last, reach) > 0) reach = f.last;
+    } else {
+      groups.push({ paths: [f.path], sort: false });
+      reach = f.last;
+    }
+  }
+  return groups;
+}
+
+function isArrivalOrdered(m: Manifest): boolean {
+  return m.order?.join(",") === "session,seq";
+}
+
+function compareKeys(a: readonly bigint[], b: readonly bigint[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i]! !== b[i]!) return a[i]! < b[i]! ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** 2^53: sizes from here on travel as text. */
+const SAFE = "9007199254740992";
+
+/** Every group's rows as columns, checking that (session, seq) only grows. */
+async function* inOrder(
+  duck: DuckDb,
+  groups: readonly FileGroup[],
+  where: string,
+): AsyncGenerator<EventColumns> {
+  let lastSession = -Infinity;
+  let lastSeq = -Infinity;
+  for (const group of groups) {
+    const files = `[${group.paths.map(duckString).join(", ")}]`;
+    const query = `
+      select session::double, seq::double, conn, token_key, kind, side, price,
+             case when size < ${SAFE} then size::double end,
+             case when size >= ${SAFE} then size::varchar end,
+             epoch_us(ts) / 1000.0, epoch_us(received_at) / 1000.0, exact::varchar
+      from read_parquet(${files}) where ${where}
+      ${group.sort ? "order by session, seq" : ""}`;
+    for await (const chunk of duck.chunks(query)) {
+      const c = columnsOf(chunk);
+      for (let i = 0; i < c.length; i++) {
+        const session = c.session[i]!;
+        const seq = c.seq[i]!;
+        if (session < lastSession || (session === lastSession && seq <= lastSeq)) {
+          throw new ParquetReplayError(
+            `rows out of arrival order in ${group.paths.join(", ")}: ` +
+              `(${session}, ${seq}) after (${lastSession}, ${lastSeq})`,
+          );
+        }
+        lastSession = session;
+        lastSeq = seq;
+      }
+      yield c;
+    }
+  }
+}
+
+function columnsOf(chunk: DuckChunk): EventColumns & { session: number[] } {
+  const n = chunk.rowCount;
+  const read = <T>(column: number): T[] => {
+    const vector = chunk.getColumnVector(column);
+    const out = new Array<T>(n);
+    for (let i = 0; i < n; i++) out[i] = vector.getItem(i) as T;
+    return out;
+  };
+  const sizeNumber = read<number | null>(7);
+  const sizeText = read<string | null>(8);
+  const exactText = read<string | null>(11);
+  return {
+    length: n,
+    session: read<number>(0),
+    seq: read<number>(1),
+    conn: read<number>(2),
+    key: read<number>(3),
+    kind: read<number>(4),
+    side: read<number | null>(5),
+    price: read<number | null>(6),
+    size: sizeNumber.map((v, i) => v ?? sizeText[i]!),
+    ts: read<number>(9),
+    at: read<number>(10),
+    exact: exactText.map((t) => t === null ? null : JSON.parse(t) as Exact),
+  };
+}
+
+/** The token dictionary exported with `--tables token_keys` (only `tokenIds` when given). */
+async function tokenDictionary(
+  duck: DuckDb,
+  dir: string,
+  tokenIds: readonly string[] | undefined,
+): Promise<Map<number, string>> {
+  const folder = join(dir, "token_keys", "all");
+  if (await readManifest(folder) === null) {
+    throw new ParquetReplayError(`${folder} not found: export token_keys with the stream`);
+  }
+  const filter = tokenIds === undefined
+    ? ""
+    : `where token_id in (${tokenIds.map(duckString).join(", ") || "''"})`;
+  const rows = await duck.rows(
+    `select token_key::integer as key, token_id::varchar as id
+     from read_parquet(${duckString(join(folder, "*.parquet"))}) ${filter}`,
+  );
+  return new Map(rows.map((r) => [Number(r.key), String(r.id)]));
+}
+
+function timestamp(d: Date): string {
+  return `${duckString(d.toISOString())}::timestamptz`;
+}
