@@ -52,8 +52,11 @@ export interface DuckDb {
   /** Rows as plain JS values (BIGINT → bigint, DECIMAL → string-exact via casts in SQL). */
   rows(sql: string): Promise<Record<string, unknown>[]>;
   appender(table: string): Promise<DuckAppender>;
-  /** The result chunk by chunk, as DuckDB produces it (memory stays at a chunk or two). */
-  chunks(sql: string): AsyncGenerator<DuckChunk>;
+  /**
+   * The result chunk by chunk, as DuckDB produces it (memory stays at a chunk or two); with
+   * `own`, on a connection of its own, so that several results can be read at once.
+   */
+  chunks(sql: string, options?: { own?: boolean }): AsyncGenerator<DuckChunk>;
   close(): void;
 }
 
@@ -72,15 +75,23 @@ export async function openDuckDb(options: { memoryLimit?: string } = {}): Promis
     },
     rows: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
     appender: (table) => connection.createAppender(table),
-    chunks: async function* (sql) {
-      const result = await connection.stream(sql);
-      // One chunk ahead: DuckDB decodes the next while the caller works on this one.
-      let next = result.fetchChunk();
-      for (;;) {
-        const chunk = await next;
-        if (chunk === null || chunk.rowCount === 0) return;
+    chunks: async function* (sql, options = {}) {
+      const own = options.own === true ? await instance.connect() : null;
+      let next: Promise<DuckChunk | null> | null = null;
+      try {
+        const result = await (own ?? connection).stream(sql);
+        // One chunk ahead: DuckDB decodes the next while the caller works on this one.
         next = result.fetchChunk();
-        yield chunk;
+        for (;;) {
+          const chunk = await next;
+          if (chunk === null || chunk.rowCount === 0) return;
+          next = result.fetchChunk();
+          yield chunk;
+        }
+      } finally {
+        // A fetch still running when the caller stops early ends before its connection does.
+        await next?.catch(() => null);
+        own?.closeSync();
       }
     },
     close: () => {

@@ -77,10 +77,14 @@ export async function* replayParquetBatches(
   }
 }
 
-/** Files read in one query; `sort` when their key ranges overlap. */
+/**
+ * Files read together: one after another (`stream`), merged row by row because their key
+ * ranges overlap (`merge`, each file being sorted), or sorted by DuckDB because some were
+ * exported without their order (`sort`).
+ */
 interface FileGroup {
-  readonly paths: string[];
-  sort: boolean;
+  readonly files: PlacedFile[];
+  mode: "stream" | "merge" | "sort";
 }
 
 interface PlacedFile {
@@ -88,6 +92,8 @@ interface PlacedFile {
   readonly first: readonly bigint[];
   readonly last: readonly bigint[];
 }
+
+const NO_KEY: readonly bigint[] = [];
 
 /** The files of the days that meet [from, to), grouped so that groups follow one another. */
 async function fileGroups(dir: string, from?: Date, to?: Date): Promise<FileGroup[]> {
@@ -122,7 +128,8 @@ async function fileGroups(dir: string, from?: Date, to?: Date): Promise<FileGrou
   }
   // Files exported without their order are read with everything else, sorted.
   if (unplaced.length > 0) {
-    return [{ paths: [...placed.map((f) => f.path), ...unplaced], sort: true }];
+    const all = [...placed.map((f) => f.path), ...unplaced];
+    return [{ files: all.map((path) => ({ path, first: NO_KEY, last: NO_KEY })), mode: "sort" }];
   }
   placed.sort((a, b) => compareKeys(a.first, b.first));
   const groups: FileGroup[] = [];
@@ -130,11 +137,11 @@ async function fileGroups(dir: string, from?: Date, to?: Date): Promise<FileGrou
   for (const f of placed) {
     if (reach !== null && compareKeys(f.first, reach) <= 0) {
       const group = groups[groups.length - 1]!;
-      group.paths.push(f.path);
-      group.sort = true;
+      group.files.push(f);
+      group.mode = "merge";
       if (compareKeys(f.last, reach) > 0) reach = f.last;
     } else {
-      groups.push({ paths: [f.path], sort: false });
+      groups.push({ files: [f], mode: "stream" });
       reach = f.last;
     }
   }
@@ -164,22 +171,16 @@ async function* inOrder(
   let lastSession = -Infinity;
   let lastSeq = -Infinity;
   for (const group of groups) {
-    const files = `[${group.paths.map(duckString).join(", ")}]`;
-    const query = `
-      select session::double, seq::double, conn, token_key, kind, side, price,
-             case when size < ${SAFE} then size::double end,
-             case when size >= ${SAFE} then size::varchar end,
-             epoch_us(ts) / 1000.0, epoch_us(received_at) / 1000.0, exact::varchar
-      from read_parquet(${files}) where ${where}
-      ${group.sort ? "order by session, seq" : ""}`;
-    for await (const chunk of duck.chunks(query)) {
-      const c = columnsOf(chunk);
+    const batches = group.mode === "merge"
+      ? merged(duck, group.files, where)
+      : decoded(duck.chunks(query(group.files.map((f) => f.path), where, group.mode === "sort")));
+    for await (const c of batches) {
       for (let i = 0; i < c.length; i++) {
         const session = c.session[i]!;
         const seq = c.seq[i]!;
         if (session < lastSession || (session === lastSession && seq <= lastSeq)) {
           throw new ParquetReplayError(
-            `rows out of arrival order in ${group.paths.join(", ")}: ` +
+            `rows out of arrival order in ${group.files.map((f) => f.path).join(", ")}: ` +
               `(${session}, ${seq}) after (${lastSession}, ${lastSeq})`,
           );
         }
@@ -191,7 +192,172 @@ async function* inOrder(
   }
 }
 
-function columnsOf(chunk: DuckChunk): EventColumns & { session: number[] } {
+function query(paths: readonly string[], where: string, sort: boolean): string {
+  return `
+    select session::double, seq::double, conn, token_key, kind, side, price,
+           case when size < ${SAFE} then size::double end,
+           case when size >= ${SAFE} then size::varchar end,
+           epoch_us(ts) / 1000.0, epoch_us(received_at) / 1000.0, exact::varchar
+    from read_parquet([${paths.map(duckString).join(", ")}]) where ${where}
+    ${sort ? "order by session, seq" : ""}`;
+}
+
+type Batch = EventColumns & { readonly session: number[] };
+
+async function* decoded(chunks: AsyncIterable<DuckChunk>): AsyncGenerator<Batch> {
+  for await (const chunk of chunks) yield columnsOf(chunk);
+}
+
+/** One sorted file being merged: its current batch and row. */
+interface Cursor {
+  readonly batches: AsyncGenerator<Batch>;
+  batch: Batch;
+  row: number;
+}
+
+/** Rows read past before a merged batch is handed on. */
+const MERGED_BATCH = 4096;
+
+/**
+ * Sorted files whose key ranges overlap, merged into one sorted stream. Files are opened in the
+ * order of their first keys, each once the merge has reached that key, so only the files that
+ * really overlap at a point are open together (usually two), each on its own connection.
+ */
+async function* merged(
+  duck: DuckDb,
+  files: readonly PlacedFile[],
+  where: string,
+): AsyncGenerator<Batch> {
+  const active: Cursor[] = [];
+  let next = 0;
+  const open = async () => {
+    const batches = decoded(duck.chunks(query([files[next]!.path], where, false), { own: true }));
+    next++;
+    const first = await advance(batches);
+    if (first !== null) active.push({ batches, batch: first, row: 0 });
+  };
+  try {
+    let out = emptyBatch();
+    for (;;) {
+      // The smallest head among the open files.
+      let min = -1;
+      for (let k = 0; k < active.length; k++) {
+        const a = active[k]!;
+        if (min < 0 || before(a, active[min]!)) min = k;
+      }
+      if (next < files.length) {
+        const [session, seq] = files[next]!.first.map(Number);
+        const head = min < 0 ? null : active[min]!;
+        if (
+          head === null || session! < head.batch.session[head.row]! ||
+          (session === head.batch.session[head.row] && seq! <= head.batch.seq[head.row]!)
+        ) {
+          await open();
+          continue;
+        }
+      }
+      if (min < 0) break;
+      const c = active[min]!;
+      if (active.length === 1 && !reaches(files[next], c.batch)) {
+        // No other file starts before this batch ends: hand the rest of it on as it is.
+        if (out.length > 0) yield out;
+        out = emptyBatch();
+        yield c.row === 0 ? c.batch : sliceBatch(c.batch, c.row);
+        const more = await advance(c.batches);
+        if (more === null) active.splice(min, 1);
+        else (c.batch = more, c.row = 0);
+        continue;
+      }
+      copyRow(c.batch, c.row, out);
+      if (++c.row >= c.batch.length) {
+        const more = await advance(c.batches);
+        if (more === null) active.splice(min, 1);
+        else (c.batch = more, c.row = 0);
+      }
+      if (out.length >= MERGED_BATCH) {
+        yield out;
+        out = emptyBatch();
+      }
+    }
+    if (out.length > 0) yield out;
+  } finally {
+    for (const c of active) await c.batches.return(undefined);
+  }
+}
+
+/** Whether `file` (the next to open) starts at or before the last row of `batch`. */
+function reaches(file: PlacedFile | undefined, batch: Batch): boolean {
+  if (file === undefined) return false;
+  const [session, seq] = file.first.map(Number);
+  const last = batch.length - 1;
+  return session! < batch.session[last]! ||
+    (session === batch.session[last] && seq! <= batch.seq[last]!);
+}
+
+function sliceBatch(b: Batch, from: number): Batch {
+  return {
+    length: b.length - from,
+    session: b.session.slice(from),
+    seq: Array.prototype.slice.call(b.seq, from),
+    conn: Array.prototype.slice.call(b.conn, from),
+    key: Array.prototype.slice.call(b.key, from),
+    kind: Array.prototype.slice.call(b.kind, from),
+    side: Array.prototype.slice.call(b.side, from),
+    price: Array.prototype.slice.call(b.price, from),
+    size: Array.prototype.slice.call(b.size, from),
+    ts: Array.prototype.slice.call(b.ts, from),
+    at: Array.prototype.slice.call(b.at, from),
+    exact: Array.prototype.slice.call(b.exact, from),
+  };
+}
+
+async function advance(batches: AsyncGenerator<Batch>): Promise<Batch | null> {
+  for (;;) {
+    const r = await batches.next();
+    if (r.done) return null;
+    if (r.value.length > 0) return r.value;
+  }
+}
+
+function before(a: Cursor, b: Cursor): boolean {
+  const sa = a.batch.session[a.row]!;
+  const sb = b.batch.session[b.row]!;
+  return sa < sb || (sa === sb && a.batch.seq[a.row]! < b.batch.seq[b.row]!);
+}
+
+function emptyBatch(): Batch & { length: number } {
+  return {
+    length: 0,
+    session: [],
+    seq: [],
+    conn: [],
+    key: [],
+    kind: [],
+    side: [],
+    price: [],
+    size: [],
+    ts: [],
+    at: [],
+    exact: [],
+  };
+}
+
+function copyRow(from: Batch, i: number, to: Batch & { length: number }): void {
+  (to.session as number[]).push(from.session[i]!);
+  (to.seq as number[]).push(from.seq[i]!);
+  (to.conn as number[]).push(from.conn[i]!);
+  (to.key as number[]).push(from.key[i]!);
+  (to.kind as number[]).push(from.kind[i]!);
+  (to.side as (number | null)[]).push(from.side[i]!);
+  (to.price as (number | null)[]).push(from.price[i]!);
+  (to.size as (number | string | null)[]).push(from.size[i]!);
+  (to.ts as number[]).push(from.ts[i]!);
+  (to.at as number[]).push(from.at[i]!);
+  (to.exact as (Exact | null)[]).push(from.exact[i]!);
+  to.length++;
+}
+
+function columnsOf(chunk: DuckChunk): Batch {
   const n = chunk.rowCount;
   const read = <T>(column: number): T[] => {
     const vector = chunk.getColumnVector(column);
