@@ -34,6 +34,15 @@ export function testDatabaseUrlVia(port: number): string {
 
 export const EXPECT_TIMESCALE = Deno.env.get("TEST_EXPECT_TIMESCALE") === "1";
 
+/**
+ * The `timescale` option of migrate() for a test that works either way: "require" on a server
+ * with TimescaleDB (TEST_EXPECT_TIMESCALE=1), so that the timescale variants are what it
+ * tests there; "off" otherwise (and always on embedded PGlite).
+ */
+export function serverTimescale(db: { readonly url: string | undefined }): "require" | "off" {
+  return EXPECT_TIMESCALE && db.url !== undefined ? "require" : "off";
+}
+
 export type Backend = "server" | "embedded";
 export const BACKENDS: readonly Backend[] = ["server", "embedded"];
 

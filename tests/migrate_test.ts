@@ -109,7 +109,14 @@ Deno.test({
         where hypertable_schema = ${db.schema} order by hypertable_name`;
       assert.deepEqual(
         rows.map((r) => r.hypertable_name),
-        ["book_snapshot_data", "price_snapshot_data", "quote_data", "trades"],
+        [
+          "book_events",
+          "book_snapshot_data",
+          "episodes",
+          "price_snapshot_data",
+          "quote_data",
+          "trades",
+        ],
       );
     }),
 });

@@ -16,7 +16,7 @@ import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
 import type { BookEvent } from "../stream/book_event.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
-import { withDatabase } from "./_db.ts";
+import { serverTimescale, withDatabase } from "./_db.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0);
 const MARKET = "0x" + "ab".repeat(32);
@@ -45,7 +45,7 @@ const FRAMES = [
 
 Deno.test("pmcollect book --json and replay read the recorded stream", async () => {
   await withDatabase("server", async (db) => {
-    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
     const rec = new StreamRecorder({
       sql: db.sql,
       method: "copy",

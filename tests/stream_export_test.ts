@@ -13,7 +13,7 @@ import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { bookAt } from "../stream/book_at.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
-import { withDatabase } from "./_db.ts";
+import { serverTimescale, withDatabase } from "./_db.ts";
 
 const FIXTURE = new URL(
   "./fixtures/polymarket/ws-market/sequence_book_then_price_changes_2026-09.json",
@@ -24,7 +24,7 @@ const T0 = Date.UTC(2026, 10, 30, 12, 0);
 Deno.test("book_events exported as Parquet rebuild the same book with DuckDB alone", async () => {
   const raw = JSON.parse(await Deno.readTextFile(FIXTURE)) as Record<string, unknown>[];
   await withDatabase("server", async (db) => {
-    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
     const rec = new StreamRecorder({
       sql: db.sql,
       method: "copy",

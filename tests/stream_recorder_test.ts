@@ -18,7 +18,7 @@ import { StreamRecorder } from "../stream/recorder.ts";
 import { StreamSpill } from "../stream/_spill.ts";
 import { replayBookEvents } from "../stream/replay.ts";
 import type { BookEvent } from "../stream/book_event.ts";
-import { type TestDatabase, withDatabase } from "./_db.ts";
+import { serverTimescale, type TestDatabase, withDatabase } from "./_db.ts";
 
 const FIXTURE = new URL(
   "./fixtures/polymarket/ws-market/sequence_book_then_price_changes_2026-09.json",
@@ -27,7 +27,7 @@ const FIXTURE = new URL(
 const T0 = Date.UTC(2026, 10, 30, 12, 0);
 
 async function migrated(db: TestDatabase): Promise<void> {
-  await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+  await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
 }
 
 function recorder(db: TestDatabase, options: { checkpointEvery?: number } = {}) {
