@@ -80,6 +80,14 @@ export async function readTimescaleJobs(sql: Queryable): Promise<TimescaleJobsRe
   }
 }
 
+/**
+ * A timestamp, or null for none: TimescaleDB reports a job that never succeeded with
+ * `-infinity`, which arrives as an invalid Date (and made `status` throw).
+ */
+function finite(d: Date | null): Date | null {
+  return d === null || Number.isNaN(d.getTime()) ? null : d;
+}
+
 /** A row of the job query as a TimescaleJob (bigint counts arrive as text). */
 export function parseJobStatsRow(row: JobStatsRow): TimescaleJob {
   return {
@@ -87,8 +95,8 @@ export function parseJobStatsRow(row: JobStatsRow): TimescaleJob {
     procName: row.proc_name,
     hypertable: row.hypertable_name,
     lastRunStatus: row.last_run_status,
-    lastRunStartedAt: row.last_run_started_at,
-    lastSuccessfulFinish: row.last_successful_finish,
+    lastRunStartedAt: finite(row.last_run_started_at),
+    lastSuccessfulFinish: finite(row.last_successful_finish),
     totalRuns: Number(row.total_runs ?? 0),
     totalFailures: Number(row.total_failures ?? 0),
     lastError: row.last_error,

@@ -34,6 +34,11 @@ export const DATABASE_SUITE = [
   "cli/status_command_test.ts",
   "tests/grafana_dashboard_test.ts",
   "tests/scanner_episodes_test.ts",
+  "tests/migrate_storage_v2_test.ts",
+  "tests/stream_recorder_test.ts",
+  "tests/stream_cli_test.ts",
+  "tests/stream_export_test.ts",
+  "tests/db_pool_renewal_test.ts",
 ] as const;
 
 export const EXIT_NO_DOCKER = 3;
