@@ -4,7 +4,8 @@
  * they touch (a 2-hour chunk shares its day with eleven others; a misaligned chunk joins two
  * days), each group in one transaction that first locks every chunk touching those days.
  *
- * Not exercised by the plain-PostgreSQL test run; `deno task test:timescale` runs it.
+ * Not exercised by the plain-PostgreSQL test run; `deno task test:timescale` (or the suite with
+ * TEST_EXPECT_TIMESCALE=1 against a TimescaleDB server) runs it in tests/retention_test.ts.
  */
 import type { Sql } from "../db/client.ts";
 import { quoteIdent } from "./_duckdb.ts";

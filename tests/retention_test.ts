@@ -1,11 +1,13 @@
 /**
  * Retention on plain PostgreSQL: only days whose export verifies (files intact, database rows
  * and checksum unchanged) are deleted; a tampered file, a day never exported, a day that
- * changed after its export and the dry run all leave the database untouched.
+ * changed after its export and the dry run all leave the database untouched. Under
+ * TEST_EXPECT_TIMESCALE=1 the same story runs on a hypertable with one-day chunks, one of them
+ * compressed: retention there is `drop_chunks` of whole verified chunks.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
-import { BACKENDS, withDatabase } from "./_db.ts";
+import { BACKENDS, EXPECT_TIMESCALE, withDatabase } from "./_db.ts";
 import type { Sql } from "../db/client.ts";
 import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
@@ -13,9 +15,16 @@ import { applyRetention, type RetentionOutcome } from "../export/retention.ts";
 
 const NOW = new Date("2026-12-01T08:00:00Z");
 
-async function seed(sql: Sql): Promise<void> {
+async function seed(sql: Sql, hypertable = false): Promise<void> {
   await sql.unsafe(`create table series (ts timestamptz not null, token_id text not null,
     price numeric, primary key (token_id, ts))`);
+  if (hypertable) {
+    // As the migrations install it: in `public`, which a test schema's search path leaves out.
+    await sql.unsafe("create extension if not exists timescaledb with schema public");
+    await sql.unsafe(
+      `select public.create_hypertable('series', 'ts', chunk_time_interval => interval '1 day')`,
+    );
+  }
   // Four old days (26th–29th of November) and one recent day (the 30th).
   await sql.unsafe(`insert into series
     select d + make_interval(mins => g), 't' || g, round(random()::numeric, 3)
@@ -113,4 +122,57 @@ Deno.test("applyRetention() skips a view and says to use its base table", async 
       await Deno.remove(out, { recursive: true });
     }
   });
+});
+
+Deno.test({
+  name: "applyRetention() on a TimescaleDB hypertable drops only whole verified chunks",
+  ignore: !EXPECT_TIMESCALE,
+  fn: () =>
+    withDatabase("server", async (db) => {
+      await seed(db.sql, true);
+      await db.sql.unsafe(`alter table series set (timescaledb.compress,
+        timescaledb.compress_segmentby = 'token_id')`);
+      await db.sql.unsafe(`select public.compress_chunk(c) from public.show_chunks('series',
+        older_than => '2026-11-27T00:00:00Z'::timestamptz) c`);
+      const chunks = async () =>
+        (await db.sql<
+          { n: number }[]
+        >`select count(*)::int as n from public.show_chunks('series')`)[0]!.n;
+      assertEquals(await chunks(), 5);
+      const out = await Deno.makeTempDir({ prefix: "pmcollect_retention_" });
+      try {
+        const signal = new AbortController().signal;
+        for (const day of ["2026-11-26", "2026-11-27", "2026-11-28", "2026-11-30"]) {
+          await exportPartition(db.sql, dayPartition("series", "ts", day), {
+            out,
+            program: "test",
+            signal,
+          });
+        }
+        const tampered = join(out, "series", "date=2026-11-27", "part-00000.parquet");
+        const bytes = await Deno.readFile(tampered);
+        bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
+        await Deno.writeFile(tampered, bytes);
+        await db.sql`insert into series values ('2026-11-28T23:00:00Z', 'late', 0.5)`;
+        const options = { out, retainDays: 1, now: NOW, signal };
+
+        const dry = await applyRetention(db.sql, "series", { ...options, dryRun: true });
+        assertEquals(dry.filter((o) => o.action === "would_drop").length, 1, JSON.stringify(dry));
+        assertEquals(await chunks(), 5);
+        const done = await applyRetention(db.sql, "series", { ...options, dryRun: false });
+        const dropped = done.filter((o) => o.action === "dropped");
+        assertEquals(dropped.length, 1, JSON.stringify(done));
+        assertEquals(dropped[0]!.days.startsWith("2026-11-26"), true, JSON.stringify(done));
+        assertEquals(dropped[0]!.rows, 10);
+        assertEquals(await chunks(), 4);
+        assertEquals(await rowsPerDay(db.sql), {
+          "2026-11-27": 10,
+          "2026-11-28": 11,
+          "2026-11-29": 10,
+          "2026-11-30": 10,
+        });
+      } finally {
+        await Deno.remove(out, { recursive: true });
+      }
+    }),
 });
