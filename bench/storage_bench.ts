@@ -37,6 +37,7 @@ import { restBook } from "../simulator/ws_messages.ts";
 import { SIZE_SCALE } from "../simulator/book.ts";
 import { createTestDatabase } from "../tests/_db.ts";
 import { silentLogger } from "../runtime/log.ts";
+import { compressedColumns } from "./_compressed_columns.ts";
 
 /** The venue's active tokens. */
 const FULL_TOKENS = 93_000;
@@ -223,34 +224,6 @@ async function storedBytes(
   return { before: Number(r!.n), after: Number(r!.n) };
 }
 
-/**
- * Where the compressed bytes of `table` go (TimescaleDB, after compression): each column's
- * share per row over its compressed chunks, and what is left for tuple headers and TOAST
- * pointers. Tells which column to encode better.
- */
-async function compressedColumns(sql: Sql, table: string, rows: number): Promise<string> {
-  const chunks = await sql<{ name: string }[]>`
-    select format('%I.%I', cc.schema_name, cc.table_name) as name
-    from _timescaledb_catalog.chunk c
-    join _timescaledb_catalog.chunk cc on cc.id = c.compressed_chunk_id
-    join _timescaledb_catalog.hypertable h on h.id = c.hypertable_id
-    where h.table_name = ${table} and h.schema_name = current_schema()`;
-  if (chunks.length === 0 || rows === 0) return `  ${table}: no compressed chunks`;
-  const columns = (await sql<{ name: string }[]>`
-    select attname as name from pg_attribute
-    where attrelid = ${table}::regclass and attnum > 0 and not attisdropped
-    order by attnum`).map((c) => c.name);
-  const union = chunks.map((c) => `select * from ${c.name}`).join(" union all ");
-  const [sums] = await sql.unsafe(
-    `select ${
-      columns.map((c, i) => `coalesce(sum(pg_column_size("${c}")), 0)::float8 as c${i}`)
-        .join(", ")
-    } from (${union}) t`,
-  );
-  return `  ${table} compressed B/row by column: ` +
-    columns.map((c, i) => `${c} ${(Number(sums![`c${i}`]) / rows).toFixed(2)}`).join(", ");
-}
-
 async function rowCount(sql: Sql, table: string): Promise<number> {
   const [r] = await sql.unsafe(`select count(*)::text as n from ${table}`);
   return Number(r!.n);
@@ -294,7 +267,9 @@ export async function runStorageBench(options: Options): Promise<string[]> {
       const sizes = await storedBytes(v2.sql, mode, stored);
       const bytes = sizes.after;
       const bytesV01 = (await storedBytes(v01.sql, mode, name)).after;
-      if (mode === "timescale") columnLines.push(await compressedColumns(v2.sql, stored, rows));
+      if (mode === "timescale") {
+        columnLines.push(await compressedColumns(v2.sql, v2.schema, stored));
+      }
       const open = (sizes.before * perDay * openHours) / 24 / 1e9;
       uncompressed += open;
       openLines.push(

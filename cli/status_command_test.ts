@@ -14,6 +14,18 @@ import { readTimescaleJobs } from "../db/timescale_jobs.ts";
 
 const PLAIN_LINE = "compression: not available (plain PostgreSQL)";
 
+/** What `pmcollect status` prints against `url`, line by line; it must exit 0. */
+async function statusLines(url: string): Promise<string[]> {
+  const lines: string[] = [];
+  const code = await runStatusCommand(loadConfig({ DATABASE_URL: url }), {
+    log: silentLogger(),
+    signal: new AbortController().signal,
+    write: (line) => lines.push(...line.split("\n")),
+  });
+  assert.equal(code, 0, lines.join("\n"));
+  return lines;
+}
+
 Deno.test({
   name: "status on TimescaleDB lists the jobs, one that never succeeded included",
   ignore: !EXPECT_TIMESCALE,
@@ -21,13 +33,7 @@ Deno.test({
     withDatabase("server", async (db) => {
       const log = silentLogger();
       await migrate(db.sql, { log, timescale: "require" });
-      const lines: string[] = [];
-      const code = await runStatusCommand(loadConfig({ DATABASE_URL: db.url! }), {
-        log,
-        signal: new AbortController().signal,
-        write: (line) => lines.push(...line.split("\n")),
-      });
-      assert.equal(code, 0);
+      const lines = await statusLines(db.url!);
       assert.ok(lines.some((l) => l.startsWith("timescaledb jobs")), lines.join("\n"));
       const reading = await readTimescaleJobs(db.sql);
       assert.equal(reading.kind, "jobs");
@@ -47,13 +53,7 @@ Deno.test({
       const log = silentLogger();
       const { mode } = await migrate(db.sql, { log, timescale: "off" });
       assert.equal(mode, "plain");
-      const lines: string[] = [];
-      const code = await runStatusCommand(loadConfig({ DATABASE_URL: db.url! }), {
-        log,
-        signal: new AbortController().signal,
-        write: (line) => lines.push(...line.split("\n")),
-      });
-      assert.equal(code, 0);
+      const lines = await statusLines(db.url!);
       assert.ok(lines.includes(PLAIN_LINE), lines.join("\n"));
       assert.equal(lines.filter((l) => l.startsWith("compression")).length, 1);
       assert.equal(await compressionReport(db.sql, "plain"), PLAIN_LINE);

@@ -39,6 +39,21 @@ async function rowsPerDay(sql: Sql): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [r.day, r.n]));
 }
 
+/**
+ * Exports the 26th, 27th, 28th and 30th; then one byte of the 27th's Parquet file changes and a
+ * late row lands in the 28th after its export. The 29th is never exported.
+ */
+async function exportThenSpoil(sql: Sql, out: string, signal: AbortSignal): Promise<void> {
+  for (const day of ["2026-11-26", "2026-11-27", "2026-11-28", "2026-11-30"]) {
+    await exportPartition(sql, dayPartition("series", "ts", day), { out, program: "test", signal });
+  }
+  const tampered = join(out, "series", "date=2026-11-27", "part-00000.parquet");
+  const bytes = await Deno.readFile(tampered);
+  bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
+  await Deno.writeFile(tampered, bytes);
+  await sql`insert into series values ('2026-11-28T23:00:00Z', 'late', 0.5)`;
+}
+
 const brief = (o: readonly RetentionOutcome[]) =>
   o.map((x) =>
     `${x.days} ${x.action}${x.reason === undefined ? "" : ` ${x.reason.split(" ")[0]}`}`
@@ -51,19 +66,7 @@ for (const backend of BACKENDS) {
       const out = await Deno.makeTempDir({ prefix: "pmcollect_retention_" });
       try {
         const signal = new AbortController().signal;
-        for (const day of ["2026-11-26", "2026-11-27", "2026-11-28", "2026-11-30"]) {
-          await exportPartition(db.sql, dayPartition("series", "ts", day), {
-            out,
-            program: "test",
-            signal,
-          });
-        }
-        // 27th: one byte of a Parquet file changed. 28th: a late row arrived after the export.
-        const tampered = join(out, "series", "date=2026-11-27", "part-00000.parquet");
-        const bytes = await Deno.readFile(tampered);
-        bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
-        await Deno.writeFile(tampered, bytes);
-        await db.sql`insert into series values ('2026-11-28T23:00:00Z', 'late', 0.5)`;
+        await exportThenSpoil(db.sql, out, signal);
         const options = { out, retainDays: 1, now: NOW, signal };
 
         const dry = await applyRetention(db.sql, "series", { ...options, dryRun: true });
@@ -142,18 +145,7 @@ Deno.test({
       const out = await Deno.makeTempDir({ prefix: "pmcollect_retention_" });
       try {
         const signal = new AbortController().signal;
-        for (const day of ["2026-11-26", "2026-11-27", "2026-11-28", "2026-11-30"]) {
-          await exportPartition(db.sql, dayPartition("series", "ts", day), {
-            out,
-            program: "test",
-            signal,
-          });
-        }
-        const tampered = join(out, "series", "date=2026-11-27", "part-00000.parquet");
-        const bytes = await Deno.readFile(tampered);
-        bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
-        await Deno.writeFile(tampered, bytes);
-        await db.sql`insert into series values ('2026-11-28T23:00:00Z', 'late', 0.5)`;
+        await exportThenSpoil(db.sql, out, signal);
         const options = { out, retainDays: 1, now: NOW, signal };
 
         const dry = await applyRetention(db.sql, "series", { ...options, dryRun: true });
