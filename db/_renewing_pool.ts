@@ -38,8 +38,6 @@ type Sql = postgres.Sql;
 export interface RenewingPool {
   /** Forwards every call and property to the current pool. */
   readonly sql: Sql;
-  /** Pools made so far (1 until a connection drops). */
-  readonly generation: number;
   /** Ends the current pool and any still ending. */
   end(options?: { timeout?: number }): Promise<void>;
 }
@@ -112,9 +110,6 @@ export function renewingPool(
 
   const pool: RenewingPool = {
     sql,
-    get generation() {
-      return generation;
-    },
     end: async (options) => {
       ending = true;
       await Promise.all([current.end(options), ...retiring]);
@@ -124,11 +119,6 @@ export function renewingPool(
 }
 
 let contained = 0;
-
-/** Errors of the driver's write race caught so far (for tests and `/metrics`). */
-export function containedDriverErrors(): number {
-  return contained;
-}
 
 /** Installs (once) the handler for the driver's write-after-close race; see the module doc. */
 export function containDriverWriteRace(log: Logger): void {

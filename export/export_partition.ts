@@ -134,7 +134,7 @@ async function writeParts(
   const copySelect = columns.map((c, i) =>
     `${castExpression(staged[i]!, types[i]!)} as ${quoteIdent(c.name)}`
   ).join(", ");
-  const order = FILE_ORDER[partition.table]?.map(quoteIdent).join(", ");
+  const order = FILE_ORDER[partition.table]?.map(quoteIdent);
   const { where, params } = rowFilter(partition);
   // No ORDER BY: sorting a day of a large table would spill to the disk we are freeing.
   const query = tx.unsafe(
@@ -154,7 +154,9 @@ async function writeParts(
     const name = `part-${String(files.length).padStart(5, "0")}.parquet`;
     const path = join(staging, name);
     await duck.run(
-      `copy (select ${copySelect} from staged ${order === undefined ? "" : `order by ${order}`})
+      `copy (select ${copySelect} from staged ${
+        order === undefined ? "" : `order by ${order.join(", ")}`
+      })
        to ${duckString(path)} (format parquet, compression zstd)`,
     );
     const [counted] = await duck.rows(
@@ -205,17 +207,16 @@ async function writeParts(
 async function keyRange(
   duck: DuckDb,
   path: string,
-  order: string | undefined,
+  order: readonly string[] | undefined,
 ): Promise<{ first?: string[]; last?: string[] }> {
   if (order === undefined) return {};
   const key = async (direction: "asc" | "desc") => {
-    const cols = order.split(", ");
     const [row] = await duck.rows(
-      `select ${cols.map((c, i) => `${c}::varchar as k${i}`).join(", ")}
+      `select ${order.map((c, i) => `${c}::varchar as k${i}`).join(", ")}
        from read_parquet(${duckString(path)})
-       order by ${cols.map((c) => `${c} ${direction}`).join(", ")} limit 1`,
+       order by ${order.map((c) => `${c} ${direction}`).join(", ")} limit 1`,
     );
-    return cols.map((_, i) => String(row![`k${i}`]));
+    return order.map((_, i) => String(row![`k${i}`]));
   };
   return { first: await key("asc"), last: await key("desc") };
 }

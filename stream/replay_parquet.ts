@@ -5,10 +5,11 @@
  *
  * Each exported file of `book_events` is sorted by arrival order `(session, seq)` and its
  * manifest names its first and last key (export/export_partition.ts), so files whose key ranges
- * follow one another are streamed one after the other as DuckDB decodes them, with no sort; only
- * files whose ranges overlap (a batch replayed late) are read together with an ORDER BY. The
- * order is checked row by row: rows out of order end the replay with an error rather than a
- * wrong book.
+ * follow one another are streamed one after the other as DuckDB decodes them, with no sort;
+ * files whose ranges overlap (the recorder's concurrent writes leave the table only roughly in
+ * order) are merged row by row, and only files exported without their order are sorted by
+ * DuckDB. The order is checked row by row: rows out of order end the replay with an error
+ * rather than a wrong book.
  *
  * @example
  * ```ts ignore
@@ -230,6 +231,7 @@ async function* merged(
   files: readonly PlacedFile[],
   where: string,
 ): AsyncGenerator<Batch> {
+  const starts = files.map((f) => f.first.map(Number) as [number, number]);
   const active: Cursor[] = [];
   let next = 0;
   const open = async () => {
@@ -238,44 +240,40 @@ async function* merged(
     const first = await advance(batches);
     if (first !== null) active.push({ batches, batch: first, row: 0 });
   };
+  /** Moves the k-th open file on to its next batch, or closes it. */
+  const refill = async (k: number) => {
+    const c = active[k]!;
+    const more = await advance(c.batches);
+    if (more === null) active.splice(k, 1);
+    else (c.batch = more, c.row = 0);
+  };
   try {
     let out = emptyBatch();
     for (;;) {
       // The smallest head among the open files.
       let min = -1;
       for (let k = 0; k < active.length; k++) {
-        const a = active[k]!;
-        if (min < 0 || before(a, active[min]!)) min = k;
+        if (min < 0 || before(active[k]!, active[min]!)) min = k;
       }
-      if (next < files.length) {
-        const [session, seq] = files[next]!.first.map(Number);
-        const head = min < 0 ? null : active[min]!;
-        if (
-          head === null || session! < head.batch.session[head.row]! ||
-          (session === head.batch.session[head.row] && seq! <= head.batch.seq[head.row]!)
-        ) {
-          await open();
-          continue;
-        }
+      const head = min < 0 ? null : active[min]!;
+      if (next < files.length && (head === null || startsBy(starts[next]!, head.batch, head.row))) {
+        await open();
+        continue;
       }
-      if (min < 0) break;
-      const c = active[min]!;
-      if (active.length === 1 && !reaches(files[next], c.batch)) {
+      if (head === null) break;
+      const last = head.batch.length - 1;
+      if (
+        active.length === 1 && !(next < files.length && startsBy(starts[next]!, head.batch, last))
+      ) {
         // No other file starts before this batch ends: hand the rest of it on as it is.
         if (out.length > 0) yield out;
         out = emptyBatch();
-        yield c.row === 0 ? c.batch : sliceBatch(c.batch, c.row);
-        const more = await advance(c.batches);
-        if (more === null) active.splice(min, 1);
-        else (c.batch = more, c.row = 0);
+        yield head.row === 0 ? head.batch : sliceBatch(head.batch, head.row);
+        await refill(min);
         continue;
       }
-      copyRow(c.batch, c.row, out);
-      if (++c.row >= c.batch.length) {
-        const more = await advance(c.batches);
-        if (more === null) active.splice(min, 1);
-        else (c.batch = more, c.row = 0);
-      }
+      copyRow(head.batch, head.row, out);
+      if (++head.row >= head.batch.length) await refill(min);
       if (out.length >= MERGED_BATCH) {
         yield out;
         out = emptyBatch();
@@ -287,13 +285,10 @@ async function* merged(
   }
 }
 
-/** Whether `file` (the next to open) starts at or before the last row of `batch`. */
-function reaches(file: PlacedFile | undefined, batch: Batch): boolean {
-  if (file === undefined) return false;
-  const [session, seq] = file.first.map(Number);
-  const last = batch.length - 1;
-  return session! < batch.session[last]! ||
-    (session === batch.session[last] && seq! <= batch.seq[last]!);
+/** Whether a file starting at `start` (session, seq) starts at or before row `row` of `batch`. */
+function startsBy(start: readonly [number, number], batch: Batch, row: number): boolean {
+  const session = batch.session[row]!;
+  return start[0] < session || (start[0] === session && start[1] <= batch.seq[row]!);
 }
 
 function sliceBatch(b: Batch, from: number): Batch {
