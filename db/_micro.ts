@@ -117,6 +117,23 @@ export function decimalOfMicro(micro: string): string {
 }
 
 /**
+ * `decimalOfMicro` of a safe integer, without regular expressions or padStart: the replays
+ * format every price and size they read with it.
+ */
+export function decimalOfMicroNumber(micro: number): string {
+  const int = Math.floor(micro / 1_000_000);
+  let frac = micro - int * 1_000_000;
+  if (frac === 0) return "" + int;
+  let digits = 6;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  const text = "" + frac;
+  return int + "." + (text.length === digits ? text : "000000".slice(text.length - digits) + text);
+}
+
+/**
  * Encodes the decimals of one row at a time: each call returns the micro text (or null) and
  * remembers the values that must stay exact. Call `reset()` before each row.
  */

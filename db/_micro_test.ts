@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   decimalOfMicro,
+  decimalOfMicroNumber,
   INT4_MAX,
   INT8_MAX,
   microNumber,
@@ -70,4 +71,16 @@ Deno.test("scaledAmount() keeps Gamma's float noise as an exact integer and scal
   assert.equal(scaledAmount("0.5843311669077693146635445446077281"), null); // 34 decimals
   assert.equal(scaledAmount("25072.1412899999920"), null); // not canonical
   assert.equal(scaledAmount("92233720368.547758071"), null); // beyond int8
+});
+
+Deno.test("decimalOfMicroNumber() agrees with decimalOfMicro() on 20,000 safe integers", () => {
+  const values = [0, 1, 9, 10, 999_999, 1_000_000, 1_000_001, 1_230_000, 120_500_000, 2 ** 53 - 1];
+  let seed = 11;
+  for (let i = 0; i < 20_000; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    values.push(seed % 3 === 0 ? seed * 1000 : seed);
+  }
+  for (const v of values) {
+    assert.equal(decimalOfMicroNumber(v), decimalOfMicro(String(v)), String(v));
+  }
 });

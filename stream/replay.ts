@@ -20,7 +20,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { KIND } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
-import { decimalOfMicro } from "../db/_micro.ts";
+import { decimalOfMicro, decimalOfMicroNumber } from "../db/_micro.ts";
 import type { BookEvent, LevelChange } from "./book_event.ts";
 
 export interface ReplayOptions {
@@ -282,7 +282,7 @@ function price(c: EventColumns, i: number): string | null {
   if (micro === null || micro === undefined) return null;
   let text = PRICE_TEXT.get(micro);
   if (text === undefined) {
-    text = microDecimal(micro);
+    text = decimalOfMicroNumber(micro);
     if (PRICE_TEXT.size < 100_000) PRICE_TEXT.set(micro, text);
   }
   return text;
@@ -295,19 +295,5 @@ function size(c: EventColumns, i: number): string | null {
   if (micro === null || micro === undefined) return null;
   // Below 2^53 as a number (fast); longer counts through the exact text path. Sizes vary too
   // much for a cache: formatting each is three times faster than looking it up.
-  return typeof micro === "number" ? microDecimal(micro) : decimalOfMicro(micro);
-}
-
-/** `decimalOfMicro` for a safe integer, without regular expressions or padStart. */
-export function microDecimal(micro: number): string {
-  const int = Math.floor(micro / 1_000_000);
-  let frac = micro - int * 1_000_000;
-  if (frac === 0) return "" + int;
-  let digits = 6;
-  while (frac % 10 === 0) {
-    frac /= 10;
-    digits--;
-  }
-  const text = "" + frac;
-  return int + "." + (text.length === digits ? text : "000000".slice(text.length - digits) + text);
+  return typeof micro === "number" ? decimalOfMicroNumber(micro) : decimalOfMicro(micro);
 }

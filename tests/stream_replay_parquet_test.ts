@@ -18,8 +18,7 @@ import { World } from "../simulator/world.ts";
 import { wsBook } from "../simulator/ws_messages.ts";
 import type { BookEvent } from "../stream/book_event.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
-import { microDecimal, replayBookEvents } from "../stream/replay.ts";
-import { decimalOfMicro } from "../db/_micro.ts";
+import { replayBookEvents } from "../stream/replay.ts";
 import { ParquetReplayError, replayBookEventsFromParquet } from "../stream/replay_parquet.ts";
 import { withDatabase } from "./_db.ts";
 
@@ -159,15 +158,4 @@ Deno.test("a folder without its token dictionary is refused with what to export"
   } finally {
     await Deno.remove(out, { recursive: true });
   }
-});
-
-Deno.test("the replay's fast micro formatter agrees with decimalOfMicro", () => {
-  const values = [0, 1, 9, 10, 999_999, 1_000_000, 1_000_001, 1_230_000, 120_500_000, 2 ** 53 - 1];
-  let seed = 11;
-  for (let i = 0; i < 20_000; i++) {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    values.push(seed % 3 === 0 ? seed * 1000 : seed);
-  }
-  for (const v of values) assert.equal(microDecimal(v), decimalOfMicro(String(v)), String(v));
-  return Promise.resolve();
 });
