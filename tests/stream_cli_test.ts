@@ -15,7 +15,7 @@ import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
 import type { BookEvent } from "../stream/book_event.ts";
-import { StreamRecorder } from "../stream/recorder.ts";
+import { testRecorder } from "./_recorder.ts";
 import { serverTimescale, withDatabase } from "./_db.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0);
@@ -46,13 +46,7 @@ const FRAMES = [
 Deno.test("pmcollect book --json and replay read the recorded stream", async () => {
   await withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
-    const rec = new StreamRecorder({
-      sql: db.sql,
-      method: "copy",
-      log: silentLogger(),
-      spillDir: null,
-      session: 5,
-    });
+    const rec = testRecorder(db.sql, { session: 5 });
     FRAMES.forEach((f, i) => rec.record(parseWsFrame(JSON.stringify(f), T0 + i * 10).messages, 2));
     await rec.flush();
     const config = loadConfig({ DATABASE_URL: db.url! });

@@ -12,7 +12,7 @@ import { duckString, openDuckDb } from "../export/_duckdb.ts";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { bookAt } from "../stream/book_at.ts";
-import { StreamRecorder } from "../stream/recorder.ts";
+import { testRecorder } from "./_recorder.ts";
 import { serverTimescale, withDatabase } from "./_db.ts";
 
 const FIXTURE = new URL(
@@ -25,14 +25,7 @@ Deno.test("book_events exported as Parquet rebuild the same book with DuckDB alo
   const raw = JSON.parse(await Deno.readTextFile(FIXTURE)) as Record<string, unknown>[];
   await withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
-    const rec = new StreamRecorder({
-      sql: db.sql,
-      method: "copy",
-      log: silentLogger(),
-      spillDir: null,
-      session: 1,
-      checkpointEvery: 20,
-    });
+    const rec = testRecorder(db.sql, { checkpointEvery: 20 });
     raw.slice(0, -1).forEach((m, i) =>
       rec.record(parseWsFrame(JSON.stringify(m), T0 + i).messages, 0)
     );

@@ -14,7 +14,7 @@ import { silentLogger } from "../runtime/log.ts";
 import { bookAt } from "../stream/book_at.ts";
 import { formatBookAgreement, measureBookAgreement } from "../stream/book_agreement.ts";
 import { insertBookSnapshots } from "../db/books.ts";
-import { StreamRecorder } from "../stream/recorder.ts";
+import { testRecorder } from "./_recorder.ts";
 import { StreamSpill } from "../stream/_spill.ts";
 import { replayBookEvents } from "../stream/replay.ts";
 import type { BookEvent } from "../stream/book_event.ts";
@@ -30,17 +30,6 @@ async function migrated(db: TestDatabase): Promise<void> {
   await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
 }
 
-function recorder(db: TestDatabase, options: { checkpointEvery?: number } = {}) {
-  return new StreamRecorder({
-    sql: db.sql,
-    method: "copy",
-    log: silentLogger(),
-    spillDir: null,
-    session: 1,
-    ...options,
-  });
-}
-
 function frame(raw: unknown, receivedAt: number): WsMessage[] {
   const f = parseWsFrame(JSON.stringify(raw), receivedAt);
   assert.equal(f.rejects.length, 0);
@@ -52,7 +41,7 @@ Deno.test("bookAt() rebuilds the venue's later book from its first book and the 
   const last = raw.at(-1)!;
   await withDatabase("server", async (db) => {
     await migrated(db);
-    const rec = recorder(db);
+    const rec = testRecorder(db.sql);
     raw.slice(0, -1).forEach((m, i) => rec.record(frame(m, T0 + i), 0));
     await rec.flush();
     const r = await bookAt(db.sql, String(last.asset_id));
@@ -133,7 +122,7 @@ Deno.test("bookAt() at sampled past instants equals the book then, across checkp
   const frames = randomStream(token, 3000, 7);
   await withDatabase("server", async (db) => {
     await migrated(db);
-    const rec = recorder(db, { checkpointEvery: 250 });
+    const rec = testRecorder(db.sql, { checkpointEvery: 250 });
     for (const f of frames) rec.record(frame(f.raw, f.at), 3);
     await rec.flush();
     assert.ok(rec.stats.checkpoints >= 10);
@@ -154,7 +143,7 @@ Deno.test("bookAt() ends a segment at a tick_size_change and at an outage, until
   const frames = randomStream(token, 20, 3);
   await withDatabase("server", async (db) => {
     await migrated(db);
-    const rec = recorder(db);
+    const rec = testRecorder(db.sql);
     for (const f of frames) rec.record(frame(f.raw, f.at), 0);
     rec.record(
       frame({
@@ -237,16 +226,10 @@ Deno.test("a new recording session ledgers the downtime since the last one: no b
   const token = "888";
   await withDatabase("server", async (db) => {
     await migrated(db);
-    const first = recorder(db);
+    const first = testRecorder(db.sql);
     for (const f of randomStream(token, 10, 1)) first.record(frame(f.raw, f.at), 0);
     await first.flush(); // then the process dies: nothing tells the database it stopped
-    const second = new StreamRecorder({
-      sql: db.sql,
-      method: "copy",
-      log: silentLogger(),
-      spillDir: null,
-      session: T0 + 60_000,
-    });
+    const second = testRecorder(db.sql, { session: T0 + 60_000 });
     const stop = new AbortController();
     stop.abort();
     await second.run(stop.signal);
@@ -271,7 +254,7 @@ Deno.test("measureBookAgreement() counts REST snapshots that agree, disagree or 
   const frames = randomStream(token, 400, 21);
   await withDatabase("server", async (db) => {
     await migrated(db);
-    const rec = recorder(db, { checkpointEvery: 100 });
+    const rec = testRecorder(db.sql, { checkpointEvery: 100 });
     for (const f of frames) rec.record(frame(f.raw, f.at), 0);
     await rec.flush();
     const snapshot = (ms: number, book: { bids: string[][]; asks: string[][] }) => ({
@@ -328,7 +311,7 @@ Deno.test("replayBookEvents() gives the same events whatever the page size, with
   const frames = randomStream(token, 300, 13);
   await withDatabase("server", async (db) => {
     await migrated(db);
-    const rec = recorder(db);
+    const rec = testRecorder(db.sql);
     for (const f of frames) rec.record(frame(f.raw, f.at), 1);
     rec.record(
       frame({
@@ -379,14 +362,7 @@ Deno.test("an unsubscribed token's segment ends, and a clean stop ends every seg
   await withDatabase("server", async (db) => {
     await migrated(db);
     let clock = T0 + 30;
-    const rec = new StreamRecorder({
-      sql: db.sql,
-      method: "copy",
-      log: silentLogger(),
-      spillDir: null,
-      session: 1,
-      now: () => clock,
-    });
+    const rec = testRecorder(db.sql, { now: () => clock });
     for (const f of [...frames, ...other]) rec.record(frame(f.raw, f.at), 0);
     rec.forget(["31", "404"]);
     clock = T0 + 40;
@@ -413,14 +389,7 @@ Deno.test("on embedded PGlite the recorder, bookAt, checkpoints and replay work 
   const frames = randomStream(token, 120, 8);
   await withDatabase("embedded", async (db) => {
     await migrated(db);
-    const rec = new StreamRecorder({
-      sql: db.sql,
-      method: "unnest",
-      log: silentLogger(),
-      spillDir: null,
-      session: 1,
-      checkpointEvery: 50,
-    });
+    const rec = testRecorder(db.sql, { method: "unnest", checkpointEvery: 50 });
     for (const f of frames) rec.record(frame(f.raw, f.at), 0);
     await rec.flush();
     assert.equal(rec.stats.checkpoints, 2);

@@ -17,7 +17,7 @@ import { createUniverse } from "../simulator/universe.ts";
 import { World } from "../simulator/world.ts";
 import { wsBook } from "../simulator/ws_messages.ts";
 import type { BookEvent } from "../stream/book_event.ts";
-import { StreamRecorder } from "../stream/recorder.ts";
+import { testRecorder } from "./_recorder.ts";
 import { replayBookEvents } from "../stream/replay.ts";
 import { ParquetReplayError, replayBookEventsFromParquet } from "../stream/replay_parquet.ts";
 import { withDatabase } from "./_db.ts";
@@ -51,17 +51,8 @@ async function collect(events: AsyncIterable<BookEvent>): Promise<BookEvent[]> {
 Deno.test("replay from Parquet equals replay from the database", async () => {
   await withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
-    const recorder = (session: number) =>
-      new StreamRecorder({
-        sql: db.sql,
-        method: "copy",
-        log: silentLogger(),
-        spillDir: null,
-        session,
-        checkpointEvery: 200,
-      });
-    const first = recorder(1);
-    const second = recorder(2);
+    const first = testRecorder(db.sql, { session: 1, checkpointEvery: 200 });
+    const second = testRecorder(db.sql, { session: 2, checkpointEvery: 200 });
     const all = frames();
     // Session 1 writes part of its rows, session 2 all of its own, then session 1 the rest:
     // the table holds them interleaved, as a late batch or a replayed spill file leaves them.
