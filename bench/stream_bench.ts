@@ -6,8 +6,9 @@
  *   `price_change`s, trades at 0.2%) parsed, recorded and committed into `book_events`, with
  *   trades and quote rows flowing through the listener's trade queue at the same time; beside
  *   parsing the same frames alone (the baseline).
- * - storage: bytes per recorded event of `book_events` and `book_checkpoints` (heap, TOAST and
- *   indexes), beside the wire JSON bytes per event. On TimescaleDB every chunk is compressed
+ * - storage: bytes per recorded event (a row of the view `book_events`) of what stores them:
+ *   `book_event_rows` (a level and its mirror on the other token are one row), `token_pairs`
+ *   and `book_checkpoints` (heap, TOAST and indexes), beside the wire JSON bytes per event. On TimescaleDB every chunk is compressed
  *   first (`compress_chunk`: the build's background jobs may not run) and the bytes are the
  *   hypertables' total after compression (`hypertable_detailed_size`, which counts the
  *   compressed chunks) plus any plain table; bookAt and replay then read compressed chunks.
@@ -67,39 +68,52 @@ function wireBytesOf(frames: readonly string[]): number {
   return frames.reduce((n, f) => n + f.length, 0);
 }
 
-function makeFrames(): { frames: string[] } {
+/** Connections the tokens are spread over, as the listener spreads its subscriptions. */
+const CONNECTIONS = 8;
+
+/**
+ * Frames (JSON text) of one simulated day, each with the connection it came on: a market's
+ * messages always come on the same connection, as they do live.
+ */
+function makeFrames(): { frames: string[]; conns: number[] } {
   let nowMs = START;
   const universe = createUniverse({ markets: TOKENS / 2, seed: 15, now: START });
   const world = new World(universe, { seed: 15, now: () => nowMs, tradeCapacity: 1 });
   const model = new ActivityModel(universe.markets.length, universe.seed);
   const open = universe.markets.filter((m) => m.status === "open");
+  const connOf = new Map(universe.markets.map((m, i) => [m.conditionId, i % CONNECTIONS]));
   const frames: string[] = [];
-  let batch: unknown[] = [];
-  const push = (m: unknown) => {
+  const conns: number[] = [];
+  const batches = Array.from({ length: CONNECTIONS }, () => [] as unknown[]);
+  const push = (conditionId: string | null, m: unknown) => {
+    const conn = connOf.get(conditionId ?? "") ?? 0;
+    const batch = batches[conn]!;
     batch.push(m);
     if (batch.length === FRAME_MESSAGES) {
-      const text = JSON.stringify(batch);
-      frames.push(text);
-      batch = [];
+      frames.push(JSON.stringify(batch));
+      conns.push(conn);
+      batch.length = 0;
     }
   };
-  for (const m of open) for (const o of [0, 1] as const) push(wsBook(m, world.book(m), o));
+  for (const m of open) {
+    for (const o of [0, 1] as const) push(m.conditionId, wsBook(m, world.book(m), o));
+  }
   let events = open.length * 2;
   while (events < EVENTS) {
     nowMs += 50;
     for (const e of world.stepRealistic(model, 100)) {
-      push(e.message);
+      push(e.conditionId, e.message);
       events++;
     }
   }
-  return { frames };
+  return { frames, conns };
 }
 
 async function main(): Promise<void> {
   const lines: string[] = [];
   const targets: TargetCheck[] = [];
   // `frames` is dropped after the ingest: the replays should not pay for its garbage work.
-  let { frames } = makeFrames();
+  let { frames, conns } = makeFrames();
   const wireBytes = wireBytesOf(frames);
   const frameCount = frames.length;
   const receivedAt = (i: number) => START + Math.floor((i * DAY) / frameCount);
@@ -133,6 +147,8 @@ async function main(): Promise<void> {
       log: silentLogger(),
       spillDir,
       session: START,
+      // The clean stop ends every segment at the end of the recorded day, not the wall clock's.
+      now: () => START + DAY - 1,
       flushRows: 20_000,
       maxRows: 10_000_000,
     });
@@ -143,7 +159,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < frames.length; i++) {
       const at = receivedAt(i);
       const messages = parseWsFrame(frames[i]!, at).messages;
-      recorder.record(messages, i % 8);
+      recorder.record(messages, conns[i]!);
       for (const m of messages) {
         if (m.kind === "trade") {
           queue.push({ kind: "trade", row: tradeRowOf(m, keyer) });
@@ -158,6 +174,7 @@ async function main(): Promise<void> {
     }
     stop.abort();
     frames = [];
+    conns = [];
     await recorderDone;
     await queueDone;
     const ingestSeconds = (performance.now() - t) / 1000;
@@ -179,7 +196,8 @@ async function main(): Promise<void> {
     );
     targets.push(atLeast("ingest events/s", ingestRate, 50_000));
 
-    await sql`vacuum analyze book_events`;
+    await sql`vacuum analyze book_event_rows`;
+    await sql`vacuum analyze token_pairs`;
     await sql`vacuum analyze book_checkpoints`;
     // The venue sends ~510 messages/s (docs/activity_model.md); rows per message as here.
     const perVenueDay = (bytes: number) =>
@@ -195,13 +213,13 @@ async function main(): Promise<void> {
         `storage ${bytesPerEvent} bytes/event on TimescaleDB after compress_chunk ` +
           `(${storage.detail}); ${perVenueDay(bytesPerEvent)}; uncompressed ${before} ` +
           `bytes/event (ratio ${(storage.beforeBytes / storage.compressedBytes).toFixed(1)}` +
-          ` on book_events); ${wire}`,
+          ` on book_event_rows); ${wire}`,
         ...storage.layout,
       );
       targets.push(atMost("bytes/event (TimescaleDB, compressed)", bytesPerEvent, 12));
     } else {
       const [size] = await sql<{ bytes: string }[]>`
-        select (pg_total_relation_size('book_events') +
+        select (pg_total_relation_size('book_event_rows') + pg_total_relation_size('token_pairs') +
                 pg_total_relation_size('book_checkpoints'))::text as bytes`;
       bytesPerEvent = Math.round((Number(size!.bytes) / events) * 10) / 10;
       lines.push(
@@ -231,7 +249,7 @@ async function main(): Promise<void> {
       if ((await bookAt(sql, token, { at })).covered) covered++;
       took.push(performance.now() - s);
       s = performance.now();
-      await sql`select kind from book_events where session = ${START} and seq = ${i * 997}`;
+      await sql`select kind from book_event_rows where session = ${START} and seq = ${i * 997}`;
       pk.push(performance.now() - s);
     }
     const p = (xs: number[], q: number) =>
@@ -255,14 +273,15 @@ async function main(): Promise<void> {
     t = performance.now();
     let raw = 0;
     for await (
-      const rows of sql`select * from book_events order by session, seq`.values().cursor(50_000)
+      const rows of sql`select * from book_event_rows order by session, seq`.values()
+        .cursor(50_000)
     ) {
       raw += rows.length;
     }
     const rawSeconds = (performance.now() - t) / 1000;
     lines.push(
       `replay from the database ${dbReplayRate} rows/s (${replayed} BookEvents of ${bookRows} ` +
-        `book rows); baseline raw read ${Math.round(raw / rawSeconds)} rows/s`,
+        `book rows); baseline raw read of the stored rows ${Math.round(raw / rawSeconds)} rows/s`,
     );
 
     const out = await Deno.makeTempDir({ prefix: "pmcollect_bench_stream_" });
@@ -356,7 +375,7 @@ async function timescaleStorage(sql: Sql): Promise<{
   let compressedBytes = 0;
   const parts: string[] = [];
   const layout: string[] = [];
-  for (const table of ["book_events", "book_checkpoints"]) {
+  for (const table of ["book_event_rows", "token_pairs", "book_checkpoints"]) {
     if (!hypertables.has(table)) {
       const [r] = await sql<{ bytes: string }[]>`
         select pg_total_relation_size(${table}::regclass)::text as bytes`;
@@ -383,7 +402,7 @@ async function timescaleStorage(sql: Sql): Promise<{
     // Chunks left uncompressed (none expected) count as they are.
     const uncompressedRest = Number(size!.total) - Number(stats!.after ?? 0);
     beforeBytes += Number(stats!.before ?? 0) + Math.max(0, uncompressedRest);
-    if (table === "book_events") compressedBytes = Number(stats!.after ?? 0);
+    if (table === "book_event_rows") compressedBytes = Number(stats!.after ?? 0);
     parts.push(
       `${table} ${size!.total} bytes, ${stats!.compressed} of ${stats!.total} chunks ` +
         `compressed (${c!.chunks} compress_chunk calls, ${seconds.toFixed(1)} s), ` +
@@ -412,7 +431,7 @@ async function timescaleStorage(sql: Sql): Promise<{
         settings?.orderby ?? ""
       }]; chunks ${chunks.map((k) => `${k.range} ${mb(k.before)}→${mb(k.after)} MB`).join(", ")}`,
     );
-    if (table === "book_events") layout.push(await compressedColumns(sql, here!.schema, table));
+    if (table === "book_event_rows") layout.push(await compressedColumns(sql, here!.schema, table));
   }
   return { bytes, beforeBytes, compressedBytes, detail: parts.join("; "), layout };
 }

@@ -1,9 +1,12 @@
 /**
- * Rows of the recorded market channel (`book_events`, migration 0010): one row per level
- * change, snapshot level, tick change, best bid/ask, trade marker, listing or resolution, in
- * arrival order (`session`, `seq`). Prices and sizes arrive as decimal text and are stored as
- * micro counts, or verbatim in `exact` when they do not fit. Writes are idempotent: the
- * primary key is (session, seq), so a replayed spill file or batch inserts nothing twice.
+ * Rows of the recorded market channel (`book_event_rows`, migrations 0010 and 0011, read as
+ * the view `book_events`): one row per level change, snapshot level, tick change, best
+ * bid/ask, trade marker, listing or resolution, in arrival order (`session`, `seq`). A level
+ * change whose mirror on the market's other token came in the same message is one row of kind
+ * `pairedChange` standing for both (the mirror is `seq + 1` of the sibling in `token_pairs`).
+ * Prices and sizes arrive as decimal text and are stored as micro counts, or verbatim in
+ * `exact` when they do not fit. Writes are idempotent: the primary key is (session, seq), so a
+ * replayed spill file or batch inserts nothing twice.
  *
  * @example
  * ```ts
@@ -28,7 +31,12 @@ export const KIND = {
   marketResolved: 6,
   trade: 7,
   segmentEnd: 8,
+  /** A `price_change` level stored once for both tokens of a binary market (see `mirrorOf`). */
+  pairedChange: 9,
 } as const;
+
+/** Micro price of the mirror level: the other token's price for the same order. */
+export const MICRO_ONE = 1_000_000;
 
 /** `side`: 0 = bid (BUY), 1 = ask (SELL). */
 export type Side = 0 | 1;
@@ -47,6 +55,8 @@ export interface BookEventRow {
   readonly ts: number;
   /** Local receive time, unix ms. */
   readonly receivedAt: number;
+  /** Kind `pairedChange` only: the sibling token, whose row `seq + 1` is this one mirrored. */
+  readonly mirrorTokenId?: string | null;
 }
 
 /** How a batch is sent: COPY (PostgreSQL server only) or one unnest statement (everywhere). */
@@ -69,6 +79,8 @@ const INT4 = 2147483647;
 
 interface Encoded {
   readonly key: number;
+  /** The sibling's key of a paired row, else null. */
+  readonly mirrorKey: number | null;
   readonly price: string | null;
   readonly size: string | null;
   readonly exact: string | null;
@@ -86,16 +98,17 @@ export async function insertBookEvents(
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const encoded = await encode(sql, rows);
+  await insertPairs(sql, rows, encoded);
   if (options.method === "copy") {
     try {
-      await copyInto(sql, "book_events", COLUMNS, copyLines(rows, encoded));
+      await copyInto(sql, "book_event_rows", COLUMNS, copyLines(rows, encoded));
       return rows.length;
     } catch {
       // Most likely a replayed row; anything else fails again below, with its cause.
     }
   }
   await sql`
-    insert into book_events (${sql(COLUMNS)})
+    insert into book_event_rows (${sql(COLUMNS)})
     select * from unnest(
       ${col(rows, (r) => r.session)}::int8[], ${col(rows, (r) => r.seq)}::int8[],
       ${col(rows, (r) => r.conn)}::int4[], ${col(encoded, (e) => e.key)}::int4[],
@@ -109,7 +122,12 @@ export async function insertBookEvents(
 }
 
 async function encode(sql: Queryable, rows: readonly BookEventRow[]): Promise<Encoded[]> {
-  const ids = [...new Set(rows.map((r) => r.tokenId))];
+  const unique = new Set<string>();
+  for (const r of rows) {
+    unique.add(r.tokenId);
+    if (r.mirrorTokenId != null) unique.add(r.mirrorTokenId);
+  }
+  const ids = [...unique];
   const keys = await tokenKeys(sql, ids);
   const keyOf = new Map(ids.map((id, i) => [id, keys[i]!]));
   return rows.map((r) => {
@@ -128,11 +146,36 @@ async function encode(sql: Queryable, rows: readonly BookEventRow[]): Promise<En
     }
     return {
       key: keyOf.get(r.tokenId)!,
+      mirrorKey: r.mirrorTokenId == null ? null : keyOf.get(r.mirrorTokenId)!,
       price,
       size,
       exact: exact === null ? null : JSON.stringify(exact),
     };
   });
+}
+
+/**
+ * Records the sibling pairs that the batch's paired rows stand for, both ways round, before
+ * the rows themselves: the view `book_events` and the readers find a mirror through them.
+ */
+async function insertPairs(
+  sql: Queryable,
+  rows: readonly BookEventRow[],
+  encoded: readonly Encoded[],
+): Promise<void> {
+  const pairs = new Map<number, number>();
+  for (let i = 0; i < rows.length; i++) {
+    const mirror = encoded[i]!.mirrorKey;
+    if (mirror === null) continue;
+    pairs.set(encoded[i]!.key, mirror);
+    pairs.set(mirror, encoded[i]!.key);
+  }
+  if (pairs.size === 0) return;
+  await sql`
+    insert into token_pairs (token_key, sibling_key)
+    select * from unnest(${`{${[...pairs.keys()].join(",")}}`}::int4[],
+                         ${`{${[...pairs.values()].join(",")}}`}::int4[])
+    on conflict do nothing`;
 }
 
 /** COPY text in chunks of 2,000 lines; the ISO text of a repeated instant is made once. */

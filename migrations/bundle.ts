@@ -20,6 +20,7 @@ import episodes0009Plain from "./0009_episodes.plain.sql" with { type: "text" };
 import episodes0009Timescale from "./0009_episodes.timescale.sql" with { type: "text" };
 import bookEvents0010Plain from "./0010_book_events.plain.sql" with { type: "text" };
 import bookEvents0010Timescale from "./0010_book_events.timescale.sql" with { type: "text" };
+import bookEventPairs0011 from "./0011_book_event_pairs.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -90,5 +91,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "book_events",
     sql: { plain: bookEvents0010Plain, timescale: bookEvents0010Timescale },
     files: ["0010_book_events.plain.sql", "0010_book_events.timescale.sql"],
+  },
+  {
+    version: 11,
+    name: "book_event_pairs",
+    sql: { plain: bookEventPairs0011, timescale: bookEventPairs0011 },
+    files: ["0011_book_event_pairs.sql"],
   },
 ];

@@ -36,6 +36,7 @@ export const DATABASE_SUITE = [
   "tests/scanner_episodes_test.ts",
   "tests/migrate_storage_v2_test.ts",
   "tests/stream_recorder_test.ts",
+  "tests/migrate_book_event_pairs_test.ts",
   "tests/stream_cli_test.ts",
   "tests/stream_export_test.ts",
   "tests/db_pool_renewal_test.ts",

@@ -40,7 +40,7 @@ export async function measureBookAgreement(
     select b.ts, b.token_id as "tokenId", b.bids, b.asks from book_snapshots b
     where b.ts > ${from} and b.ts <= ${options.now}
       and exists (
-        select 1 from book_events e join token_keys k using (token_key)
+        select 1 from book_event_rows e join token_keys k using (token_key)
         where k.token_id = b.token_id and e.received_at <= b.ts and e.kind = 0)
     order by b.ts desc limit ${options.sample ?? 200}`;
   const result: BookAgreement = {

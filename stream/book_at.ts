@@ -1,6 +1,7 @@
 /**
  * `bookAt`: one token's full book at any instant, rebuilt from the recorded stream
- * (`book_events`, migration 0010). It starts from the token's newest snapshot or checkpoint
+ * (`book_event_rows`, migrations 0010 and 0011; a paired row of the sibling token counts as this
+ * token's mirrored level). It starts from the token's newest snapshot or checkpoint
  * (`book_checkpoints`) at or before the instant and replays that session's level changes up to
  * the instant, in arrival order. It never invents depth across a gap: when the segment was
  * ended before the instant (a `tick_size_change`, an unsubscribe or a clean stop, or an outage
@@ -14,7 +15,7 @@
  * if (r.covered) r.book.bids[0]; // ["0.52", "120.5"]: best bid, decimal text
  * ```
  */
-import { KIND } from "../db/book_events.ts";
+import { KIND, MICRO_ONE } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro } from "../db/_micro.ts";
 import { isZero } from "./_levels.ts";
@@ -93,13 +94,25 @@ export async function rebuild(
     return { covered: false, reason: "no_snapshot" };
   }
   const last = options.upTo?.seq ?? Number.MAX_SAFE_INTEGER;
+  // Paired rows of the sibling token stand for this token's row `seq + 1`, mirrored.
+  const [pair] = await sql<{ sibling: number }[]>`
+    select sibling_key as sibling from token_pairs where token_key = ${tokenKey}`;
+  const sibling = pair?.sibling ?? -1;
+  const own = sql`token_key = ${tokenKey}`;
   const rows = await sql<StoredLevelRow[]>`
-    select kind, side, price, size, exact from book_events
-    where token_key = ${tokenKey} and received_at >= ${start.receivedAt}
-      and received_at <= ${options.at} and session = ${start.session}
-      and seq ${start.book === null ? sql`>=` : sql`>`} ${start.seq} and seq <= ${last}
-      and kind in (0, 1, 2, 3, 8)
-    order by seq`;
+    select (case when ${own} then kind else ${KIND.priceChange} end)::int2 as kind,
+           (case when ${own} then side else 1 - side end)::int2 as side,
+           case when ${own} then price else ${MICRO_ONE} - price end as price,
+           size, exact
+    from book_event_rows
+    where token_key = any(${`{${tokenKey},${sibling}}`}::int4[])
+      and received_at >= ${start.receivedAt} and received_at <= ${options.at}
+      and session = ${start.session}
+      and ((${own} and seq ${start.book === null ? sql`>=` : sql`>`} ${start.seq}
+            and seq <= ${last} and kind in (0, 1, 2, 3, 8, 9))
+        or (token_key = ${sibling} and kind = ${KIND.pairedChange}
+            and seq >= ${start.seq} and seq < ${last}))
+    order by seq + (case when ${own} then 0 else 1 end)`;
   const book = applyRows(rows, start.book);
   if (book === "tick_size_change" || book === "ended") return { covered: false, reason: book };
   return { covered: true, book, since: start.since };
@@ -114,7 +127,7 @@ async function latestStart(
     ? sql`received_at <= ${options.at}`
     : sql`(received_at < ${options.at} or (received_at = ${options.at} and seq <= ${options.upTo.seq}))`;
   const [snapshot] = await sql<{ session: string; seq: string; receivedAt: Date }[]>`
-    select session, seq, received_at as "receivedAt" from book_events
+    select session, seq, received_at as "receivedAt" from book_event_rows
     where token_key = ${tokenKey} and kind = 0 and ${before}
     order by received_at desc, seq desc limit 1`;
   const [checkpoint] = await sql<{
@@ -176,7 +189,7 @@ export function applyRows(
     const k = r.kind;
     if (k === KIND.tickSizeChange) return "tick_size_change";
     if (k === KIND.segmentEnd) return "ended";
-    if (k !== KIND.bookLevel && k !== KIND.priceChange) continue;
+    if (k !== KIND.bookLevel && k !== KIND.priceChange && k !== KIND.pairedChange) continue;
     const price = r.exact?.price ?? decimalOfMicro(String(r.price));
     const size = r.exact?.size ?? decimalOfMicro(r.size!);
     const levels = r.side === 0 ? bids : asks;

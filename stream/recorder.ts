@@ -27,12 +27,14 @@ import {
   insertBookCheckpoints,
   insertBookEvents,
   KIND,
+  MICRO_ONE,
   type WriteMethod,
 } from "../db/book_events.ts";
+import { microNumber } from "../db/_micro.ts";
 import { tokenKeys } from "../db/_keys.ts";
 import { rebuild } from "./book_at.ts";
 import type { Queryable } from "../db/client.ts";
-import type { WsMessage } from "../polymarket/ws_schema.ts";
+import type { PriceLevelChange, WsMessage } from "../polymarket/ws_schema.ts";
 import type { Logger } from "../runtime/log.ts";
 import { recordGaps } from "../db/ops.ts";
 import { StreamSpill } from "./_spill.ts";
@@ -53,11 +55,18 @@ export interface RecorderOptions {
   readonly checkpointEvery?: number;
   /** Wall clock, unix ms (for segment ends; tests inject one). */
   readonly now?: () => number;
+  /**
+   * Store a level and its mirror on the market's other token (same message) as one row
+   * (default true). Off, every level is its own row; `book_events` reads the same either way.
+   */
+  readonly pairs?: boolean;
 }
 
 /** Counters for the health report. */
 export interface RecorderStats {
+  /** Rows of `book_events` recorded (a paired row counts for its two). */
   rowsRecorded: number;
+  /** Rows stored in `book_event_rows`. */
   rowsWritten: number;
   rowsSpilled: number;
   checkpoints: number;
@@ -100,6 +109,7 @@ export class StreamRecorder {
       maxRows: options.maxRows ?? 1_000_000,
       checkpointEvery: options.checkpointEvery ?? 2000,
       now: options.now ?? Date.now,
+      pairs: options.pairs ?? true,
     };
     this.#spill = options.spillDir === null ? null : new StreamSpill(options.spillDir);
   }
@@ -131,20 +141,27 @@ export class StreamRecorder {
           this.#changes.set(b.tokenId, 0);
           break;
         }
-        case "price_change":
-          for (const c of m.changes) {
+        case "price_change": {
+          const changes = m.changes;
+          for (let i = 0; i < changes.length; i++) {
+            const c = changes[i]!;
             const side = c.side === "BUY" ? 0 : 1;
             const at = { conn, tokenId: c.tokenId, ts: m.timestamp, receivedAt: m.receivedAt };
-            this.#row(at, KIND.priceChange, side, c.price, c.size);
-            const n = this.#changes.get(c.tokenId);
-            if (n === undefined) continue;
-            if (n + 1 < this.#o.checkpointEvery) this.#changes.set(c.tokenId, n + 1);
-            else {
-              this.#changes.set(c.tokenId, 0);
-              this.#due.push({ tokenId: c.tokenId, seq: this.#seq - 1, receivedAt: at.receivedAt });
+            const next = changes[i + 1];
+            if (this.#o.pairs && next !== undefined && isMirror(c, next)) {
+              this.#row(at, KIND.pairedChange, side, c.price, c.size, next.tokenId);
+              this.#counted(c.tokenId, this.#seq - 1, at.receivedAt);
+              this.#seq++; // the mirror's row: `book_events` gives it back from this one
+              this.stats.rowsRecorded++;
+              this.#counted(next.tokenId, this.#seq - 1, at.receivedAt);
+              i++;
+              continue;
             }
+            this.#row(at, KIND.priceChange, side, c.price, c.size);
+            this.#counted(c.tokenId, this.#seq - 1, at.receivedAt);
           }
           break;
+        }
         case "tick_size_change":
           this.#row(
             { conn, tokenId: m.tokenId, ts: m.timestamp, receivedAt: m.receivedAt },
@@ -257,12 +274,24 @@ export class StreamRecorder {
     await this.#writeCheckpoints();
   }
 
+  /** Counts one level change of `tokenId` (row `seq`); a checkpoint is due every so many. */
+  #counted(tokenId: string, seq: number, receivedAt: number): void {
+    const n = this.#changes.get(tokenId);
+    if (n === undefined) return;
+    if (n + 1 < this.#o.checkpointEvery) this.#changes.set(tokenId, n + 1);
+    else {
+      this.#changes.set(tokenId, 0);
+      this.#due.push({ tokenId, seq, receivedAt });
+    }
+  }
+
   #row(
     at: { conn: number; tokenId: string; ts: number; receivedAt: number },
     kind: number,
     side: 0 | 1 | null,
     price: string | null,
     size: string | null,
+    mirrorTokenId: string | null = null,
   ): void {
     this.#batch.push({
       session: this.session,
@@ -275,6 +304,7 @@ export class StreamRecorder {
       size,
       ts: at.ts,
       receivedAt: at.receivedAt,
+      mirrorTokenId,
     });
     this.stats.rowsRecorded++;
   }
@@ -319,8 +349,8 @@ export class StreamRecorder {
     try {
       const sql = this.#o.sql;
       const [last] = await sql<{ at: Date }[]>`
-        select received_at as at from book_events
-        where session = (select max(session) from book_events where session < ${this.session})
+        select received_at as at from book_event_rows
+        where session = (select max(session) from book_event_rows where session < ${this.session})
         order by seq desc limit 1`;
       if (last === undefined) return;
       const endAt = new Date(Math.max(this.session, last.at.getTime()));
@@ -360,4 +390,18 @@ export class StreamRecorder {
       this.#o.log.warn("stream_spill_replay_failed", { error: String(err) });
     }
   }
+}
+
+/**
+ * True when `b` is the mirror of `a` on the market's other token: the other side, price
+ * 1 − p, the same size, and both stored exactly in the integer columns (so that the mirror
+ * rebuilt from `a`'s row is exactly the row `b` would have been).
+ */
+function isMirror(a: PriceLevelChange, b: PriceLevelChange): boolean {
+  if (a.tokenId === b.tokenId || a.side === b.side || a.size !== b.size) return false;
+  const pa = microNumber(a.price, MICRO_ONE);
+  const pb = microNumber(b.price, MICRO_ONE);
+  const size = microNumber(a.size, Number.MAX_SAFE_INTEGER);
+  return typeof pa === "number" && typeof pb === "number" && typeof size === "number" &&
+    pa + pb === MICRO_ONE;
 }

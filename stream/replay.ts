@@ -1,5 +1,5 @@
 /**
- * `replayBookEvents`: the recorded stream (`book_events`) read back as `BookEvent`s in arrival
+ * `replayBookEvents`: the recorded stream (`book_events`, stored as `book_event_rows`) read back as `BookEvent`s in arrival
  * order (session, then sequence), for chosen tokens (or all) and an interval of receive
  * times, optionally paced at N× real time. A `book` is its header row plus its level rows; the
  * consecutive level rows of one token that arrived together (same connection, receive time and
@@ -18,7 +18,7 @@
  * ```
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { KIND } from "../db/book_events.ts";
+import { KIND, MICRO_ONE } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro, decimalOfMicroNumber } from "../db/_micro.ts";
 import type { BookEvent, LevelChange } from "./book_event.ts";
@@ -214,61 +214,85 @@ type Row = [
   exact: Exact | null,
 ];
 
-/** Keyset pages of rows (any backend), as columns. */
+/**
+ * Keyset pages of stored rows (any backend), as columns, each paired row followed by its
+ * mirror on the sibling token (what the view `book_events` gives, read without its union).
+ */
 async function* pagedColumns(
   sql: Queryable,
   f: Filter,
   page: number,
 ): AsyncGenerator<EventColumns> {
+  const pairs = await sql<{ key: number; sibling: number }[]>`
+    select token_key as key, sibling_key as sibling from token_pairs
+    ${f.keys === null ? sql`` : sql`where sibling_key = any(${`{${f.keys.join(",")}}`}::int4[])`}`;
+  const siblingOf = new Map(pairs.map((p) => [p.key, p.sibling]));
+  // A paired row is stored under either token of its market: read the siblings' rows too.
+  const keys = f.keys === null ? null : [...new Set([...f.keys, ...siblingOf.keys()])];
   let after: [string, string] = ["-1", "-1"];
   for (;;) {
     const rows = await sql`
       select session, seq, conn, token_key, kind, side, price, size,
              (extract(epoch from ts) * 1000)::float8 as ts,
              (extract(epoch from received_at) * 1000)::float8 as received_at, exact
-      from book_events
+      from book_event_rows
       where (session, seq) > (${after[0]}::int8, ${after[1]}::int8)
-        and received_at >= ${f.from} and received_at < ${f.to} and kind in (0, 1, 2, 3)
-        ${f.keys === null ? sql`` : sql`and token_key = any(${`{${f.keys.join(",")}}`}::int4[])`}
+        and received_at >= ${f.from} and received_at < ${f.to} and kind in (0, 1, 2, 3, 9)
+        ${keys === null ? sql`` : sql`and token_key = any(${`{${keys.join(",")}}`}::int4[])`}
       order by session, seq limit ${page}`.values() as unknown as Row[];
     if (rows.length === 0) return;
-    yield columnsOfRows(rows);
+    yield columnsOfRows(rows, siblingOf);
     const last = rows[rows.length - 1]!;
     after = [last[0], last[1]];
     if (rows.length < page) return;
   }
 }
 
-/** Database rows as columns, in one pass. */
-function columnsOfRows(rows: readonly Row[]): EventColumns {
-  const n = rows.length;
+/** Database rows as columns, in one pass; a paired row becomes its two level changes. */
+function columnsOfRows(rows: readonly Row[], siblingOf: ReadonlyMap<number, number>): EventColumns {
   const c = {
-    length: n,
-    seq: new Array<number>(n),
-    conn: new Array<number>(n),
-    key: new Array<number>(n),
-    kind: new Array<number>(n),
-    side: new Array<number | null>(n),
-    price: new Array<number | null>(n),
-    size: new Array<number | string | null>(n),
-    ts: new Array<number>(n),
-    at: new Array<number>(n),
-    exact: new Array<Exact | null>(n),
+    length: 0,
+    seq: [] as number[],
+    conn: [] as number[],
+    key: [] as number[],
+    kind: [] as number[],
+    side: [] as (number | null)[],
+    price: [] as (number | null)[],
+    size: [] as (number | string | null)[],
+    ts: [] as number[],
+    at: [] as number[],
+    exact: [] as (Exact | null)[],
   };
-  for (let i = 0; i < n; i++) {
+  const push = (
+    r: Row,
+    seq: number,
+    key: number,
+    side: number | null,
+    price: number | null,
+    size: number | string | null,
+  ) => {
+    c.seq.push(seq);
+    c.conn.push(r[2]);
+    c.key.push(key);
+    c.kind.push(r[4] === KIND.pairedChange ? KIND.priceChange : r[4]);
+    c.side.push(side);
+    c.price.push(price);
+    c.size.push(size);
+    c.ts.push(r[8]);
+    c.at.push(r[9]);
+    c.exact.push(r[10]);
+  };
+  for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    c.seq[i] = Number(r[1]);
-    c.conn[i] = r[2];
-    c.key[i] = r[3];
-    c.kind[i] = r[4];
-    c.side[i] = r[5];
-    c.price[i] = r[6];
-    const size = r[7];
-    c.size[i] = size === null ? null : size.length <= 15 ? Number(size) : size;
-    c.ts[i] = r[8];
-    c.at[i] = r[9];
-    c.exact[i] = r[10];
+    const raw = r[7];
+    const size = raw === null ? null : raw.length <= 15 ? Number(raw) : raw;
+    const seq = Number(r[1]);
+    push(r, seq, r[3], r[5], r[6], size);
+    if (r[4] !== KIND.pairedChange) continue;
+    const sibling = siblingOf.get(r[3]);
+    if (sibling !== undefined) push(r, seq + 1, sibling, 1 - r[5]!, MICRO_ONE - r[6]!, size);
   }
+  c.length = c.seq.length;
   return c;
 }
 

@@ -110,7 +110,7 @@ Deno.test({
       assert.deepEqual(
         rows.map((r) => r.hypertable_name),
         [
-          "book_events",
+          "book_event_rows",
           "book_snapshot_data",
           "episodes",
           "price_snapshot_data",

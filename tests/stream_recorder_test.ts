@@ -403,3 +403,60 @@ Deno.test("on embedded PGlite the recorder, bookAt, checkpoints and replay work 
     assert.equal(n, 121);
   });
 });
+
+Deno.test("a level and its mirror on the other token are one stored row; book_events reads every row back", async () => {
+  const raw = JSON.parse(await Deno.readTextFile(FIXTURE)) as Record<string, unknown>[];
+  const pc = raw.find((m) => m.event_type === "price_change")!;
+  const [a, b] = pc.price_changes as Record<string, string>[];
+  // Not mirrors: another size, or the same side. Both stay rows of their own.
+  const unpaired = [
+    { ...pc, price_changes: [{ ...a, size: "10" }, { ...b, size: "11" }] },
+    { ...pc, price_changes: [{ ...a }, { ...b, side: a!.side }] },
+  ];
+  const frames = [...raw, ...unpaired];
+  const record = async (db: TestDatabase, pairs: boolean) => {
+    await migrated(db);
+    const rec = testRecorder(db.sql, { pairs, checkpointEvery: 7 });
+    frames.forEach((m, i) => rec.record(frame(m, T0 + i), 0));
+    await rec.flush();
+    const rows = await db.sql`
+      select e.session, e.seq, e.conn, k.token_id, e.kind, e.side, e.price, e.size, e.ts,
+             e.received_at, e.exact
+      from book_events e join token_keys k using (token_key) order by session, seq`;
+    const [stored] = await db.sql<{ n: number; paired: number }[]>`
+      select count(*)::int as n, (count(*) filter (where kind = 9))::int as paired
+      from book_event_rows`;
+    const books = [];
+    for (const t of [a!.asset_id!, b!.asset_id!]) {
+      for (const at of [T0 + 10, T0 + 30, T0 + frames.length]) {
+        books.push(await bookAt(db.sql, t, { at: new Date(at) }));
+      }
+    }
+    const checkpoints = await db.sql`
+      select k.token_id, c.seq, c.bid_prices, c.bid_sizes, c.ask_prices, c.ask_sizes
+      from book_checkpoints c join token_keys k using (token_key) order by 1, 2`;
+    const events: BookEvent[] = [];
+    for await (const e of replayBookEvents(db.sql, { tokenIds: [b!.asset_id!] })) events.push(e);
+    return { rows, stored: stored!, books, checkpoints, events, recorded: rec.stats.rowsRecorded };
+  };
+  await withDatabase("server", async (one) => {
+    await withDatabase("server", async (two) => {
+      const paired = await record(one, true);
+      const plain = await record(two, false);
+      assert.equal(plain.stored.paired, 0);
+      assert.equal(paired.rows.length, plain.rows.length);
+      assert.deepEqual(paired.rows, plain.rows);
+      assert.equal(paired.recorded, plain.rows.length);
+      // Every price change of the fixture is a mirrored pair: half of those rows are stored.
+      const pairs = (raw.filter((m) => m.event_type === "price_change")).length;
+      assert.equal(paired.stored.paired, pairs);
+      assert.equal(paired.stored.n, plain.stored.n - pairs);
+      assert.ok(paired.books.some((r) => r.covered));
+      assert.deepEqual(paired.books, plain.books);
+      assert.ok(paired.checkpoints.length > 0);
+      assert.deepEqual(paired.checkpoints, plain.checkpoints);
+      assert.ok(paired.events.length > 0);
+      assert.deepEqual(paired.events, plain.events);
+    });
+  });
+});

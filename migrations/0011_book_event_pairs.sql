@@ -1,0 +1,49 @@
+-- Mirror elision in the recorded stream (issue 15). A `price_change` of a binary market
+-- usually carries both outcomes' levels, and the second is the mirror of the first: the other
+-- token, price 1 − p, the other side, the same size. The recorder now stores such a pair as
+-- one row of kind 9 under the first token (its own level, as a kind 2 row would hold it); the
+-- mirror is the row `seq + 1` of the token's sibling, rebuilt from it. That halves the rows.
+--
+-- The table of stored rows is now `book_event_rows`; `book_events` is a view that gives back
+-- exactly the rows the recorder stored before (kind 9 as kind 2, each followed by its mirror,
+-- in the stored rows' order), so that SQL, the export and research tools see the same names and
+-- the same answers. A filter on `received_at` reaches the table; one on `token_key` cannot (the
+-- view computes it): for one token, read `book_event_rows` and `token_pairs` as
+-- stream/book_at.ts does. The program's own readers (stream/book_at.ts, stream/replay.ts) read
+-- the stored rows and expand pairs themselves.
+ALTER TABLE book_events RENAME TO book_event_rows;
+
+-- The two tokens of a binary market, both ways round, written before the first pair row that
+-- needs them. A token has one sibling.
+CREATE TABLE token_pairs (
+  token_key   int4 PRIMARY KEY,
+  sibling_key int4 NOT NULL UNIQUE
+);
+
+CREATE VIEW book_events AS
+SELECT r.session, r.seq + m.mirror AS seq, r.conn,
+       CASE WHEN m.mirror = 0 THEN r.token_key ELSE p.token_key END AS token_key,
+       (CASE WHEN r.kind = 9 THEN 2 ELSE r.kind END)::int2 AS kind,
+       CASE WHEN m.mirror = 0 THEN r.side ELSE (1 - r.side)::int2 END AS side,
+       CASE WHEN m.mirror = 0 THEN r.price ELSE 1000000 - r.price END AS price,
+       r.size, r.ts, r.received_at,
+       CASE WHEN m.mirror = 0 THEN r.exact END AS exact
+FROM book_event_rows r
+LEFT JOIN token_pairs p ON r.kind = 9 AND p.sibling_key = r.token_key
+CROSS JOIN LATERAL (SELECT 0 AS mirror UNION ALL SELECT 1 WHERE p.token_key IS NOT NULL) m;
+
+-- Segments start and end at rows that are never paired (kinds 0, 3, 8): read them stored.
+CREATE OR REPLACE VIEW stream_segments AS
+SELECT s.session, s.conn, s.token_key, s.seq AS start_seq, s.received_at AS started_at,
+       e.received_at AS ended_at,
+       CASE e.kind WHEN 0 THEN 'snapshot' WHEN 3 THEN 'tick_size_change' WHEN 8 THEN 'ended'
+       END AS end_cause
+FROM book_event_rows s
+LEFT JOIN LATERAL (
+  SELECT n.kind, n.received_at FROM book_event_rows n
+  WHERE n.token_key = s.token_key AND n.kind IN (0, 3, 8)
+    AND (n.received_at, n.session, n.seq) > (s.received_at, s.session, s.seq)
+  ORDER BY n.received_at, n.session, n.seq
+  LIMIT 1
+) e ON true
+WHERE s.kind = 0;
