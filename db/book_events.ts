@@ -35,8 +35,34 @@ export const KIND = {
   pairedChange: 9,
 } as const;
 
-/** Micro price of the mirror level: the other token's price for the same order. */
+/** One, in micro units: a level's price plus its mirror's. */
 export const MICRO_ONE = 1_000_000;
+
+/**
+ * Units of `book_event_rows` (migration 0011), in micro units: prices (and the best ask of a
+ * `best_bid_ask` row) count 10^-4, the venue's finest tick; level sizes count hundredths, the
+ * venue's size precision. Small counts delta-encode in fewer bits than micro counts. A value
+ * finer than its unit goes verbatim into `exact`. The view `book_events` gives micro counts.
+ */
+export const PRICE_UNIT = 100;
+export const SIZE_UNIT = 10_000;
+
+/** The stored count of a micro price, or null when it is finer than the unit (or too large). */
+export function storedPrice(value: string): number | null {
+  const micro = microNumber(value, INT4);
+  return typeof micro === "number" && micro % PRICE_UNIT === 0 ? micro / PRICE_UNIT : null;
+}
+
+/** The stored count (decimal text) of a level size, or null when it is finer or too large. */
+export function storedSize(value: string): string | null {
+  const micro = microNumber(value, Number.MAX_SAFE_INTEGER);
+  if (typeof micro === "number") {
+    return micro % SIZE_UNIT === 0 ? String(micro / SIZE_UNIT) : null;
+  }
+  const text = microText(value, INT8_MAX);
+  if (text === null || !text.endsWith("0000")) return null;
+  return text.length === 4 ? "0" : text.slice(0, -4);
+}
 
 /** `side`: 0 = bid (BUY), 1 = ask (SELL). */
 export type Side = 0 | 1;
@@ -135,13 +161,16 @@ async function encode(sql: Queryable, rows: readonly BookEventRow[]): Promise<En
     let price: string | null = null;
     let size: string | null = null;
     if (r.price !== null) {
-      const micro = microNumber(r.price, INT4);
-      if (typeof micro === "number") price = String(micro);
+      const stored = storedPrice(r.price);
+      if (stored !== null) price = String(stored);
       else (exact ??= {}).price = r.price;
     }
     if (r.size !== null) {
-      const micro = microNumber(r.size, Number.MAX_SAFE_INTEGER);
-      size = typeof micro === "number" ? String(micro) : microText(r.size, INT8_MAX);
+      // A best_bid_ask row's size column holds its best ask, a price.
+      if (r.kind === KIND.bestBidAsk) {
+        const stored = storedPrice(r.size);
+        size = stored === null ? null : String(stored);
+      } else size = storedSize(r.size);
       if (size === null) (exact ??= {}).size = r.size;
     }
     return {

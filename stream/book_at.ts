@@ -15,7 +15,7 @@
  * if (r.covered) r.book.bids[0]; // ["0.52", "120.5"]: best bid, decimal text
  * ```
  */
-import { KIND, MICRO_ONE } from "../db/book_events.ts";
+import { KIND, MICRO_ONE, PRICE_UNIT, SIZE_UNIT } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro } from "../db/_micro.ts";
 import { isZero } from "./_levels.ts";
@@ -102,8 +102,9 @@ export async function rebuild(
   const rows = await sql<StoredLevelRow[]>`
     select (case when ${own} then kind else ${KIND.priceChange} end)::int2 as kind,
            (case when ${own} then side else 1 - side end)::int2 as side,
-           case when ${own} then price else ${MICRO_ONE} - price end as price,
-           size, exact
+           (case when ${own} then price * ${PRICE_UNIT} else ${MICRO_ONE} - price * ${PRICE_UNIT}
+            end)::int4 as price,
+           size * ${SIZE_UNIT} as size, exact
     from book_event_rows
     where token_key = any(${`{${tokenKey},${sibling}}`}::int4[])
       and received_at >= ${start.receivedAt} and received_at <= ${options.at}

@@ -28,9 +28,11 @@ import {
   insertBookEvents,
   KIND,
   MICRO_ONE,
+  PRICE_UNIT,
+  storedPrice,
+  storedSize,
   type WriteMethod,
 } from "../db/book_events.ts";
-import { microNumber } from "../db/_micro.ts";
 import { tokenKeys } from "../db/_keys.ts";
 import { rebuild } from "./book_at.ts";
 import type { Queryable } from "../db/client.ts";
@@ -399,9 +401,8 @@ export class StreamRecorder {
  */
 function isMirror(a: PriceLevelChange, b: PriceLevelChange): boolean {
   if (a.tokenId === b.tokenId || a.side === b.side || a.size !== b.size) return false;
-  const pa = microNumber(a.price, MICRO_ONE);
-  const pb = microNumber(b.price, MICRO_ONE);
-  const size = microNumber(a.size, Number.MAX_SAFE_INTEGER);
-  return typeof pa === "number" && typeof pb === "number" && typeof size === "number" &&
-    pa + pb === MICRO_ONE;
+  const pa = storedPrice(a.price);
+  const pb = storedPrice(b.price);
+  return pa !== null && pb !== null && pa + pb === MICRO_ONE / PRICE_UNIT &&
+    storedSize(a.size) !== null;
 }

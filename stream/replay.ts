@@ -18,7 +18,7 @@
  * ```
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { KIND, MICRO_ONE } from "../db/book_events.ts";
+import { KIND, MICRO_ONE, PRICE_UNIT, SIZE_UNIT } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro, decimalOfMicroNumber } from "../db/_micro.ts";
 import type { BookEvent, LevelChange } from "./book_event.ts";
@@ -232,8 +232,8 @@ async function* pagedColumns(
   let after: [string, string] = ["-1", "-1"];
   for (;;) {
     const rows = await sql`
-      select session, seq, conn, token_key, kind, side, price, size,
-             (extract(epoch from ts) * 1000)::float8 as ts,
+      select session, seq, conn, token_key, kind, side, price * ${PRICE_UNIT} as price,
+             size * ${SIZE_UNIT} as size, (extract(epoch from ts) * 1000)::float8 as ts,
              (extract(epoch from received_at) * 1000)::float8 as received_at, exact
       from book_event_rows
       where (session, seq) > (${after[0]}::int8, ${after[1]}::int8)

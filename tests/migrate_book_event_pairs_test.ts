@@ -32,21 +32,34 @@ Deno.test("migration 0011 keeps every recorded row, segment and book of a 0010 d
              (7, 4, 0, 2, 2, 1, 590000, 20000000, '2026-11-30T12:00:01Z', '2026-11-30T12:00:01.1Z', null),
              (7, 5, 0, 1, 2, 1, null, 1500000, '2026-11-30T12:00:02Z', '2026-11-30T12:00:02.1Z',
               '{"price": "0.4475"}'),
-             (7, 6, -1, 1, 8, null, null, null, '2026-11-30T12:00:03Z', '2026-11-30T12:00:03Z', null)`;
+             (7, 6, 0, 1, 2, 0, 123457, 1234567, '2026-11-30T12:00:02Z', '2026-11-30T12:00:02.1Z',
+              null),
+             (7, 7, -1, 1, 8, null, null, null, '2026-11-30T12:00:03Z', '2026-11-30T12:00:03Z', null)`;
     const read = () => db.sql`select * from book_events order by session, seq`;
     const segments = () => db.sql`select * from stream_segments order by session, start_seq`;
     const before = { rows: await read(), segments: await segments() };
-    assert.equal(before.rows.length, 7);
+    assert.equal(before.rows.length, 8);
     assert.equal(before.segments.length, 1);
 
     await migrate(db.sql, { log, timescale });
-    assert.deepEqual(await read(), before.rows);
+    const after = await read();
+    // Prices finer than 10^-4 and sizes finer than 0.01 (the venue sends none) move to `exact`.
+    assert.deepEqual(after.filter((r) => r.seq !== "6"), before.rows.filter((r) => r.seq !== "6"));
+    assert.deepEqual(after.find((r) => r.seq === "6"), {
+      ...before.rows.find((r) => r.seq === "6"),
+      price: null,
+      size: null,
+      exact: { price: "0.123457", size: "1.234567" },
+    });
     assert.deepEqual(await segments(), before.segments);
     const [stored] = await db.sql<{ n: number }[]>`select count(*)::int as n from book_event_rows`;
-    assert.equal(stored!.n, 7);
+    assert.equal(stored!.n, 8);
     assert.deepEqual(await bookAt(db.sql, "111", { at: new Date("2026-11-30T12:00:02.5Z") }), {
       covered: true,
-      book: { bids: [["0.41", "20"], ["0.4", "100"]], asks: [["0.4475", "1.5"], ["0.45", "50"]] },
+      book: {
+        bids: [["0.41", "20"], ["0.4", "100"], ["0.123457", "1.234567"]],
+        asks: [["0.4475", "1.5"], ["0.45", "50"]],
+      },
       since: new Date("2026-11-30T12:00:00.1Z"),
     });
     assert.deepEqual(await bookAt(db.sql, "111"), { covered: false, reason: "ended" });
