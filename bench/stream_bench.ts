@@ -72,10 +72,18 @@ function wireBytesOf(frames: readonly string[]): number {
 const CONNECTIONS = 8;
 
 /**
- * Frames (JSON text) of one simulated day, each with the connection it came on: a market's
- * messages always come on the same connection, as they do live.
+ * Frames (JSON text) of one simulated day, each with the connection it came on and when it was
+ * received: a market's messages always come on the same connection, and a frame holds one
+ * connection's messages of one instant, received 20-120 ms after the venue stamped them.
  */
-function makeFrames(): { frames: string[]; conns: number[] } {
+function makeFrames(): { frames: string[]; conns: number[]; ats: number[] } {
+  // The same (seeded) run twice: first to count its steps, then spread over the day.
+  const steps = simulate(0).steps;
+  return simulate(Math.floor((DAY - 60_000) / steps));
+}
+
+/** One seeded run of the realistic model, `stepMs` of venue time per step of 100 events. */
+function simulate(stepMs: number) {
   let nowMs = START;
   const universe = createUniverse({ markets: TOKENS / 2, seed: 15, now: START });
   const world = new World(universe, { seed: 15, now: () => nowMs, tradeCapacity: 1 });
@@ -84,39 +92,52 @@ function makeFrames(): { frames: string[]; conns: number[] } {
   const connOf = new Map(universe.markets.map((m, i) => [m.conditionId, i % CONNECTIONS]));
   const frames: string[] = [];
   const conns: number[] = [];
+  const ats: number[] = [];
+  let latency = 15;
   const batches = Array.from({ length: CONNECTIONS }, () => [] as unknown[]);
+  const flush = (conn: number) => {
+    const batch = batches[conn]!;
+    if (batch.length === 0) return;
+    frames.push(JSON.stringify(batch));
+    conns.push(conn);
+    latency = (latency * 1103515245 + 12345) % 2147483648;
+    ats.push(nowMs + 20 + (latency % 100));
+    batch.length = 0;
+  };
   const push = (conditionId: string | null, m: unknown) => {
     const conn = connOf.get(conditionId ?? "") ?? 0;
-    const batch = batches[conn]!;
-    batch.push(m);
-    if (batch.length === FRAME_MESSAGES) {
-      frames.push(JSON.stringify(batch));
-      conns.push(conn);
-      batch.length = 0;
-    }
+    batches[conn]!.push(m);
+    if (batches[conn]!.length === FRAME_MESSAGES) flush(conn);
+  };
+  const flushAll = () => {
+    for (let conn = 0; conn < CONNECTIONS; conn++) flush(conn);
   };
   for (const m of open) {
     for (const o of [0, 1] as const) push(m.conditionId, wsBook(m, world.book(m), o));
   }
+  flushAll();
   let events = open.length * 2;
+  let steps = 0;
   while (events < EVENTS) {
-    nowMs += 50;
+    nowMs += stepMs;
+    steps++;
     for (const e of world.stepRealistic(model, 100)) {
       push(e.conditionId, e.message);
       events++;
     }
+    flushAll();
   }
-  return { frames, conns };
+  return { frames, conns, ats, steps };
 }
 
 async function main(): Promise<void> {
   const lines: string[] = [];
   const targets: TargetCheck[] = [];
   // `frames` is dropped after the ingest: the replays should not pay for its garbage work.
-  let { frames, conns } = makeFrames();
+  let { frames, conns, ats } = makeFrames();
   const wireBytes = wireBytesOf(frames);
   const frameCount = frames.length;
-  const receivedAt = (i: number) => START + Math.floor((i * DAY) / frameCount);
+  const receivedAt = (i: number) => ats[i]!;
 
   // Baseline: parsing alone.
   let t = performance.now();
@@ -175,6 +196,7 @@ async function main(): Promise<void> {
     stop.abort();
     frames = [];
     conns = [];
+    ats = [];
     await recorderDone;
     await queueDone;
     const ingestSeconds = (performance.now() - t) / 1000;
