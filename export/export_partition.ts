@@ -110,6 +110,7 @@ export async function exportPartition(
  */
 export const FILE_ORDER: Readonly<Record<string, readonly string[]>> = {
   book_events: ["session", "seq"],
+  book_event_rows: ["session", "seq"],
 };
 
 interface Target {

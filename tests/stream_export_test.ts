@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { migrate } from "../db/migrate.ts";
 import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
+import { applyRetention } from "../export/retention.ts";
 import { duckString, openDuckDb } from "../export/_duckdb.ts";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import { silentLogger } from "../runtime/log.ts";
@@ -78,6 +79,46 @@ Deno.test("book_events exported as Parquet rebuild the same book with DuckDB alo
       } finally {
         duck.close();
       }
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
+
+Deno.test("retention of the stream applies to its stored rows, once they are exported", async () => {
+  const raw = JSON.parse(await Deno.readTextFile(FIXTURE)) as Record<string, unknown>[];
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
+    const rec = testRecorder(db.sql);
+    raw.forEach((m, i) => rec.record(parseWsFrame(JSON.stringify(m), T0 + i).messages, 0));
+    await rec.flush();
+    const out = await Deno.makeTempDir({ prefix: "pmcollect_stream_retention_" });
+    const signal = new AbortController().signal;
+    const options = { out, retainDays: 1, now: new Date(T0 + 3 * 86_400_000), signal };
+    try {
+      const viewOutcome = await applyRetention(db.sql, "book_events", {
+        ...options,
+        dryRun: false,
+        timeColumn: "received_at",
+      });
+      assert.deepEqual(viewOutcome.map((o) => o.action), ["skipped"]);
+      const day = new Date(T0).toISOString().slice(0, 10);
+      await exportPartition(db.sql, dayPartition("book_event_rows", "received_at", day), {
+        out,
+        program: "pmcollect test",
+        signal,
+      });
+      const [stored] = await db.sql<{ n: number }[]>`
+        select count(*)::int as n from book_event_rows`;
+      const outcome = await applyRetention(db.sql, "book_event_rows", {
+        ...options,
+        dryRun: false,
+        timeColumn: "received_at",
+      });
+      assert.deepEqual(outcome.map((o) => o.action), ["dropped"]);
+      assert.equal(outcome[0]!.rows, stored!.n);
+      const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from book_events`;
+      assert.equal(left!.n, 0);
     } finally {
       await Deno.remove(out, { recursive: true });
     }
