@@ -32,6 +32,18 @@ UPDATE book_event_rows SET
               THEN size / (CASE WHEN kind = 4 THEN 100 ELSE 10000 END) END
 WHERE price IS NOT NULL OR size IS NOT NULL;
 
+-- The venue's timestamp as its distance to the receive time, in ms (`ts_lag` = received_at − ts):
+-- a small number that delta-encodes in fewer bits than a second timestamp. A distance beyond
+-- int4 (a broken clock) keeps the venue's time in `exact` as unix ms text ("ts").
+ALTER TABLE book_event_rows ADD COLUMN ts_lag int4;
+UPDATE book_event_rows SET
+  ts_lag = CASE WHEN abs(extract(epoch FROM received_at - ts) * 1000) <= 2147483647
+                THEN (extract(epoch FROM received_at - ts) * 1000)::int4 END,
+  exact = CASE WHEN abs(extract(epoch FROM received_at - ts) * 1000) <= 2147483647 THEN exact
+               ELSE coalesce(exact, '{}'::jsonb) ||
+                    jsonb_build_object('ts', (extract(epoch FROM ts) * 1000)::int8::text) END;
+ALTER TABLE book_event_rows DROP COLUMN ts;
+
 -- The two tokens of a binary market, both ways round, written before the first pair row that
 -- needs them. A token has one sibling.
 CREATE TABLE token_pairs (
@@ -39,7 +51,7 @@ CREATE TABLE token_pairs (
   sibling_key int4 NOT NULL UNIQUE
 );
 
--- Micro counts again, as before 0011.
+-- Micro counts and the venue's timestamp again, as before 0011.
 CREATE VIEW book_events AS
 SELECT r.session, r.seq + m.mirror AS seq, r.conn,
        CASE WHEN m.mirror = 0 THEN r.token_key ELSE p.token_key END AS token_key,
@@ -47,8 +59,11 @@ SELECT r.session, r.seq + m.mirror AS seq, r.conn,
        CASE WHEN m.mirror = 0 THEN r.side ELSE (1 - r.side)::int2 END AS side,
        CASE WHEN m.mirror = 0 THEN r.price * 100 ELSE 1000000 - r.price * 100 END AS price,
        r.size * (CASE WHEN r.kind = 4 THEN 100 ELSE 10000 END) AS size,
-       r.ts, r.received_at,
-       CASE WHEN m.mirror = 0 THEN r.exact END AS exact
+       CASE WHEN r.exact ? 'ts'
+            THEN timestamptz 'epoch' + (r.exact ->> 'ts')::int8 * interval '1 millisecond'
+            ELSE r.received_at - r.ts_lag * interval '1 millisecond' END AS ts,
+       r.received_at,
+       CASE WHEN m.mirror = 0 THEN nullif(r.exact - 'ts', '{}'::jsonb) END AS exact
 FROM book_event_rows r
 LEFT JOIN token_pairs p ON r.kind = 9 AND p.sibling_key = r.token_key
 CROSS JOIN LATERAL (SELECT 0 AS mirror UNION ALL SELECT 1 WHERE p.token_key IS NOT NULL) m;

@@ -21,11 +21,12 @@ Deno.test("migration 0011 keeps every recorded row, segment and book of a 0010 d
     });
     await db.sql`insert into token_keys (token_key, token_id) values (1, '111'), (2, '222')`;
     // Token 111: a book (tick 0.01; bid 0.40 × 100, ask 0.45 × 50), then a price change that
-    // came with its mirror on token 222; later a segment end.
+    // came with its mirror on token 222; later a segment end, whose venue time is decades off
+    // its receive time (more milliseconds apart than int4 holds).
     await db.sql`
       insert into book_events (session, seq, conn, token_key, kind, side, price, size, ts,
                                received_at, exact)
-      values (7, 0, 0, 1, 0, null, 10000, null, '2026-11-30T12:00:00Z', '2026-11-30T12:00:00.1Z', null),
+      values (7, 0, 0, 1, 0, null, 10000, null, '2026-11-30T11:59:59.9Z', '2026-11-30T12:00:00.1Z', null),
              (7, 1, 0, 1, 1, 0, 400000, 100000000, '2026-11-30T12:00:00Z', '2026-11-30T12:00:00.1Z', null),
              (7, 2, 0, 1, 1, 1, 450000, 50000000, '2026-11-30T12:00:00Z', '2026-11-30T12:00:00.1Z', null),
              (7, 3, 0, 1, 2, 0, 410000, 20000000, '2026-11-30T12:00:01Z', '2026-11-30T12:00:01.1Z', null),
@@ -34,7 +35,14 @@ Deno.test("migration 0011 keeps every recorded row, segment and book of a 0010 d
               '{"price": "0.4475"}'),
              (7, 6, 0, 1, 2, 0, 123457, 1234567, '2026-11-30T12:00:02Z', '2026-11-30T12:00:02.1Z',
               null),
-             (7, 7, -1, 1, 8, null, null, null, '2026-11-30T12:00:03Z', '2026-11-30T12:00:03Z', null)`;
+             (7, 7, -1, 1, 8, null, null, null, '2000-01-01T00:00:00.123Z', '2026-11-30T12:00:03Z',
+              null)`;
+    if (timescale === "require") {
+      // The rows as a long-running 0010 database holds them: in a compressed chunk.
+      await db.sql.unsafe(
+        `select public.compress_chunk(c) from public.show_chunks('book_events') c`,
+      );
+    }
     const read = () => db.sql`select * from book_events order by session, seq`;
     const segments = () => db.sql`select * from stream_segments order by session, start_seq`;
     const before = { rows: await read(), segments: await segments() };

@@ -413,7 +413,9 @@ Deno.test("a level and its mirror on the other token are one stored row; book_ev
     { ...pc, price_changes: [{ ...a, size: "10" }, { ...b, size: "11" }] },
     { ...pc, price_changes: [{ ...a }, { ...b, side: a!.side }] },
   ];
-  const frames = [...raw, ...unpaired];
+  // A broken venue clock: its timestamp is decades before the receive time.
+  const stale = { ...pc, timestamp: "946684800123" };
+  const frames = [...raw, ...unpaired, stale];
   const record = async (db: TestDatabase, pairs: boolean) => {
     await migrated(db);
     const rec = testRecorder(db.sql, { pairs, checkpointEvery: 7 });
@@ -446,9 +448,15 @@ Deno.test("a level and its mirror on the other token are one stored row; book_ev
       assert.equal(plain.stored.paired, 0);
       assert.equal(paired.rows.length, plain.rows.length);
       assert.deepEqual(paired.rows, plain.rows);
+      assert.deepEqual(paired.rows.at(-1)!.ts, new Date(946684800123));
+      assert.deepEqual(
+        paired.rows.findLast((r) => r.kind === 0)!.ts,
+        new Date(Number(raw.at(-1)!.timestamp)),
+      );
       assert.equal(paired.recorded, plain.rows.length);
-      // Every price change of the fixture is a mirrored pair: half of those rows are stored.
-      const pairs = (raw.filter((m) => m.event_type === "price_change")).length;
+      // Every price change of the fixture (and the stale one) is a mirrored pair: half of
+      // those rows are stored.
+      const pairs = raw.filter((m) => m.event_type === "price_change").length + 1;
       assert.equal(paired.stored.paired, pairs);
       assert.equal(paired.stored.n, plain.stored.n - pairs);
       assert.ok(paired.books.some((r) => r.covered));
