@@ -105,8 +105,8 @@ const INT4 = 2147483647;
 
 interface Encoded {
   readonly key: number;
-  /** Receive time minus venue time, ms; null when out of int4 range (then `exact.ts`). */
-  readonly lag: number | null;
+  /** Receive time minus venue time, ms. */
+  readonly lag: number;
   /** The sibling's key of a paired row, else null. */
   readonly mirrorKey: number | null;
   readonly price: string | null;
@@ -142,7 +142,7 @@ export async function insertBookEvents(
       ${col(rows, (r) => r.conn)}::int4[], ${col(encoded, (e) => e.key)}::int4[],
       ${col(rows, (r) => r.kind)}::int2[], ${col(rows, (r) => r.side)}::int2[],
       ${col(encoded, (e) => e.price)}::int4[], ${col(encoded, (e) => e.size)}::int8[],
-      ${col(encoded, (e) => e.lag)}::int4[],
+      ${col(encoded, (e) => e.lag)}::int8[],
       ${col(rows, (r) => new Date(r.receivedAt).toISOString())}::timestamptz[],
       ${col(encoded, (e) => e.exact)}::jsonb[])
     on conflict do nothing`;
@@ -162,11 +162,6 @@ async function encode(sql: Queryable, rows: readonly BookEventRow[]): Promise<En
     let exact: Record<string, string> | null = null;
     let price: string | null = null;
     let size: string | null = null;
-    let lag: number | null = r.receivedAt - r.ts;
-    if (!(Math.abs(lag) <= INT4)) {
-      lag = null;
-      (exact ??= {}).ts = String(r.ts);
-    }
     if (r.price !== null) {
       const stored = storedPrice(r.price);
       if (stored !== null) price = String(stored);
@@ -182,7 +177,7 @@ async function encode(sql: Queryable, rows: readonly BookEventRow[]): Promise<En
     }
     return {
       key: keyOf.get(r.tokenId)!,
-      lag,
+      lag: r.receivedAt - r.ts,
       mirrorKey: r.mirrorTokenId == null ? null : keyOf.get(r.mirrorTokenId)!,
       price,
       size,
@@ -226,7 +221,7 @@ function* copyLines(rows: readonly BookEventRow[], enc: readonly Encoded[]): Gen
     if (r.receivedAt !== lastAt) atText = new Date(lastAt = r.receivedAt).toISOString();
     chunk += `${r.session}\t${r.seq}\t${r.conn}\t${e.key}\t${r.kind}\t${r.side ?? "\\N"}\t${
       e.price ?? "\\N"
-    }\t${e.size ?? "\\N"}\t${e.lag ?? "\\N"}\t${atText}\t${copyField(e.exact)}\n`;
+    }\t${e.size ?? "\\N"}\t${e.lag}\t${atText}\t${copyField(e.exact)}\n`;
     if ((i + 1) % 2000 === 0) {
       yield chunk;
       chunk = "";

@@ -33,15 +33,10 @@ UPDATE book_event_rows SET
 WHERE price IS NOT NULL OR size IS NOT NULL;
 
 -- The venue's timestamp as its distance to the receive time, in ms (`ts_lag` = received_at − ts):
--- a small number that delta-encodes in fewer bits than a second timestamp. A distance beyond
--- int4 (a broken clock) keeps the venue's time in `exact` as unix ms text ("ts").
-ALTER TABLE book_event_rows ADD COLUMN ts_lag int4;
-UPDATE book_event_rows SET
-  ts_lag = CASE WHEN abs(extract(epoch FROM received_at - ts) * 1000) <= 2147483647
-                THEN (extract(epoch FROM received_at - ts) * 1000)::int4 END,
-  exact = CASE WHEN abs(extract(epoch FROM received_at - ts) * 1000) <= 2147483647 THEN exact
-               ELSE coalesce(exact, '{}'::jsonb) ||
-                    jsonb_build_object('ts', (extract(epoch FROM ts) * 1000)::int8::text) END;
+-- a small number that delta-encodes in fewer bits than a second timestamp (int8: a broken venue
+-- clock, decades off, fits too).
+ALTER TABLE book_event_rows ADD COLUMN ts_lag int8;
+UPDATE book_event_rows SET ts_lag = (extract(epoch FROM received_at - ts) * 1000)::int8;
 ALTER TABLE book_event_rows DROP COLUMN ts;
 
 -- The two tokens of a binary market, both ways round, written before the first pair row that
@@ -59,11 +54,9 @@ SELECT r.session, r.seq + m.mirror AS seq, r.conn,
        CASE WHEN m.mirror = 0 THEN r.side ELSE (1 - r.side)::int2 END AS side,
        CASE WHEN m.mirror = 0 THEN r.price * 100 ELSE 1000000 - r.price * 100 END AS price,
        r.size * (CASE WHEN r.kind = 4 THEN 100 ELSE 10000 END) AS size,
-       CASE WHEN r.exact ? 'ts'
-            THEN timestamptz 'epoch' + (r.exact ->> 'ts')::int8 * interval '1 millisecond'
-            ELSE r.received_at - r.ts_lag * interval '1 millisecond' END AS ts,
+       r.received_at - r.ts_lag * interval '1 millisecond' AS ts,
        r.received_at,
-       CASE WHEN m.mirror = 0 THEN nullif(r.exact - 'ts', '{}'::jsonb) END AS exact
+       CASE WHEN m.mirror = 0 THEN r.exact END AS exact
 FROM book_event_rows r
 LEFT JOIN token_pairs p ON r.kind = 9 AND p.sibling_key = r.token_key
 CROSS JOIN LATERAL (SELECT 0 AS mirror UNION ALL SELECT 1 WHERE p.token_key IS NOT NULL) m;

@@ -234,8 +234,7 @@ async function* pagedColumns(
     const rows = await sql`
       select session, seq, conn, token_key, kind, side, price * ${PRICE_UNIT} as price,
              size * ${SIZE_UNIT} as size,
-             coalesce((exact ->> 'ts')::float8,
-                      (extract(epoch from received_at) * 1000)::float8 - ts_lag) as ts,
+             (extract(epoch from received_at) * 1000)::float8 - ts_lag as ts,
              (extract(epoch from received_at) * 1000)::float8 as received_at, exact
       from book_event_rows
       where (session, seq) > (${after[0]}::int8, ${after[1]}::int8)
