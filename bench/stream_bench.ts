@@ -39,8 +39,8 @@ import { World } from "../simulator/world.ts";
 import { ActivityModel } from "../simulator/activity_model.ts";
 import { wsBook } from "../simulator/ws_messages.ts";
 import { bookAt } from "../stream/book_at.ts";
-import { bookEventsOf } from "../stream/book_event.ts";
-import { L2Books } from "../stream/l2_book.ts";
+import { fileURLToPath } from "node:url";
+import type { BooksMemory } from "./_books_memory.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
 import { replayBookEvents } from "../stream/replay.ts";
 import { replayBookEventsFromParquet, replayParquetBatches } from "../stream/replay_parquet.ts";
@@ -359,7 +359,7 @@ async function main(): Promise<void> {
         } MB`,
     );
 
-    lines.push(booksHeld());
+    lines.push(await booksHeld());
 
     for (const line of [...lines, ...targets.map((x) => x.line), verdictLine(targets)]) {
       printText("stdout", line);
@@ -463,38 +463,21 @@ async function timescaleStorage(sql: Sql): Promise<{
 }
 
 /**
- * Memory of full books kept in memory (the scanner's `L2Books`, for the tokens it watches): the
- * heap they add when every token of the bench's universe gets its simulator book.
+ * Memory of full books kept in memory (the scanner's `L2Books`, for the tokens it watches):
+ * every token of the bench's universe gets its simulator book, measured in a process of its own
+ * that can force a garbage collection (bench/_books_memory.ts).
  */
-function booksHeld(): string {
-  const universe = createUniverse({ markets: TOKENS / 2, seed: 15, now: START });
-  const world = new World(universe, { seed: 15, now: () => START, tradeCapacity: 1 });
-  const text = JSON.stringify(
-    universe.markets.filter((m) => m.status === "open").flatMap((m) =>
-      ([0, 1] as const).map((o) => wsBook(m, world.book(m), o))
-    ),
-  );
-  const start = Deno.memoryUsage().heapUsed;
-  let seq = 0;
-  const events = bookEventsOf(parseWsFrame(text, START).messages, {
-    connection: 0,
-    nextSequence: () => seq++,
-  });
-  const parsed = Deno.memoryUsage().heapUsed;
-  const books = new L2Books();
-  for (const e of events) books.apply(e);
-  const end = Deno.memoryUsage().heapUsed;
-  const levels = events.reduce(
-    (n, e) => n + (e.kind === "book" ? e.bids.length + e.asks.length : 0),
-    0,
-  );
-  const per = (bytes: number) => ((bytes / events.length) * 1000 / 1e6).toFixed(1);
-  // The books share their level text with the parsed events; the parse's own garbage is
-  // not collected in between, so the upper figure overstates.
-  return `memory: full books held in memory (L2Books, ${events.length} tokens, ` +
-    `${(levels / events.length).toFixed(1)} levels each): ~${per(end - parsed)} MB of heap per ` +
-    `1,000 tokens for the books' maps and entries, at most ${per(end - start)} MB with ` +
-    `their level text`;
+async function booksHeld(): Promise<string> {
+  const file = fileURLToPath(new URL("./_books_memory.ts", import.meta.url));
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--expose-gc", file, String(TOKENS)],
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error("bench/_books_memory.ts failed");
+  const m = JSON.parse(new TextDecoder().decode(out.stdout)) as BooksMemory;
+  return `memory: full books held in memory (L2Books, ${m.tokens} tokens, ` +
+    `${m.levels.toFixed(1)} levels each): ${(m.bytes / m.tokens * 1000 / 1e6).toFixed(2)} MB ` +
+    `of heap per 1,000 tokens (after a full collection)`;
 }
 
 function mb(bytes: string): string {

@@ -1,0 +1,61 @@
+/**
+ * Heap of full books held in memory (the scanner's `L2Books`), per 1,000 tokens: every token of
+ * a simulated universe gets its `book`, then the heap is measured after a full collection, with
+ * only the books left alive. Run in its own process with `--expose-gc` by the stream bench
+ * (`booksHeld`); prints one JSON object.
+ *
+ * @example
+ * ```sh
+ * deno run -A --v8-flags=--expose-gc bench/_books_memory.ts 4000
+ * ```
+ */
+import { parseWsFrame } from "../polymarket/ws_frame.ts";
+import { printText } from "../runtime/log.ts";
+import { createUniverse } from "../simulator/universe.ts";
+import { World } from "../simulator/world.ts";
+import { wsBook } from "../simulator/ws_messages.ts";
+import { bookEventsOf } from "../stream/book_event.ts";
+import { L2Books } from "../stream/l2_book.ts";
+
+/** Books of `tokens` tokens: how many, their mean levels, and the heap they hold. */
+export interface BooksMemory {
+  readonly tokens: number;
+  readonly levels: number;
+  readonly bytes: number;
+}
+
+function measure(tokens: number): BooksMemory {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
+  const start = Date.UTC(2026, 10, 29);
+  const universe = createUniverse({ markets: tokens / 2, seed: 15, now: start });
+  const world = new World(universe, { seed: 15, now: () => start, tradeCapacity: 1 });
+  // One frame per market, as the venue sends them (a frame has a size cap).
+  let texts: string[] | null = universe.markets.filter((m) => m.status === "open").map((m) =>
+    JSON.stringify(([0, 1] as const).map((o) => wsBook(m, world.book(m), o)))
+  );
+  gc();
+  const before = Deno.memoryUsage().heapUsed;
+  let seq = 0;
+  const books = new L2Books();
+  let levels = 0;
+  for (const text of texts) {
+    const messages = parseWsFrame(text, start).messages;
+    for (const e of bookEventsOf(messages, { connection: 0, nextSequence: () => seq++ })) {
+      if (e.kind !== "book") continue;
+      books.apply(e);
+      levels += e.bids.length + e.asks.length;
+    }
+  }
+  texts = null;
+  gc();
+  const bytes = Deno.memoryUsage().heapUsed - before;
+  // Read after the measurement, so the books are alive through it.
+  const held = books.stats.snapshots;
+  if (held === 0) throw new Error("no book was held");
+  return { tokens: held, levels: levels / held, bytes };
+}
+
+if (import.meta.main) {
+  printText("stdout", JSON.stringify(measure(Number(Deno.args[0] ?? 4000))));
+}
