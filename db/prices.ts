@@ -16,7 +16,7 @@
  */
 import type { Queryable } from "./client.ts";
 import { arrayLiteral, col, iso } from "./_columns.ts";
-import { copyField, copyInto } from "./_copy.ts";
+import { copyField, copyInto, type CopyProgress } from "./_copy.ts";
 import { tokenKeys } from "./_keys.ts";
 import { INT4_MAX, INT8_MAX, microNumber, microText, scaledAmount } from "./_micro.ts";
 
@@ -38,7 +38,10 @@ export const PRICE_BATCH_ROWS = 20_000;
 /** Rows per COPY: one batch is re-sent through unnest if any of its rows already exists. */
 export const PRICE_COPY_BATCH_ROWS = 50_000;
 
-/** Statements in flight at once for a large snapshot batch. */
+/**
+ * Batches written at once for a large snapshot batch. A COPY batch counts until the server
+ * holds its rows: its COMMIT may still be finishing while the next one streams.
+ */
 export const PRICE_WRITE_CONCURRENCY = 3;
 
 /**
@@ -74,26 +77,59 @@ export async function insertPriceSnapshots(
   const copy = options.method === "copy";
   const batchRows = copy ? PRICE_COPY_BATCH_ROWS : PRICE_BATCH_ROWS;
   // Inside a transaction every batch shares one connection and each COPY its own savepoint,
-  // so batches go one at a time there.
+  // so batches go one at a time there, each finished before the next is encoded.
   const inTransaction = "savepoint" in sql;
   const limit = copy && inTransaction ? 1 : options.concurrency ?? PRICE_WRITE_CONCURRENCY;
-  // Several statements in flight use several server backends (on a pool) while the next
-  // batch is encoded here; on one connection they simply queue.
-  const inFlight = new Set<Promise<void>>();
+  // On the pool, COPY batches are pipelined: the next batch is encoded while the server still
+  // reads this one's rows, and starts on a connection of its own as soon as the server holds
+  // them, while this one's COMMIT waits for its WAL flush. Done one after the other, encoding
+  // and COMMIT left the server idle for about a third of a one-stream write (50,000 rows: some
+  // 35 ms of encoding and 30 ms of COMMIT next to 150 ms of COPY).
+  const pipelined = copy && !inTransaction;
+  const writes = new Set<Promise<void>>();
+  const streams = new Set<Promise<void>>();
   let inserted = 0;
-  for (let start = 0; start < rows.length; start += batchRows) {
-    const batch = rows.slice(start, start + batchRows);
-    const keys = await tokenKeys(sql, batch.map((r) => r.tokenId));
-    const encoded = encodeBatch(batch, keys);
-    const write = (copy ? copyBatch(sql, encoded) : insertBatch(sql, encoded)).then((n) => {
-      inserted += n;
-      inFlight.delete(write);
-    });
-    inFlight.add(write);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
+  try {
+    let encoded = await encodeAt(sql, rows, 0, batchRows);
+    for (let start = 0; encoded !== null; start += batchRows) {
+      const sent = Promise.withResolvers<void>();
+      const copied = Promise.withResolvers<void>();
+      const progress = pipelined ? { onSent: sent.resolve, onCopied: copied.resolve } : {};
+      const write: Promise<void> =
+        (copy ? copyBatch(sql, encoded, progress) : insertBatch(sql, encoded))
+          .then((n) => {
+            inserted += n;
+            writes.delete(write);
+          });
+      writes.add(write);
+      const stream: Promise<void> = (pipelined ? Promise.race([copied.promise, write]) : write)
+        .then(() => {
+          streams.delete(stream);
+        });
+      stream.catch(() => {}); // its failure is the write's, awaited below
+      streams.add(stream);
+      if (pipelined) await Promise.race([sent.promise, write]);
+      encoded = await encodeAt(sql, rows, start + batchRows, batchRows);
+      if (streams.size >= limit) await Promise.race(streams);
+    }
+    await Promise.all(writes);
+  } finally {
+    // Whatever failed, no batch is still being written once this returns.
+    await Promise.allSettled(writes);
   }
-  await Promise.all(inFlight);
   return inserted;
+}
+
+/** The batch of `rows` from `start` in the stored encoding, or null past the last row. */
+async function encodeAt(
+  sql: Queryable,
+  rows: readonly PriceSnapshotRow[],
+  start: number,
+  batchRows: number,
+): Promise<EncodedBatch | null> {
+  if (start >= rows.length) return null;
+  const batch = rows.slice(start, start + batchRows);
+  return encodeBatch(batch, await tokenKeys(sql, batch.map((r) => r.tokenId)));
 }
 
 /** A batch in the stored encoding (db/_micro.ts), column by column. */
@@ -184,9 +220,13 @@ async function insertBatch(sql: Queryable, b: EncodedBatch): Promise<number> {
  * New minutes (the normal case) take the fast path; a replay costs one failed COPY per batch
  * (its dead tuples are left to vacuum).
  */
-async function copyBatch(sql: Queryable, batch: EncodedBatch): Promise<number> {
+async function copyBatch(
+  sql: Queryable,
+  batch: EncodedBatch,
+  progress: CopyProgress,
+): Promise<number> {
   try {
-    await copyInto(sql, "price_snapshot_data", COLUMNS, copyLines(batch));
+    await copyInto(sql, "price_snapshot_data", COLUMNS, copyLines(batch), progress);
     return batch.key.length;
   } catch {
     // Most likely a row that already exists; anything else fails again here, with its cause.
