@@ -39,7 +39,8 @@ export interface CopyProgress {
 }
 
 /**
- * Streams `chunks` (whole lines of tab-separated fields) into `table (columns)` as one COPY in
+ * Streams `chunks` (whole lines of tab-separated fields, as text or UTF-8 bytes, e.g. from a
+ * CopyBuffer of db/_copy_buffer.ts) into `table (columns)` as one COPY in
  * its own transaction (a savepoint inside one), and throws if the COPY failed, having inserted
  * nothing. Needs the pool or a transaction, not a reserved connection.
  */
@@ -47,7 +48,7 @@ export async function copyInto(
   sql: Queryable,
   table: string,
   columns: readonly string[],
-  chunks: Iterable<string>,
+  chunks: Iterable<string | Uint8Array>,
   progress: CopyProgress = {},
 ): Promise<void> {
   const run = async (tx: Queryable) => {
