@@ -226,13 +226,14 @@ async function insertBatch(sql: Queryable, b: EncodedBatch): Promise<number> {
 /**
  * Optimistic COPY straight into price_snapshot_data. COPY takes the bulk-insert path (rows are
  * buffered and written a page at a time), which INSERT ... ON CONFLICT cannot: in
- * bench/writer_bench.ts, against psql \copy with as many streams, it ran at 0.86x on one stream
- * and 1.05x on three (unnest and COPY into a staging table plus INSERT ... SELECT ... ON CONFLICT
- * were well below, measured when psql had one stream to the writer's three). COPY has no
- * ON CONFLICT, but it runs in its own transaction: if any row of the batch already exists it
- * fails, inserts nothing, and the batch is re-sent through the idempotent unnest statement.
- * New minutes (the normal case) take the fast path; a replay costs one failed COPY per batch
- * (its dead tuples are left to vacuum).
+ * bench/writer_bench.ts, against psql \copy with as many streams, it runs at 0.96-1.01x on one
+ * stream and 1.22-1.25x on three on a quiet two-core host (0.71-0.73x and 0.97-1.08x before the
+ * batches were pipelined and their text written as bytes; unnest and COPY into a staging table
+ * plus INSERT ... SELECT ... ON CONFLICT were well below, measured when psql had one stream to
+ * the writer's three). COPY has no ON CONFLICT, but it runs in its own transaction: if any
+ * row of the batch already exists it fails, inserts nothing, and the batch is re-sent through
+ * the idempotent unnest statement. New minutes (the normal case) take the fast path; a replay
+ * costs one failed COPY per batch (its dead tuples are left to vacuum).
  */
 async function copyBatch(
   sql: Queryable,
