@@ -30,8 +30,17 @@ export async function serverTakesCopy(sql: Queryable): Promise<boolean> {
   }
 }
 
+/** Where a COPY has got to, for a writer that overlaps its own work with the server's. */
+export interface CopyProgress {
+  /** Every chunk is with the connection; the server may still be reading them. */
+  readonly onSent?: () => void;
+  /** The server has taken every row; the COMMIT that makes them visible is still to come. */
+  readonly onCopied?: () => void;
+}
+
 /**
- * Streams `chunks` (whole lines of tab-separated fields) into `table (columns)` as one COPY in
+ * Streams `chunks` (whole lines of tab-separated fields, as text or UTF-8 bytes, e.g. from a
+ * CopyBuffer of db/_copy_buffer.ts) into `table (columns)` as one COPY in
  * its own transaction (a savepoint inside one), and throws if the COPY failed, having inserted
  * nothing. Needs the pool or a transaction, not a reserved connection.
  */
@@ -39,7 +48,8 @@ export async function copyInto(
   sql: Queryable,
   table: string,
   columns: readonly string[],
-  chunks: Iterable<string>,
+  chunks: Iterable<string | Uint8Array>,
+  progress: CopyProgress = {},
 ): Promise<void> {
   const run = async (tx: Queryable) => {
     const stream = await tx`copy ${tx(table)} (${tx(columns as string[])}) from stdin`.writable();
@@ -61,7 +71,9 @@ export async function copyInto(
     }
     stream.end();
     await sent;
+    progress.onSent?.();
     await tx`select 1`;
+    progress.onCopied?.();
   };
   if ("savepoint" in sql) await (sql as Tx).savepoint(run);
   else if ("begin" in sql) await (sql as Sql).begin(run);

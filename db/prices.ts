@@ -16,7 +16,8 @@
  */
 import type { Queryable } from "./client.ts";
 import { arrayLiteral, col, iso } from "./_columns.ts";
-import { copyField, copyInto } from "./_copy.ts";
+import { copyInto, type CopyProgress } from "./_copy.ts";
+import { CopyBuffer } from "./_copy_buffer.ts";
 import { tokenKeys } from "./_keys.ts";
 import { INT4_MAX, INT8_MAX, microNumber, microText, scaledAmount } from "./_micro.ts";
 
@@ -38,7 +39,10 @@ export const PRICE_BATCH_ROWS = 20_000;
 /** Rows per COPY: one batch is re-sent through unnest if any of its rows already exists. */
 export const PRICE_COPY_BATCH_ROWS = 50_000;
 
-/** Statements in flight at once for a large snapshot batch. */
+/**
+ * Batches written at once for a large snapshot batch. A COPY batch counts until the server
+ * holds its rows: its COMMIT may still be finishing while the next one streams.
+ */
 export const PRICE_WRITE_CONCURRENCY = 3;
 
 /**
@@ -74,26 +78,66 @@ export async function insertPriceSnapshots(
   const copy = options.method === "copy";
   const batchRows = copy ? PRICE_COPY_BATCH_ROWS : PRICE_BATCH_ROWS;
   // Inside a transaction every batch shares one connection and each COPY its own savepoint,
-  // so batches go one at a time there.
+  // so batches go one at a time there, each finished before the next is encoded.
   const inTransaction = "savepoint" in sql;
   const limit = copy && inTransaction ? 1 : options.concurrency ?? PRICE_WRITE_CONCURRENCY;
-  // Several statements in flight use several server backends (on a pool) while the next
-  // batch is encoded here; on one connection they simply queue.
-  const inFlight = new Set<Promise<void>>();
+  // On the pool, COPY batches are pipelined: the next batch's token keys are looked up while
+  // the server still reads this one's rows (its COPY text is made as it is sent), and the next
+  // COPY starts on a connection of its own as soon as the server holds them, while this one's
+  // COMMIT waits for its WAL flush. Done one after the other, encoding and COMMIT left the
+  // server idle for about a third of a one-stream write (50,000 rows: some 35 ms of encoding
+  // and 30 ms of COMMIT next to 150 ms of COPY).
+  const pipelined = copy && !inTransaction;
+  const writes = new Set<Promise<void>>();
+  const streams = new Set<Promise<void>>();
   let inserted = 0;
-  for (let start = 0; start < rows.length; start += batchRows) {
-    const batch = rows.slice(start, start + batchRows);
-    const keys = await tokenKeys(sql, batch.map((r) => r.tokenId));
-    const encoded = encodeBatch(batch, keys);
-    const write = (copy ? copyBatch(sql, encoded) : insertBatch(sql, encoded)).then((n) => {
-      inserted += n;
-      inFlight.delete(write);
-    });
-    inFlight.add(write);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
+  try {
+    let batch = await keyedAt(sql, rows, 0, batchRows);
+    for (let start = 0; batch !== null; start += batchRows) {
+      const sent = Promise.withResolvers<void>();
+      const copied = Promise.withResolvers<void>();
+      const progress = pipelined ? { onSent: sent.resolve, onCopied: copied.resolve } : {};
+      const write: Promise<void> =
+        (copy ? copyBatch(sql, batch, progress) : insertBatch(sql, encodeBatch(batch)))
+          .then((n) => {
+            inserted += n;
+            writes.delete(write);
+          });
+      writes.add(write);
+      const stream: Promise<void> = (pipelined ? Promise.race([copied.promise, write]) : write)
+        .then(() => {
+          streams.delete(stream);
+        });
+      stream.catch(() => {}); // its failure is the write's, awaited below
+      streams.add(stream);
+      if (pipelined) await Promise.race([sent.promise, write]);
+      batch = await keyedAt(sql, rows, start + batchRows, batchRows);
+      if (streams.size >= limit) await Promise.race(streams);
+    }
+    await Promise.all(writes);
+  } finally {
+    // Whatever failed, no batch is still being written once this returns.
+    await Promise.allSettled(writes);
   }
-  await Promise.all(inFlight);
   return inserted;
+}
+
+/** A batch of rows and the token key of each. */
+interface KeyedBatch {
+  rows: readonly PriceSnapshotRow[];
+  keys: number[];
+}
+
+/** The batch of `rows` from `start` with its token keys, or null past the last row. */
+async function keyedAt(
+  sql: Queryable,
+  rows: readonly PriceSnapshotRow[],
+  start: number,
+  batchRows: number,
+): Promise<KeyedBatch | null> {
+  if (start >= rows.length) return null;
+  const batch = rows.slice(start, start + batchRows);
+  return { rows: batch, keys: await tokenKeys(sql, batch.map((r) => r.tokenId)) };
 }
 
 /** A batch in the stored encoding (db/_micro.ts), column by column. */
@@ -111,13 +155,20 @@ const NAMES = ["price", "best_bid", "best_ask", "last_trade_price", "volume_24h"
 const MAXES = [INT4_MAX, INT4_MAX, INT4_MAX, INT4_MAX, INT8_MAX, INT8_MAX];
 const MAX_NUMBERS = MAXES.map(Number);
 
+/** The micro count of value `v` of decimal column `c`, or null when it does not fit. */
+function microOf(v: string, c: number): number | string | null {
+  const fast = microNumber(v, MAX_NUMBERS[c]!);
+  return fast === undefined ? microText(v, MAXES[c]!) : fast;
+}
+
 /**
- * Encodes a batch (db/_micro.ts). This runs for every row the prices collector writes, so it
- * avoids per-row objects, and reuses the previous row's result for a value that repeats (the
- * tokens of a market share volume and liquidity; quiet prices repeat).
+ * Encodes a batch as column arrays for the unnest statement (db/_micro.ts). This runs for every
+ * row the prices collector writes, so it avoids per-row objects, and reuses the previous row's
+ * result for a value that repeats (the tokens of a market share volume and liquidity; quiet
+ * prices repeat).
  */
-function encodeBatch(batch: readonly PriceSnapshotRow[], keys: readonly number[]): EncodedBatch {
-  const n = batch.length;
+function encodeBatch({ rows, keys }: KeyedBatch): EncodedBatch {
+  const n = rows.length;
   const values = Array.from({ length: 6 }, () => new Array<number | string | null>(n));
   const exact = new Array<string | null>(n);
   const scales = [new Array<number | null>(n).fill(null), new Array<number | null>(n).fill(null)];
@@ -126,7 +177,7 @@ function encodeBatch(batch: readonly PriceSnapshotRow[], keys: readonly number[]
   const lastOut: (number | string | null)[] = [null, null, null, null, null, null];
   const row: (string | null)[] = new Array(6);
   for (let i = 0; i < n; i++) {
-    const r = batch[i]!;
+    const r = rows[i]!;
     ts[i] = r.ts;
     row[0] = r.price;
     row[1] = r.bestBid;
@@ -141,8 +192,7 @@ function encodeBatch(batch: readonly PriceSnapshotRow[], keys: readonly number[]
       if (v === null) micro = null;
       else if (v === lastIn[c]) micro = lastOut[c]!;
       else {
-        const fast = microNumber(v, MAX_NUMBERS[c]!);
-        micro = fast === undefined ? microText(v, MAXES[c]!) : fast;
+        micro = microOf(v, c);
         lastIn[c] = v;
         lastOut[c] = micro;
       }
@@ -155,7 +205,7 @@ function encodeBatch(batch: readonly PriceSnapshotRow[], keys: readonly number[]
     }
     exact[i] = misfits === null ? null : JSON.stringify(misfits);
   }
-  return { ts, key: keys as number[], values, exact, scales };
+  return { ts, key: keys, values, exact, scales };
 }
 
 async function insertBatch(sql: Queryable, b: EncodedBatch): Promise<number> {
@@ -176,52 +226,102 @@ async function insertBatch(sql: Queryable, b: EncodedBatch): Promise<number> {
 /**
  * Optimistic COPY straight into price_snapshot_data. COPY takes the bulk-insert path (rows are
  * buffered and written a page at a time), which INSERT ... ON CONFLICT cannot: in
- * bench/writer_bench.ts, against psql \copy with as many streams, it ran at 0.86x on one stream
- * and 1.05x on three (unnest and COPY into a staging table plus INSERT ... SELECT ... ON CONFLICT
- * were well below, measured when psql had one stream to the writer's three). COPY has no
- * ON CONFLICT, but it runs in its own transaction: if any row of the batch already exists it
- * fails, inserts nothing, and the batch is re-sent through the idempotent unnest statement.
- * New minutes (the normal case) take the fast path; a replay costs one failed COPY per batch
- * (its dead tuples are left to vacuum).
+ * bench/writer_bench.ts, against psql \copy with as many streams, it runs at 0.96-1.01x on one
+ * stream and 1.22-1.25x on three on a quiet two-core host (0.71-0.73x and 0.97-1.08x before the
+ * batches were pipelined and their text written as bytes; unnest and COPY into a staging table
+ * plus INSERT ... SELECT ... ON CONFLICT were well below, measured when psql had one stream to
+ * the writer's three). COPY has no ON CONFLICT, but it runs in its own transaction: if any
+ * row of the batch already exists it fails, inserts nothing, and the batch is re-sent through
+ * the idempotent unnest statement. New minutes (the normal case) take the fast path; a replay
+ * costs one failed COPY per batch (its dead tuples are left to vacuum).
  */
-async function copyBatch(sql: Queryable, batch: EncodedBatch): Promise<number> {
+async function copyBatch(
+  sql: Queryable,
+  batch: KeyedBatch,
+  progress: CopyProgress,
+): Promise<number> {
   try {
-    await copyInto(sql, "price_snapshot_data", COLUMNS, copyLines(batch));
-    return batch.key.length;
+    await copyInto(sql, "price_snapshot_data", COLUMNS, copyChunks(batch), progress);
+    return batch.rows.length;
   } catch {
     // Most likely a row that already exists; anything else fails again here, with its cause.
-    return await insertBatch(sql, batch);
+    return await insertBatch(sql, encodeBatch(batch));
   }
 }
 
-/** COPY text of `batch`, in chunks of 1,000 lines. */
-function* copyLines(b: EncodedBatch): Generator<string> {
-  // A batch holds a few distinct minutes, so the ISO text of each is made once.
+/**
+ * COPY text of `batch` in the stored encoding, written as bytes straight from the rows (this
+ * is the writer's busiest loop; see db/_copy_buffer.ts). As in `encodeBatch`, a value that
+ * repeats the previous row's is encoded once, and so is each minute.
+ */
+function* copyChunks({ rows, keys }: KeyedBatch): Generator<Uint8Array> {
+  const out = new CopyBuffer();
   let lastMs = NaN;
   let lastIso = "";
-  type Column = (number | string | null)[];
-  const [price, bid, ask, last, volume, liquidity] = b.values as [
-    Column,
-    Column,
-    Column,
-    Column,
-    Column,
-    Column,
-  ];
-  const [volumeScale, liquidityScale] = b.scales as [(number | null)[], (number | null)[]];
-  const n = b.key.length;
-  for (let start = 0; start < n; start += 1000) {
-    let chunk = "";
-    for (let i = start; i < Math.min(start + 1000, n); i++) {
-      const ms = b.ts[i]!.getTime();
-      if (ms !== lastMs) [lastMs, lastIso] = [ms, b.ts[i]!.toISOString()];
-      chunk += `${lastIso}\t${b.key[i]}\t${price[i] ?? "\\N"}\t${bid[i] ?? "\\N"}\t` +
-        `${ask[i] ?? "\\N"}\t${last[i] ?? "\\N"}\t${volume[i] ?? "\\N"}\t` +
-        `${liquidity[i] ?? "\\N"}\t${copyField(b.exact[i]!)}\t${volumeScale[i] ?? "\\N"}\t` +
-        `${liquidityScale[i] ?? "\\N"}\n`;
+  const values: (string | null)[] = new Array(6);
+  const lastIn: (string | null)[] = [null, null, null, null, null, null];
+  /** The stored value of each column's last value: micro count, a finer amount's count, null. */
+  const lastOut: (number | string | null)[] = [null, null, null, null, null, null];
+  const lastScale: (number | null)[] = [null, null, null, null, null, null];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const ms = r.ts.getTime();
+    if (ms !== lastMs) [lastMs, lastIso] = [ms, r.ts.toISOString()];
+    out.ascii(lastIso);
+    out.tab();
+    out.uint(keys[i]!);
+    values[0] = r.price;
+    values[1] = r.bestBid;
+    values[2] = r.bestAsk;
+    values[3] = r.lastTradePrice;
+    values[4] = r.volume24h;
+    values[5] = r.liquidity;
+    let misfit = false;
+    for (let c = 0; c < 6; c++) {
+      out.tab();
+      const v = values[c]!;
+      if (v === null) {
+        out.nil();
+        continue;
+      }
+      if (v !== lastIn[c]) {
+        // The same rule as encodeBatch: millionths, else (sizes) a finer amount, else exact.
+        let stored = microOf(v, c);
+        let scale: number | null = null;
+        if (stored === null && c >= 4) [stored, scale] = scaledAmount(v) ?? [null, null];
+        lastIn[c] = v;
+        lastOut[c] = stored;
+        lastScale[c] = scale;
+      }
+      const stored = lastOut[c];
+      if (stored === null) {
+        out.nil();
+        misfit = true;
+      } else if (typeof stored === "number") out.uint(stored);
+      else out.ascii(stored);
     }
-    yield chunk;
+    out.tab();
+    if (misfit) out.field(exactOf(values, lastOut));
+    else out.nil();
+    for (let c = 4; c < 6; c++) {
+      out.tab();
+      const scale = values[c] === null ? null : lastScale[c];
+      if (scale === null) out.nil();
+      else out.uint(scale);
+    }
+    out.line();
+    if (out.full) yield out.take();
   }
+  if (out.length > 0) yield out.take();
+}
+
+/** The `exact` jsonb text of a row: its non-null values that have no stored form. */
+function exactOf(values: readonly (string | null)[], stored: readonly unknown[]): string {
+  const misfits: Record<string, string> = {};
+  for (let c = 0; c < 6; c++) {
+    if (values[c] !== null && stored[c] === null) misfits[NAMES[c]!] = values[c]!;
+  }
+  return JSON.stringify(misfits);
 }
 
 export interface LatestPrice {

@@ -85,3 +85,29 @@ Deno.test("COPY path escapes text and splits large writes into several COPY batc
       from price_snapshots`;
     assert.deepEqual({ ...stats }, { n: count, odd: 1 });
   }));
+
+Deno.test("COPY path keeps the first of a row repeated in a later batch of the same write", () =>
+  withDatabase("server", async (db) => {
+    await migrated(db);
+    // With one stream, the second batch's COPY starts while the first one's COMMIT may still
+    // be running: its repeated rows must wait for that COMMIT, then go through unnest.
+    for (const concurrency of [1, 3]) {
+      await db.sql`truncate price_snapshot_data`;
+      const first = Array.from({ length: PRICE_COPY_BATCH_ROWS }, (_, i) => row(i, "0.5", `t${i}`));
+      const again = Array.from({ length: 10 }, (_, i) => row(i, "0.75", `t${i}`));
+      const fresh = row(0, "0.25", "another");
+      const rows = [...first, ...again, fresh];
+      assert.equal(
+        await insertPriceSnapshots(db.sql, rows, { ...copy, concurrency }),
+        first.length + 1,
+      );
+      const [stats] = await db.sql`
+        select count(*)::int as n, count(*) filter (where price = 0.75)::int as later
+        from price_snapshots`;
+      assert.deepEqual(
+        { ...stats },
+        { n: first.length + 1, later: 0 },
+        `concurrency ${concurrency}`,
+      );
+    }
+  }));
