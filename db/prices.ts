@@ -155,17 +155,46 @@ const NAMES = ["price", "best_bid", "best_ask", "last_trade_price", "volume_24h"
 const MAXES = [INT4_MAX, INT4_MAX, INT4_MAX, INT4_MAX, INT8_MAX, INT8_MAX];
 const MAX_NUMBERS = MAXES.map(Number);
 
-/** The micro count of value `v` of decimal column `c`, or null when it does not fit. */
-function microOf(v: string, c: number): number | string | null {
-  const fast = microNumber(v, MAX_NUMBERS[c]!);
-  return fast === undefined ? microText(v, MAXES[c]!) : fast;
+/** The row's decimal columns, in `NAMES` order, into `into` (no array per row). */
+function decimalsOf(r: PriceSnapshotRow, into: (string | null)[]): void {
+  into[0] = r.price;
+  into[1] = r.bestBid;
+  into[2] = r.bestAsk;
+  into[3] = r.lastTradePrice;
+  into[4] = r.volume24h;
+  into[5] = r.liquidity;
 }
 
 /**
- * Encodes a batch as column arrays for the unnest statement (db/_micro.ts). This runs for every
- * row the prices collector writes, so it avoids per-row objects, and reuses the previous row's
- * result for a value that repeats (the tokens of a market share volume and liquidity; quiet
- * prices repeat).
+ * The stored form of each decimal column's value (db/_micro.ts): millionths, else (volume and
+ * liquidity) a finer amount's count with its scale, else null (the value goes to `exact`).
+ * Both writers encode every row through one of these; it keeps each column's last result,
+ * because rows repeat values (the tokens of a market share volume and liquidity; quiet prices
+ * repeat).
+ */
+class StoredValues {
+  readonly #lastIn: (string | null)[] = [null, null, null, null, null, null];
+  /** The stored form of each column's last value: a count (number or text), or null. */
+  readonly stored: (number | string | null)[] = [null, null, null, null, null, null];
+  /** The scale of each column's last stored count: null for millionths. */
+  readonly scale: (number | null)[] = [null, null, null, null, null, null];
+
+  /** Encodes value `v` of column `c` into `stored[c]` and `scale[c]`. */
+  set(c: number, v: string): void {
+    if (v === this.#lastIn[c]) return;
+    const fast = microNumber(v, MAX_NUMBERS[c]!);
+    let stored: number | string | null = fast === undefined ? microText(v, MAXES[c]!) : fast;
+    let scale: number | null = null;
+    if (stored === null && c >= 4) [stored, scale] = scaledAmount(v) ?? [null, null];
+    this.#lastIn[c] = v;
+    this.stored[c] = stored;
+    this.scale[c] = scale;
+  }
+}
+
+/**
+ * Encodes a batch as column arrays for the unnest statement. This runs for every row the
+ * prices collector writes that COPY refused, so it avoids per-row objects.
  */
 function encodeBatch({ rows, keys }: KeyedBatch): EncodedBatch {
   const n = rows.length;
@@ -173,37 +202,25 @@ function encodeBatch({ rows, keys }: KeyedBatch): EncodedBatch {
   const exact = new Array<string | null>(n);
   const scales = [new Array<number | null>(n).fill(null), new Array<number | null>(n).fill(null)];
   const ts = new Array<Date>(n);
-  const lastIn: (string | null)[] = [null, null, null, null, null, null];
-  const lastOut: (number | string | null)[] = [null, null, null, null, null, null];
+  const enc = new StoredValues();
   const row: (string | null)[] = new Array(6);
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
     ts[i] = r.ts;
-    row[0] = r.price;
-    row[1] = r.bestBid;
-    row[2] = r.bestAsk;
-    row[3] = r.lastTradePrice;
-    row[4] = r.volume24h;
-    row[5] = r.liquidity;
-    let misfits: Record<string, string> | null = null;
+    decimalsOf(r, row);
+    let misfit = false;
     for (let c = 0; c < 6; c++) {
       const v = row[c]!;
-      let micro: number | string | null;
-      if (v === null) micro = null;
-      else if (v === lastIn[c]) micro = lastOut[c]!;
-      else {
-        micro = microOf(v, c);
-        lastIn[c] = v;
-        lastOut[c] = micro;
+      if (v === null) {
+        values[c]![i] = null;
+        continue;
       }
-      if (micro === null && v !== null && c >= 4) {
-        const scaled = scaledAmount(v);
-        if (scaled !== null) [micro, scales[c - 4]![i]] = scaled;
-      }
-      values[c]![i] = micro;
-      if (micro === null && v !== null) (misfits ??= {})[NAMES[c]!] = v;
+      enc.set(c, v);
+      values[c]![i] = enc.stored[c]!;
+      if (c >= 4) scales[c - 4]![i] = enc.scale[c]!;
+      if (enc.stored[c] === null) misfit = true;
     }
-    exact[i] = misfits === null ? null : JSON.stringify(misfits);
+    exact[i] = misfit ? exactOf(row, enc.stored) : null;
   }
   return { ts, key: keys, values, exact, scales };
 }
@@ -251,18 +268,14 @@ async function copyBatch(
 
 /**
  * COPY text of `batch` in the stored encoding, written as bytes straight from the rows (this
- * is the writer's busiest loop; see db/_copy_buffer.ts). As in `encodeBatch`, a value that
- * repeats the previous row's is encoded once, and so is each minute.
+ * is the writer's busiest loop; see db/_copy_buffer.ts). Each minute's text is made once.
  */
 function* copyChunks({ rows, keys }: KeyedBatch): Generator<Uint8Array> {
   const out = new CopyBuffer();
   let lastMs = NaN;
   let lastIso = "";
   const values: (string | null)[] = new Array(6);
-  const lastIn: (string | null)[] = [null, null, null, null, null, null];
-  /** The stored value of each column's last value: micro count, a finer amount's count, null. */
-  const lastOut: (number | string | null)[] = [null, null, null, null, null, null];
-  const lastScale: (number | null)[] = [null, null, null, null, null, null];
+  const enc = new StoredValues();
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     const ms = r.ts.getTime();
@@ -270,12 +283,7 @@ function* copyChunks({ rows, keys }: KeyedBatch): Generator<Uint8Array> {
     out.ascii(lastIso);
     out.tab();
     out.uint(keys[i]!);
-    values[0] = r.price;
-    values[1] = r.bestBid;
-    values[2] = r.bestAsk;
-    values[3] = r.lastTradePrice;
-    values[4] = r.volume24h;
-    values[5] = r.liquidity;
+    decimalsOf(r, values);
     let misfit = false;
     for (let c = 0; c < 6; c++) {
       out.tab();
@@ -284,16 +292,8 @@ function* copyChunks({ rows, keys }: KeyedBatch): Generator<Uint8Array> {
         out.nil();
         continue;
       }
-      if (v !== lastIn[c]) {
-        // The same rule as encodeBatch: millionths, else (sizes) a finer amount, else exact.
-        let stored = microOf(v, c);
-        let scale: number | null = null;
-        if (stored === null && c >= 4) [stored, scale] = scaledAmount(v) ?? [null, null];
-        lastIn[c] = v;
-        lastOut[c] = stored;
-        lastScale[c] = scale;
-      }
-      const stored = lastOut[c];
+      enc.set(c, v);
+      const stored = enc.stored[c];
       if (stored === null) {
         out.nil();
         misfit = true;
@@ -301,11 +301,11 @@ function* copyChunks({ rows, keys }: KeyedBatch): Generator<Uint8Array> {
       else out.ascii(stored);
     }
     out.tab();
-    if (misfit) out.field(exactOf(values, lastOut));
+    if (misfit) out.field(exactOf(values, enc.stored));
     else out.nil();
     for (let c = 4; c < 6; c++) {
       out.tab();
-      const scale = values[c] === null ? null : lastScale[c];
+      const scale = values[c] === null ? null : enc.scale[c];
       if (scale === null) out.nil();
       else out.uint(scale);
     }
