@@ -11,7 +11,11 @@ import { BACKENDS, EXPECT_TIMESCALE, withDatabase } from "./_db.ts";
 import type { Sql } from "../db/client.ts";
 import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
-import { applyRetention, type RetentionOutcome } from "../export/retention.ts";
+import {
+  applyRetention,
+  type RetentionOptions,
+  type RetentionOutcome,
+} from "../export/retention.ts";
 
 const NOW = new Date("2026-12-01T08:00:00Z");
 
@@ -40,18 +44,34 @@ async function rowsPerDay(sql: Sql): Promise<Record<string, number>> {
 }
 
 /**
- * Exports the 26th, 27th, 28th and 30th; then one byte of the 27th's Parquet file changes and a
- * late row lands in the 28th after its export. The 29th is never exported.
+ * Exports the 26th, 27th, 28th and 30th into a fresh folder; then one byte of the 27th's
+ * Parquet file changes and a late row lands in the 28th after its export. The 29th is never
+ * exported. Runs `fn` with retention options for that folder (1 day kept, now = NOW), then
+ * removes it.
  */
-async function exportThenSpoil(sql: Sql, out: string, signal: AbortSignal): Promise<void> {
-  for (const day of ["2026-11-26", "2026-11-27", "2026-11-28", "2026-11-30"]) {
-    await exportPartition(sql, dayPartition("series", "ts", day), { out, program: "test", signal });
+async function withSpoiledExport(
+  sql: Sql,
+  fn: (options: Omit<RetentionOptions, "dryRun">) => Promise<void>,
+): Promise<void> {
+  const out = await Deno.makeTempDir({ prefix: "pmcollect_retention_" });
+  try {
+    const signal = new AbortController().signal;
+    for (const day of ["2026-11-26", "2026-11-27", "2026-11-28", "2026-11-30"]) {
+      await exportPartition(sql, dayPartition("series", "ts", day), {
+        out,
+        program: "test",
+        signal,
+      });
+    }
+    const tampered = join(out, "series", "date=2026-11-27", "part-00000.parquet");
+    const bytes = await Deno.readFile(tampered);
+    bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
+    await Deno.writeFile(tampered, bytes);
+    await sql`insert into series values ('2026-11-28T23:00:00Z', 'late', 0.5)`;
+    await fn({ out, retainDays: 1, now: NOW, signal });
+  } finally {
+    await Deno.remove(out, { recursive: true });
   }
-  const tampered = join(out, "series", "date=2026-11-27", "part-00000.parquet");
-  const bytes = await Deno.readFile(tampered);
-  bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
-  await Deno.writeFile(tampered, bytes);
-  await sql`insert into series values ('2026-11-28T23:00:00Z', 'late', 0.5)`;
 }
 
 const brief = (o: readonly RetentionOutcome[]) =>
@@ -63,12 +83,7 @@ for (const backend of BACKENDS) {
   Deno.test(`applyRetention() drops only verified days, refuses tampered or stale exports (${backend})`, async () => {
     await withDatabase(backend, async (db) => {
       await seed(db.sql);
-      const out = await Deno.makeTempDir({ prefix: "pmcollect_retention_" });
-      try {
-        const signal = new AbortController().signal;
-        await exportThenSpoil(db.sql, out, signal);
-        const options = { out, retainDays: 1, now: NOW, signal };
-
+      await withSpoiledExport(db.sql, async (options) => {
         const dry = await applyRetention(db.sql, "series", { ...options, dryRun: true });
         assertEquals(brief(dry), [
           "2026-11-26 would_drop",
@@ -100,9 +115,7 @@ for (const backend of BACKENDS) {
           "2026-11-28 skipped database",
           "2026-11-29 skipped not",
         ]);
-      } finally {
-        await Deno.remove(out, { recursive: true });
-      }
+      });
     });
   });
 }
@@ -142,12 +155,7 @@ Deno.test({
           { n: number }[]
         >`select count(*)::int as n from public.show_chunks('series')`)[0]!.n;
       assertEquals(await chunks(), 5);
-      const out = await Deno.makeTempDir({ prefix: "pmcollect_retention_" });
-      try {
-        const signal = new AbortController().signal;
-        await exportThenSpoil(db.sql, out, signal);
-        const options = { out, retainDays: 1, now: NOW, signal };
-
+      await withSpoiledExport(db.sql, async (options) => {
         const dry = await applyRetention(db.sql, "series", { ...options, dryRun: true });
         assertEquals(dry.filter((o) => o.action === "would_drop").length, 1, JSON.stringify(dry));
         assertEquals(await chunks(), 5);
@@ -163,8 +171,6 @@ Deno.test({
           "2026-11-29": 10,
           "2026-11-30": 10,
         });
-      } finally {
-        await Deno.remove(out, { recursive: true });
-      }
+      });
     }),
 });
