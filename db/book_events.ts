@@ -4,8 +4,8 @@
  * bid/ask, trade marker, listing or resolution, in arrival order (`session`, `seq`). A level
  * change whose mirror on the market's other token came in the same message is one row of kind
  * `pairedChange` standing for both (the mirror is `seq + 1` of the sibling in `token_pairs`).
- * Prices and sizes arrive as decimal text and are stored as micro counts, or verbatim in
- * `exact` when they do not fit. Writes are idempotent: the primary key is (session, seq), so a
+ * Prices and sizes arrive as decimal text and are stored as counts of `PRICE_UNIT` and
+ * `SIZE_UNIT` (the view gives micro counts), or verbatim in `exact` when they do not fit. Writes are idempotent: the primary key is (session, seq), so a
  * replayed spill file or batch inserts nothing twice.
  *
  * @example
@@ -31,7 +31,7 @@ export const KIND = {
   marketResolved: 6,
   trade: 7,
   segmentEnd: 8,
-  /** A `price_change` level stored once for both tokens of a binary market (see `mirrorOf`). */
+  /** A `price_change` level stored once for both tokens of a binary market (`mirrorTokenId`). */
   pairedChange: 9,
 } as const;
 

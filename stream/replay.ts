@@ -1,10 +1,10 @@
 /**
- * `replayBookEvents`: the recorded stream (`book_events`, stored as `book_event_rows`) read back as `BookEvent`s in arrival
- * order (session, then sequence), for chosen tokens (or all) and an interval of receive
- * times, optionally paced at N× real time. A `book` is its header row plus its level rows; the
- * consecutive level rows of one token that arrived together (same connection, receive time and
- * venue time) are one `price_change`. The kinds that are not book events (trade markers,
- * best bid/ask, listings) are skipped. The scanner runs on this exactly as it runs live.
+ * `replayBookEvents`: the recorded stream (`book_events`, stored as `book_event_rows`) read back
+ * as `BookEvent`s in arrival order (session, then sequence), for chosen tokens (or all) and an
+ * interval of receive times, optionally paced at N× real time. A `book` is its header row plus
+ * its level rows; the consecutive level rows of one token that arrived together (same
+ * connection, receive time and venue time) are one `price_change`. The kinds that are not book
+ * events (trade markers, best bid/ask, listings) are skipped. The scanner runs on this exactly as it runs live.
  *
  * Rows are read in keyset pages. (COPY TO STDOUT would be faster, but postgres.js 3.4.9 stalls
  * a large COPY out whose consumer applies back-pressure, and can leave the connection hung.)
