@@ -65,7 +65,7 @@ const START = Date.UTC(2026, 10, 29);
 const DAY = 86_400_000;
 const SAMPLES = BENCH_SHORT ? 50 : 300;
 
-/** Frames (JSON text) of one simulated day, and the trades/quotes mix they carry. */
+/** Characters of the frames: the JSON the venue would have sent. */
 function wireBytesOf(frames: readonly string[]): number {
   return frames.reduce((n, f) => n + f.length, 0);
 }
