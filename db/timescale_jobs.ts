@@ -63,7 +63,8 @@ export async function readTimescaleJobs(sql: Queryable): Promise<TimescaleJobsRe
     const [errors] = await sql<{ present: boolean }[]>`
       select to_regclass('timescaledb_information.job_errors') is not null as present`;
     const rows = await sql<JobStatsRow[]>`
-      select j.job_id, j.proc_name, coalesce(j.hypertable_name, s.hypertable_name) as hypertable_name,
+      select j.job_id, j.proc_name, coalesce(j.hypertable_name, s.hypertable_name,
+                      j.config->>'hypertable') as hypertable_name,
              s.last_run_status, s.last_run_started_at, s.last_successful_finish,
              s.total_runs, s.total_failures, ${
       errors?.present === true

@@ -21,6 +21,8 @@ import episodes0009Timescale from "./0009_episodes.timescale.sql" with { type: "
 import bookEvents0010Plain from "./0010_book_events.plain.sql" with { type: "text" };
 import bookEvents0010Timescale from "./0010_book_events.timescale.sql" with { type: "text" };
 import bookEventPairs0011 from "./0011_book_event_pairs.sql" with { type: "text" };
+import rollup0012Plain from "./0012_rollup.plain.sql" with { type: "text" };
+import rollup0012Timescale from "./0012_rollup.timescale.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -97,5 +99,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "book_event_pairs",
     sql: { plain: bookEventPairs0011, timescale: bookEventPairs0011 },
     files: ["0011_book_event_pairs.sql"],
+  },
+  {
+    version: 12,
+    name: "rollup",
+    sql: { plain: rollup0012Plain, timescale: rollup0012Timescale },
+    files: ["0012_rollup.plain.sql", "0012_rollup.timescale.sql"],
   },
 ];

@@ -41,6 +41,7 @@ export const DATABASE_SUITE = [
   "tests/stream_export_test.ts",
   "tests/db_pool_renewal_test.ts",
   "tests/retention_test.ts",
+  "tests/rollup_test.ts",
 ] as const;
 
 export const EXIT_NO_DOCKER = 3;

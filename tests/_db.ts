@@ -102,7 +102,8 @@ export async function withDatabase(
 
 /**
  * Drops a test's schema. On TimescaleDB the schema's hypertables and continuous aggregates own
- * background jobs (policies, refreshes) that can update the catalog rows the drop deletes
+ * background jobs (policies, refreshes, and 0012's rebatch jobs, which run a procedure of the
+ * schema) that can update the catalog rows the drop deletes
  * ("tuple concurrently updated", a deadlock): delete those jobs first, and retry the drop a few
  * times on those two errors only.
  */
@@ -113,7 +114,7 @@ async function dropSchema(admin: postgres.Sql, schema: string): Promise<void> {
       if (ext !== undefined) {
         await admin`
           select delete_job(j.job_id) from timescaledb_information.jobs j
-          where j.hypertable_schema = ${schema}
+          where j.hypertable_schema = ${schema} or j.proc_schema = ${schema}
              or (j.hypertable_schema, j.hypertable_name) in (
                   select c.materialization_hypertable_schema, c.materialization_hypertable_name
                   from timescaledb_information.continuous_aggregates c
