@@ -38,6 +38,7 @@ import { SIZE_SCALE } from "../simulator/book.ts";
 import { createTestDatabase } from "../tests/_db.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { compressedColumns } from "./_compressed_columns.ts";
+import { compressAsPolicy } from "./_compress_as_policy.ts";
 
 /** The venue's active tokens. */
 const FULL_TOKENS = 93_000;
@@ -198,7 +199,7 @@ async function storedBytes(
   sql: Sql,
   mode: SchemaMode,
   table: string,
-): Promise<{ before: number; after: number }> {
+): Promise<{ before: number; after: number; rebatchSeconds: number | null }> {
   await sql.unsafe(`vacuum analyze ${table}`);
   if (mode === "timescale") {
     const [ext] = await sql<{ schema: string }[]>`
@@ -212,16 +213,12 @@ async function storedBytes(
       return Number(r!.n);
     };
     const before = await size();
-    await sql.unsafe(
-      `select ${ts}.compress_chunk(c, if_not_compressed => true) ` +
-        `from ${ts}.show_chunks($1::regclass) c`,
-      [table],
-    );
+    const compression = await compressAsPolicy(sql, ts, table);
     await sql.unsafe(`vacuum analyze ${table}`);
-    return { before, after: await size() };
+    return { before, after: await size(), rebatchSeconds: compression.rebatchSeconds };
   }
   const [r] = await sql`select pg_total_relation_size(${table}::regclass)::text as n`;
-  return { before: Number(r!.n), after: Number(r!.n) };
+  return { before: Number(r!.n), after: Number(r!.n), rebatchSeconds: null };
 }
 
 async function rowCount(sql: Sql, table: string): Promise<number> {
@@ -274,7 +271,11 @@ export async function runStorageBench(options: Options): Promise<string[]> {
       uncompressed += open;
       openLines.push(
         `  ${name}: ${(rows === 0 ? 0 : sizes.before / rows).toFixed(1)} B/row before ` +
-          `compression, ${open.toFixed(1)} GB over ${openHours} h`,
+          `compression, ${open.toFixed(1)} GB over ${openHours} h` +
+          (sizes.rebatchSeconds !== null
+            ? `; rebatch job ${sizes.rebatchSeconds.toFixed(1)} s, ` +
+              `${Math.round(rows / sizes.rebatchSeconds)} rows/s`
+            : ""),
       );
       const gb = (bytes * perDay) / 1e9, gbV01 = (bytesV01 * perDay) / 1e9;
       total += gb;
