@@ -137,11 +137,22 @@ async function writeParts(
   ).join(", ");
   const order = FILE_ORDER[partition.table]?.map(quoteIdent);
   const { where, params } = rowFilter(partition);
-  // No ORDER BY: sorting a day of a large table would spill to the disk we are freeing.
-  const query = tx.unsafe(
-    `select ${select} from ${quoteRelation(partition.table)} t ${where}`,
-    params,
-  );
+  // No ORDER BY: sorting a day of a large table would spill to the disk we are freeing. A table
+  // whose files are sorted is read an hour at a time instead, each hour's last file closed at
+  // the hour's end: TimescaleDB gives a chunk's rows back token by token, so one cursor over a
+  // day would spread every hour over every file of the day, and a replay would have to merge
+  // all of them; cut by the hour, the files of different hours do not overlap.
+  const windows = order === undefined || params.length === 0 ? [params] : hoursOf(params);
+  const batches = async function* () {
+    for (const window of windows) {
+      const query = tx.unsafe(
+        `select ${select} from ${quoteRelation(partition.table)} t ${where}`,
+        window,
+      );
+      yield* query.cursor(options.batchRows ?? 10_000);
+      yield null;
+    }
+  };
 
   const files: Manifest["files"] = [];
   let appender: DuckAppender | null = await duck.appender("staged");
@@ -174,8 +185,13 @@ async function writeParts(
     charsInPart = 0;
   };
   try {
-    for await (const batch of query.cursor(options.batchRows ?? 10_000)) {
+    for await (const batch of batches()) {
       if (options.signal.aborted) throw options.signal.reason;
+      if (batch === null) {
+        // The end of a window (or of the day).
+        if (inPart > 0 && windows.length > 1) await flush();
+        continue;
+      }
       for (const row of batch as Record<string, string | null>[]) {
         for (const c of staged) {
           const v = row[c];
@@ -202,6 +218,15 @@ async function writeParts(
     );
   }
   return files;
+}
+
+/** `[from, to)` cut into whole UTC hours. */
+function hoursOf([from, to]: readonly Date[]): Date[][] {
+  const hours: Date[][] = [];
+  for (let t = from!.getTime(); t < to!.getTime(); t += 3_600_000) {
+    hours.push([new Date(t), new Date(Math.min(t + 3_600_000, to!.getTime()))]);
+  }
+  return hours;
 }
 
 /** The first and last key of a sorted file (nothing when the table has no file order). */

@@ -85,6 +85,39 @@ Deno.test("book_events exported as Parquet rebuild the same book with DuckDB alo
   });
 });
 
+Deno.test("a day of the stream is exported an hour at a time: files of different hours never overlap", async () => {
+  const raw = JSON.parse(await Deno.readTextFile(FIXTURE)) as Record<string, unknown>[];
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
+    const rec = testRecorder(db.sql);
+    // One frame every 10 minutes from 12:00: the day's rows span several hours.
+    raw.forEach((m, i) =>
+      rec.record(parseWsFrame(JSON.stringify(m), T0 + i * 10 * 60_000).messages, 0)
+    );
+    await rec.flush();
+    const hours = new Set(raw.map((_, i) => Math.floor((T0 + i * 10 * 60_000) / 3_600_000)));
+    const out = await Deno.makeTempDir({ prefix: "pmcollect_stream_hours_" });
+    try {
+      const day = new Date(T0).toISOString().slice(0, 10);
+      const m = await exportPartition(db.sql, dayPartition("book_event_rows", "received_at", day), {
+        out,
+        program: "pmcollect test",
+        signal: new AbortController().signal,
+      });
+      assert.equal(m.files.length, hours.size, "one file per hour that has rows");
+      assert.equal(m.files.reduce((n, f) => n + f.rows, 0), m.rows);
+      const key = (k: readonly string[] | undefined) => k!.map(BigInt);
+      for (let i = 1; i < m.files.length; i++) {
+        const [ps, pq] = key(m.files[i - 1]!.last);
+        const [s, q] = key(m.files[i]!.first);
+        assert.ok(s! > ps! || (s === ps && q! > pq!), `file ${i} starts after file ${i - 1} ends`);
+      }
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
+
 Deno.test("retention of the stream applies to its stored rows, once they are exported", async () => {
   const raw = JSON.parse(await Deno.readTextFile(FIXTURE)) as Record<string, unknown>[];
   await withDatabase("server", async (db) => {
