@@ -48,6 +48,7 @@ import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
 import { createTestDatabase } from "../tests/_db.ts";
 import { compressedColumns } from "./_compressed_columns.ts";
+import { compressAsPolicy } from "./_compress_as_policy.ts";
 import {
   atLeast,
   atMost,
@@ -76,12 +77,21 @@ const CONNECTIONS = 8;
 /**
  * Frames (JSON text) of one simulated day, each with the connection it came on and when it was
  * received: a market's messages always come on the same connection, and a frame holds one
- * connection's messages of one instant, received 20-120 ms after the venue stamped them.
+ * connection's messages of one instant, received 20-120 ms after the venue stamped them (never
+ * before the connection's previous frame), and frames are recorded in the order they arrive.
  */
 function makeFrames(): { frames: string[]; conns: number[]; ats: number[] } {
   // The same (seeded) run twice: first to count its steps, then spread over the day.
   const steps = simulate(0).steps;
-  return simulate(Math.floor((DAY - 60_000) / steps));
+  const run = simulate(Math.floor((DAY - 60_000) / steps));
+  // The recorder takes frames in the order they arrive, and stamps them then: sorted by arrival
+  // (stable, so a connection's frames, whose arrivals never decrease, keep their order).
+  const order = run.ats.map((_, i) => i).sort((a, b) => run.ats[a]! - run.ats[b]! || a - b);
+  return {
+    frames: order.map((i) => run.frames[i]!),
+    conns: order.map((i) => run.conns[i]!),
+    ats: order.map((i) => run.ats[i]!),
+  };
 }
 
 /** One seeded run of the realistic model, `stepMs` of venue time per step of 100 events. */
@@ -96,6 +106,8 @@ function simulate(stepMs: number) {
   const conns: number[] = [];
   const ats: number[] = [];
   let latency = 15;
+  // A connection delivers in order (TCP): a frame never arrives before the one sent before it.
+  const lastArrival = new Array<number>(CONNECTIONS).fill(0);
   const batches = Array.from({ length: CONNECTIONS }, () => [] as unknown[]);
   const flush = (conn: number) => {
     const batch = batches[conn]!;
@@ -103,7 +115,8 @@ function simulate(stepMs: number) {
     frames.push(JSON.stringify(batch));
     conns.push(conn);
     latency = (latency * 1103515245 + 12345) % 2147483648;
-    ats.push(nowMs + 20 + (latency % 100));
+    lastArrival[conn] = Math.max(lastArrival[conn]!, nowMs + 20 + (latency % 100));
+    ats.push(lastArrival[conn]!);
     batch.length = 0;
   };
   const push = (conditionId: string | null, m: unknown) => {
@@ -410,11 +423,7 @@ async function timescaleStorage(sql: Sql): Promise<{
       parts.push(`${table} ${r!.bytes} bytes, plain table`);
       continue;
     }
-    const t0 = performance.now();
-    const [c] = await sql<{ chunks: number }[]>`
-      select count(${ts}.compress_chunk(c, if_not_compressed => true))::int as chunks
-      from ${ts}.show_chunks(${table}::regclass) c`;
-    const seconds = (performance.now() - t0) / 1000;
+    const compression = await compressAsPolicy(sql, ext!.schema, table);
     const [stats] = await sql<
       { before: string | null; after: string | null; compressed: number; total: number }[]
     >`
@@ -431,7 +440,10 @@ async function timescaleStorage(sql: Sql): Promise<{
     if (table === "book_event_rows") compressedBytes = Number(stats!.after ?? 0);
     parts.push(
       `${table} ${size!.total} bytes, ${stats!.compressed} of ${stats!.total} chunks ` +
-        `compressed (${c!.chunks} compress_chunk calls, ${seconds.toFixed(1)} s), ` +
+        `compressed (${compression.calls} compress_chunk calls, ${
+          compression.compressSeconds.toFixed(1)
+        } s; ` +
+        `rebatch ${compression.rebatchSeconds?.toFixed(1) ?? "-"} s), ` +
         `${stats!.before ?? 0} bytes before compression`,
     );
     const [settings] = await sql<{ segmentby: string; orderby: string }[]>`
