@@ -60,13 +60,18 @@ export interface DuckDb {
   close(): void;
 }
 
-/** An in-memory DuckDB with a memory cap (it spills to a temp directory beyond it). */
-export async function openDuckDb(options: { memoryLimit?: string } = {}): Promise<DuckDb> {
+/**
+ * An in-memory DuckDB with a memory cap (it spills to a temp directory beyond it) and `threads`
+ * worker threads (default 2: the export's sorts and writes use both).
+ */
+export async function openDuckDb(
+  options: { memoryLimit?: string; threads?: number } = {},
+): Promise<DuckDb> {
   const specifier = DUCKDB_PACKAGE;
   const module = await import(specifier) as DuckModule;
   const instance = await module.DuckDBInstance.create(":memory:", {
     memory_limit: options.memoryLimit ?? "1GB",
-    threads: "2",
+    threads: String(options.threads ?? 2),
   });
   const connection = await instance.connect();
   return {
