@@ -17,7 +17,8 @@
  *   (p50/p99), beside one primary-key read.
  * - replay: `replayBookEvents` of the whole day into a counting consumer, beside reading the
  *   same rows raw; then the day exported as Parquet (`pmcollect export`) and replayed from the
- *   files (`replayParquetBatches`, and one event at a time), beside the database replay.
+ *   files (`replayParquetBatches`, and one event at a time) in a process of its own, as a
+ *   consumer of the files runs it (bench/_parquet_replay.ts), beside the database replay.
  *   Rates are book rows (kinds 0–3, the rows a replay reads) per second; the last line's
  *   figure is the batched Parquet one.
  * - memory: the recorder holds no book, one counter per token: the heap of 100,000 such
@@ -41,9 +42,10 @@ import { wsBook } from "../simulator/ws_messages.ts";
 import { bookAt } from "../stream/book_at.ts";
 import { fileURLToPath } from "node:url";
 import type { BooksMemory } from "./_books_memory.ts";
+import type { ParquetReplayTimes } from "./_parquet_replay.ts";
+import { RUNTIME_V8_FLAGS } from "../tests/_runtime_flags.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
 import { replayBookEvents } from "../stream/replay.ts";
-import { replayBookEventsFromParquet, replayParquetBatches } from "../stream/replay_parquet.ts";
 import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
 import { createTestDatabase } from "../tests/_db.ts";
@@ -330,25 +332,19 @@ async function main(): Promise<void> {
       await exportPartition(sql, dayPartition("book_events", "received_at", day), options);
       await exportPartition(sql, { table: "token_keys", timeColumn: null, day: null }, options);
       const exportSeconds = (performance.now() - t) / 1000;
-      // Best of three: the first run also pays for compiling the replay loop.
-      const rates: number[] = [];
-      let fromParquet = 0;
-      for (let round = 0; round < 3; round++) {
-        t = performance.now();
-        fromParquet = 0;
-        for await (const events of replayParquetBatches(out)) fromParquet += events.length;
-        rates.push(Math.round(bookRows / ((performance.now() - t) / 1000)));
-      }
+      // In a process of its own, best of three (the first run also compiles the replay loop).
+      const times = await parquetReplay(out, 3);
+      const rates = times.rounds.map((seconds) => Math.round(bookRows / seconds));
       replayRate = Math.max(...rates);
+      const fromParquet = times.events;
       if (fromParquet !== replayed) {
         throw new Error(`Parquet replay gave ${fromParquet} events, the database ${replayed}`);
       }
-      t = performance.now();
-      let oneByOne = 0;
-      for await (const _ of replayBookEventsFromParquet(out)) oneByOne++;
-      const oneByOneRate = Math.round(bookRows / ((performance.now() - t) / 1000));
+      const oneByOneRate = Math.round(bookRows / times.oneByOne);
       lines.push(
-        `replay from Parquet ${replayRate} rows/s in batches (best of ${rates.join(", ")}), ` +
+        `replay from Parquet (own process) ${replayRate} rows/s in batches (best of ${
+          rates.join(", ")
+        }), ` +
           `${oneByOneRate} rows/s one ` +
           `event at a time (${fromParquet} BookEvents, as many as from the database; export ` +
           `took ${exportSeconds.toFixed(1)} s); baseline: the database replay above, ratio ` +
@@ -472,6 +468,17 @@ async function timescaleStorage(sql: Sql): Promise<{
     if (table === "book_event_rows") layout.push(await compressedColumns(sql, here!.schema, table));
   }
   return { bytes, beforeBytes, compressedBytes, detail: parts.join("; "), layout };
+}
+
+/** The Parquet replay of `dir` timed in its own process (bench/_parquet_replay.ts). */
+async function parquetReplay(dir: string, rounds: number): Promise<ParquetReplayTimes> {
+  const file = fileURLToPath(new URL("./_parquet_replay.ts", import.meta.url));
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...RUNTIME_V8_FLAGS, file, dir, String(rounds)],
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error("bench/_parquet_replay.ts failed");
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as ParquetReplayTimes;
 }
 
 /**
