@@ -116,6 +116,12 @@ export function decimalOfMicro(micro: string): string {
   return frac === "" ? int : `${int}.${frac}`;
 }
 
+/** ".01" … ".99" without trailing zeros, by hundredths. */
+const HUNDREDTHS = Array.from(
+  { length: 100 },
+  (_, k) => k === 0 ? "" : "." + (k < 10 ? "0" + k : k % 10 === 0 ? String(k / 10) : String(k)),
+);
+
 /**
  * `decimalOfMicro` of a safe integer, without regular expressions or padStart: the replays
  * format every price and size they read with it.
@@ -124,6 +130,8 @@ export function decimalOfMicroNumber(micro: number): string {
   const int = Math.floor(micro / 1_000_000);
   let frac = micro - int * 1_000_000;
   if (frac === 0) return "" + int;
+  // Whole hundredths (the stream stores sizes in them): two digits from a table.
+  if (frac % 10_000 === 0) return int + HUNDREDTHS[frac / 10_000]!;
   let digits = 6;
   while (frac % 10 === 0) {
     frac /= 10;

@@ -75,10 +75,11 @@ Deno.test("scaledAmount() keeps Gamma's float noise as an exact integer and scal
 
 Deno.test("decimalOfMicroNumber() agrees with decimalOfMicro() on 20,000 safe integers", () => {
   const values = [0, 1, 9, 10, 999_999, 1_000_000, 1_000_001, 1_230_000, 120_500_000, 2 ** 53 - 1];
+  for (let k = 0; k < 100; k++) values.push(k * 10_000, 7_000_000 + k * 10_000);
   let seed = 11;
   for (let i = 0; i < 20_000; i++) {
     seed = (seed * 1103515245 + 12345) % 2147483648;
-    values.push(seed % 3 === 0 ? seed * 1000 : seed);
+    values.push(seed % 3 === 0 ? seed * 1000 : seed % 3 === 1 ? seed * 10_000 : seed);
   }
   for (const v of values) {
     assert.equal(decimalOfMicroNumber(v), decimalOfMicro(String(v)), String(v));

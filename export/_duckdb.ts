@@ -25,7 +25,11 @@ export interface DuckAppender {
 /** One chunk of a streamed result (up to 2,048 rows), read column by column. */
 export interface DuckChunk {
   readonly rowCount: number;
-  getColumnVector(column: number): { getItem(row: number): unknown };
+  getColumnVector(column: number): {
+    getItem(row: number): unknown;
+    /** A numeric vector's values as a typed array over DuckDB's memory (valid with the chunk). */
+    readonly items?: unknown;
+  };
 }
 
 interface DuckConnection {

@@ -208,7 +208,7 @@ function query(paths: readonly string[], where: string, sort: boolean): string {
     ${sort ? "order by session, seq" : ""}`;
 }
 
-type Batch = EventColumns & { readonly session: number[] };
+type Batch = EventColumns & { readonly session: ArrayLike<number> };
 
 async function* decoded(chunks: AsyncIterable<DuckChunk>): AsyncGenerator<Batch> {
   for await (const chunk of chunks) yield columnsOf(chunk);
@@ -297,7 +297,7 @@ function startsBy(start: readonly [number, number], batch: Batch, row: number): 
 function sliceBatch(b: Batch, from: number): Batch {
   return {
     length: b.length - from,
-    session: b.session.slice(from),
+    session: Array.prototype.slice.call(b.session, from),
     seq: Array.prototype.slice.call(b.seq, from),
     conn: Array.prototype.slice.call(b.conn, from),
     key: Array.prototype.slice.call(b.key, from),
@@ -360,21 +360,33 @@ function copyRow(from: Batch, i: number, to: Batch & { length: number }): void {
 /**
  * A chunk as columns. The nullable numbers come as -1 for NULL (no value is negative) and the
  * rare text columns are read only where column 8 says a row has one: a column with NULLs costs
- * the package a BigInt test per value, which was a tenth of the replay.
+ * the package a BigInt test per value, which was a tenth of the replay. Numeric columns are
+ * copied out of the vector's typed array where the package exposes one (`items`; no NULLs
+ * here), one value at a time otherwise.
  */
 function columnsOf(chunk: DuckChunk): Batch {
   const n = chunk.rowCount;
-  const read = <T>(column: number): T[] => {
+  /** The column's values: the vector's own typed array (valid with the chunk) or a copy. */
+  const view = (column: number): ArrayLike<number> => {
     const vector = chunk.getColumnVector(column);
-    const out = new Array<T>(n);
-    for (let i = 0; i < n; i++) out[i] = vector.getItem(i) as T;
+    const items = vector.items;
+    if (
+      (items instanceof Float64Array || items instanceof Int32Array ||
+        items instanceof Int16Array) && items.length === n
+    ) return items;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = vector.getItem(i) as number;
     return out;
   };
+  const read = (column: number): ArrayLike<number> => {
+    const values = view(column);
+    return Array.isArray(values) ? values : (values as Float64Array).slice();
+  };
   const orNull = (column: number): (number | null)[] => {
-    const vector = chunk.getColumnVector(column);
+    const values = view(column);
     const out = new Array<number | null>(n);
     for (let i = 0; i < n; i++) {
-      const v = vector.getItem(i) as number;
+      const v = values[i]!;
       out[i] = v < 0 ? null : v;
     }
     return out;
@@ -391,16 +403,16 @@ function columnsOf(chunk: DuckChunk): Batch {
   }
   return {
     length: n,
-    session: read<number>(0),
-    seq: read<number>(1),
-    conn: read<number>(2),
-    key: read<number>(3),
-    kind: read<number>(4),
+    session: read(0),
+    seq: read(1),
+    conn: read(2),
+    key: read(3),
+    kind: read(4),
     side: orNull(5),
     price: orNull(6),
     size,
-    ts: read<number>(9),
-    at: read<number>(10),
+    ts: read(9),
+    at: read(10),
     exact,
   };
 }
