@@ -1,8 +1,9 @@
 /**
  * Heap of full books held in memory (the scanner's `L2Books`), per 1,000 tokens: every token of
  * a simulated universe gets its `book`, then the heap is measured after a full collection, with
- * only the books left alive. Run in its own process with `--expose-gc` by the stream bench
- * (`booksHeld`); prints one JSON object.
+ * only the books left alive. Also the heap of what the recorder keeps per token instead (one
+ * level-change counter in a map keyed by the 77-digit token id), for 100,000 tokens. Run in its
+ * own process with `--expose-gc` by the stream bench (`booksHeld`); prints one JSON object.
  *
  * @example
  * ```sh
@@ -22,6 +23,20 @@ export interface BooksMemory {
   readonly tokens: number;
   readonly levels: number;
   readonly bytes: number;
+  /** Heap of the recorder's per-token counters, per 1,000 tokens. */
+  readonly counterBytesPerThousand: number;
+}
+
+/** The heap of a map of 100,000 token ids to a counter, as the recorder keeps (per 1,000). */
+function countersHeld(gc: () => void): number {
+  gc();
+  const before = Deno.memoryUsage().heapUsed;
+  const counters = new Map<string, number>();
+  for (let k = 0; k < 100_000; k++) counters.set(`${7e75 + k * 1e60}`.padEnd(77, "7"), k);
+  gc();
+  const bytes = Deno.memoryUsage().heapUsed - before;
+  if (counters.size !== 100_000) throw new Error("token ids collided");
+  return (bytes / counters.size) * 1000;
 }
 
 function measure(tokens: number): BooksMemory {
@@ -53,7 +68,7 @@ function measure(tokens: number): BooksMemory {
   // Read after the measurement, so the books are alive through it.
   const held = books.stats.snapshots;
   if (held === 0) throw new Error("no book was held");
-  return { tokens: held, levels: levels / held, bytes };
+  return { tokens: held, levels: levels / held, bytes, counterBytesPerThousand: countersHeld(gc) };
 }
 
 if (import.meta.main) {
