@@ -52,7 +52,7 @@ import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
 import { createTestDatabase } from "../tests/_db.ts";
 import { compressedColumns } from "./_compressed_columns.ts";
-import { compressAsPolicy } from "./_compress_as_policy.ts";
+import { compressAsPolicy, pauseJobs } from "./_compress_as_policy.ts";
 import {
   atLeast,
   atMost,
@@ -170,6 +170,8 @@ async function main(): Promise<void> {
   try {
     const sql = db.sql;
     const { mode } = await migrate(sql, { log: silentLogger(), timescale: "auto" });
+    // The bench compresses itself, as the policies would (timescaleStorage).
+    if (mode === "timescale") await pauseJobs(sql);
     const stop = new AbortController();
     const spillDir = await Deno.makeTempDir();
     const queue = new TradeQueue({
