@@ -23,6 +23,8 @@ export interface BooksMemory {
   readonly tokens: number;
   readonly levels: number;
   readonly bytes: number;
+  /** Growth of the process's RSS over the same span (the heap pages V8 took for them). */
+  readonly rssBytes: number;
   /** Heap of the recorder's per-token counters, per 1,000 tokens. */
   readonly counterBytesPerThousand: number;
 }
@@ -51,6 +53,7 @@ function measure(tokens: number): BooksMemory {
   );
   gc();
   const before = Deno.memoryUsage().heapUsed;
+  const rssBefore = Deno.memoryUsage().rss;
   let seq = 0;
   const books = new L2Books();
   let levels = 0;
@@ -65,10 +68,17 @@ function measure(tokens: number): BooksMemory {
   texts = null;
   gc();
   const bytes = Deno.memoryUsage().heapUsed - before;
+  const rssBytes = Deno.memoryUsage().rss - rssBefore;
   // Read after the measurement, so the books are alive through it.
   const held = books.stats.snapshots;
   if (held === 0) throw new Error("no book was held");
-  return { tokens: held, levels: levels / held, bytes, counterBytesPerThousand: countersHeld(gc) };
+  return {
+    tokens: held,
+    levels: levels / held,
+    bytes,
+    rssBytes,
+    counterBytesPerThousand: countersHeld(gc),
+  };
 }
 
 if (import.meta.main) {
