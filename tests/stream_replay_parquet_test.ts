@@ -150,3 +150,63 @@ Deno.test("a folder without its token dictionary is refused with what to export"
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("replay from Parquet gives back sizes beyond 2^53 micro and values that did not fit", async () => {
+  const token = "4242";
+  const market = "0x" + "ab".repeat(32);
+  const at = Date.UTC(2026, 10, 29, 12);
+  const messages = [
+    {
+      event_type: "book",
+      asset_id: token,
+      market,
+      bids: [{ price: "0.48", size: "9007199255.5" }, { price: "0.12345", size: "3" }],
+      asks: [{ price: "0.52", size: "12345678901234567.5" }],
+      timestamp: String(at - 50),
+      hash: "0x01",
+    },
+    {
+      event_type: "price_change",
+      market,
+      timestamp: String(at - 40),
+      price_changes: [
+        { asset_id: token, price: "0.49", size: "1.1234567", side: "BUY" },
+        { asset_id: token, price: "0.50", size: "9007199254.75", side: "BUY" },
+        { asset_id: token, price: "0.51", size: "0", side: "SELL" },
+      ],
+    },
+  ];
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    const rec = testRecorder(db.sql);
+    rec.record(parseWsFrame(JSON.stringify(messages), at).messages, 0);
+    await rec.flush();
+    const out = await Deno.makeTempDir({ prefix: "pmcollect_replay_parquet_" });
+    const signal = new AbortController().signal;
+    try {
+      const options = { out, program: "pmcollect test", signal };
+      await exportPartition(
+        db.sql,
+        dayPartition("book_events", "received_at", "2026-11-29"),
+        options,
+      );
+      await exportPartition(db.sql, { table: "token_keys", timeColumn: null, day: null }, options);
+      const events = await collect(replayBookEventsFromParquet(out));
+      assert.deepEqual(events, await collect(replayBookEvents(db.sql)));
+      assert.equal(events.length, 2);
+      const [book, change] = events as unknown as [
+        { bids: string[][]; asks: string[][] },
+        { changes: unknown[] },
+      ];
+      assert.deepEqual(book.bids, [["0.48", "9007199255.5"], ["0.12345", "3"]]);
+      assert.deepEqual(book.asks, [["0.52", "12345678901234567.5"]]);
+      assert.deepEqual(change.changes, [
+        { price: "0.49", size: "1.1234567", side: "BUY" },
+        { price: "0.5", size: "9007199254.75", side: "BUY" },
+        { price: "0.51", size: "0", side: "SELL" },
+      ]);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
