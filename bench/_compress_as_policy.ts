@@ -12,6 +12,7 @@
  * ```
  */
 import type { Sql } from "../db/client.ts";
+import { timescaleSchema } from "../db/timescale_schema.ts";
 
 /** What compressing took: compress_chunk calls, and seconds of each step. */
 export interface PolicyCompression {
@@ -61,17 +62,16 @@ export async function compressAsPolicy(
  * 8). `run_job` still runs an unscheduled job. Returns how many were paused.
  */
 export async function pauseJobs(sql: Sql): Promise<number> {
-  const [ext] = await sql<{ schema: string }[]>`
-    select quote_ident(n.nspname) as schema from pg_extension e
-    join pg_namespace n on n.oid = e.extnamespace where e.extname = 'timescaledb'`;
-  if (ext === undefined) return 0;
+  const extension = await timescaleSchema(sql);
+  if (extension === null) return 0;
+  const ts = `"${extension.replaceAll('"', '""')}"`;
   const jobs = await sql<{ id: number }[]>`
     select job_id as id from timescaledb_information.jobs
     where hypertable_schema = current_schema()
        or (proc_name = 'rebatch_rollups'
            and (config->>'hypertable') like quote_ident(current_schema()) || '.%')`;
   for (const job of jobs) {
-    await sql.unsafe(`select ${ext.schema}.alter_job(${job.id}, scheduled => false)`);
+    await sql.unsafe(`select ${ts}.alter_job(${job.id}, scheduled => false)`);
   }
   return jobs.length;
 }

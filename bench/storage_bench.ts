@@ -39,6 +39,7 @@ import { createTestDatabase } from "../tests/_db.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { compressedColumns } from "./_compressed_columns.ts";
 import { compressAsPolicy, pauseJobs } from "./_compress_as_policy.ts";
+import { timescaleSchema } from "../db/timescale_schema.ts";
 
 /** The venue's active tokens. */
 const FULL_TOKENS = 93_000;
@@ -202,10 +203,7 @@ async function storedBytes(
 ): Promise<{ before: number; after: number; rebatchSeconds: number | null }> {
   await sql.unsafe(`vacuum analyze ${table}`);
   if (mode === "timescale") {
-    const [ext] = await sql<{ schema: string }[]>`
-      select n.nspname as schema from pg_extension e
-      join pg_namespace n on n.oid = e.extnamespace where e.extname = 'timescaledb'`;
-    const ts = ext!.schema;
+    const ts = (await timescaleSchema(sql))!;
     const size = async () => {
       const [r] = await sql.unsafe(`select ${ts}.hypertable_size($1::regclass)::text as n`, [
         table,

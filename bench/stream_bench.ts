@@ -63,6 +63,7 @@ import {
   type TargetCheck,
   verdictLine,
 } from "./_report.ts";
+import { timescaleSchema } from "../db/timescale_schema.ts";
 
 const TOKENS = BENCH_SHORT ? 400 : 4000;
 /** Tokens whose books the memory figure holds: enough that fixed costs do not dominate RSS. */
@@ -390,10 +391,8 @@ async function timescaleStorage(sql: Sql): Promise<{
   layout: string[];
 }> {
   // search_path is the test's schema only; the extension's functions are elsewhere.
-  const [ext] = await sql<{ schema: string }[]>`
-    select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace
-    where e.extname = 'timescaledb'`;
-  const ts = sql(ext!.schema);
+  const extension = (await timescaleSchema(sql))!;
+  const ts = sql(extension);
   const [here] = await sql<{ schema: string }[]>`select current_schema() as schema`;
   const hypertables = new Set(
     (await sql<{ name: string }[]>`
@@ -414,7 +413,7 @@ async function timescaleStorage(sql: Sql): Promise<{
       parts.push(`${table} ${r!.bytes} bytes, plain table`);
       continue;
     }
-    const compression = await compressAsPolicy(sql, ext!.schema, table);
+    const compression = await compressAsPolicy(sql, extension, table);
     const [stats] = await sql<
       { before: string | null; after: string | null; compressed: number; total: number }[]
     >`

@@ -21,6 +21,7 @@ import { backfillBudgets } from "../backfill/estimate.ts";
 import { readTimescaleJobs } from "../db/timescale_jobs.ts";
 import { formatTimescaleJobs } from "../db/timescale_jobs_health.ts";
 import { diskStatusLine } from "./_disk.ts";
+import { timescaleSchema } from "../db/timescale_schema.ts";
 
 const SERIES = ["price_snapshots", "book_snapshots", "trades", "quotes"] as const;
 /** The hypertable that stores each series (migration 0008 made three of them views). */
@@ -191,14 +192,12 @@ async function hypertableCompression(
   sql: Sql,
   table: string,
 ): Promise<{ before: number; after: number } | null> {
-  const [ext] = await sql<{ schema: string }[]>`
-    select n.nspname as schema from pg_extension e
-    join pg_namespace n on n.oid = e.extnamespace where e.extname = 'timescaledb'`;
-  if (ext === undefined) return null;
+  const ts = await timescaleSchema(sql);
+  if (ts === null) return null;
   const [row] = await sql<{ before: string | null; after: string | null }[]>`
     select before_compression_total_bytes::text as before,
            after_compression_total_bytes::text as after
-    from ${sql(ext.schema)}.hypertable_compression_stats(${table}::regclass)`;
+    from ${sql(ts)}.hypertable_compression_stats(${table}::regclass)`;
   if (row?.before == null || row.after == null) return null;
   return { before: Number(row.before), after: Number(row.after) };
 }

@@ -11,6 +11,7 @@ import type { Sql } from "../db/client.ts";
 import { quoteIdent } from "./_duckdb.ts";
 import { dayPartition } from "./partition.ts";
 import { verifyDay } from "./verify_day.ts";
+import { timescaleSchema } from "../db/timescale_schema.ts";
 
 /** What retention did (or, dry run, would do) with one day or chunk group. */
 export interface RetentionOutcome {
@@ -40,17 +41,15 @@ interface Chunk {
 
 /** The relation as a hypertable, or null (no TimescaleDB, or a plain table). */
 export async function hypertableOf(sql: Sql, relation: string): Promise<Hypertable | null> {
-  const [ext] = await sql<{ schema: string }[]>`
-    select n.nspname as schema from pg_extension e
-    join pg_namespace n on n.oid = e.extnamespace where e.extname = 'timescaledb'`;
-  if (ext === undefined) return null;
+  const extensionSchema = await timescaleSchema(sql);
+  if (extensionSchema === null) return null;
   const [row] = await sql<{ schema: string; name: string }[]>`
     select h.hypertable_schema as schema, h.hypertable_name as name
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     join timescaledb_information.hypertables h
       on h.hypertable_schema = n.nspname and h.hypertable_name = c.relname
     where c.oid = to_regclass(${relation})`;
-  return row === undefined ? null : { ...row, extensionSchema: ext.schema };
+  return row === undefined ? null : { ...row, extensionSchema };
 }
 
 const DAY_MS = 86_400_000;
