@@ -464,15 +464,20 @@ async function timescaleStorage(sql: Sql): Promise<{
   return { bytes, beforeBytes, compressedBytes, detail: parts.join("; "), layout };
 }
 
-/** The Parquet replay of `dir` timed in its own process (bench/_parquet_replay.ts). */
-async function parquetReplay(dir: string, rounds: number): Promise<ParquetReplayTimes> {
-  const file = fileURLToPath(new URL("./_parquet_replay.ts", import.meta.url));
+/** A bench script run in a process of its own (flags, then its arguments): its one JSON line. */
+async function childJson<T>(script: string, flags: readonly string[], args: string[]): Promise<T> {
+  const file = fileURLToPath(new URL(script, import.meta.url));
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...RUNTIME_V8_FLAGS, file, dir, String(rounds)],
+    args: ["run", "-A", ...flags, file, ...args],
     stderr: "inherit",
   }).output();
-  if (!out.success) throw new Error("bench/_parquet_replay.ts failed");
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as ParquetReplayTimes;
+  if (!out.success) throw new Error(`bench/${script.slice(2)} failed`);
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as T;
+}
+
+/** The Parquet replay of `dir` timed in its own process (bench/_parquet_replay.ts). */
+function parquetReplay(dir: string, rounds: number): Promise<ParquetReplayTimes> {
+  return childJson("./_parquet_replay.ts", RUNTIME_V8_FLAGS, [dir, String(rounds)]);
 }
 
 /**
@@ -482,13 +487,9 @@ async function parquetReplay(dir: string, rounds: number): Promise<ParquetReplay
  * and the recorder's per-token counters.
  */
 async function booksHeld(): Promise<string[]> {
-  const file = fileURLToPath(new URL("./_books_memory.ts", import.meta.url));
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--expose-gc", file, String(BOOK_MEMORY_TOKENS)],
-    stderr: "inherit",
-  }).output();
-  if (!out.success) throw new Error("bench/_books_memory.ts failed");
-  const m = JSON.parse(new TextDecoder().decode(out.stdout)) as BooksMemory;
+  const m = await childJson<BooksMemory>("./_books_memory.ts", ["--v8-flags=--expose-gc"], [
+    String(BOOK_MEMORY_TOKENS),
+  ]);
   return [
     `memory: the recorder holds no book, one counter per token: ` +
     `~${Math.round(m.counterBytesPerThousand / 1024)} KB of heap per 1,000 tokens (100,000 ` +
