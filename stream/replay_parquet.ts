@@ -367,7 +367,7 @@ function copyRow(from: Batch, i: number, to: Batch & { length: number }): void {
 function columnsOf(chunk: DuckChunk): Batch {
   const n = chunk.rowCount;
   /** The column's values: the vector's own typed array (valid with the chunk) or a copy. */
-  const view = (column: number): ArrayLike<number> => {
+  const view = (column: number): number[] | Float64Array | Int32Array | Int16Array => {
     const vector = chunk.getColumnVector(column);
     const items = vector.items;
     if (
@@ -380,7 +380,7 @@ function columnsOf(chunk: DuckChunk): Batch {
   };
   const read = (column: number): ArrayLike<number> => {
     const values = view(column);
-    return Array.isArray(values) ? values : (values as Float64Array).slice();
+    return Array.isArray(values) ? values : values.slice();
   };
   const orNull = (column: number): (number | null)[] => {
     const values = view(column);
