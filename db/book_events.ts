@@ -127,7 +127,10 @@ export async function insertBookEvents(
   if (rows.length === 0) return 0;
   const encoded = await encode(sql, rows);
   await insertPairs(sql, rows, encoded);
-  if (options.method === "copy") {
+  // A replayed row may have been packed since (stream/packer.ts): then only the statement
+  // below, which looks into the packs, can tell. Live rows come after every pack.
+  const packed = await mayBePacked(sql, rows);
+  if (options.method === "copy" && !packed) {
     try {
       await copyInto(sql, "book_event_rows", COLUMNS, copyLines(rows, encoded));
       return rows.length;
@@ -145,8 +148,31 @@ export async function insertBookEvents(
       ${col(encoded, (e) => e.lag)}::int8[],
       ${col(rows, (r) => new Date(r.receivedAt).toISOString())}::timestamptz[],
       ${col(encoded, (e) => e.exact)}::jsonb[])
+      as u(session, seq, conn, token_key, kind, side, price, size, ts_lag, received_at, exact)
+    ${
+    packed
+      ? sql`where not exists (
+          select 1 from book_event_packs p
+          where p.session = u.session and p.token_key = u.token_key
+            and p.first_seq <= u.seq and p.last_seq >= u.seq
+            and exists (select 1 from book_event_unpack(p) x where x.seq = u.seq))`
+      : sql``
+  }
     on conflict do nothing`;
   return rows.length;
+}
+
+/** Does a pack reach as far as any of `rows` (by session and seq)? */
+async function mayBePacked(sql: Queryable, rows: readonly BookEventRow[]): Promise<boolean> {
+  const first = new Map<number, number>();
+  for (const r of rows) first.set(r.session, Math.min(first.get(r.session) ?? r.seq, r.seq));
+  const [hit] = await sql`
+    select 1 from unnest(${[...first.keys()]}::int8[], ${[
+    ...first.values(),
+  ]}::int8[]) s(session, seq)
+    where exists (
+      select 1 from book_event_packs p where p.session = s.session and p.last_seq >= s.seq)`;
+  return hit !== undefined;
 }
 
 async function encode(sql: Queryable, rows: readonly BookEventRow[]): Promise<Encoded[]> {

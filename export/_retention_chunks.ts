@@ -125,6 +125,13 @@ export async function dropVerifiedChunks(
           [rel, chunk.end, chunk.start],
         );
       }
+      // The packed part of the stored stream (migration 0013), verified with it above.
+      if (options.table === "book_event_rows") {
+        await tx`delete from book_event_packs
+                 where first_at >= ${new Date(firstMs)} and first_at < ${new Date(
+          lastMs + DAY_MS,
+        )}`;
+      }
       return { table: options.table, days: span, action: "dropped", rows };
     });
     outcomes.push(outcome);

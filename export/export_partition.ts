@@ -29,7 +29,7 @@ import {
   type Partition,
   partitionChecksum,
   partitionFolder,
-  quoteRelation,
+  partitionSource,
   rowFilter,
   useCanonicalText,
   wideDecimalFit,
@@ -146,7 +146,7 @@ async function writeParts(
   const batches = async function* () {
     for (const window of windows) {
       const query = tx.unsafe(
-        `select ${select} from ${quoteRelation(partition.table)} t ${where}`,
+        `select ${select} from ${partitionSource(partition)} t ${where}`,
         window,
       );
       yield* query.cursor(options.batchRows ?? 10_000);

@@ -60,6 +60,23 @@ export function quoteRelation(relation: string): string {
   return relation.split(".").map(quoteIdent).join(".");
 }
 
+/**
+ * Tables whose day is read through a function of the interval, because part of their rows is
+ * packed (migration 0013): the function unpacks only that day's packs.
+ */
+const DAY_SOURCES: Readonly<Record<string, string>> = {
+  book_events: "book_events_between($1, $2)",
+  book_event_rows: "book_event_rows_between($1, $2)",
+};
+
+/** What a partition's rows are selected from: its relation, or for a day its day source. */
+export function partitionSource(partition: Partition): string {
+  const source = DAY_SOURCES[partition.table];
+  return source !== undefined && rowFilter(partition).params.length > 0
+    ? source
+    : quoteRelation(partition.table);
+}
+
 /** `where <time> >= $1 and <time> < $2` (with its parameters), or nothing. */
 export function rowFilter(partition: Partition): { where: string; params: Date[] } {
   const bounds = dayBounds(partition);
@@ -88,7 +105,7 @@ export async function partitionChecksum(
     `select count(*)::text as rows,
        coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text
          as checksum
-     from ${quoteRelation(partition.table)} t ${where}`,
+     from ${partitionSource(partition)} t ${where}`,
     params,
   );
   return { rows: Number(row?.rows ?? 0), checksum: row?.checksum ?? "0" };
@@ -105,7 +122,7 @@ export async function wideDecimalFit(
 ): Promise<Map<string, boolean>> {
   const fit = new Map<string, boolean>();
   const { where, params } = rowFilter(partition);
-  const relation = quoteRelation(partition.table);
+  const relation = partitionSource(partition);
   const test = (v: string) =>
     `coalesce(bool_and(coalesce(scale(${v}) <= 18 and abs(${v}) < 1e20, false))
        filter (where ${v} is not null), true)`;

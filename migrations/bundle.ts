@@ -23,6 +23,7 @@ import bookEvents0010Timescale from "./0010_book_events.timescale.sql" with { ty
 import bookEventPairs0011 from "./0011_book_event_pairs.sql" with { type: "text" };
 import rollup0012Plain from "./0012_rollup.plain.sql" with { type: "text" };
 import rollup0012Timescale from "./0012_rollup.timescale.sql" with { type: "text" };
+import bookEventPacks0013 from "./0013_book_event_packs.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -105,5 +106,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "rollup",
     sql: { plain: rollup0012Plain, timescale: rollup0012Timescale },
     files: ["0012_rollup.plain.sql", "0012_rollup.timescale.sql"],
+  },
+  {
+    version: 13,
+    name: "book_event_packs",
+    sql: { plain: bookEventPacks0013, timescale: bookEventPacks0013 },
+    files: ["0013_book_event_packs.sql"],
   },
 ];

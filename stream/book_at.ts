@@ -19,6 +19,7 @@ import { KIND, MICRO_ONE, PRICE_UNIT, SIZE_UNIT } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro } from "../db/_micro.ts";
 import { isZero } from "./_levels.ts";
+import { storedRowsOf } from "./packer.ts";
 
 type Level = [price: string, size: string];
 
@@ -105,10 +106,15 @@ export async function rebuild(
            (case when ${own} then price * ${PRICE_UNIT} else ${MICRO_ONE} - price * ${PRICE_UNIT}
             end)::int4 as price,
            size * ${SIZE_UNIT} as size, exact
-    from book_event_rows
-    where token_key = any(${`{${tokenKey},${sibling}}`}::int4[])
-      and received_at >= ${start.receivedAt} and received_at <= ${options.at}
-      and session = ${start.session}
+    from ${
+    storedRowsOf(sql, {
+      tokenKeys: [tokenKey, sibling],
+      session: start.session,
+      from: start.receivedAt,
+      to: options.at,
+    })
+  } r
+    where received_at >= ${start.receivedAt} and received_at <= ${options.at}
       and ((${own} and seq ${start.book === null ? sql`>=` : sql`>`} ${start.seq}
             and seq <= ${last} and kind in (0, 1, 2, 3, 8, 9))
         or (token_key = ${sibling} and kind = ${KIND.pairedChange}

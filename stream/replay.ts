@@ -22,6 +22,7 @@ import { KIND, MICRO_ONE, PRICE_UNIT, SIZE_UNIT } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro, decimalOfMicroNumber } from "../db/_micro.ts";
 import type { BookEvent, LevelChange } from "./book_event.ts";
+import { storedRowsOf } from "./packer.ts";
 
 export interface ReplayOptions {
   /** Only these tokens; undefined = every recorded token. */
@@ -229,17 +230,52 @@ async function* pagedColumns(
   const siblingOf = new Map(pairs.map((p) => [p.key, p.sibling]));
   // A paired row is stored under either token of its market: read the siblings' rows too.
   const keys = f.keys === null ? null : [...new Set([...f.keys, ...siblingOf.keys()])];
+  // Hours that hold packs are read whole, with the packs unpacked, through one cursor each;
+  // the time between them page by page from the table.
+  const packed = await sql<{ h: number }[]>`
+    select distinct (floor(extract(epoch from first_at) / 3600) * 3600000)::float8 as h
+    from book_event_packs
+    where first_at >= ${new Date(Math.floor(f.from.getTime() / HOUR) * HOUR)} and first_at < ${f.to}
+      ${keys === null ? sql`` : sql`and token_key = any(${`{${keys.join(",")}}`}::int4[])`}
+    order by 1`;
+  let at = f.from;
+  for (const { h } of packed) {
+    const from = new Date(Math.max(h, f.from.getTime()));
+    const to = new Date(Math.min(h + HOUR, f.to.getTime()));
+    if (at < from) yield* tablePages(sql, { keys, from: at, to: from }, page, siblingOf);
+    const rows = sql`
+      select ${sql.unsafe(ROW_COLUMNS)}
+      from ${storedRowsOf(sql, { tokenKeys: keys, session: null, from, to, before: true })} r
+      where received_at >= ${from} and received_at < ${to} and kind in (0, 1, 2, 3, 9)
+      order by session, seq`.values().cursor(page);
+    for await (const batch of rows) yield columnsOfRows(batch as unknown as Row[], siblingOf);
+    at = to;
+  }
+  if (at < f.to) yield* tablePages(sql, { keys, from: at, to: f.to }, page, siblingOf);
+}
+
+const HOUR = 3_600_000;
+
+/** The stored row columns a replay reads (see {@link Row}). */
+const ROW_COLUMNS = `session, seq, conn, token_key, kind, side, price * ${PRICE_UNIT} as price,
+  size * ${SIZE_UNIT} as size, (extract(epoch from received_at) * 1000)::float8 - ts_lag as ts,
+  (extract(epoch from received_at) * 1000)::float8 as received_at, exact`;
+
+/** Keyset pages of the table's rows in [from, to) (no packs). */
+async function* tablePages(
+  sql: Queryable,
+  w: { readonly keys: readonly number[] | null; readonly from: Date; readonly to: Date },
+  page: number,
+  siblingOf: ReadonlyMap<number, number>,
+): AsyncGenerator<EventColumns> {
   let after: [string, string] = ["-1", "-1"];
   for (;;) {
     const rows = await sql`
-      select session, seq, conn, token_key, kind, side, price * ${PRICE_UNIT} as price,
-             size * ${SIZE_UNIT} as size,
-             (extract(epoch from received_at) * 1000)::float8 - ts_lag as ts,
-             (extract(epoch from received_at) * 1000)::float8 as received_at, exact
+      select ${sql.unsafe(ROW_COLUMNS)}
       from book_event_rows
       where (session, seq) > (${after[0]}::int8, ${after[1]}::int8)
-        and received_at >= ${f.from} and received_at < ${f.to} and kind in (0, 1, 2, 3, 9)
-        ${keys === null ? sql`` : sql`and token_key = any(${`{${keys.join(",")}}`}::int4[])`}
+        and received_at >= ${w.from} and received_at < ${w.to} and kind in (0, 1, 2, 3, 9)
+        ${w.keys === null ? sql`` : sql`and token_key = any(${`{${w.keys.join(",")}}`}::int4[])`}
       order by session, seq limit ${page}`.values() as unknown as Row[];
     if (rows.length === 0) return;
     yield columnsOfRows(rows, siblingOf);

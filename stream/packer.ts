@@ -1,0 +1,156 @@
+/**
+ * Moves an hour of recorded level rows from `book_event_rows` into `book_event_packs`
+ * (migration 0013, stream/pack.ts): the plain level rows (kinds 1, 2 and 9 with integer side,
+ * price and size, nothing in `exact`) of each token, session and connection, in seq order, cut
+ * into packs of at most {@link PACK_ROWS}. One transaction per hour: the packs are inserted and
+ * exactly the rows they hold are deleted, so a crash leaves the hour either packed or not, and
+ * rows written into the hour meanwhile (a replayed spill file) stay rows, packed by a later
+ * pass. The recorder runs it for every hour that closed `packAfterMs` ago (stream/recorder.ts).
+ *
+ * @example
+ * ```ts
+ * import { packHour } from "./packer.ts";
+ * const r = await packHour(sql, new Date("2026-11-30T12:00:00Z"));
+ * r.rows; // level rows moved into r.packs packs
+ * ```
+ */
+import { Buffer } from "node:buffer";
+import type { Queryable, Sql } from "../db/client.ts";
+import { encodePack, PACK_ROWS, packable, type PackRow } from "./pack.ts";
+
+const HOUR = 3_600_000;
+
+/** What one hour's packing moved. */
+export interface PackResult {
+  readonly rows: number;
+  readonly packs: number;
+}
+
+interface Candidate extends PackRow {
+  readonly tokenKey: number;
+  readonly session: number;
+  readonly conn: number;
+}
+
+/** Packs the hour starting at `hour` (a whole UTC hour). */
+export async function packHour(sql: Sql, hour: Date): Promise<PackResult> {
+  const from = new Date(Math.floor(hour.getTime() / HOUR) * HOUR);
+  const to = new Date(from.getTime() + HOUR);
+  return await sql.begin(async (tx) => {
+    const q = tx as unknown as Queryable;
+    const cursor = q<Candidate[]>`
+      select token_key as "tokenKey", session::float8 as session, conn, seq::float8 as seq,
+             kind, side, price, size::float8 as size, ts_lag::float8 as lag,
+             (extract(epoch from received_at) * 1000)::float8 as "atMs"
+      from book_event_rows
+      where received_at >= ${from} and received_at < ${to}
+        and kind in (1, 2, 9) and exact is null and side in (0, 1)
+        and price is not null and size between 0 and 2251799813685247
+        and ts_lag between -2251799813685247 and 2251799813685247
+        and date_trunc('milliseconds', received_at) = received_at
+      order by token_key, session, conn, seq`.cursor(20_000);
+    let packs = 0;
+    let moved = 0;
+    const pending: Record<string, unknown>[] = [];
+    const keys: { session: number[]; seq: number[] } = { session: [], seq: [] };
+    let run: Candidate[] = [];
+    const close = () => {
+      if (run.length === 0) return;
+      const first = run[0]!;
+      const last = run[run.length - 1]!;
+      pending.push({
+        token_key: first.tokenKey,
+        session: first.session,
+        conn: first.conn,
+        first_seq: first.seq,
+        last_seq: last.seq,
+        first_at: new Date(first.atMs),
+        last_at: new Date(last.atMs),
+        n: run.length,
+        data: Buffer.from(encodePack(run)),
+      });
+      for (const r of run) {
+        keys.session.push(r.session);
+        keys.seq.push(r.seq);
+      }
+      packs++;
+      moved += run.length;
+      run = [];
+    };
+    for await (const rows of cursor) {
+      for (const r of rows) {
+        const head = run[0];
+        if (
+          head !== undefined && (run.length === PACK_ROWS || r.tokenKey !== head.tokenKey ||
+            r.session !== head.session || r.conn !== head.conn)
+        ) close();
+        // A row that cannot be packed (none the filter lets through) stays a row.
+        if (packable(r)) run.push(r);
+      }
+    }
+    close();
+    // After the cursor: the transaction's one connection is busy while it is open.
+    for (let k = 0; k < pending.length; k += 1000) {
+      await q`insert into book_event_packs ${tx(pending.slice(k, k + 1000))}`;
+    }
+    for (let k = 0; k < keys.seq.length; k += 50_000) {
+      await q`
+        delete from book_event_rows r
+        using unnest(${keys.session.slice(k, k + 50_000)}::int8[],
+                     ${keys.seq.slice(k, k + 50_000)}::int8[]) k(session, seq)
+        where r.session = k.session and r.seq = k.seq
+          and r.received_at >= ${from} and r.received_at < ${to}`;
+    }
+    return { rows: moved, packs };
+  });
+}
+
+/**
+ * The first hour that may hold unpacked level rows: the hour after the newest pack, or the
+ * oldest row's hour when nothing is packed yet (null when there is no row).
+ */
+export async function firstUnpackedHour(sql: Queryable): Promise<Date | null> {
+  const [packed] = await sql<{ at: Date | null }[]>`
+    select max(last_at) as at from book_event_packs`;
+  if (packed?.at != null) {
+    return new Date(Math.floor(packed.at.getTime() / HOUR) * HOUR + HOUR);
+  }
+  const [oldest] = await sql<{ at: Date | null }[]>`
+    select min(received_at) as at from book_event_rows`;
+  return oldest?.at == null ? null : new Date(Math.floor(oldest.at.getTime() / HOUR) * HOUR);
+}
+
+/**
+ * The stored rows received in [from, to] (or [from, to) with `before`), of `tokenKeys` (null:
+ * every token) and `session` (null: every session), unpacked where packed: a FROM item for a
+ * reader (its own filters still apply on top). Only packs of the interval are unpacked.
+ */
+export function storedRowsOf(
+  sql: Queryable,
+  w: {
+    readonly tokenKeys: readonly number[] | null;
+    readonly session: string | number | null;
+    readonly from: Date;
+    readonly to: Date;
+    readonly before?: boolean;
+  },
+) {
+  const keys = w.tokenKeys === null ? null : `{${w.tokenKeys.join(",")}}`;
+  const rowKeys = keys === null ? sql`` : sql`and token_key = any(${keys}::int4[])`;
+  const packKeys = keys === null ? sql`` : sql`and p.token_key = any(${keys}::int4[])`;
+  const rowSession = w.session === null ? sql`` : sql`and session = ${w.session}`;
+  const packSession = w.session === null ? sql`` : sql`and p.session = ${w.session}`;
+  const end = w.before === true ? sql`received_at < ${w.to}` : sql`received_at <= ${w.to}`;
+  const packEnd = w.before === true ? sql`p.first_at < ${w.to}` : sql`p.first_at <= ${w.to}`;
+  return sql`(
+    select * from book_event_rows
+    where received_at >= ${w.from} and ${end} ${rowKeys} ${rowSession}
+    union all
+    select u.* from book_event_packs p cross join lateral book_event_unpack(p) u
+    where ${packEnd} and p.last_at >= ${w.from} ${packKeys} ${packSession})`;
+}
+
+/** The start of the hour holding `ms`. */
+export function hourOf(ms: number): Date {
+  return new Date(Math.floor(ms / HOUR) * HOUR);
+}
