@@ -49,6 +49,7 @@ import type { ParquetReplayTimes } from "./_parquet_replay.ts";
 import { RUNTIME_V8_FLAGS } from "../tests/_runtime_flags.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
 import { replayBookEvents } from "../stream/replay.ts";
+import { packHour } from "../stream/packer.ts";
 import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
 import { createTestDatabase } from "../tests/_db.ts";
@@ -243,7 +244,26 @@ async function main(): Promise<void> {
     );
     targets.push(atLeast("ingest events/s", ingestRate, 50_000));
 
+    // An hour after each hour ends the recorder packs its level rows (stream/packer.ts).
+    t = performance.now();
+    let packedRows = 0;
+    let packs = 0;
+    for (let h = 0; h < 24; h++) {
+      const r = await packHour(sql, new Date(START + h * 3_600_000));
+      packedRows += r.rows;
+      packs += r.packs;
+    }
+    const packSeconds = (performance.now() - t) / 1000;
+    const [stored] = await sql<{ n: number }[]>`
+      select (count(*) + ${packedRows})::int as n from book_event_rows`;
+    lines.push(
+      `packed ${packedRows} of ${stored!.n} stored rows into ${packs} packs in ` +
+        `${packSeconds.toFixed(1)} s (${Math.round(packedRows / packSeconds)} rows/s)`,
+    );
+    // The space the packed rows left is reused by the next hours' rows: measure without it.
+    if (mode !== "timescale") await sql`vacuum full book_event_rows`;
     await sql`vacuum analyze book_event_rows`;
+    await sql`vacuum analyze book_event_packs`;
     await sql`vacuum analyze token_pairs`;
     await sql`vacuum analyze book_checkpoints`;
     // The venue sends ~510 messages/s (docs/activity_model.md); rows per message as here.
@@ -266,7 +286,8 @@ async function main(): Promise<void> {
       targets.push(atMost("bytes/event (TimescaleDB, compressed)", bytesPerEvent, 12));
     } else {
       const [size] = await sql<{ bytes: string }[]>`
-        select (pg_total_relation_size('book_event_rows') + pg_total_relation_size('token_pairs') +
+        select (pg_total_relation_size('book_event_rows') +
+                pg_total_relation_size('book_event_packs') + pg_total_relation_size('token_pairs') +
                 pg_total_relation_size('book_checkpoints'))::text as bytes`;
       bytesPerEvent = Math.round((Number(size!.bytes) / events) * 10) / 10;
       lines.push(
@@ -320,7 +341,9 @@ async function main(): Promise<void> {
     t = performance.now();
     let raw = 0;
     for await (
-      const rows of sql`select * from book_event_rows order by session, seq`.values()
+      const rows of sql`
+        select * from book_event_rows_between(${new Date(START)}, ${new Date(START + DAY)})
+        order by session, seq`.values()
         .cursor(50_000)
     ) {
       raw += rows.length;
@@ -404,7 +427,7 @@ async function timescaleStorage(sql: Sql): Promise<{
   let compressedBytes = 0;
   const parts: string[] = [];
   const layout: string[] = [];
-  for (const table of ["book_event_rows", "token_pairs", "book_checkpoints"]) {
+  for (const table of ["book_event_rows", "book_event_packs", "token_pairs", "book_checkpoints"]) {
     if (!hypertables.has(table)) {
       const [r] = await sql<{ bytes: string }[]>`
         select pg_total_relation_size(${table}::regclass)::text as bytes`;

@@ -91,6 +91,7 @@ export async function runTradesCollector(
       flushMs: o.flushMs,
       checkpointEvery: o.streamCheckpointEvery,
       now,
+      ...(o.streamPackAfterMs > 0 ? { pack: { sql: deps.sql, afterMs: o.streamPackAfterMs } } : {}),
     })
     : null;
   if (recorder !== null) deps.onRecorder?.(recorder);

@@ -66,6 +66,8 @@ export interface CollectorConfig {
     /** Record the market channel into book_events (issue 15). */
     readonly streamRecord: boolean;
     readonly streamCheckpointEvery: number;
+    /** Pack each hour of the stream this long after it ends; 0 = never (stream/packer.ts). */
+    readonly streamPackAfterMs: number;
   };
   readonly universe: {
     readonly tagIds: readonly string[];
@@ -169,6 +171,7 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
         queueMaxRows: value("PMCOLLECT_QUEUE_MAX_ROWS"),
         streamRecord: value("PMCOLLECT_STREAM_RECORD") === "on",
         streamCheckpointEvery: value("PMCOLLECT_STREAM_CHECKPOINT_EVERY"),
+        streamPackAfterMs: value("PMCOLLECT_STREAM_PACK_AFTER_MS"),
       },
       universe: {
         tagIds: value("PMCOLLECT_UNIVERSE_TAGS"),

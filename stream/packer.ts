@@ -106,18 +106,16 @@ export async function packHour(sql: Sql, hour: Date): Promise<PackResult> {
 }
 
 /**
- * The first hour that may hold unpacked level rows: the hour after the newest pack, or the
- * oldest row's hour when nothing is packed yet (null when there is no row).
+ * The first hour that may hold unpacked level rows: the hour after the newest pack (a pack lies
+ * within one hour, and `first_at` is indexed) or, when
+ * nothing is packed yet, two days before `now` (older rows stay as they are).
  */
-export async function firstUnpackedHour(sql: Queryable): Promise<Date | null> {
+export async function firstUnpackedHour(sql: Queryable, now: number): Promise<Date> {
   const [packed] = await sql<{ at: Date | null }[]>`
-    select max(last_at) as at from book_event_packs`;
-  if (packed?.at != null) {
-    return new Date(Math.floor(packed.at.getTime() / HOUR) * HOUR + HOUR);
-  }
-  const [oldest] = await sql<{ at: Date | null }[]>`
-    select min(received_at) as at from book_event_rows`;
-  return oldest?.at == null ? null : new Date(Math.floor(oldest.at.getTime() / HOUR) * HOUR);
+    select max(first_at) as at from book_event_packs`;
+  return packed?.at != null
+    ? new Date(hourOf(packed.at.getTime()).getTime() + HOUR)
+    : hourOf(now - 2 * 24 * HOUR);
 }
 
 /**

@@ -35,11 +35,12 @@ import {
 } from "../db/book_events.ts";
 import { tokenKeys } from "../db/_keys.ts";
 import { rebuild } from "./book_at.ts";
-import type { Queryable } from "../db/client.ts";
+import type { Queryable, Sql } from "../db/client.ts";
 import type { PriceLevelChange, WsMessage } from "../polymarket/ws_schema.ts";
 import type { Logger } from "../runtime/log.ts";
 import { recordGaps } from "../db/ops.ts";
 import { StreamSpill } from "./_spill.ts";
+import { firstUnpackedHour, hourOf, packHour } from "./packer.ts";
 
 export interface RecorderOptions {
   readonly sql: Queryable;
@@ -62,6 +63,11 @@ export interface RecorderOptions {
    * (default true). Off, every level is its own row; `book_events` reads the same either way.
    */
   readonly pairs?: boolean;
+  /**
+   * Pack each hour of level rows `afterMs` after it closes (stream/packer.ts), at most one hour
+   * a minute, between flushes; absent = never (the rows stay as they are).
+   */
+  readonly pack?: { readonly sql: Sql; readonly afterMs: number };
 }
 
 /** Counters for the health report. */
@@ -76,6 +82,7 @@ export interface RecorderStats {
 
 /** Checkpoints waiting while the database is away, at most (older ones are dropped). */
 const MAX_DUE = 100_000;
+const HOUR = 3_600_000;
 
 export class StreamRecorder {
   readonly session: number;
@@ -85,7 +92,13 @@ export class StreamRecorder {
     rowsSpilled: 0,
     checkpoints: 0,
   };
-  readonly #o: Required<Omit<RecorderOptions, "spillDir">>;
+  readonly #o: Required<Omit<RecorderOptions, "spillDir" | "pack">>;
+  readonly #pack: RecorderOptions["pack"];
+  /** The next hour to pack (unix ms), once known; lowered when older rows are written. */
+  #packNext: number | null = null;
+  /** The hour of the oldest row written since the last packing (unix ms). */
+  #packLow = Infinity;
+  #packCheckedAt = -Infinity;
   readonly #spill: StreamSpill | null;
   /** Level changes of each token since its snapshot or last checkpoint (none: no snapshot). */
   readonly #changes = new Map<string, number>();
@@ -114,6 +127,7 @@ export class StreamRecorder {
       pairs: options.pairs ?? true,
     };
     this.#spill = options.spillDir === null ? null : new StreamSpill(options.spillDir);
+    this.#pack = options.pack;
   }
 
   /** Rows waiting to be written (batch plus held batches). */
@@ -237,6 +251,7 @@ export class StreamRecorder {
       await Promise.race([woken, sleep(this.#o.flushMs, undefined, { signal }).catch(() => {})]);
       this.#wake = null;
       await this.flush();
+      if (this.#databaseUp) await this.#packDue();
     }
     // A clean stop ends every open segment (a crash leaves that to the next session's downtime gap).
     this.forget([...this.#changes.keys()]);
@@ -255,7 +270,7 @@ export class StreamRecorder {
     while (this.#pending.length > 0) {
       const batch = this.#pending[0]!;
       try {
-        await insertBookEvents(this.#o.sql, batch, { method: this.#o.method });
+        await this.#write(batch);
       } catch (err) {
         if (this.#databaseUp) {
           this.#o.log.warn("stream_write_failed", { rows: batch.length, error: String(err) });
@@ -384,10 +399,45 @@ export class StreamRecorder {
     }
   }
 
+  /** Stores rows; rows of an hour already packed have that hour packed again. */
+  async #write(rows: readonly BookEventRow[]): Promise<void> {
+    await insertBookEvents(this.#o.sql, rows, { method: this.#o.method });
+    const first = rows[0];
+    if (first !== undefined) {
+      this.#packLow = Math.min(this.#packLow, hourOf(first.receivedAt).getTime());
+    }
+  }
+
+  /** Packs the next closed hour when it is due (stream/packer.ts); a failure is retried later. */
+  async #packDue(): Promise<void> {
+    const pack = this.#pack;
+    const now = this.#o.now();
+    if (pack === undefined || now - this.#packCheckedAt < 60_000) return;
+    this.#packCheckedAt = now;
+    try {
+      this.#packNext ??= (await firstUnpackedHour(pack.sql, now)).getTime();
+      this.#packNext = Math.min(this.#packNext, this.#packLow);
+      this.#packLow = Infinity;
+      const hour = this.#packNext;
+      if (hour + HOUR + pack.afterMs > now) return;
+      const started = performance.now();
+      const r = await packHour(pack.sql, new Date(hour));
+      this.#packNext = Math.max(this.#packNext, hour + HOUR);
+      this.#o.log.info("stream_hour_packed", {
+        hour: new Date(hour).toISOString(),
+        rows: r.rows,
+        packs: r.packs,
+        ms: Math.round(performance.now() - started),
+      });
+    } catch (err) {
+      this.#o.log.warn("stream_pack_failed", { error: String(err) });
+    }
+  }
+
   async #replaySpill(): Promise<void> {
     if (this.#spill === null) return;
     try {
-      await this.#spill.replay((rows) => insertBookEvents(this.#o.sql, rows, this.#o));
+      await this.#spill.replay((rows) => this.#write(rows));
     } catch (err) {
       this.#o.log.warn("stream_spill_replay_failed", { error: String(err) });
     }

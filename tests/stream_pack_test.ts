@@ -253,3 +253,32 @@ Deno.test("a replayed row that is already packed is not stored twice", async () 
     assert.equal((await db.sql`select * from book_events`).length, view.length + 1);
   });
 });
+
+Deno.test("the recorder packs each hour once it is packAfterMs old, between flushes", async () => {
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
+    // A wall clock a minute further at every look, from just after the recorded hours.
+    let wall = T0 + HOURS * HOUR;
+    const rec = testRecorder(db.sql, {
+      flushMs: 5,
+      now: () => (wall += 61_000),
+      pack: { sql: db.sql, afterMs: 60_000 },
+    });
+    for (const f of frames()) rec.record(parseWsFrame(f.text, f.at).messages, f.conn);
+    const stop = new AbortController();
+    const done = rec.run(stop.signal);
+    let hours: number[] = [];
+    for (let i = 0; i < 200 && hours.length < HOURS; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      hours = (await db.sql<{ h: number }[]>`
+        select distinct floor(extract(epoch from first_at) / 3600)::float8 as h
+        from book_event_packs order by 1`).map((r) => r.h * HOUR - T0);
+    }
+    stop.abort();
+    await done;
+    assert.deepEqual(hours, [0, HOUR, 2 * HOUR]);
+    const [n] = await db.sql<{ n: number }[]>`select count(*)::int as n from book_events`;
+    // Every recorded row, and the segment ends of the clean stop.
+    assert.equal(n!.n, rec.stats.rowsRecorded);
+  });
+});
