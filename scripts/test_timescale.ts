@@ -42,6 +42,7 @@ export const DATABASE_SUITE = [
   "tests/db_pool_renewal_test.ts",
   "tests/retention_test.ts",
   "tests/rollup_test.ts",
+  "tests/stream_pack_test.ts",
 ] as const;
 
 export const EXIT_NO_DOCKER = 3;
