@@ -49,7 +49,7 @@ import type { ParquetReplayTimes } from "./_parquet_replay.ts";
 import { RUNTIME_V8_FLAGS } from "../tests/_runtime_flags.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
 import { replayBookEvents } from "../stream/replay.ts";
-import { packHour } from "../stream/packer.ts";
+import { PACK_WINDOW_MS, packWindow } from "../stream/packer.ts";
 import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
 import { createTestDatabase } from "../tests/_db.ts";
@@ -244,12 +244,12 @@ async function main(): Promise<void> {
     );
     targets.push(atLeast("ingest events/s", ingestRate, 50_000));
 
-    // An hour after each hour ends the recorder packs its level rows (stream/packer.ts).
+    // After each 6-hour window ends the recorder packs its level rows (stream/packer.ts).
     t = performance.now();
     let packedRows = 0;
     let packs = 0;
-    for (let h = 0; h < 24; h++) {
-      const r = await packHour(sql, new Date(START + h * 3_600_000));
+    for (let w = START; w < START + DAY; w += PACK_WINDOW_MS) {
+      const r = await packWindow(sql, new Date(w));
       packedRows += r.rows;
       packs += r.packs;
     }

@@ -20,6 +20,9 @@ import { copyField, copyInto } from "./_copy.ts";
 import { tokenKeys } from "./_keys.ts";
 import { INT8_MAX, microNumber, microText } from "./_micro.ts";
 
+/** The span of receive time one pack lies within (`book_event_packs`, stream/packer.ts). */
+export const PACK_WINDOW_MS = 6 * 3_600_000;
+
 /** Row kinds (docs/stream.md). */
 export const KIND = {
   book: 0,
@@ -162,16 +165,15 @@ export async function insertBookEvents(
   return rows.length;
 }
 
-/** Does a pack reach as far as any of `rows` (by session and seq)? */
+/**
+ * Might one of `rows` be packed already? Only when a pack starts in or after the packing window
+ * of the oldest of them (stream/packer.ts): never for live rows, whose window is still open.
+ */
 async function mayBePacked(sql: Queryable, rows: readonly BookEventRow[]): Promise<boolean> {
-  const first = new Map<number, number>();
-  for (const r of rows) first.set(r.session, Math.min(first.get(r.session) ?? r.seq, r.seq));
-  const [hit] = await sql`
-    select 1 from unnest(${[...first.keys()]}::int8[], ${[
-    ...first.values(),
-  ]}::int8[]) s(session, seq)
-    where exists (
-      select 1 from book_event_packs p where p.session = s.session and p.last_seq >= s.seq)`;
+  let oldest = Infinity;
+  for (const r of rows) oldest = Math.min(oldest, r.receivedAt);
+  const from = new Date(Math.floor(oldest / PACK_WINDOW_MS) * PACK_WINDOW_MS);
+  const [hit] = await sql`select 1 from book_event_packs where first_at >= ${from} limit 1`;
   return hit !== undefined;
 }
 

@@ -35,6 +35,7 @@ import {
   wideDecimalFit,
 } from "./partition.ts";
 import { replaceFolder } from "./_replace_folder.ts";
+import { PACK_WINDOW_MS } from "../db/book_events.ts";
 
 export interface ExportOptions {
   /** Root folder; the partition goes to `<out>/<table>/<date=…|all>/`. */
@@ -138,11 +139,12 @@ async function writeParts(
   const order = FILE_ORDER[partition.table]?.map(quoteIdent);
   const { where, params } = rowFilter(partition);
   // No ORDER BY: sorting a day of a large table would spill to the disk we are freeing. A table
-  // whose files are sorted is read an hour at a time instead, each hour's last file closed at
-  // the hour's end: TimescaleDB gives a chunk's rows back token by token, so one cursor over a
-  // day would spread every hour over every file of the day, and a replay would have to merge
-  // all of them; cut by the hour, the files of different hours do not overlap.
-  const windows = order === undefined || params.length === 0 ? [params] : hoursOf(params);
+  // whose files are sorted is read a packing window (6 hours, stream/packer.ts) at a time
+  // instead, each window's last file closed at the window's end: TimescaleDB gives a chunk's
+  // rows back token by token, so one cursor over a day would spread every window over every
+  // file of the day, and a replay would have to merge all of them; cut by the window, the files
+  // of different windows do not overlap, and each pack is unpacked once.
+  const windows = order === undefined || params.length === 0 ? [params] : windowsOf(params);
   const batches = async function* () {
     for (const window of windows) {
       const query = tx.unsafe(
@@ -220,11 +222,11 @@ async function writeParts(
   return files;
 }
 
-/** `[from, to)` cut into whole UTC hours. */
-function hoursOf([from, to]: readonly Date[]): Date[][] {
+/** `[from, to)` cut into packing windows. */
+function windowsOf([from, to]: readonly Date[]): Date[][] {
   const hours: Date[][] = [];
-  for (let t = from!.getTime(); t < to!.getTime(); t += 3_600_000) {
-    hours.push([new Date(t), new Date(Math.min(t + 3_600_000, to!.getTime()))]);
+  for (let t = from!.getTime(); t < to!.getTime(); t += PACK_WINDOW_MS) {
+    hours.push([new Date(t), new Date(Math.min(t + PACK_WINDOW_MS, to!.getTime()))]);
   }
   return hours;
 }

@@ -1,16 +1,17 @@
--- Packed level changes (issue 15: the stream at ≤ 0.5 GB per venue day). Once an hour of the
--- recorded stream is closed, the recorder moves its plain level rows (kinds 1, 2 and 9 with
--- integer side, price and size, nothing in `exact`) into packs: one row per token, session and
--- connection and at most 2,000 level changes, their columns delta-encoded as varints in one
--- `bytea` (stream/pack.ts) that PostgreSQL compresses further on its own (TOAST). Measured on
--- the realistic model: ~8 bytes a stored row, against 15 in TimescaleDB's compressed chunks.
+-- Packed level changes (issue 15: the stream at ≤ 0.5 GB per venue day). Once a 6-hour window
+-- of the recorded stream (the hypertable's chunk, UTC 00, 06, 12, 18) is closed, the recorder
+-- moves its plain level rows (kinds 1, 2 and 9 with integer side, price and size, nothing in
+-- `exact`) into packs: one row per token, session, connection and window, at most 2,000 level
+-- changes, their columns delta-encoded as varints in one `bytea` (stream/pack.ts) that
+-- PostgreSQL compresses further on its own (TOAST, tried from 128 bytes on and kept in line).
 -- Everything else (snapshot headers, tick changes, markers, rows with `exact`) stays in
 -- `book_event_rows`. `book_events` and `book_events_between` read both.
 --
--- `data` holds six columns one after another, each a run of unsigned LEB128 varints: the seq
+-- `data` holds five columns one after another, each a run of unsigned LEB128 varints: the seq
 -- deltas (n − 1 of them, from `first_seq`), the receive-time deltas in ms (n − 1, zigzag, from
--- `first_at`), the tags (n: kind × 4 + side), the price deltas (n, zigzag, from 0), the sizes
--- (n) and the ts_lag deltas (n, zigzag, from 0); prices and sizes in the stored units of 0011.
+-- `first_at`), the price deltas (n, zigzag, from 0) times 8 plus the tag (kind 1, 2, 9 as 0, 1,
+-- 2, times 2, plus side), the sizes (n) and the ts_lag deltas (n, zigzag, from 0); prices and
+-- sizes in the stored units of 0011.
 CREATE TABLE book_event_packs (
   token_key int4        NOT NULL,
   session   int8        NOT NULL,
@@ -23,9 +24,10 @@ CREATE TABLE book_event_packs (
   data      bytea       NOT NULL,
   PRIMARY KEY (token_key, session, first_seq)
 );
-CREATE INDEX book_event_packs_time ON book_event_packs (first_at);
--- The writer's check that a replayed row is not in a pack already (db/book_events.ts).
-CREATE INDEX book_event_packs_last ON book_event_packs (session, last_seq);
+ALTER TABLE book_event_packs ALTER COLUMN data SET STORAGE MAIN;
+ALTER TABLE book_event_packs SET (toast_tuple_target = 128);
+-- Packs are written window after window: a BRIN index finds a window's packs for a few bytes.
+CREATE INDEX book_event_packs_time ON book_event_packs USING brin (first_at);
 
 -- The varints of a pack's `data`, in order.
 CREATE FUNCTION book_event_pack_varints(data bytea) RETURNS int8[]
@@ -69,7 +71,7 @@ DECLARE
   i int;
   r book_event_rows;
 BEGIN
-  IF cardinality(v) <> 6 * n - 2 THEN
+  IF cardinality(v) <> 5 * n - 2 THEN
     RAISE EXCEPTION 'book_event_packs (%, %, %): % varints for % rows',
       p.token_key, p.session, p.first_seq, cardinality(v), n;
   END IF;
@@ -83,22 +85,22 @@ BEGIN
       at_ms := at_ms + ((d >> 1) # -(d & 1));
     END IF;
     tag := v[2 * n - 2 + i];
-    d := v[3 * n - 2 + i];
+    d := tag >> 3;
     price := price + ((d >> 1) # -(d & 1));
-    d := v[5 * n - 2 + i];
+    d := v[4 * n - 2 + i];
     lag := lag + ((d >> 1) # -(d & 1));
     r.seq := seq;
-    r.kind := (tag >> 2)::int2;
-    r.side := (tag & 3)::int2;
+    r.kind := (ARRAY[1, 2, 9])[((tag & 7) >> 1) + 1]::int2;
+    r.side := (tag & 1)::int2;
     r.price := price::int4;
-    r.size := v[4 * n - 2 + i];
+    r.size := v[3 * n - 2 + i];
     r.ts_lag := lag;
     r.received_at := p.first_at + at_ms * interval '1 millisecond';
     RETURN NEXT r;
   END LOOP;
 END $$;
 
--- The stored rows of [from, to): the table's and the packs' (a pack lies within one hour).
+-- The stored rows of [from, to): the table's and the packs' (a pack lies within one window).
 CREATE FUNCTION book_event_rows_between(from_at timestamptz, to_at timestamptz)
 RETURNS SETOF book_event_rows
 LANGUAGE sql STABLE AS $$

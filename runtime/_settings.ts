@@ -98,8 +98,8 @@ export const SETTINGS = {
   ),
   PMCOLLECT_STREAM_PACK_AFTER_MS: setting(
     millisOrOff,
-    "3600000",
-    "pack each hour of the stream's level rows this long after it ends (0 = never)",
+    "900000",
+    "pack each 6-hour window of the stream's level rows this long after it ends (0 = never)",
   ),
   PMCOLLECT_UNIVERSE_TAGS: setting(list, "", "only markets with these Gamma tag ids"),
   PMCOLLECT_UNIVERSE_MIN_VOLUME: setting(nonNegative, "0", "only markets with volume ≥ this"),

@@ -66,7 +66,7 @@ export interface CollectorConfig {
     /** Record the market channel into book_events (issue 15). */
     readonly streamRecord: boolean;
     readonly streamCheckpointEvery: number;
-    /** Pack each hour of the stream this long after it ends; 0 = never (stream/packer.ts). */
+    /** Pack each 6-hour window of the stream this long after it ends; 0 = never (stream/packer.ts). */
     readonly streamPackAfterMs: number;
   };
   readonly universe: {

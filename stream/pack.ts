@@ -1,12 +1,12 @@
 /**
  * The packed form of recorded level changes (`book_event_packs`, migration 0013): a run of one
- * token's plain level rows (kinds 1, 2 and 9) of one session and connection, as six columns of
+ * token's plain level rows (kinds 1, 2 and 9) of one session and connection, as five columns of
  * unsigned LEB128 varints one after another: seq deltas and receive-time deltas in ms (zigzag)
- * from the pack's first row, then for every row its tag (kind × 4 + side), price delta
- * (zigzag, from 0), size and ts_lag delta (zigzag, from 0), in the stored units of
- * `book_event_rows`. Consecutive rows of a token differ by little, so most values take a byte
- * or two; PostgreSQL compresses the bytes further (TOAST). The database decodes with
- * `book_event_unpack`; {@link decodePack} is the same in TypeScript.
+ * from the pack's first row, then for every row its price delta (zigzag, from 0) times 8 plus
+ * its tag (kind 1, 2, 9 as 0, 1, 2, times 2, plus side), its size and its ts_lag delta (zigzag,
+ * from 0), in the stored units of `book_event_rows`. Consecutive rows of a token differ by
+ * little, so most values take a byte or two; PostgreSQL compresses the bytes further (TOAST).
+ * The database decodes with `book_event_unpack`; {@link decodePack} is the same in TypeScript.
  *
  * @example
  * ```ts
@@ -37,8 +37,8 @@ export const PACK_ROWS = 2000;
 /** The kinds a pack holds. */
 export const PACKED_KINDS: readonly number[] = [1, 2, 9];
 
-/** Largest magnitude a value may have: zigzag doubles it, and it stays an exact number. */
-const LIMIT = 2 ** 51;
+/** Largest magnitude a value may have: zigzag and the tag make it 16×, still an exact number. */
+const LIMIT = 2 ** 48;
 
 /** Can `row` go into a pack? (Rows that cannot stay in `book_event_rows`.) */
 export function packable(row: PackRow): boolean {
@@ -53,10 +53,9 @@ export function encodePack(rows: readonly PackRow[]): Uint8Array {
   const out = new Bytes(rows.length * 10);
   for (let i = 1; i < rows.length; i++) out.varint(rows[i]!.seq - rows[i - 1]!.seq);
   for (let i = 1; i < rows.length; i++) out.varint(zigzag(rows[i]!.atMs - rows[i - 1]!.atMs));
-  for (const r of rows) out.varint(r.kind * 4 + r.side);
   let price = 0;
   for (const r of rows) {
-    out.varint(zigzag(r.price - price));
+    out.varint(zigzag(r.price - price) * 8 + PACKED_KINDS.indexOf(r.kind) * 2 + r.side);
     price = r.price;
   }
   for (const r of rows) out.varint(r.size);
@@ -75,7 +74,7 @@ export function decodePack(
 ): PackRow[] {
   const v = varints(data);
   const { n } = head;
-  if (v.length !== 6 * n - 2) {
+  if (v.length !== 5 * n - 2) {
     throw new Error(`Cannot decode a pack of ${n} rows: it holds ${v.length} varints`);
   }
   const rows: PackRow[] = [];
@@ -85,16 +84,17 @@ export function decodePack(
       seq += v[i - 1]!;
       atMs += unzigzag(v[n - 1 + i - 1]!);
     }
-    const tag = v[2 * n - 2 + i]!;
-    price += unzigzag(v[3 * n - 2 + i]!);
-    lag += unzigzag(v[5 * n - 2 + i]!);
+    const p = v[2 * n - 2 + i]!;
+    const tag = p % 8;
+    price += unzigzag(Math.floor(p / 8));
+    lag += unzigzag(v[4 * n - 2 + i]!);
     rows.push({
       seq,
       atMs,
-      kind: Math.floor(tag / 4),
-      side: tag % 4,
+      kind: PACKED_KINDS[tag >> 1]!,
+      side: tag & 1,
       price,
-      size: v[4 * n - 2 + i]!,
+      size: v[3 * n - 2 + i]!,
       lag,
     });
   }

@@ -1,26 +1,32 @@
 /**
- * Moves an hour of recorded level rows from `book_event_rows` into `book_event_packs`
+ * Moves a window of recorded level rows from `book_event_rows` into `book_event_packs`
  * (migration 0013, stream/pack.ts): the plain level rows (kinds 1, 2 and 9 with integer side,
  * price and size, nothing in `exact`) of each token, session and connection, in seq order, cut
- * into packs of at most {@link PACK_ROWS}. One transaction per hour: the packs are inserted and
- * exactly the rows they hold are deleted, so a crash leaves the hour either packed or not, and
- * rows written into the hour meanwhile (a replayed spill file) stay rows, packed by a later
- * pass. The recorder runs it for every hour that closed `packAfterMs` ago (stream/recorder.ts).
+ * into packs of at most {@link PACK_ROWS}. A window is 6 hours of receive time (UTC 00, 06, 12,
+ * 18: the hypertable's chunks), worked in slices of tokens, one transaction each: the packs
+ * are inserted and exactly the rows they hold are deleted, so a crash leaves each slice packed
+ * or not, and rows written into the window meanwhile (a replayed spill file) stay rows, packed
+ * by a later pass. The recorder packs each window `packAfterMs` after it ends
+ * (stream/recorder.ts).
  *
  * @example
  * ```ts
- * import { packHour } from "./packer.ts";
- * const r = await packHour(sql, new Date("2026-11-30T12:00:00Z"));
+ * import { packWindow } from "./packer.ts";
+ * const r = await packWindow(sql, new Date("2026-11-30T12:00:00Z"));
  * r.rows; // level rows moved into r.packs packs
  * ```
  */
 import { Buffer } from "node:buffer";
 import type { Queryable, Sql } from "../db/client.ts";
+import { PACK_WINDOW_MS } from "../db/book_events.ts";
 import { encodePack, PACK_ROWS, packable, type PackRow } from "./pack.ts";
 
-const HOUR = 3_600_000;
+export { PACK_WINDOW_MS };
 
-/** What one hour's packing moved. */
+/** Token slices a window is packed in (bounds the memory of one transaction). */
+const SLICES = 16;
+
+/** What one window's packing moved. */
 export interface PackResult {
   readonly rows: number;
   readonly packs: number;
@@ -32,10 +38,20 @@ interface Candidate extends PackRow {
   readonly conn: number;
 }
 
-/** Packs the hour starting at `hour` (a whole UTC hour). */
-export async function packHour(sql: Sql, hour: Date): Promise<PackResult> {
-  const from = new Date(Math.floor(hour.getTime() / HOUR) * HOUR);
-  const to = new Date(from.getTime() + HOUR);
+/** Packs the window holding `at`. */
+export async function packWindow(sql: Sql, at: Date): Promise<PackResult> {
+  let rows = 0;
+  let packs = 0;
+  for (let slice = 0; slice < SLICES; slice++) {
+    const r = await packSlice(sql, windowOf(at.getTime()), slice);
+    rows += r.rows;
+    packs += r.packs;
+  }
+  return { rows, packs };
+}
+
+async function packSlice(sql: Sql, from: Date, slice: number): Promise<PackResult> {
+  const to = new Date(from.getTime() + PACK_WINDOW_MS);
   return await sql.begin(async (tx) => {
     const q = tx as unknown as Queryable;
     const cursor = q<Candidate[]>`
@@ -43,10 +59,10 @@ export async function packHour(sql: Sql, hour: Date): Promise<PackResult> {
              kind, side, price, size::float8 as size, ts_lag::float8 as lag,
              (extract(epoch from received_at) * 1000)::float8 as "atMs"
       from book_event_rows
-      where received_at >= ${from} and received_at < ${to}
+      where received_at >= ${from} and received_at < ${to} and token_key % ${SLICES} = ${slice}
         and kind in (1, 2, 9) and exact is null and side in (0, 1)
-        and price is not null and size between 0 and 2251799813685247
-        and ts_lag between -2251799813685247 and 2251799813685247
+        and price is not null and size between 0 and 281474976710655
+        and ts_lag between -281474976710655 and 281474976710655
         and date_trunc('milliseconds', received_at) = received_at
       order by token_key, session, conn, seq`.cursor(20_000);
     let packs = 0;
@@ -106,16 +122,14 @@ export async function packHour(sql: Sql, hour: Date): Promise<PackResult> {
 }
 
 /**
- * The first hour that may hold unpacked level rows: the hour after the newest pack (a pack lies
- * within one hour, and `first_at` is indexed) or, when
- * nothing is packed yet, two days before `now` (older rows stay as they are).
+ * The first window that may hold unpacked level rows: the newest pack's (packing stops between
+ * slices when the process does) or, when nothing is packed yet, the window two days before
+ * `now` (older rows stay as they are).
  */
-export async function firstUnpackedHour(sql: Queryable, now: number): Promise<Date> {
+export async function firstUnpackedWindow(sql: Queryable, now: number): Promise<Date> {
   const [packed] = await sql<{ at: Date | null }[]>`
     select max(first_at) as at from book_event_packs`;
-  return packed?.at != null
-    ? new Date(hourOf(packed.at.getTime()).getTime() + HOUR)
-    : hourOf(now - 2 * 24 * HOUR);
+  return windowOf(packed?.at != null ? packed.at.getTime() : now - 2 * 86_400_000);
 }
 
 /**
@@ -148,7 +162,7 @@ export function storedRowsOf(
     where ${packEnd} and p.last_at >= ${w.from} ${packKeys} ${packSession})`;
 }
 
-/** The start of the hour holding `ms`. */
-export function hourOf(ms: number): Date {
-  return new Date(Math.floor(ms / HOUR) * HOUR);
+/** The start of the window holding `ms`. */
+export function windowOf(ms: number): Date {
+  return new Date(Math.floor(ms / PACK_WINDOW_MS) * PACK_WINDOW_MS);
 }

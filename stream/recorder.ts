@@ -40,7 +40,7 @@ import type { PriceLevelChange, WsMessage } from "../polymarket/ws_schema.ts";
 import type { Logger } from "../runtime/log.ts";
 import { recordGaps } from "../db/ops.ts";
 import { StreamSpill } from "./_spill.ts";
-import { firstUnpackedHour, hourOf, packHour } from "./packer.ts";
+import { firstUnpackedWindow, PACK_WINDOW_MS, packWindow, windowOf } from "./packer.ts";
 
 export interface RecorderOptions {
   readonly sql: Queryable;
@@ -64,8 +64,8 @@ export interface RecorderOptions {
    */
   readonly pairs?: boolean;
   /**
-   * Pack each hour of level rows `afterMs` after it closes (stream/packer.ts), at most one hour
-   * a minute, between flushes; absent = never (the rows stay as they are).
+   * Pack each 6-hour window of level rows `afterMs` after it ends (stream/packer.ts), at most
+   * one window a minute, between flushes; absent = never (the rows stay as they are).
    */
   readonly pack?: { readonly sql: Sql; readonly afterMs: number };
 }
@@ -82,7 +82,6 @@ export interface RecorderStats {
 
 /** Checkpoints waiting while the database is away, at most (older ones are dropped). */
 const MAX_DUE = 100_000;
-const HOUR = 3_600_000;
 
 export class StreamRecorder {
   readonly session: number;
@@ -94,9 +93,9 @@ export class StreamRecorder {
   };
   readonly #o: Required<Omit<RecorderOptions, "spillDir" | "pack">>;
   readonly #pack: RecorderOptions["pack"];
-  /** The next hour to pack (unix ms), once known; lowered when older rows are written. */
+  /** The next window to pack (unix ms), once known; lowered when older rows are written. */
   #packNext: number | null = null;
-  /** The hour of the oldest row written since the last packing (unix ms). */
+  /** The window of the oldest row written since the last packing (unix ms). */
   #packLow = Infinity;
   #packCheckedAt = -Infinity;
   readonly #spill: StreamSpill | null;
@@ -399,32 +398,32 @@ export class StreamRecorder {
     }
   }
 
-  /** Stores rows; rows of an hour already packed have that hour packed again. */
+  /** Stores rows; rows of a window already packed have that window packed again. */
   async #write(rows: readonly BookEventRow[]): Promise<void> {
     await insertBookEvents(this.#o.sql, rows, { method: this.#o.method });
     const first = rows[0];
     if (first !== undefined) {
-      this.#packLow = Math.min(this.#packLow, hourOf(first.receivedAt).getTime());
+      this.#packLow = Math.min(this.#packLow, windowOf(first.receivedAt).getTime());
     }
   }
 
-  /** Packs the next closed hour when it is due (stream/packer.ts); a failure is retried later. */
+  /** Packs the next closed window when it is due (stream/packer.ts); a failure is retried later. */
   async #packDue(): Promise<void> {
     const pack = this.#pack;
     const now = this.#o.now();
     if (pack === undefined || now - this.#packCheckedAt < 60_000) return;
     this.#packCheckedAt = now;
     try {
-      this.#packNext ??= (await firstUnpackedHour(pack.sql, now)).getTime();
+      this.#packNext ??= (await firstUnpackedWindow(pack.sql, now)).getTime();
       this.#packNext = Math.min(this.#packNext, this.#packLow);
       this.#packLow = Infinity;
-      const hour = this.#packNext;
-      if (hour + HOUR + pack.afterMs > now) return;
+      const window = this.#packNext;
+      if (window + PACK_WINDOW_MS + pack.afterMs > now) return;
       const started = performance.now();
-      const r = await packHour(pack.sql, new Date(hour));
-      this.#packNext = Math.max(this.#packNext, hour + HOUR);
-      this.#o.log.info("stream_hour_packed", {
-        hour: new Date(hour).toISOString(),
+      const r = await packWindow(pack.sql, new Date(window));
+      this.#packNext = Math.max(this.#packNext, window + PACK_WINDOW_MS);
+      this.#o.log.info("stream_window_packed", {
+        from: new Date(window).toISOString(),
         rows: r.rows,
         packs: r.packs,
         ms: Math.round(performance.now() - started),

@@ -22,7 +22,7 @@ import { KIND, MICRO_ONE, PRICE_UNIT, SIZE_UNIT } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro, decimalOfMicroNumber } from "../db/_micro.ts";
 import type { BookEvent, LevelChange } from "./book_event.ts";
-import { storedRowsOf } from "./packer.ts";
+import { PACK_WINDOW_MS, storedRowsOf, windowOf } from "./packer.ts";
 
 export interface ReplayOptions {
   /** Only these tokens; undefined = every recorded token. */
@@ -230,18 +230,19 @@ async function* pagedColumns(
   const siblingOf = new Map(pairs.map((p) => [p.key, p.sibling]));
   // A paired row is stored under either token of its market: read the siblings' rows too.
   const keys = f.keys === null ? null : [...new Set([...f.keys, ...siblingOf.keys()])];
-  // Hours that hold packs are read whole, with the packs unpacked, through one cursor each;
+  // Windows that hold packs are read whole, each pack unpacked once, through one cursor each;
   // the time between them page by page from the table.
   const packed = await sql<{ h: number }[]>`
-    select distinct (floor(extract(epoch from first_at) / 3600) * 3600000)::float8 as h
+    select distinct (floor(extract(epoch from first_at) * 1000 / ${PACK_WINDOW_MS})
+                     * ${PACK_WINDOW_MS})::float8 as h
     from book_event_packs
-    where first_at >= ${new Date(Math.floor(f.from.getTime() / HOUR) * HOUR)} and first_at < ${f.to}
+    where first_at >= ${windowOf(f.from.getTime())} and first_at < ${f.to}
       ${keys === null ? sql`` : sql`and token_key = any(${`{${keys.join(",")}}`}::int4[])`}
     order by 1`;
   let at = f.from;
   for (const { h } of packed) {
     const from = new Date(Math.max(h, f.from.getTime()));
-    const to = new Date(Math.min(h + HOUR, f.to.getTime()));
+    const to = new Date(Math.min(h + PACK_WINDOW_MS, f.to.getTime()));
     if (at < from) yield* tablePages(sql, { keys, from: at, to: from }, page, siblingOf);
     const rows = sql`
       select ${sql.unsafe(ROW_COLUMNS)}
@@ -253,8 +254,6 @@ async function* pagedColumns(
   }
   if (at < f.to) yield* tablePages(sql, { keys, from: at, to: f.to }, page, siblingOf);
 }
-
-const HOUR = 3_600_000;
 
 /** The stored row columns a replay reads (see {@link Row}). */
 const ROW_COLUMNS = `session, seq, conn, token_key, kind, side, price * ${PRICE_UNIT} as price,

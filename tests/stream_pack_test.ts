@@ -1,6 +1,6 @@
 /**
  * Packed level changes (migration 0013, stream/pack.ts, stream/packer.ts): the codec round
- * trips; packing hours of a recorded simulator stream (with real recorded frames and values
+ * trips; packing the windows of a recorded simulator stream (with real recorded frames and values
  * that only `exact` holds mixed in) changes nothing a reader sees: the view `book_events`,
  * `book_events_between`, `bookAt` at many instants and the replay are the same before and
  * after, on both backends; SQL's `book_event_unpack` equals `decodePack`; packing again moves
@@ -16,8 +16,8 @@ import { World } from "../simulator/world.ts";
 import { ActivityModel } from "../simulator/activity_model.ts";
 import { wsBook } from "../simulator/ws_messages.ts";
 import { bookAt } from "../stream/book_at.ts";
-import { decodePack, encodePack, type PackRow } from "../stream/pack.ts";
-import { packHour } from "../stream/packer.ts";
+import { decodePack, encodePack, packable, type PackRow } from "../stream/pack.ts";
+import { PACK_WINDOW_MS, packWindow, windowOf } from "../stream/packer.ts";
 import { replayBookEvents } from "../stream/replay.ts";
 import { testRecorder } from "./_recorder.ts";
 import { exportPartition } from "../export/export_partition.ts";
@@ -27,6 +27,8 @@ import { BACKENDS, serverTimescale, type TestDatabase, withDatabase } from "./_d
 const T0 = Date.UTC(2026, 10, 30, 10, 0);
 const HOUR = 3_600_000;
 const HOURS = 3;
+/** The packing windows the recorded hours (10:00 to 13:00) fall in: 06:00 and 12:00. */
+const WINDOWS = [windowOf(T0).getTime(), windowOf(T0).getTime() + PACK_WINDOW_MS];
 
 Deno.test("encodePack/decodePack round trip, negative deltas and large values included", () => {
   let s = 3;
@@ -42,8 +44,8 @@ Deno.test("encodePack/decodePack round trip, negative deltas and large values in
       kind: [1, 2, 9][i % 3]!,
       side: i % 2,
       price: Math.floor(rand() * 10_000),
-      size: i === 7 ? 2 ** 50 : Math.floor(rand() * 1e9),
-      lag: i === 9 ? -(2 ** 49) : Math.floor(rand() * 200) - 20,
+      size: i === 7 ? 2 ** 48 - 1 : Math.floor(rand() * 1e9),
+      lag: i === 9 ? -(2 ** 47) : Math.floor(rand() * 200) - 20,
     });
   }
   const data = encodePack(rows);
@@ -54,6 +56,9 @@ Deno.test("encodePack/decodePack round trip, negative deltas and large values in
   // Under half of the 38 bytes the columns take at fixed width, for these random values.
   assert.ok(data.length < rows.length * 19, `${data.length} bytes for ${rows.length} rows`);
   assert.throws(() => decodePack(data.slice(0, -1), { n: 500, firstSeq: 0, firstAtMs: 0 }));
+  assert.ok(rows.every(packable));
+  assert.ok(!packable({ ...rows[0]!, size: 2 ** 48 }), "too large to pack: stays a row");
+  assert.ok(!packable({ ...rows[0]!, kind: 0 }), "a snapshot header stays a row");
 });
 
 /** Frames of `HOURS` hours of the realistic model over 30 markets, and a few odd ones. */
@@ -148,7 +153,7 @@ async function seen(db: TestDatabase, tokens: readonly string[]) {
 }
 
 for (const backend of BACKENDS) {
-  Deno.test(`packing hours changes nothing a reader sees (${backend})`, async () => {
+  Deno.test(`packing windows changes nothing a reader sees (${backend})`, async () => {
     await withDatabase(backend, async (db) => {
       const tokens = await recorded(db);
       const [before] = await db.sql<
@@ -158,9 +163,7 @@ for (const backend of BACKENDS) {
       assert.ok(was.view.length > 2000, `${was.view.length} events`);
       assert.ok(was.between.length > 0);
       let moved = 0;
-      for (let h = 0; h < HOURS; h++) {
-        moved += (await packHour(db.sql, new Date(T0 + h * HOUR))).rows;
-      }
+      for (const w of WINDOWS) moved += (await packWindow(db.sql, new Date(w))).rows;
       const [after] = await db.sql<{ n: number; packs: number }[]>`
         select (select count(*)::int from book_event_rows) as n,
                (select count(*)::int from book_event_packs) as packs`;
@@ -180,9 +183,7 @@ for (const backend of BACKENDS) {
       assert.equal(was.exported.rows, was.view.length);
       assert.ok(was.books.some((b) => (b as { covered: boolean }).covered));
       // Packing again moves nothing.
-      for (let h = 0; h < HOURS; h++) {
-        assert.equal((await packHour(db.sql, new Date(T0 + h * HOUR))).rows, 0);
-      }
+      for (const w of WINDOWS) assert.equal((await packWindow(db.sql, new Date(w))).rows, 0);
       // SQL's decoder and the TypeScript one agree.
       const packs = await db.sql<
         { key: number; session: string; first: string; at: Date; n: number; data: Uint8Array }[]
@@ -239,7 +240,7 @@ Deno.test("a replayed row that is already packed is not stored twice", async () 
     }
     await insertBookEvents(db.sql, rows, { method: "copy" });
     const view = await db.sql`select * from book_events order by session, seq`;
-    assert.equal((await packHour(db.sql, new Date(T0))).rows, 39);
+    assert.equal((await packWindow(db.sql, new Date(T0))).rows, 39);
     // A spill file replayed after the hour was packed: COPY, then the idempotent statement.
     for (const method of ["copy", "unnest"] as const) {
       await insertBookEvents(db.sql, rows, { method });
@@ -254,11 +255,11 @@ Deno.test("a replayed row that is already packed is not stored twice", async () 
   });
 });
 
-Deno.test("the recorder packs each hour once it is packAfterMs old, between flushes", async () => {
+Deno.test("the recorder packs each window once it is packAfterMs old, between flushes", async () => {
   await withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
-    // A wall clock a minute further at every look, from just after the recorded hours.
-    let wall = T0 + HOURS * HOUR;
+    // A wall clock a minute further at every look, from after the second window's end.
+    let wall = WINDOWS[1]! + PACK_WINDOW_MS;
     const rec = testRecorder(db.sql, {
       flushMs: 5,
       now: () => (wall += 61_000),
@@ -267,16 +268,17 @@ Deno.test("the recorder packs each hour once it is packAfterMs old, between flus
     for (const f of frames()) rec.record(parseWsFrame(f.text, f.at).messages, f.conn);
     const stop = new AbortController();
     const done = rec.run(stop.signal);
-    let hours: number[] = [];
-    for (let i = 0; i < 200 && hours.length < HOURS; i++) {
+    let windows: number[] = [];
+    for (let i = 0; i < 200 && windows.length < WINDOWS.length; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      hours = (await db.sql<{ h: number }[]>`
-        select distinct floor(extract(epoch from first_at) / 3600)::float8 as h
-        from book_event_packs order by 1`).map((r) => r.h * HOUR - T0);
+      windows = (await db.sql<{ at: Date }[]>`
+        select distinct first_at as at from book_event_packs`)
+        .map((r) => windowOf(r.at.getTime()).getTime());
+      windows = [...new Set(windows)].sort();
     }
     stop.abort();
     await done;
-    assert.deepEqual(hours, [0, HOUR, 2 * HOUR]);
+    assert.deepEqual(windows, WINDOWS);
     const [n] = await db.sql<{ n: number }[]>`select count(*)::int as n from book_events`;
     // Every recorded row, and the segment ends of the clean stop.
     assert.equal(n!.n, rec.stats.rowsRecorded);
