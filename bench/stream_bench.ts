@@ -50,6 +50,7 @@ import { RUNTIME_V8_FLAGS } from "../tests/_runtime_flags.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
 import { replayBookEvents } from "../stream/replay.ts";
 import { PACK_WINDOW_MS, packWindow } from "../stream/packer.ts";
+import { decodePack, encodePack } from "../stream/pack.ts";
 import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
 import { createTestDatabase } from "../tests/_db.ts";
@@ -260,6 +261,7 @@ async function main(): Promise<void> {
       `packed ${packedRows} of ${stored!.n} stored rows into ${packs} packs in ` +
         `${packSeconds.toFixed(1)} s (${Math.round(packedRows / packSeconds)} rows/s)`,
     );
+    const venueSeq = await venueSeqGrowth(sql, 510 / (parsedEvents / 86_400));
     // The space the packed rows left is reused by the next hours' rows: measure without it.
     if (mode !== "timescale") await sql`vacuum full book_event_rows`;
     await sql`vacuum analyze book_event_rows`;
@@ -282,6 +284,7 @@ async function main(): Promise<void> {
           `bytes/event (ratio ${(storage.beforeBytes / storage.compressedBytes).toFixed(1)}` +
           ` on book_event_rows); ${wire}`,
         ...storage.layout,
+        venueSeq.line(bytesPerEvent, events, perVenueDay),
       );
       targets.push(atMost("bytes/event (TimescaleDB, compressed)", bytesPerEvent, 12));
     } else {
@@ -294,6 +297,7 @@ async function main(): Promise<void> {
         `storage ${bytesPerEvent} bytes/event on plain PostgreSQL (heap + indexes), ` +
           `${perVenueDay(bytesPerEvent)}; ${wire}; TimescaleDB not measured (this server has ` +
           `no TimescaleDB)`,
+        venueSeq.line(bytesPerEvent, events, perVenueDay),
       );
       targets.push(
         notMeasured(
@@ -406,6 +410,42 @@ async function main(): Promise<void> {
  * TimescaleDB: compresses every chunk of the stream's hypertables, then sizes them (the
  * hypertables' total after compression, plus any stream table that is not a hypertable).
  */
+/**
+ * A token's seq deltas count the rows of every other token in between, so at the venue's
+ * message rate (`scale` × this run's) they are `scale` × larger than here and take more varint
+ * bytes. Re-encodes every pack with its seq deltas scaled so: the extra bytes, before the
+ * compression PostgreSQL adds, as a venue-scale correction of the storage figure.
+ */
+async function venueSeqGrowth(sql: Sql, scale: number) {
+  let bytes = 0;
+  let scaled = 0;
+  const packs = sql<{ n: number; firstSeq: number; firstAtMs: number; data: Uint8Array }[]>`
+    select n, first_seq::float8 as "firstSeq",
+           (extract(epoch from first_at) * 1000)::float8 as "firstAtMs", data
+    from book_event_packs`.cursor(2000);
+  for await (const batch of packs) {
+    for (const p of batch) {
+      const data = new Uint8Array(p.data);
+      const rows = decodePack(data, p);
+      let seq = rows[0]!.seq;
+      const wider = rows.map((r, i) =>
+        i === 0 ? r : { ...r, seq: seq += Math.round((r.seq - rows[i - 1]!.seq) * scale) }
+      );
+      bytes += data.length;
+      scaled += encodePack(wider).length;
+    }
+  }
+  return {
+    line: (bytesPerEvent: number, events: number, perVenueDay: (b: number) => string) => {
+      const corrected = Math.round((bytesPerEvent + (scaled - bytes) / events) * 10) / 10;
+      return `venue-scale seq deltas (${scale.toFixed(1)}× this run's message rate): packed ` +
+        `varints ${bytes} → ${scaled} bytes before compression (+${
+          (((scaled - bytes) / bytes) * 100).toFixed(1)
+        }%), so ~${corrected} bytes/event, ${perVenueDay(corrected)}`;
+    },
+  };
+}
+
 async function timescaleStorage(sql: Sql): Promise<{
   bytes: number;
   beforeBytes: number;
