@@ -270,7 +270,7 @@ async function main(): Promise<void> {
     await sql`vacuum analyze book_checkpoints`;
     // The venue sends ~510 messages/s (docs/activity_model.md); rows per message as here.
     const perVenueDay = (bytes: number) =>
-      `${((bytes * (events / parsedEvents) * 510 * 86_400) / 1e9).toFixed(1)} GB per venue day ` +
+      `${((bytes * (events / parsedEvents) * 510 * 86_400) / 1e9).toFixed(2)} GB per venue day ` +
       `(~510 messages/s, ${(events / parsedEvents).toFixed(2)} rows each)`;
     const wire = `baseline wire JSON ${(wireBytes / events).toFixed(1)} bytes/event`;
     let bytesPerEvent: number;

@@ -30,9 +30,11 @@ ALTER TABLE book_event_packs SET (toast_tuple_target = 128);
 CREATE INDEX book_event_packs_time ON book_event_packs USING brin (first_at);
 
 -- The varints of a pack's `data`, in order.
-CREATE FUNCTION book_event_pack_varints(data bytea) RETURNS int8[]
+CREATE FUNCTION book_event_pack_varints(packed bytea) RETURNS int8[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
+  -- Decompressed once here: get_byte on a compressed value would decompress it at every call.
+  data bytea := packed || ''::bytea;
   out int8[] := '{}';
   i int := 0;
   len int := length(data);
@@ -100,7 +102,7 @@ BEGIN
   END LOOP;
 END $$;
 
--- The stored rows of [from, to): the table's and the packs' (a pack lies within one window).
+-- The stored rows of [from, to): the table's and the packs'.
 CREATE FUNCTION book_event_rows_between(from_at timestamptz, to_at timestamptz)
 RETURNS SETOF book_event_rows
 LANGUAGE sql STABLE AS $$
@@ -108,6 +110,8 @@ LANGUAGE sql STABLE AS $$
   UNION ALL
   SELECT u.* FROM book_event_packs p CROSS JOIN LATERAL book_event_unpack(p) u
   WHERE p.first_at < to_at AND p.last_at >= from_at
+    -- A pack lies within one 6-hour window: this bounds the index scan.
+    AND p.first_at > from_at - interval '6 hours'
     AND u.received_at >= from_at AND u.received_at < to_at
 $$;
 

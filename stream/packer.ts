@@ -154,12 +154,14 @@ export function storedRowsOf(
   const packSession = w.session === null ? sql`` : sql`and p.session = ${w.session}`;
   const end = w.before === true ? sql`received_at < ${w.to}` : sql`received_at <= ${w.to}`;
   const packEnd = w.before === true ? sql`p.first_at < ${w.to}` : sql`p.first_at <= ${w.to}`;
+  // A pack lies within one window: no pack that starts before `from`'s window reaches it.
+  const packStart = sql`p.first_at >= ${windowOf(w.from.getTime())}`;
   return sql`(
     select * from book_event_rows
     where received_at >= ${w.from} and ${end} ${rowKeys} ${rowSession}
     union all
     select u.* from book_event_packs p cross join lateral book_event_unpack(p) u
-    where ${packEnd} and p.last_at >= ${w.from} ${packKeys} ${packSession})`;
+    where ${packStart} and ${packEnd} and p.last_at >= ${w.from} ${packKeys} ${packSession})`;
 }
 
 /** The start of the window holding `ms`. */

@@ -78,6 +78,10 @@ export interface RecorderStats {
   rowsWritten: number;
   rowsSpilled: number;
   checkpoints: number;
+  /** Level rows moved into packs (stream/packer.ts). */
+  rowsPacked: number;
+  /** The end of the last window packed (ISO), null before the first. */
+  packedThrough: string | null;
 }
 
 /** Checkpoints waiting while the database is away, at most (older ones are dropped). */
@@ -90,6 +94,8 @@ export class StreamRecorder {
     rowsWritten: 0,
     rowsSpilled: 0,
     checkpoints: 0,
+    rowsPacked: 0,
+    packedThrough: null,
   };
   readonly #o: Required<Omit<RecorderOptions, "spillDir" | "pack">>;
   readonly #pack: RecorderOptions["pack"];
@@ -422,6 +428,8 @@ export class StreamRecorder {
       const started = performance.now();
       const r = await packWindow(pack.sql, new Date(window));
       this.#packNext = Math.max(this.#packNext, window + PACK_WINDOW_MS);
+      this.stats.rowsPacked += r.rows;
+      this.stats.packedThrough = new Date(window + PACK_WINDOW_MS).toISOString();
       this.#o.log.info("stream_window_packed", {
         from: new Date(window).toISOString(),
         rows: r.rows,

@@ -279,6 +279,9 @@ Deno.test("the recorder packs each window once it is packAfterMs old, between fl
     stop.abort();
     await done;
     assert.deepEqual(windows, WINDOWS);
+    const [packed] = await db.sql<{ n: number }[]>`select sum(n)::int as n from book_event_packs`;
+    assert.equal(rec.stats.rowsPacked, packed!.n);
+    assert.ok(rec.stats.packedThrough! >= new Date(WINDOWS[1]! + PACK_WINDOW_MS).toISOString());
     const [n] = await db.sql<{ n: number }[]>`select count(*)::int as n from book_events`;
     // Every recorded row, and the segment ends of the clean stop.
     assert.equal(n!.n, rec.stats.rowsRecorded);
