@@ -24,10 +24,6 @@ import bookEventPairs0011 from "./0011_book_event_pairs.sql" with { type: "text"
 import rollup0012Plain from "./0012_rollup.plain.sql" with { type: "text" };
 import rollup0012Timescale from "./0012_rollup.timescale.sql" with { type: "text" };
 import bookEventPacks0013 from "./0013_book_event_packs.sql" with { type: "text" };
-import residueRollup0014Plain from "./0014_stream_residue_rollup.plain.sql" with { type: "text" };
-import residueRollup0014Timescale from "./0014_stream_residue_rollup.timescale.sql" with {
-  type: "text",
-};
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -116,11 +112,5 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "book_event_packs",
     sql: { plain: bookEventPacks0013, timescale: bookEventPacks0013 },
     files: ["0013_book_event_packs.sql"],
-  },
-  {
-    version: 14,
-    name: "stream_residue_rollup",
-    sql: { plain: residueRollup0014Plain, timescale: residueRollup0014Timescale },
-    files: ["0014_stream_residue_rollup.plain.sql", "0014_stream_residue_rollup.timescale.sql"],
   },
 ];
