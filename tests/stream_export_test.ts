@@ -14,6 +14,7 @@ import { duckString, openDuckDb } from "../export/_duckdb.ts";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { bookAt } from "../stream/book_at.ts";
+import { packWindow } from "../stream/packer.ts";
 import { testRecorder } from "./_recorder.ts";
 import { serverTimescale, withDatabase } from "./_db.ts";
 
@@ -127,6 +128,8 @@ Deno.test("retention of the stream applies to its stored rows, once they are exp
     const rec = testRecorder(db.sql);
     raw.forEach((m, i) => rec.record(parseWsFrame(JSON.stringify(m), T0 + i).messages, 0));
     await rec.flush();
+    // Most level rows packed (migration 0013): retention drops the packs with their day.
+    assert.ok((await packWindow(db.sql, new Date(T0))).rows > 0);
     const out = await Deno.makeTempDir({ prefix: "pmcollect_stream_retention_" });
     const signal = new AbortController().signal;
     const options = { out, retainDays: 1, now: new Date(T0 + 3 * 86_400_000), signal };
@@ -144,7 +147,8 @@ Deno.test("retention of the stream applies to its stored rows, once they are exp
         signal,
       });
       const [stored] = await db.sql<{ n: number }[]>`
-        select count(*)::int as n from book_event_rows`;
+        select ((select count(*) from book_event_rows) +
+                (select coalesce(sum(n), 0) from book_event_packs))::int as n`;
       const outcome = await applyRetention(db.sql, "book_event_rows", {
         ...options,
         dryRun: false,
@@ -152,8 +156,10 @@ Deno.test("retention of the stream applies to its stored rows, once they are exp
       });
       assert.deepEqual(outcome.map((o) => o.action), ["dropped"]);
       assert.equal(outcome[0]!.rows, stored!.n);
-      const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from book_events`;
-      assert.equal(left!.n, 0);
+      const [left] = await db.sql<{ n: number; packs: number }[]>`
+        select (select count(*)::int from book_events) as n,
+               (select count(*)::int from book_event_packs) as packs`;
+      assert.deepEqual(left, { n: 0, packs: 0 });
     } finally {
       await Deno.remove(out, { recursive: true });
     }
