@@ -284,7 +284,6 @@ async function main(): Promise<void> {
           `bytes/event (ratio ${(storage.beforeBytes / storage.compressedBytes).toFixed(1)}` +
           ` on book_event_rows); ${wire}`,
         ...storage.layout,
-        venueSeq.line(bytesPerEvent, events, perVenueDay),
       );
       targets.push(atMost("bytes/event (TimescaleDB, compressed)", bytesPerEvent, 12));
     } else {
@@ -297,7 +296,6 @@ async function main(): Promise<void> {
         `storage ${bytesPerEvent} bytes/event on plain PostgreSQL (heap + indexes), ` +
           `${perVenueDay(bytesPerEvent)}; ${wire}; TimescaleDB not measured (this server has ` +
           `no TimescaleDB)`,
-        venueSeq.line(bytesPerEvent, events, perVenueDay),
       );
       targets.push(
         notMeasured(
@@ -306,6 +304,7 @@ async function main(): Promise<void> {
         ),
       );
     }
+    lines.push(venueSeq.line(bytesPerEvent, events, perVenueDay));
 
     const tokenIds = (await sql<{ id: string }[]>`select token_id as id from token_keys`)
       .map((r) => r.id);
@@ -407,10 +406,6 @@ async function main(): Promise<void> {
 }
 
 /**
- * TimescaleDB: compresses every chunk of the stream's hypertables, then sizes them (the
- * hypertables' total after compression, plus any stream table that is not a hypertable).
- */
-/**
  * A token's seq deltas count the rows of every other token in between, so at the venue's
  * message rate (`scale` × this run's) they are `scale` × larger than here and take more varint
  * bytes. Re-encodes every pack with its seq deltas scaled so: the extra bytes, before the
@@ -446,6 +441,10 @@ async function venueSeqGrowth(sql: Sql, scale: number) {
   };
 }
 
+/**
+ * TimescaleDB: compresses every chunk of the stream's hypertables, then sizes them (the
+ * hypertables' total after compression, plus any stream table that is not a hypertable).
+ */
 async function timescaleStorage(sql: Sql): Promise<{
   bytes: number;
   beforeBytes: number;
