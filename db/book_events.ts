@@ -23,6 +23,11 @@ import { INT8_MAX, microNumber, microText } from "./_micro.ts";
 /** The span of receive time one pack lies within (`book_event_packs`, stream/packer.ts). */
 export const PACK_WINDOW_MS = 6 * 3_600_000;
 
+/** The start of the packing window holding `ms`. */
+export function windowOf(ms: number): Date {
+  return new Date(Math.floor(ms / PACK_WINDOW_MS) * PACK_WINDOW_MS);
+}
+
 /** Row kinds (docs/stream.md). */
 export const KIND = {
   book: 0,
@@ -172,8 +177,8 @@ export async function insertBookEvents(
 async function mayBePacked(sql: Queryable, rows: readonly BookEventRow[]): Promise<boolean> {
   let oldest = Infinity;
   for (const r of rows) oldest = Math.min(oldest, r.receivedAt);
-  const from = new Date(Math.floor(oldest / PACK_WINDOW_MS) * PACK_WINDOW_MS);
-  const [hit] = await sql`select 1 from book_event_packs where first_at >= ${from} limit 1`;
+  const [hit] = await sql`
+    select 1 from book_event_packs where first_at >= ${windowOf(oldest)} limit 1`;
   return hit !== undefined;
 }
 

@@ -37,14 +37,17 @@ export const PACK_ROWS = 2000;
 /** The kinds a pack holds. */
 export const PACKED_KINDS: readonly number[] = [1, 2, 9];
 
-/** Largest magnitude a value may have: zigzag and the tag make it 16×, still an exact number. */
-const LIMIT = 2 ** 48;
+/**
+ * Values in a pack are smaller than this in magnitude: zigzag and the tag make them 16× larger,
+ * still an exact number.
+ */
+export const PACK_LIMIT = 2 ** 48;
 
 /** Can `row` go into a pack? (Rows that cannot stay in `book_event_rows`.) */
 export function packable(row: PackRow): boolean {
   return PACKED_KINDS.includes(row.kind) && (row.side === 0 || row.side === 1) &&
     [row.seq, row.atMs, row.price, row.size, row.lag].every((v) =>
-      Number.isSafeInteger(v) && Math.abs(v) < LIMIT
+      Number.isSafeInteger(v) && Math.abs(v) < PACK_LIMIT
     ) && row.size >= 0 && row.seq >= 0;
 }
 

@@ -18,10 +18,10 @@
  */
 import { Buffer } from "node:buffer";
 import type { Queryable, Sql } from "../db/client.ts";
-import { PACK_WINDOW_MS } from "../db/book_events.ts";
-import { encodePack, PACK_ROWS, packable, type PackRow } from "./pack.ts";
+import { PACK_WINDOW_MS, windowOf } from "../db/book_events.ts";
+import { encodePack, PACK_LIMIT, PACK_ROWS, packable, type PackRow } from "./pack.ts";
 
-export { PACK_WINDOW_MS };
+export { PACK_WINDOW_MS, windowOf };
 
 /** Token slices a window is packed in (bounds the memory of one transaction). */
 const SLICES = 16;
@@ -42,8 +42,9 @@ interface Candidate extends PackRow {
 export async function packWindow(sql: Sql, at: Date): Promise<PackResult> {
   let rows = 0;
   let packs = 0;
+  const from = windowOf(at.getTime());
   for (let slice = 0; slice < SLICES; slice++) {
-    const r = await packSlice(sql, windowOf(at.getTime()), slice);
+    const r = await packSlice(sql, from, slice);
     rows += r.rows;
     packs += r.packs;
   }
@@ -61,8 +62,8 @@ async function packSlice(sql: Sql, from: Date, slice: number): Promise<PackResul
       from book_event_rows
       where received_at >= ${from} and received_at < ${to} and token_key % ${SLICES} = ${slice}
         and kind in (1, 2, 9) and exact is null and side in (0, 1)
-        and price is not null and size between 0 and 281474976710655
-        and ts_lag between -281474976710655 and 281474976710655
+        and price is not null and size >= 0 and size < ${PACK_LIMIT}
+        and ts_lag > ${-PACK_LIMIT} and ts_lag < ${PACK_LIMIT}
         and date_trunc('milliseconds', received_at) = received_at
       order by token_key, session, conn, seq`.cursor(20_000);
     let packs = 0;
@@ -162,9 +163,4 @@ export function storedRowsOf(
     union all
     select u.* from book_event_packs p cross join lateral book_event_unpack(p) u
     where ${packStart} and ${packEnd} and p.last_at >= ${w.from} ${packKeys} ${packSession})`;
-}
-
-/** The start of the window holding `ms`. */
-export function windowOf(ms: number): Date {
-  return new Date(Math.floor(ms / PACK_WINDOW_MS) * PACK_WINDOW_MS);
 }
