@@ -9,7 +9,7 @@
  */
 import type { Sql } from "../db/client.ts";
 import { quoteIdent } from "./_duckdb.ts";
-import { dayPartition } from "./partition.ts";
+import { dayPartition, deletePackedRows } from "./partition.ts";
 import { verifyDay } from "./verify_day.ts";
 import { timescaleSchema } from "../db/timescale_schema.ts";
 
@@ -125,13 +125,8 @@ export async function dropVerifiedChunks(
           [rel, chunk.end, chunk.start],
         );
       }
-      // The packed part of the stored stream (migration 0013), verified with it above.
-      if (options.table === "book_event_rows") {
-        await tx`delete from book_event_packs
-                 where first_at >= ${new Date(firstMs)} and first_at < ${new Date(
-          lastMs + DAY_MS,
-        )}`;
-      }
+      // The packed part of its rows (migration 0013), verified with them above.
+      await deletePackedRows(tx, options.table, new Date(firstMs), new Date(lastMs + DAY_MS));
       return { table: options.table, days: span, action: "dropped", rows };
     });
     outcomes.push(outcome);

@@ -69,6 +69,35 @@ const DAY_SOURCES: Readonly<Record<string, string>> = {
   book_event_rows: "book_event_rows_between($1, $2)",
 };
 
+/** Tables part of whose rows live packed in another (migration 0013), by that table. */
+const PACKED_IN: Readonly<Record<string, string>> = { book_event_rows: "book_event_packs" };
+
+/** The table holding `table`'s packed rows (time column `first_at`), if it has one. */
+export function packedTableOf(table: string): string | undefined {
+  return PACKED_IN[table];
+}
+
+/**
+ * Deletes the packs of `table` (if it has packed rows) that start in [from, to): a pack lies in
+ * one 6-hour window, so it goes with its day. Returns the rows they held.
+ */
+export async function deletePackedRows(
+  tx: Queryable,
+  table: string,
+  from: Date,
+  to: Date,
+): Promise<number> {
+  const packs = packedTableOf(table);
+  if (packs === undefined) return 0;
+  const [row] = await tx.unsafe<{ n: string }[]>(
+    `with d as (delete from ${quoteRelation(packs)} where first_at >= $1 and first_at < $2
+                returning n)
+     select coalesce(sum(n), 0)::text as n from d`,
+    [from, to],
+  );
+  return Number(row!.n);
+}
+
 /** What a partition's rows are selected from: its relation, or for a day its day source. */
 export function partitionSource(partition: Partition): string {
   const source = DAY_SOURCES[partition.table];

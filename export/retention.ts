@@ -18,7 +18,7 @@
  * ```
  */
 import type { Queryable, Sql } from "../db/client.ts";
-import { dayPartition, quoteRelation } from "./partition.ts";
+import { dayPartition, deletePackedRows, packedTableOf, quoteRelation } from "./partition.ts";
 import { verifyDay } from "./verify_day.ts";
 import { dropVerifiedChunks, hypertableOf, type RetentionOutcome } from "./_retention_chunks.ts";
 
@@ -106,10 +106,11 @@ async function oldDays(
 ): Promise<string[]> {
   const rel = quoteRelation(table);
   const col = quoteRelation(timeColumn);
-  // The packed part of the stored stream (migration 0013) goes with its table's days.
-  const packs = table === "book_event_rows"
-    ? `union all select min(first_at) from book_event_packs where first_at < $1`
-    : "";
+  // The packed part of a table's rows (migration 0013) goes with its days.
+  const packed = packedTableOf(table);
+  const packs = packed === undefined
+    ? ""
+    : `union all select min(first_at) from ${quoteRelation(packed)} where first_at < $1`;
   const [row] = await sql.unsafe<{ first: Date | null }[]>(
     `select min(first) as first from (
        select min(${col}) as first from ${rel} where ${col} < $1 ${packs}) m`,
@@ -136,17 +137,10 @@ async function deleteDay(
 ): Promise<number> {
   const col = quoteRelation(timeColumn);
   const from = new Date(`${day}T00:00:00Z`);
-  const bounds = [from, new Date(from.getTime() + 86_400_000)];
+  const to = new Date(from.getTime() + 86_400_000);
   const result = await tx.unsafe(
     `delete from ${quoteRelation(table)} where ${col} >= $1 and ${col} < $2`,
-    bounds,
+    [from, to],
   );
-  if (table !== "book_event_rows") return result.count;
-  const packs = await tx.unsafe<{ n: string }[]>(
-    `with d as (delete from book_event_packs where first_at >= $1 and first_at < $2
-                returning n)
-     select coalesce(sum(n), 0)::text as n from d`,
-    bounds,
-  );
-  return result.count + Number(packs[0]!.n);
+  return result.count + await deletePackedRows(tx, table, from, to);
 }
