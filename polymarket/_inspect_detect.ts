@@ -46,8 +46,14 @@ const GAMMA_MARKET_KEYS = [
   "outcomePrices",
 ];
 
-function hasOnlyKeys(o: Obj, allowed: string[]): boolean {
-  return Object.keys(o).every((k) => allowed.includes(k));
+/**
+ * A Gamma keyset page `{markets|events, next_cursor}`. The last page has no (or an empty)
+ * `next_cursor`, and the envelope may carry keys of its own (`$schema`, issue 25), so only
+ * the list is required; what is not a page is a Gamma object holding such a list (an event's
+ * `markets`, a market's `events`), and every one of those carries its `id`.
+ */
+function isKeysetPage(o: Obj, list: "markets" | "events"): boolean {
+  return Array.isArray(o[list]) && ("next_cursor" in o || !("id" in o));
 }
 
 function isObj(v: unknown): v is Obj {
@@ -129,11 +135,10 @@ function detectObject(o: Obj, receivedAt: number): Detected | null {
   if ("topic" in o && "payload" in o) {
     return { kind: "rtds", batch: one(parseRtdsMessage(o), o, "$") };
   }
-  // The last keyset page has no (or an empty) next_cursor: only the list key is sure.
-  if (Array.isArray(o.markets) && hasOnlyKeys(o, ["markets", "next_cursor"])) {
+  if (isKeysetPage(o, "markets")) {
     return { kind: "gamma_markets_page", batch: parseGammaMarketsPage(o, date) };
   }
-  if (Array.isArray(o.events) && hasOnlyKeys(o, ["events", "next_cursor"])) {
+  if (isKeysetPage(o, "events")) {
     return { kind: "gamma_events_page", batch: parseGammaEventsPage(o, date) };
   }
   if ("bids" in o && "asks" in o) return { kind: "clob_book", batch: parseBooks([o], receivedAt) };

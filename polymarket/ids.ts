@@ -29,12 +29,16 @@ export type DecimalString = Brand<string, "DecimalString">;
 const DECIMAL = /^(\d*)(?:\.(\d*))?$/;
 
 /**
- * Bounds of a stored decimal: far past any price, size, fee or volume the venue reports, and
- * well inside PostgreSQL `numeric` (131,072 integer and 16,383 fraction digits), so a value
- * that passes the edge is always storable. Anything longer is rejected, not stored.
+ * Bounds of a stored decimal. Old AMM-era Gamma markets serve float noise as long decimals
+ * (34 fraction digits on market 43 of 2020, 40 on a 2021 event: issue 25), so the bound is
+ * twice the longest value seen, not the 38 digits of a DECIMAL(38) type. It stays well inside
+ * PostgreSQL `numeric` (131,072 integer and 16,383 fraction digits, where every price, size
+ * and volume column is unconstrained `numeric`), so a value that passes the edge is stored
+ * exactly; the Parquet export writes a partition whose values do not fit DECIMAL(38,18) as
+ * VARCHAR with the exact text (docs/export.md). Anything longer is rejected, not stored.
  */
-export const DECIMAL_MAX_INTEGER_DIGITS = 38;
-export const DECIMAL_MAX_FRACTION_DIGITS = 38;
+export const DECIMAL_MAX_INTEGER_DIGITS = 80;
+export const DECIMAL_MAX_FRACTION_DIGITS = 80;
 /** Longest decimal text looked at (leading/trailing zeros included). */
 const DECIMAL_MAX_TEXT = 256;
 

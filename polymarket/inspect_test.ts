@@ -81,3 +81,25 @@ Deno.test("runInspect() reads a v2 page with data: null as empty, and skips non-
   assert.deepEqual(activity.lines.map((l) => l.kind), Array(3).fill("data_activity_v2"));
   assert.deepEqual(activity.lines[2], { kind: "data_activity_v2", skipped: 3 });
 });
+
+Deno.test("runInspect() recognises keyset pages whose envelope carries extra keys such as $schema", async () => {
+  const markets = await inspectFixture("gamma/markets_keyset_page_schema_key_edited.json");
+  assert.equal(markets.code, 0);
+  assert.deepEqual(markets.lines.map((l) => l.kind), ["gamma_markets_page"]);
+  // The last events page: `$schema`, no next_cursor.
+  const events = JSON.parse(
+    await Deno.readTextFile(new URL("gamma/events_negrisk_dem_nominee_2028.json", ROOT)),
+  );
+  const page = inspect(JSON.stringify({ $schema: "https://example.invalid/s.json", events }));
+  assert.equal(page.code, 0);
+  assert.deepEqual(page.lines.map((l) => l.kind), ["gamma_events_page"]);
+});
+
+Deno.test("runInspect() still calls one Gamma event holding its markets an event, not a page", async () => {
+  const [event] = JSON.parse(
+    await Deno.readTextFile(new URL("gamma/events_negrisk_dem_nominee_2028.json", ROOT)),
+  );
+  const { code, lines } = inspect(JSON.stringify({ ...event, $schema: "x" }));
+  assert.equal(code, 0);
+  assert.deepEqual(lines.map((l) => l.kind), ["gamma_event"]);
+});
