@@ -75,7 +75,8 @@ export function randomFairs(random: () => number, n: number, total: number): num
 /**
  * A random complete neg-risk group and the rules to price it: one in five sits within ticks of
  * no-arbitrage (`nearZeroEdgeMarkets`), the rest has 2 to `maxLegs` markets around fair prices
- * summing to 0.8–1.2. The lot is drawn from `lots` (no draw when there is one).
+ * summing to 0.8–1.2. The lot is drawn from `lots` (no draw when there is one), the adapter's
+ * `convertFeeBips` from `feeBips` (0 without a draw when it is not given).
  */
 export function randomGroup(
   random: () => number,
@@ -85,12 +86,15 @@ export function randomGroup(
     lots: readonly string[];
     maxSizeCents?: number;
     near?: { legs?: number; sizeCents?: number };
+    feeBips?: readonly number[];
   },
 ): { group: NegRiskGroupInput; lot: string; minNotional: string } {
+  const draw = options.feeBips;
+  const convertFeeBips = draw === undefined ? 0 : draw[Math.floor(random() * draw.length)]!;
   if (random() < 0.2) {
     const markets = nearZeroEdgeMarkets(random, outcome, options.near);
     return {
-      group: { groupId: "g", complete: true, convertFeeBips: 0, markets },
+      group: { groupId: "g", complete: true, convertFeeBips, markets },
       lot: "0.01",
       minNotional: "0",
     };
@@ -100,7 +104,7 @@ export function randomGroup(
   const markets = fairs.map((fair, i) => randomMarket(random, i, fair, options.maxSizeCents));
   const { lots } = options;
   return {
-    group: { groupId: "g", complete: true, convertFeeBips: 0, markets },
+    group: { groupId: "g", complete: true, convertFeeBips, markets },
     lot: lots.length > 1 ? lots[Math.floor(random() * lots.length)]! : lots[0]!,
     minNotional: ["0", "0.5", "1"][Math.floor(random() * 3)]!,
   };

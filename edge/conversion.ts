@@ -2,7 +2,10 @@
  * The neg-risk conversion, executable now (relations.md §3.5): buy NO on markets of the group at
  * the NO asks (= 1 − YES bids, same depth), then call the adapter's `convertPositions`: `amount`
  * NO of each market of a set S (|S| ≥ 2) becomes (|S| − 1) × amount collateral at once, minus
- * `feeBips`, plus `amount` YES of every market outside S (kept, counted as worth 0).
+ * `feeBips`, plus YES of every market outside S (kept, counted as worth 0). The adapter's
+ * arithmetic (Polymarket/neg-risk-ctf-adapter `NegRiskAdapter.convertPositions`,
+ * HEAD f78b35b): fee = ⌊amount × feeBips / 10,000⌋ in 1e-6 units of the amount, the caller gets
+ * (|S| − 1) × (amount − fee) collateral and (amount − fee) of each YES outside S.
  *
  * The NO sizes need not be equal. Holding x_i NO of market i, calls on nested sets (largest
  * amount first) release Σ x − max x collateral, which is also the least the NOs pay at
@@ -25,7 +28,10 @@ import { type EvaluationContext, refusal } from "./neg_risk.ts";
 import type { PreparedLeg } from "./search.ts";
 import { type ChannelResult, type ConversionCall, planLeg } from "./plan.ts";
 
-/** The adapter's fee on `amount` collateral: amount × feeBips / 10,000, floored to 1e-6. */
+/**
+ * The adapter's fee on a conversion of `amount` (per NO position converted, as the contract
+ * takes it): amount × feeBips / 10,000, floored to 1e-6 (collateral's base unit).
+ */
 export function adapterFee(amount: Dec, feeBips: number): Dec {
   return floorDiv(amount * BigInt(feeBips), 1_000_000n) * 100n;
 }
@@ -42,8 +48,10 @@ export function conversionCalls(
     const members = legs.filter((_, i) => sizes[i]! >= level);
     const amount = level - (levels[t + 1] ?? ZERO);
     if (members.length < 2) return;
-    const gross = BigInt(members.length - 1) * amount;
-    const fee = adapterFee(gross, feeBips);
+    // The contract floors the fee on `amount` once, then multiplies: not ⌊(|S| − 1) × …⌋.
+    const multiplier = BigInt(members.length - 1);
+    const gross = multiplier * amount;
+    const fee = multiplier * adapterFee(amount, feeBips);
     const indices = members.map((leg) => leg.questionIndex);
     calls.push({
       marketIds: members.map((leg) => leg.marketId),
@@ -128,7 +136,9 @@ export function evaluateConversion(
   if (typeof legs === "string") return { ...base, complete: true, plan: null, reason: legs };
   const { lot } = context.rules;
   // Collateral per lot net of the adapter's fee: chooses sizes; the calls are priced exactly.
-  const unit = lot - floorDiv(lot * BigInt(feeBips), 10_000n);
+  // Exact and linear in the lots when lot × feeBips is a multiple of 0.01 (so for any lot that
+  // is a multiple of the venue's 0.01): the adapter's floor to 1e-6 then never cuts.
+  const unit = lot - adapterFee(lot, feeBips);
   // Caps beyond capBound cannot pay: no table needs to reach further (deep books stay cheap).
   const capLimit = capBound(legs, toNumber(unit) / toNumber(lot), lot);
   if (capLimit === 0n) return { ...base, complete: true, plan: null, reason: "no positive edge" };
