@@ -7,24 +7,37 @@
  * truth for those is "no episode".
  *
  * Books: each market has a fair price p (a group's sum to 1), a bid at p − 0.02 and an ask at
- * p + 0.02 (tick 0.01, deep levels behind), fee rate 0 and adapter fee 0 so the truth is plain
- * arithmetic. Plants (depth d on every planted level, all of one plant's changes in one ms):
- * - long basket: a new ask at p − 0.01 on every leg: profit d × 0.01 × n;
- * - conversion: a new bid at p + 0.01 on every leg: profit d × 0.01 × n;
+ * p + 0.02 (deep levels behind, 1,000 shares each). Plants (depth d on every planted level, all
+ * of one plant's changes in one ms):
+ * - long basket: a new ask at p − 0.01 on every leg;
+ * - conversion: a new bid at p + 0.01 on every leg (NO bought at 0.99 − p, converted);
  * - implication A ⇒ B (p_A 0.40, p_B 0.60): A bids 0.53 (its 0.42 ask moves to 0.55), B asks
- *   0.52 (its 0.58 bid moves to 0.50): buy NO of A at 0.47 and YES of B at 0.52: profit d × 0.01.
- * Noise: every `noiseMs`, a deep bid or ask of some live token changes size (no edge, exercises the
- * pre-checks and keeps connections live).
+ *   0.52 (its 0.58 bid moves to 0.50): buy NO of A at 0.47 and YES of B at 0.52. On a 0.001
+ *   tick (`pairTick`) the plant is 0.531 / 0.519 instead.
+ * Fees are the venue's: each planted fill pays the taker fee (`feeRateBp`, `feeExponent`),
+ * floored to 1e-5 per fill, and a conversion pays the adapter's `convertFeeBips`; the truth's
+ * profit is computed from those rules in `plant_profit.ts`, not by the edge engine. The
+ * defaults (fee-free, tick 0.01, depth 100) keep the truth plain arithmetic.
+ * Noise: every `noiseMs`, a deep bid or ask of some live token changes size (sizes in
+ * hundredths; no edge, exercises the pre-checks and keeps connections live).
  *
  * @example
  * ```ts
  * import { plantScenario } from "./plant.ts";
- * const { relations, events, truth } = plantScenario({ seed: 1 });
+ * const { relations, events, truth } = plantScenario({ seed: 1, depth: "12.37", feeRateBp: 200 });
  * ```
  */
 import type { BookEvent, LevelChange } from "../stream/book_event.ts";
 import type { ScanMarket, ScanRelation } from "../scanner/relation_set.ts";
 import { randomSource } from "../edge/_random_books.ts";
+import { formatDec } from "../edge/decimal.ts";
+import {
+  formatHundredths,
+  formatMills,
+  parseHundredths,
+  plannedProfit,
+  type PlantFee,
+} from "./plant_profit.ts";
 
 export type PlantedChannel = "neg_risk_conversion" | "neg_risk_basket" | "implication";
 
@@ -34,8 +47,8 @@ export interface PlantedTruth {
   readonly channel: PlantedChannel;
   readonly startAt: number;
   readonly endAt: number;
-  /** Shares on every planted level. */
-  readonly depth: number;
+  /** Shares on every planted level (decimal text, hundredths: "12.37"). */
+  readonly depth: string;
   /** Exact profit of the best plan while planted, as decimal text. */
   readonly profit: string;
   /** False for decoys (incomplete group, stale leg): no episode may be reported. */
@@ -47,16 +60,23 @@ export interface PlantOptions {
   readonly seed?: number;
   /** Legs per neg-risk group. */
   readonly legs?: number;
-  readonly depth?: number;
+  /** Shares on every planted level, in hundredths at most ("12.37"; default 100). */
+  readonly depth?: number | string;
   /** Durations of the real plants, ms (each channel gets each). */
   readonly durationsMs?: readonly number[];
   /** Time between noise events, ms (fractional: several per ms). */
   readonly noiseMs?: number;
   /**
    * Taker fee rate of every market in 1e-4 (400 = 0.04; default 0). The truth's profit is then
-   * after fees: each planted fill pays shares × rate × p(1 − p), floored to 1e-5.
+   * after fees: each planted fill pays shares × rate × (p(1 − p))^exponent, floored to 1e-5.
    */
   readonly feeRateBp?: number;
+  /** The fee schedule's exponent (default 1). */
+  readonly feeExponent?: number;
+  /** The adapter's conversion fee in basis points, on every group (default 0). */
+  readonly convertFeeBips?: number;
+  /** Tick of the implication pair's markets (default "0.01"; "0.001" plants in thousandths). */
+  readonly pairTick?: "0.01" | "0.001";
   /** Extra complete groups that are never mispriced (the noise spreads over them too). */
   readonly quietGroups?: number;
   /** Quiet time between plants, ms. */
@@ -73,7 +93,8 @@ export interface PlantedScenario {
   readonly truth: PlantedTruth[];
 }
 
-const cents = (c: number) => (c / 100).toFixed(2).replace(/\.?0+$/, "");
+/** Decimal text of a price in whole cents. */
+const cents = (c: number) => formatMills(c * 10);
 
 interface Leg {
   readonly market: ScanMarket;
@@ -84,34 +105,42 @@ interface Leg {
 export function plantScenario(options: PlantOptions = {}): PlantedScenario {
   const random = randomSource(options.seed ?? 1);
   const n = options.legs ?? 4;
-  const depth = options.depth ?? 100;
+  const depthH = parseHundredths(String(options.depth ?? 100));
+  const depth = formatHundredths(depthH);
   const durations = options.durationsMs ?? [300, 1500, 4000];
   const noiseMs = options.noiseMs ?? 50;
   const quiet = options.quietMs ?? 3000;
-  const feeBp = options.feeRateBp ?? 0;
-  const fee = { rate: String(feeBp / 10_000), exponent: 1, takerOnly: true } as const;
-  /** A planted episode's truth: `fills` are the prices (cents) of the planted fills. */
+  const plantFee: PlantFee = { rateBp: options.feeRateBp ?? 0, exponent: options.feeExponent ?? 1 };
+  const convertFeeBips = options.convertFeeBips ?? 0;
+  const pairTick = options.pairTick ?? "0.01";
+  const fee = {
+    rate: formatDec(BigInt(plantFee.rateBp) * 10_000n),
+    exponent: plantFee.exponent,
+    takerOnly: true,
+  } as const;
+  /** A planted episode's truth: `mills` are the prices of the planted fills. */
   const real = (
     relationKey: string,
     channel: PlantedChannel,
     span: { startAt: number; endAt: number },
-    fills: { payoffCents: number; cents: readonly number[] },
+    fills: { payoutPerShare: number; mills: readonly number[] },
   ): PlantedTruth => {
-    // In 1e-5 of collateral: the margin, less each fill's floored fee.
-    const margin = depth * (fills.payoffCents - fills.cents.reduce((a, c) => a + c, 0)) * 1000;
-    const fees = fills.cents.reduce(
-      (sum, c) => sum + Math.floor((depth * feeBp * c * (100 - c)) / 1000),
-      0,
-    );
+    const profit = plannedProfit({
+      sharesH: depthH,
+      payoutPerShare: BigInt(fills.payoutPerShare),
+      mills: fills.mills,
+      fee: plantFee,
+      convertFeeBips: channel === "neg_risk_conversion" ? convertFeeBips : 0,
+    });
     return {
       relationKey,
       channel,
       ...span,
       depth,
-      profit: fifths(margin - fees),
+      profit: formatDec(profit),
       // A plant whose fees eat its margin is a decoy: nothing may be reported.
-      expected: margin - fees > 0,
-      why: margin - fees > 0 ? "planted" : "fees exceed the margin",
+      expected: profit > 0n,
+      why: profit > 0n ? "planted" : "fees exceed the margin",
     };
   };
   const maxAge = options.maxBookAgeMs ?? 5000;
@@ -130,7 +159,7 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
       changes,
     });
   let marketNo = 0;
-  const market = (fairCents: number, connection: number): Leg => {
+  const market = (fairCents: number, connection: number, tickSize = "0.01"): Leg => {
     const id = String(++marketNo);
     return {
       market: {
@@ -139,7 +168,7 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
         yesTokenId: `${id}01`,
         noTokenId: `${id}02`,
         fee,
-        tickSize: "0.01",
+        tickSize,
         minOrderSize: "5",
         endDate: "2027-01-01T00:00:00.000Z",
         questionIndex: 0,
@@ -169,13 +198,13 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
     incomplete: groupLegs(() => 1),
     stale: groupLegs((i) => (i === 0 ? 9 : 2)),
   };
-  const pair = [market(40, 3), market(60, 3)] as const;
+  const pair = [market(40, 3, pairTick), market(60, 3, pairTick)] as const;
   const quietGroups = Array.from({ length: options.quietGroups ?? 0 }, () => groupLegs(() => 4));
   const relations: ScanRelation[] = [
-    group("group-basket", groups.basket, true),
-    group("group-conversion", groups.conversion, true),
-    group("group-incomplete", groups.incomplete, false),
-    group("group-stale", groups.stale, true),
+    group("group-basket", groups.basket, { complete: true, convertFeeBips }),
+    group("group-conversion", groups.conversion, { complete: true, convertFeeBips }),
+    group("group-incomplete", groups.incomplete, { complete: false, convertFeeBips }),
+    group("group-stale", groups.stale, { complete: true, convertFeeBips }),
     {
       key: "pair-implication",
       kind: "implication",
@@ -183,7 +212,9 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
       convertFeeBips: 0,
       markets: pair.map((l) => l.market),
     },
-    ...quietGroups.map((legs, i) => group(`group-quiet-${i}`, legs, true)),
+    ...quietGroups.map((legs, i) =>
+      group(`group-quiet-${i}`, legs, { complete: true, convertFeeBips })
+    ),
   ];
   const all = [...Object.values(groups).flat(), ...pair, ...quietGroups.flat()];
   // Snapshots: bid p − 2¢ (and 3 deeper), ask p + 2¢ (and 3 deeper), 1,000 shares each.
@@ -198,11 +229,11 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
       sequence: sequence++,
       bids: [2, 3, 4, 5].map((k) => [cents(p - k), "1000"] as const),
       asks: [2, 3, 4, 5].map((k) => [cents(p + k), "1000"] as const),
-      tickSize: "0.01",
+      tickSize: leg.market.tickSize,
     });
   }
   // Plants, one after another with `quietMs` between.
-  const d = String(depth);
+  const d = depth;
   const plants: { at: number; ms: number; kind: string }[] = [];
   let at = t0 + 1000;
   for (const ms of durations) {
@@ -220,29 +251,34 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
     const e = s + ms;
     if (plant.kind === "implication") {
       const [a, b] = pair;
+      // A's bid and B's ask, in mills: a cent inside on 0.01, 1.1¢ on 0.001.
+      const [bidA, askB] = pairTick === "0.001" ? [531, 519] : [530, 520];
       push(s, a, [
-        { price: "0.53", size: d, side: "BUY" },
+        { price: formatMills(bidA), size: d, side: "BUY" },
         { price: "0.42", size: "0", side: "SELL" },
         { price: "0.55", size: "1000", side: "SELL" },
       ]);
       push(s, b, [
         { price: "0.58", size: "0", side: "BUY" },
         { price: "0.5", size: "1000", side: "BUY" },
-        { price: "0.52", size: d, side: "SELL" },
+        { price: formatMills(askB), size: d, side: "SELL" },
       ]);
       push(e, a, [
-        { price: "0.53", size: "0", side: "BUY" },
+        { price: formatMills(bidA), size: "0", side: "BUY" },
         { price: "0.55", size: "0", side: "SELL" },
         { price: "0.42", size: "1000", side: "SELL" },
       ]);
       push(e, b, [
-        { price: "0.52", size: "0", side: "SELL" },
+        { price: formatMills(askB), size: "0", side: "SELL" },
         { price: "0.5", size: "0", side: "BUY" },
         { price: "0.58", size: "1000", side: "BUY" },
       ]);
       const span = { startAt: s, endAt: e };
       truth.push(
-        real("pair-implication", "implication", span, { payoffCents: 100, cents: [47, 52] }),
+        real("pair-implication", "implication", span, {
+          payoutPerShare: 1,
+          mills: [1000 - bidA, askB],
+        }),
       );
       continue;
     }
@@ -268,8 +304,8 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
     const key = `group-${plant.kind}`;
     // Basket: YES at p − 1¢, paying 1. Conversion: NO at 1 − (p + 1¢), paying n − 1.
     const fills = {
-      payoffCents: basket ? 100 : 100 * (n - 1),
-      cents: moved.map((leg) => (basket ? leg.fairCents - 1 : 99 - leg.fairCents)),
+      payoutPerShare: basket ? 1 : n - 1,
+      mills: moved.map((leg) => 10 * (basket ? leg.fairCents - 1 : 99 - leg.fairCents)),
     };
     const span = { startAt: s, endAt: e };
     if (plant.kind === "basket" || plant.kind === "conversion") {
@@ -287,7 +323,7 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
   let noise = 0;
   for (let t = t0 + noiseMs; t < end; t += noiseMs) {
     const leg = live[noise++ % live.length]!;
-    const size = String(1000 + Math.floor(random() * 500));
+    const size = formatHundredths(100_000n + BigInt(Math.floor(random() * 50_000)));
     const bid = random() < 0.5;
     const price = cents(leg.fairCents + (bid ? -5 : 5));
     push(Math.round(t), leg, [{ price, size, side: bid ? "BUY" : "SELL" }]);
@@ -296,20 +332,10 @@ export function plantScenario(options: PlantOptions = {}): PlantedScenario {
   return { relations, events: events.map((e, i) => ({ ...e, sequence: i })), truth };
 }
 
-function group(key: string, legs: readonly Leg[], complete: boolean): ScanRelation {
-  return {
-    key,
-    kind: "group",
-    complete,
-    convertFeeBips: 0,
-    markets: legs.map((l) => l.market),
-  };
-}
-
-/** A count of 1e-5 as decimal text ("4", "3.9873"). */
-function fifths(units: number): string {
-  const sign = units < 0 ? "-" : "";
-  const text = String(Math.abs(units)).padStart(6, "0");
-  const fraction = text.slice(-5).replace(/0+$/, "");
-  return `${sign}${text.slice(0, -5)}${fraction === "" ? "" : `.${fraction}`}`;
+function group(
+  key: string,
+  legs: readonly Leg[],
+  o: { complete: boolean; convertFeeBips: number },
+): ScanRelation {
+  return { key, kind: "group", ...o, markets: legs.map((l) => l.market) };
 }
