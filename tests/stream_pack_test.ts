@@ -4,7 +4,9 @@
  * that only `exact` holds mixed in) changes nothing a reader sees: the view `book_events`,
  * `book_events_between`, `bookAt` at many instants and the replay are the same before and
  * after, on both backends; SQL's `book_event_unpack` equals `decodePack`; packing again moves
- * nothing; a replayed row that is already packed is not stored twice.
+ * nothing; a replayed row that is already packed is not stored twice; a crash between the pack
+ * insert and the row delete (a failing statement, or the packer's connection killed) loses and
+ * duplicates nothing, and packing again completes.
  */
 import assert from "node:assert/strict";
 import { type BookEventRow, insertBookEvents } from "../db/book_events.ts";
@@ -287,3 +289,81 @@ Deno.test("the recorder packs each window once it is packAfterMs old, between fl
     assert.equal(n!.n, rec.stats.rowsRecorded);
   });
 });
+
+/**
+ * Installs a crash at one point of packing, for the slice of token keys ≡ 5 (mod 16) only, so
+ * that earlier slices commit first: a real failure inside PostgreSQL, not a mock. "error"
+ * raises in a trigger; "kill" terminates the packer's own connection mid-transaction (server
+ * only), as a killed process or a cut database would.
+ */
+async function injectCrash(
+  db: TestDatabase,
+  at: "pack insert" | "row delete",
+  how: "error" | "kill",
+): Promise<() => Promise<void>> {
+  const [table, when, rec] = at === "pack insert"
+    ? ["book_event_packs", "insert", "new"]
+    : ["book_event_rows", "delete", "old"];
+  const kill = how === "kill" ? "perform pg_terminate_backend(pg_backend_pid());" : "";
+  await db.sql.unsafe(`
+    create function pack_test_crash() returns trigger language plpgsql as $$
+    begin
+      if ${rec}.token_key % 16 = 5 then
+        ${kill}
+        raise exception 'injected crash at the ${at}';
+      end if;
+      return ${rec};
+    end $$`);
+  await db.sql.unsafe(`
+    create trigger pack_test_crash before ${when} on ${table}
+    for each row execute function pack_test_crash()`);
+  return async () => {
+    await db.sql.unsafe(`drop trigger pack_test_crash on ${table}`);
+    await db.sql.unsafe(`drop function pack_test_crash()`);
+  };
+}
+
+const CRASHES = [
+  ["server", "pack insert", "error"],
+  ["server", "pack insert", "kill"],
+  ["server", "row delete", "error"],
+  ["server", "row delete", "kill"],
+  ["embedded", "pack insert", "error"],
+  ["embedded", "row delete", "error"],
+] as const;
+
+for (const [backend, at, how] of CRASHES) {
+  Deno.test(`a crash at the ${at} (${how}) loses and duplicates nothing; packing again completes (${backend})`, async () => {
+    await withDatabase(backend, async (db) => {
+      await recorded(db);
+      const view = () => db.sql`select * from book_events order by session, seq`;
+      const count = async () => {
+        const [r] = await db.sql<{ rows: number; packed: number }[]>`
+          select (select count(*)::int from book_event_rows) as rows,
+                 (select coalesce(sum(n), 0)::int from book_event_packs) as packed`;
+        return r!;
+      };
+      const was = await view();
+      const stored = await count();
+      const heal = await injectCrash(db, at, how);
+      // The first window's slices before the crash commit; the crashed one must not.
+      await assert.rejects(
+        packWindow(db.sql, new Date(WINDOWS[0]!)),
+        /injected crash|CONNECTION_CLOSED/,
+      );
+      const crashed = await count();
+      assert.ok(crashed.packed > 0, "slices before the crash were packed");
+      assert.equal(crashed.rows + crashed.packed, stored.rows, "each row once: a row or packed");
+      assert.deepEqual(await view(), was);
+      await heal();
+      let moved = crashed.packed;
+      for (const w of WINDOWS) moved += (await packWindow(db.sql, new Date(w))).rows;
+      const done = await count();
+      assert.equal(done.packed, moved);
+      assert.equal(done.rows + done.packed, stored.rows);
+      assert.ok(moved > 0.9 * stored.rows, `${moved} of ${stored.rows} rows packed`);
+      assert.deepEqual(await view(), was);
+      for (const w of WINDOWS) assert.equal((await packWindow(db.sql, new Date(w))).rows, 0);
+    });
+  });
+}
