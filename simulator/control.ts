@@ -111,7 +111,11 @@ export class SimulatorControl {
   advance(ticks = 1): void {
     this.#engine.advance(ticks);
   }
-  /** Resolves a market (random open one by default); returns its condition id. */
+  /**
+   * Resolves a market (a random open one by default) to its fate, with the markets that
+   * outcome settles (`World.resolve`); returns its condition id. An explicit `winner` (0 = Yes)
+   * is a plant: that market alone resolves to it, even against its structure.
+   */
   resolve(conditionId?: string, winner?: 0 | 1): string | null {
     const m = conditionId === undefined
       ? this.#world.randomMarket("open")
@@ -201,7 +205,7 @@ export class SimulatorControl {
     })));
     return true;
   }
-  /** Resolves an open market 50-50 (final prices 0.5/0.5). */
+  /** Resolves an open market 50-50 (final prices 0.5/0.5, marked `is5050`): a plant. */
   resolveFiftyFifty(conditionId: string): boolean {
     const m = this.#world.universe.byCondition.get(conditionId);
     if (m === undefined || m.status !== "open") return false;
@@ -241,7 +245,11 @@ export class SimulatorControl {
       pause: () => this.pause(),
       resume: () => this.resume(),
       advance: () => this.advance(n("ticks", 1)),
-      resolve: () => this.resolve(typeof b.conditionId === "string" ? b.conditionId : undefined),
+      resolve: () =>
+        this.resolve(
+          typeof b.conditionId === "string" ? b.conditionId : undefined,
+          b.winner === 0 || b.winner === 1 ? b.winner : undefined,
+        ),
       listMarket: () => this.listMarket(),
       clarifyPlaceholder: () => this.clarifyPlaceholder(String(b.conditionId), String(b.name)),
       amendRules: () => this.amendRules(String(b.conditionId), String(b.text)),

@@ -48,6 +48,11 @@ export interface SimMarketMeta {
   sports: SimSports | null;
   /** Resolves 50-50 on cancellation (`is_50_50_outcome`). */
   is5050: boolean;
+  /**
+   * How it will resolve (0 = Yes, 1 = No), drawn so that its structure holds (`fates.ts`);
+   * null for a void or 50-50 market.
+   */
+  fate: 0 | 1 | null;
 }
 
 /** The shape of an event. */

@@ -21,6 +21,7 @@ import {
   type SimMarketMeta,
   structureRandom,
 } from "./structure.ts";
+import { Fates } from "./fates.ts";
 
 /** Prices are integers in units of 1e-4 (every supported tick size is a multiple). */
 export const PRICE_SCALE = 10_000;
@@ -119,6 +120,7 @@ export function createUniverse(options: UniverseOptions): Universe {
     }
   }
   const shaped = shapeStructure(markets, events, options);
+  new Fates(shaped, options.seed).draw();
   const byId = new Map<string, SimMarket>();
   const byCondition = new Map<string, SimMarket>();
   const byToken = new Map<string, TokenRef>();
@@ -196,6 +198,7 @@ function shapeStructure(
           placeholder: shape?.placeholder ?? false,
           sports: shape?.sports ?? null,
           is5050,
+          fate: null,
         },
       };
     });

@@ -3,6 +3,13 @@
  * (listing, tick-size changes, resolution) and the trade log. Produces market-channel messages
  * keyed by condition id for the websocket fan-out.
  *
+ * Resolutions obey the universe's structures: a market resolves to its fate (`fates.ts`), and
+ * the markets its outcome settles resolve in the same step (a group's winner closes the whole
+ * group; a date ladder's Yes every later deadline, its No every earlier one; a threshold ladder
+ * or a game all at once). So no neg-risk group ever has two winners, and no ladder or game line
+ * resolves against its order. A winner named by the caller is a plant: that market alone
+ * resolves to it, and its structure's fates are re-chosen around it when they can be.
+ *
  * @example
  * ```ts
  * import { createUniverse } from "./universe.ts";
@@ -18,6 +25,7 @@ import { Random } from "./_random.ts";
 import { TradeLog } from "./trade_log.ts";
 import type { SimMarket, Universe } from "./universe.ts";
 import { rulesText, type SimFeeSchedule } from "./structure.ts";
+import { Fates } from "./fates.ts";
 import {
   marketResolved,
   newMarket,
@@ -47,6 +55,7 @@ export class World {
   readonly #books = new Map<number, MarketBook>();
   readonly #random: Random;
   readonly #now: () => number;
+  readonly #fates: Fates;
 
   /** Creates the world; books are seeded on first use. */
   constructor(universe: Universe, options: WorldOptions) {
@@ -54,6 +63,7 @@ export class World {
     this.trades = new TradeLog(options.tradeCapacity ?? 5000);
     this.#random = new Random(options.seed ^ 0x51ab);
     this.#now = options.now;
+    this.#fates = new Fates(universe, options.seed);
   }
 
   /** The world's clock (unix ms). */
@@ -84,7 +94,11 @@ export class World {
     return true;
   }
 
-  /** Closes a market as a 50-50 resolution (final prices 0.5/0.5; no websocket message). */
+  /**
+   * Closes a market as a 50-50 resolution (final prices 0.5/0.5; no websocket message) and
+   * marks it `is5050`: a plant (the random lifecycle never resolves 50-50). If it was its
+   * group's winner, the group's fates pick another.
+   */
   resolveFiftyFifty(market: SimMarket): void {
     if (market.status === "closed") return;
     market.status = "closed";
@@ -92,6 +106,7 @@ export class World {
     market.closedAtMs = this.#now();
     market.meta.is5050 = true;
     this.#books.delete(market.index);
+    this.#fates.release(market);
   }
 
   /** The market's book, seeded around its price on first access. */
@@ -179,8 +194,25 @@ export class World {
     return this.universe.markets.find((m) => m.status === status) ?? null;
   }
 
-  /** Closes and resolves a market (winner 0 = Yes); emits `market_resolved`. */
-  resolve(market: SimMarket, winner: 0 | 1 = this.#random.chance(0.5) ? 0 : 1): Emission[] {
+  /**
+   * Resolves an open market to its fate together with the open markets that outcome settles
+   * (see the module comment); emits one `market_resolved` per market. With `winner` (0 = Yes)
+   * only this market resolves, to `winner`, and its structure's fates follow it when they can.
+   */
+  resolve(market: SimMarket, winner?: 0 | 1): Emission[] {
+    if (market.status === "closed") return [];
+    if (winner !== undefined) {
+      this.#fates.bind(market, winner);
+      return this.#close(market, winner);
+    }
+    const together = this.#fates.settledWith(market);
+    const fate = market.meta.fate ?? (this.#random.chance(0.5) ? 0 : 1);
+    const out = this.#close(market, fate);
+    for (const m of together) out.push(...this.#close(m, m.meta.fate ?? fate));
+    return out;
+  }
+
+  #close(market: SimMarket, winner: 0 | 1): Emission[] {
     if (market.status === "closed") return [];
     market.status = "closed";
     market.finalPrices = winner === 0 ? ["1", "0"] : ["0", "1"];
@@ -222,7 +254,10 @@ export class World {
     ];
   }
 
-  /** Occasional lifecycle events: a resolution and a listing, each with probability `p`. */
+  /**
+   * Occasional lifecycle events, each with probability `p`: a resolution (a random open market
+   * and what its fate settles) and a listing.
+   */
   lifecycle(p: number): Emission[] {
     const out: Emission[] = [];
     if (this.#random.chance(p)) {
