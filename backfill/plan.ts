@@ -1,10 +1,12 @@
 /**
  * What a backfill would fetch: open gaps of the prices and trades collectors, and (when
  * `since` is given and not `gapsOnly`) the history of the selected markets before their first
- * live data (for trades, through the end of the first live second). Nothing else is
- * backfilled: the live collectors' intervals are not refetched, except the edge seconds of a
- * window, whose trades already stored live are recognised by their identity and not stored
- * again. Book-snapshot gaps are listed as not backfillable.
+ * live data (for trades, through the end of the first live second). The interval after a
+ * clean stop that no start has closed yet is open-ended: filled up to `until`, never marked.
+ * Nothing else is backfilled: the live collectors' intervals are not refetched, except the
+ * venue seconds at both ends of every trades window (a fill in the second of a stop or a start
+ * may or may not have been stored live), whose trades already stored are recognised by their
+ * identity and not stored again. Book-snapshot gaps are listed as not backfillable.
  *
  * @example
  * ```ts ignore
@@ -83,15 +85,18 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
     selectedNothing: targets.explicit && targets.markets.length === 0,
     now: options.now,
   };
-  for (const gap of await listGaps(sql, { from: since, to: until, openOnly: true })) {
+  for (const gap of await gapsToFill(sql, { since, until })) {
     const skip = (why: string) => plan.skipped.push({ ...gap, why });
     if (gap.collector !== "prices" && gap.collector !== "trades") {
       skip(NOT_BACKFILLABLE[gap.collector] ?? `no historical source for "${gap.collector}"`);
       continue;
     }
+    // An open interval (the collector stopped and has not started again) is uncovered up to
+    // `until`; it is filled that far but stays open, as its end is not known yet.
+    const open = isOpenEnded(gap);
     const range = {
       startAt: new Date(Math.max(gap.startAt.getTime(), since.getTime())),
-      endAt: new Date(Math.min(gap.endAt.getTime(), until.getTime())),
+      endAt: open ? until : new Date(Math.min(gap.endAt.getTime(), until.getTime())),
     };
     const { units, complete } = gapUnits(gap, targets, { byToken, byScope });
     if (units.length === 0) {
@@ -105,7 +110,7 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
     }
     // A gap only partly inside [since, until), or only partly inside the selected markets, is
     // filled that far but stays open.
-    if (complete && gap.startAt >= since && gap.endAt <= until) {
+    if (complete && !open && gap.startAt >= since && gap.endAt <= until) {
       plan.gaps.push({ gap, windowKeys: keys });
     }
   }
@@ -117,11 +122,10 @@ export async function planBackfill(sql: Queryable, options: PlanOptions): Promis
       for (const t of m.tokenIds) {
         const pricesEnd = minDate(until, first.prices.get(t) ?? null, first.pricesRun);
         add(newWindow("prices", t, { ...options, endAt: pricesEnd }));
-        // Through the end of the first live second: the subscription may have begun inside
-        // it, and the fills it did catch are the same rows (their identity has no source).
-        const firstLive = first.trades.get(t);
-        const liveEnd = firstLive === undefined ? null : new Date(firstLive.getTime() + 1000);
-        const tradesEnd = minDate(until, liveEnd, first.tradesRun);
+        // Through the end of the first live second (a trades window includes the second of
+        // its end): the subscription may have begun inside it, and the fills it did catch are
+        // the same rows (their identity has no source).
+        const tradesEnd = minDate(until, first.trades.get(t) ?? null, first.tradesRun);
         add(newWindow("trades", t, { ...options, endAt: tradesEnd }));
       }
     }
@@ -162,6 +166,28 @@ function gapUnits(
   if (market === undefined) return { units: [], complete: true };
   const tokens = index.byToken.has(gap.scope) ? [gap.scope] : market.tokenIds;
   return { units: tokens.map((t) => ({ market, tokenId: t })), complete: true };
+}
+
+/**
+ * Not-yet-backfilled gaps overlapping [since, until), plus the open-ended trades intervals of a
+ * clean stop (`detail.open`, collectors/_downtime_gap.ts) that began before `since`: they are
+ * uncovered up to now, whatever their recorded end.
+ */
+async function gapsToFill(sql: Queryable, range: { since: Date; until: Date }) {
+  const inRange = await listGaps(sql, { from: range.since, to: range.until, openOnly: true });
+  const earlier = await listGaps(sql, { to: range.since, collector: "trades", openOnly: true });
+  const seen = new Set(inRange.map(gapId));
+  const stillOpen = earlier.filter((g) => isOpenEnded(g) && !seen.has(gapId(g)));
+  return [...inRange, ...stillOpen];
+}
+
+function gapId(g: StoredGap): string {
+  return `${g.collector}\n${g.scope}\n${g.startAt.getTime()}\n${g.cause}`;
+}
+
+/** A trades interval after a clean stop that no start has closed yet. */
+export function isOpenEnded(gap: { collector: string; detail?: Record<string, unknown> }): boolean {
+  return gap.collector === "trades" && gap.detail?.open === true;
 }
 
 function gapWindow(m: MarketTarget) {

@@ -1,5 +1,6 @@
 /**
- * Backfill work units and their pure arithmetic: window keys, the fidelity the venue allows
+ * Backfill work units and their pure arithmetic: window keys, whole-second alignment (a trades
+ * window always includes the seconds of both its ends), the fidelity the venue allows
  * for a market state, and the split of a price window into `/prices-history` requests that
  * stay under the venue's ≈4,300-point cap. The plan, the dry-run estimate and the run all use
  * these, so the estimate counts exactly the requests the run sends for price history.
@@ -57,6 +58,20 @@ export function alignWindow(startAt: Date, endAt: Date): { startAt: Date; endAt:
   };
 }
 
+/**
+ * A trades window: the venue's whole seconds at both ends are uncovered, the second holding
+ * `endAt` included even when `endAt` is its first millisecond: [floor(start), floor(end) + 1 s).
+ * Data API trades carry whole seconds, so a fill in the second of a stop or a start may or may
+ * not have been stored live; fetching the whole second costs nothing, as trade identity drops
+ * the fills already stored (db/trade_identity.ts).
+ */
+export function alignTradeWindow(startAt: Date, endAt: Date): { startAt: Date; endAt: Date } {
+  return {
+    startAt: new Date(Math.floor(startAt.getTime() / 1000) * 1000),
+    endAt: new Date(Math.floor(endAt.getTime() / 1000) * 1000 + 1000),
+  };
+}
+
 /** The stable checkpoint key of a window. */
 export function windowKey(
   kind: BackfillKind,
@@ -78,7 +93,9 @@ export function newWindow(
     reason: "gap" | "history";
   },
 ): BackfillWindow {
-  const range = alignWindow(options.startAt, options.endAt);
+  const range = kind === "trades"
+    ? alignTradeWindow(options.startAt, options.endAt)
+    : alignWindow(options.startAt, options.endAt);
   return {
     key: windowKey(kind, scope, range),
     kind,

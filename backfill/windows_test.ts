@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { alignWindow, chunkWindow, fidelityFor, newWindow, remainingChunks } from "./windows.ts";
+import {
+  alignTradeWindow,
+  alignWindow,
+  chunkWindow,
+  fidelityFor,
+  newWindow,
+  remainingChunks,
+} from "./windows.ts";
 import { rateBoundMs } from "./estimate.ts";
 
 Deno.test("chunkWindow() stays under the venue's point cap at the market's fidelity", () => {
@@ -31,6 +38,26 @@ Deno.test("newWindow() aligns to whole seconds and resumes from its checkpoint",
   assert.equal(remainingChunks(w).length, 3);
   w.done = true;
   assert.equal(remainingChunks(w).length, 0);
+});
+
+Deno.test("a trades window holds the venue seconds of both its ends, even an end on a whole second", () => {
+  const at = (startMs: number, endMs: number) => {
+    const w = alignTradeWindow(new Date(startMs), new Date(endMs));
+    return [w.startAt.getTime(), w.endAt.getTime()];
+  };
+  // A stop at 5.000 s and a start at 9.000 s: a fill stamped 5 or 9 may or may not be stored.
+  assert.deepEqual(at(5000, 9000), [5000, 10_000]);
+  assert.deepEqual(at(5400, 8999), [5000, 9000]);
+  assert.deepEqual(at(5400, 5400), [5000, 6000]);
+  const w = newWindow("trades", "123", {
+    conditionId: "0xabc",
+    startAt: new Date(5000),
+    endAt: new Date(9000),
+    fidelityMinutes: 1,
+    reason: "gap",
+  });
+  assert.equal(w.endAt.getTime(), 10_000);
+  assert.equal(w.fidelityMinutes, 0);
 });
 
 Deno.test("rateBoundMs() counts whole windows after the first burst", () => {
