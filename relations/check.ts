@@ -1,10 +1,12 @@
 /**
  * Runs the falsification check (`falsify.ts`) over every stored relation that is not already
- * rejected: reads the members' `resolutions`, rejects a relation with a resolved
+ * rejected: reads the members' `resolutions` and falsifies a relation with a resolved
  * counter-example (status `rejected`, `decided_by` = `falsification`, the counter-example in
- * `counter_example`), and records findings (0 or 2+ winners in a partition, 50-50 members) in
- * `relation_findings`. A counter-example is evidence, so it rejects a relation a person had
- * confirmed too; the note says so.
+ * `counter_example`): a chain resolved out of order, an exclusive or a partition with two or
+ * more winners, a complete partition whose members all resolved No, a complement resolved both
+ * ways — neg-risk relations included. It records findings (those neg-risk contradictions, as
+ * facts about the venue, and 50-50 members) in `relation_findings`. A counter-example is
+ * evidence, so it rejects a relation a person had confirmed too; the note says so.
  *
  * @example
  * ```ts ignore

@@ -8,12 +8,16 @@
  *
  * - Chains (`implies`, `ladder_*`): a member resolved `yes` before (in chain order) one
  *   resolved `no` is a counter-example: the relation is false.
- * - `exclusive`: two `yes` members; `complement`: both `yes` or both `no`.
- * - `partition`: two or more `yes`, or (complete group, every member resolved) none.
+ * - `exclusive`: two or more `yes` members; `complement`: both `yes` or both `no`.
+ * - `partition`: two or more `yes`, or (a complete group, every member resolved, none 50-50)
+ *   none. An `incomplete` partition with no winner is not contradicted: its winner may be a
+ *   member nobody has seen.
  *
- * Relations the venue itself guarantees (neg-risk groups, `structure:neg_risk_market_id`) are
- * not rejected on a violation: the adapter enforces one YES, so a violation is a resolution
- * breakage (a tie, a void) and is reported as a finding instead.
+ * Every counter-example falsifies its relation, whoever derived or confirmed it: a relation
+ * the resolutions contradict cannot be priced again. When the relation is one the venue itself
+ * guarantees (neg-risk groups, `structure:neg_risk_market_id`: the adapter allows one YES), the
+ * contradiction is also a fact about the venue (a tie, a void, a disputed resolution) and is
+ * reported as a finding too (`partition_*`, `exclusive_several_winners`, `complement_violated`).
  *
  * @example
  * ```ts
@@ -83,20 +87,21 @@ export function checkRelation(
     }
   } else if (relation.type === "partition") {
     if (yes.length >= 2) {
+      violation = example(yes, `${yes.length} members resolved yes; exactly one may`);
       findings.push({ kind: "partition_several_winners", detail: { winners: yes } });
     } else if (
       yes.length === 0 && relation.status !== "incomplete" && half.length === 0 &&
       resolved.length === relation.members.length
     ) {
+      violation = example(resolved, "every member resolved no; exactly one must resolve yes");
       findings.push({
         kind: "partition_no_winner",
         detail: { members: relation.members.length },
       });
     }
   }
-  if (violation !== null && venue) {
-    findings.push({ kind: kind ?? "exclusive_several_winners", detail: { ...violation } });
-    return { counterExample: null, findings };
+  if (violation !== null && venue && kind !== null) {
+    findings.push({ kind, detail: { ...violation } });
   }
   return { counterExample: violation, findings };
 }

@@ -29,7 +29,7 @@ Deno.test("checkRelation() reports a 50-50 member and does not count it as a win
   assert.deepEqual(r.findings, [{ kind: "fifty_fifty", detail: { members: ["jun"] } }]);
 });
 
-Deno.test("checkRelation() reports a partition with 0 or 2 winners as a finding, never rejects", () => {
+Deno.test("checkRelation() falsifies a partition with 0 or 2 winners and reports it", () => {
   const p: Checked = {
     type: "partition",
     members: ["a", "b", "c"],
@@ -37,44 +37,82 @@ Deno.test("checkRelation() reports a partition with 0 or 2 winners as a finding,
     status: "confirmed",
   };
   const two = checkRelation(p, outcomes({ a: "yes", b: "yes", c: "no" }));
-  assert.equal(two.counterExample, null);
+  assert.deepEqual(two.counterExample, {
+    members: ["a", "b"],
+    outcomes: ["yes", "yes"],
+    reason: "2 members resolved yes; exactly one may",
+  });
   assert.deepEqual(two.findings, [{
     kind: "partition_several_winners",
     detail: { winners: ["a", "b"] },
   }]);
   const none = checkRelation(p, outcomes({ a: "no", b: "no", c: "no" }));
+  assert.equal(
+    none.counterExample?.reason,
+    "every member resolved no; exactly one must resolve yes",
+  );
   assert.deepEqual(none.findings.map((f) => f.kind), ["partition_no_winner"]);
-  assert.deepEqual(checkRelation(p, outcomes({ a: "no", b: "no" })).findings, [], "c is open");
+  const open = checkRelation(p, outcomes({ a: "no", b: "no" }));
+  assert.deepEqual([open.counterExample, open.findings], [null, []], "c is open");
+  const incomplete = checkRelation(
+    { ...p, status: "incomplete" },
+    outcomes({ a: "no", b: "no", c: "no" }),
+  );
   assert.deepEqual(
-    checkRelation({ ...p, status: "incomplete" }, outcomes({ a: "no", b: "no", c: "no" }))
-      .findings,
-    [],
+    [incomplete.counterExample, incomplete.findings],
+    [null, []],
     "an incomplete group may have its winner outside the visible members",
   );
-  assert.deepEqual(checkRelation(p, outcomes({ a: "half", b: "no", c: "no" })).findings, [
-    { kind: "fifty_fifty", detail: { members: ["a"] } },
-  ]);
+  assert.equal(
+    checkRelation({ ...p, status: "incomplete" }, outcomes({ a: "yes", c: "yes" }))
+      .counterExample?.reason,
+    "2 members resolved yes; exactly one may",
+    "but never two winners",
+  );
+  const half = checkRelation(p, outcomes({ a: "half", b: "no", c: "no" }));
+  assert.equal(half.counterExample, null);
+  assert.deepEqual(half.findings, [{ kind: "fifty_fifty", detail: { members: ["a"] } }]);
+  const one = checkRelation(p, outcomes({ a: "no", b: "yes", c: "no" }));
+  assert.deepEqual([one.counterExample, one.findings], [null, []]);
 });
 
-Deno.test("checkRelation() rejects a proposed exclusive or complement, reports a venue one", () => {
+Deno.test("checkRelation() falsifies an exclusive with three winners, venue-derived or not", () => {
   const ex: Checked = {
     type: "exclusive",
-    members: ["a", "b"],
-    provenance: "lexical:jaccard",
-    status: "proposed",
+    members: ["a", "b", "c", "d"],
+    provenance: "structure:neg_risk_market_id",
+    status: "confirmed",
   };
-  const r = checkRelation(ex, outcomes({ a: "yes", b: "yes" }));
-  assert.equal(r.counterExample?.reason, "2 members resolved yes; at most one may");
-  const venue = checkRelation(
-    { ...ex, provenance: "structure:neg_risk_market_id" },
-    outcomes({ a: "yes", b: "yes" }),
-  );
-  assert.equal(venue.counterExample, null);
+  const three = outcomes({ a: "yes", b: "yes", c: "no", d: "yes" });
+  const venue = checkRelation(ex, three);
+  assert.deepEqual(venue.counterExample, {
+    members: ["a", "b", "d"],
+    outcomes: ["yes", "yes", "yes"],
+    reason: "3 members resolved yes; at most one may",
+  });
   assert.deepEqual(venue.findings.map((f) => f.kind), ["exclusive_several_winners"]);
-  const comp: Checked = { ...ex, type: "complement" };
+  const lexical = checkRelation({ ...ex, provenance: "lexical:jaccard" }, three);
+  assert.equal(lexical.counterExample?.reason, "3 members resolved yes; at most one may");
+  assert.deepEqual(lexical.findings, [], "a lexical relation is not a fact about the venue");
+  const fine = checkRelation(ex, outcomes({ a: "no", b: "yes", c: "no", d: "no" }));
+  assert.equal(fine.counterExample, null);
+  assert.equal(checkRelation(ex, outcomes({ a: "no", b: "no", c: "no" })).counterExample, null);
+});
+
+Deno.test("checkRelation() falsifies a complement resolved both ways, venue-derived or not", () => {
+  const comp: Checked = {
+    type: "complement",
+    members: ["a", "b"],
+    provenance: "structure:neg_risk_market_id",
+    status: "confirmed",
+  };
+  const both = checkRelation(comp, outcomes({ a: "no", b: "no" }));
+  assert.equal(both.counterExample?.reason, "both resolved no");
+  assert.deepEqual(both.findings.map((f) => f.kind), ["complement_violated"]);
   assert.equal(
-    checkRelation(comp, outcomes({ a: "no", b: "no" })).counterExample?.reason,
-    "both resolved no",
+    checkRelation({ ...comp, provenance: "x" }, outcomes({ a: "yes", b: "yes" })).counterExample
+      ?.reason,
+    "both resolved yes",
   );
   assert.equal(checkRelation(comp, outcomes({ a: "no", b: "yes" })).counterExample, null);
 });
