@@ -38,13 +38,19 @@ Flags:
                         maintenance=MS      CLOB answers 425 (maintenance) for MS after start
                         malformed-pages=N   N malformed elements in the next pages
                         malformed-frames=N  N malformed websocket messages
-  --plant [SPEC]      planted-mispricing mode instead of the universe: every channel
-                      (basket, conversion, implication) planted at known instants,
-                      depths and durations, plus decoys, on the market websocket of
-                      --port, and the truth as JSON at /truth. SPEC, comma-separated:
-                        seed=N  depth=SHARES  durations=MS/MS/...  noise-ms=MS
-                        fee-bp=N  delay-ms=MS (before playing; default 1000)
-                        max-book-age-ms=MS
+  --plant [SPEC]      planted-mispricing mode instead of the universe: a small venue
+                      (Gamma, CLOB, Data API and the market websocket on --port) whose
+                      books carry every channel (basket, conversion, implication)
+                      planted at known instants, depths and durations, plus decoys;
+                      the truth (relation keys as the scanner reports them, exact
+                      profit after fees) is JSON at /truth. SPEC, comma-separated:
+                        seed=N  depth=SHARES (12.37)  durations=MS/MS/...  quiet-ms=MS
+                        noise-ms=MS  fee-bp=N (200)  fee-exponent=N (1)
+                        convert-fee-bips=N (10)  pair-tick=0.01|0.001 (0.001)
+                        delay-ms=MS (3000)  play-on=subscribe|listen (subscribe)
+                        max-book-age-ms=MS (10000)
+                      Run the collector with PMCOLLECT_WS_TOKENS_PER_CONNECTION=1 and
+                      PMCOLLECT_SCANNER_CONVERT_FEE_BIPS=<convert-fee-bips> (README).
   -h, --help          this text
 
 Point pmcollect at it with PMCOLLECT_GAMMA_URL, PMCOLLECT_CLOB_URL, PMCOLLECT_DATA_API_URL
@@ -116,7 +122,8 @@ export async function runSimulateCommand(
     } catch (err) {
       throw new SimulateUsageError((err as Error).message);
     }
-    return await runPlantMode(spec, { port, signal: deps.signal, log: deps.log });
+    const where = { port, hostname: values.hostname };
+    return await runPlantMode(spec, { ...where, signal: deps.signal, log: deps.log });
   }
   const options = {
     activity,

@@ -1,58 +1,112 @@
 /**
- * Planted mispricings over a websocket: serves a `plantScenario` as the venue's market channel
- * (subscribe / `operation` messages, text PING → PONG, a `book` per subscribed token on every
- * subscribe, then the scenario's `price_change` frames in real time, `delayMs` after start),
- * and its truth as JSON at `/truth` with the wall-clock instant the scenario's t0 was played
- * at (a planted instant t happened at `startedAt + (t − t0)`).
+ * Planted mispricings as a venue: serves a `plantScenario` on one loopback port as the market
+ * websocket (subscribe / `operation` messages, text PING → PONG, a `book` per subscribed token
+ * on every subscribe, YES or NO, then the scenario's `price_change` frames in real time), and its
+ * venue (`plant_venue.ts`) through the normal simulator's Gamma, CLOB and Data API routes
+ * (`handleRest`), so `pmcollect run` and `pmcollect relations` can take it in as they would
+ * the real one. The REST books follow the stream.
+ *
+ * Playing starts `delayMs` after the server listens, or with `playOn: "subscribe"` `delayMs`
+ * after the first websocket subscription to a planted token (the `simulate --plant` default:
+ * the collector may take its time to read the markets and derive the relations first).
+ *
+ * `/truth` is JSON: `{ startedAt, t0, convertFeeBips, truth }`, `startedAt` the wall-clock
+ * instant the scenario's t0 was played at (null before), each truth with the `relationKey` the
+ * product reports (`partition:…`, `ladder_date:…:A=>B`), the scenario's own key as `plantKey`,
+ * and once played its wall-clock `playedStartAt` / `playedEndAt` (ms).
  *
  * @example
  * ```ts ignore
  * import { plantScenario } from "./plant.ts";
  * import { servePlantedScenario } from "./plant_server.ts";
  * const server = servePlantedScenario(plantScenario({ seed: 1 }), { delayMs: 1000 });
- * // PMCOLLECT_WS_MARKET_URL=server.url; later: await fetch(server.truthUrl)
+ * // PMCOLLECT_WS_MARKET_URL=server.url, PMCOLLECT_GAMMA_URL=server.httpUrl, …
  * ```
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { formatDec, ONE, parseDec } from "../edge/decimal.ts";
+import type { LevelChange } from "../stream/book_event.ts";
 import { L2Books } from "../stream/l2_book.ts";
 import type { PlantedScenario } from "./plant.ts";
+import { plantedVenue } from "./plant_venue.ts";
+import { handleRest, routeFamily } from "./server.ts";
 
-/** Serves the scenario on 127.0.0.1 (port 0 = any); plays it `delayMs` after start. */
+/** Options of {@link servePlantedScenario}. */
+export interface PlantServerOptions {
+  readonly delayMs: number;
+  readonly port?: number;
+  readonly hostname?: string;
+  /** "listen" (default): play `delayMs` after start; "subscribe": after the first subscription. */
+  readonly playOn?: "listen" | "subscribe";
+}
+
+/** A running planted venue. */
+export interface PlantServer {
+  /** The market websocket URL. */
+  readonly url: string;
+  /** The base URL of Gamma, CLOB and the Data API. */
+  readonly httpUrl: string;
+  readonly truthUrl: string;
+  readonly played: Promise<void>;
+  close(): Promise<void>;
+}
+
+const NO_FAULTS = { takeMalformedPage: () => false };
+
+/** Serves the scenario on `hostname` (default 127.0.0.1; port 0 = any). */
 export function servePlantedScenario(
   scenario: PlantedScenario,
-  options: { readonly delayMs: number; readonly port?: number },
-): { url: string; truthUrl: string; played: Promise<void>; close(): Promise<void> } {
+  options: PlantServerOptions,
+): PlantServer {
   const delayMs = options.delayMs;
   const books = new L2Books();
+  const venue = plantedVenue(scenario, { now: Date.now });
   const t0 = scenario.events[0]!.receivedAt;
-  const market = new Map(
-    scenario.relations.flatMap((r) => r.markets).map((m) => [m.yesTokenId, m.conditionId]),
-  );
+  const markets = scenario.relations.flatMap((r) => r.markets);
+  const market = new Map(markets.map((m) => [m.yesTokenId, m.conditionId]));
+  const yesOfNo = new Map(markets.map((m) => [m.noTokenId, m.yesTokenId]));
   for (const e of scenario.events) if (e.receivedAt === t0 && e.kind === "book") books.apply(e);
   const sockets = new Map<WebSocket, Set<string>>();
   const bookMessage = (tokenId: string) => {
-    const b = books.book(tokenId)!;
+    const yes = yesOfNo.get(tokenId) ?? tokenId;
+    const b = books.book(yes)!;
+    const levels = (side: readonly (readonly [string, string])[]) =>
+      side.toReversed().map(([price, size]) => ({ price, size }));
+    // The NO book mirrors the YES book: NO bids at 1 − YES asks, NO asks at 1 − YES bids.
+    const mirror = (side: readonly (readonly [string, string])[]) =>
+      levels(side).map(({ price, size }) => ({ price: complement(price), size })).toReversed();
     return {
       event_type: "book",
-      market: market.get(tokenId),
+      market: market.get(yes),
       asset_id: tokenId,
       timestamp: String(Date.now()),
       hash: "h",
-      bids: b.bids.toReversed().map(([price, size]) => ({ price, size })),
-      asks: b.asks.toReversed().map(([price, size]) => ({ price, size })),
+      bids: yes === tokenId ? levels(b.bids) : mirror(b.asks),
+      asks: yes === tokenId ? levels(b.asks) : mirror(b.bids),
     };
   };
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: options.port ?? 0,
-    onListen: () => {},
-  }, (req) => {
-    if (new URL(req.url).pathname === "/truth") {
-      return Response.json({ startedAt: playStart, t0, truth: scenario.truth });
-    }
-    if (req.headers.get("upgrade") !== "websocket") {
-      return new Response("not found", { status: 404 });
-    }
+  let firstSubscription: () => void = () => {};
+  const subscribed = new Promise<void>((resolve) => (firstSubscription = resolve));
+  const served = scenario.truth.map((t) => ({
+    ...t,
+    relationKey: venue.productKeys.get(t.relationKey) ?? t.relationKey,
+    plantKey: t.relationKey,
+  }));
+  const convertFeeBips = scenario.relations.find((r) => r.kind === "group")?.convertFeeBips ?? null;
+  const truth = () =>
+    Response.json({
+      startedAt: playStart,
+      t0,
+      convertFeeBips,
+      truth: served.map((t) => ({
+        ...t,
+        ...(playStart === null ? {} : {
+          playedStartAt: playStart + (t.startAt - t0),
+          playedEndAt: playStart + (t.endAt - t0),
+        }),
+      })),
+    });
+  const upgrade = (req: Request) => {
     const { socket, response } = Deno.upgradeWebSocket(req);
     const tokens = new Set<string>();
     socket.onopen = () => sockets.set(socket, tokens);
@@ -64,16 +118,41 @@ export function servePlantedScenario(
         for (const t of msg.assets_ids) tokens.delete(t);
         return;
       }
-      const known = msg.assets_ids.filter((t) => market.has(t));
+      const known = msg.assets_ids.filter((t) => market.has(t) || yesOfNo.has(t));
       for (const t of known) tokens.add(t);
-      if (known.length > 0) socket.send(JSON.stringify(known.map(bookMessage)));
+      if (known.length > 0) {
+        socket.send(JSON.stringify(known.map(bookMessage)));
+        firstSubscription();
+      }
     };
     return response;
+  };
+  const server = Deno.serve({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port ?? 0,
+    onListen: () => {},
+  }, async (req) => {
+    const url = new URL(req.url);
+    if (url.pathname === "/truth") return truth();
+    if (req.headers.get("upgrade")?.toLowerCase() === "websocket") return upgrade(req);
+    const family = routeFamily(url);
+    if (family === "ws") {
+      return Response.json({ error: "websocket upgrade required" }, { status: 400 });
+    }
+    return await handleRest(venue.world, NO_FAULTS, { req, url, family });
   });
   const stop = new AbortController();
   // Wall-clock instant of the scenario's t0 once playing: truth instants map by the offset.
   let playStart: number | null = null;
   const played = (async () => {
+    if (options.playOn === "subscribe") {
+      await Promise.race([
+        subscribed,
+        new Promise((_, reject) =>
+          stop.signal.addEventListener("abort", () => reject(stop.signal.reason), { once: true })
+        ),
+      ]);
+    }
     await sleep(delayMs, undefined, { signal: stop.signal });
     const begin = Date.now();
     playStart = begin;
@@ -82,24 +161,29 @@ export function servePlantedScenario(
       const wait = begin + (e.receivedAt - t0) - Date.now();
       if (wait > 0) await sleep(wait, undefined, { signal: stop.signal });
       books.apply(e);
-      const frame = JSON.stringify({
-        event_type: "price_change",
-        market: market.get(e.tokenId),
-        timestamp: String(Date.now()),
-        price_changes: e.changes.map((c) => ({
-          asset_id: e.tokenId,
-          price: c.price,
-          size: c.size,
-          side: c.side,
-          hash: "h",
-        })),
-      });
-      for (const [socket, tokens] of sockets) if (tokens.has(e.tokenId)) socket.send(frame);
+      venue.apply(e);
+      const no = markets.find((m) => m.yesTokenId === e.tokenId)!.noTokenId;
+      for (const [socket, tokens] of sockets) {
+        const changes = [
+          ...(tokens.has(e.tokenId) ? e.changes.map((c) => wireChange(e.tokenId, c)) : []),
+          ...(tokens.has(no) ? e.changes.map((c) => wireChange(no, mirrorChange(c))) : []),
+        ];
+        if (changes.length === 0) continue;
+        socket.send(JSON.stringify({
+          event_type: "price_change",
+          market: market.get(e.tokenId),
+          timestamp: String(Date.now()),
+          price_changes: changes,
+        }));
+      }
     }
   })().catch(() => {});
+  const port = server.addr.port;
+  const host = options.hostname ?? "127.0.0.1";
   return {
-    url: `ws://127.0.0.1:${server.addr.port}`,
-    truthUrl: `http://127.0.0.1:${server.addr.port}/truth`,
+    url: `ws://${host}:${port}`,
+    httpUrl: `http://${host}:${port}`,
+    truthUrl: `http://${host}:${port}/truth`,
     played,
     close: async () => {
       stop.abort();
@@ -108,4 +192,17 @@ export function servePlantedScenario(
       await server.shutdown();
     },
   };
+}
+
+function wireChange(assetId: string, c: LevelChange) {
+  return { asset_id: assetId, price: c.price, size: c.size, side: c.side, hash: "h" };
+}
+
+/** A YES change as the NO book sees it: a YES bid at p is a NO ask at 1 − p. */
+function mirrorChange(c: LevelChange): LevelChange {
+  return { price: complement(c.price), size: c.size, side: c.side === "BUY" ? "SELL" : "BUY" };
+}
+
+function complement(price: string): string {
+  return formatDec(ONE - parseDec(price));
 }

@@ -20,7 +20,7 @@ import { SimulatorControl } from "./control.ts";
 import { handleData } from "./data_routes.ts";
 import { Engine } from "./engine.ts";
 import { Faults, type FaultSpec, type RouteFamily } from "./faults.ts";
-import { handleGamma } from "./gamma_routes.ts";
+import { handleGamma, type PageFaults } from "./gamma_routes.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { createUniverse, type Universe } from "./universe.ts";
 import { World } from "./world.ts";
@@ -102,12 +102,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       hub.accept(socket);
       return response;
     }
-    const response = family === "gamma"
-      ? handleGamma(world, faults, url)
-      : family === "data"
-      ? handleData(world, faults, url)
-      : await handleClob(world, faults, req, url);
-    return response ?? jsonResponse({ error: "not found" }, 404);
+    return await handleRest(world, faults, { req, url, family });
   };
   const hostname = options.hostname ?? "127.0.0.1";
   const server = Deno.serve({
@@ -140,8 +135,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 }
 
+/**
+ * Serves a Gamma, CLOB or Data API request over `world` (404 for a path no route knows). The
+ * planted mode (`plant_server.ts`) serves its venue through this too.
+ */
+export async function handleRest(
+  world: World,
+  faults: PageFaults,
+  request: { readonly req: Request; readonly url: URL; readonly family: RouteFamily },
+): Promise<Response> {
+  const { req, url, family } = request;
+  const response = family === "gamma"
+    ? handleGamma(world, faults, url)
+    : family === "data"
+    ? handleData(world, faults, url)
+    : family === "clob"
+    ? await handleClob(world, faults, req, url)
+    : null;
+  return response ?? jsonResponse({ error: "not found" }, 404);
+}
+
 /** Which API a request belongs to; strips an explicit `/gamma`, `/clob` or `/data-api` prefix. */
-function routeFamily(url: URL): RouteFamily {
+export function routeFamily(url: URL): RouteFamily {
   const prefixed = /^\/(gamma|clob|data-api)(\/.*)$/.exec(url.pathname);
   if (prefixed !== null) {
     url.pathname = prefixed[2];
