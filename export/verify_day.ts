@@ -1,8 +1,11 @@
 /**
  * Is a day's export a faithful copy of what the database holds now? True only when the
  * partition's manifest exists and parses, its files are all there with the recorded SHA-256,
- * and the database's row count and checksum for that day (recomputed now, in the caller's
- * transaction) equal the manifest's. A day with no rows in the database needs no export.
+ * and the database's row count and content checksum for that day (recomputed now, in the
+ * caller's transaction, by the same `partitionChecksum` the export ran in its snapshot) equal
+ * the manifest's: a day whose rows changed value at the same count is refused too, and the
+ * reason says which. A day with no rows in the database (never exported, or dropped already)
+ * has nothing to lose and verifies with 0 rows.
  *
  * @example
  * ```ts
@@ -38,14 +41,13 @@ export async function verifyDay(
   out: string,
 ): Promise<DayVerdict> {
   await useCanonicalText(tx);
+  const current = await partitionChecksum(tx, partition);
+  // Nothing left to lose: never exported, or dropped already (a day between kept days is
+  // walked again by every later run, and must not read as changed since its export).
+  if (current.rows === 0) return { ok: true, rows: 0 };
   const folder = join(out, partition.table, partitionFolder(partition));
   const manifest = await readManifest(folder);
-  const current = await partitionChecksum(tx, partition);
-  if (manifest === null) {
-    return current.rows === 0
-      ? { ok: true, rows: 0 }
-      : { ok: false, reason: "not exported (no readable manifest)" };
-  }
+  if (manifest === null) return { ok: false, reason: "not exported (no readable manifest)" };
   if (manifest.table !== partition.table || manifest.day !== partition.day) {
     return { ok: false, reason: "the manifest is for another partition" };
   }
@@ -54,12 +56,23 @@ export async function verifyDay(
   }
   const problems = await verifyFiles(folder, manifest);
   if (problems.length > 0) return { ok: false, reason: `files: ${problems.join("; ")}` };
-  if (current.rows !== manifest.rows || current.checksum !== manifest.checksum) {
+  // The count alone misses a row whose value changed (an update, a re-backfilled price): the
+  // checksum covers every column of every row, computed the same way as at export.
+  if (current.rows !== manifest.rows) {
     return {
       ok: false,
       stale: true,
-      reason: `database differs from the export (${current.rows} rows now, ` +
-        `${manifest.rows} exported): export the day again`,
+      reason: `database differs from the export: ${current.rows} rows now, ` +
+        `${manifest.rows} exported: export the day again`,
+    };
+  }
+  if (current.checksum !== manifest.checksum) {
+    return {
+      ok: false,
+      stale: true,
+      reason: `database differs from the export: the same ${current.rows} rows, but their ` +
+        `content changed (checksum ${current.checksum} now, ${manifest.checksum} exported): ` +
+        `export the day again`,
     };
   }
   return { ok: true, rows: current.rows };

@@ -1,7 +1,8 @@
 /**
  * Retention on plain PostgreSQL: only days whose export verifies (files intact, database rows
  * and checksum unchanged) are deleted; a tampered file, a day never exported, a day that
- * changed after its export and the dry run all leave the database untouched. Under
+ * changed after its export (a late row, or one value changed at the same row count) and the
+ * dry run all leave the database untouched. Under
  * TEST_EXPECT_TIMESCALE=1 the same story runs on a hypertable with one-day chunks, one of them
  * compressed: retention there is `drop_chunks` of whole verified chunks.
  */
@@ -174,3 +175,64 @@ Deno.test({
       });
     }),
 });
+
+const CONTENT_CASES = [
+  ...BACKENDS.map((backend) => ({ backend, hypertable: false })),
+  ...(EXPECT_TIMESCALE ? [{ backend: "server" as const, hypertable: true }] : []),
+];
+
+for (const { backend, hypertable } of CONTENT_CASES) {
+  const where = hypertable ? "timescale hypertable" : backend;
+  Deno.test(`applyRetention() keeps a day whose content changed at the same row count (${where})`, async () => {
+    await withDatabase(backend, async (db) => {
+      await seed(db.sql, hypertable);
+      const out = await Deno.makeTempDir({ prefix: "pmcollect_retention_" });
+      try {
+        const signal = new AbortController().signal;
+        for (const day of ["2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29"]) {
+          await exportPartition(db.sql, dayPartition("series", "ts", day), {
+            out,
+            program: "test",
+            signal,
+          });
+        }
+        // One value of the 27th changes after its export; the day still holds 10 rows.
+        const changed = await db.sql`update series set price = price + 0.001
+          where ts = '2026-11-27T00:05:00Z' and token_id = 't5'`;
+        assertEquals(changed.count, 1);
+        const before = await rowsPerDay(db.sql);
+        assertEquals(before["2026-11-27"], 10);
+        const options = { out, retainDays: 1, now: NOW, signal };
+        for (const dryRun of [true, false]) {
+          const outcomes = await applyRetention(db.sql, "series", { ...options, dryRun });
+          const refused = outcomes.filter((o) => o.action === "skipped");
+          assertEquals(refused.length, 1, JSON.stringify(outcomes));
+          assertEquals(refused[0]!.days.includes("2026-11-27"), true, JSON.stringify(outcomes));
+          assertEquals(refused[0]!.staleDays, ["2026-11-27"]);
+          const reason = refused[0]!.reason ?? "";
+          assertEquals(
+            /the same 10 rows, but their content changed .*: export the day again$/.test(reason),
+            true,
+            reason,
+          );
+        }
+        // The changed day is still all there, the changed value with it; the other days went.
+        assertEquals(await rowsPerDay(db.sql), { "2026-11-27": 10, "2026-11-30": 10 });
+        const [kept] = await db.sql<{ n: number }[]>`select count(*)::int as n from series
+          where ts = '2026-11-27T00:05:00Z' and token_id = 't5'`;
+        assertEquals(kept!.n, 1);
+        // Exported again, the day verifies and goes.
+        await exportPartition(db.sql, dayPartition("series", "ts", "2026-11-27"), {
+          out,
+          program: "test",
+          signal,
+        });
+        const again = await applyRetention(db.sql, "series", { ...options, dryRun: false });
+        assertEquals(again.map((o) => o.action), ["dropped"]);
+        assertEquals(await rowsPerDay(db.sql), { "2026-11-30": 10 });
+      } finally {
+        await Deno.remove(out, { recursive: true });
+      }
+    });
+  });
+}
