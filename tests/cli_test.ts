@@ -340,7 +340,7 @@ Deno.test("main.ts simulate --plant serves a planted scenario and its truth at /
         channel: string;
         startAt: number;
         endAt: number;
-        depth: number;
+        depth: string;
         expected: boolean;
       }[];
     };
@@ -357,7 +357,7 @@ Deno.test("main.ts simulate --plant serves a planted scenario and its truth at /
         "neg_risk_conversion 700",
       ],
     );
-    assert.ok(planted.every((t) => t.depth === 40 && t.startAt > body.t0));
+    assert.ok(planted.every((t) => t.depth === "40" && t.startAt > body.t0));
     assert.ok(body.truth.some((t) => !t.expected), "decoys are reported too");
     assert.equal(started.planted, planted.length);
   } finally {
