@@ -1,28 +1,85 @@
 /**
- * The websocket stream has no memory across processes: whatever happened between the newest
- * trade an earlier run stored and this start was not listened to (a SIGKILL also loses the
- * trades still queued in memory). `recordTradesDowntime` records that interval as one `trades`
- * gap over every token (scope "*", cause "downtime"), so a restart leaves a trace just like a
- * dropped socket does. It ends at `startedAt`; coverage resumes with each subscription snapshot.
+ * The websocket stream has no memory across processes: whatever happens while no process
+ * listens is not heard. Both ends of that interval are written to the gap ledger as one
+ * `trades` gap over every token (scope "*", cause "downtime"):
+ *
+ * - **At a clean stop** (`recordTradesStop`, once the queue has flushed): an open-ended row
+ *   starting at the last covered instant, the moment the listener stopped minus `IN_FLIGHT_MS`
+ *   for fills executed before it and still on their way (`detail.open = true`, `end_at` = the
+ *   stop). The interval is in the ledger as soon as it begins; the backfill treats it as
+ *   uncovered up to its `--until` and leaves it open.
+ * - **At the next start** (`recordTradesDowntime`): the open row is closed at the start (its end
+ *   moved there, `detail.open = false`), nothing else is written. Without one (the earlier run
+ *   was killed, or its stop could not be written), the row is [newest websocket trade stored,
+ *   start): a SIGKILL also loses the trades still queued in memory.
+ *
+ * Coverage resumes with each subscription snapshot.
  *
  * @example
  * ```ts ignore
- * import { recordTradesDowntime } from "./_downtime_gap.ts";
+ * import { recordTradesDowntime, recordTradesStop } from "./_downtime_gap.ts";
  * void recordTradesDowntime(deps, new Date(deps.now()));
+ * // … the collector runs until its signal aborts and its queue is flushed …
+ * await recordTradesStop(deps, { stoppedAt: new Date(deps.now()), startedAt });
  * ```
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { type GapRow, recordGaps } from "../db/ops.ts";
 import type { CollectorDeps } from "./_deps.ts";
 
+/** Fills executed this long before the stop may still be on their way: counted as uncovered. */
+export const IN_FLIGHT_MS = 1000;
+/** A stop that cannot be written within this is left to the next start. */
+const STOP_WRITE_TIMEOUT_MS = 5000;
+
 /**
- * Records [newest websocket trade received before `startedAt`, `startedAt`) as a downtime gap;
- * returns it, or null when nothing was stored before. Never throws: a failure is logged.
+ * Records the open-ended interval after a clean stop at `stoppedAt` (never before the run's
+ * `startedAt`); returns it, or null when it could not be written (then the next start records
+ * the downtime from the newest stored trade, as after a crash). Never throws.
+ */
+export async function recordTradesStop(
+  deps: Pick<CollectorDeps, "sql" | "log">,
+  at: { stoppedAt: Date; startedAt: Date },
+): Promise<GapRow | null> {
+  const start = Math.max(at.stoppedAt.getTime() - IN_FLIGHT_MS, at.startedAt.getTime());
+  const gap: GapRow = {
+    collector: "trades",
+    scope: "*",
+    startAt: new Date(start),
+    endAt: at.stoppedAt,
+    cause: "downtime",
+    detail: { reason: "stopped", open: true },
+  };
+  const timeout = new AbortController();
+  try {
+    await Promise.race([
+      recordGaps(deps.sql, [gap]),
+      sleep(STOP_WRITE_TIMEOUT_MS, undefined, { signal: timeout.signal }).then(() => {
+        throw new Error(`Cannot record the stop: no answer within ${STOP_WRITE_TIMEOUT_MS} ms`);
+      }),
+    ]);
+    deps.log.info("trades_stop_recorded", { startAt: gap.startAt.toISOString() });
+    return gap;
+  } catch (err) {
+    deps.log.warn("trades_stop_not_recorded", { error: String(err) });
+    return null;
+  } finally {
+    timeout.abort();
+  }
+}
+
+/**
+ * Closes the open interval of the last clean stop at `startedAt`, or (without one) records
+ * [newest websocket trade received before `startedAt`, `startedAt`) as a downtime gap; returns
+ * the row, or null when nothing was stored before. Never throws: a failure is logged.
  */
 export async function recordTradesDowntime(
   deps: Pick<CollectorDeps, "sql" | "log">,
   startedAt: Date,
 ): Promise<GapRow | null> {
   try {
+    const closed = await closeStop(deps, startedAt);
+    if (closed !== null) return closed;
     // ts is the venue second (indexed), exchange_ts the millisecond the websocket gave.
     const [row] = await deps.sql<{ last: Date | null }[]>`
       select coalesce(exchange_ts, ts) as last from trades
@@ -48,4 +105,32 @@ export async function recordTradesDowntime(
     deps.log.warn("trades_downtime_not_recorded", { error: String(err) });
     return null;
   }
+}
+
+/** Ends the open stop intervals begun before `startedAt` there; the latest, or null. */
+async function closeStop(
+  deps: Pick<CollectorDeps, "sql" | "log">,
+  startedAt: Date,
+): Promise<GapRow | null> {
+  const rows = await deps.sql<{ start_at: Date; end_at: Date; detail: Record<string, unknown> }[]>`
+    update gaps set end_at = greatest(end_at, ${startedAt}),
+                    detail = detail || '{"open": false}'::jsonb
+    where collector = 'trades' and scope = '*' and cause = 'downtime'
+      and detail @> '{"open": true}'::jsonb and start_at < ${startedAt}
+    returning start_at, end_at, detail`;
+  const latest = rows.sort((a, b) => b.start_at.getTime() - a.start_at.getTime())[0];
+  if (latest === undefined) return null;
+  deps.log.info("trades_downtime_recorded", {
+    startAt: latest.start_at.toISOString(),
+    durationMs: latest.end_at.getTime() - latest.start_at.getTime(),
+    stopped: true,
+  });
+  return {
+    collector: "trades",
+    scope: "*",
+    startAt: latest.start_at,
+    endAt: latest.end_at,
+    cause: "downtime",
+    detail: latest.detail,
+  };
 }

@@ -3,7 +3,8 @@
  * of market-websocket connections and writes every `last_trade_price` as a trade row, best
  * bid/ask changes as quote rows (at most one per token per `quotesIntervalMs`, 0 = off) and
  * uncovered intervals as gaps, through a bounded queue that spills to disk while the database
- * is away. `market_resolved` messages go to `onMarketResolved` (for the resolution tracker);
+ * is away. A clean stop writes the interval it leaves uncovered (`recordTradesStop`) once the
+ * queue is flushed; the next start closes it. `market_resolved` messages go to `onMarketResolved` (for the resolution tracker);
  * `new_market` messages are stored as market metadata (fee schedule, tick, rules).
  *
  * Start-up: waits up to `readyWaitMs` (default 10 s) for the markets collector to publish the
@@ -26,6 +27,7 @@ import type { CollectorDeps } from "./_deps.ts";
 import { TopOfBook } from "./_top_of_book.ts";
 import type { TradeKeyer } from "../db/trade_identity.ts";
 import { TradeQueue } from "./_trade_queue.ts";
+import { recordTradesStop } from "./_downtime_gap.ts";
 import { WsPool } from "./_ws_pool.ts";
 import { recordMarketMetadata } from "../db/market_metadata.ts";
 import { metadataFromNewMarket } from "./market_metadata.ts";
@@ -68,6 +70,7 @@ export async function runTradesCollector(
   signal: AbortSignal,
 ): Promise<void> {
   const { config, log, now } = deps;
+  const startedAt = new Date(now());
   const o = config.collectors.trades;
   const queue = new TradeQueue({
     sql: deps.sql,
@@ -243,10 +246,13 @@ export async function runTradesCollector(
     }
     await poolDone;
   } finally {
+    const stoppedAt = new Date(now());
     feed?.bindResync(null);
     stopFollowing();
     await queueDone;
     await recorderDone;
+    // A clean stop: everything heard is written; the interval from here on is not listened to.
+    if (signal.aborted) await recordTradesStop(deps, { stoppedAt, startedAt });
   }
   signal.throwIfAborted();
 }

@@ -44,29 +44,7 @@ export async function setupBackfill(options: { markets?: number; tradeMs?: numbe
   await migrate(db.sql, { log: silentLogger(), timescale: "off" });
   const markets = sim.universe.markets.filter((m) => m.status === "open")
     .slice(0, options.markets ?? 6);
-  await upsertMarkets(
-    db.sql,
-    markets.map((m) =>
-      marketRow({ marketId: m.id, conditionId: m.conditionId }, {
-        questionId: m.questionId,
-        eventId: String(m.eventIndex),
-        slug: m.slug,
-        question: m.question,
-      })
-    ),
-  );
-  await upsertTokens(
-    db.sql,
-    markets.flatMap((m) =>
-      m.tokenIds.map((tokenId, i) => ({
-        tokenId,
-        conditionId: m.conditionId,
-        marketId: m.id,
-        outcome: i === 0 ? "Yes" : "No",
-        outcomeIndex: i,
-      }))
-    ),
-  );
+  await storeCatalog(db.sql, markets);
   const log: LoggedTrade[] = [];
   for (const m of markets) {
     const res = await fetch(`${sim.url}/trades?market=${m.conditionId}&limit=10000`);
@@ -93,24 +71,8 @@ export async function setupBackfill(options: { markets?: number; tradeMs?: numbe
   const seconds = log.map((t) => t.second);
   const firstSecond = Math.min(...seconds);
   const lastSecond = Math.max(...seconds);
-  /** A backfill HTTP client against the simulator with its own limiter and a request count. */
-  const http = (budgets: Partial<Record<EndpointFamily, Budget>> = {}) => {
-    const counts = new Map<string, number>();
-    const inner = createHttpClient({
-      baseUrls: { gamma: sim.url, clob: sim.url, dataApi: sim.url },
-      limiter: createRateLimiter({ budgets: { ...DEFAULT_BUDGETS, ...budgets } }),
-      log: silentLogger(),
-      backoffBaseMs: 10,
-    });
-    const client: HttpClient = {
-      getJson: (family, path, query, signal) => {
-        counts.set(family, (counts.get(family) ?? 0) + 1);
-        return inner.getJson(family, path, query, signal);
-      },
-      postJson: (family, path, body, signal) => inner.postJson(family, path, body, signal),
-    };
-    return { client, counts };
-  };
+  const http = (budgets: Partial<Record<EndpointFamily, Budget>> = {}) =>
+    simulatorHttp(sim.url, budgets);
   return {
     sim,
     db,
@@ -124,6 +86,66 @@ export async function setupBackfill(options: { markets?: number; tradeMs?: numbe
       await db.dispose();
     },
   };
+}
+
+/** A backfill HTTP client against the simulator with its own limiter and a request count. */
+export function simulatorHttp(
+  url: string,
+  budgets: Partial<Record<EndpointFamily, Budget>> = {},
+): { client: HttpClient; counts: Map<string, number> } {
+  const counts = new Map<string, number>();
+  const inner = createHttpClient({
+    baseUrls: { gamma: url, clob: url, dataApi: url },
+    limiter: createRateLimiter({ budgets: { ...DEFAULT_BUDGETS, ...budgets } }),
+    log: silentLogger(),
+    backoffBaseMs: 10,
+  });
+  const client: HttpClient = {
+    getJson: (family, path, query, signal) => {
+      counts.set(family, (counts.get(family) ?? 0) + 1);
+      return inner.getJson(family, path, query, signal);
+    },
+    postJson: (family, path, body, signal) => inner.postJson(family, path, body, signal),
+  };
+  return { client, counts };
+}
+
+/** A simulator market as the catalog needs it. */
+export interface SimMarket {
+  readonly id: string;
+  readonly conditionId: string;
+  readonly questionId: string;
+  readonly eventIndex: number;
+  readonly slug: string;
+  readonly question: string;
+  readonly tokenIds: readonly string[];
+}
+
+/** Puts simulator markets and their tokens in the catalog (what the backfill selects from). */
+export async function storeCatalog(sql: Queryable, markets: readonly SimMarket[]): Promise<void> {
+  await upsertMarkets(
+    sql,
+    markets.map((m) =>
+      marketRow({ marketId: m.id, conditionId: m.conditionId }, {
+        questionId: m.questionId,
+        eventId: String(m.eventIndex),
+        slug: m.slug,
+        question: m.question,
+      })
+    ),
+  );
+  await upsertTokens(
+    sql,
+    markets.flatMap((m) =>
+      m.tokenIds.map((tokenId, i) => ({
+        tokenId,
+        conditionId: m.conditionId,
+        marketId: m.id,
+        outcome: i === 0 ? "Yes" : "No",
+        outcomeIndex: i,
+      }))
+    ),
+  );
 }
 
 /** Writes trades as the websocket listener would (source "ws", millisecond timestamps). */
