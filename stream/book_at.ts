@@ -19,6 +19,7 @@ import { KIND, MICRO_ONE, PRICE_UNIT, SIZE_UNIT } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro } from "../db/_micro.ts";
 import { isZero } from "./_levels.ts";
+import { gapNamesTokens } from "./gap_closes.ts";
 import { storedRowsOf } from "./packer.ts";
 
 type Level = [price: string, size: string];
@@ -73,8 +74,7 @@ export async function bookAt(
   if (!r.covered) return r;
   const [gap] = await sql`
     select 1 from gaps
-    where start_at >= ${r.since} and start_at <= ${at}
-      and (tokens @> array[${tokenId}]::text[] or scope = ${tokenId} or scope = '*')
+    where start_at >= ${r.since} and start_at <= ${at} and ${gapNamesTokens(sql, [tokenId])}
     limit 1`;
   if (gap !== undefined) return { covered: false, reason: "gap" };
   return r;

@@ -58,14 +58,32 @@ export interface TickSizeChangeEvent extends EventBase {
   readonly newTickSize: string;
 }
 
-export type BookEvent = BookSnapshotEvent | PriceChangeEvent | TickSizeChangeEvent;
+/**
+ * Why a token's book is not known from here on until its next snapshot: its recorded segment
+ * ended (unsubscribed, process stopped), an outage in the gap ledger began, or its market
+ * resolved (then for good: no later snapshot reopens it).
+ */
+export type BookClosedReason = "segment_end" | "gap" | "resolved";
+
+/** The token's book is unknown from this instant: no consumer may carry it forward. */
+export interface BookClosedEvent extends EventBase {
+  readonly kind: "book_closed";
+  readonly reason: BookClosedReason;
+}
+
+export type BookEvent =
+  | BookSnapshotEvent
+  | PriceChangeEvent
+  | TickSizeChangeEvent
+  | BookClosedEvent;
 
 /** Where book events go; must be cheap and must not throw. */
 export type BookSink = (event: BookEvent) => void;
 
 /**
  * The book events of one frame's messages, in message order; a `price_change` carrying several
- * tokens gives one event per token (levels in wire order). Other kinds give nothing.
+ * tokens gives one event per token (levels in wire order); a `market_resolved` closes each of
+ * its tokens' books for good (`book_closed`, reason `resolved`). Other kinds give nothing.
  * `accept` filters tokens (the listener forwards only tokens some consumer watches).
  */
 export function bookEventsOf(
@@ -126,6 +144,19 @@ export function bookEventsOf(
         sequence: meta.nextSequence(),
         newTickSize: m.newTickSize,
       });
+    } else if (m.kind === "market_resolved") {
+      for (const tokenId of m.tokenIds) {
+        if (!accept(tokenId)) continue;
+        out.push({
+          kind: "book_closed",
+          tokenId,
+          exchangeTs: m.timestamp,
+          receivedAt: m.receivedAt,
+          connection: meta.connection,
+          sequence: meta.nextSequence(),
+          reason: "resolved",
+        });
+      }
     }
   }
   return out;

@@ -36,6 +36,11 @@ const BookEventSchema = z.discriminatedUnion("kind", [
     changes: z.array(z.object({ price: decimal, size: decimal, side: z.enum(["BUY", "SELL"]) })),
   }),
   z.object({ kind: z.literal("tick_size_change"), ...base, newTickSize: decimal }),
+  z.object({
+    kind: z.literal("book_closed"),
+    ...base,
+    reason: z.enum(["segment_end", "gap", "resolved"]),
+  }),
 ]) satisfies z.ZodType<BookEvent>;
 
 /** One event as one NDJSON line (with its newline). */

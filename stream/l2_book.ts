@@ -2,7 +2,8 @@
  * Exact L2 books for a set of tokens, kept from `BookEvent`s: a `book` replaces a token's
  * levels and opens its gate; `price_change` sets a level's total size ("0" deletes) only while
  * the gate is open (a delta before the first snapshot is dropped and counted); a
- * `tick_size_change` or a resubscribe (`close`) shuts the gate until the next snapshot.
+ * `tick_size_change`, a `book_closed` (segment end, outage) or a resubscribe (`close`) shuts the
+ * gate until the next snapshot; a `book_closed` for a resolution shuts it for good.
  * Freshness: each book remembers when it last changed and on which connection, and each
  * connection when it last delivered any event, so a consumer can tell a quiet book on a live
  * connection from a book on a connection that went silent.
@@ -26,6 +27,8 @@ type Level = readonly [price: string, size: string];
 /** One token's book. */
 interface TokenBook {
   open: boolean;
+  /** The market resolved: no later snapshot reopens the book. */
+  resolved: boolean;
   bids: Map<number, Level>;
   asks: Map<number, Level>;
   /** Best-first view, or null when a change invalidated it. */
@@ -44,6 +47,8 @@ export interface L2Stats {
   /** Deltas for a token whose gate was shut (before its snapshot, after a tick change). */
   gatedDeltas: number;
   tickResets: number;
+  /** Books closed by a `book_closed` event (segment end, outage, resolution). */
+  closes: number;
 }
 
 /** Exact value of a decimal price in 1e-8 units (NaN when it has more places). */
@@ -60,7 +65,13 @@ const ZERO_SIZE = /^0*\.?0*$/;
 export class L2Books {
   readonly #books = new Map<string, TokenBook>();
   readonly #connectionSeen = new Map<number, number>();
-  readonly stats: L2Stats = { snapshots: 0, deltas: 0, gatedDeltas: 0, tickResets: 0 };
+  readonly stats: L2Stats = {
+    snapshots: 0,
+    deltas: 0,
+    gatedDeltas: 0,
+    tickResets: 0,
+    closes: 0,
+  };
 
   /** Applies one event; true when an open book changed (a snapshot always counts). */
   apply(event: BookEvent): boolean {
@@ -71,7 +82,7 @@ export class L2Books {
       book ??= this.#create(event.tokenId);
       book.bids = levelMap(event.bids);
       book.asks = levelMap(event.asks);
-      book.open = true;
+      book.open = !book.resolved;
       if (event.tickSize !== null) book.tickSize = event.tickSize;
       this.stats.snapshots++;
     } else if (event.kind === "price_change") {
@@ -86,13 +97,20 @@ export class L2Books {
         else side.set(key, [c.price, c.size]);
       }
       this.stats.deltas++;
-    } else {
+    } else if (event.kind === "tick_size_change") {
       book ??= this.#create(event.tokenId);
       book.open = false;
       book.tickSize = event.newTickSize;
       book.bids.clear();
       book.asks.clear();
       this.stats.tickResets++;
+    } else {
+      book ??= this.#create(event.tokenId);
+      book.open = false;
+      book.resolved ||= event.reason === "resolved";
+      book.bids.clear();
+      book.asks.clear();
+      this.stats.closes++;
     }
     book.view = null;
     book.changedAt = event.receivedAt;
@@ -111,6 +129,11 @@ export class L2Books {
 
   forget(tokenId: string): void {
     this.#books.delete(tokenId);
+  }
+
+  /** True once a `book_closed` said the token's market resolved. */
+  isResolved(tokenId: string): boolean {
+    return this.#books.get(tokenId)?.resolved === true;
   }
 
   /** True when the token has had a snapshot since its gate last shut. */
@@ -175,6 +198,7 @@ export class L2Books {
   #create(tokenId: string): TokenBook {
     const book: TokenBook = {
       open: false,
+      resolved: false,
       bids: new Map(),
       asks: new Map(),
       view: null,

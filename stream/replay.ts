@@ -3,8 +3,11 @@
  * as `BookEvent`s in arrival order (session, then sequence), for chosen tokens (or all) and an
  * interval of receive times, optionally paced at N× real time. A `book` is its header row plus
  * its level rows; the consecutive level rows of one token that arrived together (same
- * connection, receive time and venue time) are one `price_change`. The kinds that are not book
- * events (trade markers, best bid/ask, listings) are skipped. The scanner runs on this exactly as it runs live.
+ * connection, receive time and venue time) are one `price_change`. The replay obeys the record:
+ * a segment end (kind 8), a resolution (kind 6) and the start of an outage in the gap ledger
+ * (the rule `bookAt` applies) each give a `book_closed` event, so no consumer carries a book
+ * across them. The kinds that are not book events (trade markers, best bid/ask, listings) are
+ * skipped. The scanner runs on this exactly as it runs live.
  *
  * Rows are read in keyset pages. (COPY TO STDOUT would be faster, but postgres.js 3.4.9 stalls
  * a large COPY out whose consumer applies back-pressure, and can leave the connection hung.)
@@ -22,6 +25,7 @@ import { KIND, MICRO_ONE, PRICE_UNIT, SIZE_UNIT } from "../db/book_events.ts";
 import type { Queryable } from "../db/client.ts";
 import { decimalOfMicro, decimalOfMicroNumber } from "../db/_micro.ts";
 import type { BookEvent, LevelChange } from "./book_event.ts";
+import { gapStarts, withGapCloses } from "./gap_closes.ts";
 import { PACK_WINDOW_MS, storedRowsOf, windowOf } from "./packer.ts";
 
 export interface ReplayOptions {
@@ -91,8 +95,14 @@ export async function* replayBookEvents(
   };
   const pace = pacer(options);
   const rows = pagedColumns(sql, filter, options.pageRows ?? 50_000);
+  const gaps = await gapStarts(sql, {
+    tokenIds: options.tokenIds ?? null,
+    from: filter.from,
+    to: filter.to,
+  });
+  const batches = withGapCloses(assembleBatches(rows, idOf, options.signal), gaps);
   // One async step per event (a delegating generator per layer costs a third of the rate).
-  for await (const events of assembleBatches(rows, idOf, options.signal)) {
+  for await (const events of batches) {
     for (const event of events) {
       if (pace !== null) await pace(event.receivedAt);
       yield event;
@@ -118,8 +128,9 @@ export function pacer(
 /**
  * Turns rows in arrival order into `BookEvent`s, a batch at a time: a `book` is its header row
  * plus the level rows after it; consecutive `price_change` level rows of one token with the
- * same connection, receive time and venue time are one event; other kinds are skipped, and so
- * are rows of tokens `idOf` does not name. Each batch yields the events its rows complete (the
+ * same connection, receive time and venue time are one event; a segment end or a resolution
+ * row is a `book_closed`; other kinds are skipped, and so are rows of tokens `idOf` does not
+ * name. Each batch yields the events its rows complete (the
  * last one may go on in the next batch, so it comes with that one). Unpaced.
  */
 export async function* assembleBatches(
@@ -191,6 +202,16 @@ export async function* assembleBatches(
           sequence: c.seq[i]!,
           newTickSize: price(c, i)!,
         };
+      } else if (kind === KIND.segmentEnd || kind === KIND.marketResolved) {
+        next = {
+          kind: "book_closed",
+          tokenId,
+          exchangeTs: c.ts[i]!,
+          receivedAt: at,
+          connection: c.conn[i]!,
+          sequence: c.seq[i]!,
+          reason: kind === KIND.segmentEnd ? "segment_end" : "resolved",
+        };
       } else continue;
       if (pending !== null) done.push(pending);
       pending = next;
@@ -247,7 +268,7 @@ async function* pagedColumns(
     const rows = sql`
       select ${sql.unsafe(ROW_COLUMNS)}
       from ${storedRowsOf(sql, { tokenKeys: keys, session: null, from, to, before: true })} r
-      where received_at >= ${from} and received_at < ${to} and kind in (0, 1, 2, 3, 9)
+      where received_at >= ${from} and received_at < ${to} and kind in (0, 1, 2, 3, 6, 8, 9)
       order by session, seq`.values().cursor(page);
     for await (const batch of rows) yield columnsOfRows(batch as unknown as Row[], siblingOf);
     at = to;
@@ -273,7 +294,7 @@ async function* tablePages(
       select ${sql.unsafe(ROW_COLUMNS)}
       from book_event_rows
       where (session, seq) > (${after[0]}::int8, ${after[1]}::int8)
-        and received_at >= ${w.from} and received_at < ${w.to} and kind in (0, 1, 2, 3, 9)
+        and received_at >= ${w.from} and received_at < ${w.to} and kind in (0, 1, 2, 3, 6, 8, 9)
         ${w.keys === null ? sql`` : sql`and token_key = any(${`{${w.keys.join(",")}}`}::int4[])`}
       order by session, seq limit ${page}`.values() as unknown as Row[];
     if (rows.length === 0) return;

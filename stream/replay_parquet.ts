@@ -70,7 +70,7 @@ export async function* replayParquetBatches(
     if (options.tokenIds !== undefined && idOf.size === 0) return;
     const groups = await fileGroups(dir, options.from, options.to);
     const where = [
-      "kind in (0, 1, 2, 3)",
+      "kind in (0, 1, 2, 3, 6, 8)",
       ...(options.from === undefined ? [] : [`received_at >= ${timestamp(options.from)}`]),
       ...(options.to === undefined ? [] : [`received_at < ${timestamp(options.to)}`]),
       ...(options.tokenIds === undefined ? [] : [`token_key in (${[...idOf.keys()].join(",")})`]),
