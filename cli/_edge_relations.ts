@@ -14,7 +14,7 @@
 import type { Queryable } from "../db/client.ts";
 import { isChain } from "../relations/derive.ts";
 import { listRelations, refreshRelations, type StoredRelation } from "../relations/registry.ts";
-import type { MarketRead } from "./_edge_inputs.ts";
+import { type MarketRead, whyNoInput } from "./_edge_inputs.ts";
 
 /** One stored relation by key, refreshing the registry once when it has no such row. */
 export async function relationByKey(
@@ -55,7 +55,8 @@ export interface Completeness {
 /**
  * Complete only when the registry's `partition:<groupId>` is `confirmed`, its members are
  * exactly the group's stored markets, and as of the instant every member's metadata is known,
- * in this group, open, with a stored book, question indexes 0 … n − 1 in member order, and an
+ * in this group, open at the instant (`tradability/rules.ts`), with a book at the instant,
+ * question indexes 0 … n − 1 in member order, and an
  * augmented group has its Other member. Anything else is incomplete, with the first reason.
  */
 export async function groupCompleteness(
@@ -85,9 +86,8 @@ export async function groupCompleteness(
     if (meta.questionIndex !== i) return no(`question indexes are not 0…${members.length - 1}`);
     augmented ||= meta.eventNegRiskAugmented === true;
     other ||= meta.negRiskOther === true;
-    const row = stored.find((r) => r.market_id === id)!;
-    if (row.active !== true || row.closed === true) return no(`market ${id} is not open`);
-    if (!read.inputs.has(id)) return no(`no stored book for market ${id}`);
+    const missing = whyNoInput(read, id);
+    if (missing !== null) return no(missing);
   }
   if (augmented && !other) return no("augmented group without its Other member");
   if (members.length < 2) return no("fewer than two markets");

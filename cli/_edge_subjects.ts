@@ -7,14 +7,15 @@
  * @example
  * ```ts ignore
  * import { readEventEdge } from "./_edge_subjects.ts";
- * const subject = await readEventEdge(sql, "903193", new Date());
+ * const subject = await readEventEdge(sql, "903193", { at: new Date(), maxRestAgeMs: 360_000 });
  * ```
  */
 import type { Queryable } from "../db/client.ts";
 import type { ImplicationInput, MarketInput } from "../edge/market.ts";
 import { isChain } from "../relations/derive.ts";
 import type { StoredRelation } from "../relations/registry.ts";
-import { type MarketRead, readMarketInputs } from "./_edge_inputs.ts";
+import type { BookSource, TradabilityOptions } from "../tradability/at.ts";
+import { type MarketRead, readMarketInputs, whyNoInput } from "./_edge_inputs.ts";
 import {
   chainPairs,
   type Completeness,
@@ -42,6 +43,8 @@ export interface EdgeSubject {
   readonly markets: readonly MarketInput[];
   readonly group: EdgeGroup | null;
   readonly pairs: readonly EdgePair[];
+  /** Every book used, with where it came from and how old it was. */
+  readonly books: readonly BookSource[];
   readonly booksFrom: Date | null;
   readonly booksTo: Date | null;
 }
@@ -50,7 +53,7 @@ export interface EdgeSubject {
 export async function readEventEdge(
   sql: Queryable,
   eventId: string,
-  at: Date,
+  at: TradabilityOptions,
 ): Promise<EdgeSubject | null> {
   const [event] = await sql<{ neg_risk: boolean; neg_risk_market_id: string | null }[]>`
     select neg_risk, neg_risk_market_id from events where event_id = ${eventId}`;
@@ -69,7 +72,7 @@ export async function readEventEdge(
 export async function readRelationEdge(
   sql: Queryable,
   key: string,
-  at: Date,
+  at: TradabilityOptions,
 ): Promise<EdgeSubject | null> {
   const relation = await relationByKey(sql, key);
   if (relation === null) return null;
@@ -111,12 +114,12 @@ async function edgeGroup(sql: Queryable, groupId: string, read: MarketRead): Pro
 function pairsOf(chain: StoredRelation, read: MarketRead): EdgePair[] {
   return chainPairs(chain).map(([a, b]) => {
     const [antecedent, consequent] = [read.inputs.get(a), read.inputs.get(b)];
-    const missing = antecedent === undefined ? a : consequent === undefined ? b : null;
+    const missing = whyNoInput(read, a) ?? whyNoInput(read, b);
     return {
       relationKey: chain.key,
       subject: `${a}=>${b}`,
       input: missing === null ? { antecedent: antecedent!, consequent: consequent! } : null,
-      reason: missing === null ? null : `no stored book for market ${missing}`,
+      reason: missing,
     };
   });
 }
@@ -126,6 +129,7 @@ function subject(read: MarketRead, group: EdgeGroup | null, pairs: EdgePair[]): 
     markets: [...read.inputs.values()],
     group,
     pairs,
+    books: read.books,
     booksFrom: read.booksFrom,
     booksTo: read.booksTo,
   };

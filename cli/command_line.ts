@@ -139,6 +139,7 @@ export const EDGE_OPTIONS = {
   at: { type: "string" },
   json: { type: "boolean" },
   "convert-fee-bips": { type: "string" },
+  "rest-max-age-ms": { type: "string" },
 } as const;
 
 /** The options of `export` (parsed again, strictly, by cli/export_command.ts). */

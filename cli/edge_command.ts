@@ -1,8 +1,11 @@
 /**
- * `pmcollect edge (--event ID | --relation KEY) [--at ISO-TIME] [--json] [--convert-fee-bips N]`:
- * the best plan per channel from the stored books (the latest, or the latest at or before
+ * `pmcollect edge (--event ID | --relation KEY) [--at ISO-TIME] [--json] [--convert-fee-bips N]
+ * [--rest-max-age-ms N]`: the best plan per channel on the books at the instant (now, or
  * `--at`), priced exactly by `edge/` with each market's fee schedule in force at that instant,
- * plus book alarms. An event's neg-risk group is priced only when the relation registry's
+ * plus book alarms. Which markets may be traded and on which book is `tradability/at.ts`'s
+ * answer: a closed, resolved or not-accepting market is never priced; a book is the recorded
+ * stream's, or a REST snapshot at most `--rest-max-age-ms` old (default 360,000: the snapshot
+ * cadence plus a minute), labelled as such. An event's neg-risk group is priced only when the relation registry's
  * partition is confirmed and complete; every confirmed implication chain inside the event is
  * priced pair by pair (`--relation` prices one confirmed relation across events). Paper only:
  * nothing is sent anywhere. With `--json`, one JSON array: one object per channel evaluated,
@@ -35,7 +38,12 @@ export interface EdgeArgs {
   readonly at: Date | null;
   readonly json: boolean;
   readonly convertFeeBips: number | null;
+  /** The oldest REST snapshot that may stand in for a book the stream does not cover. */
+  readonly restMaxAgeMs: number;
 }
+
+/** `--rest-max-age-ms` by default: the REST books cadence (5 minutes) plus a minute. */
+export const REST_MAX_AGE_MS = 360_000;
 
 /** Parses the options `parseCommandLine` handed on. @throws {UsageError} */
 export function parseEdgeArgs(args: readonly string[]): EdgeArgs {
@@ -54,12 +62,18 @@ export function parseEdgeArgs(args: readonly string[]): EdgeArgs {
   if (bips !== null && (!Number.isInteger(bips) || bips < 0 || bips > 10_000)) {
     throw new UsageError(`--convert-fee-bips must be a whole number 0…10000, got "${bipsText}"`);
   }
+  const ageText = values["rest-max-age-ms"];
+  const restMaxAgeMs = ageText === undefined ? REST_MAX_AGE_MS : Number(ageText);
+  if (!Number.isInteger(restMaxAgeMs) || restMaxAgeMs < 0) {
+    throw new UsageError(`--rest-max-age-ms must be a whole number ≥ 0, got "${ageText}"`);
+  }
   return {
     eventId: event ?? null,
     relation: relation ?? null,
     at,
     json: values.json === true,
     convertFeeBips: bips,
+    restMaxAgeMs,
   };
 }
 
@@ -88,9 +102,10 @@ export async function printEdge(
   const { log, write } = context;
   const asOf = args.at ?? (context.now?.() ?? new Date());
   const subject = args.relation === null ? `event ${args.eventId}` : `relation ${args.relation}`;
+  const instant = { at: asOf, maxRestAgeMs: args.restMaxAgeMs };
   const inputs = args.relation === null
-    ? await readEventEdge(sql, args.eventId!, asOf)
-    : await readRelationEdge(sql, args.relation, asOf);
+    ? await readEventEdge(sql, args.eventId!, instant)
+    : await readRelationEdge(sql, args.relation, instant);
   if (inputs === null) {
     write(args.json ? "[]" : `${subject}: not found`);
     return 1;
@@ -111,6 +126,13 @@ export async function printEdge(
   const books = {
     booksFrom: inputs.booksFrom?.toISOString() ?? null,
     booksTo: inputs.booksTo?.toISOString() ?? null,
+    books: inputs.books.map((b) => ({
+      token: b.tokenId,
+      source: b.source,
+      since: b.since?.toISOString() ?? null,
+      ageMs: b.ageMs,
+      ...(b.reason === null ? {} : { note: b.reason }),
+    })),
   };
   for (const alarm of alarms) log.warn("edge_data_alarm", { ...alarm });
   const why = inputs.group?.reason;
@@ -153,7 +175,11 @@ export async function printEdge(
     write(JSON.stringify(objects));
     return 0;
   }
-  write(`${subject} as of ${asOf.toISOString()}, books ${books.booksFrom} … ${books.booksTo}`);
+  const sources = [...new Set(inputs.books.map((b) => b.source))].join(", ") || "none";
+  write(
+    `${subject} as of ${asOf.toISOString()}, books ${books.booksFrom} … ${books.booksTo} ` +
+      `(${sources})`,
+  );
   if (inputs.group === null && inputs.pairs.length === 0) {
     write("no neg-risk group and no confirmed implication: no channel applies");
   }

@@ -47,10 +47,13 @@ Usage:
                                    --tag id, --gaps-only, --dry-run (requests and duration)
   pmcollect edge --event ID [--at ISO-TIME] [--json] [--convert-fee-bips N]
                                    the best plan per channel (neg-risk conversion and basket,
-                                   LP, implication pairs of confirmed ladders) from the stored
-                                   books of an event, with the fees in force at that time, and
+                                   LP, implication pairs of confirmed ladders) on the books of
+                                   an event at that instant, with the fees in force then, and
                                    book alarms; paper only. N = the adapter's feeBips (read on
-                                   chain), without it the conversion makes no plan
+                                   chain), without it the conversion makes no plan. Closed,
+                                   resolved or not-accepting markets are never priced; books
+                                   come from the recorded stream, or a REST snapshot at most
+                                   --rest-max-age-ms old (default 360000), labelled
   pmcollect edge --relation KEY    the same for one confirmed relation, across events
   pmcollect backtest [--from-file F] [--since ISO] [--until ISO] [--events ids]
                                    the live scanner over the recorded stream (book_events),

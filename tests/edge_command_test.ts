@@ -8,13 +8,15 @@ import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
 import { insertBookSnapshots } from "../db/books.ts";
 import { fromStoredJson, recordMarketMetadata } from "../db/market_metadata.ts";
-import { feeSchedule } from "../cli/_edge_inputs.ts";
+import { feeScheduleOf as feeSchedule } from "../tradability/rules.ts";
 import type { Queryable } from "../db/client.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { BACKENDS, type TestDatabase, withDatabase } from "./_db.ts";
 import { parseEdgeArgs, printEdge, runEdgeCommand } from "../cli/edge_command.ts";
 import { setRelationStatus } from "../relations/registry.ts";
+import type { Book } from "../polymarket/clob_book.ts";
+import { testRecorder } from "./_recorder.ts";
 
 const EARLY = new Date("2026-11-30T10:00:00Z");
 const LATE = new Date("2026-11-30T12:00:00Z");
@@ -90,6 +92,7 @@ interface ChannelObject {
   cost: string | null;
   payoff: string | null;
   booksTo: string | null;
+  books: { token: string; source: string; since: string | null; ageMs: number | null }[];
   conversion: { calls: { indexSet: string }[] } | null;
   legs: { token: string; side: string; shares: string; avgPrice: string; fees: string }[];
 }
@@ -101,7 +104,7 @@ async function edgeJson(db: TestDatabase, args: string[]): Promise<ChannelObject
     log: silentLogger(),
     signal: new AbortController().signal,
     write: (line: string) => lines.push(line),
-    now: () => new Date("2026-12-01T00:00:00Z"),
+    now: () => new Date("2026-11-30T12:01:00Z"),
   };
   const code = db.url === undefined
     ? await printEdge(db.sql, parseEdgeArgs(args), context)
@@ -169,7 +172,7 @@ Deno.test("edge without --json prints one headline and one line per leg", () =>
       signal: new AbortController().signal,
       write: (line) => lines.push(...line.split("\n")),
       args: ["--event", "E1", "--convert-fee-bips", "0"],
-      now: () => new Date("2026-12-01T00:00:00Z"),
+      now: () => new Date("2026-11-30T12:01:00Z"),
     });
     assert.equal(code, 0);
     assert.ok(
@@ -197,12 +200,36 @@ Deno.test("edge --at uses the books of that instant; unknown feeBips means no co
       "2026-11-30T11:00:00Z",
       "--convert-fee-bips",
       "0",
+      "--rest-max-age-ms",
+      "3600000",
     ]);
     assert.deepStrictEqual([early[0]!.channel, early[0]!.profit, early[0]!.booksTo], [
       "neg_risk_conversion",
       null,
       EARLY.toISOString(),
     ]);
+    assert.deepStrictEqual(early[0]!.books[0], {
+      token: "y0",
+      source: "rest_snapshot",
+      since: EARLY.toISOString(),
+      ageMs: 3_600_000,
+      note: "stream not covered: no_snapshot",
+    });
+    // Within the default bound (6 minutes) an hour-old REST book is no book at all.
+    const stale = await edgeJson(db, [
+      "--event",
+      "E1",
+      "--json",
+      "--at",
+      "2026-11-30T11:00:00Z",
+      "--convert-fee-bips",
+      "0",
+    ]);
+    assert.deepStrictEqual([stale[0]!.profit, stale[0]!.booksTo], [null, null]);
+    assert.match(
+      stale[0]!.reason ?? "",
+      /no book for market m0: stream not covered: no_snapshot, REST snapshot 3600000 ms old \(bound 360000 ms\)$/,
+    );
     const noBips = await edgeJson(db, ["--event", "E1", "--json"]);
     assert.deepStrictEqual([noBips[0]!.profit, noBips[0]!.reason], [
       null,
@@ -302,3 +329,64 @@ Deno.test("feeSchedule(): the metadata's schedule, 0 on a fee-free market, else 
     { rate: "0.072", exponent: 1, takerOnly: true },
   );
 });
+
+Deno.test("edge prices on the recorded stream's book, and never a market that resolved or closed before the instant", () =>
+  withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await seed(db.sql);
+    // The stream has m0's YES book from 11:59 on: a bid of 0.41 instead of the REST 0.40.
+    const rec = testRecorder(db.sql, { session: 3 });
+    const streamed = LATE.getTime() - 60_000;
+    const book = {
+      market: "0xc0",
+      tokenId: "y0",
+      timestamp: streamed,
+      hash: null,
+      bids: [{ price: "0.41", size: "100" }],
+      asks: [{ price: "0.43", size: "100" }],
+      bestBid: "0.41",
+      bestAsk: "0.43",
+      mid: "0.42",
+      spread: "0.02",
+      bidSizeTotal: "100",
+      askSizeTotal: "100",
+      tickSize: "0.01",
+      minOrderSize: null,
+      negRisk: true,
+      lastTradePrice: null,
+      receivedAt: streamed,
+    } as unknown as Book;
+    rec.record([{ kind: "book", book }], 1);
+    await rec.flush();
+    const args = ["--event", "E1", "--json", "--convert-fee-bips", "0"];
+    const live = await edgeJson(db, args);
+    const y0 = live[0]!.books.find((b) => b.token === "y0")!;
+    assert.deepStrictEqual([y0.source, y0.since, y0.ageMs], [
+      "stream",
+      new Date(streamed).toISOString(),
+      0,
+    ]);
+    // 0.41 + 0.35 + 0.30 = 1.06: 6 cents a share before fees; fees 100 × 0.04 × p(1 − p) on NO
+    // at 0.59, 0.65, 0.70: 0.9676 + 0.91 + 0.84.
+    assert.equal(live[0]!.profit, "3.2824");
+    // m0 resolves at 12:00:30: at 12:01 nothing in the group may be priced, before it may.
+    await db.sql`insert into resolutions (condition_id, market_id, status, resolved_at, source,
+                   strength) values ('0xc0', 'm0', 'resolved', ${new Date(LATE.getTime() + 30_000)},
+                   'gamma', 2)`;
+    const after = await edgeJson(db, args);
+    assert.deepStrictEqual([after[0]!.profit, after[0]!.reason], [
+      null,
+      "incomplete group (missing, placeholder or Other question): market m0 is not open (resolved)",
+    ]);
+    const before = await edgeJson(db, [
+      ...args,
+      "--at",
+      new Date(LATE.getTime() + 20_000).toISOString(),
+    ]);
+    assert.equal(before[0]!.profit, "3.2824");
+    // A market seen closed (no closedTime) is closed from when it was seen.
+    await db.sql`delete from resolutions`;
+    await db.sql`update markets set closed = true, updated_at = ${LATE} where market_id = 'm1'`;
+    const closed = await edgeJson(db, args);
+    assert.match(closed[0]!.reason ?? "", /: market m1 is not open \(closed\)$/);
+  }));

@@ -1,0 +1,183 @@
+/**
+ * `tradabilityAt`: for each market at one instant, whether it may be traded (`rules.ts`), its
+ * YES and NO books and where each came from, and the fee, tick and minimum order in force.
+ * `edge` prices only what this says is open and booked; later execution asks the same.
+ *
+ * A book comes from the recorded stream (`bookAt`: the exact state at the instant, or "not
+ * covered" with the reason: no snapshot yet, a tick change, a segment end, an outage). Only when
+ * the stream does not cover the instant may a REST snapshot (`book_snapshots`) stand in, labelled
+ * `rest_snapshot` with its age, and only when it is at most `maxRestAgeMs` old; otherwise the
+ * token has no book and the reason says why.
+ *
+ * @example
+ * ```ts ignore
+ * import { tradabilityAt } from "./at.ts";
+ * const states = await tradabilityAt(sql, ["500001"], { at: new Date(), maxRestAgeMs: 360_000 });
+ * states.get("500001")?.open; // false once it resolved
+ * ```
+ */
+import type { Queryable } from "../db/client.ts";
+import { type MarketMetadata, marketMetadataAsOf } from "../db/market_metadata.ts";
+import type { BookInput, FeeSchedule } from "../edge/market.ts";
+import { bookAt } from "../stream/book_at.ts";
+import { closedAtOf, type ClosedReason, feeScheduleOf, tradableAt } from "./rules.ts";
+
+/** Where a token's book at the instant came from. */
+export interface BookSource {
+  readonly tokenId: string;
+  readonly source: "stream" | "rest_snapshot" | "none";
+  readonly book: BookInput | null;
+  /** Stream: when the covering segment's snapshot arrived; REST: when the snapshot was taken. */
+  readonly since: Date | null;
+  /** REST: the snapshot's age at the instant; stream: 0 (the book is the state at the instant). */
+  readonly ageMs: number | null;
+  /** Why there is no book (`none`), or why the stream did not cover it (`rest_snapshot`). */
+  readonly reason: string | null;
+}
+
+/** One market at one instant. */
+export interface MarketTradability {
+  readonly marketId: string;
+  readonly eventId: string | null;
+  readonly conditionId: string | null;
+  readonly open: boolean;
+  readonly reason: ClosedReason | null;
+  /** The first instant it is known not tradable (also when that is after the instant). */
+  readonly closedAt: Date | null;
+  readonly yesTokenId: string | null;
+  readonly noTokenId: string | null;
+  readonly yes: BookSource | null;
+  readonly no: BookSource | null;
+  /** The metadata version in force at the instant (null: never observed by then). */
+  readonly metadata: MarketMetadata | null;
+  readonly fee: FeeSchedule | null;
+  readonly tickSize: string;
+  readonly minOrderSize: string;
+  readonly endDate: Date | null;
+}
+
+export interface TradabilityOptions {
+  readonly at: Date;
+  /** The oldest REST snapshot that may stand in for an uncovered stream book. */
+  readonly maxRestAgeMs: number;
+}
+
+interface FactsRow {
+  market_id: string;
+  event_id: string | null;
+  condition_id: string | null;
+  tick_size: string | null;
+  min_order_size: string | null;
+  end_date: Date | null;
+  closed: boolean | null;
+  closed_time: Date | null;
+  accepting_orders: boolean | null;
+  updated_at: Date;
+  resolved_at: Date | null;
+  yes_token: string | null;
+  no_token: string | null;
+}
+
+/** Each known market of `marketIds` at `options.at` (unknown ids are left out). */
+export async function tradabilityAt(
+  sql: Queryable,
+  marketIds: readonly string[],
+  options: TradabilityOptions,
+): Promise<Map<string, MarketTradability>> {
+  const rows = await sql<FactsRow[]>`
+    select m.market_id, m.event_id, m.condition_id, m.tick_size::text, m.min_order_size::text,
+      m.end_date, m.closed, m.closed_time, m.accepting_orders, m.updated_at,
+      (select coalesce(r.resolved_at, r.first_seen_at) from resolutions r
+        where r.condition_id = m.condition_id and r.status = 'resolved') as resolved_at,
+      (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 0)
+        as yes_token,
+      (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 1)
+        as no_token
+    from markets m where m.market_id = any(${[...marketIds]})`;
+  const out = new Map<string, MarketTradability>();
+  for (const row of rows) {
+    const facts = {
+      closed: row.closed,
+      closedTime: row.closed_time,
+      acceptingOrders: row.accepting_orders,
+      resolvedAt: row.resolved_at,
+      seenAt: row.updated_at,
+    };
+    const verdict = tradableAt(facts, options.at);
+    const metadata = (await marketMetadataAsOf(sql, row.market_id, options.at))?.metadata ?? null;
+    const book = (token: string | null) => token === null ? null : bookSource(sql, token, options);
+    out.set(row.market_id, {
+      marketId: row.market_id,
+      eventId: row.event_id,
+      conditionId: row.condition_id,
+      open: verdict.open,
+      reason: verdict.reason,
+      closedAt: closedAtOf(facts)?.at ?? null,
+      yesTokenId: row.yes_token,
+      noTokenId: row.no_token,
+      yes: await book(row.yes_token),
+      no: await book(row.no_token),
+      metadata,
+      fee: feeScheduleOf(metadata),
+      tickSize: metadata?.tickSize ?? row.tick_size ?? "",
+      minOrderSize: metadata?.minOrderSize ?? row.min_order_size ?? "",
+      endDate: row.end_date,
+    });
+  }
+  return out;
+}
+
+/** The token's book at the instant: the stream's, else a REST snapshot within its bound. */
+export async function bookSource(
+  sql: Queryable,
+  tokenId: string,
+  options: TradabilityOptions,
+): Promise<BookSource> {
+  const streamed = await bookAt(sql, tokenId, { at: options.at });
+  if (streamed.covered) {
+    return {
+      tokenId,
+      source: "stream",
+      book: streamed.book,
+      since: streamed.since,
+      ageMs: 0,
+      reason: null,
+    };
+  }
+  const uncovered = `stream not covered: ${streamed.reason}`;
+  const [rest] = await sql<{ ts: Date; bids: Level[]; asks: Level[] }[]>`
+    select ts, bids, asks from book_snapshots
+    where token_id = ${tokenId} and ts <= ${options.at} order by ts desc limit 1`;
+  if (rest === undefined) {
+    return { ...none(tokenId), reason: `${uncovered}, no REST snapshot` };
+  }
+  const ageMs = options.at.getTime() - rest.ts.getTime();
+  if (ageMs > options.maxRestAgeMs) {
+    return {
+      ...none(tokenId),
+      since: rest.ts,
+      ageMs,
+      reason: `${uncovered}, REST snapshot ${ageMs} ms old (bound ${options.maxRestAgeMs} ms)`,
+    };
+  }
+  return {
+    tokenId,
+    source: "rest_snapshot",
+    book: {
+      bids: rest.bids.map((l) => [l.price, l.size] as const),
+      asks: rest.asks.map((l) => [l.price, l.size] as const),
+    },
+    since: rest.ts,
+    ageMs,
+    reason: uncovered,
+  };
+}
+
+interface Level {
+  price: string;
+  size: string;
+}
+
+function none(tokenId: string): BookSource {
+  return { tokenId, source: "none", book: null, since: null, ageMs: null, reason: null };
+}
