@@ -438,3 +438,49 @@ Deno.test("backfill --since walks the first live second too: fills caught there 
     await h.dispose();
   }
 });
+
+Deno.test("a gap that ends on a whole second is refetched through that second: fills missed in it are stored once", async () => {
+  const h = await setupBackfill({ markets: 3, tradeMs: 2500 });
+  try {
+    const token = h.markets[0]!.tokenIds[0];
+    const trades = h.log.filter((t) => t.tokenId === token);
+    const perSecond = new Map<number, number>();
+    for (const t of trades) perSecond.set(t.second, (perSecond.get(t.second) ?? 0) + 1);
+    // The busiest second after the first: the listener resumed at its first millisecond and
+    // caught all but the first of its fills (the others stamped a few ms later).
+    const s = [...perSecond].filter(([at]) => at > h.firstSecond)
+      .sort((a, b) => b[1] - a[1])[0]![0];
+    const inS = trades.filter((t) => t.second === s);
+    assert.ok(inS.length >= 2, `busiest second has ${inS.length} fills`);
+    const from = s - 1;
+    const live = trades.filter((t) => t.second < from || t.second > s).concat(inS.slice(1));
+    await insertLive(h.db.sql, live);
+    await recordGaps(h.db.sql, [{
+      collector: "trades",
+      scope: token,
+      startAt: new Date(from * 1000 + 300),
+      endAt: new Date(s * 1000),
+      cause: "disconnected",
+    }]);
+    const plan = await planBackfill(h.db.sql, { gapsOnly: true, now: new Date() });
+    const { client } = h.http();
+    const result = await runBackfill(
+      { sql: h.db.sql, http: client, log },
+      plan,
+      AbortSignal.timeout(20_000),
+    );
+    assert.equal(result.tradesAlreadyStored, inS.length - 1);
+    assert.equal(result.gapsMarked, 1);
+    const rows = await h.db.sql<{ tx_hash: string }[]>`
+      select tx_hash from trades where token_id = ${token}`;
+    assert.equal(new Set(rows.map((r) => r.tx_hash)).size, rows.length, "none stored twice");
+    assert.equal(rows.length, trades.length, "every fill of the token stored");
+    const window = plan.windows.find((w) => w.kind === "trades" && w.scope === token);
+    assert.deepEqual(
+      [window?.startAt.getTime(), window?.endAt.getTime()],
+      [from * 1000, (s + 1) * 1000],
+    );
+  } finally {
+    await h.dispose();
+  }
+});
