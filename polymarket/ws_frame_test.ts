@@ -114,7 +114,8 @@ Deno.test("parseWsFrame() rejects a trade whose values no table can hold and kee
   const nul = { ...good, transaction_hash: "0x86\u0000cf" };
   const huge = { ...good, size: "9".repeat(200_000) };
   const long = { ...good, transaction_hash: "0x" + "ab".repeat(5000) };
-  const tiny = { ...good, price: "0." + "0".repeat(60) + "1" };
+  // Past DECIMAL_MAX_FRACTION_DIGITS (80): longer than any decimal the venue serves.
+  const tiny = { ...good, price: "0." + "0".repeat(80) + "1" };
   const frame = parseWsFrame(JSON.stringify([nul, huge, good, long, tiny]), 0);
   assert.equal(frame.messages.length, 1);
   assert.deepEqual(frame.rejects.map((r) => r.path), [
