@@ -12,6 +12,7 @@ import {
   solveJointOutcomes,
 } from "./lp.ts";
 import { randomFairs, randomMarket, randomSource } from "./_random_books.ts";
+import { bruteJointOutcomes, tinyMarket } from "./_lp_brute.ts";
 
 const CASES = 1_000;
 const rules = parseRules({ lot: "0.01", minNotional: "0" });
@@ -160,4 +161,51 @@ Deno.test("evaluateJointOutcomes() prices the LP's plan exactly", () => {
   assert.equal(toNumber(plan.payoff), 20);
   assert.equal(toNumber(plan.cost), 19.759);
   assert.equal(toNumber(plan.profit), 0.241);
+});
+
+/** Each case solves a small MIP (minimum orders are binaries): ~15 ms apiece. */
+const TINY_CASES = 300;
+
+Deno.test(`LP optimum equals an integer brute force over share amounts on ${TINY_CASES} tiny problems`, () => {
+  // Tiny books (whole-share levels, cent prices, minimum orders of 0–2 shares, no $1 minimum):
+  // every vertex of the LP is then a whole number of shares (its outcome rows are an interval
+  // matrix for partitions and implications), so the brute force over whole shares is the LP's
+  // exact optimum, as a fraction over 10^12 computed without the engine's helpers.
+  const random = randomSource(44);
+  const exact = parseRules({ lot: "0.01", minNotional: "0" });
+  const context = { rules: exact, asOf: "2026-12-01T00:00:00Z", solver };
+  let positive = 0;
+  for (let c = 0; c < TINY_CASES; c++) {
+    const kind = c % 3;
+    const n = kind === 0 ? 2 : kind === 1 ? 3 : 2;
+    const fairs = kind === 2
+      ? [0.5 * random(), 0.3 + 0.6 * random()]
+      : randomFairs(random, n, 0.85 + random() * 0.3);
+    const markets = fairs.map((fair, i) => tinyMarket(random, i, fair));
+    const outcomes = kind === 2 ? IMPLICATION_OUTCOMES : partitionOutcomes(n);
+    const legs = markets.flatMap((m) => [prepareLeg(m, "YES", exact), prepareLeg(m, "NO", exact)])
+      .map((leg) => {
+        if (typeof leg === "string") throw new Error(leg);
+        return leg;
+      });
+    const lp = solveJointOutcomes(legs, outcomes, { solver, lot: exact.lot })?.objective ?? 0;
+    const brute = bruteJointOutcomes(markets, outcomes);
+    const expected = Number(brute.relaxed) / 1e12;
+    const message = `case ${c}: LP ${lp} vs brute ${expected} (${brute.relaxedShares}) ${
+      JSON.stringify(markets.map((m) => [m.book, m.fee!.rate, m.fee!.exponent, m.minOrderSize]))
+    }`;
+    assert.ok(Math.abs(lp - expected) < 1e-9, message);
+    // The engine's plan buys the LP's amounts and prices them exactly (fees floored per fill):
+    // at least the relaxed optimum, at most the brute force's best exact profit.
+    const plan = lp > 0
+      ? evaluateJointOutcomes({ subject: "s", markets, outcomes }, context).plan
+      : null;
+    if (brute.relaxed > 10n ** 4n) {
+      positive++;
+      assert.ok(plan !== null, message);
+      assert.ok(plan.profit * 10_000n >= brute.relaxed, `${message}: plan ${plan.profit}`);
+    }
+    if (plan !== null) assert.ok(plan.profit * 10_000n <= brute.exact, message);
+  }
+  assert.ok(positive > TINY_CASES / 10, `${positive} positive`);
 });
