@@ -77,6 +77,17 @@ Deno.test("canonicalDecimal() writes what PostgreSQL's trim_scale(numeric)::text
   assert.deepEqual([keyOrdinal("abc#2"), keyOrdinal("ws:x#0"), keyOrdinal("abc")], [2, 0, 0]);
 });
 
+Deno.test("createTradeKeyer() numbers a fill after a rotation after its twin from before it", () => {
+  const keyer = createTradeKeyer();
+  const first = keyer.key(trade);
+  // A later fill of another token (venue time a retention window on) rotates the generations;
+  // then the second identical fill of the first transaction arrives.
+  keyer.key({ ...trade, tokenId: "2", timestamp: trade.timestamp + 60_000 });
+  const second = keyer.key(trade);
+  assert.deepEqual([first.split("#")[1], second.split("#")[1]], ["0", "1"]);
+  assert.equal(keyer.key(trade).split("#")[1], "2");
+});
+
 Deno.test("createTradeKeyer() forgets tuples a retention window later (bounded memory)", () => {
   const keyer = createTradeKeyer();
   for (let i = 0; i < 1000; i++) keyer.key({ ...trade, timestamp: trade.timestamp + i * 1000 });
