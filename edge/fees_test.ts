@@ -35,7 +35,10 @@ Deno.test("takerFee() per fill reproduces a two-fill position, and only one spli
   const cost = dec(position.entry_cost_usdc); // 18.8202
   const fees = dec(position.entry_fees_usdc); // 0.31053
   const cent = parseDec("0.01");
+  const exact = (x: Dec, p: Dec) => x * parseDec("0.05") * p * (parseDec("1") - p); // 1e-32 units
+  const roundedUp = (x: Dec, p: Dec) => ((exact(x, p) + 10n ** 27n - 1n) / 10n ** 27n) * 1_000n;
   const matches: string[] = [];
+  const matchesRoundedUp: string[] = [];
   // Every split into two fills at 0.01-tick prices with 2-dp sizes that gives this size and cost.
   for (let a = 1n; a < 99n; a++) {
     for (let b = a + 1n; b < 100n; b++) {
@@ -44,12 +47,14 @@ Deno.test("takerFee() per fill reproduces a two-fill position, and only one spli
         if (mulDec(x, pa) + mulDec(size - x, pb) !== cost) continue;
         const charged = takerFee(x, pa, WEATHER) + takerFee(size - x, pb, WEATHER);
         if (charged === fees) matches.push(`${formatDec(x)}@${formatDec(pa)}+${formatDec(pb)}`);
+        if (roundedUp(x, pa) + roundedUp(size - x, pb) === fees) matchesRoundedUp.push(`${x}`);
       }
     }
   }
   assert.deepStrictEqual(matches, ["0.01@0.66+0.67"]);
+  // Rounding each fill up reproduces no split: the venue floors or rounds half-up.
+  assert.deepStrictEqual(matchesRoundedUp, []);
   // Unrounded, the two fills cost 0.3105366 in fees: half-up on the total would charge 0.31054.
-  const exact = (x: Dec, p: Dec) => x * parseDec("0.05") * p * (parseDec("1") - p);
   const total = exact(cent, parseDec("0.66")) + exact(parseDec("28.08"), parseDec("0.67"));
   assert.equal(total, 3105366n * 10n ** 25n);
 });
@@ -58,6 +63,9 @@ Deno.test("takerFee() charges nothing under 0.00001 and floors to 5 decimals", (
   assert.equal(takerFee(parseDec("0.01"), parseDec("0.002"), WEATHER), ZERO);
   // 0.01 × 0.05 × 0.66 × 0.34 = 0.0001122 → 0.00011
   assert.equal(formatDec(takerFee(parseDec("0.01"), parseDec("0.66"), WEATHER)), "0.00011");
+  // 1 × 0.05 × 0.53 × 0.47 = 0.012455: floored 0.01245 (half-up would be 0.01246; see
+  // docs/relations.md on the fill that would settle which the venue does).
+  assert.equal(formatDec(takerFee(parseDec("1"), parseDec("0.53"), WEATHER)), "0.01245");
   // Geopolitics: rate 0, no fee at any price.
   assert.equal(takerFee(parseDec("1000"), parseDec("0.5"), { ...WEATHER, rate: "0" }), ZERO);
 });
