@@ -1,6 +1,7 @@
 /**
  * The scanner's gates and change routing, pure over the live books: why a relation cannot be
- * priced now (a gated leg, a stale leg, legs skewed in time), when its first leg goes stale,
+ * priced now (a leg whose market is no longer tradable, a gated leg, a stale leg, legs skewed
+ * in time), when its first leg goes stale or closes,
  * and which YES book sides a change touched versus which a channel buys from.
  *
  * @example
@@ -14,7 +15,7 @@ import type { L2Books } from "../stream/l2_book.ts";
 import type { LiveChannel } from "./_evaluate.ts";
 import type { ScanRelation } from "./relation_set.ts";
 
-export type GateReason = "gated_leg" | "stale_leg" | "skew";
+export type GateReason = "closed_leg" | "gated_leg" | "stale_leg" | "skew";
 
 interface GateContext {
   readonly books: L2Books;
@@ -31,6 +32,8 @@ export function gateOf(
   let oldest = Infinity;
   let newest = -Infinity;
   for (const market of relation.markets) {
+    if (market.closedAt != null && now >= market.closedAt) return "closed_leg";
+    if (books.isResolved(market.yesTokenId)) return "closed_leg";
     const fresh = books.freshness(market.yesTokenId);
     if (fresh === null || !books.isOpen(market.yesTokenId)) return "gated_leg";
     const seen = books.connectionSeenAt(fresh.connection);
@@ -41,16 +44,24 @@ export function gateOf(
   return newest - oldest > limits.maxSkewMs ? "skew" : null;
 }
 
-/** The instant the first leg of `relation` went (or will go) stale; null without books. */
-export function staleAtOf(relation: ScanRelation, context: GateContext): number | null {
-  let at: number | null = null;
+/**
+ * The instant the first leg of `relation` went (or will go) stale or closed, and which; null
+ * without books.
+ */
+export function staleAtOf(
+  relation: ScanRelation,
+  context: GateContext,
+): { at: number; reason: "stale_leg" | "closed_leg" } | null {
+  let first: { at: number; reason: "stale_leg" | "closed_leg" } | null = null;
   for (const market of relation.markets) {
     const fresh = context.books.freshness(market.yesTokenId);
     if (fresh === null) return null;
     const staleAt = context.books.connectionSeenAt(fresh.connection) + context.limits.maxBookAgeMs;
-    if (at === null || staleAt < at) at = staleAt;
+    if (first === null || staleAt < first.at) first = { at: staleAt, reason: "stale_leg" };
+    const closedAt = market.closedAt;
+    if (closedAt != null && closedAt <= first.at) first = { at: closedAt, reason: "closed_leg" };
   }
-  return at;
+  return first;
 }
 
 const BIDS = 1;

@@ -94,6 +94,55 @@ Deno.test("gateOf() says gated_leg for a leg without a book or shut by a tick ch
 
 Deno.test("staleAtOf() is when the first leg's connection passes the age bound", () => {
   const books = booksOf([snapshot("a", 1, 5_000), snapshot("b", 2, 7_001)]);
-  assert.equal(staleAtOf(relation, { books, limits }), 15_000);
+  assert.deepStrictEqual(staleAtOf(relation, { books, limits }), {
+    at: 15_000,
+    reason: "stale_leg",
+  });
   assert.equal(staleAtOf(relation, { books: booksOf([snapshot("a", 1, 0)]), limits }), null);
+});
+
+Deno.test("gateOf() says closed_leg from the instant a leg's market closed, and for good after a resolution", () => {
+  const books = booksOf([snapshot("a", 1, 1_000), snapshot("b", 1, 1_000)]);
+  const closing: ScanRelation = {
+    ...relation,
+    markets: [{ ...leg("a"), closedAt: 1_500 }, leg("b")],
+  };
+  assert.equal(gateOf(closing, 1_499, { books, limits }), null);
+  assert.equal(gateOf(closing, 1_500, { books, limits }), "closed_leg");
+  assert.deepStrictEqual(staleAtOf(closing, { books, limits }), {
+    at: 1_500,
+    reason: "closed_leg",
+  });
+  // A resolution on the stream closes the book; a later snapshot does not reopen it.
+  books.apply({
+    kind: "book_closed",
+    tokenId: "b-yes",
+    exchangeTs: 1_200,
+    receivedAt: 1_200,
+    connection: 1,
+    sequence: sequence++,
+    reason: "resolved",
+  });
+  books.apply(snapshot("b", 1, 1_300));
+  assert.equal(books.isOpen("b-yes"), false);
+  assert.equal(gateOf(relation, 1_300, { books, limits }), "closed_leg");
+});
+
+Deno.test("a book_closed for a gap or a segment end gates the leg until its next snapshot", () => {
+  for (const reason of ["gap", "segment_end"] as const) {
+    const books = booksOf([snapshot("a", 1, 1_000), snapshot("b", 1, 1_000)]);
+    books.apply({
+      kind: "book_closed",
+      tokenId: "a-yes",
+      exchangeTs: 1_100,
+      receivedAt: 1_100,
+      connection: -1,
+      sequence: sequence++,
+      reason,
+    });
+    assert.equal(gateOf(relation, 1_100, { books, limits }), "gated_leg", reason);
+    assert.equal(books.book("a-yes"), null);
+    books.apply(snapshot("a", 1, 1_200));
+    assert.equal(gateOf(relation, 1_200, { books, limits }), null, reason);
+  }
 });

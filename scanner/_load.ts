@@ -2,8 +2,9 @@
  * The scanner's relations from the registry: every `confirmed` partition (complete by the
  * registry's rule) as a neg-risk group, and every `confirmed` chain (ladders, implications)
  * as its consecutive implication pairs, with each member market's tokens, fee schedule, tick,
- * minimum order and end date. A market without both tokens is left out, and a group missing a
- * market is marked incomplete (it is then watched but never priced).
+ * minimum order, end date and the instant it stopped being tradable, all by the rules
+ * `edge` uses (`tradability/rules.ts`). A market without both tokens is left out, and a group
+ * missing a market is marked incomplete (it is then watched but never priced).
  *
  * @example
  * ```ts ignore
@@ -14,6 +15,7 @@
 import type { Queryable } from "../db/client.ts";
 import { isChain } from "../relations/derive.ts";
 import { listRelations } from "../relations/registry.ts";
+import { closedAtOf, feeScheduleOf } from "../tradability/rules.ts";
 import { RelationSet, type ScanMarket, type ScanRelation } from "./relation_set.ts";
 
 interface MarketRow {
@@ -27,6 +29,12 @@ interface MarketRow {
   fee_rate: string | null;
   fee_exponent: string | null;
   fee_taker_only: boolean | null;
+  fees_enabled: boolean | null;
+  closed: boolean | null;
+  closed_time: Date | null;
+  accepting_orders: boolean | null;
+  updated_at: Date;
+  resolved_at: Date | null;
   yes_token: string | null;
   no_token: string | null;
 }
@@ -40,7 +48,10 @@ export async function loadScanRelations(
   const ids = [...new Set(stored.flatMap((r) => r.members))];
   const rows = await sql<MarketRow[]>`
     select m.market_id, m.event_id, m.condition_id, m.tick_size::text, m.min_order_size::text, m.end_date,
-      m.question_index, m.fee_rate::text, m.fee_exponent::text, m.fee_taker_only,
+      m.question_index, m.fee_rate::text, m.fee_exponent::text, m.fee_taker_only, m.fees_enabled,
+      m.closed, m.closed_time, m.accepting_orders, m.updated_at,
+      (select coalesce(r.resolved_at, r.first_seen_at) from resolutions r
+        where r.condition_id = m.condition_id and r.status = 'resolved') as resolved_at,
       (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 0)
         as yes_token,
       (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 1)
@@ -55,11 +66,19 @@ export async function loadScanRelations(
       conditionId: row.condition_id ?? "",
       yesTokenId: row.yes_token,
       noTokenId: row.no_token,
-      fee: row.fee_rate === null || row.fee_exponent === null ? null : {
-        rate: row.fee_rate,
-        exponent: Number(row.fee_exponent),
-        takerOnly: row.fee_taker_only ?? true,
-      },
+      fee: feeScheduleOf({
+        feesEnabled: row.fees_enabled,
+        feeRate: row.fee_rate,
+        feeExponent: row.fee_exponent,
+        feeTakerOnly: row.fee_taker_only,
+      }),
+      closedAt: closedAtOf({
+        closed: row.closed,
+        closedTime: row.closed_time,
+        acceptingOrders: row.accepting_orders,
+        resolvedAt: row.resolved_at,
+        seenAt: row.updated_at,
+      })?.at.getTime() ?? null,
       tickSize: row.tick_size ?? "",
       minOrderSize: row.min_order_size ?? "",
       endDate: row.end_date?.toISOString() ?? null,

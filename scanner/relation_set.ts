@@ -27,6 +27,8 @@ export interface ScanMarket {
   readonly minOrderSize: string;
   readonly endDate: string | null;
   readonly questionIndex?: number;
+  /** Epoch ms from which the market may not be traded (resolved, closed); null while open. */
+  readonly closedAt?: number | null;
 }
 
 /** A neg-risk group (partition) or an implication pair [antecedent, consequent]. */

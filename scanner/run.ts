@@ -9,7 +9,7 @@
  * NDJSON file that `pmcollect backtest --from-file` replays.
  *
  * Metrics (`/metrics`, prefix `pmcollect_`, label `task="scanner"`): `scanner_events_total`,
- * `scanner_evaluations_total`, `scanner_stale_legs_total`, `scanner_gated_legs_total`,
+ * `scanner_evaluations_total`, `scanner_stale_legs_total`, `scanner_gated_legs_total`, `scanner_closed_legs_total`,
  * `scanner_skewed_legs_total`, `scanner_incomplete_groups_total`, `episodes_total`,
  * `episodes_final_total`, `episode_capacity_dollars_total`, `scanner_open_episodes`,
  * `scanner_watched_tokens`, and the histogram `scanner_detection_latency_seconds` (opening
@@ -104,6 +104,7 @@ export async function runScanner(
       ctx?.counter("scanner_evaluations_total", c.evaluations - last.evaluations);
       ctx?.counter("scanner_stale_legs_total", c.staleLegs - last.staleLegs);
       ctx?.counter("scanner_gated_legs_total", c.gatedLegs - last.gatedLegs);
+      ctx?.counter("scanner_closed_legs_total", c.closedLegs - last.closedLegs);
       ctx?.counter("scanner_skewed_legs_total", c.skewedLegs - last.skewedLegs);
       ctx?.counter("scanner_incomplete_groups_total", c.incompleteGroups - last.incompleteGroups);
       ctx?.counter("episodes_total", c.episodesOpened - last.episodesOpened);

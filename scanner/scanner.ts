@@ -1,7 +1,7 @@
 /**
  * The scanner: on every book event of a relation leg it updates the exact L2 book, then
- * re-evaluates each relation that includes the token. Gates first (an incomplete group, a
- * gated or stale leg, or legs whose connections' last data lie more than `maxSkewMs` apart
+ * re-evaluates each relation that includes the token. Gates first (an incomplete group, a leg
+ * whose market is no longer tradable, a gated or stale leg, or legs whose connections' last data lie more than `maxSkewMs` apart
  * mean no opportunity, counted), then the exact best-level pre-checks, then the edge engine
  * for the channels that pass. Positive plans open and extend episodes (`episode.ts`); the peak
  * plan is re-priced 250 ms and 1 s after the peak.
@@ -19,7 +19,8 @@
  * Time is the events' receive time, never a wall clock: an event at t first settles every
  * re-pricing due before t (on the books as they were), then applies. `advance(now)` does the
  * same between events (live, on a timer). A leg whose connection goes silent ends its episodes at the exact instant
- * it went stale (last data + `maxBookAgeMs`).
+ * it went stale (last data + `maxBookAgeMs`); a leg whose market closed or resolved, at the
+ * instant it did.
  *
  * @example
  * ```ts
@@ -59,6 +60,8 @@ export interface ScannerCounts {
   events: number;
   relationChecks: number;
   incompleteGroups: number;
+  /** A leg's market was no longer tradable (resolved, closed, not accepting orders). */
+  closedLegs: number;
   gatedLegs: number;
   staleLegs: number;
   skewedLegs: number;
@@ -79,6 +82,7 @@ export class Scanner {
     events: 0,
     relationChecks: 0,
     incompleteGroups: 0,
+    closedLegs: 0,
     gatedLegs: 0,
     staleLegs: 0,
     skewedLegs: 0,
@@ -208,11 +212,12 @@ export class Scanner {
   /** Settles everything due strictly before `now`: survival re-pricing and stale legs. */
   advance(now: number): void {
     for (const [key, { episode, relation }] of this.#open) {
-      const staleAt = staleAtOf(relation, { books: this.books, limits: this.#o });
-      if (staleAt !== null && staleAt < now) {
-        this.#reprice(episode, staleAt);
-        this.counts.staleLegs++;
-        this.#close(key, staleAt, "stale_leg");
+      const ends = staleAtOf(relation, { books: this.books, limits: this.#o });
+      if (ends !== null && ends.at < now) {
+        this.#reprice(episode, ends.at);
+        if (ends.reason === "stale_leg") this.counts.staleLegs++;
+        else this.counts.closedLegs++;
+        this.#close(key, ends.at, ends.reason);
       }
     }
     for (const { episode } of this.#open.values()) this.#reprice(episode, now);
@@ -251,6 +256,7 @@ export class Scanner {
     const gate = gateOf(relation, now, { books: this.books, limits: this.#o });
     if (gate !== null) {
       if (gate === "gated_leg") this.counts.gatedLegs++;
+      else if (gate === "closed_leg") this.counts.closedLegs++;
       else if (gate === "stale_leg") this.counts.staleLegs++;
       else this.counts.skewedLegs++;
       for (const channel of channels) {

@@ -63,7 +63,13 @@ Deno.test("L2Books: a delta before any snapshot is dropped, a tick_size_change s
   assert.deepEqual(books.book(token), null);
   assert.deepEqual(books.tickSize(token), "0.001");
   assert.deepEqual(books.apply({ ...delta, receivedAt: 50, sequence: 4 }), false);
-  assert.deepEqual(books.stats, { snapshots: 1, deltas: 1, gatedDeltas: 2, tickResets: 1 });
+  assert.deepEqual(books.stats, {
+    snapshots: 1,
+    deltas: 1,
+    gatedDeltas: 2,
+    tickResets: 1,
+    closes: 0,
+  });
   assert.deepEqual(books.connectionSeenAt(2), 50);
 });
 
