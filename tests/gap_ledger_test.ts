@@ -47,7 +47,8 @@ Deno.test("one outage row of a connection with N tokens → backfill fills exact
     for (const w of plan.windows) {
       assert.equal(w.kind, "trades");
       assert.equal(w.startAt.getTime(), gap.from * 1000);
-      assert.equal(w.endAt.getTime(), gap.to * 1000);
+      // Through the second of its end (issue 25): fills stamped in it may not all be stored.
+      assert.equal(w.endAt.getTime(), gap.to * 1000 + 1000);
     }
     const result = await runBackfill(
       { sql: h.db.sql, http: h.http().client, log: silentLogger() },
