@@ -20,7 +20,10 @@ export interface EngineOptions {
   tickMs: number;
   /** Activity events per tick (default 8). */
   activityPerTick: number;
-  /** Probability per tick of one resolution and one listing (default 0.02). */
+  /**
+   * Probability per tick of one resolution (a random open market, with the markets its fate
+   * settles: `World.resolve`) and of one listing (default 0.02).
+   */
   lifecycleRate: number;
   /**
    * "busy" (default): `activityPerTick` events per tick, mostly on subscribed markets, for

@@ -76,20 +76,20 @@ export class Fates {
     }
   }
 
-  /** Draws every market's fate and makes the already-closed markets agree (see above). */
+  /**
+   * Draws the fate of every market that has none yet and makes the already-closed markets
+   * agree (see above). Structures whose fates are all drawn keep them, so drawing again (as
+   * every {@link World} does for a universe built by hand) changes nothing.
+   */
   draw(): void {
+    const undrawn = (m: SimMarket) => m.meta.fate === null && !isVoid(m);
+    const pending = this.#structures.filter((s) => s.members.some(undrawn));
     for (const m of this.#scope.markets) {
-      m.meta.fate = closedOutcome(m) === "yes"
-        ? 0
-        : closedOutcome(m) === "no"
-        ? 1
-        : isVoid(m)
-        ? null
-        : this.#random.chance(0.5)
-        ? 0
-        : 1;
+      if (!undrawn(m)) continue;
+      const fixed = closedOutcome(m);
+      m.meta.fate = fixed === "yes" ? 0 : fixed === "no" ? 1 : this.#random.chance(0.5) ? 0 : 1;
     }
-    for (const s of this.#structures) {
+    for (const s of pending) {
       const worlds = worldsOf(s);
       const conflicts = worlds.map((w) =>
         s.members.filter((m, i) => {

@@ -151,3 +151,11 @@ Deno.test("the checker finds planted contradictions in the simulator's own struc
   assert.ok(found.includes("partition: 3 members resolved yes; exactly one may"), String(found));
   assert.ok(found.some((f) => f.startsWith("ladder_date: ") && f.includes("which it implies")));
 });
+
+Deno.test("World draws coherent fates for a universe built without them", () => {
+  const u = createUniverse({ markets: 2000, seed: 43, now: NOW });
+  for (const m of u.markets) m.meta.fate = null; // as a hand-built universe comes
+  runToTheEnd(u, 43);
+  assert.ok(u.markets.every((m) => m.status === "closed"));
+  assert.deepEqual(contradictions(u), []);
+});

@@ -1,7 +1,9 @@
 /**
  * The simulated venue's static universe: events, binary markets and their tokens, generated
  * deterministically from a seed. Mutable per-market status (closed, resolution, tick size) lives
- * on the records so every route reads one truth.
+ * on the records so every route reads one truth. Every market's fate (how it will resolve) is
+ * drawn here too, per structure (`fates.ts`), and the markets created closed agree with it: no
+ * group starts with two winners, no ladder resolved against its order.
  *
  * @example
  * ```ts

@@ -64,6 +64,7 @@ export class World {
     this.#random = new Random(options.seed ^ 0x51ab);
     this.#now = options.now;
     this.#fates = new Fates(universe, options.seed);
+    this.#fates.draw(); // a universe not made by createUniverse may come without fates
   }
 
   /** The world's clock (unix ms). */
