@@ -1,7 +1,9 @@
 /**
  * The gap ledger's rule for the recorded stream, in one place: an outage in `gaps` that names a
  * token (its `scope`, one of its `tokens`, or `*` for everything) leaves that token's book
- * unknown from the outage's start until the token's next snapshot. `bookAt` asks it for one
+ * unknown from the outage's start until the token's next snapshot. A gap of the REST books
+ * collector (`books`: a `/books` cycle that missed tokens) says nothing about the websocket and
+ * closes nothing. `bookAt` asks it for one
  * token at one instant; a replay turns each outage start into `book_closed` events
  * (`withGapCloses`), so a consumer never carries a book across an outage.
  *
@@ -21,11 +23,15 @@ export interface GapStart {
   readonly tokens: ReadonlySet<string> | null;
 }
 
-/** The SQL condition "this `gaps` row names one of `tokenIds`" (any token when null). */
+/**
+ * The SQL condition "this `gaps` row is an outage of the websocket that names one of
+ * `tokenIds`" (any token when null).
+ */
 export function gapNamesTokens(sql: Queryable, tokenIds: readonly string[] | null) {
-  if (tokenIds === null) return sql`true`;
+  const stream = sql`collector <> 'books'`;
+  if (tokenIds === null) return stream;
   const ids = [...tokenIds];
-  return sql`(scope = '*' or scope = any(${ids}::text[]) or tokens && ${ids}::text[])`;
+  return sql`${stream} and (scope = '*' or scope = any(${ids}::text[]) or tokens && ${ids}::text[])`;
 }
 
 /** Outage starts in [from, to) naming any of `tokenIds` (all tokens when null), in time order. */
