@@ -484,3 +484,36 @@ Deno.test("a gap that ends on a whole second is refetched through that second: f
     await h.dispose();
   }
 });
+
+Deno.test("an open stop interval that began before --since is filled from --since to --until and stays open", async () => {
+  const h = await setupBackfill({ markets: 1, tradeMs: 1500 });
+  try {
+    const token = h.markets[0]!.tokenIds[0]!;
+    const stop = new Date((h.firstSecond - 60) * 1000 + 400);
+    await recordGaps(h.db.sql, [{
+      collector: "trades",
+      scope: "*",
+      startAt: new Date(stop.getTime() - 1000),
+      endAt: stop,
+      cause: "downtime",
+      detail: { reason: "stopped", open: true },
+    }]);
+    const since = new Date(h.firstSecond * 1000);
+    const until = new Date((h.lastSecond + 1) * 1000 + 500);
+    const plan = await planBackfill(h.db.sql, { since, until, gapsOnly: true, now: until });
+    const window = plan.windows.find((w) => w.kind === "trades" && w.scope === token);
+    assert.deepEqual(
+      [window?.startAt.getTime(), window?.endAt.getTime()],
+      [since.getTime(), (h.lastSecond + 2) * 1000],
+    );
+    assert.deepEqual(plan.gaps, [], "an open interval is never marked backfilled");
+    const result = await runBackfill(
+      { sql: h.db.sql, http: h.http().client, log },
+      plan,
+      AbortSignal.timeout(20_000),
+    );
+    assert.equal(result.rowsByKind.trades, h.log.length);
+  } finally {
+    await h.dispose();
+  }
+});
