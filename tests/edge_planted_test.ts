@@ -156,8 +156,9 @@ test("edge prices planted mispricings exactly, never on an incomplete group; fee
   const byKey = await edge(deps, ["--relation", `ladder_date:${ladder.eventId}`], T0);
   assert.deepEqual(byKey.map((o) => o.profit), ["3.05", null, null]);
 
-  // The venue raises the group's fee to 0.05 at T1; same books. --at before T1 still prices
-  // 0.04; after it, 100 × 0.05 × p(1 − p) = 1.2 + 1.1375 + 1.05: profit 5 − 3.3875 = 1.6125.
+  // The venue raises the group's fee to 0.05 at T1; same books (the REST snapshots of T0, which
+  // stand in for the stream only within a stated age: here two hours). --at before T1 still
+  // prices 0.04; after it, 100 × 0.05 × p(1 − p) = 1.2 + 1.1375 + 1.05: profit 5 − 3.3875 = 1.6125.
   clock = T0 + 3_600_000;
   setFee(sim, group.marketIds, "0.05");
   await oneMarketsCycle(deps, 2);
@@ -169,6 +170,8 @@ test("edge prices planted mispricings exactly, never on an incomplete group; fee
       "0",
       "--at",
       new Date(at).toISOString(),
+      "--rest-max-age-ms",
+      "7200000",
     ], clock))[0]!.profit;
   assert.equal(await profitAt(T0 + 1_800_000), "2.29");
   assert.equal(await profitAt(clock), "1.6125");
