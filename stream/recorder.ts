@@ -8,7 +8,12 @@
  *
  * What is recorded: each `book` (a header row and one row per level), each `price_change`
  * level, `tick_size_change`, `best_bid_ask`, a marker for each `last_trade_price` (the trade
- * is in `trades`), one row per token of `new_market` and `market_resolved`. Every
+ * is in `trades`), one row per token of `market_resolved`, and one row per token of each
+ * `new_market` listing: the venue broadcasts `new_market` on every connection (424 copies of
+ * one listing at venue size, 31% of all rows before this was deduplicated), and the copies
+ * share the market id and the venue timestamp, so only the first copy of a (market,
+ * timestamp) seen in the last `NEW_MARKET_MEMORY_MS` is stored (a bounded `RecentKeys`; a
+ * re-listing with a new timestamp is stored again). Every
  * `checkpointEvery` level changes of a token, once they are stored, its full book is rebuilt
  * from storage and stored as a checkpoint (`book_checkpoints`), so that a reconstruction
  * replays only from there (stream/book_at.ts). The recorder holds no book: a counter per token.
@@ -40,6 +45,7 @@ import type { PriceLevelChange, WsMessage } from "../polymarket/ws_schema.ts";
 import type { Logger } from "../runtime/log.ts";
 import { recordGaps } from "../db/ops.ts";
 import { StreamSpill } from "./_spill.ts";
+import { RecentKeys } from "./_recent_keys.ts";
 import { firstUnpackedWindow, PACK_WINDOW_MS, packWindow, windowOf } from "./packer.ts";
 
 export interface RecorderOptions {
@@ -86,6 +92,13 @@ export interface RecorderStats {
 
 /** Checkpoints waiting while the database is away, at most (older ones are dropped). */
 const MAX_DUE = 100_000;
+/**
+ * How long a `new_market` (market, timestamp) is remembered: its copies on the other
+ * connections arrive within the spread of their delivery (event-loop stalls of 1.5 s measured).
+ */
+const NEW_MARKET_MEMORY_MS = 10 * 60_000;
+/** Listings remembered at most (far more than the venue lists in `NEW_MARKET_MEMORY_MS`). */
+const NEW_MARKET_MEMORY_KEYS = 4096;
 
 export class StreamRecorder {
   readonly session: number;
@@ -116,6 +129,11 @@ export class StreamRecorder {
   #seq = 0;
   #wake: (() => void) | null = null;
   #databaseUp = true;
+  /** `new_market` broadcasts already stored, by market and venue timestamp. */
+  readonly #listings = new RecentKeys({
+    capacity: NEW_MARKET_MEMORY_KEYS,
+    ttlMs: NEW_MARKET_MEMORY_MS,
+  });
 
   constructor(options: RecorderOptions) {
     this.session = options.session ?? Date.now();
@@ -212,6 +230,8 @@ export class StreamRecorder {
           );
           break;
         case "new_market":
+          // One row per listing: the other connections' copies share its key.
+          if (!this.#listings.firstSeen(`${m.marketId}|${m.timestamp}`, m.receivedAt)) break;
           for (const tokenId of m.tokenIds) {
             const at = { conn, tokenId, ts: m.timestamp, receivedAt: m.receivedAt };
             this.#row(at, KIND.newMarket, null, m.tickSize, null);
