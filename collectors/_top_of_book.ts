@@ -7,6 +7,21 @@
  * calling it every `quotesIntervalMs` bounds the rate; `drain(limit)` returns at most `limit`
  * rows and keeps the other changed tokens for the next call.
  *
+ * When a quote was true (its `ts`), by message kind:
+ * - `book`: the **receive time**. A `book`'s `timestamp` is the book's last change, not when it
+ *   was sent: the snapshot sent on (re)subscribe carries the change that last touched the book,
+ *   months back for a quiet market (13 months in the simulator at venue size; stamped there,
+ *   78,785 quote rows fell into ~400 old daily chunks). The top of a snapshot is known true
+ *   when it arrives, so that is when it is stamped; a live `book` after a trade is the same.
+ * - `price_change`: the message's `timestamp`, which is the venue's send time.
+ * - `best_bid_ask` and `tick_size_change` make no quote (`price_change` carries the same best
+ *   bid/ask; a tick change only unseeds the token).
+ * A token's quotes are stamped in the order they became true, each at least 1 ms after the
+ * token's previous one: a `price_change` sent just before a snapshot arrived (the venue's
+ * clock and ours differ by the latency, and by any skew) would otherwise sort before the
+ * snapshot's quote it follows, or share its `(token, ts)` and be dropped on insert, leaving the
+ * older top current. Such a quote moves forward by at most that latency.
+ *
  * Memory (100,000 books are normal): only the top of book is stored, so a side is just its
  * level prices (sizes only tell whether a level exists), kept with the other side in one
  * sorted array per token (best price of each side last). A price is held as a number when
@@ -52,7 +67,10 @@ export class TopOfBook {
   /** Bid prices ascending then ask prices descending (best of each side last). */
   #levels: (readonly Level[])[] = [];
   #bidCount = new Uint32Array(0);
-  /** Per slot: best bid, best ask, written bid, written ask (codes), venue time of change. */
+  /**
+   * Per slot: best bid, best ask, written bid, written ask (codes), time of the last change
+   * (unix ms, see the module comment), `ts` of the last row drained (-Infinity before).
+   */
   #num = new Float64Array(0);
   #flags = new Uint8Array(0);
   #dirty: number[] = [];
@@ -82,7 +100,9 @@ export class TopOfBook {
       this.#levels[s] = levels;
       this.#bidCount[s] = bids.length;
       this.#flags[s] = this.#flags[s]! | SEEDED;
-      this.#setTop(s, this.#code(m.book.bestBid), this.#code(m.book.bestAsk), m.book.timestamp);
+      // The receive time, not `timestamp` (the book's last change: see the module comment).
+      const at = m.book.receivedAt;
+      this.#setTop(s, this.#code(m.book.bestBid), this.#code(m.book.bestAsk), at);
     } else if (m.kind === "price_change") {
       for (const c of m.changes) {
         const s = this.#slot(c.tokenId);
@@ -156,8 +176,11 @@ export class TopOfBook {
       if ((flags & WRITTEN) !== 0 && num[o + 2] === bid && num[o + 3] === ask) continue;
       num[o + 2] = bid;
       num[o + 3] = ask;
+      // In the order the token's quotes became true, never on the previous row's (token, ts).
+      const ts = Math.max(num[o + 4]!, num[o + 5]! + 1);
+      num[o + 5] = ts;
       rows.push({
-        ts: new Date(num[o + 4]!),
+        ts: new Date(ts),
         tokenId: this.#ids[s]!,
         bestBid: this.#text(bid),
         bestAsk: this.#text(ask),
@@ -180,6 +203,7 @@ export class TopOfBook {
     this.#flags[s] = 0;
     this.#num.fill(NONE, s * COLUMNS, s * COLUMNS + 4);
     this.#num[s * COLUMNS + 4] = 0;
+    this.#num[s * COLUMNS + 5] = -Infinity;
     return s;
   }
 
@@ -235,7 +259,7 @@ export class TopOfBook {
 }
 
 /** Float64 columns per slot. */
-const COLUMNS = 5;
+const COLUMNS = 6;
 
 function level(price: DecimalString): Level;
 function level(price: DecimalString | null): Level | null;

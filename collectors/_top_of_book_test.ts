@@ -2,9 +2,17 @@ import assert from "node:assert/strict";
 import { parseWsFrame } from "../polymarket/ws_frame.ts";
 import { TopOfBook } from "./_top_of_book.ts";
 
+const SEQUENCE = new URL(
+  "../tests/fixtures/polymarket/ws-market/sequence_book_then_price_changes_2026-09.json",
+  import.meta.url,
+);
+const DAY_MS = 86_400_000;
+
 const market = "0x" + "ab".repeat(32);
-const apply = (tob: TopOfBook, msg: Record<string, unknown>) => {
-  for (const m of parseWsFrame(JSON.stringify(msg), 0).messages) tob.apply(m);
+const apply = (tob: TopOfBook, msg: Record<string, unknown>, receivedAt = 0) => {
+  const frame = parseWsFrame(JSON.stringify(msg), receivedAt);
+  assert.equal(frame.rejects.length, 0);
+  for (const m of frame.messages) tob.apply(m);
 };
 const book = (bids: [string, string][], asks: [string, string][]) => ({
   event_type: "book",
@@ -129,4 +137,43 @@ Deno.test("TopOfBook stores an empty side of an unseeded token as null, not 0 or
   });
   const rows = tob.drain().map((r) => [r.tokenId, r.bestBid, r.bestAsk]);
   assert.deepEqual(rows, [["7", "0.5", null], ["8", null, "0.5"]]);
+});
+
+Deno.test("TopOfBook stamps a snapshot's quote at its receive time and a price_change's at its send time", async () => {
+  // The real recorded sequence: a subscription `book`, then 49 live `price_change`s and a
+  // post-trade `book`. The snapshot is made that of a quiet market: its `timestamp` (the book's
+  // last change) is set 120 days back; it arrives when the recorded one did.
+  const raw = JSON.parse(await Deno.readTextFile(SEQUENCE)) as Record<string, unknown>[];
+  const [first, ...live] = raw;
+  const arrived = Number(first!.timestamp) + 40;
+  const tob = new TopOfBook();
+  apply(tob, { ...first, timestamp: String(Number(first!.timestamp) - 120 * DAY_MS) }, arrived);
+  const [q] = tob.drain();
+  assert.deepEqual([q?.tokenId, q?.ts.getTime()], [first!.asset_id, arrived]);
+  // Live messages keep their send time (drained after each send time, as if one per interval;
+  // the three messages sent in the same millisecond fall into one).
+  const stamps: [number, number][] = [];
+  for (const [i, msg] of live.entries()) {
+    const sent = Number(msg.timestamp);
+    apply(tob, msg, sent + 40);
+    if (Number(live[i + 1]?.timestamp) === sent) continue;
+    for (const row of tob.drain()) stamps.push([row.ts.getTime(), sent]);
+  }
+  assert.ok(stamps.length >= 20, `only ${stamps.length} quotes`);
+  for (const [ts, sent] of stamps) assert.equal(ts, sent);
+});
+
+Deno.test("TopOfBook stamps a token's quotes in order, each after the one before", () => {
+  // A price_change sent 5 ms before the snapshot arrived, received after it was drained:
+  // stamped 1 ms after the snapshot's quote, not before it (nor on it: the insert keeps the
+  // first row of a (token, ts), which would leave the snapshot's top current).
+  const tob = new TopOfBook();
+  const at = Date.UTC(2026, 9, 1);
+  apply(tob, book([["0.5", "5"]], [["0.52", "1"]]), at);
+  assert.deepEqual(tob.drain().map((r) => [r.bestBid, r.ts.getTime()]), [["0.5", at]]);
+  apply(tob, change("0.51", "3", "BUY", String(at - 5)), at + 30);
+  assert.deepEqual(tob.drain().map((r) => [r.bestBid, r.ts.getTime()]), [["0.51", at + 1]]);
+  // Later changes keep their own send time.
+  apply(tob, change("0.515", "3", "BUY", String(at + 900)), at + 940);
+  assert.deepEqual(tob.drain().map((r) => [r.bestBid, r.ts.getTime()]), [["0.515", at + 900]]);
 });
