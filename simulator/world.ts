@@ -152,13 +152,32 @@ export class World {
   stepRealistic(model: ActivityModel, count: number): Emission[] {
     const out: Emission[] = [];
     for (let i = 0; i < count; i++) {
-      const market = this.universe.markets[model.pickMarket(this.#random)];
-      if (market === undefined || market.status !== "open") continue;
+      const market = this.#openMarket(model);
+      if (market === null) continue;
       const ctx = this.#context(market);
-      const messages = model.isTrade(this.#random) ? randomTrade(ctx) : randomQuoteChange(ctx);
+      // An event is a message: a quote change that found nothing to change (no new level
+      // price, too few levels to delete) draws again, as the venue's counted messages all
+      // changed something (dropping them lost ~25% of the rate).
+      let messages = model.isTrade(this.#random) ? randomTrade(ctx) : randomQuoteChange(ctx);
+      for (let retry = 0; messages.length === 0 && retry < 8; retry++) {
+        messages = randomQuoteChange(ctx);
+      }
       for (const message of messages) out.push({ conditionId: market.conditionId, message });
     }
     return out;
+  }
+
+  /**
+   * A market drawn by activity share among the open ones: the venue's rate is over its active
+   * markets, so a draw that lands on a closed or unlisted market draws again (dropping it lost
+   * ~9% of the rate at venue size). Null after a few misses (a universe with nothing open).
+   */
+  #openMarket(model: ActivityModel): SimMarket | null {
+    for (let i = 0; i < 32; i++) {
+      const market = this.universe.markets[model.pickMarket(this.#random)];
+      if (market !== undefined && market.status === "open") return market;
+    }
+    return null;
   }
 
   /** A Poisson count of the model's events in `ms` (drawn from the world's generator). */
