@@ -66,7 +66,7 @@ export class Engine {
 
   /** Runs `ticks` world ticks immediately (also while paused). */
   advance(ticks: number): void {
-    for (let i = 0; i < ticks; i++) this.#tick();
+    for (let i = 0; i < ticks; i++) this.#tick(this.#options.tickMs);
   }
 
   /** Load mode on/off: stream trades on subscribed markets as fast as possible. */
