@@ -2,8 +2,9 @@
  * What `pmcollect edge` takes from the relation registry: whether an event's neg-risk group is
  * complete (its `partition` relation is `confirmed` and the members' metadata as of the instant
  * agrees), and which implication pairs to price (every pair i < j of each `confirmed` chain:
- * `implies`, `ladder_date`, `ladder_threshold`, `ladder_line`). When the registry has no entry
- * yet it is refreshed from the catalog first, as `pmcollect relations` does.
+ * `implies`, `ladder_date`, `ladder_threshold`, `ladder_line`). The registry is kept fresh by
+ * `pmcollect relations` (and the daemon); only a registry that is still empty (a fresh install)
+ * is refreshed from the catalog here, once, never on every call.
  *
  * @example
  * ```ts ignore
@@ -27,8 +28,7 @@ export async function relationByKey(
       select type, members from relations where relation_key = ${key}`)[0];
   let row = await read();
   if (row === undefined) {
-    if (!options.refresh) return null;
-    await refreshRelations(sql);
+    if (!options.refresh || !await refreshIfEmpty(sql)) return null;
     row = await read();
     if (row === undefined) return null;
   }
@@ -105,10 +105,16 @@ export async function eventChains(
     (await listRelations(sql, { status: "confirmed", eventId })).filter((r) =>
       isChain(r.type) && r.members.every((id) => inEvent.has(id))
     );
-  const [any] = await sql<{ n: number }[]>`
-    select count(*)::int as n from relations where members && ${[...eventMarketIds]}::text[]`;
-  if (any!.n === 0 && eventMarketIds.length >= 2) await refreshRelations(sql);
+  if (eventMarketIds.length >= 2) await refreshIfEmpty(sql);
   return await chains();
+}
+
+/** Refreshes the registry from the catalog when it holds no relation at all; true if it did. */
+async function refreshIfEmpty(sql: Queryable): Promise<boolean> {
+  const [any] = await sql`select 1 from relations limit 1`;
+  if (any !== undefined) return false;
+  await refreshRelations(sql);
+  return true;
 }
 
 /** Every implied pair of a chain: member i implies member j for i < j. */

@@ -107,7 +107,10 @@ export async function printEdge(
     ? await readEventEdge(sql, args.eventId!, instant)
     : await readRelationEdge(sql, args.relation, instant);
   if (inputs === null) {
-    write(args.json ? "[]" : `${subject}: not found`);
+    const hint = args.relation === null
+      ? ""
+      : " (relations come from the registry: pmcollect relations refreshes it)";
+    write(args.json ? "[]" : `${subject}: not found${hint}`);
     return 1;
   }
   const solver = await loadSolver();

@@ -311,7 +311,10 @@ Deno.test("edge --relation prices a confirmed relation only, and says when a key
       log: silentLogger(),
       write: (line) => lines.push(line),
     });
-    assert.deepStrictEqual([code, lines], [1, ["relation ladder_date:none: not found"]]);
+    assert.deepStrictEqual([code, lines], [1, [
+      "relation ladder_date:none: not found (relations come from the registry: pmcollect " +
+      "relations refreshes it)",
+    ]]);
   }));
 
 Deno.test("feeSchedule(): the metadata's schedule, 0 on a fee-free market, else unknown", () => {
