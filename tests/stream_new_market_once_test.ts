@@ -3,7 +3,8 @@
  * PostgreSQL server, although the venue broadcasts the listing on every connection: the real
  * NT-recorded payload arrives on three connections (one copy after a flush) and is stored once;
  * a genuinely new listing later, and the same market listed again with a new venue
- * timestamp, are stored.
+ * timestamp, are stored. Then through the real listener against the simulator: two listings
+ * broadcast on six connections give one row per token each.
  */
 import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
@@ -12,6 +13,9 @@ import type { WsMessage } from "../polymarket/ws_schema.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { testRecorder } from "./_recorder.ts";
 import { serverTimescale, withDatabase } from "./_db.ts";
+import { startSimulator } from "../simulator/server.ts";
+import { setup, startCollector, tokensOf, until } from "./_trades_harness.ts";
+import { testWithin } from "./_time_limit.ts";
 
 const FIXTURE = new URL(
   "./fixtures/polymarket/ws-market/new_market_nt_2025-12.json",
@@ -72,3 +76,47 @@ Deno.test("StreamRecorder stores a new_market broadcast on 3 connections once pe
     );
   });
 });
+
+testWithin(60_000)(
+  "trades: two listings broadcast on six connections are recorded once each",
+  async () => {
+    // No activity: after the snapshots, the listings are the only messages.
+    const sim = await startSimulator({
+      markets: 200, // two of them unlisted
+      seed: 7,
+      tickMs: 50,
+      activityPerTick: 0,
+      lifecycleRate: 0,
+    });
+    const t = await setup({
+      PMCOLLECT_WS_MARKET_URL: sim.wsUrl,
+      PMCOLLECT_WS_TOKENS_PER_CONNECTION: "2",
+      PMCOLLECT_STREAM_RECORD: "on",
+      PMCOLLECT_QUOTES_INTERVAL_MS: "0",
+    });
+    try {
+      const open = sim.universe.markets.filter((m) => m.status === "open").slice(0, 6);
+      t.activeTokens.publish(tokensOf(open));
+      const c = await startCollector(t.deps(t.db.sql));
+      const counts = () => c.pool.health(Date.now()).map((h) => h.messages);
+      await until(() => counts().length === 6 && counts().every((n) => n === 2), 10_000);
+      const listed = [sim.control.listMarket(), sim.control.listMarket()];
+      assert.ok(listed.every((id) => id !== null));
+      // Every connection has received both broadcasts.
+      await until(() => counts().every((n) => n === 4), 10_000);
+      await c.stop();
+      const listings = listed.map((id) => sim.universe.markets.find((m) => m.id === id)!);
+      const rows = await t.db.sql<{ tokenId: string; n: number; conns: number }[]>`
+      select k.token_id as "tokenId", count(*)::int as n, count(distinct e.conn)::int as conns
+      from book_events e join token_keys k using (token_key)
+      where e.kind = 5 group by k.token_id order by k.token_id`;
+      assert.deepEqual(
+        rows.map((r) => [r.tokenId, r.n]),
+        listings.flatMap((m) => m.tokenIds).sort().map((id) => [id, 1]),
+      );
+    } finally {
+      await sim.close();
+      await t.dispose();
+    }
+  },
+);
