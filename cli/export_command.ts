@@ -3,8 +3,11 @@
  * (`<out>/<table>/date=YYYY-MM-DD/part-NNNNN.parquet` + `_manifest.json`), skipping days already
  * exported with intact files unless `--force`, then, with `--retain-days N`, drops from the
  * database the days older than N days whose export verifies (a day that changed after its
- * export is exported again first). `--dry-run` changes nothing and says what
- * would happen. Layout, types and syncing to object storage: docs/export.md.
+ * export is exported again first). The public views `price_snapshots`, `book_snapshots` and
+ * `quotes` are exported as views (token ids, decimals) and their days freed in the tables that
+ * store them. A day is exported only once it is over (export/day_complete.ts). `--dry-run`
+ * changes nothing and says what would happen. Layout, types and syncing to object storage:
+ * docs/export.md.
  *
  * @example
  * ```sh
@@ -30,6 +33,9 @@ import {
 import { readManifest, verifyFiles } from "../export/manifest.ts";
 import { join } from "node:path";
 import { applyRetention } from "../export/retention.ts";
+import { dayCompleteAt, isDayComplete } from "../export/day_complete.ts";
+import { outFolderProblem } from "../export/out_folder.ts";
+import { printText } from "../runtime/log.ts";
 
 const DEFAULT_TABLES = ["price_snapshots", "book_snapshots", "trades", "quotes"];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -48,7 +54,7 @@ export interface ExportArgs {
 
 /** Parses the options `parseCommandLine` handed on. @throws {UsageError} */
 export function parseExportArgs(args: readonly string[]): ExportArgs {
-  const v = parseOwnOptions(args, { options: EXPORT_OPTIONS }).values;
+  const v = parseOwnOptions(withDashValues(args), { options: EXPORT_OPTIONS }).values;
   if (v.out === undefined || v.out === "") throw new UsageError("--out DIR is required");
   const tables = v.tables === undefined
     ? DEFAULT_TABLES
@@ -63,7 +69,7 @@ export function parseExportArgs(args: readonly string[]): ExportArgs {
     }
   }
   const retain = v["retain-days"];
-  if (retain !== undefined && !/^[1-9]\d*$/.test(retain)) {
+  if (retain !== undefined && !/^[1-9]\d{0,5}$/.test(retain)) {
     throw new UsageError(`--retain-days must be a whole number of days ≥ 1, got "${retain}"`);
   }
   return {
@@ -78,7 +84,29 @@ export function parseExportArgs(args: readonly string[]): ExportArgs {
   };
 }
 
-/** Runs the command; returns the exit code (2 for bad options, 1 when a table failed). */
+/**
+ * `--retain-days -1` as `--retain-days=-1`: a value of a string option is taken as it comes,
+ * even when it starts with "-", so that it reaches the check of its value (node:util would
+ * call it ambiguous).
+ */
+export function withDashValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i]!.startsWith("--") ? args[i]!.slice(2) : "";
+    const option = (EXPORT_OPTIONS as Record<string, { type: string }>)[name];
+    const value = args[i + 1];
+    if (option?.type === "string" && value !== undefined && /^-[^-]/.test(value)) {
+      out.push(`--${name}=${value}`);
+      i += 1;
+    } else out.push(args[i]!);
+  }
+  return out;
+}
+
+/**
+ * Runs the command; returns the exit code: 2 for bad options, including an `--out` folder
+ * that cannot be written (checked before anything is done), 1 when a table failed.
+ */
 export async function runExportCommand(
   config: Config,
   context: CommandContext & { readonly args: readonly string[]; readonly program: string },
@@ -86,6 +114,11 @@ export async function runExportCommand(
   const { log, signal, write } = context;
   const args = parseOrReport("export", parseExportArgs, context.args);
   if (args === null) return 2;
+  const problem = await outFolderProblem(args.out, { create: !args.dryRun });
+  if (problem !== null) {
+    printText("stderr", `pmcollect export: cannot write to --out ${args.out}: ${problem}`);
+    return 2;
+  }
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
   try {
     const now = new Date();
@@ -98,9 +131,19 @@ export async function runExportCommand(
           dayPartition(table, args.timeColumn, d)
         )
         : [{ table, timeColumn: null, day: null }];
+      // A day not over yet is never written (docs/export.md, "Days in progress").
+      const open = partitions.filter((p) => p.day !== null && !isDayComplete(p.day, now));
+      if (open.length > 0) {
+        const [first, last] = [open[0]!.day!, open.at(-1)!.day!];
+        write(
+          `${table} ${first === last ? first : `${first}..${last}`}: in progress, not exported ` +
+            `(${first} is complete from ${dayCompleteAt(first).toISOString()})`,
+        );
+      }
       let done = 0;
       for (const partition of partitions) {
         if (signal.aborted) throw signal.reason;
+        if (open.includes(partition)) continue;
         if (!args.force && partition.day !== null && await alreadyExported(args.out, partition)) {
           done += 1;
           continue;
@@ -124,14 +167,18 @@ interface TableRun {
 }
 
 /**
- * A day whose manifest parses and whose files are intact is not exported again by default: a
- * daily run then costs only the new days. Late rows make retention refuse the day; `retain`
- * exports it again then.
+ * A day whose manifest parses, was read once the day was over, and whose files are intact is
+ * not exported again by default: a daily run then costs only the new days. Late rows make
+ * retention refuse the day; `retain` exports it again then. A day exported while in progress
+ * (by an earlier version) is completed by exporting it again.
  */
 async function alreadyExported(out: string, partition: Partition): Promise<boolean> {
   const folder = join(out, partition.table, partitionFolder(partition));
   const manifest = await readManifest(folder);
-  return manifest !== null && (await verifyFiles(folder, manifest)).length === 0;
+  if (manifest === null || partition.day === null) return false;
+  const taken = new Date(manifest.snapshotAt ?? manifest.exportedAt);
+  if (!(taken >= dayCompleteAt(partition.day))) return false;
+  return (await verifyFiles(folder, manifest)).length === 0;
 }
 
 async function exportOne(run: TableRun, partition: Partition): Promise<void> {
@@ -187,7 +234,10 @@ async function retain(run: TableRun, table: string, retainDays: number): Promise
       }
       context.log.info("retention", { ...o });
       const why = o.reason === undefined ? "" : `: ${o.reason}`;
-      context.write(`${table} ${o.days}: ${o.action.replace("_", " ")} (${o.rows} rows)${why}`);
+      const from = o.stored === undefined || o.action === "skipped" ? "" : `, from ${o.stored}`;
+      context.write(
+        `${table} ${o.days}: ${o.action.replace("_", " ")} (${o.rows} rows${from})${why}`,
+      );
     }
     if (stale.size === 0) return;
     for (const day of stale) {

@@ -1,7 +1,8 @@
 /**
  * `pmcollect run` (the default): open the database, migrate if needed, then run the enabled
- * collectors under the supervisor with `/healthz` + `/metrics` and per-minute health lines,
- * until the signal aborts. Then every task drains and the database closes.
+ * collectors, the relation registry's refresh task, the scanner and the disk guard under the
+ * supervisor with `/healthz` + `/metrics` and per-minute health lines, until the signal
+ * aborts. Then every task drains and the database closes.
  *
  * This is the one place where collector tasks are built from their shared dependencies.
  *
@@ -36,6 +37,7 @@ import { createShedState } from "../runtime/shed.ts";
 import { runDiskGuard } from "./_disk.ts";
 import { createScannerFeed, type ScannerFeed } from "../scanner/feed.ts";
 import { runScanner } from "../scanner/run.ts";
+import { RefreshNotice, runRelationsRefresh } from "../relations/refresh_task.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
@@ -115,11 +117,29 @@ export async function runRunCommand(
       reachability,
     };
     const tasks = buildCollectorTasks(shared, collectorRunners(feed));
+    // The relation registry refreshes itself (at start, after catalog changes, on a schedule)
+    // and tells the scanner, which reloads at once.
+    const registry = new RefreshNotice();
+    const intervalMs = config.relations.refreshIntervalMs;
+    if (intervalMs > 0) {
+      const relationsLog = log.child({ task: "relations" });
+      tasks.push({
+        name: "relations",
+        run: (s, context) =>
+          runRelationsRefresh({
+            sql: db.sql,
+            log: relationsLog,
+            intervalMs,
+            context,
+            notice: registry,
+          }, s),
+      });
+    }
     if (feed !== undefined) {
       const scannerLog = log.child({ task: "scanner" });
       tasks.push({
         name: "scanner",
-        run: (s, context) => runScanner({ ...shared, log: scannerLog, context, feed }, s),
+        run: (s, context) => runScanner({ ...shared, log: scannerLog, context, feed, registry }, s),
       });
     }
     // The disk guard: free space and days left, shedding quotes then book cadence when low.

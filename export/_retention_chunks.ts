@@ -3,6 +3,8 @@
  * the cutoff whose every UTC day verifies against its export. Chunks are grouped by the days
  * they touch (a 2-hour chunk shares its day with eleven others; a misaligned chunk joins two
  * days), each group in one transaction that first locks every chunk touching those days.
+ * A public view's storage hypertable (view_storage.ts) is freed the same way, its days verified
+ * against the view's export.
  *
  * Not exercised by the plain-PostgreSQL test run; `deno task test:timescale` (or the suite with
  * TEST_EXPECT_TIMESCALE=1 against a TimescaleDB server) runs it in tests/retention_test.ts.
@@ -12,6 +14,7 @@ import { quoteIdent } from "./_duckdb.ts";
 import { dayPartition, deletePackedRows } from "./partition.ts";
 import { verifyDay } from "./verify_day.ts";
 import { timescaleSchema } from "../db/timescale_schema.ts";
+import { rowsOfDay, storedMismatch } from "./view_storage.ts";
 
 /** What retention did (or, dry run, would do) with one day or chunk group. */
 export interface RetentionOutcome {
@@ -23,6 +26,8 @@ export interface RetentionOutcome {
   readonly reason?: string;
   /** Days refused only because the database changed after their export. */
   readonly staleDays?: readonly string[];
+  /** For a public view: the storage table its rows were (or would be) freed from. */
+  readonly stored?: string;
 }
 
 export interface Hypertable {
@@ -66,8 +71,14 @@ export async function dropVerifiedChunks(
     out: string;
     dryRun: boolean;
     signal?: AbortSignal;
+    /**
+     * `table` is a public view stored in this hypertable (view_storage.ts): its days verify
+     * against the view's export, and each must hold as many stored rows as the view showed.
+     */
+    stored?: string;
   },
 ): Promise<RetentionOutcome[]> {
+  const stored = options.stored === undefined ? {} : { stored: options.stored };
   const chunks = await sql<Chunk[]>`
     select chunk_schema as schema, chunk_name as name, range_start as start, range_end as "end"
     from timescaledb_information.chunks
@@ -113,11 +124,29 @@ export async function dropVerifiedChunks(
             rows: 0,
             reason: `${day}: ${verdict.reason}`,
             ...(verdict.stale === true ? { staleDays: [day] } : {}),
+            ...stored,
           };
+        }
+        if (options.stored !== undefined) {
+          const held = await rowsOfDay(tx, options.stored, options.timeColumn, day);
+          if (held !== verdict.rows) {
+            return {
+              table: options.table,
+              days: span,
+              action: "skipped",
+              rows: 0,
+              reason: `${day}: ${
+                storedMismatch(options.stored, held, options.table, verdict.rows)
+              }`,
+              ...stored,
+            };
+          }
         }
         rows += verdict.rows;
       }
-      if (options.dryRun) return { table: options.table, days: span, action: "would_drop", rows };
+      if (options.dryRun) {
+        return { table: options.table, days: span, action: "would_drop", rows, ...stored };
+      }
       for (const chunk of group) {
         await tx.unsafe(
           `select ${ts}($1::regclass, older_than => $2::timestamptz,
@@ -127,7 +156,7 @@ export async function dropVerifiedChunks(
       }
       // The packed part of its rows (migration 0013), verified with them above.
       await deletePackedRows(tx, options.table, new Date(firstMs), new Date(lastMs + DAY_MS));
-      return { table: options.table, days: span, action: "dropped", rows };
+      return { table: options.table, days: span, action: "dropped", rows, ...stored };
     });
     outcomes.push(outcome);
   }

@@ -5,6 +5,9 @@
  * DuckDB, cast to their Parquet types and written as `part-NNNNN.parquet`; each part's row
  * count is read back from the file. The finished folder, with its manifest, replaces the old
  * one by rename, so a crash leaves either the old partition or the new one, never a mix.
+ * A day that is not over yet (day_complete.ts) is refused with a DayInProgressError before
+ * anything is read or written. Folders and files are created with the default modes, so they
+ * follow the umask (0755 and 0644 under umask 022).
  *
  * @example
  * ```ts
@@ -35,6 +38,7 @@ import {
   wideDecimalFit,
 } from "./partition.ts";
 import { replaceFolder } from "./_replace_folder.ts";
+import { DayInProgressError, isDayComplete } from "./day_complete.ts";
 import { PACK_WINDOW_MS } from "../db/book_events.ts";
 
 export interface ExportOptions {
@@ -49,6 +53,7 @@ export interface ExportOptions {
   readonly partChars?: number;
   /** Rows per cursor batch (default 10,000). */
   readonly batchRows?: number;
+  /** The clock (default: the system's): whether the day is over, and the manifest's times. */
   readonly now?: () => Date;
 }
 
@@ -58,10 +63,18 @@ export async function exportPartition(
   partition: Partition,
   options: ExportOptions,
 ): Promise<Manifest> {
+  // Read before the snapshot begins: the rows read are those of this instant or later.
+  const snapshotAt = options.now?.() ?? new Date();
+  if (partition.day !== null && !isDayComplete(partition.day, snapshotAt)) {
+    throw new DayInProgressError(partition.table, partition.day);
+  }
   const columns = await readColumns(sql, partition.table);
   const tableDir = join(options.out, partition.table);
   await Deno.mkdir(tableDir, { recursive: true });
-  const staging = await Deno.makeTempDir({ dir: tableDir, prefix: "_tmp-" });
+  // Not Deno.makeTempDir (always 0700): mkdir's default mode, so the folder follows the umask
+  // like the files in it.
+  const staging = join(tableDir, `_tmp-${crypto.randomUUID().slice(0, 13)}`);
+  await Deno.mkdir(staging);
   const duck = await openDuckDb();
   try {
     const manifest = await sql.begin("isolation level repeatable read read only", async (tx) => {
@@ -93,6 +106,7 @@ export async function exportPartition(
           : { order: [...FILE_ORDER[partition.table]!] }),
         program: options.program,
         exportedAt: (options.now?.() ?? new Date()).toISOString(),
+        snapshotAt: snapshotAt.toISOString(),
       } satisfies Manifest;
     });
     if (manifest.rows === 0) return manifest;

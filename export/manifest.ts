@@ -37,6 +37,11 @@ const ManifestSchema = z.object({
   order: z.array(z.string()).optional(),
   program: z.string(),
   exportedAt: z.string(),
+  /**
+   * When the rows were read (the snapshot began at or after it). A day partition is exported
+   * only once its day is over (day_complete.ts); older manifests lack the field.
+   */
+  snapshotAt: z.string().optional(),
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -9,7 +9,11 @@
  *   transaction locks those chunks (SHARE: writes to them wait, live chunks are untouched),
  *   verifies every day of the group, then `drop_chunks` each chunk by its exact range. A group
  *   with any unverified day is skipped whole, with the reason.
- * - A view is skipped (retention applies to its base table).
+ * - A public view over a storage table (`price_snapshots` → `price_snapshot_data`,
+ *   view_storage.ts): the view's export is verified, and the day is freed in the storage table
+ *   only when that table holds exactly the rows the view showed for the day. The storage table
+ *   itself is refused by name (its export would hold token keys and integer millionths).
+ * - Any other view is skipped (retention applies to its base table).
  *
  * @example
  * ```ts
@@ -21,6 +25,7 @@ import type { Queryable, Sql } from "../db/client.ts";
 import { dayPartition, deletePackedRows, packedTableOf, quoteRelation } from "./partition.ts";
 import { verifyDay } from "./verify_day.ts";
 import { dropVerifiedChunks, hypertableOf, type RetentionOutcome } from "./_retention_chunks.ts";
+import { rowsOfDay, storedIn, storedMismatch, viewOf } from "./view_storage.ts";
 
 export type { RetentionOutcome };
 
@@ -50,7 +55,20 @@ export async function applyRetention(
   const [kind] = await sql<{ relkind: string }[]>`
     select relkind from pg_class where oid = to_regclass(${table})`;
   if (kind === undefined) throw new RangeError(`Cannot apply retention: no relation "${table}"`);
-  if (kind.relkind === "v" || kind.relkind === "m") {
+  const stored = storedIn(table);
+  const view = viewOf(table);
+  if (view !== undefined) {
+    // Its export would hold token keys and integer millionths, unreadable without this program.
+    return [{
+      table,
+      days: "*",
+      action: "skipped",
+      rows: 0,
+      reason: `stores the rows of the view ${view}: apply retention to ${view}, ` +
+        `whose export holds token ids and decimals`,
+    }];
+  }
+  if (stored === undefined && (kind.relkind === "v" || kind.relkind === "m")) {
     return [{
       table,
       days: "*",
@@ -59,12 +77,21 @@ export async function applyRetention(
       reason: "a view: apply to its base table",
     }];
   }
-  const hypertable = await hypertableOf(sql, table);
+  // What is freed: the view's storage table, or the table itself.
+  const target = stored ?? table;
+  const storedField = stored === undefined ? {} : { stored };
+  const hypertable = await hypertableOf(sql, target);
   if (hypertable !== null) {
-    return await dropVerifiedChunks(sql, hypertable, { ...options, table, timeColumn, cutoff });
+    return await dropVerifiedChunks(sql, hypertable, {
+      ...options,
+      table,
+      timeColumn,
+      cutoff,
+      ...storedField,
+    });
   }
   const outcomes: RetentionOutcome[] = [];
-  for (const day of await oldDays(sql, table, timeColumn, cutoff)) {
+  for (const day of await oldDays(sql, target, timeColumn, cutoff)) {
     if (options.signal?.aborted) throw options.signal.reason;
     const partition = dayPartition(table, timeColumn, day);
     const outcome = await sql.begin("isolation level repeatable read", async (tx) => {
@@ -78,19 +105,39 @@ export async function applyRetention(
           rows: 0,
           reason: verdict.reason,
           ...stale,
+          ...storedField,
         } as const;
       }
-      if (options.dryRun) {
-        return { table, days: day, action: "would_drop", rows: verdict.rows } as const;
+      if (stored !== undefined) {
+        const held = await rowsOfDay(tx, stored, timeColumn, day);
+        if (held !== verdict.rows) {
+          return {
+            table,
+            days: day,
+            action: "skipped",
+            rows: 0,
+            reason: storedMismatch(stored, held, table, verdict.rows),
+            ...storedField,
+          } as const;
+        }
       }
-      const deleted = await deleteDay(tx, table, timeColumn, day);
+      if (options.dryRun) {
+        return {
+          table,
+          days: day,
+          action: "would_drop",
+          rows: verdict.rows,
+          ...storedField,
+        } as const;
+      }
+      const deleted = await deleteDay(tx, target, timeColumn, day);
       if (deleted !== verdict.rows) {
         throw new Error(
           `Cannot drop ${table} ${day}: verified ${verdict.rows} rows, ` +
-            `delete matched ${deleted}; rolled back`,
+            `delete from ${target} matched ${deleted}; rolled back`,
         );
       }
-      return { table, days: day, action: "dropped", rows: deleted } as const;
+      return { table, days: day, action: "dropped", rows: deleted, ...storedField } as const;
     });
     if (outcome.action === "skipped" || outcome.rows > 0) outcomes.push(outcome);
   }

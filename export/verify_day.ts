@@ -4,7 +4,8 @@
  * and the database's row count and content checksum for that day (recomputed now, in the
  * caller's transaction, by the same `partitionChecksum` the export ran in its snapshot) equal
  * the manifest's: a day whose rows changed value at the same count is refused too, and the
- * reason says which. A day with no rows in the database (never exported, or dropped already)
+ * reason says which. A manifest read before the day was over (day_complete.ts) is refused
+ * whatever it holds: rows may have come after it. A day with no rows in the database (never exported, or dropped already)
  * has nothing to lose and verifies with 0 rows.
  *
  * @example
@@ -16,6 +17,7 @@
  */
 import { join } from "node:path";
 import type { Queryable } from "../db/client.ts";
+import { dayCompleteAt } from "./day_complete.ts";
 import { readManifest, verifyFiles } from "./manifest.ts";
 import {
   CHECKSUM_ALGORITHM,
@@ -56,6 +58,20 @@ export async function verifyDay(
   }
   const problems = await verifyFiles(folder, manifest);
   if (problems.length > 0) return { ok: false, reason: `files: ${problems.join("; ")}` };
+  // An export taken while the day was in progress (earlier versions wrote one for --until
+  // beyond today) may lack rows that were written after it, at any count: never trust it.
+  const taken = new Date(manifest.snapshotAt ?? manifest.exportedAt);
+  if (partition.day !== null && !(taken >= dayCompleteAt(partition.day))) {
+    return {
+      ok: false,
+      stale: true,
+      reason:
+        `exported while the day was in progress (at ${
+          manifest.snapshotAt ?? manifest.exportedAt
+        }): ` +
+        `export the day again`,
+    };
+  }
   // The count alone misses a row whose value changed (an update, a re-backfilled price): the
   // checksum covers every column of every row, computed the same way as at export.
   if (current.rows !== manifest.rows) {

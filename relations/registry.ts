@@ -200,3 +200,12 @@ export async function setRelationStatus(
     where relation_key = ${key}`;
   return result.count === 1;
 }
+
+/** How many stored relations have each status (statuses with none are left out). */
+export async function countRelationsByStatus(
+  sql: Queryable,
+): Promise<Partial<Record<RelationStatus, number>>> {
+  const rows = await sql<{ status: RelationStatus; n: number }[]>`
+    select status, count(*)::int as n from relations group by status order by status`;
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}

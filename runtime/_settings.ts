@@ -140,6 +140,14 @@ export const SETTINGS = {
     "5",
     "free disk % below which quotes stop; below half of it, books slow 4×",
   ),
+  PMCOLLECT_RELATIONS_REFRESH_S: setting(
+    z.coerce.number({ message: "expected a number of seconds (0 = off)" }).min(
+      0,
+      "must be 0 or more",
+    ),
+    "3600",
+    "relation registry refresh at least this often, and after catalog changes (0 = off)",
+  ),
   PMCOLLECT_SCANNER: setting(
     z.enum(["on", "off"], { message: "expected on or off" }),
     "on",

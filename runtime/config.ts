@@ -102,6 +102,8 @@ export interface Config {
     readonly shedPct: number;
   };
   readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** The relation registry's refresh task (relations/refresh_task.ts); 0 = no task. */
+  readonly relations: { readonly refreshIntervalMs: number };
   /** The opportunity scanner (scanner/run.ts). */
   readonly scanner: {
     readonly enabled: boolean;
@@ -200,6 +202,7 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
       shedPct: value("PMCOLLECT_DISK_SHED_PCT"),
     },
     logLevel: value("PMCOLLECT_LOG_LEVEL"),
+    relations: { refreshIntervalMs: Math.round(value("PMCOLLECT_RELATIONS_REFRESH_S") * 1000) },
     scanner: {
       enabled: value("PMCOLLECT_SCANNER") === "on",
       maxBookAgeMs: value("PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS"),

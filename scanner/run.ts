@@ -4,9 +4,12 @@
  * watched tokens so every book starts from a snapshot; the listener only ingests, and passes
  * of a `PassScheduler` evaluate the dirty relations off its path), and writes episodes as they open, peak
  * and end (`_writer.ts`). Between events it advances the scanner's clock every 100 ms, so
- * survival re-pricing and stale legs settle on time on quiet books. Every minute it reloads
- * the relations. With `PMCOLLECT_SCANNER_CAPTURE` it appends every event it consumes to an
- * NDJSON file that `pmcollect backtest --from-file` replays.
+ * survival re-pricing and stale legs settle on time on quiet books. It reloads the relations
+ * every minute, every 10 s while it holds none, and at once when the daemon's relation refresh
+ * task (`relations/refresh_task.ts`) reports a refresh that changed the registry (`registry`).
+ * While it holds no relation it logs why, once (`scanner_idle`, with the registry's counts by
+ * status), and reports it as `idle` on /healthz. With `PMCOLLECT_SCANNER_CAPTURE` it appends
+ * every event it consumes to an NDJSON file that `pmcollect backtest --from-file` replays.
  *
  * Metrics (`/metrics`, prefix `pmcollect_`, label `task="scanner"`): `scanner_events_total`,
  * `scanner_evaluations_total`, `scanner_stale_legs_total`, `scanner_gated_legs_total`, `scanner_closed_legs_total`,
@@ -30,12 +33,19 @@ import { EpisodeWriter } from "./_writer.ts";
 import type { FeedConsumer, ScannerFeed } from "./feed.ts";
 import { Scanner, type ScannerCounts } from "./scanner.ts";
 import type { RelationSet } from "./relation_set.ts";
+import { countRelationsByStatus } from "../relations/registry.ts";
 
 const RELOAD_MS = 60_000;
+const IDLE_RELOAD_MS = 10_000;
 const TICK_MS = 100;
 
+/** The relation refresh task's notice: `generation` moves when a refresh changed the registry. */
+export interface RegistryChanges {
+  readonly generation: number;
+}
+
 export async function runScanner(
-  deps: CollectorDeps & { readonly feed: ScannerFeed },
+  deps: CollectorDeps & { readonly feed: ScannerFeed; readonly registry?: RegistryChanges },
   signal: AbortSignal,
 ): Promise<void> {
   const { config, log, now, feed } = deps;
@@ -77,20 +87,34 @@ export async function runScanner(
   };
   feed.attach(consumer, set.tokens());
   log.info("scanner_started", { relations: set.relations.length, tokens: set.tokens().length });
+  const idle = new IdleNote(deps);
+  await idle.check(set);
   let last: ScannerCounts = { ...scanner.counts };
   let lastReport = now();
   let lastReload = now();
+  let generation = deps.registry?.generation ?? 0;
   try {
     while (!signal.aborted) {
       await sleep(TICK_MS, undefined, { signal }).catch(() => {});
       scanner.advance(now());
-      if (now() - lastReload >= RELOAD_MS) {
+      const every = set.relations.length === 0 ? IDLE_RELOAD_MS : RELOAD_MS;
+      const changed = (deps.registry?.generation ?? 0) !== generation;
+      if (changed || now() - lastReload >= every) {
         lastReload = now();
+        generation = deps.registry?.generation ?? 0;
         try {
           const next = await load();
           scanner.setRelations(next, now());
           feed.resync(newTokens(set, next));
+          if (next.relations.length !== set.relations.length) {
+            log.info("scanner_relations_reloaded", {
+              relations: next.relations.length,
+              tokens: next.tokens().length,
+              previously: set.relations.length,
+            });
+          }
           set = next;
+          await idle.check(set);
         } catch (err) {
           if (signal.aborted) break;
           log.warn("scanner_relations_not_loaded", { error: String(err) });
@@ -114,6 +138,8 @@ export async function runScanner(
       last = { ...c };
       ctx?.report({
         relations: set.relations.length,
+        watchedTokens: set.tokens().length,
+        idle: idle.reason,
         openEpisodes: scanner.openEpisodes,
         episodesWritten: writer.written,
         episodeWriteFailures: writer.failures,
@@ -128,6 +154,39 @@ export async function runScanner(
     await writerDone;
   }
   signal.throwIfAborted();
+}
+
+/**
+ * Says once why the scanner holds no relation (and again only after it held some): a
+ * registry without confirmed partitions or chains, with its counts by status, so a fresh
+ * install that idles says so instead of `scanner_started relations:0` alone.
+ */
+class IdleNote {
+  readonly #deps: Pick<CollectorDeps, "sql" | "log">;
+  #reason: string | null = null;
+
+  constructor(deps: Pick<CollectorDeps, "sql" | "log">) {
+    this.#deps = deps;
+  }
+
+  /** Why the scanner is idle, or null while it holds relations. */
+  get reason(): string | null {
+    return this.#reason;
+  }
+
+  async check(set: RelationSet): Promise<void> {
+    if (set.relations.length > 0) {
+      this.#reason = null;
+      return;
+    }
+    if (this.#reason !== null) return;
+    const registry = await countRelationsByStatus(this.#deps.sql);
+    const confirmed = registry.confirmed ?? 0;
+    this.#reason = confirmed === 0
+      ? "no confirmed relations yet"
+      : "no confirmed partition or chain with both tokens of every member in the catalog";
+    this.#deps.log.info("scanner_idle", { reason: this.#reason, registry });
+  }
 }
 
 function newTokens(before: RelationSet, after: RelationSet): string[] {

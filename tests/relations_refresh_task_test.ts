@@ -1,0 +1,129 @@
+/**
+ * The relation registry's refresh task against a real PostgreSQL schema filled by the markets
+ * collector from the simulator (which plants neg-risk events): nobody runs `pmcollect
+ * relations`, yet the registry holds confirmed partitions after one refresh, a catalog that
+ * fills after the task started is refreshed soon after, and the scanner (its clock frozen, so
+ * no timed reload can fire) reloads on the task's notice after saying once why it idled.
+ */
+import assert from "node:assert/strict";
+import { createCollectorEnv } from "./_collector_env.ts";
+import { oneMarketsCycle } from "./_markets_cycle.ts";
+import { until } from "./_trades_harness.ts";
+import { listRelations } from "../relations/registry.ts";
+import {
+  catalogFingerprint,
+  RefreshNotice,
+  type RefreshOutcome,
+  runRelationsRefresh,
+} from "../relations/refresh_task.ts";
+import { createScannerFeed } from "../scanner/feed.ts";
+import { runScanner } from "../scanner/run.ts";
+
+const SIMULATOR = { seed: 11, markets: 300 };
+
+/** Runs `run` until the returned stop() is awaited; a rejection other than the abort fails. */
+function start(run: (signal: AbortSignal) => Promise<void>): () => Promise<void> {
+  const controller = new AbortController();
+  const running = run(controller.signal).catch((err) => {
+    if (!controller.signal.aborted) throw err;
+  });
+  return async () => {
+    controller.abort(new Error("test over"));
+    await running;
+  };
+}
+
+Deno.test("relations refresh: a collected catalog with neg-risk events has confirmed partitions after the task's first refresh", async () => {
+  await using env = await createCollectorEnv({ simulator: SIMULATOR });
+  const { deps, lines } = env;
+  await oneMarketsCycle(deps, 1);
+  assert.equal((await listRelations(deps.sql)).length, 0, "nobody ran `relations`");
+  const outcomes: RefreshOutcome[] = [];
+  const stop = start((signal) =>
+    runRelationsRefresh({
+      sql: deps.sql,
+      log: deps.log.child({ task: "relations" }),
+      intervalMs: 3_600_000,
+      pollMs: 20,
+      onRefreshed: (o) => outcomes.push(o),
+    }, signal)
+  );
+  try {
+    await until(() => outcomes.length >= 1, 30_000);
+  } finally {
+    await stop();
+  }
+  const first = outcomes[0]!;
+  assert.equal(first.reason, "start");
+  const partitions = await listRelations(deps.sql, { type: "partition", status: "confirmed" });
+  assert.ok(partitions.length > 0, "a confirmed partition after one refresh");
+  assert.equal(
+    first.byStatus.confirmed,
+    (await listRelations(deps.sql, { status: "confirmed" })).length,
+  );
+  assert.ok(first.derived >= partitions.length && first.written >= first.derived);
+  // An unchanged catalog is not refreshed again before the schedule says so.
+  assert.equal(outcomes.filter((o) => o.reason !== "start").length, 0, JSON.stringify(outcomes));
+  const logged = lines.filter((l) => l.event === "relations_refreshed");
+  assert.equal(logged.length, outcomes.length);
+  assert.equal(logged[0]!.derived, first.derived);
+  assert.equal(typeof logged[0]!.durationMs, "number");
+  assert.deepEqual(logged[0]!.byStatus, first.byStatus);
+});
+
+Deno.test("relations refresh: a catalog filled after the task started is refreshed, and the idle scanner reloads on the notice", async () => {
+  await using env = await createCollectorEnv({ simulator: SIMULATOR });
+  const { deps, lines } = env;
+  const notice = new RefreshNotice();
+  const outcomes: RefreshOutcome[] = [];
+  const stopRefresh = start((signal) =>
+    runRelationsRefresh({
+      sql: deps.sql,
+      log: deps.log.child({ task: "relations" }),
+      intervalMs: 3_600_000,
+      pollMs: 20,
+      notice,
+      onRefreshed: (o) => outcomes.push(o),
+    }, signal)
+  );
+  const feed = createScannerFeed();
+  feed.bindResync(() => {});
+  const frozen = Date.now();
+  const stopScanner = start((signal) =>
+    runScanner({
+      ...deps,
+      log: deps.log.child({ task: "scanner" }),
+      now: () => frozen,
+      feed,
+      registry: notice,
+    }, signal)
+  );
+  const scannerLines = () => lines.filter((l) => l.task === "scanner");
+  try {
+    await until(() => outcomes.length >= 1, 30_000);
+    assert.equal(outcomes[0]!.derived, 0, "an empty catalog derives nothing");
+    await until(() => scannerLines().some((l) => l.event === "scanner_idle"), 30_000);
+    const before = await catalogFingerprint(deps.sql);
+    await oneMarketsCycle(deps, 1);
+    assert.notEqual(await catalogFingerprint(deps.sql), before);
+    await until(() => outcomes.some((o) => (o.byStatus.confirmed ?? 0) > 0), 30_000);
+    assert.ok(outcomes.slice(1).every((o) => o.reason === "catalog_changed"));
+    assert.ok(notice.generation > 0);
+    // Its clock is frozen: only the notice can have made it reload.
+    await until(
+      () =>
+        scannerLines().some((l) =>
+          l.event === "scanner_relations_reloaded" && Number(l.relations) > 0
+        ),
+      30_000,
+    );
+  } finally {
+    await stopScanner();
+    await stopRefresh();
+  }
+  const idle = scannerLines().filter((l) => l.event === "scanner_idle");
+  assert.equal(idle.length, 1, "said once");
+  assert.equal(idle[0]!.reason, "no confirmed relations yet");
+  const started = scannerLines().find((l) => l.event === "scanner_started");
+  assert.equal(started?.relations, 0);
+});
