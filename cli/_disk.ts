@@ -1,8 +1,13 @@
 /**
  * The disk guard as a supervisor task ("disk"), and what it watches. Once a minute it reads the
- * free space of the watched file system and the database size, measures growth over a day's
- * window, decides the level (`runtime/disk_guard.ts`), hands it to the collectors through the
- * shed state, logs each transition once, and reports gauges and a `degraded` reason.
+ * free space of the watched file system and the database size, measures the growth of both
+ * over a day's window (known after 10 minutes of samples), decides the level
+ * (`runtime/disk_guard.ts`) with days left at the faster of the two growths (so days left is
+ * finite whenever the database grows, even while other files on the disk shrink), hands the
+ * level to the collectors through the shed state, logs each transition once, and reports
+ * gauges and a `degraded` reason. `disk_days_left` is set only once growth is known (+Inf then
+ * means nothing grows). It also reports the database's identity, so that `status` believes
+ * only a collector writing to its own database.
  *
  * The watched file system: PMCOLLECT_DISK_PATH when set; else the embedded database's data
  * directory; else, for a server on loopback, its `data_directory` when this process can stat
@@ -23,8 +28,16 @@ import { assessDisk, createGrowthWindow, type DiskReading } from "../runtime/dis
 import type { Logger } from "../runtime/log.ts";
 import { DISK_LEVELS, type DiskLevel, type ShedState } from "../runtime/shed.ts";
 import type { TaskContext } from "../runtime/supervisor.ts";
+import {
+  type CollectorHealth,
+  databaseIdentity,
+  describeCollector,
+  reportedNumber,
+} from "./_collector_health.ts";
 
 export const DISK_GUARD_INTERVAL_MS = 60_000;
+/** Samples must span this long before a growth rate is stated (createGrowthWindow's default). */
+export const GROWTH_MIN_SPAN_MS = 10 * 60_000;
 
 export interface DiskTarget {
   readonly path: string;
@@ -83,16 +96,27 @@ export async function runDiskGuard(deps: DiskGuardDeps, signal: AbortSignal): Pr
   const now = deps.now ?? Date.now;
   const read = deps.read ?? readDisk;
   const target = await resolveDiskTarget(config, sql);
+  const identity = await databaseIdentity(sql);
   log.info("disk_guard_watching", { path: target?.path ?? null, source: target?.source ?? null });
-  const growth = createGrowthWindow();
+  const growth = createGrowthWindow({ minSpanMs: GROWTH_MIN_SPAN_MS });
+  const dbGrowth = createGrowthWindow({ minSpanMs: GROWTH_MIN_SPAN_MS });
+  const measuringSince = now();
   let previous: DiskLevel = shed.level;
   while (true) {
     const dbBytes = await databaseBytes(sql);
     const reading = target === null ? null : await read(target.path);
+    const at = now();
     // Local: what fills the disk is everything on it; remote: the database's own size.
-    growth.add(now(), reading === null ? dbBytes : reading.totalBytes - reading.freeBytes);
+    growth.add(at, reading === null ? dbBytes : reading.totalBytes - reading.freeBytes);
+    dbGrowth.add(at, dbBytes);
     const perDay = growth.perDay();
-    const verdict = assessDisk(reading, perDay, config.disk, previous);
+    const dbPerDay = dbGrowth.perDay();
+    // Days left at the faster growth: the disk's use can fall (other files deleted) while the
+    // database grows, and the database's size misses WAL and spill files that the disk sees.
+    const fastest = perDay === null && dbPerDay === null
+      ? null
+      : Math.max(perDay ?? -Infinity, dbPerDay ?? -Infinity);
+    const verdict = assessDisk(reading, fastest, config.disk, previous);
     if (verdict.level !== previous) {
       const fields = { from: previous, to: verdict.level, reason: verdict.reason };
       if (verdict.level === "ok") log.info("disk_level_changed", fields);
@@ -102,19 +126,27 @@ export async function runDiskGuard(deps: DiskGuardDeps, signal: AbortSignal): Pr
     }
     context?.gauge("database_bytes", dbBytes);
     if (perDay !== null) context?.gauge("disk_growth_bytes_per_day", perDay);
+    if (dbPerDay !== null) context?.gauge("database_growth_bytes_per_day", dbPerDay);
     if (reading !== null) {
       context?.gauge("disk_free_bytes", reading.freeBytes);
       context?.gauge("disk_total_bytes", reading.totalBytes);
     }
-    // +Inf while usage is not growing; not set while free space is unknown.
-    if (reading !== null) context?.gauge("disk_days_left", verdict.daysLeft ?? Infinity);
+    // Not set while free space or growth is unknown; +Inf only when nothing grows.
+    if (reading !== null && fastest !== null) {
+      context?.gauge("disk_days_left", verdict.daysLeft ?? Infinity);
+    }
     context?.gauge("disk_level", DISK_LEVELS.indexOf(verdict.level));
     context?.report({
       path: target?.path ?? null,
+      databaseIdentity: identity,
       freeBytes: reading?.freeBytes ?? null,
+      totalBytes: reading?.totalBytes ?? null,
       freePct: verdict.freePct === null ? null : Number(verdict.freePct.toFixed(2)),
       databaseBytes: dbBytes,
       growthBytesPerDay: perDay === null ? null : Math.round(perDay),
+      databaseGrowthBytesPerDay: dbPerDay === null ? null : Math.round(dbPerDay),
+      growthMeasuredMs: at - measuringSince,
+      growthNeedsMs: GROWTH_MIN_SPAN_MS,
       daysLeft: verdict.daysLeft === null ? null : Number(verdict.daysLeft.toFixed(1)),
       level: verdict.level,
       degraded: verdict.reason,
@@ -124,51 +156,93 @@ export async function runDiskGuard(deps: DiskGuardDeps, signal: AbortSignal): Pr
 }
 
 /**
- * The `status` line: free space of the watched file system now, and days left at the growth
- * rate the running daemon measured (read from its /metrics on loopback; a one-shot command
- * has no history of its own).
+ * The `status` line: free space of the watched file system now, in units that fit its size;
+ * growth as the running collector's disk guard measured it (this one-shot command has no
+ * history of its own), and days left at that growth. Growth is "unknown" (with why) until the
+ * collector has measured it, and days left then too: never infinite while anything grows.
+ *
+ * @example
+ * ```ts ignore
+ * write(diskStatusLine(await readDiskNow(config, sql), health));
+ * // "disk: 812.3 MiB free of 9.8 GiB (8.1%) at /data; growth: +150.0 MiB/day on disk,
+ * //  +120.0 MiB/day in the database, measured by the running collector (127.0.0.1:9464);
+ * //  days left: 5.4"
+ * ```
  */
-export async function diskStatusLine(
-  config: Config,
-  sql: Sql,
-  signal: AbortSignal,
-): Promise<string> {
-  const target = await resolveDiskTarget(config, sql);
-  const reading = target === null ? null : await readDisk(target.path);
-  const perDay = await daemonGrowthPerDay(config, signal);
-  const growth = perDay === null
-    ? "growth: unknown (no running daemon's /metrics to measure it)"
-    : `growth: ${formatGib(perDay)}/day`;
+export function diskStatusLine(
+  now: { readonly target: DiskTarget | null; readonly reading: DiskReading | null },
+  health: CollectorHealth,
+): string {
+  const { target, reading } = now;
+  const disk = reportedNumber(health, "disk", "growthBytesPerDay");
+  const db = reportedNumber(health, "disk", "databaseGrowthBytesPerDay");
+  const who = describeCollector(health);
+  let growth: string;
+  let fastest: number | null = null;
+  if (disk === null && db === null) {
+    const measured = reportedNumber(health, "disk", "growthMeasuredMs");
+    const needs = reportedNumber(health, "disk", "growthNeedsMs") ?? GROWTH_MIN_SPAN_MS;
+    growth = health.kind === "running" && measured !== null
+      ? `growth: unknown yet (${who} has measured for ${minutes(measured)} of the ` +
+        `${minutes(needs)} it needs)`
+      : `growth: unknown (${who} to measure it)`;
+  } else {
+    fastest = Math.max(disk ?? -Infinity, db ?? -Infinity);
+    const parts = [
+      ...(disk === null ? [] : [`${signedSize(disk)}/day on disk`]),
+      ...(db === null ? [] : [`${signedSize(db)}/day in the database`]),
+    ];
+    growth = `growth: ${parts.join(", ")}, measured by ${who}`;
+  }
   if (target === null || reading === null) {
-    return `disk: free space unknown (remote database; set PMCOLLECT_DISK_PATH), ${growth}`;
+    return `disk: free space unknown (remote database; set PMCOLLECT_DISK_PATH); ${growth}`;
   }
   const pct = (reading.freeBytes / reading.totalBytes) * 100;
-  const days = perDay === null
-    ? ""
-    : perDay > 0
-    ? `, days left: ${(reading.freeBytes / perDay).toFixed(1)}`
-    : ", days left: not growing";
-  return `disk: ${formatGib(reading.freeBytes)} free of ${formatGib(reading.totalBytes)} ` +
-    `(${pct.toFixed(1)}%) at ${target.path}, ${growth}${days}`;
+  const days = fastest === null
+    ? "days left: unknown"
+    : fastest > 0
+    ? `days left: ${(reading.freeBytes / fastest).toFixed(1)}`
+    : "days left: not growing";
+  return `disk: ${formatBytes(reading.freeBytes)} free of ${formatBytes(reading.totalBytes)} ` +
+    `(${pct.toFixed(1)}%) at ${target.path}; ${growth}; ${days}`;
 }
 
-/** `pmcollect_disk_growth_bytes_per_day` from the daemon's /metrics, or null. */
-async function daemonGrowthPerDay(config: Config, signal: AbortSignal): Promise<number | null> {
-  if (config.health.port === 0) return null;
-  try {
-    const response = await fetch(`http://127.0.0.1:${config.health.port}/metrics`, {
-      signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]),
-    });
-    const text = await response.text();
-    const match = /^pmcollect_disk_growth_bytes_per_day\{[^}]*\} (\S+)$/m.exec(text);
-    const value = match === null ? NaN : Number(match[1]);
-    return Number.isFinite(value) ? value : null;
-  } catch {
-    if (signal.aborted) throw signal.reason;
-    return null;
+/** The watched file system and its free space now (either may be unknown). */
+export async function readDiskNow(
+  config: Config,
+  sql: Sql,
+): Promise<{ target: DiskTarget | null; reading: DiskReading | null }> {
+  const target = await resolveDiskTarget(config, sql);
+  return { target, reading: target === null ? null : await readDisk(target.path) };
+}
+
+/**
+ * Bytes in binary units, the unit chosen by size (one decimal), so a small disk reads
+ * "812.3 MiB" rather than "0.8 GiB".
+ *
+ * @example
+ * ```ts
+ * import { formatBytes } from "./_disk.ts";
+ * formatBytes(1536); // "1.5 KiB"
+ * formatBytes(3 * 1024 ** 3); // "3.0 GiB"
+ * ```
+ */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
   }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function formatGib(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+function signedSize(bytes: number): string {
+  return bytes < 0 ? `-${formatBytes(-bytes)}` : `+${formatBytes(bytes)}`;
+}
+
+function minutes(ms: number): string {
+  const m = Math.floor(ms / 60_000);
+  return `${m} min`;
 }

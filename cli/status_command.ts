@@ -1,8 +1,16 @@
 /**
  * `pmcollect status`: what is being collected. Rows per time-series table in the last hour and
- * day, the latest run of each collector, open gaps, rejects, the database size, free disk and
- * days left (growth as measured by the running daemon), and, on TimescaleDB, the compression
- * ratio per hypertable and each background job's last run.
+ * day, the latest run of each collector, open gaps, rejects, the database size, free disk (in
+ * units that fit its size), growth and days left as the running collector measured them (its
+ * `/healthz`; "unknown" with why when there is none or it has not measured long enough), the
+ * relation registry's counts by status and the scanner's relations and open episodes (from the
+ * running collector, else what the database holds), and, on TimescaleDB, the compression
+ * ratio per hypertable and each background job's last run. `--quality` adds the gap report and
+ * the recorded stream checked against the REST books at the instant each was taken.
+ *
+ * A database server that does not answer within `connectTimeoutMs` (5 s) ends the command
+ * with a DatabaseUnreachableError (main.ts prints it and exits 1) instead of waiting for it
+ * as `run` does.
  *
  * @example
  * ```ts
@@ -11,7 +19,7 @@
  * ```
  */
 import { createVenueHttp, openConfiguredDatabase } from "./_connect.ts";
-import type { Sql } from "../db/client.ts";
+import type { Database, Sql } from "../db/client.ts";
 import { migrationStatus, type SchemaMode } from "../db/migrate.ts";
 import type { Config } from "../runtime/config.ts";
 import { type CommandContext, formatTable } from "./migrate_command.ts";
@@ -20,8 +28,39 @@ import { formatBookAgreement, measureBookAgreement } from "../stream/book_agreem
 import { backfillBudgets } from "../backfill/estimate.ts";
 import { readTimescaleJobs } from "../db/timescale_jobs.ts";
 import { formatTimescaleJobs } from "../db/timescale_jobs_health.ts";
-import { diskStatusLine } from "./_disk.ts";
+import { diskStatusLine, formatBytes, readDiskNow } from "./_disk.ts";
 import { timescaleSchema } from "../db/timescale_schema.ts";
+import {
+  type CollectorHealth,
+  databaseIdentity,
+  describeCollector,
+  readCollectorHealth,
+  reportedNumber,
+} from "./_collector_health.ts";
+import { countRelationsByStatus } from "../relations/registry.ts";
+import type { RelationStatus } from "../relations/derive.ts";
+
+/** export_command.ts formats its sizes the same way. */
+export { formatBytes };
+
+/** How long `status` waits for a database server before giving up. */
+export const STATUS_CONNECT_TIMEOUT_MS = 5_000;
+
+/** The database server did not answer within the bound; main.ts prints it and exits 1. */
+export class DatabaseUnreachableError extends Error {
+  readonly address: string;
+  readonly waitedMs: number;
+  constructor(address: string, waitedMs: number, options?: ErrorOptions) {
+    super(
+      `Cannot reach the database at ${address} within ${waitedMs / 1000} s: is the server ` +
+        `running, and is DATABASE_URL right? (status gives up; \`run\` keeps retrying)`,
+      options,
+    );
+    this.name = "DatabaseUnreachableError";
+    this.address = address;
+    this.waitedMs = waitedMs;
+  }
+}
 
 const SERIES = ["price_snapshots", "book_snapshots", "trades", "quotes"] as const;
 /** The hypertable that stores each series (migration 0008 made three of them views). */
@@ -32,13 +71,16 @@ const STORED: Record<(typeof SERIES)[number], string> = {
   quotes: "quote_data",
 };
 
-/** Prints the collection status; returns 0 (1 when the schema is not migrated yet). */
+/**
+ * Prints the collection status; returns 0 (1 when the schema is not migrated yet).
+ * @throws {DatabaseUnreachableError} when a server does not answer within the bound.
+ */
 export async function runStatusCommand(
   config: Config,
-  context: CommandContext & { readonly quality?: boolean },
+  context: CommandContext & { readonly quality?: boolean; readonly connectTimeoutMs?: number },
 ): Promise<number> {
   const { log, signal, write } = context;
-  const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
+  const db = await openWithin(config, context);
   try {
     const { mode, migrations } = await migrationStatus(db.sql);
     const pending = migrations.filter((m) => m.state === "pending").length;
@@ -61,7 +103,13 @@ export async function runStatusCommand(
     write(formatOpenGaps(await openGaps(db.sql)));
     write(`rejects: ${ops?.rejects} (${ops?.kinds} distinct payloads)`);
     write(`database size: ${ops?.size}`);
-    write(await diskStatusLine(config, db.sql, signal));
+    const health = await readCollectorHealth(config.health.port, {
+      signal,
+      database: await databaseIdentity(db.sql),
+    });
+    write(diskStatusLine(await readDiskNow(config, db.sql), health));
+    write(formatRelations(await countRelationsByStatus(db.sql), health));
+    write(formatScanner(await scannerFromDatabase(db.sql), health));
     write(await compressionReport(db.sql, mode));
     write(formatTimescaleJobs(await readTimescaleJobs(db.sql), formatTable));
     if (context.quality === true) {
@@ -77,6 +125,113 @@ export async function runStatusCommand(
   } finally {
     await db.close(5);
   }
+}
+
+/** Opens the database; a server still unreachable after the bound ends the command. */
+async function openWithin(
+  config: Config,
+  context: CommandContext & { readonly connectTimeoutMs?: number },
+): Promise<Database> {
+  const { log, signal } = context;
+  const waitMs = context.connectTimeoutMs ?? STATUS_CONNECT_TIMEOUT_MS;
+  const bound = AbortSignal.timeout(waitMs);
+  try {
+    return await openConfiguredDatabase(config, {
+      log,
+      signal: AbortSignal.any([signal, bound]),
+      poolSize: 2,
+    });
+  } catch (err) {
+    if (signal.aborted || !bound.aborted || config.database.url === undefined) throw err;
+    const url = new URL(config.database.url);
+    const address = `${url.hostname || "localhost"}:${url.port || "5432"}`;
+    throw new DatabaseUnreachableError(address, waitMs, { cause: err });
+  }
+}
+
+const STATUS_ORDER: readonly RelationStatus[] = [
+  "confirmed",
+  "incomplete",
+  "proposed",
+  "stale",
+  "rejected",
+];
+
+/**
+ * The registry line: relations by status, and when the running collector's refresh task last
+ * refreshed them.
+ *
+ * @example
+ * ```ts
+ * import { formatRelations } from "./status_command.ts";
+ * formatRelations({ confirmed: 12, proposed: 3 }, { kind: "absent", port: 9464 });
+ * // "relations: 12 confirmed, 0 incomplete, 3 proposed, 0 stale, 0 rejected (last refresh:
+ * //  unknown, no running collector answered on 127.0.0.1:9464)"
+ * ```
+ */
+export function formatRelations(
+  byStatus: Partial<Record<RelationStatus, number>>,
+  health: CollectorHealth,
+): string {
+  const counts = STATUS_ORDER.map((s) => `${byStatus[s] ?? 0} ${s}`).join(", ");
+  const task = health.kind === "running" ? health.tasks.get("relations") : undefined;
+  const at = task?.lastSuccessAt;
+  const refresh = health.kind !== "running"
+    ? `unknown, ${describeCollector(health)}`
+    : task === undefined
+    ? "the running collector has no refresh task (PMCOLLECT_RELATIONS_REFRESH_S=0)"
+    : typeof at === "string"
+    ? `${at} by the running collector`
+    : "not yet (the running collector's first refresh is under way)";
+  return `relations: ${counts} (last refresh: ${refresh})`;
+}
+
+/** What the database says of the scanner when no collector can be asked. */
+export interface ScannerFromDatabase {
+  /** Confirmed partitions and chains: what a scanner would load. */
+  readonly loadable: number;
+  /** Live episodes of the last day without an end. */
+  readonly openEpisodes: number;
+}
+
+async function scannerFromDatabase(sql: Sql): Promise<ScannerFromDatabase> {
+  const [row] = await sql<{ loadable: number; open: number }[]>`
+    select (select count(*)::int from relations where status = 'confirmed'
+              and (type = 'partition' or type = 'implies' or type like 'ladder\_%')) as loadable,
+           (select count(*)::int from episodes where not replayed and ended_at is null
+              and started_at > now() - interval '1 day') as open`;
+  return { loadable: row?.loadable ?? 0, openEpisodes: row?.open ?? 0 };
+}
+
+/**
+ * The scanner line: the relations the running scanner holds and its open episodes (or why it
+ * is idle), else what the database holds.
+ *
+ * @example
+ * ```ts
+ * import { formatScanner } from "./status_command.ts";
+ * formatScanner({ loadable: 4, openEpisodes: 1 }, { kind: "absent", port: 9464 });
+ * // "scanner: not running (no running collector answered on 127.0.0.1:9464); in the
+ * //  database: 4 confirmed relations to load, 1 live episode not ended"
+ * ```
+ */
+export function formatScanner(db: ScannerFromDatabase, health: CollectorHealth): string {
+  const fromDb = `${db.loadable} confirmed ${db.loadable === 1 ? "relation" : "relations"} ` +
+    `to load, ${db.openEpisodes} live ${db.openEpisodes === 1 ? "episode" : "episodes"} not ended`;
+  const relations = reportedNumber(health, "scanner", "relations");
+  if (health.kind !== "running") {
+    return `scanner: not running (${describeCollector(health)}); in the database: ${fromDb}`;
+  }
+  if (!health.tasks.has("scanner")) {
+    return `scanner: off in the running collector; in the database: ${fromDb}`;
+  }
+  if (relations === null) return `scanner: starting; in the database: ${fromDb}`;
+  const tokens = reportedNumber(health, "scanner", "watchedTokens");
+  const open = reportedNumber(health, "scanner", "openEpisodes") ?? 0;
+  const idle = health.tasks.get("scanner")?.idle;
+  const why = typeof idle === "string" && idle !== "" ? ` (idle: ${idle})` : "";
+  return `scanner: holds ${relations} relations${tokens === null ? "" : ` (${tokens} tokens)`}` +
+    `${why}, ${open} open episodes, per the running collector (127.0.0.1:${health.port})`;
 }
 
 /** Open (not backfilled) gaps of one collector: rows, and token-intervals they stand for. */
@@ -200,16 +355,4 @@ async function hypertableCompression(
     from ${sql(ts)}.hypertable_compression_stats(${table}::regclass)`;
   if (row?.before == null || row.after == null) return null;
   return { before: Number(row.before), after: Number(row.after) };
-}
-
-/** Bytes in binary units with one decimal, e.g. "1.5 GiB". */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
