@@ -13,8 +13,10 @@
  *   `export` exits 1 when a partition failed (the partitions before it are complete).
  *   `inspect` returns its own 0/1/2: everything parsed / something rejected / unreadable.
  *
- * The version's commit comes from PMCOLLECT_BUILD_COMMIT when set, else from dist/build.json
- * (bundled by `deno task compile`), else "dev".
+ * `--help` is the overview, `<command> --help` that command's page (cli/help.ts). `--version`
+ * is cli/build_info.ts's VERSION with the commit: PMCOLLECT_BUILD_COMMIT when set, else
+ * dist/build.json in a compiled binary (bundled by `deno task compile`), else the checkout's
+ * `.git` when run from source.
  *
  * @example
  * ```sh
@@ -23,8 +25,8 @@
  * ```
  */
 import { type CommandLine, parseCommandLine, UsageError } from "./cli/command_line.ts";
-import { helpText, versionText } from "./cli/help.ts";
-import { readBuildCommit } from "./cli/build_info.ts";
+import { helpPage } from "./cli/help.ts";
+import { readBuildCommit, versionText } from "./cli/build_info.ts";
 import { runMigrateCommand } from "./cli/migrate_command.ts";
 import { runRunCommand } from "./cli/run_command.ts";
 import { runStatusCommand } from "./cli/status_command.ts";
@@ -52,7 +54,7 @@ export async function main(
   let config: Config;
   try {
     commandLine = parseCommandLine(argv);
-    if (commandLine.command === "help") return print(helpText());
+    if (commandLine.command === "help") return print(helpPage(commandLine.args[0]));
     if (commandLine.command === "version") return print(versionText(readBuildCommit(env)));
     // The simulator never touches the database: only the settings it uses are read.
     const own = commandLine.command === "simulate" ? pick(env, SIMULATE_SETTINGS) : env;

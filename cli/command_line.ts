@@ -32,6 +32,7 @@ export type CommandName =
   | "version";
 
 export interface CommandLine {
+  /** `help` carries the command whose page was asked for (if any) as `args[0]`. */
   readonly command: CommandName;
   /** Setting overrides keyed by environment-variable name. */
   readonly flags: Readonly<Record<string, string>>;
@@ -79,8 +80,13 @@ const SETTING_OPTIONS: OptionsConfig = Object.fromEntries(
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   // `deno task start -- --migrate` passes the "--" through: drop a leading one.
   if (argv[0] === "--") argv = argv.slice(1);
+  argv = joinRetainDaysValue(argv);
   if (argv[0] === "simulate" || argv[0] === "key") {
-    return { command: argv[0], flags: {}, status: false, args: argv.slice(1) };
+    const own = argv.slice(1);
+    const end = own.indexOf("--");
+    const asked = (end < 0 ? own : own.slice(0, end)).some((a) => a === "--help" || a === "-h");
+    if (asked) return helpLine(argv[0]);
+    return { command: argv[0], flags: {}, status: false, args: own };
   }
   if (argv[0] === "relations") return relationsCommandLine(argv.slice(1));
   const { values, positionals, flags } = parseWithSettings(argv, {
@@ -94,11 +100,22 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (typeof values.only === "string") flags.PMCOLLECT_COLLECTORS = values.only;
 
   const [first, ...rest] = positionals;
-  if (values.help === true || first === "help") {
-    return { command: "help", flags, status: false, args: [] };
+  if (first === "help") {
+    const [topic, ...extra] = rest;
+    if (extra.length > 0) throw new UsageError("help takes one command: pmcollect help <command>");
+    if (topic !== undefined && !isCommand(topic)) {
+      throw new UsageError(`Unknown command "${topic}" (commands: ${COMMANDS.join(", ")})`);
+    }
+    return helpLine(topic);
+  }
+  if (values.help === true) {
+    if (first !== undefined && !isCommand(first)) {
+      throw new UsageError(`Unknown command "${first}" (commands: ${COMMANDS.join(", ")})`);
+    }
+    return helpLine(values.migrate === true ? "migrate" : first);
   }
   if (values.version === true) return { command: "version", flags, status: false, args: [] };
-  if (first !== undefined && !(COMMANDS as readonly string[]).includes(first)) {
+  if (first !== undefined && !isCommand(first)) {
     throw new UsageError(`Unknown command "${first}" (commands: ${COMMANDS.join(", ")})`);
   }
   const command = values.migrate === true ? "migrate" : (first ?? "run") as CommandName;
@@ -119,6 +136,15 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   }
   const own = commandOptions(command, values);
   return { command, flags, status: values.status === true, args: [...rest, ...own] };
+}
+
+function isCommand(name: string): name is CommandName {
+  return (COMMANDS as readonly string[]).includes(name);
+}
+
+/** `pmcollect --help` (no topic) or `pmcollect <topic> --help`. */
+function helpLine(topic: string | undefined): CommandLine {
+  return { command: "help", flags: {}, status: false, args: topic === undefined ? [] : [topic] };
 }
 
 /** The options of `backfill` (parsed again, strictly, by cli/backfill_command.ts). */
@@ -153,6 +179,17 @@ export const EXPORT_OPTIONS = {
   "dry-run": { type: "boolean" },
   force: { type: "boolean" },
 } as const;
+
+/**
+ * `--retain-days -1` as `--retain-days=-1`: node:util calls a value starting with "-"
+ * ambiguous; joined, it reaches export's own check ("a whole number of days ≥ 1", exit 2).
+ */
+function joinRetainDaysValue(argv: readonly string[]): readonly string[] {
+  const i = argv.indexOf("--retain-days");
+  const value = i < 0 ? undefined : argv[i + 1];
+  if (value === undefined || !/^-[^-]/.test(value)) return argv;
+  return [...argv.slice(0, i), `--retain-days=${value}`, ...argv.slice(i + 2)];
+}
 
 /** The options of `backtest` (parsed again, strictly, by cli/backtest_command.ts). */
 export const BACKTEST_OPTIONS = {
@@ -249,8 +286,8 @@ function relationsCommandLine(argv: readonly string[]): CommandLine {
   const { values, positionals, flags } = parseWithSettings(argv, {
     help: { type: "boolean", short: "h" },
     ...RELATIONS_OPTIONS,
-  });
-  if (values.help === true) return { command: "help", flags: {}, status: false, args: [] };
+  }, "relations");
+  if (values.help === true) return helpLine("relations");
   const args = [...positionals];
   for (const name of Object.keys(RELATIONS_OPTIONS)) {
     const value = values[name];
@@ -263,13 +300,14 @@ function relationsCommandLine(argv: readonly string[]): CommandLine {
  * Strict parseArgs over `options` plus every setting flag; the setting flags come back as
  * `flags`, keyed by environment-variable name.
  */
-function parseWithSettings(argv: readonly string[], options: OptionsConfig) {
+function parseWithSettings(argv: readonly string[], options: OptionsConfig, command?: string) {
   let parsed;
   try {
     const all = { ...options, ...SETTING_OPTIONS };
     parsed = parseArgs({ args: [...argv], options: all, strict: true, allowPositionals: true });
   } catch (err) {
-    throw new UsageError(describeParseError(err), { cause: err });
+    const named = command ?? (isCommand(argv[0] ?? "") ? argv[0] : undefined);
+    throw new UsageError(describeParseError(err, named), { cause: err });
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const flags: Record<string, string> = {};
@@ -281,8 +319,8 @@ function parseWithSettings(argv: readonly string[], options: OptionsConfig) {
 }
 
 /** node:util's messages are long; keep the first sentence and point at --help. */
-function describeParseError(err: unknown): string {
+function describeParseError(err: unknown, command: string | undefined): string {
   const message = err instanceof Error ? err.message : String(err);
   const first = message.split(/\.\s/)[0]?.replace(/\.$/, "") ?? message;
-  return `${first} (see pmcollect --help)`;
+  return `${first} (see pmcollect ${command === undefined ? "" : `${command} `}--help)`;
 }

@@ -1,27 +1,124 @@
 /**
- * The `--help` text: usage, commands, examples, exit codes and every setting from the
- * SETTINGS table with its flag, environment variable, default and description.
+ * The help pages. `pmcollect --help` is an overview: the commands with one line each, the flags
+ * every command takes and the exit codes. `pmcollect <command> --help` (or `pmcollect help
+ * <command>`) is that command's own page: usage, what it does, every option with its default,
+ * examples and exit codes; `run --help` also lists every setting with its flag, environment
+ * variable, default and description. The pages' words are in `_command_docs*.ts`; the
+ * simulator keeps its own (simulator/cli.ts).
  *
  * @example
  * ```ts
- * import { helpText } from "./help.ts";
+ * import { commandHelpText, helpText } from "./help.ts";
  * printText("stdout", helpText());
+ * printText("stdout", commandHelpText("replay"));
  * ```
  */
 import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
+import { SIMULATE_HELP } from "../simulator/cli.ts";
+import { VERSION } from "./build_info.ts";
+import { COLLECT_DOCS, type CommandDoc, type OptionDoc } from "./_command_docs.ts";
+import { ANALYSIS_DOCS } from "./_command_docs_analysis.ts";
 
-/** The program version; the commit comes from PMCOLLECT_BUILD_COMMIT at build time. */
-export const VERSION = "0.1.0";
+/** The commands that have a page, in the overview's order. */
+export const HELP_TOPICS = [
+  "run",
+  "migrate",
+  "status",
+  "backfill",
+  "export",
+  "relations",
+  "edge",
+  "book",
+  "replay",
+  "backtest",
+  "report",
+  "inspect",
+  "simulate",
+  "key",
+] as const;
+export type HelpTopic = (typeof HELP_TOPICS)[number];
 
-/** `pmcollect 0.1.0 (abc1234)`, or `(dev)` when no commit was baked in. */
-export function versionText(commit: string | undefined): string {
-  return `pmcollect ${VERSION} (${commit === undefined || commit === "" ? "dev" : commit})`;
+const DOCS: Record<Exclude<HelpTopic, "simulate">, CommandDoc> = {
+  ...COLLECT_DOCS,
+  ...ANALYSIS_DOCS,
+};
+const WIDTH = 100;
+
+/** The overview: commands, common flags, exit codes, where to read more. */
+export function helpText(): string {
+  const commands = HELP_TOPICS.map((topic) =>
+    wrap(`  ${topic.padEnd(11)}`, topic === "simulate" ? SIMULATE_SUMMARY : DOCS[topic].summary)
+  );
+  return `pmcollect ${VERSION}: collects Polymarket into PostgreSQL/TimescaleDB
+
+Usage:
+  pmcollect [command] [options] [setting flags]
+  pmcollect <command> --help       that command's options, defaults and examples
+  pmcollect --version | --help
+
+Commands (run is the default):
+${commands.join("\n")}
+
+Flags every command takes:
+  --database-url URL, --data-dir DIR, … every setting is an environment variable and a flag of
+  the same name (the flag wins): \`pmcollect run --help\` lists them with their defaults.
+  -h, --help                       help (overview, or the command's page after a command)
+  -V, --version                    version and the commit it was built from
+
+Before the binary exists, pmcollect X is \`deno task start X\`; \`deno task demo\` runs the
+simulator and the collector together.
+
+Examples:
+  pmcollect --migrate --database-url postgres://pm@127.0.0.1:5432/polymarket
+  pmcollect run --only prices,trades
+  pmcollect status --quality
+  pmcollect replay --help
+
+Exit codes:
+  0    success (including a clean shutdown after SIGINT/SIGTERM)
+  1    runtime or migration failure, or the shutdown deadline was exceeded
+  2    usage or configuration error (one line on stderr: pmcollect <command>: what is wrong)
+  130  a second SIGINT during shutdown (a repeat within 1 s is the same Ctrl-C)
+  143  a second SIGTERM during shutdown`;
 }
 
-/** The full help text. */
-export function helpText(): string {
+const SIMULATE_SUMMARY = "run the local Polymarket simulator on loopback (tests, demos)";
+
+/** What `--help` prints: the page of `topic` when it has one, else the overview. */
+export function helpPage(topic: string | undefined): string {
+  return topic !== undefined && (HELP_TOPICS as readonly string[]).includes(topic)
+    ? commandHelpText(topic as HelpTopic)
+    : helpText();
+}
+
+/** One command's page. */
+export function commandHelpText(topic: HelpTopic): string {
+  if (topic === "simulate") return SIMULATE_HELP.trimEnd();
+  const doc = DOCS[topic];
+  const options = Object.entries(doc.options).map(([name, option]) => optionLine(name, option));
+  const sections = [
+    `pmcollect ${topic}: ${doc.summary}`,
+    ["Usage:", ...doc.usage.map((line) => `  pmcollect ${line}`)].join("\n"),
+    wrap("", doc.about),
+    ...(options.length === 0 ? [] : [["Options:", ...options].join("\n")]),
+    ["Examples:", ...doc.examples.map((line) => `  ${line}`)].join("\n"),
+    wrap("", `Exit codes: ${doc.exits ?? "0 success, 1 failure, 2 bad usage"}.`),
+    doc.database ? wrap("", DATABASE_NOTE) : wrap("", SETTINGS_NOTE),
+  ];
+  if (topic === "run") sections.push(settingsText());
+  return sections.join("\n\n");
+}
+
+const DATABASE_NOTE =
+  "The database: DATABASE_URL or --database-url (a PostgreSQL/TimescaleDB server); unset, the " +
+  "embedded PGlite under --data-dir (default ./data). Every setting flag is accepted: " +
+  "`pmcollect run --help` lists them.";
+const SETTINGS_NOTE = "Setting flags are accepted but not used: `pmcollect run --help`.";
+
+/** Every setting with its flag, variable, default and description. */
+export function settingsText(): string {
   const keys = Object.keys(SETTINGS) as SettingKey[];
-  const settings = keys.map((key) => {
+  const lines = keys.map((key) => {
     const setting = SETTINGS[key];
     const shown = setting.default === undefined
       ? "(unset)"
@@ -32,89 +129,30 @@ export function helpText(): string {
       flagName(key)
     } <value>\n      ${key}  default: ${shown}\n      ${setting.description}`;
   });
-  return `pmcollect ${VERSION}: collects Polymarket into PostgreSQL/TimescaleDB
+  return `Settings (environment variable, or the flag of the same name, which wins):
+${lines.join("\n")}`;
+}
 
-Usage:
-  pmcollect [run] [flags]          migrate if needed, then collect until SIGINT/SIGTERM
-  pmcollect --migrate [flags]      apply pending migrations and exit (same as: migrate)
-  pmcollect migrate [--status]     apply migrations, or list applied/pending with checksums
-  pmcollect status [flags]         rows per table in the last hour/day, last runs, gaps
-  pmcollect status --quality       plus coverage (24 h / 7 d), gaps by cause, rejects by reason
-                                   and the websocket-vs-Data-API trade capture
-  pmcollect backfill [options]     fill recorded gaps (and history with --since) from
-                                   /prices-history and the Data API; resumable, rate-limited
-                                   --since/--until ISO dates, --markets ids, --events ids,
-                                   --tag id, --gaps-only, --dry-run (requests and duration)
-  pmcollect edge --event ID [--at ISO-TIME] [--json] [--convert-fee-bips N]
-                                   the best plan per channel (neg-risk conversion and basket,
-                                   LP, implication pairs of confirmed ladders) on the books of
-                                   an event at that instant, with the fees in force then, and
-                                   book alarms; paper only. N = the adapter's feeBips (read on
-                                   chain), without it the conversion makes no plan. Closed,
-                                   resolved or not-accepting markets are never priced; books
-                                   come from the recorded stream, or a REST snapshot at most
-                                   --rest-max-age-ms old (default 360000), labelled
-  pmcollect edge --relation KEY    the same for one confirmed relation, across events
-  pmcollect backtest [--from-file F] [--since ISO] [--until ISO] [--events ids]
-                                   the live scanner over the recorded stream (book_events),
-                                   or over a capture (PMCOLLECT_SCANNER_CAPTURE) with
-                                   --from-file; episodes stored as replayed
-  pmcollect report --day YYYY-MM-DD [--html FILE] [--replayed]
-                                   episodes per channel: count, median duration, capacity,
-                                   profit after fees, survival; --html adds plots
-  pmcollect export --out DIR [options]
-                                   tables as ZSTD Parquet, one folder per table and UTC day,
-                                   with a manifest; --tables a,b --since/--until YYYY-MM-DD
-                                   --time-column ts --force (re-export verified days)
-                                   --retain-days N (then drop older days whose export
-                                   verifies) --dry-run (see docs/export.md)
-  pmcollect relations [options]    refresh the relation registry, then list it: --event ID,
-                                   --type T (ladder = every ladder_*), --status S, --json
-  pmcollect relations check        falsify relations against stored resolutions (--json)
-  pmcollect relations review       walk proposals on stdin (c, r [note], s, q; --by NAME), or
-                                   --confirm KEY / --reject KEY --note TEXT
-  pmcollect book TOKEN             a token's book rebuilt from the recorded stream
-                                   (--at ISO-TIME, default latest; --json)
-  pmcollect replay                 recorded book events as NDJSON in arrival order
-                                   (--tokens ID,ID or --event ID, --since/--until ISO,
-                                   --pace N = N x real time; --parquet DIR reads a
-                                   pmcollect export folder instead of the database)
-  pmcollect inspect FILE|-         parse a captured payload and print what would be stored
-  pmcollect simulate [args]        run the local Polymarket simulator on loopback
-                                   (flags: pmcollect simulate --help)
-  pmcollect key encrypt|check|keygen [args]
-                                   age-encrypted trading key (see docs/deploy.md)
-  pmcollect --version | --help
+function optionLine(name: string, option: OptionDoc): string {
+  const head = `  --${name}${option.value === undefined ? "" : ` ${option.value}`}`;
+  const text = option.default === undefined
+    ? option.text
+    : `${option.text} (default: ${option.default})`;
+  return head.length < 26 ? wrap(head.padEnd(26), text) : `${head}\n${wrap(" ".repeat(26), text)}`;
+}
 
-Flags:
-  --only <collectors>              same as PMCOLLECT_COLLECTORS, e.g. --only prices,books
-  -h, --help                       this text
-  -V, --version                    version and build commit
-
-Every setting is read from its environment variable; the flag of the same name wins.
-Before the binary exists, pmcollect X is \`deno task start X\`; \`deno task demo\` runs the
-simulator and the collector together.
-
-Examples:
-  pmcollect --migrate --database-url postgres://pm@127.0.0.1:5432/polymarket
-  DATABASE_URL=postgres://pm@127.0.0.1/polymarket pmcollect run --only prices,trades
-  pmcollect run --prices-interval-s 30 --health-port 9464
-  pmcollect migrate --status
-  pmcollect backfill --gaps-only --dry-run
-  pmcollect backfill --since 2026-01-01 --markets 0xabc…,12345
-  pmcollect export --out /srv/parquet --retain-days 30 --dry-run
-  curl -s 127.0.0.1:9464/healthz; curl -s 127.0.0.1:9464/metrics
-  pmcollect edge --event 903193 --json --convert-fee-bips 0
-  pmcollect inspect captured_book.json
-  cat frames.ndjson | pmcollect inspect -
-
-Exit codes:
-  0    success (including a clean shutdown after SIGINT/SIGTERM)
-  1    runtime or migration failure, or the shutdown deadline was exceeded
-  2    usage or configuration error
-  130  a second SIGINT during shutdown (a repeat within 1 s is the same Ctrl-C)
-  143  a second SIGTERM during shutdown
-
-Settings:
-${settings.join("\n")}`;
+/** `text` after `lead`, wrapped at WIDTH with continuation lines indented like `lead`. */
+function wrap(lead: string, text: string): string {
+  const indent = " ".repeat(lead.length);
+  const lines: string[] = [];
+  let line = lead;
+  for (const word of text.split(/\s+/)) {
+    const fresh = line.length === lead.length && lines.length === 0 || line === indent;
+    if (!fresh && line.length + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = indent + word;
+    } else line = fresh ? line + word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.join("\n");
 }

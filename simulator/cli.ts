@@ -31,6 +31,10 @@ Flags:
   --tick-ms N         milliseconds between world steps (trades, book changes; default 100)
   --rate-limits       enforce the venue's documented rate limits (429 with Retry-After)
   --load              load mode: trades as fast as possible on subscribed markets
+  --activity MODE     how markets move (default busy): busy = a fixed number of events per
+                      tick on every subscribed market (load tests); realistic = the venue's
+                      measured rates, heavy-tailed, most markets quiet for hours
+                      (docs/activity_model.md)
   --faults LIST       inject faults, comma-separated name=value:
                         latency=MS          delay every response by MS
                         fail=N              answer the next N requests with HTTP 503
@@ -52,6 +56,13 @@ Flags:
                       Run the collector with PMCOLLECT_WS_TOKENS_PER_CONNECTION=1 and
                       PMCOLLECT_SCANNER_CONVERT_FEE_BIPS=<convert-fee-bips> (README).
   -h, --help          this text
+
+Examples:
+  pmcollect simulate --port 8787 --markets 5000
+  pmcollect simulate --markets 46500 --activity realistic --faults latency=50,fail=5
+  pmcollect simulate --port 8787 --plant seed=7,durations=300/1500
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 failure (the port in use), 2 a bad flag value.
 
 Point pmcollect at it with PMCOLLECT_GAMMA_URL, PMCOLLECT_CLOB_URL, PMCOLLECT_DATA_API_URL
 (all http://HOST:PORT) and PMCOLLECT_WS_MARKET_URL (ws://HOST:PORT/ws/market), or run

@@ -10,6 +10,7 @@ import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
 import { withDatabase } from "./_db.ts";
 import { startSimulator } from "../simulator/server.ts";
 import { testWithin } from "./_time_limit.ts";
+import { readBuildCommit, VERSION, versionText } from "../cli/build_info.ts";
 
 /** Bounds each test: a hang fails it instead of the whole run. */
 const test = testWithin(60_000);
@@ -45,15 +46,24 @@ function events(text: string): Record<string, unknown>[] {
   return text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
 }
 
-test("main.ts --help lists every setting with its flag, variable and default", async () => {
-  const { code, stdout } = await output(["--help"]);
+test("main.ts --help is the overview; run --help lists every setting; replay --help its own", async () => {
+  const overview = await output(["--help"]);
+  assert.equal(overview.code, 0, overview.stderr);
+  assert.match(overview.stdout, /pmcollect <command> --help/);
+  assert.match(overview.stdout, /Exit codes:/);
+  assert.ok(!overview.stdout.includes("PMCOLLECT_PRICES_INTERVAL_S"), "settings are run's page");
+
+  const { code, stdout } = await output(["run", "--help"]);
   assert.equal(code, 0);
   for (const key of Object.keys(SETTINGS) as SettingKey[]) {
     assert.ok(stdout.includes(`--${flagName(key)} <value>`), `flag of ${key}`);
     assert.ok(stdout.includes(`${key}  default: `), `variable of ${key}`);
     assert.ok(stdout.includes(SETTINGS[key].description), `description of ${key}`);
   }
-  assert.match(stdout, /Exit codes:/);
+  const replay = await output(["replay", "--help"]);
+  assert.equal(replay.code, 0, replay.stderr);
+  assert.match(replay.stdout, /^pmcollect replay: /);
+  assert.ok(replay.stdout.includes("--pace N"), replay.stdout);
 });
 
 test("main.ts exits 2 with one line for an unknown flag or a bad setting value", async () => {
@@ -252,7 +262,10 @@ async function waitForEvent(
 Deno.test("main.ts drops the leading -- that `deno task start -- …` passes on", async () => {
   const version = await output(["--", "--version"]);
   assert.equal(version.code, 0, version.stderr);
-  assert.match(version.stdout, /pmcollect/);
+  // The version from cli/build_info.ts; the commit from this checkout (run from source).
+  const expected = versionText(readBuildCommit(Deno.env.toObject()));
+  assert.equal(version.stdout.trim(), expected);
+  assert.match(expected, new RegExp(`^pmcollect ${VERSION.replaceAll(".", "\\.")} \\(`));
   const help = await output(["--", "simulate", "--help"]);
   assert.equal(help.code, 0, help.stderr);
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
 import { parseCommandLine } from "../cli/command_line.ts";
 import { SIMULATE_HELP } from "../simulator/cli.ts";
+import { HELP_TOPICS } from "../cli/help.ts";
 
 const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 
@@ -103,4 +104,15 @@ Deno.test("deno.lock pins only the run path; test-only packages live in deno.tes
     assert.ok(readme.includes(`\`${pkg.slice(4).replace(/@(?=[\d.]+$)/, "` ")}`), pkg);
   }
   assert.ok(Object.keys(run.npm).length < 30, `${Object.keys(run.npm).length} npm packages`);
+});
+
+Deno.test("README: the Usage block names every command with a help page, and <command> --help", () => {
+  const usage = readme.split(/^## Usage\n/m)[1]?.split(/^```\n/m)[1] ?? "";
+  const lines = usage.split("\n").filter((l) => l.startsWith("pmcollect "));
+  assert.ok(lines.length >= HELP_TOPICS.length, usage);
+  for (const topic of HELP_TOPICS) {
+    const named = topic === "run" ? "pmcollect [run]" : topic === "migrate" ? "migrate" : topic;
+    assert.ok(lines.some((l) => l.includes(named)), `README Usage lists ${topic}`);
+  }
+  assert.ok(lines.some((l) => l.startsWith("pmcollect <command> --help")));
 });
