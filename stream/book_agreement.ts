@@ -1,10 +1,18 @@
 /**
  * `measureBookAgreement`: the recorded stream checked against the REST book snapshots the
- * books collector stores (`book_snapshots`, every 5 minutes by default): at each snapshot's
- * `ts`, the book rebuilt from `book_events` should equal the snapshot level for level. Each
- * snapshot counts as agreeing, disagreeing (a bug, or a race between the REST request and the
- * stream) or uncovered (the stream had no segment then, with the reason); nothing is silent.
- * Shown by `pmcollect status --quality`.
+ * books collector stores (`book_snapshots`, every 5 minutes by default): at the instant each
+ * REST book was taken, the book rebuilt from `book_events` should equal it level for level.
+ *
+ * That instant is the venue's timestamp of the REST book (`exchange_ts`), not the row's `ts`
+ * (the start of its books cycle, up to minutes earlier on a large universe). The stream is
+ * replayed in receive order, so the venue instant is carried over to the stream's clock: the
+ * receive time of the token's newest recorded event whose venue time is at or before it
+ * (within a minute; without one, the venue instant itself). A row without `exchange_ts` is
+ * compared at its `ts`, and counted as such.
+ *
+ * Each snapshot counts as agreeing, disagreeing (a bug, or a race the venue's millisecond
+ * cannot settle) or uncovered (the stream had no segment then, with the reason); nothing is
+ * silent. Shown by `pmcollect status --quality`.
  *
  * @example
  * ```ts
@@ -26,7 +34,9 @@ export interface BookAgreement {
   uncovered: Record<string, number>;
   /** agree / (agree + disagree), in percent; null with nothing compared. */
   agreementPercent: number | null;
-  /** A few disagreements, for a look with `pmcollect book --at`. */
+  /** Compared at the cycle's `ts` because the REST book had no venue timestamp. */
+  atCycleStart: number;
+  /** A few disagreements (at the stream instant compared), for `pmcollect book --at`. */
   examples: { tokenId: string; ts: Date }[];
 }
 
@@ -36,12 +46,16 @@ export async function measureBookAgreement(
   options: { readonly now: Date; readonly windowMs?: number; readonly sample?: number },
 ): Promise<BookAgreement> {
   const from = new Date(options.now.getTime() - (options.windowMs ?? 86_400_000));
-  const snapshots = await sql<{ ts: Date; tokenId: string; bids: Level[]; asks: Level[] }[]>`
-    select b.ts, b.token_id as "tokenId", b.bids, b.asks from book_snapshots b
+  const snapshots = await sql<
+    { ts: Date; venueAt: Date | null; tokenId: string; bids: Level[]; asks: Level[] }[]
+  >`
+    select b.ts, b.exchange_ts as "venueAt", b.token_id as "tokenId", b.bids, b.asks
+    from book_snapshots b
     where b.ts > ${from} and b.ts <= ${options.now}
       and exists (
         select 1 from book_event_rows e join token_keys k using (token_key)
-        where k.token_id = b.token_id and e.received_at <= b.ts and e.kind = 0)
+        where k.token_id = b.token_id and e.received_at <= coalesce(b.exchange_ts, b.ts)
+          and e.kind = 0)
     order by b.ts desc limit ${options.sample ?? 200}`;
   const result: BookAgreement = {
     snapshots: snapshots.length,
@@ -49,10 +63,13 @@ export async function measureBookAgreement(
     disagree: 0,
     uncovered: {},
     agreementPercent: null,
+    atCycleStart: 0,
     examples: [],
   };
   for (const s of snapshots) {
-    const r = await bookAt(sql, s.tokenId, { at: s.ts });
+    if (s.venueAt === null) result.atCycleStart++;
+    const at = s.venueAt === null ? s.ts : await streamInstant(sql, s.tokenId, s.venueAt);
+    const r = await bookAt(sql, s.tokenId, { at });
     if (!r.covered) {
       result.uncovered[r.reason] = (result.uncovered[r.reason] ?? 0) + 1;
       continue;
@@ -61,12 +78,29 @@ export async function measureBookAgreement(
     if (same) result.agree++;
     else {
       result.disagree++;
-      if (result.examples.length < 5) result.examples.push({ tokenId: s.tokenId, ts: s.ts });
+      if (result.examples.length < 5) result.examples.push({ tokenId: s.tokenId, ts: at });
     }
   }
   const compared = result.agree + result.disagree;
   if (compared > 0) result.agreementPercent = Math.round((result.agree / compared) * 1000) / 10;
   return result;
+}
+
+/**
+ * The receive time at which the recorded stream had applied everything the venue sent up to
+ * `venueAt`: that of the token's newest event (its own or its sibling's mirrored row) with a
+ * venue time at or before it, looked for within a minute either side; else `venueAt`.
+ */
+async function streamInstant(sql: Queryable, tokenId: string, venueAt: Date): Promise<Date> {
+  const from = new Date(venueAt.getTime() - 60_000);
+  const to = new Date(venueAt.getTime() + 60_000);
+  const [row] = await sql<{ at: Date }[]>`
+    select e.received_at as at
+    from book_events_between(${from}, ${to}) e
+    where e.token_key = (select token_key from token_keys where token_id = ${tokenId})
+      and e.ts <= ${venueAt}
+    order by e.received_at desc, e.seq desc limit 1`;
+  return row?.at ?? venueAt;
 }
 
 function sameLevels(rebuilt: readonly [string, string][], rest: Level[], dir: 1 | -1): boolean {
@@ -89,7 +123,8 @@ export function formatBookAgreement(a: BookAgreement): string {
   const lines = [
     `recorded stream vs REST book snapshots: ${a.agreementPercent ?? "-"}% agree ` +
     `(${a.agree} agree, ${a.disagree} disagree of ${a.snapshots} snapshots` +
-    `${uncovered === "" ? "" : `; not covered: ${uncovered}`})`,
+    `${uncovered === "" ? "" : `; not covered: ${uncovered}`}), each at the REST book's venue ` +
+    `instant${a.atCycleStart === 0 ? "" : ` (${a.atCycleStart} without one: at its cycle start)`}`,
   ];
   for (const e of a.examples) {
     lines.push(`  disagrees: pmcollect book ${e.tokenId} --at ${e.ts.toISOString()}`);

@@ -299,6 +299,7 @@ Deno.test("measureBookAgreement() counts REST snapshots that agree, disagree or 
         disagree: 1,
         uncovered: { gap: 1 },
         agreementPercent: 66.7,
+        atCycleStart: 4,
         examples: [200],
       },
     );
