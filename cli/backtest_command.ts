@@ -16,6 +16,7 @@
 import { openConfiguredDatabase } from "./_connect.ts";
 import { BACKTEST_OPTIONS, UsageError } from "./command_line.ts";
 import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
+import { parseInstant, requireOrder } from "./_instant.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import type { Queryable } from "../db/client.ts";
 import { upsertEpisodes } from "../db/episodes.ts";
@@ -40,20 +41,19 @@ export interface BacktestArgs {
 /** @throws {UsageError} */
 export function parseBacktestArgs(args: readonly string[]): BacktestArgs {
   const { values } = parseOwnOptions(args, { options: BACKTEST_OPTIONS });
-  const instant = (name: string, text: string | undefined) => {
-    if (text === undefined) return null;
-    const at = new Date(Date.parse(text));
-    if (Number.isNaN(at.getTime())) throw new UsageError(`--${name} must be an ISO time`);
-    return at;
-  };
+  const instant = (name: string, text: string | undefined) =>
+    text === undefined ? null : parseInstant(name, text);
   const fromFile = values["from-file"] ?? null;
   if (fromFile === null && (values.since === undefined || values.until === undefined)) {
     throw new UsageError("backtest over the recorded stream needs --since and --until");
   }
+  const since = instant("since", values.since);
+  const until = instant("until", values.until);
+  requireOrder(since, until);
   return {
     fromFile,
-    since: instant("since", values.since),
-    until: instant("until", values.until),
+    since,
+    until,
     events: values.events === undefined ? null : values.events.split(",").map((s) => s.trim()),
   };
 }

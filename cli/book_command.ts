@@ -10,12 +10,12 @@
  * pmcollect book 7132104567925221259 --at 2026-11-30T12:00:00Z --json
  * ```
  */
-import { parseArgs } from "node:util";
 import { openConfiguredDatabase } from "./_connect.ts";
 import { BOOK_OPTIONS, UsageError } from "./command_line.ts";
+import { parseInstant } from "./_instant.ts";
+import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import type { Config } from "../runtime/config.ts";
-import { printText } from "../runtime/log.ts";
 import { bookAt, type BookAtResult } from "../stream/book_at.ts";
 
 export interface BookArgs {
@@ -26,26 +26,13 @@ export interface BookArgs {
 
 /** Parses the arguments `parseCommandLine` handed on. @throws {UsageError} */
 export function parseBookArgs(args: readonly string[]): BookArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: BOOK_OPTIONS,
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
+  const parsed = parseOwnOptions(args, { options: BOOK_OPTIONS, allowPositionals: true });
   const [tokenId] = parsed.positionals;
   if (tokenId === undefined || parsed.positionals.length !== 1) {
     throw new UsageError("book takes one argument: a token id");
   }
   const text = parsed.values.at;
-  const at = text === undefined ? undefined : new Date(Date.parse(text));
-  if (at !== undefined && Number.isNaN(at.getTime())) {
-    throw new UsageError(`--at must be an ISO time, got "${text}"`);
-  }
+  const at = text === undefined ? undefined : parseInstant("at", text);
   return { tokenId, at, json: parsed.values.json === true };
 }
 
@@ -54,14 +41,8 @@ export async function runBookCommand(
   config: Config,
   context: CommandContext & { readonly args: readonly string[] },
 ): Promise<number> {
-  let args: BookArgs;
-  try {
-    args = parseBookArgs(context.args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    printText("stderr", `pmcollect book: ${err.message}`);
-    return 2;
-  }
+  const args = parseOrReport("book", parseBookArgs, context.args);
+  if (args === null) return 2;
   const db = await openConfiguredDatabase(config, { ...context, poolSize: 1 });
   try {
     const result = await bookAt(db.sql, args.tokenId, { at: args.at });

@@ -8,10 +8,15 @@
  *   (`--type ladder` matches every `ladder_*`).
  * - `relations check [--json]` runs the falsification check against stored resolutions:
  *   counter-examples reject, findings (0 or 2+ winners, 50-50 members) are reported.
- * - `relations review [--by NAME]` walks the proposals: one line per answer on stdin, `c`
- *   confirm, `r [note]` reject, `s` skip, `q` quit. `--confirm KEY` / `--reject KEY --note
- *   TEXT` decide one relation without a prompt. Decisions record who and when, and later
- *   refreshes keep them.
+ * - `relations review [--by NAME]` walks the proposals: one line per answer on stdin, `c
+ *   [note]` (or `confirm`) confirm, `r [note]` (`reject`) reject, `s` (`skip`) skip, `q`
+ *   (`quit`) quit. `--confirm KEY` / `--reject KEY --note TEXT` decide one relation without a
+ *   prompt. Decisions record who and when, and later refreshes keep them.
+ *   A line it does not understand (`yes`, an empty line, `s later`) is reported on stderr
+ *   with its line number and the proposal it answered is left undecided (proposed), so the
+ *   answers after it still meet the proposals they were written for; the good answers are
+ *   applied, and the command exits 2 once the walk ends. Applying them rather than none keeps
+ *   an interactive session's decisions, made one by one, when one key was mistyped.
  *
  * @example
  * ```sh
@@ -35,6 +40,7 @@ import {
 } from "../relations/registry.ts";
 import { checkRelations } from "../relations/check.ts";
 import { formatRelations, formatReviewItem } from "./_relations_format.ts";
+import { printText } from "../runtime/log.ts";
 
 const STATUSES = ["proposed", "confirmed", "incomplete", "stale", "rejected"] as const;
 
@@ -98,6 +104,8 @@ export async function runRelationsCommand(
     /** Answers for the interactive review, one per line (main.ts passes stdin). */
     readonly lines?: AsyncIterable<string>;
     readonly now?: () => Date;
+    /** Where a review line it does not understand is reported (default: stderr). */
+    readonly warn?: (line: string) => void;
   },
 ): Promise<number> {
   const { log, signal, write } = context;
@@ -134,7 +142,11 @@ export async function runRelationsCommand(
 async function review(
   sql: Queryable,
   args: RelationsArgs,
-  context: CommandContext & { lines?: AsyncIterable<string>; now?: () => Date },
+  context: CommandContext & {
+    lines?: AsyncIterable<string>;
+    now?: () => Date;
+    warn?: (line: string) => void;
+  },
 ): Promise<number> {
   const { write } = context;
   const at = context.now?.() ?? new Date();
@@ -149,27 +161,72 @@ async function review(
     return 0;
   }
   const proposals = await listRelations(sql, { ...args.filter, status: "proposed" });
-  const counts = { confirmed: 0, rejected: 0, skipped: 0 };
+  const counts = { confirmed: 0, rejected: 0, skipped: 0, "not understood": 0 };
+  const warn = context.warn ?? ((line: string) => printText("stderr", line));
   const answers = context.lines?.[Symbol.asyncIterator]();
+  let lineNumber = 0;
   for (const relation of proposals) {
     write(await describe(sql, relation));
-    write("[c]onfirm, [r]eject [note], [s]kip, [q]uit?");
+    write("[c]onfirm [note], [r]eject [note], [s]kip, [q]uit?");
     const next = answers === undefined ? undefined : await answers.next();
-    const answer = next === undefined || next.done ? "q" : next.value.trim();
-    const verb = answer.charAt(0).toLowerCase();
-    if (verb === "q") break;
-    if (verb === "c" || verb === "r") {
-      const status = verb === "c" ? "confirmed" : "rejected";
-      const note = answer.slice(1).trim() || null;
-      await setRelationStatus(sql, relation.key, status, { by: args.by, note, at });
-      counts[status]++;
-    } else counts.skipped++;
+    if (next === undefined || next.done) break;
+    lineNumber++;
+    const answer = parseReviewAnswer(next.value);
+    if (answer === null) {
+      warn(
+        `pmcollect relations: line ${lineNumber}: ${JSON.stringify(next.value.trim())} is not ` +
+          `an answer (c [note], r [note], s or q); ${relation.key} stays proposed`,
+      );
+      counts["not understood"]++;
+      continue;
+    }
+    if (answer.verb === "quit") break;
+    if (answer.verb === "skip") {
+      counts.skipped++;
+      continue;
+    }
+    const status = answer.verb === "confirm" ? "confirmed" : "rejected";
+    await setRelationStatus(sql, relation.key, status, { by: args.by, note: answer.note, at });
+    counts[status]++;
   }
+  const bad = counts["not understood"];
   write(
     `confirmed ${counts.confirmed}, rejected ${counts.rejected}, skipped ${counts.skipped}` +
-      ` of ${proposals.length} proposals`,
+      `${bad > 0 ? `, ${bad} not understood` : ""} of ${proposals.length} proposals`,
   );
-  return 0;
+  return bad > 0 ? 2 : 0;
+}
+
+/** One review answer. */
+export interface ReviewAnswer {
+  readonly verb: "confirm" | "reject" | "skip" | "quit";
+  /** The note after `c` or `r`, or null. */
+  readonly note: string | null;
+}
+
+const VERBS: ReadonlyMap<string, ReviewAnswer["verb"]> = new Map([
+  ["c", "confirm"],
+  ["confirm", "confirm"],
+  ["r", "reject"],
+  ["reject", "reject"],
+  ["s", "skip"],
+  ["skip", "skip"],
+  ["q", "quit"],
+  ["quit", "quit"],
+]);
+
+/**
+ * `c [note]`, `r [note]`, `s`, `q` (or the words), case-insensitive; null for anything else,
+ * an empty line and `s`/`q` followed by text included.
+ */
+export function parseReviewAnswer(line: string): ReviewAnswer | null {
+  const text = line.trim();
+  const word = text.split(/\s/, 1)[0] ?? "";
+  const verb = VERBS.get(word.toLowerCase());
+  const note = text.slice(word.length).trim();
+  if (verb === undefined) return null;
+  if ((verb === "skip" || verb === "quit") && note !== "") return null;
+  return { verb, note: note === "" ? null : note };
 }
 
 async function describe(sql: Queryable, relation: StoredRelation): Promise<string> {

@@ -14,7 +14,7 @@ import { silentLogger } from "../runtime/log.ts";
 import { withDatabase } from "../tests/_db.ts";
 import { marketRow } from "../tests/_collector_env.ts";
 import { parseCommandLine } from "./command_line.ts";
-import { parseRelationsArgs, runRelationsCommand } from "./relations_command.ts";
+import { parseRelationsArgs, parseReviewAnswer, runRelationsCommand } from "./relations_command.ts";
 import type { StoredRelation } from "../relations/registry.ts";
 
 const MARKETS = [
@@ -198,4 +198,49 @@ Deno.test("relations refuses a schema with pending migrations and says to migrat
     });
     assert.equal(code, 1);
     assert.deepEqual(out, ["the schema is not up to date: run `pmcollect --migrate` first"]);
+  }));
+
+Deno.test("parseReviewAnswer() knows c/r [note], s, q and their words, and nothing else", () => {
+  assert.deepEqual(parseReviewAnswer(" c "), { verb: "confirm", note: null });
+  assert.deepEqual(parseReviewAnswer("R  same  source"), { verb: "reject", note: "same  source" });
+  assert.deepEqual(parseReviewAnswer("confirm ok"), { verb: "confirm", note: "ok" });
+  assert.deepEqual(parseReviewAnswer("skip"), { verb: "skip", note: null });
+  assert.deepEqual(parseReviewAnswer("Q"), { verb: "quit", note: null });
+  for (const line of ["", "yes", "cat", "s later", "q now", "constructor", "?"]) {
+    assert.equal(parseReviewAnswer(line), null, JSON.stringify(line));
+  }
+});
+
+Deno.test("relations review reports each line it does not understand, applies the rest, exits 2", () =>
+  withDatabase("server", async (db) => {
+    const log = silentLogger();
+    await migrate(db.sql, { log, timescale: "off" });
+    await seed(db.sql);
+    const out: string[] = [];
+    const warnings: string[] = [];
+    const code = await runRelationsCommand(loadConfig({ DATABASE_URL: db.url! }), {
+      log,
+      signal: new AbortController().signal,
+      write: (line) => out.push(line),
+      warn: (line) => warnings.push(line),
+      args: ["review", "--by", "ana"],
+      // Two proposals: a line it cannot read answers the first, the second is confirmed.
+      lines: (async function* () {
+        yield* ["yes", "c same resolution source"];
+      })(),
+      now: () => new Date("2026-11-02T00:00:00Z"),
+    });
+    assert.equal(code, 2);
+    assert.deepEqual(warnings, [
+      'pmcollect relations: line 1: "yes" is not an answer (c [note], r [note], s or q); ' +
+      "proposal:implies:m-jun:x-sep stays proposed",
+    ]);
+    assert.match(out.at(-1)!, /^confirmed 1, rejected 0, skipped 0, 1 not understood of 2 /);
+    const rows = await db.sql<{ relation_key: string; status: string; decision_note: string }[]>`
+      select relation_key, status, decision_note from relations
+      where relation_key like 'proposal:%' order by relation_key`;
+    assert.deepEqual(rows.map((r) => [r.relation_key, r.status, r.decision_note]), [
+      ["proposal:implies:m-jun:x-sep", "proposed", null],
+      ["proposal:implies:m-mar:x-sep", "confirmed", "same resolution source"],
+    ]);
   }));

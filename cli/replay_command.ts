@@ -9,10 +9,12 @@
  * pmcollect replay --event 903193 --since 2026-11-30T12:00:00Z --until 2026-11-30T13:00:00Z
  * ```
  */
-import { parseArgs } from "node:util";
 import { openConfiguredDatabase } from "./_connect.ts";
 import { REPLAY_OPTIONS, UsageError } from "./command_line.ts";
+import { parseInstant, requireOrder } from "./_instant.ts";
+import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
+import type { Queryable } from "../db/client.ts";
 import type { Config } from "../runtime/config.ts";
 import { printText } from "../runtime/log.ts";
 import { replayBookEvents } from "../stream/replay.ts";
@@ -30,18 +32,12 @@ export interface ReplayArgs {
 
 /** Parses the options `parseCommandLine` handed on. @throws {UsageError} */
 export function parseReplayArgs(args: readonly string[]): ReplayArgs {
-  let values;
-  try {
-    values = parseArgs({ args: [...args], options: REPLAY_OPTIONS, strict: true }).values;
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
-  const time = (name: string, text: string | undefined) => {
-    if (text === undefined) return undefined;
-    const d = new Date(Date.parse(text));
-    if (Number.isNaN(d.getTime())) throw new UsageError(`--${name} must be an ISO time`);
-    return d;
-  };
+  const { values } = parseOwnOptions(args, { options: REPLAY_OPTIONS });
+  const time = (name: string, text: string | undefined) =>
+    text === undefined ? undefined : parseInstant(name, text);
+  const since = time("since", values.since);
+  const until = time("until", values.until);
+  requireOrder(since, until);
   const pace = values.pace === undefined ? undefined : Number(values.pace);
   if (pace !== undefined && !(pace > 0)) throw new UsageError("--pace must be a number > 0");
   if (values.tokens !== undefined && values.event !== undefined) {
@@ -53,8 +49,8 @@ export function parseReplayArgs(args: readonly string[]): ReplayArgs {
   return {
     tokenIds: values.tokens?.split(",").map((t) => t.trim()).filter((t) => t !== ""),
     eventId: values.event,
-    since: time("since", values.since),
-    until: time("until", values.until),
+    since,
+    until,
     pace,
     parquet: values.parquet,
   };
@@ -65,14 +61,8 @@ export async function runReplayCommand(
   config: Config,
   context: CommandContext & { readonly args: readonly string[] },
 ): Promise<number> {
-  let args: ReplayArgs;
-  try {
-    args = parseReplayArgs(context.args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    printText("stderr", `pmcollect replay: ${err.message}`);
-    return 2;
-  }
+  const args = parseOrReport("replay", parseReplayArgs, context.args);
+  if (args === null) return 2;
   if (args.parquet !== undefined) {
     const options = { tokenIds: args.tokenIds, from: args.since, to: args.until, pace: args.pace };
     try {
@@ -91,12 +81,10 @@ export async function runReplayCommand(
   }
   const db = await openConfiguredDatabase(config, { ...context, poolSize: 1 });
   try {
-    let tokenIds = args.tokenIds;
-    if (args.eventId !== undefined) {
-      const rows = await db.sql<{ id: string }[]>`
-        select t.token_id as id from tokens t join markets m using (market_id)
-        where m.event_id = ${args.eventId}`;
-      tokenIds = rows.map((r) => r.id);
+    const tokenIds = await replayedTokens(db.sql, args);
+    if (typeof tokenIds === "string") {
+      printText("stderr", `pmcollect replay: ${tokenIds}`);
+      return 2;
     }
     for await (
       const event of replayBookEvents(db.sql, {
@@ -111,4 +99,31 @@ export async function runReplayCommand(
   } finally {
     await db.close();
   }
+}
+
+/**
+ * The tokens to replay: `--tokens` when the database knows every one of them (in the catalog
+ * or the recorded stream), the tokens of `--event`, or every token (undefined); else what is
+ * wrong, as one line (a token nobody knows would otherwise replay nothing, silently).
+ */
+export async function replayedTokens(
+  sql: Queryable,
+  args: Pick<ReplayArgs, "tokenIds" | "eventId">,
+): Promise<readonly string[] | undefined | string> {
+  if (args.eventId !== undefined) {
+    const rows = await sql<{ id: string }[]>`
+      select t.token_id as id from tokens t join markets m using (market_id)
+      where m.event_id = ${args.eventId}`;
+    if (rows.length === 0) return `--event ${args.eventId}: no market of this event in the catalog`;
+    return rows.map((r) => r.id);
+  }
+  if (args.tokenIds === undefined) return undefined;
+  const known = await sql<{ id: string }[]>`
+    select token_id as id from tokens where token_id = any(${args.tokenIds as string[]})
+    union select token_id from token_keys where token_id = any(${args.tokenIds as string[]})`;
+  const seen = new Set(known.map((r) => r.id));
+  const unknown = args.tokenIds.filter((id) => !seen.has(id));
+  if (unknown.length === 0) return args.tokenIds;
+  return `unknown token${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} ` +
+    "(neither in the catalog nor in the recorded stream)";
 }
