@@ -6,7 +6,9 @@
  *
  * The embedded database is served on a loopback port so that `status`, `status --quality` and
  * `backfill` can run next to the daemon (each process gets one connection); the printed
- * commands carry that DATABASE_URL and the simulator's URLs.
+ * commands carry that DATABASE_URL, the data directory and health port the daemon uses (so
+ * `status` reports this disk and this collector's growth and scanner), and the simulator's
+ * URLs. They are run from the repository (where `deno task start` is defined).
  *
  * @example
  * ```sh
@@ -143,11 +145,16 @@ function banner(): void {
   print(`pmcollect demo: the simulator (${markets} markets) at ${sim.url}, the collector on the`);
   print(`embedded database in ${db.location}. Rows arrive within a minute. Where to look:`);
   print("");
-  print(`  what is collected:  ${env(database)} deno task start status`);
-  print(`  data quality:       ${env({ ...database, ...venue })} deno task start status --quality`);
-  print(
-    `  backfill:           ${env({ ...database, ...venue })} deno task start backfill --gaps-only`,
-  );
+  // As the daemon runs: its database, its data directory (free disk) and its /healthz port
+  // (growth, the scanner), so each command reads this demo's collector and no other.
+  const own = {
+    ...database,
+    PMCOLLECT_DATA_DIR: dataDir,
+    PMCOLLECT_HEALTH_PORT: String(healthPort),
+  };
+  print(`  what is collected:  ${env(own)} deno task start status`);
+  print(`  data quality:       ${env({ ...own, ...venue })} deno task start status --quality`);
+  print(`  backfill:           ${env({ ...own, ...venue })} deno task start backfill --gaps-only`);
   print(
     healthPort === 0
       ? "  health, metrics:    off (--health-port 0)"

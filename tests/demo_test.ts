@@ -1,7 +1,8 @@
 /**
  * `deno task demo` end to end: the simulator and the daemon start together on a fresh embedded
- * database, the printed `status` command shows collected rows, `/healthz` answers, and one
- * SIGINT stops both.
+ * database, the printed `status` command shows collected rows and, as printed, reads this
+ * demo's collector (its health port: growth, relations, the scanner) and disk, `/healthz`
+ * answers, and one SIGINT stops both.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -74,16 +75,28 @@ Deno.test("deno task demo shows collected rows in status within a minute and sto
     }
     const printed = out.match(/what is collected: +(.+)$/m)?.[1] ?? "";
     assert.ok(printed.endsWith(" deno task start status"), out);
-    assert.match(printed, /DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres/);
+    assert.match(
+      printed,
+      /DATABASE_URL=postgres:\/\/postgres(:[^@ ]+)?@127\.0\.0\.1:\d+\/postgres /,
+    );
     for (const what of ["status --quality", "backfill --gaps-only", "/healthz", "/metrics"]) {
       assert.ok(out.includes(what), what);
     }
     let trades = 0;
+    let text = "";
     while (trades === 0 && performance.now() - started < 60_000) {
-      const text = await status(printed);
+      text = await status(printed);
       trades = Number(text.match(/^trades +(\d+)/m)?.[1] ?? 0);
     }
     assert.ok(trades > 0, "status shows trades within a minute");
+    // As printed, status reads this demo's collector (its health port) and its disk.
+    assert.ok(printed.includes(`PMCOLLECT_HEALTH_PORT=${healthPort} `), printed);
+    assert.ok(printed.includes(`PMCOLLECT_DATA_DIR=${dataDir} `), printed);
+    const collector = `the running collector (127.0.0.1:${healthPort})`;
+    assert.match(text, /^disk: \d+\.\d [KMGT]iB free of /m);
+    assert.ok(text.includes(`measured by ${collector}`) || text.includes(`${collector} has`), text);
+    assert.match(text, /^relations: \d+ confirmed, .*\(last refresh: /m);
+    assert.ok(text.includes(`per ${collector}`), text);
     const health = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
     assert.equal(health.status, 200, await health.text());
   } finally {
