@@ -61,7 +61,8 @@ export async function main(
     config = loadConfig(own, commandLine.flags);
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof ConfigError)) throw err;
-    printText("stderr", `pmcollect: ${err.message}`);
+    const command = err instanceof UsageError && err.command !== undefined ? ` ${err.command}` : "";
+    printText("stderr", `pmcollect${command}: ${err.message}`);
     return 2;
   }
   // Commands that print results keep stdout for them and log to stderr.

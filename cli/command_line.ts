@@ -42,11 +42,17 @@ export interface CommandLine {
   readonly args: readonly string[];
 }
 
-/** Bad command-line usage; main.ts prints the message and exits with code 2. */
+/**
+ * Bad command-line usage; main.ts prints `pmcollect <command>: <message>` (or `pmcollect:
+ * <message>` when no command was named) and exits with code 2.
+ */
 export class UsageError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  /** The command whose usage was wrong, when known. */
+  readonly command: string | undefined;
+  constructor(message: string, options?: ErrorOptions & { readonly command?: string }) {
     super(message, options);
     this.name = "UsageError";
+    this.command = options?.command;
   }
 }
 
@@ -80,6 +86,16 @@ const SETTING_OPTIONS: OptionsConfig = Object.fromEntries(
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   // `deno task start -- --migrate` passes the "--" through: drop a leading one.
   if (argv[0] === "--") argv = argv.slice(1);
+  try {
+    return parseArgv(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError) || err.command !== undefined) throw err;
+    const command = isCommand(argv[0] ?? "") ? argv[0] : undefined;
+    throw new UsageError(err.message, { cause: err.cause, command });
+  }
+}
+
+function parseArgv(argv: readonly string[]): CommandLine {
   argv = joinRetainDaysValue(argv);
   if (argv[0] === "simulate" || argv[0] === "key") {
     const own = argv.slice(1);

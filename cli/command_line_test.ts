@@ -72,3 +72,28 @@ Deno.test("buildCollectorTasks() builds one task per enabled collector that has 
   await tasks[0]?.run(context.signal, context);
   assert.deepEqual(seen, ["a context, aborted=false"]);
 });
+
+Deno.test("parseCommandLine() names the command a usage error belongs to", () => {
+  const of = (argv: string[]) => {
+    try {
+      parseCommandLine(argv);
+    } catch (err) {
+      assert.ok(err instanceof UsageError);
+      return [err.command, err.message];
+    }
+    assert.fail(`${argv.join(" ")} parsed`);
+  };
+  assert.deepEqual(of(["replay", "--nope"]), [
+    "replay",
+    "Unknown option '--nope' (see pmcollect replay --help)",
+  ]);
+  assert.deepEqual(of(["--", "status", "extra"]), [
+    "status",
+    'Unexpected argument "extra" for the status command',
+  ]);
+  assert.deepEqual(of(["relations", "--frob"]), [
+    "relations",
+    "Unknown option '--frob' (see pmcollect relations --help)",
+  ]);
+  assert.equal(of(["--nope"])[0], undefined);
+});
