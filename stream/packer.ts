@@ -9,6 +9,18 @@
  * by a later pass. The recorder packs each window `packAfterMs` after it ends
  * (stream/recorder.ts).
  *
+ * On TimescaleDB the packer must touch nothing but its window, whatever the compression policy
+ * has done (issue 26). Each slice's statements are planned for their own time bounds
+ * (`plan_cache_mode = force_custom_plan` for the transaction): a prepared statement's generic
+ * plan keeps every chunk of the hypertable, and a DELETE then decompressed the whole previous,
+ * compressed, chunk and hit TimescaleDB's decompression limit. A window whose own chunk is
+ * already compressed (a collector down for longer than `compress_after`) is packed all the
+ * same: the DELETE names the slice's tokens (the chunk's segment-by column) and the window's
+ * bounds, so TimescaleDB decompresses only those tokens' batches of the window, and the
+ * transaction lifts the limit for exactly that (`max_tuples_decompressed_per_dml_transaction =
+ * 0`). What stays a row is left uncompressed in the chunk (a partially compressed chunk),
+ * which the compression policy compresses again at its next run.
+ *
  * @example
  * ```ts
  * import { packWindow } from "./packer.ts";
@@ -19,6 +31,7 @@
 import { Buffer } from "node:buffer";
 import type { Queryable, Sql } from "../db/client.ts";
 import { PACK_WINDOW_MS, windowOf } from "../db/book_events.ts";
+import { timescaleSchema } from "../db/timescale_schema.ts";
 import { encodePack, PACK_LIMIT, PACK_ROWS, packable, type PackRow } from "./pack.ts";
 
 export { PACK_WINDOW_MS, windowOf };
@@ -43,18 +56,30 @@ export async function packWindow(sql: Sql, at: Date): Promise<PackResult> {
   let rows = 0;
   let packs = 0;
   const from = windowOf(at.getTime());
+  const timescale = (await timescaleSchema(sql)) !== null;
   for (let slice = 0; slice < SLICES; slice++) {
-    const r = await packSlice(sql, from, slice);
+    const r = await packSlice(sql, { from, slice, timescale });
     rows += r.rows;
     packs += r.packs;
   }
   return { rows, packs };
 }
 
-async function packSlice(sql: Sql, from: Date, slice: number): Promise<PackResult> {
+async function packSlice(
+  sql: Sql,
+  w: { readonly from: Date; readonly slice: number; readonly timescale: boolean },
+): Promise<PackResult> {
+  const { from, slice } = w;
   const to = new Date(from.getTime() + PACK_WINDOW_MS);
   return await sql.begin(async (tx) => {
     const q = tx as unknown as Queryable;
+    // Plans made for this window's bounds (chunk exclusion at planning), even for statements
+    // the connection has run often enough to be given a generic plan; see the module note.
+    await q`select set_config('plan_cache_mode', 'force_custom_plan', true)`;
+    if (w.timescale) {
+      await q`
+        select set_config('timescaledb.max_tuples_decompressed_per_dml_transaction', '0', true)`;
+    }
     const cursor = q<Candidate[]>`
       select token_key as "tokenKey", session::float8 as session, conn, seq::float8 as seq,
              kind, side, price, size::float8 as size, ts_lag::float8 as lag,
@@ -70,6 +95,7 @@ async function packSlice(sql: Sql, from: Date, slice: number): Promise<PackResul
     let moved = 0;
     const pending: Record<string, unknown>[] = [];
     const keys: { session: number[]; seq: number[] } = { session: [], seq: [] };
+    const tokens = new Set<number>();
     let run: Candidate[] = [];
     const close = () => {
       if (run.length === 0) return;
@@ -86,6 +112,7 @@ async function packSlice(sql: Sql, from: Date, slice: number): Promise<PackResul
         n: run.length,
         data: Buffer.from(encodePack(run)),
       });
+      tokens.add(first.tokenKey);
       for (const r of run) {
         keys.session.push(r.session);
         keys.seq.push(r.seq);
@@ -110,12 +137,16 @@ async function packSlice(sql: Sql, from: Date, slice: number): Promise<PackResul
     for (let k = 0; k < pending.length; k += 1000) {
       await q`insert into book_event_packs ${tx(pending.slice(k, k + 1000))}`;
     }
+    // The tokens and the window bound what a compressed chunk decompresses: the batches of
+    // these tokens (the segment-by column) within the window.
+    const tokenKeys = `{${[...tokens].join(",")}}`;
     for (let k = 0; k < keys.seq.length; k += 50_000) {
       await q`
         delete from book_event_rows r
         using unnest(${keys.session.slice(k, k + 50_000)}::int8[],
                      ${keys.seq.slice(k, k + 50_000)}::int8[]) k(session, seq)
         where r.session = k.session and r.seq = k.seq
+          and r.token_key = any(${tokenKeys}::int4[])
           and r.received_at >= ${from} and r.received_at < ${to}`;
     }
     return { rows: moved, packs };
