@@ -1,10 +1,14 @@
 /**
  * `runRelationsRefresh`: the relation registry keeps itself fresh, as the daemon's supervised
- * task "relations". It refreshes the structural relations (`refreshRelations`: derived
- * partitions, ladders, games, and lexical proposals) once when it starts, soon after the
- * catalog changes, and at least every PMCOLLECT_RELATIONS_REFRESH_S (an hour by default), so
- * the scanner has relations on a fresh install without anyone running `pmcollect relations`.
- * Reviewers' decisions survive every refresh (the registry's status rules).
+ * task "relations". It refreshes the structural relations (`refreshRelations`: partitions,
+ * ladders, games) once when it starts, soon after the catalog changes, and at least every
+ * PMCOLLECT_RELATIONS_REFRESH_S (an hour by default), so the scanner has relations on a fresh
+ * install without anyone running `pmcollect relations`. Reviewers' decisions survive every
+ * refresh (the registry's status rules). Lexical proposals are left to `pmcollect relations`:
+ * they are for a reviewer, and comparing questions across every event is 1.4 s of synchronous
+ * work on the simulator's full universe (42,241 markets) that would stall the listener's event
+ * loop; deriving the structure is 0.1 s there, and a whole refresh 1.9 s (2.4 s when it writes
+ * all 3,541 relations), almost all of it waiting on the database.
  *
  * The change signal is one cheap query every `pollMs` (30 s): a fingerprint of what relations
  * are derived from, namely how many markets and tokens there are, the newest market's
@@ -126,7 +130,7 @@ export async function refreshOnce(
   reason: RefreshReason,
 ): Promise<RefreshOutcome> {
   const started = performance.now();
-  const { derived, proposed, written } = await refreshRelations(deps.sql);
+  const { derived, proposed, written } = await refreshRelations(deps.sql, { proposals: false });
   const byStatus = await countRelationsByStatus(deps.sql);
   const durationMs = Math.round(performance.now() - started);
   const outcome: RefreshOutcome = { reason, derived, proposed, written, byStatus, durationMs };
