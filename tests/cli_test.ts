@@ -133,7 +133,7 @@ test("main.ts --migrate from another working directory applies the bundled migra
       });
       assert.match(
         disk.stdout,
-        /^disk: \d+\.\d GiB free of \d+\.\d GiB \(\d+\.\d%\) at .+, growth: unknown \(no running daemon's \/metrics to measure it\)$/m,
+        /^disk: \d+\.\d [KMGT]iB free of \d+\.\d [KMGT]iB \(\d+\.\d%\) at .+; growth: unknown \(no collector's \/healthz \(PMCOLLECT_HEALTH_PORT is 0\) to measure it\); days left: unknown$/m,
       );
     } finally {
       await Deno.remove(cwd, { recursive: true });
