@@ -31,7 +31,7 @@
  * ```
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Queryable } from "../db/client.ts";
+import { isConnectionError, type Queryable } from "../db/client.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { TaskContext } from "../runtime/supervisor.ts";
 import type { RelationStatus } from "./derive.ts";
@@ -101,24 +101,35 @@ export async function runRelationsRefresh(
   let refreshed: { print: string; at: number } | null = null;
   let previous: string | null = null;
   let pendingSince: number | null = null;
+  let down = false;
   while (true) {
     signal.throwIfAborted();
-    const print = await catalogFingerprint(deps.sql);
-    const t = now();
-    let reason: RefreshReason | null = null;
-    if (refreshed === null) reason = "start";
-    else if (print !== refreshed.print) {
-      pendingSince ??= t;
-      if (print === previous || t - pendingSince >= maxDeferMs) reason = "catalog_changed";
-    } else pendingSince = null;
-    if (reason === null && refreshed !== null && t - refreshed.at >= deps.intervalMs) {
-      reason = "schedule";
-    }
-    previous = print;
-    if (reason !== null) {
-      await refreshOnce(deps, reason);
-      refreshed = { print, at: now() };
-      pendingSince = null;
+    try {
+      const print = await catalogFingerprint(deps.sql);
+      if (down) deps.log.info("relations_db_back", {});
+      down = false;
+      const t = now();
+      let reason: RefreshReason | null = null;
+      if (refreshed === null) reason = "start";
+      else if (print !== refreshed.print) {
+        pendingSince ??= t;
+        if (print === previous || t - pendingSince >= maxDeferMs) reason = "catalog_changed";
+      } else pendingSince = null;
+      if (reason === null && refreshed !== null && t - refreshed.at >= deps.intervalMs) {
+        reason = "schedule";
+      }
+      previous = print;
+      if (reason !== null) {
+        await refreshOnce(deps, reason);
+        refreshed = { print, at: now() };
+        pendingSince = null;
+      }
+    } catch (err) {
+      // The database is away: say so once per outage and poll on (a refresh it interrupted
+      // runs again at the next poll); only other errors crash the task.
+      if (!isConnectionError(err)) throw err;
+      if (!down) deps.log.warn("relations_db_down", { error: String(err) });
+      down = true;
     }
     await sleep(deps.pollMs ?? CATALOG_POLL_MS, undefined, { signal });
   }

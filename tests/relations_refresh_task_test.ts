@@ -6,6 +6,9 @@
  * no timed reload can fire) reloads on the task's notice after saying once why it idled.
  */
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import postgres from "postgres";
+import { createLogger } from "../runtime/log.ts";
 import { createCollectorEnv } from "./_collector_env.ts";
 import { oneMarketsCycle } from "./_markets_cycle.ts";
 import { until } from "./_trades_harness.ts";
@@ -126,4 +129,26 @@ Deno.test("relations refresh: a catalog filled after the task started is refresh
   assert.equal(idle[0]!.reason, "no confirmed relations yet");
   const started = scannerLines().find((l) => l.event === "scanner_started");
   assert.equal(started?.relations, 0);
+});
+
+Deno.test("relations refresh: a database that is away is said once and polled, not a crash", async () => {
+  const lines: { event: string; level: string }[] = [];
+  const log = createLogger({}, { write: (l) => lines.push(JSON.parse(l)) });
+  // Nothing listens on port 1: every statement fails with a connection error.
+  const sql = postgres("postgres://nobody@127.0.0.1:1/none", { max: 1, connect_timeout: 1 });
+  const controller = new AbortController();
+  const running = runRelationsRefresh(
+    { sql, log, intervalMs: 3_600_000, pollMs: 50 },
+    controller.signal,
+  );
+  await until(() => lines.length > 0, 10_000);
+  // Several more polls fail while the database stays away: still one line.
+  await sleep(300);
+  controller.abort(new Error("test over"));
+  await assert.rejects(
+    running,
+    (err: Error) => err.name === "AbortError" || /test over/.test(String(err)),
+  );
+  await sql.end({ timeout: 1 });
+  assert.deepStrictEqual(lines.map((l) => [l.level, l.event]), [["warn", "relations_db_down"]]);
 });
