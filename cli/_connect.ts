@@ -11,16 +11,21 @@ import type { Reachability } from "../polymarket/reachability.ts";
 import type { Config } from "../runtime/config.ts";
 import type { Logger } from "../runtime/log.ts";
 
-/** Opens the configured database; `poolSize` caps the pool for short-lived commands. */
+/**
+ * Opens the configured database; `poolSize` caps the pool for short-lived commands. On the
+ * embedded database a command joins the process already running there (the collector) unless
+ * `joinRunning` is false: only the collector itself refuses to share its data directory.
+ */
 export function openConfiguredDatabase(
   config: Config,
-  context: { log: Logger; signal: AbortSignal; poolSize?: number },
+  context: { log: Logger; signal: AbortSignal; poolSize?: number; joinRunning?: boolean },
 ): Promise<Database> {
   return openDatabase({
     url: config.database.url,
     dataDir: config.dataDir,
     poolSize: context.poolSize ?? config.database.poolSize,
     connectRetryMaxMs: config.database.connectRetryMaxMs,
+    joinRunning: context.joinRunning ?? true,
   }, { log: context.log, signal: context.signal });
 }
 

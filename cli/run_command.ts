@@ -92,7 +92,7 @@ export async function runRunCommand(
 ): Promise<number> {
   const { log, signal } = context;
   assertHealthPortFree(config.health.port);
-  const db = await openConfiguredDatabase(config, { log, signal });
+  const db = await openConfiguredDatabase(config, { log, signal, joinRunning: false });
   try {
     const { mode, applied } = await migrate(db.sql, { log, timescale: config.database.timescale });
     log.info("schema_ready", { mode, applied });

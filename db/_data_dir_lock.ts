@@ -7,6 +7,10 @@
  * file holds that process's pid, command and start time). The kernel drops the lock when the
  * holder exits, even on SIGKILL, so a stale file never blocks a start.
  *
+ * The holder serves the database to other local processes: once it listens it adds the
+ * loopback address and a password to the file (mode 0600, so only the directory's owner can
+ * join), and `readDataDirHolder` gives them to `status`, `export` and the other commands.
+ *
  * @example
  * ```ts ignore
  * import { lockDataDir } from "./_data_dir_lock.ts";
@@ -31,9 +35,27 @@ export class DataDirLockedError extends Error {
   }
 }
 
+/** Where the holder serves the database, as published in the lock file. */
+export interface ServedAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly password: string;
+}
+
+/** What the lock file says about the process holding the directory. */
+export interface DataDirHolder {
+  readonly pid: number;
+  readonly command: string;
+  readonly startedAt: string;
+  /** Absent until the holder serves (or for a holder that does not). */
+  readonly address?: ServedAddress;
+}
+
 /** A held lock; `release` is idempotent. */
 export interface DataDirLock {
   readonly path: string;
+  /** Adds the address other processes join at to the lock file. */
+  publish(address: ServedAddress): Promise<void>;
   release(): void;
 }
 
@@ -49,7 +71,7 @@ export async function lockDataDir(
   let file: Deno.FsFile;
   try {
     await Deno.mkdir(dataDir, { recursive: true });
-    file = await Deno.open(path, { read: true, write: true, create: true });
+    file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
   } catch (err) {
     throw new Error(
       `Cannot open the embedded database in ${dataDir}: cannot create ${path} ` +
@@ -62,22 +84,56 @@ export async function lockDataDir(
     file.close();
     throw new DataDirLockedError(dataDir, describeHolder(holder));
   }
-  const note = JSON.stringify({
+  // A file made by an older version may be world-readable: it is about to hold a password.
+  if (Deno.build.os !== "windows") await Deno.chmod(path, 0o600).catch(() => {});
+  const holder: DataDirHolder = {
     pid: Deno.pid,
     command: options.command ?? "pmcollect",
     startedAt: new Date().toISOString(),
-  });
-  await file.truncate(0);
-  await file.write(new TextEncoder().encode(note + "\n"));
+  };
+  const write = async (note: DataDirHolder) => {
+    const bytes = new TextEncoder().encode(JSON.stringify(note) + "\n");
+    await file.truncate(0);
+    await file.seek(0, Deno.SeekMode.Start);
+    let at = 0;
+    while (at < bytes.length) at += await file.write(bytes.subarray(at));
+  };
+  await write(holder);
   let held = true;
   return {
     path,
+    publish: (address) => held ? write({ ...holder, address }) : Promise.resolve(),
     release: () => {
       if (!held) return;
       held = false;
       file.close(); // closing the descriptor drops the flock
     },
   };
+}
+
+/**
+ * The holder of `dataDir` as its lock file describes it, or null when there is no readable
+ * description. Says nothing about whether the lock is held: call after `lockDataDir` refused.
+ */
+export async function readDataDirHolder(dataDir: string): Promise<DataDirHolder | null> {
+  const text = await Deno.readTextFile(`${dataDir}/pmcollect.lock`).catch(() => "");
+  try {
+    const v = JSON.parse(text) as Partial<DataDirHolder> & { address?: Partial<ServedAddress> };
+    if (typeof v.pid !== "number") return null;
+    const a = v.address;
+    const address = a !== undefined && typeof a.host === "string" &&
+        typeof a.port === "number" && typeof a.password === "string"
+      ? { host: a.host, port: a.port, password: a.password }
+      : undefined;
+    return {
+      pid: v.pid,
+      command: String(v.command ?? "pmcollect"),
+      startedAt: String(v.startedAt ?? ""),
+      ...(address === undefined ? {} : { address }),
+    };
+  } catch {
+    return null; // written by nothing we know, or being rewritten
+  }
 }
 
 function describeHolder(text: string): string {

@@ -1,7 +1,10 @@
 /**
  * The one SQL layer: postgres.js against a PostgreSQL/TimescaleDB server when a URL is given,
- * otherwise against an embedded PGlite (files under the data directory) reached through
- * PGlite's socket server on loopback, so every query in `db/` runs unchanged on both.
+ * otherwise against an embedded PGlite (files under the data directory) served on loopback, so
+ * every query in `db/` runs unchanged on both. When another process already has the embedded
+ * database open (the collector), a command that may join (`joinRunning`) connects to the address
+ * that process published in the data directory's lock file instead of failing; docs/embedded.md
+ * says what that costs.
  *
  * @example
  * ```ts
@@ -15,6 +18,7 @@ import postgres from "postgres";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../runtime/log.ts";
 import { startEmbedded } from "./_embedded.ts";
+import { DataDirLockedError, readDataDirHolder, type ServedAddress } from "./_data_dir_lock.ts";
 import { containDriverWriteRace, renewingPool } from "./_renewing_pool.ts";
 import { classifyDbError } from "./error_kind.ts";
 import { databaseAddress, probePostgres } from "./_probe.ts";
@@ -45,6 +49,11 @@ export interface OpenDatabaseOptions {
   readonly schema?: string;
   /** How long the first query may take before the address is probed (default 10 s). */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Embedded only: when another process holds the data directory, use the database it serves
+   * instead of failing (default false: the collector must be the only one writing there).
+   */
+  readonly joinRunning?: boolean;
 }
 
 /** What answers at the database address is not PostgreSQL; retrying cannot help. */
@@ -77,17 +86,31 @@ export async function openDatabase(
     },
   };
   if (options.url === undefined) {
-    const embedded = await startEmbedded(options.dataDir);
-    // PGlite serves one connection at a time; postgres.js queues on it.
+    let embedded;
+    try {
+      embedded = await startEmbedded(options.dataDir, {
+        onEvent: (event, fields) => log.warn(event, fields),
+      });
+    } catch (err) {
+      if (!(err instanceof DataDirLockedError) || options.joinRunning !== true) throw err;
+      return await joinEmbedded(options.dataDir, err, { ...context, common });
+    }
+    // One session: postgres.js queues this process's queries on one connection.
     const sql = postgres({ ...common, ...embedded.connection, max: 1 });
     await sql`select 1`;
-    log.info("db_ready", { backend: "embedded", dataDir: embedded.location });
+    log.info("db_ready", {
+      backend: "embedded",
+      dataDir: embedded.location,
+      sharedPort: embedded.shared.port,
+    });
     return {
       sql,
       backend: "embedded",
       close: async (timeoutS = 5) => {
         await sql.end({ timeout: timeoutS });
+        const stats = embedded.stats();
         await embedded.stop();
+        if (stats.clientEpisodes > 0) log.info("embedded_clients", { ...stats });
       },
     };
   }
@@ -119,6 +142,62 @@ export async function openDatabase(
   return { sql, backend: "server", close: (timeoutS = 5) => pool.end({ timeout: timeoutS }) };
 }
 
+/**
+ * Connects to the embedded database another process serves, as its lock file publishes it
+ * (waiting up to `JOIN_WAIT_MS` for a holder that is still starting to publish it). One
+ * connection, unnamed statements only (nothing left behind in the shared session).
+ */
+async function joinEmbedded(
+  dataDir: string,
+  locked: DataDirLockedError,
+  context: { log: Logger; signal: AbortSignal; common: postgres.Options<never> },
+): Promise<Database> {
+  const { log, signal, common } = context;
+  const deadline = Date.now() + JOIN_WAIT_MS;
+  let address: ServedAddress | undefined;
+  let pid = 0;
+  for (;;) {
+    const holder = await readDataDirHolder(dataDir);
+    address = holder?.address;
+    pid = holder?.pid ?? 0;
+    if (address !== undefined || Date.now() > deadline) break;
+    await sleep(200, undefined, { signal }).catch((e) => {
+      throw signal.aborted ? signal.reason : e;
+    });
+  }
+  if (address === undefined) throw locked;
+  const sql = postgres({
+    ...common,
+    host: address.host,
+    port: address.port,
+    user: "postgres",
+    password: address.password,
+    database: "postgres",
+    max: 1,
+    prepare: false,
+    connect_timeout: 10,
+  });
+  try {
+    await sql`select 1`;
+  } catch (err) {
+    await sql.end({ timeout: 0 });
+    throw new Error(
+      `Cannot use the embedded database in ${dataDir}: process ${pid} holds it but its ` +
+        `address ${address.host}:${address.port} did not answer (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+  log.info("db_ready", { backend: "embedded", joined: pid, dataDir });
+  return {
+    sql,
+    backend: "embedded",
+    close: (timeoutS = 5) => sql.end({ timeout: timeoutS }),
+  };
+}
+
+/** How long a command waits for a starting holder to publish its address. */
+const JOIN_WAIT_MS = 30_000;
+
 /** An embedded database served on loopback for other processes (`deno task demo`). */
 export interface ServedEmbedded {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` (no password: loopback only). */
@@ -130,16 +209,19 @@ export interface ServedEmbedded {
 
 /**
  * Serves the embedded database under `dataDir` on a loopback port so that several processes
- * (the daemon, `status`, `backfill`) can use it at once, each with one connection.
+ * (the daemon, `status`, `backfill`) can use it at once; the session server runs one
+ * connection's episode (statement sequence, COPY or transaction) at a time. `url` is the
+ * serving process's own port: what connects there is never preempted. Commands run with
+ * `PMCOLLECT_DATA_DIR=dataDir` and no DATABASE_URL join through the lock file instead.
  */
 export async function serveEmbeddedDatabase(
   dataDir: string,
-  options: { maxConnections: number },
+  _options: { maxConnections?: number } = {},
 ): Promise<ServedEmbedded> {
-  const embedded = await startEmbedded(dataDir, options);
-  const { host, port, user, database } = embedded.connection;
+  const embedded = await startEmbedded(dataDir, { command: "pmcollect demo" });
+  const { host, port, user, password, database } = embedded.connection;
   return {
-    url: `postgres://${user}@${host}:${port}/${database}`,
+    url: `postgres://${user}:${password}@${host}:${port}/${database}`,
     location: embedded.location,
     stop: () => embedded.stop(),
   };

@@ -1,7 +1,8 @@
 /**
- * One process per embedded data directory: a second daemon, or `status` beside a running
- * daemon, stops at once with a message naming the directory and the process holding it,
- * instead of opening the same PGlite files twice (which corrupted them in v0.1).
+ * One process per embedded data directory: a second daemon beside a running one stops at once
+ * with a message naming the directory and the process holding it, instead of opening the same
+ * PGlite files twice (which corrupted them in v0.1). Other commands join the running daemon's
+ * database instead (tests/embedded_serve_test.ts).
  */
 import assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
@@ -49,14 +50,14 @@ Deno.test("openDatabase() embedded: a second open of one data directory is refus
     }
   }));
 
-Deno.test("embedded: a second daemon and status beside a running daemon exit at once, naming the holder", () =>
+Deno.test("embedded: a second daemon beside a running daemon exits at once, naming the holder", () =>
   withDataDir(async (dataDir) => {
     const sim = await startSimulator({ markets: 5, seed: 41, lifecycleRate: 0 });
     const env = daemonEnv({ databaseUrl: "", sim, dataDir, healthPort: freePort() });
     const first = spawnDaemon({ ...env, PMCOLLECT_COLLECTORS: "markets" });
     try {
       await first.waitFor((e) => e.event === "collecting", 30_000);
-      for (const command of ["run", "status"]) {
+      for (const command of ["run"]) {
         const started = Date.now();
         const out = await new Deno.Command(Deno.execPath(), {
           args: ["run", "-A", "--quiet", "--config", CONFIG, MAIN, command],
