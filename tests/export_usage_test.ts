@@ -26,6 +26,8 @@ async function pmcollect(args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", ...START_FLAGS, "--config", CONFIG, MAIN, ...args],
     env,
+    // A command that got past the checks would try that database for a long time: stop it.
+    signal: AbortSignal.timeout(60_000),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
