@@ -23,7 +23,7 @@ import { formatBytes } from "./status_command.ts";
 import type { Sql } from "../db/client.ts";
 import type { Config } from "../runtime/config.ts";
 import { readColumns } from "../export/columns.ts";
-import { exportPartition } from "../export/export_partition.ts";
+import { exportPartition, ExportWouldShrinkError } from "../export/export_partition.ts";
 import {
   dayPartition,
   type Partition,
@@ -189,11 +189,24 @@ async function exportOne(run: TableRun, partition: Partition): Promise<void> {
     return;
   }
   const started = performance.now();
-  const m = await exportPartition(run.sql, partition, {
-    out: args.out,
-    program: context.program,
-    signal: context.signal,
-  });
+  let m;
+  try {
+    m = await exportPartition(run.sql, partition, {
+      out: args.out,
+      program: context.program,
+      signal: context.signal,
+    });
+  } catch (err) {
+    if (!(err instanceof ExportWouldShrinkError)) throw err;
+    context.log.warn("export_kept", {
+      table: partition.table,
+      day: partition.day,
+      exported: err.exported,
+      stored: err.stored,
+    });
+    context.write(`${label}: ${err.message}`);
+    return;
+  }
   if (m.rows === 0) return;
   const bytes = m.files.reduce((n, f) => n + f.bytes, 0);
   const durationMs = Math.round(performance.now() - started);

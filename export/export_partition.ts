@@ -26,7 +26,7 @@ import {
   readColumns,
   textExpression,
 } from "./columns.ts";
-import { hashFile, type Manifest, writeManifest } from "./manifest.ts";
+import { hashFile, type Manifest, readManifest, writeManifest } from "./manifest.ts";
 import {
   CHECKSUM_ALGORITHM,
   type Partition,
@@ -57,7 +57,29 @@ export interface ExportOptions {
   readonly now?: () => Date;
 }
 
-/** Writes the partition and returns its manifest (rows 0 = nothing written, nothing replaced). */
+/**
+ * The database holds fewer rows of a partition than its existing export (retention dropped
+ * them and a late row came in): the export is kept, nothing is replaced.
+ */
+export class ExportWouldShrinkError extends Error {
+  readonly exported: number;
+  readonly stored: number;
+  constructor(partition: Partition, exported: number, stored: number) {
+    super(
+      `Cannot export ${partition.table} ${partition.day ?? "(whole table)"} again: its export ` +
+        `holds ${exported} rows and the database only ${stored} now (rows dropped by ` +
+        `retention); the export is kept and the newer rows stay in the database`,
+    );
+    this.name = "ExportWouldShrinkError";
+    this.exported = exported;
+    this.stored = stored;
+  }
+}
+
+/**
+ * Writes the partition and returns its manifest (rows 0 = nothing written, nothing replaced).
+ * @throws {ExportWouldShrinkError} when an existing export of the partition holds more rows.
+ */
 export async function exportPartition(
   sql: Sql,
   partition: Partition,
@@ -110,8 +132,15 @@ export async function exportPartition(
       } satisfies Manifest;
     });
     if (manifest.rows === 0) return manifest;
+    const target = join(tableDir, partitionFolder(partition));
+    // A day retention dropped, then exported again for a late row, would replace the export
+    // of every dropped row with one of the late row alone: those rows would then be nowhere.
+    const previous = await readManifest(target);
+    if (previous !== null && previous.rows > manifest.rows) {
+      throw new ExportWouldShrinkError(partition, previous.rows, manifest.rows);
+    }
     await writeManifest(staging, manifest);
-    await replaceFolder(staging, join(tableDir, partitionFolder(partition)));
+    await replaceFolder(staging, target);
     return manifest;
   } finally {
     duck.close();

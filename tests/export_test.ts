@@ -4,12 +4,12 @@
  * re-export replaces a day's folder.
  */
 import { insertBookSnapshots } from "../db/books.ts";
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
 import { join } from "node:path";
 import { BACKENDS, withDatabase } from "./_db.ts";
 import { migrate } from "../db/migrate.ts";
 import { silentLogger } from "../runtime/log.ts";
-import { exportPartition } from "../export/export_partition.ts";
+import { exportPartition, ExportWouldShrinkError } from "../export/export_partition.ts";
 import { dayPartition, useCanonicalText } from "../export/partition.ts";
 import { readColumns } from "../export/columns.ts";
 import { duckString, openDuckDb, quoteIdent } from "../export/_duckdb.ts";
@@ -133,7 +133,7 @@ for (const backend of BACKENDS) {
   });
 }
 
-Deno.test("exportPartition() re-export replaces the day's files and leaves no temporary folder", async () => {
+Deno.test("exportPartition() re-export replaces the day's files and leaves no temporary folder; it never shrinks an export", async () => {
   await withDatabase("server", async (db) => {
     await createProbe(db.sql);
     const out = await Deno.makeTempDir({ prefix: "pmcollect_export_" });
@@ -141,9 +141,9 @@ Deno.test("exportPartition() re-export replaces the day's files and leaves no te
       const signal = new AbortController().signal;
       const p = dayPartition("probe", "ts", "2026-11-30");
       await exportPartition(db.sql, p, { out, program: PROGRAM, signal, partRows: 1 });
-      await db.sql`delete from probe where token = 'c'`;
+      await db.sql`insert into probe (ts, token) values ('2026-11-30T13:00:00Z', 'late')`;
       const again = await exportPartition(db.sql, p, { out, program: PROGRAM, signal });
-      assertEquals(again.rows, 2);
+      assertEquals(again.rows, 4);
       const names = [];
       for await (const e of Deno.readDir(join(out, "probe"))) names.push(e.name);
       assertEquals(names, ["date=2026-11-30"]);
@@ -153,6 +153,13 @@ Deno.test("exportPartition() re-export replaces the day's files and leaves no te
       }
       assertEquals(files.sort(), ["_manifest.json", "part-00000.parquet"]);
       assertEquals(await parquetRows(out, "2026-11-30"), await databaseRows(db.sql, "2026-11-30"));
+      // Fewer rows than exported (as after retention): the export is kept as it is.
+      await db.sql`delete from probe where token in ('c', 'late')`;
+      await assertRejects(
+        exportPartition(db.sql, p, { out, program: PROGRAM, signal }),
+        ExportWouldShrinkError,
+      );
+      assertEquals((await readManifest(join(out, "probe", "date=2026-11-30")))?.rows, 4);
     } finally {
       await Deno.remove(out, { recursive: true });
     }
@@ -236,6 +243,19 @@ Deno.test("pmcollect export --retain-days exports every day, re-exports a day wi
       const manifest = await readManifest(folder);
       assertEquals(manifest?.rows, 2);
       assertEquals(manifest?.program.startsWith("pmcollect "), true);
+      // Another late row for the day retention dropped: exporting it again would replace the
+      // export of the 2 dropped rows by one of this row alone. The export is kept, the row
+      // stays in the database, and retention keeps it.
+      await db.sql`insert into probe (ts, token) values ('2026-11-29T13:00:00Z', 'later')`;
+      assertEquals(await main(retainArgs, env), 0);
+      assertEquals((await readManifest(folder))?.rows, 2);
+      assertEquals(
+        (await db.sql<{ n: number }[]>`
+          select count(*)::int as n from probe where ts::date = '2026-11-29'`)[0]?.n,
+        1,
+      );
+      assertEquals(await main(exportArgs, env), 0);
+      assertEquals((await readManifest(folder))?.rows, 2);
       assertEquals(await main(["export", "--tables", "probe"], env), 2);
     } finally {
       await Deno.remove(out, { recursive: true });
