@@ -62,6 +62,10 @@ test("after each of three outages every caller is answered again within 5 s", as
     proxy.open();
     await Promise.all(callers);
     await db.close(1);
+    // A pool retired during the last outage may still be reconnecting when close() returns
+    // (seen once in a parallel run: an uncaught ECONNREFUSED on the proxy's port); let it land
+    // on an open proxy before the proxy goes.
+    await sleep(500);
     await proxy.close();
   }
 });

@@ -84,7 +84,11 @@ Deno.test("deno task demo shows collected rows in status within a minute and sto
     }
     let trades = 0;
     let text = "";
-    while (trades === 0 && performance.now() - started < 60_000) {
+    // Until trades are in and the scanner has reported once (it starts after the listener).
+    while (
+      (trades === 0 || text.includes("scanner: starting")) &&
+      performance.now() - started < 60_000
+    ) {
       text = await status(printed);
       trades = Number(text.match(/^trades +(\d+)/m)?.[1] ?? 0);
     }
