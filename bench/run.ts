@@ -22,6 +22,10 @@ const BENCHES: Record<string, { title: string; file: string }> = {
     title: "40-leg group change, detection latency at 20× venue rate, replay (issue 17)",
     file: "scanner_bench.ts",
   },
+  scanner_venue: {
+    title: "the daemon at venue scale, 46,500 markets, scanner with every relation (issue 27)",
+    file: "scanner_venue_bench.ts",
+  },
   propose: {
     title: "lexical relation proposals, 50,000 markets (issue 16)",
     file: "propose_bench.ts",
