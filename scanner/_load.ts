@@ -15,10 +15,11 @@
 import type { Queryable } from "../db/client.ts";
 import { isChain } from "../relations/derive.ts";
 import { listRelations } from "../relations/registry.ts";
+import { type StatusColumns, statusColumns, statusFactsOf } from "../tradability/at.ts";
 import { closedAtOf, feeScheduleOf } from "../tradability/rules.ts";
 import { RelationSet, type ScanMarket, type ScanRelation } from "./relation_set.ts";
 
-interface MarketRow {
+interface MarketRow extends StatusColumns {
   market_id: string;
   event_id: string | null;
   condition_id: string | null;
@@ -30,13 +31,6 @@ interface MarketRow {
   fee_exponent: string | null;
   fee_taker_only: boolean | null;
   fees_enabled: boolean | null;
-  closed: boolean | null;
-  closed_time: Date | null;
-  accepting_orders: boolean | null;
-  updated_at: Date;
-  resolved_at: Date | null;
-  yes_token: string | null;
-  no_token: string | null;
 }
 
 export async function loadScanRelations(
@@ -49,13 +43,7 @@ export async function loadScanRelations(
   const rows = await sql<MarketRow[]>`
     select m.market_id, m.event_id, m.condition_id, m.tick_size::text, m.min_order_size::text, m.end_date,
       m.question_index, m.fee_rate::text, m.fee_exponent::text, m.fee_taker_only, m.fees_enabled,
-      m.closed, m.closed_time, m.accepting_orders, m.updated_at,
-      (select coalesce(r.resolved_at, r.first_seen_at) from resolutions r
-        where r.condition_id = m.condition_id and r.status = 'resolved') as resolved_at,
-      (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 0)
-        as yes_token,
-      (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 1)
-        as no_token
+      ${statusColumns(sql)}
     from markets m where m.market_id = any(${ids})`;
   const markets = new Map<string, ScanMarket>();
   for (const row of rows) {
@@ -72,13 +60,7 @@ export async function loadScanRelations(
         feeExponent: row.fee_exponent,
         feeTakerOnly: row.fee_taker_only,
       }),
-      closedAt: closedAtOf({
-        closed: row.closed,
-        closedTime: row.closed_time,
-        acceptingOrders: row.accepting_orders,
-        resolvedAt: row.resolved_at,
-        seenAt: row.updated_at,
-      })?.at.getTime() ?? null,
+      closedAt: closedAtOf(statusFactsOf(row))?.at.getTime() ?? null,
       tickSize: row.tick_size ?? "",
       minOrderSize: row.min_order_size ?? "",
       endDate: row.end_date?.toISOString() ?? null,

@@ -20,7 +20,13 @@ import type { Queryable } from "../db/client.ts";
 import { type MarketMetadata, marketMetadataAsOf } from "../db/market_metadata.ts";
 import type { BookInput, FeeSchedule } from "../edge/market.ts";
 import { bookAt } from "../stream/book_at.ts";
-import { closedAtOf, type ClosedReason, feeScheduleOf, tradableAt } from "./rules.ts";
+import {
+  closedAtOf,
+  type ClosedReason,
+  feeScheduleOf,
+  type MarketStatusFacts,
+  tradableAt,
+} from "./rules.ts";
 
 /** Where a token's book at the instant came from. */
 export interface BookSource {
@@ -62,13 +68,8 @@ export interface TradabilityOptions {
   readonly maxRestAgeMs: number;
 }
 
-interface FactsRow {
-  market_id: string;
-  event_id: string | null;
-  condition_id: string | null;
-  tick_size: string | null;
-  min_order_size: string | null;
-  end_date: Date | null;
+/** The columns {@link statusColumns} selects. */
+export interface StatusColumns {
   closed: boolean | null;
   closed_time: Date | null;
   accepting_orders: boolean | null;
@@ -76,6 +77,40 @@ interface FactsRow {
   resolved_at: Date | null;
   yes_token: string | null;
   no_token: string | null;
+}
+
+/**
+ * What every reader of a market's tradability selects from `markets m`: its status, its
+ * resolution instant and its two tokens (YES = outcome 0).
+ */
+export function statusColumns(sql: Queryable) {
+  return sql`m.closed, m.closed_time, m.accepting_orders, m.updated_at,
+    (select coalesce(r.resolved_at, r.first_seen_at) from resolutions r
+      where r.condition_id = m.condition_id and r.status = 'resolved') as resolved_at,
+    (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 0)
+      as yes_token,
+    (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 1)
+      as no_token`;
+}
+
+/** The status facts of a row read with {@link statusColumns}. */
+export function statusFactsOf(row: StatusColumns): MarketStatusFacts {
+  return {
+    closed: row.closed,
+    closedTime: row.closed_time,
+    acceptingOrders: row.accepting_orders,
+    resolvedAt: row.resolved_at,
+    seenAt: row.updated_at,
+  };
+}
+
+interface FactsRow extends StatusColumns {
+  market_id: string;
+  event_id: string | null;
+  condition_id: string | null;
+  tick_size: string | null;
+  min_order_size: string | null;
+  end_date: Date | null;
 }
 
 /** Each known market of `marketIds` at `options.at` (unknown ids are left out). */
@@ -86,23 +121,11 @@ export async function tradabilityAt(
 ): Promise<Map<string, MarketTradability>> {
   const rows = await sql<FactsRow[]>`
     select m.market_id, m.event_id, m.condition_id, m.tick_size::text, m.min_order_size::text,
-      m.end_date, m.closed, m.closed_time, m.accepting_orders, m.updated_at,
-      (select coalesce(r.resolved_at, r.first_seen_at) from resolutions r
-        where r.condition_id = m.condition_id and r.status = 'resolved') as resolved_at,
-      (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 0)
-        as yes_token,
-      (select token_id from tokens t where t.market_id = m.market_id and outcome_index = 1)
-        as no_token
+      m.end_date, ${statusColumns(sql)}
     from markets m where m.market_id = any(${[...marketIds]})`;
   const out = new Map<string, MarketTradability>();
   for (const row of rows) {
-    const facts = {
-      closed: row.closed,
-      closedTime: row.closed_time,
-      acceptingOrders: row.accepting_orders,
-      resolvedAt: row.resolved_at,
-      seenAt: row.updated_at,
-    };
+    const facts = statusFactsOf(row);
     const verdict = tradableAt(facts, options.at);
     const metadata = (await marketMetadataAsOf(sql, row.market_id, options.at))?.metadata ?? null;
     const book = (token: string | null) => token === null ? null : bookSource(sql, token, options);
