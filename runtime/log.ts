@@ -31,6 +31,8 @@ export interface LoggerOptions {
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** The keys every line owns; fields of the same name are written as `<key>Field`. */
+const RESERVED = ["ts", "level", "event"] as const;
 
 /** Creates a JSON-lines logger with `base` fields on every line. */
 export function createLogger(base: LogFields = {}, options: LoggerOptions = {}): Logger {
@@ -40,7 +42,13 @@ export function createLogger(base: LogFields = {}, options: LoggerOptions = {}):
   const now = options.now ?? Date.now;
   const emit = (level: LogLevel, event: string, fields?: LogFields) => {
     if (RANK[level] < min) return;
-    const line = { ts: new Date(now()).toISOString(), level, event, ...base, ...fields };
+    const ts = new Date(now()).toISOString();
+    const extra: LogFields = { ...base, ...fields };
+    const line: LogFields = { ts, level, event, ...extra };
+    // A field named like the line's own keys (a task report's disk `level`) must not change
+    // the line's level, time or event: readers filter on them. Its value is kept renamed.
+    for (const key of RESERVED) if (Object.hasOwn(extra, key)) line[`${key}Field`] = extra[key];
+    Object.assign(line, { ts, level, event });
     write(JSON.stringify(line, replacer));
   };
   return {
