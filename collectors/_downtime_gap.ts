@@ -10,8 +10,9 @@
  *   uncovered up to its `--until` and leaves it open.
  * - **At the next start** (`recordTradesDowntime`): the open row is closed at the start (its end
  *   moved there, `detail.open = false`), nothing else is written. Without one (the earlier run
- *   was killed, or its stop could not be written), the row is [newest websocket trade stored,
- *   start): a SIGKILL also loses the trades still queued in memory.
+ *   was killed, or its stop could not be written), the row is [newest websocket trade stored −
+ *   `CRASH_MARGIN_MS`, start): a SIGKILL also loses the trades still queued in memory, some of
+ *   them older than the newest one stored.
  *
  * Coverage resumes with each subscription snapshot.
  *
@@ -27,8 +28,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type GapRow, recordGaps } from "../db/ops.ts";
 import type { CollectorDeps } from "./_deps.ts";
 
-/** Fills executed this long before the stop may still be on their way: counted as uncovered. */
-export const IN_FLIGHT_MS = 1000;
+/**
+ * Fills executed this long before the stop may still be on their way: counted as uncovered.
+ * Generous: a backfill fetches the margin again and trade identity drops what is stored, while a
+ * fill delivered later than the margin would be lost (1 s lost one in a few hundred under load).
+ */
+export const IN_FLIGHT_MS = 10_000;
+/**
+ * After a crash, fills older than the newest stored one may have been lost with the queue: the
+ * websocket's connections deliver out of the venue's order by up to a few seconds under load.
+ */
+export const CRASH_MARGIN_MS = 10_000;
 /** A stop that cannot be written within this is left to the next start. */
 const STOP_WRITE_TIMEOUT_MS = 5000;
 
@@ -70,7 +80,8 @@ export async function recordTradesStop(
 
 /**
  * Closes the open interval of the last clean stop at `startedAt`, or (without one) records
- * [newest websocket trade received before `startedAt`, `startedAt`) as a downtime gap; returns
+ * [newest websocket trade received before `startedAt` − `CRASH_MARGIN_MS`, `startedAt`) as a
+ * downtime gap; returns
  * the row, or null when nothing was stored before. Never throws: a failure is logged.
  */
 export async function recordTradesDowntime(
@@ -85,8 +96,9 @@ export async function recordTradesDowntime(
       select coalesce(exchange_ts, ts) as last from trades
       where ts <= ${startedAt} and received_at < ${startedAt}
       order by ts desc, exchange_ts desc nulls last limit 1`;
-    const last = row?.last ?? null;
-    if (last === null || last.getTime() >= startedAt.getTime()) return null;
+    const newest = row?.last ?? null;
+    if (newest === null || newest.getTime() >= startedAt.getTime()) return null;
+    const last = new Date(newest.getTime() - CRASH_MARGIN_MS);
     const gap: GapRow = {
       collector: "trades",
       scope: "*",

@@ -1,9 +1,12 @@
 /**
- * The gap ledger's rule for the recorded stream, in one place: an outage in `gaps` that names a
- * token (its `scope`, one of its `tokens`, or `*` for everything) leaves that token's book
- * unknown from the outage's start until the token's next snapshot. A gap of the REST books
- * collector (`books`: a `/books` cycle that missed tokens) says nothing about the websocket and
- * closes nothing. `bookAt` asks it for one
+ * The gap ledger's rule for the recorded stream, in one place: an outage of the websocket that
+ * names a token leaves that token's book unknown from the outage's start until the token's next
+ * snapshot. The stream's outages are the listener's connection outages (`scope` `conn:<id>`,
+ * the uncovered `tokens` listed) and the recorder's own rows (`collector` `stream`: the downtime
+ * between two recording sessions, `*`). Other rows say nothing about what the stream holds:
+ * the REST books collector's (a `/books` cycle that missed tokens), and the trades collector's
+ * downtime and spill rows, which count fills to fetch again (with margins for fills in flight)
+ * while the stream records its own ends (segment ends at a clean stop, its session downtime). `bookAt` asks it for one
  * token at one instant; a replay turns each outage start into `book_closed` events
  * (`withGapCloses`), so a consumer never carries a book across an outage.
  *
@@ -28,7 +31,7 @@ export interface GapStart {
  * `tokenIds`" (any token when null).
  */
 export function gapNamesTokens(sql: Queryable, tokenIds: readonly string[] | null) {
-  const stream = sql`collector <> 'books'`;
+  const stream = sql`(collector = 'stream' or scope like 'conn:%')`;
   if (tokenIds === null) return stream;
   const ids = [...tokenIds];
   return sql`${stream} and (scope = '*' or scope = any(${ids}::text[]) or tokens && ${ids}::text[])`;

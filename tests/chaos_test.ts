@@ -3,6 +3,7 @@
  * PostgreSQL, hit by a SIGTERM with trades still queued, a SIGKILL, a collector that keeps
  * crashing, and a database outage (a TCP proxy in front of PostgreSQL closed and reopened).
  */
+import { CRASH_MARGIN_MS } from "../collectors/_downtime_gap.ts";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startSimulator } from "../simulator/server.ts";
@@ -175,10 +176,12 @@ test("chaos: SIGKILL and restart → continues, no duplicates, the outage record
     assert.ok(rows.some((r) => r.ts.getTime() > resumedAt), "collection continued after restart");
 
     // The actual downtime: from the kill until the restarted daemon was connected again.
-    // Tolerance: PMCOLLECT_FLUSH_MS (1 s of trades the killed process may hold unflushed, so a
-    // gap starts at the newest stored trade) plus 1 s (the Data API stamps whole seconds).
+    // Tolerance: CRASH_MARGIN_MS (the gap starts that long before the newest stored trade: the
+    // killed process may hold unflushed trades older than it, delivered out of order), plus
+    // PMCOLLECT_FLUSH_MS (1 s of trades held unflushed) plus 1 s (the Data API stamps whole
+    // seconds).
     const downtimeMs = listeningAt - killStart;
-    const toleranceMs = 2_000;
+    const toleranceMs = CRASH_MARGIN_MS + 2_000;
     const gaps = await tradeGaps(db);
     const outage = gaps.filter((g) => g.startMs <= killStart && g.endMs >= killStart);
     assert.ok(outage.length > 0, `a trades gap covers the kill: ${JSON.stringify(gaps)}`);
