@@ -18,8 +18,10 @@
  *
  * The same race can also throw from the driver's queued write once the socket is gone
  * ("Cannot read properties of null (reading 'write')" in `nextWrite`), outside any caller's
- * `try`, which would end the process. {@link containDriverWriteRace} catches exactly that error
- * and logs it; the connection it broke has already closed, so the pool is renewed as above.
+ * `try`, which would end the process. {@link containDriverRaces} catches exactly that error
+ * and logs it; the connection it broke has already closed, so the pool is renewed as above. It
+ * also contains a late connect error on a socket the driver already gave up
+ * ({@link isLateConnectError}).
  *
  * @example
  * ```ts ignore
@@ -120,18 +122,39 @@ export function renewingPool(
 
 let contained = 0;
 
-/** Installs (once) the handler for the driver's write-after-close race; see the module doc. */
-export function containDriverWriteRace(log: Logger): void {
+/**
+ * Installs (once) the handlers for the driver's two races: the write-after-close TypeError (see
+ * the module doc) and a late connect error ({@link isLateConnectError}).
+ */
+export function containDriverRaces(log: Logger): void {
   if (installed) return;
   installed = true;
-  globalThis.addEventListener("error", (event) => {
-    if (!isDriverWriteRace(event.error)) return;
+  const contain = (event: Event, error: unknown) => {
     event.preventDefault();
     contained++;
-    log.warn("db_driver_error_contained", { count: contained, error: event.error });
+    log.warn("db_driver_error_contained", { count: contained, error: String(error) });
+  };
+  globalThis.addEventListener("error", (event) => {
+    if (isDriverWriteRace(event.error)) contain(event, event.error);
+  });
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    if (isLateConnectError(event.reason)) contain(event, event.reason);
   });
 }
 let installed = false;
+
+/**
+ * A connect error that Deno's `node:net` emits on a socket postgres.js has already given up:
+ * when the connect timeout fires first (a loaded machine, a database away), postgres.js fails
+ * the connection, destroys the socket and removes its listeners, and the refused or failed TCP
+ * connect that completes afterwards is emitted to no listener, which rejects an internal
+ * promise and would end the process (reproduced in 4 of 8 runs of the pool-renewal test with
+ * both cores busy). The connection it belonged to has already failed its queries.
+ */
+export function isLateConnectError(error: unknown): boolean {
+  return error instanceof Error && /^connect E[A-Z]+ /.test(error.message) &&
+    /_afterConnect[^\n]*ext:deno_node\/net\.ts/.test(error.stack ?? "");
+}
 
 /** The TypeError postgres.js throws from `nextWrite` on a connection whose socket is gone. */
 export function isDriverWriteRace(error: unknown): boolean {

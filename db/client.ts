@@ -19,7 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../runtime/log.ts";
 import { startEmbedded } from "./_embedded.ts";
 import { DataDirLockedError, readDataDirHolder, type ServedAddress } from "./_data_dir_lock.ts";
-import { containDriverWriteRace, renewingPool } from "./_renewing_pool.ts";
+import { containDriverRaces, renewingPool } from "./_renewing_pool.ts";
 import { classifyDbError } from "./error_kind.ts";
 import { databaseAddress, probePostgres } from "./_probe.ts";
 
@@ -115,7 +115,7 @@ export async function openDatabase(
     };
   }
   const url = options.url;
-  containDriverWriteRace(log);
+  containDriverRaces(log);
   const pool = renewingPool((onclose) =>
     postgres(url, {
       ...common,
