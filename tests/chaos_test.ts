@@ -288,11 +288,15 @@ test("chaos: the database goes away for 5 s → the same process recovers, no tr
       await until(async () => (await daemon.get("/healthz")).status === 200, 20_000);
       // Every prices slot inside the outage left a collector_runs row and, when it failed, a
       // gap: the bookkeeping waited in the outbox instead of crashing the task.
-      const slots = await db.sql<{ started_at: Date; status: string; gap: boolean }[]>`
-        select r.started_at, r.status, exists (select 1 from gaps g where g.collector = 'prices'
-               and g.start_at = r.started_at) as gap
-        from collector_runs r where r.collector = 'prices'
-        and r.started_at >= ${downAt} and r.started_at < ${upAt}`;
+      // The outbox writes them once the database answers: on a loaded machine, a little later.
+      const outageSlots = () =>
+        db.sql<{ started_at: Date; status: string; gap: boolean }[]>`
+          select r.started_at, r.status, exists (select 1 from gaps g where g.collector = 'prices'
+                 and g.start_at = r.started_at) as gap
+          from collector_runs r where r.collector = 'prices'
+          and r.started_at >= ${downAt} and r.started_at < ${upAt}`;
+      await until(async () => (await outageSlots()).length >= 2, 20_000).catch(() => {});
+      const slots = await outageSlots();
       assert.ok(slots.length >= 2, `runs recorded for the outage: ${JSON.stringify(slots)}`);
       for (const slot of slots.filter((r) => r.status === "failed")) {
         assert.ok(slot.gap, `a gap for ${slot.started_at.toISOString()}`);
