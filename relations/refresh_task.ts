@@ -17,11 +17,14 @@
  * it moves with every volume change. A fingerprint that differs from the last refresh's and
  * has held still for one poll (the markets cycle that changed it is over) starts a refresh;
  * one that keeps moving is refreshed anyway once it has been pending `maxDeferMs` (5 min).
+ * While the last refresh derived nothing (a fresh install whose first markets cycles are still
+ * filling the catalog), any change is refreshed at the next poll: waiting for the catalog to
+ * hold still kept the full-universe scanner without relations for 5.5 minutes.
  *
  * Each refresh logs one `relations_refreshed` line (why, derived, proposed, written, the
  * registry's counts by status, durationMs), reports the same on /healthz, and bumps `notice`,
  * which the scanner watches to reload its relations at once instead of within the minute.
- * A failed refresh (the database is down) throws: the supervisor restarts the task with backoff.
+ * While the database is away the task says so once (`relations_db_down`) and polls on.
  *
  * @example
  * ```ts ignore
@@ -98,7 +101,7 @@ export async function runRelationsRefresh(
 ): Promise<void> {
   const now = deps.now ?? Date.now;
   const maxDeferMs = deps.maxDeferMs ?? MAX_DEFER_MS;
-  let refreshed: { print: string; at: number } | null = null;
+  let refreshed: { print: string; at: number; derived: number } | null = null;
   let previous: string | null = null;
   let pendingSince: number | null = null;
   let down = false;
@@ -113,15 +116,16 @@ export async function runRelationsRefresh(
       if (refreshed === null) reason = "start";
       else if (print !== refreshed.print) {
         pendingSince ??= t;
-        if (print === previous || t - pendingSince >= maxDeferMs) reason = "catalog_changed";
+        const settled = print === previous || t - pendingSince >= maxDeferMs;
+        if (settled || refreshed.derived === 0) reason = "catalog_changed";
       } else pendingSince = null;
       if (reason === null && refreshed !== null && t - refreshed.at >= deps.intervalMs) {
         reason = "schedule";
       }
       previous = print;
       if (reason !== null) {
-        await refreshOnce(deps, reason);
-        refreshed = { print, at: now() };
+        const { derived } = await refreshOnce(deps, reason);
+        refreshed = { print, at: now(), derived };
         pendingSince = null;
       }
     } catch (err) {

@@ -152,3 +152,37 @@ Deno.test("relations refresh: a database that is away is said once and polled, n
   await sql.end({ timeout: 1 });
   assert.deepStrictEqual(lines.map((l) => [l.level, l.event]), [["warn", "relations_db_down"]]);
 });
+
+Deno.test("relations refresh: while nothing is derived yet, a catalog still filling is refreshed at the next poll", async () => {
+  await using env = await createCollectorEnv({ simulator: SIMULATOR });
+  const { deps } = env;
+  const outcomes: RefreshOutcome[] = [];
+  const stopRefresh = start((signal) =>
+    runRelationsRefresh({
+      sql: deps.sql,
+      log: deps.log.child({ task: "relations" }),
+      intervalMs: 3_600_000,
+      pollMs: 20,
+      // Waiting for a catalog that keeps moving would take an hour here.
+      maxDeferMs: 3_600_000,
+      onRefreshed: (o) => outcomes.push(o),
+    }, signal)
+  );
+  let churning = true;
+  const churn = (async () => {
+    // A first markets cycle in progress: the catalog changes between every two polls.
+    for (let i = 0; churning; i++) {
+      await deps.sql`insert into markets (market_id) values (${`filling-${i}`})`;
+      await sleep(5);
+    }
+  })();
+  try {
+    await until(() => outcomes.length >= 1, 30_000);
+    assert.equal(outcomes[0]!.derived, 0);
+    await until(() => outcomes.some((o) => o.reason === "catalog_changed"), 5_000);
+  } finally {
+    churning = false;
+    await churn;
+    await stopRefresh();
+  }
+});
