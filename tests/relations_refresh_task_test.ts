@@ -17,8 +17,10 @@ import {
   catalogFingerprint,
   RefreshNotice,
   type RefreshOutcome,
+  type RelationsRefreshDeps,
   runRelationsRefresh,
 } from "../relations/refresh_task.ts";
+import type { CollectorDeps } from "../collectors/_deps.ts";
 import { createScannerFeed } from "../scanner/feed.ts";
 import { runScanner } from "../scanner/run.ts";
 
@@ -36,11 +38,14 @@ function start(run: (signal: AbortSignal) => Promise<void>): () => Promise<void>
   };
 }
 
-Deno.test("relations refresh: a collected catalog with neg-risk events has confirmed partitions after the task's first refresh", async () => {
-  await using env = await createCollectorEnv({ simulator: SIMULATOR });
-  const { deps, lines } = env;
-  await oneMarketsCycle(deps, 1);
-  assert.equal((await listRelations(deps.sql)).length, 0, "nobody ran `relations`");
+/**
+ * The refresh task on the env's database, polling every 20 ms, with an hour's schedule; its
+ * outcomes are collected. `extra` overrides or adds deps (a notice, a deferral bound).
+ */
+function startRefresh(
+  deps: CollectorDeps,
+  extra: Partial<RelationsRefreshDeps> = {},
+): { outcomes: RefreshOutcome[]; stop: () => Promise<void> } {
   const outcomes: RefreshOutcome[] = [];
   const stop = start((signal) =>
     runRelationsRefresh({
@@ -49,8 +54,18 @@ Deno.test("relations refresh: a collected catalog with neg-risk events has confi
       intervalMs: 3_600_000,
       pollMs: 20,
       onRefreshed: (o) => outcomes.push(o),
+      ...extra,
     }, signal)
   );
+  return { outcomes, stop };
+}
+
+Deno.test("relations refresh: a collected catalog with neg-risk events has confirmed partitions after the task's first refresh", async () => {
+  await using env = await createCollectorEnv({ simulator: SIMULATOR });
+  const { deps, lines } = env;
+  await oneMarketsCycle(deps, 1);
+  assert.equal((await listRelations(deps.sql)).length, 0, "nobody ran `relations`");
+  const { outcomes, stop } = startRefresh(deps);
   try {
     await until(() => outcomes.length >= 1, 30_000);
   } finally {
@@ -78,17 +93,7 @@ Deno.test("relations refresh: a catalog filled after the task started is refresh
   await using env = await createCollectorEnv({ simulator: SIMULATOR });
   const { deps, lines } = env;
   const notice = new RefreshNotice();
-  const outcomes: RefreshOutcome[] = [];
-  const stopRefresh = start((signal) =>
-    runRelationsRefresh({
-      sql: deps.sql,
-      log: deps.log.child({ task: "relations" }),
-      intervalMs: 3_600_000,
-      pollMs: 20,
-      notice,
-      onRefreshed: (o) => outcomes.push(o),
-    }, signal)
-  );
+  const { outcomes, stop: stopRefresh } = startRefresh(deps, { notice });
   const feed = createScannerFeed();
   feed.bindResync(() => {});
   const frozen = Date.now();
@@ -156,18 +161,8 @@ Deno.test("relations refresh: a database that is away is said once and polled, n
 Deno.test("relations refresh: while nothing is derived yet, a catalog still filling is refreshed at the next poll", async () => {
   await using env = await createCollectorEnv({ simulator: SIMULATOR });
   const { deps } = env;
-  const outcomes: RefreshOutcome[] = [];
-  const stopRefresh = start((signal) =>
-    runRelationsRefresh({
-      sql: deps.sql,
-      log: deps.log.child({ task: "relations" }),
-      intervalMs: 3_600_000,
-      pollMs: 20,
-      // Waiting for a catalog that keeps moving would take an hour here.
-      maxDeferMs: 3_600_000,
-      onRefreshed: (o) => outcomes.push(o),
-    }, signal)
-  );
+  // Waiting for a catalog that keeps moving would take an hour here.
+  const { outcomes, stop: stopRefresh } = startRefresh(deps, { maxDeferMs: 3_600_000 });
   let churning = true;
   const churn = (async () => {
     // A first markets cycle in progress: the catalog changes between every two polls.
