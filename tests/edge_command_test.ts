@@ -192,17 +192,9 @@ Deno.test("edge --at uses the books of that instant; unknown feeBips means no co
   withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
     await seed(db.sql);
-    const early = await edgeJson(db, [
-      "--event",
-      "E1",
-      "--json",
-      "--at",
-      "2026-11-30T11:00:00Z",
-      "--convert-fee-bips",
-      "0",
-      "--rest-max-age-ms",
-      "3600000",
-    ]);
+    const atEleven = ["--event", "E1", "--json", "--at", "2026-11-30T11:00:00Z"];
+    const withBips = [...atEleven, "--convert-fee-bips", "0"];
+    const early = await edgeJson(db, [...withBips, "--rest-max-age-ms", "3600000"]);
     assert.deepStrictEqual([early[0]!.channel, early[0]!.profit, early[0]!.booksTo], [
       "neg_risk_conversion",
       null,
@@ -216,15 +208,7 @@ Deno.test("edge --at uses the books of that instant; unknown feeBips means no co
       note: "stream not covered: no_snapshot",
     });
     // Within the default bound (6 minutes) an hour-old REST book is no book at all.
-    const stale = await edgeJson(db, [
-      "--event",
-      "E1",
-      "--json",
-      "--at",
-      "2026-11-30T11:00:00Z",
-      "--convert-fee-bips",
-      "0",
-    ]);
+    const stale = await edgeJson(db, withBips);
     assert.deepStrictEqual([stale[0]!.profit, stale[0]!.booksTo], [null, null]);
     assert.match(
       stale[0]!.reason ?? "",
