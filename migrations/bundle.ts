@@ -24,6 +24,7 @@ import bookEventPairs0011 from "./0011_book_event_pairs.sql" with { type: "text"
 import rollup0012Plain from "./0012_rollup.plain.sql" with { type: "text" };
 import rollup0012Timescale from "./0012_rollup.timescale.sql" with { type: "text" };
 import bookEventPacks0013 from "./0013_book_event_packs.sql" with { type: "text" };
+import ledger0014 from "./0014_ledger.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -112,5 +113,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "book_event_packs",
     sql: { plain: bookEventPacks0013, timescale: bookEventPacks0013 },
     files: ["0013_book_event_packs.sql"],
+  },
+  {
+    version: 14,
+    name: "ledger",
+    sql: { plain: ledger0014, timescale: ledger0014 },
+    files: ["0014_ledger.sql"],
   },
 ];
