@@ -4,6 +4,9 @@
  * it prints `{"bids": [[price, size], ...], "asks": [[price, size], ...]}`, decimal strings,
  * best first; a book that is not covered at that instant (no snapshot yet, a tick change, an
  * outage) prints `{"bids": [], "asks": [], "covered": false, "reason": ...}` and exits 1.
+ * When the token's market has resolved by then, the answer says so, with when and which token
+ * won (`"resolution": {"resolvedAt", "winnerTokenId", "winnerOutcome", "won"}` in JSON): a
+ * resolved market has no book to show, and "ended" alone does not tell a user why.
  *
  * @example
  * ```sh
@@ -16,6 +19,7 @@ import { parseInstant } from "./_instant.ts";
 import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import type { Config } from "../runtime/config.ts";
+import type { Queryable } from "../db/client.ts";
 import { bookAt, type BookAtResult } from "../stream/book_at.ts";
 
 export interface BookArgs {
@@ -46,23 +50,73 @@ export async function runBookCommand(
   const db = await openConfiguredDatabase(config, { ...context, poolSize: 1 });
   try {
     const result = await bookAt(db.sql, args.tokenId, { at: args.at });
-    for (const line of formatBook(result, args.json)) context.write(line);
+    const resolution = result.covered
+      ? null
+      : await resolutionOf(db.sql, args.tokenId, args.at ?? new Date());
+    for (const line of formatBook(result, args.json, resolution)) context.write(line);
     return result.covered ? 0 : 1;
   } finally {
     await db.close();
   }
 }
 
+/** How the token's market resolved, when it had by the instant asked about. */
+export interface TokenResolution {
+  readonly resolvedAt: string;
+  readonly winnerTokenId: string | null;
+  readonly winnerOutcome: string | null;
+  /** Whether this token is the winner (null when the resolution names none). */
+  readonly won: boolean | null;
+}
+
+/** The resolution of the token's market at or before `at`, or null. */
+export async function resolutionOf(
+  sql: Queryable,
+  tokenId: string,
+  at: Date,
+): Promise<TokenResolution | null> {
+  const [row] = await sql<
+    { resolvedAt: Date; winnerTokenId: string | null; winnerOutcome: string | null }[]
+  >`
+    select r.resolved_at as "resolvedAt", r.winner_token_id as "winnerTokenId",
+           r.winner_outcome as "winnerOutcome"
+    from tokens t join resolutions r on r.condition_id = t.condition_id
+    where t.token_id = ${tokenId} and r.status = 'resolved' and r.resolved_at <= ${at}`;
+  if (row === undefined) return null;
+  return {
+    resolvedAt: row.resolvedAt.toISOString(),
+    winnerTokenId: row.winnerTokenId,
+    winnerOutcome: row.winnerOutcome,
+    won: row.winnerTokenId === null ? null : row.winnerTokenId === tokenId,
+  };
+}
+
 /** The output lines of one result. */
-export function formatBook(result: BookAtResult, json: boolean): string[] {
+export function formatBook(
+  result: BookAtResult,
+  json: boolean,
+  resolution: TokenResolution | null = null,
+): string[] {
   if (json) {
     return [
       JSON.stringify(
         result.covered
           ? { bids: result.book.bids, asks: result.book.asks }
-          : { bids: [], asks: [], covered: false, reason: result.reason },
+          : resolution === null
+          ? { bids: [], asks: [], covered: false, reason: result.reason }
+          : { bids: [], asks: [], covered: false, reason: result.reason, resolution },
       ),
     ];
+  }
+  if (!result.covered && resolution !== null) {
+    const winner = resolution.won === null
+      ? "no winner recorded"
+      : resolution.won
+      ? `this token won (${resolution.winnerOutcome ?? "outcome unnamed"})`
+      : `this token lost; ${
+        resolution.winnerOutcome ?? "the other outcome"
+      } won (token ${resolution.winnerTokenId})`;
+    return [`not covered: the market resolved at ${resolution.resolvedAt}: ${winner}`];
   }
   if (!result.covered) return [`not covered: ${result.reason}`];
   const { bids, asks } = result.book;

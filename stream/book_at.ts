@@ -5,8 +5,9 @@
  * (`book_checkpoints`) at or before the instant and replays that session's level changes up to
  * the instant, in arrival order. It never invents depth across a gap: when the segment was
  * ended before the instant (a `tick_size_change`, an unsubscribe or a clean stop, or an outage
- * in the gap ledger that began after the segment started) or nothing was recorded yet, the answer is "not covered" with the
- * reason.
+ * in the gap ledger that began after the segment started), the market resolved (a recorded
+ * `market_resolved` or a stored resolution at or before the instant) or nothing was recorded yet,
+ * the answer is "not covered" with the reason.
  *
  * @example
  * ```ts
@@ -39,7 +40,13 @@ export type BookAtResult =
   }
   | {
     readonly covered: false;
-    readonly reason: "unknown_token" | "no_snapshot" | "tick_size_change" | "ended" | "gap";
+    readonly reason:
+      | "unknown_token"
+      | "no_snapshot"
+      | "tick_size_change"
+      | "ended"
+      | "gap"
+      | "resolved";
   };
 
 /** A stored row as read back for reconstruction. */
@@ -70,6 +77,15 @@ export async function bookAt(
     select token_key as key from token_keys where token_id = ${tokenId}`;
   if (token === undefined) return { covered: false, reason: "unknown_token" };
   const at = options.at ?? new Date(Date.UTC(9999, 0));
+  // A resolved market has no book from its resolution on, whatever was recorded before it.
+  const [resolved] = await sql`
+    select 1 from book_event_rows
+    where token_key = ${token.key} and kind = ${KIND.marketResolved} and received_at <= ${at}
+    union all
+    select 1 from tokens t join resolutions r on r.condition_id = t.condition_id
+    where t.token_id = ${tokenId} and r.status = 'resolved' and r.resolved_at <= ${at}
+    limit 1`;
+  if (resolved !== undefined) return { covered: false, reason: "resolved" };
   const r = await rebuild(sql, token.key, { at });
   if (!r.covered) return r;
   const [gap] = await sql`

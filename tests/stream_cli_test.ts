@@ -112,3 +112,58 @@ Deno.test("pmcollect book --json and replay read the recorded stream", async () 
     }
   });
 });
+
+Deno.test("pmcollect book on a resolved market says when it resolved and which token won", async () => {
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
+    const rec = testRecorder(db.sql, { session: 6 });
+    const resolvedAt = T0 + 60_000;
+    const resolved = {
+      event_type: "market_resolved",
+      id: "77",
+      market: MARKET,
+      assets_ids: [TOKEN, "43"],
+      winning_asset_id: "43",
+      winning_outcome: "No",
+      timestamp: String(resolvedAt),
+    };
+    [...FRAMES, resolved].forEach((f, i) =>
+      rec.record(parseWsFrame(JSON.stringify(f), i < 2 ? T0 + i * 10 : resolvedAt).messages, 2)
+    );
+    await rec.flush();
+    await db.sql`
+      insert into tokens (token_id, condition_id, market_id, outcome, outcome_index)
+      values (${TOKEN}, ${MARKET}, '77', 'Yes', 0), ('43', ${MARKET}, '77', 'No', 1)`;
+    await db.sql`
+      insert into resolutions (condition_id, market_id, status, winner_token_id, winner_outcome,
+                               resolved_at, source, strength)
+      values (${MARKET}, '77', 'resolved', '43', 'No', ${new Date(resolvedAt)}, 'ws', 3)`;
+    const config = loadConfig({ DATABASE_URL: db.url! });
+    const run = async (argv: string[]) => {
+      const lines: string[] = [];
+      const context = {
+        log: silentLogger(),
+        signal: new AbortController().signal,
+        write: (l: string) => lines.push(l),
+        args: parseCommandLine(argv).args,
+      };
+      return { code: await runBookCommand(config, context), lines };
+    };
+    const at = new Date(resolvedAt).toISOString();
+    assert.deepEqual(await run(["book", TOKEN]), {
+      code: 1,
+      lines: [`not covered: the market resolved at ${at}: this token lost; No won (token 43)`],
+    });
+    const json = JSON.parse((await run(["book", TOKEN, "--json"])).lines[0]!);
+    assert.deepEqual(json.resolution, {
+      resolvedAt: at,
+      winnerTokenId: "43",
+      winnerOutcome: "No",
+      won: false,
+    });
+    // Before the resolution the book is there, and nothing is said of a resolution.
+    const before = await run(["book", TOKEN, "--at", new Date(T0 + 20).toISOString()]);
+    assert.equal(before.code, 0);
+    assert.ok(!before.lines.join("\n").includes("resolved"), before.lines.join("\n"));
+  });
+});
