@@ -12,6 +12,10 @@
  *
  * The server uses the COPY path (`method: "copy"`); PGlite the default unnest path.
  *
+ * The bench also says how busy the host was (bench/_host_load.ts: quiet windows before and
+ * after, a CPU probe, the busy share during the run), so that a low ratio on a busy host can be
+ * told apart from a slower writer.
+ *
  * Run: `deno task bench` (all benchmarks) or `deno run -A bench/writer_bench.ts`.
  */
 import {
@@ -25,6 +29,7 @@ import { silentLogger } from "../runtime/log.ts";
 import { atLeast, BENCH_SHORT, finishBench, type TargetCheck } from "./_report.ts";
 import { tokenKeys } from "../db/_keys.ts";
 import { INT4_MAX, INT8_MAX, microText } from "../db/_micro.ts";
+import { watchHostLoad } from "./_host_load.ts";
 
 /** Synthetic rows shaped like a real minute: 77-digit token ids, tick-grid prices. */
 export function makeRows(count: number, tokens = 100_000): PriceSnapshotRow[] {
@@ -107,6 +112,7 @@ export async function runWriterBench(
   const schema = db.schema;
   const lines: string[] = [`${count} rows per run; best of ${rounds} alternating rounds each`];
   const targets: TargetCheck[] = [];
+  const hostLoad = await watchHostLoad();
   try {
     await migrate(db.sql, { log, timescale: "off" });
     await db.sql`create table price_snapshots_copy (like price_snapshot_data including all)`;
@@ -158,6 +164,7 @@ export async function runWriterBench(
   } finally {
     await db.dispose();
   }
+  lines.push(...(await hostLoad.stop()));
 
   const embeddedCount = Math.min(count, 200_000);
   const embedded = await createTestDatabase("embedded");
