@@ -140,6 +140,9 @@ export async function runExportCommand(
             `(${first} is complete from ${dayCompleteAt(first).toISOString()})`,
         );
       }
+      if (timed && partitions.length === 0) {
+        write(`${table}: nothing to export (${await emptyReason(db.sql, table, args, now)})`);
+      }
       let done = 0;
       for (const partition of partitions) {
         if (signal.aborted) throw signal.reason;
@@ -259,6 +262,23 @@ async function retain(run: TableRun, table: string, retainDays: number): Promise
     }
     only = stale;
   }
+}
+
+/** Why a timed table gave no day to export: no rows at all, or none in the days asked for. */
+async function emptyReason(sql: Sql, table: string, args: ExportArgs, now: Date): Promise<string> {
+  const col = quoteRelation(args.timeColumn);
+  const [row] = await sql.unsafe<{ first: Date | null }[]>(
+    `select min(${col}) as first from ${quoteRelation(table)}`,
+  );
+  if (row?.first == null) return "no rows yet";
+  const until = args.until ?? now.toISOString().slice(0, 10);
+  const first = row.first.toISOString().slice(0, 10);
+  if (first >= until) {
+    return `its rows start on ${first}; a day is exported once it is over, from ${
+      dayCompleteAt(first).toISOString()
+    }`;
+  }
+  return `no day from ${args.since ?? first} to before ${until}`;
 }
 
 /** The UTC days to export: [--since or the oldest row's day, --until or today). */

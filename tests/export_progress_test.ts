@@ -15,6 +15,9 @@ import { readManifest } from "../export/manifest.ts";
 import { dayPartition } from "../export/partition.ts";
 import { applyRetention } from "../export/retention.ts";
 import { main } from "../main.ts";
+import { runExportCommand } from "../cli/export_command.ts";
+import { loadConfig } from "../runtime/config.ts";
+import { silentLogger } from "../runtime/log.ts";
 
 const DAY = "2026-11-30";
 const signal = new AbortController().signal;
@@ -133,6 +136,37 @@ Deno.test("a manifest read before its day was over is refused by retention, then
       assertEquals(Date.parse(completed.snapshotAt!) > Date.parse("2026-11-29T00:10:00Z"), true);
       const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from probe`;
       assertEquals(left!.n, 0);
+    });
+  });
+});
+
+Deno.test("pmcollect export says why it exported nothing: no rows yet, or only today's", async () => {
+  await withDatabase("server", async (db) => {
+    await seed(db.sql, []);
+    await withOut(async (out) => {
+      const run = async () => {
+        const lines: string[] = [];
+        const code = await runExportCommand(loadConfig({ DATABASE_URL: db.url! }), {
+          log: silentLogger(),
+          signal,
+          write: (l) => lines.push(l),
+          args: ["--out", out, "--tables", "probe"],
+          program: "pmcollect test",
+        });
+        return { code, lines };
+      };
+      assertEquals(await run(), { code: 0, lines: ["probe: nothing to export (no rows yet)"] });
+      await db.sql`insert into probe values (now(), 0.5)`;
+      const today = new Date().toISOString().slice(0, 10);
+      const { code, lines } = await run();
+      assertEquals(code, 0);
+      assertEquals(lines.length, 1);
+      assertEquals(
+        lines[0]!.startsWith(`probe: nothing to export (its rows start on ${today}; a day is`),
+        true,
+        lines[0],
+      );
+      assertEquals(await entries(join(out, "probe")), []);
     });
   });
 });
