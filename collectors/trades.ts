@@ -133,6 +133,9 @@ export async function runTradesCollector(
             })
           );
       } else if (m.kind === "market_resolved") {
+        // A resolved market sends nothing more: unsubscribe its tokens, or a connection left
+        // with only them would be taken for stalled and reconnect, recording a false gap.
+        pool.remove(m.tokenIds);
         try {
           deps.onMarketResolved?.(m);
         } catch (err) {

@@ -92,6 +92,31 @@ test("trades: silent stall is detected within the watchdog window and reconnecte
   }
 });
 
+test("trades: a resolved market's tokens are unsubscribed, so its silence is no stall (no false gap)", async () => {
+  const sim = await startSimulator({ markets: 10, seed: 4, tickMs: 20, lifecycleRate: 0 });
+  const t = await setup({ PMCOLLECT_WS_MARKET_URL: sim.wsUrl, PMCOLLECT_WS_SILENCE_MS: "400" });
+  try {
+    const [market] = openMarkets(sim);
+    t.activeTokens.publish(tokensOf([market!]));
+    const c = await startCollector(t.deps(t.db.sql));
+    await until(
+      () => c.pool.connections[0]?.state === "open" && c.pool.connections[0].messages > 0,
+      3000,
+    );
+    assert.equal(sim.control.resolve(market!.conditionId), market!.conditionId);
+    await until(() => c.pool.connections[0]!.tokens.size === 0, 2000);
+    // Four watchdog windows of silence: a connection still holding the tokens would reconnect.
+    await sleep(1600);
+    const connection = c.pool.connections[0]!;
+    await c.stop();
+    assert.equal(connection.reconnects, 0);
+    assert.equal((await t.db.sql`select 1 from gaps where cause = 'stall'`).length, 0);
+  } finally {
+    await sim.close();
+    await t.dispose();
+  }
+});
+
 test("trades: a withheld snapshot is resubscribed and recorded as a no_snapshot gap", async () => {
   const sim = await startSimulator({ markets: 10, seed: 5, tickMs: 60_000, lifecycleRate: 0 });
   const t = await setup({
