@@ -1,0 +1,110 @@
+/**
+ * The paper matcher's book of one token and the orders of ours resting on it. Levels are kept
+ * as the stream sends them (price key in 1e-8 units → size text) and parsed to `Dec` only where
+ * one of our orders meets them, so the ~99% of events that touch no order of ours cost what
+ * `L2Books` costs. A level our own take consumed is rewritten with what is left, until the
+ * stream sets it again.
+ *
+ * @example
+ * ```ts
+ * import { levelsThrough, newPaperBook } from "./_paper_book.ts";
+ * const book = newPaperBook();
+ * book.asks.set(45_000_000, "10");
+ * levelsThrough(book.asks, "asks", 50_000_000); // [45_000_000]: asks at or below 0.50
+ * ```
+ */
+import type { OrderStatus, OrderType, Side } from "./broker.ts";
+import { type Dec, formatDec, parseDec, ZERO } from "../edge/decimal.ts";
+
+/** One order of ours that the matcher holds (live or not yet answered). */
+export interface Working {
+  readonly orderId: string;
+  readonly clientOrderId: string | null;
+  readonly tokenId: string;
+  readonly side: Side;
+  readonly orderType: OrderType;
+  readonly priceText: string;
+  readonly price: Dec;
+  /** The price in 1e-8 units, as the book keys its levels. */
+  readonly key: number;
+  readonly size: Dec;
+  matched: Dec;
+  /** Shares ahead of us at our price (the recorded book's size when we joined, then eaten). */
+  queueAhead: Dec;
+  status: OrderStatus;
+  readonly createdAt: number;
+  /** Unix ms when a GTD order stops (expiration minus the venue's threshold); null otherwise. */
+  readonly expiresAt: number | null;
+  /** Time priority among our own orders. */
+  readonly seq: number;
+}
+
+/** One token's book as the matcher keeps it. */
+export interface PaperBook {
+  open: boolean;
+  resolved: boolean;
+  /** Price key → size text; best-first order is made on demand. */
+  bids: Map<number, string>;
+  asks: Map<number, string>;
+  /** Our live orders on this token in time order. */
+  resting: Working[];
+  /** Trade volume at a level (key "B:<key>" / "S:<key>") not yet seen as a book decrease. */
+  tradeCredit: Map<string, Dec>;
+}
+
+export function newPaperBook(): PaperBook {
+  return {
+    open: false,
+    resolved: false,
+    bids: new Map(),
+    asks: new Map(),
+    resting: [],
+    tradeCredit: new Map(),
+  };
+}
+
+/** "0", "0.00", "" … : a size that deletes its level. */
+export function isZeroSize(size: string): boolean {
+  for (let i = 0; i < size.length; i++) {
+    const c = size.charCodeAt(i);
+    if (c !== 48 && c !== 46) return false;
+  }
+  return true;
+}
+
+/** The size at a level as a Dec (0 when absent). */
+export function sizeAt(levels: Map<number, string>, key: number): Dec {
+  const text = levels.get(key);
+  return text === undefined ? ZERO : parseDec(text);
+}
+
+/** Rewrites a level after our take left `rest` of it (deleted at 0). */
+export function setLevel(levels: Map<number, string>, key: number, rest: Dec): void {
+  if (rest <= ZERO) levels.delete(key);
+  else levels.set(key, formatDec(rest));
+}
+
+/**
+ * Keys of the levels a taker at `limitKey` reaches, best first: asks at or below the limit
+ * (cheapest first), bids at or above it (highest first).
+ */
+export function levelsThrough(
+  levels: Map<number, string>,
+  side: "asks" | "bids",
+  limitKey: number,
+): number[] {
+  const keys: number[] = [];
+  if (side === "asks") {
+    for (const key of levels.keys()) if (key <= limitKey) keys.push(key);
+    return keys.sort((a, b) => a - b);
+  }
+  for (const key of levels.keys()) if (key >= limitKey) keys.push(key);
+  return keys.sort((a, b) => b - a);
+}
+
+/** Our orders on one side in price-time priority (best price first, then oldest). */
+export function byPriority(orders: readonly Working[], side: Side): Working[] {
+  return orders.filter((o) => o.side === side).sort((a, b) =>
+    a.key !== b.key ? (side === "BUY" ? b.key - a.key : a.key - b.key) : a.seq - b.seq
+  );
+}
