@@ -1,0 +1,332 @@
+/**
+ * The books of account (issue 29; migration 0014, docs/execution.md "Ledger"). Every order is
+ * written down before the broker is called (`recordIntent`: the client order id is unique, so
+ * one intent is sent at most once) and again after it answers (`recordAck`); order updates and
+ * fills are booked as the broker reports them (`recordOrderEvent`, `recordFill`, idempotent on
+ * the fill id), and each fill moves the position and the cash in its own transaction.
+ *
+ * A process killed at any instant leaves one of three states, each finished by `recover`
+ * (execution/recover.ts) at the next start: an intent with no known outcome (looked up by its
+ * client order id, never sent again), an acknowledged order whose later fills are missing
+ * (booked from the broker's fill history), or nothing to do.
+ *
+ * @example
+ * ```ts ignore
+ * import { createLedger, placeOrder } from "./ledger.ts";
+ * const ledger = createLedger(db.sql, { log });
+ * const outcome = await placeOrder(ledger, broker, request);
+ * ```
+ */
+import type { Queryable, Sql } from "../db/client.ts";
+import type { Logger } from "../runtime/log.ts";
+import { formatDec, parseDec } from "../edge/decimal.ts";
+import type { Broker, Fill, OpenOrder, OrderRequest, SubmitResult } from "./broker.ts";
+import { applyTrade, fillCash } from "./_positions.ts";
+import { tradingState } from "./trading_state.ts";
+
+/** The database the books live in, and where they log. */
+export interface Ledger {
+  readonly sql: Sql;
+  readonly log: Logger;
+}
+
+/** A ledger over `sql` (migrated to 0014 or later). */
+export function createLedger(sql: Sql, options: { readonly log: Logger }): Ledger {
+  return { sql, log: options.log.child({ component: "ledger" }) };
+}
+
+/** New orders are refused: a reconciliation difference or a person halted trading. */
+export class TradingHaltedError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`Cannot send an order: trading is halted (${reason})`);
+    this.name = "TradingHaltedError";
+    this.reason = reason;
+  }
+}
+
+/** The client order id was recorded before: that intent is never sent a second time. */
+export class DuplicateIntentError extends Error {
+  readonly clientOrderId: string;
+  constructor(clientOrderId: string, options?: ErrorOptions) {
+    super(
+      `Cannot record intent ${clientOrderId}: that client order id is already recorded`,
+      options,
+    );
+    this.name = "DuplicateIntentError";
+    this.clientOrderId = clientOrderId;
+  }
+}
+
+/**
+ * Writes the intent before it is sent, in one transaction with the check that trading is not
+ * halted. @throws {TradingHaltedError} @throws {DuplicateIntentError}
+ */
+export async function recordIntent(ledger: Ledger, request: OrderRequest): Promise<void> {
+  for (const [name, value] of [["price", request.price], ["size", request.size]] as const) {
+    if (!(parseDec(value) > 0n)) throw new RangeError(`Order ${name} must be positive: "${value}"`);
+  }
+  await ledger.sql.begin(async (tx) => {
+    const state = await tradingState(tx, { lock: true });
+    if (state.halted) throw new TradingHaltedError(state.reason ?? "no reason given");
+    const inserted = await tx`
+      insert into intents (client_order_id, token_id, side, order_type, price, size, post_only,
+        expiration)
+      values (${request.clientOrderId}, ${request.tokenId}, ${request.side}, ${request.orderType},
+        ${request.price}::numeric, ${request.size}::numeric, ${request.postOnly},
+        ${request.expiration})
+      on conflict (client_order_id) do nothing
+      returning client_order_id`;
+    if (inserted.length === 0) throw new DuplicateIntentError(request.clientOrderId);
+  });
+}
+
+/** Books the broker's answer to a submit: the order it acknowledged, or why it refused. */
+export async function recordAck(ledger: Ledger, result: SubmitResult): Promise<void> {
+  if (!result.ok) {
+    await ledger.sql`
+      update intents set state = 'rejected', error = ${result.error},
+        retryable = ${result.retryable}, settled_at = now()
+      where client_order_id = ${result.clientOrderId} and state = 'pending'`;
+    return;
+  }
+  await ledger.sql.begin(async (tx) => {
+    await insertOrderFromIntent(tx, result.orderId, result.clientOrderId, result.status);
+    await tx`
+      insert into order_events (order_id, status, size_matched, at, source)
+      select order_id, ${result.status}, size_matched, now(), 'ack' from orders
+      where order_id = ${result.orderId}
+      on conflict (order_id, status, size_matched) do nothing`;
+    await tx`
+      update intents set state = 'acked', settled_at = coalesce(settled_at, now())
+      where client_order_id = ${result.clientOrderId} and state in ('pending', 'unsent')`;
+  });
+}
+
+/**
+ * Books an order update (status, matched size) as the broker reported it; an order this ledger
+ * has no row for yet but whose intent it holds (an update that overtook the submit's answer, or
+ * one found by `recover`) is added. Returns false for an order of no intent of ours.
+ */
+export async function recordOrderEvent(
+  ledger: Ledger,
+  order: OpenOrder,
+  options: { readonly at: number; readonly source: string },
+): Promise<boolean> {
+  return await ledger.sql.begin(async (tx) => {
+    const [known] = await tx`select 1 from orders where order_id = ${order.orderId}`;
+    if (known === undefined) {
+      if (order.clientOrderId === null) return false;
+      const added = await insertOrderFromIntent(
+        tx,
+        order.orderId,
+        order.clientOrderId,
+        order.status,
+      );
+      if (!added) return false;
+      await tx`
+        update intents set state = 'acked', settled_at = coalesce(settled_at, now())
+        where client_order_id = ${order.clientOrderId} and state in ('pending', 'unsent')`;
+    }
+    // The matched size only grows, and a final status (matched, canceled…) never turns LIVE
+    // again: a late report of an older state changes neither.
+    await tx`
+      update orders set updated_at = now(),
+        status = case when ${order.status} = 'LIVE' and status <> 'LIVE' then status
+                      else ${order.status} end,
+        size_matched = greatest(size_matched, ${order.sizeMatched}::numeric)
+      where order_id = ${order.orderId}`;
+    await tx`
+      insert into order_events (order_id, status, size_matched, at, source)
+      values (${order.orderId}, ${order.status}, ${order.sizeMatched}::numeric,
+        ${new Date(options.at)}, ${options.source})
+      on conflict (order_id, status, size_matched) do nothing`;
+    return true;
+  });
+}
+
+/**
+ * Books one fill with its position and cash changes in one transaction. Idempotent: a fill id
+ * already booked changes nothing and returns false.
+ */
+export async function recordFill(ledger: Ledger, fill: Fill): Promise<boolean> {
+  const booked = await ledger.sql.begin(async (tx) => {
+    const inserted = await tx`
+      insert into fills (fill_id, order_id, client_order_id, token_id, side, price, size, fee,
+        liquidity, at)
+      values (${fill.fillId}, ${fill.orderId}, ${fill.clientOrderId}, ${fill.tokenId}, ${fill.side},
+        ${fill.price}::numeric, ${fill.size}::numeric, ${fill.fee}::numeric, ${fill.liquidity},
+        ${new Date(fill.at)})
+      on conflict (fill_id) do nothing
+      returning fill_id`;
+    if (inserted.length === 0) return false;
+    await movePosition(tx, fill.tokenId, (held) => applyTrade(held, fill), fill.fee);
+    const at = new Date(fill.at);
+    await tx`
+      insert into cash (reason, ref, amount, at) values
+        ('fill', ${fill.fillId}, ${fillCash(fill.side, fill.price, fill.size)}::numeric, ${at}),
+        ('fee', ${fill.fillId}, ${formatDec(-parseDec(fill.fee))}::numeric, ${at})
+      on conflict (reason, ref) do nothing`;
+    await tx`
+      update orders set updated_at = now(), size_matched = greatest(size_matched,
+        (select coalesce(sum(size), 0) from fills where order_id = ${fill.orderId}))
+      where order_id = ${fill.orderId}`;
+    return true;
+  });
+  if (booked) {
+    ledger.log.info("fill_booked", {
+      fillId: fill.fillId,
+      orderId: fill.orderId,
+      tokenId: fill.tokenId,
+      side: fill.side,
+    });
+  }
+  return booked;
+}
+
+/** A split, merge, neg-risk conversion or redemption: signed size and basis per token. */
+export interface Conversion {
+  readonly conversionId: string;
+  readonly kind: "split" | "merge" | "convert" | "redeem";
+  readonly legs: readonly {
+    readonly tokenId: string;
+    readonly size: string;
+    readonly cost: string;
+  }[];
+  /** Signed collateral: negative paid, positive received. */
+  readonly collateral: string;
+  readonly at: number;
+}
+
+/** Books a conversion with its positions and cash in one transaction; false if already booked. */
+export async function recordConversion(ledger: Ledger, conversion: Conversion): Promise<boolean> {
+  const legs = conversion.legs.map((l) => ({
+    tokenId: l.tokenId,
+    size: formatDec(parseDec(l.size)),
+    cost: formatDec(parseDec(l.cost)),
+  }));
+  const collateral = formatDec(parseDec(conversion.collateral));
+  return await ledger.sql.begin(async (tx) => {
+    const at = new Date(conversion.at);
+    const inserted = await tx`
+      insert into conversions (conversion_id, kind, legs, collateral, at)
+      values (${conversion.conversionId}, ${conversion.kind}, ${tx.json(legs)},
+        ${collateral}::numeric, ${at})
+      on conflict (conversion_id) do nothing
+      returning conversion_id`;
+    if (inserted.length === 0) return false;
+    for (const leg of legs) {
+      await movePosition(tx, leg.tokenId, (held) => ({
+        size: formatDec(parseDec(held.size) + parseDec(leg.size)),
+        cost: formatDec(parseDec(held.cost) + parseDec(leg.cost)),
+        realized: held.realized,
+      }), "0");
+    }
+    await tx`
+      insert into cash (reason, ref, amount, at)
+      values ('conversion', ${conversion.conversionId}, ${collateral}::numeric, ${at})`;
+    return true;
+  });
+}
+
+/** Books a deposit, withdrawal or adjustment of collateral; false if `ref` was booked before. */
+export async function recordCash(
+  ledger: Ledger,
+  entry: {
+    readonly reason: "deposit" | "withdrawal" | "adjustment";
+    readonly ref: string;
+    readonly amount: string;
+    readonly at: number;
+  },
+): Promise<boolean> {
+  const rows = await ledger.sql`
+    insert into cash (reason, ref, amount, at)
+    values (${entry.reason}, ${entry.ref}, ${formatDec(parseDec(entry.amount))}::numeric,
+      ${new Date(entry.at)})
+    on conflict (reason, ref) do nothing
+    returning id`;
+  return rows.length > 0;
+}
+
+/** What `placeOrder` knows once the broker call is over. */
+export type PlaceOutcome =
+  | { readonly kind: "acked"; readonly orderId: string; readonly status: string }
+  | { readonly kind: "rejected"; readonly error: string; readonly retryable: boolean }
+  /** The call failed or was aborted: the intent stays pending until `recover` looks it up. */
+  | { readonly kind: "unknown"; readonly error: string };
+
+/**
+ * Records the intent, sends it, records the answer. A submit that throws (transport, abort)
+ * leaves the intent pending: whether the broker has it is unknown, and only `recover` (a
+ * lookup by client order id) settles it, so the order is never sent twice.
+ * @throws {TradingHaltedError} @throws {DuplicateIntentError} before anything is sent
+ */
+export async function placeOrder(
+  ledger: Ledger,
+  broker: Broker,
+  request: OrderRequest,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<PlaceOutcome> {
+  await recordIntent(ledger, request);
+  let result: SubmitResult;
+  try {
+    result = await broker.submit(request, options.signal);
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    ledger.log.warn("order_outcome_unknown", { clientOrderId: request.clientOrderId, error });
+    return { kind: "unknown", error };
+  }
+  await recordAck(ledger, result);
+  if (!result.ok) {
+    ledger.log.info("order_rejected", {
+      clientOrderId: request.clientOrderId,
+      error: result.error,
+    });
+    return { kind: "rejected", error: result.error, retryable: result.retryable };
+  }
+  return { kind: "acked", orderId: result.orderId, status: result.status };
+}
+
+/** Adds the order row from its intent; false when there is no such intent. */
+async function insertOrderFromIntent(
+  tx: Queryable,
+  orderId: string,
+  clientOrderId: string,
+  status: string,
+): Promise<boolean> {
+  const rows = await tx`
+    insert into orders (order_id, client_order_id, token_id, side, order_type, price,
+      original_size, status, created_at)
+    select ${orderId}, client_order_id, token_id, side, order_type, price, size, ${status},
+      created_at
+    from intents where client_order_id = ${clientOrderId}
+    on conflict (order_id) do nothing
+    returning order_id`;
+  if (rows.length > 0) return true;
+  const [exists] = await tx`select 1 from orders where order_id = ${orderId}`;
+  return exists !== undefined;
+}
+
+/** Rewrites a token's position under a row lock, creating it at zero first. */
+async function movePosition(
+  tx: Queryable,
+  tokenId: string,
+  change: (held: { size: string; cost: string; realized: string }) => {
+    size: string;
+    cost: string;
+    realized: string;
+  },
+  fee: string,
+): Promise<void> {
+  await tx`
+    insert into positions (token_id, size, cost) values (${tokenId}, 0, 0)
+    on conflict (token_id) do nothing`;
+  const [held] = await tx<{ size: string; cost: string; realized: string }[]>`
+    select size::text, cost::text, realized::text from positions
+    where token_id = ${tokenId} for update`;
+  const next = change(held!);
+  await tx`
+    update positions set size = ${next.size}::numeric, cost = ${next.cost}::numeric,
+      realized = ${next.realized}::numeric, fees = fees + ${fee}::numeric, updated_at = now()
+    where token_id = ${tokenId}`;
+}
