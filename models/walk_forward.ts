@@ -1,0 +1,188 @@
+/**
+ * Walk-forward evaluation by resolution time (issue 28, shared/models.md §3): every prediction
+ * is out of sample and made by a model that saw only markets resolved before it could be known.
+ *
+ * Folds: the distinct resolution times are cut at `folds` + 1 equal-count quantiles into
+ * consecutive blocks (rows resolved at one instant share a block). Block 0 only trains. Block k
+ * is predicted by models fitted on the rows resolved before its first instant T_k minus the
+ * embargo (default: the longest horizon among the rows), so that a row predicted at
+ * `instant` = resolution − horizon never learns from a market that resolved after that instant.
+ * Never a random split.
+ *
+ * Cells: per fold, one model per domain × horizon when that cell has at least `minCellRows`
+ * training rows (default 300) with at least 5 of each outcome; otherwise one pooled model per
+ * horizon (all domains) under the same rule; otherwise the market price itself. Each
+ * prediction says which it got.
+ *
+ * After prediction, complete neg-risk partitions are made to sum to 1 (`coherence.ts`); the
+ * market baseline is left as the venue priced it.
+ *
+ * @example
+ * ```ts ignore
+ * import { walkForward } from "./walk_forward.ts";
+ * const result = walkForward(rows, { method: "beta", folds: 5 });
+ * result.predictions[0].probability;
+ * ```
+ */
+import type { DatasetRow } from "./dataset_row.ts";
+import { fitModel, type FittedModel, type ModelMethod, predictModel } from "./model.ts";
+import { coherePartitions } from "./coherence.ts";
+import { horizonMs } from "./_horizon.ts";
+
+/** Default minimum training rows of a domain × horizon cell before it gets its own model. */
+export const MIN_CELL_ROWS = 300;
+const MIN_EACH_OUTCOME = 5;
+
+export interface WalkForwardOptions {
+  readonly method: ModelMethod;
+  /** Test folds (default 5); the data is cut into folds + 1 blocks. */
+  readonly folds?: number;
+  readonly minCellRows?: number;
+  /** Training rows must resolve this long before the fold's first resolution. */
+  readonly embargoMs?: number;
+  /** Make complete neg-risk partitions coherent (default true). */
+  readonly coherent?: boolean;
+}
+
+export type CellKind = "domain" | "pooled" | "market";
+
+export interface Prediction {
+  readonly row: DatasetRow;
+  /** Index of the row in the input. */
+  readonly index: number;
+  readonly probability: number;
+  readonly fold: number;
+  readonly cell: CellKind;
+}
+
+export interface Fold {
+  readonly fold: number;
+  /** First resolution instant of the block this fold predicts (inclusive). */
+  readonly testFrom: number;
+  /** Resolution instant the block ends before (exclusive; Infinity for the last). */
+  readonly testUntil: number;
+  /** Training rows resolved strictly before this instant. */
+  readonly trainUntil: number;
+  /** Input indices of the rows every model of this fold was fitted on (a subset of them). */
+  readonly trainIndices: readonly number[];
+  readonly models: ReadonlyMap<string, FittedModel>;
+}
+
+export interface WalkForwardResult {
+  readonly predictions: readonly Prediction[];
+  readonly folds: readonly Fold[];
+  /** Rows in block 0, used only for training. */
+  readonly trainingOnly: number;
+  readonly embargoMs: number;
+  readonly coherentPartitions: number;
+  readonly incompletePartitions: number;
+}
+
+/** Runs the walk-forward; rows may come in any order. */
+export function walkForward(
+  rows: readonly DatasetRow[],
+  options: WalkForwardOptions,
+): WalkForwardResult {
+  const folds = options.folds ?? 5;
+  const minCellRows = options.minCellRows ?? MIN_CELL_ROWS;
+  if (!Number.isInteger(folds) || folds < 1) throw new RangeError(`Folds must be ≥ 1: ${folds}`);
+  const times = [...new Set(rows.map((r) => r.resolvedAt))].sort((a, b) => a - b);
+  if (times.length < folds + 1) {
+    throw new RangeError(
+      `Need at least ${folds + 1} distinct resolution times, got ${times.length}`,
+    );
+  }
+  const embargoMs = options.embargoMs ??
+    Math.max(...[...new Set(rows.map((r) => r.horizon))].map(horizonMs));
+  const cuts = Array.from(
+    { length: folds },
+    (_, k) => times[Math.floor(((k + 1) * times.length) / (folds + 1))],
+  );
+  const predictions: Prediction[] = [];
+  const foldInfo: Fold[] = [];
+  for (let k = 0; k < folds; k++) {
+    const testFrom = cuts[k];
+    const testUntil = k + 1 < folds ? cuts[k + 1] : Infinity;
+    const trainUntil = testFrom - embargoMs;
+    const trainIndices: number[] = [];
+    const testIndices: number[] = [];
+    rows.forEach((r, i) => {
+      if (r.resolvedAt < trainUntil) trainIndices.push(i);
+      else if (r.resolvedAt >= testFrom && r.resolvedAt < testUntil) testIndices.push(i);
+    });
+    const models = new Map<string, FittedModel>();
+    const cellOf = fitCells(rows, trainIndices, testIndices, options.method, minCellRows, models);
+    for (const i of testIndices) {
+      const { key, kind } = cellOf(rows[i]);
+      const model = key === undefined ? undefined : models.get(key);
+      predictions.push({
+        row: rows[i],
+        index: i,
+        probability: model === undefined ? rows[i].price : predictModel(model, rows[i]),
+        fold: k + 1,
+        cell: kind,
+      });
+    }
+    foldInfo.push({ fold: k + 1, testFrom, testUntil, trainUntil, trainIndices, models });
+  }
+  let coherentPartitions = 0;
+  let incompletePartitions = 0;
+  if (options.coherent ?? true) {
+    const out = coherePartitions(
+      predictions.map((p) => ({ ...p.row, probability: p.probability })),
+    );
+    out.probabilities.forEach((
+      probability,
+      j,
+    ) => (predictions[j] = { ...predictions[j], probability }));
+    coherentPartitions = out.partitions;
+    incompletePartitions = out.incomplete;
+  }
+  return {
+    predictions,
+    folds: foldInfo,
+    trainingOnly: rows.filter((r) => r.resolvedAt < cuts[0]).length,
+    embargoMs,
+    coherentPartitions,
+    incompletePartitions,
+  };
+}
+
+/** Fits the cells the test rows need; returns how a test row finds its model. */
+function fitCells(
+  rows: readonly DatasetRow[],
+  trainIndices: readonly number[],
+  testIndices: readonly number[],
+  method: ModelMethod,
+  minCellRows: number,
+  models: Map<string, FittedModel>,
+): (row: DatasetRow) => { key: string | undefined; kind: CellKind } {
+  const groups = new Map<string, DatasetRow[]>();
+  const add = (key: string, row: DatasetRow) => {
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [row]);
+    else group.push(row);
+  };
+  for (const i of trainIndices) {
+    add(`d\u0000${rows[i].domain}\u0000${rows[i].horizon}`, rows[i]);
+    add(`p\u0000${rows[i].horizon}`, rows[i]);
+  }
+  const usable = (key: string): boolean => {
+    const group = groups.get(key);
+    if (group === undefined || group.length < minCellRows) return false;
+    const ones = group.reduce((n, r) => n + r.label, 0);
+    return ones >= MIN_EACH_OUTCOME && group.length - ones >= MIN_EACH_OUTCOME;
+  };
+  const cellOf = (row: DatasetRow): { key: string | undefined; kind: CellKind } => {
+    const own = `d\u0000${row.domain}\u0000${row.horizon}`;
+    if (usable(own)) return { key: own, kind: "domain" };
+    const pooled = `p\u0000${row.horizon}`;
+    if (usable(pooled)) return { key: pooled, kind: "pooled" };
+    return { key: undefined, kind: "market" };
+  };
+  for (const i of testIndices) {
+    const { key } = cellOf(rows[i]);
+    if (key !== undefined && !models.has(key)) models.set(key, fitModel(groups.get(key)!, method));
+  }
+  return cellOf;
+}
