@@ -37,6 +37,7 @@ import { runReportCommand } from "./cli/report_command.ts";
 import { runExportCommand } from "./cli/export_command.ts";
 import { runBookCommand } from "./cli/book_command.ts";
 import { runReplayCommand } from "./cli/replay_command.ts";
+import { runOrdersCommand, runPositionsCommand, runResumeCommand } from "./cli/ledger_command.ts";
 import { readLines, runRelationsCommand } from "./cli/relations_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
 import { runKeyCommand } from "./keys/age_key.ts";
@@ -147,6 +148,12 @@ async function dispatch(
       return await runBookCommand(config, { log, signal, write, args: commandLine.args });
     case "replay":
       return await runReplayCommand(config, { log, signal, write, args: commandLine.args });
+    case "orders":
+      return await runOrdersCommand(config, { log, signal, write, args: commandLine.args });
+    case "positions":
+      return await runPositionsCommand(config, { log, signal, write, args: commandLine.args });
+    case "resume":
+      return await runResumeCommand(config, { log, signal, write, args: commandLine.args });
     case "inspect": {
       const [file = "-"] = commandLine.args;
       let text: string;

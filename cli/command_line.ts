@@ -28,6 +28,9 @@ export type CommandName =
   | "report"
   | "book"
   | "replay"
+  | "orders"
+  | "positions"
+  | "resume"
   | "help"
   | "version";
 
@@ -71,6 +74,9 @@ const COMMANDS: readonly CommandName[] = [
   "report",
   "book",
   "replay",
+  "orders",
+  "positions",
+  "resume",
 ];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
@@ -238,6 +244,17 @@ export const REPLAY_OPTIONS = {
   parquet: { type: "string" },
 } as const;
 
+/** The options of `orders` and `positions` (parsed again by cli/ledger_command.ts). */
+export const LEDGER_OPTIONS = {
+  all: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+/** The options of `resume` (parsed again by cli/ledger_command.ts). */
+export const RESUME_OPTIONS = {
+  by: { type: "string" },
+} as const;
+
 /** Options of one command (`backfill …`, `edge …`, `export …`, `status --quality`), in `args`. */
 const COMMAND_OPTIONS = {
   ...BACKFILL_OPTIONS,
@@ -247,6 +264,8 @@ const COMMAND_OPTIONS = {
   ...REPORT_OPTIONS,
   ...BOOK_OPTIONS,
   ...REPLAY_OPTIONS,
+  ...LEDGER_OPTIONS,
+  ...RESUME_OPTIONS,
   quality: { type: "boolean" },
 } as const;
 
@@ -261,6 +280,9 @@ function optionCommands(name: string): CommandName[] {
     ...(name in REPORT_OPTIONS ? ["report" as const] : []),
     ...(name in BOOK_OPTIONS ? ["book" as const] : []),
     ...(name in REPLAY_OPTIONS ? ["replay" as const] : []),
+    ...(name === "all" ? ["orders" as const] : []),
+    ...(name === "json" ? ["orders" as const, "positions" as const] : []),
+    ...(name in RESUME_OPTIONS ? ["resume" as const] : []),
   ];
 }
 

@@ -18,6 +18,7 @@ import { SIMULATE_HELP } from "../simulator/cli.ts";
 import { VERSION } from "./build_info.ts";
 import { COLLECT_DOCS, type CommandDoc, type OptionDoc } from "./_command_docs.ts";
 import { ANALYSIS_DOCS } from "./_command_docs_analysis.ts";
+import { LEDGER_DOCS } from "./_command_docs_ledger.ts";
 
 /** The commands that have a page, in the overview's order. */
 export const HELP_TOPICS = [
@@ -32,6 +33,9 @@ export const HELP_TOPICS = [
   "replay",
   "backtest",
   "report",
+  "orders",
+  "positions",
+  "resume",
   "inspect",
   "simulate",
   "key",
@@ -41,6 +45,7 @@ export type HelpTopic = (typeof HELP_TOPICS)[number];
 const DOCS: Record<Exclude<HelpTopic, "simulate">, CommandDoc> = {
   ...COLLECT_DOCS,
   ...ANALYSIS_DOCS,
+  ...LEDGER_DOCS,
 };
 const WIDTH = 100;
 

@@ -13,6 +13,7 @@ import {
   RELATIONS_OPTIONS,
   REPLAY_OPTIONS,
   REPORT_OPTIONS,
+  RESUME_OPTIONS,
   UsageError,
 } from "./command_line.ts";
 import { commandHelpText, HELP_TOPICS, helpPage, helpText, type HelpTopic } from "./help.ts";
@@ -33,6 +34,9 @@ const ACCEPTED: Record<HelpTopic, readonly string[]> = {
   replay: Object.keys(REPLAY_OPTIONS),
   backtest: Object.keys(BACKTEST_OPTIONS),
   report: Object.keys(REPORT_OPTIONS),
+  orders: ["all", "json"],
+  positions: ["json"],
+  resume: Object.keys(RESUME_OPTIONS),
   inspect: [],
   // simulator/cli.ts's parseArgs options and keys/age_key.ts's.
   simulate: [
