@@ -25,6 +25,7 @@ import rollup0012Plain from "./0012_rollup.plain.sql" with { type: "text" };
 import rollup0012Timescale from "./0012_rollup.timescale.sql" with { type: "text" };
 import bookEventPacks0013 from "./0013_book_event_packs.sql" with { type: "text" };
 import ledger0014 from "./0014_ledger.sql" with { type: "text" };
+import models0015 from "./0015_models.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -119,5 +120,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "ledger",
     sql: { plain: ledger0014, timescale: ledger0014 },
     files: ["0014_ledger.sql"],
+  },
+  {
+    version: 15,
+    name: "models",
+    sql: { plain: models0015, timescale: models0015 },
+    files: ["0015_models.sql"],
   },
 ];
