@@ -31,6 +31,17 @@ export type YesSide = "bid" | "ask";
 /** Sizes are integers in hundredths of a share. */
 export const SIZE_SCALE = 100;
 
+/**
+ * Orders of simulated accounts resting in a book (`venue_book.ts`): their size stays in the
+ * level whatever the simulated crowd does, and the crowd's taker flow fills them in queue order.
+ */
+export interface OwnOrders {
+  /** Own size resting at a Yes-side level (hundredths). */
+  sizeAt(side: YesSide, priceUnits: number): number;
+  /** A taker consumed `amount` (hundredths) at a level: fill own orders in queue order. */
+  consumed(side: YesSide, priceUnits: number, amount: number): void;
+}
+
 /** Price-level book of one binary market (Yes perspective). */
 export class MarketBook {
   readonly bids = new Map<number, number>();
@@ -41,6 +52,8 @@ export class MarketBook {
   version = 0;
   updatedAtMs = 0;
   tickUnits: number;
+  /** Resting orders of simulated accounts, once any were placed here. */
+  own: OwnOrders | null = null;
 
   /** An empty book on the given tick grid (price units). */
   constructor(tickUnits: number) {
@@ -63,9 +76,13 @@ export class MarketBook {
     this.touch(nowMs);
   }
 
-  /** Sets a Yes-side level to `sizeHundredths` (0 deletes). */
+  /**
+   * Sets a Yes-side level to `sizeHundredths` (0 deletes); never below the accounts' own
+   * orders there (the crowd changes only its own share of a level).
+   */
   set(side: YesSide, priceUnits: number, sizeHundredths: number): void {
     const map = side === "bid" ? this.bids : this.asks;
+    sizeHundredths = Math.max(sizeHundredths, this.own?.sizeAt(side, priceUnits) ?? 0);
     if (sizeHundredths <= 0) map.delete(priceUnits);
     else map.set(priceUnits, sizeHundredths);
   }

@@ -23,7 +23,8 @@ export interface ActivityContext {
   nowMs: number;
 }
 
-interface LevelChange {
+/** A changed Yes-side level. */
+export interface LevelChange {
   yesSide: YesSide;
   priceUnits: number;
 }
@@ -79,6 +80,7 @@ export function randomTrade(ctx: ActivityContext): WsMessage[] {
   const map = hitsYesAsk ? book.asks : book.bids;
   const resting = map.get(level) ?? 0;
   const fill = Math.min(resting, Math.round((1 + r.next() ** 2 * 300) * SIZE_SCALE));
+  book.own?.consumed(yesSide, level, fill);
   book.set(yesSide, level, resting - fill);
   const changes: LevelChange[] = [{ yesSide, priceUnits: level }];
   if (map.size < 2) {
@@ -97,6 +99,11 @@ export function randomTrade(ctx: ActivityContext): WsMessage[] {
   return out;
 }
 
+/** The transaction hash of the trade with sequence `seq` (unique and cheap). */
+export function transactionHashOf(seq: number): string {
+  return TX_PREFIX + seq.toString(16).padStart(16, "0");
+}
+
 /** Records a trade in the log and returns its `last_trade_price` message. */
 export function recordTrade(
   ctx: ActivityContext,
@@ -109,7 +116,7 @@ export function recordTrade(
   const seq = trades.nextSeq();
   const price = formatPrice(outcome === 0 ? yesPriceUnits : PRICE_SCALE - yesPriceUnits);
   const size = formatSize(Math.max(1, sizeHundredths));
-  const transactionHash = TX_PREFIX + seq.toString(16).padStart(16, "0");
+  const transactionHash = transactionHashOf(seq);
   trades.record({
     seq,
     conditionId: market.conditionId,
@@ -134,7 +141,8 @@ export function recordTrade(
   };
 }
 
-function priceChange(ctx: ActivityContext, changes: LevelChange[]): WsMessage {
+/** One `price_change` carrying the current size of each changed level, for both tokens. */
+export function priceChange(ctx: ActivityContext, changes: LevelChange[]): WsMessage {
   const { market, book } = ctx;
   const entries = [];
   for (const change of changes) {

@@ -1,0 +1,547 @@
+/**
+ * The simulated venue's matching engine for the accounts' orders, on the very books the market
+ * channel publishes. A marketable order walks the book best price first (consuming the crowd's
+ * liquidity and any resting own orders in queue order), so the market channel publishes the
+ * `price_change` and `last_trade_price` of its fills like any trade; a GTC/GTD remainder rests
+ * in the book (published too) and fills later from the simulated crowd's taker flow
+ * (`market_activity.ts`) or a crossing order. The venue's rules and error texts: tick grid and
+ * price range, the 5-share minimum for resting orders, the $1 minimum of a marketable BUY,
+ * post-only crossing, FOK all-or-nothing and FAK fill-and-kill, balance and allowance, GTD
+ * expiry (a cancellation). Takers pay the market's fee per fill (`shares × rate × (p(1−p))^e`,
+ * rounded to 5 dp), makers pay nothing. Trades go MATCHED → MINED → CONFIRMED.
+ *
+ * @example
+ * ```ts
+ * import { Venue } from "./venue.ts";
+ * // const venue = new Venue(world, hub, { collateral: "1000" });
+ * // venue.place(owner, request, orderHash) → { status: 200, body: { success: true, ... } }
+ * ```
+ */
+import type { MarketBook, YesSide } from "./book.ts";
+import {
+  type LevelChange,
+  priceChange,
+  recordTrade,
+  transactionHashOf,
+} from "./market_activity.ts";
+import { Random } from "./_random.ts";
+import { feeScheduleAt } from "./structure.ts";
+import { formatPrice, PRICE_SCALE, type SimMarket } from "./universe.ts";
+import type { ApiKeyOwner } from "./clob_auth.ts";
+import { Accounts, type Fill, UNITS_PER_HUNDREDTH } from "./venue_accounts.ts";
+import { OwnBook, type RestingOrder } from "./venue_book.ts";
+import { type OrderRequest, type OrderType, shares, units, type WireObject } from "./venue_wire.ts";
+import type { World } from "./world.ts";
+import type { MarketHub } from "./ws_hub.ts";
+import type { WsMessage } from "./ws_messages.ts";
+import { openOrderWire, tradeWire, userOrderMessage, userTradeMessage } from "./venue_messages.ts";
+
+/** Trading options of the simulator. */
+export interface VenueOptions {
+  /** pUSD every new account starts with (decimal string, default "10000"). */
+  collateral?: string;
+  /** Shares per token id every new account starts with (decimal strings). */
+  positions?: Record<string, string>;
+  /** Delay from MATCHED to MINED and from MINED to CONFIRMED (default 2,000 ms). */
+  settleMs?: number;
+}
+
+/** An order the venue accepted. */
+export interface VenueOrder extends RestingOrder {
+  readonly owner: ApiKeyOwner;
+  /** Lower-case maker (funder) address: the account that pays and holds. */
+  readonly maker: string;
+  readonly market: SimMarket;
+  readonly outcome: 0 | 1;
+  readonly side: "BUY" | "SELL";
+  /** Limit price of the token (price units); a market order's worst acceptable price. */
+  readonly priceUnits: number;
+  readonly originalSize: number;
+  matched: number;
+  readonly orderType: OrderType;
+  /** Unix seconds, 0 = none. */
+  readonly expiration: number;
+  readonly createdAtMs: number;
+  status: "LIVE" | "MATCHED" | "CANCELED" | "CANCELED_MARKET_RESOLVED";
+  readonly trades: string[];
+}
+
+/** A trade of an account (one per price level it matched). */
+export interface VenueTrade {
+  readonly id: string;
+  readonly order: VenueOrder;
+  readonly traderSide: "TAKER" | "MAKER";
+  readonly takerOrderId: string;
+  readonly makerOrderId: string;
+  readonly hundredths: number;
+  readonly priceUnits: number;
+  readonly fee: bigint;
+  readonly feeRateBps: string;
+  readonly transactionHash: string;
+  readonly matchedAtMs: number;
+  status: "MATCHED" | "MINED" | "CONFIRMED";
+  lastUpdateMs: number;
+}
+
+/** A user-channel message for the sockets of `address`. */
+export interface UserEvent {
+  address: string;
+  conditionId: string;
+  message: WireObject;
+}
+
+/** A venue answer: HTTP status and JSON body. */
+export interface VenueAnswer {
+  status: number;
+  body: unknown;
+}
+
+const MIN_RESTING_HUNDREDTHS = 500;
+const MIN_MARKETABLE_BUY = 1_000_000n;
+const GTD_SAFETY_SECONDS = 60;
+
+/** Orders, trades and accounts of the simulated venue. */
+export class Venue {
+  readonly accounts: Accounts;
+  readonly orders = new Map<string, VenueOrder>();
+  readonly trades: VenueTrade[] = [];
+  readonly listeners = new Set<(event: UserEvent) => void>();
+  readonly #world: World;
+  readonly #hub: MarketHub;
+  readonly #own = new Map<MarketBook, OwnBook<VenueOrder>>();
+  readonly #random = new Random(0x7e4de);
+  readonly #settleMs: number;
+  #counterparty = 0;
+
+  /** A venue over `world`, publishing book changes through `hub`. */
+  constructor(world: World, hub: MarketHub, options: VenueOptions = {}) {
+    this.#world = world;
+    this.#hub = hub;
+    this.#settleMs = options.settleMs ?? 2000;
+    const positions = new Map<string, bigint>();
+    for (const [token, size] of Object.entries(options.positions ?? {})) {
+      positions.set(token, decimalUnits(size));
+    }
+    this.accounts = new Accounts({
+      collateral: decimalUnits(options.collateral ?? "10000"),
+      positions,
+    });
+  }
+
+  /** Places a verified order whose EIP-712 hash is `orderId`. */
+  place(owner: ApiKeyOwner, request: OrderRequest, orderId: string): VenueAnswer {
+    const reject = (error: string): VenueAnswer => ({ status: 400, body: { error } });
+    const o = request.order;
+    if (request.owner !== owner.apiKey) {
+      return reject("the order owner has to be the owner of the API KEY");
+    }
+    if (o.signatureType !== 3 && o.signer.toLowerCase() !== owner.address) {
+      return reject("the order signer address has to be the address of the API KEY");
+    }
+    if (this.orders.has(orderId)) {
+      return reject(
+        "order is invalid. Duplicated. Same order has already been placed, can't be placed again",
+      );
+    }
+    const ref = this.#world.universe.byToken.get(o.tokenId);
+    if (ref === undefined || ref.market.status !== "open") {
+      return reject("No orderbook exists for the requested token id");
+    }
+    const market = ref.market;
+    const side = o.side === 0 ? "BUY" : "SELL";
+    const maker = BigInt(o.makerAmount);
+    const taker = BigInt(o.takerAmount);
+    if (maker === 0n || taker === 0n) return reject("invalid order amounts");
+    const marketable = request.orderType === "FOK" || request.orderType === "FAK";
+    if (request.postOnly && marketable) return reject("invalid post-only order: order type");
+    const expiration = Number(o.expiration);
+    const nowMs = this.#world.now();
+    if (request.orderType === "GTD") {
+      if (expiration <= nowMs / 1000 + GTD_SAFETY_SECONDS) return reject("invalid expiration");
+    } else if (expiration !== 0) return reject("invalid expiration");
+    const sharesUnits = side === "BUY" ? taker : maker;
+    const usdUnits = side === "BUY" ? maker : taker;
+    // price = usd / shares, in price units (1e-4), exact for a limit order on the grid
+    const exact = usdUnits * BigInt(PRICE_SCALE) % sharesUnits === 0n;
+    const priceUnits = Number(usdUnits * BigInt(PRICE_SCALE) / sharesUnits);
+    const tick = market.tickUnits;
+    if (!marketable) {
+      const price = Number(usdUnits) / Number(sharesUnits);
+      if (!exact || priceUnits % tick !== 0) {
+        return reject(
+          `order ${orderId} is invalid. Price (${price}) breaks minimum tick size rule: ${
+            formatPrice(tick)
+          }`,
+        );
+      }
+      if (priceUnits < tick || priceUnits > PRICE_SCALE - tick) {
+        return reject(
+          `invalid price (${price}), min: ${formatPrice(tick)} - max: ${
+            formatPrice(PRICE_SCALE - tick)
+          }`,
+        );
+      }
+    }
+    const hundredths = Number(sharesUnits / UNITS_PER_HUNDREDTH);
+    if (!marketable && hundredths < MIN_RESTING_HUNDREDTHS) {
+      return reject(
+        `order ${orderId} is invalid. Size (${shares(hundredths)}) lower than the minimum: 5`,
+      );
+    }
+    if (marketable && side === "BUY" && maker < MIN_MARKETABLE_BUY) {
+      return reject(`invalid amount for a marketable BUY order ($${units(maker)}), min size: $1`);
+    }
+    const account = this.accounts.get(o.maker);
+    if (side === "BUY") {
+      const need = marketable ? maker : BigInt(hundredths) * BigInt(priceUnits);
+      if (account.collateral - this.#lockedCollateral(o.maker) < need) {
+        return reject("not enough balance / allowance");
+      }
+    } else {
+      const held = this.accounts.position(account, o.tokenId).size;
+      const need = BigInt(hundredths) * UNITS_PER_HUNDREDTH;
+      if (held - this.#lockedShares(o.maker, o.tokenId) < need) {
+        return reject("not enough balance / allowance");
+      }
+    }
+    const book = this.#world.book(market);
+    const outcome = ref.outcomeIndex;
+    const limit = { side, maker, taker } as const;
+    const plan = this.#plan(book, outcome, limit, {
+      hundredths,
+      budget: marketable && side === "BUY" ? maker : null,
+    });
+    if (request.postOnly && plan.fills.length > 0) {
+      return reject("invalid post-only order: order crosses book");
+    }
+    if (request.orderType === "FOK" && !plan.complete) {
+      return reject("order couldn't be fully filled. FOK orders are fully filled or killed.");
+    }
+    if (request.orderType === "FAK" && plan.fills.length === 0) {
+      return reject("no orders found to match with FAK order");
+    }
+    const order: VenueOrder = {
+      id: orderId,
+      owner,
+      maker: o.maker.toLowerCase(),
+      market,
+      outcome,
+      side,
+      priceUnits,
+      originalSize: plan.budgetShares ?? hundredths,
+      matched: 0,
+      orderType: request.orderType,
+      expiration,
+      createdAtMs: nowMs,
+      status: "LIVE",
+      trades: [],
+      yesSide: restingSide(side, outcome),
+      yesPriceUnits: outcome === 0 ? priceUnits : PRICE_SCALE - priceUnits,
+      remaining: 0,
+      ahead: 0,
+    };
+    this.orders.set(orderId, order);
+    const ctx = { market, book, random: this.#random, trades: this.#world.trades, nowMs };
+    const changes: LevelChange[] = [];
+    const publicTrades: WsMessage[] = [];
+    let making = 0n;
+    let taking = 0n;
+    const newTrades: VenueTrade[] = [];
+    for (const fill of plan.fills) {
+      const map = fill.yesSide === "bid" ? book.bids : book.asks;
+      const total = map.get(fill.yesPrice) ?? 0;
+      book.own?.consumed(fill.yesSide, fill.yesPrice, fill.hundredths);
+      book.set(fill.yesSide, fill.yesPrice, total - fill.hundredths);
+      changes.push({ yesSide: fill.yesSide, priceUnits: fill.yesPrice });
+      const message = recordTrade(ctx, outcome, fill.yesPrice, fill.hundredths, side);
+      publicTrades.push(message);
+      book.lastTradeUnits = fill.yesPrice;
+      market.priceUnits = fill.yesPrice;
+      const fee = this.#takerFee(market, fill.hundredths, fill.tokenPrice, nowMs);
+      const settled: Fill = { hundredths: fill.hundredths, priceUnits: fill.tokenPrice, fee };
+      if (side === "BUY") this.accounts.buy(account, o.tokenId, settled);
+      else this.accounts.sell(account, o.tokenId, settled);
+      const cash = BigInt(fill.hundredths) * BigInt(fill.tokenPrice);
+      const got = BigInt(fill.hundredths) * UNITS_PER_HUNDREDTH;
+      making += side === "BUY" ? cash : got;
+      taking += side === "BUY" ? got : cash;
+      order.matched += fill.hundredths;
+      newTrades.push(this.#trade(order, {
+        traderSide: "TAKER",
+        counterOrderId: this.#counterpartyOrderId(),
+        hundredths: fill.hundredths,
+        priceUnits: fill.tokenPrice,
+        fee,
+        transactionHash: String(message.transaction_hash),
+        nowMs,
+      }));
+    }
+    const rest = marketable ? 0 : order.originalSize - order.matched;
+    if (rest > 0) {
+      order.remaining = rest;
+      this.#ownBook(book).add(order);
+      changes.push({ yesSide: order.yesSide, priceUnits: order.yesPriceUnits });
+    } else {
+      order.status = "MATCHED"; // a FAK's unfilled rest is killed, not kept
+    }
+    if (changes.length > 0) {
+      book.touch(nowMs);
+      const emitted = [priceChange(ctx, changes), ...publicTrades];
+      this.#hub.publish(emitted.map((message) => ({ conditionId: market.conditionId, message })));
+    }
+    this.#emit(order, userOrderMessage(order, "PLACEMENT", nowMs));
+    for (const t of newTrades) this.#emit(order, userTradeMessage(t, nowMs));
+    return {
+      status: 200,
+      body: {
+        success: true,
+        errorMsg: "",
+        orderID: orderId,
+        status: rest > 0 ? "live" : "matched",
+        makingAmount: units(making),
+        takingAmount: units(taking),
+        transactionsHashes: newTrades.map((t) => t.transactionHash),
+        tradeIDs: newTrades.map((t) => t.id),
+      },
+    };
+  }
+
+  /** Cancels one live order of `address`; returns the reason when it cannot. */
+  cancel(address: string, orderId: string, reason: VenueOrder["status"] = "CANCELED") {
+    const order = this.orders.get(orderId);
+    if (order === undefined || order.owner.address !== address) return "order not found";
+    if (order.status !== "LIVE") return "order already canceled or matched";
+    const book = this.#world.peekBook(order.market);
+    const own = book === undefined ? undefined : this.#own.get(book);
+    order.status = reason;
+    const nowMs = this.#world.now();
+    if (book !== undefined && own !== undefined && order.market.status === "open") {
+      own.remove(order);
+      book.touch(nowMs);
+      const ctx = {
+        market: order.market,
+        book,
+        random: this.#random,
+        trades: this.#world.trades,
+        nowMs,
+      };
+      const level = { yesSide: order.yesSide, priceUnits: order.yesPriceUnits };
+      const message = priceChange(ctx, [level]);
+      this.#hub.publish([{ conditionId: order.market.conditionId, message }]);
+    }
+    order.remaining = 0;
+    this.#emit(order, userOrderMessage(order, "CANCELLATION", nowMs));
+    return null;
+  }
+
+  /** Live orders of `address`. */
+  liveOrders(address: string): VenueOrder[] {
+    return [...this.orders.values()].filter((o) =>
+      o.status === "LIVE" && o.owner.address === address
+    );
+  }
+
+  /** Wire form of an open order. */
+  openOrder(order: VenueOrder): WireObject {
+    return openOrderWire(order);
+  }
+
+  /** Wire form of a trade. */
+  trade(trade: VenueTrade): WireObject {
+    return tradeWire(trade);
+  }
+
+  /**
+   * Housekeeping: trades move MATCHED → MINED → CONFIRMED, GTD orders past their expiration
+   * and orders of markets no longer open are cancelled.
+   */
+  tick(): void {
+    const nowMs = this.#world.now();
+    for (const t of this.trades) {
+      if (t.status === "CONFIRMED") continue;
+      const due = t.matchedAtMs + this.#settleMs * (t.status === "MATCHED" ? 1 : 2);
+      if (nowMs < due) continue;
+      t.status = t.status === "MATCHED" ? "MINED" : "CONFIRMED";
+      t.lastUpdateMs = nowMs;
+      this.#emit(t.order, userTradeMessage(t, nowMs));
+    }
+    for (const o of this.orders.values()) {
+      if (o.status !== "LIVE") continue;
+      if (o.market.status !== "open") {
+        this.cancel(o.owner.address, o.id, "CANCELED_MARKET_RESOLVED");
+      } else if (o.expiration !== 0 && o.expiration <= nowMs / 1000) {
+        this.cancel(o.owner.address, o.id);
+      }
+    }
+  }
+
+  #ownBook(book: MarketBook): OwnBook<VenueOrder> {
+    let own = this.#own.get(book);
+    if (own === undefined) {
+      own = new OwnBook<VenueOrder>(book, (order, filled) => this.#makerFill(order, filled));
+      this.#own.set(book, own);
+    }
+    return own;
+  }
+
+  #makerFill(order: VenueOrder, filled: number): void {
+    const nowMs = this.#world.now();
+    const account = this.accounts.get(order.maker);
+    const fill: Fill = { hundredths: filled, priceUnits: order.priceUnits, fee: 0n };
+    const token = order.market.tokenIds[order.outcome];
+    if (order.side === "BUY") this.accounts.buy(account, token, fill);
+    else this.accounts.sell(account, token, fill);
+    order.matched += filled;
+    if (order.remaining === 0) order.status = "MATCHED";
+    const trade = this.#trade(order, {
+      traderSide: "MAKER",
+      counterOrderId: this.#counterpartyOrderId(),
+      hundredths: filled,
+      priceUnits: order.priceUnits,
+      fee: 0n,
+      // the crowd's trade is recorded right after this fill: its sequence is the next one
+      transactionHash: transactionHashOf(this.#world.trades.total + 1),
+      nowMs,
+    });
+    this.#emit(order, userOrderMessage(order, "UPDATE", nowMs));
+    this.#emit(order, userTradeMessage(trade, nowMs));
+  }
+
+  #trade(
+    order: VenueOrder,
+    t: {
+      traderSide: "TAKER" | "MAKER";
+      counterOrderId: string;
+      hundredths: number;
+      priceUnits: number;
+      fee: bigint;
+      transactionHash: string;
+      nowMs: number;
+    },
+  ): VenueTrade {
+    const schedule = feeScheduleAt(order.market.meta, t.nowMs);
+    const trade: VenueTrade = {
+      id: crypto.randomUUID(),
+      order,
+      traderSide: t.traderSide,
+      takerOrderId: t.traderSide === "TAKER" ? order.id : t.counterOrderId,
+      makerOrderId: t.traderSide === "MAKER" ? order.id : t.counterOrderId,
+      hundredths: t.hundredths,
+      priceUnits: t.priceUnits,
+      fee: t.fee,
+      feeRateBps: schedule === null ? "0" : String(Math.round(Number(schedule.rate) * 10_000)),
+      transactionHash: t.transactionHash,
+      matchedAtMs: t.nowMs,
+      status: "MATCHED",
+      lastUpdateMs: t.nowMs,
+    };
+    order.trades.push(trade.id);
+    this.trades.push(trade);
+    return trade;
+  }
+
+  /** Taker fee in collateral units: shares × rate × (p(1−p))^exponent, rounded to 5 dp. */
+  #takerFee(market: SimMarket, hundredths: number, priceUnits: number, nowMs: number): bigint {
+    const schedule = feeScheduleAt(market.meta, nowMs);
+    if (schedule === null) return 0n;
+    const rate = decimalUnits(schedule.rate); // 1e-6
+    const p = BigInt(priceUnits);
+    const q = BigInt(PRICE_SCALE) - p;
+    if (schedule.exponent === "1") {
+      // h/100 shares × rate/1e6 × p·q/1e8, in 1e-6 units, then to the nearest 1e-5
+      const scaled = BigInt(hundredths) * rate * p * q; // fee × 1e16
+      return (scaled + 50_000_000_000n) / 100_000_000_000n * 10n;
+    }
+    const x = (priceUnits / PRICE_SCALE) * (1 - priceUnits / PRICE_SCALE);
+    const fee = (hundredths / 100) * Number(schedule.rate) * x ** Number(schedule.exponent);
+    return BigInt(Math.round(fee * 1e5)) * 10n;
+  }
+
+  /** Levels a taker would take, best first, within the limit and the size or budget. */
+  #plan(
+    book: MarketBook,
+    outcome: 0 | 1,
+    limit: { side: "BUY" | "SELL"; maker: bigint; taker: bigint },
+    want: { hundredths: number; budget: bigint | null },
+  ) {
+    const yesSide: YesSide = (limit.side === "BUY") === (outcome === 0) ? "ask" : "bid";
+    const map = yesSide === "bid" ? book.bids : book.asks;
+    const levels = [...map.entries()].map(([yesPrice, size]) => ({
+      yesPrice,
+      size,
+      tokenPrice: outcome === 0 ? yesPrice : PRICE_SCALE - yesPrice,
+    })).sort((a, b) =>
+      limit.side === "BUY" ? a.tokenPrice - b.tokenPrice : b.tokenPrice - a.tokenPrice
+    );
+    const fills: Array<
+      { yesSide: YesSide; yesPrice: number; tokenPrice: number; hundredths: number }
+    > = [];
+    let left = want.hundredths;
+    let budget = want.budget;
+    let budgetShares = 0;
+    for (const level of levels) {
+      const p = BigInt(level.tokenPrice) * BigInt(PRICE_SCALE);
+      const ok = limit.side === "BUY"
+        ? BigInt(level.tokenPrice) * limit.taker <= limit.maker * BigInt(PRICE_SCALE)
+        : BigInt(level.tokenPrice) * limit.maker >= limit.taker * BigInt(PRICE_SCALE);
+      if (!ok || p === 0n) break;
+      let take: number;
+      if (budget !== null) {
+        take = Math.min(level.size, Number(budget / BigInt(level.tokenPrice)));
+        budget -= BigInt(take) * BigInt(level.tokenPrice);
+        budgetShares += take;
+      } else {
+        take = Math.min(level.size, left);
+        left -= take;
+      }
+      if (take > 0) fills.push({ yesSide, ...level, hundredths: take });
+      if (budget !== null ? budget < BigInt(level.tokenPrice) : left === 0) break;
+    }
+    const lastPrice = fills.at(-1)?.tokenPrice ?? 1;
+    const complete = budget !== null ? budget < BigInt(lastPrice) && fills.length > 0 : left === 0;
+    return { fills, complete, budgetShares: budget !== null ? budgetShares : null };
+  }
+
+  #lockedCollateral(address: string): bigint {
+    let sum = 0n;
+    for (const o of this.orders.values()) {
+      if (o.status === "LIVE" && o.maker === address.toLowerCase() && o.side === "BUY") {
+        sum += BigInt(o.remaining) * BigInt(o.priceUnits);
+      }
+    }
+    return sum;
+  }
+
+  #lockedShares(address: string, tokenId: string): bigint {
+    let sum = 0n;
+    for (const o of this.orders.values()) {
+      if (
+        o.status === "LIVE" && o.maker === address.toLowerCase() && o.side === "SELL" &&
+        o.market.tokenIds[o.outcome] === tokenId
+      ) sum += BigInt(o.remaining) * UNITS_PER_HUNDREDTH;
+    }
+    return sum;
+  }
+
+  #counterpartyOrderId(): string {
+    this.#counterparty++;
+    return "0x" + this.#counterparty.toString(16).padStart(8, "0") + "c0" + "0".repeat(54);
+  }
+
+  #emit(order: VenueOrder, message: WireObject): void {
+    const event = { address: order.owner.address, conditionId: order.market.conditionId, message };
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+/** Where a remainder rests, Yes perspective: a Yes BUY bids, a No BUY offers Yes at 1 − p. */
+function restingSide(side: "BUY" | "SELL", outcome: 0 | 1): YesSide {
+  return (side === "BUY") === (outcome === 0) ? "bid" : "ask";
+}
+
+/** A decimal string (≤ 6 dp) in 1e-6 units. */
+export function decimalUnits(text: string): bigint {
+  const m = /^(\d+)(?:\.(\d{1,6}))?$/.exec(text);
+  if (m === null) throw new TypeError(`Not a decimal with at most 6 places: ${text}`);
+  return BigInt(m[1]) * 1_000_000n + BigInt((m[2] ?? "").padEnd(6, "0"));
+}
