@@ -19,9 +19,10 @@ export interface PageFaults {
   takeMalformedPage(): boolean;
 }
 
-const LEGACY_CAP = 100;
-const LEGACY_MAX_OFFSET = 2000;
-const OFFSET_ERROR = "offset too large, use /markets/keyset for deeper pagination";
+/** Legacy list routes: silent row cap, deepest offset, and the error past it. */
+export const LEGACY_CAP = 100;
+export const LEGACY_MAX_OFFSET = 2000;
+export const OFFSET_ERROR = "offset too large, use /markets/keyset for deeper pagination";
 
 /** Serves a Gamma request, or returns null when the path is not a Gamma route. */
 export function handleGamma(world: World, faults: PageFaults, url: URL): Response | null {
@@ -79,7 +80,8 @@ export function handleGamma(world: World, faults: PageFaults, url: URL): Respons
   return null;
 }
 
-function clampLimit(text: string | null, fallback: number, max: number): number {
+/** A page size from `limit`: `fallback` when absent or bad, at most `max`. */
+export function clampLimit(text: string | null, fallback: number, max: number): number {
   const n = text === null ? fallback : Math.floor(Number(text));
   return Number.isFinite(n) && n > 0 ? Math.min(n, max) : fallback;
 }
@@ -89,11 +91,13 @@ interface KeysetPage<T> {
   next: string;
 }
 
-function encodeCursor(key: readonly number[], fingerprint: string): string {
+/** An opaque keyset cursor for sort key `key`, bound to the query's filters. */
+export function encodeCursor(key: readonly number[], fingerprint: string): string {
   return btoa(JSON.stringify({ k: key, f: fingerprint })).replace(/=+$/, "");
 }
 
-function decodeCursor(cursor: string, fingerprint: string): number[] | null {
+/** The sort key inside a cursor, or null when it is not one of these filters'. */
+export function decodeCursor(cursor: string, fingerprint: string): number[] | null {
   try {
     const value: unknown = JSON.parse(atob(cursor));
     if (typeof value !== "object" || value === null) return null;
@@ -140,7 +144,7 @@ function keysetSlice<T>(
 }
 
 /** Events with at least one listed member, filtered by `closed`/`id` when a query is given. */
-function selectEvents(world: World, q: MarketQuery | null): SimEvent[] {
+export function selectEvents(world: World, q: MarketQuery | null): SimEvent[] {
   const markets = world.universe.markets;
   return world.universe.events.filter((e) => {
     const members = e.marketIndexes.map((i) => markets[i]).filter((m) => m.status !== "unlisted");

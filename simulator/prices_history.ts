@@ -23,14 +23,25 @@ const INTERVAL_SECONDS: Record<string, number> = {
   "1h": 3600,
 };
 const MIN_FIDELITY: Record<string, number> = { "1m": 10, "1w": 5 };
-const MAX_POINTS = 4300;
+/** Most points one response carries (the newest are kept). */
+export const MAX_POINTS = 4300;
 
-/** Serves one price-history request for a token id (`market`). */
-export function handlePricesHistory(world: World, p: URLSearchParams): Response {
+/** A validated `/prices-history` query: token, window (unix seconds) and fidelity (minutes). */
+export interface PriceHistoryQuery {
+  tokenId: string;
+  from: number;
+  to: number;
+  fidelity: number;
+}
+
+/** Validates a `/prices-history` query as the venue does; a 400 response when it is bad. */
+export function parsePriceHistoryQuery(
+  p: URLSearchParams,
+  nowS: number,
+): PriceHistoryQuery | Response {
   const bad = (error: string) => jsonResponse({ error }, 400);
   const tokenId = p.get("market");
   if (tokenId === null) return bad("invalid filters: 'market' is required");
-  const nowS = Math.floor(Date.now() / 1000);
   const interval = p.get("interval");
   const startText = p.get("startTs");
   const endText = p.get("endTs");
@@ -61,6 +72,15 @@ export function handlePricesHistory(world: World, p: URLSearchParams): Response 
   } else {
     return bad("invalid filters: 'interval' or 'startTs' is required");
   }
+  return { tokenId, from, to, fidelity };
+}
+
+/** Serves one price-history request for a token id (`market`). */
+export function handlePricesHistory(world: World, p: URLSearchParams): Response {
+  const nowS = Math.floor(Date.now() / 1000);
+  const query = parsePriceHistoryQuery(p, nowS);
+  if (query instanceof Response) return query;
+  const { tokenId, from, to, fidelity } = query;
   const ref = world.universe.byToken.get(tokenId);
   if (ref === undefined) return jsonResponse({ history: [] });
   const bucket = fidelity * 60;

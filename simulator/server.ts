@@ -26,10 +26,8 @@ import { createUniverse, type Universe } from "./universe.ts";
 import { World } from "./world.ts";
 import type { ActivityMode } from "./activity_model.ts";
 import { MarketHub } from "./ws_hub.ts";
-import { ApiKeys } from "./clob_auth.ts";
-import { UserHub } from "./user_ws.ts";
-import { Venue, type VenueOptions } from "./venue.ts";
-import { handleTrading } from "./venue_routes.ts";
+import { ClosedHistory } from "./history.ts";
+import { handleHistory, HIDDEN_ROUTE } from "./history_routes.ts";
 
 /** The venue closes a market socket that sent no PING for this long (its ~10 s rule). */
 export const WS_IDLE_TIMEOUT_MS = 10_000;
@@ -54,8 +52,11 @@ export interface SimulatorOptions {
   wsIdleTimeoutMs?: number;
   /** Websocket subscribe deadline (default 5,000 ms). */
   wsSubscribeTimeoutMs?: number;
-  /** The trading venue: starting funds of every account, settlement delay (`venue.ts`). */
-  trading?: VenueOptions;
+  /**
+   * Resolved markets of the closed history (`history.ts`), served by Gamma `closed=true`
+   * lists and `/prices-history`, with the test-only `GET /_test/hidden` (default 0: none).
+   */
+  closedMarkets?: number;
   signal?: AbortSignal;
   now?: () => number;
 }
@@ -64,11 +65,9 @@ export interface SimulatorOptions {
 export interface Simulator {
   url: string;
   wsUrl: string;
-  /** The user channel (`/ws/user`). */
-  userWsUrl: string;
   universe: Universe;
-  /** Orders, trades and accounts of the trading venue. */
-  venue: Venue;
+  /** The closed history (null when `closedMarkets` is 0). */
+  history: ClosedHistory | null;
   control: SimulatorControl;
   close(): Promise<void>;
 }
@@ -80,6 +79,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const universe = createUniverse({ markets: options.markets ?? 1000, seed, now: now() });
   const world = new World(universe, { seed, now });
   const faults = new Faults(now);
+  const closedMarkets = options.closedMarkets ?? 0;
+  const history = closedMarkets > 0
+    ? new ClosedHistory({ count: closedMarkets, seed, now: now() })
+    : null;
   if (options.faults !== undefined) faults.apply(options.faults);
   const hub = new MarketHub(world, {
     now,
@@ -95,19 +98,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     activity: options.activity ?? "busy",
   });
   const control = new SimulatorControl({ world, hub, faults, engine });
-  const keys = new ApiKeys(seed, now);
-  const venue = new Venue(world, hub, options.trading);
-  const userHub = new UserHub(keys, venue, {
-    now,
-    idleTimeoutMs: options.wsIdleTimeoutMs ?? WS_IDLE_TIMEOUT_MS,
-    subscribeTimeoutMs: options.wsSubscribeTimeoutMs ?? 5_000,
-  });
   const limiter = options.rateLimits === true ? new RateLimiter(now) : null;
   const stop = new AbortController();
   const handler = async (req: Request): Promise<Response> => {
     const url = new URL(req.url);
     if (url.pathname === "/__control" && req.method === "POST") return control.handle(req);
     const family = routeFamily(url);
+    if (history !== null && url.pathname === HIDDEN_ROUTE) {
+      return handleHistory(history, { world, url, family })!;
+    }
     const injected = faults.check(family) ?? limiter?.check(url.pathname, family) ?? null;
     if (injected !== null) return injected;
     if (faults.latencyMs > 0) await sleep(faults.latencyMs, undefined, { signal: stop.signal });
@@ -116,13 +115,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return jsonResponse({ error: "websocket upgrade required" }, 400);
       }
       const { socket, response } = Deno.upgradeWebSocket(req);
-      if (url.pathname === "/ws/user") userHub.accept(socket);
-      else hub.accept(socket);
+      hub.accept(socket);
       return response;
     }
-    const traded = await handleTrading({ venue, keys, world }, req, url);
-    if (traded !== null) return traded;
-    return await handleRest(world, faults, { req, url, family });
+    const fromHistory = history === null ? null : handleHistory(history, { world, url, family });
+    return fromHistory ?? await handleRest(world, faults, { req, url, family });
   };
   const hostname = options.hostname ?? "127.0.0.1";
   const server = Deno.serve({
@@ -133,17 +130,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     handler: (req) => handler(req).catch((err) => jsonResponse({ error: String(err) }, 500)),
   });
   engine.start(stop.signal);
-  const venueTimer = setInterval(() => {
-    venue.tick();
-    userHub.enforceDeadlines();
-  }, 50);
-  stop.signal.addEventListener("abort", () => clearInterval(venueTimer), { once: true });
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
       engine.setLoad(false);
       hub.closeAll();
-      userHub.closeAll();
       stop.abort();
       await server.finished;
     })();
@@ -155,9 +146,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url: base,
     wsUrl: `ws://${hostname}:${server.addr.port}/ws/market`,
-    userWsUrl: `ws://${hostname}:${server.addr.port}/ws/user`,
     universe,
-    venue,
+    history,
     control,
     close,
   };
@@ -191,8 +181,8 @@ export function routeFamily(url: URL): RouteFamily {
     return prefixed[1] === "data-api" ? "data" : prefixed[1] as RouteFamily;
   }
   const path = url.pathname;
-  if (path === "/ws/market" || path === "/ws/user") return "ws";
-  if (path === "/trades" || path === "/positions" || path.startsWith("/v2/")) return "data";
+  if (path === "/ws/market") return "ws";
+  if (path === "/trades" || path.startsWith("/v2/")) return "data";
   if (path.startsWith("/events") || path === "/markets/keyset" || /^\/markets\/\d+$/.test(path)) {
     return "gamma";
   }
