@@ -26,6 +26,10 @@ import { createUniverse, type Universe } from "./universe.ts";
 import { World } from "./world.ts";
 import type { ActivityMode } from "./activity_model.ts";
 import { MarketHub } from "./ws_hub.ts";
+import { ApiKeys } from "./clob_auth.ts";
+import { UserHub } from "./user_ws.ts";
+import { Venue, type VenueOptions } from "./venue.ts";
+import { handleTrading } from "./venue_routes.ts";
 import { ClosedHistory } from "./history.ts";
 import { handleHistory, HIDDEN_ROUTE } from "./history_routes.ts";
 
@@ -52,6 +56,8 @@ export interface SimulatorOptions {
   wsIdleTimeoutMs?: number;
   /** Websocket subscribe deadline (default 5,000 ms). */
   wsSubscribeTimeoutMs?: number;
+  /** The trading venue: starting funds of every account, settlement delay (`venue.ts`). */
+  trading?: VenueOptions;
   /**
    * Resolved markets of the closed history (`history.ts`), served by Gamma `closed=true`
    * lists and `/prices-history`, with the test-only `GET /_test/hidden` (default 0: none).
@@ -65,7 +71,11 @@ export interface SimulatorOptions {
 export interface Simulator {
   url: string;
   wsUrl: string;
+  /** The user channel (`/ws/user`). */
+  userWsUrl: string;
   universe: Universe;
+  /** Orders, trades and accounts of the trading venue. */
+  venue: Venue;
   /** The closed history (null when `closedMarkets` is 0). */
   history: ClosedHistory | null;
   control: SimulatorControl;
@@ -98,6 +108,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     activity: options.activity ?? "busy",
   });
   const control = new SimulatorControl({ world, hub, faults, engine });
+  const keys = new ApiKeys(seed, now);
+  const venue = new Venue(world, hub, options.trading);
+  const userHub = new UserHub(keys, venue, {
+    now,
+    idleTimeoutMs: options.wsIdleTimeoutMs ?? WS_IDLE_TIMEOUT_MS,
+    subscribeTimeoutMs: options.wsSubscribeTimeoutMs ?? 5_000,
+  });
   const limiter = options.rateLimits === true ? new RateLimiter(now) : null;
   const stop = new AbortController();
   const handler = async (req: Request): Promise<Response> => {
@@ -115,9 +132,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return jsonResponse({ error: "websocket upgrade required" }, 400);
       }
       const { socket, response } = Deno.upgradeWebSocket(req);
-      hub.accept(socket);
+      if (url.pathname === "/ws/user") userHub.accept(socket);
+      else hub.accept(socket);
       return response;
     }
+    const traded = await handleTrading({ venue, keys, world }, req, url);
+    if (traded !== null) return traded;
     const fromHistory = history === null ? null : handleHistory(history, { world, url, family });
     return fromHistory ?? await handleRest(world, faults, { req, url, family });
   };
@@ -130,11 +150,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     handler: (req) => handler(req).catch((err) => jsonResponse({ error: String(err) }, 500)),
   });
   engine.start(stop.signal);
+  const venueTimer = setInterval(() => {
+    venue.tick();
+    userHub.enforceDeadlines();
+  }, 50);
+  stop.signal.addEventListener("abort", () => clearInterval(venueTimer), { once: true });
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
       engine.setLoad(false);
       hub.closeAll();
+      userHub.closeAll();
       stop.abort();
       await server.finished;
     })();
@@ -146,7 +172,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url: base,
     wsUrl: `ws://${hostname}:${server.addr.port}/ws/market`,
+    userWsUrl: `ws://${hostname}:${server.addr.port}/ws/user`,
     universe,
+    venue,
     history,
     control,
     close,
@@ -181,8 +209,8 @@ export function routeFamily(url: URL): RouteFamily {
     return prefixed[1] === "data-api" ? "data" : prefixed[1] as RouteFamily;
   }
   const path = url.pathname;
-  if (path === "/ws/market") return "ws";
-  if (path === "/trades" || path.startsWith("/v2/")) return "data";
+  if (path === "/ws/market" || path === "/ws/user") return "ws";
+  if (path === "/trades" || path === "/positions" || path.startsWith("/v2/")) return "data";
   if (path.startsWith("/events") || path === "/markets/keyset" || /^\/markets\/\d+$/.test(path)) {
     return "gamma";
   }
