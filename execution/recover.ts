@@ -26,6 +26,9 @@
 import type { Broker, Fill } from "./broker.ts";
 import { type Ledger, recordAck, recordFill, recordOrderEvent } from "./ledger.ts";
 
+/** How much earlier than the oldest order touched the fill history is read. */
+const CLOCK_MARGIN_MS = 60_000;
+
 /** A broker that can list our fills since an instant (unix ms), oldest first. */
 export interface FillHistory {
   fillsSince(sinceMs: number, signal?: AbortSignal): Promise<Fill[]>;
@@ -104,7 +107,8 @@ export async function recover(
   for (const row of short) oldest = Math.min(oldest ?? Infinity, row.createdAt);
   let fillsBooked = 0;
   if (oldest !== null && broker.fillsSince !== undefined) {
-    for (const fill of await broker.fillsSince(oldest, signal)) {
+    // A minute early: the broker's clock and the database's need not agree to the millisecond.
+    for (const fill of await broker.fillsSince(oldest - CLOCK_MARGIN_MS, signal)) {
       if (await recordFill(ledger, fill)) fillsBooked++;
     }
   }
