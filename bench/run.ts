@@ -38,6 +38,10 @@ const BENCHES: Record<string, { title: string; file: string }> = {
     title: "market-channel recorder: ingest, bytes/event, bookAt, replay (issue 15)",
     file: "stream_bench.ts",
   },
+  model: {
+    title: "calibrated models vs market and oracle, walk-forward at t-24h (issue 28)",
+    file: "model_bench.ts",
+  },
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

@@ -14,6 +14,10 @@
  * horizon (all domains) under the same rule; otherwise the market price itself. Each
  * prediction says which it got.
  *
+ * Gate (default α = 0.01, `gate: false` turns it off): a cell's map is used only when its
+ * training rows show that the price is miscalibrated (likelihood-ratio test against the price,
+ * `_gate.ts`); otherwise the cell predicts the market price and its predictions say "gated".
+ *
  * After prediction, complete neg-risk partitions are made to sum to 1 (`coherence.ts`); the
  * market baseline is left as the venue priced it.
  *
@@ -28,6 +32,7 @@ import type { DatasetRow } from "./dataset_row.ts";
 import { fitModel, type FittedModel, type ModelMethod, predictModel } from "./model.ts";
 import { coherePartitions } from "./coherence.ts";
 import { horizonMs } from "./_horizon.ts";
+import { passesGate } from "./_gate.ts";
 
 /** Default minimum training rows of a domain × horizon cell before it gets its own model. */
 export const MIN_CELL_ROWS = 300;
@@ -40,11 +45,13 @@ export interface WalkForwardOptions {
   readonly minCellRows?: number;
   /** Training rows must resolve this long before the fold's first resolution. */
   readonly embargoMs?: number;
+  /** Level of the gate (default 0.01), or false to use every fitted map. */
+  readonly gate?: 0.1 | 0.05 | 0.025 | 0.01 | 0.005 | false;
   /** Make complete neg-risk partitions coherent (default true). */
   readonly coherent?: boolean;
 }
 
-export type CellKind = "domain" | "pooled" | "market";
+export type CellKind = "domain" | "pooled" | "gated" | "market";
 
 export interface Prediction {
   readonly row: DatasetRow;
@@ -111,10 +118,18 @@ export function walkForward(
       else if (r.resolvedAt >= testFrom && r.resolvedAt < testUntil) testIndices.push(i);
     });
     const models = new Map<string, FittedModel>();
-    const cellOf = fitCells(rows, trainIndices, testIndices, options.method, minCellRows, models);
+    const gate = options.gate ?? 0.01;
+    const cellOf = fitCells(
+      rows,
+      trainIndices,
+      testIndices,
+      { ...options, minCellRows, gate },
+      models,
+    );
     for (const i of testIndices) {
-      const { key, kind } = cellOf(rows[i]);
-      const model = key === undefined ? undefined : models.get(key);
+      const found = cellOf(rows[i]);
+      const model = found.key === undefined ? undefined : models.get(found.key);
+      const kind = model?.method === "identity" ? "gated" : found.kind;
       predictions.push({
         row: rows[i],
         index: i,
@@ -153,8 +168,11 @@ function fitCells(
   rows: readonly DatasetRow[],
   trainIndices: readonly number[],
   testIndices: readonly number[],
-  method: ModelMethod,
-  minCellRows: number,
+  options: {
+    readonly method: ModelMethod;
+    readonly minCellRows: number;
+    readonly gate: number | false;
+  },
   models: Map<string, FittedModel>,
 ): (row: DatasetRow) => { key: string | undefined; kind: CellKind } {
   const groups = new Map<string, DatasetRow[]>();
@@ -169,7 +187,7 @@ function fitCells(
   }
   const usable = (key: string): boolean => {
     const group = groups.get(key);
-    if (group === undefined || group.length < minCellRows) return false;
+    if (group === undefined || group.length < options.minCellRows) return false;
     const ones = group.reduce((n, r) => n + r.label, 0);
     return ones >= MIN_EACH_OUTCOME && group.length - ones >= MIN_EACH_OUTCOME;
   };
@@ -182,7 +200,11 @@ function fitCells(
   };
   for (const i of testIndices) {
     const { key } = cellOf(rows[i]);
-    if (key !== undefined && !models.has(key)) models.set(key, fitModel(groups.get(key)!, method));
+    if (key === undefined || models.has(key)) continue;
+    const group = groups.get(key)!;
+    const fitted = fitModel(group, options.method);
+    const kept = options.gate === false || passesGate(group, fitted, options.gate);
+    models.set(key, kept ? fitted : { method: "identity" });
   }
   return cellOf;
 }

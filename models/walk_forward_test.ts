@@ -15,11 +15,16 @@ Deno.test("walkForward() never predicts a row with a model that saw it or anythi
   assert.equal(result.predictions.length + result.trainingOnly, rows.length);
   const folds = new Map(result.folds.map((f) => [f.fold, f]));
   const seen = new Map(result.folds.map((f) => [f.fold, new Set(f.trainIndices)]));
+  const newestTrained = new Map(
+    result.folds.map((
+      f,
+    ) => [f.fold, f.trainIndices.reduce((m, i) => Math.max(m, rows[i].resolvedAt), 0)]),
+  );
   for (const p of result.predictions) {
     const fold = folds.get(p.fold)!;
     assert.ok(p.row.resolvedAt >= fold.testFrom && p.row.resolvedAt < fold.testUntil);
     assert.ok(!seen.get(p.fold)!.has(p.index));
-    const newest = Math.max(...fold.trainIndices.map((i) => rows[i].resolvedAt));
+    const newest = newestTrained.get(p.fold)!;
     assert.ok(newest < p.row.instant, "trained on a market resolved after the instant");
   }
   assert.equal(new Set(result.predictions.map((p) => p.index)).size, result.predictions.length);
@@ -53,7 +58,9 @@ Deno.test("walkForward() fits per domain and horizon, pools small cells, and bea
   const market = brierScore(politics.map((p) => p.row.price), labels);
   assert.ok(model < market - 0.005, `model ${model} vs market ${market}`);
   const other = result.predictions.filter((p) => p.row.domain === "other");
-  assert.ok(other.length > 0 && other.every((p) => p.cell === "pooled"));
+  // Never a model of its own: the pooled one, or the price where the pooled one was gated.
+  assert.ok(other.some((p) => p.cell === "pooled"));
+  assert.ok(other.every((p) => p.cell === "pooled" || p.cell === "gated"));
   const keys = [...result.folds[3].models.keys()];
   assert.ok(keys.some((k) => k.endsWith("7d")) && keys.some((k) => k.endsWith("24h")));
 });
@@ -86,4 +93,16 @@ Deno.test("walkForward() rejects bad options", () => {
     /distinct resolution/,
   );
   assert.throws(() => walkForward(rows, { method: "beta", folds: 0 }), /Folds/);
+});
+
+Deno.test("walkForward() gates a calibrated cell to the market price and keeps a distorted one", () => {
+  const result = walkForward(history.rows, { method: "beta", folds: 3 });
+  const late = result.predictions.filter((p) => p.fold > 1);
+  const sports = late.filter((p) => p.row.domain === "sports");
+  const politics = late.filter((p) => p.row.domain === "politics");
+  assert.ok(politics.every((p) => p.cell === "domain"));
+  assert.ok(sports.filter((p) => p.cell === "gated").length > sports.length / 2);
+  assert.ok(sports.filter((p) => p.cell === "gated").every((p) => p.probability === p.row.price));
+  const ungated = walkForward(history.rows, { method: "beta", folds: 3, gate: false });
+  assert.ok(ungated.predictions.every((p) => p.cell !== "gated"));
 });
