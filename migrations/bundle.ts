@@ -26,6 +26,7 @@ import rollup0012Timescale from "./0012_rollup.timescale.sql" with { type: "text
 import bookEventPacks0013 from "./0013_book_event_packs.sql" with { type: "text" };
 import ledger0014 from "./0014_ledger.sql" with { type: "text" };
 import models0015 from "./0015_models.sql" with { type: "text" };
+import resolvedBackfill0016 from "./0016_resolved_backfill.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -126,5 +127,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "models",
     sql: { plain: models0015, timescale: models0015 },
     files: ["0015_models.sql"],
+  },
+  {
+    version: 16,
+    name: "resolved_backfill",
+    sql: { plain: resolvedBackfill0016, timescale: resolvedBackfill0016 },
+    files: ["0016_resolved_backfill.sql"],
   },
 ];
