@@ -19,7 +19,7 @@
  */
 import type { Queryable, Sql } from "../db/client.ts";
 import type { Logger } from "../runtime/log.ts";
-import { formatDec, parseDec } from "../edge/decimal.ts";
+import { formatDec, ONE, parseDec } from "../edge/decimal.ts";
 import type { Broker, Fill, OpenOrder, OrderRequest, SubmitResult } from "./broker.ts";
 import { applyTrade, fillCash } from "./_positions.ts";
 import { tradingState } from "./trading_state.ts";
@@ -63,8 +63,12 @@ export class DuplicateIntentError extends Error {
  * halted. @throws {TradingHaltedError} @throws {DuplicateIntentError}
  */
 export async function recordIntent(ledger: Ledger, request: OrderRequest): Promise<void> {
-  for (const [name, value] of [["price", request.price], ["size", request.size]] as const) {
-    if (!(parseDec(value) > 0n)) throw new RangeError(`Order ${name} must be positive: "${value}"`);
+  const price = parseDec(request.price);
+  if (!(price > 0n && price < ONE)) {
+    throw new RangeError(`Order price must be between 0 and 1: "${request.price}"`);
+  }
+  if (!(parseDec(request.size) > 0n)) {
+    throw new RangeError(`Order size must be positive: "${request.size}"`);
   }
   await ledger.sql.begin(async (tx) => {
     const state = await tradingState(tx, { lock: true });

@@ -4,7 +4,8 @@
  *
  * 1. Every intent still `pending` (recorded, outcome unknown) is looked up at the broker by its
  *    client order id (`Broker.orderByClientId`). Found: its order is booked as the broker holds
- *    it. Not found: the broker never received it, and the intent becomes `unsent`. It is never
+ *    it (or, when it refused it, the intent becomes `rejected`). Not found: the broker never
+ *    received it, and the intent becomes `unsent`. It is never
  *    sent again here: a strategy that still wants it sends a new intent with a new id.
  * 2. Every order the ledger holds as LIVE, or whose fills may be missing (known only from the
  *    submit's answer, or matched further than its booked fills), is looked up again and its
@@ -39,6 +40,8 @@ export interface RecoveryReport {
   readonly found: readonly string[];
   /** Pending intents the broker never saw: now `unsent`. */
   readonly unsent: readonly string[];
+  /** Pending intents the broker had refused: now `rejected`. */
+  readonly rejected: readonly string[];
   /** Orders (open, or with fills possibly missing) whose status was looked up again. */
   readonly refreshed: number;
   /** Fills booked that the ledger lacked. */
@@ -57,6 +60,7 @@ export async function recover(
   const now = options.now ?? Date.now;
   const found: string[] = [];
   const unsent: string[] = [];
+  const rejected: string[] = [];
   let oldest: number | null = null;
   const pending = await ledger.sql<{ client_order_id: string; created_at: Date }[]>`
     select client_order_id, created_at from intents where state = 'pending' order by created_at`;
@@ -68,6 +72,17 @@ export async function recover(
           error = 'not at the broker when recovered: never sent'
         where client_order_id = ${intent.client_order_id} and state = 'pending'`;
       unsent.push(intent.client_order_id);
+      continue;
+    }
+    if (order.status === "REJECTED") {
+      // The broker received it and refused it; the answer was lost.
+      await recordAck(ledger, {
+        ok: false,
+        clientOrderId: intent.client_order_id,
+        error: "refused by the broker (found when recovered)",
+        retryable: false,
+      });
+      rejected.push(intent.client_order_id);
       continue;
     }
     await recordAck(ledger, {
@@ -115,10 +130,11 @@ export async function recover(
   const unbooked = Object.fromEntries(
     (await unbookedOrders(ledger)).map((r) => [r.orderId, r.missing]),
   );
-  const report = { found, unsent, refreshed, fillsBooked, unbooked };
+  const report = { found, unsent, rejected, refreshed, fillsBooked, unbooked };
   ledger.log.info("ledger_recovered", {
     found: found.length,
     unsent: unsent.length,
+    rejected: rejected.length,
     refreshed,
     fillsBooked,
     unbooked: Object.keys(unbooked).length,

@@ -24,6 +24,7 @@ import { reconcile } from "../execution/reconcile.ts";
 import { resumeTrading, tradingState } from "../execution/trading_state.ts";
 import { withDatabase } from "./_db.ts";
 import { MemoryBroker } from "./_memory_broker.ts";
+import { PaperBroker } from "../execution/paper_broker.ts";
 
 const log = silentLogger();
 
@@ -217,6 +218,50 @@ Deno.test("reconcile() reports an order open on one side only", () =>
     const report = await reconcile(ledger, broker);
     assert.deepEqual(report.differences, [{ kind: "order_not_open_at_broker", orderId }]);
     assert.equal((await tradingState(sql)).halted, true);
+  }));
+
+Deno.test("recover() books a refusal whose answer was lost as rejected (paper broker)", () =>
+  withLedger(async (ledger, sql) => {
+    const paper = new PaperBroker({
+      now: () => Date.now(),
+      latencyMs: 0,
+      cash: "100",
+      feeOf: () => null,
+      validate: (o) => o.price.endsWith("5") ? "invalid tick size" : null,
+    });
+    // The broker answers; the answer is lost on the way back.
+    const losing = Object.assign(Object.create(paper), {
+      submit: async (o: OrderRequest) => {
+        await paper.submit(o);
+        throw new Error("socket hang up");
+      },
+    }) as PaperBroker;
+    const outcome = await placeOrder(ledger, losing, order("c-bad-tick", { price: "0.525" }));
+    assert.equal(outcome.kind, "unknown");
+    const report = await recover(createLedger(sql, { log }), paper);
+    assert.deepEqual([report.found, report.unsent, report.rejected], [[], [], ["c-bad-tick"]]);
+    const [intent] = await sql`select state, retryable from intents`;
+    assert.deepEqual({ ...intent }, { state: "rejected", retryable: false });
+    assert.equal(await count(sql, "orders"), 0);
+  }));
+
+Deno.test("recordIntent() refuses a price outside (0, 1) or a size ≤ 0 before writing", () =>
+  withLedger(async (ledger, sql) => {
+    const broker = new MemoryBroker();
+    await assert.rejects(
+      placeOrder(ledger, broker, order("c-1", { price: "1.2" })),
+      /between 0 and 1/,
+    );
+    await assert.rejects(
+      placeOrder(ledger, broker, order("c-2", { size: "0" })),
+      /size must be positive/,
+    );
+    await assert.rejects(
+      placeOrder(ledger, broker, order("c-3", { size: "ten" })),
+      /Not a decimal/,
+    );
+    assert.equal(await count(sql, "intents"), 0);
+    assert.equal(broker.submits, 0);
   }));
 
 async function waitFor(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
