@@ -26,11 +26,13 @@ import {
 } from "./market_activity.ts";
 import { Random } from "./_random.ts";
 import { feeScheduleAt } from "./structure.ts";
-import { formatPrice, PRICE_SCALE, type SimMarket } from "./universe.ts";
+import { PRICE_SCALE, type SimMarket } from "./universe.ts";
 import type { ApiKeyOwner } from "./clob_auth.ts";
 import { Accounts, type Fill, UNITS_PER_HUNDREDTH } from "./venue_accounts.ts";
+import { decimalUnits, planTake, takerFee } from "./venue_match.ts";
+import { checkOrderRules } from "./venue_rules.ts";
 import { OwnBook, type RestingOrder } from "./venue_book.ts";
-import { type OrderRequest, type OrderType, shares, units, type WireObject } from "./venue_wire.ts";
+import { type OrderRequest, type OrderType, units, type WireObject } from "./venue_wire.ts";
 import type { World } from "./world.ts";
 import type { MarketHub } from "./ws_hub.ts";
 import type { WsMessage } from "./ws_messages.ts";
@@ -96,10 +98,6 @@ export interface VenueAnswer {
   body: unknown;
 }
 
-const MIN_RESTING_HUNDREDTHS = 500;
-const MIN_MARKETABLE_BUY = 1_000_000n;
-const GTD_SAFETY_SECONDS = 60;
-
 /** Orders, trades and accounts of the simulated venue. */
 export class Venue {
   readonly accounts: Accounts;
@@ -110,6 +108,8 @@ export class Venue {
   readonly #hub: MarketHub;
   readonly #own = new Map<MarketBook, OwnBook<VenueOrder>>();
   readonly #random = new Random(0x7e4de);
+  readonly #unconfirmed = new Set<VenueTrade>();
+  readonly #live = new Set<VenueOrder>();
   readonly #settleMs: number;
   #counterparty = 0;
 
@@ -148,49 +148,10 @@ export class Venue {
       return reject("No orderbook exists for the requested token id");
     }
     const market = ref.market;
-    const side = o.side === 0 ? "BUY" : "SELL";
-    const maker = BigInt(o.makerAmount);
-    const taker = BigInt(o.takerAmount);
-    if (maker === 0n || taker === 0n) return reject("invalid order amounts");
-    const marketable = request.orderType === "FOK" || request.orderType === "FAK";
-    if (request.postOnly && marketable) return reject("invalid post-only order: order type");
-    const expiration = Number(o.expiration);
     const nowMs = this.#world.now();
-    if (request.orderType === "GTD") {
-      if (expiration <= nowMs / 1000 + GTD_SAFETY_SECONDS) return reject("invalid expiration");
-    } else if (expiration !== 0) return reject("invalid expiration");
-    const sharesUnits = side === "BUY" ? taker : maker;
-    const usdUnits = side === "BUY" ? maker : taker;
-    // price = usd / shares, in price units (1e-4), exact for a limit order on the grid
-    const exact = usdUnits * BigInt(PRICE_SCALE) % sharesUnits === 0n;
-    const priceUnits = Number(usdUnits * BigInt(PRICE_SCALE) / sharesUnits);
-    const tick = market.tickUnits;
-    if (!marketable) {
-      const price = Number(usdUnits) / Number(sharesUnits);
-      if (!exact || priceUnits % tick !== 0) {
-        return reject(
-          `order ${orderId} is invalid. Price (${price}) breaks minimum tick size rule: ${
-            formatPrice(tick)
-          }`,
-        );
-      }
-      if (priceUnits < tick || priceUnits > PRICE_SCALE - tick) {
-        return reject(
-          `invalid price (${price}), min: ${formatPrice(tick)} - max: ${
-            formatPrice(PRICE_SCALE - tick)
-          }`,
-        );
-      }
-    }
-    const hundredths = Number(sharesUnits / UNITS_PER_HUNDREDTH);
-    if (!marketable && hundredths < MIN_RESTING_HUNDREDTHS) {
-      return reject(
-        `order ${orderId} is invalid. Size (${shares(hundredths)}) lower than the minimum: 5`,
-      );
-    }
-    if (marketable && side === "BUY" && maker < MIN_MARKETABLE_BUY) {
-      return reject(`invalid amount for a marketable BUY order ($${units(maker)}), min size: $1`);
-    }
+    const checked = checkOrderRules(request, { tickUnits: market.tickUnits, orderId, nowMs });
+    if ("error" in checked) return reject(checked.error);
+    const { side, maker, taker, marketable, priceUnits, hundredths, expiration } = checked;
     const account = this.accounts.get(o.maker);
     if (side === "BUY") {
       const need = marketable ? maker : BigInt(hundredths) * BigInt(priceUnits);
@@ -207,7 +168,7 @@ export class Venue {
     const book = this.#world.book(market);
     const outcome = ref.outcomeIndex;
     const limit = { side, maker, taker } as const;
-    const plan = this.#plan(book, outcome, limit, {
+    const plan = planTake(book, outcome, limit, {
       hundredths,
       budget: marketable && side === "BUY" ? maker : null,
     });
@@ -257,7 +218,7 @@ export class Venue {
       publicTrades.push(message);
       book.lastTradeUnits = fill.yesPrice;
       market.priceUnits = fill.yesPrice;
-      const fee = this.#takerFee(market, fill.hundredths, fill.tokenPrice, nowMs);
+      const fee = takerFee(feeScheduleAt(market.meta, nowMs), fill.hundredths, fill.tokenPrice);
       const settled: Fill = { hundredths: fill.hundredths, priceUnits: fill.tokenPrice, fee };
       if (side === "BUY") this.accounts.buy(account, o.tokenId, settled);
       else this.accounts.sell(account, o.tokenId, settled);
@@ -279,6 +240,7 @@ export class Venue {
     const rest = marketable ? 0 : order.originalSize - order.matched;
     if (rest > 0) {
       order.remaining = rest;
+      this.#live.add(order);
       this.#ownBook(book).add(order);
       changes.push({ yesSide: order.yesSide, priceUnits: order.yesPriceUnits });
     } else {
@@ -314,6 +276,7 @@ export class Venue {
     const book = this.#world.peekBook(order.market);
     const own = book === undefined ? undefined : this.#own.get(book);
     order.status = reason;
+    this.#live.delete(order);
     const nowMs = this.#world.now();
     if (book !== undefined && own !== undefined && order.market.status === "open") {
       own.remove(order);
@@ -336,9 +299,7 @@ export class Venue {
 
   /** Live orders of `address`. */
   liveOrders(address: string): VenueOrder[] {
-    return [...this.orders.values()].filter((o) =>
-      o.status === "LIVE" && o.owner.address === address
-    );
+    return [...this.#live].filter((o) => o.owner.address === address);
   }
 
   /** Wire form of an open order. */
@@ -357,16 +318,15 @@ export class Venue {
    */
   tick(): void {
     const nowMs = this.#world.now();
-    for (const t of this.trades) {
-      if (t.status === "CONFIRMED") continue;
+    for (const t of [...this.#unconfirmed]) {
       const due = t.matchedAtMs + this.#settleMs * (t.status === "MATCHED" ? 1 : 2);
       if (nowMs < due) continue;
       t.status = t.status === "MATCHED" ? "MINED" : "CONFIRMED";
       t.lastUpdateMs = nowMs;
+      if (t.status === "CONFIRMED") this.#unconfirmed.delete(t);
       this.#emit(t.order, userTradeMessage(t, nowMs));
     }
-    for (const o of this.orders.values()) {
-      if (o.status !== "LIVE") continue;
+    for (const o of [...this.#live]) {
       if (o.market.status !== "open") {
         this.cancel(o.owner.address, o.id, "CANCELED_MARKET_RESOLVED");
       } else if (o.expiration !== 0 && o.expiration <= nowMs / 1000) {
@@ -392,7 +352,10 @@ export class Venue {
     if (order.side === "BUY") this.accounts.buy(account, token, fill);
     else this.accounts.sell(account, token, fill);
     order.matched += filled;
-    if (order.remaining === 0) order.status = "MATCHED";
+    if (order.remaining === 0) {
+      order.status = "MATCHED";
+      this.#live.delete(order);
+    }
     const trade = this.#trade(order, {
       traderSide: "MAKER",
       counterOrderId: this.#counterpartyOrderId(),
@@ -437,75 +400,14 @@ export class Venue {
     };
     order.trades.push(trade.id);
     this.trades.push(trade);
+    this.#unconfirmed.add(trade);
     return trade;
-  }
-
-  /** Taker fee in collateral units: shares × rate × (p(1−p))^exponent, rounded to 5 dp. */
-  #takerFee(market: SimMarket, hundredths: number, priceUnits: number, nowMs: number): bigint {
-    const schedule = feeScheduleAt(market.meta, nowMs);
-    if (schedule === null) return 0n;
-    const rate = decimalUnits(schedule.rate); // 1e-6
-    const p = BigInt(priceUnits);
-    const q = BigInt(PRICE_SCALE) - p;
-    if (schedule.exponent === "1") {
-      // h/100 shares × rate/1e6 × p·q/1e8, in 1e-6 units, then to the nearest 1e-5
-      const scaled = BigInt(hundredths) * rate * p * q; // fee × 1e16
-      return (scaled + 50_000_000_000n) / 100_000_000_000n * 10n;
-    }
-    const x = (priceUnits / PRICE_SCALE) * (1 - priceUnits / PRICE_SCALE);
-    const fee = (hundredths / 100) * Number(schedule.rate) * x ** Number(schedule.exponent);
-    return BigInt(Math.round(fee * 1e5)) * 10n;
-  }
-
-  /** Levels a taker would take, best first, within the limit and the size or budget. */
-  #plan(
-    book: MarketBook,
-    outcome: 0 | 1,
-    limit: { side: "BUY" | "SELL"; maker: bigint; taker: bigint },
-    want: { hundredths: number; budget: bigint | null },
-  ) {
-    const yesSide: YesSide = (limit.side === "BUY") === (outcome === 0) ? "ask" : "bid";
-    const map = yesSide === "bid" ? book.bids : book.asks;
-    const levels = [...map.entries()].map(([yesPrice, size]) => ({
-      yesPrice,
-      size,
-      tokenPrice: outcome === 0 ? yesPrice : PRICE_SCALE - yesPrice,
-    })).sort((a, b) =>
-      limit.side === "BUY" ? a.tokenPrice - b.tokenPrice : b.tokenPrice - a.tokenPrice
-    );
-    const fills: Array<
-      { yesSide: YesSide; yesPrice: number; tokenPrice: number; hundredths: number }
-    > = [];
-    let left = want.hundredths;
-    let budget = want.budget;
-    let budgetShares = 0;
-    for (const level of levels) {
-      const p = BigInt(level.tokenPrice) * BigInt(PRICE_SCALE);
-      const ok = limit.side === "BUY"
-        ? BigInt(level.tokenPrice) * limit.taker <= limit.maker * BigInt(PRICE_SCALE)
-        : BigInt(level.tokenPrice) * limit.maker >= limit.taker * BigInt(PRICE_SCALE);
-      if (!ok || p === 0n) break;
-      let take: number;
-      if (budget !== null) {
-        take = Math.min(level.size, Number(budget / BigInt(level.tokenPrice)));
-        budget -= BigInt(take) * BigInt(level.tokenPrice);
-        budgetShares += take;
-      } else {
-        take = Math.min(level.size, left);
-        left -= take;
-      }
-      if (take > 0) fills.push({ yesSide, ...level, hundredths: take });
-      if (budget !== null ? budget < BigInt(level.tokenPrice) : left === 0) break;
-    }
-    const lastPrice = fills.at(-1)?.tokenPrice ?? 1;
-    const complete = budget !== null ? budget < BigInt(lastPrice) && fills.length > 0 : left === 0;
-    return { fills, complete, budgetShares: budget !== null ? budgetShares : null };
   }
 
   #lockedCollateral(address: string): bigint {
     let sum = 0n;
-    for (const o of this.orders.values()) {
-      if (o.status === "LIVE" && o.maker === address.toLowerCase() && o.side === "BUY") {
+    for (const o of this.#live) {
+      if (o.maker === address.toLowerCase() && o.side === "BUY") {
         sum += BigInt(o.remaining) * BigInt(o.priceUnits);
       }
     }
@@ -514,9 +416,9 @@ export class Venue {
 
   #lockedShares(address: string, tokenId: string): bigint {
     let sum = 0n;
-    for (const o of this.orders.values()) {
+    for (const o of this.#live) {
       if (
-        o.status === "LIVE" && o.maker === address.toLowerCase() && o.side === "SELL" &&
+        o.maker === address.toLowerCase() && o.side === "SELL" &&
         o.market.tokenIds[o.outcome] === tokenId
       ) sum += BigInt(o.remaining) * UNITS_PER_HUNDREDTH;
     }
@@ -537,11 +439,4 @@ export class Venue {
 /** Where a remainder rests, Yes perspective: a Yes BUY bids, a No BUY offers Yes at 1 − p. */
 function restingSide(side: "BUY" | "SELL", outcome: 0 | 1): YesSide {
   return (side === "BUY") === (outcome === 0) ? "bid" : "ask";
-}
-
-/** A decimal string (≤ 6 dp) in 1e-6 units. */
-export function decimalUnits(text: string): bigint {
-  const m = /^(\d+)(?:\.(\d{1,6}))?$/.exec(text);
-  if (m === null) throw new TypeError(`Not a decimal with at most 6 places: ${text}`);
-  return BigInt(m[1]) * 1_000_000n + BigInt((m[2] ?? "").padEnd(6, "0"));
 }

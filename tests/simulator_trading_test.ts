@@ -276,6 +276,42 @@ Deno.test({
       const stale = answer(await trader.postOrder(v1, OrderType.GTC));
       assertEquals(stale.error, "invalid order version, please use the latest clob-client");
       assertEquals(await trader.getOpenOrders(), []);
+
+      // A batch (one leg below the minimum), a lookup, cancels by market and of everything.
+      const legs = await Promise.all(
+        [5, 6, 1].map((size) =>
+          trader.createOrder({ tokenID: yes, price: restPrice, side: Side.BUY, size }, options)
+        ),
+      );
+      const batch = await trader.postOrders(
+        legs.map((order) => ({ order, orderType: OrderType.GTC })),
+      );
+      assertEquals(batch.map((r) => [r.success, r.status]), [
+        [true, "live"],
+        [true, "live"],
+        [false, ""],
+      ]);
+      ok(batch[2].errorMsg.endsWith("Size (1) lower than the minimum: 5"), batch[2].errorMsg);
+      assertEquals((await trader.getOrder(batch[0].orderID)).original_size, "5");
+      const byMarket = await trader.cancelMarketOrders({ market: conditionId, asset_id: yes });
+      assertEquals(
+        [...(byMarket as { canceled: string[] }).canceled].sort(),
+        [batch[0].orderID, batch[1].orderID].sort(),
+      );
+      assertEquals(await trader.getOrder(batch[0].orderID), null);
+      const last = await trader.createAndPostOrder(
+        { tokenID: yes, price: restPrice, side: Side.BUY, size: 5 },
+        options,
+        OrderType.GTC,
+      );
+      assertEquals(await trader.cancelAll(), { canceled: [last.orderID], not_canceled: {} });
+      assertEquals(
+        Number(
+          (await trader.getOrderBook(yes)).bids.find((l) => Number(l.price) === restPrice)
+            ?.size ?? 0,
+        ),
+        levelBefore,
+      );
     } finally {
       for (const s of sockets) await closed(s);
       await sim.close();
