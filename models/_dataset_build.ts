@@ -1,0 +1,203 @@
+/**
+ * The dataset build both backends share: resolved candidates → one instant per horizon → the
+ * as-of lookups (batched, deduplicated) → rows (`_dataset_features.ts`). A backend
+ * (`DatasetSource`) only answers set-based lookups; PostgreSQL and DuckDB answer the same
+ * questions with the same rules, so the two builders give identical rows.
+ *
+ * @example
+ * ```ts ignore
+ * import { buildFromSource } from "./_dataset_build.ts";
+ * const { rows, excluded } = await buildFromSource(source, { horizons: [{ label: "24h", ms: 86_400_000 }] });
+ * ```
+ */
+import type { DatasetRow } from "./dataset_row.ts";
+import {
+  BOOK_LAG_MS,
+  type BookPoint,
+  type Candidate,
+  type GroupMember,
+  PRICE_LAG_MS,
+  PRICE_OFFSETS_MS,
+  type PricePoint,
+  toDatasetRow,
+  TRADE_LAG_MS,
+  TRADE_WINDOWS_MS,
+  type TradeActivity,
+} from "./_dataset_features.ts";
+
+/** A parsed horizon: its label ("24h") and length. */
+export interface ParsedHorizon {
+  readonly label: string;
+  readonly ms: number;
+}
+
+/** Markets left out, by reason (docs/models.md, "Datasets"). */
+export interface DatasetExclusions {
+  /** Resolved ambiguous: voided, 50-50 or an even split. */
+  voided: number;
+  /** Not two tokens (outcome 0 and 1). */
+  notBinary: number;
+  /** Resolved, but the winner is neither of its two tokens. */
+  unknownWinner: number;
+  /** Market-horizons with no price stored before the instant. */
+  noPriceBeforeInstant: number;
+}
+
+export interface CandidateScan {
+  readonly candidates: readonly Candidate[];
+  readonly excluded: Omit<DatasetExclusions, "noPriceBeforeInstant">;
+}
+
+/** One price lookup: the latest snapshot of `token` with `ts <= cut`. */
+export interface PriceLookup {
+  readonly token: string;
+  readonly cut: number;
+}
+
+/** One per-row lookup: the book, trades and metadata of a market at an instant. */
+export interface RowLookup {
+  readonly marketId: string;
+  readonly yesToken: string;
+  readonly noToken: string;
+  readonly instant: number;
+  /** Book snapshots with `ts <= bookCut`. */
+  readonly bookCut: number;
+  /** Trades with `tradeFrom <= ts <= tradeUntil` (long window), `tradeFromShort` (short). */
+  readonly tradeFrom: number;
+  readonly tradeFromShort: number;
+  readonly tradeUntil: number;
+}
+
+export interface RowAnswer {
+  readonly book: BookPoint | null;
+  readonly trades: TradeActivity;
+  readonly metadata: Record<string, unknown> | null;
+}
+
+/** What a backend answers; every method is one set-based query per call. */
+export interface DatasetSource {
+  /** Resolved markets whose resolution time is in [since, until) (ms; null = unbounded). */
+  candidates(range: { since: number | null; until: number | null }): Promise<CandidateScan>;
+  /** Every market of each neg-risk group key. */
+  groupMembers(keys: readonly string[]): Promise<Map<string, GroupMember[]>>;
+  prices(lookups: readonly PriceLookup[]): Promise<(PricePoint | null)[]>;
+  rows(lookups: readonly RowLookup[]): Promise<RowAnswer[]>;
+}
+
+export interface BuildOptions {
+  readonly horizons: readonly ParsedHorizon[];
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly signal?: AbortSignal;
+  /** Market-horizons per batch of lookups (default 1,000). */
+  readonly batchRows?: number;
+  /** Batches in flight at once (default 2). */
+  readonly concurrency?: number;
+}
+
+export interface DatasetBuild {
+  readonly rows: DatasetRow[];
+  readonly excluded: DatasetExclusions;
+  /** Resolved binary markets with a winner (before the no-price exclusion). */
+  readonly markets: number;
+}
+
+/** Builds the dataset from a backend (see the module header). */
+export async function buildFromSource(
+  source: DatasetSource,
+  options: BuildOptions,
+): Promise<DatasetBuild> {
+  const scan = await source.candidates({
+    since: options.since?.getTime() ?? null,
+    until: options.until?.getTime() ?? null,
+  });
+  const keys = [...new Set(scan.candidates.flatMap((c) => c.groupKey ?? []))].sort();
+  const groups = keys.length === 0 ? new Map() : await source.groupMembers(keys);
+  const excluded: DatasetExclusions = { ...scan.excluded, noPriceBeforeInstant: 0 };
+  const rows: DatasetRow[] = [];
+  const planned = scan.candidates.flatMap((candidate) =>
+    options.horizons.map((h) => ({ candidate, horizon: h.label, instant: candidate.endAt - h.ms }))
+  );
+  // Small batches keep each query under PostgreSQL's JIT threshold (compiling costs more than
+  // it saves here); two run at once, one per core.
+  const size = options.batchRows ?? 1_000;
+  const batches: (readonly Planned[])[] = [];
+  for (let start = 0; start < planned.length; start += size) {
+    batches.push(planned.slice(start, start + size));
+  }
+  const results: (DatasetRow | null)[][] = new Array(batches.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      options.signal?.throwIfAborted();
+      const i = next++;
+      results[i] = await buildBatch(source, batches[i]!, groups);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
+  for (const batch of results) {
+    for (const row of batch) {
+      if (row === null) excluded.noPriceBeforeInstant += 1;
+      else rows.push(row);
+    }
+  }
+  return { rows, excluded, markets: scan.candidates.length };
+}
+
+interface Planned {
+  readonly candidate: Candidate;
+  readonly horizon: string;
+  readonly instant: number;
+}
+
+async function buildBatch(
+  source: DatasetSource,
+  batch: readonly Planned[],
+  groups: ReadonlyMap<string, GroupMember[]>,
+): Promise<(DatasetRow | null)[]> {
+  // Price lookups, deduplicated: members of a group share their instants.
+  const index = new Map<string, number>();
+  const lookups: PriceLookup[] = [];
+  const ask = (token: string, at: number) => {
+    const cut = at - PRICE_LAG_MS;
+    const key = `${token}|${cut}`;
+    let i = index.get(key);
+    if (i === undefined) {
+      i = lookups.push({ token, cut }) - 1;
+      index.set(key, i);
+    }
+    return i;
+  };
+  const plans = batch.map((p) => ({
+    own: PRICE_OFFSETS_MS.map((offset) => ask(p.candidate.yesToken, p.instant - offset)),
+    members: (p.candidate.groupKey === null ? [] : groups.get(p.candidate.groupKey) ?? [])
+      .map((member) => ({ member, at: ask(member.yesToken, p.instant) })),
+  }));
+  const [points, answers] = await Promise.all([
+    source.prices(lookups),
+    source.rows(batch.map((p) => ({
+      marketId: p.candidate.marketId,
+      yesToken: p.candidate.yesToken,
+      noToken: p.candidate.noToken,
+      instant: p.instant,
+      bookCut: p.instant - BOOK_LAG_MS,
+      tradeFrom: p.instant - TRADE_WINDOWS_MS.long,
+      tradeFromShort: p.instant - TRADE_WINDOWS_MS.short,
+      tradeUntil: p.instant - TRADE_LAG_MS,
+    }))),
+  ]);
+  return batch.map((p, i) => {
+    const plan = plans[i]!;
+    const answer = answers[i]!;
+    return toDatasetRow({
+      candidate: p.candidate,
+      horizon: p.horizon,
+      instant: p.instant,
+      prices: plan.own.map((j) => points[j] ?? null),
+      book: answer.book,
+      trades: answer.trades,
+      metadata: answer.metadata,
+      group: plan.members.map((m) => ({ member: m.member, point: points[m.at] ?? null })),
+    });
+  });
+}

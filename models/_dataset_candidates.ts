@@ -1,0 +1,70 @@
+/**
+ * Which resolved markets become dataset rows, from one record per market with a resolution
+ * (both builders select the same columns): binary markets (two tokens, outcome 0 = YES) whose
+ * winner is one of them. Voided and 50-50 markets (status `ambiguous`), non-binary markets and
+ * winners that are neither token are counted, never dropped silently.
+ *
+ * @example
+ * ```ts
+ * import { candidatesOf } from "./_dataset_candidates.ts";
+ * candidatesOf([{ market_id: "1", event_id: "7", group_key: null, status: "ambiguous",
+ *   winner_token_id: null, tokens: 2, yes_token: "a", no_token: "b", resolved_ms: 0,
+ *   closed_ms: null }]).excluded.voided; // 1
+ * ```
+ */
+import type { Candidate } from "./_dataset_features.ts";
+import type { CandidateScan } from "./_dataset_build.ts";
+
+/** One market with a resolution, as selected by a builder. */
+export interface CandidateRecord {
+  market_id: string;
+  event_id: string;
+  group_key: string | null;
+  status: string;
+  winner_token_id: string | null;
+  tokens: number;
+  yes_token: string | null;
+  no_token: string | null;
+  /** Resolution time (or when the resolution was first seen), Unix ms. */
+  resolved_ms: number;
+  /** Gamma's `closedTime`, Unix ms. */
+  closed_ms: number | null;
+}
+
+/** The candidates and the counts of what was left out. */
+export function candidatesOf(records: readonly CandidateRecord[]): CandidateScan {
+  const excluded = { voided: 0, notBinary: 0, unknownWinner: 0 };
+  const candidates: Candidate[] = [];
+  for (const r of records) {
+    if (r.status !== "resolved") {
+      excluded.voided += 1;
+      continue;
+    }
+    if (r.tokens !== 2 || r.yes_token === null || r.no_token === null) {
+      excluded.notBinary += 1;
+      continue;
+    }
+    const label = r.winner_token_id === r.yes_token
+      ? 1
+      : r.winner_token_id === r.no_token
+      ? 0
+      : null;
+    if (label === null) {
+      excluded.unknownWinner += 1;
+      continue;
+    }
+    const resolvedAt = Number(r.resolved_ms);
+    const closedAt = r.closed_ms === null ? null : Number(r.closed_ms);
+    candidates.push({
+      marketId: r.market_id,
+      eventId: r.event_id,
+      yesToken: r.yes_token,
+      noToken: r.no_token,
+      groupKey: r.group_key,
+      resolvedAt,
+      endAt: closedAt === null ? resolvedAt : Math.min(resolvedAt, closedAt),
+      label,
+    });
+  }
+  return { candidates, excluded };
+}

@@ -1,0 +1,226 @@
+/**
+ * The point-in-time dataset from PostgreSQL (issue 28): one row per resolved binary market and
+ * horizon, at the instant `end − horizon` (end = the first of its resolution and its close),
+ * with features computed only from rows stored before that instant and metadata as of it
+ * (`marketMetadataAsOf`'s rule). What "stored before" means per source, and every feature, is in
+ * `_dataset_features.ts` and docs/models.md ("Datasets"). Markets left out are counted by reason.
+ *
+ * Set-based: one query for the candidates, one for the neg-risk groups, then per batch of
+ * market-horizons one query of price lookups and one of book, trades and metadata lookups (each
+ * a lateral index probe), the two batches' queries running at once on the pool.
+ *
+ * @example
+ * ```ts ignore
+ * import { buildDataset, parseHorizons } from "./dataset.ts";
+ * const { rows, excluded } = await buildDataset(sql, { horizons: parseHorizons("1h,24h,7d") });
+ * rows[0]?.features.momentum24h;
+ * ```
+ */
+import type { Queryable } from "../db/client.ts";
+import type { DatasetRow } from "./dataset_row.ts";
+import type { GroupMember, PricePoint } from "./_dataset_features.ts";
+import {
+  buildFromSource,
+  type BuildOptions,
+  type CandidateScan,
+  type DatasetBuild,
+  type DatasetSource,
+  type ParsedHorizon,
+  type RowAnswer,
+} from "./_dataset_build.ts";
+import { type CandidateRecord, candidatesOf } from "./_dataset_candidates.ts";
+
+export type { DatasetBuild, DatasetExclusions, ParsedHorizon } from "./_dataset_build.ts";
+
+const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses "1h,24h,7d" (whole minutes, hours or days, each once).
+ * @throws {RangeError} naming the bad element.
+ */
+export function parseHorizons(text: string): ParsedHorizon[] {
+  const parts = text.split(",").map((s) => s.trim());
+  const out: ParsedHorizon[] = [];
+  for (const part of parts) {
+    const m = /^([1-9]\d{0,4})([mhd])$/.exec(part);
+    if (m === null) {
+      throw new RangeError(
+        `Not a horizon: "${part}" (expected a whole number and a unit m, h or d, e.g. 1h,24h,7d)`,
+      );
+    }
+    if (out.some((h) => h.label === part)) throw new RangeError(`Horizon "${part}" given twice`);
+    out.push({ label: part, ms: Number(m[1]) * UNIT_MS[m[2]!]! });
+  }
+  return out;
+}
+
+export interface DatasetOptions extends Omit<BuildOptions, "horizons"> {
+  readonly horizons: readonly ParsedHorizon[];
+}
+
+/** The rows, the markets left out by reason, and how many markets were candidates. */
+export function buildDataset(sql: Queryable, options: DatasetOptions): Promise<DatasetBuild> {
+  return buildFromSource(postgresSource(sql), options);
+}
+
+/** The rows alone (see {@link buildDataset} for the exclusion counts). */
+export async function loadDataset(
+  sql: Queryable,
+  options: DatasetOptions,
+): Promise<DatasetRow[]> {
+  return (await buildDataset(sql, options)).rows;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const num = (text: string | null) => text === null ? null : Number(text);
+/** Unix ms of a timestamptz, cut down to the millisecond (as DuckDB's `epoch_ms`). */
+const MS = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
+
+/** The PostgreSQL backend of the build (exported for the benchmark's per-query timings). */
+export function postgresSource(sql: Queryable): DatasetSource {
+  return {
+    candidates: async ({ since, until }): Promise<CandidateScan> => {
+      const rows = await sql.unsafe<CandidateRecord[]>(
+        `select m.market_id, coalesce(m.event_id, '') as event_id,
+           m.neg_risk_market_id as group_key, r.status, r.winner_token_id,
+           (select count(*)::int from tokens t where t.market_id = m.market_id) as tokens,
+           (select token_id from tokens t where t.market_id = m.market_id
+              and t.outcome_index = 0 limit 1) as yes_token,
+           (select token_id from tokens t where t.market_id = m.market_id
+              and t.outcome_index = 1 limit 1) as no_token,
+           ${MS("coalesce(r.resolved_at, r.first_seen_at)")} as resolved_ms,
+           ${MS("m.closed_time")} as closed_ms
+         from resolutions r join markets m on m.condition_id = r.condition_id
+         where r.status in ('resolved', 'ambiguous')
+           and ($1::timestamptz is null or coalesce(r.resolved_at, r.first_seen_at) >= $1)
+           and ($2::timestamptz is null or coalesce(r.resolved_at, r.first_seen_at) < $2)
+         order by m.market_id`,
+        [since === null ? null : iso(since), until === null ? null : iso(until)],
+      );
+      return candidatesOf(rows);
+    },
+    groupMembers: async (keys) => {
+      const rows = await sql.unsafe<
+        { key: string; market_id: string; yes_token: string; exists_ms: number | null }[]
+      >(
+        `select m.neg_risk_market_id as key, m.market_id, t.token_id as yes_token,
+           ${MS("coalesce(m.start_date, m.first_seen_at)")} as exists_ms
+         from markets m join tokens t on t.market_id = m.market_id and t.outcome_index = 0
+         where m.neg_risk_market_id = any($1::text[])
+         order by m.neg_risk_market_id, m.market_id`,
+        [keys as string[]],
+      );
+      const out = new Map<string, GroupMember[]>();
+      for (const r of rows) {
+        const list = out.get(r.key) ?? [];
+        list.push({ marketId: r.market_id, yesToken: r.yes_token, existsFrom: r.exists_ms });
+        out.set(r.key, list);
+      }
+      return out;
+    },
+    prices: async (lookups) => {
+      const rows = await sql.unsafe<
+        {
+          i: number;
+          ts: number;
+          price: string | null;
+          best_bid: string | null;
+          best_ask: string | null;
+          last: string | null;
+        }[]
+      >(
+        `select q.i::int as i, ${MS("p.ts")} as ts, p.price::text, p.best_bid::text,
+           p.best_ask::text, p.last_trade_price::text as last
+         from unnest($1::text[], $2::timestamptz[]) with ordinality as q(token, cut, i)
+         join token_keys k on k.token_id = q.token
+         cross join lateral (${latest("price_snapshot_data", "q.cut")}) s
+         join price_snapshots p on p.token_id = q.token and p.ts = s.ts`,
+        [lookups.map((l) => l.token), lookups.map((l) => iso(l.cut))],
+      );
+      const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
+      for (const r of rows) {
+        out[r.i - 1] = {
+          ts: r.ts,
+          price: num(r.price),
+          bestBid: num(r.best_bid),
+          bestAsk: num(r.best_ask),
+          last: num(r.last),
+        };
+      }
+      return out;
+    },
+    rows: async (lookups) => {
+      const rows = await sql.unsafe<
+        {
+          book_ts: number | null;
+          bid_usd: string | null;
+          ask_usd: string | null;
+          n_short: number;
+          usd_short: string;
+          n_long: number;
+          usd_long: string;
+          metadata: Record<string, unknown> | null;
+        }[]
+      >(ROWS_SQL, [
+        lookups.map((l) => l.marketId),
+        lookups.map((l) => l.yesToken),
+        lookups.map((l) => l.noToken),
+        lookups.map((l) => iso(l.instant)),
+        lookups.map((l) => iso(l.bookCut)),
+        lookups.map((l) => iso(l.tradeFrom)),
+        lookups.map((l) => iso(l.tradeFromShort)),
+        lookups.map((l) => iso(l.tradeUntil)),
+      ]);
+      return rows.map((r): RowAnswer => ({
+        book: r.book_ts === null
+          ? null
+          : { ts: r.book_ts, bidUsd: Number(r.bid_usd), askUsd: Number(r.ask_usd) },
+        trades: {
+          countShort: r.n_short,
+          notionalShort: Number(r.usd_short),
+          countLong: r.n_long,
+          notionalLong: Number(r.usd_long),
+        },
+        metadata: r.metadata,
+      }));
+    },
+  };
+}
+
+/**
+ * The stamp of a token's latest stored row at or before `cut`, from the table that stores the
+ * view (keyed `(token_key, ts)`): the planner does not carry "latest per token" through the
+ * view's join, so the stamp is found here and the row read from the view by its key.
+ */
+const latest = (table: string, cut: string) =>
+  `select d.ts from ${table} d where d.token_key = k.token_key and d.ts <= ${cut}
+   order by d.ts desc limit 1`;
+
+/** Exact notional of a JSONB side, at millionths, rounded to cents (as the DuckDB builder). */
+const SIDE_USD = (side: string) =>
+  `(select round(coalesce(sum((l->>'price')::numeric(38,6) * (l->>'size')::numeric(38,6)), 0), 2)
+    from jsonb_array_elements(bs.${side}) l)`;
+const TRADE_USD = `t.price::numeric(38,6) * t.size::numeric(38,6)`;
+
+const ROWS_SQL = `
+  select ${MS("b.ts")} as book_ts, b.bid_usd::text, b.ask_usd::text,
+    tr.n_short, tr.usd_short::text, tr.n_long, tr.usd_long::text, h.metadata
+  from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+              $6::timestamptz[], $7::timestamptz[], $8::timestamptz[]) with ordinality
+    as q(market, yes, no, instant, book_cut, t_from, t_from_short, t_until, i)
+  left join token_keys k on k.token_id = q.yes
+  left join lateral (${latest("book_snapshot_data", "q.book_cut")}) bl on true
+  left join lateral (
+    select bs.ts, ${SIDE_USD("bids")} as bid_usd, ${SIDE_USD("asks")} as ask_usd
+    from book_snapshots bs where bs.token_id = q.yes and bs.ts = bl.ts) b on true
+  cross join lateral (
+    select count(*) filter (where t.ts >= q.t_from_short)::int as n_short,
+      round(coalesce(sum(${TRADE_USD}) filter (where t.ts >= q.t_from_short), 0), 2) as usd_short,
+      count(*)::int as n_long, round(coalesce(sum(${TRADE_USD}), 0), 2) as usd_long
+    from trades t
+    where t.token_id in (q.yes, q.no) and t.ts >= q.t_from and t.ts <= q.t_until) tr
+  left join lateral (
+    select metadata from market_metadata_history mh
+    where mh.market_id = q.market and mh.valid_from <= q.instant
+    order by mh.valid_from desc limit 1) h on true
+  order by q.i`;

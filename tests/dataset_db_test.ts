@@ -1,0 +1,263 @@
+/**
+ * The point-in-time dataset against a real PostgreSQL (own schema): values at an instant are the
+ * ones stored before it (checked against the seed's own arithmetic), nothing dated after an
+ * instant changes that instant's row (prices, books, trades, metadata, a new group member with
+ * its resolution, including rows inside each source's lag), and a change before the instant
+ * does change it, so the no-look-ahead check can fail.
+ */
+import assert from "node:assert/strict";
+import { withDatabase } from "./_db.ts";
+import { seedDataset, seedMarket, seedPrice } from "./_dataset_seed.ts";
+import { buildDataset, parseHorizons } from "../models/dataset.ts";
+import type { DatasetRow } from "../models/dataset_row.ts";
+import type { Sql } from "../db/client.ts";
+import { insertPriceSnapshots } from "../db/prices.ts";
+import { insertBookSnapshots } from "../db/books.ts";
+import { insertTrades } from "../db/trades.ts";
+import { recordMarketMetadata } from "../db/market_metadata.ts";
+import { upsertMarkets, upsertTokens } from "../db/catalog.ts";
+import { upsertResolutions } from "../db/resolutions.ts";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const MARKETS = 20;
+const SEED = { markets: MARKETS, historyDays: 9, spreadDays: 3 };
+
+const key = (r: DatasetRow) => `${r.marketId}|${r.horizon}`;
+const byKey = (rows: readonly DatasetRow[]) => new Map(rows.map((r) => [key(r), r]));
+
+Deno.test("buildDataset() reads each source as stored before the instant and counts what it leaves out", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    const build = await buildDataset(db.sql, { horizons: parseHorizons("1h,24h,7d") });
+    // Markets 9 and 19 resolved 50-50.
+    assert.deepEqual(build.excluded, {
+      voided: 2,
+      notBinary: 0,
+      unknownWinner: 0,
+      noPriceBeforeInstant: 0,
+    });
+    assert.equal(build.rows.length, (MARKETS - 2) * 3);
+    const rows = byKey(build.rows);
+    for (const i of [1, 4, 6]) {
+      const m = seedMarket(i, SEED.spreadDays);
+      for (const [horizon, ms] of [["1h", HOUR], ["24h", 24 * HOUR]] as const) {
+        const row = rows.get(`${m.marketId}|${horizon}`)!;
+        const instant = m.end - ms;
+        assert.equal(row.instant, instant);
+        assert.equal(row.label, m.yesWins ? 1 : 0);
+        // The latest 30-minute snapshot stamped at least a minute before the instant.
+        const stamp = Math.floor((instant - MINUTE) / (30 * MINUTE)) * 30 * MINUTE;
+        const p = Number(seedPrice(i, stamp));
+        const expected = i % 5 === 0
+          ? p
+          : (Number((p - 0.01).toFixed(3)) + Number((p + 0.01).toFixed(3))) / 2;
+        assert.equal(row.price, expected, `${m.marketId} ${horizon}`);
+        assert.equal(row.features.priceAgeHours, (instant - stamp) / HOUR);
+        // The fee changed from 0.04 to 0.05 three days before the end.
+        assert.equal(row.features.feeRate, 0.05);
+        assert.equal(row.domain, m.marketId.endsWith("1") ? "crypto" : "other");
+        assert.equal(row.negRiskGroupSize, m.group === null ? 1 : 4);
+        // Trades every 8 hours (+ i seconds) on both tokens, whole seconds before the instant.
+        let trades = 0;
+        for (
+          let t = Math.ceil((m.end - 9 * 24 * HOUR) / (8 * HOUR)) * 8 * HOUR;
+          t < m.end;
+          t += 8 * HOUR
+        ) {
+          const ts = t + (i % 60) * 1000;
+          if (ts >= instant - 24 * HOUR && ts + 1000 <= instant) trades += 2;
+        }
+        assert.equal(row.features.trades24h, trades);
+      }
+      assert.equal(rows.get(`${m.marketId}|7d`)!.features.feeRate, 0.04);
+    }
+  });
+});
+
+Deno.test("buildDataset() rows do not change with data dated after their instant, and do with data before it", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    const horizons = parseHorizons("24h");
+    const before = await buildDataset(db.sql, { horizons });
+    assert.equal(before.rows.length, MARKETS - 2);
+    // A market's prices are read by its own row and by its group's rows: write after them all.
+    for (const row of before.rows) {
+      const group = before.rows.filter((r) => r.eventId === row.eventId);
+      await writeAfter(db.sql, row, Math.max(...group.map((r) => r.instant)));
+    }
+    await addLateGroupMember(db.sql, before.rows.filter((r) => r.eventId === "0xgroup0"));
+    const after = await buildDataset(db.sql, { horizons });
+    assert.ok(after.rows.some((r) => r.marketId === "late"), "the late member is a row itself");
+    const changed = byKey(after.rows);
+    for (const row of before.rows) assert.deepEqual(changed.get(key(row)), row, key(row));
+
+    // The same kinds of change, dated before the instant, show.
+    const target = before.rows.find((r) => r.negRiskGroupSize === 1)!;
+    const m = seedMarket(Number(target.marketId.slice(1)), SEED.spreadDays);
+    await db.sql`
+      update price_snapshot_data set price = 999000, best_bid = null, best_ask = null
+      where token_key = (select token_key from token_keys where token_id = ${m.yes})
+        and ts <= ${new Date(target.instant - 2 * HOUR)}`;
+    await insertTrades(db.sql, [trade(m.yes, target.instant - 2 * HOUR, "0.5")]);
+    await recordMarketMetadata(db.sql, [{
+      marketId: m.marketId,
+      fields: { feeRate: "0.07" },
+      rules: null,
+    }], { at: new Date(target.instant - HOUR), source: "gamma" });
+    const moved = byKey((await buildDataset(db.sql, { horizons })).rows).get(key(target))!;
+    assert.notEqual(moved.features.momentum24h, target.features.momentum24h);
+    assert.equal(moved.features.trades24h, target.features.trades24h + 1);
+    assert.equal(moved.features.feeRate, 0.07);
+  });
+});
+
+Deno.test("parseHorizons() takes whole minutes, hours and days and names a bad one", () => {
+  assert.deepEqual(parseHorizons("1h, 24h,7d,90m").map((h) => h.ms), [
+    HOUR,
+    24 * HOUR,
+    7 * 24 * HOUR,
+    90 * MINUTE,
+  ]);
+  for (const bad of ["", "1w", "0h", "1.5h", "h", "24h,24h", "-1d"]) {
+    assert.throws(() => parseHorizons(bad), RangeError, bad);
+  }
+  assert.throws(() => parseHorizons("1h,2x"), /Not a horizon: "2x"/);
+});
+
+/**
+ * Writes, for one row's market, data dated after `t` (the latest instant that reads it) or inside a
+ * source's lag before it:
+ * prices (changed and new, one 30 s before the instant), a book 4 minutes before and one after,
+ * trades in the instant's unfinished second and after, a metadata change 1 ms after.
+ */
+async function writeAfter(sql: Sql, row: DatasetRow, t: number): Promise<void> {
+  const m = seedMarket(Number(row.marketId.slice(1)), SEED.spreadDays);
+  await sql`
+    update price_snapshot_data set price = 1000, best_bid = 1000, best_ask = 2000
+    where token_key = (select token_key from token_keys where token_id = ${m.yes})
+      and ts > ${new Date(t - MINUTE)}`;
+  await insertPriceSnapshots(
+    sql,
+    [t - 30_000, t, t + 1].map((ts) => ({
+      ts: new Date(ts),
+      tokenId: m.yes,
+      price: "0.999",
+      bestBid: "0.99",
+      bestAsk: "0.999",
+      lastTradePrice: "0.999",
+      volume24h: null,
+      liquidity: null,
+    })),
+  );
+  await insertBookSnapshots(
+    sql,
+    [t - 4 * MINUTE, t + MINUTE].map((ts) => ({
+      ts: new Date(ts),
+      tokenId: m.yes,
+      conditionId: m.conditionId,
+      exchangeTs: new Date(ts),
+      bestBid: "0.1",
+      bestAsk: "0.9",
+      mid: "0.5",
+      spread: "0.8",
+      bidSize: "5000",
+      askSize: "5000",
+      tickSize: "0.001",
+      hash: "late",
+      bids: [{ price: "0.1", size: "5000" }],
+      asks: [{ price: "0.9", size: "5000" }],
+    })),
+  );
+  const second = Math.floor(t / 1000) * 1000;
+  await insertTrades(sql, [trade(m.yes, second, "0.9"), trade(m.no, t + HOUR, "0.1")]);
+  await recordMarketMetadata(sql, [{
+    marketId: m.marketId,
+    fields: {
+      feeRate: "0.2",
+      feeType: "sports_fees_v2",
+      endDate: new Date(t + 99 * HOUR).toISOString(),
+    },
+    rules: null,
+  }], { at: new Date(t + 1), source: "gamma" });
+}
+
+/** A member of the rows' group listed after their instants, priced and resolved after them. */
+async function addLateGroupMember(sql: Sql, rows: readonly DatasetRow[]): Promise<void> {
+  const row = rows[0]!;
+  const group = seedMarket(Number(row.marketId.slice(1)), SEED.spreadDays).group;
+  assert.equal(rows.length, 4);
+  const listed = Math.max(...rows.map((r) => r.instant)) + MINUTE;
+  await upsertMarkets(sql, [{
+    marketId: "late",
+    conditionId: "0xlate",
+    questionId: null,
+    eventId: row.eventId,
+    slug: null,
+    question: "Late?",
+    outcomes: ["Yes", "No"],
+    negRisk: true,
+    negRiskMarketId: group,
+    groupItemTitle: null,
+    tickSize: "0.001",
+    minOrderSize: "5",
+    active: false,
+    closed: true,
+    archived: false,
+    acceptingOrders: false,
+    enableOrderBook: true,
+    volume: null,
+    liquidity: null,
+    startDate: new Date(listed),
+    endDate: new Date(listed + 48 * HOUR),
+    closedTime: new Date(listed + 48 * HOUR),
+  }]);
+  await upsertTokens(sql, [
+    {
+      tokenId: "late-yes",
+      conditionId: "0xlate",
+      marketId: "late",
+      outcome: "Yes",
+      outcomeIndex: 0,
+    },
+    { tokenId: "late-no", conditionId: "0xlate", marketId: "late", outcome: "No", outcomeIndex: 1 },
+  ]);
+  await insertPriceSnapshots(sql, [{
+    ts: new Date(listed),
+    tokenId: "late-yes",
+    price: "0.3",
+    bestBid: null,
+    bestAsk: null,
+    lastTradePrice: null,
+    volume24h: null,
+    liquidity: null,
+  }]);
+  await upsertResolutions(sql, [{
+    conditionId: "0xlate",
+    marketId: "late",
+    status: "resolved",
+    winnerTokenId: "late-yes",
+    winnerOutcome: "Yes",
+    finalPrices: ["1", "0"],
+    resolvedAt: new Date(listed + 48 * HOUR),
+    source: "gamma",
+    strength: 2,
+    evidence: {},
+  }]);
+}
+
+function trade(tokenId: string, ms: number, price: string) {
+  return {
+    ts: new Date(ms),
+    tokenId,
+    tradeKey: "x#0",
+    conditionId: null,
+    receivedAt: new Date(ms),
+    price,
+    size: "1000",
+    side: "BUY" as const,
+    feeRateBps: null,
+    txHash: `0xlate${ms}${tokenId}`,
+    source: "ws" as const,
+  };
+}
