@@ -25,10 +25,9 @@ import { createWalletClient, hashTypedData, http } from "npm:viem@2.57.20";
 import { privateKeyToAccount } from "npm:viem@2.57.20/accounts";
 import { formatDec, mulDec, parseDec } from "../edge/decimal.ts";
 import { SecretKey } from "../keys/age_key.ts";
-import type { OrderRequest, OrderType } from "../execution/broker.ts";
 import { orderBody, type OrderPost, ordersBody } from "../execution/order_body.ts";
-import { checkOrder, type MarketRules } from "../execution/order_rules.ts";
-import { TICK_SIZES, type TickSize } from "../execution/order_amounts.ts";
+import { TICK_SIZES } from "../execution/order_amounts.ts";
+import { type RandomOrder, randomOrders } from "../execution/_random_orders.ts";
 import {
   checksumAddress,
   CTF_EXCHANGE_V2,
@@ -39,65 +38,18 @@ import { OrderSigner } from "../execution/signer.ts";
 
 const ORDERS = 64;
 const OWNER = "5d1c2f4e-8b0a-4c3e-9f61-2a7b3c4d5e6f";
-const TYPES: readonly OrderType[] = ["GTC", "GTD", "FOK", "FAK"];
 
-/** mulberry32: a small seeded PRNG, so every run checks the same orders. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(20261206);
-const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
-const hex = (bytes: number) =>
-  Array.from({ length: bytes }, () => int(0, 255).toString(16).padStart(2, "0")).join("");
-
-const KEY_HEX = `0x${hex(32)}`;
+const source = randomOrders(20261206);
+const KEY_HEX = `0x${source.hex(32)}`;
 // As a wallet shows it (EIP-55); our signer prints every address that way.
-const FUNDER = checksumAddress(`0x${hex(20)}`);
+const FUNDER = checksumAddress(`0x${source.hex(20)}`);
 
-/** A price on the tick grid, as decimal text. */
-function gridPrice(tick: TickSize): string {
-  const places = tick.split(".")[1]!.length;
-  const steps = Math.round(1 / Number(tick));
-  const k = int(1, steps - 1) * Math.round(Number(tick) * 10 ** places);
-  return (k / 10 ** places).toFixed(places).replace(/\.?0+$/, "");
-}
-
-interface Vector {
-  readonly request: OrderRequest;
-  readonly market: MarketRules;
-  readonly nowMs: number;
+interface Vector extends RandomOrder {
   readonly signatureType: 0 | 2;
 }
 
 function randomVector(i: number): Vector {
-  for (;;) {
-    const tickSize = pick(TICK_SIZES);
-    const orderType = pick(TYPES);
-    const nowMs = 1_780_000_000_000 + int(0, 10_000_000_000);
-    const request: OrderRequest = {
-      clientOrderId: `vector-${i}-${hex(4)}`,
-      tokenId: BigInt(`0x${hex(32)}`).toString(),
-      side: pick(["BUY", "SELL"] as const),
-      orderType,
-      price: gridPrice(tickSize),
-      size: (int(100, 500_000) / 100).toString(),
-      postOnly: (orderType === "GTC" || orderType === "GTD") && random() < 0.3,
-      expiration: orderType === "GTD" ? Math.floor(nowMs / 1000) + 60 + int(0, 86_400) : null,
-    };
-    const market = { tickSize, minOrderSize: pick(["1", "5", "15"]), negRisk: random() < 0.5 };
-    if (checkOrder(request, market, nowMs).ok) {
-      return { request, market, nowMs, signatureType: random() < 0.75 ? 0 : 2 };
-    }
-  }
+  return { ...source.next(`vector-${i}`), signatureType: source.random() < 0.75 ? 0 : 2 };
 }
 
 const account = privateKeyToAccount(KEY_HEX as `0x${string}`);
@@ -226,7 +178,7 @@ Deno.test(`${ORDERS} random orders: signature and POST /order body equal the off
   }
   // The sample covers what it claims to cover.
   assert.equal(seen.ticks.size, TICK_SIZES.length);
-  assert.equal(seen.types.size, TYPES.length);
+  assert.equal(seen.types.size, 4);
   assert.equal(seen.negRisk.size, 2);
   const batch = posts.slice(0, 15);
   assert.equal(
