@@ -19,6 +19,7 @@ import { LEDGER_OPTIONS, RESUME_OPTIONS, UsageError } from "./command_line.ts";
 import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import type { Config } from "../runtime/config.ts";
+import type { Sql } from "../db/client.ts";
 import {
   type LedgerOrder,
   listLedgerOrders,
@@ -88,7 +89,7 @@ function parseFlags<K extends "all" | "json">(
 async function withLedgerDatabase(
   config: Config,
   context: Context,
-  fn: (sql: import("../db/client.ts").Sql) => Promise<number>,
+  fn: (sql: Sql) => Promise<number>,
 ): Promise<number> {
   const db = await openConfiguredDatabase(config, { ...context, poolSize: 1 });
   try {

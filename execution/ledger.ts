@@ -4,6 +4,7 @@
  * one intent is sent at most once) and again after it answers (`recordAck`); order updates and
  * fills are booked as the broker reports them (`recordOrderEvent`, `recordFill`, idempotent on
  * the fill id), and each fill moves the position and the cash in its own transaction.
+ * Deposits and conversions are booked by execution/ledger_cash.ts.
  *
  * A process killed at any instant leaves one of three states, each finished by `recover`
  * (execution/recover.ts) at the next start: an intent with no known outcome (looked up by its
@@ -22,6 +23,7 @@ import type { Logger } from "../runtime/log.ts";
 import { formatDec, ONE, parseDec } from "../edge/decimal.ts";
 import type { Broker, Fill, OpenOrder, OrderRequest, SubmitResult } from "./broker.ts";
 import { applyTrade, fillCash } from "./_positions.ts";
+import { movePosition } from "./_position_rows.ts";
 import { tradingState } from "./trading_state.ts";
 
 /** The database the books live in, and where they log. */
@@ -188,70 +190,6 @@ export async function recordFill(ledger: Ledger, fill: Fill): Promise<boolean> {
   return booked;
 }
 
-/** A split, merge, neg-risk conversion or redemption: signed size and basis per token. */
-export interface Conversion {
-  readonly conversionId: string;
-  readonly kind: "split" | "merge" | "convert" | "redeem";
-  readonly legs: readonly {
-    readonly tokenId: string;
-    readonly size: string;
-    readonly cost: string;
-  }[];
-  /** Signed collateral: negative paid, positive received. */
-  readonly collateral: string;
-  readonly at: number;
-}
-
-/** Books a conversion with its positions and cash in one transaction; false if already booked. */
-export async function recordConversion(ledger: Ledger, conversion: Conversion): Promise<boolean> {
-  const legs = conversion.legs.map((l) => ({
-    tokenId: l.tokenId,
-    size: formatDec(parseDec(l.size)),
-    cost: formatDec(parseDec(l.cost)),
-  }));
-  const collateral = formatDec(parseDec(conversion.collateral));
-  return await ledger.sql.begin(async (tx) => {
-    const at = new Date(conversion.at);
-    const inserted = await tx`
-      insert into conversions (conversion_id, kind, legs, collateral, at)
-      values (${conversion.conversionId}, ${conversion.kind}, ${tx.json(legs)},
-        ${collateral}::numeric, ${at})
-      on conflict (conversion_id) do nothing
-      returning conversion_id`;
-    if (inserted.length === 0) return false;
-    for (const leg of legs) {
-      await movePosition(tx, leg.tokenId, (held) => ({
-        size: formatDec(parseDec(held.size) + parseDec(leg.size)),
-        cost: formatDec(parseDec(held.cost) + parseDec(leg.cost)),
-        realized: held.realized,
-      }), "0");
-    }
-    await tx`
-      insert into cash (reason, ref, amount, at)
-      values ('conversion', ${conversion.conversionId}, ${collateral}::numeric, ${at})`;
-    return true;
-  });
-}
-
-/** Books a deposit, withdrawal or adjustment of collateral; false if `ref` was booked before. */
-export async function recordCash(
-  ledger: Ledger,
-  entry: {
-    readonly reason: "deposit" | "withdrawal" | "adjustment";
-    readonly ref: string;
-    readonly amount: string;
-    readonly at: number;
-  },
-): Promise<boolean> {
-  const rows = await ledger.sql`
-    insert into cash (reason, ref, amount, at)
-    values (${entry.reason}, ${entry.ref}, ${formatDec(parseDec(entry.amount))}::numeric,
-      ${new Date(entry.at)})
-    on conflict (reason, ref) do nothing
-    returning id`;
-  return rows.length > 0;
-}
-
 /** What `placeOrder` knows once the broker call is over. */
 export type PlaceOutcome =
   | { readonly kind: "acked"; readonly orderId: string; readonly status: string }
@@ -309,28 +247,4 @@ async function insertOrderFromIntent(
   if (rows.length > 0) return true;
   const [exists] = await tx`select 1 from orders where order_id = ${orderId}`;
   return exists !== undefined;
-}
-
-/** Rewrites a token's position under a row lock, creating it at zero first. */
-async function movePosition(
-  tx: Queryable,
-  tokenId: string,
-  change: (held: { size: string; cost: string; realized: string }) => {
-    size: string;
-    cost: string;
-    realized: string;
-  },
-  fee: string,
-): Promise<void> {
-  await tx`
-    insert into positions (token_id, size, cost) values (${tokenId}, 0, 0)
-    on conflict (token_id) do nothing`;
-  const [held] = await tx<{ size: string; cost: string; realized: string }[]>`
-    select size::text, cost::text, realized::text from positions
-    where token_id = ${tokenId} for update`;
-  const next = change(held!);
-  await tx`
-    update positions set size = ${next.size}::numeric, cost = ${next.cost}::numeric,
-      realized = ${next.realized}::numeric, fees = fees + ${fee}::numeric, updated_at = now()
-    where token_id = ${tokenId}`;
 }

@@ -19,7 +19,8 @@ import type {
   Position,
   SubmitResult,
 } from "../execution/broker.ts";
-import { createLedger, DuplicateIntentError, placeOrder, recordCash } from "../execution/ledger.ts";
+import { createLedger, DuplicateIntentError, placeOrder } from "../execution/ledger.ts";
+import { recordCash } from "../execution/ledger_cash.ts";
 import { bookBrokerEvents, type FillHistory, recover } from "../execution/recover.ts";
 import { reconcile } from "../execution/reconcile.ts";
 import { silentLogger } from "../runtime/log.ts";

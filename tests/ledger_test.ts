@@ -20,6 +20,7 @@ import {
   TradingHaltedError,
 } from "../execution/ledger.ts";
 import { bookBrokerEvents, recover } from "../execution/recover.ts";
+import { recordCash, recordConversion } from "../execution/ledger_cash.ts";
 import { reconcile } from "../execution/reconcile.ts";
 import { resumeTrading, tradingState } from "../execution/trading_state.ts";
 import { withDatabase } from "./_db.ts";
@@ -262,6 +263,59 @@ Deno.test("recordIntent() refuses a price outside (0, 1) or a size ≤ 0 before 
     );
     assert.equal(await count(sql, "intents"), 0);
     assert.equal(broker.submits, 0);
+  }));
+
+Deno.test("recordConversion() and recordCash() move positions and cash once", () =>
+  withLedger(async (ledger, sql) => {
+    assert.equal(
+      await recordCash(ledger, { reason: "deposit", ref: "d-1", amount: "100", at: 0 }),
+      true,
+    );
+    assert.equal(
+      await recordCash(ledger, { reason: "deposit", ref: "d-1", amount: "100", at: 0 }),
+      false,
+    );
+    // Hold 10 NO of two markets (basis 3 and 4), convert them: 1 × (10 − 0) collateral and 10
+    // YES of the third question; the basis moves from the NOs to the YES.
+    for (const [id, token, cost] of [["n1", "no-a", "0.3"], ["n2", "no-b", "0.4"]]) {
+      await recordFill(ledger, {
+        fillId: id!,
+        orderId: id!,
+        clientOrderId: null,
+        tokenId: token!,
+        side: "BUY",
+        price: cost!,
+        size: "10",
+        fee: "0",
+        liquidity: "maker",
+        at: 1,
+      });
+    }
+    const conversion = {
+      conversionId: "conv-1",
+      kind: "convert" as const,
+      legs: [
+        { tokenId: "no-a", size: "-10", cost: "-3" },
+        { tokenId: "no-b", size: "-10", cost: "-4" },
+        { tokenId: "yes-c", size: "10", cost: "0" },
+      ],
+      collateral: "10",
+      at: 2,
+    };
+    assert.equal(await recordConversion(ledger, conversion), true);
+    assert.equal(await recordConversion(ledger, conversion), false);
+    const held = await sql`select token_id, size::text, cost::text from positions order by 1`;
+    assert.deepEqual(held.map((r) => [r.token_id, r.size, r.cost]), [
+      ["no-a", "0", "0"],
+      ["no-b", "0", "0"],
+      ["yes-c", "10", "0"],
+    ]);
+    // 100 deposited − 3 − 4 paid + 10 from the conversion.
+    assert.equal(await cashBalance(sql), "103");
+    await assert.rejects(
+      recordConversion(ledger, { ...conversion, conversionId: "conv-2", collateral: "x" }),
+      /Not a decimal/,
+    );
   }));
 
 async function waitFor(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
