@@ -1,7 +1,7 @@
 /**
  * Our V2 orders against the official client's, byte for byte: for random valid orders (seeded
  * PRNG: random tokens, every tick size incl. 0.005/0.0025, prices, sizes, sides, order types,
- * neg-risk or not, signature types 0 and 2), the signature and the JSON body of `POST /order`
+ * neg-risk or not, signature types 0, 1 and 2), the signature and the JSON body of `POST /order`
  * (and of a 15-order `POST /orders`) from `execution/` equal what
  * `@polymarket/clob-client-v2@1.1.0` produces for the same key, salt and timestamp.
  *
@@ -45,21 +45,24 @@ const KEY_HEX = `0x${source.hex(32)}`;
 const FUNDER = checksumAddress(`0x${source.hex(20)}`);
 
 interface Vector extends RandomOrder {
-  readonly signatureType: 0 | 2;
+  readonly signatureType: 0 | 1 | 2;
 }
 
 function randomVector(i: number): Vector {
-  return { ...source.next(`vector-${i}`), signatureType: source.random() < 0.75 ? 0 : 2 };
+  const draw = source.random();
+  return { ...source.next(`vector-${i}`), signatureType: draw < 0.6 ? 0 : draw < 0.8 ? 1 : 2 };
 }
 
 const account = privateKeyToAccount(KEY_HEX as `0x${string}`);
 const wallet = createWalletClient({ account, transport: http("http://127.0.0.1:9") });
 const builders = {
   0: new clob.OrderBuilder(wallet, 137, 0),
+  1: new clob.OrderBuilder(wallet, 137, 1, FUNDER),
   2: new clob.OrderBuilder(wallet, 137, 2, FUNDER),
 };
 const signers = {
   0: new OrderSigner(new SecretKey(KEY_HEX)),
+  1: new OrderSigner(new SecretKey(KEY_HEX), { signatureType: 1, funder: FUNDER }),
   2: new OrderSigner(new SecretKey(KEY_HEX), { signatureType: 2, funder: FUNDER }),
 };
 
@@ -153,7 +156,12 @@ function viemOrderHash(order: SignedOrder, negRisk: boolean): string {
 const vectors = Array.from({ length: ORDERS }, (_, i) => randomVector(i));
 
 Deno.test(`${ORDERS} random orders: signature and POST /order body equal the official client's`, async () => {
-  const seen = { ticks: new Set<string>(), types: new Set<string>(), negRisk: new Set<boolean>() };
+  const seen = {
+    ticks: new Set<string>(),
+    types: new Set<string>(),
+    negRisk: new Set<boolean>(),
+    signatureTypes: new Set<number>(),
+  };
   const posts: { ours: OrderPost; official: ReturnType<typeof clob.orderToJsonV2> }[] = [];
   for (const v of vectors) {
     const ours = signers[v.signatureType].buildSignedOrder(v.request, v.market, v.nowMs);
@@ -175,11 +183,13 @@ Deno.test(`${ORDERS} random orders: signature and POST /order body equal the off
     seen.ticks.add(v.market.tickSize);
     seen.types.add(v.request.orderType);
     seen.negRisk.add(v.market.negRisk);
+    seen.signatureTypes.add(v.signatureType);
   }
   // The sample covers what it claims to cover.
   assert.equal(seen.ticks.size, TICK_SIZES.length);
   assert.equal(seen.types.size, 4);
   assert.equal(seen.negRisk.size, 2);
+  assert.equal(seen.signatureTypes.size, 3);
   const batch = posts.slice(0, 15);
   assert.equal(
     ordersBody(batch.map((p) => p.ours), OWNER),
