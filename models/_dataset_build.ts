@@ -76,6 +76,8 @@ export interface RowAnswer {
 
 /** What a backend answers; every method is one set-based query per call. */
 export interface DatasetSource {
+  /** Its queries must not overlap (one DuckDB connection runs one at a time). */
+  readonly serial?: boolean;
   /** Resolved markets whose resolution time is in [since, until) (ms; null = unbounded). */
   candidates(range: { since: number | null; until: number | null }): Promise<CandidateScan>;
   /** Every market of each neg-risk group key. */
@@ -173,19 +175,19 @@ async function buildBatch(
     members: (p.candidate.groupKey === null ? [] : groups.get(p.candidate.groupKey) ?? [])
       .map((member) => ({ member, at: ask(member.yesToken, p.instant) })),
   }));
-  const [points, answers] = await Promise.all([
-    source.prices(lookups),
-    source.rows(batch.map((p) => ({
-      marketId: p.candidate.marketId,
-      yesToken: p.candidate.yesToken,
-      noToken: p.candidate.noToken,
-      instant: p.instant,
-      bookCut: p.instant - BOOK_LAG_MS,
-      tradeFrom: p.instant - TRADE_WINDOWS_MS.long,
-      tradeFromShort: p.instant - TRADE_WINDOWS_MS.short,
-      tradeUntil: p.instant - TRADE_LAG_MS,
-    }))),
-  ]);
+  const rowLookups = batch.map((p): RowLookup => ({
+    marketId: p.candidate.marketId,
+    yesToken: p.candidate.yesToken,
+    noToken: p.candidate.noToken,
+    instant: p.instant,
+    bookCut: p.instant - BOOK_LAG_MS,
+    tradeFrom: p.instant - TRADE_WINDOWS_MS.long,
+    tradeFromShort: p.instant - TRADE_WINDOWS_MS.short,
+    tradeUntil: p.instant - TRADE_LAG_MS,
+  }));
+  const [points, answers] = source.serial === true
+    ? [await source.prices(lookups), await source.rows(rowLookups)]
+    : await Promise.all([source.prices(lookups), source.rows(rowLookups)]);
   return batch.map((p, i) => {
     const plan = plans[i]!;
     const answer = answers[i]!;

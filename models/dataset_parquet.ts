@@ -1,0 +1,292 @@
+/**
+ * The point-in-time dataset built by DuckDB over a `pmcollect export` folder, so that years of
+ * history need not sit in PostgreSQL. The same lookups and rules as the PostgreSQL builder
+ * (`dataset.ts`, `_dataset_build.ts`), answered with ASOF joins over the Parquet files: equal
+ * data gives identical rows.
+ *
+ * The folder must hold the catalog (`markets`, `tokens`, `resolutions`, and
+ * `market_metadata_history` for metadata as of the instant) exported whole (`<table>/all/`), and
+ * the series by day (`price_snapshots`, `book_snapshots`, `trades`, `<table>/date=…/`):
+ * `pmcollect export --out DIR --tables markets,tokens,resolutions,market_metadata_history,price_snapshots,book_snapshots,trades`.
+ * A missing series or metadata table reads as empty (its features are NaN); a missing catalog
+ * table is an error.
+ *
+ * @example
+ * ```ts ignore
+ * import { buildDatasetFromExport } from "./dataset_parquet.ts";
+ * import { parseHorizons } from "./dataset.ts";
+ * const { rows } = await buildDatasetFromExport("/srv/parquet", { horizons: parseHorizons("24h") });
+ * ```
+ */
+import { join } from "node:path";
+import { type DuckDb, duckString, openDuckDb } from "../export/_duckdb.ts";
+import type { GroupMember, PricePoint } from "./_dataset_features.ts";
+import { buildFromSource, type DatasetBuild, type DatasetSource } from "./_dataset_build.ts";
+import { type CandidateRecord, candidatesOf } from "./_dataset_candidates.ts";
+import type { DatasetOptions } from "./dataset.ts";
+
+const CATALOG = ["markets", "tokens", "resolutions"] as const;
+const OPTIONAL_WHOLE = ["market_metadata_history"] as const;
+const SERIES = ["price_snapshots", "book_snapshots", "trades"] as const;
+
+/** An export folder that lacks a table the build needs. */
+export class ExportFolderError extends Error {
+  readonly folder: string;
+  constructor(folder: string, message: string) {
+    super(`Cannot build a dataset from ${folder}: ${message}`);
+    this.name = "ExportFolderError";
+    this.folder = folder;
+  }
+}
+
+/** Builds the dataset from an export folder (see the module header). */
+export async function buildDatasetFromExport(
+  folder: string,
+  options: DatasetOptions,
+): Promise<DatasetBuild> {
+  const duck = await openDuckDb({ memoryLimit: "2GB" });
+  try {
+    await defineTables(duck, folder);
+    // DuckDB answers a lookup table in one sort-merge: one batch, not many small ones.
+    return await buildFromSource(duckSource(duck), {
+      ...options,
+      batchRows: Number.MAX_SAFE_INTEGER,
+      concurrency: 1,
+    });
+  } finally {
+    duck.close();
+  }
+}
+
+async function defineTables(duck: DuckDb, folder: string): Promise<void> {
+  const files = async (table: string, part: string) => {
+    try {
+      for await (const entry of Deno.readDir(join(folder, table))) {
+        if (!entry.isDirectory || entry.name.startsWith("_")) continue;
+        if (part === "all" ? entry.name === "all" : entry.name.startsWith("date=")) {
+          return `read_parquet(${duckString(join(folder, table, part, "*.parquet"))}, ` +
+            `hive_partitioning = ${part !== "all"}, union_by_name = true)`;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+    return null;
+  };
+  for (const table of CATALOG) {
+    const source = await files(table, "all");
+    if (source === null) {
+      throw new ExportFolderError(
+        folder,
+        `no ${table}/all/*.parquet (export it: --tables ${table})`,
+      );
+    }
+    await duck.run(`create view ${table} as select * from ${source}`);
+  }
+  const empty: Record<string, string> = {
+    market_metadata_history:
+      "select null::varchar as market_id, null::timestamptz as valid_from, null::json as metadata",
+    price_snapshots: "select null::varchar as token_id, null::timestamptz as ts, " +
+      "null::varchar as price, null::varchar as best_bid, null::varchar as best_ask, " +
+      "null::varchar as last_trade_price",
+    book_snapshots: "select null::varchar as token_id, null::timestamptz as ts, " +
+      "null::json as bids, null::json as asks",
+    trades: "select null::varchar as token_id, null::timestamptz as ts, " +
+      "null::varchar as price, null::varchar as size",
+  };
+  for (const table of [...OPTIONAL_WHOLE, ...SERIES]) {
+    const source = await files(table, table === "market_metadata_history" ? "all" : "date=*");
+    const body = source === null ? `${empty[table]} where false` : `select * from ${source}`;
+    await duck.run(`create view ${table} as ${body}`);
+  }
+}
+
+/** Appends rows of text values to a fresh temp table of VARCHAR columns. */
+async function lookupTable(
+  duck: DuckDb,
+  name: string,
+  columns: readonly string[],
+  rows: Iterable<readonly (string | null)[]>,
+): Promise<void> {
+  await duck.run(`create or replace temp table ${name} (${columns.map((c) => `${c} varchar`)})`);
+  const appender = await duck.appender(name);
+  try {
+    for (const row of rows) {
+      for (const value of row) {
+        value === null ? appender.appendNull() : appender.appendVarchar(value);
+      }
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+const num = (v: unknown) => v === null || v === undefined ? null : Number(v);
+const US = (ms: number) => String(ms * 1000);
+const DEC = (column: string) => `${column}::varchar::decimal(38,6)`;
+
+function duckSource(duck: DuckDb): DatasetSource {
+  return {
+    serial: true,
+    candidates: async ({ since, until }) => {
+      const rows = await duck.rows(`
+        select m.market_id, coalesce(m.event_id, '') as event_id,
+          m.neg_risk_market_id as group_key, r.status, r.winner_token_id,
+          coalesce(t.n, 0)::int as tokens, t.yes as yes_token, t.no as no_token,
+          epoch_ms(coalesce(r.resolved_at, r.first_seen_at))::double as resolved_ms,
+          epoch_ms(m.closed_time)::double as closed_ms
+        from resolutions r join markets m on m.condition_id = r.condition_id
+        left join (
+          select market_id, count(*) as n,
+            min(token_id) filter (where outcome_index = 0) as yes,
+            min(token_id) filter (where outcome_index = 1) as no
+          from tokens group by market_id) t on t.market_id = m.market_id
+        where r.status in ('resolved', 'ambiguous')
+          ${
+        since === null
+          ? ""
+          : `and epoch_us(coalesce(r.resolved_at, r.first_seen_at)) >= ${US(since)}`
+      }
+          ${
+        until === null
+          ? ""
+          : `and epoch_us(coalesce(r.resolved_at, r.first_seen_at)) < ${US(until)}`
+      }
+        order by m.market_id`);
+      return candidatesOf(rows as unknown as CandidateRecord[]);
+    },
+    groupMembers: async (keys) => {
+      await lookupTable(duck, "group_keys", ["key"], keys.map((k) => [k]));
+      const rows = await duck.rows(`
+        select m.neg_risk_market_id as key, m.market_id, t.token_id as yes_token,
+          epoch_ms(coalesce(m.start_date, m.first_seen_at))::double as exists_ms
+        from markets m join tokens t on t.market_id = m.market_id and t.outcome_index = 0
+        where m.neg_risk_market_id in (select key from group_keys)
+        order by m.neg_risk_market_id, m.market_id`);
+      const out = new Map<string, GroupMember[]>();
+      for (const r of rows) {
+        const key = String(r.key);
+        const list = out.get(key) ?? [];
+        list.push({
+          marketId: String(r.market_id),
+          yesToken: String(r.yes_token),
+          existsFrom: num(r.exists_ms),
+        });
+        out.set(key, list);
+      }
+      return out;
+    },
+    prices: async (lookups) => {
+      await lookupTable(
+        duck,
+        "price_lookups",
+        ["i", "token", "cut"],
+        lookups.map((l, i) => [String(i), l.token, US(l.cut)]),
+      );
+      const rows = await duck.rows(`
+        with q as (select i::bigint as i, token, cut::bigint as cut from price_lookups),
+        p as (
+          select token_id, epoch_us(ts) as ts_us, epoch_ms(ts)::double as ts,
+            price::varchar as price, best_bid::varchar as best_bid,
+            best_ask::varchar as best_ask, last_trade_price::varchar as last
+          from price_snapshots where token_id in (select distinct token from q))
+        select q.i, p.ts, p.price, p.best_bid, p.best_ask, p.last
+        from q asof join p on q.token = p.token_id and q.cut >= p.ts_us`);
+      const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
+      for (const r of rows) {
+        out[Number(r.i)] = {
+          ts: Number(r.ts),
+          price: num(r.price),
+          bestBid: num(r.best_bid),
+          bestAsk: num(r.best_ask),
+          last: num(r.last),
+        };
+      }
+      return out;
+    },
+    rows: async (lookups) => {
+      await lookupTable(
+        duck,
+        "row_lookups",
+        ["i", "market", "yes", "no", "instant", "book_cut", "t_from", "t_from_short", "t_until"],
+        lookups.map((l, i) => [
+          String(i),
+          l.marketId,
+          l.yesToken,
+          l.noToken,
+          US(l.instant),
+          US(l.bookCut),
+          US(l.tradeFrom),
+          US(l.tradeFromShort),
+          US(l.tradeUntil),
+        ]),
+      );
+      // One connection runs one query at a time.
+      const books = await duck.rows(BOOKS_SQL);
+      const trades = await duck.rows(TRADES_SQL);
+      const metadata = await duck.rows(METADATA_SQL);
+      const out = lookups.map(() => ({
+        book: null as { ts: number; bidUsd: number; askUsd: number } | null,
+        trades: { countShort: 0, notionalShort: 0, countLong: 0, notionalLong: 0 },
+        metadata: null as Record<string, unknown> | null,
+      }));
+      for (const r of books) {
+        out[Number(r.i)]!.book = {
+          ts: Number(r.ts),
+          bidUsd: Number(r.bid_usd),
+          askUsd: Number(r.ask_usd),
+        };
+      }
+      for (const r of trades) {
+        out[Number(r.i)]!.trades = {
+          countShort: Number(r.n_short),
+          notionalShort: Number(r.usd_short),
+          countLong: Number(r.n_long),
+          notionalLong: Number(r.usd_long),
+        };
+      }
+      for (const r of metadata) {
+        out[Number(r.i)]!.metadata = r.metadata === null
+          ? null
+          : JSON.parse(String(r.metadata)) as Record<string, unknown>;
+      }
+      return out;
+    },
+  };
+}
+
+const Q = `q as (select i::bigint as i, market, yes, no, instant::bigint as instant,
+  book_cut::bigint as book_cut, t_from::bigint as t_from, t_from_short::bigint as t_from_short,
+  t_until::bigint as t_until from row_lookups)`;
+
+/** A side's notional at millionths, rounded to cents (as the PostgreSQL builder). */
+const SIDE_USD = (side: string) =>
+  `round(coalesce(list_sum(list_transform(
+     from_json(${side}, '[{"price":"VARCHAR","size":"VARCHAR"}]'),
+     l -> ${DEC("l.price")} * ${DEC("l.size")})), 0), 2)::varchar`;
+
+const BOOKS_SQL = `with ${Q},
+  b as (select token_id, epoch_us(ts) as ts_us, epoch_ms(ts)::double as ts, bids, asks
+        from book_snapshots where token_id in (select distinct yes from q))
+  select q.i, b.ts, ${SIDE_USD("b.bids")} as bid_usd, ${SIDE_USD("b.asks")} as ask_usd
+  from q asof join b on q.yes = b.token_id and q.book_cut >= b.ts_us`;
+
+const TRADES_SQL = `with ${Q},
+  legs as (select i, yes as token, t_from, t_from_short, t_until from q
+           union all select i, no, t_from, t_from_short, t_until from q),
+  t as (select token_id, epoch_us(ts) as ts_us, ${DEC("price")} * ${DEC("size")} as usd
+        from trades where token_id in (select token from legs))
+  select legs.i, count(*) filter (where t.ts_us >= legs.t_from_short) as n_short,
+    round(coalesce(sum(t.usd) filter (where t.ts_us >= legs.t_from_short), 0), 2)::varchar
+      as usd_short,
+    count(*) as n_long, round(coalesce(sum(t.usd), 0), 2)::varchar as usd_long
+  from legs join t on t.token_id = legs.token
+    and t.ts_us >= legs.t_from and t.ts_us <= legs.t_until
+  group by legs.i`;
+
+const METADATA_SQL = `with ${Q},
+  h as (select market_id, epoch_us(valid_from) as from_us, metadata::varchar as metadata
+        from market_metadata_history where market_id in (select distinct market from q))
+  select q.i, h.metadata from q asof join h on q.market = h.market_id and q.instant >= h.from_us`;

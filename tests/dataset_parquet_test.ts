@@ -1,0 +1,96 @@
+/**
+ * The dataset built by DuckDB over a `pmcollect export` folder equals the one built from
+ * PostgreSQL, row for row and value for value, on the same data (exported with the export's own
+ * code), including a price with more than six decimals and a market left out for having no
+ * price before its instant.
+ */
+import assert from "node:assert/strict";
+import { withDatabase } from "./_db.ts";
+import { seedDataset, seedMarket } from "./_dataset_seed.ts";
+import { buildDataset, parseHorizons } from "../models/dataset.ts";
+import { buildDatasetFromExport, ExportFolderError } from "../models/dataset_parquet.ts";
+import { exportPartition } from "../export/export_partition.ts";
+import { dayPartition, type Partition } from "../export/partition.ts";
+import { insertPriceSnapshots } from "../db/prices.ts";
+import type { Sql } from "../db/client.ts";
+
+const HOUR = 3_600_000;
+const SEED = { markets: 12, historyDays: 8, spreadDays: 2 };
+
+Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the same data", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    const m0 = seedMarket(0, SEED.spreadDays);
+    // A price that does not fit millionths (kept exact by the view), the latest before m0's 1h.
+    await insertPriceSnapshots(db.sql, [{
+      ts: new Date(m0.end - HOUR - 2 * 60_000),
+      tokenId: m0.yes,
+      price: "0.1234567",
+      bestBid: null,
+      bestAsk: null,
+      lastTradePrice: null,
+      volume24h: null,
+      liquidity: null,
+    }]);
+    // Market 3's prices are gone before its 1h instant: left out, counted.
+    const m3 = seedMarket(3, SEED.spreadDays);
+    await db.sql`
+      delete from price_snapshot_data
+      where token_key = (select token_key from token_keys where token_id = ${m3.yes})`;
+    const out = await Deno.makeTempDir({ prefix: "dataset_parquet_" });
+    try {
+      await exportAll(db.sql, out);
+      const options = { horizons: parseHorizons("1h,24h,7d") };
+      const fromDb = await buildDataset(db.sql, options);
+      const fromExport = await buildDatasetFromExport(out, options);
+      assert.equal(
+        fromDb.rows.find((r) => r.marketId === "m0" && r.horizon === "1h")?.price,
+        0.1234567,
+      );
+      assert.equal(fromDb.excluded.noPriceBeforeInstant, 3);
+      assert.equal(fromDb.rows.length, (SEED.markets - 2) * 3);
+      assert.deepEqual(fromExport, fromDb);
+
+      const since = new Date(m0.end - 1);
+      const until = new Date(m0.end + 1);
+      const one = await buildDatasetFromExport(out, { ...options, since, until });
+      assert.deepEqual(one, await buildDataset(db.sql, { ...options, since, until }));
+      assert.deepEqual([...new Set(one.rows.map((r) => r.marketId))], ["m0"]);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
+
+Deno.test("buildDatasetFromExport() names a catalog table the folder lacks", async () => {
+  const out = await Deno.makeTempDir({ prefix: "dataset_parquet_" });
+  try {
+    await assert.rejects(
+      buildDatasetFromExport(out, { horizons: parseHorizons("1h") }),
+      (err) => err instanceof ExportFolderError && /no markets\/all/.test(err.message),
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+/** Exports the catalog whole and the series by day, as `pmcollect export --tables …` does. */
+async function exportAll(sql: Sql, out: string): Promise<void> {
+  const partitions: Partition[] = ["markets", "tokens", "resolutions", "market_metadata_history"]
+    .map((table) => ({ table, timeColumn: null, day: null }));
+  for (const table of ["price_snapshots", "book_snapshots", "trades"]) {
+    const days = await sql<{ day: string }[]>`
+      select distinct to_char(ts at time zone 'UTC', 'YYYY-MM-DD') as day
+      from ${sql(table)} order by 1`;
+    partitions.push(...days.map((d) => dayPartition(table, "ts", d.day)));
+  }
+  const signal = new AbortController().signal;
+  for (const partition of partitions) {
+    await exportPartition(sql, partition, {
+      out,
+      program: "test",
+      signal,
+      now: () => new Date("2030-01-01T00:00:00Z"),
+    });
+  }
+}
