@@ -45,6 +45,7 @@ import {
   type PaperBook,
   setLevel,
   sizeAt,
+  sizeDec,
   type Working,
 } from "./_paper_book.ts";
 
@@ -84,6 +85,7 @@ export const FAK_NO_MATCH =
 export const POST_ONLY_CROSSES = "invalid post-only order: order crosses book";
 
 const DEFAULT_GTD_THRESHOLD_MS = 60_000;
+const NONE: readonly BrokerEvent[] = Object.freeze([]);
 
 export class PaperMatcher {
   readonly #books = new Map<string, PaperBook>();
@@ -94,6 +96,8 @@ export class PaperMatcher {
   readonly #gtdThresholdMs: number;
   readonly #prefix: string;
   #nextExpiry = Infinity;
+  /** Where one book event's results collect (handed out by `splice`, so reused). */
+  readonly #out: BrokerEvent[] = [];
   #orders = 0;
   #fills = 0;
   /** Book events applied. */
@@ -210,35 +214,43 @@ export class PaperMatcher {
     return { ok: true, events: out };
   }
 
-  /** Applies one book event (live or replayed) and returns what it did to our orders. */
-  onBookEvent(event: BookEvent): BrokerEvent[] {
+  /**
+   * Applies one book event (live or replayed) and returns what it did to our orders (the
+   * shared empty list when nothing: most events touch no order of ours).
+   */
+  onBookEvent(event: BookEvent): readonly BrokerEvent[] {
     this.events++;
+    const out = this.#out;
+    if (event.receivedAt >= this.#nextExpiry) this.#expire(event.receivedAt, out);
+    this.#apply(event, out);
+    return out.length === 0 ? NONE : out.splice(0);
+  }
+
+  #apply(event: BookEvent, out: BrokerEvent[]): void {
     const at = event.receivedAt;
-    const out: BrokerEvent[] = [];
-    if (at >= this.#nextExpiry) this.#expire(at, out);
     let book = this.#books.get(event.tokenId);
     if (book === undefined) this.#books.set(event.tokenId, book = newPaperBook());
     switch (event.kind) {
       case "price_change":
-        if (!book.open) return out;
+        if (!book.open) return;
         if (book.resting.length === 0) {
           for (const c of event.changes) {
             const levels = c.side === "BUY" ? book.bids : book.asks;
             if (isZeroSize(c.size)) levels.delete(priceUnits(c.price));
             else levels.set(priceUnits(c.price), c.size);
           }
-          return out;
+          return;
         }
         this.#changeWithOrders(book, event, out);
-        return out;
+        return;
       case "book":
         this.#snapshot(book, event.bids, event.asks, at, out);
-        return out;
+        return;
       case "tick_size_change":
         book.open = false;
         book.bids.clear();
         book.asks.clear();
-        return out;
+        return;
       case "book_closed":
         book.open = false;
         book.bids.clear();
@@ -249,7 +261,7 @@ export class PaperMatcher {
             this.#close(order, "CANCELED_MARKET_RESOLVED", at, out);
           }
         }
-        return out;
+        return;
     }
   }
 
@@ -303,6 +315,17 @@ export class PaperMatcher {
     return [...this.#live.values()].map(openOrderOf);
   }
 
+  /** The best price on a side of a token's open book (bids: highest), or null. */
+  best(tokenId: string, side: "bids" | "asks"): string | null {
+    const book = this.#books.get(tokenId);
+    if (book === undefined || !book.open) return null;
+    let best = side === "bids" ? -Infinity : Infinity;
+    for (const key of (side === "bids" ? book.bids : book.asks).keys()) {
+      if (side === "bids" ? key > best : key < best) best = key;
+    }
+    return Number.isFinite(best) ? formatDec(BigInt(best)) : null;
+  }
+
   /** Our copy of a token's book best first (what we took is gone), or null while gated. */
   book(tokenId: string): { bids: [string, string][]; asks: [string, string][] } | null {
     const book = this.#books.get(tokenId);
@@ -325,11 +348,21 @@ export class PaperMatcher {
       const levels = c.side === "BUY" ? book.bids : book.asks;
       const key = priceUnits(c.price);
       const zero = isZeroSize(c.size);
-      const mine = book.resting.filter((o) => o.side === c.side && o.key === key);
-      if (mine.length > 0) {
-        const before = sizeAt(levels, key);
-        const after = zero ? ZERO : parseDec(c.size);
-        this.#decrease(book, c.side, key, mine, before, after, event.receivedAt, out);
+      let mine: Working[] | null = null;
+      for (const o of book.resting) {
+        if (o.side === c.side && o.key === key) (mine ??= []).push(o);
+      }
+      if (mine !== null) {
+        const old = levels.get(key);
+        // Only a decrease moves the queue; the float units (exact below 2^53) say which
+        // without making bigints for the increases.
+        const from = old === undefined ? 0 : priceUnits(old);
+        const to = zero ? 0 : priceUnits(c.size);
+        if (old !== c.size && !(to >= from)) {
+          const before = old === undefined ? ZERO : sizeDec(old);
+          const after = zero ? ZERO : sizeDec(c.size);
+          this.#decrease(book, c.side, key, mine, before, after, event.receivedAt, out);
+        }
       }
       if (zero) levels.delete(key);
       else {
@@ -404,7 +437,8 @@ export class PaperMatcher {
   /** `volume` traded (or left) at the level of `orders`: it eats each queue, the rest fills. */
   #eatThrough(orders: Working[], volume: Dec, at: number, out: BrokerEvent[]): void {
     let budget = volume;
-    for (const order of [...orders].sort((a, b) => a.seq - b.seq)) {
+    // `orders` come in time order (the token's resting list is).
+    for (const order of orders) {
       const beyond = volume > order.queueAhead ? volume - order.queueAhead : ZERO;
       order.queueAhead = order.queueAhead > volume ? order.queueAhead - volume : ZERO;
       if (order.status !== "LIVE") continue;
