@@ -219,7 +219,12 @@ export class Venue {
       book.lastTradeUnits = fill.yesPrice;
       market.priceUnits = fill.yesPrice;
       const fee = takerFee(feeScheduleAt(market.meta, nowMs), fill.hundredths, fill.tokenPrice);
-      const settled: Fill = { hundredths: fill.hundredths, priceUnits: fill.tokenPrice, fee };
+      const settled: Fill = {
+        hundredths: fill.hundredths,
+        priceUnits: fill.tokenPrice,
+        fee,
+        atMs: nowMs,
+      };
       if (side === "BUY") this.accounts.buy(account, o.tokenId, settled);
       else this.accounts.sell(account, o.tokenId, settled);
       const cash = BigInt(fill.hundredths) * BigInt(fill.tokenPrice);
@@ -347,7 +352,7 @@ export class Venue {
   #makerFill(order: VenueOrder, filled: number): void {
     const nowMs = this.#world.now();
     const account = this.accounts.get(order.maker);
-    const fill: Fill = { hundredths: filled, priceUnits: order.priceUnits, fee: 0n };
+    const fill: Fill = { hundredths: filled, priceUnits: order.priceUnits, fee: 0n, atMs: nowMs };
     const token = order.market.tokenIds[order.outcome];
     if (order.side === "BUY") this.accounts.buy(account, token, fill);
     else this.accounts.sell(account, token, fill);

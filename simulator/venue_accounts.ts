@@ -23,6 +23,11 @@ export interface Position {
   bought: bigint;
   /** Realised profit (collateral units, net of fees on sells). */
   realized: bigint;
+  /** Fees paid buying (collateral units). */
+  fees: bigint;
+  /** First and last fill (unix ms; 0 before any). */
+  firstAtMs: number;
+  lastAtMs: number;
 }
 
 /** One account. */
@@ -58,7 +63,7 @@ export class Accounts {
     if (account === undefined) {
       const positions = new Map<string, Position>();
       for (const [token, size] of this.#seed.positions) {
-        positions.set(token, { size, cost: 0n, bought: 0n, realized: 0n });
+        positions.set(token, { ...emptyPosition(), size });
       }
       account = { address: key, collateral: this.#seed.collateral, positions };
       this.#byAddress.set(key, account);
@@ -70,7 +75,7 @@ export class Accounts {
   position(account: Account, tokenId: string): Position {
     let p = account.positions.get(tokenId);
     if (p === undefined) {
-      p = { size: 0n, cost: 0n, bought: 0n, realized: 0n };
+      p = emptyPosition();
       account.positions.set(tokenId, p);
     }
     return p;
@@ -85,6 +90,8 @@ export class Accounts {
     p.size += shares;
     p.cost += cost;
     p.bought += shares;
+    p.fees += fill.fee;
+    touch(p, fill.atMs);
   }
 
   /** Settles a sell of `hundredths` at `priceUnits` less `fee` (collateral units). */
@@ -97,6 +104,7 @@ export class Accounts {
     p.size -= shares;
     p.cost -= basis;
     p.realized += proceeds - fill.fee - basis;
+    touch(p, fill.atMs);
   }
 }
 
@@ -106,4 +114,15 @@ export interface Fill {
   priceUnits: number;
   /** Taker fee in collateral units (0 for a maker). */
   fee: bigint;
+  /** When it matched (unix ms). */
+  atMs: number;
+}
+
+function emptyPosition(): Position {
+  return { size: 0n, cost: 0n, bought: 0n, realized: 0n, fees: 0n, firstAtMs: 0, lastAtMs: 0 };
+}
+
+function touch(p: Position, atMs: number): void {
+  if (p.firstAtMs === 0) p.firstAtMs = atMs;
+  p.lastAtMs = atMs;
 }

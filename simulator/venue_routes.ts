@@ -4,7 +4,8 @@
  * (`POST /order`, `POST /orders` ≤ 15), cancels (`DELETE /order`, `/orders`, `/cancel-all`,
  * `/cancel-market-orders`, all `{canceled, not_canceled}`), the ledger (`GET /data/orders`,
  * `/data/order/{id}` — live orders only —, `/data/trades`), `GET /balance-allowance`, plus the
- * public `GET /markets-by-token/{token}` and the Data API's `GET /positions?user=`. Every
+ * public `GET /markets-by-token/{token}` and the Data API's `GET /positions?user=` (v1) and
+ * `GET /v2/positions?user=` (`venue_positions.ts`). Every
  * private route checks the L2 HMAC (401 otherwise). An order's EIP-712 signature is verified
  * against domain version "2" and the exchange of its market (neg-risk or not); a V1 order or a
  * signature for another domain version gets the venue's version-mismatch answer.
@@ -28,7 +29,7 @@ import type { ApiKeyOwner, ApiKeys } from "./clob_auth.ts";
 import type { Venue, VenueAnswer } from "./venue.ts";
 import { parseOrderRequest, units } from "./venue_wire.ts";
 import type { World } from "./world.ts";
-import { positionsWire } from "./venue_positions.ts";
+import { handlePositions } from "./venue_positions.ts";
 
 /** What the routes need. */
 export interface TradingDeps {
@@ -81,8 +82,9 @@ export async function handleTrading(
       secondary_token_id: no,
     });
   }
-  if (path === "/positions" && req.method === "GET") {
-    return positionsWire(deps, url.searchParams);
+  if (req.method === "GET") {
+    const positions = handlePositions(deps, url);
+    if (positions !== null) return positions;
   }
   const orderPath = /^\/data\/order\/(0x[0-9a-fA-F]{64})$/.exec(path);
   if (!PRIVATE.has(path) && orderPath === null) return null;

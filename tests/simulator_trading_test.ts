@@ -17,6 +17,7 @@ import { createWalletClient, http } from "npm:viem@2.57.20";
 import { privateKeyToAccount } from "npm:viem@2.57.20/accounts";
 import { startSimulator } from "../simulator/server.ts";
 import { feeScheduleAt } from "../simulator/structure.ts";
+import { parseUserMessage, positionV2Schema, userTradeSchema } from "../polymarket/user_schema.ts";
 
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
@@ -234,6 +235,18 @@ Deno.test({
         [positions[0].asset, positions[0].size, positions[0].avgPrice],
         [yes, hundredths / 100, paid / (hundredths / 100)],
       );
+
+      const v2 = await (await fetch(`${sim.url}/v2/positions?user=${address}`)).json();
+      const position = positionV2Schema.parse(v2.data[0]);
+      assertEquals(
+        [position.tokenId, Number(position.size), Number(position.avgPrice), position.status],
+        [yes, hundredths / 100, chosen.ask, "OPEN"],
+      );
+      assertEquals(v2.data[0].entry_fees_usdc, fee);
+      // The project's own parsers read every private message the simulator sent.
+      ok(userTradeSchema.safeParse(confirmed).success);
+      ok(user.messages.length >= 6);
+      for (const m of user.messages) ok(parseUserMessage(m).success, JSON.stringify(m));
 
       // The venue's errors.
       const offGrid = await trader.orderBuilder.buildOrder(
