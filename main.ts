@@ -37,6 +37,7 @@ import { runReportCommand } from "./cli/report_command.ts";
 import { runExportCommand } from "./cli/export_command.ts";
 import { runBookCommand } from "./cli/book_command.ts";
 import { runReplayCommand } from "./cli/replay_command.ts";
+import { runDatasetCommand } from "./cli/dataset_command.ts";
 import { runOrdersCommand, runPositionsCommand, runResumeCommand } from "./cli/ledger_command.ts";
 import { readLines, runRelationsCommand } from "./cli/relations_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
@@ -148,6 +149,8 @@ async function dispatch(
       return await runBookCommand(config, { log, signal, write, args: commandLine.args });
     case "replay":
       return await runReplayCommand(config, { log, signal, write, args: commandLine.args });
+    case "dataset":
+      return await runDatasetCommand(config, { log, signal, write, args: commandLine.args });
     case "orders":
       return await runOrdersCommand(config, { log, signal, write, args: commandLine.args });
     case "positions":

@@ -28,6 +28,7 @@ export type CommandName =
   | "report"
   | "book"
   | "replay"
+  | "dataset"
   | "orders"
   | "positions"
   | "resume"
@@ -74,6 +75,7 @@ const COMMANDS: readonly CommandName[] = [
   "report",
   "book",
   "replay",
+  "dataset",
   "orders",
   "positions",
   "resume",
@@ -244,6 +246,15 @@ export const REPLAY_OPTIONS = {
   parquet: { type: "string" },
 } as const;
 
+/** The options of `dataset` (parsed again, strictly, by cli/dataset_command.ts). */
+export const DATASET_OPTIONS = {
+  horizons: { type: "string" },
+  out: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+  "from-export": { type: "string" },
+} as const;
+
 /** The options of `orders` and `positions` (parsed again by cli/ledger_command.ts). */
 export const LEDGER_OPTIONS = {
   all: { type: "boolean" },
@@ -264,6 +275,7 @@ const COMMAND_OPTIONS = {
   ...REPORT_OPTIONS,
   ...BOOK_OPTIONS,
   ...REPLAY_OPTIONS,
+  ...DATASET_OPTIONS,
   ...LEDGER_OPTIONS,
   ...RESUME_OPTIONS,
   quality: { type: "boolean" },
@@ -280,6 +292,7 @@ function optionCommands(name: string): CommandName[] {
     ...(name in REPORT_OPTIONS ? ["report" as const] : []),
     ...(name in BOOK_OPTIONS ? ["book" as const] : []),
     ...(name in REPLAY_OPTIONS ? ["replay" as const] : []),
+    ...(name in DATASET_OPTIONS ? ["dataset" as const] : []),
     ...(name === "all" ? ["orders" as const] : []),
     ...(name === "json" ? ["orders" as const, "positions" as const] : []),
     ...(name in RESUME_OPTIONS ? ["resume" as const] : []),

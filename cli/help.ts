@@ -19,6 +19,7 @@ import { VERSION } from "./build_info.ts";
 import { COLLECT_DOCS, type CommandDoc, type OptionDoc } from "./_command_docs.ts";
 import { ANALYSIS_DOCS } from "./_command_docs_analysis.ts";
 import { LEDGER_DOCS } from "./_command_docs_ledger.ts";
+import { DATASET_DOCS } from "./_command_docs_dataset.ts";
 
 /** The commands that have a page, in the overview's order. */
 export const HELP_TOPICS = [
@@ -33,6 +34,7 @@ export const HELP_TOPICS = [
   "replay",
   "backtest",
   "report",
+  "dataset",
   "orders",
   "positions",
   "resume",
@@ -46,6 +48,7 @@ const DOCS: Record<Exclude<HelpTopic, "simulate">, CommandDoc> = {
   ...COLLECT_DOCS,
   ...ANALYSIS_DOCS,
   ...LEDGER_DOCS,
+  ...DATASET_DOCS,
 };
 const WIDTH = 100;
 
