@@ -21,7 +21,10 @@ export const SIMULATE_HELP = `Usage: pmcollect simulate [flags]
   (before the binary exists: deno task start simulate [flags])
 
 A local Polymarket (Gamma, CLOB, Data API and the market websocket on one loopback port)
-for tests and demos. It never touches the database.
+for tests and demos. It never touches the database. It also takes orders like the venue:
+API keys (L1/L2 auth), POST /order(s), cancels, /data/orders, /data/trades,
+/balance-allowance, Data API /positions and /v2/positions, and the user websocket
+(/ws/user); orders match against the same books the market websocket publishes.
 
 Flags:
   --port N            port to listen on (default 8787; 0 = any free port)
@@ -35,6 +38,8 @@ Flags:
                       tick on every subscribed market (load tests); realistic = the venue's
                       measured rates, heavy-tailed, most markets quiet for hours
                       (docs/activity_model.md)
+  --balance USD       pUSD every trading account starts with (default 10000)
+  --settle-ms N       a trade's MATCHED → MINED and MINED → CONFIRMED delay (default 2000)
   --faults LIST       inject faults, comma-separated name=value:
                         latency=MS          delay every response by MS
                         fail=N              answer the next N requests with HTTP 503
@@ -80,8 +85,8 @@ export class SimulateUsageError extends Error {
 /**
  * Parses `--port`, `--markets`, `--seed`, `--tick-ms`, `--rate-limits`, `--load`,
  * `--activity busy|realistic` (default busy; see simulator/activity_model.ts) and
- * `--faults latency=50,fail=5,rate-limit=3,maintenance=2000,malformed-pages=1,malformed-frames=1`
- * and `--plant [SPEC]` (the planted-mispricing mode, `plant_cli.ts`).
+ * `--faults latency=50,fail=5,rate-limit=3,maintenance=2000,malformed-pages=1,malformed-frames=1`,
+ * `--balance USD` and `--settle-ms N` (the trading venue, `venue.ts`) and `--plant [SPEC]` (the planted-mispricing mode, `plant_cli.ts`).
  * `--help` writes {@link SIMULATE_HELP} with `deps.write` and returns.
  * @throws {SimulateUsageError} for a bad flag value.
  */
@@ -105,6 +110,8 @@ export async function runSimulateCommand(
       load: { type: "boolean", default: false },
       activity: { type: "string", default: "busy" },
       faults: { type: "string", default: "" },
+      balance: { type: "string", default: "10000" },
+      "settle-ms": { type: "string", default: "2000" },
       plant: { type: "string" },
     },
     strict: true,
@@ -145,6 +152,10 @@ export async function runSimulateCommand(
     tickMs: numeric("tick-ms", values["tick-ms"]),
     rateLimits: values["rate-limits"],
     faults: parseFaults(values.faults),
+    trading: {
+      collateral: balanceOf(values.balance),
+      settleMs: numeric("settle-ms", values["settle-ms"]),
+    },
     signal: deps.signal,
   };
   let sim;
@@ -165,6 +176,7 @@ export async function runSimulateCommand(
     clobUrl: sim.url,
     dataApiUrl: sim.url,
     wsUrl: sim.wsUrl,
+    userWsUrl: sim.userWsUrl,
     controlUrl: `${sim.url}/__control`,
     markets: sim.universe.markets.length,
   });
@@ -175,6 +187,14 @@ export async function runSimulateCommand(
   }
   await sim.close();
   deps.log.info("simulator_stopped", { sentTrades: sim.control.sentTrades() });
+}
+
+/** `--balance`: a decimal amount of pUSD with at most 6 places. */
+function balanceOf(text: string): string {
+  if (!/^\d+(\.\d{1,6})?$/.test(text)) {
+    throw new SimulateUsageError(`--balance must be an amount of pUSD ≥ 0, got "${text}"`);
+  }
+  return text;
 }
 
 /** Parses the `--faults` list (`name=value` pairs separated by commas). */
