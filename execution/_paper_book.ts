@@ -15,7 +15,6 @@
  */
 import type { OrderStatus, OrderType, Side } from "./broker.ts";
 import { type Dec, formatDec, parseDec, ZERO } from "../edge/decimal.ts";
-import { priceUnits } from "../stream/l2_book.ts";
 
 /** One order of ours that the matcher holds (live or not yet answered). */
 export interface Working {
@@ -73,6 +72,38 @@ export function isZeroSize(size: string): boolean {
   return true;
 }
 
+const POW10 = [1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 1e1, 1];
+
+/**
+ * A decimal's exact value in 1e-8 units as a float ("0.52" → 52,000,000), reading the
+ * characters without making strings (the matcher's busy path runs it for every level change);
+ * NaN for anything but digits with at most one point and 8 places, or past 2^53 units.
+ */
+export function unitsOf(text: string): number {
+  let whole = 0;
+  let fraction = 0;
+  let places = -1;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (places >= 0) return Number.NaN;
+      places = 0;
+    } else if (c < 48 || c > 57) return Number.NaN;
+    else if (places < 0) {
+      whole = whole * 10 + (c - 48);
+      digits++;
+    } else {
+      if (++places > 8) return Number.NaN;
+      fraction = fraction * 10 + (c - 48);
+      digits++;
+    }
+  }
+  if (digits === 0) return Number.NaN;
+  const units = whole * 1e8 + fraction * POW10[places < 0 ? 0 : places]!;
+  return units <= Number.MAX_SAFE_INTEGER ? units : Number.NaN;
+}
+
 /** The size at a level as a Dec (0 when absent). */
 export function sizeAt(levels: Map<number, string>, key: number): Dec {
   const text = levels.get(key);
@@ -85,7 +116,7 @@ export function sizeAt(levels: Map<number, string>, key: number): Dec {
  * the matcher's busy path; anything else goes through `parseDec`.
  */
 export function sizeDec(text: string): Dec {
-  const units = priceUnits(text);
+  const units = unitsOf(text);
   return Number.isSafeInteger(units) && units >= 0 ? BigInt(units) : parseDec(text);
 }
 

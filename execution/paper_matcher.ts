@@ -33,7 +33,6 @@
  */
 import type { BrokerEvent, Fill, OpenOrder, OrderRequest, OrderStatus, Side } from "./broker.ts";
 import type { BookEvent, PriceChangeEvent } from "../stream/book_event.ts";
-import { priceUnits } from "../stream/l2_book.ts";
 import { type Dec, formatDec, mulDec, ONE, parseDec, ZERO } from "../edge/decimal.ts";
 import { parseFee, takerFee } from "../edge/fees.ts";
 import type { FeeSchedule } from "../edge/market.ts";
@@ -46,6 +45,7 @@ import {
   setLevel,
   sizeAt,
   sizeDec,
+  unitsOf,
   type Working,
 } from "./_paper_book.ts";
 
@@ -126,7 +126,7 @@ export class PaperMatcher {
     }
     const price = parseDec(request.price);
     const size = parseDec(request.size);
-    const key = priceUnits(request.price);
+    const key = unitsOf(request.price);
     const opposite = request.side === "BUY" ? book.asks : book.bids;
     const reach = levelsThrough(opposite, request.side === "BUY" ? "asks" : "bids", key);
     const resting = request.orderType === "GTC" || request.orderType === "GTD";
@@ -236,8 +236,8 @@ export class PaperMatcher {
         if (book.resting.length === 0) {
           for (const c of event.changes) {
             const levels = c.side === "BUY" ? book.bids : book.asks;
-            if (isZeroSize(c.size)) levels.delete(priceUnits(c.price));
-            else levels.set(priceUnits(c.price), c.size);
+            if (isZeroSize(c.size)) levels.delete(unitsOf(c.price));
+            else levels.set(unitsOf(c.price), c.size);
           }
           return;
         }
@@ -272,7 +272,7 @@ export class PaperMatcher {
     const book = this.#books.get(trade.tokenId);
     if (book === undefined || book.resting.length === 0) return out;
     const makerSide: Side = trade.side === "SELL" ? "BUY" : "SELL";
-    const key = priceUnits(trade.price);
+    const key = unitsOf(trade.price);
     let budget = parseDec(trade.size);
     const through = (o: Working) => makerSide === "BUY" ? o.key > key : o.key < key;
     const atLevel: Working[] = [];
@@ -346,7 +346,7 @@ export class PaperMatcher {
     let crosses = false;
     for (const c of event.changes) {
       const levels = c.side === "BUY" ? book.bids : book.asks;
-      const key = priceUnits(c.price);
+      const key = unitsOf(c.price);
       const zero = isZeroSize(c.size);
       let mine: Working[] | null = null;
       for (const o of book.resting) {
@@ -356,8 +356,8 @@ export class PaperMatcher {
         const old = levels.get(key);
         // Only a decrease moves the queue; the float units (exact below 2^53) say which
         // without making bigints for the increases.
-        const from = old === undefined ? 0 : priceUnits(old);
-        const to = zero ? 0 : priceUnits(c.size);
+        const from = old === undefined ? 0 : unitsOf(old);
+        const to = zero ? 0 : unitsOf(c.size);
         if (old !== c.size && !(to >= from)) {
           const before = old === undefined ? ZERO : sizeDec(old);
           const after = zero ? ZERO : sizeDec(c.size);
@@ -527,6 +527,9 @@ function invalidRequest(request: OrderRequest, at: number, thresholdMs: number):
     return `invalid order: ${(error as Error).message}`;
   }
   if (price <= ZERO || price >= ONE) return `invalid price ${request.price}: not in (0, 1)`;
+  if (Number.isNaN(unitsOf(request.price))) {
+    return `invalid price ${request.price}: not plain digits`;
+  }
   if (size <= ZERO) return `invalid size ${request.size}: not positive`;
   if (request.postOnly && request.orderType !== "GTC" && request.orderType !== "GTD") {
     return `invalid order: postOnly only with GTC or GTD, not ${request.orderType}`;
@@ -543,7 +546,7 @@ function invalidRequest(request: OrderRequest, at: number, thresholdMs: number):
 
 function levelMap(levels: readonly (readonly [string, string])[]): Map<number, string> {
   const map = new Map<number, string>();
-  for (const [price, size] of levels) if (!isZeroSize(size)) map.set(priceUnits(price), size);
+  for (const [price, size] of levels) if (!isZeroSize(size)) map.set(unitsOf(price), size);
   return map;
 }
 

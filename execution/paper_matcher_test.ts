@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import type { BrokerEvent, Fill, OrderRequest } from "./broker.ts";
 import type { BookEvent, LevelChange } from "../stream/book_event.ts";
 import type { FeeSchedule } from "../edge/market.ts";
+import { unitsOf } from "./_paper_book.ts";
+import { parseDec } from "../edge/decimal.ts";
 import {
   FAK_NO_MATCH,
   FOK_NOT_FILLED,
@@ -362,5 +364,14 @@ Deno.test("bad input gets a clear refusal", () => {
   ) {
     const r = m.submit(order(bad), T0);
     assert(!r.ok && r.error.startsWith("invalid"), JSON.stringify(r));
+  }
+});
+
+Deno.test("unitsOf() reads a decimal's exact 1e-8 units as parseDec does, NaN for the rest", () => {
+  for (const text of ["0.52", ".48", "1", "0", "123.45", "0.00000001", "90000000.5", "7."]) {
+    assert.deepStrictEqual(BigInt(unitsOf(text)), parseDec(text), text);
+  }
+  for (const text of ["", ".", "1.2.3", "-1", " 1", "0.000000001", "1e-2", "99999999999"]) {
+    assert(Number.isNaN(unitsOf(text)), text);
   }
 });
