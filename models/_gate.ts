@@ -47,6 +47,21 @@ export function passesGate(
   return statistic > criticalValue(df, alpha);
 }
 
+/**
+ * True when `fitted`, fitted on other rows, beats the prices of `rows`: 2 × its log-likelihood
+ * gain exceeds the χ² critical value for 1 degree of freedom at `alpha` (a hurdle, not an
+ * exact test: the map was not fitted on these rows, so a small sample's lucky gain is not
+ * enough).
+ */
+export function improves(rows: readonly DatasetRow[], fitted: FittedModel, alpha: number): boolean {
+  let gain = 0;
+  for (const row of rows) {
+    gain += logLikelihood(predictModel(fitted, row), row.label) -
+      logLikelihood(row.price, row.label);
+  }
+  return 2 * gain > criticalValue(1, alpha);
+}
+
 function logLikelihood(p: number, label: 0 | 1): number {
   const q = Math.min(1 - CLIP, Math.max(CLIP, p));
   return label === 1 ? Math.log(q) : Math.log(1 - q);

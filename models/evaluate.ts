@@ -21,6 +21,7 @@ import type { DatasetRow } from "./dataset_row.ts";
 import { type ForecastScores, scoreForecasts } from "./metrics.ts";
 import { type BrierDifference, brierDifferenceInterval } from "./bootstrap.ts";
 import { horizonMs } from "./_horizon.ts";
+import { inTail, TAIL } from "./walk_forward.ts";
 
 /** One out-of-sample forecast of a row. */
 export interface Forecast {
@@ -57,7 +58,6 @@ export interface HorizonEvaluation {
   readonly segments: readonly SegmentFigures[];
 }
 
-const TAIL = 0.05;
 const PRICE_EDGES = [0.05, 0.2, 0.4, 0.6, 0.8, 0.95];
 
 /** Scores every horizon and segment. */
@@ -71,9 +71,8 @@ export function evaluateForecasts(
     .sort((a, b) => horizonMs(a) - horizonMs(b));
   return horizons.map((horizon) => {
     const all = forecasts.filter((f) => f.row.horizon === horizon);
-    const inTail = (f: Forecast) => f.row.price < TAIL || f.row.price > 1 - TAIL;
-    const body = all.filter((f) => !inTail(f));
-    const tail = all.filter(inTail);
+    const body = all.filter((f) => !inTail(f.row));
+    const tail = all.filter((f) => inTail(f.row));
     const segments: SegmentFigures[] = [];
     const add = (kind: SegmentKind, value: string, rows: readonly Forecast[]) => {
       if (rows.length > 0) segments.push(figures(kind, value, rows, options));

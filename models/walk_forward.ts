@@ -11,8 +11,15 @@
  *
  * Cells: per fold, one model per domain × horizon when that cell has at least `minCellRows`
  * training rows (default 300) with at least 5 of each outcome; otherwise one pooled model per
- * horizon (all domains) under the same rule; otherwise the market price itself. Each
- * prediction says which it got.
+ * horizon (all domains) under the same rule, kept only when it fits the small cell's own
+ * training rows clearly better than their prices (`improves` in `_gate.ts`, at the gate's
+ * level; domains distorted in opposite ways would otherwise pass one domain's correction to a
+ * calibrated one); otherwise the market price
+ * itself. Each prediction says which it got.
+ *
+ * Tail: rows priced < 0.05 or > 0.95 neither train a map nor get one (they keep their price,
+ * cell "tail") unless `fitTail`. They are most rows at short horizons, and a map fitted to them
+ * learns the tick floor of near-dead markets and bends the middle where the edge would be.
  *
  * Gate (default α = 0.01, `gate: false` turns it off): a cell's map is used only when its
  * training rows show that the price is miscalibrated (likelihood-ratio test against the price,
@@ -32,11 +39,13 @@ import type { DatasetRow } from "./dataset_row.ts";
 import { fitModel, type FittedModel, type ModelMethod, predictModel } from "./model.ts";
 import { coherePartitions } from "./coherence.ts";
 import { horizonMs } from "./_horizon.ts";
-import { passesGate } from "./_gate.ts";
+import { improves, passesGate } from "./_gate.ts";
 
 /** Default minimum training rows of a domain × horizon cell before it gets its own model. */
 export const MIN_CELL_ROWS = 300;
 const MIN_EACH_OUTCOME = 5;
+/** Near-certain tail: a market price below this or above 1 − this. */
+export const TAIL = 0.05;
 
 export interface WalkForwardOptions {
   readonly method: ModelMethod;
@@ -47,11 +56,13 @@ export interface WalkForwardOptions {
   readonly embargoMs?: number;
   /** Level of the gate (default 0.01), or false to use every fitted map. */
   readonly gate?: 0.1 | 0.05 | 0.025 | 0.01 | 0.005 | false;
+  /** Also fit and map the near-certain tail (default false: its rows keep their price). */
+  readonly fitTail?: boolean;
   /** Make complete neg-risk partitions coherent (default true). */
   readonly coherent?: boolean;
 }
 
-export type CellKind = "domain" | "pooled" | "gated" | "market";
+export type CellKind = "domain" | "pooled" | "gated" | "tail" | "market";
 
 export interface Prediction {
   readonly row: DatasetRow;
@@ -122,20 +133,18 @@ export function walkForward(
     const cellOf = fitCells(
       rows,
       trainIndices,
-      testIndices,
-      { ...options, minCellRows, gate },
+      { ...options, minCellRows, gate, fitTail: options.fitTail ?? false },
       models,
     );
     for (const i of testIndices) {
       const found = cellOf(rows[i]);
       const model = found.key === undefined ? undefined : models.get(found.key);
-      const kind = model?.method === "identity" ? "gated" : found.kind;
       predictions.push({
         row: rows[i],
         index: i,
         probability: model === undefined ? rows[i].price : predictModel(model, rows[i]),
         fold: k + 1,
-        cell: kind,
+        cell: found.kind,
       });
     }
     foldInfo.push({ fold: k + 1, testFrom, testUntil, trainUntil, trainIndices, models });
@@ -167,11 +176,11 @@ export function walkForward(
 function fitCells(
   rows: readonly DatasetRow[],
   trainIndices: readonly number[],
-  testIndices: readonly number[],
   options: {
     readonly method: ModelMethod;
     readonly minCellRows: number;
     readonly gate: number | false;
+    readonly fitTail: boolean;
   },
   models: Map<string, FittedModel>,
 ): (row: DatasetRow) => { key: string | undefined; kind: CellKind } {
@@ -182,8 +191,9 @@ function fitCells(
     else group.push(row);
   };
   for (const i of trainIndices) {
-    add(`d\u0000${rows[i].domain}\u0000${rows[i].horizon}`, rows[i]);
-    add(`p\u0000${rows[i].horizon}`, rows[i]);
+    if (!options.fitTail && inTail(rows[i])) continue;
+    add(ownKey(rows[i]), rows[i]);
+    add(pooledKey(rows[i]), rows[i]);
   }
   const usable = (key: string): boolean => {
     const group = groups.get(key);
@@ -191,20 +201,44 @@ function fitCells(
     const ones = group.reduce((n, r) => n + r.label, 0);
     return ones >= MIN_EACH_OUTCOME && group.length - ones >= MIN_EACH_OUTCOME;
   };
-  const cellOf = (row: DatasetRow): { key: string | undefined; kind: CellKind } => {
-    const own = `d\u0000${row.domain}\u0000${row.horizon}`;
-    if (usable(own)) return { key: own, kind: "domain" };
-    const pooled = `p\u0000${row.horizon}`;
-    if (usable(pooled)) return { key: pooled, kind: "pooled" };
-    return { key: undefined, kind: "market" };
+  /** Fits the cell once; false when the gate kept the price. */
+  const fitted = (key: string): boolean => {
+    if (!models.has(key)) {
+      const group = groups.get(key)!;
+      const model = fitModel(group, options.method);
+      const kept = options.gate === false || passesGate(group, model, options.gate);
+      models.set(key, kept ? model : { method: "identity" });
+    }
+    return models.get(key)!.method !== "identity";
   };
-  for (const i of testIndices) {
-    const { key } = cellOf(rows[i]);
-    if (key === undefined || models.has(key)) continue;
-    const group = groups.get(key)!;
-    const fitted = fitModel(group, options.method);
-    const kept = options.gate === false || passesGate(group, fitted, options.gate);
-    models.set(key, kept ? fitted : { method: "identity" });
-  }
-  return cellOf;
+  const decisions = new Map<string, { key: string | undefined; kind: CellKind }>();
+  const decide = (row: DatasetRow): { key: string | undefined; kind: CellKind } => {
+    const own = ownKey(row);
+    if (usable(own)) return fitted(own) ? { key: own, kind: "domain" } : gated;
+    const pooled = pooledKey(row);
+    if (!usable(pooled)) return { key: undefined, kind: "market" };
+    if (!fitted(pooled)) return gated;
+    // The pooled map mixes other domains' distortions: keep it only when it fits this
+    // domain's own training rows better than their prices do.
+    const mine = groups.get(own) ?? [];
+    return mine.length === 0 || options.gate === false ||
+        improves(mine, models.get(pooled)!, options.gate)
+      ? { key: pooled, kind: "pooled" }
+      : gated;
+  };
+  return (row) => {
+    if (!options.fitTail && inTail(row)) return { key: undefined, kind: "tail" };
+    const own = ownKey(row);
+    if (!decisions.has(own)) decisions.set(own, decide(row));
+    return decisions.get(own)!;
+  };
+}
+
+const gated = { key: undefined, kind: "gated" } as const;
+const ownKey = (row: DatasetRow) => `d\u0000${row.domain}\u0000${row.horizon}`;
+const pooledKey = (row: DatasetRow) => `p\u0000${row.horizon}`;
+
+/** Market price < 0.05 or > 0.95. */
+export function inTail(row: { readonly price: number }): boolean {
+  return row.price < TAIL || row.price > 1 - TAIL;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { walkForward } from "./walk_forward.ts";
+import { inTail, walkForward } from "./walk_forward.ts";
 import { synthesizeHistory } from "./synthetic.ts";
 import { brierScore } from "./metrics.ts";
 import type { DatasetRow } from "./dataset_row.ts";
@@ -49,7 +49,7 @@ Deno.test("walkForward() predictions do not move when the future's outcomes chan
 Deno.test("walkForward() fits per domain and horizon, pools small cells, and beats a distorted market", () => {
   const result = walkForward(rows, { method: "beta", folds: 4 });
   const politics = result.predictions.filter((p) =>
-    p.row.domain === "politics" && p.row.horizon === "24h"
+    p.row.domain === "politics" && p.row.horizon === "24h" && !inTail(p.row)
   );
   // The first fold trains on a fifth of the rows minus the embargo: politics may pool there.
   assert.ok(politics.filter((p) => p.fold > 1).every((p) => p.cell === "domain"));
@@ -58,9 +58,10 @@ Deno.test("walkForward() fits per domain and horizon, pools small cells, and bea
   const market = brierScore(politics.map((p) => p.row.price), labels);
   assert.ok(model < market - 0.005, `model ${model} vs market ${market}`);
   const other = result.predictions.filter((p) => p.row.domain === "other");
-  // Never a model of its own: the pooled one, or the price where the pooled one was gated.
-  assert.ok(other.some((p) => p.cell === "pooled"));
-  assert.ok(other.every((p) => p.cell === "pooled" || p.cell === "gated"));
+  // Never a model of its own; calibrated, so the pooled map (other domains' corrections) is
+  // refused on its own training rows and it keeps its price.
+  assert.ok(other.every((p) => p.cell === "gated" || p.cell === "tail" || p.cell === "market"));
+  assert.ok(other.filter((p) => p.fold > 1 && !inTail(p.row)).every((p) => p.cell === "gated"));
   const keys = [...result.folds[3].models.keys()];
   assert.ok(keys.some((k) => k.endsWith("7d")) && keys.some((k) => k.endsWith("24h")));
 });
@@ -79,7 +80,7 @@ Deno.test("walkForward() makes complete neg-risk partitions sum to 1", () => {
 
 Deno.test("walkForward() falls back to the market price when no cell has enough rows", () => {
   const result = walkForward(history.rows.slice(0, 200), { method: "beta", folds: 2 });
-  assert.ok(result.predictions.every((p) => p.cell === "market"));
+  assert.ok(result.predictions.every((p) => p.cell === "market" || p.cell === "tail"));
   assert.ok(
     result.predictions.filter((p) => p.row.negRiskGroupSize === 1).every((p) =>
       p.probability === p.row.price
@@ -98,11 +99,36 @@ Deno.test("walkForward() rejects bad options", () => {
 Deno.test("walkForward() gates a calibrated cell to the market price and keeps a distorted one", () => {
   const result = walkForward(history.rows, { method: "beta", folds: 3 });
   const late = result.predictions.filter((p) => p.fold > 1);
-  const sports = late.filter((p) => p.row.domain === "sports");
-  const politics = late.filter((p) => p.row.domain === "politics");
+  const sports = late.filter((p) => p.row.domain === "sports" && !inTail(p.row));
+  const politics = late.filter((p) => p.row.domain === "politics" && !inTail(p.row));
   assert.ok(politics.every((p) => p.cell === "domain"));
   assert.ok(sports.filter((p) => p.cell === "gated").length > sports.length / 2);
   assert.ok(sports.filter((p) => p.cell === "gated").every((p) => p.probability === p.row.price));
   const ungated = walkForward(history.rows, { method: "beta", folds: 3, gate: false });
   assert.ok(ungated.predictions.every((p) => p.cell !== "gated"));
+});
+
+Deno.test("walkForward() keeps the near-certain tail at its price unless asked to fit it", () => {
+  const result = walkForward(history.rows, { method: "beta", folds: 3, coherent: false });
+  const tail = result.predictions.filter((p) => inTail(p.row));
+  assert.ok(tail.length > 100);
+  assert.ok(tail.every((p) => p.cell === "tail" && p.probability === p.row.price));
+  assert.ok(result.predictions.filter((p) => !inTail(p.row)).every((p) => p.cell !== "tail"));
+  const fitted = walkForward(history.rows, { method: "beta", folds: 3, fitTail: true });
+  assert.ok(fitted.predictions.every((p) => p.cell !== "tail"));
+});
+
+Deno.test("walkForward() lends the pooled map to a small cell distorted like the pool", () => {
+  // A fifth of the politics rows renamed: too small for a model of its own, but underconfident
+  // like much of the pool, so once it has ~200 training rows the pooled map clears the hurdle
+  // (with fewer, the hurdle keeps the price: it is conservative by design).
+  let n = 0;
+  const renamed = history.rows.map((r) =>
+    r.domain === "politics" && n++ % 5 === 0 ? { ...r, domain: "tiny" } : r
+  );
+  const result = walkForward(renamed, { method: "platt", folds: 3 });
+  const tiny = result.predictions.filter((p) => p.row.domain === "tiny" && !inTail(p.row));
+  assert.ok(tiny.length > 50);
+  assert.ok(tiny.filter((p) => p.fold > 1).every((p) => p.cell === "pooled"));
+  assert.ok(tiny.filter((p) => p.fold === 1).every((p) => p.cell === "gated"));
 });
