@@ -15,6 +15,8 @@ import { type BookSnapshotRow, insertBookSnapshots } from "../db/books.ts";
 import { insertTrades, type TradeRow } from "../db/trades.ts";
 import { recordMarketMetadata } from "../db/market_metadata.ts";
 import { silentLogger } from "../runtime/log.ts";
+import { exportPartition } from "../export/export_partition.ts";
+import { dayPartition, type Partition } from "../export/partition.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -216,4 +218,25 @@ async function recordMetadata(
     },
     rules: null,
   }], { at: new Date(at), source: "gamma" });
+}
+
+/** Exports what the dataset reads: the catalog whole and the series by day (export's own code). */
+export async function exportDatasetTables(sql: Sql, out: string): Promise<void> {
+  const partitions: Partition[] = ["markets", "tokens", "resolutions", "market_metadata_history"]
+    .map((table) => ({ table, timeColumn: null, day: null }));
+  for (const table of ["price_snapshots", "book_snapshots", "trades"]) {
+    const days = await sql<{ day: string }[]>`
+      select distinct to_char(ts at time zone 'UTC', 'YYYY-MM-DD') as day
+      from ${sql(table)} order by 1`;
+    partitions.push(...days.map((d) => dayPartition(table, "ts", d.day)));
+  }
+  const signal = new AbortController().signal;
+  for (const partition of partitions) {
+    await exportPartition(sql, partition, {
+      out,
+      program: "test",
+      signal,
+      now: () => new Date("2030-01-01T00:00:00Z"),
+    });
+  }
 }

@@ -6,13 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { withDatabase } from "./_db.ts";
-import { seedDataset, seedMarket } from "./_dataset_seed.ts";
+import { exportDatasetTables, seedDataset, seedMarket } from "./_dataset_seed.ts";
 import { buildDataset, parseHorizons } from "../models/dataset.ts";
 import { buildDatasetFromExport, ExportFolderError } from "../models/dataset_parquet.ts";
-import { exportPartition } from "../export/export_partition.ts";
-import { dayPartition, type Partition } from "../export/partition.ts";
 import { insertPriceSnapshots } from "../db/prices.ts";
-import type { Sql } from "../db/client.ts";
 
 const HOUR = 3_600_000;
 const SEED = { markets: 12, historyDays: 8, spreadDays: 2 };
@@ -39,7 +36,7 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       where token_key = (select token_key from token_keys where token_id = ${m3.yes})`;
     const out = await Deno.makeTempDir({ prefix: "dataset_parquet_" });
     try {
-      await exportAll(db.sql, out);
+      await exportDatasetTables(db.sql, out);
       const options = { horizons: parseHorizons("1h,24h,7d") };
       const fromDb = await buildDataset(db.sql, options);
       const fromExport = await buildDatasetFromExport(out, options);
@@ -73,24 +70,3 @@ Deno.test("buildDatasetFromExport() names a catalog table the folder lacks", asy
     await Deno.remove(out, { recursive: true });
   }
 });
-
-/** Exports the catalog whole and the series by day, as `pmcollect export --tables …` does. */
-async function exportAll(sql: Sql, out: string): Promise<void> {
-  const partitions: Partition[] = ["markets", "tokens", "resolutions", "market_metadata_history"]
-    .map((table) => ({ table, timeColumn: null, day: null }));
-  for (const table of ["price_snapshots", "book_snapshots", "trades"]) {
-    const days = await sql<{ day: string }[]>`
-      select distinct to_char(ts at time zone 'UTC', 'YYYY-MM-DD') as day
-      from ${sql(table)} order by 1`;
-    partitions.push(...days.map((d) => dayPartition(table, "ts", d.day)));
-  }
-  const signal = new AbortController().signal;
-  for (const partition of partitions) {
-    await exportPartition(sql, partition, {
-      out,
-      program: "test",
-      signal,
-      now: () => new Date("2030-01-01T00:00:00Z"),
-    });
-  }
-}
