@@ -152,9 +152,19 @@ export class Venue {
     const checked = checkOrderRules(request, { tickUnits: market.tickUnits, orderId, nowMs });
     if ("error" in checked) return reject(checked.error);
     const { side, maker, taker, marketable, priceUnits, hundredths, expiration } = checked;
+    const book = this.#world.book(market);
+    const outcome = ref.outcomeIndex;
+    const limit = { side, maker, taker } as const;
+    const plan = planTake(book, outcome, limit, {
+      hundredths,
+      budget: marketable && side === "BUY" ? maker : null,
+    });
+    const schedule = feeScheduleAt(market.meta, nowMs);
     const account = this.accounts.get(o.maker);
     if (side === "BUY") {
-      const need = marketable ? maker : BigInt(hundredths) * BigInt(priceUnits);
+      // the order's worth at its limit (a market BUY: its amount) plus the fees of what it takes
+      let need = marketable ? maker : BigInt(hundredths) * BigInt(priceUnits);
+      for (const f of plan.fills) need += takerFee(schedule, f.hundredths, f.tokenPrice);
       if (account.collateral - this.#lockedCollateral(o.maker) < need) {
         return reject("not enough balance / allowance");
       }
@@ -165,13 +175,6 @@ export class Venue {
         return reject("not enough balance / allowance");
       }
     }
-    const book = this.#world.book(market);
-    const outcome = ref.outcomeIndex;
-    const limit = { side, maker, taker } as const;
-    const plan = planTake(book, outcome, limit, {
-      hundredths,
-      budget: marketable && side === "BUY" ? maker : null,
-    });
     if (request.postOnly && plan.fills.length > 0) {
       return reject("invalid post-only order: order crosses book");
     }
@@ -218,7 +221,7 @@ export class Venue {
       publicTrades.push(message);
       book.lastTradeUnits = fill.yesPrice;
       market.priceUnits = fill.yesPrice;
-      const fee = takerFee(feeScheduleAt(market.meta, nowMs), fill.hundredths, fill.tokenPrice);
+      const fee = takerFee(schedule, fill.hundredths, fill.tokenPrice);
       const settled: Fill = {
         hundredths: fill.hundredths,
         priceUnits: fill.tokenPrice,

@@ -58,7 +58,9 @@ function setup(clock = { ms: Date.now() }) {
     takeWithheldSnapshot: () => false,
   });
   const market = universe.markets.find((m) =>
-    m.status === "open" && m.tickUnits === 100 && feeScheduleAt(m.meta, clock.ms)?.exponent === "1"
+    m.status === "open" && m.tickUnits === 100 &&
+    feeScheduleAt(m.meta, clock.ms)?.exponent === "1" &&
+    Number(feeScheduleAt(m.meta, clock.ms)?.rate) > 0
   )!;
   const book = world.book(market);
   book.bids.clear();
@@ -202,4 +204,22 @@ Deno.test("Venue: GTD expiry and a resolved market cancel live orders", () => {
     [id(2), id(3)],
   );
   assertEquals(venue.liveOrders(a.address), []);
+});
+
+Deno.test("Venue: a BUY needs its amount plus the fees of what it takes", () => {
+  const { venue, market, clock } = setup();
+  const a = owner(1);
+  const token = market.tokenIds[0];
+  const market100 = limit(a, token, { side: "BUY", price: 0.6, size: 100 / 0.6, type: "FOK" });
+  market100.order.makerAmount = "100000000"; // $100 of the $100 held: the fee does not fit
+  market100.order.takerAmount = "166666666";
+  assertEquals(venue.place(a, market100, id(1)), {
+    status: 400,
+    body: { error: "not enough balance / allowance" },
+  });
+  const market90 = limit(a, token, { side: "BUY", price: 0.6, size: 150, type: "FOK" });
+  assertEquals(market90.order.makerAmount, "90000000");
+  assertEquals((venue.place(a, market90, id(2)).body as { status: string }).status, "matched");
+  const fee = takerFee(feeScheduleAt(market.meta, clock.ms), 15_000, 6000);
+  assertEquals(collateral(venue, a), 10_000_000n - fee);
 });
