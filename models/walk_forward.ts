@@ -172,8 +172,12 @@ export function walkForward(
   };
 }
 
-/** Fits the cells the test rows need; returns how a test row finds its model. */
-function fitCells(
+/**
+ * Fits, lazily, the cells that rows ask for, from the training rows `trainIndices` of `rows`;
+ * returns how a row finds its model (a key of `models`, or none: predict the price). Shared by
+ * the walk-forward and by the deployable model fitted on everything (`deployable.ts`).
+ */
+export function fitCells(
   rows: readonly DatasetRow[],
   trainIndices: readonly number[],
   options: {
