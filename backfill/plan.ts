@@ -56,6 +56,7 @@ const NOT_BACKFILLABLE: Record<string, string> = {
   books: "book snapshots cannot be backfilled: the venue keeps no historical order books",
   markets: "the catalog is refreshed by the markets collector, not backfilled",
   resolutions: "resolutions are re-checked by the resolutions collector, not backfilled",
+  history: "the venue serves no more (or only coarser) history for it (backfill --resolved)",
 };
 
 /** Builds the plan from the database (and Gamma for a tag selection). */

@@ -104,11 +104,15 @@ export const COLLECT_DOCS = {
     usage: [
       "backfill [--gaps-only] [--dry-run] [--since ISO] [--until ISO]",
       "backfill --since ISO [--markets IDS | --events IDS | --tag ID] [--until ISO]",
+      "backfill --resolved --since ISO [--until ISO] [--fidelity MIN] [--dry-run]",
     ],
     about:
       "Fetches what the live collectors missed from CLOB /prices-history and the Data API, within " +
       "its own share of the rate budgets: recorded gaps, and with --since the history of each " +
-      "token before its first live data. Resumable: a rerun continues from its checkpoints.",
+      "token before its first live data. With --resolved it loads the closed markets that ended " +
+      "since --since instead: metadata as the venue has it now, resolutions and each token's " +
+      "whole price history, marked as backfilled, and records what the venue no longer serves " +
+      '(gaps of collector "history"). Resumable: a rerun continues from its checkpoints.',
     options: {
       since: {
         value: "ISO",
@@ -127,11 +131,20 @@ export const COLLECT_DOCS = {
       "dry-run": {
         text: "print the windows, skipped gaps, requests per endpoint and the estimated duration",
       },
+      resolved: {
+        text: "closed markets that ended in [--since, --until], their resolutions and price " +
+          "histories (the dry run lists Gamma's pages to count them)",
+      },
+      fidelity: {
+        value: "MIN",
+        text: "with --resolved: minutes per price point to ask for (raised for long lives)",
+        default: "60",
+      },
     },
     examples: [
       "pmcollect backfill --gaps-only --dry-run",
       "pmcollect backfill --since 2026-01-01 --markets 0xabc…,12345",
-      "pmcollect backfill --since 2026-01-01 --tag 21 --until 2026-02-01",
+      "pmcollect backfill --resolved --since 2025-06-01 --dry-run",
     ],
     exits: "0 done, 1 failure or interrupted (a rerun resumes), 2 bad usage or a selection " +
       "that matches no market",

@@ -9,6 +9,7 @@
  * ```sh
  * pmcollect backfill --gaps-only --dry-run
  * pmcollect backfill --since 2026-01-01 --markets 0xabc…,12345
+ * pmcollect backfill --resolved --since 2026-01-01 --dry-run
  * ```
  */
 import { createVenueHttp, openConfiguredDatabase, schemaIsCurrent } from "./_connect.ts";
@@ -25,6 +26,7 @@ import { type BackfillResult, runBackfill } from "../backfill/run.ts";
 import { BACKFILL_OPTIONS, UsageError } from "./command_line.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
+import { runResolvedCommand } from "./_backfill_resolved.ts";
 
 /** Data API trades still being indexed are left for the next run: `--until` defaults to now − 2 min. */
 const SETTLE_MS = 120_000;
@@ -43,6 +45,10 @@ export interface BackfillArgs {
   tag?: string;
   gapsOnly: boolean;
   dryRun: boolean;
+  /** `--resolved`: closed markets, their resolutions and price histories (needs --since). */
+  resolved: boolean;
+  /** `--fidelity` in minutes (`--resolved` only; default 60). */
+  fidelityMinutes: number;
 }
 
 /** Parses the options `parseCommandLine` handed on. @throws {UsageError} */
@@ -69,11 +75,38 @@ export function parseBackfillArgs(args: readonly string[]): BackfillArgs {
     tag: values.tag,
     gapsOnly: values["gaps-only"] === true,
     dryRun: values["dry-run"] === true,
+    resolved: values.resolved === true,
+    fidelityMinutes: fidelity(values.fidelity),
   };
   if (parsed.since && parsed.until && parsed.since >= parsed.until) {
     throw new UsageError("--since must be before --until");
   }
+  if (values.fidelity !== undefined && !parsed.resolved) {
+    throw new UsageError("--fidelity goes with --resolved");
+  }
+  if (parsed.resolved) {
+    if (parsed.since === undefined) throw new UsageError("--resolved needs --since");
+    const other = parsed.gapsOnly
+      ? "--gaps-only"
+      : parsed.markets.length > 0
+      ? "--markets"
+      : parsed.events.length > 0
+      ? "--events"
+      : parsed.tag !== undefined
+      ? "--tag"
+      : null;
+    if (other !== null) throw new UsageError(`--resolved cannot be combined with ${other}`);
+  }
   return parsed;
+}
+
+function fidelity(text: string | undefined): number {
+  if (text === undefined) return 60;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= 1440)) {
+    throw new UsageError(`--fidelity must be whole minutes from 1 to 1440, got "${text}"`);
+  }
+  return n;
 }
 
 /** Runs the command; returns the exit code (2 for bad options). */
@@ -84,6 +117,9 @@ export async function runBackfillCommand(
   const { log, signal, write } = context;
   const args = parseOrReport("backfill", parseBackfillArgs, context.args);
   if (args === null) return 2;
+  if (args.resolved && args.since !== undefined) {
+    return await runResolvedCommand(config, context, { ...args, since: args.since });
+  }
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 2 });
   try {
     if (!await schemaIsCurrent(db.sql, write)) return 1;

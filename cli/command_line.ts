@@ -180,6 +180,8 @@ export const BACKFILL_OPTIONS = {
   tag: { type: "string" },
   "gaps-only": { type: "boolean" },
   "dry-run": { type: "boolean" },
+  resolved: { type: "boolean" },
+  fidelity: { type: "string" },
 } as const;
 
 /** The options of `edge` (parsed again, strictly, by cli/edge_command.ts). */
