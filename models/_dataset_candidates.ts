@@ -2,17 +2,18 @@
  * Which resolved markets become dataset rows, from one record per market with a resolution
  * (both builders select the same columns): binary markets (two tokens, outcome 0 = YES) whose
  * winner is one of them. Voided and 50-50 markets (status `ambiguous`), non-binary markets and
- * winners that are neither token are counted, never dropped silently.
+ * winners that are neither token are counted, never dropped silently. Also how a price lookup's
+ * two answers (a collected snapshot, a backfilled point) become one price point.
  *
  * @example
  * ```ts
  * import { candidatesOf } from "./_dataset_candidates.ts";
- * candidatesOf([{ market_id: "1", event_id: "7", group_key: null, status: "ambiguous",
+ * candidatesOf([{ market_id: "1", event_id: "7", group_key: null, category: null, status: "ambiguous",
  *   winner_token_id: null, tokens: 2, yes_token: "a", no_token: "b", resolved_ms: 0,
  *   closed_ms: null }]).excluded.voided; // 1
  * ```
  */
-import type { Candidate } from "./_dataset_features.ts";
+import type { Candidate, PricePoint } from "./_dataset_features.ts";
 import type { CandidateScan } from "./_dataset_build.ts";
 
 /** One market with a resolution, as selected by a builder. */
@@ -20,6 +21,8 @@ export interface CandidateRecord {
   market_id: string;
   event_id: string;
   group_key: string | null;
+  /** Gamma's category as stored (migration 0016), null when never read. */
+  category: string | null;
   status: string;
   winner_token_id: string | null;
   tokens: number;
@@ -61,10 +64,45 @@ export function candidatesOf(records: readonly CandidateRecord[]): CandidateScan
       yesToken: r.yes_token,
       noToken: r.no_token,
       groupKey: r.group_key,
+      category: r.category === null || r.category === "" ? null : r.category.toLowerCase(),
       resolvedAt,
       endAt: closedAt === null ? resolvedAt : Math.min(resolvedAt, closedAt),
       label,
     });
   }
   return { candidates, excluded };
+}
+
+/** The latest price snapshot and the latest backfilled point before a lookup's cut. */
+export interface PriceRecord {
+  i: number;
+  ts: number | null;
+  price: string | null;
+  best_bid: string | null;
+  best_ask: string | null;
+  last: string | null;
+  h_ts: number | null;
+  h_price: string | null;
+}
+
+const num = (text: string | null) => text === null ? null : Number(text);
+
+/**
+ * The newer of the two: a collected snapshot, or a backfilled `price_history` point (the
+ * venue's price at its time, no book); the snapshot when both share a stamp.
+ */
+export function pricePointOf(r: PriceRecord): PricePoint | null {
+  const ts = r.ts === null ? null : Number(r.ts);
+  const hTs = r.h_ts === null ? null : Number(r.h_ts);
+  if (hTs !== null && (ts === null || hTs > ts)) {
+    return { ts: hTs, price: num(r.h_price), bestBid: null, bestAsk: null, last: null };
+  }
+  if (ts === null) return null;
+  return {
+    ts,
+    price: num(r.price),
+    bestBid: num(r.best_bid),
+    bestAsk: num(r.best_ask),
+    last: num(r.last),
+  };
 }

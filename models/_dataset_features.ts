@@ -86,6 +86,8 @@ export interface Candidate {
   readonly noToken: string;
   /** The neg-risk group key (`neg_risk_market_id`), null for a standalone market. */
   readonly groupKey: string | null;
+  /** Gamma's category, lower case (null: not stored). */
+  readonly category: string | null;
   readonly resolvedAt: number;
   /** Its end: the first of its resolution and its close; the instants count back from here. */
   readonly endAt: number;
@@ -163,7 +165,7 @@ export function toDatasetRow(facts: RowFacts): DatasetRow | null {
     horizon: facts.horizon,
     instant,
     resolvedAt: c.resolvedAt,
-    domain: domainOf(metadata),
+    domain: c.category ?? domainOf(metadata),
     negRiskGroupSize: group?.size ?? 1,
     price,
     label: c.label,
@@ -172,9 +174,9 @@ export function toDatasetRow(facts: RowFacts): DatasetRow | null {
 }
 
 /**
- * The venue's domain as its metadata at the instant shows it. The catalog stores no category
- * (tags are not collected), so only what the metadata says is used: a sports market (game,
- * sports market type or sports fee type), a crypto fee type, else "other".
+ * The domain when the catalog has no category for the market (Gamma's `category`, migration
+ * 0016, is used first): what its metadata at the instant shows, a sports market (game, sports
+ * market type or sports fee type), a crypto fee type, else "other".
  */
 export function domainOf(metadata: MarketMetadata | null): string {
   if (metadata === null) return "other";

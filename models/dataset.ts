@@ -28,7 +28,12 @@ import {
   type ParsedHorizon,
   type RowAnswer,
 } from "./_dataset_build.ts";
-import { type CandidateRecord, candidatesOf } from "./_dataset_candidates.ts";
+import {
+  type CandidateRecord,
+  candidatesOf,
+  pricePointOf,
+  type PriceRecord,
+} from "./_dataset_candidates.ts";
 
 export type { DatasetBuild, DatasetExclusions, ParsedHorizon } from "./_dataset_build.ts";
 
@@ -72,7 +77,6 @@ export async function loadDataset(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const num = (text: string | null) => text === null ? null : Number(text);
 /** Unix ms of a timestamptz, cut down to the millisecond (as DuckDB's `epoch_ms`). */
 const MS = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
 
@@ -82,7 +86,7 @@ export function postgresSource(sql: Queryable): DatasetSource {
     candidates: async ({ since, until }): Promise<CandidateScan> => {
       const rows = await sql.unsafe<CandidateRecord[]>(
         `select m.market_id, coalesce(m.event_id, '') as event_id,
-           m.neg_risk_market_id as group_key, r.status, r.winner_token_id,
+           m.neg_risk_market_id as group_key, m.category, r.status, r.winner_token_id,
            (select count(*)::int from tokens t where t.market_id = m.market_id) as tokens,
            (select token_id from tokens t where t.market_id = m.market_id
               and t.outcome_index = 0 limit 1) as yes_token,
@@ -119,34 +123,23 @@ export function postgresSource(sql: Queryable): DatasetSource {
       return out;
     },
     prices: async (lookups) => {
-      const rows = await sql.unsafe<
-        {
-          i: number;
-          ts: number;
-          price: string | null;
-          best_bid: string | null;
-          best_ask: string | null;
-          last: string | null;
-        }[]
-      >(
+      const rows = await sql.unsafe<PriceRecord[]>(
         `select q.i::int as i, ${MS("p.ts")} as ts, p.price::text, p.best_bid::text,
-           p.best_ask::text, p.last_trade_price::text as last
+           p.best_ask::text, p.last_trade_price::text as last,
+           ${MS("h.ts")} as h_ts, h.price::text as h_price
          from unnest($1::text[], $2::timestamptz[]) with ordinality as q(token, cut, i)
-         join token_keys k on k.token_id = q.token
-         cross join lateral (${latest("price_snapshot_data", "q.cut")}) s
-         join price_snapshots p on p.token_id = q.token and p.ts = s.ts`,
+         left join token_keys k on k.token_id = q.token
+         left join lateral (${latest("price_snapshot_data", "q.cut")}) s on true
+         left join price_snapshots p on p.token_id = q.token and p.ts = s.ts
+         left join lateral (
+           select ph.ts, ph.price from price_history ph
+           where ph.token_id = q.token and ph.ts <= q.cut
+           order by ph.ts desc, ph.fidelity_minutes limit 1) h on true
+         where s.ts is not null or h.ts is not null`,
         [lookups.map((l) => l.token), lookups.map((l) => iso(l.cut))],
       );
       const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
-      for (const r of rows) {
-        out[r.i - 1] = {
-          ts: r.ts,
-          price: num(r.price),
-          bestBid: num(r.best_bid),
-          bestAsk: num(r.best_ask),
-          last: num(r.last),
-        };
-      }
+      for (const r of rows) out[r.i - 1] = pricePointOf(r);
       return out;
     },
     rows: async (lookups) => {

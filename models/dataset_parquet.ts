@@ -6,8 +6,9 @@
  *
  * The folder must hold the catalog (`markets`, `tokens`, `resolutions`, and
  * `market_metadata_history` for metadata as of the instant) exported whole (`<table>/all/`), and
- * the series by day (`price_snapshots`, `book_snapshots`, `trades`, `<table>/date=…/`):
- * `pmcollect export --out DIR --tables markets,tokens,resolutions,market_metadata_history,price_snapshots,book_snapshots,trades`.
+ * the series by day (`price_snapshots`, `price_history` (the backfill's), `book_snapshots`,
+ * `trades`, `<table>/date=…/`): `pmcollect export --out DIR --tables markets,tokens,resolutions,
+ * market_metadata_history,price_snapshots,price_history,book_snapshots,trades`.
  * A missing series or metadata table reads as empty (its features are NaN); a missing catalog
  * table is an error.
  *
@@ -22,12 +23,12 @@ import { join } from "node:path";
 import { type DuckDb, duckString, openDuckDb } from "../export/_duckdb.ts";
 import type { GroupMember, PricePoint } from "./_dataset_features.ts";
 import { buildFromSource, type DatasetBuild, type DatasetSource } from "./_dataset_build.ts";
-import { type CandidateRecord, candidatesOf } from "./_dataset_candidates.ts";
+import { type CandidateRecord, candidatesOf, pricePointOf } from "./_dataset_candidates.ts";
 import type { DatasetOptions } from "./dataset.ts";
 
 const CATALOG = ["markets", "tokens", "resolutions"] as const;
 const OPTIONAL_WHOLE = ["market_metadata_history"] as const;
-const SERIES = ["price_snapshots", "book_snapshots", "trades"] as const;
+const SERIES = ["price_snapshots", "price_history", "book_snapshots", "trades"] as const;
 
 /** An export folder that lacks a table the build needs. */
 export class ExportFolderError extends Error {
@@ -91,6 +92,8 @@ async function defineTables(duck: DuckDb, folder: string): Promise<void> {
       "null::varchar as last_trade_price",
     book_snapshots: "select null::varchar as token_id, null::timestamptz as ts, " +
       "null::json as bids, null::json as asks",
+    price_history: "select null::varchar as token_id, null::timestamptz as ts, " +
+      "null::integer as fidelity_minutes, null::varchar as price",
     trades: "select null::varchar as token_id, null::timestamptz as ts, " +
       "null::varchar as price, null::varchar as size",
   };
@@ -124,6 +127,7 @@ async function lookupTable(
 }
 
 const num = (v: unknown) => v === null || v === undefined ? null : Number(v);
+const str = (v: unknown) => v === null || v === undefined ? null : String(v);
 const US = (ms: number) => String(ms * 1000);
 const DEC = (column: string) => `${column}::varchar::decimal(38,6)`;
 
@@ -133,7 +137,7 @@ function duckSource(duck: DuckDb): DatasetSource {
     candidates: async ({ since, until }) => {
       const rows = await duck.rows(`
         select m.market_id, coalesce(m.event_id, '') as event_id,
-          m.neg_risk_market_id as group_key, r.status, r.winner_token_id,
+          m.neg_risk_market_id as group_key, m.category, r.status, r.winner_token_id,
           coalesce(t.n, 0)::int as tokens, t.yes as yes_token, t.no as no_token,
           epoch_ms(coalesce(r.resolved_at, r.first_seen_at))::double as resolved_ms,
           epoch_ms(m.closed_time)::double as closed_ms
@@ -191,18 +195,31 @@ function duckSource(duck: DuckDb): DatasetSource {
           select token_id, epoch_us(ts) as ts_us, epoch_ms(ts)::double as ts,
             price::varchar as price, best_bid::varchar as best_bid,
             best_ask::varchar as best_ask, last_trade_price::varchar as last
-          from price_snapshots where token_id in (select distinct token from q))
-        select q.i, p.ts, p.price, p.best_bid, p.best_ask, p.last
-        from q asof join p on q.token = p.token_id and q.cut >= p.ts_us`);
+          from price_snapshots where token_id in (select distinct token from q)),
+        h as (
+          select token_id, epoch_us(ts) as ts_us, epoch_ms(ts)::double as ts,
+            arg_min(price::varchar, fidelity_minutes) as price
+          from price_history where token_id in (select distinct token from q)
+          group by token_id, ts),
+        ps as (select q.i, p.ts, p.price, p.best_bid, p.best_ask, p.last
+               from q asof join p on q.token = p.token_id and q.cut >= p.ts_us),
+        hs as (select q.i, h.ts as h_ts, h.price as h_price
+               from q asof join h on q.token = h.token_id and q.cut >= h.ts_us)
+        select coalesce(ps.i, hs.i) as i, ps.ts, ps.price, ps.best_bid, ps.best_ask, ps.last,
+          hs.h_ts, hs.h_price
+        from ps full join hs on ps.i = hs.i`);
       const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
       for (const r of rows) {
-        out[Number(r.i)] = {
-          ts: Number(r.ts),
-          price: num(r.price),
-          bestBid: num(r.best_bid),
-          bestAsk: num(r.best_ask),
-          last: num(r.last),
-        };
+        out[Number(r.i)] = pricePointOf({
+          i: Number(r.i),
+          ts: num(r.ts),
+          price: str(r.price),
+          best_bid: str(r.best_bid),
+          best_ask: str(r.best_ask),
+          last: str(r.last),
+          h_ts: num(r.h_ts),
+          h_price: str(r.h_price),
+        });
       }
       return out;
     },

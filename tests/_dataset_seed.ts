@@ -224,7 +224,7 @@ async function recordMetadata(
 export async function exportDatasetTables(sql: Sql, out: string): Promise<void> {
   const partitions: Partition[] = ["markets", "tokens", "resolutions", "market_metadata_history"]
     .map((table) => ({ table, timeColumn: null, day: null }));
-  for (const table of ["price_snapshots", "book_snapshots", "trades"]) {
+  for (const table of ["price_snapshots", "price_history", "book_snapshots", "trades"]) {
     const days = await sql<{ day: string }[]>`
       select distinct to_char(ts at time zone 'UTC', 'YYYY-MM-DD') as day
       from ${sql(table)} order by 1`;
@@ -239,4 +239,22 @@ export async function exportDatasetTables(sql: Sql, out: string): Promise<void> 
       now: () => new Date("2030-01-01T00:00:00Z"),
     });
   }
+}
+
+/**
+ * Makes market `i` look backfilled by `backfill --resolved`: its YES snapshots move to
+ * `price_history` (fidelity 30, and a decoy at fidelity 720 with price 0.999 on the same stamps,
+ * which the smallest fidelity must beat), and its category is set to "Politics".
+ */
+export async function moveToPriceHistory(sql: Sql, i: number, spreadDays: number): Promise<void> {
+  const m = seedMarket(i, spreadDays);
+  await sql`
+    insert into price_history (token_id, ts, fidelity_minutes, price, source)
+    select token_id, ts, f.fidelity, case when f.fidelity = 30 then price else 0.999 end,
+      'resolved_backfill'
+    from price_snapshots, (values (30), (720)) as f(fidelity) where token_id = ${m.yes}`;
+  await sql`
+    delete from price_snapshot_data
+    where token_key = (select token_key from token_keys where token_id = ${m.yes})`;
+  await sql`update markets set category = 'Politics' where market_id = ${m.marketId}`;
 }

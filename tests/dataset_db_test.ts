@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { withDatabase } from "./_db.ts";
-import { seedDataset, seedMarket, seedPrice } from "./_dataset_seed.ts";
+import { moveToPriceHistory, seedDataset, seedMarket, seedPrice } from "./_dataset_seed.ts";
 import { buildDataset, parseHorizons } from "../models/dataset.ts";
 import type { DatasetRow } from "../models/dataset_row.ts";
 import type { Sql } from "../db/client.ts";
@@ -29,6 +29,8 @@ const byKey = (rows: readonly DatasetRow[]) => new Map(rows.map((r) => [key(r), 
 Deno.test("buildDataset() reads each source as stored before the instant and counts what it leaves out", async () => {
   await withDatabase("server", async (db) => {
     await seedDataset(db.sql, SEED);
+    // Market 6's prices were backfilled (price_history only, no bid or ask), its category read.
+    await moveToPriceHistory(db.sql, 6, SEED.spreadDays);
     const build = await buildDataset(db.sql, { horizons: parseHorizons("1h,24h,7d") });
     // Markets 9 and 19 resolved 50-50.
     assert.deepEqual(build.excluded, {
@@ -56,7 +58,11 @@ Deno.test("buildDataset() reads each source as stored before the instant and cou
         assert.equal(row.features.priceAgeHours, (instant - stamp) / HOUR);
         // The fee changed from 0.04 to 0.05 three days before the end.
         assert.equal(row.features.feeRate, 0.05);
-        assert.equal(row.domain, m.marketId.endsWith("1") ? "crypto" : "other");
+        assert.equal(
+          row.domain,
+          i === 6 ? "politics" : m.marketId.endsWith("1") ? "crypto" : "other",
+        );
+        assert.equal(Number.isNaN(row.features.spread), i === 6, "no spread from price history");
         assert.equal(row.negRiskGroupSize, m.group === null ? 1 : 4);
         // Trades every 8 hours (+ i seconds) on both tokens, whole seconds before the instant.
         let trades = 0;
@@ -78,6 +84,7 @@ Deno.test("buildDataset() reads each source as stored before the instant and cou
 Deno.test("buildDataset() rows do not change with data dated after their instant, and do with data before it", async () => {
   await withDatabase("server", async (db) => {
     await seedDataset(db.sql, SEED);
+    await moveToPriceHistory(db.sql, 6, SEED.spreadDays);
     const horizons = parseHorizons("24h");
     const before = await buildDataset(db.sql, { horizons });
     assert.equal(before.rows.length, MARKETS - 2);
@@ -128,7 +135,8 @@ Deno.test("parseHorizons() takes whole minutes, hours and days and names a bad o
 /**
  * Writes, for one row's market, data dated after `t` (the latest instant that reads it) or inside a
  * source's lag before it:
- * prices (changed and new, one 30 s before the instant), a book 4 minutes before and one after,
+ * prices (changed and new, one 30 s before the instant; snapshots and backfilled points), a book
+ * 4 minutes before and one after,
  * trades in the instant's unfinished second and after, a metadata change 1 ms after.
  */
 async function writeAfter(sql: Sql, row: DatasetRow, t: number): Promise<void> {
@@ -137,6 +145,11 @@ async function writeAfter(sql: Sql, row: DatasetRow, t: number): Promise<void> {
     update price_snapshot_data set price = 1000, best_bid = 1000, best_ask = 2000
     where token_key = (select token_key from token_keys where token_id = ${m.yes})
       and ts > ${new Date(t - MINUTE)}`;
+  await sql`
+    insert into price_history (token_id, ts, fidelity_minutes, price, source)
+    select ${m.yes}, ts, 1, 0.001, 'resolved_backfill'
+    from unnest(${[t - 30_000, t, t + 1].map((ts) => new Date(ts).toISOString())}::timestamptz[])
+      as u(ts)`;
   await insertPriceSnapshots(
     sql,
     [t - 30_000, t, t + 1].map((ts) => ({

@@ -2,11 +2,16 @@
  * The dataset built by DuckDB over a `pmcollect export` folder equals the one built from
  * PostgreSQL, row for row and value for value, on the same data (exported with the export's own
  * code), including a price with more than six decimals and a market left out for having no
- * price before its instant.
+ * price before its instant, and a market whose prices were backfilled into `price_history`.
  */
 import assert from "node:assert/strict";
 import { withDatabase } from "./_db.ts";
-import { exportDatasetTables, seedDataset, seedMarket } from "./_dataset_seed.ts";
+import {
+  exportDatasetTables,
+  moveToPriceHistory,
+  seedDataset,
+  seedMarket,
+} from "./_dataset_seed.ts";
 import { buildDataset, parseHorizons } from "../models/dataset.ts";
 import { buildDatasetFromExport, ExportFolderError } from "../models/dataset_parquet.ts";
 import { insertPriceSnapshots } from "../db/prices.ts";
@@ -29,6 +34,7 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       volume24h: null,
       liquidity: null,
     }]);
+    await moveToPriceHistory(db.sql, 4, SEED.spreadDays);
     // Market 3's prices are gone before its 1h instant: left out, counted.
     const m3 = seedMarket(3, SEED.spreadDays);
     await db.sql`
@@ -45,6 +51,7 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
         0.1234567,
       );
       assert.equal(fromDb.excluded.noPriceBeforeInstant, 3);
+      assert.equal(fromDb.rows.filter((r) => r.domain === "politics").length, 3);
       assert.equal(fromDb.rows.length, (SEED.markets - 2) * 3);
       assert.deepEqual(fromExport, fromDb);
 
