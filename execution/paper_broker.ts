@@ -252,6 +252,8 @@ export class PaperBroker implements Broker {
       // The action reaches the book even if the caller stops waiting, as a sent order does.
       const run = (when: number) => {
         signal?.removeEventListener("abort", onAbort);
+        // Time reaches `when` first (GTD expiry), then the action meets the book.
+        this.#emit(this.matcher.advance(when));
         resolve(action(when));
       };
       if (this.#options.latencyMs === 0) return run(at);
@@ -271,7 +273,6 @@ export class PaperBroker implements Broker {
       const next = this.#pending[0]!;
       if (next.at > at || (!inclusive && next.at === at)) break;
       this.#pending.shift();
-      this.#emit(this.matcher.advance(next.at));
       next.run(next.at);
     }
   }

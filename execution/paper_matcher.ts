@@ -110,10 +110,13 @@ export class PaperMatcher {
     this.#prefix = options.idPrefix ?? "paper";
   }
 
-  /** Places an order that reaches the book at `at`. */
+  /**
+   * Places an order that reaches the book at `at`. Time is moved by book events and
+   * `advance(at)`, not here: call `advance(at)` first when no event did (the broker does), or a
+   * GTD order past its expiry is still listed open.
+   */
   submit(request: OrderRequest, at: number): MatchResult {
     const out: BrokerEvent[] = [];
-    this.#expire(at, out);
     const invalid = invalidRequest(request, at, this.#gtdThresholdMs);
     if (invalid !== null) return { ok: false, error: invalid, retryable: false };
     const book = this.#books.get(request.tokenId);
@@ -196,13 +199,12 @@ export class PaperMatcher {
     return { ok: true, order: openOrderOf(order), events: out };
   }
 
-  /** Cancels a live order at `at`; the reason when it is not live. */
+  /** Cancels a live order at `at` (time is moved as for `submit`); the reason when it is not live. */
   cancel(orderId: string, at: number): { ok: true; events: BrokerEvent[] } | {
     ok: false;
     reason: string;
   } {
     const out: BrokerEvent[] = [];
-    this.#expire(at, out);
     const order = this.#live.get(orderId);
     if (order === undefined) {
       return {
@@ -388,17 +390,24 @@ export class PaperMatcher {
     book.open = !book.resolved;
     book.tradeCredit.clear();
     if (book.resting.length === 0 || !book.open) return;
-    for (const order of [...book.resting]) {
-      if (order.status !== "LIVE") continue;
-      const side = order.side === "BUY" ? book.bids : book.asks;
-      const after = sizeAt(side, order.key);
+    // Our orders by level, in time order: one decrease is shared by the orders at a level.
+    const levels = new Map<string, Working[]>();
+    for (const order of book.resting) {
+      const id = `${order.side}:${order.key}`;
+      const list = levels.get(id);
+      if (list === undefined) levels.set(id, [order]);
+      else list.push(order);
+    }
+    for (const orders of levels.values()) {
+      const { side, key } = orders[0]!;
+      const after = sizeAt(side === "BUY" ? book.bids : book.asks, key);
       if (!wasOpen) {
         // What happened while the book was unknown is unknown: orders join behind us, so at
         // most the new size is still ahead.
-        order.queueAhead = minDec(order.queueAhead, after);
+        for (const order of orders) order.queueAhead = minDec(order.queueAhead, after);
       } else {
-        const before = sizeAt(order.side === "BUY" ? oldBids : oldAsks, order.key);
-        this.#decrease(book, order.side, order.key, [order], before, after, at, out);
+        const before = sizeAt(side === "BUY" ? oldBids : oldAsks, key);
+        this.#decrease(book, side, key, orders, before, after, at, out);
       }
     }
     this.#cross(book, at, out);

@@ -194,6 +194,28 @@ Deno.test("a resting order behind 100 shares fills only after the 100 have gone"
   assert.deepStrictEqual(m.openOrders(), []);
 });
 
+Deno.test("two of our orders at one price share a decrease, the older first", () => {
+  const m = matcher();
+  m.onBookEvent(snapshot(T0, [["0.45", "10"]], [["0.50", "20"]]));
+  const a = m.submit(order({ price: "0.45", size: "5" }), T0);
+  m.onBookEvent(change(T0 + 1, bid("0.45", "30"))); // 20 join behind A
+  const b = m.submit(order({ price: "0.45", size: "5" }), T0 + 2);
+  assert(a.ok && b.ok);
+  assert.deepStrictEqual([m.queueAhead(a.order.orderId), m.queueAhead(b.order.orderId)], [
+    "10",
+    "30",
+  ]);
+  // 30 → 12: 18 gone. A: 10 ahead eaten, 8 beyond, takes its 5. B: 30 − 18 = 12 still ahead.
+  const first = m.onBookEvent(change(T0 + 3, bid("0.45", "12")));
+  assert.deepStrictEqual(fillsOf(first).map((f) => [f.orderId, f.size]), [[a.order.orderId, "5"]]);
+  assert.deepStrictEqual(m.queueAhead(b.order.orderId), "12");
+  // 12 → 0: B's queue is gone, nothing beyond it; 10 join behind, 10 → 7: B takes 3.
+  m.onBookEvent(change(T0 + 4, bid("0.45", "0")));
+  m.onBookEvent(change(T0 + 5, bid("0.45", "10")));
+  const last = m.onBookEvent(change(T0 + 6, bid("0.45", "7")));
+  assert.deepStrictEqual(fillsOf(last).map((f) => [f.orderId, f.size]), [[b.order.orderId, "3"]]);
+});
+
 Deno.test("an ask that comes down to our bid fills us as maker at our price, without a fee", () => {
   const m = matcher();
   m.onBookEvent(snapshot(T0, [["0.44", "30"]], [["0.47", "20"]]));
