@@ -97,6 +97,7 @@ Deno.test({
         const book = await trader.getOrderBook(m.tokenIds[0]);
         const best = book.asks.at(-1)!;
         if (Number(best.price) * Number(best.size) < 6) continue;
+        if (Number(book.bids.at(-1)!.size) < 10) continue; // the sale back takes one level
         chosen = {
           yes: m.tokenIds[0],
           conditionId: m.conditionId,
@@ -247,6 +248,26 @@ Deno.test({
       ok(userTradeSchema.safeParse(confirmed).success);
       ok(user.messages.length >= 6);
       for (const m of user.messages) ok(parseUserMessage(m).success, JSON.stringify(m));
+
+      // A FOK market SELL of the shares at the best bid: proceeds less the taker fee.
+      const bid = Number((await trader.getOrderBook(yes)).bids.at(-1)!.price);
+      const sold = await trader.createAndPostMarketOrder(
+        { tokenID: yes, amount: hundredths / 100, side: Side.SELL },
+        options,
+        OrderType.FOK,
+      );
+      assertEquals(sold.status, "matched", JSON.stringify(sold));
+      const proceeds = hundredths * Math.round(bid * 100) / 10_000;
+      const sellFee = Math.round(hundredths / 100 * rate * bid * (1 - bid) * 1e5) / 1e5;
+      assertEquals([Number(sold.makingAmount), Number(sold.takingAmount)], [
+        hundredths / 100,
+        proceeds,
+      ]);
+      const cash = await trader.getBalanceAllowance({ asset_type: AssetType.COLLATERAL });
+      assertEquals(
+        Number(cash.balance),
+        Math.round((1000 - paid - fee + proceeds - sellFee) * 1e6),
+      );
 
       // The venue's errors.
       const offGrid = await trader.orderBuilder.buildOrder(
