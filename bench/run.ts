@@ -38,6 +38,10 @@ const BENCHES: Record<string, { title: string; file: string }> = {
     title: "market-channel recorder: ingest, bytes/event, bookAt, replay (issue 15)",
     file: "stream_bench.ts",
   },
+  broker: {
+    title: "order build + sign latency, paper matching with 1,000 resting orders (issue 29)",
+    file: "broker_bench.ts",
+  },
   model: {
     title: "calibrated models vs market and oracle, walk-forward at t-24h (issue 28)",
     file: "model_bench.ts",

@@ -1,0 +1,50 @@
+/**
+ * `deno task bench broker` (issue 29): the two broker figures the issue sets targets for.
+ *
+ * 1. Order build + EIP-712 sign, one order at a time (`_sign_latency.ts`): p50 and p99 in µs
+ *    against the target p99 ≤ 100 µs (NautilusTrader publishes ~44 µs in Rust).
+ * 2. Paper matching over a realistic book stream with 1,000 resting orders
+ *    (`_paper_matching.ts`): book events per second against the target ≥ 500,000, and beside it
+ *    the same events into `L2Books` alone (exact books, no orders) measured in the same run, as
+ *    the baseline ratio (these machines are noisy).
+ *
+ * The machine's load average is printed first: on a busy host both figures move, the ratio less.
+ * Last line, plain numbers: `broker: S µs sign p99, F events/s paper matching`.
+ *
+ * @example
+ * ```sh
+ * deno task bench broker
+ * ```
+ */
+import { signLatency } from "./_sign_latency.ts";
+import { paperMatchingRate } from "./_paper_matching.ts";
+import { printText } from "../runtime/log.ts";
+
+const out = (line: string) => printText("stdout", line);
+const load = async () =>
+  (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+
+out(`load average before: ${await load()} (${navigator.hardwareConcurrency} CPUs)`);
+
+const sign = await signLatency();
+out(
+  `order build + sign: p50 ${sign.p50Us.toFixed(1)} µs, p99 ${sign.p99Us.toFixed(1)} µs ` +
+    `over ${sign.n} orders (target p99 ≤ 100 µs: ${sign.p99Us <= 100 ? "met" : "missed"})`,
+);
+
+const paper = await paperMatchingRate();
+out(
+  `paper matching: ${Math.round(paper.eventsPerSecond)} events/s over ${paper.events} events, ` +
+    `${paper.resting} orders resting, ${paper.fills} fills, ` +
+    `${(paper.touchedShare * 100).toFixed(0)}% of events on a token with orders ` +
+    `(target ≥ 500,000: ${paper.eventsPerSecond >= 500_000 ? "met" : "missed"})`,
+);
+out(
+  `baseline L2Books alone: ${Math.round(paper.baselineEventsPerSecond)} events/s; ` +
+    `matcher/baseline ${(paper.eventsPerSecond / paper.baselineEventsPerSecond).toFixed(2)}×`,
+);
+out(`load average after: ${await load()}`);
+out(
+  `broker: ${sign.p99Us.toFixed(1)} µs sign p99, ${Math.round(paper.eventsPerSecond)} events/s ` +
+    `paper matching`,
+);
