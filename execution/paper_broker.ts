@@ -43,8 +43,10 @@ import {
   type QueueModel,
   type TradePrint,
 } from "./paper_matcher.ts";
-import { type Dec, formatDec, mulDec, parseDec, ZERO } from "../edge/decimal.ts";
-import { adapterFee } from "../edge/conversion.ts";
+import { formatDec } from "../edge/decimal.ts";
+import { type ConversionRequest, type ConversionResult, PaperAccount } from "./_paper_account.ts";
+
+export type { ConversionRequest, ConversionResult };
 
 export interface PaperBrokerOptions {
   /** The clock (unix ms): the replay's event time, or the wall clock live. */
@@ -61,27 +63,6 @@ export interface PaperBrokerOptions {
   readonly setTimer?: (ms: number, run: () => void) => void;
 }
 
-/** A neg-risk `convertPositions` call: `amount` NO of each market in S (|S| ≥ 2). */
-export interface ConversionRequest {
-  readonly marketId: string;
-  /** NO tokens of the questions in S. */
-  readonly noTokenIds: readonly string[];
-  /** YES tokens of the group's questions outside S (placeholders and Other included). */
-  readonly complementYesTokenIds: readonly string[];
-  readonly amount: string;
-  /** The adapter's fee for this market (`getFeeBips`), 0…10,000. */
-  readonly feeBips: number;
-}
-
-export interface ConversionResult {
-  /** (|S| − 1) × (amount − fee): credited at once. */
-  readonly collateralOut: string;
-  /** The adapter's fee on each NO position converted, ⌊amount × feeBips / 10,000⌋ to 1e-6. */
-  readonly feePerAmount: string;
-  /** amount − fee: credited of each YES outside S. */
-  readonly yesOut: string;
-}
-
 interface Pending {
   readonly at: number;
   readonly run: (at: number) => void;
@@ -92,17 +73,16 @@ export class PaperBroker implements Broker {
   readonly #options: PaperBrokerOptions;
   readonly #pending: Pending[] = [];
   readonly #listeners = new Set<(event: BrokerEvent) => void>();
-  readonly #positions = new Map<string, Dec>();
+  readonly #account: PaperAccount;
   readonly #byClient = new Map<string, string>();
   readonly #refused = new Map<string, OpenOrder>();
-  #cash: Dec;
 
   constructor(options: PaperBrokerOptions) {
     if (!Number.isFinite(options.latencyMs) || options.latencyMs < 0) {
       throw new RangeError(`latencyMs must be ≥ 0, not ${options.latencyMs}`);
     }
     this.#options = options;
-    this.#cash = parseDec(options.cash);
+    this.#account = new PaperAccount(options.cash);
     this.matcher = new PaperMatcher({ feeOf: options.feeOf, queue: options.queue });
   }
 
@@ -150,16 +130,12 @@ export class PaperBroker implements Broker {
   }
 
   positions(): Promise<Position[]> {
-    const list: Position[] = [];
-    for (const [tokenId, size] of this.#positions) {
-      if (size !== ZERO) list.push({ tokenId, size: formatDec(size) });
-    }
-    return Promise.resolve(list);
+    return Promise.resolve(this.#account.positions());
   }
 
   /** Collateral held now. */
   cash(): string {
-    return formatDec(this.#cash);
+    return formatDec(this.#account.cash);
   }
 
   onEvent(listener: (event: BrokerEvent) => void): () => void {
@@ -185,63 +161,14 @@ export class PaperBroker implements Broker {
     this.#emit(this.matcher.advance(at));
   }
 
-  /**
-   * Books a neg-risk conversion (relations.md §3.4): burns `amount` NO of each market in S and
-   * credits (|S| − 1) × (amount − fee) collateral and amount − fee YES of each question
-   * outside S, fee = ⌊amount × feeBips / 10,000⌋ to 1e-6 (`adapterFee`).
-   * @throws {RangeError} for |S| < 2, a bad fee, or NO shares not held.
-   */
+  /** Books a neg-risk conversion (`PaperAccount.convert`): NO of S in, collateral and YES out. */
   convert(request: ConversionRequest): ConversionResult {
-    const { noTokenIds, complementYesTokenIds, feeBips } = request;
-    if (new Set(noTokenIds).size !== noTokenIds.length || noTokenIds.length < 2) {
-      throw new RangeError(
-        "Cannot convert: needs at least 2 distinct NO positions (IndexSetTooSmall)",
-      );
-    }
-    if (!Number.isInteger(feeBips) || feeBips < 0 || feeBips > 10_000) {
-      throw new RangeError(
-        `Cannot convert: feeBips must be a whole number in 0…10000, not ${feeBips}`,
-      );
-    }
-    const amount = parseDec(request.amount);
-    if (amount <= ZERO) {
-      throw new RangeError(`Cannot convert: amount ${request.amount} not positive`);
-    }
-    for (const tokenId of noTokenIds) {
-      const held = this.#free(tokenId);
-      if (held < amount) {
-        throw new RangeError(
-          `Cannot convert: holds ${formatDec(held)} free of ${tokenId}, needs ${request.amount}`,
-        );
-      }
-    }
-    const fee = adapterFee(amount, feeBips);
-    const net = amount - fee;
-    for (const tokenId of noTokenIds) this.#move(tokenId, -amount);
-    for (const tokenId of complementYesTokenIds) this.#move(tokenId, net);
-    const collateral = BigInt(noTokenIds.length - 1) * net;
-    this.#cash += collateral;
-    return {
-      collateralOut: formatDec(collateral),
-      feePerAmount: formatDec(fee),
-      yesOut: formatDec(net),
-    };
+    return this.#account.convert(request, this.matcher.openOrders());
   }
 
-  /**
-   * Books the redemption of a resolved token: every share held pays `payout` collateral ("1"
-   * for the winner, "0" for the loser, "0.5" each for a 50-50 market). Returns the collateral.
-   */
+  /** Books the redemption of a resolved token at `payout` a share; returns the collateral. */
   redeem(tokenId: string, payout: string): string {
-    const price = parseDec(payout);
-    if (price < ZERO || price > parseDec("1")) {
-      throw new RangeError(`Cannot redeem ${tokenId}: payout ${payout} not in [0, 1]`);
-    }
-    const held = this.#positions.get(tokenId) ?? ZERO;
-    const paid = mulDec(held, price);
-    this.#positions.delete(tokenId);
-    this.#cash += paid;
-    return formatDec(paid);
+    return this.#account.redeem(tokenId, payout);
   }
 
   #later<T>(action: (at: number) => T, signal?: AbortSignal): Promise<T> {
@@ -278,7 +205,7 @@ export class PaperBroker implements Broker {
   }
 
   #place(order: OrderRequest, at: number): SubmitResult {
-    const short = this.#shortOf(order);
+    const short = this.#account.shortOf(order, this.matcher.openOrders());
     if (short !== null) {
       this.#remember(order, at);
       return { ok: false, clientOrderId: order.clientOrderId, error: short, retryable: false };
@@ -316,40 +243,6 @@ export class PaperBroker implements Broker {
     return { canceled, notCanceled };
   }
 
-  /** The venue's balance refusal, or null when the order is covered. */
-  #shortOf(order: OrderRequest): string | null {
-    const size = parseDec(order.size);
-    if (order.side === "SELL") {
-      return this.#free(order.tokenId) >= size ? null : "not enough balance / allowance";
-    }
-    let held = ZERO;
-    for (const open of this.matcher.openOrders()) {
-      if (open.side !== "BUY") continue;
-      held += mulDec(
-        parseDec(open.price),
-        parseDec(open.originalSize) - parseDec(open.sizeMatched),
-      );
-    }
-    return this.#cash - held >= mulDec(parseDec(order.price), size)
-      ? null
-      : "not enough balance / allowance";
-  }
-
-  /** Shares of a token held and not promised to an open SELL. */
-  #free(tokenId: string): Dec {
-    let free = this.#positions.get(tokenId) ?? ZERO;
-    for (const open of this.matcher.openOrders()) {
-      if (open.side === "SELL" && open.tokenId === tokenId) {
-        free -= parseDec(open.originalSize) - parseDec(open.sizeMatched);
-      }
-    }
-    return free;
-  }
-
-  #move(tokenId: string, shares: Dec): void {
-    this.#positions.set(tokenId, (this.#positions.get(tokenId) ?? ZERO) + shares);
-  }
-
   #remember(order: OrderRequest, at: number): void {
     this.#refused.set(order.clientOrderId, {
       orderId: "",
@@ -367,19 +260,7 @@ export class PaperBroker implements Broker {
 
   #emit(events: readonly BrokerEvent[]): void {
     for (const event of events) {
-      if (event.kind === "fill") {
-        const { fill } = event;
-        const size = parseDec(fill.size);
-        const notional = mulDec(parseDec(fill.price), size);
-        const fee = parseDec(fill.fee);
-        if (fill.side === "BUY") {
-          this.#move(fill.tokenId, size);
-          this.#cash -= notional + fee;
-        } else {
-          this.#move(fill.tokenId, -size);
-          this.#cash += notional - fee;
-        }
-      }
+      if (event.kind === "fill") this.#account.book(event.fill);
       for (const listener of this.#listeners) listener(event);
     }
   }
