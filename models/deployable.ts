@@ -20,7 +20,8 @@ import { type CellKind, fitCells, inTail, MIN_CELL_ROWS } from "./walk_forward.t
 import { coherePartitions } from "./coherence.ts";
 
 export interface DeployableCell {
-  readonly domain: string;
+  /** Null in `unseen`: any domain not seen in training. */
+  readonly domain: string | null;
   readonly horizon: string;
   readonly kind: CellKind;
   /** Null: the cell predicts the price. */
@@ -58,9 +59,10 @@ export function fitDeployable(
   };
   const models = new Map<string, FittedModel>();
   const cellOf = fitCells(rows, rows.map((_, i) => i), settings, models);
-  const cell = (domain: string, horizon: string, probe: DatasetRow): DeployableCell => {
-    // A mid-priced probe, so the tail rule does not answer for the cell.
-    const found = cellOf({ ...probe, domain, horizon, price: 0.5 });
+  const cell = (domain: string | null, horizon: string, probe: DatasetRow): DeployableCell => {
+    // A mid-priced probe, so the tail rule does not answer for the cell; an unseen domain is
+    // probed with a name no venue domain has (and stored as null: jsonb refuses \u0000).
+    const found = cellOf({ ...probe, domain: domain ?? "\u0000unseen", horizon, price: 0.5 });
     const model = found.key === undefined ? undefined : models.get(found.key);
     return {
       domain,
@@ -75,7 +77,7 @@ export function fitDeployable(
   return {
     ...settings,
     cells: [...seen.values()].map((r) => cell(r.domain, r.horizon, r)),
-    unseen: [...horizons.values()].map((r) => cell("\u0000unseen", r.horizon, r)),
+    unseen: [...horizons.values()].map((r) => cell(null, r.horizon, r)),
   };
 }
 
