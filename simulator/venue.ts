@@ -46,6 +46,11 @@ export interface VenueOptions {
   positions?: Record<string, string>;
   /** Delay from MATCHED to MINED and from MINED to CONFIRMED (default 2,000 ms). */
   settleMs?: number;
+  /**
+   * Dead-man switch: once an address sent a heartbeat, a gap longer than this cancels all its
+   * open orders (default 10,000 ms; the venue's own figure is not published).
+   */
+  heartbeatTimeoutMs?: number;
 }
 
 /** An order the venue accepted. */
@@ -110,6 +115,8 @@ export class Venue {
   readonly #random = new Random(0x7e4de);
   readonly #unconfirmed = new Set<VenueTrade>();
   readonly #live = new Set<VenueOrder>();
+  readonly #heartbeats = new Map<string, number>();
+  readonly #heartbeatTimeoutMs: number;
   readonly #settleMs: number;
   #counterparty = 0;
 
@@ -118,6 +125,7 @@ export class Venue {
     this.#world = world;
     this.#hub = hub;
     this.#settleMs = options.settleMs ?? 2000;
+    this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
     const positions = new Map<string, bigint>();
     for (const [token, size] of Object.entries(options.positions ?? {})) {
       positions.set(token, decimalUnits(size));
@@ -305,6 +313,11 @@ export class Venue {
     return null;
   }
 
+  /** A heartbeat of `address`: arms (or re-arms) its dead-man switch. */
+  heartbeat(address: string): void {
+    this.#heartbeats.set(address, this.#world.now());
+  }
+
   /** Live orders of `address`. */
   liveOrders(address: string): VenueOrder[] {
     return [...this.#live].filter((o) => o.owner.address === address);
@@ -321,8 +334,9 @@ export class Venue {
   }
 
   /**
-   * Housekeeping: trades move MATCHED → MINED → CONFIRMED, GTD orders past their expiration
-   * and orders of markets no longer open are cancelled.
+   * Housekeeping: trades move MATCHED → MINED → CONFIRMED; GTD orders past their expiration,
+   * orders of markets no longer open and all orders of an address whose heartbeats stopped
+   * are cancelled.
    */
   tick(): void {
     const nowMs = this.#world.now();
@@ -333,6 +347,11 @@ export class Venue {
       t.lastUpdateMs = nowMs;
       if (t.status === "CONFIRMED") this.#unconfirmed.delete(t);
       this.#emit(t.order, userTradeMessage(t, nowMs));
+    }
+    for (const [address, lastMs] of [...this.#heartbeats]) {
+      if (nowMs - lastMs <= this.#heartbeatTimeoutMs) continue;
+      this.#heartbeats.delete(address);
+      for (const o of this.liveOrders(address)) this.cancel(address, o.id);
     }
     for (const o of [...this.#live]) {
       if (o.market.status !== "open") {

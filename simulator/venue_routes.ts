@@ -3,7 +3,9 @@
  * (L1: `POST /auth/api-key`, `GET /auth/derive-api-key`; L2: `GET /auth/api-keys`), orders
  * (`POST /order`, `POST /orders` ≤ 15), cancels (`DELETE /order`, `/orders`, `/cancel-all`,
  * `/cancel-market-orders`, all `{canceled, not_canceled}`), the ledger (`GET /data/orders`,
- * `/data/order/{id}` — live orders only —, `/data/trades`), `GET /balance-allowance`, plus the
+ * `/data/order/{id}` — live orders only —, `/data/trades`), `GET /balance-allowance`,
+ * heartbeats (`POST /v1/heartbeats` as the official client sends them, `POST /heartbeats` as
+ * the docs page shows them; a gap cancels the address's orders, `venue.ts`), plus the
  * public `GET /markets-by-token/{token}` and the Data API's `GET /positions?user=` (v1) and
  * `GET /v2/positions?user=` (`venue_positions.ts`). Every
  * private route checks the L2 HMAC (401 otherwise). An order's EIP-712 signature is verified
@@ -54,6 +56,8 @@ const PRIVATE = new Set([
   "/data/trades",
   "/balance-allowance",
   "/balance-allowance/update",
+  "/v1/heartbeats",
+  "/heartbeats",
 ]);
 
 /** Serves a trading route, or returns null when the path is not one. */
@@ -101,6 +105,12 @@ export async function handleTrading(
   switch (`${req.method} ${path}`) {
     case "GET /auth/api-keys":
       return jsonResponse({ apiKeys: [owner.apiKey] });
+    case "POST /v1/heartbeats":
+      venue.heartbeat(owner.address);
+      return jsonResponse({ heartbeat_id: crypto.randomUUID() });
+    case "POST /heartbeats":
+      venue.heartbeat(owner.address);
+      return jsonResponse({ status: "ok" });
     case "POST /order": {
       const answer = placeOne(deps, owner, json);
       return jsonResponse(answer.body, answer.status);

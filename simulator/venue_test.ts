@@ -223,3 +223,21 @@ Deno.test("Venue: a BUY needs its amount plus the fees of what it takes", () => 
   const fee = takerFee(feeScheduleAt(market.meta, clock.ms), 15_000, 6000);
   assertEquals(collateral(venue, a), 10_000_000n - fee);
 });
+
+Deno.test("Venue: once armed by a heartbeat, a gap cancels the address's open orders", () => {
+  const { venue, market, clock } = setup();
+  const [a, b] = [owner(1), owner(2)];
+  const token = market.tokenIds[0];
+  venue.place(a, limit(a, token, { side: "BUY", price: 0.42, size: 5 }), id(1));
+  venue.place(b, limit(b, token, { side: "BUY", price: 0.42, size: 5 }), id(2));
+  venue.heartbeat(a.address);
+  clock.ms += 9_000;
+  venue.heartbeat(a.address);
+  clock.ms += 9_000;
+  venue.tick();
+  assertEquals(venue.liveOrders(a.address).length, 1); // 9 s apart: still armed and alive
+  clock.ms += 2_000;
+  venue.tick();
+  assertEquals(venue.orders.get(id(1))!.status, "CANCELED");
+  assertEquals(venue.liveOrders(b.address).length, 1); // b never armed its switch
+});

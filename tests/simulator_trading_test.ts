@@ -346,6 +346,9 @@ Deno.test({
         ),
         levelBefore,
       );
+      // Heartbeats (sent last: they arm the dead-man switch).
+      const beat = await trader.postHeartbeat();
+      ok(/^[0-9a-f-]{36}$/.test(beat.heartbeat_id), JSON.stringify(beat));
     } finally {
       for (const s of sockets) await closed(s);
       await sim.close();
