@@ -13,8 +13,8 @@
  * levelsThrough(book.asks, "asks", 50_000_000); // [45_000_000]: asks at or below 0.50
  * ```
  */
-import type { OrderStatus, OrderType, Side } from "./broker.ts";
-import { type Dec, formatDec, parseDec, ZERO } from "../edge/decimal.ts";
+import type { OpenOrder, OrderRequest, OrderStatus, OrderType, Side } from "./broker.ts";
+import { type Dec, formatDec, mulDec, ONE, parseDec, ZERO } from "../edge/decimal.ts";
 
 /** One order of ours that the matcher holds (live or not yet answered). */
 export interface Working {
@@ -149,4 +149,60 @@ export function byPriority(orders: readonly Working[], side: Side): Working[] {
   return orders.filter((o) => o.side === side).sort((a, b) =>
     a.key !== b.key ? (side === "BUY" ? b.key - a.key : a.key - b.key) : a.seq - b.seq
   );
+}
+
+/** A request the matcher cannot price at all (tick and minimum size are the validator's). */
+export function invalidRequest(
+  request: OrderRequest,
+  at: number,
+  thresholdMs: number,
+): string | null {
+  let price: Dec, size: Dec;
+  try {
+    price = parseDec(request.price);
+    size = parseDec(request.size);
+  } catch (error) {
+    return `invalid order: ${(error as Error).message}`;
+  }
+  if (price <= ZERO || price >= ONE) return `invalid price ${request.price}: not in (0, 1)`;
+  if (Number.isNaN(unitsOf(request.price))) {
+    return `invalid price ${request.price}: not plain digits`;
+  }
+  if (size <= ZERO) return `invalid size ${request.size}: not positive`;
+  if (request.postOnly && request.orderType !== "GTC" && request.orderType !== "GTD") {
+    return `invalid order: postOnly only with GTC or GTD, not ${request.orderType}`;
+  }
+  if (request.orderType === "GTD") {
+    if (request.expiration === null) return "invalid order: GTD without expiration";
+    if (request.expiration * 1000 - thresholdMs <= at) {
+      return `invalid expiration ${request.expiration}: not after now + ${thresholdMs / 1000} s`;
+    }
+  }
+  if (mulDec(price, size) <= ZERO) return "invalid order: notional rounds to zero";
+  return null;
+}
+
+export function levelMap(levels: readonly (readonly [string, string])[]): Map<number, string> {
+  const map = new Map<number, string>();
+  for (const [price, size] of levels) if (!isZeroSize(size)) map.set(unitsOf(price), size);
+  return map;
+}
+
+export function minDec(a: Dec, b: Dec): Dec {
+  return a < b ? a : b;
+}
+
+export function openOrderOf(order: Working): OpenOrder {
+  return {
+    orderId: order.orderId,
+    clientOrderId: order.clientOrderId,
+    tokenId: order.tokenId,
+    side: order.side,
+    orderType: order.orderType,
+    price: order.priceText,
+    originalSize: formatDec(order.size),
+    sizeMatched: formatDec(order.matched),
+    status: order.status,
+    createdAt: order.createdAt,
+  };
 }

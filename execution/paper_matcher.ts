@@ -33,14 +33,18 @@
  */
 import type { BrokerEvent, Fill, OpenOrder, OrderRequest, OrderStatus, Side } from "./broker.ts";
 import type { BookEvent, PriceChangeEvent } from "../stream/book_event.ts";
-import { type Dec, formatDec, mulDec, ONE, parseDec, ZERO } from "../edge/decimal.ts";
+import { type Dec, formatDec, parseDec, ZERO } from "../edge/decimal.ts";
 import { parseFee, takerFee } from "../edge/fees.ts";
 import type { FeeSchedule } from "../edge/market.ts";
 import {
   byPriority,
+  invalidRequest,
   isZeroSize,
+  levelMap,
   levelsThrough,
+  minDec,
   newPaperBook,
+  openOrderOf,
   type PaperBook,
   setLevel,
   sizeAt,
@@ -524,56 +528,4 @@ export class PaperMatcher {
     }
     this.#nextExpiry = next;
   }
-}
-
-/** A request the matcher cannot price at all (tick and minimum size are the validator's). */
-function invalidRequest(request: OrderRequest, at: number, thresholdMs: number): string | null {
-  let price: Dec, size: Dec;
-  try {
-    price = parseDec(request.price);
-    size = parseDec(request.size);
-  } catch (error) {
-    return `invalid order: ${(error as Error).message}`;
-  }
-  if (price <= ZERO || price >= ONE) return `invalid price ${request.price}: not in (0, 1)`;
-  if (Number.isNaN(unitsOf(request.price))) {
-    return `invalid price ${request.price}: not plain digits`;
-  }
-  if (size <= ZERO) return `invalid size ${request.size}: not positive`;
-  if (request.postOnly && request.orderType !== "GTC" && request.orderType !== "GTD") {
-    return `invalid order: postOnly only with GTC or GTD, not ${request.orderType}`;
-  }
-  if (request.orderType === "GTD") {
-    if (request.expiration === null) return "invalid order: GTD without expiration";
-    if (request.expiration * 1000 - thresholdMs <= at) {
-      return `invalid expiration ${request.expiration}: not after now + ${thresholdMs / 1000} s`;
-    }
-  }
-  if (mulDec(price, size) <= ZERO) return "invalid order: notional rounds to zero";
-  return null;
-}
-
-function levelMap(levels: readonly (readonly [string, string])[]): Map<number, string> {
-  const map = new Map<number, string>();
-  for (const [price, size] of levels) if (!isZeroSize(size)) map.set(unitsOf(price), size);
-  return map;
-}
-
-function minDec(a: Dec, b: Dec): Dec {
-  return a < b ? a : b;
-}
-
-function openOrderOf(order: Working): OpenOrder {
-  return {
-    orderId: order.orderId,
-    clientOrderId: order.clientOrderId,
-    tokenId: order.tokenId,
-    side: order.side,
-    orderType: order.orderType,
-    price: order.priceText,
-    originalSize: formatDec(order.size),
-    sizeMatched: formatDec(order.matched),
-    status: order.status,
-    createdAt: order.createdAt,
-  };
 }
