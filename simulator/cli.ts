@@ -15,6 +15,7 @@ import type { FaultSpec } from "./faults.ts";
 import { startSimulator } from "./server.ts";
 import type { ActivityMode } from "./activity_model.ts";
 import { parsePlantSpec, runPlantMode } from "./plant_cli.ts";
+import { HISTORY_MAX_MARKETS } from "./history.ts";
 
 /** `pmcollect simulate --help`. */
 export const SIMULATE_HELP = `Usage: pmcollect simulate [flags]
@@ -31,6 +32,10 @@ Flags:
   --hostname H        address to bind (default 127.0.0.1)
   --markets N         markets in the simulated universe (default 1000)
   --seed N            random seed: the same seed gives the same universe (default 1)
+  --closed-markets N  a closed history of N resolved markets with price histories, served by
+                      Gamma closed=true lists and /prices-history, whose quotes distort a
+                      hidden probability in documented ways (docs/models.md, Simulator;
+                      default 0); the hidden path is at GET /_test/hidden?market=ID
   --tick-ms N         milliseconds between world steps (trades, book changes; default 100)
   --rate-limits       enforce the venue's documented rate limits (429 with Retry-After)
   --load              load mode: trades as fast as possible on subscribed markets
@@ -83,7 +88,7 @@ export class SimulateUsageError extends Error {
 }
 
 /**
- * Parses `--port`, `--markets`, `--seed`, `--tick-ms`, `--rate-limits`, `--load`,
+ * Parses `--port`, `--markets`, `--seed`, `--closed-markets`, `--tick-ms`, `--rate-limits`, `--load`,
  * `--activity busy|realistic` (default busy; see simulator/activity_model.ts) and
  * `--faults latency=50,fail=5,rate-limit=3,maintenance=2000,malformed-pages=1,malformed-frames=1`,
  * `--balance USD` and `--settle-ms N` (the trading venue, `venue.ts`) and `--plant [SPEC]` (the planted-mispricing mode, `plant_cli.ts`).
@@ -105,6 +110,7 @@ export async function runSimulateCommand(
       hostname: { type: "string", default: "127.0.0.1" },
       markets: { type: "string", default: "1000" },
       seed: { type: "string", default: "1" },
+      "closed-markets": { type: "string", default: "0" },
       "tick-ms": { type: "string", default: "100" },
       "rate-limits": { type: "boolean", default: false },
       load: { type: "boolean", default: false },
@@ -132,6 +138,9 @@ export async function runSimulateCommand(
     throw new SimulateUsageError(`--activity must be busy or realistic, got "${activity}"`);
   }
   const port = numeric("port", values.port);
+  if (numeric("closed-markets", values["closed-markets"]) > HISTORY_MAX_MARKETS) {
+    throw new SimulateUsageError(`--closed-markets must be at most ${HISTORY_MAX_MARKETS}`);
+  }
   if (port > 65535) throw new SimulateUsageError(`--port must be at most 65535, got ${port}`);
   if (values.plant !== undefined) {
     let spec;
@@ -149,6 +158,7 @@ export async function runSimulateCommand(
     port,
     markets: numeric("markets", values.markets),
     seed: numeric("seed", values.seed),
+    closedMarkets: numeric("closed-markets", values["closed-markets"]),
     tickMs: numeric("tick-ms", values["tick-ms"]),
     rateLimits: values["rate-limits"],
     faults: parseFaults(values.faults),
@@ -179,6 +189,7 @@ export async function runSimulateCommand(
     userWsUrl: sim.userWsUrl,
     controlUrl: `${sim.url}/__control`,
     markets: sim.universe.markets.length,
+    closedMarkets: sim.history?.count ?? 0,
   });
   if (!deps.signal.aborted) {
     await new Promise<void>((resolve) =>
