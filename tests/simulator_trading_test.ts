@@ -66,6 +66,7 @@ Deno.test({
       tickMs: 60_000,
       activityPerTick: 0,
       lifecycleRate: 0,
+      wsIdleTimeoutMs: 300_000, // the sockets here send no PING; a loaded run may be slow
       trading: { collateral: "1000", settleMs: 40 },
     });
     const sockets: WebSocket[] = [];

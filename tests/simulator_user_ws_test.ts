@@ -44,6 +44,7 @@ Deno.test({
       tickMs: 60_000,
       activityPerTick: 0,
       lifecycleRate: 0,
+      wsIdleTimeoutMs: 300_000, // the sockets here send no PING; a loaded run may be slow
     });
     const sockets: WebSocket[] = [];
     try {
