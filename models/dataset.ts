@@ -123,21 +123,20 @@ export function postgresSource(sql: Queryable): DatasetSource {
       return out;
     },
     prices: async (lookups) => {
-      const rows = await sql.unsafe<PriceRecord[]>(
-        `select q.i::int as i, ${MS("p.ts")} as ts, p.price::text, p.best_bid::text,
-           p.best_ask::text, p.last_trade_price::text as last,
-           ${MS("h.ts")} as h_ts, h.price::text as h_price
-         from unnest($1::text[], $2::timestamptz[]) with ordinality as q(token, cut, i)
-         left join token_keys k on k.token_id = q.token
-         left join lateral (${latest("price_snapshot_data", "q.cut")}) s on true
-         left join price_snapshots p on p.token_id = q.token and p.ts = s.ts
-         left join lateral (
-           select ph.ts, ph.price from price_history ph
-           where ph.token_id = q.token and ph.ts <= q.cut
-           order by ph.ts desc, ph.fidelity_minutes limit 1) h on true
-         where s.ts is not null or h.ts is not null`,
-        [lookups.map((l) => l.token), lookups.map((l) => iso(l.cut))],
+      // Tokens with backfilled points: the others skip that probe.
+      const tokens = [...new Set(lookups.map((l) => l.token))];
+      const backfilled = new Set(
+        (await sql.unsafe<{ token_id: string }[]>(
+          `select t.token_id from unnest($1::text[]) as t(token_id)
+           where exists (select 1 from price_history ph where ph.token_id = t.token_id)`,
+          [tokens],
+        )).map((r) => r.token_id),
       );
+      const rows = await sql.unsafe<PriceRecord[]>(PRICES_SQL, [
+        lookups.map((l) => l.token),
+        lookups.map((l) => iso(l.cut)),
+        lookups.map((l) => backfilled.has(l.token) ? "t" : "f"),
+      ]);
       const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
       for (const r of rows) out[r.i - 1] = pricePointOf(r);
       return out;
@@ -181,18 +180,43 @@ export function postgresSource(sql: Queryable): DatasetSource {
 }
 
 /**
- * The stamp of a token's latest stored row at or before `cut`, from the table that stores the
- * view (keyed `(token_key, ts)`): the planner does not carry "latest per token" through the
- * view's join, so the stamp is found here and the row read from the view by its key.
+ * A stored price or size in millionths back to its decimal, as the storage v2 views
+ * (migration 0008) read it: the row's `exact` text when it did not fit, else `pm_decimal`.
+ * Read here from the table that stores the view, keyed `(token_key, ts)`: the planner does not
+ * carry "latest per token" through the view's join, and going back through the view for the
+ * row costs two more index probes per lookup.
  */
-const latest = (table: string, cut: string) =>
-  `select d.ts from ${table} d where d.token_key = k.token_key and d.ts <= ${cut}
-   order by d.ts desc limit 1`;
+const DECIMAL = (column: string) =>
+  `coalesce((d.exact->>'${column}')::numeric, pm_decimal(d.${column}))::text`;
 
-/** Exact notional of a JSONB side, at millionths, rounded to cents (as the DuckDB builder). */
-const SIDE_USD = (side: string) =>
-  `(select round(coalesce(sum((l->>'price')::numeric(38,6) * (l->>'size')::numeric(38,6)), 0), 2)
-    from jsonb_array_elements(bs.${side}) l)`;
+const PRICES_SQL = `
+  select q.i::int as i, ${MS("s.ts")} as ts, s.price, s.best_bid, s.best_ask, s.last,
+    ${MS("h.ts")} as h_ts, h.price::text as h_price
+  from unnest($1::text[], $2::timestamptz[], $3::text[]::boolean[]) with ordinality
+    as q(token, cut, backfilled, i)
+  left join token_keys k on k.token_id = q.token
+  left join lateral (
+    select d.ts, ${DECIMAL("price")} as price, ${DECIMAL("best_bid")} as best_bid,
+      ${DECIMAL("best_ask")} as best_ask, ${DECIMAL("last_trade_price")} as last
+    from price_snapshot_data d where d.token_key = k.token_key and d.ts <= q.cut
+    order by d.ts desc limit 1) s on true
+  left join lateral (
+    select ph.ts, ph.price from price_history ph
+    where q.backfilled and ph.token_id = q.token and ph.ts <= q.cut
+    order by ph.ts desc, ph.fidelity_minutes limit 1) h on true
+  where s.ts is not null or h.ts is not null`;
+
+/**
+ * A book side's notional, rounded to cents: from the stored millionths (exact: price and size
+ * have six decimals), or the side's `exact` JSON when a level did not fit (as the view).
+ */
+const SIDE_USD = (side: "bid" | "ask") =>
+  `case when d.exact ? '${side}s'
+     then (select round(coalesce(sum((l->>'price')::numeric(38,6) * (l->>'size')::numeric(38,6)),
+                                 0), 2)
+           from jsonb_array_elements(d.exact->'${side}s') l)
+     else (select round(coalesce(sum(p::numeric * z::numeric), 0) * 0.000000000001, 2)
+           from unnest(d.${side}_prices, d.${side}_sizes) as u(p, z)) end`;
 const TRADE_USD = `t.price::numeric(38,6) * t.size::numeric(38,6)`;
 
 const ROWS_SQL = `
@@ -202,10 +226,10 @@ const ROWS_SQL = `
               $6::timestamptz[], $7::timestamptz[], $8::timestamptz[]) with ordinality
     as q(market, yes, no, instant, book_cut, t_from, t_from_short, t_until, i)
   left join token_keys k on k.token_id = q.yes
-  left join lateral (${latest("book_snapshot_data", "q.book_cut")}) bl on true
   left join lateral (
-    select bs.ts, ${SIDE_USD("bids")} as bid_usd, ${SIDE_USD("asks")} as ask_usd
-    from book_snapshots bs where bs.token_id = q.yes and bs.ts = bl.ts) b on true
+    select d.ts, ${SIDE_USD("bid")} as bid_usd, ${SIDE_USD("ask")} as ask_usd
+    from book_snapshot_data d where d.token_key = k.token_key and d.ts <= q.book_cut
+    order by d.ts desc limit 1) b on true
   cross join lateral (
     select count(*) filter (where t.ts >= q.t_from_short)::int as n_short,
       round(coalesce(sum(${TRADE_USD}) filter (where t.ts >= q.t_from_short), 0), 2) as usd_short,
