@@ -38,6 +38,7 @@ import { runExportCommand } from "./cli/export_command.ts";
 import { runBookCommand } from "./cli/book_command.ts";
 import { runReplayCommand } from "./cli/replay_command.ts";
 import { runDatasetCommand } from "./cli/dataset_command.ts";
+import { runModelCommand } from "./cli/model_command.ts";
 import { runOrdersCommand, runPositionsCommand, runResumeCommand } from "./cli/ledger_command.ts";
 import { readLines, runRelationsCommand } from "./cli/relations_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
@@ -151,6 +152,8 @@ async function dispatch(
       return await runReplayCommand(config, { log, signal, write, args: commandLine.args });
     case "dataset":
       return await runDatasetCommand(config, { log, signal, write, args: commandLine.args });
+    case "model":
+      return await runModelCommand(config, { log, signal, write, args: commandLine.args });
     case "orders":
       return await runOrdersCommand(config, { log, signal, write, args: commandLine.args });
     case "positions":

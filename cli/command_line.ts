@@ -29,6 +29,7 @@ export type CommandName =
   | "book"
   | "replay"
   | "dataset"
+  | "model"
   | "orders"
   | "positions"
   | "resume"
@@ -76,6 +77,7 @@ const COMMANDS: readonly CommandName[] = [
   "book",
   "replay",
   "dataset",
+  "model",
   "orders",
   "positions",
   "resume",
@@ -155,7 +157,10 @@ function parseArgv(argv: readonly string[]): CommandLine {
   if (command === "book" && rest.length !== 1) {
     throw new UsageError("book takes one argument: a token id");
   }
-  if (command !== "inspect" && command !== "book" && rest.length > 0) {
+  if (command === "model" && rest.length !== 1) {
+    throw new UsageError("model takes one action: fit or eval");
+  }
+  if (command !== "inspect" && command !== "book" && command !== "model" && rest.length > 0) {
     throw new UsageError(`Unexpected argument "${rest[0]}" for the ${command} command`);
   }
   const own = commandOptions(command, values);
@@ -257,6 +262,16 @@ export const DATASET_OPTIONS = {
   "from-export": { type: "string" },
 } as const;
 
+/** The options of `model fit` and `model eval` (parsed again by cli/model_command.ts). */
+export const MODEL_OPTIONS = {
+  since: { type: "string" },
+  until: { type: "string" },
+  horizons: { type: "string" },
+  method: { type: "string" },
+  "model-version": { type: "string" },
+  html: { type: "string" },
+} as const;
+
 /** The options of `orders` and `positions` (parsed again by cli/ledger_command.ts). */
 export const LEDGER_OPTIONS = {
   all: { type: "boolean" },
@@ -278,6 +293,7 @@ const COMMAND_OPTIONS = {
   ...BOOK_OPTIONS,
   ...REPLAY_OPTIONS,
   ...DATASET_OPTIONS,
+  ...MODEL_OPTIONS,
   ...LEDGER_OPTIONS,
   ...RESUME_OPTIONS,
   quality: { type: "boolean" },
@@ -295,6 +311,7 @@ function optionCommands(name: string): CommandName[] {
     ...(name in BOOK_OPTIONS ? ["book" as const] : []),
     ...(name in REPLAY_OPTIONS ? ["replay" as const] : []),
     ...(name in DATASET_OPTIONS ? ["dataset" as const] : []),
+    ...(name in MODEL_OPTIONS ? ["model" as const] : []),
     ...(name === "all" ? ["orders" as const] : []),
     ...(name === "json" ? ["orders" as const, "positions" as const] : []),
     ...(name in RESUME_OPTIONS ? ["resume" as const] : []),

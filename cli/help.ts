@@ -20,6 +20,7 @@ import { COLLECT_DOCS, type CommandDoc, type OptionDoc } from "./_command_docs.t
 import { ANALYSIS_DOCS } from "./_command_docs_analysis.ts";
 import { LEDGER_DOCS } from "./_command_docs_ledger.ts";
 import { DATASET_DOCS } from "./_command_docs_dataset.ts";
+import { MODEL_DOCS } from "./_command_docs_model.ts";
 
 /** The commands that have a page, in the overview's order. */
 export const HELP_TOPICS = [
@@ -35,6 +36,7 @@ export const HELP_TOPICS = [
   "backtest",
   "report",
   "dataset",
+  "model",
   "orders",
   "positions",
   "resume",
@@ -49,6 +51,7 @@ const DOCS: Record<Exclude<HelpTopic, "simulate">, CommandDoc> = {
   ...ANALYSIS_DOCS,
   ...LEDGER_DOCS,
   ...DATASET_DOCS,
+  ...MODEL_DOCS,
 };
 const WIDTH = 100;
 
