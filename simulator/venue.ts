@@ -116,6 +116,7 @@ export class Venue {
   readonly #unconfirmed = new Set<VenueTrade>();
   readonly #live = new Set<VenueOrder>();
   readonly #heartbeats = new Map<string, number>();
+  readonly #funders = new Map<string, string>();
   readonly #heartbeatTimeoutMs: number;
   readonly #settleMs: number;
   #counterparty = 0;
@@ -169,6 +170,7 @@ export class Venue {
     });
     const schedule = feeScheduleAt(market.meta, nowMs);
     const account = this.accounts.get(o.maker);
+    this.#funders.set(owner.address, account.address);
     if (side === "BUY") {
       // the order's worth at its limit (a market BUY: its amount) plus the fees of what it takes
       let need = marketable ? maker : BigInt(hundredths) * BigInt(priceUnits);
@@ -311,6 +313,14 @@ export class Venue {
     order.remaining = 0;
     this.#emit(order, userOrderMessage(order, "CANCELLATION", nowMs));
     return null;
+  }
+
+  /**
+   * The account a key's address trades for: the maker of its latest order (a proxy or safe
+   * funder under signature types 1 and 2), else the address itself.
+   */
+  funderOf(address: string): string {
+    return this.#funders.get(address) ?? address;
   }
 
   /** A heartbeat of `address`: arms (or re-arms) its dead-man switch. */

@@ -182,7 +182,7 @@ export async function handleTrading(
     }
     case "GET /balance-allowance":
     case "GET /balance-allowance/update": {
-      const account = venue.accounts.get(owner.address);
+      const account = venue.accounts.get(venue.funderOf(owner.address));
       const type = url.searchParams.get("asset_type");
       const token = url.searchParams.get("token_id") ?? "";
       if (type !== "COLLATERAL" && type !== "CONDITIONAL") {

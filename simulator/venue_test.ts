@@ -241,3 +241,17 @@ Deno.test("Venue: once armed by a heartbeat, a gap cancels the address's open or
   assertEquals(venue.orders.get(id(1))!.status, "CANCELED");
   assertEquals(venue.liveOrders(b.address).length, 1); // b never armed its switch
 });
+
+Deno.test("Venue: a proxy order (signature type 1) trades the funder's account", () => {
+  const { venue, market } = setup();
+  const key = owner(1);
+  const funder = owner(9);
+  const request = limit(funder, market.tokenIds[0], { side: "BUY", price: 0.6, size: 5 });
+  request.order.signer = key.address;
+  request.order.signatureType = 1;
+  request.owner = key.apiKey;
+  assertEquals((venue.place(key, request, id(1)).body as { status: string }).status, "matched");
+  assertEquals(held(venue, funder, market, 0), 55_000_000n);
+  assertEquals(held(venue, key, market, 0), 50_000_000n);
+  assertEquals(venue.funderOf(key.address), funder.address);
+});
