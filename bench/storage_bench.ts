@@ -1,18 +1,29 @@
 /**
- * Storage benchmark (issue 14): the collector's four series — minute prices, 5-minute books,
- * trades and quotes — for the whole universe under the realistic activity model
- * (simulator/activity_model.ts), written through the program's own code: the simulator's
- * books and websocket messages, the websocket parser, the trade keyer and top-of-book reducer
- * of the trades collector, the books collector's row builder, the prices collector's row
- * builder, and the db/ writers. The same rows are then copied into a v0.1 schema (migrations
- * 1-3) in the same database, both are compressed when the server has TimescaleDB (every
- * chunk, with compress_chunk), and bytes per row and GB a day for the full universe are
- * printed side by side. On plain PostgreSQL nothing compresses: the sizes are uncompressed.
+ * Storage benchmark (issues 14 and 26): what a server running the collector stores, measured
+ * as the server reaches it. The collector's four series — minute prices, 5-minute books, trades
+ * and quotes — and the recorded stream are written for a subset of the universe under the
+ * realistic activity model (simulator/activity_model.ts) through the program's own code (the
+ * simulator's books and websocket messages, the websocket parser, the trades collector's keyer
+ * and top-of-book reducer, the books and prices collectors' row builders, the db/ writers and
+ * the stream recorder) with a simulated clock that moves forward minute by minute. On
+ * TimescaleDB the server's own jobs run between the minutes, when their schedules fall due in
+ * simulated time and at the ages a server would see (bench/_server_jobs.ts: compression
+ * policies, continuous-aggregate refreshes, migration 0012's rebatch job), and the stream's
+ * packer packs each 6-hour window 15 minutes after it ends (PMCOLLECT_STREAM_PACK_AFTER_MS), as
+ * the recorder does.
  *
- * Run: `deno task bench storage` (the full universe, 93,000 tokens × 12 hours = three 4-hour
- * price chunks; long on a small machine), or a smaller measured run scaled up per token-day, which
- * must be asked for: `deno run -A bench/storage_bench.ts --tokens 4000 --extrapolate`.
- * The server comes from TEST_DATABASE_URL.
+ * What is printed, per table and for the stream: rows and bytes measured, with PostgreSQL's own
+ * size functions (`chunks_detailed_size`, `pg_total_relation_size`), and what the settled part
+ * (the chunks the policies compressed, which is what the disk keeps per day) scales to for the
+ * venue's 93,000 tokens a day (× 93,000 / tokens × 24 h / settled hours); what stays
+ * uncompressed at the worst tick; and the v0.1 schema's figure for the four series (the same
+ * rows copied into migrations 1-3, every chunk compressed). The last line is
+ * `storage total: X GB/day (v0.1 schema: Y GB/day)`; X includes the stream.
+ *
+ * Run: `deno task bench storage` (400 tokens × 170 h: a simulated week, whose merged 7-day
+ * chunks are whole and rebatched by the end), or `deno run -A bench/storage_bench.ts --tokens 200 --hours 48`. The server comes from
+ * TEST_DATABASE_URL. On plain PostgreSQL nothing compresses and no job runs: the sizes are the
+ * uncompressed ones.
  */
 import { parseArgs } from "node:util";
 import type { Sql } from "../db/client.ts";
@@ -20,80 +31,108 @@ import { migrate, type SchemaMode } from "../db/migrate.ts";
 import { MIGRATIONS } from "../migrations/bundle.ts";
 import { insertPriceSnapshots, type PriceSnapshotRow } from "../db/prices.ts";
 import { type BookSnapshotRow, insertBookSnapshots } from "../db/books.ts";
-import { insertQuotes, insertTrades, type TradeRow } from "../db/trades.ts";
+import { insertQuotes, insertTrades, type QuoteRow, type TradeRow } from "../db/trades.ts";
 import { appendPriceRows } from "../collectors/prices.ts";
 import { toBookRow } from "../collectors/books.ts";
 import { TopOfBook } from "../collectors/_top_of_book.ts";
 import { tradeRowOf } from "../collectors/trades.ts";
 import { createTradeKeyer } from "../db/trade_identity.ts";
 import { parseWsMessage } from "../polymarket/ws_frame.ts";
+import type { WsMessage } from "../polymarket/ws_schema.ts";
 import { parseBook } from "../polymarket/clob_book.ts";
 import { numberToDecimalText } from "../polymarket/ids.ts";
 import type { GammaMarket } from "../polymarket/gamma_schema.ts";
 import { createUniverse, PRICE_SCALE, type SimMarket } from "../simulator/universe.ts";
 import { World } from "../simulator/world.ts";
 import { ActivityModel } from "../simulator/activity_model.ts";
-import { restBook } from "../simulator/ws_messages.ts";
+import { restBook, wsBook } from "../simulator/ws_messages.ts";
 import { SIZE_SCALE } from "../simulator/book.ts";
+import { StreamRecorder } from "../stream/recorder.ts";
+import { PACK_WINDOW_MS, packWindow } from "../stream/packer.ts";
 import { createTestDatabase } from "../tests/_db.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { compressedColumns } from "./_compressed_columns.ts";
 import { compressAsPolicy, pauseJobs } from "./_compress_as_policy.ts";
+import { ServerJobs } from "./_server_jobs.ts";
 import { timescaleSchema } from "../db/timescale_schema.ts";
 
 /** The venue's active tokens. */
 const FULL_TOKENS = 93_000;
-/** Three full 4-hour price chunks, one full 12-hour book chunk (migration 0008). */
-const FULL_HOURS = 12;
-const BOOK_EVERY_MINUTES = 5;
-const QUOTES_INTERVAL_MS = 1_000;
-const START = Date.UTC(2026, 4, 4); // a midnight, so the hours fill whole chunks
-
 /**
- * [public name, v2 storage relation, hours a v2 row can stay uncompressed on TimescaleDB:
- * one chunk plus the 1-hour compress_after and the 30-minute policy interval (trades: 1-day
- * chunks compressed after 3 days)].
+ * A simulated week and two hours: the week's last chunks are compressed an hour after it ends
+ * and merged, so its 7-day merged chunks (migration 0012) are whole and rebatched by the end.
  */
+const DEFAULT_HOURS = 170;
+const DEFAULT_TOKENS = 400;
+const BOOK_EVERY_MINUTES = 5;
+const DAY_MS = 86_400_000;
+/** The recorder packs a window this long after it ends (PMCOLLECT_STREAM_PACK_AFTER_MS). */
+const PACK_AFTER_MS = 15 * 60_000;
+/** Tokens per websocket connection, as the venue-scale run had them (84,618 over 424). */
+const TOKENS_PER_CONNECTION = 200;
+/** Minutes of rows written at once; the packer and the jobs run between such writes. */
+const FLUSH_MINUTES = 15;
+/** Receive time after the venue's send time. */
+const LATENCY_MS = 40;
+
+/** [public name, stored hypertable, time column]. */
 const SERIES = [
-  ["price_snapshots", "price_snapshot_data", 4 + 1.5],
-  ["book_snapshots", "book_snapshot_data", 12 + 1.5],
-  ["trades", "trades", 24 + 72 + 12],
-  ["quotes", "quote_data", 24 + 1.5],
+  ["price_snapshots", "price_snapshot_data", "ts"],
+  ["book_snapshots", "book_snapshot_data", "ts"],
+  ["trades", "trades", "ts"],
+  ["quotes", "quote_data", "ts"],
 ] as const;
 
 export interface Options {
   tokens: number;
   hours: number;
-  extrapolate: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      tokens: { type: "string", default: String(FULL_TOKENS) },
-      hours: { type: "string", default: String(FULL_HOURS) },
-      extrapolate: { type: "boolean", default: false },
+      tokens: { type: "string", default: String(DEFAULT_TOKENS) },
+      hours: { type: "string", default: String(DEFAULT_HOURS) },
     },
   });
   const tokens = 2 * Math.round(Number(values.tokens) / 2);
   const hours = Number(values.hours);
-  if (!(tokens >= 2 && tokens <= 100_000) || !(hours > 0)) {
-    throw new RangeError("--tokens must be 2..100,000 and --hours positive");
+  if (!(tokens >= 2 && tokens <= 100_000) || !(Number.isInteger(hours) && hours >= 24)) {
+    throw new RangeError("--tokens must be 2..100,000 and --hours a whole number ≥ 24");
   }
-  if ((tokens < FULL_TOKENS || hours < FULL_HOURS) && !values.extrapolate) {
-    throw new RangeError(
-      `a run smaller than ${FULL_TOKENS} tokens × ${FULL_HOURS} h is scaled up per token-day ` +
-        "only when asked: add --extrapolate",
-    );
-  }
-  return { tokens, hours, extrapolate: values.extrapolate };
+  return { tokens, hours };
 }
 
-/** Writes the series for `options` into the (migrated) database `sql`; returns row counts. */
-export async function writeSeries(sql: Sql, options: Options): Promise<void> {
-  let nowMs = START;
-  const universe = createUniverse({ markets: options.tokens / 2, seed: 14, now: START });
+/**
+ * The first simulated instant: a UTC midnight `hours` before the server's clock (rounded down
+ * to a day), so that the week ends in the past and every chunk boundary falls on the hour.
+ */
+function startFor(hours: number): number {
+  return Math.floor((Date.now() - hours * 3_600_000) / DAY_MS) * DAY_MS;
+}
+
+/** What the simulated run did. */
+interface Written {
+  readonly start: number;
+  readonly end: number;
+  readonly events: number;
+  readonly packedRows: number;
+  readonly packSeconds: number;
+  /** The largest uncompressed bytes of the hypertables seen at a job tick, and when. */
+  readonly peakOpen: { readonly bytes: number; readonly at: number };
+  readonly jobs: ServerJobs | null;
+}
+
+/**
+ * Writes `options.hours` of the universe into the (migrated) database `sql`, minute by minute
+ * in simulated time, running the server's jobs and the packer when they fall due.
+ */
+export async function writeWeek(sql: Sql, mode: SchemaMode, options: Options): Promise<Written> {
+  const start = startFor(options.hours);
+  const end = start + options.hours * 3_600_000;
+  let nowMs = start;
+  const universe = createUniverse({ markets: options.tokens / 2, seed: 14, now: start });
   const world = new World(universe, { seed: 14, now: () => nowMs, tradeCapacity: 1 });
   const model = new ActivityModel(universe.markets.length, universe.seed);
   const tob = new TopOfBook();
@@ -101,17 +140,50 @@ export async function writeSeries(sql: Sql, options: Options): Promise<void> {
   const volume = new Float64Array(universe.markets.length);
   const open = universe.markets.filter((m) => m.status === "open");
   for (const m of open) volume[m.index] = m.volume / 300;
+  const connections = Math.max(1, Math.round(options.tokens / TOKENS_PER_CONNECTION));
+  const connOf = new Map(universe.markets.map((m, i) => [m.conditionId, i % connections]));
+  const recorder = new StreamRecorder({
+    sql,
+    method: "copy",
+    log: silentLogger(),
+    spillDir: null,
+    session: start,
+    now: () => nowMs,
+  });
+  const jobs = mode === "timescale" ? await ServerJobs.load(sql, await schemaOf(sql), start) : null;
+  let events = 0;
+  let packedRows = 0;
+  let packSeconds = 0;
+  let nextPack = start;
+  let peakOpen = { bytes: 0, at: start };
+  const record = (message: unknown, conditionId: string | null, receivedAt: number) => {
+    const m = parseWsMessage(message, receivedAt);
+    if (typeof m === "string") throw new Error(`simulator sent a reject: ${m}`);
+    recorder.record([m as WsMessage], connOf.get(conditionId ?? "") ?? 0);
+    events++;
+    return m as WsMessage;
+  };
+  // The subscription: one book per token on its connection.
+  for (const m of open) {
+    for (const o of [0, 1] as const) {
+      tob.apply(record(wsBook(m, world.book(m), o), m.conditionId, start));
+    }
+  }
+  let prices: PriceSnapshotRow[] = [];
+  let books: BookSnapshotRow[] = [];
   let trades: TradeRow[] = [];
-  for (let minute = 0; minute < options.hours * 60; minute++) {
-    const minuteMs = START + minute * 60_000;
-    if (minute % BOOK_EVERY_MINUTES === 0) await writeBooks(sql, world, open, minuteMs);
-    await insertPriceSnapshots(sql, priceRows(world, open, volume, minuteMs), { method: "copy" });
+  let quotes: QuoteRow[] = [];
+  for (let minuteMs = start; minuteMs < end; minuteMs += 60_000) {
+    nowMs = minuteMs;
+    if ((minuteMs - start) % (BOOK_EVERY_MINUTES * 60_000) === 0) {
+      books.push(...bookRows(world, open, minuteMs));
+    }
+    prices.push(...priceRows(world, open, volume, minuteMs));
     for (let second = 0; second < 60; second++) {
       nowMs = minuteMs + second * 1000;
-      const events = world.realisticEventsIn(model, QUOTES_INTERVAL_MS);
-      for (const e of world.stepRealistic(model, events)) {
-        const m = parseWsMessage(e.message, nowMs);
-        if (typeof m === "string") throw new Error(`simulator sent a reject: ${m}`);
+      const count = world.realisticEventsIn(model, 1000);
+      for (const e of world.stepRealistic(model, count)) {
+        const m = record(e.message, e.conditionId, nowMs + LATENCY_MS);
         if (m.kind !== "trade") {
           tob.apply(m);
           continue;
@@ -120,14 +192,51 @@ export async function writeSeries(sql: Sql, options: Options): Promise<void> {
         if (market !== undefined) volume[market.index]! += Number(m.price) * Number(m.size);
         trades.push(tradeRowOf(m, keyer));
       }
-      const quotes = tob.drain();
-      if (quotes.length > 0) await insertQuotes(sql, quotes);
+      // The trades collector drains the top of book once a second (quotesIntervalMs).
+      quotes.push(...tob.drain());
     }
+    const tick = minuteMs + 60_000;
+    // The rows of FLUSH_MINUTES are written together (the same rows the collectors write
+    // minute by minute, in fewer statements), before the packer and the jobs look at them.
+    if ((tick - start) % (FLUSH_MINUTES * 60_000) !== 0 && tick < end) continue;
+    await insertPriceSnapshots(sql, prices, { method: "copy" });
+    await insertBookSnapshots(sql, books);
     if (trades.length > 0) await insertTrades(sql, trades);
-    trades = [];
+    if (quotes.length > 0) await insertQuotes(sql, quotes);
+    [prices, books, trades, quotes] = [[], [], [], []];
+    await recorder.flush();
+    nowMs = tick;
+    while (nextPack + PACK_WINDOW_MS + PACK_AFTER_MS <= tick) {
+      const t = performance.now();
+      packedRows += (await packWindow(sql, new Date(nextPack))).rows;
+      packSeconds += (performance.now() - t) / 1000;
+      nextPack += PACK_WINDOW_MS;
+    }
+    if (jobs !== null) {
+      const bytes = await uncompressedBytes(sql);
+      if (bytes > peakOpen.bytes) peakOpen = { bytes, at: tick };
+      await jobs.runDue(tick);
+    }
   }
+  return { start, end, events, packedRows, packSeconds, peakOpen, jobs };
 }
 
+async function schemaOf(sql: Sql): Promise<string> {
+  const [r] = await sql<{ s: string }[]>`select current_schema() as s`;
+  return r!.s;
+}
+
+/** Bytes of the current schema's uncompressed chunks (every hypertable). */
+async function uncompressedBytes(sql: Sql): Promise<number> {
+  const [r] = await sql<{ n: string }[]>`
+    select coalesce(sum(pg_total_relation_size(format('%I.%I', c.chunk_schema, c.chunk_name))), 0)
+             ::text as n
+    from timescaledb_information.chunks c
+    join timescaledb_information.hypertables h
+      on h.hypertable_schema = c.hypertable_schema and h.hypertable_name = c.hypertable_name
+    where c.hypertable_schema = current_schema() and not c.is_compressed`;
+  return Number(r!.n);
+}
 /**
  * One minute of price rows as the prices collector makes them from Gamma: the simulator's
  * Gamma numbers (bid, ask, last trade as floats) read as the Gamma parser reads JSON numbers,
@@ -166,19 +275,227 @@ function priceRows(
 }
 
 /** One books cycle: every token's REST book, parsed and turned into rows as the collector does. */
-async function writeBooks(sql: Sql, world: World, markets: readonly SimMarket[], ms: number) {
-  let rows: BookSnapshotRow[] = [];
+function bookRows(world: World, markets: readonly SimMarket[], ms: number): BookSnapshotRow[] {
+  const rows: BookSnapshotRow[] = [];
   for (const m of markets) {
     const book = world.book(m);
     for (const outcome of [0, 1] as const) {
       rows.push(toBookRow(parseBook(restBook(m, book, outcome), ms), new Date(ms)));
     }
-    if (rows.length >= 2_000) {
-      await insertBookSnapshots(sql, rows);
-      rows = [];
+  }
+  return rows;
+}
+
+/** What a hypertable holds at the end: all of it, and its settled (compressed) head. */
+interface Held {
+  readonly rows: number;
+  readonly bytes: number;
+  /** Rows and bytes of the compressed chunks that begin the table, and the hours they span. */
+  readonly settledRows: number;
+  readonly settledBytes: number;
+  readonly settledHours: number;
+  readonly settledEnd: number;
+  readonly chunks: number;
+  readonly compressedChunks: number;
+}
+
+/** Reads `table`'s chunks with PostgreSQL's and TimescaleDB's size functions. */
+async function held(sql: Sql, mode: SchemaMode, table: string, time: string, start: number) {
+  await sql.unsafe(`vacuum analyze ${table}`);
+  const [all] = await sql.unsafe(`select count(*)::float8 as n from ${table}`);
+  const rows = Number(all!.n);
+  if (mode !== "timescale") {
+    const [r] = await sql`select pg_total_relation_size(${table}::regclass)::float8 as n`;
+    const bytes = Number(r!.n);
+    return {
+      rows,
+      bytes,
+      settledRows: 0,
+      settledBytes: 0,
+      settledHours: 0,
+      settledEnd: start,
+      chunks: 0,
+      compressedChunks: 0,
+    } satisfies Held;
+  }
+  const ts = `"${(await timescaleSchema(sql))!.replaceAll('"', '""')}"`;
+  const chunks = await sql.unsafe<
+    { start: Date; end: Date; compressed: boolean; bytes: number }[]
+  >(
+    `select c.range_start as start, c.range_end as "end", c.is_compressed as compressed,
+            s.total_bytes::float8 as bytes
+     from timescaledb_information.chunks c
+     join ${ts}.chunks_detailed_size($1::regclass) s
+       on s.chunk_schema = c.chunk_schema and s.chunk_name = c.chunk_name
+     where format('%I.%I', c.hypertable_schema, c.hypertable_name)::regclass = $1::regclass
+     order by c.range_start`,
+    [table],
+  );
+  const [size] = await sql.unsafe(`select ${ts}.hypertable_size($1::regclass)::float8 as n`, [
+    table,
+  ]);
+  let settledEnd = start;
+  let settledBytes = 0;
+  for (const c of chunks) {
+    if (!c.compressed) break;
+    settledEnd = c.end.getTime();
+    settledBytes += c.bytes;
+  }
+  const [s] = await sql.unsafe(
+    `select count(*)::float8 as n from ${table} where ${time} < $1::timestamptz`,
+    [new Date(settledEnd).toISOString()],
+  );
+  return {
+    rows,
+    bytes: Number(size!.n),
+    settledRows: Number(s!.n),
+    settledBytes,
+    settledHours: Math.max(0, settledEnd - start) / 3_600_000,
+    settledEnd,
+    chunks: chunks.length,
+    compressedChunks: chunks.filter((c) => c.compressed).length,
+  } satisfies Held;
+}
+
+/**
+ * The stream's settled part: `book_event_rows`' compressed chunks, and the share of the packs
+ * and checkpoints (plain tables) of the same hours, by their rows' stored bytes.
+ */
+async function streamHeld(sql: Sql, mode: SchemaMode, start: number) {
+  const rows = await held(sql, mode, "book_event_rows", "received_at", start);
+  const end = new Date(mode === "timescale" ? rows.settledEnd : Number.MAX_SAFE_INTEGER / 2);
+  await sql`vacuum analyze book_event_packs`;
+  await sql`vacuum analyze book_checkpoints`;
+  const [r] = await sql<
+    {
+      packs: number;
+      packsIn: number;
+      checkpoints: number;
+      checkpointsIn: number;
+      pairs: number;
+      events: number;
+      eventsIn: number;
+    }[]
+  >`
+    select pg_total_relation_size('book_event_packs')::float8 *
+             coalesce((select sum(pg_column_size(p.*)) filter (where first_at < ${end}) /
+                              nullif(sum(pg_column_size(p.*)), 0)
+                       from book_event_packs p), 0) as "packsIn",
+           pg_total_relation_size('book_event_packs')::float8 as packs,
+           pg_total_relation_size('book_checkpoints')::float8 *
+             coalesce((select sum(pg_column_size(c.*)) filter (where received_at < ${end}) /
+                              nullif(sum(pg_column_size(c.*)), 0)
+                       from book_checkpoints c), 0) as "checkpointsIn",
+           pg_total_relation_size('book_checkpoints')::float8 as checkpoints,
+           pg_total_relation_size('token_pairs')::float8 as pairs,
+           (select count(*) from book_events)::float8 as events,
+           (select count(*) from book_events where received_at < ${end})::float8 as "eventsIn"`;
+  return {
+    rows,
+    events: r!.events,
+    settledEvents: mode === "timescale" ? r!.eventsIn : r!.events,
+    bytes: rows.bytes + r!.packs + r!.checkpoints,
+    settledBytes: mode === "timescale"
+      ? rows.settledBytes + r!.packsIn + r!.checkpointsIn
+      : rows.bytes + r!.packs + r!.checkpoints,
+    pairsBytes: r!.pairs,
+  };
+}
+
+/**
+ * Books measured against what changes (issue 26): rows whose levels differ from the token's
+ * previous stored book ("distinct books"), in the settled hours.
+ */
+async function distinctBooks(sql: Sql, settledEnd: number): Promise<number> {
+  const [r] = await sql<{ n: number }[]>`
+    select count(*) filter (where changed)::float8 as n
+    from (select (bid_prices, bid_sizes, ask_prices, ask_sizes) is distinct from
+                 lag((bid_prices, bid_sizes, ask_prices, ask_sizes))
+                   over (partition by token_key order by ts) as changed
+          from book_snapshot_data where ts < ${new Date(settledEnd)}) b`;
+  return r!.n;
+}
+
+/** Bytes of the current schema's continuous aggregates' materialized hypertables. */
+async function aggregateBytes(sql: Sql): Promise<{ bytes: number; names: string }> {
+  const ts = `"${(await timescaleSchema(sql))!.replaceAll('"', '""')}"`;
+  const [r] = await sql.unsafe<{ bytes: number; names: string }[]>(
+    `select coalesce(sum(${ts}.hypertable_size(format('%I.%I', h.schema_name, h.table_name))),
+                     0)::float8 as bytes,
+            coalesce(string_agg(a.user_view_name, ', ' order by a.user_view_name), '') as names
+     from _timescaledb_catalog.continuous_agg a
+     join _timescaledb_catalog.hypertable h on h.id = a.mat_hypertable_id
+     where a.user_view_schema = current_schema()`,
+  );
+  return r!;
+}
+
+/**
+ * Where a compressed book batch's bytes go: a least-squares fit of each compressed batch's
+ * stored size (the whole compressed row, TOAST included) to a fixed cost, a cost per distinct
+ * book it holds and a cost per row (issue 26's outside run found 686 B + 92.8 B per distinct
+ * book + 5.1 B per row over 85,768 real batches).
+ */
+async function bookBatchFit(sql: Sql): Promise<string> {
+  const chunks = await sql<{ name: string }[]>`
+    select format('%I.%I', cc.schema_name, cc.table_name) as name
+    from _timescaledb_catalog.chunk c
+    join _timescaledb_catalog.chunk cc on cc.id = c.compressed_chunk_id
+    join _timescaledb_catalog.hypertable h on h.id = c.hypertable_id
+    where h.schema_name = current_schema() and h.table_name = 'book_snapshot_data'`;
+  if (chunks.length === 0) return "books per batch: no compressed chunk";
+  const batches = chunks.map((c) =>
+    `select token_key, _ts_meta_min_1 as lo, _ts_meta_max_1 as hi,
+            _ts_meta_count::float8 as n, pg_column_size(x.*)::float8 as bytes
+     from ${c.name} x`
+  ).join(" union all ");
+  const rows = await sql.unsafe<{ n: number; bytes: number; distinct: number }[]>(
+    `with b as (
+       select token_key, ts,
+              (bid_prices, bid_sizes, ask_prices, ask_sizes) is distinct from
+                lag((bid_prices, bid_sizes, ask_prices, ask_sizes))
+                  over (partition by token_key order by ts) as changed
+       from book_snapshot_data)
+     select k.n, k.bytes,
+            (select count(*) filter (where b.changed) from b
+             where b.token_key = k.token_key and b.ts between k.lo and k.hi)::float8 as distinct
+     from (${batches}) k`,
+  );
+  // Normal equations of bytes = a + b·distinct + c·rows.
+  const m = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const v = [0, 0, 0];
+  for (const r of rows) {
+    const x = [1, r.distinct, r.n];
+    for (let i = 0; i < 3; i++) {
+      v[i]! += x[i]! * r.bytes;
+      for (let j = 0; j < 3; j++) m[i]![j]! += x[i]! * x[j]!;
     }
   }
-  if (rows.length > 0) await insertBookSnapshots(sql, rows);
+  // Batches all of one size (a table not yet rebatched) cannot tell the fixed cost from the
+  // cost per row: then bytes = a + b·distinct alone.
+  const fit = solve3(m, v) ??
+    solve3([[m[0]![0]!, m[0]![1]!, 0], [m[1]![0]!, m[1]![1]!, 0], [0, 0, 1]], [v[0]!, v[1]!, 0]);
+  const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((t, r) => t + f(r), 0);
+  return `books per compressed batch (least squares over ${rows.length} batches, ` +
+    `${(sum((r) => r.n) / rows.length).toFixed(0)} rows and ` +
+    `${(sum((r) => r.distinct) / rows.length).toFixed(1)} distinct books each on average): ` +
+    (fit === null
+      ? "not fitted (singular)"
+      : `${fit[0]!.toFixed(0)} B + ${fit[1]!.toFixed(1)} B per distinct book + ` +
+        (fit[2] === 0
+          ? "(rows per batch all alike: no per-row term)"
+          : `${fit[2]!.toFixed(2)} B per row`));
+}
+
+/** Solves the 3×3 system `m·x = v` (Cramer's rule); null when singular. */
+function solve3(m: number[][], v: number[]): number[] | null {
+  const det = (a: number[][]) =>
+    a[0]![0]! * (a[1]![1]! * a[2]![2]! - a[1]![2]! * a[2]![1]!) -
+    a[0]![1]! * (a[1]![0]! * a[2]![2]! - a[1]![2]! * a[2]![0]!) +
+    a[0]![2]! * (a[1]![0]! * a[2]![1]! - a[1]![1]! * a[2]![0]!);
+  const d = det(m);
+  if (Math.abs(d) < 1e-9) return null;
+  return [0, 1, 2].map((k) => det(m.map((row, i) => row.map((x, j) => (j === k ? v[i]! : x)))) / d);
 }
 
 /** The same rows in a v0.1 schema (migrations 1-3), read back through the v2 views. */
@@ -192,37 +509,25 @@ async function copyToV01(sql: Sql, from: string): Promise<void> {
   await sql.unsafe(`insert into quotes select * from ${from}.quotes`);
 }
 
-/**
- * Bytes of `table` with its indexes before compression and after compressing every chunk
- * (TimescaleDB; on plain PostgreSQL both are the uncompressed size).
- */
-async function storedBytes(
-  sql: Sql,
-  mode: SchemaMode,
-  table: string,
-): Promise<{ before: number; after: number; rebatchSeconds: number | null }> {
+/** Bytes of a v0.1 table after compressing every chunk (TimescaleDB) or as it is (plain). */
+async function v01Bytes(sql: Sql, mode: SchemaMode, table: string): Promise<number> {
   await sql.unsafe(`vacuum analyze ${table}`);
   if (mode === "timescale") {
     const ts = (await timescaleSchema(sql))!;
-    const size = async () => {
-      const [r] = await sql.unsafe(`select ${ts}.hypertable_size($1::regclass)::text as n`, [
-        table,
-      ]);
-      return Number(r!.n);
-    };
-    const before = await size();
-    const compression = await compressAsPolicy(sql, ts, table);
+    await compressAsPolicy(sql, ts, table);
     await sql.unsafe(`vacuum analyze ${table}`);
-    return { before, after: await size(), rebatchSeconds: compression.rebatchSeconds };
+    const [r] = await sql.unsafe(`select "${ts}".hypertable_size($1::regclass)::float8 as n`, [
+      table,
+    ]);
+    return Number(r!.n);
   }
-  const [r] = await sql`select pg_total_relation_size(${table}::regclass)::text as n`;
-  return { before: Number(r!.n), after: Number(r!.n), rebatchSeconds: null };
-}
-
-async function rowCount(sql: Sql, table: string): Promise<number> {
-  const [r] = await sql.unsafe(`select count(*)::text as n from ${table}`);
+  const [r] = await sql`select pg_total_relation_size(${table}::regclass)::float8 as n`;
   return Number(r!.n);
 }
+
+const gb = (bytes: number) => (bytes / 1e9).toFixed(3);
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
 
 /** Runs the benchmark and returns printable lines; the last is the summary line. */
 export async function runStorageBench(options: Options): Promise<string[]> {
@@ -237,73 +542,120 @@ export async function runStorageBench(options: Options): Promise<string[]> {
       timescale: "auto",
       migrations: MIGRATIONS.filter((m) => m.version <= 3),
     });
-    // The bench compresses itself, as the policies would (compressAsPolicy).
-    if (mode === "timescale") {
-      await pauseJobs(v2.sql);
-      await pauseJobs(v01.sql);
-    }
+    if (mode === "timescale") await pauseJobs(v01.sql);
     const started = performance.now();
-    await writeSeries(v2.sql, options);
+    const w = await writeWeek(v2.sql, mode, options);
     const writeSeconds = (performance.now() - started) / 1000;
-    await copyToV01(v01.sql, v2.schema);
-    const perDay = (24 / options.hours) * (FULL_TOKENS / options.tokens);
+    const tokenScale = FULL_TOKENS / options.tokens;
+    const [version] = await v2.sql<{ v: string }[]>`
+      select coalesce((select extversion from pg_extension where extname = 'timescaledb'),
+                      'none') as v`;
     lines.push(
-      `storage: ${options.tokens.toLocaleString("en-US")} tokens × ${options.hours} h of the ` +
-        `realistic model, written in ${writeSeconds.toFixed(0)} s; mode ${mode}` +
-        (mode === "timescale" ? " (every chunk compressed)" : " (uncompressed sizes)"),
+      `measured: ${options.tokens.toLocaleString("en-US")} tokens × ${options.hours} h ` +
+        `(${new Date(w.start).toISOString()} to ${new Date(w.end).toISOString()}, simulated) ` +
+        `of the realistic model, ${int(w.events)} websocket messages, written minute by ` +
+        `minute in ${writeSeconds.toFixed(0)} s; mode ${mode} (TimescaleDB ${version!.v})`,
+      mode === "timescale"
+        ? `server jobs run at their schedules in simulated time (ages shifted to the simulated ` +
+          `clock): ` +
+          w.jobs!.runs.map((r) => `${r.proc}(${r.target}) ${r.runs}× ${r.seconds.toFixed(1)} s`)
+            .join(", ")
+        : "plain PostgreSQL: no job runs, nothing compresses (uncompressed sizes)",
+      `stream packer: ${int(w.packedRows)} level rows packed, window by window 15 min after ` +
+        `each ends, in ${w.packSeconds.toFixed(1)} s`,
+      `scaled: × ${tokenScale.toFixed(1)} to ${FULL_TOKENS.toLocaleString("en-US")} tokens, ` +
+        `× 24 h / settled hours to a day; "settled" = the chunks the policies compressed ` +
+        `(the open chunks' bytes are the uncompressed figure below, not a daily cost)`,
+      "series            rows/day(full)  settled h  chunks(compr.)  B/row settled  " +
+        "B/row all  GB/day(full)",
     );
-    if (options.extrapolate) {
+    let total = 0;
+    let totalV01 = 0;
+    const heldBy = new Map<string, Held>();
+    for (const [name, stored, time] of SERIES) {
+      const h = await held(v2.sql, mode, stored, time, w.start);
+      heldBy.set(name, h);
+      const hours = mode === "timescale" ? h.settledHours : options.hours;
+      const rows = mode === "timescale" ? h.settledRows : h.rows;
+      const bytes = mode === "timescale" ? h.settledBytes : h.bytes;
+      const perDay = hours === 0 ? 0 : (tokenScale * 24) / hours;
+      total += bytes * perDay;
+      const perRow = (b: number, n: number) => (n === 0 ? "-" : (b / n).toFixed(1));
       lines.push(
-        `extrapolated (--extrapolate): GB/day = measured bytes × ${perDay.toFixed(2)} ` +
-          `(to ${FULL_TOKENS.toLocaleString("en-US")} tokens × 24 h)`,
+        `${name.padEnd(17)} ${int(rows * perDay).padStart(14)}  ${hours.toFixed(0).padStart(9)}  ` +
+          `${`${h.chunks}(${h.compressedChunks})`.padStart(14)}  ` +
+          `${perRow(bytes, rows).padStart(13)}  ${perRow(h.bytes, h.rows).padStart(9)}  ` +
+          `${gb(bytes * perDay).padStart(12)}`,
       );
     }
-    lines.push("series            rows/day(full)  v2 B/row  v0.1 B/row  v2 GB/day  v0.1 GB/day");
-    let total = 0, totalV01 = 0, uncompressed = 0;
-    const openLines: string[] = [];
-    const columnLines: string[] = [];
-    for (const [name, stored, openHours] of SERIES) {
-      const rows = await rowCount(v2.sql, name);
-      const sizes = await storedBytes(v2.sql, mode, stored);
-      const bytes = sizes.after;
-      const bytesV01 = (await storedBytes(v01.sql, mode, name)).after;
-      if (mode === "timescale") {
-        columnLines.push(await compressedColumns(v2.sql, v2.schema, stored));
-      }
-      const open = (sizes.before * perDay * openHours) / 24 / 1e9;
-      uncompressed += open;
-      openLines.push(
-        `  ${name}: ${(rows === 0 ? 0 : sizes.before / rows).toFixed(1)} B/row before ` +
-          `compression, ${open.toFixed(1)} GB over ${openHours} h` +
-          (sizes.rebatchSeconds !== null
-            ? `; rebatch job ${sizes.rebatchSeconds.toFixed(1)} s, ` +
-              `${Math.round(rows / sizes.rebatchSeconds)} rows/s`
-            : ""),
-      );
-      const gb = (bytes * perDay) / 1e9, gbV01 = (bytesV01 * perDay) / 1e9;
-      total += gb;
-      totalV01 += gbV01;
-      const perRow = (b: number) => (rows === 0 ? "-" : (b / rows).toFixed(1));
+    const stream = await streamHeld(v2.sql, mode, w.start);
+    {
+      const hours = mode === "timescale" ? stream.rows.settledHours : options.hours;
+      const perDay = hours === 0 ? 0 : (tokenScale * 24) / hours;
+      total += stream.settledBytes * perDay;
       lines.push(
-        `${name.padEnd(17)} ${Math.round(rows * perDay).toLocaleString("en-US").padStart(14)}  ` +
-          `${perRow(bytes).padStart(8)}  ${perRow(bytesV01).padStart(10)}  ` +
-          `${gb.toFixed(3).padStart(9)}  ${gbV01.toFixed(3).padStart(11)}`,
+        `stream (events)   ${int(stream.settledEvents * perDay).padStart(14)}  ` +
+          `${hours.toFixed(0).padStart(9)}  ` +
+          `${`${stream.rows.chunks}(${stream.rows.compressedChunks})`.padStart(14)}  ` +
+          `${(stream.settledBytes / Math.max(1, stream.settledEvents)).toFixed(1).padStart(13)}  ` +
+          `${(stream.bytes / Math.max(1, stream.events)).toFixed(1).padStart(9)}  ` +
+          `${gb(stream.settledBytes * perDay).padStart(12)}`,
+        `  stream = book_event_rows (${mb(stream.rows.bytes)} MB, ${int(stream.rows.rows)} rows ` +
+          `left after packing) + book_event_packs + book_checkpoints; token_pairs ` +
+          `${mb(stream.pairsBytes)} MB once`,
       );
     }
-    const [keys] = await v2.sql`
-      select (pg_total_relation_size('token_keys') + pg_total_relation_size('condition_keys'))
-             ::text as n`;
-    lines.push(`key dictionaries: ${(Number(keys!.n) / 1e6).toFixed(1)} MB once (not per day)`);
     if (mode === "timescale") {
+      const aggregates = await aggregateBytes(v2.sql);
+      const perDay = (tokenScale * 24) / options.hours;
+      total += aggregates.bytes * perDay;
       lines.push(
-        `uncompressed at any moment (one open chunk + 1.5 h per table, trades 4.5 days): ` +
-          `${uncompressed.toFixed(1)} GB (target <= 10)`,
-        ...openLines,
-        ...columnLines,
+        `aggregates (materialized continuous aggregates, never compressed: ` +
+          `${aggregates.names}): ${mb(aggregates.bytes)} MB for ${options.hours} h, ` +
+          `${gb(aggregates.bytes * perDay)} GB/day(full)`,
       );
     }
+    const books = heldBy.get("book_snapshots")!;
+    if (mode === "timescale" && books.settledRows > 0) {
+      const distinct = await distinctBooks(v2.sql, books.settledEnd);
+      lines.push(
+        `books: ${int(books.settledRows)} rows, ${int(distinct)} distinct (levels changed ` +
+          `since the token's previous book; ${(distinct / books.settledRows * 100).toFixed(1)}%, ` +
+          `${(distinct / (options.tokens * books.settledHours)).toFixed(2)} per token-hour): ` +
+          `${(books.settledBytes / books.settledRows).toFixed(1)} B/row, ` +
+          `${(books.settledBytes / Math.max(1, distinct)).toFixed(1)} B per distinct book`,
+        await bookBatchFit(v2.sql),
+      );
+    }
+    const [keys] = await v2.sql<{ n: number }[]>`
+      select (pg_total_relation_size('token_keys') + pg_total_relation_size('condition_keys'))
+             ::float8 as n`;
+    lines.push(`key dictionaries: ${mb(keys!.n)} MB for these tokens once (not per day)`);
+    if (mode === "timescale") {
+      let onDisk = stream.bytes + stream.pairsBytes;
+      for (const h of heldBy.values()) onDisk += h.bytes;
+      lines.push(
+        `on disk at the end (every table, open chunks included): ${mb(onDisk)} MB measured; ` +
+          `× ${tokenScale.toFixed(1)} = ${gb(onDisk * tokenScale)} GB for ${options.hours} h ` +
+          `at venue scale`,
+        `uncompressed at the worst job tick: ${mb(w.peakOpen.bytes)} MB measured ` +
+          `(${new Date(w.peakOpen.at).toISOString()}); × ${tokenScale.toFixed(1)} = ` +
+          `${gb(w.peakOpen.bytes * tokenScale)} GB at venue scale (target <= 10)`,
+      );
+      for (const [, stored] of SERIES) {
+        lines.push(await compressedColumns(v2.sql, v2.schema, stored));
+      }
+      lines.push(await compressedColumns(v2.sql, v2.schema, "book_event_rows"));
+    }
+    await copyToV01(v01.sql, v2.schema);
+    for (const [name] of SERIES) totalV01 += await v01Bytes(v01.sql, mode, name);
+    totalV01 *= (tokenScale * 24) / options.hours;
     lines.push(
-      `storage total: ${total.toFixed(2)} GB/day (v0.1 schema: ${totalV01.toFixed(2)} GB/day)`,
+      `v0.1: the same four series copied into migrations 1-3` +
+        (mode === "timescale" ? ", every chunk compressed (compress_chunk)" : "") +
+        `, no stream (v0.1 recorded none): ${gb(totalV01)} GB/day`,
+      `storage total: ${(total / 1e9).toFixed(2)} GB/day (v0.1 schema: ` +
+        `${(totalV01 / 1e9).toFixed(2)} GB/day)`,
     );
   } finally {
     await v2.dispose();
