@@ -17,7 +17,7 @@ import { buildDatasetFromExport, ExportFolderError } from "../models/dataset_par
 import { insertPriceSnapshots } from "../db/prices.ts";
 
 const HOUR = 3_600_000;
-const SEED = { markets: 12, historyDays: 8, spreadDays: 2 };
+const SEED = { markets: 12, historyDays: 4, spreadDays: 2 };
 
 Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the same data", async () => {
   await withDatabase("server", async (db) => {
@@ -43,7 +43,7 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
     const out = await Deno.makeTempDir({ prefix: "dataset_parquet_" });
     try {
       await exportDatasetTables(db.sql, out);
-      const options = { horizons: parseHorizons("1h,24h,7d") };
+      const options = { horizons: parseHorizons("1h,24h,3d") };
       const fromDb = await buildDataset(db.sql, options);
       const fromExport = await buildDatasetFromExport(out, options);
       assert.equal(
