@@ -31,7 +31,7 @@ const BENCHES: Record<string, { title: string; file: string }> = {
     file: "propose_bench.ts",
   },
   storage: {
-    title: "a day of the full universe on disk, v2 vs v0.1 (issue 14)",
+    title: "a simulated week under the server's own jobs, per table and stream (issues 14, 26)",
     file: "storage_bench.ts",
   },
   stream: {
