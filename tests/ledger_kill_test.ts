@@ -87,10 +87,12 @@ test("SIGKILL between intent and ack, and between ack and fill: every order once
 
     let child: Deno.ChildProcess | null = null;
     let kill: KillPoint = null;
+    let killed = Promise.withResolvers<void>();
     const killChild = async () => {
       kill = null;
       child!.kill("SIGKILL");
       await child!.status;
+      killed.resolve();
     };
     const fillOf = (e: BrokerEvent, clientOrderId: string) =>
       e.kind === "fill" && e.fill.clientOrderId === clientOrderId;
@@ -148,6 +150,9 @@ test("SIGKILL between intent and ack, and between ack and fill: every order once
             // b-gtc rests at 0.35: once it is acknowledged, an ask at 0.35 fills it.
             if (text === "placed b-gtc acked") {
               broker.onBookEvent(book([["0.30", "50"]], [["0.35", "5"], ["0.40", "100"]]));
+              // The child learns of the fill only by its event poll, and goes no further (no
+              // next order) before it is killed there.
+              if (kill?.at === "fill_delivery") await killed.promise;
             }
             return json(true);
           }
@@ -159,6 +164,7 @@ test("SIGKILL between intent and ack, and between ack and fill: every order once
 
     const run = async (point: KillPoint): Promise<Deno.CommandStatus> => {
       kill = point;
+      killed = Promise.withResolvers<void>();
       child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", "--quiet", ENTRY],
         env: {

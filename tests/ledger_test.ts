@@ -101,7 +101,7 @@ Deno.test("placeOrder() writes the intent, the order and (from events) its fill"
     try {
       const outcome = await placeOrder(ledger, broker, order("c-1"));
       assert.equal(outcome.kind, "acked");
-      await waitFor(async () => (await count(sql, "fills")) === 1);
+      await waitFor(() => settled(sql));
       const [intent] = await sql`select state from intents where client_order_id = 'c-1'`;
       assert.equal(intent!.state, "acked");
       const [row] = await sql`select status, size_matched::text from orders`;
@@ -178,7 +178,7 @@ Deno.test("a reconciliation difference is stored and stops new orders until resu
     const stop = bookBrokerEvents(ledger, broker);
     try {
       await placeOrder(ledger, broker, order("c-1"));
-      await waitFor(async () => (await count(sql, "fills")) === 1);
+      await waitFor(() => settled(sql));
       assert.equal((await reconcile(ledger, broker)).ok, true);
 
       broker.foreignFill("tok-no", "3");
@@ -317,6 +317,14 @@ Deno.test("recordConversion() and recordCash() move positions and cash once", ()
       /Not a decimal/,
     );
   }));
+
+/** One fill booked and no order LIVE: the broker's events of a FOK order are all booked. */
+async function settled(sql: Sql): Promise<boolean> {
+  const [row] = await sql`
+    select (select count(*) from fills)::int as fills,
+      (select count(*) from orders where status = 'LIVE')::int as live`;
+  return row!.fills === 1 && row!.live === 0;
+}
 
 async function waitFor(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;
