@@ -3,8 +3,9 @@
  * for the calibration maps and the feature model. Minimises
  * Σ −[y log σ(x·w) + (1 − y) log(1 − σ(x·w))] + (λ/2) Σ_{j ≥ 1} w_j², column 0 being the
  * intercept (never penalised). Each step solves (XᵀWX + λI′) Δ = gradient with ml-matrix's
- * `solve`; it stops when max |Δ| < 1e-9 (converged) or after 100 steps (not converged: the
- * result says so and the caller decides).
+ * `solve` and is halved while it does not lower the penalised loss; it stops when the step
+ * taken is below 1e-9 in every weight (converged) or after 100 steps (not converged: the result
+ * says so and the caller decides).
  *
  * Why not `ml-logistic-regression` (2.0.0, read before choosing): it runs plain gradient ascent
  * on the summed (not averaged) log-likelihood for a fixed 50,000 steps at a fixed learning rate
@@ -45,9 +46,22 @@ export function fitLogistic(
   const d = x[0].length;
   if (!(options.l2 >= 0)) throw new RangeError(`L2 penalty must be ≥ 0: ${options.l2}`);
   const maxIterations = options.maxIterations ?? 100;
+  const loss = (w: readonly number[]): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      let z = 0;
+      for (let j = 0; j < d; j++) z += x[i][j] * w[j];
+      // −log σ(z) for y = 1 and −log(1 − σ(z)) for y = 0, computed without overflow.
+      const m = y[i] === 1 ? -z : z;
+      sum += m > 0 ? m + Math.log1p(Math.exp(-m)) : Math.log1p(Math.exp(m));
+    }
+    for (let j = 1; j < d; j++) sum += (options.l2 / 2) * w[j] ** 2;
+    return sum;
+  };
   let w = new Array<number>(d).fill(0);
+  let current = loss(w);
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
-    const hessian = Matrix.zeros(d, d);
+    const hessian = new Float64Array(d * d);
     const gradient = new Array<number>(d).fill(0);
     for (let i = 0; i < n; i++) {
       const row = x[i];
@@ -58,22 +72,37 @@ export function fitLogistic(
       const v = Math.max(p * (1 - p), 1e-12);
       for (let j = 0; j < d; j++) {
         gradient[j] += row[j] * r;
-        for (let k = j; k < d; k++) hessian.set(j, k, hessian.get(j, k) + v * row[j] * row[k]);
+        const vj = v * row[j];
+        for (let k = j; k < d; k++) hessian[j * d + k] += vj * row[k];
       }
     }
+    const h = Matrix.zeros(d, d);
     for (let j = 0; j < d; j++) {
-      for (let k = 0; k < j; k++) hessian.set(j, k, hessian.get(k, j));
+      for (let k = j; k < d; k++) {
+        h.set(j, k, hessian[j * d + k]);
+        h.set(k, j, hessian[j * d + k]);
+      }
       if (j > 0) {
-        hessian.set(j, j, hessian.get(j, j) + options.l2);
+        h.set(j, j, h.get(j, j) + options.l2);
         gradient[j] -= options.l2 * w[j];
       }
     }
-    const step = solve(hessian, Matrix.columnVector(gradient)).to1DArray();
-    w = w.map((wj, j) => wj + step[j]);
-    if (step.every((s) => Math.abs(s) < 1e-9)) {
+    const step = solve(h, Matrix.columnVector(gradient)).to1DArray();
+    if (!step.every(Number.isFinite)) break;
+    // Newton's step, halved while it does not lower the loss (a damped step near separation).
+    let scale = 1;
+    let next = w.map((wj, j) => wj + step[j]);
+    let after = loss(next);
+    for (let halvings = 0; after > current && halvings < 30; halvings++) {
+      scale /= 2;
+      next = w.map((wj, j) => wj + scale * step[j]);
+      after = loss(next);
+    }
+    w = next;
+    current = after;
+    if (step.every((s) => Math.abs(scale * s) < 1e-9)) {
       return { weights: w, iterations: iteration, converged: true };
     }
-    if (!step.every(Number.isFinite)) break;
   }
   return { weights: w, iterations: maxIterations, converged: false };
 }

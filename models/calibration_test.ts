@@ -116,3 +116,21 @@ Deno.test("isotonic keeps rows of one price in one block", () => {
   assert.deepEqual(map.x, [0.5, 0.7]);
   assertClose(map.y[0], 2 / 3);
 });
+
+Deno.test("fitLogistic() converges on a badly scaled, nearly separable sample", () => {
+  // Undamped Newton steps oscillate here and stop unconverged after 100 steps (checked when
+  // the damping was written); halving a step that raises the loss converges.
+  const next = seededUniform(13);
+  const x: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    const u = next() - 0.5;
+    x.push([1, 1e4 * u + 3e4]);
+    y.push(u > 0.001 || (u > -0.001 && next() < 0.5) ? 1 : 0);
+  }
+  const fit = fitLogistic(x, y, { l2: 1e-3 });
+  assert.ok(fit.converged, `not converged after ${fit.iterations} steps`);
+  let g = 0;
+  for (let i = 0; i < x.length; i++) g += y[i] - sigmoid(fit.weights[0] + fit.weights[1] * x[i][1]);
+  assertClose(g, 0, 1e-6);
+});
