@@ -145,6 +145,7 @@ export class ClosedHistory {
   readonly anchorMs: number;
   readonly #paths = new Map<number, HiddenPath>();
   readonly #events = new Map<number, EventDraw>();
+  readonly #markets = new Map<number, Readonly<HistoryMarket>>();
 
   /** Describes the history; draws nothing yet. */
   constructor(options: ClosedHistoryOptions) {
@@ -172,8 +173,16 @@ export class ClosedHistory {
     return this.eventIndexOf(index) === index ? this.#eventDraw(index).event : null;
   }
 
-  /** The market at `index` (0 ≤ index < count). */
-  market(index: number): HistoryMarket {
+  /** The market at `index` (0 ≤ index < count); the last few thousand are kept. */
+  market(index: number): Readonly<HistoryMarket> {
+    const known = this.#markets.get(index);
+    if (known !== undefined) return known;
+    const m = Object.freeze(this.#drawMarket(index));
+    remember(this.#markets, index, m, 4096);
+    return m;
+  }
+
+  #drawMarket(index: number): HistoryMarket {
     this.#check(index);
     const draw = this.#eventDraw(this.eventIndexOf(index));
     const e = draw.event;
