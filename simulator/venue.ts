@@ -19,17 +19,18 @@
  */
 import type { MarketBook, YesSide } from "./book.ts";
 import {
+  type ActivityContext,
   type LevelChange,
   priceChange,
   recordTrade,
   transactionHashOf,
 } from "./market_activity.ts";
 import { Random } from "./_random.ts";
-import { feeScheduleAt } from "./structure.ts";
+import { feeScheduleAt, type SimFeeSchedule } from "./structure.ts";
 import { PRICE_SCALE, type SimMarket } from "./universe.ts";
 import type { ApiKeyOwner } from "./clob_auth.ts";
-import { Accounts, type Fill, UNITS_PER_HUNDREDTH } from "./venue_accounts.ts";
-import { decimalUnits, planTake, takerFee } from "./venue_match.ts";
+import { type Account, Accounts, type Fill, UNITS_PER_HUNDREDTH } from "./venue_accounts.ts";
+import { decimalUnits, type PlannedFill, planTake, takerFee } from "./venue_match.ts";
 import { checkOrderRules } from "./venue_rules.ts";
 import { OwnBook, type RestingOrder } from "./venue_book.ts";
 import { type OrderRequest, type OrderType, units, type WireObject } from "./venue_wire.ts";
@@ -216,45 +217,11 @@ export class Venue {
     };
     this.orders.set(orderId, order);
     const ctx = { market, book, random: this.#random, trades: this.#world.trades, nowMs };
-    const changes: LevelChange[] = [];
-    const publicTrades: WsMessage[] = [];
-    let making = 0n;
-    let taking = 0n;
-    const newTrades: VenueTrade[] = [];
-    for (const fill of plan.fills) {
-      const map = fill.yesSide === "bid" ? book.bids : book.asks;
-      const total = map.get(fill.yesPrice) ?? 0;
-      book.own?.consumed(fill.yesSide, fill.yesPrice, fill.hundredths);
-      book.set(fill.yesSide, fill.yesPrice, total - fill.hundredths);
-      changes.push({ yesSide: fill.yesSide, priceUnits: fill.yesPrice });
-      const message = recordTrade(ctx, outcome, fill.yesPrice, fill.hundredths, side);
-      publicTrades.push(message);
-      book.lastTradeUnits = fill.yesPrice;
-      market.priceUnits = fill.yesPrice;
-      const fee = takerFee(schedule, fill.hundredths, fill.tokenPrice);
-      const settled: Fill = {
-        hundredths: fill.hundredths,
-        priceUnits: fill.tokenPrice,
-        fee,
-        atMs: nowMs,
-      };
-      if (side === "BUY") this.accounts.buy(account, o.tokenId, settled);
-      else this.accounts.sell(account, o.tokenId, settled);
-      const cash = BigInt(fill.hundredths) * BigInt(fill.tokenPrice);
-      const got = BigInt(fill.hundredths) * UNITS_PER_HUNDREDTH;
-      making += side === "BUY" ? cash : got;
-      taking += side === "BUY" ? got : cash;
-      order.matched += fill.hundredths;
-      newTrades.push(this.#trade(order, {
-        traderSide: "TAKER",
-        counterOrderId: this.#counterpartyOrderId(),
-        hundredths: fill.hundredths,
-        priceUnits: fill.tokenPrice,
-        fee,
-        transactionHash: String(message.transaction_hash),
-        nowMs,
-      }));
-    }
+    const { changes, publicTrades, making, taking, newTrades } = this.#take(order, plan.fills, {
+      ctx,
+      account,
+      schedule,
+    });
     const rest = marketable ? 0 : order.originalSize - order.matched;
     if (rest > 0) {
       order.remaining = rest;
@@ -284,6 +251,60 @@ export class Venue {
         tradeIDs: newTrades.map((t) => t.id),
       },
     };
+  }
+
+  /**
+   * Takes the planned levels for `order`: the book shrinks (own orders there fill as makers),
+   * each level is a public trade and a trade of the account, which pays cost and fee.
+   */
+  #take(
+    order: VenueOrder,
+    fills: readonly PlannedFill[],
+    at: { ctx: ActivityContext; account: Account; schedule: SimFeeSchedule | null },
+  ) {
+    const { ctx, account, schedule } = at;
+    const { book, market, nowMs } = ctx;
+    const token = market.tokenIds[order.outcome];
+    const changes: LevelChange[] = [];
+    const publicTrades: WsMessage[] = [];
+    const newTrades: VenueTrade[] = [];
+    let making = 0n;
+    let taking = 0n;
+    for (const fill of fills) {
+      const map = fill.yesSide === "bid" ? book.bids : book.asks;
+      const total = map.get(fill.yesPrice) ?? 0;
+      book.own?.consumed(fill.yesSide, fill.yesPrice, fill.hundredths);
+      book.set(fill.yesSide, fill.yesPrice, total - fill.hundredths);
+      changes.push({ yesSide: fill.yesSide, priceUnits: fill.yesPrice });
+      const message = recordTrade(ctx, order.outcome, fill.yesPrice, fill.hundredths, order.side);
+      publicTrades.push(message);
+      book.lastTradeUnits = fill.yesPrice;
+      market.priceUnits = fill.yesPrice;
+      const fee = takerFee(schedule, fill.hundredths, fill.tokenPrice);
+      const settled: Fill = {
+        hundredths: fill.hundredths,
+        priceUnits: fill.tokenPrice,
+        fee,
+        atMs: nowMs,
+      };
+      if (order.side === "BUY") this.accounts.buy(account, token, settled);
+      else this.accounts.sell(account, token, settled);
+      const cash = BigInt(fill.hundredths) * BigInt(fill.tokenPrice);
+      const shares = BigInt(fill.hundredths) * UNITS_PER_HUNDREDTH;
+      making += order.side === "BUY" ? cash : shares;
+      taking += order.side === "BUY" ? shares : cash;
+      order.matched += fill.hundredths;
+      newTrades.push(this.#trade(order, {
+        traderSide: "TAKER",
+        counterOrderId: this.#counterpartyOrderId(),
+        hundredths: fill.hundredths,
+        priceUnits: fill.tokenPrice,
+        fee,
+        transactionHash: String(message.transaction_hash),
+        nowMs,
+      }));
+    }
+    return { changes, publicTrades, making, taking, newTrades };
   }
 
   /** Cancels one live order of `address`; returns the reason when it cannot. */
