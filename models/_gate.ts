@@ -3,8 +3,8 @@
  * likelihood-ratio test of a fitted map against the identity (the price itself), which the
  * map nests (beta with a = b = 1, c = 0; Platt with a = 1, b = 0; the feature model with the
  * price's weight 1 and all others 0). 2 (ℓ_fit − ℓ_price) is compared with the χ² critical
- * value at `alpha` for as many degrees of freedom as the map has parameters (simple-statistics'
- * table, α ∈ {0.1, 0.05, 0.025, 0.01, 0.005}). Isotonic maps have no fixed count of parameters:
+ * value at `alpha` for as many degrees of freedom as the map has parameters (`criticalValue`,
+ * α ∈ {0.1, 0.05, 0.025, 0.01, 0.005}). Isotonic maps have no fixed count of parameters:
  * they are gated by the beta map's test (3 degrees of freedom) on the same rows.
  *
  * A cell that fails the test is predicted by the market price. Without the gate, a calibrated
@@ -18,7 +18,7 @@
  * passesGate(rows, fitted, 0.01); // false for a calibrated market, most of the time
  * ```
  */
-import { chiSquaredDistributionTable } from "simple-statistics";
+import { chiSquaredDistributionTable, probit } from "simple-statistics";
 import type { DatasetRow } from "./dataset_row.ts";
 import { fitModel, type FittedModel, predictModel } from "./model.ts";
 
@@ -67,15 +67,19 @@ function logLikelihood(p: number, label: 0 | 1): number {
   return label === 1 ? Math.log(q) : Math.log(1 - q);
 }
 
-/** χ² critical value for `df` degrees of freedom (next tabulated df at or above it). */
-function criticalValue(df: number, alpha: number): number {
+/**
+ * χ² critical value for `df` degrees of freedom at upper-tail level `alpha`: simple-statistics'
+ * table up to 100 (the next tabulated df at or above `df`, so never below the exact value for
+ * the table's gaps above 30), the Wilson–Hilferty approximation beyond it.
+ */
+export function criticalValue(df: number, alpha: number): number {
   const table = chiSquaredDistributionTable as unknown as Record<number, Record<number, number>>;
-  const dfs = Object.keys(table).map(Number).sort((a, b) => a - b);
-  const row = dfs.find((d) => d >= df);
-  if (row === undefined) throw new RangeError(`No χ² critical value for ${df} degrees of freedom`);
-  const value = table[row][alpha];
-  if (value === undefined) {
+  if (table[1][alpha] === undefined) {
     throw new RangeError(`Gate level must be 0.1, 0.05, 0.025, 0.01 or 0.005: ${alpha}`);
   }
-  return value;
+  const dfs = Object.keys(table).map(Number).sort((a, b) => a - b);
+  const row = dfs.find((d) => d >= df);
+  if (row !== undefined) return table[row][alpha];
+  const v = 2 / (9 * df);
+  return df * (1 - v + probit(1 - alpha) * Math.sqrt(v)) ** 3;
 }
