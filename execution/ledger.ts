@@ -112,13 +112,24 @@ export async function recordAck(ledger: Ledger, result: SubmitResult): Promise<v
 /**
  * Books an order update (status, matched size) as the broker reported it; an order this ledger
  * has no row for yet but whose intent it holds (an update that overtook the submit's answer, or
- * one found by `recover`) is added. Returns false for an order of no intent of ours.
+ * one found by `recover`) is added; a REJECTED report settles the intent as rejected. Returns
+ * false for an order of no intent of ours.
  */
 export async function recordOrderEvent(
   ledger: Ledger,
   order: OpenOrder,
   options: { readonly at: number; readonly source: string },
 ): Promise<boolean> {
+  if (order.status === "REJECTED") {
+    // A refusal is the intent's outcome, not an order (the paper broker's has no order id).
+    if (order.clientOrderId === null) return false;
+    const rows = await ledger.sql`
+      update intents set state = 'rejected', retryable = false, settled_at = now(),
+        error = coalesce(error, 'refused by the broker')
+      where client_order_id = ${order.clientOrderId} and state in ('pending', 'unsent')
+      returning client_order_id`;
+    return rows.length > 0;
+  }
   return await ledger.sql.begin(async (tx) => {
     const [known] = await tx`select 1 from orders where order_id = ${order.orderId}`;
     if (known === undefined) {

@@ -17,6 +17,8 @@ import {
   type Ledger,
   placeOrder,
   recordFill,
+  recordIntent,
+  recordOrderEvent,
   TradingHaltedError,
 } from "../execution/ledger.ts";
 import { bookBrokerEvents, recover } from "../execution/recover.ts";
@@ -243,6 +245,36 @@ Deno.test("recover() books a refusal whose answer was lost as rejected (paper br
     assert.deepEqual([report.found, report.unsent, report.rejected], [[], [], ["c-bad-tick"]]);
     const [intent] = await sql`select state, retryable from intents`;
     assert.deepEqual({ ...intent }, { state: "rejected", retryable: false });
+    assert.equal(await count(sql, "orders"), 0);
+  }));
+
+Deno.test("recordOrderEvent() books a REJECTED report as the intent's outcome, not an order", () =>
+  withLedger(async (ledger, sql) => {
+    await recordIntent(ledger, order("c-refused"));
+    const refused = {
+      orderId: "",
+      clientOrderId: "c-refused",
+      tokenId: "tok-yes",
+      side: "BUY" as const,
+      orderType: "FOK" as const,
+      price: "0.52",
+      originalSize: "10",
+      sizeMatched: "0",
+      status: "REJECTED" as const,
+      createdAt: 1,
+    };
+    assert.equal(await recordOrderEvent(ledger, refused, { at: 1, source: "event" }), true);
+    const [intent] = await sql`select state from intents`;
+    assert.equal(intent!.state, "rejected");
+    assert.equal(await count(sql, "orders"), 0);
+    // An order of nobody's intent is not ours: nothing is stored.
+    const foreign = {
+      ...refused,
+      orderId: "x-1",
+      clientOrderId: "c-other",
+      status: "LIVE" as const,
+    };
+    assert.equal(await recordOrderEvent(ledger, foreign, { at: 1, source: "event" }), false);
     assert.equal(await count(sql, "orders"), 0);
   }));
 
