@@ -171,7 +171,6 @@ export class Venue {
     });
     const schedule = feeScheduleAt(market.meta, nowMs);
     const account = this.accounts.get(o.maker);
-    this.#funders.set(owner.address, account.address);
     if (side === "BUY") {
       // the order's worth at its limit (a market BUY: its amount) plus the fees of what it takes
       let need = marketable ? maker : BigInt(hundredths) * BigInt(priceUnits);
@@ -195,6 +194,7 @@ export class Venue {
     if (request.orderType === "FAK" && plan.fills.length === 0) {
       return reject("no orders found to match with FAK order");
     }
+    this.#funders.set(owner.address, account.address);
     const order: VenueOrder = {
       id: orderId,
       owner,
