@@ -1,6 +1,7 @@
 /**
  * Gamma wire objects for the closed history (`history.ts`), shaped like the live ones
- * (`gamma_market.ts`): JSON-in-string lists, `outcomePrices` with exactly one "1",
+ * (`gamma_market.ts`), and the CLOB market object (`GET /markets/{condition_id}`, with
+ * `tokens[].winner`, as `clob_market.ts`): JSON-in-string lists, `outcomePrices` with exactly one "1",
  * `closedTime` in Gamma's space-separated form, `umaResolutionStatus: "resolved"`, the domain
  * as `category` on the market and as a tag on the event, and the neg-risk fields.
  *
@@ -138,5 +139,47 @@ export function historyGammaEvent(
     negRiskAugmented: false,
     tags: [historyTag(members[0])],
     ...(withMarkets ? { markets: members.map((m) => historyGammaMarket(history, m, false)) } : {}),
+  };
+}
+
+/** CLOB market object of a closed history market (`tokens[].winner` names the outcome). */
+export function historyClobMarket(m: HistoryMarket): Record<string, unknown> {
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+  const winner = m.yesWon ? 0 : 1;
+  return {
+    accepting_order_timestamp: iso(m.startMs),
+    accepting_orders: false,
+    active: true,
+    archived: false,
+    closed: true,
+    condition_id: m.conditionId,
+    description: `This market will resolve to "Yes" if the answer to "${m.question}" is yes.`,
+    enable_order_book: false,
+    end_date_iso: iso(m.endMs),
+    fpmm: "",
+    game_start_time: null,
+    icon: IMAGE,
+    image: IMAGE,
+    is_50_50_outcome: false,
+    maker_base_fee: 0,
+    market_slug: m.slug,
+    minimum_order_size: 5,
+    minimum_tick_size: m.tickUnits / 10_000,
+    neg_risk: m.negRiskMarketId !== "",
+    neg_risk_market_id: m.negRiskMarketId,
+    neg_risk_request_id: m.negRiskRequestId,
+    notifications_enabled: true,
+    question: m.question,
+    question_id: m.questionId,
+    rewards: { max_spread: 0, min_size: 0, rates: null },
+    seconds_delay: 0,
+    tags: [LABELS[m.domain]],
+    taker_base_fee: 0,
+    tokens: [0, 1].map((i) => ({
+      outcome: i === 0 ? "Yes" : "No",
+      price: i === winner ? 1 : 0,
+      token_id: m.tokenIds[i],
+      winner: i === winner,
+    })),
   };
 }

@@ -7,7 +7,8 @@
  *   `order` sorts the whole history once per page (O(N) metadata, no paths). Filters: `id`,
  *   `slug`, `condition_ids`, `clob_token_ids`, `tag_id`, `volume_num_*`, `liquidity_num_*`,
  *   `decimalized`, `start_date_*`, `end_date_*`, `active=false`/`archived=true` (nothing).
- * - Gamma `/markets/{id}`, `/events/{id}` for history ids.
+ * - Gamma `/markets/{id}`, `/events/{id}` for history ids; CLOB `/markets/{condition_id}` with
+ *   `tokens[].winner`.
  * - CLOB `/prices-history` for history tokens: the quoted series, thinned to one point per
  *   fidelity bucket (the last), never finer than a coarse market's 12 h, empty for a market
  *   the venue "no longer serves"; no "now" point (the market is closed).
@@ -34,7 +35,7 @@ import {
 } from "./gamma_routes.ts";
 import { type ClosedHistory, COARSE_FIDELITY_MINUTES, type HistoryMarket } from "./history.ts";
 import type { RouteFamily } from "./faults.ts";
-import { historyGammaEvent, historyGammaMarket } from "./history_gamma.ts";
+import { historyClobMarket, historyGammaEvent, historyGammaMarket } from "./history_gamma.ts";
 import { MAX_POINTS, parsePriceHistoryQuery } from "./prices_history.ts";
 import type { World } from "./world.ts";
 
@@ -59,6 +60,11 @@ export function handleHistory(
   const params = url.searchParams;
   if (path === HIDDEN_ROUTE) return hidden(history, params);
   if (family === "clob" && path === "/prices-history") return pricesHistory(history, params);
+  const byCondition = /^\/markets\/(0x[0-9a-fA-F]{64})$/.exec(path);
+  if (family === "clob" && byCondition !== null) {
+    const index = history.indexOfCondition(byCondition[1]);
+    return index === null ? null : jsonResponse(historyClobMarket(history.market(index)));
+  }
   if (family !== "gamma") return null;
   const byId = /^\/(markets|events)\/(\d+)$/.exec(path);
   if (byId !== null) {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { startSimulator } from "./server.ts";
 import { parseGammaMarketsPage } from "../polymarket/gamma_schema.ts";
 import { COARSE_FIDELITY_MINUTES } from "./history.ts";
+import { clobMarketSchema } from "../polymarket/clob_schema.ts";
 
 const NOW = Date.UTC(2026, 11, 1, 12);
 
@@ -127,6 +128,13 @@ Deno.test("closed history: /prices-history serves the quoted series, /_test/hidd
     const buckets = ts.map((t) => Math.floor(t / (COARSE_FIDELITY_MINUTES * 60)));
     assert.equal(new Set(buckets).size, ts.length, "one point per 12 h bucket at most");
 
+    const clob = await getJson(`${sim.url}/clob/markets/${full.conditionId}`);
+    assert.ok(clobMarketSchema.safeParse(clob.body).success, "the client's CLOB schema reads it");
+    const tokens = (clob.body as { tokens: Array<{ token_id: string; winner: boolean }> }).tokens;
+    assert.deepEqual(
+      tokens.filter((t) => t.winner).map((t) => t.token_id),
+      [full.tokenIds[full.yesWon ? 0 : 1]],
+    );
     const hidden = await getJson(`${sim.url}/_test/hidden?market=${full.id}`);
     const body = hidden.body as { points: Array<{ p: number; q: number }>; yesWon: boolean };
     assert.equal(body.points.length, series.hidden.length);
