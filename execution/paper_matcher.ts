@@ -354,17 +354,16 @@ export class PaperMatcher {
       const levels = c.side === "BUY" ? book.bids : book.asks;
       const key = unitsOf(c.price);
       const zero = isZeroSize(c.size);
-      let mine: Working[] | null = null;
-      for (const o of book.resting) {
-        if (o.side === c.side && o.key === key) (mine ??= []).push(o);
-      }
-      if (mine !== null) {
+      let ours = false;
+      for (const o of book.resting) if (o.key === key && o.side === c.side) ours = true;
+      if (ours) {
         const old = levels.get(key);
         // Only a decrease moves the queue; the float units (exact below 2^53) say which
         // without making bigints for the increases.
         const from = old === undefined ? 0 : unitsOf(old);
         const to = zero ? 0 : unitsOf(c.size);
         if (old !== c.size && !(to >= from)) {
+          const mine = book.resting.filter((o) => o.key === key && o.side === c.side);
           const before = old === undefined ? ZERO : sizeDec(old);
           const after = zero ? ZERO : sizeDec(c.size);
           this.#decrease(book, c.side, key, mine, before, after, event.receivedAt, out);
