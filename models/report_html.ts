@@ -2,9 +2,9 @@
  * `pmcollect model eval --html FILE`: the evaluation as a page a researcher would rather look
  * at than read (issue 28). Per horizon, three inline SVG plots and the text table:
  *
- * - Reliability diagram: mean forecast against observed frequency per bin (10 equal-width bins,
+ * - Reliability diagrams: mean forecast against observed frequency per bin (10 equal-width bins,
  *   tail excluded), model and market, each bin's dot sized by its row count; the diagonal is
- *   perfect calibration.
+ *   perfect calibration. One for all rows, then one per domain.
  * - Brier by segment: the model's and the market's Brier side by side for every segment.
  * - Improvement interval: Brier(model) − Brier(market) per segment with its 95% interval
  *   (events resampled) against the zero line; left of zero favours the model.
@@ -30,10 +30,12 @@ export function evaluationHtml(
 ): string {
   const sections = evaluation.map((h) => {
     const all = h.segments.find((s) => s.kind === "all");
+    const domains = h.segments.filter((s) => s.kind === "domain");
     return `<h2>Horizon t-${escape(h.horizon)}</h2>
 <p>Excluded: ${escape(h.excluded.join("; "))}</p>
-<div>${all === undefined ? "" : reliability(all)}${brierBars(h.segments)}</div>
-<div>${intervals(h.segments)}</div>`;
+<div>${all === undefined ? "" : reliability(all, 360)}${brierBars(h.segments)}</div>
+<div>${intervals(h.segments)}</div>
+<div>${domains.map((d) => reliability(d, 260)).join("")}</div>`;
   }).join("\n");
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${escape(options.title)}</title>
@@ -49,10 +51,9 @@ ${sections}
 `;
 }
 
-function reliability(all: SegmentFigures): string {
-  const size = 360;
+function reliability(all: SegmentFigures, size: number): string {
   const pad = 44;
-  const span = size - pad - 16;
+  const span = size - pad - 30;
   const x = (p: number) => pad + p * span;
   const y = (p: number) => size - pad - p * span;
   const maxN = Math.max(1, ...all.model.bins.map((b) => b.n), ...all.market.bins.map((b) => b.n));
@@ -80,7 +81,7 @@ function reliability(all: SegmentFigures): string {
   return svg(
     size,
     size,
-    title(size, `Reliability, ${all.rows} rows (tail excluded)`) +
+    title(size, `Reliability: ${all.value}, ${all.rows} rows`) +
       frame(pad, size, size, "mean forecast", "observed frequency") +
       `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${
         y(1)

@@ -8,13 +8,21 @@ const evaluation = evaluateForecasts(rows.map((row, i) => ({ row, probability: h
   resamples: 100,
 });
 
-Deno.test("evaluationHtml() draws three plots per horizon with one mark per bin and segment", () => {
+Deno.test("evaluationHtml() draws the plots of every horizon with one mark per bin and segment", () => {
   const html = evaluationHtml(evaluation, { title: "oracle <check>", notes: ["seed 3 & co"] });
-  assert.equal(html.match(/<svg /g)?.length, 3);
-  const all = evaluation[0].segments.find((s) => s.kind === "all")!;
-  const filled = all.model.bins.filter((b) => b.n > 0).length +
-    all.market.bins.filter((b) => b.n > 0).length;
+  const reliabilities = evaluation[0].segments.filter((s) =>
+    s.kind === "all" || s.kind === "domain"
+  );
+  assert.equal(reliabilities.length, 5);
+  // Reliability for all rows and per domain, Brier by segment, the intervals.
+  assert.equal(html.match(/<svg /g)?.length, reliabilities.length + 2);
+  const filled = reliabilities.reduce(
+    (n, s) =>
+      n + s.model.bins.filter((b) => b.n > 0).length + s.market.bins.filter((b) => b.n > 0).length,
+    0,
+  );
   assert.equal(html.match(/class="bin"/g)?.length, filled);
+  assert.match(html, /Reliability: politics, \d+ rows/);
   assert.equal(html.match(/class="diff"/g)?.length, evaluation[0].segments.length);
   assert.match(html, /<h1>oracle &#60;check&#62;<\/h1>/);
   assert.match(html, /seed 3 &#38; co/);
