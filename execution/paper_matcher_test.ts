@@ -397,3 +397,20 @@ Deno.test("unitsOf() reads a decimal's exact 1e-8 units as parseDec does, NaN fo
     assert(Number.isNaN(unitsOf(text)), text);
   }
 });
+
+Deno.test("a resting SELL fills when a bid reaches it; a level we took comes back when the stream sets it", () => {
+  const m = matcher();
+  m.onBookEvent(snapshot(T0, [["0.50", "40"]], [["0.55", "10"], ["0.57", "30"]]));
+  const r = m.submit(order({ side: "SELL", price: "0.56", size: "8" }), T0);
+  assert(r.ok && r.order.status === "LIVE");
+  // A buyer bids 0.58 for 3: above our 0.56 ask, so it meets us at 0.56 (maker, no fee).
+  const events = m.onBookEvent(change(T0 + 1, bid("0.58", "3")));
+  assert.deepStrictEqual(brief(events), [["0.56", "3", "0", "maker"]]);
+  assert.deepStrictEqual(m.book(T)!.bids, [["0.5", "40"]]);
+  // A FAK takes the 10 at 0.55; the stream then sets that level to 4: the venue's word wins.
+  const take = m.submit(order({ orderType: "FAK", price: "0.55", size: "10" }), T0 + 2);
+  assert(take.ok && take.order.sizeMatched === "10");
+  assert.deepStrictEqual(m.book(T)!.asks, [["0.57", "30"]]);
+  m.onBookEvent(change(T0 + 3, ask("0.55", "4")));
+  assert.deepStrictEqual(m.book(T)!.asks, [["0.55", "4"], ["0.57", "30"]]);
+});
