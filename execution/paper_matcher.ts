@@ -429,8 +429,9 @@ export class PaperMatcher {
   ): void {
     let gone = before - after;
     if (gone <= ZERO) return;
-    const creditKey = `${side === "BUY" ? "B" : "S"}:${key}`;
-    const credit = book.tradeCredit.get(creditKey);
+    // Only a trade feed leaves credit: without one, no key is made.
+    const creditKey = book.tradeCredit.size === 0 ? "" : `${side === "BUY" ? "B" : "S"}:${key}`;
+    const credit = creditKey === "" ? undefined : book.tradeCredit.get(creditKey);
     if (credit !== undefined) {
       // Volume a trade already counted: its book change is not a second eating.
       const absorbed = minDec(gone, credit);
