@@ -4,10 +4,11 @@
  *
  * Folds: the distinct resolution times are cut at `folds` + 1 equal-count quantiles into
  * consecutive blocks (rows resolved at one instant share a block). Block 0 only trains. Block k
- * is predicted by models fitted on the rows resolved before its first instant T_k minus the
- * embargo (default: the longest horizon among the rows), so that a row predicted at
- * `instant` = resolution − horizon never learns from a market that resolved after that instant.
- * Never a random split.
+ * is predicted by models fitted on the rows resolved before the earlier of its first instant T_k
+ * minus the embargo (default: the longest horizon among the rows) and the earliest `instant` of
+ * its rows, so that no row learns from a market that resolved after its own instant (a market
+ * that resolved long after its end has an instant further back than the horizon). Never a
+ * random split.
  *
  * Cells: per fold, one model per domain × horizon when that cell has at least `minCellRows`
  * training rows (default 300) with at least 5 of each outcome; otherwise one pooled model per
@@ -79,7 +80,7 @@ export interface Fold {
   readonly testFrom: number;
   /** Resolution instant the block ends before (exclusive; Infinity for the last). */
   readonly testUntil: number;
-  /** Training rows resolved strictly before this instant. */
+  /** Training rows resolved strictly before this instant (≤ every test row's instant). */
   readonly trainUntil: number;
   /** Input indices of the rows every model of this fold was fitted on (a subset of them). */
   readonly trainIndices: readonly number[];
@@ -121,12 +122,20 @@ export function walkForward(
   for (let k = 0; k < folds; k++) {
     const testFrom = cuts[k];
     const testUntil = k + 1 < folds ? cuts[k + 1] : Infinity;
-    const trainUntil = testFrom - embargoMs;
-    const trainIndices: number[] = [];
     const testIndices: number[] = [];
+    let earliestInstant = Infinity;
+    rows.forEach((r, i) => {
+      if (r.resolvedAt >= testFrom && r.resolvedAt < testUntil) {
+        testIndices.push(i);
+        earliestInstant = Math.min(earliestInstant, r.instant);
+      }
+    });
+    // A market can resolve long after its end (disputes, late resolution): its instant is then
+    // further back than the horizon, and no training row may resolve after it.
+    const trainUntil = Math.min(testFrom - embargoMs, earliestInstant);
+    const trainIndices: number[] = [];
     rows.forEach((r, i) => {
       if (r.resolvedAt < trainUntil) trainIndices.push(i);
-      else if (r.resolvedAt >= testFrom && r.resolvedAt < testUntil) testIndices.push(i);
     });
     const models = new Map<string, FittedModel>();
     const gate = options.gate ?? 0.01;

@@ -7,7 +7,10 @@ import type { DatasetRow } from "./dataset_row.ts";
 const DAY = 86_400_000;
 const history = synthesizeHistory({ markets: 6000, seed: 21 });
 const week = synthesizeHistory({ markets: 2000, seed: 22, horizon: "7d" });
-const rows: DatasetRow[] = [...history.rows, ...week.rows];
+// A market in fifty resolves up to 30 days after its end: its instant is that much further back.
+const late = (r: DatasetRow, i: number): DatasetRow =>
+  i % 50 === 7 ? { ...r, instant: r.instant - (i % 30) * DAY } : r;
+const rows: DatasetRow[] = [...history.rows, ...week.rows].map(late);
 
 Deno.test("walkForward() never predicts a row with a model that saw it or anything resolved after its instant", () => {
   const result = walkForward(rows, { method: "beta", folds: 4 });
