@@ -87,7 +87,7 @@ export class PaperBroker implements Broker {
   }
 
   submit(order: OrderRequest, signal?: AbortSignal): Promise<SubmitResult> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const refuse = (error: string): SubmitResult => ({
       ok: false,
       clientOrderId: order.clientOrderId,
@@ -106,12 +106,12 @@ export class PaperBroker implements Broker {
   }
 
   cancel(orderIds: readonly string[], signal?: AbortSignal): Promise<CancelResult> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return this.#later((at) => this.#cancel(orderIds, at), signal);
   }
 
   cancelAll(signal?: AbortSignal): Promise<CancelResult> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     // Every order open when the request reaches the venue.
     return this.#later(
       (at) => this.#cancel(this.matcher.openOrders().map((o) => o.orderId), at),

@@ -233,3 +233,19 @@ Deno.test("a neg-risk conversion burns NO, credits (|S| − 1) × (amount − fe
 Deno.test("a bad latency is refused at construction", () => {
   assert.throws(() => setup({ latencyMs: -1 }), /latencyMs/);
 });
+
+Deno.test("a caller that stops waiting gets the abort; the order sent still reaches the book", async () => {
+  const { broker } = setup();
+  broker.onBookEvent(snapshot("yes", T0, [], [["0.40", "10"]]));
+  const stop = new AbortController();
+  const sent = broker.submit(
+    order({ clientOrderId: "gone", price: "0.40", size: "2" }),
+    stop.signal,
+  );
+  stop.abort(new Error("shutting down"));
+  await assert.rejects(sent, /shutting down/);
+  assert.deepStrictEqual(await broker.orderByClientId("gone"), null); // still in flight
+  broker.advanceTo(T0 + 100);
+  assert.deepStrictEqual((await broker.orderByClientId("gone"))?.status, "MATCHED");
+  await assert.rejects(broker.submit(order({}), stop.signal), /shutting down/);
+});

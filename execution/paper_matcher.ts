@@ -3,7 +3,8 @@
  * the stream delivers (live, or the recorded stream in replay) as the venue's matching would.
  * No clock of its own: every call carries its instant (an event's `receivedAt`, the scanner's
  * clock), and GTD expiry happens when time passes it. Money is exact (`Dec`), never a float.
- * The model and what it cannot know are written in docs/execution.md ("Fill model").
+ * The model and what it cannot know are written in docs/execution.md ("Paper broker: the fill
+ * model").
  *
  * - Books are per token, as the venue's are: a BUY takes that token's asks and nothing is
  *   mirrored from the sibling token here (the stream already sends both tokens' levels).
