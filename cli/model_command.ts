@@ -9,8 +9,8 @@
  * training window, horizons, features, parameters, the walk-forward evaluation and a hash.
  *
  * eval: takes the stored version (default the newest) and scores it on the markets resolved
- * after its training window (from `--since`, default the window's end): a forward test no part
- * of the model saw. With no such market it prints the walk-forward evaluation stored at fit
+ * after its training window (from `--since`, default the window's end) whose instant is after
+ * the window too: a forward test no part of the model saw. With no such market it prints the walk-forward evaluation stored at fit
  * time and says so. `--html FILE` also writes the plots (`models/report_html.ts`).
  *
  * @example
@@ -194,9 +194,13 @@ async function evaluate(sql: Queryable, args: ModelArgs, context: CommandContext
     until: args.until,
     signal: context.signal,
   });
+  // A row whose instant falls inside the training window would be scored by a model fitted on
+  // outcomes that were not known at that instant.
+  const rows = build.rows.filter((r) => r.instant > stored.trainUntil.getTime());
+  const early = build.rows.length - rows.length;
   let evaluation: HorizonEvaluation[];
   let title: string;
-  if (build.rows.length === 0) {
+  if (rows.length === 0) {
     context.write(
       `no market resolved after the training window yet: the walk-forward evaluation stored at fit time follows`,
     );
@@ -204,10 +208,15 @@ async function evaluate(sql: Queryable, args: ModelArgs, context: CommandContext
     title = `model ${stored.version} (${stored.method}): walk-forward at fit time`;
   } else {
     context.write(sampleLine(build));
-    const probabilities = predictDeployable(stored.params as DeployableModel, build.rows);
+    const probabilities = predictDeployable(stored.params as DeployableModel, rows);
     evaluation = evaluateForecasts(
-      build.rows.map((row, i) => ({ row, probability: probabilities[i] })),
-      { excluded: exclusions(build) },
+      rows.map((row, i) => ({ row, probability: probabilities[i] })),
+      {
+        excluded: [
+          ...exclusions(build),
+          `${early} rows whose instant falls inside the training window`,
+        ],
+      },
     );
     title = `model ${stored.version} (${stored.method}): forward test from ${since.toISOString()}`;
   }

@@ -61,6 +61,7 @@ Deno.test("pmcollect model fit stores a version; eval forward-tests it and write
       assert.equal(forward.code, 0, forward.text);
       assert.match(forward.text, /^model: version 1 \(beta\)/m);
       assert.match(forward.text, /^dataset: \d+ rows/m);
+      assert.match(forward.text, /; \d+ rows whose instant falls inside the training window;/);
       assert.match(forward.text, /^all \(tail excluded\)\s+\d+\s+\d+\s+2026-11-1[5-9]/m);
       const page = await Deno.readTextFile(html);
       assert.match(page, /forward test from 2026-11-/);
