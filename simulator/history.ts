@@ -32,12 +32,16 @@ import { Random } from "./_random.ts";
 import { drawHiddenPath, drawWinner, type HiddenPath, NormalSource } from "./hidden_path.ts";
 import { HISTORY_DOMAINS, type HistoryDomain, lagMinutes, quoteUnits } from "./price_distortion.ts";
 
-/** First Gamma market id of the history (live markets use 500,000 + index). */
-export const HISTORY_MARKET_ID_BASE = 2_000_000;
+/**
+ * First Gamma market id of the history: below every live market's (500,000 + index), as the
+ * venue's closed markets are older than its open ones, so newest-first listings reach the live
+ * universe first.
+ */
+export const HISTORY_MARKET_ID_BASE = 10_000;
 /** First Gamma event id of the history (an event's id is this + its first member's index). */
 export const HISTORY_EVENT_ID_BASE = 1_000_000;
-/** Most markets a history holds. */
-export const HISTORY_MAX_MARKETS = 500_000;
+/** Most markets a history holds (its ids stay below the live universe's). */
+export const HISTORY_MAX_MARKETS = 480_000;
 /** Markets closed longer ago than this serve 12-hour price points only. */
 export const COARSE_AFTER_DAYS = 180;
 /** Most grid steps of one market's path (its grid step grows with its life). */
@@ -246,14 +250,14 @@ export class ClosedHistory {
 
   /** Index of a history market by Gamma id, or null. */
   indexOfId(id: string): number | null {
-    if (!/^\d+$/.test(id)) return null;
+    if (!/^[1-9]\d*$/.test(id)) return null;
     const index = Number(id) - HISTORY_MARKET_ID_BASE;
     return Number.isInteger(index) && index >= 0 && index < this.count ? index : null;
   }
 
   /** Index of the event with Gamma id `id` (its first member), or null. */
   eventIndexOfId(id: string): number | null {
-    if (!/^\d+$/.test(id)) return null;
+    if (!/^[1-9]\d*$/.test(id)) return null;
     const index = Number(id) - HISTORY_EVENT_ID_BASE;
     if (!Number.isInteger(index) || index < 0 || index >= this.count) return null;
     return this.eventIndexOf(index) === index ? index : null;

@@ -2,8 +2,9 @@
  * Routes that serve the closed history (`history.ts`) beside the live universe:
  *
  * - Gamma `/markets`, `/markets/keyset`, `/events`, `/events/keyset` with `closed=true` (or no
- *   `closed` filter): the live universe's rows first, then the history's (its ids are higher),
- *   in id order — ascending or `ascending=false` computed lazily page by page; any other
+ *   `closed` filter): live and history rows merged in id order (history market ids are below
+ *   the live ones, history event ids above), ascending or `ascending=false`, computed lazily
+ *   page by page; any other
  *   `order` sorts the whole history once per page (O(N) metadata, no paths). Filters: `id`,
  *   `slug`, `condition_ids`, `clob_token_ids`, `tag_id`, `volume_num_*`, `liquidity_num_*`,
  *   `decimalized`, `start_date_*`, `end_date_*`, `active=false`/`archived=true` (nothing).
@@ -42,8 +43,13 @@ import type { World } from "./world.ts";
 /** Path of the test-only route for the hidden path (not a venue route). */
 export const HIDDEN_ROUTE = "/_test/hidden";
 
-/** History sort keys sit above every live key (live indexes stay below 50,000). */
-const KEY_BASE = 1_000_000;
+/**
+ * History market sort keys are index − SPAN: below every live key (a live index ≥ 0), as the
+ * history's ids are below the live ids. History events sort after the live ones (their ids are
+ * above): key EVENT_KEY_BASE + index.
+ */
+const SPAN = 1_000_000;
+const EVENT_KEY_BASE = 1_000_000;
 
 interface Row {
   key: number[];
@@ -124,7 +130,7 @@ function take(rows: Iterable<Row>, n: number): Row[] {
 }
 
 const ORDER: Record<string, (m: HistoryMarket) => number> = {
-  id: (m) => KEY_BASE + m.index,
+  id: (m) => m.index - SPAN,
   volumeNum: (m) => m.volume,
   liquidityNum: () => 0,
   volume24hr: () => 0,
@@ -149,22 +155,26 @@ function* marketRows(
     .map((m) => ({ key: q.key(m), render: () => gammaMarket(world, m) }));
   const order = (params.get("order") ?? "id").split(",").filter((s) => s !== "");
   const keep = historyFilter(history, params);
-  const keyOf = (m: HistoryMarket) => [...order.map((f) => ORDER[f](m)), KEY_BASE + m.index];
+  const keyOf = (m: HistoryMarket) => [...order.map((f) => ORDER[f](m)), m.index - SPAN];
   const row = (m: HistoryMarket): Row => ({
     key: keyOf(m),
     render: () => historyGammaMarket(history, m),
   });
   if (order.length === 1 && order[0] === "id") {
+    // Ascending: the history (lower ids), then the live rows; descending the other way round.
+    const inHistory = after !== null && after[0] < 0;
     const liveAfter = live.filter((r) => isAfter(r.key));
-    if (q.ascending) yield* liveAfter;
-    const liveCursor = after !== null && after[0] < KEY_BASE;
-    if (q.ascending || !liveCursor) {
-      const from = after === null || liveCursor
-        ? (q.ascending ? 0 : history.count - 1)
-        : after[0] - KEY_BASE + dir;
+    const historyRows = function* () {
+      const from = !inHistory ? (q.ascending ? 0 : history.count - 1) : after![0] + SPAN + dir;
       for (const i of keep.indexes(from, dir)) yield row(history.market(i));
+    };
+    if (q.ascending) {
+      if (after === null || inHistory) yield* historyRows();
+      yield* liveAfter;
+    } else {
+      yield* liveAfter;
+      yield* historyRows();
     }
-    if (!q.ascending) yield* liveAfter;
     return;
   }
   const all = [...live];
@@ -193,12 +203,12 @@ function* eventRows(
   const wanted = ids.length === 0
     ? null
     : new Set(ids.flatMap((id) => history.eventIndexOfId(id) ?? []));
-  const from = after === null || after[0] < KEY_BASE ? 0 : after[0] - KEY_BASE + 1;
+  const from = after === null || after[0] < EVENT_KEY_BASE ? 0 : after[0] - EVENT_KEY_BASE + 1;
   for (let i = from; i < history.count; i++) {
     if (wanted !== null && !wanted.has(i)) continue;
     const e = history.eventAt(i);
     if (e === null) continue;
-    yield { key: [KEY_BASE + i], render: () => historyGammaEvent(history, e, withMarkets) };
+    yield { key: [EVENT_KEY_BASE + i], render: () => historyGammaEvent(history, e, withMarkets) };
   }
 }
 

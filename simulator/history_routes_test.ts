@@ -28,7 +28,7 @@ Deno.test("closed history: Gamma lists every closed market once, resolved the ve
       if (next_cursor === "") break;
       cursor = next_cursor;
     }
-    const history = seen.filter((m) => Number(m.id) >= 2_000_000);
+    const history = seen.filter((m) => Number(m.id) < 500_000);
     const liveClosed = sim.universe.markets.filter((m) => m.status === "closed").length;
     assert.equal(history.length, 300);
     assert.equal(seen.length, 300 + liveClosed);
@@ -40,13 +40,16 @@ Deno.test("closed history: Gamma lists every closed market once, resolved the ve
       assert.match(m.closedTime as string, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00$/);
       assert.ok(["Politics", "Sports", "Crypto"].includes(m.category as string));
     }
-    // Descending id order starts in the history and ends in the live universe.
+    // Ids ascend from the history (older) into the live universe; newest first starts live.
+    assert.equal(seen[0].id, "10000");
+    assert.ok(Number(seen.at(-1)!.id) >= 500_000);
     const desc = await getJson(`${sim.url}/markets/keyset?closed=true&order=id&ascending=false`);
-    const first = (desc.body as { markets: Wire[] }).markets[0];
-    assert.equal(first.id, "2000299");
+    const newest = (desc.body as { markets: Wire[] }).markets.map((m) => Number(m.id));
+    assert.deepEqual(newest, [...newest].sort((a, b) => b - a));
+    assert.ok(newest[0] >= 500_000 && newest.at(-1)! < 500_000);
     // Open markets are not mixed with the history.
     const open = await getJson(`${sim.url}/markets/keyset?closed=false&limit=1000`);
-    assert.ok((open.body as { markets: Wire[] }).markets.every((m) => Number(m.id) < 2_000_000));
+    assert.ok((open.body as { markets: Wire[] }).markets.every((m) => Number(m.id) >= 500_000));
   } finally {
     await sim.close();
   }
@@ -150,9 +153,9 @@ Deno.test("without closedMarkets the simulator serves no history and no hidden r
   const sim = await startSimulator({ markets: 30, seed: 3, tickMs: 60_000 });
   try {
     assert.equal(sim.history, null);
-    assert.equal((await getJson(`${sim.url}/_test/hidden?market=2000000`)).status, 404);
+    assert.equal((await getJson(`${sim.url}/_test/hidden?market=10000`)).status, 404);
     const { body } = await getJson(`${sim.url}/markets/keyset?closed=true&limit=1000`);
-    assert.ok((body as { markets: Wire[] }).markets.every((m) => Number(m.id) < 2_000_000));
+    assert.ok((body as { markets: Wire[] }).markets.every((m) => Number(m.id) >= 500_000));
   } finally {
     await sim.close();
   }

@@ -111,7 +111,9 @@ Deno.test("ClosedHistory finds its markets by id, token, condition id and event 
     assert.equal(h.indexOfCondition(m.conditionId), i);
     assert.equal(h.eventIndexOfId(m.eventId), m.eventIndex);
   }
-  assert.equal(h.indexOfId("2000500"), null);
+  assert.equal(h.indexOfId("10500"), null);
+  assert.equal(h.indexOfId("9999"), null);
+  assert.equal(h.indexOfId("010005"), null);
   assert.equal(h.token("1".repeat(77)), null);
   assert.throws(() => h.market(500), RangeError);
   assert.throws(() => new ClosedHistory({ count: -1, seed: 1, now: NOW }), RangeError);
