@@ -39,7 +39,16 @@ export interface OwnOrders {
   /** Own size resting at a Yes-side level (hundredths). */
   sizeAt(side: YesSide, priceUnits: number): number;
   /** A taker consumed `amount` (hundredths) at a level: fill own orders in queue order. */
-  consumed(side: YesSide, priceUnits: number, amount: number): void;
+  consumed(side: YesSide, priceUnits: number, amount: number, taker: Taker): void;
+}
+
+/** Who took liquidity: the token and side it traded, and its order when an account's. */
+export interface Taker {
+  outcome: 0 | 1;
+  side: "BUY" | "SELL";
+  /** The taking account's order id and maker address (absent for the simulated crowd). */
+  orderId?: string;
+  address?: string;
 }
 
 /** Price-level book of one binary market (Yes perspective). */

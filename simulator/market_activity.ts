@@ -80,7 +80,7 @@ export function randomTrade(ctx: ActivityContext): WsMessage[] {
   const map = hitsYesAsk ? book.asks : book.bids;
   const resting = map.get(level) ?? 0;
   const fill = Math.min(resting, Math.round((1 + r.next() ** 2 * 300) * SIZE_SCALE));
-  book.own?.consumed(yesSide, level, fill);
+  book.own?.consumed(yesSide, level, fill, { outcome, side: takerSide });
   book.set(yesSide, level, resting - fill);
   const changes: LevelChange[] = [{ yesSide, priceUnits: level }];
   if (map.size < 2) {

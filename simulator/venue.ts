@@ -17,7 +17,7 @@
  * // venue.place(owner, request, orderHash) → { status: 200, body: { success: true, ... } }
  * ```
  */
-import type { MarketBook, YesSide } from "./book.ts";
+import type { MarketBook, Taker, YesSide } from "./book.ts";
 import {
   type ActivityContext,
   type LevelChange,
@@ -37,7 +37,13 @@ import { type OrderRequest, type OrderType, units, type WireObject } from "./ven
 import type { World } from "./world.ts";
 import type { MarketHub } from "./ws_hub.ts";
 import type { WsMessage } from "./ws_messages.ts";
-import { openOrderWire, tradeWire, userOrderMessage, userTradeMessage } from "./venue_messages.ts";
+import {
+  CROWD_ADDRESS,
+  openOrderWire,
+  tradeWire,
+  userOrderMessage,
+  userTradeMessage,
+} from "./venue_messages.ts";
 
 /** Trading options of the simulator. */
 export interface VenueOptions {
@@ -74,13 +80,30 @@ export interface VenueOrder extends RestingOrder {
   readonly trades: string[];
 }
 
-/** A trade of an account (one per price level it matched). */
+/** The taking side of a match, as the venue's trade objects describe it at the top level. */
+export interface TradeTaker {
+  readonly orderId: string;
+  /** Lower-case funder address of the taker (a stand-in for the simulated crowd). */
+  readonly address: string;
+  readonly outcome: 0 | 1;
+  readonly side: "BUY" | "SELL";
+  /** What the taker took at this level (hundredths) and its price for the taker's token. */
+  readonly hundredths: number;
+  readonly priceUnits: number;
+}
+
+/**
+ * A trade of an account: one per price level it matched. The venue describes a trade from the
+ * taker's side (`taker`); a maker finds its own fill in `maker_orders`.
+ */
 export interface VenueTrade {
   readonly id: string;
   readonly order: VenueOrder;
   readonly traderSide: "TAKER" | "MAKER";
-  readonly takerOrderId: string;
-  readonly makerOrderId: string;
+  readonly taker: TradeTaker;
+  /** The counterparty order a TAKER trade matched (the simulated crowd's). */
+  readonly counterOrderId: string;
+  /** The account's own fill (hundredths) and its price for its own token. */
   readonly hundredths: number;
   readonly priceUnits: number;
   readonly fee: bigint;
@@ -273,7 +296,12 @@ export class Venue {
     for (const fill of fills) {
       const map = fill.yesSide === "bid" ? book.bids : book.asks;
       const total = map.get(fill.yesPrice) ?? 0;
-      book.own?.consumed(fill.yesSide, fill.yesPrice, fill.hundredths);
+      book.own?.consumed(fill.yesSide, fill.yesPrice, fill.hundredths, {
+        outcome: order.outcome,
+        side: order.side,
+        orderId: order.id,
+        address: order.maker,
+      });
       book.set(fill.yesSide, fill.yesPrice, total - fill.hundredths);
       changes.push({ yesSide: fill.yesSide, priceUnits: fill.yesPrice });
       const message = recordTrade(ctx, order.outcome, fill.yesPrice, fill.hundredths, order.side);
@@ -296,6 +324,14 @@ export class Venue {
       order.matched += fill.hundredths;
       newTrades.push(this.#trade(order, {
         traderSide: "TAKER",
+        taker: {
+          orderId: order.id,
+          address: order.maker,
+          outcome: order.outcome,
+          side: order.side,
+          hundredths: fill.hundredths,
+          priceUnits: fill.tokenPrice,
+        },
         counterOrderId: this.#counterpartyOrderId(),
         hundredths: fill.hundredths,
         priceUnits: fill.tokenPrice,
@@ -396,13 +432,16 @@ export class Venue {
   #ownBook(book: MarketBook): OwnBook<VenueOrder> {
     let own = this.#own.get(book);
     if (own === undefined) {
-      own = new OwnBook<VenueOrder>(book, (order, filled) => this.#makerFill(order, filled));
+      own = new OwnBook<VenueOrder>(
+        book,
+        (order, filled, by) => this.#makerFill(order, filled, by),
+      );
       this.#own.set(book, own);
     }
     return own;
   }
 
-  #makerFill(order: VenueOrder, filled: number): void {
+  #makerFill(order: VenueOrder, filled: number, by: { taker: Taker; amount: number }): void {
     const nowMs = this.#world.now();
     const account = this.accounts.get(order.maker);
     const fill: Fill = { hundredths: filled, priceUnits: order.priceUnits, fee: 0n, atMs: nowMs };
@@ -414,9 +453,18 @@ export class Venue {
       order.status = "MATCHED";
       this.#live.delete(order);
     }
+    const t = by.taker;
     const trade = this.#trade(order, {
       traderSide: "MAKER",
-      counterOrderId: this.#counterpartyOrderId(),
+      taker: {
+        orderId: t.orderId ?? this.#counterpartyOrderId(),
+        address: t.address ?? CROWD_ADDRESS,
+        outcome: t.outcome,
+        side: t.side,
+        hundredths: by.amount,
+        priceUnits: t.outcome === 0 ? order.yesPriceUnits : PRICE_SCALE - order.yesPriceUnits,
+      },
+      counterOrderId: "",
       hundredths: filled,
       priceUnits: order.priceUnits,
       fee: 0n,
@@ -432,6 +480,7 @@ export class Venue {
     order: VenueOrder,
     t: {
       traderSide: "TAKER" | "MAKER";
+      taker: TradeTaker;
       counterOrderId: string;
       hundredths: number;
       priceUnits: number;
@@ -445,8 +494,8 @@ export class Venue {
       id: crypto.randomUUID(),
       order,
       traderSide: t.traderSide,
-      takerOrderId: t.traderSide === "TAKER" ? order.id : t.counterOrderId,
-      makerOrderId: t.traderSide === "MAKER" ? order.id : t.counterOrderId,
+      taker: t.taker,
+      counterOrderId: t.counterOrderId,
       hundredths: t.hundredths,
       priceUnits: t.priceUnits,
       fee: t.fee,

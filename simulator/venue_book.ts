@@ -11,10 +11,10 @@
  * import { OwnBook } from "./venue_book.ts";
  * const book = new MarketBook(100);
  * const own = new OwnBook(book, (order, filled) => {});
- * // own.add(order); book.own?.consumed("bid", 4500, 1000);
+ * // own.add(order); book.own?.consumed("bid", 4500, 1000, { outcome: 0, side: "SELL" });
  * ```
  */
-import type { MarketBook, OwnOrders, YesSide } from "./book.ts";
+import type { MarketBook, OwnOrders, Taker, YesSide } from "./book.ts";
 
 /** What the book needs of a resting order (the venue's order record satisfies it). */
 export interface RestingOrder {
@@ -27,8 +27,15 @@ export interface RestingOrder {
   ahead: number;
 }
 
-/** Called for every fill of a resting order (`filled` hundredths at its level). */
-export type OnFill<T extends RestingOrder> = (order: T, filled: number) => void;
+/**
+ * Called for every fill of a resting order: `filled` hundredths at its level, by `taker`, who
+ * took `amount` hundredths there in all.
+ */
+export type OnFill<T extends RestingOrder> = (
+  order: T,
+  filled: number,
+  taker: { taker: Taker; amount: number },
+) => void;
 
 /** Own orders of one book; installs itself as `book.own`. */
 export class OwnBook<T extends RestingOrder> implements OwnOrders {
@@ -83,7 +90,7 @@ export class OwnBook<T extends RestingOrder> implements OwnOrders {
   }
 
   /** Fills own orders at a level from the front of its queue; the caller resizes the level. */
-  consumed(side: YesSide, priceUnits: number, amount: number): void {
+  consumed(side: YesSide, priceUnits: number, amount: number, taker: Taker): void {
     const queue = this.#levels.get(levelKey(side, priceUnits));
     if (queue === undefined || amount <= 0) return;
     const map = side === "bid" ? this.#book.bids : this.#book.asks;
@@ -103,7 +110,7 @@ export class OwnBook<T extends RestingOrder> implements OwnOrders {
       if (order.remaining === 0) queue.splice(queue.indexOf(order), 1);
     }
     if (queue.length === 0) this.#levels.delete(levelKey(side, priceUnits));
-    for (const [order, fill] of filled) this.#onFill(order, fill);
+    for (const [order, fill] of filled) this.#onFill(order, fill, { taker, amount });
   }
 }
 

@@ -2,6 +2,8 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { MarketBook } from "./book.ts";
 import { OwnBook, type RestingOrder } from "./venue_book.ts";
 
+const SELLER = { outcome: 0, side: "SELL" } as const;
+
 function order(id: string, remaining: number): RestingOrder {
   return { id, yesSide: "bid", yesPriceUnits: 4500, remaining, ahead: 0 };
 }
@@ -21,9 +23,9 @@ Deno.test("OwnBook queues orders behind the level and fills them from the front"
   own.add(a);
   own.add(b);
   assertEquals([a.ahead, b.ahead, book.bids.get(4500)], [1000, 1500, 1800]);
-  book.own?.consumed("bid", 4500, 1200); // the crowd's 10, then 2 of a
+  book.own?.consumed("bid", 4500, 1200, SELLER); // the crowd's 10, then 2 of a
   assertEquals(fills, [["a", 200]]);
-  book.own?.consumed("bid", 4500, 600); // a's last 3, then 3 of b
+  book.own?.consumed("bid", 4500, 600, SELLER); // a's last 3, then 3 of b
   assertEquals(fills, [["a", 200], ["a", 300], ["b", 300]]);
   assertEquals([a.remaining, b.remaining, own.sizeAt("bid", 4500)], [0, 0, 0]);
 });
@@ -34,7 +36,7 @@ Deno.test("OwnBook keeps own size when the crowd leaves and moves the queue up",
   own.add(a);
   book.set("bid", 4500, 0); // the crowd cancels everything: a's 5 shares stay
   assertEquals(book.bids.get(4500), 500);
-  book.own?.consumed("bid", 4500, 200);
+  book.own?.consumed("bid", 4500, 200, SELLER);
   assertEquals(fills, [["a", 200]]);
 });
 
@@ -46,6 +48,6 @@ Deno.test("OwnBook.remove() frees the size and the queue place", () => {
   own.add(b);
   assertEquals(own.remove(a), 500);
   assertEquals([book.bids.get(4500), b.ahead], [1300, 1000]);
-  book.own?.consumed("bid", 4500, 1100);
+  book.own?.consumed("bid", 4500, 1100, SELLER);
   assertEquals(fills, [["b", 100]]);
 });

@@ -15,7 +15,9 @@ import type { VenueOrder, VenueTrade } from "./venue.ts";
 import { shares, type WireObject } from "./venue_wire.ts";
 
 const OUTCOMES = ["Yes", "No"] as const;
-const COUNTERPARTY = "0x000000000000000000000000000000000000c0de";
+
+/** The address that stands for the simulated crowd in trade objects. */
+export const CROWD_ADDRESS = "0x000000000000000000000000000000000000c0de";
 
 /** `GET /data/orders` element. */
 export function openOrderWire(o: VenueOrder): WireObject {
@@ -38,38 +40,47 @@ export function openOrderWire(o: VenueOrder): WireObject {
   };
 }
 
-/** `GET /data/trades` element (the account's side of one match). */
+/**
+ * `GET /data/trades` element. The top level describes the taker (its order, token, side, size
+ * and price at this level, its address); `maker_orders` lists the makers: for a TAKER trade the
+ * crowd's order it hit, for a MAKER trade the account's own order with its own fill.
+ */
 export function tradeWire(t: VenueTrade): WireObject {
   const o = t.order;
-  const asset = o.market.tokenIds[o.outcome];
-  const opposite = o.side === "BUY" ? "SELL" : "BUY";
+  const m = o.market;
+  const own = {
+    asset_id: m.tokenIds[o.outcome],
+    outcome: OUTCOMES[o.outcome],
+    matched_amount: shares(t.hundredths),
+    price: formatPrice(t.priceUnits),
+    fee_rate_bps: "0",
+  };
   const maker = t.traderSide === "MAKER"
-    ? { order_id: o.id, owner: o.owner.apiKey, maker_address: o.maker, side: o.side }
-    : { order_id: t.makerOrderId, owner: "", maker_address: COUNTERPARTY, side: opposite };
+    ? { order_id: o.id, owner: o.owner.apiKey, maker_address: o.maker, side: o.side, ...own }
+    : {
+      order_id: t.counterOrderId,
+      owner: "",
+      maker_address: CROWD_ADDRESS,
+      side: o.side === "BUY" ? "SELL" : "BUY",
+      ...own,
+    };
   return {
     id: t.id,
-    taker_order_id: t.takerOrderId,
-    market: o.market.conditionId,
-    asset_id: asset,
-    side: t.traderSide === "TAKER" ? o.side : opposite,
-    size: shares(t.hundredths),
+    taker_order_id: t.taker.orderId,
+    market: m.conditionId,
+    asset_id: m.tokenIds[t.taker.outcome],
+    side: t.taker.side,
+    size: shares(t.taker.hundredths),
     fee_rate_bps: t.traderSide === "TAKER" ? t.feeRateBps : "0",
-    price: formatPrice(t.priceUnits),
+    price: formatPrice(t.taker.priceUnits),
     status: t.status,
     match_time: String(Math.floor(t.matchedAtMs / 1000)),
     last_update: String(Math.floor(t.lastUpdateMs / 1000)),
-    outcome: OUTCOMES[o.outcome],
+    outcome: OUTCOMES[t.taker.outcome],
     bucket_index: 0,
     owner: o.owner.apiKey,
-    maker_address: o.maker,
-    maker_orders: [{
-      ...maker,
-      matched_amount: shares(t.hundredths),
-      price: formatPrice(t.priceUnits),
-      fee_rate_bps: "0",
-      asset_id: asset,
-      outcome: OUTCOMES[o.outcome],
-    }],
+    maker_address: t.taker.address,
+    maker_orders: [maker],
     transaction_hash: t.transactionHash,
     trader_side: t.traderSide,
   };

@@ -102,13 +102,30 @@ Deno.test("Venue: a resting order fills from the crowd's taker flow, as a maker 
   ok(
     trades.length >= 1 && trades.every((t) => t.trader_side === "MAKER" && t.status === "MATCHED"),
   );
-  const sizes = trades.reduce((n, t) => n + Number(t.size), 0);
-  assertEquals(sizes, 10);
+  // the top level is the taker's side of the match; the maker's fill is in maker_orders
+  const mine = trades.flatMap((t) => t.maker_orders as Array<Record<string, string>>)
+    .filter((m) => m.order_id === id(1));
+  assertEquals(mine.length, trades.length);
+  assertEquals(mine.reduce((n, m) => n + Number(m.matched_amount), 0), 10);
+  ok(
+    mine.every((m) => m.side === "BUY" && m.price === "0.45" && m.asset_id === market.tokenIds[0]),
+  );
+  ok(
+    trades.every((t) =>
+      Number(t.size) >= Number((t.maker_orders as Array<Record<string, string>>)[0].matched_amount)
+    ),
+  );
+  ok(
+    trades.every((t) =>
+      (t.asset_id === market.tokenIds[0] && t.side === "SELL" && t.price === "0.45") ||
+      (t.asset_id === market.tokenIds[1] && t.side === "BUY" && t.price === "0.55")
+    ),
+  );
   ok(events.some((e) => e.message.type === "UPDATE" && e.message.size_matched === "10"));
 });
 
 Deno.test("Venue: a crossing order fills a resting one; the taker pays the fee, the maker none", () => {
-  const { venue, market, book, clock } = setup();
+  const { venue, market, book, clock, events } = setup();
   const [a, b] = [owner(1), owner(2)];
   venue.place(a, limit(a, market.tokenIds[0], { side: "BUY", price: 0.45, size: 10 }), id(1));
   const sold = venue.place(
@@ -133,6 +150,16 @@ Deno.test("Venue: a crossing order fills a resting one; the taker pays the fee, 
   assertEquals(collateral(venue, a), 100_000_000n - 2_700_000n);
   assertEquals(venue.orders.get(id(1))!.remaining, 400);
   assertEquals(book.bids.get(4500), 400);
+  // a's trade is described from b's side (the taker), a's fill in maker_orders
+  const [makerTrade] = events.filter((e) => e.address === a.address && e.message.type === "TRADE")
+    .map((e) => e.message);
+  assertEquals(
+    [makerTrade.trader_side, makerTrade.taker_order_id, makerTrade.maker_address, makerTrade.side],
+    ["MAKER", id(2), b.address, "SELL"],
+  );
+  assertEquals(makerTrade.size, "6");
+  const [mine] = makerTrade.maker_orders as Array<Record<string, string>>;
+  assertEquals([mine.order_id, mine.side, mine.matched_amount], [id(1), "BUY", "6"]);
 });
 
 Deno.test("Venue: a No order rests on the mirrored Yes side and shows on the No book", () => {
