@@ -19,6 +19,10 @@ const percent = z.coerce.number({ message: "expected a percentage" }).min(0, "mu
 const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
 const httpUrl = z.url({ protocol: /^https?$/, message: "expected an http(s) URL" });
 const wsUrl = z.url({ protocol: /^wss?$/, message: "expected a ws(s) URL" });
+const amount = z.string().trim().regex(
+  /^\d+(\.\d{1,8})?$/,
+  "expected a decimal ≥ 0 (8 places at most)",
+);
 const COLLECTORS = ["markets", "prices", "books", "trades", "resolutions"] as const;
 
 interface Setting<S extends z.ZodType> {
@@ -172,6 +176,44 @@ export const SETTINGS = {
     z.string().min(1).optional(),
     undefined,
     "debug: append the scanner's book events as NDJSON to this file",
+  ),
+  PMCOLLECT_RISK_MAX_ORDER_NOTIONAL: setting(
+    amount,
+    "50",
+    "risk: largest price × size of one order",
+  ),
+  PMCOLLECT_RISK_MAX_MARKET_NOTIONAL: setting(
+    amount,
+    "200",
+    "risk: largest exposure in one market",
+  ),
+  PMCOLLECT_RISK_MAX_GROUP_NOTIONAL: setting(
+    amount,
+    "500",
+    "risk: largest exposure in one neg-risk group",
+  ),
+  PMCOLLECT_RISK_MAX_TOTAL_NOTIONAL: setting(amount, "1000", "risk: largest exposure in total"),
+  PMCOLLECT_RISK_MAX_OPEN_ORDERS: setting(count, "20", "risk: most orders open at once"),
+  PMCOLLECT_RISK_MAX_ORDERS_PER_S: setting(count, "100", "risk: most orders sent in any second"),
+  PMCOLLECT_RISK_MAX_DAILY_LOSS: setting(
+    amount,
+    "50",
+    "risk: realised + marked loss in a UTC day that halts trading",
+  ),
+  PMCOLLECT_RISK_PRICE_BAND: setting(
+    amount,
+    "0.02",
+    "risk: largest distance of an order's price from its book's",
+  ),
+  PMCOLLECT_RISK_MAX_BOOK_AGE_MS: setting(
+    millis,
+    "2000",
+    "risk: oldest book an order may be planned on",
+  ),
+  PMCOLLECT_RISK_MIN_EDGE: setting(
+    amount,
+    "0.005",
+    "risk: least profit per share after fees of an order that adds exposure",
   ),
   PMCOLLECT_LOG_LEVEL: setting(
     z.enum(["debug", "info", "warn", "error"], { message: "expected debug, info, warn or error" }),

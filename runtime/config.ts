@@ -112,6 +112,24 @@ export interface Config {
     readonly convertFeeBips: number | null;
     readonly capturePath: string | null;
   };
+  readonly risk: RiskConfig;
+}
+
+/** The pre-trade risk limits (execution/risk.ts parses the decimals once with `riskLimits`). */
+export interface RiskConfig {
+  /** Collateral, as decimal text. */
+  readonly maxOrderNotional: string;
+  readonly maxMarketNotional: string;
+  readonly maxGroupNotional: string;
+  readonly maxTotalNotional: string;
+  readonly maxOpenOrders: number;
+  readonly maxOrdersPerSecond: number;
+  readonly maxDailyLoss: string;
+  /** Price units (0–1). */
+  readonly priceBand: string;
+  readonly maxBookAgeMs: number;
+  /** Collateral per share, after fees. */
+  readonly minEdge: string;
 }
 
 /** Environment-variable names mapped to raw values; flags use the same keys. */
@@ -209,6 +227,18 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
       maxSkewMs: value("PMCOLLECT_SCANNER_MAX_SKEW_MS"),
       convertFeeBips: value("PMCOLLECT_SCANNER_CONVERT_FEE_BIPS") ?? null,
       capturePath: value("PMCOLLECT_SCANNER_CAPTURE") ?? null,
+    },
+    risk: {
+      maxOrderNotional: value("PMCOLLECT_RISK_MAX_ORDER_NOTIONAL"),
+      maxMarketNotional: value("PMCOLLECT_RISK_MAX_MARKET_NOTIONAL"),
+      maxGroupNotional: value("PMCOLLECT_RISK_MAX_GROUP_NOTIONAL"),
+      maxTotalNotional: value("PMCOLLECT_RISK_MAX_TOTAL_NOTIONAL"),
+      maxOpenOrders: value("PMCOLLECT_RISK_MAX_OPEN_ORDERS"),
+      maxOrdersPerSecond: value("PMCOLLECT_RISK_MAX_ORDERS_PER_S"),
+      maxDailyLoss: value("PMCOLLECT_RISK_MAX_DAILY_LOSS"),
+      priceBand: value("PMCOLLECT_RISK_PRICE_BAND"),
+      maxBookAgeMs: value("PMCOLLECT_RISK_MAX_BOOK_AGE_MS"),
+      minEdge: value("PMCOLLECT_RISK_MIN_EDGE"),
     },
   };
   if (config.disk.shedPct > config.disk.warnPct) {
