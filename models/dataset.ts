@@ -98,7 +98,7 @@ export function postgresSource(sql: Queryable): DatasetSource {
          where r.status in ('resolved', 'ambiguous')
            and ($1::timestamptz is null or coalesce(r.resolved_at, r.first_seen_at) >= $1)
            and ($2::timestamptz is null or coalesce(r.resolved_at, r.first_seen_at) < $2)
-         order by m.market_id`,
+         order by m.market_id collate "C"`,
         [since === null ? null : iso(since), until === null ? null : iso(until)],
       );
       return candidatesOf(rows);
@@ -111,7 +111,7 @@ export function postgresSource(sql: Queryable): DatasetSource {
            ${MS("coalesce(m.start_date, m.first_seen_at)")} as exists_ms
          from markets m join tokens t on t.market_id = m.market_id and t.outcome_index = 0
          where m.neg_risk_market_id = any($1::text[])
-         order by m.neg_risk_market_id, m.market_id`,
+         order by m.neg_risk_market_id, m.market_id collate "C"`,
         [keys as string[]],
       );
       const out = new Map<string, GroupMember[]>();
