@@ -39,6 +39,7 @@ import type { MarketHub } from "./ws_hub.ts";
 import type { WsMessage } from "./ws_messages.ts";
 import {
   CROWD_ADDRESS,
+  killedOrderMessage,
   openOrderWire,
   tradeWire,
   userOrderMessage,
@@ -211,11 +212,30 @@ export class Venue {
     if (request.postOnly && plan.fills.length > 0) {
       return reject("invalid post-only order: order crosses book");
     }
-    if (request.orderType === "FOK" && !plan.complete) {
-      return reject("order couldn't be fully filled. FOK orders are fully filled or killed.");
-    }
-    if (request.orderType === "FAK" && plan.fills.length === 0) {
-      return reject("no orders found to match with FAK order");
+    const killed = request.orderType === "FOK" && !plan.complete
+      ? "order couldn't be fully filled. FOK orders are fully filled or killed."
+      : request.orderType === "FAK" && plan.fills.length === 0
+      ? "no orders found to match with FAK order"
+      : null;
+    if (killed !== null) {
+      // the venue also tells the user channel, with the reason in a free-text status
+      const message = killedOrderMessage({
+        id: orderId,
+        owner,
+        maker: o.maker,
+        market,
+        outcome,
+        side,
+        priceUnits,
+        hundredths,
+        orderType: request.orderType,
+        status: `CANCELED_${killed}`,
+        nowMs,
+      });
+      for (const listener of this.listeners) {
+        listener({ address: owner.address, conditionId: market.conditionId, message });
+      }
+      return reject(killed);
     }
     this.#funders.set(owner.address, account.address);
     const order: VenueOrder = {

@@ -10,7 +10,8 @@
  * // openOrderWire(order).status; // "LIVE"
  * ```
  */
-import { formatPrice } from "./universe.ts";
+import type { ApiKeyOwner } from "./clob_auth.ts";
+import { formatPrice, type SimMarket } from "./universe.ts";
 import type { VenueOrder, VenueTrade } from "./venue.ts";
 import { shares, type WireObject } from "./venue_wire.ts";
 
@@ -113,6 +114,47 @@ export function userOrderMessage(
     created_at: String(open.created_at),
     expiration: open.expiration,
     timestamp: String(nowMs),
+  };
+}
+
+/**
+ * User-channel CANCELLATION of a FOK or FAK the venue killed on arrival (its REST answer is an
+ * error): the reason in the free-text status, empty `size_matched`, `outcome` and
+ * `created_at`, as in `fixtures/ws-user/order_fok_killed_sanitized.json`.
+ */
+export function killedOrderMessage(o: {
+  id: string;
+  owner: ApiKeyOwner;
+  maker: string;
+  market: SimMarket;
+  outcome: 0 | 1;
+  side: "BUY" | "SELL";
+  priceUnits: number;
+  hundredths: number;
+  orderType: string;
+  status: string;
+  nowMs: number;
+}): WireObject {
+  return {
+    event_type: "order",
+    type: "CANCELLATION",
+    id: o.id,
+    asset_id: o.market.tokenIds[o.outcome],
+    market: o.market.conditionId,
+    side: o.side,
+    price: formatPrice(o.priceUnits),
+    original_size: shares(o.hundredths),
+    size_matched: "",
+    outcome: "",
+    owner: o.owner.apiKey,
+    order_owner: o.owner.apiKey,
+    maker_address: o.maker.toLowerCase(),
+    order_type: o.orderType,
+    status: o.status,
+    associate_trades: [],
+    created_at: "",
+    expiration: "0",
+    timestamp: String(o.nowMs),
   };
 }
 

@@ -7,6 +7,7 @@ import { takerFee } from "./venue_match.ts";
 import type { OrderRequest, OrderType } from "./venue_wire.ts";
 import { World } from "./world.ts";
 import { MarketHub } from "./ws_hub.ts";
+import { parseUserMessage } from "../polymarket/user_schema.ts";
 
 const ZERO32 = "0x" + "0".repeat(64);
 
@@ -171,7 +172,7 @@ Deno.test("Venue: a No order rests on the mirrored Yes side and shows on the No 
 });
 
 Deno.test("Venue: FOK kills, FAK fills what is there and drops the rest", () => {
-  const { venue, market, book } = setup();
+  const { venue, market, book, events } = setup();
   const a = owner(1);
   const token = market.tokenIds[0];
   book.set("bid", 4000, 1000); // 10 Yes @ 0.40
@@ -199,6 +200,13 @@ Deno.test("Venue: FOK kills, FAK fills what is there and drops the rest", () => 
     id(3),
   );
   assertEquals(none, { status: 400, body: { error: "no orders found to match with FAK order" } });
+  // both kills also reach the user channel as CANCELLATIONs with the reason in the status
+  const kills = events.filter((e) => e.message.type === "CANCELLATION").map((e) => e.message);
+  assertEquals(kills.map((m) => [m.id, m.status, m.size_matched]), [
+    [id(1), "CANCELED_order couldn't be fully filled. FOK orders are fully filled or killed.", ""],
+    [id(3), "CANCELED_no orders found to match with FAK order", ""],
+  ]);
+  ok(kills.every((m) => parseUserMessage(m).success));
 });
 
 Deno.test("Venue: GTD expiry and a resolved market cancel live orders", () => {
