@@ -27,6 +27,7 @@ import bookEventPacks0013 from "./0013_book_event_packs.sql" with { type: "text"
 import ledger0014 from "./0014_ledger.sql" with { type: "text" };
 import models0015 from "./0015_models.sql" with { type: "text" };
 import resolvedBackfill0016 from "./0016_resolved_backfill.sql" with { type: "text" };
+import tradingModes0017 from "./0017_trading_modes.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -133,5 +134,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "resolved_backfill",
     sql: { plain: resolvedBackfill0016, timescale: resolvedBackfill0016 },
     files: ["0016_resolved_backfill.sql"],
+  },
+  {
+    version: 17,
+    name: "trading_modes",
+    sql: { plain: tradingModes0017, timescale: tradingModes0017 },
+    files: ["0017_trading_modes.sql"],
   },
 ];
