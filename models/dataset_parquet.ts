@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { type DuckDb, duckString, openDuckDb } from "../export/_duckdb.ts";
 import type { GroupMember, PricePoint } from "./_dataset_features.ts";
 import { buildFromSource, type DatasetBuild, type DatasetSource } from "./_dataset_build.ts";
+import { BOOKS_SQL, METADATA_SQL, PRICES_SQL, TRADES_SQL } from "./_dataset_duck_sql.ts";
 import { type CandidateRecord, candidatesOf, pricePointOf } from "./_dataset_candidates.ts";
 import type { DatasetOptions } from "./dataset.ts";
 
@@ -128,7 +129,6 @@ async function lookupTable(
 const num = (v: unknown) => v === null || v === undefined ? null : Number(v);
 const str = (v: unknown) => v === null || v === undefined ? null : String(v);
 const US = (ms: number) => String(ms * 1000);
-const DEC = (column: string) => `${column}::decimal(38,6)`;
 
 /** The DuckDB backend over an export folder (exported for the benchmark's per-query timings). */
 export async function exportSource(duck: DuckDb, folder: string): Promise<DatasetSource> {
@@ -256,84 +256,3 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
     },
   };
 }
-
-const Q = `q as (select i::bigint as i, market, yes, no, instant::bigint as instant,
-  book_cut::bigint as book_cut, t_from::bigint as t_from, t_from_short::bigint as t_from_short,
-  t_until::bigint as t_until from row_lookups)`;
-
-/** A side's notional at millionths, rounded to cents (as the PostgreSQL builder). */
-const SIDE_USD = (side: string) =>
-  `round(coalesce(list_sum(list_transform(
-     from_json(${side}, '[{"price":"VARCHAR","size":"VARCHAR"}]'),
-     l -> ${DEC("l.price")} * ${DEC("l.size")})), 0), 2)::varchar`;
-
-/**
- * Every ASOF join below matches on the key alone (token or market, and the stamp), then reads
- * the matched rows' values by that key: carrying the values through the join's sort cost more
- * than twice as much.
- */
-const PRICES_SQL = `
-  with q as (select i::bigint as i, token, cut::bigint as cut from price_lookups),
-  pk as (select token_id, epoch_us(ts) as ts_us from price_snapshots
-         where token_id in (select distinct token from q)),
-  hk as (select distinct token_id, epoch_us(ts) as ts_us from price_history
-         where token_id in (select distinct token from q)),
-  pm as (select q.i, pk.token_id, pk.ts_us
-         from q asof join pk on q.token = pk.token_id and q.cut >= pk.ts_us),
-  hm as (select q.i, hk.token_id, hk.ts_us
-         from q asof join hk on q.token = hk.token_id and q.cut >= hk.ts_us),
-  ps as (select pm.i, p.ts, p.price, p.best_bid, p.best_ask, p.last_trade_price
-         from pm join price_snapshots p on p.token_id = pm.token_id and epoch_us(p.ts) = pm.ts_us),
-  hs as (select hm.i, h.ts, arg_min(h.price, h.fidelity_minutes) as price
-         from hm join price_history h on h.token_id = hm.token_id and epoch_us(h.ts) = hm.ts_us
-         group by hm.i, h.ts)
-  -- Decimals become text only for the rows found.
-  select coalesce(ps.i, hs.i) as i, epoch_ms(ps.ts)::double as ts,
-    ps.price::varchar as price, ps.best_bid::varchar as best_bid,
-    ps.best_ask::varchar as best_ask, ps.last_trade_price::varchar as last,
-    epoch_ms(hs.ts)::double as h_ts, hs.price::varchar as h_price
-  from ps full join hs on ps.i = hs.i`;
-
-const BOOKS_SQL = `with ${Q},
-  k as (select token_id, epoch_us(ts) as ts_us from book_snapshots
-        where token_id in (select distinct yes from q)),
-  m as (select q.i, k.token_id, k.ts_us
-        from q asof join k on q.yes = k.token_id and q.book_cut >= k.ts_us)
-  select m.i, epoch_ms(b.ts)::double as ts, ${SIDE_USD("b.bids")} as bid_usd,
-    ${SIDE_USD("b.asks")} as ask_usd
-  from m join book_snapshots b on b.token_id = m.token_id and epoch_us(b.ts) = m.ts_us`;
-
-/**
- * Trades per window as differences of running totals (count and exact notional per token, up
- * to each stamp) read by ASOF joins at the window's ends: a range join of lookups against
- * trades made DuckDB compare every pair.
- */
-const TRADES_SQL = `with ${Q},
-  legs as (select i, yes as token, t_from, t_from_short, t_until from q
-           union all select i, no, t_from, t_from_short, t_until from q),
-  per_stamp as (
-    select token_id, epoch_us(ts) as ts_us, count(*) as n,
-      sum(${DEC("price")} * ${DEC("size")}) as usd
-    from trades where token_id in (select token from legs) group by token_id, epoch_us(ts)),
-  running as (
-    select token_id, ts_us, sum(n) over w as n, sum(usd) over w as usd from per_stamp
-    window w as (partition by token_id order by ts_us rows unbounded preceding)),
-  ends as (
-    select i, token, t_until as at, 1 as long_sign, 1 as short_sign from legs
-    union all select i, token, t_from - 1, -1, 0 from legs
-    union all select i, token, t_from_short - 1, 0, -1 from legs),
-  at_ends as (
-    select ends.*, coalesce(r.n, 0) as n, coalesce(r.usd, 0) as usd
-    from ends asof left join running r on ends.token = r.token_id and ends.at >= r.ts_us)
-  select i, sum(short_sign * n) as n_short, round(sum(short_sign * usd), 2)::varchar as usd_short,
-    sum(long_sign * n) as n_long, round(sum(long_sign * usd), 2)::varchar as usd_long
-  from at_ends group by i`;
-
-const METADATA_SQL = `with ${Q},
-  k as (select market_id, epoch_us(valid_from) as from_us from market_metadata_history
-        where market_id in (select distinct market from q)),
-  m as (select q.i, k.market_id, k.from_us
-        from q asof join k on q.market = k.market_id and q.instant >= k.from_us)
-  select m.i, h.metadata::varchar as metadata
-  from m join market_metadata_history h
-    on h.market_id = m.market_id and epoch_us(h.valid_from) = m.from_us`;
