@@ -32,6 +32,7 @@ import type { ApiKeyOwner } from "./clob_auth.ts";
 import { type Account, Accounts, type Fill, UNITS_PER_HUNDREDTH } from "./venue_accounts.ts";
 import { decimalUnits, type PlannedFill, planTake, takerFee } from "./venue_match.ts";
 import { checkOrderRules } from "./venue_rules.ts";
+import { Trades, type VenueTrade } from "./venue_trades.ts";
 import { OwnBook, type RestingOrder } from "./venue_book.ts";
 import { type OrderRequest, type OrderType, units, type WireObject } from "./venue_wire.ts";
 import type { World } from "./world.ts";
@@ -81,40 +82,6 @@ export interface VenueOrder extends RestingOrder {
   readonly trades: string[];
 }
 
-/** The taking side of a match, as the venue's trade objects describe it at the top level. */
-export interface TradeTaker {
-  readonly orderId: string;
-  /** Lower-case funder address of the taker (a stand-in for the simulated crowd). */
-  readonly address: string;
-  readonly outcome: 0 | 1;
-  readonly side: "BUY" | "SELL";
-  /** What the taker took at this level (hundredths) and its price for the taker's token. */
-  readonly hundredths: number;
-  readonly priceUnits: number;
-}
-
-/**
- * A trade of an account: one per price level it matched. The venue describes a trade from the
- * taker's side (`taker`); a maker finds its own fill in `maker_orders`.
- */
-export interface VenueTrade {
-  readonly id: string;
-  readonly order: VenueOrder;
-  readonly traderSide: "TAKER" | "MAKER";
-  readonly taker: TradeTaker;
-  /** The counterparty order a TAKER trade matched (the simulated crowd's). */
-  readonly counterOrderId: string;
-  /** The account's own fill (hundredths) and its price for its own token. */
-  readonly hundredths: number;
-  readonly priceUnits: number;
-  readonly fee: bigint;
-  readonly feeRateBps: string;
-  readonly transactionHash: string;
-  readonly matchedAtMs: number;
-  status: "MATCHED" | "MINED" | "CONFIRMED";
-  lastUpdateMs: number;
-}
-
 /** A user-channel message for the sockets of `address`. */
 export interface UserEvent {
   address: string;
@@ -132,25 +99,22 @@ export interface VenueAnswer {
 export class Venue {
   readonly accounts: Accounts;
   readonly orders = new Map<string, VenueOrder>();
-  readonly trades: VenueTrade[] = [];
   readonly listeners = new Set<(event: UserEvent) => void>();
   readonly #world: World;
   readonly #hub: MarketHub;
   readonly #own = new Map<MarketBook, OwnBook<VenueOrder>>();
   readonly #random = new Random(0x7e4de);
-  readonly #unconfirmed = new Set<VenueTrade>();
   readonly #live = new Set<VenueOrder>();
   readonly #heartbeats = new Map<string, number>();
   readonly #funders = new Map<string, string>();
   readonly #heartbeatTimeoutMs: number;
-  readonly #settleMs: number;
-  #counterparty = 0;
+  readonly #trades: Trades;
 
   /** A venue over `world`, publishing book changes through `hub`. */
   constructor(world: World, hub: MarketHub, options: VenueOptions = {}) {
     this.#world = world;
     this.#hub = hub;
-    this.#settleMs = options.settleMs ?? 2000;
+    this.#trades = new Trades(options.settleMs ?? 2000);
     this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
     const positions = new Map<string, bigint>();
     for (const [token, size] of Object.entries(options.positions ?? {})) {
@@ -342,7 +306,7 @@ export class Venue {
       making += order.side === "BUY" ? cash : shares;
       taking += order.side === "BUY" ? shares : cash;
       order.matched += fill.hundredths;
-      newTrades.push(this.#trade(order, {
+      newTrades.push(this.#trades.record(order, {
         traderSide: "TAKER",
         taker: {
           orderId: order.id,
@@ -352,7 +316,7 @@ export class Venue {
           hundredths: fill.hundredths,
           priceUnits: fill.tokenPrice,
         },
-        counterOrderId: this.#counterpartyOrderId(),
+        counterOrderId: this.#trades.counterpartyOrderId(),
         hundredths: fill.hundredths,
         priceUnits: fill.tokenPrice,
         fee,
@@ -405,6 +369,11 @@ export class Venue {
     this.#heartbeats.set(address, this.#world.now());
   }
 
+  /** Every trade of every account, oldest first. */
+  get trades(): readonly VenueTrade[] {
+    return this.#trades.all;
+  }
+
   /** Live orders of `address`. */
   liveOrders(address: string): VenueOrder[] {
     return [...this.#live].filter((o) => o.owner.address === address);
@@ -427,14 +396,7 @@ export class Venue {
    */
   tick(): void {
     const nowMs = this.#world.now();
-    for (const t of [...this.#unconfirmed]) {
-      const due = t.matchedAtMs + this.#settleMs * (t.status === "MATCHED" ? 1 : 2);
-      if (nowMs < due) continue;
-      t.status = t.status === "MATCHED" ? "MINED" : "CONFIRMED";
-      t.lastUpdateMs = nowMs;
-      if (t.status === "CONFIRMED") this.#unconfirmed.delete(t);
-      this.#emit(t.order, userTradeMessage(t, nowMs));
-    }
+    for (const t of this.#trades.settle(nowMs)) this.#emit(t.order, userTradeMessage(t, nowMs));
     for (const [address, lastMs] of [...this.#heartbeats]) {
       if (nowMs - lastMs <= this.#heartbeatTimeoutMs) continue;
       this.#heartbeats.delete(address);
@@ -474,10 +436,10 @@ export class Venue {
       this.#live.delete(order);
     }
     const t = by.taker;
-    const trade = this.#trade(order, {
+    const trade = this.#trades.record(order, {
       traderSide: "MAKER",
       taker: {
-        orderId: t.orderId ?? this.#counterpartyOrderId(),
+        orderId: t.orderId ?? this.#trades.counterpartyOrderId(),
         address: t.address ?? CROWD_ADDRESS,
         outcome: t.outcome,
         side: t.side,
@@ -494,41 +456,6 @@ export class Venue {
     });
     this.#emit(order, userOrderMessage(order, "UPDATE", nowMs));
     this.#emit(order, userTradeMessage(trade, nowMs));
-  }
-
-  #trade(
-    order: VenueOrder,
-    t: {
-      traderSide: "TAKER" | "MAKER";
-      taker: TradeTaker;
-      counterOrderId: string;
-      hundredths: number;
-      priceUnits: number;
-      fee: bigint;
-      transactionHash: string;
-      nowMs: number;
-    },
-  ): VenueTrade {
-    const schedule = feeScheduleAt(order.market.meta, t.nowMs);
-    const trade: VenueTrade = {
-      id: crypto.randomUUID(),
-      order,
-      traderSide: t.traderSide,
-      taker: t.taker,
-      counterOrderId: t.counterOrderId,
-      hundredths: t.hundredths,
-      priceUnits: t.priceUnits,
-      fee: t.fee,
-      feeRateBps: schedule === null ? "0" : String(Math.round(Number(schedule.rate) * 10_000)),
-      transactionHash: t.transactionHash,
-      matchedAtMs: t.nowMs,
-      status: "MATCHED",
-      lastUpdateMs: t.nowMs,
-    };
-    order.trades.push(trade.id);
-    this.trades.push(trade);
-    this.#unconfirmed.add(trade);
-    return trade;
   }
 
   #lockedCollateral(address: string): bigint {
@@ -550,11 +477,6 @@ export class Venue {
       ) sum += BigInt(o.remaining) * UNITS_PER_HUNDREDTH;
     }
     return sum;
-  }
-
-  #counterpartyOrderId(): string {
-    this.#counterparty++;
-    return "0x" + this.#counterparty.toString(16).padStart(8, "0") + "c0" + "0".repeat(54);
   }
 
   #emit(order: VenueOrder, message: WireObject): void {

@@ -12,7 +12,8 @@
  */
 import type { ApiKeyOwner } from "./clob_auth.ts";
 import { formatPrice, type SimMarket } from "./universe.ts";
-import type { VenueOrder, VenueTrade } from "./venue.ts";
+import type { VenueOrder } from "./venue.ts";
+import type { VenueTrade } from "./venue_trades.ts";
 import { shares, type WireObject } from "./venue_wire.ts";
 
 const OUTCOMES = ["Yes", "No"] as const;
