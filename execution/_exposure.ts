@@ -26,6 +26,7 @@ interface Tracked {
   filled: Dec;
   matched: Dec;
   open: boolean;
+  orderId: string | null;
 }
 
 interface Place {
@@ -55,10 +56,13 @@ export class Exposure {
       filled: ZERO,
       matched: ZERO,
       open: true,
+      orderId: null,
     });
   }
 
   close(clientOrderId: string): void {
+    const orderId = this.#orders.get(clientOrderId)?.orderId;
+    if (orderId !== undefined && orderId !== null) this.#byOrderId.delete(orderId);
     this.#orders.delete(clientOrderId);
   }
 
@@ -251,7 +255,9 @@ export class Exposure {
   }
 
   #key(orderId: string, clientOrderId: string | null): string | null {
-    if (clientOrderId !== null && this.#orders.has(clientOrderId)) {
+    const tracked = clientOrderId === null ? undefined : this.#orders.get(clientOrderId);
+    if (tracked !== undefined && clientOrderId !== null) {
+      tracked.orderId = orderId;
       this.#byOrderId.set(orderId, clientOrderId);
       return clientOrderId;
     }
@@ -259,7 +265,9 @@ export class Exposure {
   }
 
   #forgetIfDone(key: string, tracked: Tracked): void {
-    if (!tracked.open && tracked.filled >= tracked.matched) this.#orders.delete(key);
+    if (tracked.open || tracked.filled < tracked.matched) return;
+    this.#orders.delete(key);
+    if (tracked.orderId !== null) this.#byOrderId.delete(tracked.orderId);
   }
 }
 

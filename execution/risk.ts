@@ -167,10 +167,9 @@ export class RiskEngine {
     return old;
   }
 
-  /** Checks the order against every limit without changing anything. */
+  /** Checks the order against every limit without counting it (nothing is reserved). */
   check(order: RiskOrder, context: RiskContext): RiskVerdict {
-    const verdict = this.#check(order, context);
-    return verdict;
+    return this.#check(order, context);
   }
 
   /**
