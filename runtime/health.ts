@@ -4,6 +4,9 @@
  * `GET /metrics` (Prometheus text format) served on 127.0.0.1 only, plus one `task_health`
  * JSON log line per task per interval (default a minute) built from what the tasks report, and
  * one `event_loop` line with the worst event-loop lag of the interval and since start.
+ * `POST /kill` (optional JSON body `{"reason": "...", "by": "..."}`) calls the kill switch
+ * (execution/kill_switch.ts) when the process trades, and answers with what it did; 404 when
+ * it does not trade.
  *
  * @example
  * ```ts
@@ -20,6 +23,13 @@ import type { Metrics } from "./_metrics.ts";
 import { createMetrics } from "./_metrics.ts";
 import type { TaskHealth } from "./supervisor.ts";
 import { ConfigError } from "./config.ts";
+import { z } from "zod";
+
+/** The body of `POST /kill`; both fields are optional. */
+const KILL_BODY = z.object({
+  reason: z.string().min(1).max(500).default("POST /kill"),
+  by: z.string().min(1).max(100).default("http"),
+});
 
 /** What health reads: the supervisor satisfies it. */
 export interface HealthSource {
@@ -118,7 +128,13 @@ export interface HealthServer {
  */
 export function serveHealth(
   source: HealthSource,
-  options: { port: number; signal: AbortSignal; log: Logger },
+  options: {
+    port: number;
+    signal: AbortSignal;
+    log: Logger;
+    /** The kill switch, when this process trades. */
+    kill?: (request: { reason: string; by: string }) => Promise<unknown>;
+  },
 ): HealthServer {
   const { log } = options;
   const server = Deno.serve({
@@ -126,8 +142,15 @@ export function serveHealth(
     port: options.port,
     signal: options.signal,
     onListen: ({ port }) => log.info("health_listening", { host: "127.0.0.1", port }),
-  }, (request) => {
+  }, async (request) => {
     const path = new URL(request.url).pathname;
+    if (path === "/kill" && request.method === "POST") {
+      if (options.kill === undefined) return new Response("not trading\n", { status: 404 });
+      const body = KILL_BODY.safeParse(await request.json().catch(() => ({})));
+      if (!body.success) return new Response("expected {reason?, by?}\n", { status: 400 });
+      log.warn("kill_requested", { via: "http", reason: body.data.reason });
+      return Response.json(await options.kill(body.data));
+    }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405, headers: { allow: "GET" } });
     }
