@@ -14,9 +14,10 @@
  * staleness, so there the oracle is the price-only ceiling).
  *
  * Method: walk-forward by resolution time, 5 test folds after a first training block, embargo
- * 24 h, one beta calibration per domain × horizon (pooled below 300 training rows when that
- * helps the cell), gated against the price at α = 0.01, tail kept at its price, partitions
- * coherent. Isotonic, Platt, the feature model and beta without the gate run beside it.
+ * 24 h, one `auto` calibration per domain × horizon (beta or isotonic, chosen by cross-validation
+ * on the cell's training rows; pooled below 300 training rows when that helps the cell), gated
+ * against the price at α = 0.01, tail kept at its price, partitions coherent. Beta, isotonic,
+ * Platt, the feature model and auto without the gate run beside it.
  *
  * Targets (simulator rows): in each distorted segment (near-certain tail excluded, as in the
  * evaluation table) the model's Brier improvement over the market is ≥ 80% of the oracle's; in
@@ -42,7 +43,7 @@ import type { ModelMethod } from "../models/model.ts";
 import type { DatasetRow } from "../models/dataset_row.ts";
 
 const MARKETS = BENCH_SHORT ? 6000 : 24_000;
-const METHOD: ModelMethod = "beta";
+const METHOD: ModelMethod = "auto";
 
 interface Source {
   readonly name: string;
@@ -69,6 +70,7 @@ function run(
   const variants: [string, ModelMethod, false | undefined][] = [
     [METHOD, METHOD, undefined],
     [`${METHOD} without gate`, METHOD, false],
+    ["beta", "beta", undefined],
     ["isotonic", "isotonic", undefined],
     ["platt", "platt", undefined],
     ["features", "features", undefined],

@@ -40,8 +40,9 @@ export const MODEL_DOCS = {
       },
       method: {
         value: "M",
-        text: "fit: market, isotonic, platt, beta or features",
-        default: "beta",
+        text:
+          "fit: market, isotonic, platt, beta, features, or auto (beta or isotonic per cell, chosen by cross-validation on the cell's training rows)",
+        default: "auto",
       },
       "model-version": {
         value: "N",

@@ -81,7 +81,7 @@ export function parseModelArgs(args: readonly string[]): ModelArgs {
   } catch (err) {
     throw new UsageError(`--horizons: ${(err as Error).message}`, { cause: err });
   }
-  const method = (v.method ?? "beta") as ModelMethod;
+  const method = (v.method ?? "auto") as ModelMethod;
   if (!MODEL_METHODS.includes(method)) {
     throw new UsageError(`--method must be one of ${MODEL_METHODS.join(", ")}, got "${v.method}"`);
   }

@@ -35,7 +35,7 @@ export const POLITICS_SLOPE = 0.6;
 /** Floor λ of the favourite–longshot-biased domain (sports). */
 export const LONGSHOT_FLOOR = 0.05;
 /** Quote lag of a market with no liquidity, and the liquidity (USD) that halves it. */
-export const MAX_LAG_MINUTES = 24 * 60;
+export const MAX_LAG_MINUTES = 60;
 export const LAG_HALF_LIQUIDITY = 1_000;
 
 const logit = (p: number) => Math.log(p / (1 - p));

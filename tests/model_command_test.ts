@@ -44,7 +44,7 @@ Deno.test("pmcollect model fit stores a version; eval forward-tests it and write
     assert.match(fit.text, /^horizon t-1h; excluded: .*first-block rows \(training only\)/m);
     assert.match(
       fit.text,
-      /^model: stored version 1 \(beta, trained on markets resolved 2026-11-/m,
+      /^model: stored version 1 \(auto, trained on markets resolved 2026-11-/m,
     );
     const stored = await latestModel(db.sql);
     assert.equal(stored?.version, 1);
@@ -59,7 +59,7 @@ Deno.test("pmcollect model fit stores a version; eval forward-tests it and write
       const html = join(dir, "eval.html");
       const forward = await run(["eval", "--html", html]);
       assert.equal(forward.code, 0, forward.text);
-      assert.match(forward.text, /^model: version 1 \(beta\)/m);
+      assert.match(forward.text, /^model: version 1 \(auto\)/m);
       assert.match(forward.text, /^dataset: \d+ rows/m);
       assert.match(forward.text, /; \d+ rows whose instant falls inside the training window;/);
       assert.match(forward.text, /^all \(tail excluded\)\s+\d+\s+\d+\s+2026-11-1[5-9]/m);
