@@ -131,6 +131,11 @@ export interface Broker {
   /** An order by the caller's id, open or not; null when the broker never saw it. */
   orderByClientId(clientOrderId: string, signal?: AbortSignal): Promise<OpenOrder | null>;
   positions(signal?: AbortSignal): Promise<Position[]>;
+  /**
+   * Our fills matched at or after `sinceMs` (unix ms), oldest first, when the broker keeps a
+   * history (the venue's `/data/trades`); `recover` books the ones the ledger lacks.
+   */
+  fillsSince?(sinceMs: number, signal?: AbortSignal): Promise<Fill[]>;
   /** Registers a listener; returns a function that removes it. */
   onEvent(listener: (event: BrokerEvent) => void): () => void;
 }
