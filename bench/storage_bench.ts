@@ -18,10 +18,13 @@
  * venue's 93,000 tokens a day (× 93,000 / tokens × 24 h / settled hours); what stays
  * uncompressed at the worst tick; and the v0.1 schema's figure for the four series (the same
  * rows copied into migrations 1-3, every chunk compressed). The last line is
- * `storage total: X GB/day (v0.1 schema: Y GB/day)`; X includes the stream.
+ * `storage total: X GB/day (v0.1 schema: Y GB/day)`; X is the four tables and the stream (the
+ * issue's scope); the continuous aggregates' materialized rows, never compressed, are printed
+ * apart and in a line of everything.
  *
  * Run: `deno task bench storage` (400 tokens × 170 h: a simulated week, whose merged 7-day
- * chunks are whole and rebatched by the end), or `deno run -A bench/storage_bench.ts --tokens 200 --hours 48`. The server comes from
+ * chunks are whole and rebatched by the end), or e.g.
+ * `deno run -A bench/storage_bench.ts --tokens 200 --hours 48`. The server comes from
  * TEST_DATABASE_URL. On plain PostgreSQL nothing compresses and no job runs: the sizes are the
  * uncompressed ones.
  */
@@ -120,7 +123,11 @@ interface Written {
   readonly packedRows: number;
   readonly packSeconds: number;
   /** The largest uncompressed bytes of the hypertables seen at a job tick, and when. */
-  readonly peakOpen: { readonly bytes: number; readonly at: number };
+  readonly peakOpen: {
+    readonly bytes: number;
+    readonly at: number;
+    readonly tables: readonly { readonly table: string; readonly bytes: number }[];
+  };
   readonly jobs: ServerJobs | null;
 }
 
@@ -155,7 +162,7 @@ export async function writeWeek(sql: Sql, mode: SchemaMode, options: Options): P
   let packedRows = 0;
   let packSeconds = 0;
   let nextPack = start;
-  let peakOpen = { bytes: 0, at: start };
+  let peakOpen: Written["peakOpen"] = { bytes: 0, at: start, tables: [] };
   const record = (message: unknown, conditionId: string | null, receivedAt: number) => {
     const m = parseWsMessage(message, receivedAt);
     if (typeof m === "string") throw new Error(`simulator sent a reject: ${m}`);
@@ -213,8 +220,9 @@ export async function writeWeek(sql: Sql, mode: SchemaMode, options: Options): P
       nextPack += PACK_WINDOW_MS;
     }
     if (jobs !== null) {
-      const bytes = await uncompressedBytes(sql);
-      if (bytes > peakOpen.bytes) peakOpen = { bytes, at: tick };
+      const tables = await uncompressedBytes(sql);
+      const bytes = tables.reduce((t, x) => t + x.bytes, 0);
+      if (bytes > peakOpen.bytes) peakOpen = { bytes, at: tick, tables };
       await jobs.runDue(tick);
     }
   }
@@ -227,15 +235,14 @@ async function schemaOf(sql: Sql): Promise<string> {
 }
 
 /** Bytes of the current schema's uncompressed chunks (every hypertable). */
-async function uncompressedBytes(sql: Sql): Promise<number> {
-  const [r] = await sql<{ n: string }[]>`
-    select coalesce(sum(pg_total_relation_size(format('%I.%I', c.chunk_schema, c.chunk_name))), 0)
-             ::text as n
+async function uncompressedBytes(sql: Sql): Promise<{ table: string; bytes: number }[]> {
+  return await sql<{ table: string; bytes: number }[]>`
+    select c.hypertable_name as table,
+           sum(pg_total_relation_size(format('%I.%I', c.chunk_schema, c.chunk_name)))::float8
+             as bytes
     from timescaledb_information.chunks c
-    join timescaledb_information.hypertables h
-      on h.hypertable_schema = c.hypertable_schema and h.hypertable_name = c.hypertable_name
-    where c.hypertable_schema = current_schema() and not c.is_compressed`;
-  return Number(r!.n);
+    where c.hypertable_schema = current_schema() and not c.is_compressed
+    group by 1 order by 2 desc`;
 }
 /**
  * One minute of price rows as the prices collector makes them from Gamma: the simulator's
@@ -605,14 +612,15 @@ export async function runStorageBench(options: Options): Promise<string[]> {
           `${mb(stream.pairsBytes)} MB once`,
       );
     }
+    let aggregatesPerDay = 0;
     if (mode === "timescale") {
       const aggregates = await aggregateBytes(v2.sql);
-      const perDay = (tokenScale * 24) / options.hours;
-      total += aggregates.bytes * perDay;
+      aggregatesPerDay = (aggregates.bytes * tokenScale * 24) / options.hours;
       lines.push(
         `aggregates (materialized continuous aggregates, never compressed: ` +
           `${aggregates.names}): ${mb(aggregates.bytes)} MB for ${options.hours} h, ` +
-          `${gb(aggregates.bytes * perDay)} GB/day(full)`,
+          `${gb(aggregatesPerDay)} GB/day(full); not in the total below (issue 26's total is ` +
+          `the four tables and the stream)`,
       );
     }
     const books = heldBy.get("book_snapshots")!;
@@ -640,7 +648,8 @@ export async function runStorageBench(options: Options): Promise<string[]> {
           `at venue scale`,
         `uncompressed at the worst job tick: ${mb(w.peakOpen.bytes)} MB measured ` +
           `(${new Date(w.peakOpen.at).toISOString()}); × ${tokenScale.toFixed(1)} = ` +
-          `${gb(w.peakOpen.bytes * tokenScale)} GB at venue scale (target <= 10)`,
+          `${gb(w.peakOpen.bytes * tokenScale)} GB at venue scale (target <= 10): ` +
+          w.peakOpen.tables.map((t) => `${t.table} ${gb(t.bytes * tokenScale)}`).join(", "),
       );
       for (const [, stored] of SERIES) {
         lines.push(await compressedColumns(v2.sql, v2.schema, stored));
@@ -650,6 +659,12 @@ export async function runStorageBench(options: Options): Promise<string[]> {
     await copyToV01(v01.sql, v2.schema);
     for (const [name] of SERIES) totalV01 += await v01Bytes(v01.sql, mode, name);
     totalV01 *= (tokenScale * 24) / options.hours;
+    if (mode === "timescale") {
+      lines.push(
+        `everything on disk per day, the aggregates included: ` +
+          `${gb(total + aggregatesPerDay)} GB/day(full)`,
+      );
+    }
     lines.push(
       `v0.1: the same four series copied into migrations 1-3` +
         (mode === "timescale" ? ", every chunk compressed (compress_chunk)" : "") +
