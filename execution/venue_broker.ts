@@ -158,8 +158,20 @@ export class VenueBroker implements Broker {
   async submit(request: OrderRequest, signal?: AbortSignal): Promise<SubmitResult> {
     const { clientOrderId } = request;
     const rules = await this.#o.marketRules(request.tokenId, signal);
+    const held = this.#byClientId.get(clientOrderId);
+    if (held !== undefined && !sameOrder(held.request, request)) {
+      return {
+        ok: false,
+        clientOrderId,
+        error: `client order id ${clientOrderId} was already used for another order`,
+        retryable: false,
+      };
+    }
+    // The same instant for the same client order id, so sending it again signs the same order
+    // (the venue refuses a duplicate hash): the intent's when there are books, else this
+    // session's first.
     const journal = await this.#o.journal?.entry(clientOrderId);
-    const createdAt = journal?.recordedAt ?? this.#now();
+    const createdAt = journal?.recordedAt ?? held?.createdAt ?? this.#now();
     let body: string;
     let orderId: string;
     try {
@@ -172,7 +184,7 @@ export class VenueBroker implements Broker {
       }
       throw err;
     }
-    this.#remember({ request, orderId, createdAt, last: null });
+    if (held?.orderId !== orderId) this.#remember({ request, orderId, createdAt, last: null });
     // One attempt: a lost answer throws and is looked up, never sent blindly again.
     const answer = await this.#http.send({ method: "POST", path: "/order", body }, signal);
     return await this.#submitResult(request, orderId, answer, signal);
@@ -515,6 +527,12 @@ export class VenueBroker implements Broker {
       });
     }
   }
+}
+
+function sameOrder(a: OrderRequest, b: OrderRequest): boolean {
+  return a.tokenId === b.tokenId && a.side === b.side && a.orderType === b.orderType &&
+    parseDec(a.price) === parseDec(b.price) && parseDec(a.size) === parseDec(b.size) &&
+    a.postOnly === b.postOnly && a.expiration === b.expiration;
 }
 
 function orderTypeOf(text: string | null): OpenOrder["orderType"] {

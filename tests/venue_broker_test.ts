@@ -171,6 +171,20 @@ Deno.test({
         notCanceled: { [placed.orderId]: "order already canceled or matched" },
       });
 
+      // Sent again (same client order id, same session): the same signed order, which the
+      // venue refuses as a duplicate; the broker answers with the order it already has.
+      const venueOrders = s.sim.venue.orders.size;
+      const again = await broker.submit(rest);
+      assertEquals(again, {
+        ok: true,
+        orderId: placed.orderId,
+        clientOrderId: "k-rest",
+        status: "CANCELED",
+      });
+      assertEquals(s.sim.venue.orders.size, venueOrders);
+      const reused = await broker.submit({ ...rest, size: "11" });
+      ok(!reused.ok && /already used/.test(reused.error), JSON.stringify(reused));
+
       // A FOK that takes the asks: fills from the user channel, the position from the Data API.
       const take = request("k-take", {
         tokenId: yes,
@@ -213,6 +227,15 @@ Deno.test({
       assertEquals(badTick.ok, false);
       ok(!badTick.ok && /breaks minimum tick size rule: 0\.01/.test(badTick.error), badTick.error);
       ok(!badTick.ok && !badTick.retryable);
+      // 429: a refusal worth sending again after Retry-After; reads wait it out themselves.
+      s.sim.control.rateLimitNext(1, { family: "clob", retryAfterSeconds: 1 });
+      const limited = await broker.submit(request("k-429", { tokenId: yes }));
+      ok(!limited.ok && limited.retryable, JSON.stringify(limited));
+      ok(!limited.ok && /HTTP 429.*retry after 1000 ms/.test(limited.error), limited.error);
+      s.sim.control.rateLimitNext(1, { family: "clob", retryAfterSeconds: 1 });
+      const started = Date.now();
+      assertEquals(await broker.openOrders(), []);
+      ok(Date.now() - started >= 1_000, "the read waited for Retry-After");
       // Maintenance: 425, a refusal worth sending again later.
       s.sim.control.maintenance(60_000);
       const during = await broker.submit(request("k-425", { tokenId: yes }));
@@ -303,6 +326,14 @@ Deno.test({
         const recon = await reconcile(ledger, second);
         assertEquals(recon.differences, []);
         assertEquals(recon.ok, true);
+        // Sending a recovered intent again signs the same order (the intent's instant): the
+        // venue refuses the duplicate and the broker answers with the order it holds.
+        const resent = await second.submit(lostRest);
+        assertEquals(resent.ok && [resent.orderId, resent.status], [
+          rows.find((r) => r.client_order_id === "r-rest")!.order_id,
+          "LIVE",
+        ]);
+        assertEquals(venueOrders(), 3);
         // Recovery again changes nothing; a cancel while running is booked from the channel.
         const again = await recover(ledger, second);
         assertEquals([again.found, again.unsent, again.fillsBooked], [[], [], 0]);
