@@ -1,0 +1,501 @@
+/**
+ * The executor (issue 30): takes a plan the scanner found (an episode's opening plan), asks the
+ * channel's playbook (`playbook.ts`) what to do on the books as they are, and carries it out
+ * through the ledger (`placeOrder`: every order written down before the broker sees it) and a
+ * broker: the thinnest leg alone (FOK), then the others (FAK), one finishing round for short
+ * legs within the edge left, an unwind of what is unmatched, then the neg-risk conversion (a
+ * broker that can convert: the paper broker) or, for baskets and implication pairs, the complete
+ * sets held to resolution. Each step's decision is logged (`executor_decision`) with the plan,
+ * the books' ages and why it acted or declined, and the whole trade comes back as a `TradeResult`.
+ *
+ * Pre-trade risk: every order passes `preTrade` before `placeOrder` — the one seam where the
+ * risk engine (execution/risk.ts, `RiskEngine.check`, whose order and context shapes these
+ * mirror) plugs in. Without it every order the playbook asks for is sent.
+ *
+ * Fills are counted from the broker's own events, by client order id, as the broker emits them,
+ * and booked in the ledger in emission order (`flush` waits for the bookings). The paper broker
+ * emits an order's fills before its submit resolves; a venue broker may report them later, so a
+ * live executor must wait for each order's final state before the next step (not done here: the
+ * executor is only run against the paper broker so far).
+ *
+ * @example
+ * ```ts ignore
+ * import { Executor } from "./executor.ts";
+ * const executor = new Executor({ ledger, broker, books, limits, now, log, idPrefix: "paper-1" });
+ * const result = await executor.trade(episode.peakPlan, { relation, at: episode.startedAt });
+ * ```
+ */
+import { type Dec, divDec, formatDec, mulDec, parseDec, ZERO } from "../edge/decimal.ts";
+import { conversionCalls } from "../edge/conversion.ts";
+import type { Plan } from "../edge/plan.ts";
+import type { Logger } from "../runtime/log.ts";
+import type { ScanRelation } from "../scanner/relation_set.ts";
+import type { Broker, BrokerEvent, OrderRequest, Side } from "./broker.ts";
+import { type Ledger, placeOrder, recordFill, recordOrderEvent } from "./ledger.ts";
+import { recordConversion } from "./ledger_cash.ts";
+import type { ConversionRequest, ConversionResult } from "./paper_broker.ts";
+import {
+  type BookView,
+  decide,
+  type Decision,
+  decisionRecord,
+  finishOrders,
+  type LegOrder,
+  type PlaybookLimits,
+  surplusOf,
+  unwindOrders,
+} from "./playbook.ts";
+
+/** An order as the pre-trade check sees it (the shape of risk.ts's `RiskOrder`). */
+export interface PreTradeOrder {
+  readonly clientOrderId: string;
+  readonly tokenId: string;
+  readonly marketId: string;
+  readonly groupId: string | null;
+  readonly side: Side;
+  readonly price: Dec;
+  readonly size: Dec;
+}
+
+/** What the order was planned on (the shape of risk.ts's `RiskContext`). */
+export interface PreTradeContext {
+  readonly now: number;
+  readonly bookPrice: Dec;
+  readonly bookAt: number;
+  readonly edge: Dec | null;
+}
+
+export type PreTradeVerdict = { readonly ok: true } | {
+  readonly ok: false;
+  readonly reason: string;
+};
+
+export interface ExecutorOptions {
+  readonly ledger: Ledger;
+  readonly broker: Broker;
+  /** The books the playbook reads (the scanner's, through `scannerBookView`). */
+  readonly books: BookView;
+  readonly limits: PlaybookLimits;
+  /** The clock (unix ms): the replay's, or the wall clock live. */
+  readonly now: () => number;
+  readonly log: Logger;
+  /** Prefix of client order ids: unique per ledger (a paper run's id). */
+  readonly idPrefix: string;
+  /** The pre-trade risk check: the seam for execution/risk.ts. */
+  readonly preTrade?: (order: PreTradeOrder, context: PreTradeContext) => PreTradeVerdict;
+  /** The neg-risk adapter's `convertPositions` (the paper broker's `convert`). */
+  readonly convert?: (request: ConversionRequest) => ConversionResult;
+  /** Called when an order is handed to the broker (for the decision-latency benchmark). */
+  readonly onHandoff?: (request: OrderRequest) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** What one leg bought and sold. */
+export interface LegTally {
+  readonly tokenId: string;
+  bought: Dec;
+  /** Σ price × shares of the buys. */
+  notional: Dec;
+  /** Fees on buys and sells. */
+  fees: Dec;
+  sold: Dec;
+  /** Σ price × shares of the sells. */
+  proceeds: Dec;
+  /** Shares handed to the neg-risk adapter. */
+  converted: Dec;
+}
+
+/** How a trade ended. */
+export type TradeOutcome =
+  | "declined"
+  | "missed"
+  | "filled_whole"
+  | "filled_short"
+  | "unwound";
+
+export interface TradeResult {
+  readonly decision: Decision;
+  readonly outcome: TradeOutcome;
+  readonly legs: readonly LegTally[];
+  /** Complete sets kept (held to resolution; converted for a conversion). */
+  readonly completeSets: Dec;
+  /** Collateral the conversion paid (0 for other channels). */
+  readonly converted: Dec;
+  /** Shares of each leg left unmatched after the unwind (marked at 0). */
+  readonly held: readonly Dec[];
+  /**
+   * Collateral out and in, plus the complete sets at their payoff (1 a set, paid at
+   * resolution for a basket or pair): what the trade earned if the venue pays as written.
+   */
+  readonly pnl: Dec;
+  /** Capital tied up until resolution (complete sets' cost; 0 once converted). */
+  readonly capitalLocked: Dec;
+  /** Orders sent, refused by the pre-trade check, refused by the broker. */
+  readonly orders: number;
+  readonly refused: number;
+}
+
+export class Executor {
+  readonly #o: ExecutorOptions;
+  readonly #tallies = new Map<string, { leg: LegTally; side: Side }>();
+  #next = 0;
+  #booking: Promise<unknown> = Promise.resolve();
+  #unsubscribe: () => void;
+  /** Trades doing local work (not waiting on the broker), for `quiet()`. */
+  #working = 0;
+  #idle: (() => void)[] = [];
+  readonly #broker: Broker;
+
+  constructor(options: ExecutorOptions) {
+    this.#o = options;
+    this.#unsubscribe = options.broker.onEvent((event) => this.#onEvent(event));
+    const inner = options.broker;
+    // The broker as the ledger calls it: a trade waiting on it is not working.
+    this.#broker = {
+      ...inner,
+      submit: (order, signal) => {
+        options.onHandoff?.(order);
+        this.#park();
+        return inner.submit(order, signal).finally(() => this.#working++);
+      },
+      cancel: (ids, signal) => inner.cancel(ids, signal),
+      cancelAll: (signal) => inner.cancelAll(signal),
+      openOrders: (signal) => inner.openOrders(signal),
+      orderByClientId: (id, signal) => inner.orderByClientId(id, signal),
+      positions: (signal) => inner.positions(signal),
+      onEvent: (listener) => inner.onEvent(listener),
+    };
+  }
+
+  /** Stops listening to the broker. */
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  /** True while some trade is doing local work (deciding, writing the ledger). */
+  get working(): boolean {
+    return this.#working > 0;
+  }
+
+  /**
+   * Resolves once every trade is waiting on the broker or done (a replay moves the broker's
+   * clock only then, so each order is sent at the instant it was decided).
+   */
+  async quiet(): Promise<void> {
+    for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.#working === 0) return;
+      await new Promise<void>((resolve) => this.#idle.push(resolve));
+    }
+  }
+
+  /** Waits for every broker event so far to be booked in the ledger. */
+  async flush(): Promise<void> {
+    await this.#booking;
+  }
+
+  /** Runs the playbook for `plan` (found on `relation` at `at`); resolves when the trade is over. */
+  async trade(
+    plan: Plan,
+    context: { readonly relation: ScanRelation; readonly at: number },
+  ): Promise<TradeResult> {
+    this.#working++;
+    try {
+      return await this.#trade(plan, context.relation);
+    } finally {
+      this.#park();
+    }
+  }
+
+  async #trade(plan: Plan, relation: ScanRelation): Promise<TradeResult> {
+    const { books, log } = this.#o;
+    const decision = decide(plan, {
+      relationKey: relation.key,
+      at: this.#o.now(),
+      books,
+      limits: this.#o.limits,
+    });
+    log.info("executor_decision", { step: "open", ...decisionRecord(decision) });
+    const legs: LegTally[] = plan.legs.map((leg) => newTally(leg.tokenId));
+    const count = { orders: 0, refused: 0 };
+    const result = (outcome: TradeOutcome, rest: Partial<TradeResult> = {}): TradeResult => ({
+      decision,
+      outcome,
+      legs,
+      completeSets: ZERO,
+      converted: ZERO,
+      held: legs.map(heldOf),
+      pnl: cashOf(legs),
+      capitalLocked: ZERO,
+      ...count,
+      ...rest,
+    });
+    if (decision.action === "decline") return result("declined");
+    const send = async (orders: readonly LegOrder[]) => {
+      // Each order counts as working until it waits on the broker; the trade waits on them.
+      const placed = orders.map((o) => this.#place(o, { plan, relation, legs, count }));
+      this.#park();
+      try {
+        await Promise.all(placed);
+      } finally {
+        this.#working++;
+      }
+    };
+    await send(decision.first);
+    if (legs[decision.first[0]!.leg]!.bought === ZERO) return result("missed");
+    await send(decision.rest);
+    let short = plan.legs.some((leg, i) => legs[i]!.bought < leg.shares);
+    if (short) {
+      const finish = finishOrders(plan, legs.map(filledOf), books);
+      this.#log("finish", decision, finish);
+      await send(finish);
+    }
+    short = plan.legs.some((leg, i) => legs[i]!.bought < leg.shares);
+    // The conversion first (collateral now), then the leftover is sold.
+    let converted = ZERO;
+    const heldNow = () => legs.map(heldOf);
+    if (plan.channel === "neg_risk_conversion") {
+      converted = await this.#convert(plan, relation, legs);
+    }
+    const surplus = surplusOf(plan.channel, heldNow());
+    const completeSets = plan.channel === "neg_risk_conversion"
+      ? ZERO
+      : heldNow().reduce((m, x) => (x < m ? x : m), heldNow()[0] ?? ZERO);
+    const unwind = unwindOrders(plan, surplus, books);
+    if (unwind.length > 0) {
+      this.#log("unwind", decision, unwind);
+      await send(unwind);
+    }
+    const held = heldNow().map((x) => (x > completeSets ? x - completeSets : ZERO));
+    const lockedCost = plan.channel === "neg_risk_conversion" ? ZERO : legs.reduce(
+      (sum, l) =>
+        sum + (l.bought === ZERO ? ZERO : divDec(mulDec(l.notional, completeSets), l.bought)),
+      ZERO,
+    );
+    return result(unwind.length > 0 ? "unwound" : short ? "filled_short" : "filled_whole", {
+      completeSets,
+      converted,
+      held,
+      pnl: cashOf(legs) + converted + completeSets,
+      capitalLocked: lockedCost,
+    });
+  }
+
+  async #place(
+    order: LegOrder,
+    trade: {
+      readonly plan: Plan;
+      readonly relation: ScanRelation;
+      readonly legs: LegTally[];
+      readonly count: { orders: number; refused: number };
+    },
+  ): Promise<void> {
+    this.#working++;
+    try {
+      await this.#placeOne(order, trade);
+    } finally {
+      this.#park();
+    }
+  }
+
+  async #placeOne(
+    order: LegOrder,
+    trade: {
+      readonly plan: Plan;
+      readonly relation: ScanRelation;
+      readonly legs: LegTally[];
+      readonly count: { orders: number; refused: number };
+    },
+  ): Promise<void> {
+    const request: OrderRequest = {
+      clientOrderId: `${this.#o.idPrefix}-${++this.#next}`,
+      tokenId: order.tokenId,
+      side: order.side,
+      orderType: order.orderType,
+      price: formatDec(order.price),
+      size: formatDec(order.shares),
+      postOnly: false,
+      expiration: null,
+    };
+    const market = trade.plan.legs[order.leg]!.marketId;
+    if (this.#o.preTrade !== undefined) {
+      const view = this.#o.books(order.tokenId);
+      const best = order.side === "BUY" ? view?.asks[0] : view?.bids[0];
+      const planLeg = trade.plan.legs[order.leg]!;
+      const verdict = this.#o.preTrade({
+        clientOrderId: request.clientOrderId,
+        tokenId: order.tokenId,
+        marketId: trade.relation.markets.find((m) => m.marketId === market)?.conditionId ?? market,
+        groupId: trade.relation.kind === "group" ? trade.relation.key : null,
+        side: order.side,
+        price: order.price,
+        size: order.shares,
+      }, {
+        now: this.#o.now(),
+        bookPrice: best?.price ?? order.price,
+        bookAt: view?.changedAt ?? 0,
+        edge: order.side === "SELL" || planLeg.shares === ZERO
+          ? null
+          : divDec(trade.plan.profit, trade.plan.shares),
+      });
+      if (!verdict.ok) {
+        trade.count.refused++;
+        this.#o.log.info("executor_refused", {
+          clientOrderId: request.clientOrderId,
+          reason: verdict.reason,
+        });
+        return;
+      }
+    }
+    this.#tallies.set(request.clientOrderId, { leg: trade.legs[order.leg]!, side: order.side });
+    trade.count.orders++;
+    const signal = this.#o.signal;
+    const outcome = await placeOrder(
+      this.#o.ledger,
+      this.#broker,
+      request,
+      signal === undefined ? {} : { signal },
+    );
+    if (outcome.kind !== "acked") {
+      this.#o.log.info("executor_order_not_filled", {
+        clientOrderId: request.clientOrderId,
+        outcome: outcome.kind,
+        error: outcome.error,
+      });
+    }
+  }
+
+  /** Converts the NO held on nested sets (largest first) and books each call in the ledger. */
+  async #convert(plan: Plan, relation: ScanRelation, legs: LegTally[]): Promise<Dec> {
+    const convert = this.#o.convert;
+    const feeBips = relation.convertFeeBips;
+    if (convert === undefined || feeBips === null) return ZERO;
+    const members = plan.legs.map((leg) => {
+      const market = relation.markets.find((m) => m.marketId === leg.marketId);
+      return {
+        marketId: leg.marketId,
+        ...(market?.questionIndex === undefined ? {} : { questionIndex: market.questionIndex }),
+      };
+    });
+    const sizes = legs.map(heldOf);
+    const calls = conversionCalls(members, sizes, feeBips);
+    let collateral = ZERO;
+    for (const [n, call] of calls.entries()) {
+      const inSet = new Set(call.marketIds);
+      const noLegs = plan.legs.map((leg, i) => ({ leg, i })).filter(({ leg }) =>
+        inSet.has(leg.marketId)
+      );
+      const outside = relation.markets.filter((m) => !inSet.has(m.marketId));
+      const at = this.#o.now();
+      const answer = convert({
+        marketId: call.marketIds[0]!,
+        noTokenIds: noLegs.map(({ leg }) => leg.tokenId),
+        complementYesTokenIds: outside.map((m) => m.yesTokenId),
+        amount: formatDec(call.amount),
+        feeBips,
+      });
+      const out = parseDec(answer.collateralOut);
+      collateral += out;
+      // Each NO leaves at its average cost (notional ÷ shares bought).
+      const basis = noLegs.map(({ i }) => {
+        const tally = legs[i]!;
+        tally.converted += call.amount;
+        const cost = divDec(mulDec(tally.notional, call.amount), tally.bought);
+        return { tokenId: tally.tokenId, size: formatDec(-call.amount), cost: formatDec(-cost) };
+      });
+      await recordConversion(this.#o.ledger, {
+        conversionId: `${this.#o.idPrefix}-conv-${this.#next}-${n}`,
+        kind: "convert",
+        legs: [
+          ...basis,
+          ...outside.map((m) => ({ tokenId: m.yesTokenId, size: answer.yesOut, cost: "0" })),
+        ],
+        collateral: answer.collateralOut,
+        at,
+      });
+    }
+    this.#o.log.info("executor_converted", {
+      relationKey: relation.key,
+      collateral: formatDec(collateral),
+    });
+    return collateral;
+  }
+
+  #onEvent(event: BrokerEvent): void {
+    if (event.kind === "fill") {
+      const fill = event.fill;
+      const entry = fill.clientOrderId === null ? undefined : this.#tallies.get(fill.clientOrderId);
+      if (entry !== undefined) {
+        const size = parseDec(fill.size);
+        const notional = mulDec(parseDec(fill.price), size);
+        entry.leg.fees += parseDec(fill.fee);
+        if (entry.side === "BUY") {
+          entry.leg.bought += size;
+          entry.leg.notional += notional;
+        } else {
+          entry.leg.sold += size;
+          entry.leg.proceeds += notional;
+        }
+      }
+    }
+    const ledger = this.#o.ledger;
+    this.#booking = this.#booking.then(() =>
+      event.kind === "fill"
+        ? recordFill(ledger, event.fill)
+        : recordOrderEvent(ledger, event.order, { at: event.at, source: "event" })
+    ).catch((err) => {
+      ledger.log.error("broker_event_not_booked", {
+        kind: event.kind,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    });
+  }
+
+  #log(step: string, decision: Decision, orders: readonly LegOrder[]): void {
+    this.#o.log.info("executor_decision", {
+      step,
+      relationKey: decision.relationKey,
+      channel: decision.channel,
+      orders: orders.map((o) => ({
+        leg: o.leg,
+        side: o.side,
+        orderType: o.orderType,
+        price: formatDec(o.price),
+        shares: formatDec(o.shares),
+      })),
+      reason: orders.length === 0
+        ? `no ${step} order: no edge or book left`
+        : `${step} ${orders.length} leg(s)`,
+    });
+  }
+
+  #park(): void {
+    this.#working--;
+    if (this.#working === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
+  }
+}
+
+function newTally(tokenId: string): LegTally {
+  return {
+    tokenId,
+    bought: ZERO,
+    notional: ZERO,
+    fees: ZERO,
+    sold: ZERO,
+    proceeds: ZERO,
+    converted: ZERO,
+  };
+}
+
+function heldOf(leg: LegTally): Dec {
+  return leg.bought - leg.sold - leg.converted;
+}
+
+function filledOf(leg: LegTally) {
+  return { shares: leg.bought, cost: leg.notional + leg.fees };
+}
+
+/** Collateral the legs moved: sells in, buys and fees out. */
+function cashOf(legs: readonly LegTally[]): Dec {
+  return legs.reduce((sum, l) => sum + l.proceeds - l.notional - l.fees, ZERO);
+}
