@@ -84,6 +84,19 @@ async function defineTables(duck: DuckDb, folder: string): Promise<void> {
     }
     await duck.run(`create view ${table} as select * from ${source}`);
   }
+  // An export of markets from before migration 0016 has no category: the domain then comes
+  // from the metadata alone, as in a database whose markets were never given one.
+  const [category] = await duck.rows(
+    "select count(*)::int as n from (describe markets) where column_name = 'category'",
+  );
+  if (Number(category?.n) === 0) {
+    await duck.run(
+      `create or replace view markets as select *, null::varchar as category from ${await files(
+        "markets",
+        "all",
+      )}`,
+    );
+  }
   const empty: Record<string, string> = {
     market_metadata_history:
       "select null::varchar as market_id, null::timestamptz as valid_from, null::json as metadata",
