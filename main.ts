@@ -40,6 +40,7 @@ import { runReplayCommand } from "./cli/replay_command.ts";
 import { runDatasetCommand } from "./cli/dataset_command.ts";
 import { runModelCommand } from "./cli/model_command.ts";
 import { runOrdersCommand, runPositionsCommand, runResumeCommand } from "./cli/ledger_command.ts";
+import { runKillCommand } from "./cli/kill_command.ts";
 import { readLines, runRelationsCommand } from "./cli/relations_command.ts";
 import { runInspect } from "./polymarket/inspect.ts";
 import { runKeyCommand } from "./keys/age_key.ts";
@@ -160,6 +161,8 @@ async function dispatch(
       return await runPositionsCommand(config, { log, signal, write, args: commandLine.args });
     case "resume":
       return await runResumeCommand(config, { log, signal, write, args: commandLine.args });
+    case "kill":
+      return await runKillCommand(config, { log, signal, write, args: commandLine.args });
     case "inspect": {
       const [file = "-"] = commandLine.args;
       let text: string;

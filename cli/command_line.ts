@@ -33,6 +33,7 @@ export type CommandName =
   | "orders"
   | "positions"
   | "resume"
+  | "kill"
   | "help"
   | "version";
 
@@ -81,6 +82,7 @@ const COMMANDS: readonly CommandName[] = [
   "orders",
   "positions",
   "resume",
+  "kill",
 ];
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
@@ -281,7 +283,11 @@ export const LEDGER_OPTIONS = {
 /** The options of `resume` (parsed again by cli/ledger_command.ts). */
 export const RESUME_OPTIONS = {
   by: { type: "string" },
+  reason: { type: "string" },
 } as const;
+
+/** The options of `kill` (parsed again by cli/kill_command.ts). */
+export const KILL_OPTIONS = RESUME_OPTIONS;
 
 /** Options of one command (`backfill …`, `edge …`, `export …`, `status --quality`), in `args`. */
 const COMMAND_OPTIONS = {
@@ -315,6 +321,7 @@ function optionCommands(name: string): CommandName[] {
     ...(name === "all" ? ["orders" as const] : []),
     ...(name === "json" ? ["orders" as const, "positions" as const] : []),
     ...(name in RESUME_OPTIONS ? ["resume" as const] : []),
+    ...(name in KILL_OPTIONS ? ["kill" as const] : []),
   ];
 }
 

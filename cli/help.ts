@@ -40,6 +40,7 @@ export const HELP_TOPICS = [
   "orders",
   "positions",
   "resume",
+  "kill",
   "inspect",
   "simulate",
   "key",

@@ -10,6 +10,7 @@ import {
   DATASET_OPTIONS,
   EDGE_OPTIONS,
   EXPORT_OPTIONS,
+  KILL_OPTIONS,
   MODEL_OPTIONS,
   parseCommandLine,
   RELATIONS_OPTIONS,
@@ -41,6 +42,7 @@ const ACCEPTED: Record<HelpTopic, readonly string[]> = {
   orders: ["all", "json"],
   positions: ["json"],
   resume: Object.keys(RESUME_OPTIONS),
+  kill: Object.keys(KILL_OPTIONS),
   inspect: [],
   // simulator/cli.ts's parseArgs options and keys/age_key.ts's.
   simulate: [

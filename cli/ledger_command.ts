@@ -5,8 +5,9 @@
  *   (`--all`: every intent, filled, canceled and rejected too), with their booked fills.
  * - `pmcollect positions [--json]`: what is held, the cost basis, realized and unrealized P&L at
  *   the current best bid (recorded stream, else newest quote), fees, and the cash balance.
- * - `pmcollect resume [--by NAME]`: clears a trading halt (a reconciliation difference) once a
- *   person has looked; prints what was halted and why.
+ * - `pmcollect resume [--by NAME] [--reason TEXT]`: clears a trading halt (the kill switch, a
+ *   reconciliation difference) or reducing mode once a person has looked; prints what was
+ *   halted and why.
  *
  * @example
  * ```sh
@@ -54,21 +55,22 @@ export async function runPositionsCommand(config: Config, context: Context): Pro
 
 /** Clears a trading halt; 0 when cleared, 1 when trading was not halted, 2 on bad usage. */
 export async function runResumeCommand(config: Config, context: Context): Promise<number> {
-  const by = parseOrReport("resume", (a) => {
+  const args = parseOrReport("resume", (a) => {
     const parsed = parseOwnOptions(a, { options: RESUME_OPTIONS });
     const name = parsed.values.by ?? "cli";
     if (name.trim() === "") throw new UsageError("--by takes a name");
-    return name;
+    return { by: name, reason: parsed.values.reason };
   }, context.args);
-  if (by === null) return 2;
+  if (args === null) return 2;
+  const { by } = args;
   return await withLedgerDatabase(config, context, async (sql) => {
     const state = await tradingState(sql);
-    if (!(await resumeTrading(sql, { by }))) {
+    if (!(await resumeTrading(sql, args))) {
       context.write("trading was not halted");
       return 1;
     }
     context.write(
-      `trading resumed by ${by} (halted since ${state.since.toISOString()}: ${state.reason})`,
+      `trading resumed by ${by} (${state.mode} since ${state.since.toISOString()}: ${state.reason})`,
     );
     return 0;
   });
