@@ -71,7 +71,8 @@ async function setup(seed: number, settleMs = 40): Promise<Setup> {
     const bid = Number(book.bids.at(-1)?.price ?? 0);
     const ask = Number(book.asks.at(-1)?.price ?? 1);
     const depth = book.asks.reduce((s: number, l: { size: string }) => s + Number(l.size), 0);
-    if (bid >= 0.2 && ask <= 0.8 && depth >= 50) {
+    // A spread of two ticks at least leaves room for an ask of ours inside it.
+    if (bid >= 0.2 && ask <= 0.8 && ask - bid > 0.015 && depth >= 50) {
       return { sim, signer, credentials, market, bestBid: bid, bestAsk: ask };
     }
   }
@@ -215,6 +216,42 @@ Deno.test({
         "a re-sent trade is told once",
       );
       assertEquals((await broker.orderByClientId("k-take"))?.status, "MATCHED");
+
+      // A SELL of ours inside the spread, then our own FOK BUY at its price: a maker fill
+      // (from the trade's maker_orders) and a taker fill, and the position where it was.
+      const inside = cents(s.bestAsk - 0.01);
+      const sell = await broker.submit(
+        request("k-sell", { tokenId: yes, side: "SELL", price: inside, size: "5" }),
+      );
+      assertEquals(sell.ok && sell.status, "LIVE");
+      const cross = await broker.submit(
+        request("k-cross", { tokenId: yes, orderType: "FOK", price: inside, size: "5" }),
+      );
+      assertEquals(cross.ok && cross.status, "MATCHED");
+      const both = await until("the maker and taker fills", () => {
+        const f = events.flatMap((e) =>
+          e.kind === "fill" && ["k-sell", "k-cross"].includes(e.fill.clientOrderId ?? "")
+            ? [e.fill]
+            : []
+        );
+        return f.length === 2 ? f : undefined;
+      });
+      assertEquals(
+        both.map((f) => [f.clientOrderId, f.side, f.price, f.size, f.liquidity]).sort(),
+        [["k-cross", "BUY", inside, "5", "taker"], ["k-sell", "SELL", inside, "5", "maker"]],
+      );
+      assertEquals(both.find((f) => f.liquidity === "maker")?.fee, "0");
+      await until(
+        "the SELL's MATCHED update",
+        () =>
+          events.find((e) =>
+              e.kind === "order" && e.order.clientOrderId === "k-sell" &&
+              e.order.status === "MATCHED"
+            )
+            ? true
+            : undefined,
+      );
+      assertEquals((await broker.positions()).map((p) => Number(p.size)), [bought]);
 
       // The venue's refusal of a price off its tick (our cache still thought 0.001).
       const stale = brokerFor(s, {
