@@ -8,9 +8,10 @@
  * sets held to resolution. Each step's decision is logged (`executor_decision`) with the plan,
  * the books' ages and why it acted or declined, and the whole trade comes back as a `TradeResult`.
  *
- * Pre-trade risk: every order passes `preTrade` before `placeOrder` — the one seam where the
- * risk engine (execution/risk.ts, `RiskEngine.check`, whose order and context shapes these
- * mirror) plugs in. Without it every order the playbook asks for is sent.
+ * Pre-trade risk: every order passes the risk engine (execution/risk.ts, `RiskEngine.admit`)
+ * before `placeOrder`, which reserves its room in the same synchronous step; an order the broker
+ * refuses (or that never reaches it) is released, and every broker event and conversion is told
+ * to the engine. Without an engine every order the playbook asks for is sent (the planted tests).
  *
  * Fills are counted from the broker's own events, by client order id, as the broker emits them,
  * and booked in the ledger in emission order (`flush` waits for the bookings). The paper broker
@@ -31,9 +32,17 @@ import type { Plan } from "../edge/plan.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { ScanRelation } from "../scanner/relation_set.ts";
 import type { Broker, BrokerEvent, OrderRequest, Side } from "./broker.ts";
-import { type Ledger, placeOrder, recordFill, recordOrderEvent } from "./ledger.ts";
+import {
+  type Ledger,
+  placeOrder,
+  type PlaceOutcome,
+  recordFill,
+  recordOrderEvent,
+  TradingHaltedError,
+} from "./ledger.ts";
 import { recordConversion } from "./ledger_cash.ts";
 import type { ConversionRequest, ConversionResult } from "./paper_broker.ts";
+import type { RiskContext, RiskEngine, RiskOrder } from "./risk.ts";
 import {
   type BookView,
   decide,
@@ -43,32 +52,9 @@ import {
   type LegOrder,
   type PlaybookLimits,
   surplusOf,
+  type TokenBook,
   unwindOrders,
 } from "./playbook.ts";
-
-/** An order as the pre-trade check sees it (the shape of risk.ts's `RiskOrder`). */
-export interface PreTradeOrder {
-  readonly clientOrderId: string;
-  readonly tokenId: string;
-  readonly marketId: string;
-  readonly groupId: string | null;
-  readonly side: Side;
-  readonly price: Dec;
-  readonly size: Dec;
-}
-
-/** What the order was planned on (the shape of risk.ts's `RiskContext`). */
-export interface PreTradeContext {
-  readonly now: number;
-  readonly bookPrice: Dec;
-  readonly bookAt: number;
-  readonly edge: Dec | null;
-}
-
-export type PreTradeVerdict = { readonly ok: true } | {
-  readonly ok: false;
-  readonly reason: string;
-};
 
 export interface ExecutorOptions {
   readonly ledger: Ledger;
@@ -81,8 +67,8 @@ export interface ExecutorOptions {
   readonly log: Logger;
   /** Prefix of client order ids: unique per ledger (a paper run's id). */
   readonly idPrefix: string;
-  /** The pre-trade risk check: the seam for execution/risk.ts. */
-  readonly preTrade?: (order: PreTradeOrder, context: PreTradeContext) => PreTradeVerdict;
+  /** The pre-trade risk engine every order passes (`admit`). */
+  readonly risk?: RiskEngine;
   /** The neg-risk adapter's `convertPositions` (the paper broker's `convert`). */
   readonly convert?: (request: ConversionRequest) => ConversionResult;
   /** Called when an order is handed to the broker (for the decision-latency benchmark). */
@@ -317,31 +303,17 @@ export class Executor {
       postOnly: false,
       expiration: null,
     };
-    const market = trade.plan.legs[order.leg]!.marketId;
-    if (this.#o.preTrade !== undefined) {
-      const view = this.#o.books(order.tokenId);
-      const best = order.side === "BUY" ? view?.asks[0] : view?.bids[0];
-      const planLeg = trade.plan.legs[order.leg]!;
-      const verdict = this.#o.preTrade({
-        clientOrderId: request.clientOrderId,
-        tokenId: order.tokenId,
-        marketId: trade.relation.markets.find((m) => m.marketId === market)?.conditionId ?? market,
-        groupId: trade.relation.kind === "group" ? trade.relation.key : null,
-        side: order.side,
-        price: order.price,
-        size: order.shares,
-      }, {
+    const risk = this.#o.risk;
+    if (risk !== undefined) {
+      const verdict = risk.admit(riskOrder(order, request.clientOrderId, trade), {
+        ...riskContext(order, this.#o.books(order.tokenId), trade.plan),
         now: this.#o.now(),
-        bookPrice: best?.price ?? order.price,
-        bookAt: view?.changedAt ?? 0,
-        edge: order.side === "SELL" || planLeg.shares === ZERO
-          ? null
-          : divDec(trade.plan.profit, trade.plan.shares),
       });
       if (!verdict.ok) {
         trade.count.refused++;
         this.#o.log.info("executor_refused", {
           clientOrderId: request.clientOrderId,
+          limit: verdict.limit,
           reason: verdict.reason,
         });
         return;
@@ -350,13 +322,28 @@ export class Executor {
     this.#tallies.set(request.clientOrderId, { leg: trade.legs[order.leg]!, side: order.side });
     trade.count.orders++;
     const signal = this.#o.signal;
-    const outcome = await placeOrder(
-      this.#o.ledger,
-      this.#broker,
-      request,
-      signal === undefined ? {} : { signal },
-    );
+    let outcome: PlaceOutcome;
+    try {
+      outcome = await placeOrder(
+        this.#o.ledger,
+        this.#broker,
+        request,
+        signal === undefined ? {} : { signal },
+      );
+    } catch (err) {
+      // Halted (or the id was used): nothing was sent.
+      risk?.release(request.clientOrderId);
+      if (!(err instanceof TradingHaltedError)) throw err;
+      trade.count.orders--;
+      trade.count.refused++;
+      this.#o.log.warn("executor_refused", {
+        clientOrderId: request.clientOrderId,
+        reason: err.message,
+      });
+      return;
+    }
     if (outcome.kind !== "acked") {
+      if (outcome.kind === "rejected") risk?.release(request.clientOrderId);
       this.#o.log.info("executor_order_not_filled", {
         clientOrderId: request.clientOrderId,
         outcome: outcome.kind,
@@ -395,6 +382,13 @@ export class Executor {
         feeBips,
       });
       const out = parseDec(answer.collateralOut);
+      this.#o.risk?.applyConversion({
+        legs: [
+          ...noLegs.map(({ leg }) => ({ tokenId: leg.tokenId, size: -call.amount })),
+          ...outside.map((m) => ({ tokenId: m.yesTokenId, size: parseDec(answer.yesOut) })),
+        ],
+        collateral: out,
+      });
       collateral += out;
       // Each NO leaves at its average cost (notional ÷ shares bought).
       const basis = noLegs.map(({ i }) => {
@@ -422,6 +416,7 @@ export class Executor {
   }
 
   #onEvent(event: BrokerEvent): void {
+    this.#o.risk?.applyBrokerEvent(event);
     if (event.kind === "fill") {
       const fill = event.fill;
       const entry = fill.clientOrderId === null ? undefined : this.#tallies.get(fill.clientOrderId);
@@ -473,6 +468,39 @@ export class Executor {
     this.#working--;
     if (this.#working === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
   }
+}
+
+/** The order as the risk engine sees it: its market's condition id, its group. */
+function riskOrder(
+  order: LegOrder,
+  clientOrderId: string,
+  trade: { readonly plan: Plan; readonly relation: ScanRelation },
+): RiskOrder {
+  const marketId = trade.plan.legs[order.leg]!.marketId;
+  const market = trade.relation.markets.find((m) => m.marketId === marketId);
+  return {
+    clientOrderId,
+    tokenId: order.tokenId,
+    marketId: market?.conditionId ?? marketId,
+    groupId: trade.relation.kind === "group" ? trade.relation.key : null,
+    side: order.side,
+    price: order.price,
+    size: order.shares,
+  };
+}
+
+/** What the order was planned on: the best price it takes, that book's age, the plan's edge a share. */
+function riskContext(
+  order: LegOrder,
+  view: TokenBook | null,
+  plan: Plan,
+): Omit<RiskContext, "now"> {
+  const best = order.side === "BUY" ? view?.asks[0] : view?.bids[0];
+  return {
+    bookPrice: best?.price ?? order.price,
+    bookAt: view?.changedAt ?? 0,
+    edge: order.side === "SELL" || plan.shares === ZERO ? null : divDec(plan.profit, plan.shares),
+  };
 }
 
 function newTally(tokenId: string): LegTally {

@@ -58,7 +58,8 @@ export interface PaperOptions {
   readonly until?: number;
   /** The source has YES rows only: feed the broker their mirrors on the NO tokens. */
   readonly mirrorNo?: boolean;
-  readonly preTrade?: ExecutorOptions["preTrade"];
+  /** The pre-trade risk engine (none: every order the playbooks ask for is sent). */
+  readonly risk?: ExecutorOptions["risk"];
   /** Called when an order is handed to the broker (the decision-latency benchmark). */
   readonly onHandoff?: ExecutorOptions["onHandoff"];
   readonly signal?: AbortSignal;
@@ -127,7 +128,7 @@ export async function runPaper(
       arrivals.splice(i, 0, at);
       options.onHandoff?.(request);
     },
-    ...(options.preTrade === undefined ? {} : { preTrade: options.preTrade }),
+    ...(options.risk === undefined ? {} : { risk: options.risk }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   try {

@@ -17,6 +17,7 @@ import { formatDec, parseDec, ZERO } from "../edge/decimal.ts";
 import { migrate } from "../db/migrate.ts";
 import { createLedger } from "../execution/ledger.ts";
 import { runPaper } from "../execution/paper.ts";
+import { RiskEngine } from "../execution/risk.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { RelationSet } from "../scanner/relation_set.ts";
 import { plantScenario } from "../simulator/plant.ts";
@@ -35,7 +36,7 @@ function scenario() {
   });
 }
 
-async function paper(latencyMs: number) {
+async function paper(latencyMs: number, risk?: RiskEngine) {
   const { relations, events } = scenario();
   let out: Awaited<ReturnType<typeof runPaper>> | null = null;
   let ledgerRows: { cash: string; fills: number; intents: number } | null = null;
@@ -52,6 +53,7 @@ async function paper(latencyMs: number) {
       limits: { maxBookAgeMs: MAX_AGE_MS, minEdge: ZERO },
       runId: "t",
       mirrorNo: true,
+      ...(risk === undefined ? {} : { risk }),
     });
     const [row] = await db.sql<{ cash: string; fills: number; intents: number }[]>`
       select (select sum(amount) from cash)::text as cash,
@@ -144,3 +146,29 @@ function fairMills(
   if (o.channel === "neg_risk_basket") return o.buyMills + 10;
   return 1000 - o.buyMills - 10;
 }
+
+Deno.test("paper trading passes every order through the risk engine: a refused first leg misses the episode, nothing sent", async () => {
+  const risk = new RiskEngine({
+    maxOrderNotional: parseDec("100"),
+    maxMarketNotional: parseDec("1000"),
+    maxGroupNotional: parseDec("1000"),
+    maxTotalNotional: parseDec("1000"),
+    maxOpenOrders: 10,
+    maxOrdersPerSecond: 100,
+    maxDailyLoss: parseDec("100"),
+    priceBand: parseDec("0.05"),
+    maxBookAgeMs: MAX_AGE_MS,
+    // 0.002 a share: the implication pair's few hundredths of a cent on 12.23 shares fall short.
+    minEdge: parseDec("0.002"),
+  });
+  const { run, ledger } = await paper(100, risk);
+  const pair = run.trades.filter((x) => x.episode.relationKey === "pair-implication");
+  assert.equal(pair.length, 3);
+  for (const { result } of pair) {
+    assert.deepEqual([result.outcome, result.orders, result.refused], ["missed", 0, 1]);
+    assert.equal(result.pnl, ZERO);
+  }
+  const others = run.trades.filter((x) => x.episode.relationKey !== "pair-implication");
+  assert.ok(others.length === 6 && others.every((x) => x.result.outcome === "filled_whole"));
+  assert.equal(ledger.intents, others.reduce((n, x) => n + x.result.orders, 0));
+});
