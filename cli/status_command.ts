@@ -38,6 +38,8 @@ import {
   reportedNumber,
 } from "./_collector_health.ts";
 import { countRelationsByStatus } from "../relations/registry.ts";
+import { tradingState } from "../execution/trading_state.ts";
+import { formatTrading } from "./_trading_status.ts";
 import type { RelationStatus } from "../relations/derive.ts";
 
 /** export_command.ts formats its sizes the same way. */
@@ -110,6 +112,7 @@ export async function runStatusCommand(
     write(diskStatusLine(await readDiskNow(config, db.sql), health));
     write(formatRelations(await countRelationsByStatus(db.sql), health));
     write(formatScanner(await scannerFromDatabase(db.sql), health));
+    write(formatTrading(await tradingState(db.sql), health));
     write(await compressionReport(db.sql, mode));
     write(formatTimescaleJobs(await readTimescaleJobs(db.sql), formatTable));
     if (context.quality === true) {

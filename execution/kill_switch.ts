@@ -29,9 +29,9 @@
  *
  * @example
  * ```ts ignore
- * import { createKillSwitch } from "./kill_switch.ts";
+ * import { createKillSwitch, RISK_TASK } from "./kill_switch.ts";
  * const killSwitch = createKillSwitch({ sql, broker, risk, log, dataDir: config.dataDir });
- * tasks.push({ name: "risk", run: killSwitch.run });
+ * tasks.push({ name: RISK_TASK, run: killSwitch.run });
  * await killSwitch.kill({ reason: "broker stopped answering", by: "executor" });
  * ```
  */
@@ -45,6 +45,8 @@ import type { Broker } from "./broker.ts";
 import type { RiskBreach, RiskEngine, TradingMode } from "./risk.ts";
 import { haltTrading, reduceTrading, tradingState } from "./trading_state.ts";
 
+/** The supervised task's name (its report is what `/healthz` and `status` show). */
+export const RISK_TASK = "risk";
 /** The file whose appearance in the data directory kills. */
 export const KILL_FILE = "KILL";
 /** Longest wait for the broker's cancel-all before the kill reports it as failed. */
