@@ -36,7 +36,6 @@ import {
   END_CURSOR,
   openOrderSchema,
   pageSchema,
-  parsePostOrderAnswer,
   tradeSchema,
   type UserChannelOrder,
   type UserChannelTrade,
@@ -63,7 +62,8 @@ import { OrderRuleError, type OrderSigner } from "./signer.ts";
 import type { OrderJournal } from "./venue_journal.ts";
 import { fillsOfTrade, orderStatusOf } from "./_venue_fills.ts";
 import { runUserChannel, type UserChannel } from "./_user_channel.ts";
-import { statusError, type VenueAnswer, VenueHttp, type VenueRequest } from "./_venue_http.ts";
+import { type VenueAnswer, VenueHttp, type VenueRequest } from "./_venue_http.ts";
+import { submitVerdict } from "./_venue_answers.ts";
 
 /** How a venue broker is wired. */
 export interface VenueBrokerOptions {
@@ -347,49 +347,24 @@ export class VenueBroker implements Broker {
     signal?: AbortSignal,
   ): Promise<SubmitResult> {
     const { clientOrderId } = request;
-    const req: VenueRequest = { method: "POST", path: "/order" };
-    if (answer.status >= 500) throw statusError(req, answer); // may or may not be placed
-    if (answer.status === 425 || answer.status === 429) {
-      const wait = answer.retryAfterMs === null ? "" : ` (retry after ${answer.retryAfterMs} ms)`;
-      return {
-        ok: false,
-        clientOrderId,
-        error: `${statusError(req, answer).message}${wait}`,
-        retryable: true,
-      };
-    }
-    const parsed = parsePostOrderAnswer(answer.json);
-    if (!parsed.success) {
-      if (answer.status >= 200 && answer.status < 300) {
-        throw new UnexpectedResponseError("Cannot read the order answer: bad shape", {
-          endpoint: "/order",
-          cause: parsed.error,
+    const verdict = submitVerdict(answer, { clientOrderId, orderId });
+    if (verdict.kind === "unknown") throw verdict.error; // it may have been placed
+    if (verdict.kind === "result") {
+      if (verdict.otherId !== undefined) {
+        this.#o.log.error("venue_order_id_mismatch", {
+          clientOrderId,
+          signed: orderId,
+          answered: verdict.otherId,
         });
       }
-      return {
-        ok: false,
-        clientOrderId,
-        error: statusError(req, answer).message,
-        retryable: false,
-      };
+      return verdict.result;
     }
-    const a = parsed.data;
-    const error = a.kind === "error" ? a.error : a.success ? "" : a.errorMsg;
-    if (error !== "" || a.kind === "error") {
-      if (error.includes("Duplicated")) {
-        // The same signed order was placed before (an earlier answer was lost): look it up.
-        const found = await this.orderByClientId(clientOrderId, signal);
-        if (found !== null && found.status !== "REJECTED") {
-          return { ok: true, orderId, clientOrderId, status: found.status };
-        }
-      }
-      return { ok: false, clientOrderId, error, retryable: false };
+    // The same signed order was placed before (an earlier answer was lost): look it up.
+    const found = await this.orderByClientId(clientOrderId, signal);
+    if (found !== null && found.status !== "REJECTED") {
+      return { ok: true, orderId, clientOrderId, status: found.status };
     }
-    if (a.orderId !== "" && a.orderId.toLowerCase() !== orderId.toLowerCase()) {
-      this.#o.log.error("venue_order_id_mismatch", { clientOrderId, signed: orderId });
-    }
-    const status = orderStatusOf(a.status) ?? "LIVE";
-    return { ok: true, orderId, clientOrderId, status };
+    return { ok: false, clientOrderId, error: verdict.error, retryable: false };
   }
 
   async #cancelCall(request: VenueRequest, signal?: AbortSignal): Promise<CancelResult> {
