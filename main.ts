@@ -33,6 +33,7 @@ import { runStatusCommand } from "./cli/status_command.ts";
 import { runBackfillCommand } from "./cli/backfill_command.ts";
 import { runEdgeCommand } from "./cli/edge_command.ts";
 import { runBacktestCommand } from "./cli/backtest_command.ts";
+import { runPaperCommand } from "./cli/paper_command.ts";
 import { runReportCommand } from "./cli/report_command.ts";
 import { runExportCommand } from "./cli/export_command.ts";
 import { runBookCommand } from "./cli/book_command.ts";
@@ -129,6 +130,8 @@ async function dispatch(
       return await runEdgeCommand(config, { log, signal, write, args: commandLine.args });
     case "backtest":
       return await runBacktestCommand(config, { log, signal, write, args: commandLine.args });
+    case "paper":
+      return await runPaperCommand(config, { log, signal, write, args: commandLine.args });
     case "report":
       return await runReportCommand(config, { log, signal, write, args: commandLine.args });
     case "export":

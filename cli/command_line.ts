@@ -25,6 +25,7 @@ export type CommandName =
   | "export"
   | "relations"
   | "backtest"
+  | "paper"
   | "report"
   | "book"
   | "replay"
@@ -74,6 +75,7 @@ const COMMANDS: readonly CommandName[] = [
   "export",
   "relations",
   "backtest",
+  "paper",
   "report",
   "book",
   "replay",
@@ -232,6 +234,15 @@ export const BACKTEST_OPTIONS = {
   "from-file": { type: "string" },
 } as const;
 
+/** The options of `paper` (parsed again, strictly, by cli/paper_command.ts). */
+export const PAPER_OPTIONS = {
+  since: { type: "string" },
+  until: { type: "string" },
+  events: { type: "string" },
+  "latency-ms": { type: "string" },
+  cash: { type: "string" },
+} as const;
+
 /** The options of `report` (parsed again, strictly, by cli/report_command.ts). */
 export const REPORT_OPTIONS = {
   day: { type: "string" },
@@ -295,6 +306,7 @@ const COMMAND_OPTIONS = {
   ...EDGE_OPTIONS,
   ...EXPORT_OPTIONS,
   ...BACKTEST_OPTIONS,
+  ...PAPER_OPTIONS,
   ...REPORT_OPTIONS,
   ...BOOK_OPTIONS,
   ...REPLAY_OPTIONS,
@@ -313,6 +325,7 @@ function optionCommands(name: string): CommandName[] {
     ...(name in EDGE_OPTIONS ? ["edge" as const] : []),
     ...(name in EXPORT_OPTIONS ? ["export" as const] : []),
     ...(name in BACKTEST_OPTIONS ? ["backtest" as const] : []),
+    ...(name in PAPER_OPTIONS ? ["paper" as const] : []),
     ...(name in REPORT_OPTIONS ? ["report" as const] : []),
     ...(name in BOOK_OPTIONS ? ["book" as const] : []),
     ...(name in REPLAY_OPTIONS ? ["replay" as const] : []),

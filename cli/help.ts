@@ -19,6 +19,7 @@ import { VERSION } from "./build_info.ts";
 import { COLLECT_DOCS, type CommandDoc, type OptionDoc } from "./_command_docs.ts";
 import { ANALYSIS_DOCS } from "./_command_docs_analysis.ts";
 import { LEDGER_DOCS } from "./_command_docs_ledger.ts";
+import { PAPER_DOCS } from "./_command_docs_paper.ts";
 import { DATASET_DOCS } from "./_command_docs_dataset.ts";
 import { MODEL_DOCS } from "./_command_docs_model.ts";
 
@@ -34,6 +35,7 @@ export const HELP_TOPICS = [
   "book",
   "replay",
   "backtest",
+  "paper",
   "report",
   "dataset",
   "model",
@@ -53,6 +55,7 @@ const DOCS: Record<Exclude<HelpTopic, "simulate">, CommandDoc> = {
   ...LEDGER_DOCS,
   ...DATASET_DOCS,
   ...MODEL_DOCS,
+  ...PAPER_DOCS,
 };
 const WIDTH = 100;
 
