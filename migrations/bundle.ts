@@ -28,6 +28,7 @@ import ledger0014 from "./0014_ledger.sql" with { type: "text" };
 import models0015 from "./0015_models.sql" with { type: "text" };
 import resolvedBackfill0016 from "./0016_resolved_backfill.sql" with { type: "text" };
 import tradingModes0017 from "./0017_trading_modes.sql" with { type: "text" };
+import forecasts0018 from "./0018_forecasts.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -140,5 +141,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "trading_modes",
     sql: { plain: tradingModes0017, timescale: tradingModes0017 },
     files: ["0017_trading_modes.sql"],
+  },
+  {
+    version: 18,
+    name: "forecasts",
+    sql: { plain: forecasts0018, timescale: forecasts0018 },
+    files: ["0018_forecasts.sql"],
   },
 ];
