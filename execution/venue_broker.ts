@@ -58,6 +58,7 @@ import type {
 import type { ApiCredentials } from "./l2_headers.ts";
 import { orderBody } from "./order_body.ts";
 import type { MarketRules } from "./order_rules.ts";
+import { TICK_SIZES } from "./order_amounts.ts";
 import { OrderRuleError, type OrderSigner } from "./signer.ts";
 import type { OrderJournal } from "./venue_journal.ts";
 import { fillsOfTrade, orderStatusOf } from "./_venue_fills.ts";
@@ -93,6 +94,8 @@ export interface VenueBrokerOptions {
 interface Known {
   readonly request: OrderRequest;
   readonly orderId: string;
+  /** Other hashes the order may have been signed under (rebuilt orders only). */
+  readonly alternates: readonly string[];
   readonly createdAt: number;
   /** The latest state the venue reported, if any. */
   last: OpenOrder | null;
@@ -184,7 +187,9 @@ export class VenueBroker implements Broker {
       }
       throw err;
     }
-    if (held?.orderId !== orderId) this.#remember({ request, orderId, createdAt, last: null });
+    if (held?.orderId !== orderId) {
+      this.#remember({ request, orderId, alternates: [], createdAt, last: null });
+    }
     // One attempt: a lost answer throws and is looked up, never sent blindly again.
     const answer = await this.#http.send({ method: "POST", path: "/order", body }, signal);
     return await this.#submitResult(request, orderId, answer, signal);
@@ -223,38 +228,72 @@ export class VenueBroker implements Broker {
   async orderByClientId(clientOrderId: string, signal?: AbortSignal): Promise<OpenOrder | null> {
     const known = await this.#known(clientOrderId, signal);
     if (known === null) return null;
+    let trades: Fill[] | null = null;
+    // The hash we hold first; for an order rebuilt from its intent, then the same order under
+    // the other tick sizes (a tick change since it was signed changes some amounts' rounding).
+    for (const orderId of [known.orderId, ...known.alternates]) {
+      const live = await this.#liveOrder(orderId, signal);
+      if (live !== null) {
+        this.#settle(known, orderId);
+        return this.#openOrder(live);
+      }
+      // Not live: filled, canceled, killed, or never there.
+      const since = Math.floor(known.createdAt / 1000) - CLOCK_MARGIN_S;
+      trades ??= await this.#fills(since, signal);
+      const fills = trades.filter((f) => f.orderId.toLowerCase() === orderId.toLowerCase());
+      if (fills.length > 0) return this.#fromFills(this.#settle(known, orderId), fills);
+      const last = known.last;
+      if (orderId === known.orderId && last !== null) {
+        return last.status === "LIVE" ? { ...last, status: "CANCELED" } : last;
+      }
+    }
+    return null;
+  }
+
+  /** `/data/order/{id}`: the order while it is live, else null. */
+  async #liveOrder(orderId: string, signal?: AbortSignal): Promise<WireOpenOrder | null> {
     const live = await this.#http.sendIdempotent({
       method: "GET",
-      path: `/data/order/${known.orderId}`,
+      path: `/data/order/${orderId}`,
     }, signal);
-    if (live !== null && typeof live === "object" && Object.keys(live).length > 0) {
-      const parsed = openOrderSchema.safeParse(live);
-      if (!parsed.success) {
-        throw new UnexpectedResponseError(`Cannot read order ${known.orderId}: bad shape`, {
-          endpoint: "/data/order",
-          cause: parsed.error,
-        });
-      }
-      return this.#openOrder(parsed.data);
+    if (live === null || typeof live !== "object" || Object.keys(live).length === 0) return null;
+    const parsed = openOrderSchema.safeParse(live);
+    if (!parsed.success) {
+      throw new UnexpectedResponseError(`Cannot read order ${orderId}: bad shape`, {
+        endpoint: "/data/order",
+        cause: parsed.error,
+      });
     }
-    // Not live: filled, canceled, killed, or never there.
-    const since = Math.floor(known.createdAt / 1000) - CLOCK_MARGIN_S;
-    const fills = (await this.#fills(since, signal)).filter((f) => f.orderId === known.orderId);
+    return parsed.data;
+  }
+
+  /** An order no longer live, from its fills (and its last reported status, if any). */
+  #fromFills(known: Known, fills: readonly Fill[]): OpenOrder {
     const matched = fills.reduce((sum, f) => sum + parseDec(f.size), 0n);
-    const last = known.last;
-    if (matched === 0n) {
-      if (last === null) return null;
-      return last.status === "LIVE" ? { ...last, status: "CANCELED" } : last;
-    }
     const r = known.request;
-    const done = r.orderType === "FOK" || r.orderType === "FAK" ||
-      matched >= parseDec(r.size);
-    const status: OrderStatus = done ? "MATCHED" : "CANCELED";
-    return {
-      ...this.#fromRequest(known),
-      sizeMatched: formatDec(matched),
-      status: last !== null && last.status !== "LIVE" ? last.status : status,
-    };
+    const done = r.orderType === "FOK" || r.orderType === "FAK" || matched >= parseDec(r.size);
+    const last = known.last;
+    const status: OrderStatus = last !== null && last.status !== "LIVE"
+      ? last.status
+      : done
+      ? "MATCHED"
+      : "CANCELED";
+    return { ...this.#fromRequest(known), sizeMatched: formatDec(matched), status };
+  }
+
+  /** The order id found for `known` becomes the one held (and its alternates are dropped). */
+  #settle(known: Known, orderId: string): Known {
+    if (orderId === known.orderId && known.alternates.length === 0) return known;
+    this.#byOrderId.delete(known.orderId.toLowerCase());
+    const settled: Known = { ...known, orderId, alternates: [] };
+    this.#remember(settled);
+    if (orderId !== known.orderId) {
+      this.#o.log.warn("venue_order_found_under_other_tick", {
+        clientOrderId: known.request.clientOrderId,
+        orderId,
+      });
+    }
+    return settled;
   }
 
   async positions(signal?: AbortSignal): Promise<Position[]> {
@@ -386,23 +425,31 @@ export class VenueBroker implements Broker {
     if (held !== undefined) return held;
     const entry = await this.#o.journal?.entry(clientOrderId);
     if (entry === undefined || entry === null) return null;
-    let orderId = entry.orderId;
-    if (orderId === null) {
-      const rules = await this.#o.marketRules(entry.request.tokenId, signal);
+    const base = { request: entry.request, createdAt: entry.recordedAt, last: null };
+    if (entry.orderId !== null) {
+      const known: Known = { ...base, orderId: entry.orderId, alternates: [] };
+      this.#remember(known);
+      return known;
+    }
+    // Rebuilt from the intent: the hash under today's rules, then under every other tick
+    // size the order fits.
+    const rules = await this.#o.marketRules(entry.request.tokenId, signal);
+    const hashes: string[] = [];
+    for (const tickSize of [rules.tickSize, ...TICK_SIZES.filter((t) => t !== rules.tickSize)]) {
       try {
-        orderId = this.#o.signer.buildSignedOrder(entry.request, rules, entry.recordedAt).order
-          .orderHash;
+        const post = this.#o.signer.buildSignedOrder(
+          entry.request,
+          { ...rules, tickSize },
+          entry.recordedAt,
+        );
+        if (!hashes.includes(post.order.orderHash)) hashes.push(post.order.orderHash);
       } catch (err) {
-        if (err instanceof OrderRuleError) return null; // refused before sending: never sent
-        throw err;
+        if (!(err instanceof OrderRuleError)) throw err;
       }
     }
-    const known: Known = {
-      request: entry.request,
-      orderId,
-      createdAt: entry.recordedAt,
-      last: null,
-    };
+    const [orderId, ...alternates] = hashes;
+    if (orderId === undefined) return null; // no rules let it be signed: never sent
+    const known: Known = { ...base, orderId, alternates };
     this.#remember(known);
     return known;
   }

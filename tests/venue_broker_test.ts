@@ -320,7 +320,14 @@ Deno.test({
           journal: ledgerJournal(ledger),
           fetch: lossy,
         });
-        for (const r of [lostRest, lostTake]) {
+        // A FOK of an uneven size: its amounts round differently under another tick size.
+        const lostFrac = request("r-frac", {
+          tokenId: yes,
+          orderType: "FOK",
+          price: cents(s.bestAsk + 0.02),
+          size: "10.33",
+        });
+        for (const r of [lostRest, lostTake, lostFrac]) {
           const outcome = await placeOrder(ledger, lossyBroker, r);
           assertEquals(outcome.kind, "unknown", JSON.stringify(outcome));
         }
@@ -333,32 +340,48 @@ Deno.test({
         assertEquals(answered.kind, "acked");
         await recordIntent(ledger, request("r-never", { tokenId: yes }));
         const venueOrders = () => [...s.sim.venue.orders.values()].length;
-        assertEquals(venueOrders(), 3, "the two lost answers and the answered one reached it");
+        assertEquals(venueOrders(), 4, "the three lost answers and the answered one reached it");
+        // The tick size changes to 0.001 before the restart: r-frac's hash under the new tick
+        // is not the one it was signed with, so only the broker's fall-back finds it.
+        const [frac] = await db.sql<{ created_at: Date }[]>`
+          select created_at from intents where client_order_id = 'r-frac'`;
+        const hashUnder = async (tickSize: TickSize) =>
+          s.signer.buildSignedOrder(
+            lostFrac,
+            await rulesOf(s.sim, { tickSize })(yes),
+            frac.created_at.getTime(),
+          ).order.orderHash;
+        ok(await hashUnder("0.01") !== await hashUnder("0.001"));
+        ok(s.sim.venue.orders.has((await hashUnder("0.01")).toLowerCase()));
 
         // The restart: a fresh broker knows nothing in memory; the journal is the ledger.
-        second = brokerFor(s, { journal: ledgerJournal(ledger) });
+        second = brokerFor(s, {
+          journal: ledgerJournal(ledger),
+          marketRules: rulesOf(s.sim, { tickSize: "0.001" }),
+        });
         const unbook = bookBrokerEvents(ledger, second);
         await second.start(stop.signal);
         const report = await recover(ledger, second);
-        assertEquals([...report.found].sort(), ["r-rest", "r-take"]);
+        assertEquals([...report.found].sort(), ["r-frac", "r-rest", "r-take"]);
         assertEquals(report.unsent, ["r-never"]);
         assertEquals(report.unbooked, {});
         ok(report.fillsBooked >= 1, JSON.stringify(report));
-        // Every trade the venue made (all of them r-take's) booked once, as r-take's.
+        // Every trade the venue made (all of them the two FOKs') booked once, under its order.
         const booked = await db.sql<{ client_order_id: string }[]>`
           select client_order_id from fills`;
         assertEquals(booked.length, s.sim.venue.trades.length);
-        ok(booked.every((f) => f.client_order_id === "r-take"));
+        ok(booked.every((f) => ["r-take", "r-frac"].includes(f.client_order_id)));
         const rows = await db.sql<{ client_order_id: string; order_id: string; status: string }[]>`
           select client_order_id, order_id, status from orders order by client_order_id`;
         assertEquals(rows.map((r) => [r.client_order_id, r.status]), [
+          ["r-frac", "MATCHED"],
           ["r-ok", "LIVE"],
           ["r-rest", "LIVE"],
           ["r-take", "MATCHED"],
         ]);
         // Each order once at the venue and once in the ledger, under the same id.
-        assertEquals(venueOrders(), 3);
-        assertEquals(new Set(rows.map((r) => r.order_id)).size, 3);
+        assertEquals(venueOrders(), 4);
+        assertEquals(new Set(rows.map((r) => r.order_id)).size, 4);
         for (const r of rows) ok(s.sim.venue.orders.has(r.order_id), r.order_id);
         const recon = await reconcile(ledger, second);
         assertEquals(recon.differences, []);
@@ -370,7 +393,7 @@ Deno.test({
           rows.find((r) => r.client_order_id === "r-rest")!.order_id,
           "LIVE",
         ]);
-        assertEquals(venueOrders(), 3);
+        assertEquals(venueOrders(), 4);
         // Recovery again changes nothing; a cancel while running is booked from the channel.
         const again = await recover(ledger, second);
         assertEquals([again.found, again.unsent, again.fillsBooked], [[], [], 0]);
