@@ -187,6 +187,13 @@ export class VenueBroker implements Broker {
       }
       throw err;
     }
+    if (held !== undefined && held.orderId !== orderId) {
+      // Sent before under other rules (a tick change): that order, if the venue has it.
+      const found = await this.orderByClientId(clientOrderId, signal);
+      if (found !== null && found.status !== "REJECTED") {
+        return { ok: true, orderId: found.orderId, clientOrderId, status: found.status };
+      }
+    }
     if (held?.orderId !== orderId) {
       this.#remember({ request, orderId, alternates: [], createdAt, last: null });
     }

@@ -393,6 +393,12 @@ Deno.test({
           rows.find((r) => r.client_order_id === "r-rest")!.order_id,
           "LIVE",
         ]);
+        // The same for the order found under the tick it was signed with: no new order.
+        const fracAgain = await second.submit(lostFrac);
+        assertEquals(fracAgain.ok && [fracAgain.orderId, fracAgain.status], [
+          rows.find((r) => r.client_order_id === "r-frac")!.order_id,
+          "MATCHED",
+        ]);
         assertEquals(venueOrders(), 4);
         // Recovery again changes nothing; a cancel while running is booked from the channel.
         const again = await recover(ledger, second);
