@@ -1,0 +1,252 @@
+/**
+ * `forecastsAt`: the forecasts of some markets at instant t (issue 28), read the way everything
+ * else reads market state. Per market:
+ *
+ * 1. Tradability, books and fee from `tradabilityAt` (tradability/at.ts): a market it calls
+ *    closed at t gets no forecast (its reason is returned); the asks are the books it returns
+ *    (stream, else a REST snapshot within `maxRestAgeMs`).
+ * 2. Features from the dataset's own feature code (`_dataset_build.ts`, `postgresSource`), as
+ *    stored before t by the same rules as training rows: the market is handed to the build as
+ *    a candidate whose end is t + h, so its row's instant is exactly t. h is the stored horizon
+ *    nearest its time to end (`nearestHorizon`). The outcome is not known, and not read: the
+ *    row's label is a placeholder no forecast uses. A market with no price stored before t
+ *    gets no forecast ("no price before the instant").
+ * 3. The probability from the stored model (`predictDeployable`: its domain × horizon cell, the
+ *    tail at its price, complete neg-risk partitions made coherent), or, with no stored model,
+ *    the market price itself (the baseline; `modelVersion` null, and the caller says so).
+ * 4. The values per token (`forecast.ts`): EV after fee, capped Kelly, interval.
+ *
+ * @example
+ * ```ts ignore
+ * import { forecastsAt } from "./forecast_at.ts";
+ * const { markets } = await forecastsAt(sql, ["500001"], { at: new Date(), model: undefined });
+ * markets[0]?.tokens[0]?.evPerShare;
+ * ```
+ */
+import type { Queryable } from "../db/client.ts";
+import { type MarketTradability, tradabilityAt } from "../tradability/at.ts";
+import { buildFromSource, type ParsedHorizon } from "./_dataset_build.ts";
+import type { Candidate } from "./_dataset_features.ts";
+import { postgresSource } from "./dataset.ts";
+import type { DatasetRow } from "./dataset_row.ts";
+import { type DeployableModel, predictDeployable } from "./deployable.ts";
+import type { StoredModel } from "./store.ts";
+import type { HorizonEvaluation } from "./evaluate.ts";
+import { horizonMs } from "./_horizon.ts";
+import {
+  type FeeRate,
+  forecastTokens,
+  nearestHorizon,
+  type TokenForecast,
+  wilsonInterval,
+} from "./forecast.ts";
+import { parseFee } from "../edge/fees.ts";
+import { toNumber } from "../edge/decimal.ts";
+
+/** The horizons forecast at when no model is stored (the model command's defaults). */
+export const BASELINE_HORIZONS = ["1h", "24h", "7d"] as const;
+/** The oldest REST book that stands in for an uncovered stream (as `edge`'s default). */
+export const DEFAULT_MAX_REST_AGE_MS = 360_000;
+
+export interface ForecastOptions {
+  readonly at: Date;
+  /** The stored model to apply; undefined: the market baseline. */
+  readonly model: StoredModel | undefined;
+  readonly maxRestAgeMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** One market's forecast at the instant. */
+export interface MarketForecast {
+  readonly marketId: string;
+  readonly eventId: string;
+  readonly horizon: string;
+  readonly modelVersion: number | null;
+  readonly domain: string;
+  /** YES then NO. */
+  readonly tokens: readonly [TokenForecast, TokenForecast];
+  /** Where each book came from (tradabilityAt's source), YES then NO. */
+  readonly books: readonly [string, string];
+}
+
+export interface ForecastsAt {
+  readonly at: Date;
+  readonly modelVersion: number | null;
+  readonly markets: MarketForecast[];
+  /** Markets given that got no forecast, with the reason. */
+  readonly skipped: { readonly marketId: string; readonly reason: string }[];
+}
+
+interface LiveMarket {
+  market_id: string;
+  event_id: string;
+  group_key: string | null;
+  category: string | null;
+  yes_token: string | null;
+  no_token: string | null;
+  tokens: number;
+}
+
+/** The forecasts of `marketIds` at `options.at` (unknown ids are skipped as "unknown market"). */
+export async function forecastsAt(
+  sql: Queryable,
+  marketIds: readonly string[],
+  options: ForecastOptions,
+): Promise<ForecastsAt> {
+  const at = options.at.getTime();
+  const model = options.model;
+  const skipped: { marketId: string; reason: string }[] = [];
+  const states = await tradabilityAt(sql, marketIds, {
+    at: options.at,
+    maxRestAgeMs: options.maxRestAgeMs ?? DEFAULT_MAX_REST_AGE_MS,
+  });
+  const live = await sql.unsafe<LiveMarket[]>(
+    `select m.market_id, coalesce(m.event_id, '') as event_id, m.neg_risk_market_id as group_key,
+       nullif(lower(m.category), '') as category,
+       (select count(*)::int from tokens t where t.market_id = m.market_id) as tokens,
+       (select token_id from tokens t where t.market_id = m.market_id and t.outcome_index = 0
+          limit 1) as yes_token,
+       (select token_id from tokens t where t.market_id = m.market_id and t.outcome_index = 1
+          limit 1) as no_token
+     from markets m where m.market_id = any($1::text[]) order by m.market_id collate "C"`,
+    [[...marketIds]],
+  );
+  const horizons: ParsedHorizon[] = (model?.horizons ?? BASELINE_HORIZONS)
+    .map((label) => ({ label, ms: horizonMs(label) }));
+  const byHorizon = new Map<string, { horizon: ParsedHorizon; candidates: Candidate[] }>();
+  const known = new Set(live.map((m) => m.market_id));
+  for (const id of marketIds) {
+    if (!known.has(id)) skipped.push({ marketId: id, reason: "unknown market" });
+  }
+  for (const m of live) {
+    const state = states.get(m.market_id);
+    if (state === undefined || !state.open) {
+      skipped.push({
+        marketId: m.market_id,
+        reason: `not tradable: ${state?.reason ?? "unknown"}`,
+      });
+      continue;
+    }
+    if (m.tokens !== 2 || m.yes_token === null || m.no_token === null) {
+      skipped.push({ marketId: m.market_id, reason: "not binary" });
+      continue;
+    }
+    const end = state.metadata?.endDate ?? state.endDate?.toISOString() ?? null;
+    const endMs = end === null ? NaN : Date.parse(end);
+    const horizon = nearestHorizon(horizons, Number.isNaN(endMs) ? null : endMs - at);
+    const group = byHorizon.get(horizon.label) ?? { horizon, candidates: [] };
+    group.candidates.push({
+      marketId: m.market_id,
+      eventId: m.event_id,
+      yesToken: m.yes_token,
+      noToken: m.no_token,
+      groupKey: m.group_key,
+      category: m.category,
+      // Not known at t and not read: the build wants a resolution and a label, no forecast
+      // uses them.
+      resolvedAt: at + horizon.ms,
+      endAt: at + horizon.ms,
+      label: 0,
+    });
+    byHorizon.set(horizon.label, group);
+  }
+  const rows: DatasetRow[] = [];
+  const base = postgresSource(sql);
+  for (const { horizon, candidates } of byHorizon.values()) {
+    const build = await buildFromSource(
+      { ...base, candidates: () => Promise.resolve({ candidates, excluded: NO_EXCLUSIONS }) },
+      { horizons: [horizon], signal: options.signal },
+    );
+    const priced = new Set(build.rows.map((r) => r.marketId));
+    for (const c of candidates) {
+      if (!priced.has(c.marketId)) {
+        skipped.push({ marketId: c.marketId, reason: "no price before the instant" });
+      }
+    }
+    rows.push(...build.rows);
+  }
+  const probabilities = model === undefined
+    ? rows.map((r) => r.price)
+    : predictDeployable(model.params as DeployableModel, rows);
+  const bins = model === undefined ? null : binsOf(model);
+  const markets = rows.map((row, i): MarketForecast => {
+    const state = states.get(row.marketId)!;
+    const p = probabilities[i]!;
+    const interval = bins === null ? bookRange(state) : modelInterval(bins, row.horizon, p);
+    const yesAsk = bestAsk(state.yes);
+    const ownNoAsk = bestAsk(state.no);
+    const yesBid = bestBid(state.yes);
+    const noAsk = ownNoAsk ?? (yesBid === null ? null : 1 - yesBid);
+    return {
+      marketId: row.marketId,
+      eventId: row.eventId,
+      horizon: row.horizon,
+      modelVersion: model?.version ?? null,
+      domain: row.domain,
+      tokens: forecastTokens({
+        marketId: row.marketId,
+        yesTokenId: state.yesTokenId!,
+        noTokenId: state.noTokenId!,
+        price: row.price,
+        probability: p,
+        low: interval?.low ?? null,
+        high: interval?.high ?? null,
+        yesAsk,
+        noAsk,
+        noAskMirrored: ownNoAsk === null && noAsk !== null,
+        fee: feeRateOf(state),
+      }),
+      books: [state.yes?.source ?? "none", state.no?.source ?? "none"],
+    };
+  });
+  return { at: options.at, modelVersion: model?.version ?? null, markets, skipped };
+}
+
+const NO_EXCLUSIONS = { voided: 0, notBinary: 0, unknownWinner: 0 };
+
+/** The fee schedule in force as numbers; null when unknown. */
+function feeRateOf(state: MarketTradability): FeeRate | null {
+  const parsed = parseFee(state.fee);
+  return parsed === null ? null : { rate: toNumber(parsed.rate), exponent: parsed.exponent };
+}
+
+function bestAsk(book: MarketTradability["yes"]): number | null {
+  const level = book?.book?.asks[0];
+  return level === undefined ? null : Number(level[0]);
+}
+
+function bestBid(book: MarketTradability["yes"]): number | null {
+  const level = book?.book?.bids[0];
+  return level === undefined ? null : Number(level[0]);
+}
+
+/** The baseline's interval: the YES book's best bid to best ask. */
+function bookRange(state: MarketTradability): { low: number; high: number } | null {
+  const bid = bestBid(state.yes), ask = bestAsk(state.yes);
+  return bid === null || ask === null || bid > ask ? null : { low: bid, high: ask };
+}
+
+/** Per horizon, the out-of-sample rows in each equal-width probability bin. */
+type BinCounts = Map<string, number[]>;
+
+/** The walk-forward bin counts stored with the model (every line: the body and the tail). */
+export function binsOf(model: StoredModel): BinCounts {
+  const out: BinCounts = new Map();
+  const evaluation = (model.metrics as { walkForward?: HorizonEvaluation[] }).walkForward ?? [];
+  for (const horizon of evaluation) {
+    for (const segment of horizon.segments) {
+      if (segment.kind !== "all" && segment.kind !== "tail") continue;
+      const counts = out.get(horizon.horizon) ?? segment.model.bins.map(() => 0);
+      segment.model.bins.forEach((b, k) => (counts[k] = (counts[k] ?? 0) + b.n));
+      out.set(horizon.horizon, counts);
+    }
+  }
+  return out;
+}
+
+function modelInterval(bins: BinCounts, horizon: string, p: number) {
+  const counts = bins.get(horizon);
+  if (counts === undefined || counts.length === 0) return null;
+  const k = Math.min(counts.length - 1, Math.floor(p * counts.length));
+  return wilsonInterval(p, counts[k]!);
+}

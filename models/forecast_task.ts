@@ -1,0 +1,114 @@
+/**
+ * `runForecastTask`: the daemon's supervised task "forecasts" (issue 28). Every
+ * PMCOLLECT_FORECAST_S (off by default, docs/models.md "Forecasts") one pass forecasts every
+ * market the catalog does not show closed, at the pass's instant, with the newest stored model
+ * (the market baseline when none is stored), writes the rows into `forecasts`, then scores the
+ * rows whose market has resolved since (`scoreForecasts`), so live skill is measured.
+ *
+ * Bounded work: markets are forecast `batchMarkets` (500) at a time, one batch after another on
+ * the shared pool (a batch's dataset lookups use at most two connections), and the scoring
+ * pass updates at most 50,000 rows; each pass logs one `forecasts_written` line (markets,
+ * tokens, skipped, scored, model version, durationMs) and reports it on /healthz. While the
+ * database is away the task says so once (`forecasts_db_down`) and tries again at the next
+ * pass, like the relations refresh; only other errors crash it (the supervisor restarts it).
+ *
+ * @example
+ * ```ts ignore
+ * import { runForecastTask } from "./forecast_task.ts";
+ * await runForecastTask({ sql, log, intervalMs: 3_600_000 }, signal);
+ * ```
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { isConnectionError, type Queryable } from "../db/client.ts";
+import type { Logger } from "../runtime/log.ts";
+import type { TaskContext } from "../runtime/supervisor.ts";
+import { latestModel } from "./store.ts";
+import { forecastsAt } from "./forecast_at.ts";
+import { insertForecasts, scoreForecasts } from "./forecast_store.ts";
+
+export const BATCH_MARKETS = 500;
+
+export interface ForecastTaskDeps {
+  readonly sql: Queryable;
+  readonly log: Logger;
+  /** Between two passes (PMCOLLECT_FORECAST_S). */
+  readonly intervalMs: number;
+  readonly context?: TaskContext;
+  readonly now?: () => number;
+  readonly batchMarkets?: number;
+  readonly signal?: AbortSignal;
+  /** Called after each pass (tests wait on it). */
+  readonly onPass?: (outcome: ForecastPass) => void;
+}
+
+/** What one pass did. */
+export interface ForecastPass {
+  readonly at: string;
+  readonly modelVersion: number | null;
+  readonly markets: number;
+  readonly tokens: number;
+  readonly written: number;
+  readonly skipped: number;
+  readonly scored: number;
+  readonly durationMs: number;
+}
+
+/** Runs until `signal` aborts; rethrows `signal.reason`. */
+export async function runForecastTask(deps: ForecastTaskDeps, signal: AbortSignal): Promise<void> {
+  let down = false;
+  while (true) {
+    signal.throwIfAborted();
+    try {
+      await forecastPass({ ...deps, signal });
+      if (down) deps.log.info("forecasts_db_back", {});
+      down = false;
+    } catch (err) {
+      // An interrupted pass leaves whole batches written; the next pass forecasts a new instant.
+      if (signal.aborted || !isConnectionError(err)) throw err;
+      if (!down) deps.log.warn("forecasts_db_down", { error: String(err) });
+      down = true;
+    }
+    await sleep(deps.intervalMs, undefined, { signal });
+  }
+}
+
+/** One pass at `deps.now()` (see the module header). */
+export async function forecastPass(deps: ForecastTaskDeps): Promise<ForecastPass> {
+  const started = performance.now();
+  const at = new Date((deps.now ?? Date.now)());
+  const model = await latestModel(deps.sql);
+  const ids = (await deps.sql<{ market_id: string }[]>`
+    select market_id from markets where closed is not true order by market_id collate "C"`)
+    .map((r) => r.market_id);
+  const size = deps.batchMarkets ?? BATCH_MARKETS;
+  let markets = 0, tokens = 0, written = 0, skipped = 0;
+  for (let from = 0; from < ids.length; from += size) {
+    deps.signal?.throwIfAborted();
+    const forecasts = await forecastsAt(deps.sql, ids.slice(from, from + size), {
+      at,
+      model,
+      signal: deps.signal,
+    });
+    markets += forecasts.markets.length;
+    tokens += forecasts.markets.length * 2;
+    skipped += forecasts.skipped.length;
+    written += await insertForecasts(deps.sql, forecasts);
+  }
+  const scored = await scoreForecasts(deps.sql, { now: at });
+  const outcome: ForecastPass = {
+    at: at.toISOString(),
+    modelVersion: model?.version ?? null,
+    markets,
+    tokens,
+    written,
+    skipped,
+    scored,
+    durationMs: Math.round(performance.now() - started),
+  };
+  deps.log.info("forecasts_written", { ...outcome });
+  deps.context?.counter("forecast_passes_total");
+  deps.context?.observe("forecast_pass_duration_seconds", outcome.durationMs / 1000);
+  deps.context?.report({ lastSuccessAt: outcome.at, ...outcome });
+  deps.onPass?.(outcome);
+  return outcome;
+}

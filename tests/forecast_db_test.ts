@@ -1,0 +1,191 @@
+/**
+ * Forecasts against a real PostgreSQL (own schema), on the dataset seed's markets at an instant
+ * four days before the seed's last end (every market open then, its book a REST snapshot at the
+ * instant, its price the snapshot 30 minutes earlier, its fee the metadata version in force):
+ * the market baseline's values hand-checked from the seed's own arithmetic, a stored model's
+ * probability and interval, scoring on resolution, and the task's pass writing and scoring rows.
+ */
+import assert from "node:assert/strict";
+import { withDatabase } from "./_db.ts";
+import { SEED_END, seedDataset, seedMarket, seedPrice } from "./_dataset_seed.ts";
+import { forecastsAt, type MarketForecast } from "../models/forecast_at.ts";
+import { insertForecasts, liveSkill, scoreForecasts } from "../models/forecast_store.ts";
+import { forecastPass } from "../models/forecast_task.ts";
+import { insertModel } from "../models/store.ts";
+import type { DeployableModel } from "../models/deployable.ts";
+import { sigmoid } from "../models/_logistic.ts";
+import { wilsonInterval } from "../models/forecast.ts";
+import { assertClose } from "../models/_assert_close.ts";
+import { silentLogger } from "../runtime/log.ts";
+
+const DAY = 86_400_000;
+const MARKETS = 10;
+const SEED = { markets: MARKETS, historyDays: 9, spreadDays: 3 };
+const AT = new Date(SEED_END - 4 * DAY);
+const IDS = Array.from({ length: MARKETS }, (_, i) => `m${i}`);
+const OPTIONS = { at: AT, model: undefined, maxRestAgeMs: 6 * 3_600_000 };
+
+/** The seed's own view of market i at AT: price, book, fee rate. */
+function expected(i: number) {
+  const m = seedMarket(i, SEED.spreadDays);
+  const price = Number(seedPrice(i, AT.getTime() - 30 * 60_000));
+  const bookMid = Number(seedPrice(i, AT.getTime()));
+  const rate = m.end - 3 * DAY <= AT.getTime() ? 0.05 : 0.04;
+  return { m, price, bid: bookMid - 0.01, ask: bookMid + 0.01, rate };
+}
+
+const byId = (markets: readonly MarketForecast[]) => new Map(markets.map((f) => [f.marketId, f]));
+
+Deno.test("forecastsAt() without a model: the price as baseline, EV after the fee at the book's asks", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    const result = await forecastsAt(db.sql, [...IDS, "nope"], OPTIONS);
+    assert.equal(result.modelVersion, null);
+    assert.deepEqual(result.skipped, [{ marketId: "nope", reason: "unknown market" }]);
+    const got = byId(result.markets);
+    assert.equal(got.size, MARKETS);
+    for (let i = 0; i < MARKETS; i++) {
+      const e = expected(i);
+      const [yes, no] = got.get(`m${i}`)!.tokens;
+      assert.equal(yes.tokenId, e.m.yes);
+      assert.equal(no.tokenId, e.m.no);
+      assertClose(yes.price, e.price, 1e-9);
+      assertClose(yes.probability, e.price, 1e-9);
+      // The baseline's interval is the book's bid–ask range.
+      assertClose(yes.low!, e.bid, 1e-9);
+      assertClose(yes.high!, e.ask, 1e-9);
+      assertClose(yes.ask!, e.ask, 1e-9);
+      assertClose(yes.evPerShare!, e.price - e.ask - e.rate * e.ask * (1 - e.ask), 1e-9);
+      // No NO book in the seed: its ask mirrors the YES bid.
+      assert.equal(no.askSource, "mirror");
+      assertClose(no.ask!, 1 - e.bid, 1e-9);
+      const noAsk = 1 - e.bid;
+      assertClose(no.evPerShare!, 1 - e.price - noAsk - e.rate * noAsk * (1 - noAsk), 1e-9);
+      // The seed's price never beats its ask by more than the fee: no stake.
+      assert.equal(yes.kelly, 0);
+      assert.equal(no.kelly, 0);
+    }
+    // A market closed at the instant gets no forecast, and says why.
+    const later = await forecastsAt(db.sql, ["m0"], { ...OPTIONS, at: new Date(SEED_END + DAY) });
+    assert.equal(later.markets.length, 0);
+    assert.match(later.skipped[0]!.reason, /^not tradable: resolved/);
+  });
+});
+
+Deno.test("forecastsAt() with a stored model: its cell's map, the Wilson interval of its walk-forward bin", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    const map = { method: "platt" as const, a: 1, b: 0.5 };
+    const params: DeployableModel = {
+      method: "platt",
+      gate: false,
+      minCellRows: 300,
+      fitTail: true,
+      cells: [],
+      unseen: ["24h", "7d"].map((horizon) => ({
+        domain: null,
+        horizon,
+        kind: "pooled",
+        model: map,
+      })),
+    };
+    const bins = Array.from({ length: 10 }, (_, k) => ({ n: 40 + k }));
+    const stored = await insertModel(db.sql, {
+      method: "platt",
+      trainFrom: new Date(0),
+      trainUntil: new Date(1),
+      horizons: ["24h", "7d"],
+      features: [],
+      params,
+      metrics: {
+        walkForward: ["24h", "7d"].map((horizon) => ({
+          horizon,
+          excluded: [],
+          segments: [{ kind: "all", model: { bins } }],
+        })),
+      },
+    });
+    // Standalone markets (4..7): no partition to make coherent.
+    const result = await forecastsAt(db.sql, ["m4", "m5", "m6", "m7"], {
+      ...OPTIONS,
+      model: stored,
+    });
+    assert.equal(result.modelVersion, stored.version);
+    assert.equal(result.markets.length, 4);
+    for (const f of result.markets) {
+      const e = expected(Number(f.marketId.slice(1)));
+      const hoursToEnd = (e.m.end - AT.getTime()) / 3_600_000;
+      assert.equal(f.horizon, hoursToEnd < Math.sqrt(24 * 168) ? "24h" : "7d");
+      const [yes, no] = f.tokens;
+      const p = sigmoid(Math.log(e.price / (1 - e.price)) + 0.5);
+      assertClose(yes.probability, p, 1e-9);
+      assertClose(no.probability, 1 - p, 1e-9);
+      const interval = wilsonInterval(p, 40 + Math.floor(p * 10))!;
+      assertClose(yes.low!, interval.low, 1e-12);
+      assertClose(yes.high!, interval.high, 1e-12);
+      assertClose(yes.evPerShare!, p - e.ask - e.rate * e.ask * (1 - e.ask), 1e-9);
+      assert.equal(f.modelVersion, stored.version);
+    }
+  });
+});
+
+Deno.test("scoreForecasts() scores each token on its market's resolution, once; a voided market has no outcome", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    const result = await forecastsAt(db.sql, IDS, OPTIONS);
+    assert.equal(await insertForecasts(db.sql, result), 2 * MARKETS);
+    assert.equal(await insertForecasts(db.sql, result), 0);
+    assert.equal(await scoreForecasts(db.sql), 2 * MARKETS);
+    assert.equal(await scoreForecasts(db.sql), 0);
+    const rows = await db.sql<
+      { token_id: string; outcome: number | null; brier: number | null; probability: number }[]
+    >`select token_id, outcome, brier, probability from forecasts where scored_at is not null`;
+    assert.equal(rows.length, 2 * MARKETS);
+    let brierSum = 0, scored = 0;
+    for (let i = 0; i < MARKETS; i++) {
+      const m = seedMarket(i, SEED.spreadDays);
+      const yes = rows.find((r) => r.token_id === m.yes)!;
+      const no = rows.find((r) => r.token_id === m.no)!;
+      if (m.voided) {
+        assert.equal(yes.outcome, null);
+        assert.equal(yes.brier, null);
+        continue;
+      }
+      assert.equal(yes.outcome, m.yesWins ? 1 : 0);
+      assert.equal(no.outcome, m.yesWins ? 0 : 1);
+      assertClose(yes.brier!, (yes.probability - yes.outcome!) ** 2, 1e-12);
+      assertClose(no.brier!, yes.brier!, 1e-9);
+      brierSum += yes.brier!;
+      scored += 1;
+    }
+    const skill = await liveSkill(db.sql);
+    assert.equal(skill.scored, scored);
+    assert.equal(skill.unscored, 0);
+    assertClose(skill.brier, brierSum / scored, 1e-12);
+    // The baseline is the price: its Brier is the market's.
+    assertClose(skill.marketBrier, skill.brier, 1e-12);
+  });
+});
+
+Deno.test("forecastPass() forecasts the markets not shown closed and scores the resolved ones", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    await db.sql`update markets set closed = false where market_id in ('m1', 'm2', 'm3')`;
+    const pass = await forecastPass({
+      sql: db.sql,
+      log: silentLogger(),
+      intervalMs: 60_000,
+      now: () => AT.getTime(),
+      batchMarkets: 2,
+    });
+    assert.equal(pass.markets, 3);
+    assert.equal(pass.written, 6);
+    assert.equal(pass.scored, 6);
+    assert.equal(pass.modelVersion, null);
+    const [row] = await db.sql<{ n: number; markets: string[] }[]>`
+      select count(*)::int as n, array_agg(distinct market_id order by market_id) as markets
+      from forecasts where outcome is not null and instant = ${AT}`;
+    assert.equal(row!.n, 6);
+    assert.deepEqual(row!.markets, ["m1", "m2", "m3"]);
+  });
+});
