@@ -46,6 +46,10 @@ const BENCHES: Record<string, { title: string; file: string }> = {
     title: "calibrated models vs market and oracle, walk-forward at t-24h (issue 28)",
     file: "model_bench.ts",
   },
+  execution: {
+    title: "decision to broker p99, paper trading a venue day, planted P&L (issue 30)",
+    file: "execution_bench.ts",
+  },
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

@@ -39,7 +39,16 @@ export function scannerBookView(books: L2Books, set: RelationSet): BookView {
   };
 }
 
-const mirrorPrice = (price: string): string => formatDec(ONE - parseDec(price));
+/** 1 − p as text; the few prices of a tick grid are worked out once each. */
+const mirrored = new Map<string, string>();
+function mirrorPrice(price: string): string {
+  let text = mirrored.get(price);
+  if (text === undefined) {
+    text = formatDec(ONE - parseDec(price));
+    if (mirrored.size < 100_000) mirrored.set(price, text);
+  }
+  return text;
+}
 
 /** The same event on the market's other token: sides swapped, prices 1 − p, sizes kept. */
 export function mirrorEvent(event: BookEvent, otherToken: string): BookEvent {

@@ -116,9 +116,14 @@ export interface TradeResult {
   readonly pnl: Dec;
   /** Capital tied up until resolution (complete sets' cost; 0 once converted). */
   readonly capitalLocked: Dec;
-  /** Orders sent, refused by the pre-trade check, refused by the broker. */
+  /** Orders handed to the broker (through the ledger), and refused before it. */
   readonly orders: number;
   readonly refused: number;
+  /**
+   * Wall-clock ms from the plan's arrival (`trade` called) to its first order handed to the
+   * broker: the playbook, the risk check and the ledger's intent. Null when nothing was sent.
+   */
+  readonly handoffMs: number | null;
 }
 
 export class Executor {
@@ -131,6 +136,8 @@ export class Executor {
   #working = 0;
   #idle: (() => void)[] = [];
   readonly #broker: Broker;
+  /** Client order id → its trade's arrival and first handoff (performance.now()). */
+  readonly #timing = new Map<string, { readonly received: number; first: number | null }>();
 
   constructor(options: ExecutorOptions) {
     this.#o = options;
@@ -140,6 +147,11 @@ export class Executor {
     this.#broker = {
       ...inner,
       submit: (order, signal) => {
+        const timing = this.#timing.get(order.clientOrderId);
+        if (timing !== undefined) {
+          timing.first ??= performance.now();
+          this.#timing.delete(order.clientOrderId);
+        }
         options.onHandoff?.(order);
         this.#park();
         return inner.submit(order, signal).finally(() => this.#working++);
@@ -185,15 +197,24 @@ export class Executor {
     plan: Plan,
     context: { readonly relation: ScanRelation; readonly at: number },
   ): Promise<TradeResult> {
+    const timing = { received: performance.now(), first: null as number | null };
     this.#working++;
     try {
-      return await this.#trade(plan, context.relation);
+      const result = await this.#trade(plan, context.relation, timing);
+      return {
+        ...result,
+        handoffMs: timing.first === null ? null : timing.first - timing.received,
+      };
     } finally {
       this.#park();
     }
   }
 
-  async #trade(plan: Plan, relation: ScanRelation): Promise<TradeResult> {
+  async #trade(
+    plan: Plan,
+    relation: ScanRelation,
+    timing: { readonly received: number; first: number | null },
+  ): Promise<Omit<TradeResult, "handoffMs">> {
     const { books, log } = this.#o;
     const decision = decide(plan, {
       relationKey: relation.key,
@@ -204,7 +225,10 @@ export class Executor {
     log.info("executor_decision", { step: "open", ...decisionRecord(decision) });
     const legs: LegTally[] = plan.legs.map((leg) => newTally(leg.tokenId));
     const count = { orders: 0, refused: 0 };
-    const result = (outcome: TradeOutcome, rest: Partial<TradeResult> = {}): TradeResult => ({
+    const result = (
+      outcome: TradeOutcome,
+      rest: Partial<TradeResult> = {},
+    ): Omit<TradeResult, "handoffMs"> => ({
       decision,
       outcome,
       legs,
@@ -219,7 +243,7 @@ export class Executor {
     if (decision.action === "decline") return result("declined");
     const send = async (orders: readonly LegOrder[]) => {
       // Each order counts as working until it waits on the broker; the trade waits on them.
-      const placed = orders.map((o) => this.#place(o, { plan, relation, legs, count }));
+      const placed = orders.map((o) => this.#place(o, { plan, relation, legs, count, timing }));
       this.#park();
       try {
         await Promise.all(placed);
@@ -274,6 +298,7 @@ export class Executor {
       readonly relation: ScanRelation;
       readonly legs: LegTally[];
       readonly count: { orders: number; refused: number };
+      readonly timing: { readonly received: number; first: number | null };
     },
   ): Promise<void> {
     this.#working++;
@@ -291,6 +316,7 @@ export class Executor {
       readonly relation: ScanRelation;
       readonly legs: LegTally[];
       readonly count: { orders: number; refused: number };
+      readonly timing: { readonly received: number; first: number | null };
     },
   ): Promise<void> {
     const request: OrderRequest = {
@@ -320,6 +346,7 @@ export class Executor {
       }
     }
     this.#tallies.set(request.clientOrderId, { leg: trade.legs[order.leg]!, side: order.side });
+    this.#timing.set(request.clientOrderId, trade.timing);
     trade.count.orders++;
     const signal = this.#o.signal;
     let outcome: PlaceOutcome;
@@ -333,6 +360,7 @@ export class Executor {
     } catch (err) {
       // Halted (or the id was used): nothing was sent.
       risk?.release(request.clientOrderId);
+      this.#timing.delete(request.clientOrderId);
       if (!(err instanceof TradingHaltedError)) throw err;
       trade.count.orders--;
       trade.count.refused++;

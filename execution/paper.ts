@@ -152,7 +152,9 @@ export async function runPaper(
         scanner.evaluatePending();
         if (executor.working) await executor.quiet();
         // 2. Orders that reach the venue before this event.
-        await drain(event.receivedAt, false);
+        if (arrivals.length > 0 && arrivals[0]! < event.receivedAt) {
+          await drain(event.receivedAt, false);
+        }
         clock = event.receivedAt;
       }
       // 3. The event.

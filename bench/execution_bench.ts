@@ -1,0 +1,179 @@
+/**
+ * The executor's targets (issue 30), on this machine:
+ * 1. decision latency: from a plan's arrival at the executor (`Executor.trade` called) to its
+ *    first order handed to the broker — the playbook on the current books, and the ledger's
+ *    intent committed in a real PostgreSQL (the risk engine's check is in it when one is given;
+ *    none here, see 3) — p50/p99 over every planted episode of a long planted run;
+ * 2. paper trading throughput: the scanner, the executor and the paper broker over a planted
+ *    stream shaped like a venue day (200 quiet groups, mostly noise, a few plants 20 s apart),
+ *    in memory, with the NO books mirrored for the broker (so it applies two events per
+ *    recorded YES event); the rate is projected to a recorded day of the whole venue (510
+ *    events/s × 86,400 s, the scanner bench's figure). Reading the stream back from the
+ *    database is not in it (`deno task bench stream` measures the replay rate);
+ * 3. planted P&L: paper P&L of each planted episode (taker fee 0.02, 12.37 shares, 100 ms of
+ *    latency) against the planted truth's profit, written out from the venue's fee rule in
+ *    `simulator/plant_profit.ts`: exact count out of the planted episodes.
+ * The last line: `execution: D ms decision p99, R min per venue day, E of T planted P&L exact`.
+ * `BENCH_SHORT=1` runs a shorter planted run and stream.
+ *
+ * @example
+ * ```sh
+ * deno task bench execution
+ * ```
+ */
+import { migrate } from "../db/migrate.ts";
+import { formatDec, ZERO } from "../edge/decimal.ts";
+import { createLedger, recordIntent } from "../execution/ledger.ts";
+import { runPaper } from "../execution/paper.ts";
+import { printText, silentLogger } from "../runtime/log.ts";
+import { RelationSet } from "../scanner/relation_set.ts";
+import { plantScenario } from "../simulator/plant.ts";
+import { createTestDatabase } from "../tests/_db.ts";
+import { atLeast, atMost, BENCH_SHORT, missed, verdictLine } from "./_report.ts";
+
+const VENUE_RATE = 510;
+const DAY_EVENTS = VENUE_RATE * 86_400;
+const MAX_AGE_MS = 5000;
+
+function percentile(values: number[], p: number): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** A paper run over `events` into a fresh schema of the test database. */
+async function paperRun(
+  scenario: ReturnType<typeof plantScenario>,
+  latencyMs: number,
+  options: { readonly probeIntents?: number } = {},
+) {
+  const db = await createTestDatabase("server");
+  try {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    const started = performance.now();
+    const run = await runPaper(scenario.events, new RelationSet(scenario.relations), {
+      ledger: createLedger(db.sql, { log: silentLogger() }),
+      log: silentLogger(),
+      latencyMs,
+      cash: "1000000",
+      maxBookAgeMs: MAX_AGE_MS,
+      maxSkewMs: 2000,
+      limits: { maxBookAgeMs: MAX_AGE_MS, minEdge: ZERO },
+      runId: "bench",
+      mirrorNo: true,
+    });
+    const ms = performance.now() - started;
+    // The baseline: the ledger's intent alone (one transaction, committed), in the same database.
+    const intents: number[] = [];
+    for (let i = 0; i < (options.probeIntents ?? 0); i++) {
+      const start = performance.now();
+      await recordIntent(createLedger(db.sql, { log: silentLogger() }), {
+        clientOrderId: `probe-${i}`,
+        tokenId: "probe",
+        side: "BUY",
+        orderType: "FOK",
+        price: "0.5",
+        size: "10",
+        postOnly: false,
+        expiration: null,
+      });
+      intents.push(performance.now() - start);
+    }
+    return { run, ms, intents };
+  } finally {
+    await db.dispose();
+  }
+}
+
+/** 1 and 3: a long planted run with fees. */
+async function plantedBench() {
+  const repeats = BENCH_SHORT ? 8 : 40;
+  const scenario = plantScenario({
+    seed: 5,
+    depth: "12.37",
+    feeRateBp: 200,
+    maxBookAgeMs: MAX_AGE_MS,
+    durationsMs: Array.from({ length: repeats }, (_, i) => [300, 1500, 4000][i % 3]!),
+    quietMs: 1000,
+  });
+  const { run, intents } = await paperRun(scenario, 100, { probeIntents: 200 });
+  const expected = scenario.truth.filter((t) => t.expected);
+  let exact = 0;
+  for (const t of expected) {
+    const trade = run.trades.find((x) =>
+      x.episode.relationKey === t.relationKey && x.episode.channel === t.channel &&
+      x.episode.startedAt === t.startAt
+    );
+    if (trade !== undefined && formatDec(trade.result.pnl) === t.profit) exact++;
+  }
+  const handoffs = run.trades.flatMap((
+    x,
+  ) => (x.result.handoffMs === null ? [] : [x.result.handoffMs]));
+  return {
+    exact,
+    total: expected.length,
+    decoysTraded: run.trades.length -
+      run.trades.filter((x) =>
+        expected.some((t) =>
+          t.relationKey === x.episode.relationKey && t.startAt === x.episode.startedAt
+        )
+      ).length,
+    p50: percentile(handoffs, 50),
+    p99: percentile(handoffs, 99),
+    decisions: handoffs.length,
+    intentP50: percentile(intents, 50),
+    intentP99: percentile(intents, 99),
+  };
+}
+
+/** 2: a venue-day-shaped stream, mostly quiet. */
+async function throughputBench() {
+  const scenario = plantScenario({
+    seed: 9,
+    depth: 15,
+    quietGroups: 200,
+    durationsMs: [1200],
+    quietMs: 20_000,
+    noiseMs: BENCH_SHORT ? 0.5 : 0.2,
+  });
+  const { run, ms } = await paperRun(scenario, 100);
+  const rate = run.events / (ms / 1000);
+  return {
+    events: run.events,
+    ms,
+    rate,
+    minutes: DAY_EVENTS / rate / 60,
+    trades: run.trades.length,
+  };
+}
+
+const planted = await plantedBench();
+const day = await throughputBench();
+const lines = [
+  `decision (plan received → order handed to the broker, ledger intent committed): p50 ${
+    planted.p50.toFixed(2)
+  } ms, p99 ${planted.p99.toFixed(2)} ms over ${planted.decisions} decisions; the ledger's ` +
+  `intent commit alone, same database: p50 ${planted.intentP50.toFixed(2)} ms, p99 ${
+    planted.intentP99.toFixed(2)
+  } ms`,
+  `paper trading: ${day.events} events in ${(day.ms / 1000).toFixed(2)} s = ${
+    Math.round(day.rate)
+  }/s (${day.trades} episodes traded); a venue day (${DAY_EVENTS} events) ≈ ${
+    day.minutes.toFixed(1)
+  } min, measured on ${((day.events / DAY_EVENTS) * 100).toFixed(2)}% of a day and scaled`,
+  `planted P&L: ${planted.exact} of ${planted.total} episodes exact to 1e-8; ${planted.decoysTraded} decoys traded`,
+];
+const targets = [
+  atMost("decision p99", planted.p99, 5, " ms"),
+  atMost("paper trading a venue day", day.minutes, 10, " min"),
+  atLeast("planted P&L exact", planted.exact, planted.total),
+];
+for (const line of [...lines, ...targets.map((t) => t.line), verdictLine(targets)]) {
+  printText("stdout", line);
+}
+printText(
+  "stdout",
+  `execution: ${planted.p99.toFixed(2)} ms decision p99, ${
+    day.minutes.toFixed(1)
+  } min per venue day, ${planted.exact} of ${planted.total} planted P&L exact`,
+);
+if (targets.some(missed)) Deno.exit(1);
