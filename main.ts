@@ -40,6 +40,7 @@ import { runBookCommand } from "./cli/book_command.ts";
 import { runReplayCommand } from "./cli/replay_command.ts";
 import { runDatasetCommand } from "./cli/dataset_command.ts";
 import { runModelCommand } from "./cli/model_command.ts";
+import { runForecastCommand } from "./cli/forecast_command.ts";
 import { runOrdersCommand, runPositionsCommand, runResumeCommand } from "./cli/ledger_command.ts";
 import { runKillCommand } from "./cli/kill_command.ts";
 import { readLines, runRelationsCommand } from "./cli/relations_command.ts";
@@ -158,6 +159,8 @@ async function dispatch(
       return await runDatasetCommand(config, { log, signal, write, args: commandLine.args });
     case "model":
       return await runModelCommand(config, { log, signal, write, args: commandLine.args });
+    case "forecast":
+      return await runForecastCommand(config, { log, signal, write, args: commandLine.args });
     case "orders":
       return await runOrdersCommand(config, { log, signal, write, args: commandLine.args });
     case "positions":

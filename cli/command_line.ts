@@ -31,6 +31,7 @@ export type CommandName =
   | "replay"
   | "dataset"
   | "model"
+  | "forecast"
   | "orders"
   | "positions"
   | "resume"
@@ -81,6 +82,7 @@ const COMMANDS: readonly CommandName[] = [
   "replay",
   "dataset",
   "model",
+  "forecast",
   "orders",
   "positions",
   "resume",
@@ -285,6 +287,14 @@ export const MODEL_OPTIONS = {
   html: { type: "string" },
 } as const;
 
+/** The options of `forecast` (parsed again by cli/forecast_command.ts). */
+export const FORECAST_OPTIONS = {
+  event: { type: "string" },
+  market: { type: "string" },
+  at: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
 /** The options of `orders` and `positions` (parsed again by cli/ledger_command.ts). */
 export const LEDGER_OPTIONS = {
   all: { type: "boolean" },
@@ -312,6 +322,7 @@ const COMMAND_OPTIONS = {
   ...REPLAY_OPTIONS,
   ...DATASET_OPTIONS,
   ...MODEL_OPTIONS,
+  ...FORECAST_OPTIONS,
   ...LEDGER_OPTIONS,
   ...RESUME_OPTIONS,
   quality: { type: "boolean" },
@@ -331,6 +342,7 @@ function optionCommands(name: string): CommandName[] {
     ...(name in REPLAY_OPTIONS ? ["replay" as const] : []),
     ...(name in DATASET_OPTIONS ? ["dataset" as const] : []),
     ...(name in MODEL_OPTIONS ? ["model" as const] : []),
+    ...(name in FORECAST_OPTIONS ? ["forecast" as const] : []),
     ...(name === "all" ? ["orders" as const] : []),
     ...(name === "json" ? ["orders" as const, "positions" as const] : []),
     ...(name in RESUME_OPTIONS ? ["resume" as const] : []),

@@ -22,6 +22,7 @@ import { LEDGER_DOCS } from "./_command_docs_ledger.ts";
 import { PAPER_DOCS } from "./_command_docs_paper.ts";
 import { DATASET_DOCS } from "./_command_docs_dataset.ts";
 import { MODEL_DOCS } from "./_command_docs_model.ts";
+import { FORECAST_DOCS } from "./_command_docs_forecast.ts";
 
 /** The commands that have a page, in the overview's order. */
 export const HELP_TOPICS = [
@@ -39,6 +40,7 @@ export const HELP_TOPICS = [
   "report",
   "dataset",
   "model",
+  "forecast",
   "orders",
   "positions",
   "resume",
@@ -55,6 +57,7 @@ const DOCS: Record<Exclude<HelpTopic, "simulate">, CommandDoc> = {
   ...LEDGER_DOCS,
   ...DATASET_DOCS,
   ...MODEL_DOCS,
+  ...FORECAST_DOCS,
   ...PAPER_DOCS,
 };
 const WIDTH = 100;
