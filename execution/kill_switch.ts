@@ -22,8 +22,9 @@
  * process (`pmcollect kill`, a reconciliation) is seen at the next poll and enforced the same
  * way. A resume written by a person is seen the same way and lets the engine trade again.
  *
- * `run` is the supervised task: it polls every `intervalMs` (default 250 ms), enforces the risk
- * engine's breaches (`assess`: a daily loss beyond the limit kills; an exposure beyond a limit
+ * `run` is the supervised task: it polls every `intervalMs` (default 250 ms), kills on stale
+ * data (`stale()`, the executor's judgement) and on a broker that misses three probes in a row
+ * (`openOrders` every 5 s, 2 s each), enforces the risk engine's breaches (`assess`: a daily loss beyond the limit kills; an exposure beyond a limit
  * moves to reducing), and reports the mode to `/healthz` (degraded, with the reason) and
  * `/metrics` (`pmcollect_trading_mode{task}` 0 active, 1 reducing, 2 halted).
  *
@@ -53,6 +54,10 @@ export const KILL_FILE = "KILL";
 export const CANCEL_TIMEOUT_MS = 5_000;
 /** How often open orders are looked for and canceled while halted. */
 export const SWEEP_MS = 5_000;
+/** How often the broker is probed (`openOrders`), how long it has, and how many misses kill. */
+export const PROBE_MS = 5_000;
+export const PROBE_TIMEOUT_MS = 2_000;
+export const PROBE_MISSES_TO_KILL = 3;
 
 export interface KillSwitchDeps {
   readonly sql: Sql;
@@ -61,6 +66,11 @@ export interface KillSwitchDeps {
   readonly log: Logger;
   /** Where `KILL` is looked for; null: no file door. */
   readonly dataDir: string | null;
+  /**
+   * Why the data the executor trades on is stale (its books' feed silent too long…), or null
+   * while it is fresh; asked at every poll, a reason kills.
+   */
+  readonly stale?: () => string | null;
   readonly now?: () => number;
 }
 
@@ -89,11 +99,23 @@ const MODE_GAUGE: Record<TradingMode, number> = { active: 0, reducing: 1, halted
 
 export function createKillSwitch(
   deps: KillSwitchDeps,
-  options: { readonly intervalMs?: number } = {},
+  options: {
+    readonly intervalMs?: number;
+    /** How often the broker is asked for its open orders to see that it answers. */
+    readonly probeMs?: number;
+    readonly probeTimeoutMs?: number;
+    /** Bound on a cancel (default `CANCEL_TIMEOUT_MS`). */
+    readonly cancelTimeoutMs?: number;
+  } = {},
 ): KillSwitch {
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ component: "kill_switch" });
   const intervalMs = options.intervalMs ?? 250;
+  const probeMs = options.probeMs ?? PROBE_MS;
+  const probeTimeoutMs = options.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
+  const cancelTimeoutMs = options.cancelTimeoutMs ?? CANCEL_TIMEOUT_MS;
+  let lastProbe = now();
+  let probeFailures = 0;
   /** A halt made in memory whose write to the database failed: retried every poll. */
   let unpersisted: { reason: string; by: string } | null = null;
   let lastSweep = 0;
@@ -115,7 +137,7 @@ export function createKillSwitch(
     Pick<KillOutcome, "canceled" | "notCanceled" | "cancelError">
   > {
     try {
-      const result = await deps.broker.cancelAll(AbortSignal.timeout(CANCEL_TIMEOUT_MS));
+      const result = await deps.broker.cancelAll(AbortSignal.timeout(cancelTimeoutMs));
       lastSweep = now();
       return {
         canceled: result.canceled.length,
@@ -221,10 +243,37 @@ export function createKillSwitch(
     agreed = mine;
     if (mine === "halted" && now() - lastSweep >= SWEEP_MS) {
       lastSweep = now();
-      const open = await deps.broker.openOrders(AbortSignal.timeout(CANCEL_TIMEOUT_MS));
+      const open = await deps.broker.openOrders(AbortSignal.timeout(cancelTimeoutMs));
       if (open.length > 0) {
         const result = await deps.broker.cancel(open.map((o) => o.orderId));
         log.warn("halt_sweep_canceled", { canceled: result.canceled.length, found: open.length });
+      }
+    }
+  }
+
+  /** Stale data, or a broker that missed `PROBE_MISSES_TO_KILL` probes in a row, kills. */
+  async function watchInputs(): Promise<void> {
+    const stale = deps.stale?.() ?? null;
+    if (stale !== null) {
+      await kill({ reason: `stale data: ${stale}`, by: "kill switch" });
+      return;
+    }
+    if (now() - lastProbe < probeMs) return;
+    lastProbe = now();
+    try {
+      await deps.broker.openOrders(AbortSignal.timeout(probeTimeoutMs));
+      probeFailures = 0;
+    } catch (err) {
+      probeFailures++;
+      log.warn("broker_probe_failed", { misses: probeFailures, error: errorText(err) });
+      if (probeFailures >= PROBE_MISSES_TO_KILL) {
+        probeFailures = 0;
+        await kill({
+          reason: `broker stopped answering: ${PROBE_MISSES_TO_KILL} probes missed (${
+            errorText(err)
+          })`,
+          by: "kill switch",
+        });
       }
     }
   }
@@ -241,6 +290,8 @@ export function createKillSwitch(
       } catch (err) {
         log.warn("kill_switch_poll_failed", { error: errorText(err) });
       }
+      // Outside the turn-taking: a slow probe must not hold a kill up.
+      if (deps.risk.mode !== "halted") await watchInputs();
       const snap = deps.risk.snapshot(now());
       context?.report({
         tradingMode: snap.mode,

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { migrate } from "../db/migrate.ts";
 import { openDatabase, type Sql } from "../db/client.ts";
 import { parseDec } from "../edge/decimal.ts";
-import type { OrderRequest } from "../execution/broker.ts";
+import type { Broker, OrderRequest } from "../execution/broker.ts";
 import { createKillSwitch, KILL_FILE } from "../execution/kill_switch.ts";
 import { createLedger, type Ledger, placeOrder, TradingHaltedError } from "../execution/ledger.ts";
 import { PaperBroker } from "../execution/paper_broker.ts";
@@ -28,7 +28,15 @@ const BOUND_MS = 1000;
 let seq = 0;
 
 /** One trading process: a paper broker with a book, its ledger, risk engine and kill switch. */
-function startTrader(sql: Sql, options: { dataDir?: string | null; mode?: "active" } = {}) {
+function startTrader(
+  sql: Sql,
+  options: {
+    dataDir?: string | null;
+    stale?: () => string | null;
+    /** While true the broker's look-ups and cancels never answer (until their signal aborts). */
+    dead?: { value: boolean };
+  } = {},
+) {
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const broker = new PaperBroker({
     now: Date.now,
@@ -59,13 +67,35 @@ function startTrader(sql: Sql, options: { dataDir?: string | null; mode?: "activ
   const ledger = createLedger(sql, { log });
   const risk = new RiskEngine(riskLimits(loadConfig({}).risk));
   const stopRisk = broker.onEvent((e) => risk.applyBrokerEvent(e));
+  const dead = options.dead;
+  const silent = <T>(answer: () => Promise<T>) => (signal?: AbortSignal): Promise<T> =>
+    dead?.value === true
+      ? new Promise<T>((_, reject) =>
+        signal?.addEventListener("abort", () => reject(signal.reason), { once: true })
+      )
+      : answer();
+  const watched: Broker = {
+    submit: (o, signal) => broker.submit(o, signal),
+    cancel: (ids, signal) => silent(() => broker.cancel(ids))(signal),
+    cancelAll: silent(() => broker.cancelAll()),
+    openOrders: silent(() => broker.openOrders()),
+    orderByClientId: (id) => broker.orderByClientId(id),
+    positions: () => broker.positions(),
+    onEvent: (listener) => broker.onEvent(listener),
+  };
   const killSwitch = createKillSwitch({
     sql,
-    broker,
+    broker: watched,
     risk,
     log,
     dataDir: options.dataDir ?? null,
-  }, { intervalMs: 20 });
+    stale: options.stale,
+  }, {
+    intervalMs: 20,
+    probeMs: 30,
+    probeTimeoutMs: 30,
+    cancelTimeoutMs: 500,
+  });
   return {
     broker,
     ledger,
@@ -298,6 +328,42 @@ Deno.test("a kill outlives the process: a restarted one starts halted until a pe
       controller.abort();
       await task;
       after.stop();
+    }
+  });
+});
+
+Deno.test("stale data, and a broker that stops answering, kill automatically", async () => {
+  await withTestSchema(async (db) => {
+    let staleReason: string | null = null;
+    const dead = { value: false };
+    const trader = startTrader(db.sql, { stale: () => staleReason, dead });
+    const controller = new AbortController();
+    const task = trader.killSwitch.run(controller.signal);
+    try {
+      await rest(trader);
+      staleReason = "books silent for 12 s";
+      await within(async () => (await trader.broker.openOrders()).length === 0, "stale kill");
+      // The cancel and the write go side by side: the write may land a moment later.
+      await within(async () => (await tradingState(db.sql)).halted, "stale halt stored");
+      assert.equal((await tradingState(db.sql)).reason, "stale data: books silent for 12 s");
+      staleReason = null;
+      assert.ok(await resumeTrading(db.sql, { by: "alice" }));
+      await within(() => trader.risk.mode === "active", "resume followed");
+
+      dead.value = true;
+      // Three missed probes (30 ms apart, 30 ms each): well within a second.
+      await within(() => trader.risk.mode === "halted", "broker-silent kill");
+      await within(async () => (await tradingState(db.sql)).halted, "broker-silent halt stored");
+      assert.match(
+        (await tradingState(db.sql)).reason ?? "",
+        /^broker stopped answering: 3 probes missed/,
+      );
+      await refused(trader.ledger, trader.broker);
+    } finally {
+      dead.value = false;
+      controller.abort();
+      await task;
+      trader.stop();
     }
   });
 });
