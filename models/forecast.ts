@@ -18,7 +18,8 @@
  *   were a frequency observed on n resolved markets, n being the out-of-sample rows the stored
  *   model's walk-forward evaluation had in the probability's bin at that horizon: a model is only
  *   as sure of 0.62 as the markets it was checked on near 0.62 allow. The market baseline's
- *   interval is the YES book's bid–ask range, the market's own uncertainty.
+ *   interval is the YES book's bid–ask range (widened to take in the price when that is older
+ *   than the book and lies outside it), the market's own uncertainty.
  *
  * @example
  * ```ts

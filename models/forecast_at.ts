@@ -10,7 +10,7 @@
  *    a candidate whose end is t + h, so its row's instant is exactly t. h is the stored horizon
  *    nearest its time to end (`nearestHorizon`). The outcome is not known, and not read: the
  *    row's label is a placeholder no forecast uses. A market with no price stored before t
- *    gets no forecast ("no price before the instant").
+ *    gets no forecast ("no price before the instant"). Markets and skipped come back in market id order.
  * 3. The probability from the stored model (`predictDeployable`: its domain × horizon cell, the
  *    tail at its price, complete neg-risk partitions made coherent), or, with no stored model,
  *    the market price itself (the baseline; `modelVersion` null, and the caller says so).
@@ -172,7 +172,9 @@ export async function forecastsAt(
   const markets = rows.map((row, i): MarketForecast => {
     const state = states.get(row.marketId)!;
     const p = probabilities[i]!;
-    const interval = bins === null ? bookRange(state) : modelInterval(bins, row.horizon, p);
+    const interval = bins === null
+      ? bookRange(state, row.price)
+      : modelInterval(bins, row.horizon, p);
     const yesAsk = bestAsk(state.yes);
     const ownNoAsk = bestAsk(state.no);
     const yesBid = bestBid(state.yes);
@@ -199,7 +201,14 @@ export async function forecastsAt(
       books: [state.yes?.source ?? "none", state.no?.source ?? "none"],
     };
   });
-  return { at: options.at, modelVersion: model?.version ?? null, markets, skipped };
+  const order = (a: { marketId: string }, b: { marketId: string }) =>
+    a.marketId < b.marketId ? -1 : a.marketId > b.marketId ? 1 : 0;
+  return {
+    at: options.at,
+    modelVersion: model?.version ?? null,
+    markets: markets.sort(order),
+    skipped: skipped.sort(order),
+  };
 }
 
 const NO_EXCLUSIONS = { voided: 0, notBinary: 0, unknownWinner: 0 };
@@ -220,10 +229,17 @@ function bestBid(book: MarketTradability["yes"]): number | null {
   return level === undefined ? null : Number(level[0]);
 }
 
-/** The baseline's interval: the YES book's best bid to best ask. */
-function bookRange(state: MarketTradability): { low: number; high: number } | null {
+/**
+ * The baseline's interval: the YES book's best bid to best ask, widened to take in the price
+ * (stored up to a minute and more before the book, it can lie outside it).
+ */
+function bookRange(
+  state: MarketTradability,
+  price: number,
+): { low: number; high: number } | null {
   const bid = bestBid(state.yes), ask = bestAsk(state.yes);
-  return bid === null || ask === null || bid > ask ? null : { low: bid, high: ask };
+  if (bid === null || ask === null || bid > ask) return null;
+  return { low: Math.min(bid, price), high: Math.max(ask, price) };
 }
 
 /** Per horizon, the out-of-sample rows in each equal-width probability bin. */

@@ -51,9 +51,9 @@ Deno.test("forecastsAt() without a model: the price as baseline, EV after the fe
       assert.equal(no.tokenId, e.m.no);
       assertClose(yes.price, e.price, 1e-9);
       assertClose(yes.probability, e.price, 1e-9);
-      // The baseline's interval is the book's bid–ask range.
-      assertClose(yes.low!, e.bid, 1e-9);
-      assertClose(yes.high!, e.ask, 1e-9);
+      // The baseline's interval is the book's bid–ask range, taking in the (older) price.
+      assertClose(yes.low!, Math.min(e.bid, e.price), 1e-9);
+      assertClose(yes.high!, Math.max(e.ask, e.price), 1e-9);
       assertClose(yes.ask!, e.ask, 1e-9);
       assertClose(yes.evPerShare!, e.price - e.ask - e.rate * e.ask * (1 - e.ask), 1e-9);
       // No NO book in the seed: its ask mirrors the YES bid.
