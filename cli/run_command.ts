@@ -38,6 +38,7 @@ import { runDiskGuard } from "./_disk.ts";
 import { createScannerFeed, type ScannerFeed } from "../scanner/feed.ts";
 import { runScanner } from "../scanner/run.ts";
 import { RefreshNotice, runRelationsRefresh } from "../relations/refresh_task.ts";
+import { runForecastTask } from "../models/forecast_task.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
@@ -133,6 +134,16 @@ export async function runRunCommand(
             context,
             notice: registry,
           }, s),
+      });
+    }
+    // Forecasts of every open market on a schedule, scored as markets resolve (off by default).
+    const forecastMs = config.forecast.intervalMs;
+    if (forecastMs > 0) {
+      const forecastLog = log.child({ task: "forecasts" });
+      tasks.push({
+        name: "forecasts",
+        run: (s, context) =>
+          runForecastTask({ sql: db.sql, log: forecastLog, intervalMs: forecastMs, context }, s),
       });
     }
     if (feed !== undefined) {

@@ -152,6 +152,14 @@ export const SETTINGS = {
     "3600",
     "relation registry refresh at least this often, and after catalog changes (0 = off)",
   ),
+  PMCOLLECT_FORECAST_S: setting(
+    z.coerce.number({ message: "expected a number of seconds (0 = off)" }).min(
+      0,
+      "must be 0 or more",
+    ),
+    "0",
+    "forecast open markets into the forecasts table this often; score resolved (0 = off)",
+  ),
   PMCOLLECT_SCANNER: setting(
     z.enum(["on", "off"], { message: "expected on or off" }),
     "on",

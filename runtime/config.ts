@@ -104,6 +104,8 @@ export interface Config {
   readonly logLevel: "debug" | "info" | "warn" | "error";
   /** The relation registry's refresh task (relations/refresh_task.ts); 0 = no task. */
   readonly relations: { readonly refreshIntervalMs: number };
+  /** The forecast task (models/forecast_task.ts); 0 = no task. */
+  readonly forecast: { readonly intervalMs: number };
   /** The opportunity scanner (scanner/run.ts). */
   readonly scanner: {
     readonly enabled: boolean;
@@ -221,6 +223,7 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
     },
     logLevel: value("PMCOLLECT_LOG_LEVEL"),
     relations: { refreshIntervalMs: Math.round(value("PMCOLLECT_RELATIONS_REFRESH_S") * 1000) },
+    forecast: { intervalMs: Math.round(value("PMCOLLECT_FORECAST_S") * 1000) },
     scanner: {
       enabled: value("PMCOLLECT_SCANNER") === "on",
       maxBookAgeMs: value("PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS"),
