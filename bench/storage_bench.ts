@@ -57,6 +57,7 @@ import { silentLogger } from "../runtime/log.ts";
 import { compressedColumns } from "./_compressed_columns.ts";
 import { compressAsPolicy, pauseJobs } from "./_compress_as_policy.ts";
 import { ServerJobs } from "./_server_jobs.ts";
+import { venueSeqGrowth } from "./_venue_seq.ts";
 import { timescaleSchema } from "../db/timescale_schema.ts";
 
 /** The venue's active tokens. */
@@ -596,9 +597,16 @@ export async function runStorageBench(options: Options): Promise<string[]> {
       );
     }
     const stream = await streamHeld(v2.sql, mode, w.start);
+    // A token's seq deltas count every other token's rows in between: at the venue's rate they
+    // are tokenScale × larger and take more varint bytes in the packs (before TOAST compression).
+    const seq = await venueSeqGrowth(v2.sql, tokenScale);
+    const seqShare = stream.events === 0 ? 0 : stream.settledEvents / stream.events;
+    const seqExtra = (seq.scaled - seq.bytes) * seqShare;
     {
       const hours = mode === "timescale" ? stream.rows.settledHours : options.hours;
       const perDay = hours === 0 ? 0 : (tokenScale * 24) / hours;
+      const measured = stream.settledBytes;
+      stream.settledBytes += seqExtra;
       total += stream.settledBytes * perDay;
       lines.push(
         `stream (events)   ${int(stream.settledEvents * perDay).padStart(14)}  ` +
@@ -610,6 +618,15 @@ export async function runStorageBench(options: Options): Promise<string[]> {
         `  stream = book_event_rows (${mb(stream.rows.bytes)} MB, ${int(stream.rows.rows)} rows ` +
           `left after packing) + book_event_packs + book_checkpoints; token_pairs ` +
           `${mb(stream.pairsBytes)} MB once`,
+        `  stream at venue-scale seq deltas (× ${tokenScale.toFixed(1)}): packs' varints ` +
+          `${mb(seq.bytes)} → ${mb(seq.scaled)} MB before compression, added in full to the ` +
+          `settled ${mb(measured)} MB measured (${
+            (measured / Math.max(1, stream.settledEvents)).toFixed(1)
+          } ` +
+          `B/event measured, ${
+            (stream.settledBytes / Math.max(1, stream.settledEvents)).toFixed(1)
+          } ` +
+          `corrected, in the row above)`,
       );
     }
     let aggregatesPerDay = 0;

@@ -50,11 +50,11 @@ import { RUNTIME_V8_FLAGS } from "../tests/_runtime_flags.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
 import { replayBookEvents } from "../stream/replay.ts";
 import { PACK_WINDOW_MS, packWindow } from "../stream/packer.ts";
-import { decodePack, encodePack } from "../stream/pack.ts";
 import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
 import { createTestDatabase } from "../tests/_db.ts";
 import { compressedColumns } from "./_compressed_columns.ts";
+import { venueSeqGrowth } from "./_venue_seq.ts";
 import { compressAsPolicy, pauseJobs } from "./_compress_as_policy.ts";
 import {
   atLeast,
@@ -261,7 +261,7 @@ async function main(): Promise<void> {
       `packed ${packedRows} of ${stored!.n} stored rows into ${packs} packs in ` +
         `${packSeconds.toFixed(1)} s (${Math.round(packedRows / packSeconds)} rows/s)`,
     );
-    const venueSeq = await venueSeqGrowth(sql, 510 / (parsedEvents / 86_400));
+    const venueSeq = await venueSeqLine(sql, 510 / (parsedEvents / 86_400));
     // The space the packed rows left is reused by the next hours' rows: measure without it.
     if (mode !== "timescale") await sql`vacuum full book_event_rows`;
     await sql`vacuum analyze book_event_rows`;
@@ -405,31 +405,9 @@ async function main(): Promise<void> {
   if (targets.some(missed)) Deno.exit(1);
 }
 
-/**
- * A token's seq deltas count the rows of every other token in between, so at the venue's
- * message rate (`scale` × this run's) they are `scale` × larger than here and take more varint
- * bytes. Re-encodes every pack with its seq deltas scaled so: the extra bytes, before the
- * compression PostgreSQL adds, as a venue-scale correction of the storage figure.
- */
-async function venueSeqGrowth(sql: Sql, scale: number) {
-  let bytes = 0;
-  let scaled = 0;
-  const packs = sql<{ n: number; firstSeq: number; firstAtMs: number; data: Uint8Array }[]>`
-    select n, first_seq::float8 as "firstSeq",
-           (extract(epoch from first_at) * 1000)::float8 as "firstAtMs", data
-    from book_event_packs`.cursor(2000);
-  for await (const batch of packs) {
-    for (const p of batch) {
-      const data = new Uint8Array(p.data);
-      const rows = decodePack(data, p);
-      let seq = rows[0]!.seq;
-      const wider = rows.map((r, i) =>
-        i === 0 ? r : { ...r, seq: seq += Math.round((r.seq - rows[i - 1]!.seq) * scale) }
-      );
-      bytes += data.length;
-      scaled += encodePack(wider).length;
-    }
-  }
+/** The venue-scale seq correction (bench/_venue_seq.ts) as a printable line. */
+async function venueSeqLine(sql: Sql, scale: number) {
+  const { bytes, scaled } = await venueSeqGrowth(sql, scale);
   return {
     line: (bytesPerEvent: number, events: number, perVenueDay: (b: number) => string) => {
       const corrected = Math.round((bytesPerEvent + (scaled - bytes) / events) * 10) / 10;
