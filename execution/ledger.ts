@@ -253,7 +253,9 @@ async function insertOrderFromIntent(
     select ${orderId}, client_order_id, token_id, side, order_type, price, size, ${status},
       created_at
     from intents where client_order_id = ${clientOrderId}
-    on conflict (order_id) do nothing
+    -- No conflict target: the ack and the broker's own report of the same order can insert it
+    -- at once, and the loser then meets the client_order_id key as well as the order_id one.
+    on conflict do nothing
     returning order_id`;
   if (rows.length > 0) return true;
   const [exists] = await tx`select 1 from orders where order_id = ${orderId}`;
