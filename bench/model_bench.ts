@@ -25,12 +25,26 @@
  * includes 0 or lies below it. Last line: `model: brier X (market Y, oracle Z) on N markets at
  * t-24h` over every out-of-sample simulator row (tail included). `BENCH_SHORT=1`: 6,000 markets.
  *
+ * Before that last line, from a seeded PostgreSQL (the test database): the dataset build rate
+ * (`_dataset_rate.ts`, figures; its target is ≥ 20,000 market-horizons/s) and the forecast
+ * throughput (`_forecast_rate.ts`) against its target, the whole active universe (~93,000
+ * tokens) in ≤ 10 s, from the database and in memory. Without a reachable test database these
+ * are "not measured".
+ *
  * @example
  * ```sh
  * deno task bench model
  * ```
  */
-import { atLeast, BENCH_SHORT, missed, type TargetCheck, verdictLine } from "./_report.ts";
+import {
+  atLeast,
+  atMost,
+  BENCH_SHORT,
+  missed,
+  notMeasured,
+  type TargetCheck,
+  verdictLine,
+} from "./_report.ts";
 import { printText } from "../runtime/log.ts";
 import { simulatorRows } from "./_model_rows.ts";
 import { undistort } from "../simulator/price_distortion.ts";
@@ -41,6 +55,9 @@ import { brierScore } from "../models/metrics.ts";
 import { brierDifferenceInterval } from "../models/bootstrap.ts";
 import type { ModelMethod } from "../models/model.ts";
 import type { DatasetRow } from "../models/dataset_row.ts";
+import { datasetRate } from "./_dataset_rate.ts";
+import { isConnectionError } from "../db/client.ts";
+import { forecastRate, UNIVERSE_TOKENS } from "./_forecast_rate.ts";
 
 const MARKETS = BENCH_SHORT ? 6000 : 24_000;
 const METHOD: ModelMethod = "auto";
@@ -186,6 +203,7 @@ const figure = {
   market: brierScore(all.map((p) => p.row.price), labels),
   oracle: brierScore(all.map((p) => sim.hidden[p.index]), labels),
 };
+const extra = await databaseFigures();
 const lines = [
   "## simulator rows (targets)",
   ...simulator.lines,
@@ -194,13 +212,17 @@ const lines = [
   ...synthetic.lines,
   ...synthetic.targets.map((t) => `  (synthetic) ${t.line}`),
   "",
+  "## dataset build and forecast throughput (seeded PostgreSQL)",
+  ...extra.lines,
+  "",
   `total ${((performance.now() - started) / 1000).toFixed(1)} s`,
 ];
+const targets = [...simulator.targets, ...extra.targets];
 for (
   const line of [
     ...lines,
-    ...simulator.targets.map((t) => t.line),
-    verdictLine(simulator.targets),
+    ...targets.map((t) => t.line),
+    verdictLine(targets),
   ]
 ) {
   printText("stdout", line);
@@ -211,4 +233,37 @@ printText(
     figure.oracle.toFixed(4)
   }) on ${all.length} markets at t-24h`,
 );
-if (simulator.targets.some(missed)) Deno.exit(1);
+if (targets.some(missed)) Deno.exit(1);
+
+/** The dataset build rate and the forecast throughput, or why they were not measured. */
+async function databaseFigures(): Promise<{ lines: string[]; targets: TargetCheck[] }> {
+  const lines: string[] = [];
+  const targets: TargetCheck[] = [];
+  try {
+    const d = await datasetRate({ markets: BENCH_SHORT ? 300 : 3_000 });
+    lines.push(
+      `dataset build: ${Math.round(d.fromPostgresPerS)} market-horizons/s from PostgreSQL, ${
+        Math.round(d.fromParquetPerS)
+      } from Parquet (${d.rows} rows; target >= 20,000/s, a figure here)`,
+    );
+    const f = await forecastRate({ markets: BENCH_SHORT ? 300 : 2_000 });
+    lines.push(
+      `forecast: ${Math.round(f.databaseTokensPerS)} tokens/s from PostgreSQL over ${
+        f.markets * 2
+      } seeded tokens (${(100 * f.tradabilityShare).toFixed(0)}% of it in tradabilityAt): ${
+        f.databaseSeconds.toFixed(1)
+      } s for ${UNIVERSE_TOKENS} tokens; model and values alone ${
+        f.memorySeconds.toFixed(2)
+      } s in memory`,
+    );
+    targets.push(
+      atMost(`forecast ${UNIVERSE_TOKENS} tokens from PostgreSQL`, f.databaseSeconds, 10, " s"),
+      atMost(`forecast ${UNIVERSE_TOKENS} tokens in memory`, f.memorySeconds, 10, " s"),
+    );
+  } catch (err) {
+    if (!isConnectionError(err)) throw err;
+    lines.push(`dataset and forecast figures not measured: ${String(err)}`);
+    targets.push(notMeasured(`forecast ${UNIVERSE_TOKENS} tokens`, "no test database"));
+  }
+  return { lines, targets };
+}
