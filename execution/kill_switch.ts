@@ -118,6 +118,8 @@ export function createKillSwitch(
   let probeFailures = 0;
   /** A halt made in memory whose write to the database failed: retried every poll. */
   let unpersisted: { reason: string; by: string } | null = null;
+  /** The same for a move to reducing. */
+  let unpersistedReduce: { reason: string; by: string } | null = null;
   let lastSweep = 0;
   /**
    * The mode memory and `trading_state` last agreed on. A stored mode below memory's is a
@@ -197,6 +199,7 @@ export function createKillSwitch(
       await reduceTrading(deps.sql, { reason, by });
       agreed = "reducing";
     } catch (err) {
+      unpersistedReduce = { reason, by };
       log.warn("trading_state_write_failed", { mode: "reducing", error: errorText(err) });
     }
   }
@@ -221,6 +224,11 @@ export function createKillSwitch(
 
   /** Follows a mode another process (or a person) wrote; sweeps open orders while halted. */
   async function follow(): Promise<void> {
+    if (unpersistedReduce !== null && deps.risk.mode === "reducing") {
+      await reduceTrading(deps.sql, unpersistedReduce);
+      agreed = "reducing";
+    }
+    unpersistedReduce = null;
     if (unpersisted !== null) {
       await haltTrading(deps.sql, unpersisted);
       unpersisted = null;
