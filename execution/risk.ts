@@ -206,6 +206,15 @@ export class RiskEngine {
     this.#exposure.seed(holding);
   }
 
+  /**
+   * An order already open before this engine started (the ledger's LIVE orders at startup):
+   * counted as open for `size`, its remaining size, without counting as sent. Its broker events
+   * are then booked like any other's.
+   */
+  seedOrder(order: RiskOrder): void {
+    this.#exposure.open(order);
+  }
+
   /** Shares in and out for collateral (a conversion, merge or redemption). */
   applyConversion(
     change: { readonly legs: readonly { tokenId: string; size: Dec }[]; collateral: Dec },

@@ -236,3 +236,14 @@ Deno.test("a conversion swaps shares for collateral and frees their exposure", (
   });
   assert.equal(risk.exposureOf({ group: "g1" }), 0n);
 });
+
+Deno.test("seedOrder() counts an order open at startup against the limits but not the throttle", () => {
+  const risk = new RiskEngine({ ...LIMITS, maxOrdersPerSecond: 1 });
+  const old = buy({ size: d("20") });
+  risk.seedOrder(old);
+  assert.equal(risk.exposureOf({ market: "m1" }), d("10"));
+  assert.equal(refusedBy(risk.admit(buy({ size: d("12") }), ctx())), "market_notional");
+  assert.ok(risk.admit(buy({ size: d("2") }), ctx()).ok);
+  risk.applyBrokerEvent({ kind: "order", order: update(old, "CANCELED", "0"), at: T0 });
+  assert.equal(risk.exposureOf({ market: "m1" }), d("1"));
+});
