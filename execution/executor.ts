@@ -402,13 +402,24 @@ export class Executor {
       );
       const outside = relation.markets.filter((m) => !inSet.has(m.marketId));
       const at = this.#o.now();
-      const answer = convert({
-        marketId: call.marketIds[0]!,
-        noTokenIds: noLegs.map(({ leg }) => leg.tokenId),
-        complementYesTokenIds: outside.map((m) => m.yesTokenId),
-        amount: formatDec(call.amount),
-        feeBips,
-      });
+      let answer: ConversionResult;
+      try {
+        answer = convert({
+          marketId: call.marketIds[0]!,
+          noTokenIds: noLegs.map(({ leg }) => leg.tokenId),
+          complementYesTokenIds: outside.map((m) => m.yesTokenId),
+          amount: formatDec(call.amount),
+          feeBips,
+        });
+      } catch (err) {
+        // The adapter refused (shares promised to an open SELL, a bad fee): the NO stay held.
+        this.#o.log.warn("executor_convert_failed", {
+          relationKey: relation.key,
+          amount: formatDec(call.amount),
+          error: err instanceof Error ? err.message : String(err),
+        });
+        break;
+      }
       const out = parseDec(answer.collateralOut);
       this.#o.risk?.applyConversion({
         legs: [

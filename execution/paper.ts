@@ -96,7 +96,8 @@ export async function runPaper(
     ...(options.queue === undefined ? {} : { queue: options.queue }),
   });
   const relations = new Map<string, ScanRelation>(set.relations.map((r) => [r.key, r]));
-  const pending: Promise<PaperTrade>[] = [];
+  const pending: Promise<PaperTrade | null>[] = [];
+  let failure: unknown = null;
   let episodes = 0;
   const scanner = new Scanner(set, {
     maxBookAgeMs: options.maxBookAgeMs,
@@ -107,8 +108,14 @@ export async function runPaper(
       episodes++;
       const relation = relations.get(episode.relationKey)!;
       pending.push(
-        executor.trade(episode.peakPlan, { relation, at: episode.startedAt })
-          .then((result) => ({ episode, result })),
+        executor.trade(episode.peakPlan, { relation, at: episode.startedAt }).then(
+          (result) => ({ episode, result }),
+          (err) => {
+            // Kept until the run ends (a rejection nobody waits on would end the process).
+            failure ??= err;
+            return null;
+          },
+        ),
       );
     },
   });
@@ -168,7 +175,9 @@ export async function runPaper(
     scanner.finish(Number.isFinite(until) ? until : clock + 1);
     if (executor.working) await executor.quiet();
     await drain(Infinity, true);
-    const trades = await Promise.all(pending);
+    const settled = await Promise.all(pending);
+    if (failure !== null) throw failure;
+    const trades = settled.filter((t) => t !== null);
     await executor.flush();
     return { trades, events, episodes, cash: broker.cash() };
   } finally {

@@ -18,6 +18,7 @@ import { migrate } from "../db/migrate.ts";
 import { createLedger } from "../execution/ledger.ts";
 import { runPaper } from "../execution/paper.ts";
 import { RiskEngine } from "../execution/risk.ts";
+import { haltTrading } from "../execution/trading_state.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { RelationSet } from "../scanner/relation_set.ts";
 import { plantScenario } from "../simulator/plant.ts";
@@ -36,13 +37,14 @@ function scenario() {
   });
 }
 
-async function paper(latencyMs: number, risk?: RiskEngine) {
+async function paper(latencyMs: number, risk?: RiskEngine, options: { halted?: boolean } = {}) {
   const { relations, events } = scenario();
   let out: Awaited<ReturnType<typeof runPaper>> | null = null;
   let ledgerRows: { cash: string; fills: number; intents: number } | null = null;
   await withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
     const ledger = createLedger(db.sql, { log: silentLogger() });
+    if (options.halted === true) await haltTrading(db.sql, { reason: "test", by: "test" });
     out = await runPaper(events, new RelationSet(relations), {
       ledger,
       log: silentLogger(),
@@ -171,4 +173,14 @@ Deno.test("paper trading passes every order through the risk engine: a refused f
   const others = run.trades.filter((x) => x.episode.relationKey !== "pair-implication");
   assert.ok(others.length === 6 && others.every((x) => x.result.outcome === "filled_whole"));
   assert.equal(ledger.intents, others.reduce((n, x) => n + x.result.orders, 0));
+});
+
+Deno.test("paper trading on a halted ledger sends nothing: every episode is missed, its order refused", async () => {
+  const { run, ledger } = await paper(100, undefined, { halted: true });
+  assert.equal(run.trades.length, 9);
+  for (const { result } of run.trades) {
+    assert.deepEqual([result.outcome, result.orders, result.refused], ["missed", 0, 1]);
+  }
+  assert.equal(ledger.intents, 0);
+  assert.equal(run.cash, "10000");
 });
