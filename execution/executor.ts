@@ -28,7 +28,7 @@
  */
 import { type Dec, divDec, formatDec, mulDec, parseDec, ZERO } from "../edge/decimal.ts";
 import { conversionCalls } from "../edge/conversion.ts";
-import type { Plan } from "../edge/plan.ts";
+import { channelJson, type Plan } from "../edge/plan.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { ScanRelation } from "../scanner/relation_set.ts";
 import type { Broker, BrokerEvent, OrderRequest, Side } from "./broker.ts";
@@ -222,7 +222,12 @@ export class Executor {
       books,
       limits: this.#o.limits,
     });
-    log.info("executor_decision", { step: "open", ...decisionRecord(decision) });
+    log.info("executor_decision", {
+      step: "open",
+      ...decisionRecord(decision),
+      // The plan as `pmcollect edge --json` prints it: legs, levels, fees, conversion calls.
+      plan: channelJson({ channel: plan.channel, subject: relation.key, complete: true, plan }),
+    });
     const legs: LegTally[] = plan.legs.map((leg) => newTally(leg.tokenId));
     const count = { orders: 0, refused: 0 };
     const result = (

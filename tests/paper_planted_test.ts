@@ -19,7 +19,7 @@ import { createLedger } from "../execution/ledger.ts";
 import { runPaper } from "../execution/paper.ts";
 import { RiskEngine } from "../execution/risk.ts";
 import { haltTrading } from "../execution/trading_state.ts";
-import { silentLogger } from "../runtime/log.ts";
+import { createLogger, silentLogger } from "../runtime/log.ts";
 import { RelationSet } from "../scanner/relation_set.ts";
 import { plantScenario } from "../simulator/plant.ts";
 import { fillCost, takerFeeOf } from "../simulator/plant_profit.ts";
@@ -37,7 +37,11 @@ function scenario() {
   });
 }
 
-async function paper(latencyMs: number, risk?: RiskEngine, options: { halted?: boolean } = {}) {
+async function paper(
+  latencyMs: number,
+  risk?: RiskEngine,
+  options: { halted?: boolean; lines?: string[] } = {},
+) {
   const { relations, events } = scenario();
   let out: Awaited<ReturnType<typeof runPaper>> | null = null;
   let ledgerRows: { cash: string; fills: number; intents: number } | null = null;
@@ -47,7 +51,9 @@ async function paper(latencyMs: number, risk?: RiskEngine, options: { halted?: b
     if (options.halted === true) await haltTrading(db.sql, { reason: "test", by: "test" });
     out = await runPaper(events, new RelationSet(relations), {
       ledger,
-      log: silentLogger(),
+      log: options.lines === undefined
+        ? silentLogger()
+        : createLogger({}, { write: (line) => options.lines!.push(line) }),
       latencyMs,
       cash: "10000",
       maxBookAgeMs: MAX_AGE_MS,
@@ -68,7 +74,8 @@ async function paper(latencyMs: number, risk?: RiskEngine, options: { halted?: b
 
 Deno.test("paper P&L of every planted episode equals its hand-computed profit; decoys are never traded", async () => {
   const { truth } = scenario();
-  const { run, ledger } = await paper(100);
+  const lines: string[] = [];
+  const { run, ledger } = await paper(100, undefined, { lines });
   const expected = truth.filter((t) => t.expected);
   assert.equal(expected.length, 9, "three durations × basket, conversion, implication");
   assert.equal(
@@ -98,6 +105,18 @@ Deno.test("paper P&L of every planted episode equals its hand-computed profit; d
   const sent = run.trades.reduce((n, x) => n + x.result.orders, 0);
   assert.equal(ledger.intents, sent);
   assert.ok(ledger.fills >= sent, "every order filled at least once");
+  // Every decision is logged with the plan, each leg's book age and why it acted.
+  const opened = lines.map((l) => JSON.parse(l)).filter((l) =>
+    l.event === "executor_decision" && l.step === "open"
+  );
+  assert.equal(opened.length, expected.length);
+  for (const d of opened) {
+    assert.equal(d.action, "act");
+    assert.match(d.reason, /^profit \S+ on the current books; thinnest leg \d+ first$/);
+    assert.equal(d.bookAgesMs.length, d.plan.legs.length);
+    assert.ok(d.bookAgesMs.every((age: number) => age >= 0 && age <= MAX_AGE_MS));
+    assert.equal(d.planProfit, d.plan.profit);
+  }
 });
 
 Deno.test("paper trading a leg whose plant ends in flight sells it back at the quiet bid, at the hand-computed loss", async () => {
