@@ -1,0 +1,152 @@
+/**
+ * The executor's short-fill rules end to end (execution/executor.ts, docs/execution.md
+ * "Playbooks"), through a real PostgreSQL ledger and the paper broker: the books the plan was
+ * made on (the scanner's) show 10 shares at each leg's price, but by the time the orders arrive
+ * someone has taken 6 of leg b's. Fee-free, latency 0, every figure worked by hand below.
+ */
+import assert from "node:assert/strict";
+import { migrate } from "../db/migrate.ts";
+import { type Dec, formatDec, parseDec, ZERO } from "../edge/decimal.ts";
+import type { Plan, PlanLeg } from "../edge/plan.ts";
+import { scannerBookView } from "../execution/_book_view.ts";
+import { Executor, type TradeResult } from "../execution/executor.ts";
+import { createLedger } from "../execution/ledger.ts";
+import { PaperBroker } from "../execution/paper_broker.ts";
+import { silentLogger } from "../runtime/log.ts";
+import { RelationSet, type ScanMarket, type ScanRelation } from "../scanner/relation_set.ts";
+import type { BookEvent } from "../stream/book_event.ts";
+import { L2Books } from "../stream/l2_book.ts";
+import { withDatabase } from "./_db.ts";
+
+const FREE = { rate: "0", exponent: 1, takerOnly: true } as const;
+const AT = 1_800_000_000_000;
+
+function market(id: string): ScanMarket {
+  return {
+    marketId: id,
+    conditionId: `0x${id.padStart(64, "0")}`,
+    yesTokenId: `${id}-yes`,
+    noTokenId: `${id}-no`,
+    fee: FREE,
+    tickSize: "0.01",
+    minOrderSize: "1",
+    endDate: "2027-01-01T00:00:00.000Z",
+  };
+}
+
+const RELATION: ScanRelation = {
+  key: "g",
+  kind: "group",
+  complete: true,
+  convertFeeBips: null,
+  markets: [market("a"), market("b")],
+};
+
+function book(tokenId: string, bids: [string, string][], asks: [string, string][]): BookEvent {
+  return {
+    kind: "book",
+    tokenId,
+    exchangeTs: AT,
+    receivedAt: AT,
+    connection: 1,
+    sequence: 0,
+    bids,
+    asks,
+    tickSize: "0.01",
+  };
+}
+
+function leg(tokenId: string, price: string): PlanLeg {
+  const notional = parseDec(price) * 10n;
+  return {
+    marketId: tokenId.split("-")[0]!,
+    tokenId,
+    outcome: "YES",
+    side: "BUY",
+    shares: parseDec("10"),
+    fills: [{ price: parseDec(price), shares: parseDec("10"), fee: ZERO }],
+    notional,
+    fees: ZERO,
+    cost: notional,
+  };
+}
+
+/** Buy 10 YES of a at 0.40 and 10 of b at 0.50: cost 9, pays 10, profit 1. */
+const PLAN: Plan = {
+  channel: "neg_risk_basket",
+  path: "buy YES of both",
+  shares: parseDec("10"),
+  legs: [leg("a-yes", "0.4"), leg("b-yes", "0.5")],
+  cost: parseDec("9"),
+  payoff: parseDec("10"),
+  profit: parseDec("1"),
+  capitalLocked: parseDec("9"),
+  lockedUntil: null,
+  annualisedReturn: null,
+};
+
+async function trade(bAsksNow: [string, string][]): Promise<TradeResult> {
+  let result: TradeResult | null = null;
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    const set = new RelationSet([RELATION]);
+    // The scanner's books: what the plan was made on.
+    const books = new L2Books();
+    books.apply(book("a-yes", [["0.35", "100"]], [["0.4", "10"]]));
+    books.apply(book("b-yes", [["0.45", "100"]], [["0.5", "10"]]));
+    // The venue's, as the orders find it: 6 of b's 10 at 0.50 gone.
+    const broker = new PaperBroker({
+      now: () => AT,
+      latencyMs: 0,
+      cash: "100",
+      feeOf: () => FREE,
+    });
+    broker.onBookEvent(book("a-yes", [["0.35", "100"]], [["0.4", "10"]]));
+    broker.onBookEvent(book("b-yes", [["0.45", "100"]], bAsksNow));
+    const executor = new Executor({
+      ledger: createLedger(db.sql, { log: silentLogger() }),
+      broker,
+      books: scannerBookView(books, set),
+      limits: { maxBookAgeMs: 5000, minEdge: ZERO },
+      now: () => AT,
+      log: silentLogger(),
+      idPrefix: "x",
+    });
+    result = await executor.trade(PLAN, { relation: RELATION, at: AT });
+    await executor.flush();
+    executor.close();
+  });
+  return result!;
+}
+
+const text = (d: Dec) => formatDec(d);
+
+Deno.test("a leg that fills short is finished at a worse price within the edge left", async () => {
+  // a: FOK 10 @ 0.40 (4.00). b: FAK 10 @ 0.50 fills 4 (2.00). Edge left 1.00 for 6 shares:
+  // 6p ≤ 6 × 0.50 + 1.00 → p ≤ 0.666…, FAK 6 @ 0.66 takes 6 @ 0.55 (3.30).
+  // P&L = 10 sets − 4.00 − 2.00 − 3.30 = 0.70; capital locked 4.00 + 2.00 + 3.30 = 9.30.
+  const result = await trade([["0.5", "4"], ["0.55", "20"]]);
+  assert.equal(result.outcome, "filled_whole");
+  assert.deepEqual(result.legs.map((l) => text(l.bought)), ["10", "10"]);
+  assert.equal(text(result.completeSets), "10");
+  assert.equal(text(result.pnl), "0.7");
+  assert.equal(text(result.capitalLocked), "9.3");
+  assert.equal(result.orders, 3);
+});
+
+Deno.test("a leg that cannot be finished within the edge is sold back at the best bid", async () => {
+  // As above, but b's next ask is 0.70, above the 0.66 the edge allows: the finish finds
+  // nothing. 4 complete sets; a's other 6 are sold FAK at its bid 0.35 (2.10).
+  // P&L = 4 sets − 4.00 − 2.00 + 2.10 = 0.10; capital locked 4 × 0.40 + 4 × 0.50 = 3.60.
+  const result = await trade([["0.5", "4"], ["0.7", "20"]]);
+  assert.equal(result.outcome, "unwound");
+  assert.deepEqual(result.legs.map((l) => [text(l.bought), text(l.sold)]), [["10", "6"], [
+    "4",
+    "0",
+  ]]);
+  assert.equal(text(result.completeSets), "4");
+  assert.deepEqual(result.held.map(text), ["0", "0"]);
+  assert.equal(text(result.pnl), "0.1");
+  assert.equal(text(result.capitalLocked), "3.6");
+  assert.equal(result.orders, 4);
+});
