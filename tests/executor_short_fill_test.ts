@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
 import { type Dec, formatDec, parseDec, ZERO } from "../edge/decimal.ts";
 import type { Plan, PlanLeg } from "../edge/plan.ts";
-import { scannerBookView } from "../execution/_book_view.ts";
+import { mirrorEvent, scannerBookView } from "../execution/_book_view.ts";
 import { Executor, type TradeResult } from "../execution/executor.ts";
 import { createLedger } from "../execution/ledger.ts";
 import { PaperBroker } from "../execution/paper_broker.ts";
@@ -149,4 +149,66 @@ Deno.test("a leg that cannot be finished within the edge is sold back at the bes
   assert.equal(text(result.pnl), "0.1");
   assert.equal(text(result.capitalLocked), "3.6");
   assert.equal(result.orders, 4);
+});
+
+Deno.test("a neg-risk conversion finishes its short leg, converts the NO held and books it in the ledger", async () => {
+  // Three questions, YES bids 0.35 on the scanner's books: NO asks 0.65, 10 each. The plan buys
+  // 10 NO of each (19.50) and converts them into (3 − 1) × 10 = 20 collateral: profit 0.50.
+  // At the venue c's NO ask holds 4 at 0.65, then 20 at 0.70. a: FOK 10 @ 0.65 (6.50); b: 10 @
+  // 0.65 (6.50); c: 4 @ 0.65 (2.60), short 6; edge left 0.50: 6p ≤ 6 × 0.65 + 0.50 → p ≤ 0.733…,
+  // FAK 6 @ 0.73 takes 6 @ 0.70 (4.20). Converted: 20. P&L = 20 − 6.50 − 6.50 − 2.60 − 4.20 = 0.20.
+  const markets = [market("a"), market("b"), market("c")];
+  const relation: ScanRelation = { ...RELATION, convertFeeBips: 0, markets };
+  const noLeg = (id: string): PlanLeg => ({ ...leg(`${id}-no`, "0.65"), outcome: "NO" });
+  const plan: Plan = {
+    ...PLAN,
+    channel: "neg_risk_conversion",
+    legs: markets.map((m) => noLeg(m.marketId)),
+    cost: parseDec("19.5"),
+    payoff: parseDec("20"),
+    profit: parseDec("0.5"),
+    capitalLocked: parseDec("19.5"),
+    lockedUntil: "now",
+  };
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    const set = new RelationSet([relation]);
+    const books = new L2Books();
+    const broker = new PaperBroker({ now: () => AT, latencyMs: 0, cash: "100", feeOf: () => FREE });
+    for (const m of markets) {
+      const bids: [string, string][] = m.marketId === "c"
+        ? [["0.35", "4"], ["0.3", "20"]]
+        : [["0.35", "10"]];
+      books.apply(book(m.yesTokenId, [["0.35", "10"]], [["0.7", "100"]]));
+      const venue = book(m.yesTokenId, bids, [["0.7", "100"]]);
+      broker.onBookEvent(venue);
+      broker.onBookEvent(mirrorEvent(venue, m.noTokenId));
+    }
+    const executor = new Executor({
+      ledger: createLedger(db.sql, { log: silentLogger() }),
+      broker,
+      books: scannerBookView(books, set),
+      limits: { maxBookAgeMs: 5000, minEdge: ZERO },
+      now: () => AT,
+      log: silentLogger(),
+      idPrefix: "x",
+      convert: (request) => broker.convert(request),
+    });
+    const result = await executor.trade(plan, { relation, at: AT });
+    await executor.flush();
+    executor.close();
+    assert.equal(result.outcome, "filled_whole");
+    assert.equal(text(result.converted), "20");
+    assert.equal(text(result.pnl), "0.2");
+    assert.equal(text(result.capitalLocked), "0");
+    assert.equal(broker.cash(), "100.2");
+    const [row] = await db.sql<{ cash: string; held: string; conversions: number }[]>`
+      select (select sum(amount) from cash)::text as cash,
+        (select coalesce(sum(abs(size)), 0) from positions)::text as held,
+        (select count(*) from conversions)::int as conversions`;
+    assert.deepEqual(
+      [formatDec(parseDec(row!.cash)), formatDec(parseDec(row!.held)), row!.conversions],
+      ["0.2", "0", 1],
+    );
+  });
 });
