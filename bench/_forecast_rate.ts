@@ -7,7 +7,7 @@
  *   every 6 hours, trades, metadata, groups of 4), forecast at one instant in batches of
  *   `BATCH_MARKETS` with a fitted `auto` model (`forecastsAt`: tradability and books, the
  *   dataset's features, the model, the values). Timed after a warm-up; tradabilityAt alone is
- *   timed over the same batches too, to say where the time goes. The seconds for 93,000 tokens
+ *   timed over the same batches too (in the same parts at once), to say where the time goes. The seconds for 93,000 tokens
  *   are extrapolated linearly from the rate (the seeded universe is smaller).
  * - In memory: the model and the per-token values alone (`predictDeployable`, `forecastTokens`)
  *   for 46,500 markets (93,000 tokens) of synthesised rows, what is left once the reads are done.
@@ -20,13 +20,12 @@
  */
 import { createTestDatabase } from "../tests/_db.ts";
 import { SEED_END, seedDataset } from "../tests/_dataset_seed.ts";
-import { forecastsAt } from "../models/forecast_at.ts";
+import { forecastsAt, tradabilityInParts } from "../models/forecast_at.ts";
 import { BATCH_MARKETS } from "../models/forecast_task.ts";
 import { forecastTokens } from "../models/forecast.ts";
 import { fitDeployable, predictDeployable } from "../models/deployable.ts";
 import { synthesizeHistory } from "../models/synthetic.ts";
 import type { StoredModel } from "../models/store.ts";
-import { tradabilityAt } from "../tradability/at.ts";
 
 /** The active universe the target is stated for. */
 export const UNIVERSE_TOKENS = 93_000;
@@ -80,7 +79,7 @@ export async function forecastRate(options: { markets?: number } = {}): Promise<
     if (tokens === 0) throw new Error("No token was forecast: the seed is not open at the instant");
     started = performance.now();
     for (const batch of batches) {
-      await tradabilityAt(db.sql, batch, { at, maxRestAgeMs: options.maxRestAgeMs });
+      await tradabilityInParts(db.sql, batch, { at, maxRestAgeMs: options.maxRestAgeMs });
     }
     const tradabilitySeconds = (performance.now() - started) / 1000;
     const perS = tokens / seconds;

@@ -24,7 +24,11 @@
  * ```
  */
 import type { Queryable } from "../db/client.ts";
-import { type MarketTradability, tradabilityAt } from "../tradability/at.ts";
+import {
+  type MarketTradability,
+  tradabilityAt,
+  type TradabilityOptions,
+} from "../tradability/at.ts";
 import { buildFromSource, type ParsedHorizon } from "./_dataset_build.ts";
 import type { Candidate } from "./_dataset_features.ts";
 import { postgresSource } from "./dataset.ts";
@@ -96,7 +100,7 @@ export async function forecastsAt(
   const at = options.at.getTime();
   const model = options.model;
   const skipped: { marketId: string; reason: string }[] = [];
-  const states = await tradabilityAt(sql, marketIds, {
+  const states = await tradabilityInParts(sql, marketIds, {
     at: options.at,
     maxRestAgeMs: options.maxRestAgeMs ?? DEFAULT_MAX_REST_AGE_MS,
   });
@@ -212,6 +216,27 @@ export async function forecastsAt(
 }
 
 const NO_EXCLUSIONS = { voided: 0, notBinary: 0, unknownWinner: 0 };
+
+/** Parts of a batch whose tradability is read at once (each on its own pool connection). */
+export const TRADABILITY_PARTS = 4;
+
+/**
+ * `tradabilityAt` in {@link TRADABILITY_PARTS} parts at once: it reads market by market, one
+ * query after another, so its time is round trips, which parts on separate connections overlap.
+ */
+export async function tradabilityInParts(
+  sql: Queryable,
+  marketIds: readonly string[],
+  options: TradabilityOptions,
+): Promise<Map<string, MarketTradability>> {
+  const size = Math.max(1, Math.ceil(marketIds.length / TRADABILITY_PARTS));
+  const parts: (readonly string[])[] = [];
+  for (let from = 0; from < marketIds.length; from += size) {
+    parts.push(marketIds.slice(from, from + size));
+  }
+  const maps = await Promise.all(parts.map((part) => tradabilityAt(sql, part, options)));
+  return new Map(maps.flatMap((m) => [...m]));
+}
 
 /** The fee schedule in force as numbers; null when unknown. */
 function feeRateOf(state: MarketTradability): FeeRate | null {
