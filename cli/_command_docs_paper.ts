@@ -21,7 +21,8 @@ export const PAPER_DOCS = {
       "broker, which fills them on the recorded books --latency-ms after they are sent " +
       "(docs/execution.md, Playbooks, Paper trading, Fill model). The run's orders, fills, " +
       "positions, cash and conversions are written to a new schema, paper_<date>_<time>_<id>, " +
-      "named on the first line of the output; then one line per episode and one per channel.",
+      "named on the first line of the output; then one line per episode and one per channel. " +
+      "Needs a PostgreSQL server (DATABASE_URL), not the embedded database.",
     options: {
       since: { value: "ISO", text: "start of the interval (required)" },
       until: { value: "ISO", text: "end of the interval, after --since (required)" },
@@ -41,6 +42,7 @@ export const PAPER_DOCS = {
       "pmcollect paper --since 2026-11-30T00:00:00Z --until 2026-12-01T00:00:00Z",
       "pmcollect paper --since 2026-11-30T10:00:00Z --until 2026-11-30T11:00:00Z --events 903193 --latency-ms 250",
     ],
+    exits: "0 success, 1 on the embedded database (or another failure), 2 bad usage",
     database: true,
   },
 } satisfies Record<string, CommandDoc>;

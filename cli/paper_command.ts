@@ -87,22 +87,27 @@ export async function runPaperCommand(
         set.relations.filter((r) => r.markets.some((m) => events.has(m.eventId ?? ""))),
       );
     }
+    if (db.backend === "embedded" || config.database.url === undefined) {
+      // The run's ledger needs connections of its own whose search_path puts its schema first;
+      // the embedded database serves this process one session, which also reads the stream.
+      write(
+        "paper needs a PostgreSQL server (DATABASE_URL): the embedded database cannot hold " +
+          "a run's ledger in a schema of its own beside the recorded stream",
+      );
+      return 1;
+    }
     const schema = paperSchemaName(new Date());
     const [{ current }] = await db.sql<{ current: string }[]>`select current_schema() as current`;
     await db.sql.unsafe(`create schema ${schema}`);
-    const path = `${schema}, ${current}`;
-    if (db.backend === "embedded") {
-      // One session: the run's schema first, the recorded stream found behind it.
-      await db.sql.unsafe(`set search_path to ${path}`);
-    } else {
-      paperDb = await openDatabase({
-        url: config.database.url,
-        dataDir: config.dataDir,
-        poolSize: 2,
-        schema: path,
-      }, { log, signal });
-    }
-    const ledgerSql = paperDb?.sql ?? db.sql;
+    // The run's schema first: every table of the program is created there by the migrations, so
+    // nothing of the live schema behind it is written.
+    paperDb = await openDatabase({
+      url: config.database.url,
+      dataDir: config.dataDir,
+      poolSize: 2,
+      schema: `${schema}, ${current}`,
+    }, { log, signal });
+    const ledgerSql = paperDb.sql;
     await migrate(ledgerSql, { log, timescale: "off" });
     const tokenIds = set.relations.flatMap((r) =>
       r.markets.flatMap((m) => [m.yesTokenId, m.noTokenId])
