@@ -6,8 +6,8 @@
  * rows whose market has resolved since (`scoreForecasts`), so live skill is measured.
  *
  * Bounded work: markets are forecast `batchMarkets` (500) at a time, one batch after another on
- * the shared pool (a batch's dataset lookups use at most two connections), and the scoring
- * pass updates at most 50,000 rows; each pass logs one `forecasts_written` line (markets,
+ * the shared pool (a batch uses at most four connections at once: its tradability in four
+ * parts, then its dataset lookups on two), and the scoring pass updates at most 50,000 rows; each pass logs one `forecasts_written` line (markets,
  * tokens, skipped, scored, model version, durationMs) and reports it on /healthz. While the
  * database is away the task says so once (`forecasts_db_down`) and tries again at the next
  * pass, like the relations refresh; only other errors crash it (the supervisor restarts it).
