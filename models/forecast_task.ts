@@ -5,7 +5,8 @@
  * (the market baseline when none is stored), writes the rows into `forecasts`, then scores the
  * rows whose market has resolved since (`scoreForecasts`), so live skill is measured.
  *
- * Bounded work: markets are forecast `batchMarkets` (500) at a time, one batch after another on
+ * Bounded work: markets are forecast `batchMarkets` (500, more when an event would be cut: its
+ * neg-risk partition is coherent only when forecast whole) at a time, one batch after another on
  * the shared pool (a batch uses at most four connections at once: its tradability in four
  * parts, then its dataset lookups on two), and the scoring pass updates at most 50,000 rows; each pass logs one `forecasts_written` line (markets,
  * tokens, skipped, scored, model version, durationMs) and reports it on /healthz. While the
@@ -77,14 +78,13 @@ export async function forecastPass(deps: ForecastTaskDeps): Promise<ForecastPass
   const started = performance.now();
   const at = new Date((deps.now ?? Date.now)());
   const model = await latestModel(deps.sql);
-  const ids = (await deps.sql<{ market_id: string }[]>`
-    select market_id from markets where closed is not true order by market_id collate "C"`)
-    .map((r) => r.market_id);
-  const size = deps.batchMarkets ?? BATCH_MARKETS;
+  const open = await deps.sql<{ market_id: string; event_id: string }[]>`
+    select market_id, coalesce(event_id, '') as event_id from markets where closed is not true
+    order by event_id collate "C", market_id collate "C"`;
   let markets = 0, tokens = 0, written = 0, skipped = 0;
-  for (let from = 0; from < ids.length; from += size) {
+  for (const batch of eventBatches(open, deps.batchMarkets ?? BATCH_MARKETS)) {
     deps.signal?.throwIfAborted();
-    const forecasts = await forecastsAt(deps.sql, ids.slice(from, from + size), {
+    const forecasts = await forecastsAt(deps.sql, batch, {
       at,
       model,
       signal: deps.signal,
@@ -111,4 +111,27 @@ export async function forecastPass(deps: ForecastTaskDeps): Promise<ForecastPass
   deps.context?.report({ lastSuccessAt: outcome.at, ...outcome });
   deps.onPass?.(outcome);
   return outcome;
+}
+
+/**
+ * Market ids in batches of about `size`, never cutting an event: its neg-risk partition is made
+ * coherent only when all its members are forecast together. Rows come ordered by event.
+ */
+export function eventBatches(
+  rows: readonly { market_id: string; event_id: string }[],
+  size: number,
+): string[][] {
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  rows.forEach((row, i) => {
+    const eventEnds = i + 1 === rows.length || rows[i + 1]!.event_id !== row.event_id ||
+      row.event_id === "";
+    batch.push(row.market_id);
+    if (eventEnds && batch.length >= size) {
+      batches.push(batch);
+      batch = [];
+    }
+  });
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
