@@ -9,7 +9,8 @@
  *    stored before t by the same rules as training rows: the market is handed to the build as
  *    a candidate whose end is t + h, so its row's instant is exactly t. h is the stored horizon
  *    nearest its time to end (`nearestHorizon`). The outcome is not known, and not read: the
- *    row's label is a placeholder no forecast uses. A market with no price stored before t
+ *    row's label is a placeholder no forecast uses. h is chosen per event, from its soonest
+ *    end, so a neg-risk partition shares one. A market with no price stored before t
  *    gets no forecast ("no price before the instant"). Markets and skipped come back in market id order.
  * 3. The probability from the stored model (`predictDeployable`: its domain × horizon cell, the
  *    tail at its price, complete neg-risk partitions made coherent), or, with no stored model,
@@ -122,6 +123,7 @@ export async function forecastsAt(
   for (const id of marketIds) {
     if (!known.has(id)) skipped.push({ marketId: id, reason: "unknown market" });
   }
+  const forecastable: { m: LiveMarket; msToEnd: number | null }[] = [];
   for (const m of live) {
     const state = states.get(m.market_id);
     if (state === undefined || !state.open) {
@@ -137,13 +139,25 @@ export async function forecastsAt(
     }
     const end = state.metadata?.endDate ?? state.endDate?.toISOString() ?? null;
     const endMs = end === null ? NaN : Date.parse(end);
-    const horizon = nearestHorizon(horizons, Number.isNaN(endMs) ? null : endMs - at);
+    forecastable.push({ m, msToEnd: Number.isNaN(endMs) ? null : endMs - at });
+  }
+  // One horizon per event, from its soonest end: a neg-risk partition is made coherent only
+  // when its members share one.
+  const eventEnd = new Map<string, number | null>();
+  for (const { m, msToEnd } of forecastable) {
+    const key = m.event_id === "" ? `\u0000${m.market_id}` : m.event_id;
+    const seen = eventEnd.get(key);
+    eventEnd.set(key, seen == null ? msToEnd : msToEnd === null ? seen : Math.min(seen, msToEnd));
+  }
+  for (const { m } of forecastable) {
+    const key = m.event_id === "" ? `\u0000${m.market_id}` : m.event_id;
+    const horizon = nearestHorizon(horizons, eventEnd.get(key) ?? null);
     const group = byHorizon.get(horizon.label) ?? { horizon, candidates: [] };
     group.candidates.push({
       marketId: m.market_id,
       eventId: m.event_id,
-      yesToken: m.yes_token,
-      noToken: m.no_token,
+      yesToken: m.yes_token!,
+      noToken: m.no_token!,
       groupKey: m.group_key,
       category: m.category,
       // Not known at t and not read: the build wants a resolution and a label, no forecast

@@ -3,7 +3,7 @@
  * four days before the seed's last end (every market open then, its book a REST snapshot at the
  * instant, its price the snapshot 30 minutes earlier, its fee the metadata version in force):
  * the market baseline's values hand-checked from the seed's own arithmetic, a stored model's
- * probability and interval, scoring on resolution, and the task's pass writing and scoring rows.
+ * probability and interval, a neg-risk event's forecasts coherent, scoring on resolution, and the task's pass writing and scoring rows.
  */
 import assert from "node:assert/strict";
 import { withDatabase } from "./_db.ts";
@@ -126,6 +126,24 @@ Deno.test("forecastsAt() with a stored model: its cell's map, the Wilson interva
       assertClose(yes.evPerShare!, p - e.ask - e.rate * e.ask * (1 - e.ask), 1e-9);
       assert.equal(f.modelVersion, stored.version);
     }
+    // The neg-risk event of markets 0..3 (ends up to 2 days apart): one horizon, from its
+    // soonest end, and its YES probabilities made to sum to 1.
+    const group = await forecastsAt(db.sql, ["m0", "m1", "m2", "m3"], {
+      ...OPTIONS,
+      model: stored,
+    });
+    assert.equal(group.markets.length, 4);
+    assert.deepEqual(new Set(group.markets.map((f) => f.horizon)), new Set(["24h"]));
+    const sum = group.markets.reduce((total, f) => total + f.tokens[0].probability, 0);
+    assertClose(sum, 1, 1e-9);
+    const mapped = group.markets.map((f) => {
+      const p = expected(Number(f.marketId.slice(1))).price;
+      return sigmoid(Math.log(p / (1 - p)) + 0.5);
+    });
+    assert.ok(
+      Math.abs(mapped.reduce((a, b) => a + b, 0) - 1) > 0.01,
+      "the map alone is not coherent",
+    );
   });
 });
 
