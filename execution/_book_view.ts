@@ -22,16 +22,18 @@ export function scannerBookView(books: L2Books, set: RelationSet): BookView {
     const fee = parseFee(market.fee);
     const fresh = books.freshness(market.yesTokenId);
     if (book === null || fee === null || fresh === null) return null;
+    const seenAt = Math.max(fresh.changedAt, books.connectionSeenAt(fresh.connection));
     const tick = parseDec(books.tickSize(market.yesTokenId) ?? market.tickSize);
     const asks = parseLadder(book.asks, tick);
     const bids = parseLadder(book.bids, tick);
     if (asks === null || bids === null) return null;
     const view: TokenBook = tokenId === market.yesTokenId
-      ? { asks, bids: [...bids].reverse(), changedAt: fresh.changedAt, tick, fee }
+      ? { asks, bids: [...bids].reverse(), changedAt: fresh.changedAt, seenAt, tick, fee }
       : {
         asks: mirrorLadder(bids),
         bids: mirrorLadder(asks).reverse(),
         changedAt: fresh.changedAt,
+        seenAt,
         tick,
         fee,
       };

@@ -542,7 +542,8 @@ function riskContext(
   const best = order.side === "BUY" ? view?.asks[0] : view?.bids[0];
   return {
     bookPrice: best?.price ?? order.price,
-    bookAt: view?.changedAt ?? 0,
+    // The book is known current up to the last data on its connection.
+    bookAt: view?.seenAt ?? 0,
     edge: order.side === "SELL" || plan.shares === ZERO ? null : divDec(plan.profit, plan.shares),
   };
 }

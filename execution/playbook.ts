@@ -6,7 +6,8 @@
  * Every channel the scanner finds buys every leg of a plan (`edge/plan.ts`), so the playbooks
  * share one shape and differ only in what a filled set becomes:
  * - **Decide** (`decide`): decline, with a reason, when the plan's edge is below `minEdge`, a
- *   leg's book is gated or older than `maxBookAgeMs`, or the plan no longer fills at its own
+ *   leg's book is gated or its connection silent for longer than `maxBookAgeMs`, or the plan no
+ *   longer fills at its own
  *   limit prices on the books as they are now (the limit of a leg is its worst planned fill).
  * - **Thinnest leg first**: legs are ordered by the depth at or inside their limit divided by the
  *   shares planned (least first). The thinnest goes alone as FOK: if it cannot fill whole,
@@ -37,8 +38,13 @@ import type { OrderType, Side } from "./broker.ts";
 export interface TokenBook {
   readonly asks: readonly Level[];
   readonly bids: readonly Level[];
-  /** Local receive ms of the book's last change. */
+  /** Local receive ms of the book's last change (its age, as the scanner reports it). */
   readonly changedAt: number;
+  /**
+   * Local receive ms of the last data on the book's connection: the book is known to be as it
+   * is up to then (the venue sends every change of a token on its connection, in order).
+   */
+  readonly seenAt: number;
   readonly tick: Dec;
   readonly fee: ParsedFee;
 }
@@ -76,7 +82,7 @@ export interface Decision {
   readonly planProfit: Dec;
   /** The plan's profit re-priced on the current books within its limits (null: not fillable). */
   readonly nowProfit: Dec | null;
-  /** Per leg: ms since its book last changed (null: gated). */
+  /** Per leg: ms since its book last changed (null: gated); staleness is the connection's. */
   readonly bookAgesMs: readonly (number | null)[];
   /** The thinnest leg, alone (FOK). */
   readonly first: readonly LegOrder[];
@@ -150,8 +156,12 @@ export function decide(
   }
   const gated = views.findIndex((v) => v === null);
   if (gated >= 0) return decline(`leg ${gated}'s book is gated`);
-  const stale = bookAgesMs.findIndex((age) => age! > limits.maxBookAgeMs);
-  if (stale >= 0) return decline(`leg ${stale}'s book is ${bookAgesMs[stale]} ms old`);
+  const silent = views.findIndex((v) => at - v!.seenAt > limits.maxBookAgeMs);
+  if (silent >= 0) {
+    return decline(
+      `leg ${silent}'s connection has been silent for ${at - views[silent]!.seenAt} ms`,
+    );
+  }
   let cost = ZERO;
   const thinness: { leg: number; ratio: Dec }[] = [];
   for (let i = 0; i < plan.legs.length; i++) {

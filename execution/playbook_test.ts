@@ -45,12 +45,16 @@ function basket(): Plan {
   };
 }
 
-function book(asks: [string, string][], options: { bids?: [string, string][]; at?: number } = {}) {
+function book(
+  asks: [string, string][],
+  options: { bids?: [string, string][]; at?: number; seen?: number } = {},
+) {
   const level = ([p, s]: [string, string]) => ({ price: d(p), size: d(s) });
   return {
     asks: asks.map(level),
     bids: (options.bids ?? []).map(level),
     changedAt: options.at ?? 0,
+    seenAt: options.seen ?? options.at ?? 0,
     tick: d("0.01"),
     fee: FREE,
   } satisfies TokenBook;
@@ -85,10 +89,12 @@ Deno.test("decide() declines stale, gated, moved and thin-edge plans and says wh
   const at = (books: Record<string, TokenBook | null>, when = 100) =>
     decide(basket(), { relationKey: "g", at: when, books: view(books), limits });
   assert.match(at({ ...fresh, b: null }).reason, /leg 1's book is gated/);
-  assert.match(
-    at({ ...fresh, c: book([["0.3", "40"]], { at: -5000 }) }).reason,
-    /leg 2's book is 5100 ms old/,
-  );
+  const silent = at({ ...fresh, c: book([["0.3", "40"]], { at: -5000 }) });
+  assert.match(silent.reason, /leg 2's connection has been silent for 5100 ms/);
+  // An old book whose connection spoke since is known current: not declined, its age reported.
+  const quiet = at({ ...fresh, c: book([["0.3", "40"]], { at: -5000, seen: 90 }) });
+  assert.equal(quiet.action, "act");
+  assert.deepEqual(quiet.bookAgesMs, [100, 100, 5100]);
   const moved = at({ ...fresh, a: book([["0.3", "4"], ["0.32", "40"]]) });
   assert.equal(moved.action, "decline");
   assert.match(moved.reason, /leg 0 no longer fills at its limit 0.3/);
