@@ -46,7 +46,7 @@ import {
   wilsonInterval,
 } from "./forecast.ts";
 import { parseFee } from "../edge/fees.ts";
-import { toNumber } from "../edge/decimal.ts";
+import { ONE, parseDec, toNumber } from "../edge/decimal.ts";
 
 /** The horizons forecast at when no model is stored (the model command's defaults). */
 export const BASELINE_HORIZONS = ["1h", "24h", "7d"] as const;
@@ -196,7 +196,7 @@ export async function forecastsAt(
     const yesAsk = bestAsk(state.yes);
     const ownNoAsk = bestAsk(state.no);
     const yesBid = bestBid(state.yes);
-    const noAsk = ownNoAsk ?? (yesBid === null ? null : 1 - yesBid);
+    const noAsk = ownNoAsk ?? (yesBid === null ? null : mirrorPrice(state.yes!.book!.bids[0]![0]));
     return {
       marketId: row.marketId,
       eventId: row.eventId,
@@ -266,6 +266,11 @@ function bestAsk(book: MarketTradability["yes"]): number | null {
 function bestBid(book: MarketTradability["yes"]): number | null {
   const level = book?.book?.bids[0];
   return level === undefined ? null : Number(level[0]);
+}
+
+/** 1 − a price, exactly (a mirrored 0.59 is 0.41, not 0.41000000000000003). */
+function mirrorPrice(text: string): number {
+  return toNumber(ONE - parseDec(text));
 }
 
 /**

@@ -59,6 +59,7 @@ Deno.test("forecastsAt() without a model: the price as baseline, EV after the fe
       // No NO book in the seed: its ask mirrors the YES bid.
       assert.equal(no.askSource, "mirror");
       assertClose(no.ask!, 1 - e.bid, 1e-9);
+      assert.equal(no.ask, Number((1 - e.bid).toFixed(3)), "the mirror is exact");
       const noAsk = 1 - e.bid;
       assertClose(no.evPerShare!, 1 - e.price - noAsk - e.rate * noAsk * (1 - noAsk), 1e-9);
       // The seed's price never beats its ask by more than the fee: no stake.
