@@ -109,7 +109,10 @@ export async function runPaper(
       const relation = relations.get(episode.relationKey)!;
       pending.push(
         executor.trade(episode.peakPlan, { relation, at: episode.startedAt }).then(
-          (result) => ({ episode, result }),
+          (result) => {
+            enforceRisk(result);
+            return { episode, result };
+          },
           (err) => {
             // Kept until the run ends (a rejection nobody waits on would end the process).
             failure ??= err;
@@ -119,10 +122,11 @@ export async function runPaper(
       );
     },
   });
+  const view = scannerBookView(scanner.books, set);
   const executor = new Executor({
     ledger: options.ledger,
     broker,
-    books: scannerBookView(scanner.books, set),
+    books: view,
     limits: options.limits,
     now: () => clock,
     log: options.log,
@@ -153,6 +157,8 @@ export async function runPaper(
           amount: options.cash,
           at: clock,
         });
+        // The day's P&L is measured from here.
+        options.risk?.assess(clock);
       }
       if (event.receivedAt > clock) {
         // 1. The instant before, evaluated on its books.
@@ -182,6 +188,32 @@ export async function runPaper(
     return { trades, events, episodes, cash: broker.cash() };
   } finally {
     executor.close();
+  }
+
+  /**
+   * After a trade, as the kill switch does live (execution/kill_switch.ts): the traded tokens
+   * marked at their best bid, then the engine's breaches enforced — a daily loss beyond the
+   * limit halts, an exposure beyond a limit moves to reducing — for the rest of the run.
+   */
+  function enforceRisk(result: TradeResult): void {
+    const risk = options.risk;
+    if (risk === undefined) return;
+    for (const leg of result.legs) {
+      const bid = view(leg.tokenId)?.bids[0];
+      if (bid !== undefined) risk.mark(leg.tokenId, bid.price);
+    }
+    for (const breach of risk.assess(clock)) {
+      if (risk.mode === "halted" || (breach.mode === "reducing" && risk.mode === "reducing")) {
+        continue;
+      }
+      risk.setMode(breach.mode, breach.reason);
+      options.log.warn("paper_risk_breach", {
+        limit: breach.limit,
+        mode: breach.mode,
+        reason: breach.reason,
+        at: new Date(clock).toISOString(),
+      });
+    }
   }
 
   /** Moves the broker to each arrival before `before` (inclusive: at it too), in order. */

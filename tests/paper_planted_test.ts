@@ -203,3 +203,28 @@ Deno.test("paper trading on a halted ledger sends nothing: every episode is miss
   assert.equal(ledger.intents, 0);
   assert.equal(run.cash, "10000");
 });
+
+Deno.test("paper trading enforces the risk engine's breaches: a day's loss past the limit halts the rest of the run", async () => {
+  const risk = new RiskEngine({
+    maxOrderNotional: parseDec("100"),
+    maxMarketNotional: parseDec("1000"),
+    maxGroupNotional: parseDec("1000"),
+    maxTotalNotional: parseDec("1000"),
+    maxOpenOrders: 10,
+    maxOrdersPerSecond: 100,
+    maxDailyLoss: parseDec("0.01"),
+    priceBand: parseDec("0.05"),
+    maxBookAgeMs: MAX_AGE_MS,
+    minEdge: ZERO,
+  });
+  // 200 ms: the first plant (a 300 ms basket) is bought on one leg and sold back at a loss.
+  const { run } = await paper(200, risk);
+  const [first, ...rest] = run.trades.toSorted((a, b) => a.episode.startedAt - b.episode.startedAt);
+  assert.equal(first!.result.outcome, "unwound");
+  assert.ok(first!.result.pnl < -parseDec("0.01"), formatDec(first!.result.pnl));
+  assert.equal(risk.mode, "halted");
+  assert.equal(rest.length, 8);
+  for (const { result } of rest) {
+    assert.deepEqual([result.outcome, result.orders, result.refused], ["missed", 0, 1]);
+  }
+});
