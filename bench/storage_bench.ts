@@ -371,7 +371,7 @@ async function held(sql: Sql, mode: SchemaMode, table: string, time: string, sta
  */
 async function streamHeld(sql: Sql, mode: SchemaMode, start: number) {
   const rows = await held(sql, mode, "book_event_rows", "received_at", start);
-  const end = new Date(mode === "timescale" ? rows.settledEnd : Number.MAX_SAFE_INTEGER / 2);
+  const end = new Date(mode === "timescale" ? rows.settledEnd : Date.UTC(9999, 0));
   await sql`vacuum analyze book_event_packs`;
   await sql`vacuum analyze book_checkpoints`;
   const [r] = await sql<
