@@ -4,7 +4,8 @@
  * units that fit its size), growth and days left as the running collector measured them (its
  * `/healthz`; "unknown" with why when there is none or it has not measured long enough), the
  * relation registry's counts by status and the scanner's relations and open episodes (from the
- * running collector, else what the database holds), and, on TimescaleDB, the compression
+ * running collector, else what the database holds), the forecasts' live skill against the
+ * market (`_forecast_status.ts`), and, on TimescaleDB, the compression
  * ratio per hypertable and each background job's last run. `--quality` adds the gap report and
  * the recorded stream checked against the REST books at the instant each was taken.
  *
@@ -40,6 +41,8 @@ import {
 import { countRelationsByStatus } from "../relations/registry.ts";
 import { tradingState } from "../execution/trading_state.ts";
 import { formatTrading } from "./_trading_status.ts";
+import { formatForecastStatus } from "./_forecast_status.ts";
+import { liveSkill } from "../models/forecast_store.ts";
 import type { RelationStatus } from "../relations/derive.ts";
 
 /** export_command.ts formats its sizes the same way. */
@@ -113,6 +116,7 @@ export async function runStatusCommand(
     write(formatRelations(await countRelationsByStatus(db.sql), health));
     write(formatScanner(await scannerFromDatabase(db.sql), health));
     write(formatTrading(await tradingState(db.sql), health));
+    write(formatForecastStatus(await liveSkill(db.sql), health));
     write(await compressionReport(db.sql, mode));
     write(formatTimescaleJobs(await readTimescaleJobs(db.sql), formatTable));
     if (context.quality === true) {

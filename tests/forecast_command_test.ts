@@ -2,7 +2,7 @@
  * `pmcollect forecast` end to end on a real PostgreSQL seeded through the collectors' writers
  * (`_dataset_seed.ts`): an event's markets as a table that says it is the baseline, one market
  * as JSON with the values `forecastsAt` gives, and the exit codes of bad usage and of nothing
- * to forecast.
+ * to forecast; `pmcollect status` shows the stored forecasts' live skill.
  */
 import assert from "node:assert/strict";
 import { withDatabase } from "./_db.ts";
@@ -11,6 +11,9 @@ import { parseForecastArgs, runForecastCommand } from "../cli/forecast_command.t
 import { UsageError } from "../cli/command_line.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { silentLogger } from "../runtime/log.ts";
+import { runStatusCommand } from "../cli/status_command.ts";
+import { forecastsAt } from "../models/forecast_at.ts";
+import { insertForecasts, scoreForecasts } from "../models/forecast_store.ts";
 
 const AT = new Date(SEED_END - 4 * 86_400_000).toISOString();
 
@@ -73,4 +76,40 @@ Deno.test("parseForecastArgs() takes one of --event and --market, and a valid --
   });
   assert.throws(() => parseForecastArgs(["--market", "7", "--at", "yesterday"]), UsageError);
   assert.throws(() => parseForecastArgs(["--event", ""]), UsageError);
+});
+
+Deno.test("pmcollect status shows the forecasts scored so far against the market", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, { markets: 6, historyDays: 9, spreadDays: 3 });
+    const ids = ["m0", "m1", "m2", "m3", "m4", "m5"];
+    await insertForecasts(
+      db.sql,
+      await forecastsAt(db.sql, ids, {
+        at: new Date(AT),
+        model: undefined,
+        maxRestAgeMs: 6 * 3_600_000,
+      }),
+    );
+    assert.equal(await scoreForecasts(db.sql), 12);
+    const lines: string[] = [];
+    const dir = await Deno.makeTempDir({ prefix: "forecast_status_" });
+    try {
+      const code = await runStatusCommand(
+        loadConfig({ DATABASE_URL: db.url!, PMCOLLECT_DISK_PATH: dir, PMCOLLECT_HEALTH_PORT: "1" }),
+        {
+          log: silentLogger(),
+          signal: new AbortController().signal,
+          write: (l) => lines.push(...l.split("\n")),
+        },
+      );
+      assert.equal(code, 0);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+    // The baseline's Brier is the market's: six scored YES rows, none left.
+    assert.match(
+      lines.find((l) => l.startsWith("forecasts: ")) ?? "",
+      /^forecasts: 6 scored, Brier (0\.\d{4}) vs market \1 \(equal\); 0 rows awaiting resolution; task: /,
+    );
+  });
 });
