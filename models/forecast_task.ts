@@ -65,7 +65,8 @@ export async function runForecastTask(deps: ForecastTaskDeps, signal: AbortSigna
       down = false;
     } catch (err) {
       // An interrupted pass leaves whole batches written; the next pass forecasts a new instant.
-      if (signal.aborted || !isConnectionError(err)) throw err;
+      if (signal.aborted) throw signal.reason;
+      if (!isConnectionError(err)) throw err;
       if (!down) deps.log.warn("forecasts_db_down", { error: String(err) });
       down = true;
     }
