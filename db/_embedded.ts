@@ -43,6 +43,8 @@ export interface StartEmbeddedOptions {
   readonly onEvent?: (event: string, fields: Record<string, unknown>) => void;
   /** What the lock file says holds the directory (default "pmcollect"). */
   readonly command?: string;
+  /** "memory://" only: a fresh cluster's dumped files to load instead of running initdb. */
+  readonly template?: Blob;
 }
 
 /** Starts PGlite in `<dataDir>/pglite` (or in memory for "memory://") and serves it. */
@@ -56,7 +58,9 @@ export async function startEmbedded(
   let db: PGlite;
   try {
     if (!inMemory) await Deno.mkdir(location, { recursive: true });
-    db = await PGlite.create(inMemory ? undefined : location);
+    db = inMemory && options.template !== undefined
+      ? await PGlite.create({ loadDataDir: options.template })
+      : await PGlite.create(inMemory ? undefined : location);
   } catch (err) {
     lock?.release();
     throw new Error(

@@ -54,6 +54,11 @@ export interface OpenDatabaseOptions {
    * instead of failing (default false: the collector must be the only one writing there).
    */
   readonly joinRunning?: boolean;
+  /**
+   * Embedded "memory://" only: a fresh cluster's files (`PGlite.dumpDataDir`) to start from
+   * instead of running initdb, which is most of PGlite's start-up (tests reuse one).
+   */
+  readonly embeddedTemplate?: Blob;
 }
 
 /** What answers at the database address is not PostgreSQL; retrying cannot help. */
@@ -90,6 +95,7 @@ export async function openDatabase(
     try {
       embedded = await startEmbedded(options.dataDir, {
         onEvent: (event, fields) => log.warn(event, fields),
+        template: options.embeddedTemplate,
       });
     } catch (err) {
       if (!(err instanceof DataDirLockedError) || options.joinRunning !== true) throw err;

@@ -4,6 +4,10 @@
  */
 import postgres from "postgres";
 import { setTimeout as sleep } from "node:timers/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import denoConfig from "../deno.json" with { type: "json" };
 import { type Database, openDatabase } from "../db/client.ts";
 import { silentLogger } from "../runtime/log.ts";
 
@@ -60,7 +64,11 @@ export async function createTestDatabase(backend: Backend): Promise<
   const signal = new AbortController().signal;
   const log = silentLogger();
   if (backend === "embedded") {
-    const db = await openDatabase({ url: undefined, dataDir: "memory://" }, { log, signal });
+    const db = await openDatabase({
+      url: undefined,
+      dataDir: "memory://",
+      embeddedTemplate: await freshClusterTemplate(),
+    }, { log, signal });
     return { ...db, schema: "public", url: undefined, dispose: () => db.close() };
   }
   const schema = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
@@ -133,4 +141,36 @@ async function dropSchema(admin: postgres.Sql, schema: string): Promise<void> {
 export function isConcurrentCatalogUpdate(err: unknown): boolean {
   if (!(err instanceof postgres.PostgresError)) return false;
   return err.code === "40P01" || /tuple concurrently (updated|deleted)/.test(err.message);
+}
+
+let template: Promise<Blob> | undefined;
+
+/**
+ * A fresh PGlite cluster's files, made once per machine and PGlite version (a file in the temp
+ * folder, written whole and renamed) and once per process in memory: initdb is most of the 5 s
+ * a fresh in-memory PGlite takes, loading the files about 2 s. The cluster is empty (nothing
+ * migrated), so every test still starts from exactly what `PGlite.create()` gives.
+ */
+function freshClusterTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    // Named by the pinned package, so another PGlite version never loads this one's files.
+    const pinned = denoConfig.imports["@electric-sql/pglite"].replace(/\W+/g, "-");
+    const file = join(tmpdir(), `pmcollect-test-${pinned}-fresh-cluster.tar`);
+    try {
+      return new Blob([await Deno.readFile(file)]);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+    const db = await PGlite.create();
+    try {
+      const dump = await db.dumpDataDir("none");
+      const partial = `${file}.${Deno.pid}.tmp`;
+      await Deno.writeFile(partial, new Uint8Array(await dump.arrayBuffer()));
+      await Deno.rename(partial, file);
+      return dump;
+    } finally {
+      await db.close();
+    }
+  })();
+  return template;
 }
