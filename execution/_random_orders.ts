@@ -14,6 +14,7 @@
 import type { OrderRequest, OrderType } from "./broker.ts";
 import { TICK_SIZES, type TickSize } from "./order_amounts.ts";
 import { checkOrder, type MarketRules } from "./order_rules.ts";
+import { randomSource } from "../edge/_random_books.ts";
 
 /** One order, its market and the time it is built. */
 export interface RandomOrder {
@@ -36,7 +37,7 @@ const TYPES: readonly OrderType[] = ["GTC", "GTD", "FOK", "FAK"];
 
 /** Orders from the seed; the same seed gives the same orders. */
 export function randomOrders(seed: number): RandomOrders {
-  const random = mulberry32(seed);
+  const random = randomSource(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
   const hex = (bytes: number) =>
@@ -68,16 +69,4 @@ export function randomOrders(seed: number): RandomOrders {
     }
   };
   return { next, random, hex };
-}
-
-/** mulberry32: a small, fast, seeded PRNG (not for keys). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

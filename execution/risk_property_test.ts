@@ -18,6 +18,7 @@ import { type Dec, formatDec, mulDec, parseDec as d, ZERO } from "../edge/decima
 import type { BrokerEvent, OrderRequest, OrderType, Side } from "./broker.ts";
 import { PaperBroker } from "./paper_broker.ts";
 import { RiskEngine, type RiskLimits } from "./risk.ts";
+import { randomSource } from "../edge/_random_books.ts";
 
 const T0 = Date.UTC(2026, 11, 6, 10);
 const SEEDS = 40;
@@ -45,17 +46,6 @@ const TOKENS = [
 ] as const;
 
 const CENT = d("0.01");
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Book {
   mid: Dec;
@@ -102,7 +92,7 @@ class Truth {
 }
 
 function runSequence(seed: number, tally: Map<string, number>): void {
-  const random = mulberry32(seed);
+  const random = randomSource(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const count = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
   let now = T0;
