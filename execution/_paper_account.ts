@@ -58,6 +58,11 @@ export class PaperAccount {
     return list;
   }
 
+  /** Adds shares held before the account opened (a restart seeded from the ledger). */
+  seed(tokenId: string, size: string): void {
+    this.#move(tokenId, parseDec(size));
+  }
+
   /** A fill of ours: its fee is paid in collateral on top of price × size. */
   book(fill: Fill): void {
     const size = parseDec(fill.size);

@@ -55,6 +55,8 @@ export interface PaperBrokerOptions {
   readonly latencyMs: number;
   /** Starting collateral. */
   readonly cash: string;
+  /** Shares held at the start (live paper seeds them from the ledger after a restart). */
+  readonly holdings?: readonly Position[];
   readonly feeOf: MatcherOptions["feeOf"];
   readonly queue?: QueueModel;
   /** Order rules (tick, minimum size…): an error text refuses the order; default accepts. */
@@ -83,6 +85,7 @@ export class PaperBroker implements Broker {
     }
     this.#options = options;
     this.#account = new PaperAccount(options.cash);
+    for (const h of options.holdings ?? []) this.#account.seed(h.tokenId, h.size);
     this.matcher = new PaperMatcher({ feeOf: options.feeOf, queue: options.queue });
   }
 
