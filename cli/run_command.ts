@@ -2,7 +2,8 @@
  * `pmcollect run` (the default): open the database, migrate if needed, then run the enabled
  * collectors, the relation registry's refresh task, the scanner and the disk guard under the
  * supervisor with `/healthz` + `/metrics` and per-minute health lines, until the signal
- * aborts. Then every task drains and the database closes.
+ * aborts. Then every task drains and the database closes. With `PMCOLLECT_EXECUTOR=paper` the
+ * live paper executor and its kill switch run too (execution/live_paper.ts; `POST /kill`).
  *
  * This is the one place where collector tasks are built from their shared dependencies.
  *
@@ -26,7 +27,7 @@ import { runTradesCollector } from "../collectors/trades.ts";
 import { migrate } from "../db/migrate.ts";
 import { scaleBudgets } from "../polymarket/rate_limiter.ts";
 import { createReachability } from "../polymarket/reachability.ts";
-import type { CollectorName, Config } from "../runtime/config.ts";
+import { type CollectorName, type Config, ConfigError } from "../runtime/config.ts";
 import { assertHealthPortFree, runHealthLog, serveHealth } from "../runtime/health.ts";
 import { LoopLag, runLoopLagSampler } from "../runtime/loop_lag.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -39,6 +40,7 @@ import { createScannerFeed, type ScannerFeed } from "../scanner/feed.ts";
 import { runScanner } from "../scanner/run.ts";
 import { RefreshNotice, runRelationsRefresh } from "../relations/refresh_task.ts";
 import { runForecastTask } from "../models/forecast_task.ts";
+import { startLivePaper } from "../execution/live_paper.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
@@ -107,6 +109,13 @@ export async function runRunCommand(
     // The scanner reads the listener's books: it runs only alongside the trades collector.
     const scanning = config.scanner.enabled && config.collectors.enabled.includes("trades");
     const feed = scanning ? createScannerFeed() : undefined;
+    if (config.executor.mode === "paper" && feed === undefined) {
+      throw new ConfigError(
+        "PMCOLLECT_EXECUTOR",
+        "paper trades the scanner's episodes: it needs PMCOLLECT_SCANNER=on and trades in " +
+          "PMCOLLECT_COLLECTORS",
+      );
+    }
     const shared = {
       config,
       sql: db.sql,
@@ -146,13 +155,20 @@ export async function runRunCommand(
           runForecastTask({ sql: db.sql, log: forecastLog, intervalMs: forecastMs, context }, s),
       });
     }
+    // Live paper: the account prepared from the ledger before anything trades.
+    const paper = feed !== undefined && config.executor.mode === "paper"
+      ? await startLivePaper({ config, sql: db.sql, log, feed }, signal)
+      : null;
     if (feed !== undefined) {
       const scannerLog = log.child({ task: "scanner" });
+      const tap = paper === null ? {} : { tap: paper.tap };
       tasks.push({
         name: "scanner",
-        run: (s, context) => runScanner({ ...shared, log: scannerLog, context, feed, registry }, s),
+        run: (s, context) =>
+          runScanner({ ...shared, log: scannerLog, context, feed, registry, ...tap }, s),
       });
     }
+    if (paper !== null) tasks.push(...paper.tasks);
     // The disk guard: free space and days left, shedding quotes then book cadence when low.
     const diskLog = log.child({ task: "disk" });
     tasks.push({
@@ -172,7 +188,12 @@ export async function runRunCommand(
       health: () => supervisor.health(),
       metrics: supervisor.metrics,
       unreachable: () => reachability.unreachable(Date.now()),
-    }, { port: config.health.port, signal, log });
+    }, {
+      port: config.health.port,
+      signal,
+      log,
+      ...(paper === null ? {} : { kill: paper.kill }),
+    });
     log.info("collecting", { collectors: tasks.map((t) => t.name), healthPort: server?.port ?? 0 });
     await Promise.all([
       supervisor.done,

@@ -185,6 +185,21 @@ export const SETTINGS = {
     undefined,
     "debug: append the scanner's book events as NDJSON to this file",
   ),
+  PMCOLLECT_EXECUTOR: setting(
+    z.enum(["off", "paper"], { message: "expected off or paper" }),
+    "off",
+    "trade the scanner's episodes live on the paper broker (paper; needs the scanner)",
+  ),
+  PMCOLLECT_EXECUTOR_CASH: setting(
+    amount,
+    "10000",
+    "live paper: collateral deposited in the ledger at the first start",
+  ),
+  PMCOLLECT_EXECUTOR_LATENCY_MS: setting(
+    millisOrOff,
+    "100",
+    "live paper: order and cancel latency to the paper venue",
+  ),
   PMCOLLECT_RISK_MAX_ORDER_NOTIONAL: setting(
     amount,
     "50",

@@ -115,6 +115,13 @@ export interface Config {
     readonly capturePath: string | null;
   };
   readonly risk: RiskConfig;
+  /** The live executor (execution/live_paper.ts): off, or trading the paper broker. */
+  readonly executor: {
+    readonly mode: "off" | "paper";
+    /** Collateral deposited at the first start, decimal text. */
+    readonly cash: string;
+    readonly latencyMs: number;
+  };
 }
 
 /** The pre-trade risk limits (execution/risk.ts parses the decimals once with `riskLimits`). */
@@ -242,6 +249,11 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
       priceBand: value("PMCOLLECT_RISK_PRICE_BAND"),
       maxBookAgeMs: value("PMCOLLECT_RISK_MAX_BOOK_AGE_MS"),
       minEdge: value("PMCOLLECT_RISK_MIN_EDGE"),
+    },
+    executor: {
+      mode: value("PMCOLLECT_EXECUTOR"),
+      cash: value("PMCOLLECT_EXECUTOR_CASH"),
+      latencyMs: value("PMCOLLECT_EXECUTOR_LATENCY_MS"),
     },
   };
   if (config.disk.shedPct > config.disk.warnPct) {

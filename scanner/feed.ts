@@ -4,6 +4,8 @@
  * their book events; the scanner task attaches its `Scanner` when it starts and detaches when
  * it stops. While nothing is attached, no token is watched and the listener does no extra work.
  * On attach, the watched tokens are resubscribed so that each book starts from a snapshot.
+ * Taps (the live paper executor's paper broker) receive every frame the consumer received,
+ * after it: the scanner's path is unchanged, and a tap that wants to do work defers it.
  *
  * @example
  * ```ts
@@ -28,6 +30,11 @@ export interface ScannerFeed extends BookFeed {
   /** Asks for fresh snapshots (newly watched tokens after a relation reload). */
   resync(tokens: readonly string[]): void;
   detach(consumer: FeedConsumer): void;
+  /**
+   * Also hands every frame pushed to the consumer to `listener`, after the consumer; it must be
+   * cheap and not throw. Returns the function that stops it.
+   */
+  tap(listener: (events: readonly BookEvent[]) => void): () => void;
   /** Events pushed since start. */
   readonly events: number;
 }
@@ -37,6 +44,7 @@ export function createScannerFeed(): ScannerFeed {
   let resync: ((tokenIds: readonly string[]) => void) | null = null;
   let pending: readonly string[] = [];
   let events = 0;
+  const taps = new Set<(events: readonly BookEvent[]) => void>();
   return {
     get events() {
       return events;
@@ -46,6 +54,7 @@ export function createScannerFeed(): ScannerFeed {
       if (consumer === null) return;
       events += list.length;
       for (const event of list) consumer.push(event);
+      for (const tap of taps) tap(list);
     },
     resubscribed(tokenIds) {
       consumer?.resubscribed(tokenIds);
@@ -67,6 +76,10 @@ export function createScannerFeed(): ScannerFeed {
     },
     detach(current) {
       if (consumer === current) consumer = null;
+    },
+    tap(listener) {
+      taps.add(listener);
+      return () => void taps.delete(listener);
     },
   };
 }

@@ -10,6 +10,8 @@
  * While it holds no relation it logs why, once (`scanner_idle`, with the registry's counts by
  * status), and reports it as `idle` on /healthz. With `PMCOLLECT_SCANNER_CAPTURE` it appends
  * every event it consumes to an NDJSON file that `pmcollect backtest --from-file` replays.
+ * With a `tap` (the live paper executor, execution/live_paper.ts) it tells the tap its books
+ * and relations at start and at every reload, and each episode as it opens, after its writer.
  *
  * Metrics (`/metrics`, prefix `pmcollect_`, label `task="scanner"`): `scanner_events_total`,
  * `scanner_evaluations_total`, `scanner_stale_legs_total`, `scanner_gated_legs_total`, `scanner_closed_legs_total`,
@@ -33,6 +35,8 @@ import { EpisodeWriter } from "./_writer.ts";
 import type { FeedConsumer, ScannerFeed } from "./feed.ts";
 import { Scanner, type ScannerCounts } from "./scanner.ts";
 import type { RelationSet } from "./relation_set.ts";
+import type { Episode } from "./episode.ts";
+import type { L2Books } from "../stream/l2_book.ts";
 import { countRelationsByStatus } from "../relations/registry.ts";
 
 const RELOAD_MS = 60_000;
@@ -44,8 +48,20 @@ export interface RegistryChanges {
   readonly generation: number;
 }
 
+/** What the live executor is told: the books and relations in use, and each episode opened. */
+export interface ScannerTap {
+  /** The scanner's books and relations (at start, and again after each reload). */
+  attached(source: { readonly books: L2Books; readonly set: RelationSet }): void;
+  /** An episode just opened (its `peakPlan` is the plan it opened with); must not throw. */
+  opened(episode: Episode): void;
+}
+
 export async function runScanner(
-  deps: CollectorDeps & { readonly feed: ScannerFeed; readonly registry?: RegistryChanges },
+  deps: CollectorDeps & {
+    readonly feed: ScannerFeed;
+    readonly registry?: RegistryChanges;
+    readonly tap?: ScannerTap;
+  },
   signal: AbortSignal,
 ): Promise<void> {
   const { config, log, now, feed } = deps;
@@ -69,6 +85,7 @@ export async function runScanner(
     maxSkewMs: o.maxSkewMs,
     onEpisode: (episode, phase) => {
       writer.offer(episode, phase);
+      if (phase === "open") deps.tap?.opened(episode);
       if (phase === "final") {
         ctx?.counter("episode_capacity_dollars_total", Number(episode.peakPlan.cost) / 1e8);
       }
@@ -76,6 +93,7 @@ export async function runScanner(
   });
   // The listener only applies changes and marks relations dirty; passes evaluate them later.
   const passes = new PassScheduler(scanner);
+  deps.tap?.attached({ books: scanner.books, set });
   const consumer: FeedConsumer = {
     watches: (t) => scanner.watches(t),
     push: (event) => {
@@ -114,6 +132,7 @@ export async function runScanner(
             });
           }
           set = next;
+          deps.tap?.attached({ books: scanner.books, set });
           await idle.check(set);
         } catch (err) {
           if (signal.aborted) break;
