@@ -3,13 +3,16 @@
  * schema of the real PostgreSQL: after a stop, the ledger is the paper account's only record, so
  * a resting order is closed as canceled, a pending intent becomes unsent, and the new paper
  * broker holds the ledger's cash and shares (the reconciliation is clean); a feed that delivered
- * frames and then went silent past the scanner's book age kills, a feed that never spoke does not.
+ * frames and then went silent past the scanner's book age kills, a feed that never spoke does not;
+ * a `KILL` file in the data directory kills.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { migrate } from "../db/migrate.ts";
 import type { OrderRequest } from "../execution/broker.ts";
 import { createLedger, placeOrder, recordIntent } from "../execution/ledger.ts";
+import { KILL_FILE } from "../execution/kill_switch.ts";
 import { startLivePaper } from "../execution/live_paper.ts";
 import { bookBrokerEvents } from "../execution/recover.ts";
 import { tradingState } from "../execution/trading_state.ts";
@@ -179,3 +182,41 @@ Deno.test("live paper's kill switch: a feed silent past the scanner's book age k
     await f.dispose();
   }
 });
+
+Deno.test("live paper's kill switch: a KILL file in the data directory halts, with its text as the reason", async () => {
+  const f = await fixture();
+  const sql = f.db.sql;
+  const controller = new AbortController();
+  try {
+    const paper = await startLivePaper(
+      { config: f.config, sql, log, feed: createScannerFeed() },
+      controller.signal,
+    );
+    const supervisor = runSupervisor(paper.tasks, { signal: controller.signal, log });
+    try {
+      const path = join(f.config.dataDir, KILL_FILE);
+      const wrote = Date.now();
+      await Deno.writeTextFile(path, "operator: stop paper\n");
+      await until(async () => (await tradingState(sql)).mode === "halted", 2000);
+      assert.ok(Date.now() - wrote < 1000, `halted ${Date.now() - wrote} ms after the file`);
+      assert.equal((await tradingState(sql)).reason, "operator: stop paper");
+      assert.equal(paper.risk.mode, "halted");
+      await until(async () => !(await exists(path)), 2000);
+    } finally {
+      controller.abort();
+      await supervisor.done;
+    }
+  } finally {
+    await f.dispose();
+  }
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
