@@ -94,6 +94,15 @@ export async function runRunCommand(
   context: { readonly log: Logger; readonly signal: AbortSignal },
 ): Promise<number> {
   const { log, signal } = context;
+  // The scanner reads the listener's books: it runs only alongside the trades collector.
+  const scanning = config.scanner.enabled && config.collectors.enabled.includes("trades");
+  if (config.executor.mode === "paper" && !scanning) {
+    throw new ConfigError(
+      "PMCOLLECT_EXECUTOR",
+      "paper trades the scanner's episodes: it needs PMCOLLECT_SCANNER=on and trades in " +
+        "PMCOLLECT_COLLECTORS",
+    );
+  }
   assertHealthPortFree(config.health.port);
   const db = await openConfiguredDatabase(config, { log, signal, joinRunning: false });
   try {
@@ -106,16 +115,7 @@ export async function runRunCommand(
       reachability,
     });
     const shed = createShedState();
-    // The scanner reads the listener's books: it runs only alongside the trades collector.
-    const scanning = config.scanner.enabled && config.collectors.enabled.includes("trades");
     const feed = scanning ? createScannerFeed() : undefined;
-    if (config.executor.mode === "paper" && feed === undefined) {
-      throw new ConfigError(
-        "PMCOLLECT_EXECUTOR",
-        "paper trades the scanner's episodes: it needs PMCOLLECT_SCANNER=on and trades in " +
-          "PMCOLLECT_COLLECTORS",
-      );
-    }
     const shared = {
       config,
       sql: db.sql,
