@@ -54,6 +54,8 @@ Deno.test("embedded: status, book, relations, edge and export work beside a runn
       let eventId: string;
       try {
         await until(async () => (await countRows(client.sql, "trades")) > 0, 20_000);
+        // Books come on their own 5-minute-aligned cycle: the first may follow the first trade.
+        await until(async () => (await countRows(client.sql, "book_snapshots")) > 0, 30_000);
         const [row] = await client.sql<{ token_id: string }[]>`
           select token_id from book_snapshots limit 1`;
         token = row!.token_id;

@@ -99,7 +99,9 @@ Deno.test("live paper: planted episodes fill in the ledger; POST /kill halts in 
   const scenario = plantScenario({
     seed: 7,
     durationsMs: [1200],
-    quietMs: 300,
+    // Room between the plants for a loaded machine to fill the first two and kill before the
+    // third (the test asserts the kill comes first).
+    quietMs: 3000,
     noiseMs: 20,
     maxBookAgeMs: MAX_AGE_MS,
   });
@@ -157,7 +159,7 @@ Deno.test("live paper: planted episodes fill in the ledger; POST /kill halts in 
         if (rows.length < boughtTokens(x.relationKey, x.channel).length) return false;
       }
       return true;
-    }, 8_000);
+    }, 20_000);
     for (const x of traded) {
       const rows = await bought(boughtTokens(x.relationKey, x.channel));
       for (const r of rows) assert.equal(formatDec(parseDec(r.shares)), x.depth, r.token_id);
