@@ -29,6 +29,8 @@ import models0015 from "./0015_models.sql" with { type: "text" };
 import resolvedBackfill0016 from "./0016_resolved_backfill.sql" with { type: "text" };
 import tradingModes0017 from "./0017_trading_modes.sql" with { type: "text" };
 import forecasts0018 from "./0018_forecasts.sql" with { type: "text" };
+import bookChunks0019Plain from "./0019_book_chunks_6h.plain.sql" with { type: "text" };
+import bookChunks0019Timescale from "./0019_book_chunks_6h.timescale.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -147,5 +149,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "forecasts",
     sql: { plain: forecasts0018, timescale: forecasts0018 },
     files: ["0018_forecasts.sql"],
+  },
+  {
+    version: 19,
+    name: "book_chunks_6h",
+    sql: { plain: bookChunks0019Plain, timescale: bookChunks0019Timescale },
+    files: ["0019_book_chunks_6h.plain.sql", "0019_book_chunks_6h.timescale.sql"],
   },
 ];
