@@ -98,7 +98,7 @@ async function startProcess(t: Harness, scenario: PlantedScenario, wsUrl: string
 Deno.test("live paper: planted episodes fill in the ledger; POST /kill halts in a second and the halt outlives a restart", async () => {
   const scenario = plantScenario({
     seed: 7,
-    durationsMs: [1200],
+    durationsMs: [3000],
     // Room between the plants for a loaded machine to fill the first two and kill before the
     // third (the test asserts the kill comes first).
     quietMs: 3000,
