@@ -24,7 +24,7 @@ import type { Config } from "../runtime/config.ts";
 import { loadScanRelations } from "../scanner/_load.ts";
 import { runBacktest } from "../scanner/backtest.ts";
 import { episodeRow } from "../scanner/episode.ts";
-import { RelationSet } from "../scanner/relation_set.ts";
+import type { RelationSet } from "../scanner/relation_set.ts";
 import type { BookEvent } from "../stream/book_event.ts";
 import { readBookEvents } from "../stream/capture.ts";
 import { replayBookEvents } from "../stream/replay.ts";
@@ -89,12 +89,7 @@ export async function runBacktestCommand(
   const db = await openConfiguredDatabase(config, { log, signal, poolSize: 1 });
   try {
     let set = await loadScanRelations(db.sql, { convertFeeBips: config.scanner.convertFeeBips });
-    if (args.events !== null) {
-      const events = new Set(args.events);
-      set = new RelationSet(
-        set.relations.filter((r) => r.markets.some((m) => events.has(m.eventId ?? ""))),
-      );
-    }
+    if (args.events !== null) set = set.ofEvents(args.events);
     const rejected = { count: 0 };
     const started = performance.now();
     const source = backtestSource(db.sql, set, args, { signal, rejected });

@@ -20,7 +20,6 @@ import { paperReportText, runPaper } from "../execution/paper.ts";
 import { RiskEngine, riskLimits } from "../execution/risk.ts";
 import type { Config } from "../runtime/config.ts";
 import { loadScanRelations } from "../scanner/_load.ts";
-import { RelationSet } from "../scanner/relation_set.ts";
 import { replayBookEvents } from "../stream/replay.ts";
 import { openConfiguredDatabase } from "./_connect.ts";
 import { parseInstant, requireOrder } from "./_instant.ts";
@@ -81,12 +80,7 @@ export async function runPaperCommand(
   let paperDb: Database | null = null;
   try {
     let set = await loadScanRelations(db.sql, { convertFeeBips: config.scanner.convertFeeBips });
-    if (args.events !== null) {
-      const events = new Set(args.events);
-      set = new RelationSet(
-        set.relations.filter((r) => r.markets.some((m) => events.has(m.eventId ?? ""))),
-      );
-    }
+    if (args.events !== null) set = set.ofEvents(args.events);
     if (db.backend === "embedded" || config.database.url === undefined) {
       // The run's ledger needs connections of its own whose search_path puts its schema first;
       // the embedded database serves this process one session, which also reads the stream.

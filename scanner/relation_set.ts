@@ -79,4 +79,12 @@ export class RelationSet {
   tokens(): string[] {
     return [...this.#byToken.keys()];
   }
+
+  /** The relations with a member in one of `eventIds`, as a set of their own. */
+  ofEvents(eventIds: readonly string[]): RelationSet {
+    const events = new Set(eventIds);
+    return new RelationSet(
+      this.relations.filter((r) => r.markets.some((m) => events.has(m.eventId ?? ""))),
+    );
+  }
 }
