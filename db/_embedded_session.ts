@@ -272,7 +272,12 @@ class SharedSession {
         const message = holder.queue.shift();
         if (message === undefined) {
           this.#flush(holder);
-          return; // mid-episode: wait for the holder's next message
+          // Mid-episode: wait for the holder's next message. The hold timer may have fired
+          // while this pump was busy, or a little early (timers have millisecond resolution,
+          // the bound is measured in fractions): set it again, or an idle client holding a
+          // transaction open would keep the owner waiting for ever.
+          this.#armHoldTimer();
+          return;
         }
         const answer = await this.#execute(message);
         if (holder.closed) continue; // gone while it ran: #gone reset the session

@@ -22,6 +22,7 @@ import {
   storedTrades,
   until,
 } from "./_e2e_harness.ts";
+import { testWithin } from "./_time_limit.ts";
 
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const CONFIG = fromFileUrl(new URL("../deno.json", import.meta.url));
@@ -133,7 +134,10 @@ Deno.test("embedded: status, book, relations, edge and export work beside a runn
     }
   }));
 
-Deno.test("startEmbedded(): clients' parameterised queries and transactions never interleave with each other or the owner", async () => {
+// A session server that loses a wake-up waits for ever: fail the test instead of the run.
+const test = testWithin(60_000);
+
+test("startEmbedded(): clients' parameterised queries and transactions never interleave with each other or the owner", async () => {
   const embedded = await startEmbedded("memory://");
   const own = postgres({ ...embedded.connection, max: 1, onnotice: () => {} });
   const clients = [1, 2].map(() =>
@@ -166,7 +170,7 @@ Deno.test("startEmbedded(): clients' parameterised queries and transactions neve
   }
 });
 
-Deno.test("startEmbedded(): a client holding a transaction open is cut off when the owner needs the session", async () => {
+test("startEmbedded(): a client holding a transaction open is cut off when the owner needs the session", async () => {
   const events: string[] = [];
   const embedded = await startEmbedded("memory://", {
     maxClientHoldMs: 200,
