@@ -114,7 +114,11 @@ async function dispatch(
   switch (commandLine.command) {
     case "run":
       log.info("config", describeConfig(config));
-      return await runRunCommand(config, { log, signal });
+      return await runRunCommand(config, {
+        log,
+        signal,
+        live: commandLine.args.includes("--live"),
+      });
     case "migrate":
       log.info("config", describeConfig(config));
       return await runMigrateCommand(config, { log, signal, write, status: commandLine.status });

@@ -43,7 +43,7 @@ export interface CommandDoc {
 export const COLLECT_DOCS = {
   run: {
     summary: "migrate if needed, then collect until SIGINT/SIGTERM (the default command)",
-    usage: ["[run] [--only COLLECTORS] [setting flags]"],
+    usage: ["[run] [--only COLLECTORS] [--live] [setting flags]"],
     about:
       "Runs the collectors (markets, prices, books, trades with the recorded stream, resolutions) " +
       "and the scanner under a supervisor that restarts a crashed task, with /healthz and /metrics " +
@@ -54,6 +54,10 @@ export const COLLECT_DOCS = {
         value: "COLLECTORS",
         text: "collectors to run, comma-separated (same as PMCOLLECT_COLLECTORS / --collectors)",
         default: "markets,prices,books,trades,resolutions",
+      },
+      live: {
+        text: "trade the venue with real money: needs PMCOLLECT_EXECUTOR=live, the key, the " +
+          "account and every PMCOLLECT_RISK_* limit set (docs/execution.md, Live trading)",
       },
     },
     examples: [

@@ -326,11 +326,13 @@ const COMMAND_OPTIONS = {
   ...LEDGER_OPTIONS,
   ...RESUME_OPTIONS,
   quality: { type: "boolean" },
+  live: { type: "boolean" },
 } as const;
 
 /** The commands each command option belongs to. */
 function optionCommands(name: string): CommandName[] {
   if (name === "quality") return ["status"];
+  if (name === "live") return ["run"];
   return [
     ...(name in BACKFILL_OPTIONS ? ["backfill" as const] : []),
     ...(name in EDGE_OPTIONS ? ["edge" as const] : []),

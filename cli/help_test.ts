@@ -28,7 +28,7 @@ import { flagName, type SettingKey, SETTINGS } from "../runtime/_settings.ts";
 
 /** The options each command's parser accepts (simulate's and key's are parsed by their own). */
 const ACCEPTED: Record<HelpTopic, readonly string[]> = {
-  run: ["only", ...(Object.keys(SETTINGS) as SettingKey[]).map(flagName)],
+  run: ["only", "live", ...(Object.keys(SETTINGS) as SettingKey[]).map(flagName)],
   migrate: ["status"],
   status: ["quality"],
   backfill: Object.keys(BACKFILL_OPTIONS),

@@ -91,15 +91,33 @@ export function buildCollectorTasks(
 /** Runs until `signal` aborts, then drains and closes; returns the exit code. */
 export async function runRunCommand(
   config: Config,
-  context: { readonly log: Logger; readonly signal: AbortSignal },
+  context: {
+    readonly log: Logger;
+    readonly signal: AbortSignal;
+    /** `run --live`: the operator's own word that the venue may be traded. */
+    readonly live?: boolean;
+  },
 ): Promise<number> {
   const { log, signal } = context;
   // The scanner reads the listener's books: it runs only alongside the trades collector.
   const scanning = config.scanner.enabled && config.collectors.enabled.includes("trades");
-  if (config.executor.mode === "paper" && !scanning) {
+  const mode = config.executor.mode;
+  if (mode === "live" && context.live !== true) {
     throw new ConfigError(
       "PMCOLLECT_EXECUTOR",
-      "paper trades the scanner's episodes: it needs PMCOLLECT_SCANNER=on and trades in " +
+      "live trades the venue with real money: start the command with --live (pmcollect run --live)",
+    );
+  }
+  if (mode !== "live" && context.live === true) {
+    throw new ConfigError(
+      "PMCOLLECT_EXECUTOR",
+      `--live needs PMCOLLECT_EXECUTOR=live, the key, the account and every limit (got ${mode})`,
+    );
+  }
+  if (mode !== "off" && !scanning) {
+    throw new ConfigError(
+      "PMCOLLECT_EXECUTOR",
+      `${mode} trades the scanner's episodes: it needs PMCOLLECT_SCANNER=on and trades in ` +
         "PMCOLLECT_COLLECTORS",
     );
   }

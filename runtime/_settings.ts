@@ -186,9 +186,9 @@ export const SETTINGS = {
     "debug: append the scanner's book events as NDJSON to this file",
   ),
   PMCOLLECT_EXECUTOR: setting(
-    z.enum(["off", "paper"], { message: "expected off or paper" }),
+    z.enum(["off", "paper", "live"], { message: "expected off, paper or live" }),
     "off",
-    "trade the scanner's episodes live on the paper broker (paper; needs the scanner)",
+    "trade the scanner's episodes: paper broker (paper), or the venue (live, with run --live)",
   ),
   PMCOLLECT_EXECUTOR_CASH: setting(
     amount,
@@ -199,6 +199,37 @@ export const SETTINGS = {
     millisOrOff,
     "100",
     "live paper: order and cancel latency to the paper venue",
+  ),
+  PMCOLLECT_WS_USER_URL: setting(
+    wsUrl,
+    "wss://ws-subscriptions-clob.polymarket.com/ws/user",
+    "live: the user websocket (own orders and fills)",
+  ),
+  PMCOLLECT_KEY_FILE: setting(
+    z.string().min(1).optional(),
+    undefined,
+    "live: the age-encrypted trading key (pmcollect key encrypt)",
+  ),
+  PMCOLLECT_KEY_IDENTITY: setting(
+    z.string().min(1).optional(),
+    undefined,
+    "live: the age identity file that decrypts PMCOLLECT_KEY_FILE",
+  ),
+  PMCOLLECT_SIGNATURE_TYPE: setting(
+    z.enum(["0", "1", "2"], { message: "expected 0 (EOA), 1 (proxy) or 2 (safe)" }).optional(),
+    undefined,
+    "live: how the key signs: 0 as itself, 1 or 2 for the PMCOLLECT_FUNDER wallet",
+  ),
+  PMCOLLECT_FUNDER: setting(
+    z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected an address (0x + 40 hex digits)")
+      .optional(),
+    undefined,
+    "live: the wallet holding the funds (signature types 1 and 2)",
+  ),
+  PMCOLLECT_API_CREDENTIALS_FILE: setting(
+    z.string().min(1).optional(),
+    undefined,
+    "live: age-encrypted API credentials JSON (unset: derived from the key at start)",
   ),
   PMCOLLECT_RISK_MAX_ORDER_NOTIONAL: setting(
     amount,

@@ -115,13 +115,35 @@ export interface Config {
     readonly capturePath: string | null;
   };
   readonly risk: RiskConfig;
-  /** The live executor (execution/live_paper.ts): off, or trading the paper broker. */
+  /**
+   * The live executor: off, trading the paper broker (execution/live_paper.ts), or trading the
+   * venue (execution/live_venue.ts, which also needs `run --live`).
+   */
   readonly executor: {
-    readonly mode: "off" | "paper";
+    readonly mode: "off" | "paper" | "live";
     /** Collateral deposited at the first start, decimal text. */
     readonly cash: string;
     readonly latencyMs: number;
+    /** What trading the venue needs; null unless the mode is live. */
+    readonly live: LiveConfig | null;
   };
+}
+
+/**
+ * Live trading's account (docs/execution.md, "Live trading"). Every field was set explicitly,
+ * and so was every `PMCOLLECT_RISK_*` limit: `loadConfig` refuses the live mode otherwise.
+ */
+export interface LiveConfig {
+  /** The user channel (own orders and fills); the CLOB and Data API are `api`'s. */
+  readonly userWsUrl: string;
+  /** The age-encrypted trading key and the identity that decrypts it (keys/age_key.ts). */
+  readonly keyFile: string;
+  readonly keyIdentity: string;
+  /** 0: the key trades as itself; 1 (proxy) or 2 (safe): for `funder`. */
+  readonly signatureType: 0 | 1 | 2;
+  readonly funder: string | null;
+  /** Age-encrypted `{apiKey, secret, passphrase}`; null: derived from the key (L1) at start. */
+  readonly credentialsFile: string | null;
 }
 
 /** The pre-trade risk limits (execution/risk.ts parses the decimals once with `riskLimits`). */
@@ -168,6 +190,30 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
   };
 
   const url = value("DATABASE_URL");
+  const liveConfig = (): LiveConfig => {
+    const signatureType = value("PMCOLLECT_SIGNATURE_TYPE");
+    const funder = value("PMCOLLECT_FUNDER") ?? null;
+    // One line naming everything missing: a live start never runs on a default.
+    const missing = LIVE_REQUIRED.filter((key) => raw(key) === undefined);
+    if (signatureType !== undefined && signatureType !== "0" && funder === null) {
+      missing.push("PMCOLLECT_FUNDER");
+    }
+    if (missing.length > 0) {
+      throw new ConfigError(
+        "PMCOLLECT_EXECUTOR",
+        `live trading needs every one of these set explicitly, missing: ${missing.join(", ")}`,
+      );
+    }
+    return {
+      userWsUrl: value("PMCOLLECT_WS_USER_URL"),
+      keyFile: value("PMCOLLECT_KEY_FILE")!,
+      keyIdentity: value("PMCOLLECT_KEY_IDENTITY")!,
+      signatureType: Number(signatureType) as 0 | 1 | 2,
+      funder,
+      credentialsFile: value("PMCOLLECT_API_CREDENTIALS_FILE") ?? null,
+    };
+  };
+  const executorMode = value("PMCOLLECT_EXECUTOR");
   const only = value("PMCOLLECT_COLLECTORS");
   const config: Config = {
     database: {
@@ -251,11 +297,13 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
       minEdge: value("PMCOLLECT_RISK_MIN_EDGE"),
     },
     executor: {
-      mode: value("PMCOLLECT_EXECUTOR"),
+      mode: executorMode,
       cash: value("PMCOLLECT_EXECUTOR_CASH"),
       latencyMs: value("PMCOLLECT_EXECUTOR_LATENCY_MS"),
+      live: executorMode === "live" ? liveConfig() : null,
     },
   };
+
   if (config.disk.shedPct > config.disk.warnPct) {
     throw new ConfigError(
       "PMCOLLECT_DISK_SHED_PCT",
@@ -264,6 +312,14 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
   }
   return deepFreeze(config);
 }
+
+/** What `PMCOLLECT_EXECUTOR=live` needs set, whatever their defaults: the account and limits. */
+const LIVE_REQUIRED: readonly SettingKey[] = [
+  "PMCOLLECT_KEY_FILE",
+  "PMCOLLECT_KEY_IDENTITY",
+  "PMCOLLECT_SIGNATURE_TYPE",
+  ...(Object.keys(SETTINGS) as SettingKey[]).filter((key) => key.startsWith("PMCOLLECT_RISK_")),
+];
 
 /** Settings whose values may hold a secret: their errors never quote them. */
 const SECRET_SETTINGS: ReadonlySet<SettingKey> = new Set(["DATABASE_URL"]);
