@@ -7,6 +7,9 @@
  * broker that can convert: the paper broker) or, for baskets and implication pairs, the complete
  * sets held to resolution. Each step's decision is logged (`executor_decision`) with the plan,
  * the books' ages and why it acted or declined, and the whole trade comes back as a `TradeResult`.
+ * A model forecast (`tradeForecast`) goes through the model-edge playbook (`model_playbook.ts`):
+ * one FAK BUY sized by a capped Kelly fraction of the equity, through the same risk engine and
+ * ledger, logged as `executor_model_decision`.
  *
  * Pre-trade risk: every order passes the risk engine (execution/risk.ts, `RiskEngine.admit`)
  * before `placeOrder`, which reserves its room in the same synchronous step; an order the broker
@@ -55,6 +58,13 @@ import {
   type TokenBook,
   unwindOrders,
 } from "./playbook.ts";
+import {
+  decideModel,
+  type ModelDecision,
+  modelDecisionRecord,
+  type ModelForecast,
+  type ModelLimits,
+} from "./model_playbook.ts";
 
 export interface ExecutorOptions {
   readonly ledger: Ledger;
@@ -123,6 +133,17 @@ export interface TradeResult {
    * Wall-clock ms from the plan's arrival (`trade` called) to its first order handed to the
    * broker: the playbook, the risk check and the ledger's intent. Null when nothing was sent.
    */
+  readonly handoffMs: number | null;
+}
+
+/** How a forecast's trade ended (`declined`: the playbook or the risk engine said no). */
+export interface ModelTradeResult {
+  readonly decision: ModelDecision;
+  readonly outcome: "declined" | "missed" | "filled_whole" | "filled_short";
+  /** What the order bought. */
+  readonly leg: LegTally;
+  readonly orders: number;
+  readonly refused: number;
   readonly handoffMs: number | null;
 }
 
@@ -210,6 +231,78 @@ export class Executor {
     }
   }
 
+  /**
+   * The model-edge playbook (`model_playbook.ts`) for one token's forecast: one FAK BUY sized by
+   * the capped Kelly fraction of `equity`, through the risk engine and the ledger like every
+   * other order, or a decline. Logged as `executor_model_decision`.
+   */
+  async tradeForecast(
+    forecast: ModelForecast,
+    context: {
+      readonly equity: Dec;
+      readonly limits: ModelLimits;
+      /** Why the market cannot be traded now; null when it can. */
+      readonly notTradable: string | null;
+      /** The market's condition id and neg-risk group, for the risk engine. */
+      readonly conditionId: string;
+      readonly groupId: string | null;
+    },
+  ): Promise<ModelTradeResult> {
+    const timing = { received: performance.now(), first: null as number | null };
+    this.#working++;
+    try {
+      const decision = decideModel(forecast, {
+        at: this.#o.now(),
+        book: this.#o.books(forecast.tokenId),
+        equity: context.equity,
+        notTradable: context.notTradable,
+        limits: context.limits,
+      });
+      this.#o.log.info("executor_model_decision", {
+        ...modelDecisionRecord(decision),
+        forecastAt: new Date(forecast.instant).toISOString(),
+        outcomeIndex: forecast.outcomeIndex,
+      });
+      const leg = newTally(forecast.tokenId);
+      const count = { orders: 0, refused: 0 };
+      const order = decision.order;
+      if (order !== null) {
+        const place: OrderPlace = {
+          marketId: context.conditionId,
+          groupId: context.groupId,
+          edge: decision.evPerShare,
+        };
+        const sent = this.#place(
+          { leg: 0, role: "first", ...order },
+          { where: () => place, legs: [leg], count, timing },
+        );
+        this.#park();
+        try {
+          await sent;
+        } finally {
+          this.#working++;
+        }
+      }
+      const outcome: ModelTradeResult["outcome"] = order === null || count.orders === 0
+        ? "declined"
+        : leg.bought === ZERO
+        ? "missed"
+        : leg.bought < order.shares
+        ? "filled_short"
+        : "filled_whole";
+      return {
+        decision,
+        outcome,
+        leg,
+        orders: count.orders,
+        refused: count.refused,
+        handoffMs: timing.first === null ? null : timing.first - timing.received,
+      };
+    } finally {
+      this.#park();
+    }
+  }
+
   async #trade(
     plan: Plan,
     relation: ScanRelation,
@@ -248,7 +341,8 @@ export class Executor {
     if (decision.action === "decline") return result("declined");
     const send = async (orders: readonly LegOrder[]) => {
       // Each order counts as working until it waits on the broker; the trade waits on them.
-      const placed = orders.map((o) => this.#place(o, { plan, relation, legs, count, timing }));
+      const where = (o: LegOrder) => planPlace(o, plan, relation);
+      const placed = orders.map((o) => this.#place(o, { where, legs, count, timing }));
       this.#park();
       try {
         await Promise.all(placed);
@@ -298,13 +392,7 @@ export class Executor {
 
   async #place(
     order: LegOrder,
-    trade: {
-      readonly plan: Plan;
-      readonly relation: ScanRelation;
-      readonly legs: LegTally[];
-      readonly count: { orders: number; refused: number };
-      readonly timing: { readonly received: number; first: number | null };
-    },
+    trade: Placing,
   ): Promise<void> {
     this.#working++;
     try {
@@ -316,13 +404,7 @@ export class Executor {
 
   async #placeOne(
     order: LegOrder,
-    trade: {
-      readonly plan: Plan;
-      readonly relation: ScanRelation;
-      readonly legs: LegTally[];
-      readonly count: { orders: number; refused: number };
-      readonly timing: { readonly received: number; first: number | null };
-    },
+    trade: Placing,
   ): Promise<void> {
     const request: OrderRequest = {
       clientOrderId: `${this.#o.idPrefix}-${++this.#next}`,
@@ -336,8 +418,9 @@ export class Executor {
     };
     const risk = this.#o.risk;
     if (risk !== undefined) {
-      const verdict = risk.admit(riskOrder(order, request.clientOrderId, trade), {
-        ...riskContext(order, this.#o.books(order.tokenId), trade.plan),
+      const place = trade.where(order);
+      const verdict = risk.admit(riskOrder(order, request.clientOrderId, place), {
+        ...riskContext(order, this.#o.books(order.tokenId), place),
         now: this.#o.now(),
       });
       if (!verdict.ok) {
@@ -514,37 +597,59 @@ export class Executor {
   }
 }
 
-/** The order as the risk engine sees it: its market's condition id, its group. */
-function riskOrder(
-  order: LegOrder,
-  clientOrderId: string,
-  trade: { readonly plan: Plan; readonly relation: ScanRelation },
-): RiskOrder {
-  const marketId = trade.plan.legs[order.leg]!.marketId;
-  const market = trade.relation.markets.find((m) => m.marketId === marketId);
+/** An order's trade, as `#place` needs it. */
+interface Placing {
+  readonly where: (order: LegOrder) => OrderPlace;
+  readonly legs: LegTally[];
+  readonly count: { orders: number; refused: number };
+  readonly timing: { readonly received: number; first: number | null };
+}
+
+/** Where an order's token belongs, and the edge a share it was planned with. */
+interface OrderPlace {
+  /** The market's condition id. */
+  readonly marketId: string;
+  readonly groupId: string | null;
+  /** Expected profit a share after fees; null for an order that only reduces exposure. */
+  readonly edge: Dec | null;
+}
+
+/** A plan's order: its market's condition id, its group, the plan's edge a share. */
+function planPlace(order: LegOrder, plan: Plan, relation: ScanRelation): OrderPlace {
+  const marketId = plan.legs[order.leg]!.marketId;
+  const market = relation.markets.find((m) => m.marketId === marketId);
+  return {
+    marketId: market?.conditionId ?? marketId,
+    groupId: relation.kind === "group" ? relation.key : null,
+    edge: order.side === "SELL" || plan.shares === ZERO ? null : divDec(plan.profit, plan.shares),
+  };
+}
+
+/** The order as the risk engine sees it. */
+function riskOrder(order: LegOrder, clientOrderId: string, place: OrderPlace): RiskOrder {
   return {
     clientOrderId,
     tokenId: order.tokenId,
-    marketId: market?.conditionId ?? marketId,
-    groupId: trade.relation.kind === "group" ? trade.relation.key : null,
+    marketId: place.marketId,
+    groupId: place.groupId,
     side: order.side,
     price: order.price,
     size: order.shares,
   };
 }
 
-/** What the order was planned on: the best price it takes, that book's age, the plan's edge a share. */
+/** What the order was planned on: the best price it takes, that book's age, its edge a share. */
 function riskContext(
   order: LegOrder,
   view: TokenBook | null,
-  plan: Plan,
+  place: OrderPlace,
 ): Omit<RiskContext, "now"> {
   const best = order.side === "BUY" ? view?.asks[0] : view?.bids[0];
   return {
     bookPrice: best?.price ?? order.price,
     // The book is known current up to the last data on its connection.
     bookAt: view?.seenAt ?? 0,
-    edge: order.side === "SELL" || plan.shares === ZERO ? null : divDec(plan.profit, plan.shares),
+    edge: place.edge,
   };
 }
 
