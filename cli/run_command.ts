@@ -3,7 +3,9 @@
  * collectors, the relation registry's refresh task, the scanner and the disk guard under the
  * supervisor with `/healthz` + `/metrics` and per-minute health lines, until the signal
  * aborts. Then every task drains and the database closes. With `PMCOLLECT_EXECUTOR=paper` the
- * live paper executor and its kill switch run too (execution/live_paper.ts; `POST /kill`).
+ * live paper executor and its kill switch run too (execution/live_paper.ts; `POST /kill`); with
+ * `PMCOLLECT_EXECUTOR=live` and `--live`, the executor trading the venue
+ * (execution/live_venue.ts).
  *
  * This is the one place where collector tasks are built from their shared dependencies.
  *
@@ -41,6 +43,7 @@ import { runScanner } from "../scanner/run.ts";
 import { RefreshNotice, runRelationsRefresh } from "../relations/refresh_task.ts";
 import { runForecastTask } from "../models/forecast_task.ts";
 import { startLivePaper } from "../execution/live_paper.ts";
+import { openLiveAccount, startLiveVenue } from "../execution/live_venue.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 
@@ -122,6 +125,10 @@ export async function runRunCommand(
     );
   }
   assertHealthPortFree(config.health.port);
+  // The live account is read before anything opens: a bad key file is a bad setting (exit 2).
+  const account = config.executor.live === null
+    ? null
+    : await openLiveAccount(config.executor.live);
   const db = await openConfiguredDatabase(config, { log, signal, joinRunning: false });
   try {
     const { mode, applied } = await migrate(db.sql, { log, timescale: config.database.timescale });
@@ -174,8 +181,13 @@ export async function runRunCommand(
       });
     }
     // Live paper: the account prepared from the ledger before anything trades.
-    const paper = feed !== undefined && config.executor.mode === "paper"
+    // Live: the venue's account recovered and reconciled before anything trades.
+    const paper = feed === undefined
+      ? null
+      : config.executor.mode === "paper"
       ? await startLivePaper({ config, sql: db.sql, log, feed }, signal)
+      : account !== null
+      ? await startLiveVenue({ config, sql: db.sql, log, feed, account }, signal)
       : null;
     if (feed !== undefined) {
       const scannerLog = log.child({ task: "scanner" });
