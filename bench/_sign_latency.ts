@@ -6,6 +6,10 @@
  * the struct hash, the order hash and the secp256k1 signature; the orders are generated before
  * timing starts. The JSON body (~2 µs) is not included.
  *
+ * `backend` picks who computes the ECDSA signature (`execution/signer_backend.ts`): "auto" (the
+ * program's default: the system's libsecp256k1 through FFI when it opens, else noble),
+ * "native" or "noble". The result names the backend that signed.
+ *
  * `precomputeWindow` asks @noble/curves to precompute the base point's multiples with a wider
  * window than its default 8 (`Point.BASE.precompute(w)`, memory ≈ 2^(w−1) × ⌈256/w⌉ points);
  * it changes the process-wide curve cache, so measure it in its own process.
@@ -13,12 +17,13 @@
  * @example
  * ```ts
  * import { signLatency } from "./_sign_latency.ts";
- * const { p50Us, p99Us, n } = await signLatency();
+ * const { p50Us, p99Us, n, backend } = await signLatency({ backend: "noble" });
  * ```
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { randomOrders } from "../execution/_random_orders.ts";
 import { OrderSigner } from "../execution/signer.ts";
+import type { SignBackendChoice, SignBackendName } from "../execution/signer_backend.ts";
 import { SecretKey } from "../keys/age_key.ts";
 import { printText } from "../runtime/log.ts";
 
@@ -30,6 +35,8 @@ export interface SignLatencyOptions {
   readonly warmup?: number;
   /** A base-point precomputation window wider than noble's default 8; omitted: the default. */
   readonly precomputeWindow?: number;
+  /** Default "auto", as the program signs. */
+  readonly backend?: SignBackendChoice;
 }
 
 /** Percentiles of one order's build + sign, in µs. */
@@ -42,6 +49,12 @@ export interface SignLatency {
    * machine the percentiles mostly measure the other processes).
    */
   readonly minUs: number;
+  /** Who signed. */
+  readonly backend: SignBackendName;
+  /** The libsecp256k1 that signed natively, else null. */
+  readonly library: string | null;
+  /** Why "auto" did not sign natively, else null. */
+  readonly fallbackReason: string | null;
 }
 
 /** Measures build + sign of `n` random orders, one at a time. */
@@ -54,7 +67,7 @@ export async function signLatency(options: SignLatencyOptions = {}): Promise<Sig
   }
   const source = randomOrders(29);
   // A throwaway key, random per run: the bench never touches a real one.
-  const signer = new OrderSigner(new SecretKey(source.hex(32)));
+  const signer = new OrderSigner(new SecretKey(source.hex(32)), { backend: options.backend });
   const orders = Array.from({ length: warmup + n }, (_, i) => source.next(`bench-${i}`));
   for (let i = 0; i < warmup; i++) {
     const { request, market, nowMs } = orders[i]!;
@@ -78,6 +91,9 @@ export async function signLatency(options: SignLatencyOptions = {}): Promise<Sig
     p99Us: quantile(micros, 0.99),
     n,
     minUs: micros[0]!,
+    backend: signer.backend,
+    library: signer.library,
+    fallbackReason: signer.fallbackReason,
   };
 }
 
@@ -87,8 +103,9 @@ function quantile(sorted: Float64Array, q: number): number {
 }
 
 if (import.meta.main) {
-  const window = Deno.args[0] === undefined ? undefined : Number(Deno.args[0]);
-  const result = await signLatency({ precomputeWindow: window });
-  // Run by hand: `deno run -A bench/_sign_latency.ts [window]`.
+  const backend = (Deno.args[0] ?? "auto") as SignBackendChoice;
+  const window = Deno.args[1] === undefined ? undefined : Number(Deno.args[1]);
+  const result = await signLatency({ backend, precomputeWindow: window });
+  // Run by hand: `deno run -A bench/_sign_latency.ts [auto|native|noble] [window]`.
   printText("stdout", JSON.stringify({ precomputeWindow: window ?? 8, ...result }));
 }

@@ -41,6 +41,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import type { Side } from "./broker.ts";
+import { NOBLE_BACKEND, type SignBackend } from "./signer_backend.ts";
 
 /** Polygon mainnet. */
 export const CHAIN_ID = 137;
@@ -136,6 +137,14 @@ export function orderDigest(order: UnsignedOrder, options: { negRisk: boolean })
   return keccak_256(message);
 }
 
+/** Options of `signOrder`. */
+export interface SignOrderOptions {
+  /** The neg-risk exchange's domain. */
+  readonly negRisk: boolean;
+  /** Who computes the ECDSA signature (`signer_backend.ts`); default noble. Same bytes. */
+  readonly backend?: SignBackend;
+}
+
 /**
  * Signs `order` for the V2 exchange of its market with the 32-byte secret key.
  * @throws {RangeError} for signature type 3, a signer that is not the key's address, or a
@@ -144,7 +153,7 @@ export function orderDigest(order: UnsignedOrder, options: { negRisk: boolean })
 export function signOrder(
   order: UnsignedOrder,
   secretKey: Uint8Array,
-  options: { negRisk: boolean },
+  options: SignOrderOptions,
 ): SignedOrder {
   if (order.signatureType !== 0 && order.signatureType !== 1 && order.signatureType !== 2) {
     throw new RangeError(`Signature type ${order.signatureType} is not supported (0, 1 or 2)`);
@@ -153,10 +162,7 @@ export function signOrder(
     throw new RangeError("An EOA order (signature type 0) has maker = signer");
   }
   const digest = orderDigest(order, options);
-  const recovered = secp256k1.sign(digest, secretKey, { prehash: false, format: "recovered" });
-  const signature = new Uint8Array(65);
-  signature.set(recovered.subarray(1), 0);
-  signature[64] = 27 + recovered[0]!;
+  const signature = (options.backend ?? NOBLE_BACKEND).signDigest(digest, secretKey);
   return {
     ...order,
     signature: `0x${bytesToHex(signature)}`,

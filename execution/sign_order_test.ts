@@ -16,6 +16,8 @@ import {
   type UnsignedOrder,
   ZERO_BYTES32,
 } from "./sign_order.ts";
+import { chooseSignBackend } from "./signer_backend.ts";
+import { nativeTest } from "../tests/_native_signing.ts";
 
 // The web3.js documentation's example account.
 const KEY = hexToBytes("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318");
@@ -144,4 +146,18 @@ Deno.test("saltFromClientOrderId() is stable, 48 bits, and differs between ids",
   assert.equal(salts.size, 2_000);
   // Some salt uses the top bits (the 48 bits are all used, not a narrower slice).
   assert.ok([...salts].some((s) => s >= 1n << 47n));
+});
+
+nativeTest("signOrder() with libsecp256k1 as its backend gives noble's bytes", () => {
+  const { backend } = chooseSignBackend({ backend: "native" });
+  assert.equal(backend.name, "native");
+  for (const negRisk of [false, true]) {
+    for (const side of ["BUY", "SELL"] as const) {
+      const order = { ...ORDER, side };
+      assert.deepEqual(
+        signOrder(order, KEY, { negRisk, backend }),
+        signOrder(order, KEY, { negRisk }),
+      );
+    }
+  }
 });

@@ -4,6 +4,8 @@ import { encryptKey, loadKey, SecretKey } from "../keys/age_key.ts";
 import type { OrderRequest } from "./broker.ts";
 import type { MarketRules } from "./order_rules.ts";
 import { OrderRuleError, OrderSigner } from "./signer.ts";
+import { createLogger } from "../runtime/log.ts";
+import { nativeTest } from "../tests/_native_signing.ts";
 
 const KEY_HEX = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 const ADDRESS = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23";
@@ -103,4 +105,55 @@ Deno.test("OrderSigner refuses bad keys and funders without quoting the key", ()
   // A mixed-case funder with a wrong checksum is a typo.
   const typo = FUNDER.replace("aAeb", "aaEb");
   assert.throws(() => new OrderSigner(key, { signatureType: 2, funder: typo }), /checksum/);
+});
+
+Deno.test("OrderSigner with a library path that is absent signs with noble and logs why", () => {
+  const lines: string[] = [];
+  const log = createLogger({}, { write: (line) => lines.push(line) });
+  const path = "/nonexistent/libsecp256k1.so.1";
+  const signer = new OrderSigner(new SecretKey(KEY_HEX), { library: path, log });
+  assert.equal(signer.backend, "noble");
+  assert.ok(signer.fallbackReason?.includes(path));
+  const noble = new OrderSigner(new SecretKey(KEY_HEX), { backend: "noble" });
+  assert.equal(
+    signer.buildSignedOrder(REQUEST, MARKET, NOW).order.signature,
+    noble.buildSignedOrder(REQUEST, MARKET, NOW).order.signature,
+  );
+  assert.equal(lines.length, 1);
+  const line = JSON.parse(lines[0]!);
+  assert.equal(line.event, "order_signer_ready");
+  assert.equal(line.backend, "noble");
+  assert.equal(line.address, ADDRESS);
+  assert.ok(String(line.fallbackReason).includes(path), lines[0]);
+  assert.ok(!lines[0]!.toLowerCase().includes(KEY_HEX));
+  assert.throws(
+    () => new OrderSigner(new SecretKey(KEY_HEX), { backend: "native", library: path }),
+    /Cannot sign natively/,
+  );
+});
+
+nativeTest("OrderSigner prefers libsecp256k1, says so, and signs as noble does", () => {
+  const lines: string[] = [];
+  const log = createLogger({}, { write: (line) => lines.push(line) });
+  const native = new OrderSigner(new SecretKey(KEY_HEX), { log });
+  const noble = new OrderSigner(new SecretKey(KEY_HEX), { backend: "noble" });
+  assert.equal(native.backend, "native");
+  assert.equal(native.fallbackReason, null);
+  assert.equal(noble.backend, "noble");
+  assert.equal(JSON.parse(lines[0]!).backend, "native");
+  assert.equal(JSON.stringify(native), JSON.stringify({ ...noble.toJSON(), backend: "native" }));
+  for (const negRisk of [false, true]) {
+    for (let i = 0; i < 20; i++) {
+      const request = {
+        ...REQUEST,
+        clientOrderId: `c-${i}`,
+        side: i % 2 ? "SELL" as const : "BUY" as const,
+      };
+      const market = { ...MARKET, negRisk };
+      assert.deepEqual(
+        native.buildSignedOrder(request, market, NOW + i),
+        noble.buildSignedOrder(request, market, NOW + i),
+      );
+    }
+  }
 });

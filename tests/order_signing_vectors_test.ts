@@ -10,7 +10,9 @@
  * either through `OrderBuilder`. The test therefore stubs both globals for the duration of one
  * `buildOrder`/`buildMarketOrder` call (Date.now → our timestamp, Math.random → salt ÷
  * timestamp) and asserts that the salt and timestamp the client signed are ours, so a failed
- * pin shows up as a failure, never as a silent pass. The client's limit path (`buildOrder`) is
+ * pin shows up as a failure, never as a silent pass. The vectors are signed twice, by each of
+ * `OrderSigner`'s backends (`@noble/curves`, and the system's libsecp256k1 where it can be
+ * opened; that test is ignored, with the reason in its name, where it cannot). The client's limit path (`buildOrder`) is
  * used for GTC/GTD and its market path (`buildMarketOrder`) for FOK/FAK, as `order_amounts.ts`
  * does. The order hash is checked against viem's `hashTypedData` over the same typed data.
  */
@@ -35,6 +37,8 @@ import {
   type SignedOrder,
 } from "../execution/sign_order.ts";
 import { OrderSigner } from "../execution/signer.ts";
+import type { SignBackendName } from "../execution/signer_backend.ts";
+import { nativeTest } from "./_native_signing.ts";
 
 const ORDERS = 64;
 const OWNER = "5d1c2f4e-8b0a-4c3e-9f61-2a7b3c4d5e6f";
@@ -60,11 +64,13 @@ const builders = {
   1: new clob.OrderBuilder(wallet, 137, 1, FUNDER),
   2: new clob.OrderBuilder(wallet, 137, 2, FUNDER),
 };
-const signers = {
-  0: new OrderSigner(new SecretKey(KEY_HEX)),
-  1: new OrderSigner(new SecretKey(KEY_HEX), { signatureType: 1, funder: FUNDER }),
-  2: new OrderSigner(new SecretKey(KEY_HEX), { signatureType: 2, funder: FUNDER }),
-};
+function signersOf(backend: SignBackendName) {
+  return {
+    0: new OrderSigner(new SecretKey(KEY_HEX), { backend }),
+    1: new OrderSigner(new SecretKey(KEY_HEX), { signatureType: 1, funder: FUNDER, backend }),
+    2: new OrderSigner(new SecretKey(KEY_HEX), { signatureType: 2, funder: FUNDER, backend }),
+  };
+}
 
 /** The official client's signed order for the vector, with salt and timestamp pinned to ours. */
 async function officialOrder(v: Vector, ours: SignedOrder) {
@@ -155,7 +161,9 @@ function viemOrderHash(order: SignedOrder, negRisk: boolean): string {
 
 const vectors = Array.from({ length: ORDERS }, (_, i) => randomVector(i));
 
-Deno.test(`${ORDERS} random orders: signature and POST /order body equal the official client's`, async () => {
+async function officialAgrees(backend: SignBackendName): Promise<void> {
+  const signers = signersOf(backend);
+  assert.equal(signers[0].backend, backend);
   const seen = {
     ticks: new Set<string>(),
     types: new Set<string>(),
@@ -195,4 +203,12 @@ Deno.test(`${ORDERS} random orders: signature and POST /order body equal the off
     ordersBody(batch.map((p) => p.ours), OWNER),
     JSON.stringify(batch.map((p) => p.official)),
   );
-});
+}
+
+Deno.test(`${ORDERS} random orders signed by noble: signature and body equal the official client's`, () =>
+  officialAgrees("noble"));
+
+nativeTest(
+  `${ORDERS} random orders signed by libsecp256k1: signature and body equal the official client's`,
+  () => officialAgrees("native"),
+);
