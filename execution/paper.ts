@@ -32,12 +32,25 @@ import type { RelationSet, ScanRelation } from "../scanner/relation_set.ts";
 import { Scanner } from "../scanner/scanner.ts";
 import type { BookEvent } from "../stream/book_event.ts";
 import { mirrorEvent, scannerBookView } from "./_book_view.ts";
-import { Executor, type ExecutorOptions, type TradeResult } from "./executor.ts";
+import {
+  Executor,
+  type ExecutorOptions,
+  type ModelTradeResult,
+  type TradeResult,
+} from "./executor.ts";
 import type { Ledger } from "./ledger.ts";
 import { recordCash } from "./ledger_cash.ts";
 import { PaperBroker } from "./paper_broker.ts";
 import type { QueueModel } from "./paper_matcher.ts";
 import type { PlaybookLimits } from "./playbook.ts";
+import type { ModelForecast, ModelLimits } from "./model_playbook.ts";
+import { ledgerEquity, tradeForecasts, withRiskMinEdge } from "./model_trades.ts";
+import {
+  insertTradeOutcomes,
+  outcomeOfForecast,
+  outcomeOfTrade,
+  type TradeOutcomeRow,
+} from "./trade_outcomes.ts";
 
 export interface PaperOptions {
   readonly ledger: Ledger;
@@ -62,6 +75,13 @@ export interface PaperOptions {
   readonly risk?: ExecutorOptions["risk"];
   /** Called when an order is handed to the broker (the decision-latency benchmark). */
   readonly onHandoff?: ExecutorOptions["onHandoff"];
+  /**
+   * Stored forecasts to trade with the model-edge playbook, oldest first: each batch (one
+   * instant) is handed to the executor at the first event at or after its instant.
+   */
+  readonly forecasts?: readonly ModelForecast[];
+  /** The model playbook's limits (needed with `forecasts`). */
+  readonly model?: ModelLimits;
   readonly signal?: AbortSignal;
 }
 
@@ -73,6 +93,8 @@ export interface PaperTrade {
 
 export interface PaperRun {
   readonly trades: readonly PaperTrade[];
+  /** What came of each forecast handed to the model playbook. */
+  readonly forecastTrades: readonly ModelTradeResult[];
   readonly events: number;
   readonly episodes: number;
   /** The paper broker's collateral at the end. */
@@ -97,6 +119,10 @@ export async function runPaper(
   });
   const relations = new Map<string, ScanRelation>(set.relations.map((r) => [r.key, r]));
   const pending: Promise<PaperTrade | null>[] = [];
+  const outcomes: TradeOutcomeRow[] = [];
+  const forecasts = options.forecasts ?? [];
+  let nextForecast = 0;
+  const modelPending: Promise<ModelTradeResult[]>[] = [];
   let failure: unknown = null;
   let episodes = 0;
   const scanner = new Scanner(set, {
@@ -110,7 +136,8 @@ export async function runPaper(
       pending.push(
         executor.trade(episode.peakPlan, { relation, at: episode.startedAt }).then(
           (result) => {
-            enforceRisk(result);
+            enforceRisk(result.legs);
+            outcomes.push(outcomeOfTrade(result, { subject: relation.key }));
             return { episode, result };
           },
           (err) => {
@@ -161,8 +188,11 @@ export async function runPaper(
         options.risk?.assess(clock);
       }
       if (event.receivedAt > clock) {
-        // 1. The instant before, evaluated on its books.
+        // 1. The instant before, evaluated on its books; forecasts made by then traded on them.
         scanner.evaluatePending();
+        if (nextForecast < forecasts.length && forecasts[nextForecast]!.instant <= clock) {
+          await tradeDueForecasts();
+        }
         if (executor.working) await executor.quiet();
         // 2. Orders that reach the venue before this event.
         if (arrivals.length > 0 && arrivals[0]! < event.receivedAt) {
@@ -182,10 +212,12 @@ export async function runPaper(
     if (executor.working) await executor.quiet();
     await drain(Infinity, true);
     const settled = await Promise.all(pending);
+    const forecastTrades = (await Promise.all(modelPending)).flat();
     if (failure !== null) throw failure;
     const trades = settled.filter((t) => t !== null);
     await executor.flush();
-    return { trades, events, episodes, cash: broker.cash() };
+    await insertTradeOutcomes(options.ledger.sql, outcomes);
+    return { trades, forecastTrades, events, episodes, cash: broker.cash() };
   } finally {
     executor.close();
   }
@@ -195,10 +227,10 @@ export async function runPaper(
    * marked at their best bid, then the engine's breaches enforced — a daily loss beyond the
    * limit halts, an exposure beyond a limit moves to reducing — for the rest of the run.
    */
-  function enforceRisk(result: TradeResult): void {
+  function enforceRisk(legs: TradeResult["legs"]): void {
     const risk = options.risk;
     if (risk === undefined) return;
-    for (const leg of result.legs) {
+    for (const leg of legs) {
       const bid = view(leg.tokenId)?.bids[0];
       if (bid !== undefined) risk.mark(leg.tokenId, bid.price);
     }
@@ -214,6 +246,40 @@ export async function runPaper(
         at: new Date(clock).toISOString(),
       });
     }
+  }
+
+  /**
+   * Every forecast made by now, before `since` skipped: the equity read from the ledger once
+   * (its bookings flushed first, so the replay stays deterministic), then the batch handed over.
+   */
+  async function tradeDueForecasts(): Promise<void> {
+    const due: ModelForecast[] = [];
+    while (nextForecast < forecasts.length && forecasts[nextForecast]!.instant <= clock) {
+      const forecast = forecasts[nextForecast++]!;
+      if (forecast.instant >= since) due.push(forecast);
+    }
+    if (due.length === 0) return;
+    if (options.model === undefined) throw new RangeError("Forecasts need the model limits");
+    const limits = options.risk === undefined
+      ? options.model
+      : withRiskMinEdge(options.model, options.risk.limits.minEdge);
+    await executor.flush();
+    const equity = await ledgerEquity(options.ledger.sql, view);
+    modelPending.push(
+      tradeForecasts(due, { executor, set, equity, limits, now: () => clock }).then(
+        (results) => {
+          for (const result of results) {
+            enforceRisk([result.leg]);
+            outcomes.push(outcomeOfForecast(result, view));
+          }
+          return results;
+        },
+        (err) => {
+          failure ??= err;
+          return [];
+        },
+      ),
+    );
   }
 
   /** Moves the broker to each arrival before `before` (inclusive: at it too), in order. */

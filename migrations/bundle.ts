@@ -31,6 +31,7 @@ import tradingModes0017 from "./0017_trading_modes.sql" with { type: "text" };
 import forecasts0018 from "./0018_forecasts.sql" with { type: "text" };
 import bookChunks0019Plain from "./0019_book_chunks_6h.plain.sql" with { type: "text" };
 import bookChunks0019Timescale from "./0019_book_chunks_6h.timescale.sql" with { type: "text" };
+import tradeOutcomes0021 from "./0021_trade_outcomes.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -155,5 +156,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "book_chunks_6h",
     sql: { plain: bookChunks0019Plain, timescale: bookChunks0019Timescale },
     files: ["0019_book_chunks_6h.plain.sql", "0019_book_chunks_6h.timescale.sql"],
+  },
+  {
+    version: 21,
+    name: "trade_outcomes",
+    sql: { plain: tradeOutcomes0021, timescale: tradeOutcomes0021 },
+    files: ["0021_trade_outcomes.sql"],
   },
 ];
