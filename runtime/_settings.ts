@@ -231,6 +231,26 @@ export const SETTINGS = {
     undefined,
     "live: age-encrypted API credentials JSON (unset: derived from the key at start)",
   ),
+  PMCOLLECT_EXECUTOR_MODEL: setting(
+    z.enum(["off", "on"], { message: "expected off or on" }),
+    "off",
+    "live paper: also trade the forecasts task's forecasts (model-edge playbook)",
+  ),
+  PMCOLLECT_EXECUTOR_MODEL_MIN_EV: setting(
+    amount,
+    "0.03",
+    "model edge: least EV a share after the taker fee worth buying",
+  ),
+  PMCOLLECT_EXECUTOR_KELLY: setting(
+    amount.refine((x) => Number(x) <= 1, "must be ≤ 1"),
+    "0.25",
+    "model edge: fraction of full Kelly spent",
+  ),
+  PMCOLLECT_EXECUTOR_KELLY_CAP: setting(
+    amount.refine((x) => Number(x) <= 1, "must be ≤ 1"),
+    "0.05",
+    "model edge: largest fraction of equity one order spends",
+  ),
   PMCOLLECT_RISK_MAX_ORDER_NOTIONAL: setting(
     amount,
     "50",

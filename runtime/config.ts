@@ -126,6 +126,14 @@ export interface Config {
     readonly latencyMs: number;
     /** What trading the venue needs; null unless the mode is live. */
     readonly live: LiveConfig | null;
+    /** The model-edge playbook on the forecasts task's forecasts (execution/model_playbook.ts). */
+    readonly model: {
+      readonly enabled: boolean;
+      /** Decimal text: EV a share, fraction of full Kelly, largest fraction of equity. */
+      readonly minEv: string;
+      readonly kelly: string;
+      readonly kellyCap: string;
+    };
   };
 }
 
@@ -301,6 +309,12 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
       cash: value("PMCOLLECT_EXECUTOR_CASH"),
       latencyMs: value("PMCOLLECT_EXECUTOR_LATENCY_MS"),
       live: executorMode === "live" ? liveConfig() : null,
+      model: {
+        enabled: value("PMCOLLECT_EXECUTOR_MODEL") === "on",
+        minEv: value("PMCOLLECT_EXECUTOR_MODEL_MIN_EV"),
+        kelly: value("PMCOLLECT_EXECUTOR_KELLY"),
+        kellyCap: value("PMCOLLECT_EXECUTOR_KELLY_CAP"),
+      },
     },
   };
 
