@@ -10,6 +10,12 @@
  * after the first websocket subscription to a planted token (the `simulate --plant` default:
  * the collector may take its time to read the markets and derive the relations first).
  *
+ * With `trading`, the planted venue also takes orders (live trading's tests): the normal
+ * simulator's trading routes (`venue_routes.ts`, L1/L2 auth, `POST /order`, cancels,
+ * `/data/orders`, `/data/trades`, `/v2/positions`) and the user channel at `/ws/user`, matching
+ * on the very books the stream plays (`PlantServer.venue`). Fills are not published on the
+ * planted market channel, which plays the scenario as written.
+ *
  * `/truth` is JSON: `{ startedAt, t0, convertFeeBips, truth }`, `startedAt` the wall-clock
  * instant the scenario's t0 was played at (null before), each truth with the `relationKey` the
  * product reports (`partition:…`, `ladder_date:…:A=>B`), the scenario's own key as `plantKey`,
@@ -30,6 +36,11 @@ import { L2Books } from "../stream/l2_book.ts";
 import type { PlantedScenario } from "./plant.ts";
 import { plantedVenue } from "./plant_venue.ts";
 import { handleRest, routeFamily } from "./server.ts";
+import { ApiKeys } from "./clob_auth.ts";
+import { UserHub } from "./user_ws.ts";
+import { Venue, type VenueOptions } from "./venue.ts";
+import { handleTrading } from "./venue_routes.ts";
+import { MarketHub } from "./ws_hub.ts";
 
 /** Options of {@link servePlantedScenario}. */
 export interface PlantServerOptions {
@@ -38,6 +49,8 @@ export interface PlantServerOptions {
   readonly hostname?: string;
   /** "listen" (default): play `delayMs` after start; "subscribe": after the first subscription. */
   readonly playOn?: "listen" | "subscribe";
+  /** Take orders too (module header); absent: a read-only venue. */
+  readonly trading?: VenueOptions;
 }
 
 /** A running planted venue. */
@@ -48,6 +61,9 @@ export interface PlantServer {
   readonly httpUrl: string;
   readonly truthUrl: string;
   readonly played: Promise<void>;
+  /** The trading venue and its user channel (null without `trading`). */
+  readonly venue: Venue | null;
+  readonly userWsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -67,6 +83,23 @@ export function servePlantedScenario(
   const yesOfNo = new Map(markets.map((m) => [m.noTokenId, m.yesTokenId]));
   for (const e of scenario.events) if (e.receivedAt === t0 && e.kind === "book") books.apply(e);
   const sockets = new Map<WebSocket, Set<string>>();
+  const trading = options.trading === undefined ? null : (() => {
+    const deadlines = { now: Date.now, idleTimeoutMs: 10_000, subscribeTimeoutMs: 5_000 };
+    // A hub with no sockets: the venue's own fills are not played on the planted channel.
+    const hub = new MarketHub(venue.world, {
+      ...deadlines,
+      takeMalformedFrame: () => false,
+      takeWithheldSnapshot: () => false,
+    });
+    const keys = new ApiKeys(1);
+    const exchange = new Venue(venue.world, hub, options.trading);
+    const users = new UserHub(keys, exchange, deadlines);
+    const timer = setInterval(() => {
+      exchange.tick();
+      users.enforceDeadlines();
+    }, 50);
+    return { keys, exchange, users, timer };
+  })();
   const bookMessage = (tokenId: string) => {
     const yes = yesOfNo.get(tokenId) ?? tokenId;
     const b = books.book(yes)!;
@@ -134,7 +167,18 @@ export function servePlantedScenario(
   }, async (req) => {
     const url = new URL(req.url);
     if (url.pathname === "/truth") return truth();
-    if (req.headers.get("upgrade")?.toLowerCase() === "websocket") return upgrade(req);
+    const websocket = req.headers.get("upgrade")?.toLowerCase() === "websocket";
+    if (trading !== null && websocket && url.pathname === "/ws/user") {
+      const { socket, response } = Deno.upgradeWebSocket(req);
+      trading.users.accept(socket);
+      return response;
+    }
+    if (websocket) return upgrade(req);
+    if (trading !== null) {
+      const deps = { venue: trading.exchange, keys: trading.keys, world: venue.world };
+      const traded = await handleTrading(deps, req, url);
+      if (traded !== null) return traded;
+    }
     const family = routeFamily(url);
     if (family === "ws") {
       return Response.json({ error: "websocket upgrade required" }, { status: 400 });
@@ -185,8 +229,14 @@ export function servePlantedScenario(
     httpUrl: `http://${host}:${port}`,
     truthUrl: `http://${host}:${port}/truth`,
     played,
+    venue: trading?.exchange ?? null,
+    userWsUrl: trading === null ? null : `ws://${host}:${port}/ws/user`,
     close: async () => {
       stop.abort();
+      if (trading !== null) {
+        clearInterval(trading.timer);
+        trading.users.closeAll();
+      }
       await played;
       for (const socket of sockets.keys()) socket.close();
       await server.shutdown();
