@@ -5,16 +5,19 @@
  * (`CALL run_job`) when the simulated clock passes its schedule, and a job that reads the
  * server's clock gets its age shifted by the distance between the two clocks first:
  *
- * - `policy_compression`: `compress_after` + (server now − simulated now), so a chunk is
- *   compressed when it is `compress_after` past its end in simulated time, not at once;
+ * - `policy_compression` (of the tables and of the continuous aggregates, migration 0020):
+ *   `compress_after` + (server now − simulated now), so a chunk is compressed when it is
+ *   `compress_after` past its end in simulated time, not at once;
  * - `policy_refresh_continuous_aggregate`: `end_offset` shifted the same way (its
  *   `start_offset` is NULL here: from the beginning);
- * - `rebatch_rollups` (migration 0012) runs unshifted: its only clock test, a merged chunk that
- *   ended a rollup interval ago, can only make it rebatch a partly merged chunk early (work
- *   done twice, the same result once the chunk is full and rebatched again).
+ * - `rebatch_rollups` (migration 0012, and 0020's for the hourly prices' aggregate) runs
+ *   unshifted: its only clock test, a merged chunk that ended a rollup interval ago, can only
+ *   make it rebatch a partly merged chunk early (work done twice, the same result once the
+ *   chunk is full and rebatched again).
  *
  * Every other job of the schema is left alone. The background scheduler is paused first
- * (`pauseJobs`): jobs run only from here.
+ * (`pauseJobs`, and here): these jobs run only from here. A job on a continuous aggregate
+ * is named by the aggregate's view, as `timescaledb_information.jobs` names it.
  *
  * @example
  * ```ts ignore
@@ -59,8 +62,8 @@ export class ServerJobs {
   }
 
   /**
-   * The compression, refresh and rebatch jobs of `schema`'s tables, each first due one
-   * schedule interval after `startMs`. Pauses the scheduler's own runs.
+   * The compression, refresh and rebatch jobs of `schema`'s tables and continuous aggregates,
+   * each first due one schedule interval after `startMs`. Pauses the scheduler's own runs.
    */
   static async load(sql: Sql, schema: string, startMs: number): Promise<ServerJobs> {
     const ext = await timescaleSchema(sql);
@@ -76,15 +79,16 @@ export class ServerJobs {
       }[]
     >`
       select j.job_id as id, j.proc_name as proc,
-             coalesce(a.user_view_name, j.hypertable_name, j.config->>'hypertable') as target,
+             coalesce(a.view_name, j.hypertable_name, j.config->>'hypertable') as target,
              (extract(epoch from j.schedule_interval) * 1000)::float8 as "everyMs", j.config
       from timescaledb_information.jobs j
-      left join _timescaledb_catalog.continuous_agg a
-        on a.mat_hypertable_id = (j.config->>'mat_hypertable_id')::int
-      where (j.proc_name = 'policy_compression' and j.hypertable_schema = ${schema})
-         or (j.proc_name = 'policy_refresh_continuous_aggregate' and a.user_view_schema = ${schema})
+      left join timescaledb_information.continuous_aggregates a
+        on format('%I.%I', a.materialization_hypertable_schema,
+                  a.materialization_hypertable_name) = j.config->>'hypertable'
+      where (j.proc_name in ('policy_compression', 'policy_refresh_continuous_aggregate')
+             and j.hypertable_schema = ${schema})
          or (j.proc_name = 'rebatch_rollups'
-             and j.config->>'hypertable' like quote_ident(${schema}) || '.%')
+             and j.config->>'done' like quote_ident(${schema}) || '.%')
       order by j.job_id`;
     const jobs = rows.map((r): Job => {
       const key = r.proc === "policy_compression"
@@ -105,7 +109,13 @@ export class ServerJobs {
         nextMs: startMs + r.everyMs,
       };
     });
-    return new ServerJobs(sql, `"${ext.replaceAll('"', '""')}"`, jobs);
+    const ts = `"${ext.replaceAll('"', '""')}"`;
+    // pauseJobs leaves a rebatch job of an aggregate scheduled (its materialized hypertable is
+    // in TimescaleDB's own schema).
+    for (const job of jobs) {
+      await sql.unsafe(`select ${ts}.alter_job(${job.id}, scheduled => false)`);
+    }
+    return new ServerJobs(sql, ts, jobs);
   }
 
   /** Runs every job due at simulated instant `nowMs`, in job order (the scheduler's). */

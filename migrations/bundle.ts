@@ -31,6 +31,10 @@ import tradingModes0017 from "./0017_trading_modes.sql" with { type: "text" };
 import forecasts0018 from "./0018_forecasts.sql" with { type: "text" };
 import bookChunks0019Plain from "./0019_book_chunks_6h.plain.sql" with { type: "text" };
 import bookChunks0019Timescale from "./0019_book_chunks_6h.timescale.sql" with { type: "text" };
+import aggregates0020Plain from "./0020_aggregate_compression.plain.sql" with { type: "text" };
+import aggregates0020Timescale from "./0020_aggregate_compression.timescale.sql" with {
+  type: "text",
+};
 import tradeOutcomes0021 from "./0021_trade_outcomes.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
@@ -156,6 +160,12 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "book_chunks_6h",
     sql: { plain: bookChunks0019Plain, timescale: bookChunks0019Timescale },
     files: ["0019_book_chunks_6h.plain.sql", "0019_book_chunks_6h.timescale.sql"],
+  },
+  {
+    version: 20,
+    name: "aggregate_compression",
+    sql: { plain: aggregates0020Plain, timescale: aggregates0020Timescale },
+    files: ["0020_aggregate_compression.plain.sql", "0020_aggregate_compression.timescale.sql"],
   },
   {
     version: 21,
