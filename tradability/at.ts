@@ -17,9 +17,10 @@
  * ```
  */
 import type { Queryable } from "../db/client.ts";
-import { type MarketMetadata, marketMetadataAsOf } from "../db/market_metadata.ts";
+import { fromStoredJson, type MarketMetadata } from "../db/market_metadata.ts";
 import type { BookInput, FeeSchedule } from "../edge/market.ts";
-import { bookAt } from "../stream/book_at.ts";
+import { decimalOfMicro } from "../db/_micro.ts";
+import { streamBooksAt } from "./_stream_books.ts";
 import {
   closedAtOf,
   type ClosedReason,
@@ -113,22 +114,31 @@ interface FactsRow extends StatusColumns {
   end_date: Date | null;
 }
 
-/** Each known market of `marketIds` at `options.at` (unknown ids are left out). */
+/**
+ * Each known market of `marketIds` at `options.at` (unknown ids are left out), in a fixed number
+ * of set-based queries whatever the number of markets: the markets' facts, the metadata versions
+ * in force, the stream's books (`streamBooksAt`) and, for tokens the stream does not cover, the
+ * newest REST snapshot at or before the instant.
+ */
 export async function tradabilityAt(
   sql: Queryable,
   marketIds: readonly string[],
   options: TradabilityOptions,
 ): Promise<Map<string, MarketTradability>> {
+  const out = new Map<string, MarketTradability>();
+  if (marketIds.length === 0) return out;
   const rows = await sql<FactsRow[]>`
     select m.market_id, m.event_id, m.condition_id, m.tick_size::text, m.min_order_size::text,
       m.end_date, ${statusColumns(sql)}
     from markets m where m.market_id = any(${[...marketIds]})`;
-  const out = new Map<string, MarketTradability>();
+  const versions = await metadataAsOf(sql, rows.map((r) => r.market_id), options.at);
+  const tokens = rows.flatMap((r) => [r.yes_token, r.no_token]).filter((t) => t !== null);
+  const books = await bookSources(sql, tokens, options);
   for (const row of rows) {
     const facts = statusFactsOf(row);
     const verdict = tradableAt(facts, options.at);
-    const metadata = (await marketMetadataAsOf(sql, row.market_id, options.at))?.metadata ?? null;
-    const book = (token: string | null) => token === null ? null : bookSource(sql, token, options);
+    const metadata = versions.get(row.market_id) ?? null;
+    const book = (token: string | null) => token === null ? null : books.get(token)!;
     out.set(row.market_id, {
       marketId: row.market_id,
       eventId: row.event_id,
@@ -138,8 +148,8 @@ export async function tradabilityAt(
       closedAt: closedAtOf(facts)?.at ?? null,
       yesTokenId: row.yes_token,
       noTokenId: row.no_token,
-      yes: await book(row.yes_token),
-      no: await book(row.no_token),
+      yes: book(row.yes_token),
+      no: book(row.no_token),
       metadata,
       fee: feeScheduleOf(metadata),
       tickSize: metadata?.tickSize ?? row.tick_size ?? "",
@@ -156,21 +166,46 @@ export async function bookSource(
   tokenId: string,
   options: TradabilityOptions,
 ): Promise<BookSource> {
-  const streamed = await bookAt(sql, tokenId, { at: options.at });
-  if (streamed.covered) {
-    return {
-      tokenId,
-      source: "stream",
-      book: streamed.book,
-      since: streamed.since,
-      ageMs: 0,
-      reason: null,
-    };
+  return (await bookSources(sql, [tokenId], options)).get(tokenId)!;
+}
+
+/** Each token's {@link bookSource}, read for all of them at once. */
+export async function bookSources(
+  sql: Queryable,
+  tokenIds: readonly string[],
+  options: TradabilityOptions,
+): Promise<Map<string, BookSource>> {
+  const out = new Map<string, BookSource>();
+  const streamed = await streamBooksAt(sql, tokenIds, options.at);
+  const uncovered: string[] = [];
+  for (const tokenId of tokenIds) {
+    const s = streamed.get(tokenId)!;
+    if (s.covered) {
+      out.set(tokenId, {
+        tokenId,
+        source: "stream",
+        book: s.book,
+        since: s.since,
+        ageMs: 0,
+        reason: null,
+      });
+    } else uncovered.push(tokenId);
   }
-  const uncovered = `stream not covered: ${streamed.reason}`;
-  const [rest] = await sql<{ ts: Date; bids: Level[]; asks: Level[] }[]>`
-    select ts, bids, asks from book_snapshots
-    where token_id = ${tokenId} and ts <= ${options.at} order by ts desc limit 1`;
+  const rest = await restSnapshotsAt(sql, uncovered, options.at);
+  for (const tokenId of uncovered) {
+    const s = streamed.get(tokenId)!;
+    const why = `stream not covered: ${s.covered ? "" : s.reason}`;
+    out.set(tokenId, restSource(tokenId, why, rest.get(tokenId), options));
+  }
+  return out;
+}
+
+function restSource(
+  tokenId: string,
+  uncovered: string,
+  rest: RestRow | undefined,
+  options: TradabilityOptions,
+): BookSource {
   if (rest === undefined) {
     return { ...none(tokenId), reason: `${uncovered}, no REST snapshot` };
   }
@@ -194,6 +229,66 @@ export async function bookSource(
     ageMs,
     reason: uncovered,
   };
+}
+
+interface RestRow {
+  ts: Date;
+  bids: Level[];
+  asks: Level[];
+}
+
+interface StoredRest {
+  token_id: string;
+  ts: Date;
+  bid_prices: number[];
+  bid_sizes: string[];
+  ask_prices: number[];
+  ask_sizes: string[];
+  exact_bids: Level[] | null;
+  exact_asks: Level[] | null;
+}
+
+/**
+ * Each token's newest REST snapshot at or before `at`: the row `book_snapshots` gives, read
+ * from its stored table (the view's sort defeats the index's limit) and its levels decoded as
+ * the view's `pm_levels` does, unless `exact` holds them.
+ */
+async function restSnapshotsAt(
+  sql: Queryable,
+  tokenIds: readonly string[],
+  at: Date,
+): Promise<Map<string, RestRow>> {
+  if (tokenIds.length === 0) return new Map();
+  const rows = await sql<StoredRest[]>`
+    select k.token_id, d.ts, d.bid_prices, d.bid_sizes, d.ask_prices, d.ask_sizes,
+      d.exact->'bids' as exact_bids, d.exact->'asks' as exact_asks
+    from token_keys k
+    cross join lateral (
+      select * from book_snapshot_data s
+      where s.token_key = k.token_key and s.ts <= ${at} order by s.ts desc limit 1) d
+    where k.token_id = any(${[...tokenIds]}::text[])`;
+  const levels = (prices: number[], sizes: string[]): Level[] =>
+    prices.map((p, i) => ({ price: decimalOfMicro(String(p)), size: decimalOfMicro(sizes[i]!) }));
+  return new Map(rows.map((r) => [r.token_id, {
+    ts: r.ts,
+    bids: r.exact_bids ?? levels(r.bid_prices, r.bid_sizes),
+    asks: r.exact_asks ?? levels(r.ask_prices, r.ask_sizes),
+  }]));
+}
+
+/** Each market's metadata version in force at `at` (`marketMetadataAsOf`'s rule). */
+async function metadataAsOf(
+  sql: Queryable,
+  marketIds: readonly string[],
+  at: Date,
+): Promise<Map<string, MarketMetadata>> {
+  const rows = await sql<{ market_id: string; metadata: Record<string, unknown> }[]>`
+    select distinct on (market_id) market_id, metadata from market_metadata_history
+    where market_id = any(${[
+    ...marketIds,
+  ]}::text[]) and valid_from <= ${at.toISOString()}::timestamptz
+    order by market_id, valid_from desc`;
+  return new Map(rows.map((r) => [r.market_id, fromStoredJson(r.metadata)]));
 }
 
 interface Level {
