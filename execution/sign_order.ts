@@ -41,6 +41,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import type { Side } from "./broker.ts";
+import { keccak256 } from "./_keccak256.ts";
 import { NOBLE_BACKEND, type SignBackend } from "./signer_backend.ts";
 
 /** Polygon mainnet. */
@@ -92,6 +93,7 @@ const DOMAIN_TYPE =
 const ORDER_TYPE_HASH = keccak_256(utf8ToBytes(ORDER_TYPE));
 const SALT_PREFIX = "polyarb/order-salt/v1:";
 const MAX_UINT256 = (1n << 256n) - 1n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The EIP-712 domain separator of an exchange contract on Polygon. */
 export function domainSeparator(verifyingContract: string): Uint8Array {
@@ -100,7 +102,7 @@ export function domainSeparator(verifyingContract: string): Uint8Array {
   words.set(keccak_256(utf8ToBytes("Polymarket CTF Exchange")), 32);
   words.set(keccak_256(utf8ToBytes("2")), 64);
   putUint(words, 96, BigInt(CHAIN_ID));
-  putBytes(words, 128, addressBytes(verifyingContract), 12);
+  putAddress(words, 128, verifyingContract);
   return keccak_256(words);
 }
 
@@ -111,20 +113,7 @@ const SEPARATORS = {
 
 /** The EIP-712 struct hash of an order. */
 export function orderStructHash(order: UnsignedOrder): Uint8Array {
-  const words = new Uint8Array(12 * 32);
-  words.set(ORDER_TYPE_HASH, 0);
-  putUint(words, 32, order.salt);
-  putBytes(words, 64, addressBytes(order.maker), 12);
-  putBytes(words, 96, addressBytes(order.signer), 12);
-  putUint(words, 128, order.tokenId);
-  putUint(words, 160, order.makerAmount);
-  putUint(words, 192, order.takerAmount);
-  words[255] = order.side === "BUY" ? 0 : 1;
-  words[287] = order.signatureType;
-  putUint(words, 288, order.timestamp);
-  putBytes(words, 320, bytes32(order.metadata, "metadata"), 0);
-  putBytes(words, 352, bytes32(order.builder, "builder"), 0);
-  return keccak_256(words);
+  return keccak256(structWords(order));
 }
 
 /** The digest that is signed; as 0x-hex it is the venue's orderID. */
@@ -133,8 +122,26 @@ export function orderDigest(order: UnsignedOrder, options: { negRisk: boolean })
   message[0] = 0x19;
   message[1] = 0x01;
   message.set(options.negRisk ? SEPARATORS.negRisk : SEPARATORS.plain, 2);
-  message.set(orderStructHash(order), 34);
-  return keccak_256(message);
+  keccak256(structWords(order), message.subarray(34));
+  return keccak256(message);
+}
+
+/** The 12 words the struct hash is taken over. */
+function structWords(order: UnsignedOrder): Uint8Array {
+  const words = new Uint8Array(12 * 32);
+  words.set(ORDER_TYPE_HASH, 0);
+  putUint(words, 32, order.salt);
+  putAddress(words, 64, order.maker);
+  putAddress(words, 96, order.signer);
+  putUint(words, 128, order.tokenId);
+  putUint(words, 160, order.makerAmount);
+  putUint(words, 192, order.takerAmount);
+  words[255] = order.side === "BUY" ? 0 : 1;
+  words[287] = order.signatureType;
+  putUint(words, 288, order.timestamp);
+  putBytes32(words, 320, order.metadata, "metadata");
+  putBytes32(words, 352, order.builder, "builder");
+  return words;
 }
 
 /** Options of `signOrder`. */
@@ -204,19 +211,55 @@ function addressBytes(address: string): Uint8Array {
   return hexToBytes(address.slice(2));
 }
 
-function bytes32(hex: string, name: string): Uint8Array {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new TypeError(`${name} is not 0x + 32 bytes`);
-  return hexToBytes(hex.slice(2));
+/** Writes a 20-byte address right-aligned into the (zeroed) word at `offset`. */
+function putAddress(words: Uint8Array, offset: number, address: string): void {
+  if (address.length !== 42 || !putHex(words, offset + 12, address, 2)) {
+    throw new TypeError(`Not an address: ${address}`);
+  }
 }
 
-function putBytes(words: Uint8Array, offset: number, bytes: Uint8Array, pad: number): void {
-  words.set(bytes, offset + pad);
+/** Writes a 0x + 32-byte hex value into the word at `offset`; all zeros (the default) is a no-op. */
+function putBytes32(words: Uint8Array, offset: number, hex: string, name: string): void {
+  if (hex === ZERO_BYTES32) return;
+  if (hex.length !== 66 || !putHex(words, offset, hex, 2)) {
+    throw new TypeError(`${name} is not 0x + 32 bytes`);
+  }
+}
+
+/**
+ * Decodes the hex digits of `text` from `from` (after a "0x" there) into `words` at `offset`;
+ * false when the prefix or a digit is wrong.
+ */
+function putHex(words: Uint8Array, offset: number, text: string, from: number): boolean {
+  if (text.charCodeAt(0) !== 48 || (text.charCodeAt(1) | 32) !== 120) return false; // "0x"
+  for (let i = from, at = offset; i < text.length; i += 2, at++) {
+    const hi = nibble(text.charCodeAt(i));
+    const lo = nibble(text.charCodeAt(i + 1));
+    if (hi < 0 || lo < 0) return false;
+    words[at] = (hi << 4) | lo;
+  }
+  return true;
+}
+
+function nibble(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1; // a-f, A-F
 }
 
 /** Writes a uint256 big-endian into the 32-byte word at `offset` (the word starts zeroed). */
 function putUint(words: Uint8Array, offset: number, value: bigint): void {
   if (value < 0n || value > MAX_UINT256) throw new RangeError(`Not a uint256: ${value}`);
-  // Through hex text: far cheaper than 32 rounds of bigint shifts for a 77-digit token id.
+  if (value <= MAX_SAFE) {
+    // Salts, amounts and timestamps: exact as a double, no bigint arithmetic.
+    let n = Number(value);
+    for (let at = offset + 31; n > 0; at--) {
+      words[at] = n % 256;
+      n = Math.floor(n / 256);
+    }
+    return;
+  }
+  // Token ids: through hex text, far cheaper than 32 rounds of bigint shifts.
   const hex = value.toString(16);
   let at = offset + 32;
   for (let end = hex.length; end > 0; end -= 2) {

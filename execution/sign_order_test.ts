@@ -126,6 +126,16 @@ Deno.test("signOrder() refuses type 3, an EOA maker ≠ signer, and malformed fi
     () => signOrder({ ...ORDER, metadata: "0x00" }, KEY, { negRisk: false }),
     TypeError,
   );
+  for (const signer of [`0x${"g".repeat(40)}`, `1x${"0".repeat(40)}`, ADDRESS.slice(0, 41)]) {
+    assert.throws(
+      () => signOrder({ ...ORDER, signatureType: 2, signer }, KEY, { negRisk: false }),
+      { name: "TypeError", message: `Not an address: ${signer}` },
+    );
+  }
+  assert.throws(
+    () => signOrder({ ...ORDER, builder: `0x${"0".repeat(63)}z` }, KEY, { negRisk: false }),
+    { name: "TypeError", message: "builder is not 0x + 32 bytes" },
+  );
   assert.throws(() => signOrder({ ...ORDER, salt: -1n }, KEY, { negRisk: false }), RangeError);
   assert.throws(
     () => signOrder({ ...ORDER, tokenId: 1n << 256n }, KEY, { negRisk: false }),
