@@ -1,7 +1,8 @@
 /**
  * The venue broker (issue 29): `Broker` over the CLOB's order routes with L2 headers, and its
- * events from the authenticated user channel. Exercised against the simulator only; nothing in
- * this program points it at the real venue (docs/execution.md, "Venue broker").
+ * events from the authenticated user channel. Tested against the simulator; the one path that
+ * points it at the real venue is live trading, off unless deliberately started
+ * (execution/live_venue.ts; docs/execution.md, "Live trading").
  *
  * Submit: the order is checked and signed (`OrderSigner`) BEFORE the request, with the salt
  * from the client order id and, when a journal is given, the intent's recorded instant as its
