@@ -7,8 +7,9 @@
  *   every 6 hours, trades, metadata, groups of 4), forecast at one instant in batches of
  *   `BATCH_MARKETS` with a fitted `auto` model (`forecastsAt`: tradability and books, the
  *   dataset's features, the model, the values). Timed after a warm-up; tradabilityAt alone is
- *   timed over the same batches too (in the same parts at once), to say where the time goes. The seconds for 93,000 tokens
- *   are extrapolated linearly from the rate (the seeded universe is smaller).
+ *   timed over the same batches too, to say where the time goes, and so is writing the
+ *   forecasts (`insertForecasts`, as the task does after each batch). The seconds for 93,000
+ *   tokens are extrapolated linearly from the rate (the seeded universe is smaller).
  * - In memory: the model and the per-token values alone (`predictDeployable`, `forecastTokens`)
  *   for 46,500 markets (93,000 tokens) of synthesised rows, what is left once the reads are done.
  *
@@ -20,7 +21,9 @@
  */
 import { createTestDatabase } from "../tests/_db.ts";
 import { SEED_END, seedDataset } from "../tests/_dataset_seed.ts";
-import { forecastsAt, tradabilityInParts } from "../models/forecast_at.ts";
+import { type ForecastsAt, forecastsAt } from "../models/forecast_at.ts";
+import { insertForecasts } from "../models/forecast_store.ts";
+import { tradabilityAt } from "../tradability/at.ts";
 import { BATCH_MARKETS } from "../models/forecast_task.ts";
 import { forecastTokens } from "../models/forecast.ts";
 import { fitDeployable, predictDeployable } from "../models/deployable.ts";
@@ -38,6 +41,8 @@ export interface ForecastRate {
   readonly databaseSeconds: number;
   /** Share of the database time spent in tradabilityAt. */
   readonly tradabilityShare: number;
+  /** Seconds to write the forecasts of {@link UNIVERSE_TOKENS} tokens, at the rate measured. */
+  readonly writeSeconds: number;
   /** Seconds for the model and values of {@link UNIVERSE_TOKENS} tokens in memory. */
   readonly memorySeconds: number;
 }
@@ -72,22 +77,28 @@ export async function forecastRate(options: { markets?: number } = {}): Promise<
     await forecastsAt(db.sql, batches[0]!, options); // warm-up
     let started = performance.now();
     let tokens = 0;
+    const forecasts: ForecastsAt[] = [];
     for (const batch of batches) {
-      tokens += (await forecastsAt(db.sql, batch, options)).markets.length * 2;
+      forecasts.push(await forecastsAt(db.sql, batch, options));
+      tokens += forecasts.at(-1)!.markets.length * 2;
     }
     const seconds = (performance.now() - started) / 1000;
     if (tokens === 0) throw new Error("No token was forecast: the seed is not open at the instant");
     started = performance.now();
     for (const batch of batches) {
-      await tradabilityInParts(db.sql, batch, { at, maxRestAgeMs: options.maxRestAgeMs });
+      await tradabilityAt(db.sql, batch, { at, maxRestAgeMs: options.maxRestAgeMs });
     }
     const tradabilitySeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    for (const f of forecasts) await insertForecasts(db.sql, f);
+    const writeSeconds = (performance.now() - started) / 1000;
     const perS = tokens / seconds;
     return {
       markets,
       databaseTokensPerS: perS,
       databaseSeconds: UNIVERSE_TOKENS / perS,
       tradabilityShare: tradabilitySeconds / seconds,
+      writeSeconds: UNIVERSE_TOKENS / tokens * writeSeconds,
       memorySeconds: inMemorySeconds(fitted),
     };
   } finally {

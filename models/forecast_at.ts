@@ -2,7 +2,8 @@
  * `forecastsAt`: the forecasts of some markets at instant t (issue 28), read the way everything
  * else reads market state. Per market:
  *
- * 1. Tradability, books and fee from `tradabilityAt` (tradability/at.ts): a market it calls
+ * 1. Tradability, books and fee from `tradabilityAt` (tradability/at.ts, a fixed number of
+ *    set-based queries for the whole batch): a market it calls
  *    closed at t gets no forecast (its reason is returned); the asks are the books it returns
  *    (stream, else a REST snapshot within `maxRestAgeMs`).
  * 2. Features from the dataset's own feature code (`_dataset_build.ts`, `postgresSource`), as
@@ -25,11 +26,7 @@
  * ```
  */
 import type { Queryable } from "../db/client.ts";
-import {
-  type MarketTradability,
-  tradabilityAt,
-  type TradabilityOptions,
-} from "../tradability/at.ts";
+import { type MarketTradability, tradabilityAt } from "../tradability/at.ts";
 import { buildFromSource, type ParsedHorizon } from "./_dataset_build.ts";
 import type { Candidate } from "./_dataset_features.ts";
 import { postgresSource } from "./dataset.ts";
@@ -101,21 +98,24 @@ export async function forecastsAt(
   const at = options.at.getTime();
   const model = options.model;
   const skipped: { marketId: string; reason: string }[] = [];
-  const states = await tradabilityInParts(sql, marketIds, {
-    at: options.at,
-    maxRestAgeMs: options.maxRestAgeMs ?? DEFAULT_MAX_REST_AGE_MS,
-  });
-  const live = await sql.unsafe<LiveMarket[]>(
-    `select m.market_id, coalesce(m.event_id, '') as event_id, m.neg_risk_market_id as group_key,
-       nullif(lower(m.category), '') as category,
-       (select count(*)::int from tokens t where t.market_id = m.market_id) as tokens,
-       (select token_id from tokens t where t.market_id = m.market_id and t.outcome_index = 0
-          limit 1) as yes_token,
-       (select token_id from tokens t where t.market_id = m.market_id and t.outcome_index = 1
-          limit 1) as no_token
-     from markets m where m.market_id = any($1::text[]) order by m.market_id collate "C"`,
-    [[...marketIds]],
-  );
+  // The markets' tradability and their dataset facts, read at once on two connections.
+  const [states, live] = await Promise.all([
+    tradabilityAt(sql, marketIds, {
+      at: options.at,
+      maxRestAgeMs: options.maxRestAgeMs ?? DEFAULT_MAX_REST_AGE_MS,
+    }),
+    sql.unsafe<LiveMarket[]>(
+      `select m.market_id, coalesce(m.event_id, '') as event_id, m.neg_risk_market_id as group_key,
+         nullif(lower(m.category), '') as category,
+         (select count(*)::int from tokens t where t.market_id = m.market_id) as tokens,
+         (select token_id from tokens t where t.market_id = m.market_id and t.outcome_index = 0
+            limit 1) as yes_token,
+         (select token_id from tokens t where t.market_id = m.market_id and t.outcome_index = 1
+            limit 1) as no_token
+       from markets m where m.market_id = any($1::text[]) order by m.market_id collate "C"`,
+      [[...marketIds]],
+    ),
+  ]);
   const horizons: ParsedHorizon[] = (model?.horizons ?? BASELINE_HORIZONS)
     .map((label) => ({ label, ms: horizonMs(label) }));
   const byHorizon = new Map<string, { horizon: ParsedHorizon; candidates: Candidate[] }>();
@@ -173,7 +173,8 @@ export async function forecastsAt(
   for (const { horizon, candidates } of byHorizon.values()) {
     const build = await buildFromSource(
       { ...base, candidates: () => Promise.resolve({ candidates, excluded: NO_EXCLUSIONS }) },
-      { horizons: [horizon], signal: options.signal },
+      // Two lookup batches at least, so that both of the build's workers run.
+      { horizons: [horizon], signal: options.signal, batchRows: buildBatchRows(candidates.length) },
     );
     const priced = new Set(build.rows.map((r) => r.marketId));
     for (const c of candidates) {
@@ -231,25 +232,9 @@ export async function forecastsAt(
 
 const NO_EXCLUSIONS = { voided: 0, notBinary: 0, unknownWinner: 0 };
 
-/** Parts of a batch whose tradability is read at once (each on its own pool connection). */
-export const TRADABILITY_PARTS = 4;
-
-/**
- * `tradabilityAt` in {@link TRADABILITY_PARTS} parts at once: it reads market by market, one
- * query after another, so its time is round trips, which parts on separate connections overlap.
- */
-export async function tradabilityInParts(
-  sql: Queryable,
-  marketIds: readonly string[],
-  options: TradabilityOptions,
-): Promise<Map<string, MarketTradability>> {
-  const size = Math.max(1, Math.ceil(marketIds.length / TRADABILITY_PARTS));
-  const parts: (readonly string[])[] = [];
-  for (let from = 0; from < marketIds.length; from += size) {
-    parts.push(marketIds.slice(from, from + size));
-  }
-  const maps = await Promise.all(parts.map((part) => tradabilityAt(sql, part, options)));
-  return new Map(maps.flatMap((m) => [...m]));
+/** The build's default batch (1,000), or half the candidates when that leaves a worker idle. */
+function buildBatchRows(candidates: number): number {
+  return Math.max(1, Math.min(1_000, Math.ceil(candidates / 2)));
 }
 
 /** The fee schedule in force as numbers; null when unknown. */
