@@ -139,20 +139,23 @@ export const ANALYSIS_DOCS = {
     database: true,
   },
   report: {
-    summary: "a day's episodes per channel; --html adds plots",
-    usage: ["report --day YYYY-MM-DD [--html FILE] [--replayed]"],
+    summary: "a day's episodes and trades per channel; --html adds plots",
+    usage: ["report --day YYYY-MM-DD [--html FILE] [--replayed] [--schema NAME]"],
     about:
       "Per channel: episode count, median duration, capacity and profit after fees, survival, " +
-      "over one UTC day. Live episodes by default.",
+      "over one UTC day. Live episodes by default. Then what was traded per channel (the " +
+      "executor's trades, model edges included): seen, acted on, filled whole, filled short, " +
+      "unwound; P&L after fees against the planned edge (slippage); capital used.",
     options: {
       day: { value: "YYYY-MM-DD", text: "the UTC day, a real calendar date (required)" },
       html: { value: "FILE", text: "also write a page with plots to FILE" },
       replayed: { text: "the backtest's (replayed) episodes instead of the live ones" },
+      schema: { value: "NAME", text: "the trades of a paper run's schema (paper_…), not live" },
     },
     examples: [
       "pmcollect report --day 2026-11-30",
       "pmcollect report --day 2026-11-30 --html report.html",
-      "pmcollect report --day 2026-11-30 --replayed",
+      "pmcollect report --day 2026-11-30 --replayed --schema paper_20261201_101500_k3v9",
     ],
     database: true,
   },

@@ -250,6 +250,7 @@ export const REPORT_OPTIONS = {
   day: { type: "string" },
   html: { type: "string" },
   replayed: { type: "boolean" },
+  schema: { type: "string" },
 } as const;
 
 /** The options of `book` (parsed again, strictly, by cli/book_command.ts). */

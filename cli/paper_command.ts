@@ -5,7 +5,10 @@
  * ledger (intents, orders, order events, fills, positions, cash, conversions) into a schema of
  * its own, `paper_<yyyymmdd>_<hhmmss>_<random>`, created and migrated for it, so a run is
  * audited with SQL (`set search_path to paper_…`) and never mixes with the live ledger or
- * another run. Prints one line per episode handed to the executor, then per channel.
+ * another run. Forecasts a stored model made in the window (`forecasts` table) are traded too,
+ * with the model-edge playbook (execution/model_trades.ts). Prints one line per episode handed
+ * to the executor, then per channel; `pmcollect report --day D --schema <the run's schema>`
+ * reports the run as the day report does.
  *
  * @example
  * ```sh
@@ -18,6 +21,7 @@ import { migrate } from "../db/migrate.ts";
 import { createLedger } from "../execution/ledger.ts";
 import { paperReportText, runPaper } from "../execution/paper.ts";
 import { RiskEngine, riskLimits } from "../execution/risk.ts";
+import { listStoredForecasts, modelLimits } from "../execution/model_trades.ts";
 import type { Config } from "../runtime/config.ts";
 import { loadScanRelations } from "../scanner/_load.ts";
 import { replayBookEvents } from "../stream/replay.ts";
@@ -109,6 +113,10 @@ export async function runPaperCommand(
     const source = tokenIds.length === 0
       ? []
       : replayBookEvents(db.sql, { tokenIds, to: args.until, signal });
+    // Forecasts a stored model made in the window are traded with the model-edge playbook.
+    const forecasts = tokenIds.length === 0
+      ? []
+      : await listStoredForecasts(db.sql, { since: args.since, until: args.until, tokenIds });
     const started = performance.now();
     const run = await runPaper(source, set, {
       ledger: createLedger(ledgerSql, { log }),
@@ -123,6 +131,8 @@ export async function runPaperCommand(
       },
       risk: new RiskEngine(riskLimits(config.risk)),
       runId: schema,
+      forecasts,
+      model: modelLimits(config),
       since: args.since.getTime(),
       until: args.until.getTime(),
       signal,

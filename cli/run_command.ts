@@ -177,7 +177,16 @@ export async function runRunCommand(
       tasks.push({
         name: "forecasts",
         run: (s, context) =>
-          runForecastTask({ sql: db.sql, log: forecastLog, intervalMs: forecastMs, context }, s),
+          runForecastTask({
+            sql: db.sql,
+            log: forecastLog,
+            intervalMs: forecastMs,
+            retainDays: config.forecast.retainDays,
+            context,
+            // Live paper's model-edge playbook (PMCOLLECT_EXECUTOR_MODEL=on) trades each batch.
+            onForecasts: (f) =>
+              paper !== null && "forecasts" in paper ? paper.forecasts(f) : Promise.resolve(),
+          }, s),
       });
     }
     // Live paper: the account prepared from the ledger before anything trades.

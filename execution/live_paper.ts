@@ -10,6 +10,9 @@
  *   with real timers for the order latency. Fills and order updates are booked in the ledger
  *   as the broker emits them; traded tokens are marked at their best bid every second and after
  *   each trade, when the risk engine's breaches are enforced.
+ *   With `PMCOLLECT_EXECUTOR_MODEL=on`, each batch the forecasts task writes (`forecasts`) is
+ *   handed to the model-edge playbook too (execution/model_trades.ts): the forecasts of tokens
+ *   the scanner follows, against the ledger's equity, through the same risk engine.
  * - `risk`: the kill switch (execution/kill_switch.ts), its `KILL` file in the data directory,
  *   its `kill` given to `POST /kill`, and `stale()` judged from the feed: the scanner's rule
  *   (a connection silent for longer than `PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS` makes its legs
@@ -56,6 +59,9 @@ import { reconcile } from "./reconcile.ts";
 import { recover } from "./recover.ts";
 import { RiskEngine, riskLimits } from "./risk.ts";
 import { tradingState } from "./trading_state.ts";
+import type { ForecastsAt } from "../models/forecast_at.ts";
+import { ledgerEquity, modelForecastsOf, modelLimits, tradeForecasts } from "./model_trades.ts";
+import { insertTradeOutcomes, outcomeOfForecast, outcomeOfTrade } from "./trade_outcomes.ts";
 
 /** The executor task's name. */
 export const EXECUTOR_TASK = "executor";
@@ -75,6 +81,11 @@ export interface LivePaper {
   readonly tap: ScannerTap;
   /** The executor task and the kill switch's task (`risk`). */
   readonly tasks: readonly TaskSpec[];
+  /**
+   * Give to the forecasts task (`onForecasts`): with `PMCOLLECT_EXECUTOR_MODEL=on`, each batch
+   * goes to the model-edge playbook while the executor task runs; otherwise it does nothing.
+   */
+  readonly forecasts: (forecasts: ForecastsAt) => Promise<void>;
   /** The kill switch's door for `POST /kill`. */
   readonly kill: KillSwitch["kill"];
   readonly risk: RiskEngine;
@@ -167,6 +178,7 @@ export async function startLivePaper(
     source === null ? null : scannerBookView(source.books, source.set)(tokenId);
   /** The running executor task's way in; null while it is not running. */
   let offer: ((episode: Episode) => void) | null = null;
+  let offerForecasts: ((forecasts: ForecastsAt) => Promise<void>) | null = null;
 
   const executorTask: TaskSpec = {
     name: EXECUTOR_TASK,
@@ -207,6 +219,7 @@ export async function startLivePaper(
           for (const leg of result.legs) traded.add(leg.tokenId);
           mark();
           await killSwitch.enforce(risk.assess(Date.now()), "executor");
+          await insertTradeOutcomes(sql, [outcomeOfTrade(result, { subject: relation.key })]);
           log.info("executor_trade_done", {
             relationKey: relation.key,
             channel: episode.channel,
@@ -241,6 +254,46 @@ export async function startLivePaper(
         }, 0);
       });
       const running = new Set<Promise<void>>();
+      const limits = modelLimits(config);
+      offerForecasts = async (forecasts) => {
+        const set = source?.set;
+        if (set === undefined) return;
+        const all = modelForecastsOf(forecasts);
+        const followed = all.filter((f) => set.marketOf(f.tokenId) !== undefined);
+        if (followed.length === 0) return;
+        const p = (async () => {
+          await executor.flush();
+          const equity = await ledgerEquity(sql, view);
+          const results = await tradeForecasts(followed, {
+            executor,
+            set,
+            equity,
+            limits,
+            now: Date.now,
+          });
+          for (const r of results) traded.add(r.leg.tokenId);
+          mark();
+          await killSwitch.enforce(risk.assess(Date.now()), "executor");
+          await insertTradeOutcomes(sql, results.map((r) => outcomeOfForecast(r, view)));
+          const outcomes: Record<string, number> = {};
+          for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+          log.info("executor_forecasts_done", {
+            forecastAt: forecasts.at.toISOString(),
+            forecasts: all.length,
+            notFollowed: all.length - followed.length,
+            outcomes,
+            orders: results.reduce((n, r) => n + r.orders, 0),
+          });
+        })();
+        const done = p.catch((err) => {
+          if (taskSignal.aborted) return;
+          log.error("executor_forecasts_failed", {
+            error: err instanceof Error ? err.message : String(err),
+          });
+        });
+        running.add(done);
+        await done.finally(() => running.delete(done));
+      };
       offer = (episode) => {
         // After the scanner's pass: the trade starts as soon as the pass returns.
         queueMicrotask(() => {
@@ -263,6 +316,7 @@ export async function startLivePaper(
         }
       } finally {
         offer = null;
+        offerForecasts = null;
         untap();
         if (drain !== null) clearTimeout(drain);
         await Promise.allSettled([...running]);
@@ -279,6 +333,10 @@ export async function startLivePaper(
       opened: (episode) => offer?.(episode),
     },
     tasks: [executorTask, { name: RISK_TASK, run: killSwitch.run }],
+    forecasts: (forecasts) =>
+      config.executor.model.enabled && offerForecasts !== null
+        ? offerForecasts(forecasts)
+        : Promise.resolve(),
     kill: killSwitch.kill,
     risk,
     broker,

@@ -20,6 +20,7 @@
 import type { Queryable } from "../db/client.ts";
 import { type Dec, mulDec, parseDec } from "../edge/decimal.ts";
 import type { ForecastsAt } from "../models/forecast_at.ts";
+import type { Config } from "../runtime/config.ts";
 import type { RelationSet } from "../scanner/relation_set.ts";
 import type { Executor, ModelTradeResult } from "./executor.ts";
 import type { ModelForecast, ModelLimits } from "./model_playbook.ts";
@@ -37,6 +38,40 @@ export async function ledgerEquity(sql: Queryable, books: BookView): Promise<Dec
     equity += bid === undefined ? parseDec(h.cost) : mulDec(parseDec(h.size), bid);
   }
   return equity;
+}
+
+/**
+ * The stored forecasts (`forecasts` table) of `tokenIds` made by a stored model in
+ * [since, until), oldest first: what `pmcollect paper` replays. Baseline rows (no model) are
+ * left out: the playbook would decline every one.
+ */
+export async function listStoredForecasts(
+  sql: Queryable,
+  options: { readonly since: Date; readonly until: Date; readonly tokenIds: readonly string[] },
+): Promise<ModelForecast[]> {
+  const rows = await sql<
+    {
+      market_id: string;
+      token_id: string;
+      outcome_index: number;
+      probability: number;
+      instant: Date;
+      model_version: string;
+    }[]
+  >`
+    select market_id, token_id, outcome_index, probability, instant, model_version::text
+    from forecasts
+    where instant >= ${options.since} and instant < ${options.until}
+      and model_version is not null and token_id = any(${[...options.tokenIds]})
+    order by instant, token_id`;
+  return rows.map((r) => ({
+    marketId: r.market_id,
+    tokenId: r.token_id,
+    outcomeIndex: r.outcome_index === 1 ? 1 : 0,
+    probability: r.probability,
+    instant: r.instant.getTime(),
+    modelVersion: Number(r.model_version),
+  }));
 }
 
 /** Both tokens of every market forecast, as the model playbook reads them. */
@@ -89,6 +124,23 @@ export function tradeForecasts(
     });
   }));
 }
+
+/** The model playbook's limits from the configuration (the risk engine's band, notional, book age). */
+export function modelLimits(config: Pick<Config, "executor" | "risk">): ModelLimits {
+  const m = config.executor.model;
+  return withRiskMinEdge({
+    minEv: parseDec(m.minEv),
+    kellyMultiplier: parseDec(m.kelly),
+    kellyCap: parseDec(m.kellyCap),
+    maxBookAgeMs: config.risk.maxBookAgeMs,
+    maxForecastAgeMs: MAX_FORECAST_AGE_MS,
+    priceBand: parseDec(config.risk.priceBand),
+    maxOrderNotional: parseDec(config.risk.maxOrderNotional),
+  }, parseDec(config.risk.minEdge));
+}
+
+/** A forecast older than this is not traded on (a pass of the forecasts task takes minutes). */
+export const MAX_FORECAST_AGE_MS = 600_000;
 
 /** The EV threshold can never be below the risk engine's minimum edge (a share). */
 export function withRiskMinEdge(limits: ModelLimits, riskMinEdge: Dec): ModelLimits {

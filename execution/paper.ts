@@ -374,6 +374,14 @@ export function paperReportText(run: PaperRun, options: { readonly schema: strin
         }`,
     );
   }
+  if (run.forecastTrades.length > 0) {
+    const count = (o: string) => run.forecastTrades.filter((t) => t.outcome === o).length;
+    lines.push(
+      `model_edge: ${run.forecastTrades.length} forecasts, ${count("declined")} declined, ` +
+        `${count("missed")} missed, ${count("filled_whole")} filled whole, ` +
+        `${count("filled_short")} filled short`,
+    );
+  }
   lines.push(`cash at the end ${run.cash}`);
   return lines;
 }

@@ -24,7 +24,7 @@ import { isConnectionError, type Queryable } from "../db/client.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { TaskContext } from "../runtime/supervisor.ts";
 import { latestModel } from "./store.ts";
-import { forecastsAt } from "./forecast_at.ts";
+import { type ForecastsAt, forecastsAt } from "./forecast_at.ts";
 import { insertForecasts, scoreForecasts } from "./forecast_store.ts";
 
 export const BATCH_MARKETS = 500;
@@ -38,6 +38,11 @@ export interface ForecastTaskDeps {
   readonly now?: () => number;
   readonly batchMarkets?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Called with each batch's forecasts once they are written (live paper's model-edge
+   * playbook); the pass waits for it.
+   */
+  readonly onForecasts?: (forecasts: ForecastsAt) => Promise<void>;
   /** Called after each pass (tests wait on it). */
   readonly onPass?: (outcome: ForecastPass) => void;
 }
@@ -94,6 +99,7 @@ export async function forecastPass(deps: ForecastTaskDeps): Promise<ForecastPass
     tokens += forecasts.markets.length * 2;
     skipped += forecasts.skipped.length;
     written += await insertForecasts(deps.sql, forecasts);
+    await deps.onForecasts?.(forecasts);
   }
   const scored = await scoreForecasts(deps.sql, { now: at });
   const outcome: ForecastPass = {

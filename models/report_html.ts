@@ -155,7 +155,14 @@ function intervals(segments: readonly SegmentFigures[]): string {
   );
 }
 
-function frame(pad: number, width: number, height: number, xLabel: string, yLabel: string): string {
+/** Axes and their labels for a plot `width` × `height` with `pad` on the left and bottom. */
+export function frame(
+  pad: number,
+  width: number,
+  height: number,
+  xLabel: string,
+  yLabel: string,
+): string {
   return `<line x1="${pad}" y1="${height - pad}" x2="${width - 10}" y2="${
     height - pad
   }" stroke="#333"/>` +
@@ -166,17 +173,20 @@ function frame(pad: number, width: number, height: number, xLabel: string, yLabe
     }</text>`;
 }
 
-function title(width: number, text: string): string {
+/** A plot's title, centred on top. */
+export function title(width: number, text: string): string {
   return `<text x="${width / 2}" y="16" text-anchor="middle" font-weight="bold">${
     escape(text)
   }</text>`;
 }
 
-function svg(width: number, height: number, body: string): string {
+/** An inline SVG element around `body`. */
+export function svg(width: number, height: number, body: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">${body}</svg>`;
 }
 
-function escape(text: string): string {
+/** Text made safe inside SVG or HTML. */
+export function escape(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
