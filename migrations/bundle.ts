@@ -36,6 +36,7 @@ import aggregates0020Timescale from "./0020_aggregate_compression.timescale.sql"
   type: "text",
 };
 import tradeOutcomes0021 from "./0021_trade_outcomes.sql" with { type: "text" };
+import forecastSkill0022 from "./0022_forecast_skill.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -172,5 +173,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "trade_outcomes",
     sql: { plain: tradeOutcomes0021, timescale: tradeOutcomes0021 },
     files: ["0021_trade_outcomes.sql"],
+  },
+  {
+    version: 22,
+    name: "forecast_skill",
+    sql: { plain: forecastSkill0022, timescale: forecastSkill0022 },
+    files: ["0022_forecast_skill.sql"],
   },
 ];

@@ -9,8 +9,15 @@
  *   the winner, else 0. A market resolved ambiguous (voided, 50-50) gets `scored_at` and no
  *   outcome, so it is never looked at again and never counted in the skill. At most `limit`
  *   rows per call (default 50,000), the oldest first, so a pass is bounded.
+ * - `pruneForecasts`: retention. Deletes the rows whose instant is more than `retainDays` days
+ *   before `now` (at most `limit` a call, 500,000 by default, the oldest first), and in the same
+ *   statement folds the scored YES rows among them into `forecast_skill` (migration 0022: per
+ *   model version and horizon, the count and the sums of both Brier scores). A row still
+ *   unscored when it ages out is deleted unscored: live skill counts forecasts made within the
+ *   retention window before their market resolved.
  * - `liveSkill`: how many rows are scored, mean Brier of the forecasts against the market's on
- *   the same rows (YES tokens only: the NO row of a market has the same Brier).
+ *   the same rows (YES tokens only: the NO row of a market has the same Brier), the rows folded
+ *   by retention included.
  *
  * @example
  * ```ts ignore
@@ -26,6 +33,10 @@ import type { ForecastsAt } from "./forecast_at.ts";
 /** Rows per insert statement. */
 const INSERT_CHUNK = 5_000;
 export const SCORE_LIMIT = 50_000;
+/** Days of forecasts kept (PMCOLLECT_FORECAST_RETAIN_DAYS's default). */
+export const FORECAST_RETAIN_DAYS = 30;
+/** Rows deleted per retention call at most (an hourly pass deletes about 92,000). */
+export const PRUNE_LIMIT = 500_000;
 
 /** Writes the forecasts; returns the rows written (0 for ones already stored). */
 export async function insertForecasts(sql: Queryable, forecasts: ForecastsAt): Promise<number> {
@@ -90,8 +101,41 @@ export async function scoreForecasts(
   return result.count;
 }
 
+/** Applies retention (see the module header); returns the rows deleted. */
+export async function pruneForecasts(
+  sql: Queryable,
+  options: { readonly retainDays: number; readonly now: Date; readonly limit?: number },
+): Promise<number> {
+  if (!(options.retainDays > 0)) {
+    throw new RangeError(
+      `Cannot prune forecasts: retainDays must be > 0, got ${options.retainDays}`,
+    );
+  }
+  const cutoff = new Date(options.now.getTime() - options.retainDays * 86_400_000);
+  const [row] = await sql.unsafe<{ deleted: number }[]>(
+    `with old as (
+       select id from forecasts where instant < $1::timestamptz order by instant limit $2
+     ), gone as (
+       delete from forecasts f using old where f.id = old.id
+       returning f.model_version, f.horizon, f.outcome_index, f.outcome, f.brier, f.market_brier,
+         f.instant
+     ), folded as (
+       insert into forecast_skill (model_version, horizon, scored, brier_sum, market_brier_sum,
+         first_instant, last_instant, pruned_at)
+       select model_version, horizon, count(*), sum(brier), sum(market_brier), min(instant),
+         max(instant), $3::timestamptz
+       from gone where outcome_index = 0 and outcome is not null
+       group by model_version, horizon
+       returning 1
+     )
+     select (select count(*) from gone)::int as deleted, (select count(*) from folded) as folded`,
+    [cutoff.toISOString(), options.limit ?? PRUNE_LIMIT, options.now.toISOString()],
+  );
+  return row?.deleted ?? 0;
+}
+
 export interface LiveSkill {
-  /** Scored YES rows with an outcome. */
+  /** Scored YES rows with an outcome (the ones retention folded included). */
   readonly scored: number;
   /** Forecast rows not scored yet (both tokens). */
   readonly unscored: number;
@@ -105,11 +149,21 @@ export async function liveSkill(sql: Queryable): Promise<LiveSkill> {
   const [row] = await sql.unsafe<
     { scored: number; unscored: number; brier: number | null; market_brier: number | null }[]
   >(
-    `select count(*) filter (where outcome is not null and outcome_index = 0)::int as scored,
-       count(*) filter (where scored_at is null)::int as unscored,
-       avg(brier) filter (where outcome_index = 0) as brier,
-       avg(market_brier) filter (where outcome_index = 0) as market_brier
-     from forecasts`,
+    `with kept as (
+       select count(*) filter (where outcome is not null and outcome_index = 0) as scored,
+         count(*) filter (where scored_at is null)::int as unscored,
+         coalesce(sum(brier) filter (where outcome_index = 0), 0) as brier_sum,
+         coalesce(sum(market_brier) filter (where outcome_index = 0), 0) as market_brier_sum
+       from forecasts
+     ), folded as (
+       select coalesce(sum(scored), 0) as scored, coalesce(sum(brier_sum), 0) as brier_sum,
+         coalesce(sum(market_brier_sum), 0) as market_brier_sum
+       from forecast_skill
+     )
+     select (k.scored + f.scored)::int as scored, k.unscored,
+       (k.brier_sum + f.brier_sum) / nullif(k.scored + f.scored, 0) as brier,
+       (k.market_brier_sum + f.market_brier_sum) / nullif(k.scored + f.scored, 0) as market_brier
+     from kept k, folded f`,
   );
   return {
     scored: row?.scored ?? 0,

@@ -5,11 +5,14 @@
  * (the market baseline when none is stored), writes the rows into `forecasts`, then scores the
  * rows whose market has resolved since (`scoreForecasts`), so live skill is measured.
  *
- * Bounded work: markets are forecast `batchMarkets` (500, more when an event would be cut: its
+ * Bounded work: markets are forecast `batchMarkets` (2,000, more when an event would be cut: its
  * neg-risk partition is coherent only when forecast whole) at a time, one batch after another on
- * the shared pool (a batch uses at most four connections at once: its tradability in four
- * parts, then its dataset lookups on two), and the scoring pass updates at most 50,000 rows; each pass logs one `forecasts_written` line (markets,
- * tokens, skipped, scored, model version, durationMs) and reports it on /healthz. While the
+ * the shared pool (a batch uses at most two connections at once: its tradability beside its
+ * dataset facts, then its dataset lookups on two), the scoring pass updates at most 50,000 rows,
+ * and retention (`pruneForecasts`) deletes at most 500,000 rows older than
+ * PMCOLLECT_FORECAST_RETAIN_DAYS (30) days, folding the scored ones into `forecast_skill` so
+ * live skill keeps them; each pass logs one `forecasts_written` line (markets, tokens, skipped,
+ * scored, pruned, model version, durationMs) and reports it on /healthz. While the
  * database is away the task says so once (`forecasts_db_down`) and tries again at the next
  * pass, like the relations refresh; only other errors crash it (the supervisor restarts it).
  *
@@ -25,9 +28,14 @@ import type { Logger } from "../runtime/log.ts";
 import type { TaskContext } from "../runtime/supervisor.ts";
 import { latestModel } from "./store.ts";
 import { type ForecastsAt, forecastsAt } from "./forecast_at.ts";
-import { insertForecasts, scoreForecasts } from "./forecast_store.ts";
+import {
+  FORECAST_RETAIN_DAYS,
+  insertForecasts,
+  pruneForecasts,
+  scoreForecasts,
+} from "./forecast_store.ts";
 
-export const BATCH_MARKETS = 500;
+export const BATCH_MARKETS = 2_000;
 
 export interface ForecastTaskDeps {
   readonly sql: Queryable;
@@ -37,6 +45,8 @@ export interface ForecastTaskDeps {
   readonly context?: TaskContext;
   readonly now?: () => number;
   readonly batchMarkets?: number;
+  /** Days of forecasts kept (PMCOLLECT_FORECAST_RETAIN_DAYS; default 30). */
+  readonly retainDays?: number;
   readonly signal?: AbortSignal;
   /**
    * Called with each batch's forecasts once they are written (live paper's model-edge
@@ -56,6 +66,8 @@ export interface ForecastPass {
   readonly written: number;
   readonly skipped: number;
   readonly scored: number;
+  /** Rows deleted by retention (older than the retained days). */
+  readonly pruned: number;
   readonly durationMs: number;
 }
 
@@ -102,6 +114,10 @@ export async function forecastPass(deps: ForecastTaskDeps): Promise<ForecastPass
     await deps.onForecasts?.(forecasts);
   }
   const scored = await scoreForecasts(deps.sql, { now: at });
+  const pruned = await pruneForecasts(deps.sql, {
+    retainDays: deps.retainDays ?? FORECAST_RETAIN_DAYS,
+    now: at,
+  });
   const outcome: ForecastPass = {
     at: at.toISOString(),
     modelVersion: model?.version ?? null,
@@ -110,6 +126,7 @@ export async function forecastPass(deps: ForecastTaskDeps): Promise<ForecastPass
     written,
     skipped,
     scored,
+    pruned,
     durationMs: Math.round(performance.now() - started),
   };
   deps.log.info("forecasts_written", { ...outcome });

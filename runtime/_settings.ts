@@ -160,6 +160,11 @@ export const SETTINGS = {
     "0",
     "forecast open markets into the forecasts table this often; score resolved (0 = off)",
   ),
+  PMCOLLECT_FORECAST_RETAIN_DAYS: setting(
+    z.coerce.number({ message: "expected a number of days" }).int().min(1, "must be 1 or more"),
+    "30",
+    "the forecasts task deletes forecasts older than this, keeping their live skill",
+  ),
   PMCOLLECT_SCANNER: setting(
     z.enum(["on", "off"], { message: "expected on or off" }),
     "on",

@@ -105,7 +105,11 @@ export interface Config {
   /** The relation registry's refresh task (relations/refresh_task.ts); 0 = no task. */
   readonly relations: { readonly refreshIntervalMs: number };
   /** The forecast task (models/forecast_task.ts); 0 = no task. */
-  readonly forecast: { readonly intervalMs: number };
+  readonly forecast: {
+    readonly intervalMs: number;
+    /** Days of forecasts kept (models/forecast_store.ts `pruneForecasts`). */
+    readonly retainDays: number;
+  };
   /** The opportunity scanner (scanner/run.ts). */
   readonly scanner: {
     readonly enabled: boolean;
@@ -284,7 +288,10 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
     },
     logLevel: value("PMCOLLECT_LOG_LEVEL"),
     relations: { refreshIntervalMs: Math.round(value("PMCOLLECT_RELATIONS_REFRESH_S") * 1000) },
-    forecast: { intervalMs: Math.round(value("PMCOLLECT_FORECAST_S") * 1000) },
+    forecast: {
+      intervalMs: Math.round(value("PMCOLLECT_FORECAST_S") * 1000),
+      retainDays: value("PMCOLLECT_FORECAST_RETAIN_DAYS"),
+    },
     scanner: {
       enabled: value("PMCOLLECT_SCANNER") === "on",
       maxBookAgeMs: value("PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS"),

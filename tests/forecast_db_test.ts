@@ -3,13 +3,20 @@
  * four days before the seed's last end (every market open then, its book a REST snapshot at the
  * instant, its price the snapshot 30 minutes earlier, its fee the metadata version in force):
  * the market baseline's values hand-checked from the seed's own arithmetic, a stored model's
- * probability and interval, a neg-risk event's forecasts coherent, scoring on resolution, and the task's pass writing and scoring rows.
+ * probability and interval, a neg-risk event's forecasts coherent, scoring on resolution, the task's
+ * pass writing and scoring rows, and retention keeping live skill.
  */
 import assert from "node:assert/strict";
 import { withDatabase } from "./_db.ts";
 import { SEED_END, seedDataset, seedMarket, seedPrice } from "./_dataset_seed.ts";
 import { forecastsAt, type MarketForecast } from "../models/forecast_at.ts";
-import { insertForecasts, liveSkill, scoreForecasts } from "../models/forecast_store.ts";
+import {
+  insertForecasts,
+  liveSkill,
+  pruneForecasts,
+  scoreForecasts,
+} from "../models/forecast_store.ts";
+import { migrate } from "../db/migrate.ts";
 import { forecastPass } from "../models/forecast_task.ts";
 import { insertModel } from "../models/store.ts";
 import type { DeployableModel } from "../models/deployable.ts";
@@ -206,5 +213,77 @@ Deno.test("forecastPass() forecasts the markets not shown closed and scores the 
       from forecasts where outcome is not null and instant = ${AT}`;
     assert.equal(row!.n, 6);
     assert.deepEqual(row!.markets, ["m1", "m2", "m3"]);
+  });
+});
+
+Deno.test("pruneForecasts() deletes rows past the retained days and live skill keeps their scores", async () => {
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    const now = new Date(SEED_END);
+    const old = new Date(SEED_END - 40 * DAY), older = new Date(SEED_END - 41 * DAY);
+    const recent = new Date(SEED_END - 2 * DAY);
+    // YES and NO rows: scored with an outcome (two horizons, the baseline and model 3), scored
+    // ambiguous (no outcome), unscored; old ones and recent ones.
+    const row = (
+      at: Date,
+      market: string,
+      p: number,
+      price: number,
+      outcome: number | null,
+      scored: boolean,
+      horizon = "24h",
+      model: number | null = null,
+    ) =>
+      [0, 1].map((k) => {
+        const pk = k === 0 ? p : 1 - p, xk = k === 0 ? price : 1 - price;
+        const ok = outcome === null ? null : k === 0 ? outcome : 1 - outcome;
+        return db.sql`insert into forecasts (instant, market_id, token_id, outcome_index, horizon,
+            model_version, market_price, probability, outcome, brier, market_brier, scored_at)
+          values (${at}, ${market}, ${market + k}, ${k}, ${horizon}, ${model}, ${xk}, ${pk}, ${ok},
+            ${ok === null ? null : (pk - ok) ** 2}, ${ok === null ? null : (xk - ok) ** 2},
+            ${scored ? now : null})`;
+      });
+    await Promise.all([
+      ...row(older, "a", 0.8, 0.7, 1, true),
+      ...row(old, "b", 0.3, 0.4, 0, true, "7d", 3),
+      ...row(old, "c", 0.6, 0.5, null, true),
+      ...row(old, "d", 0.6, 0.5, null, false),
+      ...row(recent, "e", 0.9, 0.6, 1, true),
+      ...row(recent, "f", 0.2, 0.2, null, false),
+    ]);
+    const before = await liveSkill(db.sql);
+    assert.equal(before.scored, 3);
+    assert.equal(before.unscored, 4);
+    await assert.rejects(pruneForecasts(db.sql, { retainDays: 0, now }), RangeError);
+
+    // At most `limit` rows a call, the oldest first: market a's two rows.
+    assert.equal(await pruneForecasts(db.sql, { retainDays: 30, now, limit: 2 }), 2);
+    const pass = await forecastPass({
+      sql: db.sql,
+      log: silentLogger(),
+      intervalMs: 60_000,
+      now: () => now.getTime(),
+      retainDays: 30,
+    });
+    assert.equal(pass.pruned, 6);
+    const left = await db.sql<{ market_id: string }[]>`
+      select distinct market_id from forecasts order by 1`;
+    assert.deepEqual(left.map((r) => r.market_id), ["e", "f"]);
+    const folded = await db.sql`
+      select model_version, horizon, scored::int, first_instant, last_instant
+      from forecast_skill order by first_instant`;
+    assert.deepEqual(folded.map((r) => ({ ...r })), [
+      { model_version: null, horizon: "24h", scored: 1, first_instant: older, last_instant: older },
+      { model_version: "3", horizon: "7d", scored: 1, first_instant: old, last_instant: old },
+    ]);
+    // The same skill, the old unscored rows (both tokens of d) gone.
+    const after = await liveSkill(db.sql);
+    assert.equal(after.scored, 3);
+    assert.equal(after.unscored, 2);
+    assertClose(after.brier, ((0.8 - 1) ** 2 + 0.3 ** 2 + (0.9 - 1) ** 2) / 3, 1e-12);
+    assertClose(after.marketBrier, ((0.7 - 1) ** 2 + 0.4 ** 2 + (0.6 - 1) ** 2) / 3, 1e-12);
+    assertClose(after.brier, before.brier, 1e-12);
+    assertClose(after.marketBrier, before.marketBrier, 1e-12);
+    assert.equal(await pruneForecasts(db.sql, { retainDays: 30, now }), 0);
   });
 });
