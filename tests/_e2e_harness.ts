@@ -83,10 +83,10 @@ export interface Daemon {
   get(path: string): Promise<{ status: number; body: string }>;
 }
 
-/** Starts `main.ts run` with `env` over the inherited environment. */
-export function spawnDaemon(env: Record<string, string>): Daemon {
+/** Starts `main.ts run` (with `args` after it) with `env` over the inherited environment. */
+export function spawnDaemon(env: Record<string, string>, args: readonly string[] = []): Daemon {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", ...RUNTIME_V8_FLAGS, "--config", CONFIG, MAIN, "run"],
+    args: ["run", "-A", "--quiet", ...RUNTIME_V8_FLAGS, "--config", CONFIG, MAIN, "run", ...args],
     env,
     stdin: "null",
     stdout: "piped",
