@@ -106,6 +106,23 @@ const TICKS = [100, 100, 100, 100, 100, 100, 10, 10, 10, 10, 50, 25];
 const NAMES = ["Alpha", "Bravo", "Carter", "Delta", "Echo", "Foxtrot", "Gold", "Harbor"];
 const DAY = 86_400_000;
 
+/** 2^256 − 1 in decimal: 78 digits, the largest token id (an order's tokenId is a uint256). */
+const MAX_UINT256_DIGITS =
+  "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+
+/**
+ * A token id of `n` ≤ 78 decimal digits that fits a uint256, as the venue's do. A 78-digit draw
+ * above 2^256 − 1 (most of them) keeps its digits after the second, which become "10": still 78
+ * digits, and no extra draw, so every other value of a seeded universe stays as it was.
+ */
+function tokenIdDigits(r: Random, n: number): string {
+  if (n > MAX_UINT256_DIGITS.length) throw new RangeError(`A uint256 has at most 78 digits`);
+  const digits = r.digits(n);
+  return n === MAX_UINT256_DIGITS.length && digits > MAX_UINT256_DIGITS
+    ? `10${digits.slice(2)}`
+    : digits;
+}
+
 /** Generates `markets` markets (≤ 50,000) grouped into events, reproducibly from `seed`. */
 export function createUniverse(options: UniverseOptions): Universe {
   const count = Math.max(1, Math.min(50_000, Math.floor(options.markets)));
@@ -246,7 +263,7 @@ function newMarket(r: Random, index: number, event: BaseEvent, member: number, n
     id,
     conditionId: `0x${r.hex(64)}`,
     questionId: event.negRisk ? event.negRiskMarketId.slice(0, 64) + memberByte : `0x${r.hex(64)}`,
-    tokenIds: [r.digits(r.range(76, 78)), r.digits(r.range(75, 78))],
+    tokenIds: [tokenIdDigits(r, r.range(76, 78)), tokenIdDigits(r, r.range(75, 78))],
     question: event.negRisk ? `Will ${title} win? (${event.title})` : `${event.title}?`,
     slug: `sim-market-${id}`,
     eventIndex: event.index,
