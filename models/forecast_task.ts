@@ -100,18 +100,38 @@ export async function forecastPass(deps: ForecastTaskDeps): Promise<ForecastPass
     select market_id, coalesce(event_id, '') as event_id from markets where closed is not true
     order by event_id collate "C", market_id collate "C"`;
   let markets = 0, tokens = 0, written = 0, skipped = 0;
-  for (const batch of eventBatches(open, deps.batchMarkets ?? BATCH_MARKETS)) {
-    deps.signal?.throwIfAborted();
-    const forecasts = await forecastsAt(deps.sql, batch, {
-      at,
-      model,
-      signal: deps.signal,
-    });
-    markets += forecasts.markets.length;
-    tokens += forecasts.markets.length * 2;
-    skipped += forecasts.skipped.length;
+  // A batch's write (and the hook after it) runs while the next batch is read; batches are still
+  // written one after another, in order. Its outcome is caught at once (no unhandled rejection
+  // while the next batch is read) and rethrown where it is waited for.
+  let writing: Promise<{ error: unknown } | null> = Promise.resolve(null);
+  const previousWrite = async () => {
+    const failed = await writing;
+    if (failed !== null) throw failed.error;
+  };
+  const write = async (forecasts: ForecastsAt) => {
     written += await insertForecasts(deps.sql, forecasts);
     await deps.onForecasts?.(forecasts);
+  };
+  try {
+    for (const batch of eventBatches(open, deps.batchMarkets ?? BATCH_MARKETS)) {
+      deps.signal?.throwIfAborted();
+      const forecasts = await forecastsAt(deps.sql, batch, {
+        at,
+        model,
+        signal: deps.signal,
+      });
+      markets += forecasts.markets.length;
+      tokens += forecasts.markets.length * 2;
+      skipped += forecasts.skipped.length;
+      await previousWrite();
+      writing = write(forecasts).then(() => null, (error) => ({ error }));
+    }
+    await previousWrite();
+  } catch (err) {
+    // Nothing of this pass runs on after it: a write still running is waited for, and when it
+    // failed too, its failure (the earlier batch's) is the one reported.
+    const failed = await writing;
+    throw failed === null ? err : failed.error;
   }
   const scored = await scoreForecasts(deps.sql, { now: at });
   const pruned = await pruneForecasts(deps.sql, {

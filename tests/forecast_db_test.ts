@@ -287,3 +287,34 @@ Deno.test("pruneForecasts() deletes rows past the retained days and live skill k
     assert.equal(await pruneForecasts(db.sql, { retainDays: 30, now }), 0);
   });
 });
+
+Deno.test("forecastPass() writes while it reads the next batch, and a failed write fails the pass", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    await db.sql`update markets set closed = false where market_id in ('m1', 'm2', 'm3', 'm4')`;
+    const seen: string[][] = [];
+    const deps = {
+      sql: db.sql,
+      log: silentLogger(),
+      intervalMs: 60_000,
+      now: () => AT.getTime(),
+      batchMarkets: 1,
+      onForecasts: (f: { markets: readonly MarketForecast[] }) => {
+        seen.push(f.markets.map((m) => m.marketId));
+        return Promise.resolve();
+      },
+    };
+    const pass = await forecastPass(deps);
+    assert.equal(pass.written, 8);
+    // Every batch handed on once written, in order.
+    assert.deepEqual(seen.flat().sort(), ["m1", "m2", "m3", "m4"]);
+    const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from forecasts`;
+    assert.equal(row!.n, 8);
+    await db
+      .sql`alter table forecasts add constraint refuse check (instant < '2000-01-01') not valid`;
+    await assert.rejects(
+      forecastPass({ ...deps, now: () => AT.getTime() + 60_000 }),
+      /refuse/,
+    );
+  });
+});
