@@ -11,7 +11,8 @@
  * the ledger's orders (same ids, statuses and matched sizes). A resting order is then placed,
  * shown in `/data/orders`, and `pmcollect kill` (the command's function, through the health
  * port's `POST /kill`) cancels it at the venue and halts. Then the refusals: no `--live`, a key
- * file that is not there, and (runtime/config_test.ts) default limits.
+ * file that is not there, and (runtime/config_test.ts) default limits. An order at the venue
+ * that the ledger does not hold halts the start: banner, mode and stored reconciliation.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -25,7 +26,9 @@ import { l2Headers } from "../execution/l2_headers.ts";
 import { placeOrder } from "../execution/ledger.ts";
 import { createLedger } from "../execution/ledger.ts";
 import { openLiveAccount, startLiveVenue } from "../execution/live_venue.ts";
+import type { TickSize } from "../execution/order_amounts.ts";
 import { tradingState } from "../execution/trading_state.ts";
+import { VenueBroker } from "../execution/venue_broker.ts";
 import { encryptKey } from "../keys/age_key.ts";
 import { type Config, ConfigError, loadConfig } from "../runtime/config.ts";
 import { serveHealth } from "../runtime/health.ts";
@@ -338,5 +341,79 @@ test("live: run refuses without --live, and a key file that is not there is a ba
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+test("live: an order at the venue that the ledger does not hold halts the start, before any order", async () => {
+  const scenario = plantScenario({ seed: 7, durationsMs: [3000], maxBookAgeMs: MAX_AGE_MS });
+  const t = await setup(await keyFiles(await Deno.makeTempDir({ prefix: "pmcollect_live_" })));
+  const server = servePlantedScenario(scenario, {
+    delayMs: 60_000,
+    playOn: "subscribe",
+    trading: { collateral: "5000", settleMs: 40 },
+  });
+  const controller = new AbortController();
+  let broker: VenueBroker | null = null;
+  try {
+    await seedCatalog(t.db.sql, scenario);
+    const config: Config = {
+      ...t.config,
+      api: { ...t.config.api, clobUrl: server.httpUrl, dataApiUrl: server.httpUrl },
+      executor: {
+        ...t.config.executor,
+        live: { ...t.config.executor.live!, userWsUrl: server.userWsUrl! },
+      },
+    };
+    const account = await openLiveAccount(config.executor.live!);
+    // Another client of the same account rests an order the ledger never heard of.
+    const credentials = await deriveApiCredentials(server.httpUrl, account.key);
+    const market = scenario.relations[0]!.markets[0]!;
+    const stranger = new VenueBroker({
+      clobUrl: server.httpUrl,
+      dataApiUrl: server.httpUrl,
+      userWsUrl: null,
+      credentials,
+      signer: account.signer,
+      marketRules: () =>
+        Promise.resolve({ tickSize: "0.01" as TickSize, minOrderSize: "5", negRisk: true }),
+      log,
+    });
+    const placed = await stranger.submit({
+      clientOrderId: "elsewhere-1",
+      tokenId: market.yesTokenId,
+      side: "BUY",
+      orderType: "GTC",
+      price: "0.02",
+      size: "10",
+      postOnly: false,
+      expiration: null,
+    });
+    assert.ok(placed.ok, JSON.stringify(placed));
+    const lines: string[] = [];
+    const live = await startLiveVenue({
+      config,
+      sql: t.db.sql,
+      log,
+      feed: createScannerFeed(),
+      account,
+      say: (line) => lines.push(line),
+    }, controller.signal);
+    broker = live.broker;
+    assert.equal(live.banner.reconciled, false);
+    assert.equal(live.banner.tradingMode, "halted");
+    assert.equal(live.risk.mode, "halted");
+    assert.match(lines[0]!, /WITH DIFFERENCES \(halted\)/);
+    const [row] = await t.db.sql<{ ok: boolean; differences: { kind: string }[] }[]>`
+      select ok, differences from reconciliations order by id desc limit 1`;
+    assert.equal(row!.ok, false);
+    assert.ok(row!.differences.length >= 1, JSON.stringify(row!.differences));
+    const [{ intents }] = await t.db.sql<{ intents: number }[]>`
+      select count(*)::int as intents from intents`;
+    assert.equal(intents, 0);
+  } finally {
+    controller.abort();
+    await broker?.closed();
+    await server.close();
+    await t.dispose();
   }
 });
