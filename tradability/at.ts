@@ -127,11 +127,14 @@ export async function tradabilityAt(
 ): Promise<Map<string, MarketTradability>> {
   const out = new Map<string, MarketTradability>();
   if (marketIds.length === 0) return out;
-  const rows = await sql<FactsRow[]>`
-    select m.market_id, m.event_id, m.condition_id, m.tick_size::text, m.min_order_size::text,
-      m.end_date, ${statusColumns(sql)}
-    from markets m where m.market_id = any(${[...marketIds]})`;
-  const versions = await metadataAsOf(sql, rows.map((r) => r.market_id), options.at);
+  // The facts and the metadata in force at once (two connections), then the books.
+  const [rows, versions] = await Promise.all([
+    sql<FactsRow[]>`
+      select m.market_id, m.event_id, m.condition_id, m.tick_size::text, m.min_order_size::text,
+        m.end_date, ${statusColumns(sql)}
+      from markets m where m.market_id = any(${[...marketIds]})`,
+    metadataAsOf(sql, marketIds, options.at),
+  ]);
   const tokens = rows.flatMap((r) => [r.yes_token, r.no_token]).filter((t) => t !== null);
   const books = await bookSources(sql, tokens, options);
   for (const row of rows) {
