@@ -43,7 +43,8 @@ import { runScanner } from "../scanner/run.ts";
 import { RefreshNotice, runRelationsRefresh } from "../relations/refresh_task.ts";
 import { runForecastTask } from "../models/forecast_task.ts";
 import { startLivePaper } from "../execution/live_paper.ts";
-import { openLiveAccount, startLiveVenue } from "../execution/live_venue.ts";
+import { openLiveAccount } from "../execution/live_account.ts";
+import { startLiveVenue } from "../execution/live_venue.ts";
 
 type CollectorRunner = (deps: CollectorDeps, signal: AbortSignal) => Promise<void>;
 

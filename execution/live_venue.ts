@@ -5,10 +5,8 @@
  * (`loadConfig` refuses otherwise) and the command says `--live` (the run command refuses
  * otherwise); docs/execution.md, "Live trading".
  *
- * `openLiveAccount`, before the database is opened: the key file is decrypted with its
- * identity (keys/age_key.ts) into the `OrderSigner`, and given API credentials, when there is
- * a file of them, decrypted the same way. Any failure is a `ConfigError` naming the setting
- * (exit 2).
+ * The account (the key as a signer, given credentials) is read first, before the database
+ * opens, by `openLiveAccount` (execution/live_account.ts; a bad file is a bad setting, exit 2).
  *
  * `startLiveVenue`, before anything trades, in order:
  * 1. API credentials: the given ones, or derived from the key (L1, `l1_auth.ts`);
@@ -31,7 +29,8 @@
  *
  * @example
  * ```ts ignore
- * import { openLiveAccount, startLiveVenue } from "./live_venue.ts";
+ * import { openLiveAccount } from "./live_account.ts";
+ * import { startLiveVenue } from "./live_venue.ts";
  * const account = await openLiveAccount(config.executor.live!); // before the database
  * const live = await startLiveVenue({ config, sql, log, feed, account }, signal);
  * tasks.push(...live.tasks); // runScanner({ ...deps, tap: live.tap }); serveHealth(..., { kill: live.kill })
@@ -39,11 +38,9 @@
  */
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
 import type { Sql } from "../db/client.ts";
 import { formatDec, parseDec, ZERO } from "../edge/decimal.ts";
-import { loadKey, SecretKey } from "../keys/age_key.ts";
-import { type Config, ConfigError, type LiveConfig } from "../runtime/config.ts";
+import { type Config, ConfigError } from "../runtime/config.ts";
 import { type Logger, printText } from "../runtime/log.ts";
 import type { TaskSpec } from "../runtime/supervisor.ts";
 import { loadScanRelations } from "../scanner/_load.ts";
@@ -56,15 +53,14 @@ import { scannerBookView } from "./_book_view.ts";
 import { Executor } from "./executor.ts";
 import { createKillSwitch, KILL_FILE, type KillSwitch, RISK_TASK } from "./kill_switch.ts";
 import { deriveApiCredentials } from "./l1_auth.ts";
-import type { ApiCredentials } from "./l2_headers.ts";
 import { createLedger } from "./ledger.ts";
+import type { LiveAccount } from "./live_account.ts";
 import { TICK_SIZES, type TickSize } from "./order_amounts.ts";
 import type { MarketRules } from "./order_rules.ts";
 import type { BookView } from "./playbook.ts";
 import { reconcile } from "./reconcile.ts";
 import { recover } from "./recover.ts";
 import { RiskEngine, riskLimits } from "./risk.ts";
-import { OrderSigner } from "./signer.ts";
 import { tradingState } from "./trading_state.ts";
 import { VenueBroker } from "./venue_broker.ts";
 import { ledgerJournal } from "./venue_journal.ts";
@@ -73,69 +69,6 @@ import { ledgerJournal } from "./venue_journal.ts";
 export const EXECUTOR_TASK = "executor";
 /** How often the traded tokens are marked. */
 const MARK_MS = 1000;
-
-/** The key in memory, as a signer, and the API credentials when they were given. */
-export interface LiveAccount {
-  readonly signer: OrderSigner;
-  /** Kept for the L1 signature that derives the credentials (prints as `[redacted]`). */
-  readonly key: SecretKey;
-  readonly credentials: ApiCredentials | null;
-}
-
-/**
- * Decrypts the key (and the credentials file, if any) and builds the signer.
- * @throws {ConfigError} naming the setting whose file or value is unusable.
- */
-export async function openLiveAccount(live: LiveConfig): Promise<LiveAccount> {
-  const decrypt = async (setting: string, path: string): Promise<SecretKey> => {
-    try {
-      return await loadKey(path, live.keyIdentity);
-    } catch (err) {
-      const why = err instanceof Deno.errors.NotFound
-        ? `no such file (${path} or ${live.keyIdentity})`
-        : err instanceof Error
-        ? err.message
-        : String(err);
-      throw new ConfigError(setting, `cannot read the live account: ${why}`);
-    }
-  };
-  const key = await decrypt("PMCOLLECT_KEY_FILE", live.keyFile);
-  let signer: OrderSigner;
-  try {
-    signer = new OrderSigner(key, {
-      signatureType: live.signatureType,
-      ...(live.funder === null ? {} : { funder: live.funder }),
-    });
-  } catch (err) {
-    const setting = live.funder === null ? "PMCOLLECT_KEY_FILE" : "PMCOLLECT_FUNDER";
-    throw new ConfigError(setting, err instanceof Error ? err.message : String(err));
-  }
-  let credentials: ApiCredentials | null = null;
-  if (live.credentialsFile !== null) {
-    const setting = "PMCOLLECT_API_CREDENTIALS_FILE";
-    const text = (await decrypt(setting, live.credentialsFile)).reveal();
-    let json: unknown = null;
-    try {
-      json = JSON.parse(text);
-    } catch { /* reported below, without the text */ }
-    const parsed = credentialsFileSchema.safeParse(json);
-    if (!parsed.success) {
-      throw new ConfigError(setting, "expected JSON {apiKey, secret, passphrase} once decrypted");
-    }
-    credentials = {
-      apiKey: parsed.data.apiKey,
-      secret: new SecretKey(parsed.data.secret),
-      passphrase: new SecretKey(parsed.data.passphrase),
-    };
-  }
-  return { signer, key, credentials };
-}
-
-const credentialsFileSchema = z.object({
-  apiKey: z.string().min(1),
-  secret: z.string().min(1),
-  passphrase: z.string().min(1),
-});
 
 export interface LiveVenueDeps {
   readonly config: Config;
