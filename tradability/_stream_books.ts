@@ -168,26 +168,31 @@ async function startedRows(
   const fromOf = group.map((s) => s.receivedAt.toISOString());
   // 1: a snapshot start, whose header row is read too.
   const snapOf = group.map((s) => s.book === null ? 1 : 0);
+  // One line per token read for a target: its own rows and its sibling's paired rows, so the
+  // join is on (session, token key) and never pairs a row with every target of its session.
   const rows = await sql<(StoredLevelRow & { target: number })[]>`
     with t as (
       select * from unnest(${keyOf}::int4[], ${siblingOf}::int4[], ${sessionOf}::int8[],
         ${seqOf}::int8[], ${fromOf}::timestamptz[], ${snapOf}::int4[])
-        as t(key, sibling, session, seq, from_at, snap))
-    select t.key as target,
-      (case when r.token_key = t.key then r.kind else ${KIND.priceChange} end)::int2 as kind,
-      (case when r.token_key = t.key then r.side else 1 - r.side end)::int2 as side,
-      (case when r.token_key = t.key then r.price * ${PRICE_UNIT}
+        as t(key, sibling, session, seq, from_at, snap)
+    ), k as (
+      select key as target, key as read_key, true as own, session, seq, from_at, snap from t
+      union all
+      select key, sibling, false, session, seq, from_at, snap from t where sibling <> -1)
+    select k.target,
+      (case when k.own then r.kind else ${KIND.priceChange} end)::int2 as kind,
+      (case when k.own then r.side else 1 - r.side end)::int2 as side,
+      (case when k.own then r.price * ${PRICE_UNIT}
             else ${MICRO_ONE} - r.price * ${PRICE_UNIT} end)::int4 as price,
       r.size * ${SIZE_UNIT} as size, r.exact
-    from t join ${
+    from k join ${
     storedRowsOf(sql, { tokenKeys: keys, session: null, from, to: at })
-  } r on r.session = t.session
-    where r.received_at >= t.from_at and r.received_at <= ${at}
-      and ((r.token_key = t.key
-            and (r.seq > t.seq or (t.snap = 1 and r.seq = t.seq))
+  } r on r.session = k.session and r.token_key = k.read_key
+    where r.received_at >= k.from_at and r.received_at <= ${at}
+      and ((k.own and (r.seq > k.seq or (k.snap = 1 and r.seq = k.seq))
             and r.kind in (0, 1, 2, 3, 8, 9))
-        or (r.token_key = t.sibling and r.kind = ${KIND.pairedChange} and r.seq >= t.seq))
-    order by t.key, r.seq + (case when r.token_key = t.key then 0 else 1 end)`;
+        or (not k.own and r.kind = ${KIND.pairedChange} and r.seq >= k.seq))
+    order by k.target, r.seq + (case when k.own then 0 else 1 end)`;
   const out = new Map<number, StoredLevelRow[]>();
   for (const { target, ...row } of rows) {
     const list = out.get(target);
