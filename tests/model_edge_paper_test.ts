@@ -19,6 +19,7 @@ import { formatDec, parseDec, ZERO } from "../edge/decimal.ts";
 import { migrate } from "../db/migrate.ts";
 import { createLedger } from "../execution/ledger.ts";
 import type { ModelForecast } from "../execution/model_playbook.ts";
+import { listStoredForecasts } from "../execution/model_trades.ts";
 import { runPaper } from "../execution/paper.ts";
 import { RiskEngine } from "../execution/risk.ts";
 import { createLogger, silentLogger } from "../runtime/log.ts";
@@ -133,5 +134,54 @@ Deno.test("model edge on the planted scenario: a forecast far from its price is 
     assert.equal(act.evAtBest, "0.175128");
     assert.match(act.reason, /^EV \S+ a share ≥ 0\.03; Kelly 0\.05 of equity 2000 = 100$/);
     assert.equal(logged.find((l) => l.tokenId === "1801")!.action, "decline");
+  });
+});
+
+Deno.test("listStoredForecasts() gives a paper run the window's model forecasts of the followed tokens, oldest first", async () => {
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    const row = (instant: number, tokenId: string, outcome: number, version: number | null) =>
+      db.sql`insert into forecasts (instant, market_id, token_id, outcome_index, horizon,
+          model_version, market_price, probability)
+        values (${new Date(instant)}, '17', ${tokenId}, ${outcome}, '24h', ${version}, 0.4,
+          ${outcome === 0 ? 0.6 : 0.4})`;
+    await row(T0 + 2000, "1702", 1, 4);
+    await row(T0 + 1000, "1701", 0, 4);
+    await row(T0 + 1000, "1702", 1, 4);
+    await row(T0 + 1000, "1801", 0, null); // baseline: left out
+    await row(T0 + 1000, "9901", 0, 4); // not followed: left out
+    await row(T0 - 1, "1701", 0, 4); // before the window
+    await row(T0 + 3000, "1701", 0, 4); // at its end: outside
+    const forecasts = await listStoredForecasts(db.sql, {
+      since: new Date(T0),
+      until: new Date(T0 + 3000),
+      tokenIds: ["1701", "1702", "1801"],
+    });
+    assert.deepEqual(forecasts, [
+      {
+        marketId: "17",
+        tokenId: "1701",
+        outcomeIndex: 0,
+        probability: 0.6,
+        instant: T0 + 1000,
+        modelVersion: 4,
+      },
+      {
+        marketId: "17",
+        tokenId: "1702",
+        outcomeIndex: 1,
+        probability: 0.4,
+        instant: T0 + 1000,
+        modelVersion: 4,
+      },
+      {
+        marketId: "17",
+        tokenId: "1702",
+        outcomeIndex: 1,
+        probability: 0.4,
+        instant: T0 + 2000,
+        modelVersion: 4,
+      },
+    ]);
   });
 });
