@@ -73,36 +73,28 @@ export function candidatesOf(records: readonly CandidateRecord[]): CandidateScan
   return { candidates, excluded };
 }
 
-/** The latest price snapshot and the latest backfilled point before a lookup's cut. */
+/**
+ * The latest price snapshot and the latest backfilled point before a lookup's cut, as numbers
+ * (each the double nearest the stored decimal: both backends convert the exact value once).
+ */
 export interface PriceRecord {
-  i: number;
   ts: number | null;
-  price: string | null;
-  best_bid: string | null;
-  best_ask: string | null;
-  last: string | null;
-  h_ts: number | null;
-  h_price: string | null;
+  price: number | null;
+  bestBid: number | null;
+  bestAsk: number | null;
+  last: number | null;
+  hTs: number | null;
+  hPrice: number | null;
 }
-
-const num = (text: string | null) => text === null ? null : Number(text);
 
 /**
  * The newer of the two: a collected snapshot, or a backfilled `price_history` point (the
  * venue's price at its time, no book); the snapshot when both share a stamp.
  */
 export function pricePointOf(r: PriceRecord): PricePoint | null {
-  const ts = r.ts === null ? null : Number(r.ts);
-  const hTs = r.h_ts === null ? null : Number(r.h_ts);
-  if (hTs !== null && (ts === null || hTs > ts)) {
-    return { ts: hTs, price: num(r.h_price), bestBid: null, bestAsk: null, last: null };
+  if (r.hTs !== null && (r.ts === null || r.hTs > r.ts)) {
+    return { ts: r.hTs, price: r.hPrice, bestBid: null, bestAsk: null, last: null };
   }
-  if (ts === null) return null;
-  return {
-    ts,
-    price: num(r.price),
-    bestBid: num(r.best_bid),
-    bestAsk: num(r.best_ask),
-    last: num(r.last),
-  };
+  if (r.ts === null) return null;
+  return { ts: r.ts, price: r.price, bestBid: r.bestBid, bestAsk: r.bestAsk, last: r.last };
 }

@@ -1,10 +1,12 @@
 /**
  * The DuckDB queries of the dataset over an export folder (`dataset_parquet.ts`): the same
  * lookups as the PostgreSQL builder's lateral probes, as ASOF joins over the lookup tables
- * `price_lookups (i, token, cut)` and `row_lookups (i, market, yes, no, instant, book_cut,
- * t_from, t_from_short, t_until)` (text columns, Unix microseconds). Decimals are rounded to
- * millionths and notionals to cents exactly as the PostgreSQL builder does, and reach the
- * program as text, so both give identical numbers.
+ * `price_lookups (i, k, cut)` and `row_lookups (i, market, yes, no, instant, book_cut, t_from,
+ * t_from_short, t_until)` (text columns, Unix microseconds). Tokens and markets there are small
+ * integer keys, mapped to their ids by `price_tokens`, `row_tokens` and `row_markets (id, k)`:
+ * the ASOF joins partition and sort on an integer for less than on the ids' text. Decimals are
+ * rounded to millionths and notionals to cents exactly as the PostgreSQL builder does, and
+ * reach the program as text, so both give identical numbers.
  *
  * @example
  * ```ts ignore
@@ -16,9 +18,11 @@
 /** A decimal column at millionths (rounded half away from zero, as PostgreSQL's numeric(38,6)). */
 const DEC = (column: string) => `${column}::decimal(38,6)`;
 
-const Q = `q as (select i::bigint as i, market, yes, no, instant::bigint as instant,
-  book_cut::bigint as book_cut, t_from::bigint as t_from, t_from_short::bigint as t_from_short,
-  t_until::bigint as t_until from row_lookups)`;
+const Q = `q as (select i::integer as i, market::integer as market, yes::integer as yes,
+  no::integer as no, instant::bigint as instant, book_cut::bigint as book_cut,
+  t_from::bigint as t_from, t_from_short::bigint as t_from_short, t_until::bigint as t_until
+  from row_lookups),
+  tk as (select id, k::integer as k from row_tokens)`;
 
 /** A side's notional at millionths, rounded to cents (as the PostgreSQL builder). */
 const SIDE_USD = (side: string) =>
@@ -32,15 +36,15 @@ const SIDE_USD = (side: string) =>
  * than twice as much.
  */
 export const PRICES_SQL = `
-  with q as (select i::bigint as i, token, cut::bigint as cut from price_lookups),
-  pk as (select token_id, epoch_us(ts) as ts_us from price_snapshots
-         where token_id in (select distinct token from q)),
-  hk as (select distinct token_id, epoch_us(ts) as ts_us from price_history
-         where token_id in (select distinct token from q)),
-  pm as (select q.i, pk.token_id, pk.ts_us
-         from q asof join pk on q.token = pk.token_id and q.cut >= pk.ts_us),
-  hm as (select q.i, hk.token_id, hk.ts_us
-         from q asof join hk on q.token = hk.token_id and q.cut >= hk.ts_us),
+  with q as (select i::integer as i, k::integer as k, cut::bigint as cut from price_lookups),
+  tk as (select id, k::integer as k from price_tokens),
+  pk as (select tk.k, epoch_us(p.ts) as ts_us from price_snapshots p join tk on tk.id = p.token_id),
+  hk as (select distinct tk.k, epoch_us(h.ts) as ts_us
+         from price_history h join tk on tk.id = h.token_id),
+  pm as (select q.i, tk.id as token_id, pk.ts_us
+         from q asof join pk on q.k = pk.k and q.cut >= pk.ts_us join tk on tk.k = pk.k),
+  hm as (select q.i, tk.id as token_id, hk.ts_us
+         from q asof join hk on q.k = hk.k and q.cut >= hk.ts_us join tk on tk.k = hk.k),
   ps as (select pm.i, p.ts, p.price, p.best_bid, p.best_ask, p.last_trade_price
          from pm join price_snapshots p on p.token_id = pm.token_id and epoch_us(p.ts) = pm.ts_us),
   hs as (select hm.i, h.ts, arg_min(h.price, h.fidelity_minutes) as price
@@ -54,10 +58,10 @@ export const PRICES_SQL = `
   from ps full join hs on ps.i = hs.i`;
 
 export const BOOKS_SQL = `with ${Q},
-  k as (select token_id, epoch_us(ts) as ts_us from book_snapshots
-        where token_id in (select distinct yes from q)),
-  m as (select q.i, k.token_id, k.ts_us
-        from q asof join k on q.yes = k.token_id and q.book_cut >= k.ts_us)
+  k as (select tk.k, epoch_us(b.ts) as ts_us from book_snapshots b
+        join tk on tk.id = b.token_id where tk.k in (select yes from q)),
+  m as (select q.i, tk.id as token_id, k.ts_us
+        from q asof join k on q.yes = k.k and q.book_cut >= k.ts_us join tk on tk.k = k.k)
   select m.i, epoch_ms(b.ts)::double as ts, ${SIDE_USD("b.bids")} as bid_usd,
     ${SIDE_USD("b.asks")} as ask_usd
   from m join book_snapshots b on b.token_id = m.token_id and epoch_us(b.ts) = m.ts_us`;
@@ -71,28 +75,29 @@ export const TRADES_SQL = `with ${Q},
   legs as (select i, yes as token, t_from, t_from_short, t_until from q
            union all select i, no, t_from, t_from_short, t_until from q),
   per_stamp as (
-    select token_id, epoch_us(ts) as ts_us, count(*) as n,
-      sum(${DEC("price")} * ${DEC("size")}) as usd
-    from trades where token_id in (select token from legs) group by token_id, epoch_us(ts)),
+    select tk.k, epoch_us(t.ts) as ts_us, count(*) as n,
+      sum(${DEC("t.price")} * ${DEC("t.size")}) as usd
+    from trades t join tk on tk.id = t.token_id group by tk.k, epoch_us(t.ts)),
   running as (
-    select token_id, ts_us, sum(n) over w as n, sum(usd) over w as usd from per_stamp
-    window w as (partition by token_id order by ts_us rows unbounded preceding)),
+    select k, ts_us, sum(n) over w as n, sum(usd) over w as usd from per_stamp
+    window w as (partition by k order by ts_us rows unbounded preceding)),
   ends as (
     select i, token, t_until as at, 1 as long_sign, 1 as short_sign from legs
     union all select i, token, t_from - 1, -1, 0 from legs
     union all select i, token, t_from_short - 1, 0, -1 from legs),
   at_ends as (
     select ends.*, coalesce(r.n, 0) as n, coalesce(r.usd, 0) as usd
-    from ends asof left join running r on ends.token = r.token_id and ends.at >= r.ts_us)
+    from ends asof left join running r on ends.token = r.k and ends.at >= r.ts_us)
   select i, sum(short_sign * n) as n_short, round(sum(short_sign * usd), 2)::varchar as usd_short,
     sum(long_sign * n) as n_long, round(sum(long_sign * usd), 2)::varchar as usd_long
   from at_ends group by i`;
 
 export const METADATA_SQL = `with ${Q},
-  k as (select market_id, epoch_us(valid_from) as from_us from market_metadata_history
-        where market_id in (select distinct market from q)),
-  m as (select q.i, k.market_id, k.from_us
-        from q asof join k on q.market = k.market_id and q.instant >= k.from_us)
+  mk as (select id, k::integer as k from row_markets),
+  k as (select mk.k, epoch_us(h.valid_from) as from_us from market_metadata_history h
+        join mk on mk.id = h.market_id),
+  m as (select q.i, mk.id as market_id, k.from_us
+        from q asof join k on q.market = k.k and q.instant >= k.from_us join mk on mk.k = k.k)
   select m.i, h.metadata::varchar as metadata
   from m join market_metadata_history h
     on h.market_id = m.market_id and epoch_us(h.valid_from) = m.from_us`;
