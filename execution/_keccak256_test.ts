@@ -21,7 +21,7 @@ Deno.test("keccak256() equals noble's keccak_256 on every length 0–700 (seeded
     const bytes = Uint8Array.from({ length }, () => Math.floor(random() * 256));
     assert.equal(bytesToHex(keccak256(bytes)), bytesToHex(keccak_256(bytes)), `length ${length}`);
   }
-  // All-ones bytes exercise every sign bit of the 32-bit halves.
+  // All-ones bytes set every bit of every lane.
   for (const length of [135, 136, 137, 272, 384]) {
     const bytes = new Uint8Array(length).fill(0xff);
     assert.deepEqual(keccak256(bytes), keccak_256(bytes), `0xff × ${length}`);
@@ -34,4 +34,22 @@ Deno.test("keccak256() writes into the buffer it is given and leaves the input a
   assert.equal(keccak256(input, out), out);
   assert.deepEqual(out, keccak_256(input));
   assert.equal(new TextDecoder().decode(input), "abc");
+});
+
+Deno.test("keccak256() of inputs longer than one call of the module takes (478 blocks)", () => {
+  const random = randomSource(478);
+  const block = 136;
+  for (
+    const length of [
+      477 * block,
+      478 * block - 1,
+      478 * block,
+      478 * block + 1,
+      956 * block + 5,
+      200_000,
+    ]
+  ) {
+    const bytes = Uint8Array.from({ length }, () => Math.floor(random() * 256));
+    assert.equal(bytesToHex(keccak256(bytes)), bytesToHex(keccak_256(bytes)), `length ${length}`);
+  }
 });
