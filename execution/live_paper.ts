@@ -12,7 +12,8 @@
  *   each trade, when the risk engine's breaches are enforced.
  *   With `PMCOLLECT_EXECUTOR_MODEL=on`, each batch the forecasts task writes (`forecasts`) is
  *   handed to the model-edge playbook too (execution/model_trades.ts): the forecasts of tokens
- *   the scanner follows, against the ledger's equity, through the same risk engine.
+ *   the scanner follows, against the ledger's equity, through the same risk engine (a batch of
+ *   the market baseline, made with no stored model, is skipped whole).
  * - `risk`: the kill switch (execution/kill_switch.ts), its `KILL` file in the data directory,
  *   its `kill` given to `POST /kill`, and `stale()` judged from the feed: the scanner's rule
  *   (a connection silent for longer than `PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS` makes its legs
@@ -258,6 +259,15 @@ export async function startLivePaper(
       offerForecasts = async (forecasts) => {
         const set = source?.set;
         if (set === undefined) return;
+        if (forecasts.modelVersion === null) {
+          // The market baseline: its probability is the price, every token would be declined.
+          log.info("executor_forecasts_skipped", {
+            forecastAt: forecasts.at.toISOString(),
+            markets: forecasts.markets.length,
+            reason: "baseline forecasts (no stored model)",
+          });
+          return;
+        }
         const all = modelForecastsOf(forecasts);
         const followed = all.filter((f) => set.marketOf(f.tokenId) !== undefined);
         if (followed.length === 0) return;

@@ -5,7 +5,8 @@
  * `trade_outcomes` row per token. Hand computation (fee-free market, YES ask 0.60 × 100, bid 0.30):
  * YES at q 0.8 has EV 0.2; full Kelly (0.8 − 0.6)/(1 − 0.6) = 0.5, a quarter 0.125, capped at
  * 0.05 of the 1000 deposited: 50, so floor(50 / 0.6) = 83.33 shares for 49.998. NO at q 0.2 costs
- * 1 − 0.30 = 0.70: EV −0.5, declined. With the setting off, the same batch sends nothing.
+ * 1 − 0.30 = 0.70: EV −0.5, declined. A batch of the market baseline is skipped whole. With the
+ * setting off, the same batch sends nothing.
  */
 import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
@@ -124,6 +125,10 @@ async function run(model: "on" | "off") {
       feed.push([book(Date.now())]);
       await new Promise((resolve) => setTimeout(resolve, 0));
       assert.notEqual(books.book("yes"), null);
+      // A baseline batch (no stored model) is skipped whole: nothing decided, nothing recorded.
+      await paper.forecasts({ ...forecasts(new Date()), modelVersion: null });
+      const baseline = await db.sql`select 1 from trade_outcomes`;
+      assert.equal(baseline.length, 0);
       // The batch as the forecasts task hands it over; resolves once it is traded.
       await paper.forecasts(forecasts(new Date()));
       const outcomes = await db.sql<
