@@ -3,7 +3,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 // Test-only: imported by full specifier, not through deno.json (see the README's dependency table).
 // deno-lint-ignore no-import-prefix
-import { domainSeparator as viemDomainSeparator } from "npm:viem@2.57.20";
+import { domainSeparator as viemDomainSeparator, hashStruct } from "npm:viem@2.57.20";
 import {
   addressOf,
   checksumAddress,
@@ -11,6 +11,7 @@ import {
   domainSeparator,
   NEG_RISK_CTF_EXCHANGE_V2,
   orderDigest,
+  orderStructHash,
   saltFromClientOrderId,
   signOrder,
   type UnsignedOrder,
@@ -146,6 +147,10 @@ Deno.test("signOrder() refuses type 3, an EOA maker ≠ signer, and malformed fi
 Deno.test("saltFromClientOrderId() is stable, 48 bits, and differs between ids", () => {
   const a = saltFromClientOrderId("c-1");
   assert.equal(saltFromClientOrderId("c-1"), a);
+  // Pinned: a restart finds its orders by the hashes these salts give, so they never change.
+  assert.equal(a, 243_422_707_439_514n);
+  assert.equal(saltFromClientOrderId("order-7"), 103_824_234_849_290n);
+  assert.equal(saltFromClientOrderId("é-ü"), 123_430_049_432_549n);
   assert.notEqual(saltFromClientOrderId("c-2"), a);
   const salts = new Set<bigint>();
   for (let i = 0; i < 2_000; i++) {
@@ -169,5 +174,60 @@ nativeTest("signOrder() with libsecp256k1 as its backend gives noble's bytes", (
         signOrder(order, KEY, { negRisk }),
       );
     }
+  }
+});
+
+Deno.test("orderStructHash() equals viem's hashStruct at the edges of every uint256 field", () => {
+  const edges = [
+    0n,
+    1n,
+    255n,
+    256n,
+    2n ** 53n - 1n,
+    2n ** 53n,
+    2n ** 53n + 1n,
+    2n ** 64n - 1n,
+    2n ** 255n,
+    2n ** 256n - 1n,
+  ];
+  const types = {
+    Order: [
+      { name: "salt", type: "uint256" },
+      { name: "maker", type: "address" },
+      { name: "signer", type: "address" },
+      { name: "tokenId", type: "uint256" },
+      { name: "makerAmount", type: "uint256" },
+      { name: "takerAmount", type: "uint256" },
+      { name: "side", type: "uint8" },
+      { name: "signatureType", type: "uint8" },
+      { name: "timestamp", type: "uint256" },
+      { name: "metadata", type: "bytes32" },
+      { name: "builder", type: "bytes32" },
+    ],
+  } as const;
+  for (const [i, value] of edges.entries()) {
+    const order: UnsignedOrder = {
+      ...ORDER,
+      salt: value,
+      tokenId: edges[(i + 3) % edges.length]!,
+      makerAmount: edges[(i + 5) % edges.length]!,
+      takerAmount: value,
+      timestamp: edges[(i + 7) % edges.length]!,
+      side: i % 2 === 0 ? "BUY" : "SELL",
+      metadata: `0x${"ab".repeat(32)}`,
+    };
+    const theirs = hashStruct({
+      types,
+      primaryType: "Order",
+      data: {
+        ...order,
+        maker: order.maker as `0x${string}`,
+        signer: order.signer as `0x${string}`,
+        side: order.side === "BUY" ? 0 : 1,
+        metadata: order.metadata as `0x${string}`,
+        builder: order.builder as `0x${string}`,
+      },
+    });
+    assert.equal(`0x${bytesToHex(orderStructHash(order))}`, theirs, `edge #${i}`);
   }
 });
