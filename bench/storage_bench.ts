@@ -15,12 +15,14 @@
  * What is printed, per table and for the stream: rows and bytes measured, with PostgreSQL's own
  * size functions (`chunks_detailed_size`, `pg_total_relation_size`), and what the settled part
  * (the chunks the policies compressed, which is what the disk keeps per day) scales to for the
- * venue's 93,000 tokens a day (× 93,000 / tokens × 24 h / settled hours); what stays
- * uncompressed at the worst tick; and the v0.1 schema's figure for the four series (the same
- * rows copied into migrations 1-3, every chunk compressed). The last line is
- * `storage total: X GB/day (v0.1 schema: Y GB/day)`; X is the four tables and the stream (the
- * issue's scope); the continuous aggregates' materialized rows, never compressed, are printed
- * apart and in a line of everything.
+ * venue's 93,000 tokens a day (× 93,000 / tokens × 24 h / settled hours); the same for each
+ * continuous aggregate's materialized rows (compressed by migration 0020's policies); what
+ * stays uncompressed at the worst tick, the aggregates included, and how that grew over the
+ * last day against the day before (what is never compressed grows every day); and the v0.1
+ * schema's figure for the four series (the same rows copied into migrations 1-3, every chunk
+ * compressed). The last line is `storage total: X GB/day (v0.1 schema: Y GB/day)`; X is the
+ * four tables and the stream (the issue's scope, comparable with earlier runs); the aggregates
+ * are in the line of everything before it.
  *
  * Run: `deno task bench storage` (400 tokens × 170 h: a simulated week, whose merged 7-day
  * chunks are whole and rebatched by the end), or e.g.
@@ -123,12 +125,13 @@ interface Written {
   readonly events: number;
   readonly packedRows: number;
   readonly packSeconds: number;
-  /** The largest uncompressed bytes of the hypertables seen at a job tick, and when. */
-  readonly peakOpen: {
-    readonly bytes: number;
-    readonly at: number;
-    readonly tables: readonly { readonly table: string; readonly bytes: number }[];
-  };
+  /**
+   * The largest uncompressed bytes of the hypertables and the continuous aggregates seen at a
+   * job tick, and when.
+   */
+  readonly peakOpen: Open;
+  /** The uncompressed bytes at every job tick, oldest first. */
+  readonly open: readonly Open[];
   readonly jobs: ServerJobs | null;
 }
 
@@ -163,7 +166,8 @@ export async function writeWeek(sql: Sql, mode: SchemaMode, options: Options): P
   let packedRows = 0;
   let packSeconds = 0;
   let nextPack = start;
-  let peakOpen: Written["peakOpen"] = { bytes: 0, at: start, tables: [] };
+  let peakOpen: Open = { bytes: 0, at: start, tables: [] };
+  const openTicks: Open[] = [];
   const record = (message: unknown, conditionId: string | null, receivedAt: number) => {
     const m = parseWsMessage(message, receivedAt);
     if (typeof m === "string") throw new Error(`simulator sent a reject: ${m}`);
@@ -223,11 +227,12 @@ export async function writeWeek(sql: Sql, mode: SchemaMode, options: Options): P
     if (jobs !== null) {
       const tables = await uncompressedBytes(sql);
       const bytes = tables.reduce((t, x) => t + x.bytes, 0);
-      if (bytes > peakOpen.bytes) peakOpen = { bytes, at: tick, tables };
+      openTicks.push({ bytes, at: tick, tables });
+      if (bytes > peakOpen.bytes) peakOpen = openTicks.at(-1)!;
       await jobs.runDue(tick);
     }
   }
-  return { start, end, events, packedRows, packSeconds, peakOpen, jobs };
+  return { start, end, events, packedRows, packSeconds, peakOpen, open: openTicks, jobs };
 }
 
 async function schemaOf(sql: Sql): Promise<string> {
@@ -235,15 +240,48 @@ async function schemaOf(sql: Sql): Promise<string> {
   return r!.s;
 }
 
-/** Bytes of the current schema's uncompressed chunks (every hypertable). */
+/** Uncompressed bytes at one instant: in all, and per hypertable or continuous aggregate. */
+interface Open {
+  readonly bytes: number;
+  readonly at: number;
+  readonly tables: readonly { readonly table: string; readonly bytes: number }[];
+}
+
+/**
+ * Bytes of the current schema's uncompressed chunks: every hypertable's, and every continuous
+ * aggregate's (its materialization hypertable lives in TimescaleDB's own schema), by view name.
+ */
 async function uncompressedBytes(sql: Sql): Promise<{ table: string; bytes: number }[]> {
   return await sql<{ table: string; bytes: number }[]>`
-    select c.hypertable_name as table,
+    select coalesce(a.view_name, c.hypertable_name) as table,
            sum(pg_total_relation_size(format('%I.%I', c.chunk_schema, c.chunk_name)))::float8
              as bytes
     from timescaledb_information.chunks c
-    where c.hypertable_schema = current_schema() and not c.is_compressed
+    left join timescaledb_information.continuous_aggregates a
+      on (a.materialization_hypertable_schema, a.materialization_hypertable_name)
+           = (c.hypertable_schema, c.hypertable_name)
+    where (c.hypertable_schema = current_schema() or a.view_schema = current_schema())
+      and not c.is_compressed
     group by 1 order by 2 desc`;
+}
+
+/**
+ * How the uncompressed bytes grow once the week is written: the largest figure of the last 24
+ * simulated hours against that of the 24 hours before, in all and for the aggregates (`isAggregate`
+ * tells them by name). Every chunk cycle is a day or shorter except the 7-day ones, so a
+ * steady server shows ~0 here; what is never compressed shows up as its daily growth.
+ */
+function openGrowth(open: readonly Open[], end: number, isAggregate: (t: string) => boolean) {
+  const peak = (from: number, to: number, f: (o: Open) => number) =>
+    Math.max(0, ...open.filter((o) => o.at > from && o.at <= to).map(f));
+  const aggregates = (o: Open) =>
+    o.tables.filter((t) => isAggregate(t.table)).reduce((n, t) => n + t.bytes, 0);
+  return {
+    last: peak(end - DAY_MS, end, (o) => o.bytes),
+    before: peak(end - 2 * DAY_MS, end - DAY_MS, (o) => o.bytes),
+    aggregatesLast: peak(end - DAY_MS, end, aggregates),
+    aggregatesBefore: peak(end - 2 * DAY_MS, end - DAY_MS, aggregates),
+  };
 }
 /**
  * One minute of price rows as the prices collector makes them from Gamma: the simulator's
@@ -424,18 +462,15 @@ async function distinctBooks(sql: Sql, settledEnd: number): Promise<number> {
   return r!.n;
 }
 
-/** Bytes of the current schema's continuous aggregates' materialized hypertables. */
-async function aggregateBytes(sql: Sql): Promise<{ bytes: number; names: string }> {
-  const ts = `"${(await timescaleSchema(sql))!.replaceAll('"', '""')}"`;
-  const [r] = await sql.unsafe<{ bytes: number; names: string }[]>(
-    `select coalesce(sum(${ts}.hypertable_size(format('%I.%I', h.schema_name, h.table_name))),
-                     0)::float8 as bytes,
-            coalesce(string_agg(a.user_view_name, ', ' order by a.user_view_name), '') as names
-     from _timescaledb_catalog.continuous_agg a
-     join _timescaledb_catalog.hypertable h on h.id = a.mat_hypertable_id
-     where a.user_view_schema = current_schema()`,
-  );
-  return r!;
+/** The current schema's continuous aggregates: view name and materialization hypertable. */
+async function aggregates(sql: Sql): Promise<{ view: string; table: string }[]> {
+  return await sql<{ view: string; table: string }[]>`
+    select view_name as view,
+           format('%I.%I', materialization_hypertable_schema, materialization_hypertable_name)
+             as table
+    from timescaledb_information.continuous_aggregates
+    where view_schema = current_schema()
+    order by view_name`;
 }
 
 /**
@@ -629,15 +664,37 @@ export async function runStorageBench(options: Options): Promise<string[]> {
           `corrected, in the row above)`,
       );
     }
+    // The continuous aggregates' materialized rows (migration 0020 compresses them), measured
+    // as the tables are; an aggregate with no compressed chunk yet counts all it holds.
     let aggregatesPerDay = 0;
-    if (mode === "timescale") {
-      const aggregates = await aggregateBytes(v2.sql);
-      aggregatesPerDay = (aggregates.bytes * tokenScale * 24) / options.hours;
+    let aggregatesBytes = 0;
+    const aggregateViews = mode === "timescale" ? await aggregates(v2.sql) : [];
+    for (const a of aggregateViews) {
+      const h = await held(v2.sql, mode, a.table, "bucket", w.start);
+      const settled = h.settledHours > 0;
+      const hours = settled ? h.settledHours : options.hours;
+      const bytes = settled ? h.settledBytes : h.bytes;
+      const rows = settled ? h.settledRows : h.rows;
+      // An aggregate with no rows (episodes: the bench runs no scanner) costs nothing a day;
+      // its empty hypertable's few pages would not grow with the venue.
+      const perDay = h.rows === 0 ? 0 : (tokenScale * 24) / hours;
+      aggregatesPerDay += bytes * perDay;
+      aggregatesBytes += h.bytes;
+      const perRow = (b: number, n: number) => (n === 0 ? "-" : (b / n).toFixed(1));
       lines.push(
-        `aggregates (materialized continuous aggregates, never compressed: ` +
-          `${aggregates.names}): ${mb(aggregates.bytes)} MB for ${options.hours} h, ` +
-          `${gb(aggregatesPerDay)} GB/day(full); not in the total below (issue 26's total is ` +
-          `the four tables and the stream)`,
+        `${`${a.view}${settled ? "" : "*"}`.padEnd(17)} ${int(rows * perDay).padStart(14)}  ` +
+          `${hours.toFixed(0).padStart(9)}  ` +
+          `${`${h.chunks}(${h.compressedChunks})`.padStart(14)}  ` +
+          `${perRow(bytes, rows).padStart(13)}  ${perRow(h.bytes, h.rows).padStart(9)}  ` +
+          `${gb(bytes * perDay).padStart(12)}`,
+      );
+    }
+    if (aggregateViews.length > 0) {
+      lines.push(
+        `  aggregates (continuous aggregates' materialized rows, compressed by migration ` +
+          `0020's policies; * = no chunk compressed yet: all it holds): ` +
+          `${gb(aggregatesPerDay)} GB/day(full); not in the storage total below (issue 26's ` +
+          `total is the four tables and the stream), in the line of everything`,
       );
     }
     const books = heldBy.get("book_snapshots")!;
@@ -657,16 +714,26 @@ export async function runStorageBench(options: Options): Promise<string[]> {
              ::float8 as n`;
     lines.push(`key dictionaries: ${mb(keys!.n)} MB for these tokens once (not per day)`);
     if (mode === "timescale") {
-      let onDisk = stream.bytes + stream.pairsBytes;
+      let onDisk = stream.bytes + stream.pairsBytes + aggregatesBytes;
       for (const h of heldBy.values()) onDisk += h.bytes;
       lines.push(
-        `on disk at the end (every table, open chunks included): ${mb(onDisk)} MB measured; ` +
+        `on disk at the end (every table and aggregate, open chunks included): ` +
+          `${mb(onDisk)} MB measured; ` +
           `× ${tokenScale.toFixed(1)} = ${gb(onDisk * tokenScale)} GB for ${options.hours} h ` +
           `at venue scale`,
         `uncompressed at the worst job tick: ${mb(w.peakOpen.bytes)} MB measured ` +
           `(${new Date(w.peakOpen.at).toISOString()}); × ${tokenScale.toFixed(1)} = ` +
           `${gb(w.peakOpen.bytes * tokenScale)} GB at venue scale (target <= 10): ` +
           w.peakOpen.tables.map((t) => `${t.table} ${gb(t.bytes * tokenScale)}`).join(", "),
+      );
+      const views = new Set(aggregateViews.map((a) => a.view));
+      const g = openGrowth(w.open, w.end, (t) => views.has(t));
+      lines.push(
+        `uncompressed growth over the last day (worst tick of the last 24 h against the 24 h ` +
+          `before, venue scale): ${gb(g.before * tokenScale)} → ${gb(g.last * tokenScale)} GB, ` +
+          `${(g.last - g.before) * tokenScale >= 0 ? "+" : ""}` +
+          `${gb((g.last - g.before) * tokenScale)} GB/day; the aggregates' part ` +
+          `${gb(g.aggregatesBefore * tokenScale)} → ${gb(g.aggregatesLast * tokenScale)} GB`,
       );
       for (const [, stored] of SERIES) {
         lines.push(await compressedColumns(v2.sql, v2.schema, stored));

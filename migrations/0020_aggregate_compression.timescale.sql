@@ -18,9 +18,9 @@
 --
 -- - price_ohlc_1h_data (~2.2 M rows a day for the venue's 93,000 tokens, nearly all of the
 --   aggregates' bytes): 12-hour chunks instead of the 40 hours it took from price_snapshot_data
---   (an aggregate's chunks are 10 of its source's), compressed 3 hours after they end (the
+--   (an aggregate's chunks are 10 of its source's), compressed 2 hours after they end (the
 --   policy materializes an hour bucket an hour after it ends, every 30 minutes), so at most
---   about 15.5 hours of it are uncompressed. Compressed chunks merge into weeks and 0012's
+--   about 14.5 hours of it are uncompressed. Compressed chunks merge into weeks and 0012's
 --   rebatch job re-cuts each full week into one batch per token, as for the tables.
 -- - price_ohlc_1d_data: 7-day chunks, compressed 2 days after they end (a day bucket is
 --   materialized a day after it ends).
@@ -41,7 +41,7 @@ ALTER MATERIALIZED VIEW price_ohlc_1h_data SET (timescaledb.chunk_interval = '12
 ALTER MATERIALIZED VIEW price_ohlc_1h_data SET (timescaledb.compress = true,
   timescaledb.compress_segmentby = 'token_key', timescaledb.compress_orderby = 'bucket',
   timescaledb.compress_chunk_time_interval = '7 days');
-SELECT add_compression_policy('price_ohlc_1h_data', compress_after => INTERVAL '3 hours',
+SELECT add_compression_policy('price_ohlc_1h_data', compress_after => INTERVAL '2 hours',
   schedule_interval => INTERVAL '30 minutes');
 
 ALTER MATERIALIZED VIEW price_ohlc_1d_data SET (timescaledb.chunk_interval = '7 days');
