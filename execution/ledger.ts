@@ -20,71 +20,45 @@
  */
 import type { Queryable, Sql } from "../db/client.ts";
 import type { Logger } from "../runtime/log.ts";
-import { formatDec, ONE, parseDec } from "../edge/decimal.ts";
+import { formatDec, parseDec } from "../edge/decimal.ts";
 import type { Broker, Fill, OpenOrder, OrderRequest, SubmitResult } from "./broker.ts";
 import { applyTrade, fillCash } from "./_positions.ts";
 import { movePosition } from "./_position_rows.ts";
-import { tradingState } from "./trading_state.ts";
+import { DuplicateIntentError, IntentWriter, TradingHaltedError } from "./ledger_intents.ts";
 
-/** The database the books live in, and where they log. */
+/** The database the books live in, where they log, and the writer of intents. */
 export interface Ledger {
   readonly sql: Sql;
   readonly log: Logger;
-}
-
-/** A ledger over `sql` (migrated to 0014 or later). */
-export function createLedger(sql: Sql, options: { readonly log: Logger }): Ledger {
-  return { sql, log: options.log.child({ component: "ledger" }) };
-}
-
-/** New orders are refused: a reconciliation difference or a person halted trading. */
-export class TradingHaltedError extends Error {
-  readonly reason: string;
-  constructor(reason: string) {
-    super(`Cannot send an order: trading is halted (${reason})`);
-    this.name = "TradingHaltedError";
-    this.reason = reason;
-  }
-}
-
-/** The client order id was recorded before: that intent is never sent a second time. */
-export class DuplicateIntentError extends Error {
-  readonly clientOrderId: string;
-  constructor(clientOrderId: string, options?: ErrorOptions) {
-    super(
-      `Cannot record intent ${clientOrderId}: that client order id is already recorded`,
-      options,
-    );
-    this.name = "DuplicateIntentError";
-    this.clientOrderId = clientOrderId;
-  }
+  /** Writes intents on the hot path (execution/ledger_intents.ts). */
+  readonly intents: IntentWriter;
 }
 
 /**
- * Writes the intent before it is sent, in one transaction with the check that trading is not
- * halted. @throws {TradingHaltedError} @throws {DuplicateIntentError}
+ * A ledger over `sql` (migrated to 0014 or later). `dedicatedIntents`: intents get a connection
+ * of the pool to themselves (reserved at the first intent, or by `intents.ready()`), given back
+ * by `intents.close()`, which must come before the pool ends or `sql.end()` waits its timeout.
+ */
+export function createLedger(
+  sql: Sql,
+  options: { readonly log: Logger; readonly dedicatedIntents?: boolean },
+): Ledger {
+  return {
+    sql,
+    log: options.log.child({ component: "ledger" }),
+    intents: new IntentWriter(sql, { dedicated: options.dedicatedIntents === true }),
+  };
+}
+
+export { DuplicateIntentError, TradingHaltedError };
+
+/**
+ * Writes the intent before it is sent, durably, in one statement with the check that trading
+ * is not halted (execution/ledger_intents.ts). @throws {TradingHaltedError}
+ * @throws {DuplicateIntentError}
  */
 export async function recordIntent(ledger: Ledger, request: OrderRequest): Promise<void> {
-  const price = parseDec(request.price);
-  if (!(price > 0n && price < ONE)) {
-    throw new RangeError(`Order price must be between 0 and 1: "${request.price}"`);
-  }
-  if (!(parseDec(request.size) > 0n)) {
-    throw new RangeError(`Order size must be positive: "${request.size}"`);
-  }
-  await ledger.sql.begin(async (tx) => {
-    const state = await tradingState(tx, { lock: true });
-    if (state.halted) throw new TradingHaltedError(state.reason ?? "no reason given");
-    const inserted = await tx`
-      insert into intents (client_order_id, token_id, side, order_type, price, size, post_only,
-        expiration)
-      values (${request.clientOrderId}, ${request.tokenId}, ${request.side}, ${request.orderType},
-        ${request.price}::numeric, ${request.size}::numeric, ${request.postOnly},
-        ${request.expiration})
-      on conflict (client_order_id) do nothing
-      returning client_order_id`;
-    if (inserted.length === 0) throw new DuplicateIntentError(request.clientOrderId);
-  });
+  await ledger.intents.record(request);
 }
 
 /** Books the broker's answer to a submit: the order it acknowledged, or why it refused. */
