@@ -129,7 +129,7 @@ export async function runRunCommand(
   // The live account is read before anything opens: a bad key file is a bad setting (exit 2).
   const account = config.executor.live === null
     ? null
-    : await openLiveAccount(config.executor.live);
+    : await openLiveAccount(config.executor.live, { log });
   const db = await openConfiguredDatabase(config, { log, signal, joinRunning: false });
   try {
     const { mode, applied } = await migrate(db.sql, { log, timescale: config.database.timescale });

@@ -16,6 +16,7 @@
 import { z } from "zod";
 import { loadKey, SecretKey } from "../keys/age_key.ts";
 import { ConfigError, type LiveConfig } from "../runtime/config.ts";
+import type { Logger } from "../runtime/log.ts";
 import type { ApiCredentials } from "./l2_headers.ts";
 import { OrderSigner } from "./signer.ts";
 
@@ -31,7 +32,10 @@ export interface LiveAccount {
  * Decrypts the key (and the credentials file, if any) and builds the signer.
  * @throws {ConfigError} naming the setting whose file or value is unusable.
  */
-export async function openLiveAccount(live: LiveConfig): Promise<LiveAccount> {
+export async function openLiveAccount(
+  live: LiveConfig,
+  options: { readonly log?: Logger } = {},
+): Promise<LiveAccount> {
   const decrypt = async (setting: string, path: string): Promise<SecretKey> => {
     try {
       return await loadKey(path, live.keyIdentity);
@@ -50,9 +54,18 @@ export async function openLiveAccount(live: LiveConfig): Promise<LiveAccount> {
     signer = new OrderSigner(key, {
       signatureType: live.signatureType,
       ...(live.funder === null ? {} : { funder: live.funder }),
+      backend: live.signer,
+      ...(live.libsecp256k1 === null ? {} : { library: live.libsecp256k1 }),
+      ...(options.log === undefined ? {} : { log: options.log }),
     });
   } catch (err) {
-    const setting = live.funder === null ? "PMCOLLECT_KEY_FILE" : "PMCOLLECT_FUNDER";
+    // The key and the funder fail as TypeErrors; PMCOLLECT_SIGNER=native without a library as
+    // an Error.
+    const setting = !(err instanceof TypeError)
+      ? (live.libsecp256k1 === null ? "PMCOLLECT_SIGNER" : "PMCOLLECT_LIBSECP256K1")
+      : live.funder === null
+      ? "PMCOLLECT_KEY_FILE"
+      : "PMCOLLECT_FUNDER";
     throw new ConfigError(setting, err instanceof Error ? err.message : String(err));
   }
   let credentials: ApiCredentials | null = null;

@@ -236,6 +236,16 @@ export const SETTINGS = {
     undefined,
     "live: age-encrypted API credentials JSON (unset: derived from the key at start)",
   ),
+  PMCOLLECT_SIGNER: setting(
+    z.enum(["auto", "native", "noble"], { message: "expected auto, native or noble" }),
+    "auto",
+    "live: who signs orders: libsecp256k1 if it opens (auto), only it (native), or JS (noble)",
+  ),
+  PMCOLLECT_LIBSECP256K1: setting(
+    z.string().min(1).optional(),
+    undefined,
+    "live: the libsecp256k1 to sign with (unset: libsecp256k1.so.1, .so.2 or .so)",
+  ),
   PMCOLLECT_EXECUTOR_MODEL: setting(
     z.enum(["off", "on"], { message: "expected off or on" }),
     "off",

@@ -156,6 +156,10 @@ export interface LiveConfig {
   readonly funder: string | null;
   /** Age-encrypted `{apiKey, secret, passphrase}`; null: derived from the key (L1) at start. */
   readonly credentialsFile: string | null;
+  /** Who computes order signatures (execution/signer_backend.ts); the bytes are the same. */
+  readonly signer: "auto" | "native" | "noble";
+  /** The libsecp256k1 to open instead of the usual names; null: those names. */
+  readonly libsecp256k1: string | null;
 }
 
 /** The pre-trade risk limits (execution/risk.ts parses the decimals once with `riskLimits`). */
@@ -223,6 +227,8 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
       signatureType: Number(signatureType) as 0 | 1 | 2,
       funder,
       credentialsFile: value("PMCOLLECT_API_CREDENTIALS_FILE") ?? null,
+      signer: value("PMCOLLECT_SIGNER"),
+      libsecp256k1: value("PMCOLLECT_LIBSECP256K1") ?? null,
     };
   };
   const executorMode = value("PMCOLLECT_EXECUTOR");

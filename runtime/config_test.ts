@@ -42,6 +42,8 @@ Deno.test("loadConfig() builds the live account only when every setting is expli
     signatureType: 0,
     funder: null,
     credentialsFile: null,
+    signer: "auto",
+    libsecp256k1: null,
   });
   assert.equal(loadConfig({}).executor.live, null);
   assert.equal(loadConfig({ PMCOLLECT_EXECUTOR: "paper" }).executor.live, null);
@@ -88,4 +90,15 @@ Deno.test("loadConfig() refuses live trading without the key, the account or any
     "PMCOLLECT_SIGNATURE_TYPE",
   );
   assert.equal(refusal({ ...LIVE, PMCOLLECT_FUNDER: "0x12" }).variable, "PMCOLLECT_FUNDER");
+});
+
+Deno.test("loadConfig() reads who signs live orders: PMCOLLECT_SIGNER and PMCOLLECT_LIBSECP256K1", () => {
+  const live = loadConfig({
+    ...LIVE,
+    PMCOLLECT_SIGNER: "noble",
+    PMCOLLECT_LIBSECP256K1: "/opt/lib/libsecp256k1.so.2",
+  }).executor.live!;
+  assert.equal(live.signer, "noble");
+  assert.equal(live.libsecp256k1, "/opt/lib/libsecp256k1.so.2");
+  assert.equal(refusal({ ...LIVE, PMCOLLECT_SIGNER: "wasm" }).variable, "PMCOLLECT_SIGNER");
 });
