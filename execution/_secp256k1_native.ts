@@ -16,8 +16,8 @@
  *   always low-s. The 65-byte `secp256k1_ecdsa_recoverable_signature` is opaque.
  * - `secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, out64, &recid, sig65)`.
  *
- * The library is looked for under the names a Linux or macOS loader resolves (`.so.1` first,
- * Debian's soname), or only at the path the caller gives. It is not used, and the reason is
+ * The library is looked for under the names a Linux or macOS loader resolves (`LIBRARY_NAMES`:
+ * sonames `.so.6` down to `.so.1`, then `.so`), or only at the path the caller gives. It is not used, and the reason is
  * returned, when it is missing, when the process lacks the ffi permission (queried first, so
  * nothing prompts), or when a known-answer signature (a fixed key and digest, the bytes noble
  * gives) comes out different: an ABI this module does not know never signs an order.
@@ -61,10 +61,14 @@ export interface NativeOpenOptions {
   readonly library?: string;
 }
 
-/** The names tried in order when no path is given. */
-export const LIBRARY_NAMES: readonly string[] = Deno.build.os === "darwin"
-  ? ["libsecp256k1.2.dylib", "libsecp256k1.1.dylib", "libsecp256k1.dylib"]
-  : ["libsecp256k1.so.1", "libsecp256k1.so.2", "libsecp256k1.so"];
+/**
+ * The names tried in order when no path is given: the newest soname first (Debian 12 and Ubuntu
+ * 24.04 ship 0.2.0 as `.so.1`, later releases 0.7 as `.so.6`), then the unversioned
+ * development link.
+ */
+export const LIBRARY_NAMES: readonly string[] = [6, 5, 4, 3, 2, 1]
+  .map((v) => Deno.build.os === "darwin" ? `libsecp256k1.${v}.dylib` : `libsecp256k1.so.${v}`)
+  .concat(Deno.build.os === "darwin" ? ["libsecp256k1.dylib"] : ["libsecp256k1.so"]);
 
 const SECP256K1_CONTEXT_SIGN = 0x201;
 

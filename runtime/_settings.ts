@@ -244,7 +244,7 @@ export const SETTINGS = {
   PMCOLLECT_LIBSECP256K1: setting(
     z.string().min(1).optional(),
     undefined,
-    "live: the libsecp256k1 to sign with (unset: libsecp256k1.so.1, .so.2 or .so)",
+    "live: the libsecp256k1 to sign with (unset: the first of libsecp256k1.so.6 … .so.1, .so)",
   ),
   PMCOLLECT_EXECUTOR_MODEL: setting(
     z.enum(["off", "on"], { message: "expected off or on" }),
