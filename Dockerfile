@@ -19,9 +19,10 @@ ARG PMCOLLECT_BUILD_COMMIT=unknown
 RUN PMCOLLECT_BUILD_COMMIT="$PMCOLLECT_BUILD_COMMIT" deno task compile
 
 FROM debian:bookworm-slim AS runtime
-# curl for HEALTHCHECK only; ca-certificates for TLS to Polymarket.
+# curl for HEALTHCHECK only; ca-certificates for TLS to Polymarket; libsecp256k1-1 (optional)
+# signs orders natively, opened through FFI (docs/execution.md, "Native signing").
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends ca-certificates curl tini \
+  && apt-get install -y --no-install-recommends ca-certificates curl tini libsecp256k1-1 \
   && rm -rf /var/lib/apt/lists/* \
   && groupadd --system pmcollect \
   && useradd --system --gid pmcollect --home-dir /var/lib/pmcollect --shell /usr/sbin/nologin pmcollect \
