@@ -103,6 +103,11 @@ test("pmcollect run --live trades planted episodes at the venue; pmcollect kill 
     PMCOLLECT_RISK_MIN_EDGE: "0.005",
   };
   let daemon: Daemon | null = null;
+  /** The daemon's warnings and errors, for a failure's message. */
+  const trouble = () =>
+    JSON.stringify(
+      (daemon?.events ?? []).filter((e) => e.level === "warn" || e.level === "error").slice(-8),
+    );
   try {
     // 0. Without --live: exit 2, one line naming it, nothing opened.
     const refused = await pmcollect(["run"], live);
@@ -143,7 +148,7 @@ test("pmcollect run --live trades planted episodes at the venue; pmcollect kill 
         where side = 'BUY' and token_id = any(${tokens}) group by token_id`;
       return rows.length === tokens.length &&
         rows.every((r) => parseDec(r.shares) === parseDec(traded[0]!.depth));
-    }, 40_000);
+    }, 40_000).catch((err) => assert.fail(`${err}; daemon: ${trouble()}`));
     // The venue's trades for the key are the ledger's fills.
     const venueFills = server.venue!.trades
       .filter((tr) => tr.order.owner.address === signer.address.toLowerCase())
@@ -154,6 +159,7 @@ test("pmcollect run --live trades planted episodes at the venue; pmcollect kill 
     assert.deepEqual(
       ledgerFills.map((f) => [f.order_id.toLowerCase(), formatDec(parseDec(f.size))]).sort(),
       venueFills,
+      trouble(),
     );
 
     // 3. A resting order of the same account, then `pmcollect kill`: canceled at the venue.
@@ -186,7 +192,8 @@ test("pmcollect run --live trades planted episodes at the venue; pmcollect kill 
       PMCOLLECT_HEALTH_PORT: live.PMCOLLECT_HEALTH_PORT!,
     });
     assert.equal(killed.code, 0, killed.stderr);
-    await until(() => server.venue!.orders.get(rest.orderId)?.status === "CANCELED", 10_000);
+    await until(() => server.venue!.orders.get(rest.orderId)?.status === "CANCELED", 10_000)
+      .catch((err) => assert.fail(`${err}; kill said ${killed.stdout}; daemon: ${trouble()}`));
     assert.equal((await tradingState(db.sql)).mode, "halted");
 
     // 4. A clean stop; the human banner was on stderr.
