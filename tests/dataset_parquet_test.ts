@@ -2,7 +2,9 @@
  * The dataset built by DuckDB over a `pmcollect export` folder equals the one built from
  * PostgreSQL, row for row and value for value, on the same data (exported with the export's own
  * code), including a price with more than six decimals and a market left out for having no
- * price before its instant, and a market whose prices were backfilled into `price_history`.
+ * price before its instant, and a market whose prices were backfilled into `price_history`,
+ * and trades whose price or size rounds to millionths at a tie or is too large for the DuckDB
+ * builder's DOUBLE shortcut (`_dataset_duck_sql.ts`, MICRO), so its exact path is compared too.
  */
 import assert from "node:assert/strict";
 import { withDatabase } from "./_db.ts";
@@ -15,6 +17,7 @@ import {
 import { buildDataset, parseHorizons } from "../models/dataset.ts";
 import { buildDatasetFromExport, ExportFolderError } from "../models/dataset_parquet.ts";
 import { insertPriceSnapshots } from "../db/prices.ts";
+import { insertTrades, type TradeRow } from "../db/trades.ts";
 
 const HOUR = 3_600_000;
 const SEED = { markets: 12, historyDays: 4, spreadDays: 2 };
@@ -34,6 +37,26 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       volume24h: null,
       liquidity: null,
     }]);
+    // Inside m0's trade windows at every horizon: ties at the seventh decimal (0.5000005 and
+    // 70000.0000005 round away from zero; a DOUBLE rounds the first down) and sizes beyond 10⁵.
+    const trade = (minutes: number, price: string, size: string): TradeRow => ({
+      ts: new Date(m0.end - 3 * HOUR - minutes * 60_000),
+      tokenId: m0.no,
+      tradeKey: "x#0",
+      conditionId: m0.conditionId,
+      receivedAt: null,
+      price,
+      size,
+      side: "BUY",
+      feeRateBps: null,
+      txHash: `0xtie${minutes}`,
+      source: "ws",
+    });
+    await insertTrades(db.sql, [
+      trade(1, "0.5000005", "70000.0000005"),
+      trade(2, "0.5", "250000.2500005"),
+      trade(3, "0.0000005", "123456.5"),
+    ]);
     await moveToPriceHistory(db.sql, 4, SEED.spreadDays);
     // Market 3's prices are gone before its 1h instant: left out, counted.
     const m3 = seedMarket(3, SEED.spreadDays);
@@ -53,6 +76,9 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       assert.equal(fromDb.excluded.noPriceBeforeInstant, 3);
       assert.equal(fromDb.rows.filter((r) => r.domain === "politics").length, 3);
       assert.equal(fromDb.rows.length, (SEED.markets - 2) * 3);
+      // 0.500001 × 70000.000001 + 0.5 × 250000.250001 + 0.000001 × 123456.5 on top of the seed's.
+      const m0at1h = fromDb.rows.find((r) => r.marketId === "m0" && r.horizon === "1h")!;
+      assert.ok(m0at1h.features.logNotional24h > Math.log1p(125_000));
       assert.deepEqual(fromExport, fromDb);
 
       const since = new Date(m0.end - 1);
