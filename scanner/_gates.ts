@@ -34,9 +34,8 @@ export function gateOf(
   for (const market of relation.markets) {
     if (market.closedAt != null && now >= market.closedAt) return "closed_leg";
     if (books.isResolved(market.yesTokenId)) return "closed_leg";
-    const fresh = books.freshness(market.yesTokenId);
-    if (fresh === null || !books.isOpen(market.yesTokenId)) return "gated_leg";
-    const seen = books.connectionSeenAt(fresh.connection);
+    const seen = books.legSeenAt(market.yesTokenId);
+    if (seen === null || !books.isOpen(market.yesTokenId)) return "gated_leg";
     if (now - seen > limits.maxBookAgeMs) return "stale_leg";
     if (seen < oldest) oldest = seen;
     if (seen > newest) newest = seen;
@@ -52,16 +51,28 @@ export function staleAtOf(
   relation: ScanRelation,
   context: GateContext,
 ): { at: number; reason: "stale_leg" | "closed_leg" } | null {
-  let first: { at: number; reason: "stale_leg" | "closed_leg" } | null = null;
+  const at = staleTimeOf(relation, context);
+  if (at === null) return null;
+  // A close at the same instant as a leg's staleness is the reason.
+  const closed = relation.markets.some((m) => m.closedAt != null && m.closedAt === at);
+  return { at, reason: closed ? "closed_leg" : "stale_leg" };
+}
+
+/**
+ * `staleAtOf(...).at` without allocating (the scanner's per-event check): the first instant a
+ * leg goes stale or closes, or null without books.
+ */
+export function staleTimeOf(relation: ScanRelation, context: GateContext): number | null {
+  let first = Infinity;
   for (const market of relation.markets) {
-    const fresh = context.books.freshness(market.yesTokenId);
-    if (fresh === null) return null;
-    const staleAt = context.books.connectionSeenAt(fresh.connection) + context.limits.maxBookAgeMs;
-    if (first === null || staleAt < first.at) first = { at: staleAt, reason: "stale_leg" };
+    const seen = context.books.legSeenAt(market.yesTokenId);
+    if (seen === null) return null;
+    const staleAt = seen + context.limits.maxBookAgeMs;
+    if (staleAt < first) first = staleAt;
     const closedAt = market.closedAt;
-    if (closedAt != null && closedAt <= first.at) first = { at: closedAt, reason: "closed_leg" };
+    if (closedAt != null && closedAt <= first) first = closedAt;
   }
-  return first;
+  return first === Infinity ? null : first;
 }
 
 const BIDS = 1;

@@ -37,7 +37,7 @@ import type { BookEvent } from "../stream/book_event.ts";
 import { L2Books } from "../stream/l2_book.ts";
 import { evaluateChannel, type LiveChannel, precheck, repricePlan } from "./_evaluate.ts";
 import { type Episode, isFinal, SURVIVAL_OFFSETS_MS } from "./episode.ts";
-import { changedSides, gateOf, staleAtOf, usedSides } from "./_gates.ts";
+import { changedSides, gateOf, staleAtOf, staleTimeOf, usedSides } from "./_gates.ts";
 import type { RelationSet, ScanRelation } from "./relation_set.ts";
 
 export type EpisodePhase = "open" | "peak" | "final";
@@ -108,6 +108,16 @@ export class Scanner {
   readonly #dirty = new Map<string, Dirty>();
   /** Latest receive time among the dirty changes. */
   #dirtyUntil = -Infinity;
+  /**
+   * Nothing in `advance` is due at or before this instant (a lower bound on every open
+   * episode's stale or close instant and every pending re-pricing), so the listener's path
+   * skips the scan over open episodes. Staleness only moves later as connections deliver;
+   * whatever could move it earlier (an episode opened or peaked, a book that changed
+   * connection, a new relation set) resets it to -Infinity.
+   */
+  #quietUntil = -Infinity;
+  /** Scans over the open episodes (`advance` calls that had something to check). */
+  #scans = 0;
 
   constructor(set: RelationSet, options: ScannerOptions) {
     this.#set = set;
@@ -118,6 +128,11 @@ export class Scanner {
 
   get relations(): RelationSet {
     return this.#set;
+  }
+
+  /** How many `advance` calls scanned the open episodes (the rest had nothing due). */
+  get advanceScans(): number {
+    return this.#scans;
   }
 
   /** Open episodes (for health reports). */
@@ -138,6 +153,7 @@ export class Scanner {
       else this.#dirty.set(key, { ...dirty, relation });
     }
     this.#set = set;
+    this.#quietUntil = -Infinity;
     // A relation's markets may have changed under the same key: answer everything afresh.
     this.#last.clear();
   }
@@ -170,7 +186,9 @@ export class Scanner {
   ingest(event: BookEvent): void {
     this.counts.events++;
     this.advance(event.receivedAt);
+    const connection = this.books.connectionOf(event.tokenId);
     this.books.apply(event);
+    if (connection !== event.connection) this.#quietUntil = -Infinity;
     const relations = this.#set.relationsOf(event.tokenId);
     if (relations.length === 0) return;
     const sides = changedSides(event);
@@ -211,8 +229,11 @@ export class Scanner {
 
   /** Settles everything due strictly before `now`: survival re-pricing and stale legs. */
   advance(now: number): void {
+    if (now <= this.#quietUntil) return;
+    this.#scans++;
+    const context = { books: this.books, limits: this.#o };
     for (const [key, { episode, relation }] of this.#open) {
-      const ends = staleAtOf(relation, { books: this.books, limits: this.#o });
+      const ends = staleAtOf(relation, context);
       if (ends !== null && ends.at < now) {
         this.#reprice(episode, ends.at);
         if (ends.reason === "stale_leg") this.counts.staleLegs++;
@@ -220,15 +241,24 @@ export class Scanner {
         this.#close(key, ends.at, ends.reason);
       }
     }
-    for (const { episode } of this.#open.values()) this.#reprice(episode, now);
-    if (this.#closing.length === 0) return;
-    const still: Episode[] = [];
-    for (const episode of this.#closing) {
+    let quiet = Infinity;
+    for (const { episode, relation } of this.#open.values()) {
       this.#reprice(episode, now);
-      if (isFinal(episode)) this.#final(episode);
-      else still.push(episode);
+      quiet = Math.min(quiet, staleTimeOf(relation, context) ?? Infinity, nextReprice(episode));
     }
-    this.#closing = still;
+    if (this.#closing.length > 0) {
+      const still: Episode[] = [];
+      for (const episode of this.#closing) {
+        this.#reprice(episode, now);
+        if (isFinal(episode)) this.#final(episode);
+        else {
+          still.push(episode);
+          quiet = Math.min(quiet, nextReprice(episode));
+        }
+      }
+      this.#closing = still;
+    }
+    this.#quietUntil = quiet;
   }
 
   /** End of the stream (a backtest's end): ends open episodes, prices what is still due. */
@@ -316,6 +346,7 @@ export class Scanner {
         replayed: this.#o.replayed ?? false,
       };
       this.#open.set(key, { episode, relation });
+      this.#quietUntil = -Infinity;
       this.counts.episodesOpened++;
       this.#o.onEpisode(episode, "open");
       return;
@@ -328,6 +359,7 @@ export class Scanner {
       episode.peakPlan = seen.plan;
       episode.peakBookAgesMs = ages;
       episode.survival = SURVIVAL_OFFSETS_MS.map(() => undefined);
+      this.#quietUntil = -Infinity;
       this.#o.onEpisode(episode, "peak");
     }
   }
@@ -336,6 +368,8 @@ export class Scanner {
     const open = this.#open.get(key);
     if (open === undefined) return;
     this.#open.delete(key);
+    // Its pending re-pricing (or its final report) is due on the next advance.
+    this.#quietUntil = -Infinity;
     open.episode.endedAt = now;
     open.episode.endReason = reason;
     this.#closing.push(open.episode);
@@ -369,6 +403,14 @@ interface Dirty {
   sequence: number;
   /** Token → YES book sides changed. */
   readonly touched: Map<string, number>;
+}
+
+/** The first pending re-pricing instant of `episode` (due once strictly passed). */
+function nextReprice(episode: Episode): number {
+  for (let i = 0; i < SURVIVAL_OFFSETS_MS.length; i++) {
+    if (episode.survival[i] === undefined) return episode.peakAt + SURVIVAL_OFFSETS_MS[i]!;
+  }
+  return Infinity;
 }
 
 /** True when a change touched a book side `channel` buys from. */

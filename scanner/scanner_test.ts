@@ -131,3 +131,22 @@ Deno.test("Scanner: with a 4% taker fee every planted profit is exact after fees
     assert.ok(episode.peakPlan.legs.every((leg) => leg.fees > 0n));
   }
 });
+
+Deno.test("Scanner checks its open episodes only when something may be due, with the same episodes", () => {
+  const scenario = plantScenario({ seed: 7 });
+  const finals: Episode[] = [];
+  const scanner = new Scanner(new RelationSet(scenario.relations), {
+    ...OPTIONS,
+    onEpisode: (episode, phase) => {
+      if (phase === "final") finals.push(episode);
+    },
+  });
+  for (const event of scenario.events) scanner.push(event);
+  scanner.finish(scenario.events.at(-1)!.receivedAt + 1);
+  // The same episodes as `scan` (whose exactness the first test checks)...
+  const key = (e: Episode) => `${e.relationKey} ${e.channel} ${e.startedAt} ${e.endedAt}`;
+  assert.deepEqual(finals.map(key), scan(scenario).map(key));
+  assert.ok(finals.length >= 9);
+  // ...with a scan of the open episodes on a small share of the events, not on each.
+  assert.ok(scanner.advanceScans < scenario.events.length / 4);
+});

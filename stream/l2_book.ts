@@ -186,6 +186,21 @@ export class L2Books {
       : { changedAt: book.changedAt, exchangeTs: book.exchangeTs, connection: book.connection };
   }
 
+  /**
+   * When the connection carrying the token's book last delivered any event (0 = never), or
+   * null without a book: `connectionSeenAt(freshness(t).connection)` without allocating, for
+   * the scanner's per-event gates.
+   */
+  legSeenAt(tokenId: string): number | null {
+    const book = this.#books.get(tokenId);
+    return book === undefined ? null : this.#connectionSeen.get(book.connection) ?? 0;
+  }
+
+  /** The connection of the token's last event, or null without a book. */
+  connectionOf(tokenId: string): number | null {
+    return this.#books.get(tokenId)?.connection ?? null;
+  }
+
   /** When a connection last delivered an event (0 = never). */
   connectionSeenAt(connection: number): number {
     return this.#connectionSeen.get(connection) ?? 0;
