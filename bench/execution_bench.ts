@@ -2,8 +2,14 @@
  * The executor's targets (issue 30), on this machine:
  * 1. decision latency: from a plan's arrival at the executor (`Executor.trade` called) to its
  *    first order handed to the broker — the playbook on the current books, and the ledger's
- *    intent committed in a real PostgreSQL (the risk engine's check is in it when one is given;
- *    none here, see 3) — p50/p99 over every planted episode of a long planted run;
+ *    intent committed durably (one statement, execution/ledger_intents.ts; the risk engine's
+ *    check is in it when one is given; none here, see 3) — p50/p99 over every planted episode of
+ *    a long planted run, three ways: PostgreSQL with the intents on a connection of their own
+ *    (the target's figure), PostgreSQL on the shared pool, and embedded PGlite (one session).
+ *    Each beside its baseline from the same run: a bare insert committed on a connection of its
+ *    own after each trade, the floor a durable intent pays on this host at that moment (the
+ *    disk's flush, the server's and this process's wake-ups), so a busy host can be told apart
+ *    from a slower path; the host's load is printed too;
  * 2. paper trading throughput: the scanner, the executor and the paper broker over a planted
  *    stream shaped like a venue day (200 quiet groups, mostly noise, a few plants 20 s apart),
  *    in memory, with the NO books mirrored for the broker (so it applies two events per
@@ -35,6 +41,7 @@ import { printText, silentLogger } from "../runtime/log.ts";
 import { RelationSet } from "../scanner/relation_set.ts";
 import { plantScenario } from "../simulator/plant.ts";
 import { createTestDatabase } from "../tests/_db.ts";
+import { watchHostLoad } from "./_host_load.ts";
 import { atLeast, atMost, BENCH_SHORT, missed, verdictLine } from "./_report.ts";
 
 const VENUE_RATE = 510;
@@ -131,12 +138,21 @@ async function plantedBench() {
   };
 }
 
+/** How the decision bench's ledger is set up: its database, and a connection for intents. */
+interface LedgerSetup {
+  readonly backend: "server" | "embedded";
+  /** The intents on a connection of their own (`createLedger`'s `dedicatedIntents`). */
+  readonly dedicated: boolean;
+}
+
 /**
  * 1, as live: each episode's plan handed to the executor on an idle ledger (the previous trade's
  * fills booked), as episodes seconds apart are live; the broker answers at once (latency 0), so
  * only the decision path is timed. The scanner's books are those of the episode's instant.
+ * After each trade, the baseline: one bare durable insert (autocommit) on a connection of its
+ * own in the same database (on PGlite, its only connection), the floor any intent pays here.
  */
-async function decisionBench() {
+async function decisionBench(setup: LedgerSetup) {
   const scenario = plantScenario({
     seed: 6,
     depth: "12.37",
@@ -146,9 +162,13 @@ async function decisionBench() {
     quietMs: 1000,
   });
   const set = new RelationSet(scenario.relations);
-  const db = await createTestDatabase("server");
+  const db = await createTestDatabase(setup.backend);
+  const ledger = createLedger(db.sql, { log: silentLogger(), dedicatedIntents: setup.dedicated });
+  const probe = setup.backend === "server" ? await db.sql.reserve() : null;
   try {
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await db.sql`create table bench_probe (id bigserial primary key, at timestamptz)`;
+    await ledger.intents.ready();
     let clock = 0;
     const broker = new PaperBroker({
       now: () => clock,
@@ -165,7 +185,7 @@ async function decisionBench() {
     const view = scannerBookView(scanner.books, set);
     const limits = { maxBookAgeMs: MAX_AGE_MS, minEdge: ZERO };
     const executor = new Executor({
-      ledger: createLedger(db.sql, { log: silentLogger() }),
+      ledger,
       broker,
       books: view,
       limits,
@@ -177,18 +197,23 @@ async function decisionBench() {
     const relations = new Map(set.relations.map((r) => [r.key, r]));
     const handoffs: number[] = [];
     const decisions: number[] = [];
+    const bare: number[] = [];
+    const probeSql = probe ?? db.sql;
     for (const event of scenario.events) {
       if (event.receivedAt > clock) {
         scanner.evaluatePending();
         for (const episode of opened.splice(0)) {
           const relation = relations.get(episode.relationKey)!;
           // The playbook alone, on the same books (what the executor adds to the ledger's commit).
-          const started = performance.now();
+          let started = performance.now();
           decide(episode.peakPlan, { relationKey: relation.key, at: clock, books: view, limits });
           decisions.push(performance.now() - started);
           const result = await executor.trade(episode.peakPlan, { relation, at: clock });
           await executor.flush();
           if (result.handoffMs !== null) handoffs.push(result.handoffMs);
+          started = performance.now();
+          await probeSql`insert into bench_probe (at) values (now())`;
+          bare.push(performance.now() - started);
         }
         clock = event.receivedAt;
       }
@@ -203,10 +228,23 @@ async function decisionBench() {
       n: handoffs.length,
       decideP50: percentile(decisions, 50),
       decideP99: percentile(decisions, 99),
+      bareP50: percentile(bare, 50),
+      bareP99: percentile(bare, 99),
     };
   } finally {
+    probe?.release();
+    await ledger.intents.close();
     await db.dispose();
   }
+}
+
+function decisionLine(name: string, r: Awaited<ReturnType<typeof decisionBench>>): string {
+  return `decision as live, ${name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms ` +
+    `over ${r.n} decisions; baseline (a bare insert committed, same run): p50 ${
+      r.bareP50.toFixed(2)
+    } ms, p99 ${r.bareP99.toFixed(2)} ms; the playbook alone: p50 ${
+      r.decideP50.toFixed(3)
+    } ms, p99 ${r.decideP99.toFixed(3)} ms`;
 }
 
 /** 2: a venue-day-shaped stream, mostly quiet. */
@@ -230,20 +268,22 @@ async function throughputBench() {
   };
 }
 
-const live = await decisionBench();
+const watch = await watchHostLoad();
+const live = await decisionBench({ backend: "server", dedicated: true });
+const shared = await decisionBench({ backend: "server", dedicated: false });
+const embedded = await decisionBench({ backend: "embedded", dedicated: false });
 const planted = await plantedBench();
 const day = await throughputBench();
 const lines = [
-  `decision as live (plan received → order handed to the broker, the ledger's intent committed, ` +
-  `an idle ledger): p50 ${live.p50.toFixed(2)} ms, p99 ${
-    live.p99.toFixed(2)
-  } ms over ${live.n} decisions; the playbook's decision alone: p50 ${
-    live.decideP50.toFixed(3)
-  } ms, p99 ${live.decideP99.toFixed(3)} ms`,
-  `decision in the compressed replay (behind the previous trade's bookings): p50 ${
+  `decision latency: plan received → first order handed to the broker, its intent committed ` +
+  `durably in one statement first; an idle ledger`,
+  decisionLine("PostgreSQL, intents on a connection of their own", live),
+  decisionLine("PostgreSQL, intents on the shared pool", shared),
+  decisionLine("embedded PGlite (one session, fsync off)", embedded),
+  `decision in the compressed replay (behind the previous trade's bookings, shared pool): p50 ${
     planted.p50.toFixed(2)
   } ms, p99 ${planted.p99.toFixed(2)} ms over ${planted.decisions} decisions; the ledger's ` +
-  `intent commit alone, same database: p50 ${planted.intentP50.toFixed(2)} ms, p99 ${
+  `intent alone, same database: p50 ${planted.intentP50.toFixed(2)} ms, p99 ${
     planted.intentP99.toFixed(2)
   } ms`,
   `paper trading: ${day.events} events in ${(day.ms / 1000).toFixed(2)} s = ${
@@ -258,6 +298,7 @@ const targets = [
   atMost("paper trading a venue day", day.minutes, 10, " min"),
   atLeast("planted P&L exact", planted.exact, planted.total),
 ];
+lines.push(...(await watch.stop()));
 for (const line of [...lines, ...targets.map((t) => t.line), verdictLine(targets)]) {
   printText("stdout", line);
 }
