@@ -87,14 +87,15 @@ export function postgresSource(sql: Queryable): DatasetSource {
       const rows = await sql.unsafe<CandidateRecord[]>(
         `select m.market_id, coalesce(m.event_id, '') as event_id,
            m.neg_risk_market_id as group_key, m.category, r.status, r.winner_token_id,
-           (select count(*)::int from tokens t where t.market_id = m.market_id) as tokens,
-           (select token_id from tokens t where t.market_id = m.market_id
-              and t.outcome_index = 0 limit 1) as yes_token,
-           (select token_id from tokens t where t.market_id = m.market_id
-              and t.outcome_index = 1 limit 1) as no_token,
+           t.n as tokens, t.yes as yes_token, t.no as no_token,
            ${MS("coalesce(r.resolved_at, r.first_seen_at)")} as resolved_ms,
            ${MS("m.closed_time")} as closed_ms
          from resolutions r join markets m on m.condition_id = r.condition_id
+         cross join lateral (
+           select count(*)::int as n,
+             min(token_id collate "C") filter (where outcome_index = 0) as yes,
+             min(token_id collate "C") filter (where outcome_index = 1) as no
+           from tokens where tokens.market_id = m.market_id) t
          where r.status in ('resolved', 'ambiguous')
            and ($1::timestamptz is null or coalesce(r.resolved_at, r.first_seen_at) >= $1)
            and ($2::timestamptz is null or coalesce(r.resolved_at, r.first_seen_at) < $2)
