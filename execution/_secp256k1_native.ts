@@ -1,7 +1,7 @@
 /**
  * The system's libsecp256k1 (bitcoin-core's C library; Debian/Ubuntu package `libsecp256k1-1`)
  * through Deno FFI, for the one operation order signing needs: a recoverable ECDSA signature of
- * a 32-byte digest, as r ‖ s ‖ v with v = 27 or 28. It signs about twice as fast as
+ * a 32-byte digest, as r ‖ s ‖ v with v = 27 or 28. It signs about four times as fast as
  * `@noble/curves` in JavaScript and gives the same bytes: both use RFC 6979 deterministic nonces
  * (HMAC-SHA256, no extra entropy) and low s.
  *

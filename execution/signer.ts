@@ -11,9 +11,10 @@
  * (the venue's orderID) with the client order id before sending.
  *
  * The ECDSA signature is computed by the system's libsecp256k1 through FFI when it can be
- * opened (about 2.5× faster), else by `@noble/curves`; the bytes are the same either way
- * (`signer_backend.ts`). `signer.backend` says which, and the `log` option gets one
- * `order_signer_ready` line with it. The native library reads the key in place; no copy is made.
+ * opened (an order then builds and signs about 4× faster), else by `@noble/curves`; the bytes
+ * are the same either way (`signer_backend.ts`). `signer.backend` says which, and the `log`
+ * option gets one `order_signer_ready` line with it. The native library reads the key in
+ * place; no copy is made.
  *
  * @example
  * ```ts

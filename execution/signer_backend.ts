@@ -1,6 +1,6 @@
 /**
  * Which secp256k1 implementation signs the order digests: the system's libsecp256k1 through
- * FFI (`_secp256k1_native.ts`, about twice as fast) when it can be opened, else
+ * FFI (`_secp256k1_native.ts`, about four times as fast) when it can be opened, else
  * `@noble/curves` in JavaScript. Both give byte-identical signatures (RFC 6979, low s,
  * r ‖ s ‖ v with v = 27/28), so the choice changes latency, never an order.
  *
