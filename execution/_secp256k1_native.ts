@@ -17,8 +17,8 @@
  * - `secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, out64, &recid, sig65)`.
  *
  * The library is looked for under the names a Linux or macOS loader resolves (`LIBRARY_NAMES`:
- * sonames `.so.6` down to `.so.1`, then `.so`), or only at the path the caller gives. It is not used, and the reason is
- * returned, when it is missing, when the process lacks the ffi permission (queried first, so
+ * sonames `.so.6` down to `.so.1`, then `.so`), or only at the path the caller gives. It is
+ * not used, and the reason is returned, when it is missing, when the process lacks the ffi permission (queried first, so
  * nothing prompts), or when a known-answer signature (a fixed key and digest, the bytes noble
  * gives) comes out different: an ABI this module does not know never signs an order.
  *
@@ -93,11 +93,12 @@ const SYMBOLS = {
 const KNOWN_KEY = new Uint8Array(32).fill(7);
 const KNOWN_DIGEST = new Uint8Array(32).fill(1);
 const KNOWN_SIGNATURE = "8964e5a86ae770d76a0cb2be7d946fa4a286039af48f75bd4651eb068a74fc7a" +
-  "137695e117d53e4f1bd6050707d712c5dd185aee0265b4872a2c23d9dc460594" + "1c";
+  "137695e117d53e4f1bd6050707d712c5dd185aee0265b4872a2c23d9dc4605941c";
 
 /** Opens libsecp256k1 if it can be used here, else says why not (never throws). */
 export function openNativeSecp256k1(options: NativeOpenOptions = {}): NativeOpenResult {
   const candidates = options.library === undefined ? LIBRARY_NAMES : [options.library];
+  const missing: string[] = [];
   const failures: string[] = [];
   for (const name of candidates) {
     let permission: Deno.PermissionState;
@@ -114,7 +115,10 @@ export function openNativeSecp256k1(options: NativeOpenOptions = {}): NativeOpen
       if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
         return { ok: false, reason: "no ffi permission (--allow-ffi)" };
       }
-      failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      const message = err instanceof Error ? err.message : String(err);
+      if (/No such file or directory|image not found|no such file/i.test(message)) {
+        missing.push(name);
+      } else failures.push(`${name}: ${message}`);
       continue;
     }
     const native = withContext(lib, name);
@@ -136,7 +140,11 @@ export function openNativeSecp256k1(options: NativeOpenOptions = {}): NativeOpen
     }
     return { ok: true, native };
   }
-  return { ok: false, reason: `libsecp256k1 not usable (${failures.join("; ")})` };
+  const notFound = missing.length === 0 ? [] : [`not found: ${missing.join(", ")}`];
+  return {
+    ok: false,
+    reason: `libsecp256k1 not usable (${[...failures, ...notFound].join("; ")})`,
+  };
 }
 
 function withContext(
