@@ -7,6 +7,12 @@
  * after a warm-up). The rate counts market-horizons built (resolved binary markets × horizons),
  * whatever the share left out.
  *
+ * Beside the wall-clock rate, the rate per CPU-second the build used (this process, which
+ * holds DuckDB's threads, plus the PostgreSQL backends of the pool when the server runs on
+ * this host and /proc shows them): on a shared 2-core machine the wall-clock figure mostly
+ * measures the other load, the CPU figure the program. Run alone for the per-build lines and
+ * the host's load: `deno run -A bench/_dataset_rate.ts [markets]`.
+ *
  * @example
  * ```ts ignore
  * import { datasetRate } from "./_dataset_rate.ts";
@@ -17,10 +23,27 @@ import { createTestDatabase } from "../tests/_db.ts";
 import { exportDatasetTables, seedDataset } from "../tests/_dataset_seed.ts";
 import { buildDataset, type DatasetBuild, parseHorizons } from "../models/dataset.ts";
 import { buildDatasetFromExport } from "../models/dataset_parquet.ts";
+import type { Sql } from "../db/client.ts";
+import { ownCpuTicks, watchHostLoad } from "./_host_load.ts";
+import { printText } from "../runtime/log.ts";
 
-export async function datasetRate(
-  options: { markets?: number } = {},
-): Promise<{ fromPostgresPerS: number; fromParquetPerS: number; rows: number }> {
+/** Linux's clock ticks per second (USER_HZ), the unit of /proc's CPU times. */
+const TICKS_PER_S = 100;
+
+export interface DatasetRate {
+  readonly fromPostgresPerS: number;
+  readonly fromParquetPerS: number;
+  /** Market-horizons per CPU-second (see the module header); null where not measured. */
+  readonly fromPostgresPerCpuS: number | null;
+  readonly fromParquetPerCpuS: number | null;
+  /** Whether the PostgreSQL figure includes the server's CPU (false: this process only). */
+  readonly serverCpuCounted: boolean;
+  readonly rows: number;
+  /** One line per timed build. */
+  readonly runs: readonly string[];
+}
+
+export async function datasetRate(options: { markets?: number } = {}): Promise<DatasetRate> {
   const horizons = parseHorizons("1h,24h,7d");
   const db = await createTestDatabase("server");
   const out = await Deno.makeTempDir({ prefix: "dataset_rate_" });
@@ -28,10 +51,19 @@ export async function datasetRate(
     await seedDataset(db.sql, { markets: options.markets ?? 3_000 });
     await db.sql`analyze`;
     await exportDatasetTables(db.sql, out);
-    const fromPostgres = await bestRate(() => buildDataset(db.sql, { horizons }), horizons.length);
+    const server = await backendCpu(db.sql);
+    const runs: string[] = [];
+    const fromPostgres = await bestRate(
+      "PostgreSQL",
+      () => buildDataset(db.sql, { horizons }),
+      horizons.length,
+      { server, runs },
+    );
     const fromParquet = await bestRate(
+      "Parquet",
       () => buildDatasetFromExport(out, { horizons }),
       horizons.length,
+      { server: null, runs },
     );
     if (fromPostgres.rows !== fromParquet.rows) {
       throw new Error(`The builders disagree: ${fromPostgres.rows} vs ${fromParquet.rows} rows`);
@@ -39,7 +71,11 @@ export async function datasetRate(
     return {
       fromPostgresPerS: fromPostgres.perS,
       fromParquetPerS: fromParquet.perS,
+      fromPostgresPerCpuS: fromPostgres.perCpuS,
+      fromParquetPerCpuS: fromParquet.perCpuS,
+      serverCpuCounted: server !== null,
       rows: fromPostgres.rows,
+      runs,
     };
   } finally {
     await Deno.remove(out, { recursive: true });
@@ -47,19 +83,81 @@ export async function datasetRate(
   }
 }
 
-/** The best of two timed runs after one warm-up. */
+/**
+ * Reads the CPU ticks of the pool's backends, or null when they cannot be read here (a remote
+ * server, no /proc). Enough concurrent sleeps that every pooled connection reports its pid.
+ */
+async function backendCpu(sql: Sql): Promise<(() => Promise<number | null>) | null> {
+  const answers = await Promise.all(
+    Array.from({ length: 16 }, () =>
+      sql<{ pid: number }[]>`select pg_backend_pid() as pid,
+      pg_sleep(0.05)`),
+  );
+  const pids = [...new Set(answers.map((rows) => rows[0]!.pid))];
+  // null when a backend cannot be read: not on this host, or gone (the pool renewed it).
+  const read = async () => {
+    let ticks = 0;
+    for (const pid of pids) {
+      const text = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => null);
+      if (text === null) return null;
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks;
+  };
+  return await read() === null ? null : read;
+}
+
+/** The best of two timed runs after one warm-up, by wall clock and by CPU. */
 async function bestRate(
+  source: string,
   build: () => Promise<DatasetBuild>,
   horizons: number,
-): Promise<{ perS: number; rows: number }> {
+  context: { server: (() => Promise<number | null>) | null; runs: string[] },
+): Promise<{ perS: number; perCpuS: number | null; rows: number }> {
   let rows = (await build()).rows.length;
   let perS = 0;
+  let perCpuS: number | null = null;
   for (let run = 0; run < 2; run++) {
+    const ownBefore = await ownCpuTicks();
+    const serverBefore = await context.server?.() ?? null;
     const started = performance.now();
     const result = await build();
     const seconds = (performance.now() - started) / 1000;
+    const ownAfter = await ownCpuTicks();
+    const serverAfter = await context.server?.() ?? null;
     rows = result.rows.length;
-    perS = Math.max(perS, (result.markets * horizons) / seconds);
+    const built = result.markets * horizons;
+    perS = Math.max(perS, built / seconds);
+    let line = `dataset build from ${source}: ${built} market-horizons in ${seconds.toFixed(2)} s`;
+    if (ownBefore !== null && ownAfter !== null) {
+      const own = (ownAfter - ownBefore) / TICKS_PER_S;
+      const counted = serverBefore !== null && serverAfter !== null;
+      const server = counted ? (serverAfter - serverBefore) / TICKS_PER_S : 0;
+      const cpu = Math.max(own + server, 1 / TICKS_PER_S);
+      perCpuS = Math.max(perCpuS ?? 0, built / cpu);
+      line += `, CPU ${own.toFixed(2)} s here` +
+        (counted ? ` + ${server.toFixed(2)} s in PostgreSQL` : "") +
+        ` (${Math.round(built / cpu)} per CPU-second)`;
+    }
+    context.runs.push(line);
   }
-  return { perS, rows };
+  return { perS, perCpuS, rows };
+}
+
+if (import.meta.main) {
+  const watch = await watchHostLoad();
+  const d = await datasetRate({ markets: Number(Deno.args[0] ?? 3_000) });
+  const lines = [
+    ...d.runs,
+    `dataset build: ${Math.round(d.fromPostgresPerS)} market-horizons/s from PostgreSQL, ${
+      Math.round(d.fromParquetPerS)
+    } from Parquet (${d.rows} rows; target >= 20,000/s); per CPU-second ${
+      Math.round(d.fromPostgresPerCpuS ?? NaN)
+    }${d.serverCpuCounted ? "" : " (this process only)"} and ${
+      Math.round(d.fromParquetPerCpuS ?? NaN)
+    }`,
+    ...await watch.stop(),
+  ];
+  for (const line of lines) printText("stdout", line);
 }
