@@ -1,6 +1,9 @@
 /**
- * EIP-712 signing of CTF Exchange V2 orders (polymarket-api.md §4.2–4.3), with
- * `@noble/curves` secp256k1 and `@noble/hashes` (keccak-256, SHA-256 for the salt) only.
+ * EIP-712 signing of CTF Exchange V2 orders (polymarket-api.md §4.2–4.3). The order hashes use
+ * `_keccak256.ts` (WebAssembly; the domain separators and checksums, computed once, noble's
+ * keccak); the salt noble's SHA-256; the signature the `backend` of the options
+ * (`signer_backend.ts`: the system's libsecp256k1 or `@noble/curves`, the same bytes; noble when
+ * none is given).
  *
  * - Domain `{name: "Polymarket CTF Exchange", version: "2", chainId: 137, verifyingContract}`,
  *   where the contract is the NegRisk CTF Exchange V2 for a neg-risk market and the CTF
