@@ -244,7 +244,12 @@ async function databaseFigures(): Promise<{ lines: string[]; targets: TargetChec
     lines.push(
       `dataset build: ${Math.round(d.fromPostgresPerS)} market-horizons/s from PostgreSQL, ${
         Math.round(d.fromParquetPerS)
-      } from Parquet (${d.rows} rows; target >= 20,000/s, a figure here)`,
+      } from Parquet (${d.rows} rows; target >= 20,000/s, a figure here); per CPU-second ${
+        Math.round(d.fromPostgresPerCpuS ?? NaN)
+      }${d.serverCpuCounted ? "" : " (client only)"} and ${
+        Math.round(d.fromParquetPerCpuS ?? NaN)
+      }`,
+      ...d.runs.map((line) => `  ${line}`),
     );
     const f = await forecastRate({ markets: BENCH_SHORT ? 300 : 2_000 });
     lines.push(
