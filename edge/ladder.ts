@@ -36,6 +36,7 @@ export function evaluateImplication(
     lot: context.rules.lot,
     exact: (shares, fills) => allFilled(shares, fills),
     relaxed: (shares, costs) => shares - costs[0]! - costs[1]!,
+    profitIsPayoffLessCosts: true,
   });
   if (best === null) return { ...base, plan: null, reason: "no positive edge" };
   return {

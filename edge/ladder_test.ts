@@ -80,3 +80,57 @@ Deno.test("evaluateImplication() buys NO of the earlier deadline and YES of the 
   assert.equal(formatDec(plan.profit), "0.50924");
   assert.equal(plan.lockedUntil, "2027-06-30T00:00:00Z");
 });
+
+Deno.test("evaluateImplication() on fee-free books equals a brute-force search, size and profit", () => {
+  // Fee-free legs price only the ends of each interval between breakpoints (the exact profit
+  // is affine there): flat stretches (a bid level equal to an ask level) and sizes finer than
+  // a lot are where that could go wrong.
+  const random = randomSource(2727);
+  let profitable = 0;
+  for (let c = 0; c < 3_000; c++) {
+    const b = 0.1 + random() * 0.8;
+    const fine = (m: ReturnType<typeof randomMarket>) => ({
+      ...m,
+      fee: { rate: "0", exponent: 1, takerOnly: true },
+      book: {
+        bids: m.book.bids.map(([p, s]): [string, string] => [p, random() < 0.5 ? `${s}37` : s]),
+        asks: m.book.asks.map(([p, s]): [string, string] => [p, random() < 0.5 ? `${s}37` : s]),
+      },
+    });
+    const pair = {
+      antecedent: fine(randomMarket(random, 0, b * (0.8 + random() * 0.4))),
+      consequent: fine(randomMarket(random, 1, b)),
+    };
+    const lot = ["0.01", "0.5", "1"][Math.floor(random() * 3)]!;
+    const rules = parseRules({ lot, minNotional: random() < 0.5 ? "0" : "1" });
+    const result = evaluateImplication(pair, { rules, asOf: "2026-12-01T00:00:00Z" });
+    const expected = bruteForceSized(pair, rules);
+    const got = result.plan === null
+      ? null
+      : `${formatDec(result.plan.profit)} @ ${formatDec(result.plan.shares)}`;
+    assert.equal(got, expected, `case ${c}: ${JSON.stringify(pair)} lot ${lot}`);
+    if (got !== null) profitable++;
+  }
+  assert.ok(profitable > 100, `${profitable} profitable`);
+});
+
+/** The best profit and its smallest size, by trying every lot. */
+function bruteForceSized(
+  pair: ImplicationInput,
+  rules: { lot: Dec; minNotional: Dec },
+): string | null {
+  const legs = [
+    bruteLeg(pair.antecedent, "NO", rules.minNotional),
+    bruteLeg(pair.consequent, "YES", rules.minNotional),
+  ];
+  const depth = (i: number) => legs[i]!.levels.reduce((s, [, size]) => s + size, ZERO);
+  let best: { profit: Dec; q: Dec } | null = null;
+  for (let q = rules.lot; q <= depth(0) && q <= depth(1); q += rules.lot) {
+    const a = bruteCost(legs[0]!.levels, q, legs[0]!);
+    const b = bruteCost(legs[1]!.levels, q, legs[1]!);
+    if (a === null || b === null) continue;
+    const profit = q - a - b;
+    if (profit > ZERO && (best === null || profit > best.profit)) best = { profit, q };
+  }
+  return best === null ? null : `${formatDec(best.profit)} @ ${formatDec(best.q)}`;
+}

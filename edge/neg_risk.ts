@@ -42,6 +42,7 @@ export function evaluateBasket(
     lot: context.rules.lot,
     exact: (shares, fills) => allFilled(shares, fills),
     relaxed: (shares, costs) => shares - costs.reduce((a, b) => a + b, 0),
+    profitIsPayoffLessCosts: true,
   });
   if (best === null) return { ...base, complete: true, plan: null, reason: "no positive edge" };
   return {

@@ -14,7 +14,7 @@
  * const best = searchQuantity(problem); // { lots, outcome } | null
  * ```
  */
-import { ceilDiv, type Dec, floorDiv, toNumber, ZERO } from "./decimal.ts";
+import { ceilDiv, type Dec, floorDiv, SCALE, toNumber, ZERO } from "./decimal.ts";
 import {
   type FloatLadder,
   type LegFill,
@@ -53,6 +53,12 @@ export interface QuantityProblem<T extends { readonly profit: Dec }> {
   relaxed(shares: number, costs: readonly number[]): number;
   /** Most the adapter's rounding can add to the exact profit. */
   readonly extraSlack?: number;
+  /**
+   * True when the exact profit is `shares` minus the sum of the legs' costs, with no rounding
+   * of its own (a basket, an implication pair): then, on fee-free legs whose prices times a lot
+   * are whole units, it is affine in q between two breakpoints and only the ends need pricing.
+   */
+  readonly profitIsPayoffLessCosts?: boolean;
 }
 
 /** Fees are floored to 1e-5 per fill: the most rounding can add per level touched. */
@@ -66,10 +72,24 @@ export function searchQuantity<T extends { readonly profit: Dec }>(
   const { legs, lot } = problem;
   const maxLots = legs.reduce((m, leg) => (leg.depthLots > m ? leg.depthLots : m), 0n);
   if (maxLots < 1n) return null;
-  const levelCount = legs.reduce((n, leg) => n + leg.levels.length, 0);
-  const slack = levelCount * FEE_UNIT + (problem.extraSlack ?? 0) + FLOAT_SLACK;
+  const fixedSlack = (problem.extraSlack ?? 0) + FLOAT_SLACK;
+  // Exact profit exceeds the relaxation by at most one fee unit per level the fills touch, so
+  // an item's slack counts the levels touched at its largest size, not every level of the book.
+  const slackAt = (lots: bigint) => {
+    const shares = toNumber(lots * lot);
+    let touched = 0;
+    for (const leg of legs) touched += levelsTouched(leg.float, shares);
+    return touched * FEE_UNIT + fixedSlack;
+  };
   const state: { best: { lots: bigint; outcome: T } | null } = { best: null };
   const walks = legs.map((leg) => prepareWalk(leg.levels, leg.fee));
+  // Fee-free legs whose every price times a lot is a whole number of units cost an affine
+  // function of q on one level (mulDec floors only a constant part), so an interval's exact
+  // profit is affine and its best lot is an end (the smaller on a tie).
+  const affine = problem.profitIsPayoffLessCosts === true &&
+    legs.every((leg) =>
+      leg.fee.rate === ZERO && leg.levels.every((level) => (level.price * lot) % SCALE === ZERO)
+    );
   const evaluate = (lots: bigint) => {
     const shares = lots * lot;
     const fills = legs.map((leg, i) =>
@@ -99,20 +119,27 @@ export function searchQuantity<T extends { readonly profit: Dec }>(
   const points = breakpoints(legs, lot, maxLots);
   const items: Item[] = points.map((p) => {
     const at = relaxedAt(p);
-    return { from: p, to: p, atFrom: at, atTo: at, bound: at + slack };
+    const slack = slackAt(p);
+    return { from: p, to: p, atFrom: at, atTo: at, slack, bound: at + slack };
   });
   for (let i = 0; i + 1 < points.length; i++) {
     const from = points[i]! + 1n;
     const to = points[i + 1]! - 1n;
     if (to < from) continue;
     const [atFrom, atTo] = [relaxedAt(from), relaxedAt(to)];
-    items.push({ from, to, atFrom, atTo, bound: Math.max(atFrom, atTo) + slack });
+    const slack = slackAt(to);
+    items.push({ from, to, atFrom, atTo, slack, bound: Math.max(atFrom, atTo) + slack });
   }
   items.sort((a, b) => b.bound - a.bound || (a.from < b.from ? -1 : 1));
   for (const item of items) {
     const floor = state.best === null ? 0 : toNumber(state.best.outcome.profit);
     if (!(item.bound > floor)) break;
-    const [first, last] = promisingLots(item, floor - slack);
+    if (affine && item.from < item.to) {
+      evaluate(item.from);
+      evaluate(item.to);
+      continue;
+    }
+    const [first, last] = promisingLots(item, floor - item.slack);
     for (let lots = first; lots <= last; lots++) evaluate(lots);
   }
   return state.best;
@@ -124,7 +151,26 @@ interface Item {
   readonly to: bigint;
   readonly atFrom: number;
   readonly atTo: number;
+  /** Most the exact profit can exceed the relaxation anywhere in the item. */
+  readonly slack: number;
   readonly bound: number;
+}
+
+/**
+ * Levels a walk of `shares` touches on `ladder` (each may round its fee down by one unit).
+ * Counts a level whose start is within float error of `shares`, so never too few.
+ */
+function levelsTouched(ladder: FloatLadder, shares: number): number {
+  const { ends } = ladder;
+  const limit = shares + 1e-6;
+  let [lo, hi] = [0, ends.length];
+  // The first level whose start (the previous end) is at or past `limit`.
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((mid === 0 ? 0 : ends[mid - 1]!) < limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
