@@ -170,7 +170,7 @@ async function startedRows(
   const snapOf = group.map((s) => s.book === null ? 1 : 0);
   // One line per token read for a target: its own rows and its sibling's paired rows, so the
   // join is on (session, token key) and never pairs a row with every target of its session.
-  const rows = await sql<(StoredLevelRow & { target: number })[]>`
+  const rows = await sql<(StoredLevelRow & { target: number; ord: number })[]>`
     with t as (
       select * from unnest(${keyOf}::int4[], ${siblingOf}::int4[], ${sessionOf}::int8[],
         ${seqOf}::int8[], ${fromOf}::timestamptz[], ${snapOf}::int4[])
@@ -184,21 +184,24 @@ async function startedRows(
       (case when k.own then r.side else 1 - r.side end)::int2 as side,
       (case when k.own then r.price * ${PRICE_UNIT}
             else ${MICRO_ONE} - r.price * ${PRICE_UNIT} end)::int4 as price,
-      r.size * ${SIZE_UNIT} as size, r.exact
+      r.size * ${SIZE_UNIT} as size, r.exact,
+      (r.seq + (case when k.own then 0 else 1 end))::float8 as ord
     from k join ${
     storedRowsOf(sql, { tokenKeys: keys, session: null, from, to: at })
   } r on r.session = k.session and r.token_key = k.read_key
     where r.received_at >= k.from_at and r.received_at <= ${at}
       and ((k.own and (r.seq > k.seq or (k.snap = 1 and r.seq = k.seq))
             and r.kind in (0, 1, 2, 3, 8, 9))
-        or (not k.own and r.kind = ${KIND.pairedChange} and r.seq >= k.seq))
-    order by k.target, r.seq + (case when k.own then 0 else 1 end)`;
-  const out = new Map<number, StoredLevelRow[]>();
+        or (not k.own and r.kind = ${KIND.pairedChange} and r.seq >= k.seq))`;
+  // Arrival order per token, sorted here: sorting every target's rows in one ORDER BY spilled
+  // to disk at a few thousand tokens.
+  const out = new Map<number, (StoredLevelRow & { ord: number })[]>();
   for (const { target, ...row } of rows) {
     const list = out.get(target);
     if (list === undefined) out.set(target, [row]);
     else list.push(row);
   }
+  for (const list of out.values()) list.sort((a, b) => a.ord - b.ord);
   return out;
 }
 
