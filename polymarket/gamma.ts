@@ -13,13 +13,9 @@ import type { HttpClient, Query } from "./http.ts";
 import type { EndpointFamily } from "./rate_limiter.ts";
 import type { Batch } from "./batch.ts";
 import { UnexpectedResponseError } from "./errors.ts";
-import {
-  type GammaMarket,
-  gammaMarketSchema,
-  type GammaPage,
-  parseGammaMarketsPage,
-} from "./gamma_schema.ts";
-import { type GammaEvent, parseGammaEventsPage } from "./gamma_event_schema.ts";
+import { type GammaMarket, gammaMarketSchema, readGammaPage } from "./gamma_schema.ts";
+import { type GammaEvent, gammaEventSchema } from "./gamma_event_schema.ts";
+import type { z } from "zod";
 import { parseBatch } from "./batch.ts";
 
 /** One yielded page: parsed items, rejects and the cursor that produced it (null = first). */
@@ -39,15 +35,15 @@ async function* listKeyset<T>(
   route: { family: EndpointFamily; path: string },
   filters: Query,
   options: ListOptions,
-  parse: (raw: unknown, receivedAt: Date) => GammaPage<T>,
+  item: { readonly key: "markets" | "events"; readonly schema: z.ZodType<T> },
 ): AsyncGenerator<ListedPage<T>> {
-  const now = options.now ?? (() => new Date());
   const seen = new Set<string>();
   let cursor: string | null = null;
   for (;;) {
     const query: Query = cursor === null ? { ...filters } : { ...filters, after_cursor: cursor };
     const raw = await http.getJson(route.family, route.path, query, options.signal);
-    const page = parse(raw, now());
+    // Validation yields to the event loop between slices of the page.
+    const page = await readGammaPage(raw, item.key, item.schema, options);
     if (page.rejects.length === 1 && page.rejects[0]!.path === "$") {
       throw new UnexpectedResponseError(
         `Cannot list ${route.path}: ${page.rejects[0]!.reason}`,
@@ -82,7 +78,7 @@ export function listMarkets(
     { family: "gamma:markets", path: "/markets/keyset" },
     filters,
     options,
-    parseGammaMarketsPage,
+    { key: "markets", schema: gammaMarketSchema },
   );
 }
 
@@ -97,7 +93,7 @@ export function listEvents(
     { family: "gamma:events", path: "/events/keyset" },
     filters,
     options,
-    parseGammaEventsPage,
+    { key: "events", schema: gammaEventSchema },
   );
 }
 

@@ -33,7 +33,7 @@ import {
   optionalTextSchema,
   timestampSchema,
 } from "./_wire.ts";
-import { type Batch, parseBatch } from "./batch.ts";
+import { type Batch, parseBatch, parseBatchYielding, type Reject } from "./batch.ts";
 
 /** Fee schedule of a market (`feeSchedule`). */
 export interface GammaFeeSchedule {
@@ -223,20 +223,42 @@ export function parseGammaPage<T>(
   key: "markets" | "events",
   item: z.ZodType<T>,
 ): GammaPage<T> {
-  if (Array.isArray(raw)) return { ...parseBatch(raw, item, key), nextCursor: null };
+  const page = gammaEnvelope(raw, key);
+  if ("reject" in page) return { items: [], rejects: [page.reject], nextCursor: null };
+  return { ...parseBatch(page.list, item, key), nextCursor: page.nextCursor };
+}
+
+/**
+ * `parseGammaPage` that yields to the event loop every `PARSE_SLICE_ITEMS` elements (a
+ * 1,000-market page is hundreds of milliseconds of validation): the listing's path.
+ */
+export async function readGammaPage<T>(
+  raw: unknown,
+  key: "markets" | "events",
+  item: z.ZodType<T>,
+  options: { readonly signal: AbortSignal },
+): Promise<GammaPage<T>> {
+  const page = gammaEnvelope(raw, key);
+  if ("reject" in page) return { items: [], rejects: [page.reject], nextCursor: null };
+  const batch = await parseBatchYielding(page.list, item, key, options);
+  return { ...batch, nextCursor: page.nextCursor };
+}
+
+/** The page's element array and next cursor, or the `$` reject of an unrecognised page. */
+function gammaEnvelope(
+  raw: unknown,
+  key: "markets" | "events",
+): { list: unknown[]; nextCursor: string | null } | { reject: Reject } {
+  if (Array.isArray(raw)) return { list: raw, nextCursor: null };
   const env = envelopes[key].safeParse(raw);
   if (!env.success) {
-    return {
-      items: [],
-      rejects: [{ path: "$", reason: `not a ${key} page (no "${key}" array)`, raw }],
-      nextCursor: null,
-    };
+    return { reject: { path: "$", reason: `not a ${key} page (no "${key}" array)`, raw } };
   }
   const list = key === "markets"
     ? (env.data as { markets: unknown[] }).markets
     : (env.data as { events: unknown[] }).events;
   const cursor = env.data.next_cursor;
-  return { ...parseBatch(list, item, key), nextCursor: cursor ? cursor : null };
+  return { list, nextCursor: cursor ? cursor : null };
 }
 
 /** Parses `/markets/keyset` (`{markets, next_cursor}`) or a legacy `/markets` bare array. */
