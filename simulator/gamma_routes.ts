@@ -146,14 +146,15 @@ function keysetSlice<T>(
 /** Events with at least one listed member, filtered by `closed`/`id` when a query is given. */
 export function selectEvents(world: World, q: MarketQuery | null): SimEvent[] {
   const markets = world.universe.markets;
+  // The query's filters, read once per request (not once per event).
+  const fp = q === null ? null : new URLSearchParams(q.fingerprint);
+  const closedWanted = fp?.has("closed") ? fp.get("closed") === "true" : null;
+  const ids = new Set(fp?.getAll("id") ?? []);
   return world.universe.events.filter((e) => {
+    if (ids.size > 0 && !ids.has(e.id)) return false;
     const members = e.marketIndexes.map((i) => markets[i]).filter((m) => m.status !== "unlisted");
     if (members.length === 0) return false;
-    if (q === null) return true;
-    const closed = members.every((m) => m.status === "closed");
-    const fp = new URLSearchParams(q.fingerprint);
-    if (fp.has("closed") && (fp.get("closed") === "true") !== closed) return false;
-    const ids = fp.getAll("id");
-    return ids.length === 0 || ids.includes(e.id);
+    if (closedWanted === null) return true;
+    return members.every((m) => m.status === "closed") === closedWanted;
   });
 }
