@@ -3,23 +3,32 @@
  * (migration 0013, stream/pack.ts): the plain level rows (kinds 1, 2 and 9 with integer side,
  * price and size, nothing in `exact`) of each token, session and connection, in seq order, cut
  * into packs of at most {@link PACK_ROWS}. A window is 6 hours of receive time (UTC 00, 06, 12,
- * 18: the hypertable's chunks), worked in slices of tokens, one transaction each: the packs
+ * 18: the hypertable's chunks), worked in slices of token keys, one transaction each: the packs
  * are inserted and exactly the rows they hold are deleted, so a crash leaves each slice packed
- * or not, and rows written into the window meanwhile (a replayed spill file) stay rows, packed
- * by a later pass. The recorder packs each window `packAfterMs` after it ends
- * (stream/recorder.ts).
+ * or not. The recorder packs each window `packAfterMs` after it ends (stream/recorder.ts).
+ *
+ * A slice is a range of token keys (keys are handed out in turn, so the ranges split the keys
+ * given so far), which with the window's bounds is one range of the index on (token_key,
+ * received_at): a slice reads its own rows, not the whole table (16 full scans of a window of
+ * 11 M rows at venue rate, and of the dead rows the previous window's packing left, were most
+ * of the time). Its transaction is REPEATABLE READ: the read (a binary COPY on a server,
+ * stream/_pack_rows.ts) and the delete see one snapshot, so the delete removes exactly the rows
+ * read by the same condition, with no list of keys sent back, and rows written into the window
+ * meanwhile (a replayed spill file) stay rows, packed by a later pass. A delete that does not
+ * remove as many rows as were packed rolls the slice back.
  *
  * On TimescaleDB the packer must touch nothing but its window, whatever the compression policy
  * has done (issue 26). Each slice's statements are planned for their own time bounds
- * (`plan_cache_mode = force_custom_plan` for the transaction): a prepared statement's generic
- * plan keeps every chunk of the hypertable, and a DELETE then decompressed the whole previous,
- * compressed, chunk and hit TimescaleDB's decompression limit. A window whose own chunk is
- * already compressed (a collector down for longer than `compress_after`) is packed all the
- * same: the DELETE names the slice's tokens (the chunk's segment-by column) and the window's
- * bounds, so TimescaleDB decompresses only those tokens' batches of the window, and the
- * transaction lifts the limit for exactly that (`max_tuples_decompressed_per_dml_transaction =
- * 0`). What stays a row is left uncompressed in the chunk (a partially compressed chunk),
- * which the compression policy compresses again at its next run.
+ * (`plan_cache_mode = force_custom_plan` for the transaction, and the bounds are literals): a
+ * prepared statement's generic plan keeps every chunk of the hypertable, and a DELETE then
+ * decompressed the whole previous, compressed, chunk and hit TimescaleDB's decompression limit.
+ * A window whose own chunk is already compressed (a collector down for longer than
+ * `compress_after`) is packed all the same: the DELETE names the slice's tokens (the chunk's
+ * segment-by column), the window's bounds and the packable kinds, so TimescaleDB decompresses
+ * at most those tokens' batches of the window, and the transaction lifts the limit for exactly
+ * that (`max_tuples_decompressed_per_dml_transaction = 0`). What stays a row is left
+ * uncompressed in the chunk (a partially compressed chunk), which the compression policy
+ * compresses again at its next run.
  *
  * @example
  * ```ts
@@ -32,23 +41,21 @@ import { Buffer } from "node:buffer";
 import type { Queryable, Sql } from "../db/client.ts";
 import { PACK_WINDOW_MS, windowOf } from "../db/book_events.ts";
 import { timescaleSchema } from "../db/timescale_schema.ts";
-import { encodePack, PACK_LIMIT, PACK_ROWS, packable, type PackRow } from "./pack.ts";
+import { encodePack, PACK_ROWS, packable } from "./pack.ts";
+import { type PackCandidate, packCondition, readPackRows } from "./_pack_rows.ts";
+import { serverTakesCopy } from "../db/_copy.ts";
 
 export { PACK_WINDOW_MS, windowOf };
 
 /** Token slices a window is packed in (bounds the memory of one transaction). */
 const SLICES = 16;
+/** Sort memory of a slice's transaction: a slice's rows at venue rate sort in memory. */
+const SORT_MEMORY = "128MB";
 
 /** What one window's packing moved. */
 export interface PackResult {
   readonly rows: number;
   readonly packs: number;
-}
-
-interface Candidate extends PackRow {
-  readonly tokenKey: number;
-  readonly session: number;
-  readonly conn: number;
 }
 
 /** Packs the window holding `at`. */
@@ -57,8 +64,17 @@ export async function packWindow(sql: Sql, at: Date): Promise<PackResult> {
   let packs = 0;
   const from = windowOf(at.getTime());
   const timescale = (await timescaleSchema(sql)) !== null;
+  const copy = await serverTakesCopy(sql);
+  // Token keys are handed out in turn (db/_keys.ts): the slices split the keys given so far.
+  const [keys] = await sql<{ max: number }[]>`
+    select coalesce(max(token_key), 0) as max from token_keys`;
+  const width = Math.ceil((keys!.max + 1) / SLICES);
   for (let slice = 0; slice < SLICES; slice++) {
-    const r = await packSlice(sql, { from, slice, timescale });
+    const tokens = {
+      from: slice === 0 ? null : slice * width,
+      to: slice === SLICES - 1 ? null : (slice + 1) * width,
+    };
+    const r = await packSlice(sql, { from, tokens, timescale, copy });
     rows += r.rows;
     packs += r.packs;
   }
@@ -67,36 +83,34 @@ export async function packWindow(sql: Sql, at: Date): Promise<PackResult> {
 
 async function packSlice(
   sql: Sql,
-  w: { readonly from: Date; readonly slice: number; readonly timescale: boolean },
+  w: {
+    readonly from: Date;
+    readonly tokens: { readonly from: number | null; readonly to: number | null };
+    readonly timescale: boolean;
+    readonly copy: boolean;
+  },
 ): Promise<PackResult> {
-  const { from, slice } = w;
+  const { from } = w;
   const to = new Date(from.getTime() + PACK_WINDOW_MS);
-  return await sql.begin(async (tx) => {
+  // One snapshot for the whole transaction: the delete below removes exactly the rows the
+  // select read, by the same condition, and rows written into the window meanwhile (a replayed
+  // spill file) are not in the snapshot, so they stay rows for a later pass.
+  return await sql.begin("isolation level repeatable read", async (tx) => {
     const q = tx as unknown as Queryable;
     // Plans made for this window's bounds (chunk exclusion at planning), even for statements
     // the connection has run often enough to be given a generic plan; see the module note.
-    await q`select set_config('plan_cache_mode', 'force_custom_plan', true)`;
+    await q`select set_config('plan_cache_mode', 'force_custom_plan', true),
+                   set_config('work_mem', ${SORT_MEMORY}, true)`;
     if (w.timescale) {
       await q`
         select set_config('timescaledb.max_tuples_decompressed_per_dml_transaction', '0', true)`;
     }
-    const cursor = q<Candidate[]>`
-      select token_key as "tokenKey", session::float8 as session, conn, seq::float8 as seq,
-             kind, side, price, size::float8 as size, ts_lag::float8 as lag,
-             (extract(epoch from received_at) * 1000)::float8 as "atMs"
-      from book_event_rows
-      where received_at >= ${from} and received_at < ${to} and token_key % ${SLICES} = ${slice}
-        and kind in (1, 2, 9) and exact is null and side in (0, 1)
-        and price is not null and size >= 0 and size < ${PACK_LIMIT}
-        and ts_lag > ${-PACK_LIMIT} and ts_lag < ${PACK_LIMIT}
-        and date_trunc('milliseconds', received_at) = received_at
-      order by token_key, session, conn, seq`.cursor(20_000);
+    const where = packCondition({ from, to, tokens: w.tokens });
     let packs = 0;
     let moved = 0;
     const pending: Record<string, unknown>[] = [];
-    const keys: { session: number[]; seq: number[] } = { session: [], seq: [] };
     const tokens = new Set<number>();
-    let run: Candidate[] = [];
+    let run: PackCandidate[] = [];
     const close = () => {
       if (run.length === 0) return;
       const first = run[0]!;
@@ -113,41 +127,39 @@ async function packSlice(
         data: Buffer.from(encodePack(run)),
       });
       tokens.add(first.tokenKey);
-      for (const r of run) {
-        keys.session.push(r.session);
-        keys.seq.push(r.seq);
-      }
       packs++;
       moved += run.length;
       run = [];
     };
-    for await (const rows of cursor) {
-      for (const r of rows) {
-        const head = run[0];
-        if (
-          head !== undefined && (run.length === PACK_ROWS || r.tokenKey !== head.tokenKey ||
-            r.session !== head.session || r.conn !== head.conn)
-        ) close();
-        // A row that cannot be packed (none the filter lets through) stays a row.
-        if (packable(r)) run.push(r);
+    await readPackRows(q, where, { copy: w.copy }, (r) => {
+      const head = run[0];
+      if (
+        head !== undefined && (run.length === PACK_ROWS || r.tokenKey !== head.tokenKey ||
+          r.session !== head.session || r.conn !== head.conn)
+      ) close();
+      // The condition lets through only packable rows; the delete removes every row it lets
+      // through, so one that could not be packed must stop the slice, not be lost.
+      if (!packable(r)) {
+        throw new Error(`Cannot pack row (${r.session}, ${r.seq}): a value is out of range`);
       }
-    }
+      run.push(r);
+    });
     close();
-    // After the cursor: the transaction's one connection is busy while it is open.
+    // After the read: the transaction's one connection is busy while it is open.
     for (let k = 0; k < pending.length; k += 1000) {
       await q`insert into book_event_packs ${tx(pending.slice(k, k + 1000))}`;
     }
+    if (packs === 0) return { rows: 0, packs };
     // The tokens and the window bound what a compressed chunk decompresses: the batches of
     // these tokens (the segment-by column) within the window.
-    const tokenKeys = `{${[...tokens].join(",")}}`;
-    for (let k = 0; k < keys.seq.length; k += 50_000) {
-      await q`
-        delete from book_event_rows r
-        using unnest(${keys.session.slice(k, k + 50_000)}::int8[],
-                     ${keys.seq.slice(k, k + 50_000)}::int8[]) k(session, seq)
-        where r.session = k.session and r.seq = k.seq
-          and r.token_key = any(${tokenKeys}::int4[])
-          and r.received_at >= ${from} and r.received_at < ${to}`;
+    const deleted = await q.unsafe(
+      `delete from book_event_rows where ${where} and token_key = any($1::int4[])`,
+      [`{${[...tokens].join(",")}}`],
+    );
+    if (deleted.count !== moved) {
+      // Another transaction deleted some of these rows since the snapshot (a second packer):
+      // roll back rather than store them twice.
+      throw new Error(`Cannot pack a slice: ${deleted.count} rows deleted of ${moved} packed`);
     }
     return { rows: moved, packs };
   });

@@ -258,6 +258,62 @@ Deno.test("a replayed row that is already packed is not stored twice", async () 
   });
 });
 
+Deno.test("rows written into a window while a slice is packed stay rows, stored once", async () => {
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
+    const row = (seq: number): BookEventRow => ({
+      session: 5,
+      seq,
+      conn: 0,
+      tokenId: "77",
+      kind: 2,
+      side: (seq % 2) as 0 | 1,
+      price: String(seq / 100),
+      size: String(seq * 3),
+      ts: T0 + seq,
+      receivedAt: T0 + seq * 10,
+    });
+    const first = Array.from({ length: 40 }, (_, i) => row(i + 1));
+    await insertBookEvents(db.sql, first, { method: "copy" });
+    // The packer's first pack insert waits for an advisory lock the test holds: it has read
+    // its slice's rows by then and not yet deleted them.
+    await db.sql.unsafe(`
+      create function pack_test_wait() returns trigger language plpgsql as $$
+      begin
+        perform pg_advisory_xact_lock_shared(4242);
+        return new;
+      end $$`);
+    await db.sql.unsafe(`
+      create trigger pack_test_wait before insert on book_event_packs
+      for each row execute function pack_test_wait()`);
+    const holder = await db.sql.reserve();
+    try {
+      await holder`select pg_advisory_lock(4242)`;
+      const packing = packWindow(db.sql, new Date(T0));
+      for (let waiting = 0; waiting === 0;) {
+        await new Promise((r) => setTimeout(r, 20));
+        [{ waiting }] = await db.sql<{ waiting: number }[]>`
+          select count(*)::int as waiting from pg_locks
+          where locktype = 'advisory' and objid = 4242 and not granted`;
+      }
+      // A spill file written back meanwhile: rows of the same token, session and window.
+      const late = Array.from({ length: 10 }, (_, i) => row(41 + i));
+      await insertBookEvents(db.sql, late, { method: "copy" });
+      await holder`select pg_advisory_unlock(4242)`;
+      assert.equal((await packing).rows, 40, "the rows the packer read, and only those");
+    } finally {
+      holder.release();
+    }
+    const [left] = await db.sql<{ seqs: number[] }[]>`
+      select array_agg(seq::int order by seq) as seqs from book_event_rows`;
+    assert.deepEqual(left!.seqs, Array.from({ length: 10 }, (_, i) => 41 + i));
+    const [all] = await db.sql<{ n: number; distinct: number }[]>`
+      select count(*)::int as n, count(distinct seq)::int as distinct from book_events`;
+    assert.deepEqual(all, { n: 50, distinct: 50 });
+    assert.equal((await packWindow(db.sql, new Date(T0))).rows, 10, "packed by the next pass");
+  });
+});
+
 Deno.test("the recorder packs each window once it is packAfterMs old, between flushes", async () => {
   await withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
@@ -292,8 +348,9 @@ Deno.test("the recorder packs each window once it is packAfterMs old, between fl
 });
 
 /**
- * Installs a crash at one point of packing, for the slice of token keys ≡ 5 (mod 16) only, so
- * that earlier slices commit first: a real failure inside PostgreSQL, not a mock. "error"
+ * Installs a crash at one point of packing, for the upper half of the token keys only (the
+ * packer's later slices), so that earlier slices commit first: a real failure inside
+ * PostgreSQL, not a mock. "error"
  * raises in a trigger; "kill" terminates the packer's own connection mid-transaction (server
  * only), as a killed process or a cut database would.
  */
@@ -309,7 +366,7 @@ async function injectCrash(
   await db.sql.unsafe(`
     create function pack_test_crash() returns trigger language plpgsql as $$
     begin
-      if ${rec}.token_key % 16 = 5 then
+      if ${rec}.token_key > (select max(token_key) from token_keys) / 2 then
         ${kill}
         raise exception 'injected crash at the ${at}';
       end if;

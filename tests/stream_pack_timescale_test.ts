@@ -227,8 +227,9 @@ Deno.test({
         await insertBookEvents(db.sql, late, { method: "copy" });
         const r = await pack(0);
         assert.equal(r.rows, late.length);
-        // Decompressed: the batches of the late rows' token in window 1, no other; what stays of
-        // them is its rows that stay rows.
+        // Decompressed: at most the batches of the late rows' token in window 1, no other; what
+        // stays of them is its rows that stay rows. (2.28.3 decompresses none: the delete names
+        // the rows it wants by their kind, and no compressed batch of the token holds one.)
         c = await chunks(db, WINDOWS[0]!);
         assert.equal(c.length, 1);
         const [heap] = await db.sql.unsafe<{ n: number; other: number; stays: number }[]>(
@@ -240,7 +241,8 @@ Deno.test({
              and k.token_id = $3`,
           [new Date(WINDOWS[0]!), new Date(WINDOWS[1]!), token!.id],
         );
-        assert.deepEqual({ ...heap! }, { n: heap!.stays, other: 0, stays: heap!.stays });
+        assert.equal(heap!.other, 0, "nothing of another token or window was decompressed");
+        assert.ok(heap!.n <= heap!.stays, `${heap!.n} rows decompressed of ${heap!.stays}`);
         assert.ok(heap!.stays > 0);
 
         // The server's jobs again: the chunk is compressed whole again, the stream unchanged.
