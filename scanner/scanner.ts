@@ -188,7 +188,7 @@ export class Scanner {
     this.advance(event.receivedAt);
     const connection = this.books.connectionOf(event.tokenId);
     this.books.apply(event);
-    if (connection !== event.connection) this.#quietUntil = -Infinity;
+    if (connection !== null && connection !== event.connection) this.#quietUntil = -Infinity;
     const relations = this.#set.relationsOf(event.tokenId);
     if (relations.length === 0) return;
     const sides = changedSides(event);
@@ -232,19 +232,23 @@ export class Scanner {
     if (now <= this.#quietUntil) return;
     this.#scans++;
     const context = { books: this.books, limits: this.#o };
-    for (const [key, { episode, relation }] of this.#open) {
-      const ends = staleAtOf(relation, context);
-      if (ends !== null && ends.at < now) {
-        this.#reprice(episode, ends.at);
-        if (ends.reason === "stale_leg") this.counts.staleLegs++;
-        else this.counts.closedLegs++;
-        this.#close(key, ends.at, ends.reason);
-      }
-    }
     let quiet = Infinity;
-    for (const { episode, relation } of this.#open.values()) {
+    for (const [key, { episode, relation }] of this.#open) {
+      const at = staleTimeOf(relation, context);
+      if (at === null) continue;
+      if (at >= now) {
+        if (at < quiet) quiet = at;
+        continue;
+      }
+      const ends = staleAtOf(relation, context)!;
+      this.#reprice(episode, ends.at);
+      if (ends.reason === "stale_leg") this.counts.staleLegs++;
+      else this.counts.closedLegs++;
+      this.#close(key, ends.at, ends.reason);
+    }
+    for (const { episode } of this.#open.values()) {
       this.#reprice(episode, now);
-      quiet = Math.min(quiet, staleTimeOf(relation, context) ?? Infinity, nextReprice(episode));
+      quiet = Math.min(quiet, nextReprice(episode));
     }
     if (this.#closing.length > 0) {
       const still: Episode[] = [];
