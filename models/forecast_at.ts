@@ -98,27 +98,34 @@ export async function forecastsAt(
   const at = options.at.getTime();
   const model = options.model;
   const skipped: { marketId: string; reason: string }[] = [];
-  // The markets' tradability and their dataset facts, read at once on two connections.
-  const [states, live] = await Promise.all([
+  const live = await sql.unsafe<LiveMarket[]>(
+    `select m.market_id, coalesce(m.event_id, '') as event_id, m.neg_risk_market_id as group_key,
+       nullif(lower(m.category), '') as category,
+       (select count(*)::int from tokens t where t.market_id = m.market_id) as tokens,
+       (select token_id from tokens t where t.market_id = m.market_id and t.outcome_index = 0
+          limit 1) as yes_token,
+       (select token_id from tokens t where t.market_id = m.market_id and t.outcome_index = 1
+          limit 1) as no_token
+     from markets m where m.market_id = any($1::text[]) order by m.market_id collate "C"`,
+    [[...marketIds]],
+  );
+  const horizons: ParsedHorizon[] = (model?.horizons ?? BASELINE_HORIZONS)
+    .map((label) => ({ label, ms: horizonMs(label) }));
+  const build = (horizon: ParsedHorizon, markets: readonly LiveMarket[]) =>
+    featureRows(sql, markets.map((m) => candidateOf(m, horizon, at)), horizon, options.signal);
+  // With one horizon every market gets it, whatever its end: the binary markets' features are
+  // built while their tradability is read (the rows of markets it closes are dropped).
+  const only = horizons.length === 1 ? horizons[0]! : null;
+  const [read, early] = await Promise.allSettled([
     tradabilityAt(sql, marketIds, {
       at: options.at,
       maxRestAgeMs: options.maxRestAgeMs ?? DEFAULT_MAX_REST_AGE_MS,
     }),
-    sql.unsafe<LiveMarket[]>(
-      `select m.market_id, coalesce(m.event_id, '') as event_id, m.neg_risk_market_id as group_key,
-         nullif(lower(m.category), '') as category,
-         (select count(*)::int from tokens t where t.market_id = m.market_id) as tokens,
-         (select token_id from tokens t where t.market_id = m.market_id and t.outcome_index = 0
-            limit 1) as yes_token,
-         (select token_id from tokens t where t.market_id = m.market_id and t.outcome_index = 1
-            limit 1) as no_token
-       from markets m where m.market_id = any($1::text[]) order by m.market_id collate "C"`,
-      [[...marketIds]],
-    ),
+    only === null ? Promise.resolve(null) : build(only, live.filter(isBinary)),
   ]);
-  const horizons: ParsedHorizon[] = (model?.horizons ?? BASELINE_HORIZONS)
-    .map((label) => ({ label, ms: horizonMs(label) }));
-  const byHorizon = new Map<string, { horizon: ParsedHorizon; candidates: Candidate[] }>();
+  if (read.status === "rejected") throw read.reason;
+  if (early.status === "rejected") throw early.reason;
+  const states = read.value;
   const known = new Set(live.map((m) => m.market_id));
   for (const id of marketIds) {
     if (!known.has(id)) skipped.push({ marketId: id, reason: "unknown market" });
@@ -133,7 +140,7 @@ export async function forecastsAt(
       });
       continue;
     }
-    if (m.tokens !== 2 || m.yes_token === null || m.no_token === null) {
+    if (!isBinary(m)) {
       skipped.push({ marketId: m.market_id, reason: "not binary" });
       continue;
     }
@@ -149,40 +156,27 @@ export async function forecastsAt(
     const seen = eventEnd.get(key);
     eventEnd.set(key, seen == null ? msToEnd : msToEnd === null ? seen : Math.min(seen, msToEnd));
   }
+  const byHorizon = new Map<string, { horizon: ParsedHorizon; markets: LiveMarket[] }>();
   for (const { m } of forecastable) {
     const key = m.event_id === "" ? `\u0000${m.market_id}` : m.event_id;
     const horizon = nearestHorizon(horizons, eventEnd.get(key) ?? null);
-    const group = byHorizon.get(horizon.label) ?? { horizon, candidates: [] };
-    group.candidates.push({
-      marketId: m.market_id,
-      eventId: m.event_id,
-      yesToken: m.yes_token!,
-      noToken: m.no_token!,
-      groupKey: m.group_key,
-      category: m.category,
-      // Not known at t and not read: the build wants a resolution and a label, no forecast
-      // uses them.
-      resolvedAt: at + horizon.ms,
-      endAt: at + horizon.ms,
-      label: 0,
-    });
+    const group = byHorizon.get(horizon.label) ?? { horizon, markets: [] };
+    group.markets.push(m);
     byHorizon.set(horizon.label, group);
   }
   const rows: DatasetRow[] = [];
-  const base = postgresSource(sql);
-  for (const { horizon, candidates } of byHorizon.values()) {
-    const build = await buildFromSource(
-      { ...base, candidates: () => Promise.resolve({ candidates, excluded: NO_EXCLUSIONS }) },
-      // Two lookup batches at least, so that both of the build's workers run.
-      { horizons: [horizon], signal: options.signal, batchRows: buildBatchRows(candidates.length) },
-    );
-    const priced = new Set(build.rows.map((r) => r.marketId));
-    for (const c of candidates) {
-      if (!priced.has(c.marketId)) {
-        skipped.push({ marketId: c.marketId, reason: "no price before the instant" });
-      }
+  for (const { horizon, markets } of byHorizon.values()) {
+    const wanted = new Set(markets.map((m) => m.market_id));
+    const built = early.value ?? await build(horizon, markets);
+    const priced = new Set<string>();
+    for (const row of built) {
+      if (!wanted.has(row.marketId)) continue;
+      priced.add(row.marketId);
+      rows.push(row);
     }
-    rows.push(...build.rows);
+    for (const id of wanted) {
+      if (!priced.has(id)) skipped.push({ marketId: id, reason: "no price before the instant" });
+    }
   }
   const probabilities = model === undefined
     ? rows.map((r) => r.price)
@@ -231,6 +225,46 @@ export async function forecastsAt(
 }
 
 const NO_EXCLUSIONS = { voided: 0, notBinary: 0, unknownWinner: 0 };
+
+function isBinary(m: LiveMarket): boolean {
+  return m.tokens === 2 && m.yes_token !== null && m.no_token !== null;
+}
+
+/** The market as a build candidate whose end is t + h, so that its row's instant is t. */
+function candidateOf(m: LiveMarket, horizon: ParsedHorizon, at: number): Candidate {
+  return {
+    marketId: m.market_id,
+    eventId: m.event_id,
+    yesToken: m.yes_token!,
+    noToken: m.no_token!,
+    groupKey: m.group_key,
+    category: m.category,
+    // Not known at t and not read: the build wants a resolution and a label, no forecast uses
+    // them.
+    resolvedAt: at + horizon.ms,
+    endAt: at + horizon.ms,
+    label: 0,
+  };
+}
+
+/** The dataset's rows of `candidates` at one horizon (`buildFromSource` on PostgreSQL). */
+async function featureRows(
+  sql: Queryable,
+  candidates: readonly Candidate[],
+  horizon: ParsedHorizon,
+  signal: AbortSignal | undefined,
+): Promise<DatasetRow[]> {
+  if (candidates.length === 0) return [];
+  const build = await buildFromSource(
+    {
+      ...postgresSource(sql),
+      candidates: () => Promise.resolve({ candidates, excluded: NO_EXCLUSIONS }),
+    },
+    // Two lookup batches at least, so that both of the build's workers run.
+    { horizons: [horizon], signal, batchRows: buildBatchRows(candidates.length) },
+  );
+  return build.rows;
+}
 
 /** The build's default batch (1,000), or half the candidates when that leaves a worker idle. */
 function buildBatchRows(candidates: number): number {

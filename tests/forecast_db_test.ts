@@ -152,6 +152,20 @@ Deno.test("forecastsAt() with a stored model: its cell's map, the Wilson interva
       Math.abs(mapped.reduce((a, b) => a + b, 0) - 1) > 0.01,
       "the map alone is not coherent",
     );
+    // A one-horizon model builds the features while tradability is read, then drops the markets
+    // it closes: the same forecasts and skips as the general path (the horizon listed twice).
+    await db.sql`update markets set closed_time = ${new Date(AT.getTime() - 60_000)}
+      where market_id = 'm5'`;
+    const one = { ...stored, horizons: ["24h"] };
+    const twice = { ...stored, horizons: ["24h", "24h"] };
+    const ids = [...IDS, "m-unknown"];
+    const early = await forecastsAt(db.sql, ids, { ...OPTIONS, model: one });
+    assert.deepEqual(early, await forecastsAt(db.sql, ids, { ...OPTIONS, model: twice }));
+    assert.equal(early.markets.length, MARKETS - 1);
+    assert.deepEqual(early.skipped, [
+      { marketId: "m-unknown", reason: "unknown market" },
+      { marketId: "m5", reason: "not tradable: closed" },
+    ]);
   });
 });
 
