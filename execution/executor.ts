@@ -83,8 +83,17 @@ export interface ExecutorOptions {
   readonly convert?: (request: ConversionRequest) => ConversionResult;
   /** Called when an order is handed to the broker (for the decision-latency benchmark). */
   readonly onHandoff?: (request: OrderRequest) => void;
+  /**
+   * Longest wait for a matched FOK/FAK's fills to arrive after the broker's answer (ms,
+   * default {@link FILL_WAIT_MS}). The venue answers a matched order before its user channel
+   * reports the trades; the paper broker's fills are in before its answer, so it never waits.
+   */
+  readonly fillWaitMs?: number;
   readonly signal?: AbortSignal;
 }
+
+/** Default bound on waiting for a matched order's fills ({@link ExecutorOptions.fillWaitMs}). */
+export const FILL_WAIT_MS = 5_000;
 
 /** What one leg bought and sold. */
 export interface LegTally {
@@ -149,7 +158,7 @@ export interface ModelTradeResult {
 
 export class Executor {
   readonly #o: ExecutorOptions;
-  readonly #tallies = new Map<string, { leg: LegTally; side: Side }>();
+  readonly #tallies = new Map<string, Tally>();
   #next = 0;
   #booking: Promise<unknown> = Promise.resolve();
   #unsubscribe: () => void;
@@ -433,7 +442,13 @@ export class Executor {
         return;
       }
     }
-    this.#tallies.set(request.clientOrderId, { leg: trade.legs[order.leg]!, side: order.side });
+    const tally: Tally = {
+      leg: trade.legs[order.leg]!,
+      side: order.side,
+      filled: ZERO,
+      wake: null,
+    };
+    this.#tallies.set(request.clientOrderId, tally);
     this.#timing.set(request.clientOrderId, trade.timing);
     trade.count.orders++;
     const signal = this.#o.signal;
@@ -458,7 +473,9 @@ export class Executor {
       });
       return;
     }
-    if (outcome.kind !== "acked") {
+    if (outcome.kind === "acked") {
+      await this.#awaitFills(request, outcome.status, tally);
+    } else {
       if (outcome.kind === "rejected") risk?.release(request.clientOrderId);
       this.#o.log.info("executor_order_not_filled", {
         clientOrderId: request.clientOrderId,
@@ -550,6 +567,8 @@ export class Executor {
       if (entry !== undefined) {
         const size = parseDec(fill.size);
         const notional = mulDec(parseDec(fill.price), size);
+        entry.filled += size;
+        entry.wake?.();
         entry.leg.fees += parseDec(fill.fee);
         if (entry.side === "BUY") {
           entry.leg.bought += size;
@@ -591,10 +610,75 @@ export class Executor {
     });
   }
 
+  /**
+   * A FOK/FAK the broker answered MATCHED: waits, bounded, until the fills booked for it add up
+   * to the size the broker says matched, so the next leg is decided on what this one bought.
+   * The wait counts as waiting on the broker (a replay may move its clock meanwhile).
+   */
+  async #awaitFills(request: OrderRequest, status: string, tally: Tally): Promise<void> {
+    if (status !== "MATCHED" || (request.orderType !== "FOK" && request.orderType !== "FAK")) {
+      return;
+    }
+    const signal = this.#o.signal;
+    const waitMs = this.#o.fillWaitMs ?? FILL_WAIT_MS;
+    const started = performance.now();
+    this.#park();
+    try {
+      let matched: Dec;
+      try {
+        const order = await this.#broker.orderByClientId(request.clientOrderId, signal);
+        if (order === null) return;
+        matched = parseDec(order.sizeMatched);
+      } catch (err) {
+        if (signal?.aborted) return;
+        this.#o.log.warn("executor_fills_unknown", {
+          clientOrderId: request.clientOrderId,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        return;
+      }
+      while (tally.filled < matched && !signal?.aborted) {
+        const left = waitMs - (performance.now() - started);
+        if (left <= 0) {
+          this.#o.log.warn("executor_fills_late", {
+            clientOrderId: request.clientOrderId,
+            matched: formatDec(matched),
+            booked: formatDec(tally.filled),
+            waitedMs: Math.round(performance.now() - started),
+          });
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, left);
+          const onAbort = () => done();
+          signal?.addEventListener("abort", onAbort, { once: true });
+          function done() {
+            clearTimeout(timer);
+            signal?.removeEventListener("abort", onAbort);
+            tally.wake = null;
+            resolve();
+          }
+          tally.wake = done;
+        });
+      }
+    } finally {
+      this.#working++;
+    }
+  }
+
   #park(): void {
     this.#working--;
     if (this.#working === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
   }
+}
+
+/** One order's leg, and the shares its fills have booked so far. */
+interface Tally {
+  readonly leg: LegTally;
+  readonly side: Side;
+  filled: Dec;
+  /** Set while `#awaitFills` waits for this order's next fill. */
+  wake: (() => void) | null;
 }
 
 /** An order's trade, as `#place` needs it. */

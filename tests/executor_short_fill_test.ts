@@ -9,6 +9,7 @@ import { migrate } from "../db/migrate.ts";
 import { type Dec, formatDec, parseDec, ZERO } from "../edge/decimal.ts";
 import type { Plan, PlanLeg } from "../edge/plan.ts";
 import { mirrorEvent, scannerBookView } from "../execution/_book_view.ts";
+import type { Broker, BrokerEvent } from "../execution/broker.ts";
 import { Executor, type TradeResult } from "../execution/executor.ts";
 import { createLedger } from "../execution/ledger.ts";
 import { PaperBroker } from "../execution/paper_broker.ts";
@@ -85,7 +86,40 @@ const PLAN: Plan = {
   annualisedReturn: null,
 };
 
-async function trade(bAsksNow: [string, string][]): Promise<TradeResult> {
+/**
+ * The paper broker as the venue behaves: it answers a matched order first and tells its fills
+ * (and order updates) a moment later, as the user channel does.
+ */
+function fillsAfterAnswer(inner: PaperBroker): Broker {
+  const listeners = new Set<(event: BrokerEvent) => void>();
+  const held: BrokerEvent[] = [];
+  inner.onEvent((event) => held.push(event));
+  const release = () =>
+    setTimeout(() => {
+      for (const event of held.splice(0)) for (const listener of listeners) listener(event);
+    }, 20);
+  return {
+    submit: async (order, signal) => {
+      const answer = await inner.submit(order, signal);
+      release();
+      return answer;
+    },
+    cancel: (ids, signal) => inner.cancel(ids, signal),
+    cancelAll: () => inner.cancelAll(),
+    openOrders: () => inner.openOrders(),
+    orderByClientId: (id) => inner.orderByClientId(id),
+    positions: () => inner.positions(),
+    onEvent: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+async function trade(
+  bAsksNow: [string, string][],
+  venue: { late?: boolean; fillWaitMs?: number } = {},
+): Promise<TradeResult> {
   let result: TradeResult | null = null;
   await withDatabase("server", async (db) => {
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
@@ -105,12 +139,13 @@ async function trade(bAsksNow: [string, string][]): Promise<TradeResult> {
     broker.onBookEvent(book("b-yes", [["0.45", "100"]], bAsksNow));
     const executor = new Executor({
       ledger: createLedger(db.sql, { log: silentLogger() }),
-      broker,
+      broker: venue.late ? fillsAfterAnswer(broker) : broker,
       books: scannerBookView(books, set),
       limits: { maxBookAgeMs: 5000, minEdge: ZERO },
       now: () => AT,
       log: silentLogger(),
       idPrefix: "x",
+      ...(venue.fillWaitMs === undefined ? {} : { fillWaitMs: venue.fillWaitMs }),
     });
     result = await executor.trade(PLAN, { relation: RELATION, at: AT });
     await executor.flush();
@@ -132,6 +167,20 @@ Deno.test("a leg that fills short is finished at a worse price within the edge l
   assert.equal(text(result.pnl), "0.7");
   assert.equal(text(result.capitalLocked), "9.3");
   assert.equal(result.orders, 3);
+});
+
+Deno.test("fills told after the broker's answer (as the venue's user channel does) are waited for before the next leg", async () => {
+  // The same trade as above, through a broker that answers MATCHED before it tells the fills.
+  // Waiting for them, the executor sees a's 10 and b's 4 and finishes b as before.
+  const result = await trade([["0.5", "4"], ["0.55", "20"]], { late: true });
+  assert.equal(result.outcome, "filled_whole");
+  assert.deepEqual(result.legs.map((l) => text(l.bought)), ["10", "10"]);
+  assert.equal(text(result.pnl), "0.7");
+  assert.equal(result.orders, 3);
+  // Not waiting (a zero bound), the first leg looks unfilled and the trade is called missed
+  // although a's 10 were bought: what the wait is for.
+  const hasty = await trade([["0.5", "4"], ["0.55", "20"]], { late: true, fillWaitMs: 0 });
+  assert.equal(hasty.outcome, "missed");
 });
 
 Deno.test("a leg that cannot be finished within the edge is sold back at the best bid", async () => {
