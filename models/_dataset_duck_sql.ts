@@ -67,11 +67,9 @@ export const PRICES_SQL = `
   hs as (select hm.i, h.ts, arg_min(h.price, h.fidelity_minutes) as price
          from hm join price_history h on h.token_id = hm.token_id and epoch_us(h.ts) = hm.ts_us
          group by hm.i, h.ts)
-  -- Decimals become text only for the rows found.
-  select coalesce(ps.i, hs.i) as i, epoch_ms(ps.ts)::double as ts,
-    ps.price::varchar as price, ps.best_bid::varchar as best_bid,
-    ps.best_ask::varchar as best_ask, ps.last_trade_price::varchar as last,
-    epoch_ms(hs.ts)::double as h_ts, hs.price::varchar as h_price
+  -- Columns in this order (the reader takes them by position); decimals as they are stored.
+  select coalesce(ps.i, hs.i) as i, epoch_ms(ps.ts)::double as ts, ps.price, ps.best_bid,
+    ps.best_ask, ps.last_trade_price as last, epoch_ms(hs.ts)::double as h_ts, hs.price as h_price
   from ps full join hs on ps.i = hs.i`;
 
 export const BOOKS_SQL = `with ${Q},

@@ -158,7 +158,9 @@ class DenseKeys {
   }
 }
 
-const num = (v: unknown) => v === null || v === undefined ? null : Number(v);
+/** A number from DuckDB's value: a DECIMAL through its exact text, the nearest double. */
+const num = (v: unknown) =>
+  v === null || v === undefined ? null : Number(typeof v === "object" ? String(v) : v);
 const US = (ms: number) => String(ms * 1000);
 
 /** The DuckDB backend over an export folder (exported for the benchmark's per-query timings). */
@@ -223,18 +225,23 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
         lookups.map((l, i) => [String(i), tokens.of(l.token), US(l.cut)]),
       );
       await lookupTable(duck, "price_tokens", ["id", "k"], tokens.rows());
-      const rows = await duck.rows(PRICES_SQL);
+      // Read chunk by chunk, each DECIMAL through its exact text in the program: a third less
+      // CPU than DuckDB casting them to VARCHAR and building a row object for each answer.
       const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
-      for (const r of rows) {
-        out[Number(r.i)] = pricePointOf({
-          ts: num(r.ts),
-          price: num(r.price),
-          bestBid: num(r.best_bid),
-          bestAsk: num(r.best_ask),
-          last: num(r.last),
-          hTs: num(r.h_ts),
-          hPrice: num(r.h_price),
-        });
+      for await (const chunk of duck.chunks(PRICES_SQL)) {
+        const column = Array.from({ length: 8 }, (_, c) => chunk.getColumnVector(c));
+        const at = (c: number, row: number) => num(column[c]!.getItem(row));
+        for (let row = 0; row < chunk.rowCount; row++) {
+          out[at(0, row)!] = pricePointOf({
+            ts: at(1, row),
+            price: at(2, row),
+            bestBid: at(3, row),
+            bestAsk: at(4, row),
+            last: at(5, row),
+            hTs: at(6, row),
+            hPrice: at(7, row),
+          });
+        }
       }
       return out;
     },
