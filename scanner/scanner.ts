@@ -38,6 +38,7 @@ import { L2Books } from "../stream/l2_book.ts";
 import { evaluateChannel, type LiveChannel, precheck, repricePlan } from "./_evaluate.ts";
 import { type Episode, isFinal, SURVIVAL_OFFSETS_MS } from "./episode.ts";
 import { changedSides, gateOf, staleAtOf, staleTimeOf, usedSides } from "./_gates.ts";
+import { DueHeap } from "./_due_heap.ts";
 import type { RelationSet, ScanRelation } from "./relation_set.ts";
 
 export type EpisodePhase = "open" | "peak" | "final";
@@ -95,8 +96,8 @@ export class Scanner {
   readonly #o: ScannerOptions;
   readonly #rules;
   #set: RelationSet;
-  /** Open episodes by relation key + channel. */
-  readonly #open = new Map<string, { episode: Episode; relation: ScanRelation }>();
+  /** Open episodes by relation key + channel, with the instant last scheduled in `#due`. */
+  readonly #open = new Map<string, OpenEpisode>();
   /** Ended episodes waiting for their survival re-pricing. */
   #closing: Episode[] = [];
   /**
@@ -109,14 +110,17 @@ export class Scanner {
   /** Latest receive time among the dirty changes. */
   #dirtyUntil = -Infinity;
   /**
-   * Nothing in `advance` is due at or before this instant (a lower bound on every open
-   * episode's stale or close instant and every pending re-pricing), so the listener's path
-   * skips the scan over open episodes. Staleness only moves later as connections deliver;
-   * whatever could move it earlier (an episode opened or peaked, a book that changed
-   * connection, a new relation set) resets it to -Infinity.
+   * Open episodes by the earliest instant something may be due for them: a lower bound on a
+   * leg's stale or close instant (staleness only moves later as connections deliver) or the
+   * next survival re-pricing. An event settles only the entries whose instant passed; an
+   * entry whose `at` is not its episode's `dueAt` was superseded and is dropped.
    */
-  #quietUntil = -Infinity;
-  /** Scans over the open episodes (`advance` calls that had something to check). */
+  readonly #due = new DueHeap();
+  /** Rebuild `#due` from every open episode (a new relation set, a book that changed connection). */
+  #rebuildDue = false;
+  /** Nothing in the closing list is due at or before this instant. */
+  #closingQuiet = -Infinity;
+  /** `advance` calls that had something due (the rest returned at once). */
   #scans = 0;
 
   constructor(set: RelationSet, options: ScannerOptions) {
@@ -130,7 +134,7 @@ export class Scanner {
     return this.#set;
   }
 
-  /** How many `advance` calls scanned the open episodes (the rest had nothing due). */
+  /** How many `advance` calls had something due (the rest returned at once). */
   get advanceScans(): number {
     return this.#scans;
   }
@@ -153,7 +157,7 @@ export class Scanner {
       else this.#dirty.set(key, { ...dirty, relation });
     }
     this.#set = set;
-    this.#quietUntil = -Infinity;
+    this.#rebuildDue = true;
     // A relation's markets may have changed under the same key: answer everything afresh.
     this.#last.clear();
   }
@@ -188,7 +192,7 @@ export class Scanner {
     this.advance(event.receivedAt);
     const connection = this.books.connectionOf(event.tokenId);
     this.books.apply(event);
-    if (connection !== null && connection !== event.connection) this.#quietUntil = -Infinity;
+    if (connection !== null && connection !== event.connection) this.#rebuildDue = true;
     const relations = this.#set.relationsOf(event.tokenId);
     if (relations.length === 0) return;
     const sides = changedSides(event);
@@ -229,40 +233,52 @@ export class Scanner {
 
   /** Settles everything due strictly before `now`: survival re-pricing and stale legs. */
   advance(now: number): void {
-    if (now <= this.#quietUntil) return;
+    if (this.#rebuildDue) this.#scheduleAll();
+    if (!(this.#due.peekAt() < now) && !(this.#closingQuiet < now)) return;
     this.#scans++;
     const context = { books: this.books, limits: this.#o };
-    let quiet = Infinity;
-    for (const [key, { episode, relation }] of this.#open) {
-      const at = staleTimeOf(relation, context);
-      if (at === null) continue;
-      if (at >= now) {
-        if (at < quiet) quiet = at;
+    while (this.#due.peekAt() < now) {
+      const { at: scheduled, key } = this.#due.pop()!;
+      const open = this.#open.get(key);
+      if (open === undefined || open.dueAt !== scheduled) continue;
+      const at = staleTimeOf(open.relation, context);
+      if (at !== null && at < now) {
+        const ends = staleAtOf(open.relation, context)!;
+        this.#reprice(open.episode, ends.at);
+        if (ends.reason === "stale_leg") this.counts.staleLegs++;
+        else this.counts.closedLegs++;
+        this.#close(key, ends.at, ends.reason);
         continue;
       }
-      const ends = staleAtOf(relation, context)!;
-      this.#reprice(episode, ends.at);
-      if (ends.reason === "stale_leg") this.counts.staleLegs++;
-      else this.counts.closedLegs++;
-      this.#close(key, ends.at, ends.reason);
+      this.#reprice(open.episode, now);
+      this.#schedule(key, open, Math.min(at ?? Infinity, nextReprice(open.episode)));
     }
-    for (const { episode } of this.#open.values()) {
+    if (!(this.#closingQuiet < now)) return;
+    let quiet = Infinity;
+    const still: Episode[] = [];
+    for (const episode of this.#closing) {
       this.#reprice(episode, now);
-      quiet = Math.min(quiet, nextReprice(episode));
-    }
-    if (this.#closing.length > 0) {
-      const still: Episode[] = [];
-      for (const episode of this.#closing) {
-        this.#reprice(episode, now);
-        if (isFinal(episode)) this.#final(episode);
-        else {
-          still.push(episode);
-          quiet = Math.min(quiet, nextReprice(episode));
-        }
+      if (isFinal(episode)) this.#final(episode);
+      else {
+        still.push(episode);
+        quiet = Math.min(quiet, nextReprice(episode));
       }
-      this.#closing = still;
     }
-    this.#quietUntil = quiet;
+    this.#closing = still;
+    this.#closingQuiet = quiet;
+  }
+
+  /** Schedules the open episode's next check at `at` (Infinity: nothing can fall due). */
+  #schedule(key: string, open: OpenEpisode, at: number): void {
+    open.dueAt = at;
+    if (at !== Infinity) this.#due.push(at, key);
+  }
+
+  #scheduleAll(): void {
+    this.#rebuildDue = false;
+    this.#due.clear();
+    // -Infinity: each is checked (and rescheduled from its books) on the next advance.
+    for (const [key, open] of this.#open) this.#schedule(key, open, -Infinity);
   }
 
   /** End of the stream (a backtest's end): ends open episodes, prices what is still due. */
@@ -349,8 +365,9 @@ export class Scanner {
         observations: 1,
         replayed: this.#o.replayed ?? false,
       };
-      this.#open.set(key, { episode, relation });
-      this.#quietUntil = -Infinity;
+      const open: OpenEpisode = { episode, relation, dueAt: Infinity };
+      this.#open.set(key, open);
+      this.#schedule(key, open, -Infinity);
       this.counts.episodesOpened++;
       this.#o.onEpisode(episode, "open");
       return;
@@ -363,7 +380,7 @@ export class Scanner {
       episode.peakPlan = seen.plan;
       episode.peakBookAgesMs = ages;
       episode.survival = SURVIVAL_OFFSETS_MS.map(() => undefined);
-      this.#quietUntil = -Infinity;
+      if (nextReprice(episode) < open.dueAt) this.#schedule(key, open, nextReprice(episode));
       this.#o.onEpisode(episode, "peak");
     }
   }
@@ -373,7 +390,7 @@ export class Scanner {
     if (open === undefined) return;
     this.#open.delete(key);
     // Its pending re-pricing (or its final report) is due on the next advance.
-    this.#quietUntil = -Infinity;
+    this.#closingQuiet = -Infinity;
     open.episode.endedAt = now;
     open.episode.endReason = reason;
     this.#closing.push(open.episode);
@@ -397,6 +414,13 @@ export class Scanner {
     this.counts.episodesFinal++;
     this.#o.onEpisode(episode, "final");
   }
+}
+
+interface OpenEpisode {
+  readonly episode: Episode;
+  readonly relation: ScanRelation;
+  /** The instant of its live entry in `#due`. */
+  dueAt: number;
 }
 
 /** A relation's changes since its last evaluation. */
