@@ -38,6 +38,10 @@ const BENCHES: Record<string, { title: string; file: string }> = {
     title: "market-channel recorder: ingest, bytes/event, bookAt, replay (issue 15)",
     file: "stream_bench.ts",
   },
+  pack: {
+    title: "packing two 6-hour windows recorded at venue rate, ≤ 5 min each (issue 26)",
+    file: "pack_venue_bench.ts",
+  },
   broker: {
     title: "order build + sign latency, paper matching with 1,000 resting orders (issue 29)",
     file: "broker_bench.ts",
