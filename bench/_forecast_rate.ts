@@ -39,8 +39,13 @@ export interface ForecastRate {
   readonly databaseTokensPerS: number;
   /** Seconds for {@link UNIVERSE_TOKENS} at that rate. */
   readonly databaseSeconds: number;
-  /** Share of the database time spent in tradabilityAt. */
+  /**
+   * tradabilityAt alone over the same batches, as a share of the database time (with a
+   * one-horizon model it runs beside the features, so the shares do not add up).
+   */
   readonly tradabilityShare: number;
+  /** Seconds of tradabilityAt alone for {@link UNIVERSE_TOKENS} tokens, at the rate measured. */
+  readonly tradabilitySeconds: number;
   /** Seconds to write the forecasts of {@link UNIVERSE_TOKENS} tokens, at the rate measured. */
   readonly writeSeconds: number;
   /** Seconds for the model and values of {@link UNIVERSE_TOKENS} tokens in memory. */
@@ -98,6 +103,7 @@ export async function forecastRate(options: { markets?: number } = {}): Promise<
       databaseTokensPerS: perS,
       databaseSeconds: UNIVERSE_TOKENS / perS,
       tradabilityShare: tradabilitySeconds / seconds,
+      tradabilitySeconds: UNIVERSE_TOKENS / tokens * tradabilitySeconds,
       writeSeconds: UNIVERSE_TOKENS / tokens * writeSeconds,
       memorySeconds: inMemorySeconds(fitted),
     };
