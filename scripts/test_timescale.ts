@@ -43,6 +43,9 @@ export const DATABASE_SUITE = [
   "tests/retention_test.ts",
   "tests/rollup_test.ts",
   "tests/stream_pack_test.ts",
+  "tests/stream_pack_timescale_test.ts",
+  "tests/aggregate_compression_timescale_test.ts",
+  "tests/bench_server_jobs_test.ts",
 ] as const;
 
 export const EXIT_NO_DOCKER = 3;
