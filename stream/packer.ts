@@ -11,11 +11,11 @@
  * given so far), which with the window's bounds is one range of the index on (token_key,
  * received_at): a slice reads its own rows, not the whole table (16 full scans of a window of
  * 11 M rows at venue rate, and of the dead rows the previous window's packing left, were most
- * of the time). Its transaction is REPEATABLE READ: the read (a binary COPY on a server,
- * stream/_pack_rows.ts) and the delete see one snapshot, so the delete removes exactly the rows
- * read by the same condition, with no list of keys sent back, and rows written into the window
- * meanwhile (a replayed spill file) stay rows, packed by a later pass. A delete that does not
- * remove as many rows as were packed rolls the slice back.
+ * of the time). Its transaction is REPEATABLE READ: the read (stream/_pack_rows.ts) and the
+ * delete see one snapshot, so the delete removes exactly the rows read, by the same condition,
+ * with no list of keys sent back, and rows written into the window meanwhile (a replayed spill
+ * file) stay rows, packed by a later pass. A delete that does not remove as many rows as were
+ * packed rolls the slice back.
  *
  * On TimescaleDB the packer must touch nothing but its window, whatever the compression policy
  * has done (issue 26). Each slice's statements are planned for their own time bounds
@@ -43,7 +43,6 @@ import { PACK_WINDOW_MS, windowOf } from "../db/book_events.ts";
 import { timescaleSchema } from "../db/timescale_schema.ts";
 import { encodePack, PACK_ROWS, packable } from "./pack.ts";
 import { type PackCandidate, packCondition, readPackRows } from "./_pack_rows.ts";
-import { serverTakesCopy } from "../db/_copy.ts";
 
 export { PACK_WINDOW_MS, windowOf };
 
@@ -64,7 +63,6 @@ export async function packWindow(sql: Sql, at: Date): Promise<PackResult> {
   let packs = 0;
   const from = windowOf(at.getTime());
   const timescale = (await timescaleSchema(sql)) !== null;
-  const copy = await serverTakesCopy(sql);
   // Token keys are handed out in turn (db/_keys.ts): the slices split the keys given so far.
   const [keys] = await sql<{ max: number }[]>`
     select coalesce(max(token_key), 0) as max from token_keys`;
@@ -74,7 +72,7 @@ export async function packWindow(sql: Sql, at: Date): Promise<PackResult> {
       from: slice === 0 ? null : slice * width,
       to: slice === SLICES - 1 ? null : (slice + 1) * width,
     };
-    const r = await packSlice(sql, { from, tokens, timescale, copy });
+    const r = await packSlice(sql, { from, tokens, timescale });
     rows += r.rows;
     packs += r.packs;
   }
@@ -87,7 +85,6 @@ async function packSlice(
     readonly from: Date;
     readonly tokens: { readonly from: number | null; readonly to: number | null };
     readonly timescale: boolean;
-    readonly copy: boolean;
   },
 ): Promise<PackResult> {
   const { from } = w;
@@ -131,7 +128,7 @@ async function packSlice(
       moved += run.length;
       run = [];
     };
-    await readPackRows(q, where, { copy: w.copy }, (r) => {
+    await readPackRows(q, where, (r) => {
       const head = run[0];
       if (
         head !== undefined && (run.length === PACK_ROWS || r.tokenKey !== head.tokenKey ||
