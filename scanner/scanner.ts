@@ -116,7 +116,7 @@ export class Scanner {
    * entry whose `at` is not its episode's `dueAt` was superseded and is dropped.
    */
   readonly #due = new DueHeap();
-  /** Rebuild `#due` from every open episode (a new relation set, a book that changed connection). */
+  /** Rebuild `#due` from every open episode (a new relation set). */
   #rebuildDue = false;
   /** Nothing in the closing list is due at or before this instant. */
   #closingQuiet = -Infinity;
@@ -192,7 +192,7 @@ export class Scanner {
     this.advance(event.receivedAt);
     const connection = this.books.connectionOf(event.tokenId);
     this.books.apply(event);
-    if (connection !== null && connection !== event.connection) this.#rebuildDue = true;
+    if (connection !== null && connection !== event.connection) this.#recheck(event.tokenId);
     const relations = this.#set.relationsOf(event.tokenId);
     if (relations.length === 0) return;
     const sides = changedSides(event);
@@ -272,6 +272,21 @@ export class Scanner {
   #schedule(key: string, open: OpenEpisode, at: number): void {
     open.dueAt = at;
     if (at !== Infinity) this.#due.push(at, key);
+  }
+
+  /**
+   * The token's book moved to another connection, whose last data may be older: its open
+   * episodes are checked afresh on the next advance (not every open episode).
+   */
+  #recheck(tokenId: string): void {
+    for (const relation of this.#set.relationsOf(tokenId)) {
+      const channels = relation.kind === "group" ? GROUP_CHANNELS : PAIR_CHANNELS;
+      for (const channel of channels) {
+        const key = episodeKey(relation, channel);
+        const open = this.#open.get(key);
+        if (open !== undefined) this.#schedule(key, open, -Infinity);
+      }
+    }
   }
 
   #scheduleAll(): void {
