@@ -7,8 +7,9 @@
  *
  * Bounded work: markets are forecast `batchMarkets` (2,000, more when an event would be cut: its
  * neg-risk partition is coherent only when forecast whole) at a time, one batch after another on
- * the shared pool (a batch uses at most two connections at once: its tradability beside its
- * dataset facts, then its dataset lookups on two), the scoring pass updates at most 50,000 rows,
+ * the shared pool (at most seven connections at once: a batch's tradability on two, its feature
+ * lookups on four beside it with a one-horizon model, after it otherwise, and the previous
+ * batch's write on one), the scoring pass updates at most 50,000 rows,
  * and retention (`pruneForecasts`) deletes at most 500,000 rows older than
  * PMCOLLECT_FORECAST_RETAIN_DAYS (30) days, folding the scored ones into `forecast_skill` so
  * live skill keeps them; each pass logs one `forecasts_written` line (markets, tokens, skipped,
