@@ -12,7 +12,10 @@
  *    nearest its time to end (`nearestHorizon`). The outcome is not known, and not read: the
  *    row's label is a placeholder no forecast uses. h is chosen per event, from its soonest
  *    end, so a neg-risk partition shares one. A market with no price stored before t
- *    gets no forecast ("no price before the instant"). Markets and skipped come back in market id order.
+ *    gets no forecast ("no price before the instant"). With a one-horizon model h is that
+ *    horizon for every market, so the binary markets' features are built while step 1 reads,
+ *    and the rows of markets it closes are dropped. Markets and skipped come back in market id
+ *    order.
  * 3. The probability from the stored model (`predictDeployable`: its domain × horizon cell, the
  *    tail at its price, complete neg-risk partitions made coherent), or, with no stored model,
  *    the market price itself (the baseline; `modelVersion` null, and the caller says so).
