@@ -50,6 +50,13 @@ import type { ScannerTap } from "../scanner/run.ts";
 import type { BookEvent } from "../stream/book_event.ts";
 import type { L2Books } from "../stream/l2_book.ts";
 import { mirrorEvent, scannerBookView } from "./_book_view.ts";
+import {
+  episodeTrading,
+  feedSilence,
+  type Holding,
+  ledgerHoldings,
+  seedHoldings,
+} from "./_episode_trading.ts";
 import { Executor } from "./executor.ts";
 import { createKillSwitch, type KillSwitch, RISK_TASK } from "./kill_switch.ts";
 import { createLedger, type Ledger, recordOrderEvent } from "./ledger.ts";
@@ -62,7 +69,7 @@ import { RiskEngine, riskLimits } from "./risk.ts";
 import { tradingState } from "./trading_state.ts";
 import type { ForecastsAt } from "../models/forecast_at.ts";
 import { ledgerEquity, modelForecastsOf, modelLimits, tradeForecasts } from "./model_trades.ts";
-import { insertTradeOutcomes, outcomeOfForecast, outcomeOfTrade } from "./trade_outcomes.ts";
+import { insertTradeOutcomes, outcomeOfForecast } from "./trade_outcomes.ts";
 
 /** The executor task's name. */
 export const EXECUTOR_TASK = "executor";
@@ -133,21 +140,7 @@ export async function startLivePaper(
   const risk = new RiskEngine(riskLimits(config.risk), { mode: state.mode });
   if (state.mode !== "active") risk.setMode(state.mode, state.reason);
   const set = await loadScanRelations(sql, { convertFeeBips: config.scanner.convertFeeBips });
-  const traded = new Set<string>();
-  for (const h of account.holdings) {
-    const market = set.marketOf(h.tokenId);
-    const group = market === undefined
-      ? undefined
-      : set.relationsOf(market.yesTokenId).find((r) => r.kind === "group");
-    risk.seedHolding({
-      tokenId: h.tokenId,
-      marketId: market?.conditionId ?? h.tokenId,
-      groupId: group?.key ?? null,
-      size: parseDec(h.size),
-      cost: parseDec(h.cost),
-    });
-    traded.add(h.tokenId);
-  }
+  const traded = seedHoldings(risk, set, account.holdings);
   log.info("live_paper_started", {
     cash: account.cash,
     holdings: account.holdings.length,
@@ -167,13 +160,11 @@ export async function startLivePaper(
     risk,
     log,
     dataDir: config.dataDir,
-    stale: () => {
-      if (lastFrameAt === 0 || (source?.set.relations.length ?? 0) === 0) return null;
-      const silent = Date.now() - lastFrameAt;
-      return silent > maxAgeMs
-        ? `the scanner's feed has delivered nothing for ${silent} ms (> ${maxAgeMs} ms)`
-        : null;
-    },
+    stale: feedSilence({
+      lastFrameAt: () => lastFrameAt,
+      watching: () => (source?.set.relations.length ?? 0) > 0,
+      maxAgeMs,
+    }),
   });
   const view: BookView = (tokenId) =>
     source === null ? null : scannerBookView(source.books, source.set)(tokenId);
@@ -196,50 +187,18 @@ export async function startLivePaper(
         convert: (request) => broker.convert(request),
         signal: taskSignal,
       });
-      const counts = { episodes: 0, orders: 0, refused: 0, failed: 0 };
-      const outcomes: Record<string, number> = {};
-      const mark = () => {
-        for (const tokenId of traded) {
-          const bid = view(tokenId)?.bids[0];
-          if (bid !== undefined) risk.mark(tokenId, bid.price);
-        }
-      };
-      const trade = async (episode: Episode) => {
-        const relation = source?.set.relations.find((r) => r.key === episode.relationKey);
-        if (relation === undefined) return;
-        counts.episodes++;
-        try {
-          const result = await executor.trade(episode.peakPlan, {
-            relation,
-            at: episode.startedAt,
-          });
-          counts.orders += result.orders;
-          counts.refused += result.refused;
-          outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
-          context.counter(`executor_${result.outcome}_total`);
-          for (const leg of result.legs) traded.add(leg.tokenId);
-          mark();
-          await killSwitch.enforce(risk.assess(Date.now()), "executor");
-          await insertTradeOutcomes(sql, [outcomeOfTrade(result, { subject: relation.key })]);
-          log.info("executor_trade_done", {
-            relationKey: relation.key,
-            channel: episode.channel,
-            outcome: result.outcome,
-            planProfit: formatDec(result.decision.planProfit),
-            pnl: formatDec(result.pnl),
-            orders: result.orders,
-            refused: result.refused,
-            handoffMs: result.handoffMs,
-          });
-        } catch (err) {
-          counts.failed++;
-          if (taskSignal.aborted) return;
-          log.error("executor_trade_failed", {
-            relationKey: relation.key,
-            error: err instanceof Error ? err.message : String(err),
-          });
-        }
-      };
+      const { trade, mark, counts, outcomes } = episodeTrading({
+        executor,
+        sql,
+        risk,
+        killSwitch,
+        view,
+        relations: () => source?.set,
+        traded,
+        log,
+        context,
+        signal: taskSignal,
+      });
       // Each frame the scanner took, on the next macrotask (after the scanner's pass).
       let frames: BookEvent[] = [];
       let drain: ReturnType<typeof setTimeout> | null = null;
@@ -365,16 +324,11 @@ function feedBroker(broker: PaperBroker, set: RelationSet | undefined, event: Bo
 /** The ledger's cash balance and the positions it holds. */
 async function ledgerAccount(ledger: Ledger): Promise<{
   cash: string;
-  holdings: { tokenId: string; size: string; cost: string }[];
+  holdings: Holding[];
 }> {
   const [row] = await ledger.sql<{ cash: string }[]>`
     select coalesce(sum(amount), 0)::text as cash from cash`;
-  const rows = await ledger.sql<{ token_id: string; size: string; cost: string }[]>`
-    select token_id, size::text, cost::text from positions where size <> 0 order by token_id`;
-  return {
-    cash: formatDec(parseDec(row!.cash)),
-    holdings: rows.map((r) => ({ tokenId: r.token_id, size: r.size, cost: r.cost })),
-  };
+  return { cash: formatDec(parseDec(row!.cash)), holdings: await ledgerHoldings(ledger.sql) };
 }
 
 /**

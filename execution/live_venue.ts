@@ -50,6 +50,7 @@ import type { RelationSet } from "../scanner/relation_set.ts";
 import type { ScannerTap } from "../scanner/run.ts";
 import type { L2Books } from "../stream/l2_book.ts";
 import { scannerBookView } from "./_book_view.ts";
+import { episodeTrading, feedSilence, ledgerHoldings, seedHoldings } from "./_episode_trading.ts";
 import { Executor } from "./executor.ts";
 import { createKillSwitch, KILL_FILE, type KillSwitch, RISK_TASK } from "./kill_switch.ts";
 import { deriveApiCredentials } from "./l1_auth.ts";
@@ -140,23 +141,7 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
   const risk = new RiskEngine(riskLimits(config.risk), { mode: state.mode });
   if (state.mode !== "active") risk.setMode(state.mode, state.reason);
   const set = await loadScanRelations(sql, { convertFeeBips: config.scanner.convertFeeBips });
-  const traded = new Set<string>();
-  const holdings = await sql<{ token_id: string; size: string; cost: string }[]>`
-    select token_id, size::text, cost::text from positions where size <> 0 order by token_id`;
-  for (const h of holdings) {
-    const market = set.marketOf(h.token_id);
-    const group = market === undefined
-      ? undefined
-      : set.relationsOf(market.yesTokenId).find((r) => r.kind === "group");
-    risk.seedHolding({
-      tokenId: h.token_id,
-      marketId: market?.conditionId ?? h.token_id,
-      groupId: group?.key ?? null,
-      size: parseDec(h.size),
-      cost: parseDec(h.cost),
-    });
-    traded.add(h.token_id);
-  }
+  const traded = seedHoldings(risk, set, await ledgerHoldings(sql));
   const banner: LiveBanner = {
     account: account.signer.address,
     funder: account.signer.maker,
@@ -189,13 +174,11 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
     risk,
     log,
     dataDir: config.dataDir,
-    stale: () => {
-      if (lastFrameAt === 0 || (source?.set.relations.length ?? 0) === 0) return null;
-      const silent = Date.now() - lastFrameAt;
-      return silent > maxAgeMs
-        ? `the scanner's feed has delivered nothing for ${silent} ms (> ${maxAgeMs} ms)`
-        : null;
-    },
+    stale: feedSilence({
+      lastFrameAt: () => lastFrameAt,
+      watching: () => (source?.set.relations.length ?? 0) > 0,
+      maxAgeMs,
+    }),
   });
   const view: BookView = (tokenId) =>
     source === null ? null : scannerBookView(source.books, source.set)(tokenId);
@@ -215,46 +198,18 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
         risk,
         signal: taskSignal,
       });
-      const counts = { episodes: 0, orders: 0, refused: 0, failed: 0 };
-      const mark = () => {
-        for (const tokenId of traded) {
-          const bid = view(tokenId)?.bids[0];
-          if (bid !== undefined) risk.mark(tokenId, bid.price);
-        }
-      };
-      const trade = async (episode: Episode) => {
-        const relation = source?.set.relations.find((r) => r.key === episode.relationKey);
-        if (relation === undefined) return;
-        counts.episodes++;
-        try {
-          const result = await executor.trade(episode.peakPlan, {
-            relation,
-            at: episode.startedAt,
-          });
-          counts.orders += result.orders;
-          counts.refused += result.refused;
-          context.counter(`executor_${result.outcome}_total`);
-          for (const leg of result.legs) traded.add(leg.tokenId);
-          mark();
-          await killSwitch.enforce(risk.assess(Date.now()), "executor");
-          log.info("executor_trade_done", {
-            relationKey: relation.key,
-            channel: episode.channel,
-            outcome: result.outcome,
-            planProfit: formatDec(result.decision.planProfit),
-            pnl: formatDec(result.pnl),
-            orders: result.orders,
-            refused: result.refused,
-          });
-        } catch (err) {
-          counts.failed++;
-          if (taskSignal.aborted) return;
-          log.error("executor_trade_failed", {
-            relationKey: relation.key,
-            error: err instanceof Error ? err.message : String(err),
-          });
-        }
-      };
+      const { trade, mark, counts, outcomes } = episodeTrading({
+        executor,
+        sql,
+        risk,
+        killSwitch,
+        view,
+        relations: () => source?.set,
+        traded,
+        log,
+        context,
+        signal: taskSignal,
+      });
       const untap = deps.feed.tap((list) => {
         const last = list.at(-1);
         if (last !== undefined && last.receivedAt > lastFrameAt) lastFrameAt = last.receivedAt;
@@ -270,7 +225,12 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
       try {
         while (!taskSignal.aborted) {
           mark();
-          context.report({ ...counts, tradingMode: risk.mode, lastSuccessAt: Date.now() });
+          context.report({
+            ...counts,
+            outcomes: { ...outcomes },
+            tradingMode: risk.mode,
+            lastSuccessAt: Date.now(),
+          });
           await sleep(MARK_MS, undefined, { signal: taskSignal }).catch(() => {});
         }
       } finally {
