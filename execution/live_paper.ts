@@ -107,7 +107,10 @@ export async function startLivePaper(
 ): Promise<LivePaper> {
   const { config, sql } = deps;
   const log = deps.log.child({ task: EXECUTOR_TASK });
-  const ledger = createLedger(sql, { log });
+  // Intents on a connection of their own where the pool has one to spare: an order's intent
+  // then never waits behind fills being booked or the collector's writers (docs/execution.md,
+  // "Decision latency"); given back when the executor task ends.
+  const ledger = createLedger(sql, { log, dedicatedIntents: (sql.options?.max ?? 1) >= 2 });
   const o = config.executor;
   await recordCash(ledger, {
     reason: "deposit",
@@ -291,6 +294,7 @@ export async function startLivePaper(
         await Promise.allSettled([...running]);
         await executor.flush();
         executor.close();
+        await ledger.intents.close();
         for (const id of timers) clearTimeout(id);
         timers.clear();
       }

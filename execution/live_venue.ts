@@ -121,7 +121,10 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
       signal,
       timeoutMs: config.api.timeoutMs,
     });
-  const ledger = createLedger(sql, { log });
+  // Intents on a connection of their own where the pool has one to spare: an order's intent
+  // then never waits behind fills being booked or the collector's writers (docs/execution.md,
+  // "Decision latency"); given back when the executor task ends.
+  const ledger = createLedger(sql, { log, dedicatedIntents: (sql.options?.max ?? 1) >= 2 });
   const broker = new VenueBroker({
     clobUrl: config.api.clobUrl,
     dataApiUrl: config.api.dataApiUrl,
@@ -239,6 +242,7 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
         await Promise.allSettled([...running]);
         await executor.flush();
         executor.close();
+        await ledger.intents.close();
         // The user channel closes with the run's signal: wait for it on the way out.
         if (signal.aborted) await broker.closed();
       }
