@@ -50,6 +50,8 @@ import { haltTrading, reduceTrading, tradingState } from "./trading_state.ts";
 export const RISK_TASK = "risk";
 /** The file whose appearance in the data directory kills. */
 export const KILL_FILE = "KILL";
+/** A KILL file found empty is read again after this long (it may be being written). */
+const EMPTY_FILE_REREAD_MS = 50;
 /** Longest wait for the broker's cancel-all before the kill reports it as failed. */
 export const CANCEL_TIMEOUT_MS = 5_000;
 /** How often open orders are looked for and canceled while halted. */
@@ -211,6 +213,13 @@ export function createKillSwitch(
     let text: string;
     try {
       text = await Deno.readTextFile(path);
+      // Found empty, it may be mid-write (`echo reason > KILL` creates, then writes): read it
+      // once more a moment later, so the reason written is the one stored. `touch KILL` still
+      // kills, as "KILL file", that moment later.
+      if (text.trim() === "") {
+        await new Promise((resolve) => setTimeout(resolve, EMPTY_FILE_REREAD_MS));
+        text = await Deno.readTextFile(path);
+      }
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) return;
       throw err;
