@@ -131,6 +131,7 @@ export function episodeTrading(d: EpisodeTradingDeps): EpisodeTrading {
       counts.refused += result.refused;
       outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
       d.context.counter(`executor_${result.outcome}_total`);
+      await d.executor.flush(); // its fills in the ledger before its outcome row
       for (const leg of result.legs) d.traded.add(leg.tokenId);
       mark();
       await d.killSwitch.enforce(d.risk.assess(Date.now()), "executor");

@@ -243,6 +243,8 @@ export async function startLivePaper(
             limits,
             now: Date.now,
           });
+          // The fills booked in the ledger before the outcomes say what they bought.
+          await executor.flush();
           for (const r of results) traded.add(r.leg.tokenId);
           mark();
           await killSwitch.enforce(risk.assess(Date.now()), "executor");
