@@ -613,7 +613,8 @@ export class Executor {
   /**
    * A FOK/FAK the broker answered MATCHED: waits, bounded, until the fills booked for it add up
    * to the size the broker says matched, so the next leg is decided on what this one bought.
-   * The wait counts as waiting on the broker (a replay may move its clock meanwhile).
+   * Only the wait for fills still to come counts as waiting on the broker (a replay may move
+   * its clock meanwhile); the lookup of the matched size does not.
    */
   async #awaitFills(request: OrderRequest, status: string, tally: Tally): Promise<void> {
     if (status !== "MATCHED" || (request.orderType !== "FOK" && request.orderType !== "FAK")) {
@@ -622,21 +623,23 @@ export class Executor {
     const signal = this.#o.signal;
     const waitMs = this.#o.fillWaitMs ?? FILL_WAIT_MS;
     const started = performance.now();
+    let matched: Dec;
+    try {
+      const order = await this.#broker.orderByClientId(request.clientOrderId, signal);
+      if (order === null) return;
+      matched = parseDec(order.sizeMatched);
+    } catch (err) {
+      if (signal?.aborted) return;
+      this.#o.log.warn("executor_fills_unknown", {
+        clientOrderId: request.clientOrderId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return;
+    }
+    // The paper broker's fills are in already: the trade goes on without yielding to a replay.
+    if (tally.filled >= matched) return;
     this.#park();
     try {
-      let matched: Dec;
-      try {
-        const order = await this.#broker.orderByClientId(request.clientOrderId, signal);
-        if (order === null) return;
-        matched = parseDec(order.sizeMatched);
-      } catch (err) {
-        if (signal?.aborted) return;
-        this.#o.log.warn("executor_fills_unknown", {
-          clientOrderId: request.clientOrderId,
-          error: err instanceof Error ? err.message : String(err),
-        });
-        return;
-      }
       while (tally.filled < matched && !signal?.aborted) {
         const left = waitMs - (performance.now() - started);
         if (left <= 0) {
