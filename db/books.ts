@@ -1,7 +1,9 @@
 /**
  * Order-book snapshots: full levels (best first) plus top-of-book columns, stored compactly in
  * book_snapshot_data (levels as parallel int arrays of millionths; see db/_micro.ts) and read
- * back, with the v0.1 JSONB levels, through the book_snapshots view.
+ * back, with the v0.1 JSONB levels, through the book_snapshots view. A hash of 40 lower-case
+ * hex characters (what the venue sends) is stored as its 20 bytes in `book_hash_bytes`, any
+ * other value verbatim in `book_hash` (migration 0023); the view gives back the same text.
  *
  * @example
  * ```ts
@@ -53,11 +55,14 @@ export async function insertBookSnapshots(
     const e = encodeBooks(b);
     const result = await sql`
       insert into book_snapshot_data (ts, token_key, condition_key, exchange_ts, best_bid,
-        best_ask, mid, spread, bid_size, ask_size, tick_size, book_hash, bid_prices, bid_sizes,
-        ask_prices, ask_sizes, exact)
+        best_ask, mid, spread, bid_size, ask_size, tick_size, book_hash, book_hash_bytes,
+        bid_prices, bid_sizes, ask_prices, ask_sizes, exact)
       select ts, token_key, condition_key, exchange_ts, best_bid, best_ask, mid, spread,
-             bid_size, ask_size, tick_size, book_hash, bid_prices::integer[],
-             bid_sizes::bigint[], ask_prices::integer[], ask_sizes::bigint[], exact
+             bid_size, ask_size, tick_size,
+             case when book_hash ~ '^[0-9a-f]{40}$' then null else book_hash end,
+             case when book_hash ~ '^[0-9a-f]{40}$' then decode(book_hash, 'hex') end,
+             bid_prices::integer[], bid_sizes::bigint[], ask_prices::integer[],
+             ask_sizes::bigint[], exact
       from unnest(
         ${col(b, (r) => iso(r.ts))}::timestamptz[], ${arrayLiteral(tokens)}::integer[],
         ${arrayLiteral(conditions)}::integer[],

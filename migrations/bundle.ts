@@ -37,6 +37,8 @@ import aggregates0020Timescale from "./0020_aggregate_compression.timescale.sql"
 };
 import tradeOutcomes0021 from "./0021_trade_outcomes.sql" with { type: "text" };
 import forecastSkill0022 from "./0022_forecast_skill.sql" with { type: "text" };
+import bookHash0023Plain from "./0023_book_hash_bytes.plain.sql" with { type: "text" };
+import bookHash0023Timescale from "./0023_book_hash_bytes.timescale.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -179,5 +181,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "forecast_skill",
     sql: { plain: forecastSkill0022, timescale: forecastSkill0022 },
     files: ["0022_forecast_skill.sql"],
+  },
+  {
+    version: 23,
+    name: "book_hash_bytes",
+    sql: { plain: bookHash0023Plain, timescale: bookHash0023Timescale },
+    files: ["0023_book_hash_bytes.plain.sql", "0023_book_hash_bytes.timescale.sql"],
   },
 ];
