@@ -167,7 +167,7 @@ export class Executor {
   #idle: (() => void)[] = [];
   readonly #broker: Broker;
   /** Client order id → its trade's arrival and first handoff (performance.now()). */
-  readonly #timing = new Map<string, { readonly received: number; first: number | null }>();
+  readonly #timing = new Map<string, Timing>();
 
   constructor(options: ExecutorOptions) {
     this.#o = options;
@@ -184,7 +184,10 @@ export class Executor {
         }
         options.onHandoff?.(order);
         this.#park();
-        return inner.submit(order, signal).finally(() => this.#working++);
+        const answer = inner.submit(order, signal).finally(() => this.#working++);
+        // The order is on its way: now the decision's log line (off the decision's latency).
+        if (timing !== undefined) afterHandoff(timing);
+        return answer;
       },
       cancel: (ids, signal) => inner.cancel(ids, signal),
       cancelAll: (signal) => inner.cancelAll(signal),
@@ -227,7 +230,7 @@ export class Executor {
     plan: Plan,
     context: { readonly relation: ScanRelation; readonly at: number },
   ): Promise<TradeResult> {
-    const timing = { received: performance.now(), first: null as number | null };
+    const timing: Timing = { received: performance.now(), first: null, deferred: null };
     this.#working++;
     try {
       const result = await this.#trade(plan, context.relation, timing);
@@ -257,7 +260,7 @@ export class Executor {
       readonly groupId: string | null;
     },
   ): Promise<ModelTradeResult> {
-    const timing = { received: performance.now(), first: null as number | null };
+    const timing: Timing = { received: performance.now(), first: null, deferred: null };
     this.#working++;
     try {
       const decision = decideModel(forecast, {
@@ -267,11 +270,12 @@ export class Executor {
         notTradable: context.notTradable,
         limits: context.limits,
       });
-      this.#o.log.info("executor_model_decision", {
-        ...modelDecisionRecord(decision),
-        forecastAt: new Date(forecast.instant).toISOString(),
-        outcomeIndex: forecast.outcomeIndex,
-      });
+      timing.deferred = () =>
+        this.#o.log.info("executor_model_decision", {
+          ...modelDecisionRecord(decision),
+          forecastAt: new Date(forecast.instant).toISOString(),
+          outcomeIndex: forecast.outcomeIndex,
+        });
       const leg = newTally(forecast.tokenId);
       const count = { orders: 0, refused: 0 };
       const order = decision.order;
@@ -292,6 +296,7 @@ export class Executor {
           this.#working++;
         }
       }
+      afterHandoff(timing);
       const outcome: ModelTradeResult["outcome"] = order === null || count.orders === 0
         ? "declined"
         : leg.bought === ZERO
@@ -315,7 +320,7 @@ export class Executor {
   async #trade(
     plan: Plan,
     relation: ScanRelation,
-    timing: { readonly received: number; first: number | null },
+    timing: Timing,
   ): Promise<Omit<TradeResult, "handoffMs">> {
     const { books, log } = this.#o;
     const decision = decide(plan, {
@@ -324,12 +329,15 @@ export class Executor {
       books,
       limits: this.#o.limits,
     });
-    log.info("executor_decision", {
-      step: "open",
-      ...decisionRecord(decision),
-      // The plan as `pmcollect edge --json` prints it: legs, levels, fees, conversion calls.
-      plan: channelJson({ channel: plan.channel, subject: relation.key, complete: true, plan }),
-    });
+    // Written once the first order is handed to the broker (or nothing will be): building and
+    // writing the line with the whole plan is not the decision's work.
+    timing.deferred = () =>
+      log.info("executor_decision", {
+        step: "open",
+        ...decisionRecord(decision),
+        // The plan as `pmcollect edge --json` prints it: legs, levels, fees, conversion calls.
+        plan: channelJson({ channel: plan.channel, subject: relation.key, complete: true, plan }),
+      });
     const legs: LegTally[] = plan.legs.map((leg) => newTally(leg.tokenId));
     const count = { orders: 0, refused: 0 };
     const result = (
@@ -347,7 +355,10 @@ export class Executor {
       ...count,
       ...rest,
     });
-    if (decision.action === "decline") return result("declined");
+    if (decision.action === "decline") {
+      afterHandoff(timing);
+      return result("declined");
+    }
     const send = async (orders: readonly LegOrder[]) => {
       // Each order counts as working until it waits on the broker; the trade waits on them.
       const where = (o: LegOrder) => planPlace(o, plan, relation);
@@ -359,7 +370,11 @@ export class Executor {
         this.#working++;
       }
     };
-    await send(decision.first);
+    try {
+      await send(decision.first);
+    } finally {
+      afterHandoff(timing);
+    }
     if (legs[decision.first[0]!.leg]!.bought === ZERO) return result("missed");
     await send(decision.rest);
     let short = plan.legs.some((leg, i) => legs[i]!.bought < leg.shares);
@@ -434,6 +449,7 @@ export class Executor {
       });
       if (!verdict.ok) {
         trade.count.refused++;
+        afterHandoff(trade.timing);
         this.#o.log.info("executor_refused", {
           clientOrderId: request.clientOrderId,
           limit: verdict.limit,
@@ -467,6 +483,7 @@ export class Executor {
       if (!(err instanceof TradingHaltedError)) throw err;
       trade.count.orders--;
       trade.count.refused++;
+      afterHandoff(trade.timing);
       this.#o.log.warn("executor_refused", {
         clientOrderId: request.clientOrderId,
         reason: err.message,
@@ -689,7 +706,22 @@ interface Placing {
   readonly where: (order: LegOrder) => OrderPlace;
   readonly legs: LegTally[];
   readonly count: { orders: number; refused: number };
-  readonly timing: { readonly received: number; first: number | null };
+  readonly timing: Timing;
+}
+
+/** A trade's arrival and first hand-off (performance.now()), and what waits for the hand-off. */
+interface Timing {
+  readonly received: number;
+  first: number | null;
+  /** The decision's log line, written once the first order is handed over (or none will be). */
+  deferred: (() => void) | null;
+}
+
+/** Runs what waited for the trade's first hand-off, once. */
+function afterHandoff(timing: Timing): void {
+  const deferred = timing.deferred;
+  timing.deferred = null;
+  deferred?.();
 }
 
 /** Where an order's token belongs, and the edge a share it was planned with. */
