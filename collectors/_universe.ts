@@ -12,7 +12,8 @@
 import type { Config } from "../runtime/config.ts";
 import type { Query } from "../polymarket/http.ts";
 import type { GammaMarket } from "../polymarket/gamma_schema.ts";
-import { type ListedPage, listMarkets } from "../polymarket/gamma.ts";
+import { type ListedMarketsPage, listMarkets } from "../polymarket/gamma.ts";
+import type { KnownMarkets } from "../polymarket/gamma_unchanged.ts";
 import type { CollectorDeps } from "./_deps.ts";
 
 /**
@@ -43,24 +44,38 @@ export function universeQueries(config: Config): Query[] {
  * Walks every universe query, yielding each page with markets already seen in this walk
  * removed and the total trimmed to `maxMarkets` (0 = no cap). With several tags the cap is
  * filled tag by tag, each tag's most-traded markets first.
+ *
+ * With `known` (an uncapped universe only), markets byte-identical to what the caller holds
+ * come unparsed, by id in `unchanged` (`polymarket/gamma_unchanged.ts`), and `prints[i]` is
+ * `items[i]`'s fingerprint. A capped universe (the embedded database's few hundred markets)
+ * is always parsed whole: the cap is applied in page order across both kinds.
  */
 export async function* walkUniverse(
   deps: CollectorDeps,
   signal: AbortSignal,
-): AsyncGenerator<ListedPage<GammaMarket>> {
+  known?: KnownMarkets,
+): AsyncGenerator<ListedMarketsPage> {
   const cap = deps.config.collectors.universe.maxMarkets;
   const seen = new Set<string>();
   const now = () => new Date(deps.now());
+  const options = { signal, now, ...(cap === 0 && known !== undefined ? { known } : {}) };
   for (const query of universeQueries(deps.config)) {
-    for await (const page of listMarkets(deps.http, query, { signal, now })) {
+    for await (const page of listMarkets(deps.http, query, options)) {
       const items: GammaMarket[] = [];
-      for (const m of page.items) {
+      const prints: number[] = [];
+      for (const [i, m] of page.items.entries()) {
         if (seen.has(m.id)) continue;
         if (cap > 0 && seen.size >= cap) break;
         seen.add(m.id);
         items.push(m);
+        if (page.prints.length > 0) prints.push(page.prints[i]!);
       }
-      yield { ...page, items };
+      const unchanged = page.unchanged.filter((id) => {
+        if (seen.has(id)) return false;
+        seen.add(id);
+        return true;
+      });
+      yield { ...page, items, prints, unchanged };
       if (cap > 0 && seen.size >= cap) return;
     }
   }

@@ -17,7 +17,7 @@ import type { CollectorDeps } from "./_deps.ts";
 import type { ActiveToken } from "./_active_tokens.ts";
 import type { GammaMarket } from "../polymarket/gamma_schema.ts";
 import type { GammaEvent } from "../polymarket/gamma_event_schema.ts";
-import { type ListedPage, listEvents, listMarkets } from "../polymarket/gamma.ts";
+import { type ListedMarketsPage, listEvents, listMarkets } from "../polymarket/gamma.ts";
 import {
   type EventRow,
   type MarketRow,
@@ -32,6 +32,7 @@ import { readClobMetadata } from "./_clob_metadata.ts";
 import { createCycleRunner, type CycleResult, storeRejects } from "./_cycle.ts";
 import { runOnSchedule } from "./_schedule.ts";
 import { chunk, logUniverseCap, MARKETS_SOURCE, walkUniverse } from "./_universe.ts";
+import { KnownMarketRecord } from "./_known_markets.ts";
 
 const TASK = "markets";
 /** Ids per by-id request (Gamma's practical ceiling for repeated id filters). */
@@ -46,6 +47,9 @@ export async function runMarketsCollector(
   const cycles = createCycleRunner(deps, { task: TASK });
   // Digest of each market's last recorded Gamma observation: unchanged ones are not re-sent.
   const recorded = new Map<string, string>();
+  // What each market stored by an earlier walk gave: an unchanged one is not parsed, upserted
+  // or observed again.
+  const known = new KnownMarketRecord<StoredMarket>({ fullEvery: FULL_WALK_EVERY });
   await runOnSchedule({
     task: TASK,
     intervalMs: deps.config.collectors.markets.intervalMs,
@@ -53,8 +57,20 @@ export async function runMarketsCollector(
     log: deps.log,
     immediate: true,
     cycle: (slot, cycleSignal) =>
-      cycles.run(slot, cycleSignal, () => walk(deps, recorded, cycleSignal)),
+      cycles.run(slot, cycleSignal, () => walk(deps, { recorded, known }, cycleSignal)),
   }, signal);
+}
+
+/** Walks between two walks that process every market again (an hour at the default 5 min). */
+const FULL_WALK_EVERY = 12;
+
+/** What a stored market contributes to later walks while it stays byte-identical. */
+interface StoredMarket {
+  eventIds: readonly string[];
+  /** Its active tokens (none when closed or inactive). */
+  active: readonly ActiveToken[];
+  /** The flags of its first event its metadata was observed with. */
+  flags: EventFlags | undefined;
 }
 
 interface WalkState {
@@ -72,13 +88,17 @@ interface WalkState {
   at: Date;
   metadataChanges: number;
   recorded: Map<string, string>;
+  known: KnownMarketRecord<StoredMarket>;
+  unchanged: number;
 }
 
 async function walk(
   deps: CollectorDeps,
-  recorded: Map<string, string>,
+  memory: { recorded: Map<string, string>; known: KnownMarketRecord<StoredMarket> },
   signal: AbortSignal,
 ): Promise<CycleResult> {
+  const { recorded, known } = memory;
+  known.startWalk();
   const state: WalkState = {
     rows: 0,
     rejects: 0,
@@ -89,9 +109,13 @@ async function walk(
     at: new Date(deps.now()),
     metadataChanges: 0,
     recorded,
+    known,
+    unchanged: 0,
   };
   const previous = await previouslyActive(deps);
-  for await (const page of walkUniverse(deps, signal)) await store(deps, page, state, signal);
+  for await (const page of walkUniverse(deps, signal, known)) {
+    await store(deps, page, state, signal);
+  }
   const missing = [...previous].filter((id) => !state.seen.has(id));
   for (const ids of chunk(missing, IDS_PER_REQUEST)) {
     const query = { id: ids, limit: IDS_PER_REQUEST };
@@ -108,6 +132,7 @@ async function walk(
     detail: {
       markets: state.seen.size,
       activeTokens: state.active.length,
+      unchanged: state.unchanged,
       recheckedMissing: missing.length,
       tokensAdded: change.added.length,
       tokensRemoved: change.removed.length,
@@ -118,15 +143,27 @@ async function walk(
   };
 }
 
-/** Upserts one market page with the events it references that were not fetched yet. */
+/**
+ * Upserts one market page with the events it references that were not fetched yet. Its
+ * unchanged markets (byte-identical to when an earlier walk stored them) only count as seen
+ * and active and ask for their events; the rest are upserted, observed and then recorded.
+ */
 async function store(
   deps: CollectorDeps,
-  page: ListedPage<GammaMarket>,
+  page: ListedMarketsPage,
   state: WalkState,
   signal: AbortSignal,
 ): Promise<void> {
   state.rejects += await storeRejects(deps, MARKETS_SOURCE, page.rejects);
   const wanted = new Set<string>();
+  const unchanged: [string, StoredMarket][] = [];
+  for (const id of page.unchanged) {
+    const stored = state.known.get(id);
+    if (stored === undefined) continue;
+    unchanged.push([id, stored]);
+    state.seen.add(id);
+    for (const e of stored.eventIds) if (!state.events.has(e)) wanted.add(e);
+  }
   for (const m of page.items) {
     state.seen.add(m.id);
     for (const id of m.eventIds) if (!state.events.has(id)) wanted.add(id);
@@ -159,11 +196,21 @@ async function store(
   observed.forEach((o, i) => state.recorded.set(o.marketId, keys[i]!));
   state.metadataChanges += changes;
   state.rows += changes;
-  for (const m of page.items) {
-    if (m.closed === true || m.active === false) continue;
-    m.clobTokenIds.forEach((tokenId) => {
-      state.active.push({ tokenId, conditionId: m.conditionId, marketId: m.id });
-    });
+  page.items.forEach((m, i) => {
+    const active: ActiveToken[] = m.closed === true || m.active === false
+      ? []
+      : m.clobTokenIds.map((tokenId) => ({ tokenId, conditionId: m.conditionId, marketId: m.id }));
+    for (const t of active) state.active.push(t);
+    const print = page.prints[i];
+    if (print === undefined) return;
+    const flags = state.eventFlags.get(m.eventIds[0]!);
+    state.known.record(m.id, print, { eventIds: m.eventIds, active, flags });
+  });
+  state.unchanged += unchanged.length;
+  for (const [id, stored] of unchanged) {
+    for (const t of stored.active) state.active.push(t);
+    // Its event's neg-risk flags moved under it: observe it again on the next walk.
+    if (state.eventFlags.get(stored.eventIds[0]!) !== stored.flags) state.known.forget(id);
   }
 }
 

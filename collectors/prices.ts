@@ -22,6 +22,7 @@ import type { GapRow } from "../db/ops.ts";
 import { createCycleRunner, type CycleResult, storeRejects } from "./_cycle.ts";
 import { runOnSchedule } from "./_schedule.ts";
 import { MARKETS_SOURCE, walkUniverse } from "./_universe.ts";
+import { KnownMarketRecord } from "./_known_markets.ts";
 
 const TASK = "prices";
 
@@ -38,6 +39,8 @@ export async function runPricesCollector(deps: CollectorDeps, signal: AbortSigna
   });
   // Rows already stored by a minute still being walked, for the gap row if it then fails.
   const stored = new Map<number, number>();
+  // Each market's rows as of its last stored walk: an unchanged market is not parsed again.
+  const known = new KnownMarketRecord<PriceRowTemplate[]>({ fullEvery: FULL_WALK_EVERY });
   const cycles = createCycleRunner(deps, {
     task: TASK,
     onFailure: (slot, cause, error) => [gap(slot, cause, {
@@ -52,9 +55,10 @@ export async function runPricesCollector(deps: CollectorDeps, signal: AbortSigna
     log: deps.log,
     deadlineMs: 2 * intervalMs,
     cycle: (slot, cycleSignal) =>
-      cycles.run(slot, cycleSignal, () => collectMinute(deps, slot, cycleSignal, stored)).finally(
-        () => stored.delete(slot.getTime()),
-      ),
+      cycles.run(slot, cycleSignal, () => collectMinute(deps, slot, cycleSignal, { stored, known }))
+        .finally(
+          () => stored.delete(slot.getTime()),
+        ),
     onOverlap: async (slot) => {
       await cycles.outbox.write([{ kind: "gaps", rows: [gap(slot, "overlap")] }, {
         kind: "run",
@@ -74,30 +78,56 @@ export async function runPricesCollector(deps: CollectorDeps, signal: AbortSigna
   }, signal);
 }
 
+/** A price row without its minute. */
+type PriceRowTemplate = Omit<PriceSnapshotRow, "ts">;
+
+/** Walks between two walks that parse every market again (an hour at the default minute). */
+const FULL_WALK_EVERY = 60;
+
 async function collectMinute(
   deps: CollectorDeps,
   minute: Date,
   signal: AbortSignal,
-  stored: Map<number, number>,
+  state: {
+    readonly stored: Map<number, number>;
+    readonly known: KnownMarketRecord<PriceRowTemplate[]>;
+  },
 ): Promise<CycleResult> {
   // Each page is written as soon as it is parsed, so only one page of markets is held in
   // memory (a full-universe walk is ~180 MB of JSON). A walk that fails part-way leaves the
   // pages already written (true snapshots of that minute) and its gap row says how many.
+  // A market unchanged since the walk that stored it is written from the rows it gave then.
+  const { stored, known } = state;
+  known.startWalk();
   let rejects = 0;
   let markets = 0;
   let tokens = 0;
   let written = 0;
-  for await (const page of walkUniverse(deps, signal)) {
+  let unchanged = 0;
+  for await (const page of walkUniverse(deps, signal, known)) {
     rejects += await storeRejects(deps, MARKETS_SOURCE, page.rejects);
-    markets += page.items.length;
+    markets += page.items.length + page.unchanged.length;
+    unchanged += page.unchanged.length;
     const rows: PriceSnapshotRow[] = [];
-    for (const m of page.items) appendPriceRows(rows, m, minute);
+    for (const id of page.unchanged) {
+      for (const row of known.get(id) ?? []) rows.push({ ts: minute, ...row });
+    }
+    const made = page.items.map((m) => {
+      const own: PriceSnapshotRow[] = [];
+      appendPriceRows(own, m, minute);
+      for (const row of own) rows.push(row);
+      return own.map(({ ts: _, ...row }) => row);
+    });
     tokens += rows.length;
     written += await insertPriceSnapshots(deps.sql, rows);
     stored.set(minute.getTime(), written);
+    page.items.forEach((m, i) => {
+      const print = page.prints[i];
+      if (print !== undefined) known.record(m.id, print, made[i]!);
+    });
   }
   signal.throwIfAborted();
-  return { rows: written, rejects, errors: 0, detail: { markets, tokens } };
+  return { rows: written, rejects, errors: 0, detail: { markets, tokens, unchanged } };
 }
 
 /**

@@ -245,7 +245,7 @@ export async function readGammaPage<T>(
 }
 
 /** The page's element array and next cursor, or the `$` reject of an unrecognised page. */
-function gammaEnvelope(
+export function gammaEnvelope(
   raw: unknown,
   key: "markets" | "events",
 ): { list: unknown[]; nextCursor: string | null } | { reject: Reject } {
