@@ -49,7 +49,7 @@ import { numberToDecimalText } from "../polymarket/ids.ts";
 import type { GammaMarket } from "../polymarket/gamma_schema.ts";
 import { createUniverse, PRICE_SCALE, type SimMarket } from "../simulator/universe.ts";
 import { World } from "../simulator/world.ts";
-import { ActivityModel } from "../simulator/activity_model.ts";
+import { ActivityModel, VENUE_MARKETS } from "../simulator/activity_model.ts";
 import { restBook, wsBook } from "../simulator/ws_messages.ts";
 import { SIZE_SCALE } from "../simulator/book.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
@@ -60,6 +60,8 @@ import { compressedColumns } from "./_compressed_columns.ts";
 import { compressAsPolicy, pauseJobs } from "./_compress_as_policy.ts";
 import { ServerJobs } from "./_server_jobs.ts";
 import { venueSeqGrowth } from "./_venue_seq.ts";
+import { type Held, held, streamHeld } from "./_held.ts";
+import { measureVenueStream, type VenueStream } from "./_venue_stream.ts";
 import { timescaleSchema } from "../db/timescale_schema.ts";
 
 /** The venue's active tokens. */
@@ -70,6 +72,8 @@ const FULL_TOKENS = 93_000;
  */
 const DEFAULT_HOURS = 170;
 const DEFAULT_TOKENS = 400;
+/** One 6-hour window of the whole venue for the stream (~11 M messages, ~15 min here). */
+const DEFAULT_STREAM_HOURS = 6;
 const BOOK_EVERY_MINUTES = 5;
 const DAY_MS = 86_400_000;
 /** The recorder packs a window this long after it ends (PMCOLLECT_STREAM_PACK_AFTER_MS). */
@@ -92,6 +96,13 @@ const SERIES = [
 export interface Options {
   tokens: number;
   hours: number;
+  /**
+   * Hours of the whole venue recorded for the stream's figure (bench/_venue_stream.ts), whole
+   * 6-hour windows; 0: the week run's stream, scaled by tokens, as before issue 26's venue run.
+   */
+  streamHours: number;
+  /** Markets of the venue-scale run: the venue's 46,500 (fewer only to try the bench out). */
+  streamMarkets: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -100,14 +111,24 @@ function parseOptions(argv: string[]): Options {
     options: {
       tokens: { type: "string", default: String(DEFAULT_TOKENS) },
       hours: { type: "string", default: String(DEFAULT_HOURS) },
+      "stream-hours": { type: "string", default: String(DEFAULT_STREAM_HOURS) },
+      "stream-markets": { type: "string", default: String(VENUE_MARKETS) },
     },
   });
   const tokens = 2 * Math.round(Number(values.tokens) / 2);
   const hours = Number(values.hours);
+  const streamHours = Number(values["stream-hours"]);
   if (!(tokens >= 2 && tokens <= 100_000) || !(Number.isInteger(hours) && hours >= 24)) {
     throw new RangeError("--tokens must be 2..100,000 and --hours a whole number ≥ 24");
   }
-  return { tokens, hours };
+  if (!Number.isInteger(streamHours / 6) || streamHours < 0) {
+    throw new RangeError("--stream-hours must be whole 6-hour windows (0: no venue-scale run)");
+  }
+  const streamMarkets = Number(values["stream-markets"]);
+  if (!(Number.isInteger(streamMarkets) && streamMarkets >= 1)) {
+    throw new RangeError("--stream-markets must be a whole number ≥ 1");
+  }
+  return { tokens, hours, streamHours, streamMarkets };
 }
 
 /**
@@ -332,122 +353,6 @@ function bookRows(world: World, markets: readonly SimMarket[], ms: number): Book
   return rows;
 }
 
-/** What a hypertable holds at the end: all of it, and its settled (compressed) head. */
-interface Held {
-  readonly rows: number;
-  readonly bytes: number;
-  /** Rows and bytes of the compressed chunks that begin the table, and the hours they span. */
-  readonly settledRows: number;
-  readonly settledBytes: number;
-  readonly settledHours: number;
-  readonly settledEnd: number;
-  readonly chunks: number;
-  readonly compressedChunks: number;
-}
-
-/** Reads `table`'s chunks with PostgreSQL's and TimescaleDB's size functions. */
-async function held(sql: Sql, mode: SchemaMode, table: string, time: string, start: number) {
-  await sql.unsafe(`vacuum analyze ${table}`);
-  const [all] = await sql.unsafe(`select count(*)::float8 as n from ${table}`);
-  const rows = Number(all!.n);
-  if (mode !== "timescale") {
-    const [r] = await sql`select pg_total_relation_size(${table}::regclass)::float8 as n`;
-    const bytes = Number(r!.n);
-    return {
-      rows,
-      bytes,
-      settledRows: 0,
-      settledBytes: 0,
-      settledHours: 0,
-      settledEnd: start,
-      chunks: 0,
-      compressedChunks: 0,
-    } satisfies Held;
-  }
-  const ts = `"${(await timescaleSchema(sql))!.replaceAll('"', '""')}"`;
-  const chunks = await sql.unsafe<
-    { start: Date; end: Date; compressed: boolean; bytes: number }[]
-  >(
-    `select c.range_start as start, c.range_end as "end", c.is_compressed as compressed,
-            s.total_bytes::float8 as bytes
-     from timescaledb_information.chunks c
-     join ${ts}.chunks_detailed_size($1::regclass) s
-       on s.chunk_schema = c.chunk_schema and s.chunk_name = c.chunk_name
-     where format('%I.%I', c.hypertable_schema, c.hypertable_name)::regclass = $1::regclass
-     order by c.range_start`,
-    [table],
-  );
-  const [size] = await sql.unsafe(`select ${ts}.hypertable_size($1::regclass)::float8 as n`, [
-    table,
-  ]);
-  let settledEnd = start;
-  let settledBytes = 0;
-  for (const c of chunks) {
-    if (!c.compressed) break;
-    settledEnd = c.end.getTime();
-    settledBytes += c.bytes;
-  }
-  const [s] = await sql.unsafe(
-    `select count(*)::float8 as n from ${table} where ${time} < $1::timestamptz`,
-    [new Date(settledEnd).toISOString()],
-  );
-  return {
-    rows,
-    bytes: Number(size!.n),
-    settledRows: Number(s!.n),
-    settledBytes,
-    settledHours: Math.max(0, settledEnd - start) / 3_600_000,
-    settledEnd,
-    chunks: chunks.length,
-    compressedChunks: chunks.filter((c) => c.compressed).length,
-  } satisfies Held;
-}
-
-/**
- * The stream's settled part: `book_event_rows`' compressed chunks, and the share of the packs
- * and checkpoints (plain tables) of the same hours, by their rows' stored bytes.
- */
-async function streamHeld(sql: Sql, mode: SchemaMode, start: number) {
-  const rows = await held(sql, mode, "book_event_rows", "received_at", start);
-  const end = new Date(mode === "timescale" ? rows.settledEnd : Date.UTC(9999, 0));
-  await sql`vacuum analyze book_event_packs`;
-  await sql`vacuum analyze book_checkpoints`;
-  const [r] = await sql<
-    {
-      packs: number;
-      packsIn: number;
-      checkpoints: number;
-      checkpointsIn: number;
-      pairs: number;
-      events: number;
-      eventsIn: number;
-    }[]
-  >`
-    select pg_total_relation_size('book_event_packs')::float8 *
-             coalesce((select sum(pg_column_size(p.*)) filter (where first_at < ${end}) /
-                              nullif(sum(pg_column_size(p.*)), 0)
-                       from book_event_packs p), 0) as "packsIn",
-           pg_total_relation_size('book_event_packs')::float8 as packs,
-           pg_total_relation_size('book_checkpoints')::float8 *
-             coalesce((select sum(pg_column_size(c.*)) filter (where received_at < ${end}) /
-                              nullif(sum(pg_column_size(c.*)), 0)
-                       from book_checkpoints c), 0) as "checkpointsIn",
-           pg_total_relation_size('book_checkpoints')::float8 as checkpoints,
-           pg_total_relation_size('token_pairs')::float8 as pairs,
-           (select count(*) from book_events)::float8 as events,
-           (select count(*) from book_events where received_at < ${end})::float8 as "eventsIn"`;
-  return {
-    rows,
-    events: r!.events,
-    settledEvents: mode === "timescale" ? r!.eventsIn : r!.events,
-    bytes: rows.bytes + r!.packs + r!.checkpoints,
-    settledBytes: mode === "timescale"
-      ? rows.settledBytes + r!.packsIn + r!.checkpointsIn
-      : rows.bytes + r!.packs + r!.checkpoints,
-    pairsBytes: r!.pairs,
-  };
-}
-
 /**
  * Books measured against what changes (issue 26): rows whose levels differ from the token's
  * previous stored book ("distinct books"), in the settled hours.
@@ -568,6 +473,58 @@ async function v01Bytes(sql: Sql, mode: SchemaMode, table: string): Promise<numb
   return Number(r!.n);
 }
 
+/** One figure of the stream: settled events and bytes, all of them, and the scale to a day. */
+interface StreamFigure {
+  readonly events: number;
+  readonly bytes: number;
+  readonly allEvents: number;
+  readonly allBytes: number;
+  readonly hours: number;
+  readonly perDay: number;
+  readonly chunks: number;
+  readonly compressed: number;
+}
+
+/** What the venue-scale run recorded, where its bytes went, and what it took. */
+function venueStreamLines(v: VenueStream, mode: SchemaMode): string[] {
+  const perEvent = (bytes: number) => (bytes / Math.max(1, v.events)).toFixed(2);
+  const c = v.columns;
+  return [
+    `  stream at venue scale (bench/_venue_stream.ts): ${int(v.markets)} markets ` +
+    `(${int(2 * v.markets)} tokens) × ${v.hours} h recorded at the venue's rate ` +
+    `(${new Date(v.start).toISOString()}, simulated; ${int(v.messages)} messages), parsed, ` +
+    `recorded and packed by the program's code, ` +
+    (mode === "timescale"
+      ? `compressed and rebatched by the server's jobs; `
+      : `plain PostgreSQL: nothing compressed; `) +
+    `${int(v.events)} events in the ${v.settledHours} settled h (${int(v.subscriptionEvents)} ` +
+    `of them the subscription's books at the start); a day = × 24 / ${v.settledHours} h ` +
+    `(already at the venue's rate: no token scaling; seq deltas are the venue's own)`,
+    `  venue stream bytes: book_event_rows left ${mb(v.rowsBytes)} MB (${int(v.rowsLeft)} rows, ` +
+    `${perEvent(v.rowsBytes)} B/event) + book_event_packs ${mb(v.packsBytes)} MB ` +
+    `(${perEvent(v.packsBytes)}) + book_checkpoints ${mb(v.checkpointsBytes)} MB ` +
+    `(${perEvent(v.checkpointsBytes)}) = ${perEvent(v.bytes)} B/event; token_pairs ` +
+    `${mb(v.pairsBytes)} MB once`,
+    `  venue packs: ${int(c.packs)} packs, ${(c.rows / Math.max(1, c.packs)).toFixed(0)} rows ` +
+    `each on average; data ${perEvent(c.raw)} B/event as varints, ${perEvent(c.stored)} as ` +
+    `stored (${int(c.compressed)} packs TOAST-compressed), the table's rows and indexes ` +
+    `${perEvent(v.packsBytes - c.stored)} B/event more`,
+    `  venue packs per column, B/event as varints → each column compressed alone as data is: ` +
+    c.columns.map((x) => `${x.name} ${perEvent(x.raw)} → ${perEvent(x.alone)}`).join(", "),
+    `  venue run took: ${v.writeSeconds.toFixed(0)} s simulating, parsing, recording and ` +
+    `writing (${int(v.messages / v.writeSeconds)} messages/s), ${v.packSeconds.toFixed(0)} s ` +
+    `packing ${int(v.packedRows)} rows, jobs ` +
+    (v.jobs.length === 0
+      ? "none"
+      : v.jobs.filter((j) => j.runs > 0).map((j) =>
+        `${j.proc}(${j.target}) ${j.runs}× ${j.seconds.toFixed(1)} s`
+      ).join(", ")) +
+    `; book_event_rows uncompressed at its worst tick ${gb(v.peakOpen.bytes)} GB ` +
+    `(${new Date(v.peakOpen.at).toISOString()}, venue scale measured)`,
+    ...(v.rowsColumns === null ? [] : [`  venue rows left, compressed: ${v.rowsColumns.trim()}`]),
+  ];
+}
+
 const gb = (bytes: number) => (bytes / 1e9).toFixed(3);
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -589,6 +546,10 @@ export async function runStorageBench(options: Options): Promise<string[]> {
     const started = performance.now();
     const w = await writeWeek(v2.sql, mode, options);
     const writeSeconds = (performance.now() - started) / 1000;
+    // The stream at the venue's scale, in a schema of its own (bench/_venue_stream.ts).
+    const venue = options.streamHours === 0
+      ? null
+      : await measureVenueStream({ hours: options.streamHours, markets: options.streamMarkets });
     const tokenScale = FULL_TOKENS / options.tokens;
     const [version] = await v2.sql<{ v: string }[]>`
       select coalesce((select extversion from pg_extension where extname = 'timescaledb'),
@@ -637,31 +598,57 @@ export async function runStorageBench(options: Options): Promise<string[]> {
     const seq = await venueSeqGrowth(v2.sql, tokenScale);
     const seqShare = stream.events === 0 ? 0 : stream.settledEvents / stream.events;
     const seqExtra = (seq.scaled - seq.bytes) * seqShare;
-    {
-      const hours = mode === "timescale" ? stream.rows.settledHours : options.hours;
-      const perDay = hours === 0 ? 0 : (tokenScale * 24) / hours;
-      const measured = stream.settledBytes;
-      stream.settledBytes += seqExtra;
-      total += stream.settledBytes * perDay;
+    const streamRow = (name: string, s: StreamFigure) =>
+      `${name.padEnd(17)} ${int(s.events * s.perDay).padStart(14)}  ` +
+      `${s.hours.toFixed(0).padStart(9)}  ${`${s.chunks}(${s.compressed})`.padStart(14)}  ` +
+      `${(s.bytes / Math.max(1, s.events)).toFixed(1).padStart(13)}  ` +
+      `${(s.allBytes / Math.max(1, s.allEvents)).toFixed(1).padStart(9)}  ` +
+      `${gb(s.bytes * s.perDay).padStart(12)}`;
+    const weekHours = mode === "timescale" ? stream.rows.settledHours : options.hours;
+    const week: StreamFigure = {
+      events: stream.settledEvents,
+      bytes: stream.settledBytes + seqExtra,
+      allEvents: stream.events,
+      allBytes: stream.bytes,
+      hours: weekHours,
+      perDay: weekHours === 0 ? 0 : (tokenScale * 24) / weekHours,
+      chunks: stream.rows.chunks,
+      compressed: stream.rows.compressedChunks,
+    };
+    const weekLines = [
+      `  stream = book_event_rows (${mb(stream.rows.bytes)} MB, ${int(stream.rows.rows)} rows ` +
+      `left after packing) + book_event_packs + book_checkpoints; token_pairs ` +
+      `${mb(stream.pairsBytes)} MB once`,
+      `  stream at venue-scale seq deltas (× ${tokenScale.toFixed(1)}): packs' varints ` +
+      `${mb(seq.bytes)} → ${mb(seq.scaled)} MB before compression, added in full to the ` +
+      `settled ${mb(stream.settledBytes)} MB measured (${
+        (stream.settledBytes / Math.max(1, stream.settledEvents)).toFixed(1)
+      } B/event measured, ${(week.bytes / Math.max(1, week.events)).toFixed(1)} corrected)`,
+    ];
+    if (venue === null) {
+      total += week.bytes * week.perDay;
+      lines.push(streamRow("stream (events)", week), ...weekLines);
+    } else {
+      const perDay = venue.settledHours === 0 ? 0 : 24 / venue.settledHours;
+      total += venue.bytes * perDay;
       lines.push(
-        `stream (events)   ${int(stream.settledEvents * perDay).padStart(14)}  ` +
-          `${hours.toFixed(0).padStart(9)}  ` +
-          `${`${stream.rows.chunks}(${stream.rows.compressedChunks})`.padStart(14)}  ` +
-          `${(stream.settledBytes / Math.max(1, stream.settledEvents)).toFixed(1).padStart(13)}  ` +
-          `${(stream.bytes / Math.max(1, stream.events)).toFixed(1).padStart(9)}  ` +
-          `${gb(stream.settledBytes * perDay).padStart(12)}`,
-        `  stream = book_event_rows (${mb(stream.rows.bytes)} MB, ${int(stream.rows.rows)} rows ` +
-          `left after packing) + book_event_packs + book_checkpoints; token_pairs ` +
-          `${mb(stream.pairsBytes)} MB once`,
-        `  stream at venue-scale seq deltas (× ${tokenScale.toFixed(1)}): packs' varints ` +
-          `${mb(seq.bytes)} → ${mb(seq.scaled)} MB before compression, added in full to the ` +
-          `settled ${mb(measured)} MB measured (${
-            (measured / Math.max(1, stream.settledEvents)).toFixed(1)
-          } ` +
-          `B/event measured, ${
-            (stream.settledBytes / Math.max(1, stream.settledEvents)).toFixed(1)
-          } ` +
-          `corrected, in the row above)`,
+        streamRow("stream (events)", {
+          events: venue.events,
+          bytes: venue.bytes,
+          allEvents: venue.allEvents,
+          allBytes: venue.allBytes,
+          hours: venue.settledHours,
+          perDay,
+          chunks: venue.chunks,
+          compressed: venue.compressedChunks,
+        }),
+        ...venueStreamLines(venue, mode),
+        `  the week run's stream (${options.tokens} tokens, × ${tokenScale.toFixed(1)}; not in ` +
+          `the total: its busiest market carries most of its events, whose packs compress far ` +
+          `better than the venue's mix): ${
+            (week.bytes / Math.max(1, week.events)).toFixed(1)
+          } B/event, ${gb(week.bytes * week.perDay)} GB/day`,
+        ...weekLines,
       );
     }
     // The continuous aggregates' materialized rows (migration 0020 compresses them), measured
@@ -726,6 +713,15 @@ export async function runStorageBench(options: Options): Promise<string[]> {
           `${gb(w.peakOpen.bytes * tokenScale)} GB at venue scale (target <= 10): ` +
           w.peakOpen.tables.map((t) => `${t.table} ${gb(t.bytes * tokenScale)}`).join(", "),
       );
+      if (venue !== null) {
+        const weekRows = w.peakOpen.tables.find((t) => t.table === "book_event_rows")?.bytes ?? 0;
+        lines.push(
+          `  with the stream's rows before packing as the venue-scale run measured them ` +
+            `(${gb(venue.peakOpen.bytes)} GB at its worst tick, for the week run's ` +
+            `${gb(weekRows * tokenScale)} scaled): ` +
+            `${gb((w.peakOpen.bytes - weekRows) * tokenScale + venue.peakOpen.bytes)} GB`,
+        );
+      }
       const views = new Set(aggregateViews.map((a) => a.view));
       const g = openGrowth(w.open, w.end, (t) => views.has(t));
       lines.push(
