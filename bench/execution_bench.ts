@@ -10,7 +10,10 @@
  *    Each beside its baseline from the same run: a bare insert committed on a connection of its
  *    own after each trade, the floor a durable intent pays on this host at that moment (the
  *    disk's flush, the server's and this process's wake-ups), so a busy host can be told apart
- *    from a slower path; the host's load is printed too;
+ *    from a slower path; the host's load is printed too; and, for the target's figure, where
+ *    the time went (the median, and the slowest decisions one by one): the playbook and the
+ *    order built (to the intent asked for), the intent's commit, and from the commit to the
+ *    broker, each slow one beside the bare insert that followed it;
  * 2. paper trading throughput: the scanner, the executor and the paper broker over a planted
  *    stream shaped like a venue day (200 quiet groups, mostly noise, a few plants 20 s apart),
  *    in memory, with the NO books mirrored for the broker (so it applies two events per
@@ -175,6 +178,15 @@ async function decisionBench(setup: LedgerSetup) {
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
     await db.sql`create table bench_probe (id bigserial primary key, at timestamptz)`;
     await ledger.intents.ready();
+    // Phases of each decision: the intent asked for (playbook and order built) and committed.
+    let phase: Phases | null = null;
+    const record = ledger.intents.record.bind(ledger.intents);
+    ledger.intents.record = (request) => {
+      if (phase !== null) phase.asked ??= performance.now();
+      return record(request).then(() => {
+        if (phase !== null) phase.committed ??= performance.now();
+      });
+    };
     let clock = 0;
     const broker = new PaperBroker({
       now: () => clock,
@@ -199,9 +211,13 @@ async function decisionBench(setup: LedgerSetup) {
       log: silentLogger(),
       idPrefix: "live",
       convert: (request) => broker.convert(request),
+      onHandoff: () => {
+        if (phase !== null) phase.handed ??= performance.now();
+      },
     });
     const relations = new Map(set.relations.map((r) => [r.key, r]));
     const handoffs: number[] = [];
+    const phases: TimedPhases[] = [];
     const decisions: number[] = [];
     const bare: number[] = [];
     const probeSql = probe ?? db.sql;
@@ -214,12 +230,23 @@ async function decisionBench(setup: LedgerSetup) {
           let started = performance.now();
           decide(episode.peakPlan, { relationKey: relation.key, at: clock, books: view, limits });
           decisions.push(performance.now() - started);
+          const timed: Phases = {
+            received: performance.now(),
+            asked: null,
+            committed: null,
+            handed: null,
+          };
+          phase = timed;
           const result = await executor.trade(episode.peakPlan, { relation, at: clock });
+          phase = null;
           await executor.flush();
-          if (result.handoffMs !== null) handoffs.push(result.handoffMs);
           started = performance.now();
           await probeSql`insert into bench_probe (at) values (now())`;
           bare.push(performance.now() - started);
+          if (result.handoffMs !== null) {
+            handoffs.push(result.handoffMs);
+            phases.push({ ...timed, bareMs: bare.at(-1)!, handoffMs: result.handoffMs });
+          }
         }
         clock = event.receivedAt;
       }
@@ -231,6 +258,7 @@ async function decisionBench(setup: LedgerSetup) {
     // A running collector decides warm: the first decisions of a process compile the playbook,
     // the risk and ledger paths and prepare the intent's statement. They are shown apart.
     const cold = handoffs.splice(0, Math.min(WARMUP_DECISIONS, Math.floor(handoffs.length / 4)));
+    phases.splice(0, cold.length);
     return {
       p50: percentile(handoffs, 50),
       p99: percentile(handoffs, 99),
@@ -241,12 +269,55 @@ async function decisionBench(setup: LedgerSetup) {
       decideP99: percentile(decisions, 99),
       bareP50: percentile(bare, 50),
       bareP99: percentile(bare, 99),
+      slowest: phases.toSorted((a, b) => b.handoffMs - a.handoffMs).slice(0, SLOWEST_SHOWN),
+      medianPhases: medianPhases(phases),
     };
   } finally {
     probe?.release();
     await ledger.intents.close();
     await db.dispose();
   }
+}
+
+/** Instants (performance.now()) of one decision, and its bare insert right after. */
+interface Phases {
+  readonly received: number;
+  asked: number | null;
+  committed: number | null;
+  handed: number | null;
+}
+type TimedPhases = Phases & { readonly bareMs: number; readonly handoffMs: number };
+
+/** The slowest warm decisions shown phase by phase. */
+const SLOWEST_SHOWN = 5;
+
+/** ms spent: playbook and order built, the intent's commit, from the commit to the broker. */
+function spans(p: Phases): [number, number, number] {
+  const asked = p.asked ?? NaN;
+  const committed = p.committed ?? NaN;
+  return [asked - p.received, committed - asked, (p.handed ?? NaN) - committed];
+}
+
+function medianPhases(phases: readonly Phases[]): [number, number, number] {
+  const all = phases.map(spans);
+  return [0, 1, 2].map((i) => percentile(all.map((s) => s[i]!), 50)) as [number, number, number];
+}
+
+function phaseText([decide, commit, hand]: readonly number[]): string {
+  return `playbook ${decide!.toFixed(2)} + intent commit ${commit!.toFixed(2)} + to broker ${
+    hand!.toFixed(2)
+  }`;
+}
+
+function phaseLines(name: string, r: Awaited<ReturnType<typeof decisionBench>>): string[] {
+  return [
+    `  ${name}, median phases (ms): ${phaseText(r.medianPhases)}; the ${r.slowest.length} slowest:`,
+    ...r.slowest.map((p) =>
+      `    ${p.handoffMs.toFixed(2)} ms = ${phaseText(spans(p))}; the bare insert after it ${
+        p.bareMs.toFixed(2)
+      } ms`
+    ),
+  ];
 }
 
 function decisionLine(name: string, r: Awaited<ReturnType<typeof decisionBench>>): string {
@@ -291,6 +362,7 @@ const lines = [
   decisionLine("PostgreSQL, intents on a connection of their own", live),
   decisionLine("PostgreSQL, intents on the shared pool", shared),
   decisionLine("embedded PGlite (one session, fsync off)", embedded),
+  ...phaseLines("PostgreSQL, intents on a connection of their own", live),
   `decision in the compressed replay (behind the previous trade's bookings, shared pool): p50 ${
     planted.p50.toFixed(2)
   } ms, p99 ${planted.p99.toFixed(2)} ms over ${planted.decisions} decisions; the ledger's ` +
