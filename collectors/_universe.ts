@@ -17,11 +17,15 @@ import type { KnownMarkets } from "../polymarket/gamma_unchanged.ts";
 import type { CollectorDeps } from "./_deps.ts";
 
 /**
- * Markets per keyset page. Large pages keep a 50,000-market walk within Gamma's `/markets`
- * budget (300 requests / 10 s); the walk never relies on page length, so a server that
- * clamps it still pages correctly.
+ * Markets per keyset page. A page's text decode and `JSON.parse` are each one synchronous
+ * step: at 1,000 markets (~4 MB of JSON) they held the event loop for tens of milliseconds on
+ * an idle machine and hundreds on a busy one, and the parsed page outgrew the young
+ * generation (the daemon runs with 8 MB semi-spaces), so every page was promoted whole. At
+ * 250, a 50,000-market walk is 200 requests: one walk a minute uses about a tenth of Gamma's
+ * `/markets` budget (300 requests / 10 s). The walk never relies on page length, so a server
+ * that clamps it still pages correctly.
  */
-export const MARKETS_PAGE_LIMIT = 1000;
+export const MARKETS_PAGE_LIMIT = 250;
 
 /** Where market pages come from, for `rejects.source`. */
 export const MARKETS_SOURCE = "gamma:/markets/keyset";
