@@ -34,6 +34,11 @@ const BENCHES: Record<string, { title: string; file: string }> = {
     title: "a simulated week under the server's own jobs, per table and stream (issues 14, 26)",
     file: "storage_bench.ts",
   },
+  books: {
+    title:
+      "compressed books per row and per distinct book, by column, before/after 0023 (issue 26)",
+    file: "books_bench.ts",
+  },
   stream: {
     title: "market-channel recorder: ingest, bytes/event, bookAt, replay (issue 15)",
     file: "stream_bench.ts",
