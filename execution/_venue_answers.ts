@@ -5,7 +5,9 @@
  *
  * | Answer                                      | Verdict                                      |
  * | ------------------------------------------- | -------------------------------------------- |
- * | 2xx `success` with an order id              | accepted, under the hash we signed           |
+ * | 2xx `success` with an order id              | accepted, under the hash we signed; matched: |
+ * |                                             | the shares it matched (BUY: taking, SELL:    |
+ * |                                             | making amount), when the answer has them     |
  * | 2xx `success: false`, or no id and a reason | refused with the venue's text                |
  * | 4xx `{error}` (any other 4xx body too)      | refused; 425 and 429 retryable               |
  * | 400 "Duplicated"                            | the same signed order is there: look it up   |
@@ -13,12 +15,12 @@
  *
  * @example
  * ```ts ignore
- * const verdict = submitVerdict(answer, { clientOrderId: "c-1", orderId: "0xabc…" });
+ * const verdict = submitVerdict(answer, { clientOrderId: "c-1", orderId: "0xabc…", side: "BUY" });
  * ```
  */
 import { UnexpectedResponseError } from "../polymarket/errors.ts";
 import { parsePostOrderAnswer } from "../polymarket/trading_schema.ts";
-import type { SubmitResult } from "./broker.ts";
+import type { Side, SubmitResult } from "./broker.ts";
 import { orderStatusOf } from "./_venue_fills.ts";
 import { statusError, type VenueAnswer } from "./_venue_http.ts";
 
@@ -38,7 +40,7 @@ const POST_ORDER = { method: "POST", path: "/order" } as const;
 /** Reads one `POST /order` answer for the order `orderId` (the signed hash). */
 export function submitVerdict(
   answer: VenueAnswer,
-  order: { readonly clientOrderId: string; readonly orderId: string },
+  order: { readonly clientOrderId: string; readonly orderId: string; readonly side: Side },
 ): SubmitVerdict {
   const { clientOrderId, orderId } = order;
   const refused = (error: string, retryable = false): SubmitVerdict => ({
@@ -70,12 +72,12 @@ export function submitVerdict(
   if (!a.success || (a.orderId === "" && a.errorMsg !== "")) {
     return refused(a.errorMsg === "" ? "refused without a reason" : a.errorMsg);
   }
-  const result: SubmitResult = {
-    ok: true,
-    orderId,
-    clientOrderId,
-    status: orderStatusOf(a.status) ?? "LIVE",
-  };
+  const status = orderStatusOf(a.status) ?? "LIVE";
+  // A BUY gives collateral and takes shares; a SELL gives shares.
+  const shares = order.side === "BUY" ? a.takingAmount : a.makingAmount;
+  const result: SubmitResult = status === "MATCHED" && shares !== null
+    ? { ok: true, orderId, clientOrderId, status, sizeMatched: shares }
+    : { ok: true, orderId, clientOrderId, status };
   const differs = a.orderId !== "" && a.orderId.toLowerCase() !== orderId.toLowerCase();
   return differs ? { kind: "result", result, otherId: a.orderId } : { kind: "result", result };
 }

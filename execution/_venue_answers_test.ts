@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { submitVerdict } from "./_venue_answers.ts";
 
-const order = { clientOrderId: "c-1", orderId: "0xAB" };
+const order = { clientOrderId: "c-1", orderId: "0xAB", side: "BUY" } as const;
 const answer = (status: number, json: unknown, retryAfterMs: number | null = null) => ({
   status,
   json,
@@ -21,12 +21,37 @@ const PLACED = {
 Deno.test("submitVerdict() accepts a placed order under the hash we signed", () => {
   assertEquals(submitVerdict(answer(200, PLACED), order), {
     kind: "result",
-    result: { ok: true, orderId: "0xAB", clientOrderId: "c-1", status: "MATCHED" },
+    result: {
+      ok: true,
+      orderId: "0xAB",
+      clientOrderId: "c-1",
+      status: "MATCHED",
+      sizeMatched: "10",
+    },
   });
   const delayed = submitVerdict(answer(200, { ...PLACED, status: "delayed" }), order);
   assertEquals(delayed.kind === "result" && delayed.result.ok && delayed.result.status, "LIVE");
   const other = submitVerdict(answer(200, { ...PLACED, orderID: "0xcd" }), order);
   assertEquals(other.kind === "result" && other.otherId, "0xcd");
+});
+
+Deno.test("submitVerdict() reads a matched order's shares from the side it gave or took", () => {
+  // A BUY takes the shares (it gave 5 of collateral for 10); a SELL gives them.
+  const sell = submitVerdict(answer(200, PLACED), { ...order, side: "SELL" });
+  assertEquals(sell.kind === "result" && sell.result.ok && sell.result.sizeMatched, "5");
+  // Not matched yet, or the amounts absent or unreadable: nothing said, the order is looked up.
+  for (
+    const json of [
+      { ...PLACED, status: "live" },
+      { ...PLACED, takingAmount: undefined },
+      { ...PLACED, takingAmount: "" },
+      { ...PLACED, takingAmount: "ten" },
+    ]
+  ) {
+    const verdict = submitVerdict(answer(200, json), order);
+    assertEquals(verdict.kind === "result" && verdict.result.ok, true);
+    assertEquals(verdict.kind === "result" && "sizeMatched" in verdict.result, false);
+  }
 });
 
 Deno.test("submitVerdict() refuses with the venue's text; 425 and 429 are retryable", () => {

@@ -61,6 +61,11 @@ export type SubmitResult =
     readonly orderId: string;
     readonly clientOrderId: string;
     readonly status: OrderStatus;
+    /**
+     * Shares matched, when the answer says (the venue's answer to a MATCHED order carries what
+     * it gave and got): no look-up is needed for them. Absent when the answer does not say.
+     */
+    readonly sizeMatched?: string;
   }
   | {
     readonly ok: false;

@@ -491,7 +491,7 @@ export class Executor {
       return;
     }
     if (outcome.kind === "acked") {
-      await this.#awaitFills(request, outcome.status, tally);
+      await this.#awaitFills(request, outcome, tally);
     } else {
       if (outcome.kind === "rejected") risk?.release(request.clientOrderId);
       this.#o.log.info("executor_order_not_filled", {
@@ -630,21 +630,28 @@ export class Executor {
   /**
    * A FOK/FAK the broker answered MATCHED: waits, bounded, until the fills booked for it add up
    * to the size the broker says matched, so the next leg is decided on what this one bought.
+   * The matched size is the broker's answer's when it says (the venue's does), else looked up.
    * Only the wait for fills still to come counts as waiting on the broker (a replay may move
    * its clock meanwhile); the lookup of the matched size does not.
    */
-  async #awaitFills(request: OrderRequest, status: string, tally: Tally): Promise<void> {
-    if (status !== "MATCHED" || (request.orderType !== "FOK" && request.orderType !== "FAK")) {
-      return;
-    }
+  async #awaitFills(
+    request: OrderRequest,
+    answer: { readonly status: string; readonly sizeMatched?: string },
+    tally: Tally,
+  ): Promise<void> {
+    const { orderType } = request;
+    if (answer.status !== "MATCHED" || (orderType !== "FOK" && orderType !== "FAK")) return;
     const signal = this.#o.signal;
     const waitMs = this.#o.fillWaitMs ?? FILL_WAIT_MS;
     const started = performance.now();
     let matched: Dec;
     try {
-      const order = await this.#broker.orderByClientId(request.clientOrderId, signal);
-      if (order === null) return;
-      matched = parseDec(order.sizeMatched);
+      if (answer.sizeMatched !== undefined) matched = parseDec(answer.sizeMatched);
+      else {
+        const order = await this.#broker.orderByClientId(request.clientOrderId, signal);
+        if (order === null) return;
+        matched = parseDec(order.sizeMatched);
+      }
     } catch (err) {
       if (signal?.aborted) return;
       this.#o.log.warn("executor_fills_unknown", {

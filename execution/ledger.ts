@@ -177,7 +177,13 @@ export async function recordFill(ledger: Ledger, fill: Fill): Promise<boolean> {
 
 /** What `placeOrder` knows once the broker call is over. */
 export type PlaceOutcome =
-  | { readonly kind: "acked"; readonly orderId: string; readonly status: string }
+  | {
+    readonly kind: "acked";
+    readonly orderId: string;
+    readonly status: string;
+    /** Shares matched, when the broker's answer said (`SubmitResult.sizeMatched`). */
+    readonly sizeMatched?: string;
+  }
   | { readonly kind: "rejected"; readonly error: string; readonly retryable: boolean }
   /** The call failed or was aborted: the intent stays pending until `recover` looks it up. */
   | { readonly kind: "unknown"; readonly error: string };
@@ -211,7 +217,10 @@ export async function placeOrder(
     });
     return { kind: "rejected", error: result.error, retryable: result.retryable };
   }
-  return { kind: "acked", orderId: result.orderId, status: result.status };
+  const { orderId, status, sizeMatched } = result;
+  return sizeMatched === undefined
+    ? { kind: "acked", orderId, status }
+    : { kind: "acked", orderId, status, sizeMatched };
 }
 
 /** Adds the order row from its intent; false when there is no such intent. */

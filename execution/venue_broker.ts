@@ -192,7 +192,7 @@ export class VenueBroker implements Broker {
       // Sent before under other rules (a tick change): that order, if the venue has it.
       const found = await this.orderByClientId(clientOrderId, signal);
       if (found !== null && found.status !== "REJECTED") {
-        return { ok: true, orderId: found.orderId, clientOrderId, status: found.status };
+        return lookedUp(found, { orderId: found.orderId, clientOrderId });
       }
     }
     if (held?.orderId !== orderId) {
@@ -394,7 +394,7 @@ export class VenueBroker implements Broker {
     signal?: AbortSignal,
   ): Promise<SubmitResult> {
     const { clientOrderId } = request;
-    const verdict = submitVerdict(answer, { clientOrderId, orderId });
+    const verdict = submitVerdict(answer, { clientOrderId, orderId, side: request.side });
     if (verdict.kind === "unknown") throw verdict.error; // it may have been placed
     if (verdict.kind === "result") {
       if (verdict.otherId !== undefined) {
@@ -409,7 +409,7 @@ export class VenueBroker implements Broker {
     // The same signed order was placed before (an earlier answer was lost): look it up.
     const found = await this.orderByClientId(clientOrderId, signal);
     if (found !== null && found.status !== "REJECTED") {
-      return { ok: true, orderId, clientOrderId, status: found.status };
+      return lookedUp(found, { orderId, clientOrderId });
     }
     return { ok: false, clientOrderId, error: verdict.error, retryable: false };
   }
@@ -568,4 +568,15 @@ function sameOrder(a: OrderRequest, b: OrderRequest): boolean {
 function orderTypeOf(text: string | null): OpenOrder["orderType"] {
   const t = (text ?? "").toUpperCase();
   return t === "GTD" || t === "FOK" || t === "FAK" ? t : "GTC";
+}
+
+/** A submit answered by looking the order up: what the look-up found (matched: its size). */
+function lookedUp(
+  found: OpenOrder,
+  ids: { readonly orderId: string; readonly clientOrderId: string },
+): SubmitResult {
+  const status = found.status;
+  return status === "MATCHED"
+    ? { ok: true, ...ids, status, sizeMatched: found.sizeMatched }
+    : { ok: true, ...ids, status };
 }

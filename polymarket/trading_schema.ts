@@ -33,6 +33,12 @@ export type PostOrderAnswer =
     readonly status: string;
     readonly errorMsg: string;
     readonly tradeIds: readonly string[];
+    /**
+     * What the order gave and got when it was placed (a BUY gives collateral for shares, a SELL
+     * shares for collateral); null when absent or unreadable.
+     */
+    readonly makingAmount: DecimalString | null;
+    readonly takingAmount: DecimalString | null;
   }
   | { readonly kind: "error"; readonly error: string };
 
@@ -42,6 +48,9 @@ const placedSchema = z.object({
   status: z.string().nullish(),
   errorMsg: z.string().nullish(),
   tradeIDs: z.array(z.string()).nullish(),
+  // Only a shortcut for the matched size: an unreadable amount is no reason to doubt the answer.
+  makingAmount: optionalDecimalSchema.catch(null),
+  takingAmount: optionalDecimalSchema.catch(null),
 }).transform((a): PostOrderAnswer => ({
   kind: "placed",
   success: a.success,
@@ -49,6 +58,8 @@ const placedSchema = z.object({
   status: a.status ?? "",
   errorMsg: a.errorMsg ?? "",
   tradeIds: a.tradeIDs ?? [],
+  makingAmount: a.makingAmount,
+  takingAmount: a.takingAmount,
 }));
 
 const errorSchema = z.object({ error: z.string() }).transform((e): PostOrderAnswer => ({

@@ -88,9 +88,13 @@ const PLAN: Plan = {
 
 /**
  * The paper broker as the venue behaves: it answers a matched order first and tells its fills
- * (and order updates) a moment later, as the user channel does.
+ * (and order updates) a moment later, as the user channel does. `sayMatched`: the answer
+ * carries the matched size, as the venue's does. `lookups` counts `orderByClientId` calls.
  */
-function fillsAfterAnswer(inner: PaperBroker): Broker {
+function fillsAfterAnswer(
+  inner: PaperBroker,
+  options: { readonly sayMatched: boolean; readonly lookups: { count: number } },
+): Broker {
   const listeners = new Set<(event: BrokerEvent) => void>();
   const held: BrokerEvent[] = [];
   inner.onEvent((event) => held.push(event));
@@ -102,12 +106,17 @@ function fillsAfterAnswer(inner: PaperBroker): Broker {
     submit: async (order, signal) => {
       const answer = await inner.submit(order, signal);
       release();
-      return answer;
+      if (!options.sayMatched || !answer.ok || answer.status !== "MATCHED") return answer;
+      const matched = await inner.orderByClientId(order.clientOrderId);
+      return { ...answer, sizeMatched: matched!.sizeMatched };
     },
     cancel: (ids, signal) => inner.cancel(ids, signal),
     cancelAll: () => inner.cancelAll(),
     openOrders: () => inner.openOrders(),
-    orderByClientId: (id) => inner.orderByClientId(id),
+    orderByClientId: (id) => {
+      options.lookups.count++;
+      return inner.orderByClientId(id);
+    },
     positions: () => inner.positions(),
     onEvent: (listener) => {
       listeners.add(listener);
@@ -118,7 +127,12 @@ function fillsAfterAnswer(inner: PaperBroker): Broker {
 
 async function trade(
   bAsksNow: [string, string][],
-  venue: { late?: boolean; fillWaitMs?: number } = {},
+  venue: {
+    late?: boolean;
+    fillWaitMs?: number;
+    sayMatched?: boolean;
+    lookups?: { count: number };
+  } = {},
 ): Promise<TradeResult> {
   let result: TradeResult | null = null;
   await withDatabase("server", async (db) => {
@@ -139,7 +153,12 @@ async function trade(
     broker.onBookEvent(book("b-yes", [["0.45", "100"]], bAsksNow));
     const executor = new Executor({
       ledger: createLedger(db.sql, { log: silentLogger() }),
-      broker: venue.late ? fillsAfterAnswer(broker) : broker,
+      broker: venue.late
+        ? fillsAfterAnswer(broker, {
+          sayMatched: venue.sayMatched === true,
+          lookups: venue.lookups ?? { count: 0 },
+        })
+        : broker,
       books: scannerBookView(books, set),
       limits: { maxBookAgeMs: 5000, minEdge: ZERO },
       now: () => AT,
@@ -181,6 +200,26 @@ Deno.test("fills told after the broker's answer (as the venue's user channel doe
   // although a's 10 were bought: what the wait is for.
   const hasty = await trade([["0.5", "4"], ["0.55", "20"]], { late: true, fillWaitMs: 0 });
   assert.equal(hasty.outcome, "missed");
+});
+
+Deno.test("an answer that says how much matched is waited on without looking the order up", async () => {
+  // As above: three matched orders (a's FOK, b's FAK, b's finish). Asked, each is looked up
+  // once for its matched size; told in the answer (as the venue's POST /order does), none is.
+  const asked = { count: 0 };
+  const lookedUp = await trade([["0.5", "4"], ["0.55", "20"]], { late: true, lookups: asked });
+  const told = { count: 0 };
+  const result = await trade([["0.5", "4"], ["0.55", "20"]], {
+    late: true,
+    sayMatched: true,
+    lookups: told,
+  });
+  assert.equal(asked.count, 3);
+  assert.equal(told.count, 0);
+  for (const r of [lookedUp, result]) {
+    assert.equal(r.outcome, "filled_whole");
+    assert.deepEqual(r.legs.map((l) => text(l.bought)), ["10", "10"]);
+    assert.equal(text(r.pnl), "0.7");
+  }
 });
 
 Deno.test("a leg that cannot be finished within the edge is sold back at the best bid", async () => {

@@ -204,6 +204,8 @@ Deno.test({
       ok(fills.every((f) => f.liquidity === "taker" && f.side === "BUY" && f.tokenId === yes));
       const bought = fills.reduce((sum, f) => sum + Number(f.size), 0);
       ok(bought >= 10, `bought ${bought}`);
+      // The answer said how much matched (the shares it took), so no look-up is needed for it.
+      assertEquals(Number(filled.sizeMatched), bought);
       const positions = await broker.positions();
       assertEquals(positions.map((p) => [p.tokenId, Number(p.size)]), [[yes, bought]]);
       // The same fills from /data/trades, once each however often the trade was re-sent.
