@@ -17,7 +17,11 @@ import type { Sql } from "../db/client.ts";
 export async function batchColumnFit(
   sql: Sql,
   table: string,
-  options: { extensionSchema: string },
+  options: {
+    extensionSchema: string;
+    /** The table whose levels tell distinct books (same rows, full levels); `table` by default. */
+    levelsFrom?: string;
+  },
 ): Promise<string> {
   const ts = `"${options.extensionSchema.replaceAll('"', '""')}"`;
   const chunks = (await sql<{ name: string }[]>`
@@ -43,7 +47,7 @@ export async function batchColumnFit(
               (bid_prices, bid_sizes, ask_prices, ask_sizes) is distinct from
                 lag((bid_prices, bid_sizes, ask_prices, ask_sizes))
                   over (partition by token_key order by ts) as changed
-       from ${table}),
+       from ${options.levelsFrom ?? table}),
      k as (${batches})
      select k.*, (select count(*) filter (where b.changed) from b
                   where b.token_key = k.token_key and b.ts between k.lo and k.hi)::float8

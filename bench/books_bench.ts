@@ -5,10 +5,11 @@
  * simulator under the realistic activity model, turned into rows as the books collector does
  * (REST book → parseBook → toBookRow) and written with the real writer (insertBookSnapshots).
  * The same rows are copied into a twin hypertable in the encoding before migration 0023 (the
- * hash as 40 hex characters of text), with the same chunks and compression settings. Both are
- * compressed the same way, as the server's jobs leave them: every chunk oldest first (each
- * merges into the one before it, migration 0012), then every merged chunk recompressed once
- * (the rebatch job's re-cut into batches of up to 1,000 rows). The simulated hours end more than
+ * hash as 40 hex characters of text), and into a second twin that keeps only the levels that
+ * changed (a layout not built, measured here: see copyDelta), with the same chunks and
+ * compression settings. All three are compressed the same way, as the server's jobs leave them:
+ * every chunk oldest first (each merges into the one before it, migration 0012), then every
+ * merged chunk recompressed once (the rebatch job's re-cut into batches of up to 1,000 rows). The simulated hours end more than
  * a rollup interval ago, as a week the job has re-cut.
  *
  * Printed for each table: rows, distinct books (levels changed since the token's previous book),
@@ -16,12 +17,12 @@
  * least-squares fit of its bytes in each batch to a fixed cost, a cost per distinct book and a
  * cost per row (the whole batch row too: the issue's outside run found 686 B + 92.8 B per
  * distinct book + 5.1 B per row). Then the time to read every hash back as text from either
- * table, as a ratio; last, what storing only the changed levels could save: how many levels a
- * distinct book changes (added, resized or removed) against its levels.
+ * table, as a ratio; last, how many levels a distinct book changes (added, resized or removed)
+ * against its levels.
  *
- * Run: `deno task bench books`, or `deno run -A bench/books_bench.ts --tokens 400 --hours 96`
- * against TEST_DATABASE_URL
- * (TimescaleDB; on plain PostgreSQL there is nothing to compress and it says so).
+ * Run: `deno task bench books` (400 tokens × 96 h), or e.g.
+ * `deno run -A bench/books_bench.ts --tokens 400 --hours 170` (the figures in docs/schema.md),
+ * against TEST_DATABASE_URL (TimescaleDB; plain PostgreSQL compresses nothing: it says so).
  */
 import { parseArgs } from "node:util";
 import type { Sql } from "../db/client.ts";
@@ -118,6 +119,55 @@ async function copyBefore(sql: Sql, ts: string): Promise<void> {
     select ${select.join(", ")} from book_snapshot_data order by token_key, ts`);
 }
 
+/** A full book every this many distinct books of a token in the changed-levels twin. */
+const FULL_EVERY = 6;
+const DELTA = "book_snapshot_delta";
+
+/**
+ * A twin with only the levels that changed (the layout not built, measured): a token's first
+ * book and every FULL_EVERY-th distinct book after it keep all their levels (`full`); any other
+ * row keeps, per side, the levels added or resized since the token's previous row and the
+ * prices removed with size 0, by price (none when the book did not change).
+ */
+async function copyDelta(sql: Sql, ts: string): Promise<void> {
+  await sql.unsafe(`create table ${DELTA} (like book_snapshot_data including all)`);
+  await sql.unsafe(`alter table ${DELTA} add column full_book boolean`);
+  await sql.unsafe(`select ${ts}.create_hypertable('${DELTA}', 'ts',
+    chunk_time_interval => interval '6 hours', create_default_indexes => false)`);
+  await sql.unsafe(`alter table ${DELTA} set (timescaledb.compress,
+    timescaledb.compress_segmentby = 'token_key, condition_key',
+    timescaledb.compress_orderby = 'ts', timescaledb.compress_chunk_time_interval = '7 days')`);
+  const side = (p: string, s: string) =>
+    `select coalesce(array_agg(p order by p), '{}') as p, coalesce(array_agg(s order by p), '{}') as s
+     from (select p, s from unnest(${p}, ${s}) x(p, s)
+           where (p, s) not in (select * from unnest(prev_${p}, prev_${s}))
+           union all
+           select p, 0 from unnest(prev_${p}) x(p) where p <> all(${p})) c`;
+  await sql.unsafe(`
+    insert into ${DELTA} (ts, token_key, condition_key, exchange_ts, best_bid, best_ask, mid,
+      spread, bid_size, ask_size, tick_size, book_hash, book_hash_bytes, exact, full_book,
+      bid_prices, bid_sizes, ask_prices, ask_sizes)
+    select ts, token_key, condition_key, exchange_ts, best_bid, best_ask, mid, spread, bid_size,
+           ask_size, tick_size, book_hash, book_hash_bytes, exact, full_book,
+           case when full_book then bid_prices else b.p end,
+           case when full_book then bid_sizes else b.s end,
+           case when full_book then ask_prices else a.p end,
+           case when full_book then ask_sizes else a.s end
+    from (select *, changed and (sum(changed::int) over w - 1) % ${FULL_EVERY} = 0 as full_book
+          from (select *,
+                       lag(bid_prices) over w as prev_bid_prices,
+                       lag(bid_sizes) over w as prev_bid_sizes,
+                       lag(ask_prices) over w as prev_ask_prices,
+                       lag(ask_sizes) over w as prev_ask_sizes,
+                       (bid_prices, bid_sizes, ask_prices, ask_sizes) is distinct from
+                         lag((bid_prices, bid_sizes, ask_prices, ask_sizes)) over w as changed
+                from book_snapshot_data window w as (partition by token_key order by ts)) r
+          window w as (partition by token_key order by ts)) d
+    cross join lateral (${side("bid_prices", "bid_sizes")}) b
+    cross join lateral (${side("ask_prices", "ask_sizes")}) a
+    order by token_key, ts`);
+}
+
 /** Compresses every chunk oldest first (merging), then recompresses each merged chunk once. */
 async function compressAsJobs(sql: Sql, ts: string, table: string): Promise<void> {
   const chunks = async (compressed: boolean) =>
@@ -208,10 +258,17 @@ if (import.meta.main) {
         `in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
     );
     await copyBefore(db.sql, `"${ts}"`);
-    for (const table of [BEFORE, "book_snapshot_data"]) {
+    await copyDelta(db.sql, `"${ts}"`);
+    for (const table of [BEFORE, "book_snapshot_data", DELTA]) {
       await compressAsJobs(db.sql, `"${ts}"`, table);
       await db.sql.unsafe(`vacuum analyze ${table}`);
-      printText("stdout", await batchColumnFit(db.sql, table, { extensionSchema: ts }));
+      printText(
+        "stdout",
+        await batchColumnFit(db.sql, table, {
+          extensionSchema: ts,
+          levelsFrom: table === DELTA ? BEFORE : table,
+        }),
+      );
     }
     printText("stdout", await hashReadRatio(db.sql));
     printText("stdout", await changedLevels(db.sql));
