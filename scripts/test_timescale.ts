@@ -35,6 +35,7 @@ export const DATABASE_SUITE = [
   "tests/grafana_dashboard_test.ts",
   "tests/scanner_episodes_test.ts",
   "tests/migrate_storage_v2_test.ts",
+  "tests/book_hash_test.ts",
   "tests/stream_recorder_test.ts",
   "tests/migrate_book_event_pairs_test.ts",
   "tests/stream_cli_test.ts",
