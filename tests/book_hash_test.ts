@@ -28,6 +28,7 @@ const SHAPES: readonly [hash: string | null, asBytes: boolean][] = [
   [HEX + "0", false],
   [HEX.slice(0, 39) + "g", false],
   [" " + HEX.slice(1), false],
+  [HEX + "\n", false],
   ["h", false],
   ["", false],
   ["é" + HEX.slice(2), false],
