@@ -1,12 +1,15 @@
 /**
  * What live paper (`live_paper.ts`) and live trading (`live_venue.ts`) do alike around the
- * executor: seed the risk engine with the ledger's holdings, tell the kill switch when the
- * scanner's feed went silent, and trade each episode the scanner opens (book the outcome in
+ * executor: hold the scanner once it attached (its books as the playbooks read them, its feed's
+ * last frame: `scannerSource`), seed the risk engine with the ledger's holdings, tell the kill
+ * switch when the scanner's feed went silent, and trade each episode the scanner opens (book the outcome in
  * `trade_outcomes`, mark the traded tokens, let the kill switch act on any breach, log the
  * result). Only the broker differs between the two.
  *
  * @example
  * ```ts ignore
+ * const scanner = scannerSource();
+ * const killSwitch = scanner.killSwitch({ sql, broker, risk, log, dataDir }, { maxAgeMs: 5000 });
  * const traded = seedHoldings(risk, set, await ledgerHoldings(sql));
  * const trading = episodeTrading({ executor, sql, risk, killSwitch, view, relations, traded, log, context, signal });
  * await trading.trade(episode);
@@ -18,8 +21,11 @@ import type { Logger } from "../runtime/log.ts";
 import type { TaskContext } from "../runtime/supervisor.ts";
 import type { Episode } from "../scanner/episode.ts";
 import type { RelationSet } from "../scanner/relation_set.ts";
+import type { BookEvent } from "../stream/book_event.ts";
+import type { L2Books } from "../stream/l2_book.ts";
+import { scannerBookView } from "./_book_view.ts";
 import type { Executor } from "./executor.ts";
-import type { KillSwitch } from "./kill_switch.ts";
+import { createKillSwitch, type KillSwitch, type KillSwitchDeps } from "./kill_switch.ts";
 import type { BookView } from "./playbook.ts";
 import type { RiskEngine } from "./risk.ts";
 import { insertTradeOutcomes, outcomeOfTrade } from "./trade_outcomes.ts";
@@ -63,6 +69,51 @@ export function seedHoldings(
     traded.add(h.tokenId);
   }
   return traded;
+}
+
+/** The scanner as live paper and live trading hold it (`scannerSource`). */
+export interface ScannerSource {
+  /** The scanner's books as the playbooks read them; null for every token until it attached. */
+  readonly view: BookView;
+  /** The scanner's relations now (undefined until it attached). */
+  relations(): RelationSet | undefined;
+  /** The scanner tap's `attached`: its books and relations (again after a restart). */
+  attach(next: { readonly books: L2Books; readonly set: RelationSet }): void;
+  /** Frames the scanner took: the last one's receive instant is the feed's last frame. */
+  heard(frames: readonly BookEvent[]): void;
+  /** The kill switch, with the feed's silence (`feedSilence`) as its stale-data door. */
+  killSwitch(
+    deps: Omit<KillSwitchDeps, "stale">,
+    options: { readonly maxAgeMs: number },
+  ): KillSwitch;
+}
+
+/** Holds the scanner from the moment it attaches; see {@link ScannerSource}. */
+export function scannerSource(): ScannerSource {
+  let attached: { readonly books: L2Books; readonly set: RelationSet } | null = null;
+  let view: BookView | null = null;
+  let lastFrameAt = 0;
+  return {
+    view: (tokenId) => (view === null ? null : view(tokenId)),
+    relations: () => attached?.set,
+    attach: (next) => {
+      attached = next;
+      view = scannerBookView(next.books, next.set);
+    },
+    heard: (frames) => {
+      const last = frames.at(-1);
+      if (last !== undefined && last.receivedAt > lastFrameAt) lastFrameAt = last.receivedAt;
+    },
+    killSwitch: (deps, options) =>
+      createKillSwitch({
+        ...deps,
+        stale: feedSilence({
+          lastFrameAt: () => lastFrameAt,
+          watching: () => (attached?.set.relations.length ?? 0) > 0,
+          maxAgeMs: options.maxAgeMs,
+        }),
+      }),
+  };
 }
 
 /**

@@ -48,21 +48,19 @@ import type { ScannerFeed } from "../scanner/feed.ts";
 import type { RelationSet } from "../scanner/relation_set.ts";
 import type { ScannerTap } from "../scanner/run.ts";
 import type { BookEvent } from "../stream/book_event.ts";
-import type { L2Books } from "../stream/l2_book.ts";
-import { mirrorEvent, scannerBookView } from "./_book_view.ts";
+import { mirrorEvent } from "./_book_view.ts";
 import {
   episodeTrading,
-  feedSilence,
   type Holding,
   ledgerHoldings,
+  scannerSource,
   seedHoldings,
 } from "./_episode_trading.ts";
 import { Executor } from "./executor.ts";
-import { createKillSwitch, type KillSwitch, RISK_TASK } from "./kill_switch.ts";
+import { type KillSwitch, RISK_TASK } from "./kill_switch.ts";
 import { createLedger, type Ledger, recordOrderEvent } from "./ledger.ts";
 import { recordCash } from "./ledger_cash.ts";
 import { PaperBroker } from "./paper_broker.ts";
-import type { BookView } from "./playbook.ts";
 import { reconcile } from "./reconcile.ts";
 import { recover } from "./recover.ts";
 import { RiskEngine, riskLimits } from "./risk.ts";
@@ -119,14 +117,14 @@ export async function startLivePaper(
     at: Date.now(),
   });
   const account = await ledgerAccount(ledger);
-  let source: { books: L2Books; set: RelationSet } | null = null;
+  const scanner = scannerSource();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const broker = new PaperBroker({
     now: Date.now,
     latencyMs: o.latencyMs,
     cash: account.cash,
     holdings: account.holdings.map((h) => ({ tokenId: h.tokenId, size: h.size })),
-    feeOf: (tokenId) => source?.set.marketOf(tokenId)?.fee ?? null,
+    feeOf: (tokenId) => scanner.relations()?.marketOf(tokenId)?.fee ?? null,
     setTimer: (ms, run) => {
       const id = setTimeout(() => {
         timers.delete(id);
@@ -155,22 +153,10 @@ export async function startLivePaper(
   });
 
   // The feed's last frame: the scanner's staleness rule over the whole feed.
-  let lastFrameAt = 0;
-  const maxAgeMs = config.scanner.maxBookAgeMs;
-  const killSwitch = createKillSwitch({
-    sql,
-    broker,
-    risk,
-    log,
-    dataDir: config.dataDir,
-    stale: feedSilence({
-      lastFrameAt: () => lastFrameAt,
-      watching: () => (source?.set.relations.length ?? 0) > 0,
-      maxAgeMs,
-    }),
+  const killSwitch = scanner.killSwitch({ sql, broker, risk, log, dataDir: config.dataDir }, {
+    maxAgeMs: config.scanner.maxBookAgeMs,
   });
-  const view: BookView = (tokenId) =>
-    source === null ? null : scannerBookView(source.books, source.set)(tokenId);
+  const view = scanner.view;
   /** The running executor task's way in; null while it is not running. */
   let offer: ((episode: Episode) => void) | null = null;
   let offerForecasts: ((forecasts: ForecastsAt) => Promise<void>) | null = null;
@@ -196,7 +182,7 @@ export async function startLivePaper(
         risk,
         killSwitch,
         view,
-        relations: () => source?.set,
+        relations: scanner.relations,
         traded,
         log,
         context,
@@ -211,15 +197,14 @@ export async function startLivePaper(
           drain = null;
           const batch = frames;
           frames = [];
-          for (const event of batch) feedBroker(broker, source?.set, event);
-          const last = batch.at(-1);
-          if (last !== undefined && last.receivedAt > lastFrameAt) lastFrameAt = last.receivedAt;
+          for (const event of batch) feedBroker(broker, scanner.relations(), event);
+          scanner.heard(batch);
         }, 0);
       });
       const running = new Set<Promise<void>>();
       const limits = modelLimits(config);
       offerForecasts = async (forecasts) => {
-        const set = source?.set;
+        const set = scanner.relations();
         if (set === undefined) return;
         if (forecasts.modelVersion === null) {
           // The market baseline: its probability is the price, every token would be declined.
@@ -304,7 +289,7 @@ export async function startLivePaper(
   };
   return {
     tap: {
-      attached: (next) => void (source = next),
+      attached: (next) => scanner.attach(next),
       opened: (episode) => offer?.(episode),
     },
     tasks: [executorTask, { name: RISK_TASK, run: killSwitch.run }],

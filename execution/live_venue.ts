@@ -46,19 +46,15 @@ import type { TaskSpec } from "../runtime/supervisor.ts";
 import { loadScanRelations } from "../scanner/_load.ts";
 import type { Episode } from "../scanner/episode.ts";
 import type { ScannerFeed } from "../scanner/feed.ts";
-import type { RelationSet } from "../scanner/relation_set.ts";
 import type { ScannerTap } from "../scanner/run.ts";
-import type { L2Books } from "../stream/l2_book.ts";
-import { scannerBookView } from "./_book_view.ts";
-import { episodeTrading, feedSilence, ledgerHoldings, seedHoldings } from "./_episode_trading.ts";
+import { episodeTrading, ledgerHoldings, scannerSource, seedHoldings } from "./_episode_trading.ts";
 import { Executor } from "./executor.ts";
-import { createKillSwitch, KILL_FILE, type KillSwitch, RISK_TASK } from "./kill_switch.ts";
+import { KILL_FILE, type KillSwitch, RISK_TASK } from "./kill_switch.ts";
 import { deriveApiCredentials } from "./l1_auth.ts";
 import { createLedger } from "./ledger.ts";
 import type { LiveAccount } from "./live_account.ts";
 import { TICK_SIZES, type TickSize } from "./order_amounts.ts";
 import type { MarketRules } from "./order_rules.ts";
-import type { BookView } from "./playbook.ts";
 import { reconcile } from "./reconcile.ts";
 import { recover } from "./recover.ts";
 import { RiskEngine, riskLimits } from "./risk.ts";
@@ -168,23 +164,11 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
   log.info("live_trading_started", { ...banner });
   (deps.say ?? ((line: string) => printText("stderr", line)))(bannerLine(banner));
 
-  let source: { books: L2Books; set: RelationSet } | null = null;
-  let lastFrameAt = 0;
-  const maxAgeMs = config.scanner.maxBookAgeMs;
-  const killSwitch = createKillSwitch({
-    sql,
-    broker,
-    risk,
-    log,
-    dataDir: config.dataDir,
-    stale: feedSilence({
-      lastFrameAt: () => lastFrameAt,
-      watching: () => (source?.set.relations.length ?? 0) > 0,
-      maxAgeMs,
-    }),
+  const scanner = scannerSource();
+  const killSwitch = scanner.killSwitch({ sql, broker, risk, log, dataDir: config.dataDir }, {
+    maxAgeMs: config.scanner.maxBookAgeMs,
   });
-  const view: BookView = (tokenId) =>
-    source === null ? null : scannerBookView(source.books, source.set)(tokenId);
+  const view = scanner.view;
   let offer: ((episode: Episode) => void) | null = null;
 
   const executorTask: TaskSpec = {
@@ -207,16 +191,13 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
         risk,
         killSwitch,
         view,
-        relations: () => source?.set,
+        relations: scanner.relations,
         traded,
         log,
         context,
         signal: taskSignal,
       });
-      const untap = deps.feed.tap((list) => {
-        const last = list.at(-1);
-        if (last !== undefined && last.receivedAt > lastFrameAt) lastFrameAt = last.receivedAt;
-      });
+      const untap = deps.feed.tap((list) => scanner.heard(list));
       const running = new Set<Promise<void>>();
       offer = (episode) => {
         queueMicrotask(() => {
@@ -250,7 +231,7 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
   };
   return {
     tap: {
-      attached: (next) => void (source = next),
+      attached: (next) => scanner.attach(next),
       opened: (episode) => offer?.(episode),
     },
     tasks: [executorTask, { name: RISK_TASK, run: killSwitch.run }],
