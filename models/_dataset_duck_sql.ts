@@ -72,6 +72,66 @@ export const PRICES_SQL = `
     ps.best_ask, ps.last_trade_price as last, epoch_ms(hs.ts)::double as h_ts, hs.price as h_price
   from ps full join hs on ps.i = hs.i`;
 
+/**
+ * The price lookups answered without sorting the stored prices. Per source (snapshots,
+ * backfilled points), a first pass over the stamps alone gives each lookup token's first and
+ * last stamp; a cut past the last is moved back to it (nothing is stored between), a cut
+ * before the first has no answer. Then each lookup probes the bucket of `widthUs` holding its
+ * cut and the one before, by an equality join on (token, bucket), and keeps the latest row at
+ * or before its cut (a backfilled point: the smallest fidelity at the latest stamp): a hash
+ * join over the stored rows, each probing a table of two entries per lookup, where the ASOF
+ * join sorts every stored price of the lookups' tokens; and the decimals ride along with the
+ * few rows that match instead of being fetched by a second join over every row. Same columns
+ * as {@link PRICES_SQL}, then `complete`: false when a source has rows before the cut but none
+ * in its two buckets (a gap in the series); the caller answers those with PRICES_SQL.
+ */
+export function pricesNearSql(widthUs: number): { setup: string[]; query: string } {
+  const setup = (name: string, table: string) => [
+    `create or replace temp table ${name}_span as
+     select t.token_id, min(epoch_us(t.ts)) as lo, max(epoch_us(t.ts)) as hi
+     from ${table} t semi join price_tokens tk on tk.id = t.token_id group by t.token_id`,
+    // A table, not a CTE: its size is then known, and the join builds its hash table on it
+    // rather than on the stored rows.
+    `create or replace temp table ${name}_probes as
+     with qc as (select q.i::integer as i, tk.id as token_id, least(q.cut::bigint, s.hi) as cut
+                 from price_lookups q join price_tokens tk on tk.k = q.k
+                 join ${name}_span s on s.token_id = tk.id where q.cut::bigint >= s.lo)
+     select i, token_id, cut, cut // ${widthUs} as b from qc
+     union all select i, token_id, cut, cut // ${widthUs} - 1 from qc`,
+  ];
+  const near = (name: string, table: string, values: string, order: string) => `
+    ${name} as (
+      select qc.i, hit.s from (select distinct i from ${name}_probes) qc left join (
+        select qb.i, arg_max(${values}, ${order}) as s
+        from ${table} t join ${name}_probes qb
+          on t.token_id = qb.token_id and epoch_us(t.ts) // ${widthUs} = qb.b
+        where epoch_us(t.ts) <= qb.cut group by qb.i) hit on hit.i = qc.i)`;
+  return {
+    setup: [...setup("ps", "price_snapshots"), ...setup("hs", "price_history")],
+    query: `with ${
+      near(
+        "ps",
+        "price_snapshots",
+        "{ts: t.ts, price: t.price, best_bid: t.best_bid, best_ask: t.best_ask, " +
+          "last: t.last_trade_price}",
+        "epoch_us(t.ts)",
+      )
+    }, ${
+      near(
+        "hs",
+        "price_history",
+        "{ts: t.ts, price: t.price}",
+        "[epoch_us(t.ts), -t.fidelity_minutes]",
+      )
+    }
+  select coalesce(ps.i, hs.i) as i, epoch_ms(ps.s.ts)::double as ts, ps.s.price,
+    ps.s.best_bid, ps.s.best_ask, ps.s.last, epoch_ms(hs.s.ts)::double as h_ts,
+    hs.s.price as h_price,
+    (ps.i is null or ps.s is not null) and (hs.i is null or hs.s is not null) as complete
+  from ps full join hs on ps.i = hs.i`,
+  };
+}
+
 export const BOOKS_SQL = `with ${Q},
   k as (select tk.k, epoch_us(b.ts) as ts_us from book_snapshots b
         join tk on tk.id = b.token_id where tk.k in (select yes from q)),

@@ -1,8 +1,8 @@
 /**
  * The point-in-time dataset built by DuckDB over a `pmcollect export` folder, so that years of
  * history need not sit in PostgreSQL. The same lookups and rules as the PostgreSQL builder
- * (`dataset.ts`, `_dataset_build.ts`), answered with ASOF joins over the Parquet files: equal
- * data gives identical rows.
+ * (`dataset.ts`, `_dataset_build.ts`), answered set-based over the Parquet files (prices by a
+ * hash join near each cut, the rest and the gaps by ASOF joins): equal data gives identical rows.
  *
  * The folder must hold the catalog (`markets`, `tokens`, `resolutions`, and
  * `market_metadata_history` for metadata as of the instant) exported whole (`<table>/all/`), and
@@ -23,7 +23,13 @@ import { join } from "node:path";
 import { type DuckDb, duckString, openDuckDb } from "../export/_duckdb.ts";
 import type { GroupMember, PricePoint } from "./_dataset_features.ts";
 import { buildFromSource, type DatasetBuild, type DatasetSource } from "./_dataset_build.ts";
-import { BOOKS_SQL, METADATA_SQL, PRICES_SQL, TRADES_SQL } from "./_dataset_duck_sql.ts";
+import {
+  BOOKS_SQL,
+  METADATA_SQL,
+  PRICES_SQL,
+  pricesNearSql,
+  TRADES_SQL,
+} from "./_dataset_duck_sql.ts";
 import { type CandidateRecord, candidatesOf, pricePointOf } from "./_dataset_candidates.ts";
 import type { DatasetOptions } from "./dataset.ts";
 
@@ -156,6 +162,9 @@ class DenseKeys {
   rows(): (readonly string[])[] {
     return [...this.#keys];
   }
+  get size(): number {
+    return this.#keys.size;
+  }
 }
 
 /** A number from DuckDB's value: a DECIMAL through its exact text, the nearest double. */
@@ -217,32 +226,33 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       return out;
     },
     prices: async (lookups) => {
-      const tokens = new DenseKeys();
-      await lookupTable(
-        duck,
-        "price_lookups",
-        ["i", "k", "cut"],
-        lookups.map((l, i) => [String(i), tokens.of(l.token), US(l.cut)]),
-      );
-      await lookupTable(duck, "price_tokens", ["id", "k"], tokens.rows());
-      // Read chunk by chunk, each DECIMAL through its exact text in the program: a third less
-      // CPU than DuckDB casting them to VARCHAR and building a row object for each answer.
       const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
-      for await (const chunk of duck.chunks(PRICES_SQL)) {
-        const column = Array.from({ length: 8 }, (_, c) => chunk.getColumnVector(c));
-        const at = (c: number, row: number) => num(column[c]!.getItem(row));
-        for (let row = 0; row < chunk.rowCount; row++) {
-          out[at(0, row)!] = pricePointOf({
-            ts: at(1, row),
-            price: at(2, row),
-            bestBid: at(3, row),
-            bestAsk: at(4, row),
-            last: at(5, row),
-            hTs: at(6, row),
-            hPrice: at(7, row),
-          });
-        }
-      }
+      const incomplete = new Set<number>();
+      const fill = async (
+        subset: readonly number[],
+        query: (tokens: number) => Promise<string>,
+        flagged: Set<number> | null,
+      ) => {
+        const tokens = new DenseKeys();
+        await lookupTable(
+          duck,
+          "price_lookups",
+          ["i", "k", "cut"],
+          subset.map((i) => [String(i), tokens.of(lookups[i]!.token), US(lookups[i]!.cut)]),
+        );
+        await lookupTable(duck, "price_tokens", ["id", "k"], tokens.rows());
+        await readPrices(duck, await query(tokens.size), out, flagged);
+      };
+      // Near each cut first (no sort); what is left, with an ASOF join over its tokens alone.
+      await fill(lookups.map((_, i) => i), async (tokens) => {
+        const width = await bucketWidthUs(duck, tokens);
+        if (width === null) return "select null as i where false";
+        const near = pricesNearSql(width);
+        for (const statement of near.setup) await duck.run(statement);
+        return near.query;
+      }, incomplete);
+      const left = [...incomplete];
+      if (left.length > 0) await fill(left, () => Promise.resolve(PRICES_SQL), null);
       return out;
     },
     rows: async (lookups) => {
@@ -298,4 +308,57 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       return out;
     },
   };
+}
+
+/**
+ * Reads a price query's rows (PRICES_SQL's columns, by position) into `out` by lookup index,
+ * chunk by chunk, each DECIMAL through its exact text in the program: a third less CPU than
+ * DuckDB casting them to VARCHAR and building a row object for each answer.
+ */
+async function readPrices(
+  duck: DuckDb,
+  query: string,
+  out: (PricePoint | null)[],
+  incomplete: Set<number> | null,
+): Promise<void> {
+  for await (const chunk of duck.chunks(query)) {
+    const columns = Array.from({ length: 8 }, (_, c) => chunk.getColumnVector(c));
+    const flags = incomplete === null ? null : chunk.getColumnVector(8);
+    const at = (c: number, row: number) => num(columns[c]!.getItem(row));
+    for (let row = 0; row < chunk.rowCount; row++) {
+      if (flags !== null && flags.getItem(row) === false) {
+        incomplete!.add(at(0, row)!);
+        continue;
+      }
+      out[at(0, row)!] = pricePointOf({
+        ts: at(1, row),
+        price: at(2, row),
+        bestBid: at(3, row),
+        bestAsk: at(4, row),
+        last: at(5, row),
+        hTs: at(6, row),
+        hPrice: at(7, row),
+      });
+    }
+  }
+}
+
+/**
+ * The bucket width of the near-cut price lookups (`pricesNearSql`): twice the mean spacing of a
+ * token's stored prices (the span of the stored stamps times the lookups' tokens over the rows
+ * stored), whole minutes from 1 minute to 1 day; null when nothing is stored. Only a speed
+ * choice: a narrow bucket leaves more lookups to the ASOF join, a wide one matches more rows.
+ */
+async function bucketWidthUs(duck: DuckDb, tokens: number): Promise<number | null> {
+  const [stats] = await duck.rows(`
+    select (select count(*) from price_snapshots) + (select count(*) from price_history) as n,
+      least((select epoch_us(min(ts)) from price_snapshots),
+            (select epoch_us(min(ts)) from price_history)) as lo,
+      greatest((select epoch_us(max(ts)) from price_snapshots),
+               (select epoch_us(max(ts)) from price_history)) as hi`);
+  const rows = Number(stats?.n ?? 0);
+  if (rows === 0 || stats?.lo == null || stats?.hi == null) return null;
+  const spacing = (Number(stats.hi) - Number(stats.lo)) * Math.max(1, tokens) / rows;
+  const MINUTE_US = 60_000_000;
+  return MINUTE_US * Math.min(1_440, Math.max(1, Math.ceil(2 * spacing / MINUTE_US)));
 }
