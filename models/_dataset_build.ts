@@ -158,15 +158,17 @@ async function buildBatch(
   groups: ReadonlyMap<string, GroupMember[]>,
 ): Promise<(DatasetRow | null)[]> {
   // Price lookups, deduplicated: members of a group share their instants.
-  const index = new Map<string, number>();
+  // By token, then cut: a joined string key per lookup cost more than the lookup's row.
+  const index = new Map<string, Map<number, number>>();
   const lookups: PriceLookup[] = [];
   const ask = (token: string, at: number) => {
     const cut = at - PRICE_LAG_MS;
-    const key = `${token}|${cut}`;
-    let i = index.get(key);
+    let cuts = index.get(token);
+    if (cuts === undefined) index.set(token, cuts = new Map());
+    let i = cuts.get(cut);
     if (i === undefined) {
       i = lookups.push({ token, cut }) - 1;
-      index.set(key, i);
+      cuts.set(cut, i);
     }
     return i;
   };
