@@ -13,7 +13,10 @@
  *    from a slower path; the host's load is printed too; and, for the target's figure, where
  *    the time went (the median, and the slowest decisions one by one): the playbook and the
  *    order built (to the intent asked for), the intent's commit, and from the commit to the
- *    broker, each slow one beside the bare insert that followed it;
+ *    broker, each slow one beside the bare insert that followed it; and the floor at the
+ *    decision's moment: the same replay with a bare insert where each decision would be (right
+ *    after the replay's stretch of work, where a commit is slower than after the trade's own
+ *    round trips), no trade;
  * 2. paper trading throughput: the scanner, the executor and the paper broker over a planted
  *    stream shaped like a venue day (200 quiet groups, mostly noise, a few plants 20 s apart),
  *    in memory, with the NO books mirrored for the broker (so it applies two events per
@@ -147,6 +150,11 @@ interface LedgerSetup {
   readonly backend: "server" | "embedded";
   /** The intents on a connection of their own (`createLedger`'s `dedicatedIntents`). */
   readonly dedicated: boolean;
+  /**
+   * No trade: a bare durable insert where each decision would be (right after the replay's
+   * stretch of work), timed as if it were the decision: the floor at the decision's moment.
+   */
+  readonly floorOnly?: boolean;
 }
 
 /** Planted rounds of the decision bench (three episodes each). */
@@ -226,6 +234,12 @@ async function decisionBench(setup: LedgerSetup) {
         scanner.evaluatePending();
         for (const episode of opened.splice(0)) {
           const relation = relations.get(episode.relationKey)!;
+          if (setup.floorOnly === true) {
+            const at = performance.now();
+            await probeSql`insert into bench_probe (at) values (now())`;
+            handoffs.push(performance.now() - at);
+            continue;
+          }
           // The playbook alone, on the same books (what the executor adds to the ledger's commit).
           let started = performance.now();
           decide(episode.peakPlan, { relationKey: relation.key, at: clock, books: view, limits });
@@ -353,6 +367,7 @@ async function throughputBench() {
 const watch = await watchHostLoad();
 const live = await decisionBench({ backend: "server", dedicated: true });
 const shared = await decisionBench({ backend: "server", dedicated: false });
+const floor = await decisionBench({ backend: "server", dedicated: true, floorOnly: true });
 const embedded = await decisionBench({ backend: "embedded", dedicated: false });
 const planted = await plantedBench();
 const day = await throughputBench();
@@ -363,6 +378,10 @@ const lines = [
   decisionLine("PostgreSQL, intents on the shared pool", shared),
   decisionLine("embedded PGlite (one session, fsync off)", embedded),
   ...phaseLines("PostgreSQL, intents on a connection of their own", live),
+  `  the floor at the decision's moment (the same replay, no trade: a bare insert committed where ` +
+  `each decision would be): p50 ${floor.p50.toFixed(2)} ms, p99 ${
+    floor.p99.toFixed(2)
+  } ms over ${floor.n}`,
   `decision in the compressed replay (behind the previous trade's bookings, shared pool): p50 ${
     planted.p50.toFixed(2)
   } ms, p99 ${planted.p99.toFixed(2)} ms over ${planted.decisions} decisions; the ledger's ` +
