@@ -149,12 +149,16 @@ export const BOOKS_SQL = `with ${Q},
 export const TRADES_SQL = `with ${Q},
   legs as (select i, yes as token, t_from, t_from_short, t_until from q
            union all select i, no, t_from, t_from_short, t_until from q),
-  tr as (select tk.k, epoch_us(t.ts) as ts_us, t.price, t.size, t.price::double as price_d,
-         t.size::double as size_d from trades t join tk on tk.id = t.token_id),
+  tr as (select tk.k, epoch_us(t.ts) as ts_us, t.price, t.size
+         from trades t join tk on tk.id = t.token_id),
+  -- Each distinct price and size converted once: a cast of a 128-bit decimal costs more than
+  -- the rest of a trade's work, and a market trades at few prices and sizes.
+  pm as (select v, ${MICRO("v", "v::double")} as m from (select distinct price as v from tr)),
+  sm as (select v, ${MICRO("v", "v::double")} as m from (select distinct size as v from tr)),
   per_stamp as (
-    select k, ts_us, count(*) as n,
-      sum(${MICRO("price", "price_d")}::hugeint * ${MICRO("size", "size_d")}) as usd
-    from tr group by k, ts_us),
+    select tr.k, tr.ts_us, count(*) as n, sum(pm.m::hugeint * sm.m) as usd
+    from tr left join pm on pm.v = tr.price left join sm on sm.v = tr.size
+    group by tr.k, tr.ts_us),
   running as (
     select k, ts_us, sum(n) over w as n, sum(usd) over w as usd from per_stamp
     window w as (partition by k order by ts_us rows unbounded preceding)),
