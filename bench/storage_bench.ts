@@ -12,6 +12,17 @@
  * packer packs each 6-hour window 15 minutes after it ends (PMCOLLECT_STREAM_PACK_AFTER_MS), as
  * the recorder does.
  *
+ * The stream's figure comes from a run of its own at the venue's scale (bench/_venue_stream.ts:
+ * the venue's 46,500 markets at the venue's rate for `--stream-hours`, default one 6-hour
+ * window, packed and compressed by the same jobs, already per venue day once × 24 / settled
+ * hours): the week run's few hundred tokens put most of their events on the venue's busiest
+ * market, whose packs compress far better than the venue's mix, so its stream does not scale
+ * by tokens (it is printed beside, not added). `--stream-hours 0` adds the week run's stream
+ * instead, as before. Six hours count the rows left unpacked at up to four times their daily
+ * cost: a token's rows of a day are one compressed batch of the merged day chunk, and the
+ * subscription's book headers put every token in the window; `--stream-hours 24` measures a
+ * whole day (about 4× as long).
+ *
  * What is printed, per table and for the stream: rows and bytes measured, with PostgreSQL's own
  * size functions (`chunks_detailed_size`, `pg_total_relation_size`), and what the settled part
  * (the chunks the policies compressed, which is what the disk keeps per day) scales to for the
@@ -25,8 +36,9 @@
  * are in the line of everything before it.
  *
  * Run: `deno task bench storage` (400 tokens × 170 h: a simulated week, whose merged 7-day
- * chunks are whole and rebatched by the end), or e.g.
- * `deno run -A bench/storage_bench.ts --tokens 200 --hours 48`. The server comes from
+ * chunks are whole and rebatched by the end, then the venue's stream for 6 h), or e.g.
+ * `deno run -A bench/storage_bench.ts --tokens 200 --hours 48 --stream-hours 24`
+ * (`--stream-markets 500` tries the venue run out on a small universe; not a figure). The server comes from
  * TEST_DATABASE_URL. On plain PostgreSQL nothing compresses and no job runs: the sizes are the
  * uncompressed ones.
  */
