@@ -520,7 +520,10 @@ function venueStreamLines(v: VenueStream, mode: SchemaMode): string[] {
     `  venue packs: ${int(c.packs)} packs, ${(c.rows / Math.max(1, c.packs)).toFixed(0)} rows ` +
     `each on average; data ${perEvent(c.raw)} B/event as varints, ${perEvent(c.stored)} as ` +
     `stored (${int(c.compressed)} packs TOAST-compressed), the table's rows and indexes ` +
-    `${perEvent(v.packsBytes - c.stored)} B/event more`,
+    `${perEvent(v.packsBytes - c.stored)} B/event more; data with lz4 TOAST compression ` +
+    (c.lz4 === null
+      ? "not measured (no lz4 on this server)"
+      : `instead of pglz: ${perEvent(c.lz4)} B/event`),
     `  venue packs per column, B/event as varints → each column compressed alone as data is: ` +
     c.columns.map((x) => `${x.name} ${perEvent(x.raw)} → ${perEvent(x.alone)}`).join(", "),
     `  venue run took: ${v.writeSeconds.toFixed(0)} s simulating, parsing, recording and ` +
