@@ -39,6 +39,7 @@ import tradeOutcomes0021 from "./0021_trade_outcomes.sql" with { type: "text" };
 import forecastSkill0022 from "./0022_forecast_skill.sql" with { type: "text" };
 import bookHash0023Plain from "./0023_book_hash_bytes.plain.sql" with { type: "text" };
 import bookHash0023Timescale from "./0023_book_hash_bytes.timescale.sql" with { type: "text" };
+import packLz40024 from "./0024_pack_lz4.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -187,5 +188,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "book_hash_bytes",
     sql: { plain: bookHash0023Plain, timescale: bookHash0023Timescale },
     files: ["0023_book_hash_bytes.plain.sql", "0023_book_hash_bytes.timescale.sql"],
+  },
+  {
+    version: 24,
+    name: "pack_lz4",
+    sql: { plain: packLz40024, timescale: packLz40024 },
+    files: ["0024_pack_lz4.sql"],
   },
 ];

@@ -131,7 +131,11 @@ for (const backend of BACKENDS) {
                     from book_snapshots order by ts`;
       const before = await db.sql.unsafe(view);
       assert.deepEqual(before.map((r) => r.book_hash).sort(), SHAPES.map(([h]) => h).sort());
-      const { applied } = await migrate(db.sql, { log, timescale });
+      const { applied } = await migrate(db.sql, {
+        log,
+        timescale,
+        migrations: MIGRATIONS.filter((m) => m.version <= 23),
+      });
       assert.deepEqual(applied, [23]);
       assert.deepEqual(await db.sql.unsafe(view), before);
       const stored = await storedHashes(db.sql);
