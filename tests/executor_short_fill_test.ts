@@ -14,77 +14,10 @@ import { Executor, type TradeResult } from "../execution/executor.ts";
 import { createLedger } from "../execution/ledger.ts";
 import { PaperBroker } from "../execution/paper_broker.ts";
 import { silentLogger } from "../runtime/log.ts";
-import { RelationSet, type ScanMarket, type ScanRelation } from "../scanner/relation_set.ts";
-import type { BookEvent } from "../stream/book_event.ts";
+import { RelationSet, type ScanRelation } from "../scanner/relation_set.ts";
 import { L2Books } from "../stream/l2_book.ts";
 import { withDatabase } from "./_db.ts";
-
-const FREE = { rate: "0", exponent: 1, takerOnly: true } as const;
-const AT = 1_800_000_000_000;
-
-function market(id: string): ScanMarket {
-  return {
-    marketId: id,
-    conditionId: `0x${id.padStart(64, "0")}`,
-    yesTokenId: `${id}-yes`,
-    noTokenId: `${id}-no`,
-    fee: FREE,
-    tickSize: "0.01",
-    minOrderSize: "1",
-    endDate: "2027-01-01T00:00:00.000Z",
-  };
-}
-
-const RELATION: ScanRelation = {
-  key: "g",
-  kind: "group",
-  complete: true,
-  convertFeeBips: null,
-  markets: [market("a"), market("b")],
-};
-
-function book(tokenId: string, bids: [string, string][], asks: [string, string][]): BookEvent {
-  return {
-    kind: "book",
-    tokenId,
-    exchangeTs: AT,
-    receivedAt: AT,
-    connection: 1,
-    sequence: 0,
-    bids,
-    asks,
-    tickSize: "0.01",
-  };
-}
-
-function leg(tokenId: string, price: string): PlanLeg {
-  const notional = parseDec(price) * 10n;
-  return {
-    marketId: tokenId.split("-")[0]!,
-    tokenId,
-    outcome: "YES",
-    side: "BUY",
-    shares: parseDec("10"),
-    fills: [{ price: parseDec(price), shares: parseDec("10"), fee: ZERO }],
-    notional,
-    fees: ZERO,
-    cost: notional,
-  };
-}
-
-/** Buy 10 YES of a at 0.40 and 10 of b at 0.50: cost 9, pays 10, profit 1. */
-const PLAN: Plan = {
-  channel: "neg_risk_basket",
-  path: "buy YES of both",
-  shares: parseDec("10"),
-  legs: [leg("a-yes", "0.4"), leg("b-yes", "0.5")],
-  cost: parseDec("9"),
-  payoff: parseDec("10"),
-  profit: parseDec("1"),
-  capitalLocked: parseDec("9"),
-  lockedUntil: null,
-  annualisedReturn: null,
-};
+import { AT, book, FREE, leg, market, PLAN, RELATION } from "./_executor_plan.ts";
 
 /**
  * The paper broker as the venue behaves: it answers a matched order first and tells its fills
