@@ -109,7 +109,7 @@ function leastSquares(
 }
 
 /** Solves the 3×3 system `m·x = v` (Cramer's rule); null when singular. */
-function solve3(m: number[][], v: number[]): number[] | null {
+export function solve3(m: number[][], v: number[]): number[] | null {
   const det = (a: number[][]) =>
     a[0]![0]! * (a[1]![1]! * a[2]![2]! - a[1]![2]! * a[2]![1]!) -
     a[0]![1]! * (a[1]![0]! * a[2]![2]! - a[1]![2]! * a[2]![0]!) +

@@ -28,17 +28,15 @@ import { parseArgs } from "node:util";
 import type { Sql } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { type BookSnapshotRow, insertBookSnapshots } from "../db/books.ts";
-import { toBookRow } from "../collectors/books.ts";
-import { parseBook } from "../polymarket/clob_book.ts";
-import { createUniverse, type SimMarket } from "../simulator/universe.ts";
+import { createUniverse } from "../simulator/universe.ts";
 import { World } from "../simulator/world.ts";
 import { ActivityModel } from "../simulator/activity_model.ts";
-import { restBook } from "../simulator/ws_messages.ts";
 import { timescaleSchema } from "../db/timescale_schema.ts";
 import { createTestDatabase } from "../tests/_db.ts";
 import { printText, silentLogger } from "../runtime/log.ts";
 import { pauseJobs } from "./_compress_as_policy.ts";
 import { batchColumnFit } from "./_book_batch_columns.ts";
+import { bookRows } from "./_book_rows.ts";
 
 const BOOK_EVERY_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
@@ -86,17 +84,6 @@ async function writeBooks(sql: Sql, tokens: number, hours: number): Promise<numb
     }
   }
   return written + await insertBookSnapshots(sql, rows);
-}
-
-function bookRows(world: World, markets: readonly SimMarket[], ms: number): BookSnapshotRow[] {
-  const rows: BookSnapshotRow[] = [];
-  for (const m of markets) {
-    const book = world.book(m);
-    for (const outcome of [0, 1] as const) {
-      rows.push(toBookRow(parseBook(restBook(m, book, outcome), ms), new Date(ms)));
-    }
-  }
-  return rows;
 }
 
 /** The twin in 0022's encoding: the same rows, chunks and compression settings. */

@@ -50,25 +50,25 @@ import { insertPriceSnapshots, type PriceSnapshotRow } from "../db/prices.ts";
 import { type BookSnapshotRow, insertBookSnapshots } from "../db/books.ts";
 import { insertQuotes, insertTrades, type QuoteRow, type TradeRow } from "../db/trades.ts";
 import { appendPriceRows } from "../collectors/prices.ts";
-import { toBookRow } from "../collectors/books.ts";
 import { TopOfBook } from "../collectors/_top_of_book.ts";
 import { tradeRowOf } from "../collectors/trades.ts";
 import { createTradeKeyer } from "../db/trade_identity.ts";
 import { parseWsMessage } from "../polymarket/ws_frame.ts";
 import type { WsMessage } from "../polymarket/ws_schema.ts";
-import { parseBook } from "../polymarket/clob_book.ts";
 import { numberToDecimalText } from "../polymarket/ids.ts";
 import type { GammaMarket } from "../polymarket/gamma_schema.ts";
 import { createUniverse, PRICE_SCALE, type SimMarket } from "../simulator/universe.ts";
 import { World } from "../simulator/world.ts";
 import { ActivityModel, VENUE_MARKETS } from "../simulator/activity_model.ts";
-import { restBook, wsBook } from "../simulator/ws_messages.ts";
+import { wsBook } from "../simulator/ws_messages.ts";
 import { SIZE_SCALE } from "../simulator/book.ts";
 import { StreamRecorder } from "../stream/recorder.ts";
 import { PACK_WINDOW_MS, packWindow } from "../stream/packer.ts";
 import { createTestDatabase } from "../tests/_db.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { compressedColumns } from "./_compressed_columns.ts";
+import { bookRows } from "./_book_rows.ts";
+import { solve3 } from "./_book_batch_columns.ts";
 import { compressAsPolicy, pauseJobs } from "./_compress_as_policy.ts";
 import { ServerJobs } from "./_server_jobs.ts";
 import { venueSeqGrowth } from "./_venue_seq.ts";
@@ -353,18 +353,6 @@ function priceRows(
   return rows;
 }
 
-/** One books cycle: every token's REST book, parsed and turned into rows as the collector does. */
-function bookRows(world: World, markets: readonly SimMarket[], ms: number): BookSnapshotRow[] {
-  const rows: BookSnapshotRow[] = [];
-  for (const m of markets) {
-    const book = world.book(m);
-    for (const outcome of [0, 1] as const) {
-      rows.push(toBookRow(parseBook(restBook(m, book, outcome), ms), new Date(ms)));
-    }
-  }
-  return rows;
-}
-
 /**
  * Books measured against what changes (issue 26): rows whose levels differ from the token's
  * previous stored book ("distinct books"), in the settled hours.
@@ -445,17 +433,6 @@ async function bookBatchFit(sql: Sql): Promise<string> {
         (fit[2] === 0
           ? "(rows per batch all alike: no per-row term)"
           : `${fit[2]!.toFixed(2)} B per row`));
-}
-
-/** Solves the 3×3 system `m·x = v` (Cramer's rule); null when singular. */
-function solve3(m: number[][], v: number[]): number[] | null {
-  const det = (a: number[][]) =>
-    a[0]![0]! * (a[1]![1]! * a[2]![2]! - a[1]![2]! * a[2]![1]!) -
-    a[0]![1]! * (a[1]![0]! * a[2]![2]! - a[1]![2]! * a[2]![0]!) +
-    a[0]![2]! * (a[1]![0]! * a[2]![1]! - a[1]![1]! * a[2]![0]!);
-  const d = det(m);
-  if (Math.abs(d) < 1e-9) return null;
-  return [0, 1, 2].map((k) => det(m.map((row, i) => row.map((x, j) => (j === k ? v[i]! : x)))) / d);
 }
 
 /** The same rows in a v0.1 schema (migrations 1-3), read back through the v2 views. */
