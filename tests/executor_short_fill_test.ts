@@ -23,22 +23,28 @@ import { AT, book, FREE, leg, market, PLAN, RELATION } from "./_executor_plan.ts
  * The paper broker as the venue behaves: it answers a matched order first and tells its fills
  * (and order updates) a moment later, as the user channel does. `sayMatched`: the answer
  * carries the matched size, as the venue's does. `lookups` counts `orderByClientId` calls.
+ * `holdFills`: the fills are told only when `releaseHeld()` is called (after the trade), so a
+ * trade that does not wait for them cannot see them however slow the host is.
  */
 function fillsAfterAnswer(
   inner: PaperBroker,
-  options: { readonly sayMatched: boolean; readonly lookups: { count: number } },
-): Broker {
+  options: {
+    readonly sayMatched: boolean;
+    readonly lookups: { count: number };
+    readonly holdFills: boolean;
+  },
+): Broker & { releaseHeld(): void } {
   const listeners = new Set<(event: BrokerEvent) => void>();
   const held: BrokerEvent[] = [];
   inner.onEvent((event) => held.push(event));
-  const release = () =>
-    setTimeout(() => {
-      for (const event of held.splice(0)) for (const listener of listeners) listener(event);
-    }, 20);
+  const releaseHeld = () => {
+    for (const event of held.splice(0)) for (const listener of listeners) listener(event);
+  };
   return {
+    releaseHeld,
     submit: async (order, signal) => {
       const answer = await inner.submit(order, signal);
-      release();
+      if (!options.holdFills) setTimeout(releaseHeld, 20);
       if (!options.sayMatched || !answer.ok || answer.status !== "MATCHED") return answer;
       const matched = await inner.orderByClientId(order.clientOrderId);
       return { ...answer, sizeMatched: matched!.sizeMatched };
@@ -84,14 +90,16 @@ async function trade(
     });
     broker.onBookEvent(book("a-yes", [["0.35", "100"]], [["0.4", "10"]]));
     broker.onBookEvent(book("b-yes", [["0.45", "100"]], bAsksNow));
+    const late = venue.late
+      ? fillsAfterAnswer(broker, {
+        sayMatched: venue.sayMatched === true,
+        lookups: venue.lookups ?? { count: 0 },
+        holdFills: venue.fillWaitMs === 0,
+      })
+      : null;
     const executor = new Executor({
       ledger: createLedger(db.sql, { log: silentLogger() }),
-      broker: venue.late
-        ? fillsAfterAnswer(broker, {
-          sayMatched: venue.sayMatched === true,
-          lookups: venue.lookups ?? { count: 0 },
-        })
-        : broker,
+      broker: late ?? broker,
       books: scannerBookView(books, set),
       limits: { maxBookAgeMs: 5000, minEdge: ZERO },
       now: () => AT,
@@ -100,6 +108,7 @@ async function trade(
       ...(venue.fillWaitMs === undefined ? {} : { fillWaitMs: venue.fillWaitMs }),
     });
     result = await executor.trade(PLAN, { relation: RELATION, at: AT });
+    late?.releaseHeld();
     await executor.flush();
     executor.close();
   });
