@@ -56,7 +56,7 @@ Deno.test("embedded: a second daemon beside a running daemon exits at once, nami
     const env = daemonEnv({ databaseUrl: "", sim, dataDir, healthPort: freePort() });
     const first = spawnDaemon({ ...env, PMCOLLECT_COLLECTORS: "markets" });
     try {
-      await first.waitFor((e) => e.event === "collecting", 30_000);
+      await first.waitFor((e) => e.event === "collecting", 90_000);
       for (const command of ["run"]) {
         const started = Date.now();
         const out = await new Deno.Command(Deno.execPath(), {

@@ -43,7 +43,7 @@ Deno.test("embedded: status, book, relations, edge and export work beside a runn
     const daemon = spawnDaemon(env);
     const context = { log: silentLogger(), signal: new AbortController().signal };
     try {
-      await daemon.waitFor((e) => e.event === "collecting", 30_000);
+      await daemon.waitFor((e) => e.event === "collecting", 90_000);
       const holder = await readDataDirHolder(dataDir);
       assert.equal(holder?.pid, daemon.pid, "the lock file names the collector");
       assert.ok(holder?.address !== undefined, "and the address it serves at");
