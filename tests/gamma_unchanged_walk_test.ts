@@ -23,14 +23,19 @@ function start(deps: CollectorDeps, collector: string, run: Run) {
     if (!controller.signal.aborted) throw err;
   });
   return {
-    async until(n: number): Promise<{ detail: Record<string, number>; started: Date }> {
+    async until(
+      n: number,
+    ): Promise<{ detail: Record<string, number>; started: Date; status: string }> {
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const rows = await deps.sql<{ detail: Record<string, number>; started_at: Date }[]>`
-          select detail, started_at from collector_runs
+        const rows = await deps.sql<
+          { detail: Record<string, number>; started_at: Date; status: string }[]
+        >`
+          select detail, started_at, status from collector_runs
           where collector = ${collector} and finished_at is not null order by started_at`;
         if (rows.length >= n) {
-          return { detail: rows[n - 1]!.detail, started: rows[n - 1]!.started_at };
+          const row = rows[n - 1]!;
+          return { detail: row.detail, started: row.started_at, status: row.status };
         }
         if (Date.now() > deadline) throw new Error(`${collector} cycle ${n} did not finish`);
         await delay(20);
@@ -45,12 +50,14 @@ function start(deps: CollectorDeps, collector: string, run: Run) {
 
 Deno.test("markets collector: a second walk skips unchanged markets but applies a changed and a new one", async () => {
   await using env = await createCollectorEnv({
-    settings: { PMCOLLECT_MARKETS_INTERVAL_S: "2" },
+    // 5 s (a 10 s deadline): a first walk of 300 markets on a loaded CI host passed 4 s.
+    settings: { PMCOLLECT_MARKETS_INTERVAL_S: "5" },
     simulator: { seed: 23, markets: 300 },
   });
   const { deps, sim } = env;
   await using collector = start(deps, "markets", runMarketsCollector);
   const first = await collector.until(1);
+  assert.equal(first.status, "ok", `the first walk: ${JSON.stringify(first.detail)}`);
   assert.equal(first.detail.unchanged, 0, "the first walk parses every market");
 
   const [target] = await deps.sql<{ market_id: string; condition_id: string; rate: string }[]>`
@@ -63,6 +70,7 @@ Deno.test("markets collector: a second walk skips unchanged markets but applies 
   assert.ok(listed !== null, "the simulator has a market to list");
 
   const second = await collector.until(2);
+  assert.equal(second.status, "ok", `the second walk: ${JSON.stringify(second.detail)}`);
   assert.equal(second.detail.markets, first.detail.markets + 1);
   assert.ok(second.detail.unchanged > 0, "unchanged markets were not parsed again");
   assert.ok(
