@@ -58,6 +58,7 @@ export async function insertBookSnapshots(
     const tokens = await tokenKeys(sql, b.map((r) => r.tokenId));
     const conditions = await conditionKeys(sql, b.map((r) => r.conditionId));
     const e = encodeBooks(b);
+    const hex = b.map((r) => r.hash !== null && HEX_HASH.test(r.hash));
     const result = await sql`
       insert into book_snapshot_data (ts, token_key, condition_key, exchange_ts, best_bid,
         best_ask, mid, spread, bid_size, ask_size, tick_size, book_hash, book_hash_bytes,
@@ -74,8 +75,8 @@ export async function insertBookSnapshots(
         ${arrayLiteral(e.top[2]!)}::integer[], ${arrayLiteral(e.top[3]!)}::integer[],
         ${arrayLiteral(e.top[4]!)}::bigint[], ${arrayLiteral(e.top[5]!)}::bigint[],
         ${arrayLiteral(e.top[6]!)}::integer[],
-        ${col(b, (r) => HEX_HASH.test(r.hash ?? "") ? null : r.hash)}::text[],
-        ${col(b, (r) => HEX_HASH.test(r.hash ?? "") ? r.hash : null)}::text[],
+        ${arrayLiteral(b.map((r, i) => hex[i] ? null : r.hash))}::text[],
+        ${arrayLiteral(b.map((r, i) => hex[i] ? r.hash : null))}::text[],
         ${arrayLiteral(e.bidPrices)}::text[], ${arrayLiteral(e.bidSizes)}::text[],
         ${arrayLiteral(e.askPrices)}::text[], ${arrayLiteral(e.askSizes)}::text[],
         ${arrayLiteral(e.exact)}::jsonb[])
