@@ -5,7 +5,8 @@
  * uncovered intervals as gaps, through a bounded queue that spills to disk while the database
  * is away. A clean stop writes the interval it leaves uncovered (`recordTradesStop`) once the
  * queue is flushed; the next start closes it. `market_resolved` messages go to `onMarketResolved` (for the resolution tracker);
- * `new_market` messages are stored as market metadata (fee schedule, tick, rules).
+ * `new_market` messages are stored as market metadata (fee schedule, tick, rules), once per
+ * listing: the copies the other connections receive are counted (`new_market_copies_total`).
  *
  * Start-up: waits up to `readyWaitMs` (default 10 s) for the markets collector to publish the
  * active set; if nothing is published by then, subscribes the active tokens stored in the
@@ -32,6 +33,7 @@ import { WsPool } from "./_ws_pool.ts";
 import { recordMarketMetadata } from "../db/market_metadata.ts";
 import { metadataFromNewMarket } from "./market_metadata.ts";
 import { type BookEvent, bookEventsOf } from "../stream/book_event.ts";
+import { ListingCopies } from "../stream/_recent_keys.ts";
 
 /** Where the listener forwards book events, and which tokens it wants. */
 export interface BookFeed {
@@ -108,6 +110,7 @@ export async function runTradesCollector(
   const feed = deps.bookFeed;
   let sequence = 0;
   const nextSequence = () => sequence++;
+  const listings = new ListingCopies();
   const onMessages = (messages: WsMessage[], keyer: TradeKeyer, connection: number) => {
     if (feed !== undefined) {
       const events = bookEventsOf(messages, {
@@ -123,7 +126,11 @@ export async function runTradesCollector(
         trades++;
         queue.push({ kind: "trade", row: tradeRowOf(m, keyer) });
       } else if (m.kind === "new_market") {
-        // Every connection gets the broadcast; the copies share a timestamp, so one row.
+        // Every connection gets the broadcast: the first copy is recorded, the rest counted.
+        if (!listings.first(m)) {
+          deps.context?.counter("new_market_copies_total");
+          continue;
+        }
         const at = new Date(m.timestamp);
         recordMarketMetadata(deps.sql, [metadataFromNewMarket(m)], { at, source: NEW_MARKET })
           .catch((err) =>

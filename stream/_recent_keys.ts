@@ -68,3 +68,26 @@ export class RecentKeys {
     }
   }
 }
+
+/**
+ * How long a `new_market` (market, timestamp) is remembered: its copies on the other
+ * connections arrive within the spread of their delivery (event-loop stalls of 1.5 s measured).
+ */
+const LISTING_MEMORY_MS = 10 * 60_000;
+/** Listings remembered at most (far more than the venue lists in `LISTING_MEMORY_MS`). */
+const LISTING_MEMORY_KEYS = 4096;
+
+/**
+ * Tells the first copy of a `new_market` broadcast from the other connections' copies (same
+ * market id, same venue timestamp). The recorder stores one row per listing with it, and the
+ * trades listener records the listing's metadata once instead of once per connection (465
+ * statements per listing at venue size, which held the whole pool for seconds).
+ */
+export class ListingCopies {
+  readonly #keys = new RecentKeys({ capacity: LISTING_MEMORY_KEYS, ttlMs: LISTING_MEMORY_MS });
+
+  /** True for the first copy of this listing, false for a copy already seen. */
+  first(listing: { marketId: string; timestamp: number; receivedAt: number }): boolean {
+    return this.#keys.firstSeen(`${listing.marketId}|${listing.timestamp}`, listing.receivedAt);
+  }
+}

@@ -12,7 +12,7 @@
  * `new_market` listing: the venue broadcasts `new_market` on every connection (424 copies of
  * one listing at venue size, 31% of all rows before this was deduplicated), and the copies
  * share the market id and the venue timestamp, so only the first copy of a (market,
- * timestamp) seen in the last `NEW_MARKET_MEMORY_MS` is stored (a bounded `RecentKeys`; a
+ * timestamp) seen in the last ten minutes is stored (`ListingCopies`, bounded memory; a
  * re-listing with a new timestamp is stored again). Every
  * `checkpointEvery` level changes of a token, once they are stored, its full book is rebuilt
  * from storage and stored as a checkpoint (`book_checkpoints`), so that a reconstruction
@@ -45,7 +45,7 @@ import type { PriceLevelChange, WsMessage } from "../polymarket/ws_schema.ts";
 import type { Logger } from "../runtime/log.ts";
 import { recordGaps } from "../db/ops.ts";
 import { StreamSpill } from "./_spill.ts";
-import { RecentKeys } from "./_recent_keys.ts";
+import { ListingCopies } from "./_recent_keys.ts";
 import { firstUnpackedWindow, PACK_WINDOW_MS, packWindow, windowOf } from "./packer.ts";
 
 export interface RecorderOptions {
@@ -92,13 +92,6 @@ export interface RecorderStats {
 
 /** Checkpoints waiting while the database is away, at most (older ones are dropped). */
 const MAX_DUE = 100_000;
-/**
- * How long a `new_market` (market, timestamp) is remembered: its copies on the other
- * connections arrive within the spread of their delivery (event-loop stalls of 1.5 s measured).
- */
-const NEW_MARKET_MEMORY_MS = 10 * 60_000;
-/** Listings remembered at most (far more than the venue lists in `NEW_MARKET_MEMORY_MS`). */
-const NEW_MARKET_MEMORY_KEYS = 4096;
 
 export class StreamRecorder {
   readonly session: number;
@@ -130,10 +123,7 @@ export class StreamRecorder {
   #wake: (() => void) | null = null;
   #databaseUp = true;
   /** `new_market` broadcasts already stored, by market and venue timestamp. */
-  readonly #listings = new RecentKeys({
-    capacity: NEW_MARKET_MEMORY_KEYS,
-    ttlMs: NEW_MARKET_MEMORY_MS,
-  });
+  readonly #listings = new ListingCopies();
 
   constructor(options: RecorderOptions) {
     this.session = options.session ?? Date.now();
@@ -231,7 +221,7 @@ export class StreamRecorder {
           break;
         case "new_market":
           // One row per listing: the other connections' copies share its key.
-          if (!this.#listings.firstSeen(`${m.marketId}|${m.timestamp}`, m.receivedAt)) break;
+          if (!this.#listings.first(m)) break;
           for (const tokenId of m.tokenIds) {
             const at = { conn, tokenId, ts: m.timestamp, receivedAt: m.receivedAt };
             this.#row(at, KIND.newMarket, null, m.tickSize, null);

@@ -1,7 +1,8 @@
 /**
  * Market metadata end to end: the markets collector against the simulator and a real
  * PostgreSQL schema, run cycle by cycle with an injected clock and a fee change in between;
- * and the trades listener storing a `new_market`'s fee schedule.
+ * and the trades listener storing a `new_market`'s fee schedule from the first copy of the
+ * broadcast alone.
  */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
@@ -125,7 +126,7 @@ Deno.test("markets collector: stores the planted neg-risk structure, fees and ru
   }
 });
 
-Deno.test("trades listener: a new_market's fee schedule is stored once at its timestamp", async () => {
+Deno.test("trades listener: a new_market's fee schedule is stored once, from the first of its three copies", async () => {
   await using env = await createCollectorEnv({
     settings: { PMCOLLECT_WS_TOKENS_PER_CONNECTION: "2" },
     simulator: { seed: 5, markets: 300 },
@@ -148,7 +149,16 @@ Deno.test("trades listener: a new_market's fee schedule is stored once at its ti
     ),
   );
   const controller = new AbortController();
-  const running = runTradesCollector({ ...deps, readyWaitMs: 0 }, controller.signal)
+  const counters = new Map<string, number>();
+  const context = {
+    signal: controller.signal,
+    report: () => {},
+    counter: (name: string, delta = 1) =>
+      void counters.set(name, (counters.get(name) ?? 0) + delta),
+    gauge: () => {},
+    observe: () => {},
+  };
+  const running = runTradesCollector({ ...deps, context, readyWaitMs: 0 }, controller.signal)
     .catch((err) => {
       if (!controller.signal.aborted) throw err;
     });
@@ -174,6 +184,8 @@ Deno.test("trades listener: a new_market's fee schedule is stored once at its ti
       select source, metadata->>'fee_rate' as rate, valid_from from market_metadata_history
       where market_id = ${listed}`;
     assert.equal(rows.length, 1, "three copies of the broadcast, one row");
+    // Recorded from the first copy alone: the two others are counted, not written again.
+    assert.equal(counters.get("new_market_copies_total"), 2);
     assert.equal(rows[0]!.source, "ws:new_market");
     assert.equal(rows[0]!.rate, unlisted[0]!.meta.feeSchedule!.rate);
   } finally {
