@@ -16,7 +16,8 @@
  *    broker, each slow one beside the bare insert that followed it; and the floor at the
  *    decision's moment: the same replay with a bare insert where each decision would be (right
  *    after the replay's stretch of work, where a commit is slower than after the trade's own
- *    round trips), no trade;
+ *    round trips), no trade; and below all of them the disk's own flush (`_disk_flush.ts`: an
+ *    8 kB write + fdatasync beside the server's data directory), which no durable commit beats;
  * 2. paper trading throughput: the scanner, the executor and the paper broker over a planted
  *    stream shaped like a venue day (200 quiet groups, mostly noise, a few plants 20 s apart),
  *    in memory, with the NO books mirrored for the broker (so it applies two events per
@@ -47,8 +48,9 @@ import { Scanner } from "../scanner/scanner.ts";
 import { printText, silentLogger } from "../runtime/log.ts";
 import { RelationSet } from "../scanner/relation_set.ts";
 import { plantScenario } from "../simulator/plant.ts";
-import { createTestDatabase } from "../tests/_db.ts";
+import { createTestDatabase, TEST_DATABASE_URL } from "../tests/_db.ts";
 import { watchHostLoad } from "./_host_load.ts";
+import { diskFlush } from "./_disk_flush.ts";
 import { atLeast, atMost, BENCH_SHORT, missed, verdictLine } from "./_report.ts";
 
 const VENUE_RATE = 510;
@@ -343,6 +345,21 @@ function decisionLine(name: string, r: Awaited<ReturnType<typeof decisionBench>>
     } ms; the playbook alone: p50 ${r.decideP50.toFixed(3)} ms, p99 ${r.decideP99.toFixed(3)} ms`;
 }
 
+/** The local server's data directory (null: a remote server, or not a superuser). */
+async function localDataDirectory(): Promise<string | null> {
+  const url = new URL(TEST_DATABASE_URL);
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) return null;
+  const db = await createTestDatabase("server");
+  try {
+    const [row] = await db.sql<{ data_directory: string }[]>`show data_directory`;
+    return row?.data_directory ?? null;
+  } catch {
+    return null;
+  } finally {
+    await db.dispose();
+  }
+}
+
 /** 2: a venue-day-shaped stream, mostly quiet. */
 async function throughputBench() {
   const scenario = plantScenario({
@@ -368,6 +385,7 @@ const watch = await watchHostLoad();
 const live = await decisionBench({ backend: "server", dedicated: true });
 const shared = await decisionBench({ backend: "server", dedicated: false });
 const floor = await decisionBench({ backend: "server", dedicated: true, floorOnly: true });
+const flush = await diskFlush({ near: await localDataDirectory() });
 const embedded = await decisionBench({ backend: "embedded", dedicated: false });
 const planted = await plantedBench();
 const day = await throughputBench();
@@ -382,6 +400,10 @@ const lines = [
   `each decision would be): p50 ${floor.p50.toFixed(2)} ms, p99 ${
     floor.p99.toFixed(2)
   } ms over ${floor.n}`,
+  `  the disk's own flush (an 8 kB write + fdatasync, ${flush.rounds} times, ${flush.where}): ` +
+  `p50 ${flush.p50.toFixed(2)} ms, p99 ${flush.p99.toFixed(2)} ms, p99.9 ${
+    flush.p999.toFixed(2)
+  } ms, max ${flush.max.toFixed(2)} ms; no durable commit waits less`,
   `decision in the compressed replay (behind the previous trade's bookings, shared pool): p50 ${
     planted.p50.toFixed(2)
   } ms, p99 ${planted.p99.toFixed(2)} ms over ${planted.decisions} decisions; the ledger's ` +
