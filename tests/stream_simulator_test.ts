@@ -51,9 +51,23 @@ test("stream: after a reconnect and a database outage, bookAt equals the paused 
     await until(() => c.pool.connections.length === 2 && rec().stats.rowsWritten > 200, 5000);
     // The simulator's own books at past instants: paused, every book as /book gives it then.
     const history: { at: Date; books: Map<string, { bids: Level[]; asks: Level[] }> }[] = [];
+    // Paused, the simulator sends nothing more; what it sent before is in flight until the
+    // recorder has stamped it. The instant is taken once nothing more arrives (a fixed 150 ms
+    // was not always enough on a loaded host: a level then differed at that instant).
+    const settled = async () => {
+      const deadline = Date.now() + 5000;
+      let seen = rec().stats.rowsRecorded;
+      while (Date.now() < deadline) {
+        await sleep(150);
+        const now = rec().stats.rowsRecorded;
+        if (now === seen) return;
+        seen = now;
+      }
+      throw new Error("the recorder still receives from a paused simulator after 5 s");
+    };
     const sample = async () => {
       sim.control.pause();
-      await sleep(150);
+      await settled();
       const at = new Date();
       const books = new Map<string, { bids: Level[]; asks: Level[] }>();
       for (const { tokenId } of tokens) {
