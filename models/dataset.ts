@@ -135,7 +135,7 @@ export function postgresSource(sql: Queryable): DatasetSource {
       );
       const rows = await sql.unsafe<PriceRow[]>(PRICES_SQL, [
         lookups.map((l) => l.token),
-        lookups.map((l) => iso(l.cut)),
+        lookups.map((l) => l.cut),
         lookups.map((l) => backfilled.has(l.token) ? "t" : "f"),
       ]);
       const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
@@ -158,11 +158,11 @@ export function postgresSource(sql: Queryable): DatasetSource {
         lookups.map((l) => l.marketId),
         lookups.map((l) => l.yesToken),
         lookups.map((l) => l.noToken),
-        lookups.map((l) => iso(l.instant)),
-        lookups.map((l) => iso(l.bookCut)),
-        lookups.map((l) => iso(l.tradeFrom)),
-        lookups.map((l) => iso(l.tradeFromShort)),
-        lookups.map((l) => iso(l.tradeUntil)),
+        lookups.map((l) => l.instant),
+        lookups.map((l) => l.bookCut),
+        lookups.map((l) => l.tradeFrom),
+        lookups.map((l) => l.tradeFromShort),
+        lookups.map((l) => l.tradeUntil),
       ]);
       return rows.map((r): RowAnswer => ({
         book: r.book_ts === null

@@ -6,7 +6,7 @@
  * does change it, so the no-look-ahead check can fail.
  */
 import assert from "node:assert/strict";
-import { withDatabase } from "./_db.ts";
+import { createTestDatabase, withDatabase } from "./_db.ts";
 import { moveToPriceHistory, seedDataset, seedMarket, seedPrice } from "./_dataset_seed.ts";
 import { buildDataset, parseHorizons } from "../models/dataset.ts";
 import type { DatasetRow } from "../models/dataset_row.ts";
@@ -117,6 +117,24 @@ Deno.test("buildDataset() rows do not change with data dated after their instant
     assert.equal(moved.features.trades24h, target.features.trades24h + 1);
     assert.equal(moved.features.feeRate, 0.07);
   });
+});
+
+Deno.test("buildDataset() gives the same rows on the embedded database as on the server", async () => {
+  // The default install (PGlite) runs the forecasts task through the same lookups.
+  const build = async (backend: "server" | "embedded") => {
+    const db = await createTestDatabase(backend);
+    try {
+      await seedDataset(db.sql, { ...SEED, markets: 8 });
+      await moveToPriceHistory(db.sql, 6, SEED.spreadDays);
+      return await buildDataset(db.sql, { horizons: parseHorizons("1h,24h,7d") });
+    } finally {
+      await db.dispose();
+    }
+  };
+  const [server, embedded] = [await build("server"), await build("embedded")];
+  assert.ok(server.rows.length >= 18, `${server.rows.length} rows`);
+  assert.deepEqual(embedded.excluded, server.excluded);
+  assert.deepEqual(embedded.rows, server.rows);
 });
 
 Deno.test("parseHorizons() takes whole minutes, hours and days and names a bad one", () => {
