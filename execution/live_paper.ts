@@ -154,7 +154,7 @@ export async function startLivePaper(
 
   // The feed's last frame: the scanner's staleness rule over the whole feed.
   const killSwitch = scanner.killSwitch({ sql, broker, risk, log, dataDir: config.dataDir }, {
-    maxAgeMs: config.scanner.maxBookAgeMs,
+    maxAgeMs: config.killFeedSilenceMs,
   });
   const view = scanner.view;
   /** The running executor task's way in; null while it is not running. */

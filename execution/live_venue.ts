@@ -166,7 +166,7 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
 
   const scanner = scannerSource();
   const killSwitch = scanner.killSwitch({ sql, broker, risk, log, dataDir: config.dataDir }, {
-    maxAgeMs: config.scanner.maxBookAgeMs,
+    maxAgeMs: config.killFeedSilenceMs,
   });
   const view = scanner.view;
   let offer: ((episode: Episode) => void) | null = null;

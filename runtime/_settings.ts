@@ -304,6 +304,11 @@ export const SETTINGS = {
     "0.005",
     "risk: least profit per share after fees of an order that adds exposure",
   ),
+  PMCOLLECT_KILL_FEED_SILENCE_MS: setting(
+    millis.optional(),
+    undefined,
+    "kill switch: the scanner's feed silent this long halts trading (unset: the scanner's max book age)",
+  ),
   PMCOLLECT_LOG_LEVEL: setting(
     z.enum(["debug", "info", "warn", "error"], { message: "expected debug, info, warn or error" }),
     "info",

@@ -120,6 +120,11 @@ export interface Config {
   };
   readonly risk: RiskConfig;
   /**
+   * The kill switch's stale-data door: the scanner's feed silent this long (ms) halts trading
+   * (`PMCOLLECT_KILL_FEED_SILENCE_MS`, else the scanner's max book age).
+   */
+  readonly killFeedSilenceMs: number;
+  /**
    * The live executor: off, trading the paper broker (execution/live_paper.ts), or trading the
    * venue (execution/live_venue.ts, which also needs `run --live`).
    */
@@ -317,6 +322,8 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
       maxBookAgeMs: value("PMCOLLECT_RISK_MAX_BOOK_AGE_MS"),
       minEdge: value("PMCOLLECT_RISK_MIN_EDGE"),
     },
+    killFeedSilenceMs: value("PMCOLLECT_KILL_FEED_SILENCE_MS") ??
+      value("PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS"),
     executor: {
       mode: executorMode,
       cash: value("PMCOLLECT_EXECUTOR_CASH"),

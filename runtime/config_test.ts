@@ -102,3 +102,18 @@ Deno.test("loadConfig() reads who signs live orders: PMCOLLECT_SIGNER and PMCOLL
   assert.equal(live.libsecp256k1, "/opt/lib/libsecp256k1.so.2");
   assert.equal(refusal({ ...LIVE, PMCOLLECT_SIGNER: "wasm" }).variable, "PMCOLLECT_SIGNER");
 });
+
+Deno.test("loadConfig() reads the kill switch's feed-silence limit, else the scanner's max book age", () => {
+  assert.equal(loadConfig({}).killFeedSilenceMs, 10_000);
+  assert.equal(loadConfig({ PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS: "3000" }).killFeedSilenceMs, 3000);
+  const apart = loadConfig({
+    PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS: "3000",
+    PMCOLLECT_KILL_FEED_SILENCE_MS: "15000",
+  });
+  assert.equal(apart.scanner.maxBookAgeMs, 3000);
+  assert.equal(apart.killFeedSilenceMs, 15_000);
+  assert.equal(
+    refusal({ PMCOLLECT_KILL_FEED_SILENCE_MS: "0" }).variable,
+    "PMCOLLECT_KILL_FEED_SILENCE_MS",
+  );
+});

@@ -83,6 +83,10 @@ test("pmcollect run --live trades planted episodes at the venue; pmcollect kill 
     PMCOLLECT_SCANNER: "on",
     PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS: String(MAX_AGE_MS),
     PMCOLLECT_SCANNER_MAX_SKEW_MS: String(MAX_AGE_MS),
+    // The planted venue is this test process: under the suite's parallel load it has been
+    // starved for just over 3 s, and the stale-feed kill then halted the run it checks. Legs
+    // still go stale at MAX_AGE_MS; only the whole-feed halt waits longer.
+    PMCOLLECT_KILL_FEED_SILENCE_MS: "15000",
     PMCOLLECT_WS_TOKENS_PER_CONNECTION: "1",
     PMCOLLECT_STREAM_RECORD: "off",
     PMCOLLECT_HEALTH_PORT: String(freePort()),
