@@ -133,6 +133,8 @@ export function postgresSource(sql: Queryable): DatasetSource {
           [tokens],
         )).map((r) => r.token_id),
       );
+      // Instants go as Unix ms: the driver turns each timestamptz[] element into ISO text itself
+      // (`new Date(x)`), so ISO text from here would be parsed back and formatted twice.
       const rows = await sql.unsafe<PriceRow[]>(PRICES_SQL, [
         lookups.map((l) => l.token),
         lookups.map((l) => l.cut),
