@@ -24,29 +24,48 @@ import { formatDec, parseDec } from "../edge/decimal.ts";
 import type { Broker, Fill, OpenOrder, OrderRequest, SubmitResult } from "./broker.ts";
 import { applyTrade, fillCash } from "./_positions.ts";
 import { movePosition } from "./_position_rows.ts";
-import { DuplicateIntentError, IntentWriter, TradingHaltedError } from "./ledger_intents.ts";
+import {
+  DuplicateIntentError,
+  type IntentRecorder,
+  IntentWriter,
+  TradingHaltedError,
+} from "./ledger_intents.ts";
+import { JournaledIntents } from "./intent_journal.ts";
 
 /** The database the books live in, where they log, and the writer of intents. */
 export interface Ledger {
   readonly sql: Sql;
   readonly log: Logger;
-  /** Writes intents on the hot path (execution/ledger_intents.ts). */
-  readonly intents: IntentWriter;
+  /**
+   * Writes intents on the hot path: the database statement (execution/ledger_intents.ts) or the
+   * local journal (execution/intent_journal.ts).
+   */
+  readonly intents: IntentRecorder;
 }
 
 /**
  * A ledger over `sql` (migrated to 0014 or later). `dedicatedIntents`: intents get a connection
  * of the pool to themselves (reserved at the first intent, or by `intents.ready()`), given back
  * by `intents.close()`, which must come before the pool ends or `sql.end()` waits its timeout.
+ * `journal`: intents are made durable in that file instead, and stored in the background
+ * (`JournaledIntents`; `halted` is then the halt check, `dedicatedIntents` is not used);
+ * `intents.close()` before the pool ends.
  */
 export function createLedger(
   sql: Sql,
-  options: { readonly log: Logger; readonly dedicatedIntents?: boolean },
+  options: {
+    readonly log: Logger;
+    readonly dedicatedIntents?: boolean;
+    readonly journal?: { readonly path: string; readonly halted: () => string | null };
+  },
 ): Ledger {
+  const log = options.log.child({ component: "ledger" });
   return {
     sql,
-    log: options.log.child({ component: "ledger" }),
-    intents: new IntentWriter(sql, { dedicated: options.dedicatedIntents === true }),
+    log,
+    intents: options.journal === undefined
+      ? new IntentWriter(sql, { dedicated: options.dedicatedIntents === true })
+      : new JournaledIntents(sql, { ...options.journal, log }),
   };
 }
 
@@ -63,6 +82,7 @@ export async function recordIntent(ledger: Ledger, request: OrderRequest): Promi
 
 /** Books the broker's answer to a submit: the order it acknowledged, or why it refused. */
 export async function recordAck(ledger: Ledger, result: SubmitResult): Promise<void> {
+  await ledger.intents.stored(result.clientOrderId);
   if (!result.ok) {
     await ledger.sql`
       update intents set state = 'rejected', error = ${result.error},
@@ -94,6 +114,7 @@ export async function recordOrderEvent(
   order: OpenOrder,
   options: { readonly at: number; readonly source: string },
 ): Promise<boolean> {
+  if (order.clientOrderId !== null) await ledger.intents.stored(order.clientOrderId);
   if (order.status === "REJECTED") {
     // A refusal is the intent's outcome, not an order (the paper broker's has no order id).
     if (order.clientOrderId === null) return false;
@@ -141,6 +162,7 @@ export async function recordOrderEvent(
  * already booked changes nothing and returns false.
  */
 export async function recordFill(ledger: Ledger, fill: Fill): Promise<boolean> {
+  if (fill.clientOrderId !== null) await ledger.intents.stored(fill.clientOrderId);
   const booked = await ledger.sql.begin(async (tx) => {
     const inserted = await tx`
       insert into fills (fill_id, order_id, client_order_id, token_id, side, price, size, fee,

@@ -57,6 +57,47 @@ export class DuplicateIntentError extends Error {
   }
 }
 
+/**
+ * What the ledger's intents are written by: this module's statement (`IntentWriter`), or the
+ * local journal (`JournaledIntents`, execution/intent_journal.ts).
+ */
+export interface IntentRecorder {
+  /** Resolves once the intent is durable: then, and only then, may its order be sent. */
+  record(request: OrderRequest): Promise<void>;
+  /** Resolves once the intent's row is in the `intents` table. */
+  stored(clientOrderId: string): Promise<void>;
+  /**
+   * Stores intents made durable elsewhere before a crash (the journal's), as pending; returns
+   * their ids. `recover` calls it first.
+   */
+  restore(): Promise<readonly string[]>;
+  /** Prepares what the first intent would otherwise pay for. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SIDES: ReadonlySet<string> = new Set(["BUY", "SELL"]);
+const ORDER_TYPES: ReadonlySet<string> = new Set(["GTC", "GTD", "FOK", "FAK"]);
+
+/**
+ * Why the `intents` table would refuse the request (its checks), or null: a price outside
+ * (0, 1), a size not positive, an unknown side or order type.
+ */
+export function checkIntent(request: OrderRequest): RangeError | null {
+  const price = parseDec(request.price);
+  if (!(price > 0n && price < ONE)) {
+    return new RangeError(`Order price must be between 0 and 1: "${request.price}"`);
+  }
+  if (!(parseDec(request.size) > 0n)) {
+    return new RangeError(`Order size must be positive: "${request.size}"`);
+  }
+  if (!SIDES.has(request.side)) return new RangeError(`Not an order side: "${request.side}"`);
+  if (!ORDER_TYPES.has(request.orderType)) {
+    return new RangeError(`Not an order type: "${request.orderType}"`);
+  }
+  return null;
+}
+
 type Reserved = Awaited<ReturnType<Sql["reserve"]>>;
 
 interface Waiting {
@@ -73,7 +114,7 @@ interface Written {
 }
 
 /** Writes intents durably, one statement per batch, on a connection of its own when it can. */
-export class IntentWriter {
+export class IntentWriter implements IntentRecorder {
   readonly #sql: Sql;
   readonly #dedicated: boolean;
   #connection: Promise<Reserved> | null = null;
@@ -98,19 +139,22 @@ export class IntentWriter {
    * @throws {TradingHaltedError} @throws {DuplicateIntentError}
    */
   record(request: OrderRequest): Promise<void> {
-    const price = parseDec(request.price);
-    if (!(price > 0n && price < ONE)) {
-      return Promise.reject(
-        new RangeError(`Order price must be between 0 and 1: "${request.price}"`),
-      );
-    }
-    if (!(parseDec(request.size) > 0n)) {
-      return Promise.reject(new RangeError(`Order size must be positive: "${request.size}"`));
-    }
+    const invalid = checkIntent(request);
+    if (invalid !== null) return Promise.reject(invalid);
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       if (!this.#writing) void this.#drain();
     });
+  }
+
+  /** At once: the statement that records an intent stores its row. */
+  stored(_clientOrderId: string): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Nothing to restore: an intent is durable only as its row. */
+  restore(): Promise<readonly string[]> {
+    return Promise.resolve([]);
   }
 
   /** Reserves the dedicated connection now, so the first intent does not pay for it. */

@@ -58,7 +58,8 @@ import {
 } from "./_episode_trading.ts";
 import { Executor } from "./executor.ts";
 import { type KillSwitch, RISK_TASK } from "./kill_switch.ts";
-import { createLedger, type Ledger, recordOrderEvent } from "./ledger.ts";
+import { type Ledger, recordOrderEvent } from "./ledger.ts";
+import { liveLedger } from "./_live_ledger.ts";
 import { recordCash } from "./ledger_cash.ts";
 import { PaperBroker } from "./paper_broker.ts";
 import { reconcile } from "./reconcile.ts";
@@ -105,10 +106,10 @@ export async function startLivePaper(
 ): Promise<LivePaper> {
   const { config, sql } = deps;
   const log = deps.log.child({ task: EXECUTOR_TASK });
-  // Intents on a connection of their own where the pool has one to spare: an order's intent
-  // then never waits behind fills being booked or the collector's writers (docs/execution.md,
-  // "Decision latency"); given back when the executor task ends.
-  const ledger = createLedger(sql, { log, dedicatedIntents: (sql.options?.max ?? 1) >= 2 });
+  // Intents through the journal, or the database (docs/execution.md, "Decision latency");
+  // closed when the executor task ends.
+  const engine: { risk: RiskEngine | null } = { risk: null };
+  const ledger = liveLedger({ sql, log, config }, () => engine.risk);
   const o = config.executor;
   await recordCash(ledger, {
     reason: "deposit",
@@ -139,6 +140,7 @@ export async function startLivePaper(
   // Read after the reconciliation, which halts on a difference.
   const state = await tradingState(sql);
   const risk = new RiskEngine(riskLimits(config.risk), { mode: state.mode });
+  engine.risk = risk;
   if (state.mode !== "active") risk.setMode(state.mode, state.reason);
   const set = await loadScanRelations(sql, { convertFeeBips: config.scanner.convertFeeBips });
   const traded = seedHoldings(risk, set, account.holdings);

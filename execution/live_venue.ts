@@ -51,7 +51,7 @@ import { episodeTrading, ledgerHoldings, scannerSource, seedHoldings } from "./_
 import { Executor } from "./executor.ts";
 import { KILL_FILE, type KillSwitch, RISK_TASK } from "./kill_switch.ts";
 import { deriveApiCredentials } from "./l1_auth.ts";
-import { createLedger } from "./ledger.ts";
+import { liveLedger } from "./_live_ledger.ts";
 import type { LiveAccount } from "./live_account.ts";
 import { TICK_SIZES, type TickSize } from "./order_amounts.ts";
 import type { MarketRules } from "./order_rules.ts";
@@ -117,10 +117,10 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
       signal,
       timeoutMs: config.api.timeoutMs,
     });
-  // Intents on a connection of their own where the pool has one to spare: an order's intent
-  // then never waits behind fills being booked or the collector's writers (docs/execution.md,
-  // "Decision latency"); given back when the executor task ends.
-  const ledger = createLedger(sql, { log, dedicatedIntents: (sql.options?.max ?? 1) >= 2 });
+  // Intents through the journal, or the database (docs/execution.md, "Decision latency");
+  // closed when the executor task ends.
+  const engine: { risk: RiskEngine | null } = { risk: null };
+  const ledger = liveLedger({ sql, log, config }, () => engine.risk);
   const broker = new VenueBroker({
     clobUrl: config.api.clobUrl,
     dataApiUrl: config.api.dataApiUrl,
@@ -138,6 +138,7 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
   // Read after the reconciliation, which halts on a difference.
   const state = await tradingState(sql);
   const risk = new RiskEngine(riskLimits(config.risk), { mode: state.mode });
+  engine.risk = risk;
   if (state.mode !== "active") risk.setMode(state.mode, state.reason);
   const set = await loadScanRelations(sql, { convertFeeBips: config.scanner.convertFeeBips });
   const traded = seedHoldings(risk, set, await ledgerHoldings(sql));

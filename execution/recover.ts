@@ -2,6 +2,8 @@
  * `recover`: what the next start does after a crash, before any new order (issue 29). Three
  * steps, each idempotent, so a crash during recovery is finished by the next one:
  *
+ * 0. Intents the journal holds (a crash between an intent's flush and its row, when the ledger
+ *    writes intents through the journal: execution/intent_journal.ts) are stored as `pending`.
  * 1. Every intent still `pending` (recorded, outcome unknown) is looked up at the broker by its
  *    client order id (`Broker.orderByClientId`). Found: its order is booked as the broker holds
  *    it (or, when it refused it, the intent becomes `rejected`). Not found: the broker never
@@ -36,6 +38,8 @@ export interface FillHistory {
 }
 
 export interface RecoveryReport {
+  /** Intents found in the journal and not in the ledger: stored as pending (step 0). */
+  readonly restored: readonly string[];
   /** Pending intents the broker had: booked as orders. */
   readonly found: readonly string[];
   /** Pending intents the broker never saw: now `unsent`. */
@@ -62,6 +66,7 @@ export async function recover(
   const unsent: string[] = [];
   const rejected: string[] = [];
   let oldest: number | null = null;
+  const restored = await ledger.intents.restore();
   const pending = await ledger.sql<{ client_order_id: string; created_at: Date }[]>`
     select client_order_id, created_at from intents where state = 'pending' order by created_at`;
   for (const intent of pending) {
@@ -130,8 +135,9 @@ export async function recover(
   const unbooked = Object.fromEntries(
     (await unbookedOrders(ledger)).map((r) => [r.orderId, r.missing]),
   );
-  const report = { found, unsent, rejected, refreshed, fillsBooked, unbooked };
+  const report = { restored, found, unsent, rejected, refreshed, fillsBooked, unbooked };
   ledger.log.info("ledger_recovered", {
+    restored: restored.length,
     found: found.length,
     unsent: unsent.length,
     rejected: rejected.length,

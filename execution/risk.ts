@@ -159,6 +159,11 @@ export class RiskEngine {
     return this.#mode;
   }
 
+  /** Why the mode is what it is (null: active, or no reason given). */
+  get modeReason(): string | null {
+    return this.#modeReason;
+  }
+
   /** Sets the mode (from the persisted trading state, or a breach); returns the old one. */
   setMode(mode: TradingMode, reason: string | null): TradingMode {
     const old = this.#mode;

@@ -246,6 +246,11 @@ export const SETTINGS = {
     undefined,
     "live: the libsecp256k1 to sign with (unset: the first of libsecp256k1.so.6 … .so.1, .so)",
   ),
+  PMCOLLECT_INTENT_JOURNAL: setting(
+    z.enum(["off", "on"], { message: "expected off or on" }),
+    "on",
+    "live and live paper: intents made durable in the data dir's intents.journal (off: database)",
+  ),
   PMCOLLECT_EXECUTOR_MODEL: setting(
     z.enum(["off", "on"], { message: "expected off or on" }),
     "off",

@@ -130,6 +130,11 @@ export interface Config {
    */
   readonly executor: {
     readonly mode: "off" | "paper" | "live";
+    /**
+     * Intents made durable in the data directory's journal before each order, stored in the
+     * database behind it (execution/intent_journal.ts); false: by the database's commit.
+     */
+    readonly intentJournal: boolean;
     /** Collateral deposited at the first start, decimal text. */
     readonly cash: string;
     readonly latencyMs: number;
@@ -326,6 +331,7 @@ export function loadConfig(env: RawSettings, flags: RawSettings = {}): Config {
       value("PMCOLLECT_SCANNER_MAX_BOOK_AGE_MS"),
     executor: {
       mode: executorMode,
+      intentJournal: value("PMCOLLECT_INTENT_JOURNAL") === "on",
       cash: value("PMCOLLECT_EXECUTOR_CASH"),
       latencyMs: value("PMCOLLECT_EXECUTOR_LATENCY_MS"),
       live: executorMode === "live" ? liveConfig() : null,

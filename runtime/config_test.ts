@@ -117,3 +117,9 @@ Deno.test("loadConfig() reads the kill switch's feed-silence limit, else the sca
     "PMCOLLECT_KILL_FEED_SILENCE_MS",
   );
 });
+
+Deno.test("the intent journal is on by default, off on request, and nothing else is accepted", () => {
+  assert.equal(loadConfig({}).executor.intentJournal, true);
+  assert.equal(loadConfig({ PMCOLLECT_INTENT_JOURNAL: "off" }).executor.intentJournal, false);
+  assert.equal(refusal({ PMCOLLECT_INTENT_JOURNAL: "yes" }).variable, "PMCOLLECT_INTENT_JOURNAL");
+});
