@@ -2,22 +2,25 @@
  * The executor's targets (issue 30), on this machine:
  * 1. decision latency: from a plan's arrival at the executor (`Executor.trade` called) to its
  *    first order handed to the broker — the playbook on the current books, and the ledger's
- *    intent committed durably (one statement, execution/ledger_intents.ts; the risk engine's
- *    check is in it when one is given; none here, see 3) — p50/p99 over every planted episode of
- *    a long planted run (360 decisions) but the first 30, which warm the process up (their worst
- *    is printed beside), three ways: PostgreSQL with the intents on a connection of their own
- *    (the target's figure), PostgreSQL on the shared pool, and embedded PGlite (one session).
- *    Each beside its baseline from the same run: a bare insert committed on a connection of its
- *    own after each trade, the floor a durable intent pays on this host at that moment (the
- *    disk's flush, the server's and this process's wake-ups), so a busy host can be told apart
- *    from a slower path; the host's load is printed too; and, for the target's figure, where
- *    the time went (the median, and the slowest decisions one by one): the playbook and the
- *    order built (to the intent asked for), the intent's commit, and from the commit to the
- *    broker, each slow one beside the bare insert that followed it; and the floor at the
- *    decision's moment: the same replay with a bare insert where each decision would be (right
- *    after the replay's stretch of work, where a commit is slower than after the trade's own
- *    round trips), no trade; and below all of them the disk's own flush (`_disk_flush.ts`: an
- *    8 kB write + fdatasync beside the server's data directory), which no durable commit beats;
+ *    intent made durable first (the risk engine's check is in it when one is given; none here,
+ *    see 3) — p50/p99 over every planted episode of a long planted run (360 decisions) but the
+ *    first 30, which warm the process up (their worst is printed beside), four ways: intents
+ *    through the journal (execution/intent_journal.ts: a line flushed to a file in ./data, the
+ *    row stored in PostgreSQL behind it; what live paper and live trading use by default: the
+ *    target's figure), PostgreSQL with the intents committed on a connection of their own
+ *    (execution/ledger_intents.ts, one statement), the same on the shared pool, and embedded
+ *    PGlite (one session). Each beside its baseline from the same run: a bare insert committed
+ *    on a connection of its own after each trade (the server's and this process's wake-ups and
+ *    the disk's flush at that moment), so a busy host can be told apart from a slower path; the
+ *    host's load is printed too; and, for the journal and the dedicated connection, where the
+ *    time went (the median, and the slowest decisions one by one): the playbook and the order
+ *    built (to the intent asked for), the intent made durable, and from then to the broker,
+ *    each slow one beside the bare insert that followed it; and the floor at the decision's
+ *    moment: the same replay with, where each decision would be (right after the replay's
+ *    stretch of work, where a commit is slower than after the trade's own round trips), no
+ *    trade but a bare insert committed, or a journal line flushed; and below all of them the
+ *    disk's own flush (`_disk_flush.ts`: an 8 kB write + fdatasync beside the server's data
+ *    directory), which no durable write beats;
  * 2. paper trading throughput: the scanner, the executor and the paper broker over a planted
  *    stream shaped like a venue day (200 quiet groups, mostly noise, a few plants 20 s apart),
  *    in memory, with the NO books mirrored for the broker (so it applies two events per
@@ -38,6 +41,9 @@
 import { migrate } from "../db/migrate.ts";
 import { formatDec, ZERO } from "../edge/decimal.ts";
 import { createLedger, recordIntent } from "../execution/ledger.ts";
+import type { OrderRequest } from "../execution/broker.ts";
+import { INTENT_JOURNAL_FILE, IntentJournal } from "../execution/intent_journal.ts";
+import { join } from "node:path";
 import { mirrorEvent, scannerBookView } from "../execution/_book_view.ts";
 import { Executor } from "../execution/executor.ts";
 import { runPaper } from "../execution/paper.ts";
@@ -54,6 +60,8 @@ import { diskFlush } from "./_disk_flush.ts";
 import { atLeast, atMost, BENCH_SHORT, missed, verdictLine } from "./_report.ts";
 
 const VENUE_RATE = 510;
+/** The live paths' default data directory, where the bench's journals go. */
+const JOURNAL_DIR = "data";
 const DAY_EVENTS = VENUE_RATE * 86_400;
 const MAX_AGE_MS = 5000;
 
@@ -152,11 +160,14 @@ interface LedgerSetup {
   readonly backend: "server" | "embedded";
   /** The intents on a connection of their own (`createLedger`'s `dedicatedIntents`). */
   readonly dedicated: boolean;
+  /** The intents through the journal (`createLedger`'s `journal`; the live paths' default). */
+  readonly journal?: boolean;
   /**
-   * No trade: a bare durable insert where each decision would be (right after the replay's
-   * stretch of work), timed as if it were the decision: the floor at the decision's moment.
+   * No trade: a bare durable insert ("insert") or a journal line flushed ("journal") where each
+   * decision would be (right after the replay's stretch of work), timed as if it were the
+   * decision: the floor at the decision's moment.
    */
-  readonly floorOnly?: boolean;
+  readonly floorOnly?: "insert" | "journal";
 }
 
 /** Planted rounds of the decision bench (three episodes each). */
@@ -182,7 +193,16 @@ async function decisionBench(setup: LedgerSetup) {
   });
   const set = new RelationSet(scenario.relations);
   const db = await createTestDatabase(setup.backend);
-  const ledger = createLedger(db.sql, { log: silentLogger(), dedicatedIntents: setup.dedicated });
+  // In the default data directory (./data), where the live paths keep their journal.
+  await Deno.mkdir(JOURNAL_DIR, { recursive: true });
+  const dir = await Deno.makeTempDir({ prefix: "execution_bench_", dir: JOURNAL_DIR });
+  const path = join(dir, INTENT_JOURNAL_FILE);
+  const ledger = createLedger(db.sql, {
+    log: silentLogger(),
+    dedicatedIntents: setup.dedicated,
+    ...(setup.journal === true ? { journal: { path, halted: () => null } } : {}),
+  });
+  const floorJournal = setup.floorOnly === "journal" ? new IntentJournal(path) : null;
   const probe = setup.backend === "server" ? await db.sql.reserve() : null;
   try {
     await migrate(db.sql, { log: silentLogger(), timescale: "off" });
@@ -236,9 +256,12 @@ async function decisionBench(setup: LedgerSetup) {
         scanner.evaluatePending();
         for (const episode of opened.splice(0)) {
           const relation = relations.get(episode.relationKey)!;
-          if (setup.floorOnly === true) {
+          if (setup.floorOnly !== undefined) {
             const at = performance.now();
-            await probeSql`insert into bench_probe (at) values (now())`;
+            if (floorJournal !== null) {
+              floorJournal.append([{ request: FLOOR_INTENT, at: Date.now() }]);
+              floorJournal.clear();
+            } else await probeSql`insert into bench_probe (at) values (now())`;
             handoffs.push(performance.now() - at);
             continue;
           }
@@ -290,10 +313,24 @@ async function decisionBench(setup: LedgerSetup) {
     };
   } finally {
     probe?.release();
+    floorJournal?.close();
     await ledger.intents.close();
     await db.dispose();
+    await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** What the journal floor writes: an intent's line of the usual length. */
+const FLOOR_INTENT: OrderRequest = {
+  clientOrderId: "live-mj3k2x1a-1",
+  tokenId: "71321045679252212594626385532706912750332728571942532289631379312455583992563",
+  side: "BUY",
+  orderType: "FOK",
+  price: "0.42",
+  size: "12.37",
+  postOnly: false,
+  expiration: null,
+};
 
 /** Instants (performance.now()) of one decision, and its bare insert right after. */
 interface Phases {
@@ -320,7 +357,7 @@ function medianPhases(phases: readonly Phases[]): [number, number, number] {
 }
 
 function phaseText([decide, commit, hand]: readonly number[]): string {
-  return `playbook ${decide!.toFixed(2)} + intent commit ${commit!.toFixed(2)} + to broker ${
+  return `playbook ${decide!.toFixed(2)} + intent made durable ${commit!.toFixed(2)} + to broker ${
     hand!.toFixed(2)
   }`;
 }
@@ -382,28 +419,38 @@ async function throughputBench() {
 }
 
 const watch = await watchHostLoad();
-const live = await decisionBench({ backend: "server", dedicated: true });
+const live = await decisionBench({ backend: "server", dedicated: false, journal: true });
+const dedicated = await decisionBench({ backend: "server", dedicated: true });
 const shared = await decisionBench({ backend: "server", dedicated: false });
-const floor = await decisionBench({ backend: "server", dedicated: true, floorOnly: true });
+const floor = await decisionBench({ backend: "server", dedicated: true, floorOnly: "insert" });
+const journalFloor = await decisionBench({
+  backend: "server",
+  dedicated: false,
+  floorOnly: "journal",
+});
 const flush = await diskFlush({ near: await localDataDirectory() });
 const embedded = await decisionBench({ backend: "embedded", dedicated: false });
 const planted = await plantedBench();
 const day = await throughputBench();
 const lines = [
-  `decision latency: plan received → first order handed to the broker, its intent committed ` +
-  `durably in one statement first; an idle ledger`,
-  decisionLine("PostgreSQL, intents on a connection of their own", live),
+  `decision latency: plan received → first order handed to the broker, its intent durable ` +
+  `first (flushed to the journal, or committed in one statement); an idle ledger`,
+  decisionLine("intents through the journal, stored in PostgreSQL behind it (live default)", live),
+  decisionLine("PostgreSQL, intents on a connection of their own", dedicated),
   decisionLine("PostgreSQL, intents on the shared pool", shared),
   decisionLine("embedded PGlite (one session, fsync off)", embedded),
-  ...phaseLines("PostgreSQL, intents on a connection of their own", live),
-  `  the floor at the decision's moment (the same replay, no trade: a bare insert committed where ` +
-  `each decision would be): p50 ${floor.p50.toFixed(2)} ms, p99 ${
+  ...phaseLines("intents through the journal", live),
+  ...phaseLines("PostgreSQL, intents on a connection of their own", dedicated),
+  `  the floor at the decision's moment (the same replay, no trade, where each decision would ` +
+  `be): a bare insert committed: p50 ${floor.p50.toFixed(2)} ms, p99 ${
     floor.p99.toFixed(2)
-  } ms over ${floor.n}`,
+  } ms; a journal line flushed: p50 ${journalFloor.p50.toFixed(2)} ms, p99 ${
+    journalFloor.p99.toFixed(2)
+  } ms; over ${floor.n}`,
   `  the disk's own flush (an 8 kB write + fdatasync, ${flush.rounds} times, ${flush.where}): ` +
   `p50 ${flush.p50.toFixed(2)} ms, p99 ${flush.p99.toFixed(2)} ms, p99.9 ${
     flush.p999.toFixed(2)
-  } ms, max ${flush.max.toFixed(2)} ms; no durable commit waits less`,
+  } ms, max ${flush.max.toFixed(2)} ms; no durable write waits less`,
   `decision in the compressed replay (behind the previous trade's bookings, shared pool): p50 ${
     planted.p50.toFixed(2)
   } ms, p99 ${planted.p99.toFixed(2)} ms over ${planted.decisions} decisions; the ledger's ` +
