@@ -1,7 +1,7 @@
 /**
  * The trading process of the ledger's kill test (tests/ledger_kill_test.ts): env DATABASE_URL,
- * TEST_SCHEMA, BROKER_URL (the test's broker, served over loopback HTTP) and PLAN (a JSON array
- * of OrderRequests). It does what a start does: recover, reconcile, then send every order of
+ * TEST_SCHEMA, BROKER_URL (the test's broker, served over loopback HTTP), PLAN (a JSON array
+ * of OrderRequests) and, optionally, JOURNAL (intents through that journal file). It does what a start does: recover, reconcile, then send every order of
  * the plan whose client order id the ledger does not hold yet (one already recorded is never
  * sent again: `DuplicateIntentError`), booking the broker's events as they come. It posts
  * notes to the broker (`placed <id> <outcome>`, `done`) and exits 0 once every acked order's
@@ -99,7 +99,10 @@ const sql = postgres(env.DATABASE_URL!, {
   connection: { search_path: env.TEST_SCHEMA! },
 });
 const broker = new HttpBroker(env.BROKER_URL!);
-const ledger = createLedger(sql, { log: silentLogger() });
+// JOURNAL: intents flushed to that file first (execution/intent_journal.ts).
+const ledger = env.JOURNAL === undefined
+  ? createLedger(sql, { log: silentLogger() })
+  : createLedger(sql, { log: silentLogger(), journal: { path: env.JOURNAL, halted: () => null } });
 const plan: OrderRequest[] = JSON.parse(env.PLAN!);
 
 await recordCash(ledger, { reason: "deposit", ref: "initial", amount: "1000", at: 0 });
@@ -112,6 +115,12 @@ if (!checked.ok) {
 bookBrokerEvents(ledger, broker);
 await broker.started;
 for (const order of plan) {
+  // Through the journal, an id stored by an earlier process is the caller's to skip (the
+  // journal refuses only the ids it journaled or restored itself).
+  if (env.JOURNAL !== undefined) {
+    const [held] = await sql`select 1 from intents where client_order_id = ${order.clientOrderId}`;
+    if (held !== undefined) continue;
+  }
   try {
     const outcome = await placeOrder(ledger, broker, order);
     await broker.note(`placed ${order.clientOrderId} ${outcome.kind}`);

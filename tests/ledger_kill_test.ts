@@ -13,7 +13,9 @@
  * `/data/trades`).
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { parseEntry } from "../execution/intent_journal.ts";
 import type { BrokerEvent, Fill, OrderRequest } from "../execution/broker.ts";
 import { PaperBroker } from "../execution/paper_broker.ts";
 import { createLedger } from "../execution/ledger.ts";
@@ -56,7 +58,23 @@ type KillPoint =
 
 const test = testWithin(90_000);
 
-test("SIGKILL between intent and ack, and between ack and fill: every order once, ledger reconciles", async () => {
+test("SIGKILL between intent and ack, and between ack and fill: every order once, ledger reconciles", () =>
+  chaos(null));
+
+test("the same kills with intents through the journal: every order once, the journal emptied", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ledger_kill_journal_" });
+  try {
+    await chaos(join(dir, "intents.journal"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/**
+ * The kills, with intents committed by the database (`journal` null) or flushed to that
+ * journal file first (execution/intent_journal.ts).
+ */
+async function chaos(journal: string | null): Promise<void> {
   await withDatabase("server", async (db) => {
     const log = silentLogger();
     await migrate(db.sql, { log, timescale: "off" });
@@ -172,6 +190,7 @@ test("SIGKILL between intent and ack, and between ack and fill: every order once
           TEST_SCHEMA: db.schema,
           BROKER_URL: `http://127.0.0.1:${server.addr.port}`,
           PLAN: JSON.stringify(PLAN),
+          ...(journal === null ? {} : { JOURNAL: journal }),
         },
         stdin: "null",
         stdout: "null",
@@ -197,12 +216,22 @@ test("SIGKILL between intent and ack, and between ack and fill: every order once
           where i.client_order_id = ${clientOrderId} group by i.state`;
         return row === undefined ? null : [row.state, row.orders, row.fills];
       };
+      // Through the journal, a kill may come before the intent's row (stored behind the flush,
+      // while the order is on its way): then the journal holds it, and the next start stores it.
+      const recorded = async (clientOrderId: string) => {
+        const state = await stateOf(clientOrderId);
+        if (state !== null || journal === null) return state;
+        const lines = Deno.readTextFileSync(journal).split("\n").filter((l) => l !== "");
+        return lines.some((l) => parseEntry(l)?.request.clientOrderId === clientOrderId)
+          ? ["pending", 0, 0]
+          : null;
+      };
       // Killed with the intent recorded and the broker holding (and having filled) the order.
       assert.equal(
         (await run({ at: "submit_after_accept", clientOrderId: "a-fok" })).signal,
         "SIGKILL",
       );
-      assert.deepEqual(await stateOf("a-fok"), ["pending", 0, 0]);
+      assert.deepEqual(await recorded("a-fok"), ["pending", 0, 0]);
       // Killed with the order acknowledged and its fill on the way, not booked.
       assert.equal((await run({ at: "fill_delivery", clientOrderId: "b-gtc" })).signal, "SIGKILL");
       assert.deepEqual(await stateOf("a-fok"), ["acked", 1, 1]);
@@ -213,7 +242,7 @@ test("SIGKILL between intent and ack, and between ack and fill: every order once
         "SIGKILL",
       );
       assert.deepEqual(await stateOf("b-gtc"), ["acked", 1, 1]);
-      assert.deepEqual(await stateOf("c-never"), ["pending", 0, 0]);
+      assert.deepEqual(await recorded("c-never"), ["pending", 0, 0]);
       const last = await run(null);
       assert.equal(last.code, 0, `notes: ${notes.join(" | ")}`);
     } finally {
@@ -254,5 +283,6 @@ test("SIGKILL between intent and ack, and between ack and fill: every order once
     const [cash] = await db.sql`select sum(amount)::text as balance from cash`;
     assert.equal(Number(cash!.balance), Number(broker.cash()));
     assert.equal(cash!.balance.replace(/0+$/, "").replace(/\.$/, ""), broker.cash());
+    if (journal !== null) assert.equal(Deno.readTextFileSync(journal), "", "every row stored");
   });
-});
+}
