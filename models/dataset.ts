@@ -17,8 +17,9 @@
  * ```
  */
 import type { Queryable } from "../db/client.ts";
+import { arrayLiteral, col } from "../db/_columns.ts";
 import type { DatasetRow } from "./dataset_row.ts";
-import type { GroupMember, PricePoint } from "./_dataset_features.ts";
+import type { GroupMember } from "./_dataset_features.ts";
 import {
   buildFromSource,
   type BuildOptions,
@@ -124,25 +125,45 @@ export function postgresSource(sql: Queryable): DatasetSource {
       return out;
     },
     prices: async (lookups) => {
-      // Tokens with backfilled points: the others skip that probe.
-      const tokens = [...new Set(lookups.map((l) => l.token))];
+      // Each token once; each lookup names its token by position: the ids are long, and each
+      // is asked for about eight times.
+      const position = new Map<string, number>();
+      const at = lookups.map((l) => {
+        let n = position.get(l.token);
+        if (n === undefined) position.set(l.token, n = position.size + 1);
+        return n;
+      });
+      const tokens = arrayLiteral([...position.keys()]);
+      // Tokens with backfilled points: only their lookups probe price_history.
       const backfilled = new Set(
-        (await sql.unsafe<{ token_id: string }[]>(
-          `select t.token_id from unnest($1::text[]) as t(token_id)
-           where exists (select 1 from price_history ph where ph.token_id = t.token_id)`,
+        (await sql.unsafe<{ n: number }[]>(
+          `select t.n::int as n from unnest($1::text[]) with ordinality as t(token, n)
+           where exists (select 1 from price_history ph where ph.token_id = t.token)`,
           [tokens],
-        )).map((r) => r.token_id),
+        )).map((r) => r.n),
       );
-      // Instants go as Unix ms: the driver turns each timestamptz[] element into ISO text itself
-      // (`new Date(x)`), so ISO text from here would be parsed back and formatted twice.
-      const rows = await sql.unsafe<PriceRow[]>(PRICES_SQL, [
-        lookups.map((l) => l.token),
-        lookups.map((l) => l.cut),
-        lookups.map((l) => backfilled.has(l.token) ? "t" : "f"),
+      const history = lookups.flatMap((_, i) => backfilled.has(at[i]!) ? [i] : []);
+      const [snapshots, points] = await Promise.all([
+        sql.unsafe<SnapshotRow[]>(SNAPSHOTS_SQL, [
+          tokens,
+          arrayLiteral(at),
+          col(lookups, (l) => l.cut),
+        ]),
+        history.length === 0 ? [] : sql.unsafe<HistoryRow[]>(HISTORY_SQL, [
+          tokens,
+          col(history, (i) => at[i]!),
+          col(history, (i) => lookups[i]!.cut),
+          arrayLiteral(history),
+        ]),
       ]);
-      const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
-      for (const r of rows) out[r.i - 1] = pricePointOf(priceRecordOf(r));
-      return out;
+      const records: (PriceRecord | undefined)[] = new Array(lookups.length);
+      for (const r of snapshots) records[r.i - 1] = snapshotRecordOf(r);
+      for (const r of points) {
+        const record = records[r.i] ??= { ...NO_SNAPSHOT };
+        record.hTs = msOf(r.us);
+        record.hPrice = Number(r.price);
+      }
+      return records.map((r) => r === undefined ? null : pricePointOf(r));
     },
     rows: async (lookups) => {
       const rows = await sql.unsafe<
@@ -157,14 +178,14 @@ export function postgresSource(sql: Queryable): DatasetSource {
           metadata: Record<string, unknown> | null;
         }[]
       >(ROWS_SQL, [
-        lookups.map((l) => l.marketId),
-        lookups.map((l) => l.yesToken),
-        lookups.map((l) => l.noToken),
-        lookups.map((l) => l.instant),
-        lookups.map((l) => l.bookCut),
-        lookups.map((l) => l.tradeFrom),
-        lookups.map((l) => l.tradeFromShort),
-        lookups.map((l) => l.tradeUntil),
+        col(lookups, (l) => l.marketId),
+        col(lookups, (l) => l.yesToken),
+        col(lookups, (l) => l.noToken),
+        col(lookups, (l) => l.instant),
+        col(lookups, (l) => l.bookCut),
+        col(lookups, (l) => l.tradeFrom),
+        col(lookups, (l) => l.tradeFromShort),
+        col(lookups, (l) => l.tradeUntil),
       ]);
       return rows.map((r): RowAnswer => ({
         book: r.book_ts === null
@@ -183,25 +204,48 @@ export function postgresSource(sql: Queryable): DatasetSource {
 }
 
 /**
- * One price lookup's answer as stored: the snapshot's stamp in Unix microseconds (int8 text),
- * its prices in millionths and its `exact` JSON (the decimals that did not fit millionths,
- * migration 0008), and the backfilled point's stamp and price. Read from the table that stores
- * the view, keyed `(token_key, ts)`: the planner does not carry "latest per token" through the
- * view's join, and going back through the view costs two more index probes per lookup.
- * Decoding here rather than as the view does (`pm_decimal`, numeric text) halves the query's
- * cost per row and gives the same numbers (see {@link priceRecordOf}).
+ * One snapshot lookup's answer as stored: the snapshot's stamp in Unix microseconds (int8
+ * text), its prices in millionths and its `exact` JSON (the decimals that did not fit
+ * millionths, migration 0008). Read from the table that stores the view, keyed `(token_key,
+ * ts)`: the planner does not carry "latest per token" through the view's join, and going back
+ * through the view costs two more index probes per lookup. Decoding here rather than as the view
+ * does (`pm_decimal`, numeric text) halves the query's cost per row and gives the same numbers
+ * (see {@link snapshotRecordOf}).
  */
-interface PriceRow {
+interface SnapshotRow {
   i: number;
-  us: string | null;
+  us: string;
   price: number | null;
   best_bid: number | null;
   best_ask: number | null;
   last_trade_price: number | null;
   exact: Record<string, string> | null;
-  h_us: string | null;
-  h_price: string | null;
 }
+
+/** One backfilled point's answer: the lookup's index (0-based), its stamp and price. */
+interface HistoryRow {
+  i: number;
+  us: string;
+  price: string;
+}
+
+const NO_SNAPSHOT: PriceRecord = {
+  ts: null,
+  price: null,
+  bestBid: null,
+  bestAsk: null,
+  last: null,
+  hTs: null,
+  hPrice: null,
+};
+
+/**
+ * The timestamptz of Unix ms sent as int8 (exact: a double of seconds with three decimals is
+ * within a fraction of a µs of the instant, and `to_timestamp` rounds to the µs). Instants go as
+ * one array literal of integers per column: the driver's own encoding of a Date array (ISO text
+ * per element, escaped) and the server's parse of it were a quarter of the build's CPU.
+ */
+const AT = (column: string) => `to_timestamp(${column}::float8 / 1000)`;
 
 /** Unix microseconds of a timestamptz, exact (int8). */
 const US = (column: string) => `(extract(epoch from ${column}) * 1000000)::int8`;
@@ -224,33 +268,46 @@ function decimalOf(
   return micro === null ? null : micro / 1_000_000;
 }
 
-function priceRecordOf(r: PriceRow): PriceRecord {
+function snapshotRecordOf(r: SnapshotRow): PriceRecord {
   return {
     ts: msOf(r.us),
     price: decimalOf(r.exact, "price", r.price),
     bestBid: decimalOf(r.exact, "best_bid", r.best_bid),
     bestAsk: decimalOf(r.exact, "best_ask", r.best_ask),
     last: decimalOf(r.exact, "last_trade_price", r.last_trade_price),
-    hTs: msOf(r.h_us),
-    hPrice: r.h_price === null ? null : Number(r.h_price),
+    hTs: null,
+    hPrice: null,
   };
 }
 
-const PRICES_SQL = `
-  select q.i::int as i, s.us, s.price, s.best_bid, s.best_ask, s.last_trade_price, s.exact,
-    h.us as h_us, h.price::text as h_price
-  from unnest($1::text[], $2::timestamptz[], $3::text[]::boolean[]) with ordinality
-    as q(token, cut, backfilled, i)
-  left join token_keys k on k.token_id = q.token
-  left join lateral (
-    select ${US("d.ts")} as us, d.price, d.best_bid, d.best_ask, d.last_trade_price, d.exact
-    from price_snapshot_data d where d.token_key = k.token_key and d.ts <= q.cut
-    order by d.ts desc limit 1) s on true
-  left join lateral (
-    select ${US("ph.ts")} as us, ph.price from price_history ph
-    where q.backfilled and ph.token_id = q.token and ph.ts <= q.cut
-    order by ph.ts desc, ph.fidelity_minutes limit 1) h on true
-  where s.us is not null or h.us is not null`;
+/** Lookups as `q (token, cut, i)`: $1 the tokens, $2 each lookup's token (1-based), $3 its cut. */
+const LOOKUPS = (extra = "") => `
+  tk as materialized (
+    select t.n::int as n, t.token, k.token_key
+    from unnest($1::text[]) with ordinality as t(token, n)
+    left join token_keys k on k.token_id = t.token),
+  q as (
+    select tk.token, tk.token_key, ${AT("u.cut")} as cut, u.i${extra}
+    from unnest($2::int4[], $3::int8[]${extra === "" ? "" : ", $4::int4[]"}) with ordinality
+      as u(t, cut${extra === "" ? "" : ", lookup"}, i)
+    join tk on tk.n = u.t)`;
+
+/** The latest snapshot at or before each cut (the lookups' 1-based positions). */
+const SNAPSHOTS_SQL = `with ${LOOKUPS()}
+  select q.i::int as i, ${US("s.ts")} as us, s.price, s.best_bid, s.best_ask,
+    s.last_trade_price, s.exact
+  from q cross join lateral (
+    select d.ts, d.price, d.best_bid, d.best_ask, d.last_trade_price, d.exact
+    from price_snapshot_data d where d.token_key = q.token_key and d.ts <= q.cut
+    order by d.ts desc limit 1) s`;
+
+/** The latest backfilled point at or before each cut (the smallest fidelity at that stamp). */
+const HISTORY_SQL = `with ${LOOKUPS(", u.lookup")}
+  select q.lookup as i, ${US("h.ts")} as us, h.price::text as price
+  from q cross join lateral (
+    select ph.ts, ph.price from price_history ph
+    where ph.token_id = q.token and ph.ts <= q.cut
+    order by ph.ts desc, ph.fidelity_minutes limit 1) h`;
 
 /**
  * A book side's notional, rounded to cents: from the stored millionths (exact: price and size
@@ -268,9 +325,12 @@ const TRADE_USD = `t.price::numeric(38,6) * t.size::numeric(38,6)`;
 const ROWS_SQL = `
   select ${MS("b.ts")} as book_ts, b.bid_usd::text, b.ask_usd::text,
     tr.n_short, tr.usd_short::text, tr.n_long, tr.usd_long::text, h.metadata
-  from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-              $6::timestamptz[], $7::timestamptz[], $8::timestamptz[]) with ordinality
-    as q(market, yes, no, instant, book_cut, t_from, t_from_short, t_until, i)
+  from (select market, yes, no, ${AT("instant")} as instant, ${AT("book_cut")} as book_cut,
+          ${AT("t_from")} as t_from, ${AT("t_from_short")} as t_from_short,
+          ${AT("t_until")} as t_until, i
+        from unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[],
+                    $7::int8[], $8::int8[]) with ordinality
+          as u(market, yes, no, instant, book_cut, t_from, t_from_short, t_until, i)) q
   left join token_keys k on k.token_id = q.yes
   left join lateral (
     select d.ts, ${SIDE_USD("bid")} as bid_usd, ${SIDE_USD("ask")} as ask_usd
