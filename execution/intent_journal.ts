@@ -40,7 +40,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Sql } from "../db/client.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { OrderRequest } from "./broker.ts";
-import { checkIntent, DuplicateIntentError, TradingHaltedError } from "./ledger_intents.ts";
+import {
+  checkIntent,
+  DuplicateIntentError,
+  intentRecord,
+  TradingHaltedError,
+} from "./ledger_intents.ts";
 
 /** The journal's file name in the data directory. */
 export const INTENT_JOURNAL_FILE = "intents.journal";
@@ -358,15 +363,8 @@ export class JournaledIntents {
 
   /** Inserts the entries as pending intents (a row already there is kept); returns ids added. */
   async #insert(entries: readonly JournalEntry[]): Promise<string[]> {
-    const rows = JSON.stringify(entries.map(({ request: r, at }) => ({
-      client_order_id: r.clientOrderId,
-      token_id: r.tokenId,
-      side: r.side,
-      order_type: r.orderType,
-      price: r.price,
-      size: r.size,
-      post_only: r.postOnly,
-      expiration: r.expiration,
+    const rows = JSON.stringify(entries.map(({ request, at }) => ({
+      ...intentRecord(request),
       created_at: new Date(at).toISOString(),
     })));
     const added = await this.#sql<{ client_order_id: string }[]>`

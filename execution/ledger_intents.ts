@@ -98,6 +98,20 @@ export function checkIntent(request: OrderRequest): RangeError | null {
   return null;
 }
 
+/** An intent as a row of `intents` for `json_to_recordset` (its column names). */
+export function intentRecord(r: OrderRequest) {
+  return {
+    client_order_id: r.clientOrderId,
+    token_id: r.tokenId,
+    side: r.side,
+    order_type: r.orderType,
+    price: r.price,
+    size: r.size,
+    post_only: r.postOnly,
+    expiration: r.expiration,
+  };
+}
+
 type Reserved = Awaited<ReturnType<Sql["reserve"]>>;
 
 interface Waiting {
@@ -189,16 +203,7 @@ export class IntentWriter implements IntentRecorder {
   }
 
   async #write(requests: readonly OrderRequest[]): Promise<Written> {
-    const rows = JSON.stringify(requests.map((r) => ({
-      client_order_id: r.clientOrderId,
-      token_id: r.tokenId,
-      side: r.side,
-      order_type: r.orderType,
-      price: r.price,
-      size: r.size,
-      post_only: r.postOnly,
-      expiration: r.expiration,
-    })));
+    const rows = JSON.stringify(requests.map(intentRecord));
     const sql = this.#dedicated ? await this.#reserved() : this.#sql;
     try {
       const [row] = await sql<Written[]>`

@@ -27,23 +27,13 @@ import { recover } from "../execution/recover.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { withDatabase } from "./_db.ts";
 import { MemoryBroker } from "./_memory_broker.ts";
+import { orderRequest } from "./_order_request.ts";
 import { testWithin } from "./_time_limit.ts";
 
 const test = testWithin(60_000);
 const log = silentLogger();
 
-function intent(clientOrderId: string): OrderRequest {
-  return {
-    clientOrderId,
-    tokenId: "tok-yes",
-    side: "BUY",
-    orderType: "FOK",
-    price: "0.52",
-    size: "10",
-    postOnly: false,
-    expiration: null,
-  };
-}
+const intent = (clientOrderId: string) => orderRequest(clientOrderId);
 
 async function withJournalDir(fn: (path: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "intent_journal_" });

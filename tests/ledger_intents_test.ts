@@ -6,28 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { migrate } from "../db/migrate.ts";
-import type { OrderRequest } from "../execution/broker.ts";
 import { createLedger, DuplicateIntentError, TradingHaltedError } from "../execution/ledger.ts";
 import { IntentWriter } from "../execution/ledger_intents.ts";
 import { haltTrading, resumeTrading } from "../execution/trading_state.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { withDatabase } from "./_db.ts";
+import { orderRequest } from "./_order_request.ts";
 import { testWithin } from "./_time_limit.ts";
 
 const test = testWithin(60_000);
 
-function intent(clientOrderId: string): OrderRequest {
-  return {
-    clientOrderId,
-    tokenId: "yes",
-    side: "BUY",
-    orderType: "FOK",
-    price: "0.42",
-    size: "12.37",
-    postOnly: false,
-    expiration: null,
-  };
-}
+const intent = (clientOrderId: string) =>
+  orderRequest(clientOrderId, { tokenId: "yes", price: "0.42", size: "12.37" });
 
 test("IntentWriter.record() sends the first intent alone and the ones asked meanwhile together", async () => {
   await withDatabase("server", async (db) => {

@@ -26,24 +26,13 @@ import { recordCash, recordConversion } from "../execution/ledger_cash.ts";
 import { reconcile } from "../execution/reconcile.ts";
 import { resumeTrading, tradingState } from "../execution/trading_state.ts";
 import { withDatabase } from "./_db.ts";
+import { orderRequest } from "./_order_request.ts";
 import { MemoryBroker } from "./_memory_broker.ts";
 import { PaperBroker } from "../execution/paper_broker.ts";
 
 const log = silentLogger();
 
-function order(clientOrderId: string, overrides: Partial<OrderRequest> = {}): OrderRequest {
-  return {
-    clientOrderId,
-    tokenId: "tok-yes",
-    side: "BUY",
-    orderType: "FOK",
-    price: "0.52",
-    size: "10",
-    postOnly: false,
-    expiration: null,
-    ...overrides,
-  };
-}
+const order = orderRequest;
 
 async function withLedger(fn: (ledger: Ledger, sql: Sql) => Promise<void>): Promise<void> {
   await withDatabase("server", async (db) => {
