@@ -73,6 +73,8 @@ export interface IntentRecorder {
   restore(): Promise<readonly string[]>;
   /** Prepares what the first intent would otherwise pay for. */
   ready(): Promise<void>;
+  /** Intents made durable and not yet stored as rows (0 for the statement). */
+  readonly unstored: number;
   close(): Promise<void>;
 }
 
@@ -164,6 +166,11 @@ export class IntentWriter implements IntentRecorder {
   /** At once: the statement that records an intent stores its row. */
   stored(_clientOrderId: string): Promise<void> {
     return Promise.resolve();
+  }
+
+  /** None: the statement stores the row that makes an intent durable. */
+  get unstored(): number {
+    return 0;
   }
 
   /** Nothing to restore: an intent is durable only as its row. */

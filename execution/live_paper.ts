@@ -271,6 +271,8 @@ export async function startLivePaper(
             outcomes: { ...outcomes },
             cash: broker.cash(),
             tradingMode: risk.mode,
+            // Journaled, not yet in the intents table (the database refusing them shows here).
+            intentsUnstored: ledger.intents.unstored,
             lastSuccessAt: Date.now(),
           });
           await sleep(MARK_MS, undefined, { signal: taskSignal }).catch(() => {});

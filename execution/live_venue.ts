@@ -214,6 +214,8 @@ export async function startLiveVenue(deps: LiveVenueDeps, signal: AbortSignal): 
             ...counts,
             outcomes: { ...outcomes },
             tradingMode: risk.mode,
+            // Journaled, not yet in the intents table (the database refusing them shows here).
+            intentsUnstored: ledger.intents.unstored,
             lastSuccessAt: Date.now(),
           });
           await sleep(MARK_MS, undefined, { signal: taskSignal }).catch(() => {});

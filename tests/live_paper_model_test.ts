@@ -9,8 +9,10 @@
  * setting off, the same batch sends nothing.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { migrate } from "../db/migrate.ts";
 import { formatDec, parseDec } from "../edge/decimal.ts";
+import { INTENT_JOURNAL_FILE } from "../execution/intent_journal.ts";
 import { startLivePaper } from "../execution/live_paper.ts";
 import type { ForecastsAt } from "../models/forecast_at.ts";
 import { loadConfig } from "../runtime/config.ts";
@@ -136,7 +138,18 @@ async function run(model: "on" | "off") {
       >`select subject, outcome, reason, capital::text from trade_outcomes order by subject`;
       const fills = await db.sql<{ token_id: string; size: string; price: string }[]>`
         select token_id, size::text, price::text from fills`;
-      return { outcomes, fills, cash: paper.broker.cash() };
+      // Intents went through the data directory's journal (the default), which then empties.
+      const intents = await db.sql<{ state: string }[]>`select state from intents`;
+      const journal = Deno.readTextFileSync(join(dataDir, INTENT_JOURNAL_FILE));
+      const report = supervisor.health().find((t) => t.name === "executor")?.report;
+      return {
+        outcomes,
+        fills,
+        cash: paper.broker.cash(),
+        intents: intents.map((r) => r.state),
+        journal,
+        unstored: report?.intentsUnstored,
+      };
     } finally {
       controller.abort();
       await supervisor.done;
@@ -148,7 +161,10 @@ async function run(model: "on" | "off") {
 }
 
 Deno.test("live paper with PMCOLLECT_EXECUTOR_MODEL=on buys a forecast's edge at the Kelly size and declines the other token", async () => {
-  const { outcomes, fills, cash } = await run("on");
+  const { outcomes, fills, cash, intents, journal, unstored } = await run("on");
+  assert.deepEqual(intents, ["acked"]);
+  assert.equal(journal, "", "every journaled intent is stored");
+  assert.equal(unstored, 0);
   assert.equal(outcomes.length, 2);
   const [no, yes] = outcomes;
   assert.equal(no!.subject, "no");
