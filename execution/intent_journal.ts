@@ -71,7 +71,10 @@ export interface JournalContents {
 
 const encoder = new TextEncoder();
 
-/** The file: synchronous appends made durable, a read from the start, and emptying. */
+/**
+ * The file: synchronous appends made durable, a read from the start, and emptying; locked
+ * (`flock`, exclusive) while open, so one writer at a time.
+ */
 export class IntentJournal {
   readonly path: string;
   readonly #file: Deno.FsFile;
@@ -81,6 +84,14 @@ export class IntentJournal {
     this.path = path;
     Deno.mkdirSync(dirname(path), { recursive: true });
     this.#file = Deno.openSync(path, { read: true, append: true, create: true });
+    // One writer: a second one would empty the file under the first's unstored intents.
+    if (!this.#file.tryLockSync(true)) {
+      this.#file.close();
+      throw new Error(
+        `Cannot open the intent journal ${path}: another process holds it (two traders on one ` +
+          `data directory?)`,
+      );
+    }
     this.#bytes = this.#file.statSync().size;
   }
 

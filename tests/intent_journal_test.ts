@@ -174,6 +174,8 @@ test("halted, repeated ids and invalid requests are refused before anything is j
         const rows = await db.sql`select client_order_id from intents order by 1`;
         assert.deepEqual(rows.map((r) => r.client_order_id), ["a", "b"]);
         assert.ok(REMEMBERED_IDS >= 1_000);
+        // One writer per journal: a second one would empty it under the first.
+        assert.throws(() => new IntentJournal(path), /another process holds it/);
       } finally {
         await intents.close();
       }
