@@ -7,8 +7,12 @@
  * - **quiet windows** before and after the run: for one second the benchmark does nothing, and
  *   the share of the host's CPU time spent busy then is other processes' load (plus steal, CPU
  *   time the hypervisor gave to other guests), with the 1-minute load average;
- * - **a CPU probe**: a fixed loop of integer work timed several times in each quiet window; its
- *   slowest run over its fastest shows contention that the counters may average away;
+ * - **a CPU probe**: a fixed loop of integer work timed several times in each quiet window,
+ *   beside this process's CPU time over the same run: the share of a run spent waiting for a
+ *   core is contention that the counters may average away. Its slowest run over its fastest is
+ *   printed too, but does not make the verdict: after a run it is mostly this process's own
+ *   garbage collector working on the probe's thread (up to 1.4× here with nothing else running,
+ *   the process's CPU time equal to the wall time);
  * - **during the run**: the host's busy share and how much of it was this process (the rest is
  *   the database server, psql and anything else on the machine).
  *
@@ -20,12 +24,13 @@
  * lines.push(...(await watch.stop()));
  * ```
  */
+import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Other load (share of all cores, in a quiet window) from which the host counts as busy. */
 const BUSY_SHARE = 0.25;
-/** Probe slowdown (slowest over fastest run) from which the host counts as contended. */
-const BUSY_PROBE = 1.3;
+/** Share of a probe run spent waiting for a core from which the host counts as contended. */
+const BUSY_WAIT = 0.2;
 const QUIET_MS = 1_000;
 const PROBE_RUNS = 5;
 
@@ -42,6 +47,8 @@ interface Quiet {
   readonly stealShare: number;
   readonly loadAverage: string;
   readonly probeMs: readonly number[];
+  /** Per probe run: the share of its wall time this process used no CPU (waited for a core). */
+  readonly probeWait: readonly number[];
 }
 
 /** A started watch; `stop()` ends it and returns the lines to print. */
@@ -93,12 +100,21 @@ async function quietWindow(): Promise<Quiet | null> {
   await sleep(QUIET_MS);
   const b = await readCpuTimes();
   if (a === null || b === null) return null;
-  const probeMs = Array.from({ length: PROBE_RUNS }, cpuProbe);
+  const probeMs: number[] = [];
+  const probeWait: number[] = [];
+  for (let i = 0; i < PROBE_RUNS; i++) {
+    const cpu = process.cpuUsage();
+    const ms = cpuProbe();
+    const used = process.cpuUsage(cpu);
+    probeMs.push(ms);
+    probeWait.push(Math.max(0, 1 - (used.user + used.system) / 1000 / ms));
+  }
   return {
     busyShare: share(b.busy - a.busy, b.total - a.total),
     stealShare: share(b.steal - a.steal, b.total - a.total),
     loadAverage: await loadAverage(),
     probeMs,
+    probeWait,
   };
 }
 
@@ -111,18 +127,21 @@ function quietLine(label: string, q: Quiet, fastest: number): string {
   return `host ${label}: ${pct(q.busyShare)} of ${navigator.hardwareConcurrency} cores busy ` +
     `with the bench idle (steal ${pct(q.stealShare)}), load average ${q.loadAverage}; ` +
     `CPU probe ${Math.min(...q.probeMs).toFixed(0)}-${slowest.toFixed(0)} ms ` +
-    `(slowest ${(slowest / fastest).toFixed(2)}× the fastest of the run)`;
+    `(slowest ${(slowest / fastest).toFixed(2)}× the fastest of the run; at most ` +
+    `${pct(Math.max(...q.probeWait))} of a run waiting for a core)`;
 }
 
 /** Busy or quiet, by the thresholds above, and why. */
-function verdictLine(windows: readonly Quiet[], fastest: number): string {
+function verdictLine(windows: readonly Quiet[]): string {
   const other = Math.max(...windows.map((q) => q.busyShare + q.stealShare));
-  const probe = Math.max(...windows.flatMap((q) => q.probeMs)) / fastest;
-  const busy = other >= BUSY_SHARE || probe >= BUSY_PROBE;
+  const wait = Math.max(...windows.flatMap((q) => q.probeWait));
+  const busy = other >= BUSY_SHARE || wait >= BUSY_WAIT;
   return busy
-    ? `host verdict: BUSY (other load up to ${pct(other)} of the cores, probe up to ` +
-      `${probe.toFixed(2)}×): ratios from this run understate the program, compare with a quiet run`
-    : `host verdict: quiet (other load at most ${pct(other)}, probe at most ${probe.toFixed(2)}×)`;
+    ? `host verdict: BUSY (other load up to ${pct(other)} of the cores, the probe waiting for a ` +
+      `core up to ${pct(wait)} of a run): ratios from this run understate the program, compare ` +
+      `with a quiet run`
+    : `host verdict: quiet (other load at most ${pct(other)}, the probe waiting for a core at ` +
+      `most ${pct(wait)} of a run)`;
 }
 
 /**
@@ -152,7 +171,7 @@ export async function watchHostLoad(): Promise<HostLoadWatch> {
         (own === null ? "" : `, this process ${pct(own)}, the rest (server, psql, others) ` +
           `${pct(Math.max(0, busy - own))}`),
         quietLine("after", after, fastest),
-        verdictLine([before, after], fastest),
+        verdictLine([before, after]),
       ];
     },
   };
