@@ -25,7 +25,7 @@ import {
 } from "../execution/ledger.ts";
 import { recover } from "../execution/recover.ts";
 import { silentLogger } from "../runtime/log.ts";
-import { withDatabase } from "./_db.ts";
+import { BACKENDS, withDatabase } from "./_db.ts";
 import { MemoryBroker } from "./_memory_broker.ts";
 import { orderRequest } from "./_order_request.ts";
 import { testWithin } from "./_time_limit.ts";
@@ -98,52 +98,57 @@ test("record() resolves once the intent is in the journal; its row follows, then
     })
   ));
 
-test("a crash between the flush and the row: recover stores the journaled intents, books the one the broker took, sends nothing", () =>
-  withJournalDir((path) =>
-    withDatabase("server", async (db) => {
-      await migrate(db.sql, { log, timescale: "off" });
-      const broker = new MemoryBroker();
-      // The killed process flushed two intents and sent the first; neither row was written.
-      const at = Date.now() - 5_000;
-      const file = new IntentJournal(path);
-      file.append([{ request: intent("c-sent"), at }, { request: intent("c-unsent"), at }]);
-      file.close();
-      assert.equal((await broker.submit(intent("c-sent"))).ok, true);
-      // The write of a third was cut short by the crash: its flush never returned.
-      Deno.writeTextFileSync(path, '{"at":1,"intent":{"clientOr', { append: true });
-      const submits = broker.submits;
+for (const backend of BACKENDS) {
+  test(`a crash between the flush and the row: recover stores the journaled intents, books the one the broker took, sends nothing (${backend})`, () =>
+    withJournalDir((path) =>
+      withDatabase(backend, async (db) => {
+        await migrate(db.sql, { log, timescale: "off" });
+        const broker = new MemoryBroker();
+        // The killed process flushed two intents and sent the first; neither row was written.
+        const at = Date.now() - 5_000;
+        const file = new IntentJournal(path);
+        file.append([{ request: intent("c-sent"), at }, { request: intent("c-unsent"), at }]);
+        file.close();
+        assert.equal((await broker.submit(intent("c-sent"))).ok, true);
+        // The write of a third was cut short by the crash: its flush never returned.
+        Deno.writeTextFileSync(path, '{"at":1,"intent":{"clientOr', { append: true });
+        const submits = broker.submits;
 
-      const ledger = createLedger(db.sql, {
-        log,
-        journal: { path, halted: () => null },
-      });
-      try {
-        const report = await recover(ledger, broker);
-        assert.deepEqual([...report.restored].sort(), ["c-sent", "c-unsent"]);
-        assert.deepEqual(report.found, ["c-sent"]);
-        assert.deepEqual(report.unsent, ["c-unsent"]);
-        assert.equal(broker.submits, submits, "recovery sent nothing");
-        const rows = await db.sql<{ id: string; state: string; at: Date }[]>`
+        const ledger = createLedger(db.sql, {
+          log,
+          journal: { path, halted: () => null },
+        });
+        try {
+          const report = await recover(ledger, broker);
+          assert.deepEqual([...report.restored].sort(), ["c-sent", "c-unsent"]);
+          assert.deepEqual(report.found, ["c-sent"]);
+          assert.deepEqual(report.unsent, ["c-unsent"]);
+          assert.equal(broker.submits, submits, "recovery sent nothing");
+          const rows = await db.sql<{ id: string; state: string; at: Date }[]>`
           select client_order_id as id, state, created_at as at from intents order by 1`;
-        assert.deepEqual(rows.map((r) => [r.id, r.state]), [["c-sent", "acked"], [
-          "c-unsent",
-          "unsent",
-        ]]);
-        assert.equal(rows[0]!.at.getTime(), at, "created when it was journaled");
-        assert.equal(Deno.readTextFileSync(path), "", "the journal is emptied");
-        // Restored ids are refused again; a new id is journaled, sent and booked.
-        await assert.rejects(placeOrder(ledger, broker, intent("c-unsent")), DuplicateIntentError);
-        const outcome = await placeOrder(ledger, broker, intent("c-new"));
-        assert.equal(outcome.kind, "acked");
-        const [acked] = await db.sql`
+          assert.deepEqual(rows.map((r) => [r.id, r.state]), [["c-sent", "acked"], [
+            "c-unsent",
+            "unsent",
+          ]]);
+          assert.equal(rows[0]!.at.getTime(), at, "created when it was journaled");
+          assert.equal(Deno.readTextFileSync(path), "", "the journal is emptied");
+          // Restored ids are refused again; a new id is journaled, sent and booked.
+          await assert.rejects(
+            placeOrder(ledger, broker, intent("c-unsent")),
+            DuplicateIntentError,
+          );
+          const outcome = await placeOrder(ledger, broker, intent("c-new"));
+          assert.equal(outcome.kind, "acked");
+          const [acked] = await db.sql`
           select i.state, o.order_id from intents i join orders o using (client_order_id)
           where client_order_id = 'c-new'`;
-        assert.equal(acked?.state, "acked");
-      } finally {
-        await ledger.intents.close();
-      }
-    })
-  ));
+          assert.equal(acked?.state, "acked");
+        } finally {
+          await ledger.intents.close();
+        }
+      })
+    ));
+}
 
 test("halted, repeated ids and invalid requests are refused before anything is journaled", () =>
   withJournalDir((path) =>
