@@ -186,7 +186,7 @@ export interface JournaledIntentsOptions {
 export class JournaledIntents {
   readonly #sql: Sql;
   readonly #path: string;
-  /** Open from `restore` to `close`. */
+  /** Open (and locked) from the first flush to `close`. */
   #journal: IntentJournal | null = null;
   readonly #halted: () => string | null;
   readonly #log: Logger;
@@ -239,23 +239,29 @@ export class JournaledIntents {
   }
 
   async #restore(): Promise<readonly string[]> {
-    const journal = this.#journal ??= new IntentJournal(this.#path);
-    const { entries, torn, bad } = journal.read();
-    if (bad > 0) {
-      this.#log.error("intent_journal_unreadable", { path: this.#path, lines: bad });
+    // Held (and locked) only while restoring; the first flush opens it again. A process that
+    // restored and never traded (a start that failed later) then holds nothing.
+    const journal = this.#journal ?? new IntentJournal(this.#path);
+    try {
+      const { entries, torn, bad } = journal.read();
+      if (bad > 0) {
+        this.#log.error("intent_journal_unreadable", { path: this.#path, lines: bad });
+      }
+      const added = entries.length === 0 ? [] : await this.#insert(entries);
+      for (const e of entries) this.#remember(e.request.clientOrderId);
+      if (entries.length > 0 || torn > 0) {
+        this.#log.info("intent_journal_restored", {
+          path: this.#path,
+          entries: entries.length,
+          stored: added.length,
+          torn,
+        });
+      }
+      journal.clear();
+      return added;
+    } finally {
+      if (journal !== this.#journal) journal.close();
     }
-    const added = entries.length === 0 ? [] : await this.#insert(entries);
-    for (const e of entries) this.#remember(e.request.clientOrderId);
-    if (entries.length > 0 || torn > 0) {
-      this.#log.info("intent_journal_restored", {
-        path: this.#path,
-        entries: entries.length,
-        stored: added.length,
-        torn,
-      });
-    }
-    journal.clear();
-    return added;
   }
 
   /** Opens the journal and stores what it holds (`restore`). */
@@ -314,8 +320,7 @@ export class JournaledIntents {
     const at = Date.now();
     const entries = batch.map((a) => ({ request: a.request, at }));
     try {
-      if (this.#journal === null) throw new Error("The intent journal is closed");
-      this.#journal.append(entries);
+      (this.#journal ??= new IntentJournal(this.#path)).append(entries);
     } catch (err) {
       // Not durable: nothing is sent, and the ids may be asked for again.
       for (const a of batch) {
