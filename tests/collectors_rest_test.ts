@@ -224,7 +224,15 @@ test("prices: 5xx, 429 past the deadline and a malformed element leave gaps and 
     return after.some((m) => m.ts > last && m.n === open * 2);
   });
   const minutes = await priceMinutes(deps);
-  assert.equal(minutes[0]!.n, open * 2 - 2, "the malformed market is skipped, the rest stored");
+  // The malformed page is served to the first walk. On a loaded machine that walk can run out of
+  // time itself (a gap at its minute): then the rest is only partly stored.
+  const cut = await deps.sql`
+    select 1 from gaps where collector = 'prices' and start_at = ${minutes[0]!.ts}`;
+  if (cut.length === 0) {
+    assert.equal(minutes[0]!.n, open * 2 - 2, "the malformed market is skipped, the rest stored");
+  } else {
+    assert.ok(minutes[0]!.n <= open * 2 - 2, "the malformed market is skipped");
+  }
   assert.equal(minutes.at(-1)!.n, open * 2);
   const rejects = await deps.sql<{ source: string; path: string }[]>`select * from rejects`;
   assert.equal(rejects.length, 1);
