@@ -54,7 +54,11 @@ export const SETTINGS = {
     "auto",
     "use TimescaleDB features: auto (when the extension can be created), require, off",
   ),
-  PMCOLLECT_DATA_DIR: setting(z.string().min(1), "./data", "embedded database and spill files"),
+  PMCOLLECT_DATA_DIR: setting(
+    z.string().min(1),
+    "./data",
+    "embedded database, spill files, the intent journal and the KILL file",
+  ),
   PMCOLLECT_COLLECTORS: setting(
     list.pipe(
       z.array(z.enum(COLLECTORS, { message: `expected some of ${COLLECTORS.join(",")}` })).min(
