@@ -18,7 +18,8 @@
  * (`stored`). After a crash, `restore` (called by `recover`, before anything else) stores what
  * the file still holds, as `pending` intents that recovery then looks up at the broker.
  *
- * What it gives up against the database statement (`IntentWriter`), and why it is opt-in:
+ * What it gives up against the database statement (`IntentWriter`), and why `createLedger` uses
+ * it only when asked (the live paths ask, unless `PMCOLLECT_INTENT_JOURNAL=off`):
  * - the halt check is the caller's (`halted`, the risk engine's mode in memory, which the kill
  *   switch sets at once and which sees a halt written by another process at its next poll, 250
  *   ms): an order sent in that window is canceled by the kill's sweep;
