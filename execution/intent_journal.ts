@@ -300,6 +300,11 @@ export class JournaledIntents {
     return this.#unstored.size;
   }
 
+  /** The intent as journaled while its row is not stored yet (its `created_at` will be `at`). */
+  journaled(clientOrderId: string): JournalEntry | null {
+    return this.#unstored.get(clientOrderId)?.entry ?? null;
+  }
+
   #flush(): void {
     const asked = this.#asked.splice(0);
     const halted = this.#halted();

@@ -75,6 +75,11 @@ export interface IntentRecorder {
   ready(): Promise<void>;
   /** Intents made durable and not yet stored as rows (0 for the statement). */
   readonly unstored: number;
+  /**
+   * The intent of `clientOrderId` as made durable, while its row is not stored yet: the request
+   * and the instant that will be its `created_at` (Unix ms); null otherwise (then the row has it).
+   */
+  journaled(clientOrderId: string): { readonly request: OrderRequest; readonly at: number } | null;
   close(): Promise<void>;
 }
 
@@ -171,6 +176,11 @@ export class IntentWriter implements IntentRecorder {
   /** None: the statement stores the row that makes an intent durable. */
   get unstored(): number {
     return 0;
+  }
+
+  /** None: an intent is durable only as its row. */
+  journaled(_clientOrderId: string): null {
+    return null;
   }
 
   /** Nothing to restore: an intent is durable only as its row. */

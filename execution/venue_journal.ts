@@ -29,10 +29,18 @@ export interface OrderJournal {
   entry(clientOrderId: string): Promise<JournalEntry | null>;
 }
 
-/** A journal over the ledger's `intents` and `orders` tables. */
+/**
+ * A journal over the ledger's `intents` and `orders` tables, and over the intents made durable
+ * in the intent journal whose rows are not stored yet (execution/intent_journal.ts): the order
+ * is signed at the instant its row will hold, so a restart rebuilds the same hash.
+ */
 export function ledgerJournal(ledger: Ledger): OrderJournal {
   return {
     async entry(clientOrderId) {
+      const journaled = ledger.intents.journaled(clientOrderId);
+      if (journaled !== null) {
+        return { request: journaled.request, recordedAt: journaled.at, orderId: null };
+      }
       const [row] = await ledger.sql<{
         token_id: string;
         side: Side;

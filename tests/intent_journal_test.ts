@@ -24,6 +24,7 @@ import {
   TradingHaltedError,
 } from "../execution/ledger.ts";
 import { recover } from "../execution/recover.ts";
+import { ledgerJournal } from "../execution/venue_journal.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { BACKENDS, withDatabase } from "./_db.ts";
 import { MemoryBroker } from "./_memory_broker.ts";
@@ -78,6 +79,10 @@ test("record() resolves once the intent is in the journal; its row follows, then
         void intents.stored("leg-2").then(() => stored = true);
         await new Promise((resolve) => setTimeout(resolve, 100));
         assert.equal(stored, false, "the row waits for the lock");
+        // The venue broker signs an order at its intent's instant, read before the row exists.
+        const early = await ledgerJournal({ sql: db.sql, log, intents }).entry("leg-1");
+        assert.equal(early?.recordedAt, journaled[0]!.at);
+        assert.deepEqual(early?.request, intent("leg-1"));
       } finally {
         release();
         await holder;
@@ -90,8 +95,11 @@ test("record() resolves once the intent is in the journal; its row follows, then
         "leg-2",
         "pending",
       ]]);
-      // created_at is the journal's instant, not the late insert's.
+      // created_at is the journal's instant, not the late insert's: a restart rebuilds the
+      // order the venue broker signed.
       assert.equal(rows[0]!.at.getTime(), journaled[0]!.at);
+      const late = await ledgerJournal({ sql: db.sql, log, intents }).entry("leg-1");
+      assert.equal(late?.recordedAt, journaled[0]!.at);
       assert.equal(Deno.readTextFileSync(path), "", "the file is emptied once every row is stored");
       assert.equal(intents.unstored, 0);
       await intents.close();
