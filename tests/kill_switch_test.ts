@@ -14,6 +14,8 @@ import { parseDec } from "../edge/decimal.ts";
 import type { Broker, OrderRequest } from "../execution/broker.ts";
 import { createKillSwitch, KILL_FILE } from "../execution/kill_switch.ts";
 import { createLedger, type Ledger, placeOrder, TradingHaltedError } from "../execution/ledger.ts";
+import { INTENT_JOURNAL_FILE } from "../execution/intent_journal.ts";
+import { haltedBy } from "../execution/_live_ledger.ts";
 import { PaperBroker } from "../execution/paper_broker.ts";
 import { RiskEngine, riskLimits } from "../execution/risk.ts";
 import { haltTrading, resumeTrading, tradingState } from "../execution/trading_state.ts";
@@ -35,6 +37,8 @@ function startTrader(
     stale?: () => string | null;
     /** While true the broker's look-ups and cancels never answer (until their signal aborts). */
     dead?: { value: boolean };
+    /** Intents through this journal file, halted by the engine (as live paths by default). */
+    journal?: string;
   } = {},
 ) {
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -64,8 +68,10 @@ function startTrader(
   });
   // The broker's events are not booked into the ledger here: placeOrder books each ack, and
   // what the kill switch does is read from the broker, the engine and trading_state.
-  const ledger = createLedger(sql, { log });
   const risk = new RiskEngine(riskLimits(loadConfig({}).risk));
+  const ledger = options.journal === undefined
+    ? createLedger(sql, { log })
+    : createLedger(sql, { log, journal: { path: options.journal, halted: haltedBy(() => risk) } });
   const stopRisk = broker.onEvent((e) => risk.applyBrokerEvent(e));
   const dead = options.dead;
   const silent = <T>(answer: () => Promise<T>) => (signal?: AbortSignal): Promise<T> =>
@@ -101,9 +107,10 @@ function startTrader(
     ledger,
     risk,
     killSwitch,
-    stop() {
+    async stop() {
       stopRisk();
       for (const id of timers) clearTimeout(id);
+      await ledger.intents.close();
     },
   };
 }
@@ -207,93 +214,99 @@ Deno.test("kill() cancels every open order, halts and refuses the next order wit
       const changes = await db.sql`select mode, reason, changed_by from trading_state_changes`;
       assert.deepEqual([...changes], [{ mode: "halted", reason: "test kill", changed_by: "test" }]);
     } finally {
-      trader.stop();
+      await trader.stop();
     }
   });
 });
 
-Deno.test("the running task enforces the KILL file, POST /kill and a halt another process writes", async () => {
-  await withTestSchema(async (db) => {
-    const dataDir = await Deno.makeTempDir();
-    const trader = startTrader(db.sql, { dataDir });
-    const controller = new AbortController();
-    const supervisor = runSupervisor([{ name: "risk", run: trader.killSwitch.run }], {
-      signal: controller.signal,
-      log,
-    });
-    const server = serveHealth(supervisor, {
-      port: 0,
-      signal: controller.signal,
-      log,
-      kill: trader.killSwitch.kill,
-    });
-    const open = async () => (await trader.broker.openOrders()).length;
-    try {
-      // 1. The KILL file: its text is the reason; it is removed once the halt is stored.
-      for (let i = 0; i < 3; i++) await rest(trader);
-      await Deno.writeTextFile(join(dataDir, KILL_FILE), "operator: fat finger\n");
-      await within(async () => (await open()) === 0, "KILL file: orders canceled");
-      await within(async () => (await tradingState(db.sql)).halted, "KILL file: halt stored");
-      assert.equal((await tradingState(db.sql)).reason, "operator: fat finger");
-      await within(async () => {
-        try {
-          await Deno.stat(join(dataDir, KILL_FILE));
-          return false;
-        } catch {
-          return true;
-        }
-      }, "KILL file removed");
-      await refused(trader.ledger, trader.broker);
-      // /healthz is degraded with the reason, /metrics carries the mode (2 = halted).
-      await within(async () => {
-        const health = await (await fetch(`http://127.0.0.1:${server.port}/healthz`)).json();
-        return health.status === "degraded" &&
-          health.reasons.some((r: string) => r.includes("trading halted: operator: fat finger"));
-      }, "/healthz reporting the halt");
-      const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
-      assert.match(metrics, /pmcollect_trading_mode\{task="risk"\} 2/);
-
-      // 2. A person resumes: the task follows and orders go through again.
-      assert.ok(await resumeTrading(db.sql, { by: "alice", reason: "checked" }));
-      await within(() => trader.risk.mode === "active", "resume followed");
-      for (let i = 0; i < 2; i++) await rest(trader);
-
-      // 3. POST /kill.
-      const response = await fetch(`http://127.0.0.1:${server.port}/kill`, {
-        method: "POST",
-        body: JSON.stringify({ reason: "http kill", by: "bob" }),
+for (const journal of [false, true]) {
+  Deno.test(`the running task enforces the KILL file, POST /kill and a halt another process writes${journal ? " (intents through the journal)" : ""}`, async () => {
+    await withTestSchema(async (db) => {
+      const dataDir = await Deno.makeTempDir();
+      const trader = startTrader(db.sql, {
+        dataDir,
+        ...(journal ? { journal: join(dataDir, INTENT_JOURNAL_FILE) } : {}),
       });
-      const body = await response.json();
-      assert.equal(response.status, 200);
-      assert.equal(body.canceled, 2);
-      assert.equal(await open(), 0);
-      assert.equal((await tradingState(db.sql)).reason, "http kill");
-
-      // 4. A halt written by another process (what `pmcollect kill` does).
-      assert.ok(await resumeTrading(db.sql, { by: "alice" }));
-      await within(() => trader.risk.mode === "active", "second resume followed");
-      for (let i = 0; i < 2; i++) await rest(trader);
-      const other = await openDatabase(
-        { url: TEST_DATABASE_URL, dataDir: "", schema: db.schema, poolSize: 1 },
-        { log, signal: controller.signal },
-      );
+      const controller = new AbortController();
+      const supervisor = runSupervisor([{ name: "risk", run: trader.killSwitch.run }], {
+        signal: controller.signal,
+        log,
+      });
+      const server = serveHealth(supervisor, {
+        port: 0,
+        signal: controller.signal,
+        log,
+        kill: trader.killSwitch.kill,
+      });
+      const open = async () => (await trader.broker.openOrders()).length;
       try {
-        await haltTrading(other.sql, { reason: "pmcollect kill", by: "cli" });
+        // 1. The KILL file: its text is the reason; it is removed once the halt is stored.
+        for (let i = 0; i < 3; i++) await rest(trader);
+        await Deno.writeTextFile(join(dataDir, KILL_FILE), "operator: fat finger\n");
+        await within(async () => (await open()) === 0, "KILL file: orders canceled");
+        await within(async () => (await tradingState(db.sql)).halted, "KILL file: halt stored");
+        assert.equal((await tradingState(db.sql)).reason, "operator: fat finger");
+        await within(async () => {
+          try {
+            await Deno.stat(join(dataDir, KILL_FILE));
+            return false;
+          } catch {
+            return true;
+          }
+        }, "KILL file removed");
+        await refused(trader.ledger, trader.broker);
+        // /healthz is degraded with the reason, /metrics carries the mode (2 = halted).
+        await within(async () => {
+          const health = await (await fetch(`http://127.0.0.1:${server.port}/healthz`)).json();
+          return health.status === "degraded" &&
+            health.reasons.some((r: string) => r.includes("trading halted: operator: fat finger"));
+        }, "/healthz reporting the halt");
+        const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+        assert.match(metrics, /pmcollect_trading_mode\{task="risk"\} 2/);
+
+        // 2. A person resumes: the task follows and orders go through again.
+        assert.ok(await resumeTrading(db.sql, { by: "alice", reason: "checked" }));
+        await within(() => trader.risk.mode === "active", "resume followed");
+        for (let i = 0; i < 2; i++) await rest(trader);
+
+        // 3. POST /kill.
+        const response = await fetch(`http://127.0.0.1:${server.port}/kill`, {
+          method: "POST",
+          body: JSON.stringify({ reason: "http kill", by: "bob" }),
+        });
+        const body = await response.json();
+        assert.equal(response.status, 200);
+        assert.equal(body.canceled, 2);
+        assert.equal(await open(), 0);
+        assert.equal((await tradingState(db.sql)).reason, "http kill");
+
+        // 4. A halt written by another process (what `pmcollect kill` does).
+        assert.ok(await resumeTrading(db.sql, { by: "alice" }));
+        await within(() => trader.risk.mode === "active", "second resume followed");
+        for (let i = 0; i < 2; i++) await rest(trader);
+        const other = await openDatabase(
+          { url: TEST_DATABASE_URL, dataDir: "", schema: db.schema, poolSize: 1 },
+          { log, signal: controller.signal },
+        );
+        try {
+          await haltTrading(other.sql, { reason: "pmcollect kill", by: "cli" });
+        } finally {
+          await other.close();
+        }
+        const took = await within(async () => (await open()) === 0, "a stored halt enforced");
+        assert.ok(took < BOUND_MS);
+        assert.equal(trader.risk.mode, "halted");
+        await refused(trader.ledger, trader.broker);
       } finally {
-        await other.close();
+        controller.abort();
+        await server.done;
+        await supervisor.done;
+        await trader.stop();
+        await Deno.remove(dataDir, { recursive: true });
       }
-      const took = await within(async () => (await open()) === 0, "a stored halt enforced");
-      assert.ok(took < BOUND_MS);
-      assert.equal(trader.risk.mode, "halted");
-    } finally {
-      controller.abort();
-      await server.done;
-      await supervisor.done;
-      trader.stop();
-      await Deno.remove(dataDir, { recursive: true });
-    }
+    });
   });
-});
+}
 
 Deno.test("a kill outlives the process: a restarted one starts halted until a person resumes", async () => {
   await withTestSchema(async (db) => {
@@ -304,7 +317,7 @@ Deno.test("a kill outlives the process: a restarted one starts halted until a pe
     const before = startTrader(first.sql);
     await rest(before);
     await before.killSwitch.kill({ reason: "before restart", by: "test" });
-    before.stop();
+    await before.stop();
     await first.close();
 
     // The next process: a new connection, broker, engine (starting active) and task.
@@ -327,7 +340,7 @@ Deno.test("a kill outlives the process: a restarted one starts halted until a pe
     } finally {
       controller.abort();
       await task;
-      after.stop();
+      await after.stop();
     }
   });
 });
@@ -363,7 +376,7 @@ Deno.test("stale data, and a broker that stops answering, kill automatically", a
       dead.value = false;
       controller.abort();
       await task;
-      trader.stop();
+      await trader.stop();
     }
   });
 });
