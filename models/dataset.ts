@@ -153,13 +153,12 @@ export function postgresSource(sql: Queryable): DatasetSource {
           tokens,
           col(history, (i) => at[i]!),
           col(history, (i) => lookups[i]!.cut),
-          arrayLiteral(history),
         ]),
       ]);
       const records: (PriceRecord | undefined)[] = new Array(lookups.length);
       for (const r of snapshots) records[r.i - 1] = snapshotRecordOf(r);
       for (const r of points) {
-        const record = records[r.i] ??= { ...NO_SNAPSHOT };
+        const record = records[history[r.i - 1]!] ??= { ...NO_SNAPSHOT };
         record.hTs = msOf(r.us);
         record.hPrice = Number(r.price);
       }
@@ -222,7 +221,7 @@ interface SnapshotRow {
   exact: Record<string, string> | null;
 }
 
-/** One backfilled point's answer: the lookup's index (0-based), its stamp and price. */
+/** One backfilled point's answer: its position among the history lookups, stamp and price. */
 interface HistoryRow {
   i: number;
   us: string;
@@ -280,20 +279,22 @@ function snapshotRecordOf(r: SnapshotRow): PriceRecord {
   };
 }
 
-/** Lookups as `q (token, cut, i)`: $1 the tokens, $2 each lookup's token (1-based), $3 its cut. */
-const LOOKUPS = (extra = "") => `
+/**
+ * Lookups as `q (token, token_key, cut, i)`, `i` their 1-based position: $1 the tokens, $2 each
+ * lookup's token (its 1-based position in $1), $3 its cut.
+ */
+const LOOKUPS = `
   tk as materialized (
     select t.n::int as n, t.token, k.token_key
     from unnest($1::text[]) with ordinality as t(token, n)
     left join token_keys k on k.token_id = t.token),
   q as (
-    select tk.token, tk.token_key, ${AT("u.cut")} as cut, u.i${extra}
-    from unnest($2::int4[], $3::int8[]${extra === "" ? "" : ", $4::int4[]"}) with ordinality
-      as u(t, cut${extra === "" ? "" : ", lookup"}, i)
+    select tk.token, tk.token_key, ${AT("u.cut")} as cut, u.i
+    from unnest($2::int4[], $3::int8[]) with ordinality as u(t, cut, i)
     join tk on tk.n = u.t)`;
 
-/** The latest snapshot at or before each cut (the lookups' 1-based positions). */
-const SNAPSHOTS_SQL = `with ${LOOKUPS()}
+/** The latest snapshot at or before each cut. */
+const SNAPSHOTS_SQL = `with ${LOOKUPS}
   select q.i::int as i, ${US("s.ts")} as us, s.price, s.best_bid, s.best_ask,
     s.last_trade_price, s.exact
   from q cross join lateral (
@@ -302,8 +303,8 @@ const SNAPSHOTS_SQL = `with ${LOOKUPS()}
     order by d.ts desc limit 1) s`;
 
 /** The latest backfilled point at or before each cut (the smallest fidelity at that stamp). */
-const HISTORY_SQL = `with ${LOOKUPS(", u.lookup")}
-  select q.lookup as i, ${US("h.ts")} as us, h.price::text as price
+const HISTORY_SQL = `with ${LOOKUPS}
+  select q.i::int as i, ${US("h.ts")} as us, h.price::text as price
   from q cross join lateral (
     select ph.ts, ph.price from price_history ph
     where ph.token_id = q.token and ph.ts <= q.cut
