@@ -41,7 +41,6 @@
 import { migrate } from "../db/migrate.ts";
 import { formatDec, ZERO } from "../edge/decimal.ts";
 import { createLedger, recordIntent } from "../execution/ledger.ts";
-import type { OrderRequest } from "../execution/broker.ts";
 import { INTENT_JOURNAL_FILE, IntentJournal } from "../execution/intent_journal.ts";
 import { join } from "node:path";
 import { mirrorEvent, scannerBookView } from "../execution/_book_view.ts";
@@ -55,6 +54,8 @@ import { printText, silentLogger } from "../runtime/log.ts";
 import { RelationSet } from "../scanner/relation_set.ts";
 import { plantScenario } from "../simulator/plant.ts";
 import { createTestDatabase, TEST_DATABASE_URL } from "../tests/_db.ts";
+import { orderRequest } from "../tests/_order_request.ts";
+import postgres from "postgres";
 import { watchHostLoad } from "./_host_load.ts";
 import { diskFlush } from "./_disk_flush.ts";
 import { atLeast, atMost, BENCH_SHORT, missed, verdictLine } from "./_report.ts";
@@ -321,16 +322,11 @@ async function decisionBench(setup: LedgerSetup) {
 }
 
 /** What the journal floor writes: an intent's line of the usual length. */
-const FLOOR_INTENT: OrderRequest = {
-  clientOrderId: "live-mj3k2x1a-1",
+const FLOOR_INTENT = orderRequest("live-mj3k2x1a-1", {
   tokenId: "71321045679252212594626385532706912750332728571942532289631379312455583992563",
-  side: "BUY",
-  orderType: "FOK",
   price: "0.42",
   size: "12.37",
-  postOnly: false,
-  expiration: null,
-};
+});
 
 /** Instants (performance.now()) of one decision, and its bare insert right after. */
 interface Phases {
@@ -386,14 +382,14 @@ function decisionLine(name: string, r: Awaited<ReturnType<typeof decisionBench>>
 async function localDataDirectory(): Promise<string | null> {
   const url = new URL(TEST_DATABASE_URL);
   if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) return null;
-  const db = await createTestDatabase("server");
+  const sql = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
   try {
-    const [row] = await db.sql<{ data_directory: string }[]>`show data_directory`;
+    const [row] = await sql<{ data_directory: string }[]>`show data_directory`;
     return row?.data_directory ?? null;
   } catch {
     return null;
   } finally {
-    await db.dispose();
+    await sql.end();
   }
 }
 
