@@ -131,10 +131,6 @@ export class IntentJournal {
     this.#bytes = 0;
   }
 
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   close(): void {
     this.#file.close();
   }
