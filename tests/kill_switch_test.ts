@@ -24,6 +24,7 @@ import { serveHealth } from "../runtime/health.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { runSupervisor } from "../runtime/supervisor.ts";
 import { createTestDatabase, TEST_DATABASE_URL } from "./_db.ts";
+import { orderRequest } from "./_order_request.ts";
 
 const log = silentLogger();
 const BOUND_MS = 1000;
@@ -115,18 +116,13 @@ function startTrader(
   };
 }
 
+/** A GTC bid at 0.40 of `size` shares of "yes". */
+const restingBid = (clientOrderId: string, size: string): OrderRequest =>
+  orderRequest(clientOrderId, { tokenId: "yes", orderType: "GTC", price: "0.4", size });
+
 /** A resting GTC bid at 0.40, through the risk engine and the ledger. */
 async function rest(trader: ReturnType<typeof startTrader>): Promise<string> {
-  const request: OrderRequest = {
-    clientOrderId: `k-${seq++}`,
-    tokenId: "yes",
-    side: "BUY",
-    orderType: "GTC",
-    price: "0.4",
-    size: "10",
-    postOnly: false,
-    expiration: null,
-  };
+  const request = restingBid(`k-${seq++}`, "10");
   const verdict = trader.risk.admit(
     { ...request, marketId: "m1", groupId: null, price: parseDec("0.4"), size: parseDec("10") },
     { now: Date.now(), bookPrice: parseDec("0.4"), bookAt: Date.now(), edge: parseDec("0.01") },
@@ -139,16 +135,7 @@ async function rest(trader: ReturnType<typeof startTrader>): Promise<string> {
 
 async function refused(ledger: Ledger, broker: PaperBroker): Promise<void> {
   await assert.rejects(
-    placeOrder(ledger, broker, {
-      clientOrderId: `k-${seq++}`,
-      tokenId: "yes",
-      side: "BUY",
-      orderType: "GTC",
-      price: "0.4",
-      size: "1",
-      postOnly: false,
-      expiration: null,
-    }),
+    placeOrder(ledger, broker, restingBid(`k-${seq++}`, "1")),
     TradingHaltedError,
   );
 }
