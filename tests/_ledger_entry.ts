@@ -1,11 +1,12 @@
 /**
  * The trading process of the ledger's kill test (tests/ledger_kill_test.ts): env DATABASE_URL,
  * TEST_SCHEMA, BROKER_URL (the test's broker, served over loopback HTTP), PLAN (a JSON array
- * of OrderRequests) and, optionally, JOURNAL (intents through that journal file). It does what a start does: recover, reconcile, then send every order of
- * the plan whose client order id the ledger does not hold yet (one already recorded is never
- * sent again: `DuplicateIntentError`), booking the broker's events as they come. It posts
- * notes to the broker (`placed <id> <outcome>`, `done`) and exits 0 once every acked order's
- * fills are booked. The test kills it with SIGKILL at chosen points.
+ * of OrderRequests) and, optionally, JOURNAL (intents through that journal file). It does what
+ * a start does: recover, reconcile, then send every order of the plan whose client order id the
+ * ledger does not hold yet (one already recorded is never sent again: `DuplicateIntentError`),
+ * booking the broker's events as they come. It posts notes to the broker (`placed <id>
+ * <outcome>`, `done`) and exits 0 once every acked order's fills are booked. The test kills it
+ * with SIGKILL at chosen points.
  */
 import postgres from "postgres";
 import { setTimeout as sleep } from "node:timers/promises";
