@@ -20,12 +20,14 @@
  * ```
  */
 import { join } from "node:path";
-import { type DuckDb, duckString, openDuckDb } from "../export/_duckdb.ts";
+import { type DuckDb, duckString, numberReader, openDuckDb } from "../export/_duckdb.ts";
 import type { GroupMember, PricePoint } from "./_dataset_features.ts";
 import { buildFromSource, type DatasetBuild, type DatasetSource } from "./_dataset_build.ts";
 import {
   BOOKS_SQL,
   METADATA_SQL,
+  PRICE_SOURCES,
+  PRICE_SPANS_SQL,
   PRICES_SQL,
   pricesNearSql,
   TRADES_SQL,
@@ -230,7 +232,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       const incomplete = new Set<number>();
       const fill = async (
         subset: readonly number[],
-        query: (tokens: number) => Promise<string>,
+        query: () => Promise<string> | string,
         flagged: Set<number> | null,
       ) => {
         const tokens = new DenseKeys();
@@ -241,18 +243,17 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
           subset.map((i) => [String(i), tokens.of(lookups[i]!.token), US(lookups[i]!.cut)]),
         );
         await lookupTable(duck, "price_tokens", ["id", "k"], tokens.rows());
-        await readPrices(duck, await query(tokens.size), out, flagged);
+        await readPrices(duck, await query(), out, flagged);
       };
       // Near each cut first (no sort); what is left, with an ASOF join over its tokens alone.
-      await fill(lookups.map((_, i) => i), async (tokens) => {
-        const width = await bucketWidthUs(duck, tokens);
-        if (width === null) return "select null as i where false";
-        const near = pricesNearSql(width);
+      await fill(lookups.map((_, i) => i), async () => {
+        for (const statement of PRICE_SPANS_SQL) await duck.run(statement);
+        const near = pricesNearSql(await bucketWidthsUs(duck));
         for (const statement of near.setup) await duck.run(statement);
         return near.query;
       }, incomplete);
       const left = [...incomplete];
-      if (left.length > 0) await fill(left, () => Promise.resolve(PRICES_SQL), null);
+      if (left.length > 0) await fill(left, () => PRICES_SQL, null);
       return out;
     },
     rows: async (lookups) => {
@@ -312,8 +313,8 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
 
 /**
  * Reads a price query's rows (PRICES_SQL's columns, by position) into `out` by lookup index,
- * chunk by chunk, each DECIMAL through its exact text in the program: a third less CPU than
- * DuckDB casting them to VARCHAR and building a row object for each answer.
+ * chunk by chunk, each DECIMAL as the nearest double of its exact value in the program
+ * (`numberReader`): DuckDB's casts of the export's 128-bit decimals cost more.
  */
 async function readPrices(
   duck: DuckDb,
@@ -322,9 +323,9 @@ async function readPrices(
   incomplete: Set<number> | null,
 ): Promise<void> {
   for await (const chunk of duck.chunks(query)) {
-    const columns = Array.from({ length: 8 }, (_, c) => chunk.getColumnVector(c));
+    const columns = Array.from({ length: 8 }, (_, c) => numberReader(chunk.getColumnVector(c)));
     const flags = incomplete === null ? null : chunk.getColumnVector(8);
-    const at = (c: number, row: number) => num(columns[c]!.getItem(row));
+    const at = (c: number, row: number) => columns[c]!(row);
     for (let row = 0; row < chunk.rowCount; row++) {
       if (flags !== null && flags.getItem(row) === false) {
         incomplete!.add(at(0, row)!);
@@ -344,21 +345,21 @@ async function readPrices(
 }
 
 /**
- * The bucket width of the near-cut price lookups (`pricesNearSql`): twice the mean spacing of a
- * token's stored prices (the span of the stored stamps times the lookups' tokens over the rows
- * stored), whole minutes from 1 minute to 1 day; null when nothing is stored. Only a speed
+ * The bucket widths of the near-cut price lookups (`pricesNearSql`), per source: twice the mean
+ * spacing of the lookup tokens' stored prices (their spans over their rows, from the span
+ * tables), whole minutes from 1 minute to 1 day; a day when no token has two rows. Only a speed
  * choice: a narrow bucket leaves more lookups to the ASOF join, a wide one matches more rows.
  */
-async function bucketWidthUs(duck: DuckDb, tokens: number): Promise<number | null> {
-  const [stats] = await duck.rows(`
-    select (select count(*) from price_snapshots) + (select count(*) from price_history) as n,
-      least((select epoch_us(min(ts)) from price_snapshots),
-            (select epoch_us(min(ts)) from price_history)) as lo,
-      greatest((select epoch_us(max(ts)) from price_snapshots),
-               (select epoch_us(max(ts)) from price_history)) as hi`);
-  const rows = Number(stats?.n ?? 0);
-  if (rows === 0 || stats?.lo == null || stats?.hi == null) return null;
-  const spacing = (Number(stats.hi) - Number(stats.lo)) * Math.max(1, tokens) / rows;
+async function bucketWidthsUs(duck: DuckDb): Promise<{ ps: number; hs: number }> {
   const MINUTE_US = 60_000_000;
-  return MINUTE_US * Math.min(1_440, Math.max(1, Math.ceil(2 * spacing / MINUTE_US)));
+  const width = async (name: string) => {
+    const [stats] = await duck.rows(
+      `select sum(hi - lo)::double as span, sum(n - 1)::double as gaps from ${name}_span`,
+    );
+    const spacing = Number(stats?.span ?? 0) / Number(stats?.gaps ?? 0);
+    if (!(spacing > 0)) return 1_440 * MINUTE_US;
+    return MINUTE_US * Math.min(1_440, Math.max(1, Math.ceil(2 * spacing / MINUTE_US)));
+  };
+  const [ps, hs] = await Promise.all(PRICE_SOURCES.map(({ name }) => width(name)));
+  return { ps: ps!, hs: hs! };
 }

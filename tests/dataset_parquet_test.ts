@@ -1,12 +1,13 @@
 /**
  * The dataset built by DuckDB over a `pmcollect export` folder equals the one built from
  * PostgreSQL, row for row and value for value, on the same data (exported with the export's own
- * code), including a price with more than six decimals and a market left out for having no
+ * code), including prices with more than six decimals and a market left out for having no
  * price before its instant, and a market whose prices were backfilled into `price_history`,
  * and trades whose price or size rounds to millionths at a tie or is too large for the DuckDB
  * builder's DOUBLE shortcut (`_dataset_duck_sql.ts`, MICRO), so its exact path is compared too,
  * and a gap of two days in a market's prices (the DuckDB builder's near-cut price pass leaves
- * those lookups to its ASOF join).
+ * those lookups to its ASOF join), and a book whose levels round at a tie or are too large for
+ * the DuckDB builder's 64-bit notional (`SIDE_USD`).
  */
 import assert from "node:assert/strict";
 import { withDatabase } from "./_db.ts";
@@ -19,6 +20,7 @@ import {
 import { buildDataset, parseHorizons } from "../models/dataset.ts";
 import { buildDatasetFromExport, ExportFolderError } from "../models/dataset_parquet.ts";
 import { insertPriceSnapshots } from "../db/prices.ts";
+import { insertBookSnapshots } from "../db/books.ts";
 import { insertTrades, type TradeRow } from "../db/trades.ts";
 
 const HOUR = 3_600_000;
@@ -35,6 +37,19 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       price: "0.1234567",
       bestBid: null,
       bestAsk: null,
+      lastTradePrice: null,
+      volume24h: null,
+      liquidity: null,
+    }]);
+    // A best bid of seven decimals whose 128-bit DECIMAL is a multiple of 2¹² (the DuckDB
+    // builder's byte reader must still take it through its text), the latest before m2's 1h.
+    const m2 = seedMarket(2, SEED.spreadDays);
+    await insertPriceSnapshots(db.sql, [{
+      ts: new Date(m2.end - HOUR - 2 * 60_000),
+      tokenId: m2.yes,
+      price: "0.5",
+      bestBid: "0.1234568",
+      bestAsk: "0.2",
       lastTradePrice: null,
       volume24h: null,
       liquidity: null,
@@ -59,6 +74,24 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       trade(2, "0.5", "250000.2500005"),
       trade(3, "0.0000005", "123456.5"),
     ]);
+    // m0's latest book before its 1h instant: a bid at a tie of the seventh decimal (kept exact
+    // by the view) and levels beyond 10¹² (the DuckDB builder's 128-bit path).
+    await insertBookSnapshots(db.sql, [{
+      ts: new Date(m0.end - HOUR - 10 * 60_000),
+      tokenId: m0.yes,
+      conditionId: m0.conditionId,
+      exchangeTs: null,
+      bestBid: "0.5000005",
+      bestAsk: "0.6",
+      mid: null,
+      spread: null,
+      bidSize: "0",
+      askSize: "0",
+      tickSize: "0.001",
+      hash: "hbig",
+      bids: [{ price: "0.5000005", size: "3.0000005" }, { price: "0.4", size: "1234567890123.5" }],
+      asks: [{ price: "0.6", size: "2000000000000" }],
+    }]);
     await moveToPriceHistory(db.sql, 4, SEED.spreadDays);
     // Market 3's prices are gone before its 1h instant: left out, counted.
     const m3 = seedMarket(3, SEED.spreadDays);
@@ -82,6 +115,10 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
         fromDb.rows.find((r) => r.marketId === "m0" && r.horizon === "1h")?.price,
         0.1234567,
       );
+      assert.equal(
+        fromDb.rows.find((r) => r.marketId === "m2" && r.horizon === "1h")?.features.spread,
+        0.2 - 0.1234568,
+      );
       assert.equal(fromDb.excluded.noPriceBeforeInstant, 3);
       const gap = fromDb.rows.find((r) => r.marketId === "m1" && r.horizon === "24h")!;
       assert.ok(gap.features.priceAgeHours > 30, "m1's 24h price comes from before the gap");
@@ -90,6 +127,11 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       // 0.500001 × 70000.000001 + 0.5 × 250000.250001 + 0.000001 × 123456.5 on top of the seed's.
       const m0at1h = fromDb.rows.find((r) => r.marketId === "m0" && r.horizon === "1h")!;
       assert.ok(m0at1h.features.logNotional24h > Math.log1p(125_000));
+      // Bids 0.500001 × 3.000001 + 0.4 × 1234567890123.5 = 493827156050.9000035… → .90; asks
+      // 0.6 × 2·10¹².
+      const bids = 493_827_156_050.9, asks = 1_200_000_000_000;
+      assert.equal(m0at1h.features.logDepthUsd, Math.log1p(bids + asks));
+      assert.equal(m0at1h.features.bookImbalance, (bids - asks) / (bids + asks));
       assert.deepEqual(fromExport, fromDb);
 
       const since = new Date(m0.end - 1);
