@@ -2,7 +2,7 @@
  * The DuckDB queries of the dataset over an export folder (`dataset_parquet.ts`): the same
  * lookups as the PostgreSQL builder's lateral probes, as hash and ASOF joins over the lookup tables
  * `price_lookups (i, k, cut)` and `row_lookups (i, market, yes, no, instant, book_cut, t_from,
- * t_from_short, t_until)` (text columns, Unix microseconds). Tokens and markets there are small
+ * t_from_short, t_until)` (integers, and instants in Unix µs as DOUBLE). Tokens and markets there are small
  * integer keys, mapped to their ids by `price_tokens`, `row_tokens` and `row_markets (id, k)`:
  * the ASOF joins partition and sort on an integer for less than on the ids' text. Decimals are
  * rounded to millionths and notionals to cents exactly as the PostgreSQL builder does, and

@@ -20,7 +20,13 @@
  * ```
  */
 import { join } from "node:path";
-import { type DuckDb, duckString, numberReader, openDuckDb } from "../export/_duckdb.ts";
+import {
+  type DuckColumn,
+  type DuckDb,
+  duckString,
+  numberReader,
+  openDuckDb,
+} from "../export/_duckdb.ts";
 import type { GroupMember, PricePoint } from "./_dataset_features.ts";
 import { buildFromSource, type DatasetBuild, type DatasetSource } from "./_dataset_build.ts";
 import {
@@ -125,54 +131,50 @@ async function defineTables(duck: DuckDb, folder: string): Promise<void> {
   }
 }
 
-/** Appends rows of text values to a fresh temp table of VARCHAR columns. */
+/** A fresh temp table of the given columns (name → type and values), filled a chunk at a time. */
 async function lookupTable(
   duck: DuckDb,
   name: string,
-  columns: readonly string[],
-  rows: Iterable<readonly (string | null)[]>,
+  columns: Readonly<Record<string, DuckColumn>>,
 ): Promise<void> {
-  await duck.run(`create or replace temp table ${name} (${columns.map((c) => `${c} varchar`)})`);
-  const appender = await duck.appender(name);
-  try {
-    for (const row of rows) {
-      for (const value of row) {
-        value === null ? appender.appendNull() : appender.appendVarchar(value);
-      }
-      appender.endRow();
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
+  const list = Object.entries(columns);
+  await duck.run(
+    `create or replace temp table ${name} (${list.map(([c, { type }]) => `${c} ${type}`)})`,
+  );
+  await duck.appendColumns(name, list.map(([, column]) => column));
 }
 
 /**
- * Small integer keys for the ids of one lookup table: DuckDB's ASOF join partitions and sorts
- * on its equality key, for less CPU on an integer than on a token's text.
+ * Small integer keys for the ids of one lookup table: DuckDB's joins partition, sort and hash
+ * on their equality key, for less CPU on an integer than on a token's text.
  */
 class DenseKeys {
-  readonly #keys = new Map<string, string>();
-  of(id: string): string {
+  readonly #keys = new Map<string, number>();
+  of(id: string): number {
     let key = this.#keys.get(id);
     if (key === undefined) {
-      key = String(this.#keys.size);
+      key = this.#keys.size;
       this.#keys.set(id, key);
     }
     return key;
   }
-  rows(): (readonly string[])[] {
-    return [...this.#keys];
-  }
-  get size(): number {
-    return this.#keys.size;
+  /** The `(id, k)` table's columns. */
+  columns(): Record<"id" | "k", DuckColumn> {
+    const ids = [...this.#keys.keys()];
+    return {
+      id: { type: "varchar", values: ids },
+      k: { type: "integer", values: ids.map((_, k) => k) },
+    };
   }
 }
 
 /** A number from DuckDB's value: a DECIMAL through its exact text, the nearest double. */
 const num = (v: unknown) =>
   v === null || v === undefined ? null : Number(typeof v === "object" ? String(v) : v);
-const US = (ms: number) => String(ms * 1000);
+/** Unix µs of Unix ms, as a DOUBLE column's value (exact below 2⁵³ µs, the year 2255). */
+const US = (ms: number) => ms * 1000;
+const integers = (values: number[]): DuckColumn => ({ type: "integer", values });
+const micros = (values: number[]): DuckColumn => ({ type: "double", values: values.map(US) });
 
 /** The DuckDB backend over an export folder (exported for the benchmark's per-query timings). */
 export async function exportSource(duck: DuckDb, folder: string): Promise<DatasetSource> {
@@ -207,7 +209,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       return candidatesOf(rows as unknown as CandidateRecord[]);
     },
     groupMembers: async (keys) => {
-      await lookupTable(duck, "group_keys", ["key"], keys.map((k) => [k]));
+      await lookupTable(duck, "group_keys", { key: { type: "varchar", values: keys } });
       const rows = await duck.rows(`
         select m.neg_risk_market_id as key, m.market_id, t.token_id as yes_token,
           epoch_ms(coalesce(m.start_date, m.first_seen_at))::double as exists_ms
@@ -236,13 +238,12 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
         flagged: Set<number> | null,
       ) => {
         const tokens = new DenseKeys();
-        await lookupTable(
-          duck,
-          "price_lookups",
-          ["i", "k", "cut"],
-          subset.map((i) => [String(i), tokens.of(lookups[i]!.token), US(lookups[i]!.cut)]),
-        );
-        await lookupTable(duck, "price_tokens", ["id", "k"], tokens.rows());
+        await lookupTable(duck, "price_lookups", {
+          i: integers([...subset]),
+          k: integers(subset.map((i) => tokens.of(lookups[i]!.token))),
+          cut: micros(subset.map((i) => lookups[i]!.cut)),
+        });
+        await lookupTable(duck, "price_tokens", tokens.columns());
         await readPrices(duck, await query(), out, flagged);
       };
       // Near each cut first (no sort); what is left, with an ASOF join over its tokens alone.
@@ -259,24 +260,19 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
     rows: async (lookups) => {
       const tokens = new DenseKeys();
       const markets = new DenseKeys();
-      await lookupTable(
-        duck,
-        "row_lookups",
-        ["i", "market", "yes", "no", "instant", "book_cut", "t_from", "t_from_short", "t_until"],
-        lookups.map((l, i) => [
-          String(i),
-          markets.of(l.marketId),
-          tokens.of(l.yesToken),
-          tokens.of(l.noToken),
-          US(l.instant),
-          US(l.bookCut),
-          US(l.tradeFrom),
-          US(l.tradeFromShort),
-          US(l.tradeUntil),
-        ]),
-      );
-      await lookupTable(duck, "row_tokens", ["id", "k"], tokens.rows());
-      await lookupTable(duck, "row_markets", ["id", "k"], markets.rows());
+      await lookupTable(duck, "row_lookups", {
+        i: integers(lookups.map((_, i) => i)),
+        market: integers(lookups.map((l) => markets.of(l.marketId))),
+        yes: integers(lookups.map((l) => tokens.of(l.yesToken))),
+        no: integers(lookups.map((l) => tokens.of(l.noToken))),
+        instant: micros(lookups.map((l) => l.instant)),
+        book_cut: micros(lookups.map((l) => l.bookCut)),
+        t_from: micros(lookups.map((l) => l.tradeFrom)),
+        t_from_short: micros(lookups.map((l) => l.tradeFromShort)),
+        t_until: micros(lookups.map((l) => l.tradeUntil)),
+      });
+      await lookupTable(duck, "row_tokens", tokens.columns());
+      await lookupTable(duck, "row_markets", markets.columns());
       // One connection runs one query at a time.
       const books = await duck.rows(BOOKS_SQL);
       const trades = await duck.rows(TRADES_SQL);
