@@ -1,12 +1,14 @@
 /**
  * The DuckDB queries of the dataset over an export folder (`dataset_parquet.ts`): the same
- * lookups as the PostgreSQL builder's lateral probes, as hash and ASOF joins over the lookup tables
- * `price_lookups (i, k, cut)` and `row_lookups (i, market, yes, no, instant, book_cut, t_from,
- * t_from_short, t_until)` (integers, and instants in Unix µs as DOUBLE). Tokens and markets there are small
- * integer keys, mapped to their ids by `price_tokens`, `row_tokens` and `row_markets (id, k)`:
- * the ASOF joins partition and sort on an integer for less than on the ids' text. Decimals are
- * rounded to millionths and notionals to cents exactly as the PostgreSQL builder does, and
- * reach the program as text, so both give identical numbers.
+ * lookups as the PostgreSQL builder's lateral probes, as hash and ASOF joins over the lookup
+ * tables `price_lookups (i, k, cut)` and `row_lookups (i, market, yes, no, instant, book_cut,
+ * t_from, t_from_short, t_until)` (integers, and instants in Unix µs as DOUBLE). Tokens and
+ * markets there are small integer keys, mapped to their ids by `price_tokens`, `row_tokens` and
+ * `row_markets (id, k)`: joins partition, sort and hash an integer for less than the ids' text.
+ * Prices and books are looked up near their cuts (`nearCte`), without sorting the stored rows;
+ * trades by a hash join on the token; metadata and the near passes' gaps by ASOF joins.
+ * Decimals are rounded to millionths and notionals to cents exactly as the PostgreSQL builder
+ * does, and reach the program exactly, so both give identical numbers.
  *
  * @example
  * ```ts ignore
@@ -77,87 +79,128 @@ export const PRICES_SQL = `
     ps.best_ask, ps.last_trade_price as last, epoch_ms(hs.ts)::double as h_ts, hs.price as h_price
   from ps full join hs on ps.i = hs.i`;
 
-/** The two price sources of the near-cut lookups: their span tables' prefix and table. */
-export const PRICE_SOURCES = [
-  { name: "ps", table: "price_snapshots" },
-  { name: "hs", table: "price_history" },
-] as const;
+/**
+ * A near-cut lookup source: `name` prefixes its temp tables, `table` holds the stored rows
+ * (`token_id`, `ts`), `tokens` the lookup tokens' ids (`id`), and `lookups` is a query of the
+ * lookups as `(i, token_id, cut)` (cut in Unix µs).
+ */
+export interface NearSource {
+  readonly name: string;
+  readonly table: string;
+  readonly tokens: string;
+  readonly lookups: string;
+}
+
+/** The two price sources of the near-cut price lookups. */
+const PRICE_LOOKUPS = `select q.i::integer as i, tk.id as token_id, q.cut::bigint as cut
+  from price_lookups q join price_tokens tk on tk.k = q.k`;
+export const PRICE_SOURCES: readonly NearSource[] = [
+  { name: "ps", table: "price_snapshots", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
+  { name: "hs", table: "price_history", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
+];
+
+/** The books source: each row's YES token at its book cut. */
+export const BOOK_SOURCE: NearSource = {
+  name: "bk",
+  table: "book_snapshots",
+  tokens: "row_tokens",
+  lookups: `select q.i::integer as i, tk.id as token_id, q.book_cut::bigint as cut
+    from row_lookups q join row_tokens tk on tk.k = q.yes::integer`,
+};
 
 /**
- * Per price source, each lookup token's first and last stamp and its count of stored rows
- * (`ps_span`, `hs_span`): the first pass of {@link pricesNearSql}, over the stamps alone, and
- * what its bucket widths are chosen from.
+ * The first pass of a near-cut lookup, over the stamps alone: each lookup token's first and
+ * last stamp and its count of stored rows (`<name>_span`), what the bucket width is chosen
+ * from.
  */
-export const PRICE_SPANS_SQL = PRICE_SOURCES.map(({ name, table }) =>
+export const spanSql = ({ name, table, tokens }: NearSource) =>
   `create or replace temp table ${name}_span as
    select t.token_id, min(epoch_us(t.ts)) as lo, max(epoch_us(t.ts)) as hi, count(*) as n
-   from ${table} t semi join price_tokens tk on tk.id = t.token_id group by t.token_id`
-);
+   from ${table} t semi join ${tokens} tk on tk.id = t.token_id group by t.token_id`;
 
 /**
- * The price lookups answered without sorting the stored prices, after {@link PRICE_SPANS_SQL}.
- * Per source (snapshots, backfilled points), a cut past the token's last stamp is moved back to
- * it (nothing is stored between), a cut before the first has no answer. Then each lookup probes
- * the bucket of its source's width holding its cut and the one before, by an equality join on
- * (token, bucket), and keeps the latest row at or before its cut (a backfilled point: the
- * smallest fidelity at the latest stamp): a hash join over the stored rows, each probing a table
- * of two entries per lookup, where the ASOF join sorts every stored price of the lookups' tokens;
- * and the decimals ride along with the few rows that match instead of being fetched by a second
- * join over every row. Same columns as {@link PRICES_SQL}, then `complete`: false when a source
- * has rows before the cut but none in its two buckets (a gap in the series); the caller answers
- * those with PRICES_SQL.
+ * The second pass (`<name>_probes`, after {@link spanSql}): a cut past the token's last stamp
+ * is moved back to it (nothing is stored between), a cut before the first has no answer, and
+ * each lookup gets two probes, the bucket of `widthUs` holding its cut and the one before. A
+ * table, not a CTE: its size is then known, and the join builds its hash table on it rather than
+ * on the stored rows.
  */
-export function pricesNearSql(
-  widthUs: { readonly ps: number; readonly hs: number },
-): { setup: string[]; query: string } {
-  const setup = PRICE_SOURCES.map(({ name }) =>
-    // A table, not a CTE: its size is then known, and the join builds its hash table on it
-    // rather than on the stored rows.
-    `create or replace temp table ${name}_probes as
-     with qc as (select q.i::integer as i, tk.id as token_id, least(q.cut::bigint, s.hi) as cut
-                 from price_lookups q join price_tokens tk on tk.k = q.k
-                 join ${name}_span s on s.token_id = tk.id where q.cut::bigint >= s.lo)
-     select i, token_id, cut, cut // ${widthUs[name]} as b from qc
-     union all select i, token_id, cut, cut // ${widthUs[name]} - 1 from qc`
-  );
-  const near = (name: "ps" | "hs", table: string, values: string, order: string) => `
-    ${name} as (
-      select qc.i, hit.s from (select distinct i from ${name}_probes) qc left join (
-        select qb.i, arg_max(${values}, ${order}) as s
-        from ${table} t join ${name}_probes qb
-          on t.token_id = qb.token_id and epoch_us(t.ts) // ${widthUs[name]} = qb.b
-        where epoch_us(t.ts) <= qb.cut group by qb.i) hit on hit.i = qc.i)`;
-  return {
-    setup,
-    query: `with ${
-      near(
-        "ps",
-        "price_snapshots",
-        "{ts: t.ts, price: t.price, best_bid: t.best_bid, best_ask: t.best_ask, " +
-          "last: t.last_trade_price}",
-        "epoch_us(t.ts)",
-      )
-    }, ${
-      near(
-        "hs",
-        "price_history",
-        "{ts: t.ts, price: t.price}",
-        "[epoch_us(t.ts), -t.fidelity_minutes]",
-      )
-    }
+export const probesSql = ({ name, lookups }: NearSource, widthUs: number) =>
+  `create or replace temp table ${name}_probes as
+   with qc as (select l.i, l.token_id, least(l.cut, s.hi) as cut
+               from (${lookups}) l join ${name}_span s on s.token_id = l.token_id
+               where l.cut >= s.lo)
+   select i, token_id, cut, cut // ${widthUs} as b from qc
+   union all select i, token_id, cut, cut // ${widthUs} - 1 from qc`;
+
+/**
+ * The near-cut answers as a CTE `<name> (i, s)`, after {@link probesSql}: each probed lookup
+ * (those with a row at or before their cut) and `s`, `values` of the latest row at or before its
+ * cut in its two buckets by `order` (null when both are empty: a gap in the series longer than
+ * a bucket, which the caller answers with an ASOF join). An equality hash join on (token,
+ * bucket) over the stored rows, each probing a table of two entries per lookup, where an ASOF
+ * join sorts every stored row of the lookups' tokens; and the values ride along with the few
+ * rows that match instead of being fetched by a second join over every row.
+ */
+export const nearCte = (
+  { name, table }: NearSource,
+  widthUs: number,
+  values: string,
+  order: string,
+) => `
+  ${name} as (
+    select qc.i, hit.s from (select distinct i from ${name}_probes) qc left join (
+      select qb.i, arg_max(${values}, ${order}) as s
+      from ${table} t join ${name}_probes qb
+        on t.token_id = qb.token_id and epoch_us(t.ts) // ${widthUs} = qb.b
+      where epoch_us(t.ts) <= qb.cut group by qb.i) hit on hit.i = qc.i)`;
+
+/**
+ * The price lookups answered near their cuts (see {@link nearCte}), snapshots and backfilled
+ * points (of those, the smallest fidelity at the latest stamp), after each source's span and
+ * probes passes with its own width. Same columns as {@link PRICES_SQL}, then `complete`: false
+ * when a source has rows before the cut but none in its two buckets; the caller answers those
+ * with PRICES_SQL.
+ */
+export function pricesNearSql(widthUs: readonly [number, number]): string {
+  const [ps, hs] = PRICE_SOURCES;
+  return `with ${
+    nearCte(
+      ps!,
+      widthUs[0],
+      "{ts: t.ts, price: t.price, best_bid: t.best_bid, best_ask: t.best_ask, " +
+        "last: t.last_trade_price}",
+      "epoch_us(t.ts)",
+    )
+  }, ${
+    nearCte(hs!, widthUs[1], "{ts: t.ts, price: t.price}", "[epoch_us(t.ts), -t.fidelity_minutes]")
+  }
   select coalesce(ps.i, hs.i) as i, epoch_ms(ps.s.ts)::double as ts, ps.s.price,
     ps.s.best_bid, ps.s.best_ask, ps.s.last, epoch_ms(hs.s.ts)::double as h_ts,
     hs.s.price as h_price,
     (ps.i is null or ps.s is not null) and (hs.i is null or hs.s is not null) as complete
-  from ps full join hs on ps.i = hs.i`,
-  };
+  from ps full join hs on ps.i = hs.i`;
 }
 
-export const BOOKS_SQL = `with ${Q},
+/**
+ * Each row's latest book at or before its book cut, near the cut (see {@link nearCte}), with its
+ * notionals; `complete` false where the book's buckets were empty (answer those with
+ * {@link BOOKS_ASOF_SQL}).
+ */
+export const booksNearSql = (widthUs: number) =>
+  `with ${nearCte(BOOK_SOURCE, widthUs, "{ts: t.ts, bids: t.bids, asks: t.asks}", "epoch_us(t.ts)")}
+  select bk.i, epoch_ms(bk.s.ts)::double as ts, ${SIDE_USD("bk.s.bids")} as bid_usd,
+    ${SIDE_USD("bk.s.asks")} as ask_usd, bk.s is not null as complete
+  from bk`;
+
+/** The latest book of the rows in `book_left (i)` by an ASOF join (the near pass's gaps). */
+export const BOOKS_ASOF_SQL = `with ${Q},
   k as (select tk.k, epoch_us(b.ts) as ts_us from book_snapshots b
-        join tk on tk.id = b.token_id where tk.k in (select yes from q)),
+        join tk on tk.id = b.token_id
+        where tk.k in (select yes from q where i in (select i from book_left))),
   m as (select q.i, tk.id as token_id, k.ts_us
-        from q asof join k on q.yes = k.k and q.book_cut >= k.ts_us join tk on tk.k = k.k)
+        from (select * from q where i in (select i from book_left)) q
+        asof join k on q.yes = k.k and q.book_cut >= k.ts_us join tk on tk.k = k.k)
   select m.i, epoch_ms(b.ts)::double as ts, ${SIDE_USD("b.bids")} as bid_usd,
     ${SIDE_USD("b.asks")} as ask_usd
   from m join book_snapshots b on b.token_id = m.token_id and epoch_us(b.ts) = m.ts_us`;

@@ -1,8 +1,10 @@
 /**
  * The point-in-time dataset built by DuckDB over a `pmcollect export` folder, so that years of
  * history need not sit in PostgreSQL. The same lookups and rules as the PostgreSQL builder
- * (`dataset.ts`, `_dataset_build.ts`), answered set-based over the Parquet files (prices by a
- * hash join near each cut, the rest and the gaps by ASOF joins): equal data gives identical rows.
+ * (`dataset.ts`, `_dataset_build.ts`), answered set-based over the Parquet files (prices and
+ * books by a hash join near each cut, trades by one on the token, metadata and the gaps by ASOF
+ * joins): equal data gives identical rows. Its cost grows with the rows stored, not with the
+ * lookups (docs/models.md, "Build rate").
  *
  * The folder must hold the catalog (`markets`, `tokens`, `resolutions`, and
  * `market_metadata_history` for metadata as of the instant) exported whole (`<table>/all/`), and
@@ -30,12 +32,16 @@ import {
 import type { GroupMember, PricePoint } from "./_dataset_features.ts";
 import { buildFromSource, type DatasetBuild, type DatasetSource } from "./_dataset_build.ts";
 import {
-  BOOKS_SQL,
+  BOOK_SOURCE,
+  BOOKS_ASOF_SQL,
+  booksNearSql,
   METADATA_SQL,
+  type NearSource,
   PRICE_SOURCES,
-  PRICE_SPANS_SQL,
   PRICES_SQL,
   pricesNearSql,
+  probesSql,
+  spanSql,
   TRADES_SQL,
 } from "./_dataset_duck_sql.ts";
 import { type CandidateRecord, candidatesOf, pricePointOf } from "./_dataset_candidates.ts";
@@ -248,10 +254,11 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       };
       // Near each cut first (no sort); what is left, with an ASOF join over its tokens alone.
       await fill(lookups.map((_, i) => i), async () => {
-        for (const statement of PRICE_SPANS_SQL) await duck.run(statement);
-        const near = pricesNearSql(await bucketWidthsUs(duck));
-        for (const statement of near.setup) await duck.run(statement);
-        return near.query;
+        const [ps, hs] = [
+          await nearPasses(duck, PRICE_SOURCES[0]!),
+          await nearPasses(duck, PRICE_SOURCES[1]!),
+        ];
+        return pricesNearSql([ps, hs]);
       }, incomplete);
       const left = [...incomplete];
       if (left.length > 0) await fill(left, () => PRICES_SQL, null);
@@ -274,7 +281,12 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       await lookupTable(duck, "row_tokens", tokens.columns());
       await lookupTable(duck, "row_markets", markets.columns());
       // One connection runs one query at a time.
-      const books = await duck.rows(BOOKS_SQL);
+      const books = await duck.rows(booksNearSql(await nearPasses(duck, BOOK_SOURCE)));
+      const gaps = books.filter((r) => r.complete === false).map((r) => Number(r.i));
+      if (gaps.length > 0) {
+        await lookupTable(duck, "book_left", { i: integers(gaps) });
+        books.push(...await duck.rows(BOOKS_ASOF_SQL));
+      }
       const trades = await duck.rows(TRADES_SQL);
       const metadata = await duck.rows(METADATA_SQL);
       const out = lookups.map(() => ({
@@ -283,6 +295,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
         metadata: null as Record<string, unknown> | null,
       }));
       for (const r of books) {
+        if (r.complete === false) continue;
         out[Number(r.i)]!.book = {
           ts: Number(r.ts),
           bidUsd: Number(r.bid_usd),
@@ -341,21 +354,22 @@ async function readPrices(
 }
 
 /**
- * The bucket widths of the near-cut price lookups (`pricesNearSql`), per source: twice the mean
- * spacing of the lookup tokens' stored prices (their spans over their rows, from the span
- * tables), whole minutes from 1 minute to 1 day; a day when no token has two rows. Only a speed
- * choice: a narrow bucket leaves more lookups to the ASOF join, a wide one matches more rows.
+ * Runs a near-cut source's span and probes passes (`spanSql`, `probesSql`) and returns the
+ * bucket width they used: twice the mean spacing of the lookup tokens' stored rows (their spans
+ * over their rows, from the span pass), whole minutes from 1 minute to 1 day; a day when no
+ * token has two rows. Only a speed choice: a narrow bucket leaves more lookups to the ASOF join,
+ * a wide one matches more rows.
  */
-async function bucketWidthsUs(duck: DuckDb): Promise<{ ps: number; hs: number }> {
+async function nearPasses(duck: DuckDb, source: NearSource): Promise<number> {
   const MINUTE_US = 60_000_000;
-  const width = async (name: string) => {
-    const [stats] = await duck.rows(
-      `select sum(hi - lo)::double as span, sum(n - 1)::double as gaps from ${name}_span`,
-    );
-    const spacing = Number(stats?.span ?? 0) / Number(stats?.gaps ?? 0);
-    if (!(spacing > 0)) return 1_440 * MINUTE_US;
-    return MINUTE_US * Math.min(1_440, Math.max(1, Math.ceil(2 * spacing / MINUTE_US)));
-  };
-  const [ps, hs] = await Promise.all(PRICE_SOURCES.map(({ name }) => width(name)));
-  return { ps: ps!, hs: hs! };
+  await duck.run(spanSql(source));
+  const [stats] = await duck.rows(
+    `select sum(hi - lo)::double as span, sum(n - 1)::double as gaps from ${source.name}_span`,
+  );
+  const spacing = Number(stats?.span ?? 0) / Number(stats?.gaps ?? 0);
+  const width = spacing > 0
+    ? MINUTE_US * Math.min(1_440, Math.max(1, Math.ceil(2 * spacing / MINUTE_US)))
+    : 1_440 * MINUTE_US;
+  await duck.run(probesSql(source, width));
+  return width;
 }

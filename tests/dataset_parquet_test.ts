@@ -5,9 +5,9 @@
  * price before its instant, and a market whose prices were backfilled into `price_history`,
  * and trades whose price or size rounds to millionths at a tie or is too large for the DuckDB
  * builder's DOUBLE shortcut (`_dataset_duck_sql.ts`, MICRO), so its exact path is compared too,
- * and a gap of two days in a market's prices (the DuckDB builder's near-cut price pass leaves
- * those lookups to its ASOF join), and a book whose levels round at a tie or are too large for
- * the DuckDB builder's 64-bit notional (`SIDE_USD`).
+ * and a gap of two days in a market's prices and books (the DuckDB builder's near-cut passes
+ * leave those lookups to its ASOF joins), and a book whose levels round at a tie or are too
+ * large for the DuckDB builder's 64-bit notional (`SIDE_USD`).
  */
 import assert from "node:assert/strict";
 import { withDatabase } from "./_db.ts";
@@ -105,6 +105,11 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       delete from price_snapshot_data
       where token_key = (select token_key from token_keys where token_id = ${m1.yes})
         and ts > ${new Date(m1.end - 60 * HOUR)} and ts < ${new Date(m1.end - 12 * HOUR)}`;
+    // And in its books (the DuckDB builder's near-cut book pass leaves those to BOOKS_ASOF_SQL).
+    await db.sql`
+      delete from book_snapshot_data
+      where token_key = (select token_key from token_keys where token_id = ${m1.yes})
+        and ts > ${new Date(m1.end - 60 * HOUR)} and ts < ${new Date(m1.end - 12 * HOUR)}`;
     const out = await Deno.makeTempDir({ prefix: "dataset_parquet_" });
     try {
       await exportDatasetTables(db.sql, out);
@@ -122,6 +127,7 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       assert.equal(fromDb.excluded.noPriceBeforeInstant, 3);
       const gap = fromDb.rows.find((r) => r.marketId === "m1" && r.horizon === "24h")!;
       assert.ok(gap.features.priceAgeHours > 30, "m1's 24h price comes from before the gap");
+      assert.ok(gap.features.bookAgeHours > 30, "m1's 24h book comes from before the gap");
       assert.equal(fromDb.rows.filter((r) => r.domain === "politics").length, 3);
       assert.equal(fromDb.rows.length, (SEED.markets - 2) * 3);
       // 0.500001 × 70000.000001 + 0.5 × 250000.250001 + 0.000001 × 123456.5 on top of the seed's.
