@@ -169,11 +169,16 @@ test("simulate --plant through run, relations and backtest: the episodes are the
       till.toISOString(),
     ], { ...env, PMCOLLECT_SCANNER_CONVERT_FEE_BIPS: String(before.convertFeeBips) });
     assert.equal(backtest.code, 0, backtest.stderr);
-    // `report` over the day counts one live episode per planted channel.
-    const day = since.toISOString().slice(0, 10);
-    const report = await pmcollect(["report", "--day", day], env);
-    assert.equal(report.code, 0, report.stderr);
-    for (const t of expected) assert.match(report.stdout, new RegExp(`${t.channel}\\s+1\\s`));
+    // `report` over the day an episode started counts it: one live episode per planted channel
+    // (a run across midnight UTC has its episodes on two days' reports).
+    const dayOf = (r: EpisodeRow) => r.startedAt.toISOString().slice(0, 10);
+    for (const day of new Set(rows.map(dayOf))) {
+      const report = await pmcollect(["report", "--day", day], env);
+      assert.equal(report.code, 0, report.stderr);
+      for (const row of rows.filter((r) => dayOf(r) === day)) {
+        assert.match(report.stdout, new RegExp(`${row.channel}\\s+1\\s`), day);
+      }
+    }
     const replayed = await listEpisodes(db.sql, { since, until: till, replayed: true });
     assert.deepEqual(replayed.map(episodeKey).sort(), rows.map(episodeKey).sort());
     for (const r of replayed) {
