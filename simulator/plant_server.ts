@@ -8,7 +8,9 @@
  *
  * Playing starts `delayMs` after the server listens, or with `playOn: "subscribe"` `delayMs`
  * after the first websocket subscription to a planted token (the `simulate --plant` default:
- * the collector may take its time to read the markets and derive the relations first).
+ * the collector may take its time to read the markets and derive the relations first), or with
+ * `playOn: "call"` `delayMs` after both that subscription and a call of `play()` (a test that
+ * must not play before its trader is ready, however long a loaded host takes to start it).
  *
  * With `trading`, the planted venue also takes orders (live trading's tests): the normal
  * simulator's trading routes (`venue_routes.ts`, L1/L2 auth, `POST /order`, cancels,
@@ -47,8 +49,11 @@ export interface PlantServerOptions {
   readonly delayMs: number;
   readonly port?: number;
   readonly hostname?: string;
-  /** "listen" (default): play `delayMs` after start; "subscribe": after the first subscription. */
-  readonly playOn?: "listen" | "subscribe";
+  /**
+   * "listen" (default): play `delayMs` after start; "subscribe": after the first subscription;
+   * "call": after the first subscription and `play()`.
+   */
+  readonly playOn?: "listen" | "subscribe" | "call";
   /** Take orders too (module header); absent: a read-only venue. */
   readonly trading?: VenueOptions;
 }
@@ -61,6 +66,8 @@ export interface PlantServer {
   readonly httpUrl: string;
   readonly truthUrl: string;
   readonly played: Promise<void>;
+  /** Lets a `playOn: "call"` scenario play (once subscribed); no effect otherwise. */
+  play(): void;
   /** The trading venue and its user channel (null without `trading`). */
   readonly venue: Venue | null;
   readonly userWsUrl: string | null;
@@ -120,6 +127,8 @@ export function servePlantedScenario(
   };
   let firstSubscription: () => void = () => {};
   const subscribed = new Promise<void>((resolve) => (firstSubscription = resolve));
+  let play: () => void = () => {};
+  const called = new Promise<void>((resolve) => (play = resolve));
   const served = scenario.truth.map((t) => ({
     ...t,
     relationKey: venue.productKeys.get(t.relationKey) ?? t.relationKey,
@@ -189,9 +198,9 @@ export function servePlantedScenario(
   // Wall-clock instant of the scenario's t0 once playing: truth instants map by the offset.
   let playStart: number | null = null;
   const played = (async () => {
-    if (options.playOn === "subscribe") {
+    if (options.playOn === "subscribe" || options.playOn === "call") {
       await Promise.race([
-        subscribed,
+        options.playOn === "call" ? Promise.all([subscribed, called]) : subscribed,
         new Promise((_, reject) =>
           stop.signal.addEventListener("abort", () => reject(stop.signal.reason), { once: true })
         ),
@@ -229,6 +238,7 @@ export function servePlantedScenario(
     httpUrl: `http://${host}:${port}`,
     truthUrl: `http://${host}:${port}/truth`,
     played,
+    play,
     venue: trading?.exchange ?? null,
     userWsUrl: trading === null ? null : `ws://${host}:${port}/ws/user`,
     close: async () => {

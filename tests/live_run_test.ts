@@ -54,7 +54,7 @@ test("pmcollect run --live trades planted episodes at the venue; pmcollect kill 
   });
   const server = servePlantedScenario(scenario, {
     delayMs: 3000,
-    playOn: "subscribe",
+    playOn: "call",
     trading: { collateral: "5000", settleMs: 40 },
   });
   const db = await createTestDatabase("server");
@@ -134,6 +134,8 @@ test("pmcollect run --live trades planted episodes at the venue; pmcollect kill 
     // 2. run --live: the banner, then the basket and the pair bought whole at the venue.
     daemon = spawnDaemon(live, ["--live"]);
     const started = await daemon.waitFor((e) => e.event === "live_trading_started", 40_000);
+    // Played only now: on a loaded host the trader's start can outlast the first episodes.
+    server.play();
     const signer = new OrderSigner(new SecretKey(KEY));
     assert.equal(started.account, signer.address);
     assert.equal(started.tradingMode, "active");
