@@ -142,22 +142,26 @@ test("stream: after a reconnect and a database outage, bookAt equals the paused 
     // Nothing recorded was lost or stored twice, across the outage.
     const [{ n }] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from book_events`;
     assert.equal(n, recorded);
-    // Each connection outage ends, for each token it lists, with that token's next snapshot.
+    // Each connection outage ends with the last of its tokens' next snapshots (each token is
+    // covered again from its own; on a loaded host they can arrive well apart).
     const gaps = await t.db.sql<{ tokens: string[]; start: Date; end: Date }[]>`
       select tokens, start_at as start, end_at as end from gaps where cause = 'disconnected'`;
     assert.equal(gaps.length, 2);
     for (const g of gaps) {
+      let last = -Infinity;
       for (const token of g.tokens) {
         const [first] = await t.db.sql<{ at: Date }[]>`
           select e.received_at as at from book_events e join token_keys k using (token_key)
           where k.token_id = ${token} and e.kind = 0 and e.received_at >= ${g.start}
           order by e.received_at limit 1`;
         assert.ok(first !== undefined, `a snapshot after the outage for ${token}`);
-        assert.ok(
-          Math.abs(first.at.getTime() - g.end.getTime()) <= 50,
-          `segment starts at gap end`,
-        );
+        assert.ok(first.at.getTime() <= g.end.getTime() + 50, `${token} resumes by the gap's end`);
+        last = Math.max(last, first.at.getTime());
       }
+      assert.ok(
+        Math.abs(last - g.end.getTime()) <= 50,
+        `the gap ends at its last token's snapshot`,
+      );
     }
     await c.stop();
   } finally {
