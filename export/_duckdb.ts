@@ -171,6 +171,12 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** A number from one of DuckDB's values: a DECIMAL through its exact text, the nearest double. */
+export function numberOf(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  return Number(typeof value === "object" ? String(value) : value);
+}
+
 /** 5^k for k = 0…31. */
 const POW5 = Array.from({ length: 32 }, (_, k) => 5 ** k);
 
@@ -183,10 +189,7 @@ const POW5 = Array.from({ length: 32 }, (_, k) => 5 ** k);
  * decimal string per item, and was most of the cost of reading DuckDB's price answers.
  */
 export function numberReader(vector: DuckVector): (row: number) => number | null {
-  const slow = (row: number) => {
-    const v = vector.getItem(row);
-    return v === null || v === undefined ? null : Number(typeof v === "object" ? String(v) : v);
-  };
+  const slow = (row: number) => numberOf(vector.getItem(row));
   const view = vector.dataView, validity = vector.validity, type = vector.decimalType;
   if (view === undefined || validity === undefined || type === undefined) return slow;
   const k = type.scale - 6;

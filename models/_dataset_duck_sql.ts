@@ -94,7 +94,7 @@ export interface NearSource {
 /** The two price sources of the near-cut price lookups. */
 const PRICE_LOOKUPS = `select q.i::integer as i, tk.id as token_id, q.cut::bigint as cut
   from price_lookups q join price_tokens tk on tk.k = q.k`;
-export const PRICE_SOURCES: readonly NearSource[] = [
+export const PRICE_SOURCES: readonly [NearSource, NearSource] = [
   { name: "ps", table: "price_snapshots", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
   { name: "hs", table: "price_history", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
 ];
@@ -166,14 +166,14 @@ export function pricesNearSql(widthUs: readonly [number, number]): string {
   const [ps, hs] = PRICE_SOURCES;
   return `with ${
     nearCte(
-      ps!,
+      ps,
       widthUs[0],
       "{ts: t.ts, price: t.price, best_bid: t.best_bid, best_ask: t.best_ask, " +
         "last: t.last_trade_price}",
       "epoch_us(t.ts)",
     )
   }, ${
-    nearCte(hs!, widthUs[1], "{ts: t.ts, price: t.price}", "[epoch_us(t.ts), -t.fidelity_minutes]")
+    nearCte(hs, widthUs[1], "{ts: t.ts, price: t.price}", "[epoch_us(t.ts), -t.fidelity_minutes]")
   }
   select coalesce(ps.i, hs.i) as i, epoch_ms(ps.s.ts)::double as ts, ps.s.price,
     ps.s.best_bid, ps.s.best_ask, ps.s.last, epoch_ms(hs.s.ts)::double as h_ts,
@@ -195,12 +195,11 @@ export const booksNearSql = (widthUs: number) =>
 
 /** The latest book of the rows in `book_left (i)` by an ASOF join (the near pass's gaps). */
 export const BOOKS_ASOF_SQL = `with ${Q},
+  ql as (select * from q where i in (select i from book_left)),
   k as (select tk.k, epoch_us(b.ts) as ts_us from book_snapshots b
-        join tk on tk.id = b.token_id
-        where tk.k in (select yes from q where i in (select i from book_left))),
-  m as (select q.i, tk.id as token_id, k.ts_us
-        from (select * from q where i in (select i from book_left)) q
-        asof join k on q.yes = k.k and q.book_cut >= k.ts_us join tk on tk.k = k.k)
+        join tk on tk.id = b.token_id where tk.k in (select yes from ql)),
+  m as (select ql.i, tk.id as token_id, k.ts_us
+        from ql asof join k on ql.yes = k.k and ql.book_cut >= k.ts_us join tk on tk.k = k.k)
   select m.i, epoch_ms(b.ts)::double as ts, ${SIDE_USD("b.bids")} as bid_usd,
     ${SIDE_USD("b.asks")} as ask_usd
   from m join book_snapshots b on b.token_id = m.token_id and epoch_us(b.ts) = m.ts_us`;

@@ -26,6 +26,7 @@ import {
   type DuckColumn,
   type DuckDb,
   duckString,
+  numberOf,
   numberReader,
   openDuckDb,
 } from "../export/_duckdb.ts";
@@ -174,9 +175,6 @@ class DenseKeys {
   }
 }
 
-/** A number from DuckDB's value: a DECIMAL through its exact text, the nearest double. */
-const num = (v: unknown) =>
-  v === null || v === undefined ? null : Number(typeof v === "object" ? String(v) : v);
 /** Unix µs of Unix ms, as a DOUBLE column's value (exact below 2⁵³ µs, the year 2255). */
 const US = (ms: number) => ms * 1000;
 const integers = (values: number[]): DuckColumn => ({ type: "integer", values });
@@ -229,7 +227,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
         list.push({
           marketId: String(r.market_id),
           yesToken: String(r.yes_token),
-          existsFrom: num(r.exists_ms),
+          existsFrom: numberOf(r.exists_ms),
         });
         out.set(key, list);
       }
@@ -253,13 +251,12 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
         await readPrices(duck, await query(), out, flagged);
       };
       // Near each cut first (no sort); what is left, with an ASOF join over its tokens alone.
-      await fill(lookups.map((_, i) => i), async () => {
-        const [ps, hs] = [
-          await nearPasses(duck, PRICE_SOURCES[0]!),
-          await nearPasses(duck, PRICE_SOURCES[1]!),
-        ];
-        return pricesNearSql([ps, hs]);
-      }, incomplete);
+      const [snapshots, history] = PRICE_SOURCES;
+      await fill(lookups.map((_, i) => i), async () =>
+        pricesNearSql([
+          await nearPasses(duck, snapshots),
+          await nearPasses(duck, history),
+        ]), incomplete);
       const left = [...incomplete];
       if (left.length > 0) await fill(left, () => PRICES_SQL, null);
       return out;
