@@ -119,6 +119,40 @@ Deno.test("buildDataset() rows do not change with data dated after their instant
   });
 });
 
+Deno.test("buildDataset() reaches back across a gap many times a series' spacing", async () => {
+  // Each lookup asks first within a few of its series' spacings before the cut: a gap longer
+  // than that (here two days, against prices every 30 minutes and books every 6 hours) must
+  // still give the latest row before it.
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    await moveToPriceHistory(db.sql, 6, SEED.spreadDays);
+    const gaps = [1, 6].map((i) => {
+      const m = seedMarket(i, SEED.spreadDays);
+      const instant = m.end - 24 * HOUR;
+      return { i, m, instant, gapFrom: instant - 48 * HOUR };
+    });
+    for (const { m, instant, gapFrom } of gaps) {
+      const [from, to] = [new Date(gapFrom), new Date(instant)];
+      const key = db.sql`(select token_key from token_keys where token_id = ${m.yes})`;
+      await db.sql`delete from price_snapshot_data
+        where token_key = ${key} and ts > ${from} and ts <= ${to}`;
+      await db.sql`delete from price_history
+        where token_id = ${m.yes} and ts > ${from} and ts <= ${to}`;
+      await db.sql`delete from book_snapshot_data
+        where token_key = ${key} and ts > ${from} and ts <= ${to}`;
+    }
+    const rows = byKey((await buildDataset(db.sql, { horizons: parseHorizons("24h") })).rows);
+    for (const { i, m, instant, gapFrom } of gaps) {
+      const row = rows.get(`${m.marketId}|24h`);
+      assert.ok(row !== undefined, `${m.marketId} has a row`);
+      const price = Math.floor(gapFrom / (30 * MINUTE)) * 30 * MINUTE;
+      const book = Math.floor(gapFrom / (6 * HOUR)) * 6 * HOUR;
+      assert.equal(row.features.priceAgeHours, (instant - price) / HOUR, `m${i} price`);
+      assert.equal(row.features.bookAgeHours, (instant - book) / HOUR, `m${i} book`);
+    }
+  });
+});
+
 Deno.test("buildDataset() gives the same rows on the embedded database as on the server", async () => {
   // The default install (PGlite) runs the forecasts task through the same lookups.
   const build = async (backend: "server" | "embedded") => {
