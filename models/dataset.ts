@@ -7,7 +7,7 @@
  *
  * Set-based: one query for the candidates, one for the neg-risk groups, then per batch of
  * market-horizons one query of price lookups and one of book, trades and metadata lookups (each
- * a lateral index probe, asked first within a few of its series' spacings before the cut:
+ * a lateral index probe, asked within an hour before its cut, then a day, then unbounded:
  * `latestAtOrBefore`), the two batches' queries running at once on the pool.
  *
  * @example
@@ -281,75 +281,56 @@ function snapshotRecordOf(r: SnapshotRow): PriceRecord {
 }
 
 /**
- * A series' window for {@link latestAtOrBefore}, as a scalar subquery: three times the mean
- * spacing of its last rows at or before `lastCut` (rows `x` of `from` where `key`, stamped
- * `x.ts`), at least a minute; a thousand years (no bound) when it has fewer than two. The rows
- * are the series' last eight: one index probe, however dense the series.
+ * Lookups as `q (token, token_key, cut, i)`, `i` their 1-based position: $1 the tokens, $2 each
+ * lookup's token (its 1-based position in $1), $3 its cut.
  */
-function recentWindow(series: { from: string; key: string; lastCut: string }): string {
-  return `(select case when count(*) < 2 then interval '1000 years'
-      else greatest(3 * (max(x.ts) - min(x.ts)) / (count(*) - 1), interval '1 minute') end
-    from (select x.ts from ${series.from} where ${series.key} and x.ts <= ${series.lastCut}
-          order by x.ts desc limit 8) x)`;
-}
+const LOOKUPS = `
+  tk as materialized (
+    select t.n::int as n, t.token, k.token_key
+    from unnest($1::text[]) with ordinality as t(token, n)
+    left join token_keys k on k.token_id = t.token),
+  q as (
+    select tk.token, tk.token_key, ${AT("u.cut")} as cut, u.i
+    from unnest($2::int4[], $3::int8[]) with ordinality as u(t, cut, i)
+    join tk on tk.n = u.t)`;
 
 /**
- * Lookups as `q (token, token_key, cut, i, recent)`, `i` their 1-based position: $1 the tokens,
- * $2 each lookup's token (its 1-based position in $1), $3 its cut. `recent` is the token's
- * window in the series `x` (see {@link recentWindow}), one per token: a batch asks about eight
- * lookups per token.
+ * How far before a cut each as-of lookup asks first, then next, before it asks without a lower
+ * bound (see {@link latestAtOrBefore}): an hour holds the collector's prices (one a minute) and
+ * books (one per cycle, 5 minutes by default) and backfilled points of hourly fidelity; a day,
+ * sparser series.
  */
-function lookupsCte(series: { from: string; key: string }): string {
-  return `
-  tk as materialized (
-    select t.n::int as n, t.token, k.token_key, u.last_cut
-    from unnest($1::text[]) with ordinality as t(token, n)
-    join (select t, ${AT("max(cut)")} as last_cut from unnest($2::int4[], $3::int8[]) as u(t, cut)
-          group by t) u on u.t = t.n
-    left join token_keys k on k.token_id = t.token),
-  tw as materialized (
-    select tk.n, tk.token, tk.token_key,
-      ${recentWindow({ ...series, lastCut: "tk.last_cut" })} as recent
-    from tk),
-  q as (
-    select tw.token, tw.token_key, ${AT("u.cut")} as cut, u.i, tw.recent
-    from unnest($2::int4[], $3::int8[]) with ordinality as u(t, cut, i)
-    join tw on tw.n = u.t)`;
-}
+const RECENT = ["1 hour", "1 day"] as const;
 
 /**
  * The latest row at or before `cut` of one key's series, as the body of a lateral subquery:
- * `select <columns> from <from> where <key> and ts <= cut order by <order> limit 1`, asked first
- * within `recent` before the cut and, when that finds nothing, before it. The answer is the same
- * (the latest row in a window ending at the cut is the latest of all); the cost is not.
+ * `select <columns> from <from> where <key> and ts <= cut order by <order> limit 1`, asked within
+ * each of {@link RECENT} before the cut in turn, then without a lower bound. The answer is the
+ * same (the latest row of a window ending at the cut is the latest of all); the cost is not.
  * PostgreSQL 15's backward index scan checks every entry of the key from the cut back to the
- * start of its index page before it returns the first (about 170 on average for a price series
- * a row a minute), unless a lower bound on `ts` stops it: the bounded ask checks a few entries,
+ * start of its index page before it returns the first (about 170 on average for a long series),
+ * unless a lower bound on `ts` stops it: the bounded ask checks the few entries in its window,
  * and an empty one costs one more index descent.
  */
 function latestAtOrBefore(
-  spec: {
-    columns: string;
-    from: string;
-    key: string;
-    ts: string;
-    cut: string;
-    recent: string;
-    order: string;
-  },
+  spec: { columns: string; from: string; key: string; ts: string; cut: string; order: string },
 ): string {
   const ask = (bound: string) =>
     `(select ${spec.columns} from ${spec.from} where ${spec.key} and ${bound}
       order by ${spec.order} limit 1)`;
-  const edge = `${spec.cut} - ${spec.recent}`;
-  return `${ask(`${spec.ts} <= ${spec.cut} and ${spec.ts} > ${edge}`)}
-    union all ${ask(`${spec.ts} <= ${edge}`)} limit 1`;
+  const asks: string[] = [];
+  let upper = `${spec.ts} <= ${spec.cut}`;
+  for (const window of RECENT) {
+    const edge = `${spec.cut} - interval '${window}'`;
+    asks.push(ask(`${upper} and ${spec.ts} > ${edge}`));
+    upper = `${spec.ts} <= ${edge}`;
+  }
+  asks.push(ask(upper));
+  return `${asks.join("\n    union all ")} limit 1`;
 }
 
 /** The latest snapshot at or before each cut. */
-const SNAPSHOTS_SQL = `with ${
-  lookupsCte({ from: "price_snapshot_data x", key: "x.token_key = tk.token_key" })
-}
+const SNAPSHOTS_SQL = `with ${LOOKUPS}
   select q.i::int as i, ${US("s.ts")} as us, s.price, s.best_bid, s.best_ask,
     s.last_trade_price, s.exact
   from q cross join lateral (${
@@ -359,13 +340,12 @@ const SNAPSHOTS_SQL = `with ${
     key: "d.token_key = q.token_key",
     ts: "d.ts",
     cut: "q.cut",
-    recent: "q.recent",
     order: "d.ts desc",
   })
 }) s`;
 
 /** The latest backfilled point at or before each cut (the smallest fidelity at that stamp). */
-const HISTORY_SQL = `with ${lookupsCte({ from: "price_history x", key: "x.token_id = tk.token" })}
+const HISTORY_SQL = `with ${LOOKUPS}
   select q.i::int as i, ${US("h.ts")} as us, h.price::text as price
   from q cross join lateral (${
   latestAtOrBefore({
@@ -374,7 +354,6 @@ const HISTORY_SQL = `with ${lookupsCte({ from: "price_history x", key: "x.token_
     key: "ph.token_id = q.token",
     ts: "ph.ts",
     cut: "q.cut",
-    recent: "q.recent",
     order: "ph.ts desc, ph.fidelity_minutes",
   })
 }) h`;
@@ -399,29 +378,18 @@ const ROWS_SQL = `
       ${AT("t_until")} as t_until, i
     from unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[],
                 $7::int8[], $8::int8[]) with ordinality
-      as u(market, yes, no, instant, book_cut, t_from, t_from_short, t_until, i)),
-  bt as materialized (
-    select k.token_id, k.token_key, ${
-  recentWindow({
-    from: "book_snapshot_data x",
-    key: "x.token_key = k.token_key",
-    lastCut: "y.last_cut",
-  })
-} as recent
-    from (select yes, max(book_cut) as last_cut from q group by yes) y
-    join token_keys k on k.token_id = y.yes)
+      as u(market, yes, no, instant, book_cut, t_from, t_from_short, t_until, i))
   select ${MS("b.ts")} as book_ts, b.bid_usd::text, b.ask_usd::text,
     tr.n_short, tr.usd_short::text, tr.n_long, tr.usd_long::text, h.metadata
   from q
-  left join bt on bt.token_id = q.yes
+  left join token_keys k on k.token_id = q.yes
   left join lateral (${
   latestAtOrBefore({
     columns: `d.ts, ${SIDE_USD("bid")} as bid_usd, ${SIDE_USD("ask")} as ask_usd`,
     from: "book_snapshot_data d",
-    key: "d.token_key = bt.token_key",
+    key: "d.token_key = k.token_key",
     ts: "d.ts",
     cut: "q.book_cut",
-    recent: "bt.recent",
     order: "d.ts desc",
   })
 }) b on true

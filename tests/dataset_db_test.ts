@@ -119,10 +119,10 @@ Deno.test("buildDataset() rows do not change with data dated after their instant
   });
 });
 
-Deno.test("buildDataset() reaches back across a gap many times a series' spacing", async () => {
-  // Each lookup asks first within a few of its series' spacings before the cut: a gap longer
-  // than that (here two days, against prices every 30 minutes and books every 6 hours) must
-  // still give the latest row before it.
+Deno.test("buildDataset() reaches back across a gap of two days in each series", async () => {
+  // Each lookup asks within an hour before its cut, then a day, then without a bound: a gap of
+  // two days (prices every 30 minutes, books every 6 hours) must still give the latest row
+  // before it.
   await withDatabase("server", async (db) => {
     await seedDataset(db.sql, SEED);
     await moveToPriceHistory(db.sql, 6, SEED.spreadDays);
