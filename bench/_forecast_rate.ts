@@ -6,7 +6,8 @@
  *   collectors' writers (`tests/_dataset_seed.ts`: a YES price every 60 minutes, a REST book
  *   every 6 hours, trades, metadata, groups of 4), forecast at one instant in batches of
  *   `BATCH_MARKETS` with a fitted `auto` model (`forecastsAt`: tradability and books, the
- *   dataset's features, the model, the values). Timed after a warm-up; tradabilityAt alone is
+ *   dataset's price, group and metadata, all that model's calibration maps read, the model, the
+ *   values). Timed after a warm-up; tradabilityAt alone is
  *   timed over the same batches too, to say where the time goes, and so is writing the
  *   forecasts (`insertForecasts`, as the task does after each batch). The seconds for 93,000
  *   tokens are extrapolated linearly from the rate (the seeded universe is smaller).

@@ -74,6 +74,13 @@ export interface RowAnswer {
   readonly metadata: Record<string, unknown> | null;
 }
 
+/**
+ * What a build reads: `all` the features; `price` the price at the instant, the neg-risk group's
+ * prices and the metadata only, which is all a calibration map's forecast uses (its row's other
+ * features are NaN: unknown). The forecasts read `price` unless their model reads features.
+ */
+export type DatasetReads = "all" | "price";
+
 /** What a backend answers; every method is one set-based query per call. */
 export interface DatasetSource {
   /** Its queries must not overlap (one DuckDB connection runs one at a time). */
@@ -84,6 +91,8 @@ export interface DatasetSource {
   groupMembers(keys: readonly string[]): Promise<Map<string, GroupMember[]>>;
   prices(lookups: readonly PriceLookup[]): Promise<(PricePoint | null)[]>;
   rows(lookups: readonly RowLookup[]): Promise<RowAnswer[]>;
+  /** The metadata alone of each lookup (its `instant` and `marketId`), as in `rows`. */
+  metadata(lookups: readonly RowLookup[]): Promise<(Record<string, unknown> | null)[]>;
 }
 
 export interface BuildOptions {
@@ -95,6 +104,8 @@ export interface BuildOptions {
   readonly batchRows?: number;
   /** Batches in flight at once (default 2). */
   readonly concurrency?: number;
+  /** What is read (default `all`). */
+  readonly reads?: DatasetReads;
 }
 
 export interface DatasetBuild {
@@ -133,7 +144,7 @@ export async function buildFromSource(
     while (next < batches.length) {
       options.signal?.throwIfAborted();
       const i = next++;
-      results[i] = await buildBatch(source, batches[i]!, groups);
+      results[i] = await buildBatch(source, batches[i]!, groups, options.reads ?? "all");
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
@@ -152,10 +163,19 @@ interface Planned {
   readonly instant: number;
 }
 
+/** The trades of a row whose build does not read them: unknown, so its features are NaN. */
+const UNREAD_TRADES: TradeActivity = {
+  countShort: NaN,
+  notionalShort: NaN,
+  countLong: NaN,
+  notionalLong: NaN,
+};
+
 async function buildBatch(
   source: DatasetSource,
   batch: readonly Planned[],
   groups: ReadonlyMap<string, GroupMember[]>,
+  reads: DatasetReads,
 ): Promise<(DatasetRow | null)[]> {
   // Price lookups, deduplicated: members of a group share their instants.
   // By token, then cut: a joined string key per lookup cost more than the lookup's row.
@@ -172,8 +192,9 @@ async function buildBatch(
     }
     return i;
   };
+  const offsets = reads === "all" ? PRICE_OFFSETS_MS : PRICE_OFFSETS_MS.slice(0, 1);
   const plans = batch.map((p) => ({
-    own: PRICE_OFFSETS_MS.map((offset) => ask(p.candidate.yesToken, p.instant - offset)),
+    own: offsets.map((offset) => ask(p.candidate.yesToken, p.instant - offset)),
     members: (p.candidate.groupKey === null ? [] : groups.get(p.candidate.groupKey) ?? [])
       .map((member) => ({ member, at: ask(member.yesToken, p.instant) })),
   }));
@@ -187,9 +208,17 @@ async function buildBatch(
     tradeFromShort: p.instant - TRADE_WINDOWS_MS.short,
     tradeUntil: p.instant - TRADE_LAG_MS,
   }));
+  const answer = reads === "all"
+    ? () => source.rows(rowLookups)
+    : async () =>
+      (await source.metadata(rowLookups)).map((metadata): RowAnswer => ({
+        book: null,
+        trades: UNREAD_TRADES,
+        metadata,
+      }));
   const [points, answers] = source.serial === true
-    ? [await source.prices(lookups), await source.rows(rowLookups)]
-    : await Promise.all([source.prices(lookups), source.rows(rowLookups)]);
+    ? [await source.prices(lookups), await answer()]
+    : await Promise.all([source.prices(lookups), answer()]);
   return batch.map((p, i) => {
     const plan = plans[i]!;
     const answer = answers[i]!;

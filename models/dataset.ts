@@ -200,6 +200,13 @@ export function postgresSource(sql: Queryable): DatasetSource {
         metadata: r.metadata,
       }));
     },
+    metadata: async (lookups) => {
+      const rows = await sql.unsafe<{ metadata: Record<string, unknown> | null }[]>(
+        METADATA_SQL,
+        [col(lookups, (l) => l.marketId), col(lookups, (l) => l.instant)],
+      );
+      return rows.map((r) => r.metadata);
+    },
   };
 }
 
@@ -371,6 +378,12 @@ const SIDE_USD = (side: "bid" | "ask") =>
            from unnest(d.${side}_prices, d.${side}_sizes) as u(p, z)) end`;
 const TRADE_USD = `t.price::numeric(38,6) * t.size::numeric(38,6)`;
 
+/** The metadata version of `q.market` in force at `q.instant` (`marketMetadataAsOf`'s rule). */
+const METADATA_AT = `
+  select metadata from market_metadata_history mh
+  where mh.market_id = q.market and mh.valid_from <= q.instant
+  order by mh.valid_from desc limit 1`;
+
 const ROWS_SQL = `
   with q as materialized (
     select market, yes, no, ${AT("instant")} as instant, ${AT("book_cut")} as book_cut,
@@ -399,8 +412,13 @@ const ROWS_SQL = `
       count(*)::int as n_long, round(coalesce(sum(${TRADE_USD}), 0), 2) as usd_long
     from trades t
     where t.token_id in (q.yes, q.no) and t.ts >= q.t_from and t.ts <= q.t_until) tr
-  left join lateral (
-    select metadata from market_metadata_history mh
-    where mh.market_id = q.market and mh.valid_from <= q.instant
-    order by mh.valid_from desc limit 1) h on true
+  left join lateral (${METADATA_AT}) h on true
+  order by q.i`;
+
+/** The metadata of each lookup: $1 its market, $2 its instant (Unix ms). */
+const METADATA_SQL = `
+  select h.metadata
+  from (select market, ${AT("instant")} as instant, i
+        from unnest($1::text[], $2::int8[]) with ordinality as u(market, instant, i)) q
+  left join lateral (${METADATA_AT}) h on true
   order by q.i`;

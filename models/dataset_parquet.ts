@@ -31,7 +31,12 @@ import {
   openDuckDb,
 } from "../export/_duckdb.ts";
 import type { GroupMember, PricePoint } from "./_dataset_features.ts";
-import { buildFromSource, type DatasetBuild, type DatasetSource } from "./_dataset_build.ts";
+import {
+  buildFromSource,
+  type DatasetBuild,
+  type DatasetSource,
+  type RowLookup,
+} from "./_dataset_build.ts";
 import {
   BOOK_SOURCE,
   BOOKS_ASOF_SQL,
@@ -262,21 +267,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       return out;
     },
     rows: async (lookups) => {
-      const tokens = new DenseKeys();
-      const markets = new DenseKeys();
-      await lookupTable(duck, "row_lookups", {
-        i: integers(lookups.map((_, i) => i)),
-        market: integers(lookups.map((l) => markets.of(l.marketId))),
-        yes: integers(lookups.map((l) => tokens.of(l.yesToken))),
-        no: integers(lookups.map((l) => tokens.of(l.noToken))),
-        instant: micros(lookups.map((l) => l.instant)),
-        book_cut: micros(lookups.map((l) => l.bookCut)),
-        t_from: micros(lookups.map((l) => l.tradeFrom)),
-        t_from_short: micros(lookups.map((l) => l.tradeFromShort)),
-        t_until: micros(lookups.map((l) => l.tradeUntil)),
-      });
-      await lookupTable(duck, "row_tokens", tokens.columns());
-      await lookupTable(duck, "row_markets", markets.columns());
+      await rowLookupTables(duck, lookups);
       // One connection runs one query at a time.
       const books = await duck.rows(booksNearSql(await nearPasses(duck, BOOK_SOURCE)));
       const gaps = books.filter((r) => r.complete === false).map((r) => Number(r.i));
@@ -307,14 +298,38 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
           notionalLong: Number(r.usd_long),
         };
       }
-      for (const r of metadata) {
-        out[Number(r.i)]!.metadata = r.metadata === null
-          ? null
-          : JSON.parse(String(r.metadata)) as Record<string, unknown>;
-      }
+      for (const r of metadata) out[Number(r.i)]!.metadata = metadataOf(r);
+      return out;
+    },
+    metadata: async (lookups) => {
+      await rowLookupTables(duck, lookups);
+      const out: (Record<string, unknown> | null)[] = lookups.map(() => null);
+      for (const r of await duck.rows(METADATA_SQL)) out[Number(r.i)] = metadataOf(r);
       return out;
     },
   };
+}
+
+const metadataOf = (row: Record<string, unknown>) =>
+  row.metadata === null ? null : JSON.parse(String(row.metadata)) as Record<string, unknown>;
+
+/** The row lookups as `row_lookups`, with their tokens and markets keyed (`row_tokens`, `row_markets`). */
+async function rowLookupTables(duck: DuckDb, lookups: readonly RowLookup[]): Promise<void> {
+  const tokens = new DenseKeys();
+  const markets = new DenseKeys();
+  await lookupTable(duck, "row_lookups", {
+    i: integers(lookups.map((_, i) => i)),
+    market: integers(lookups.map((l) => markets.of(l.marketId))),
+    yes: integers(lookups.map((l) => tokens.of(l.yesToken))),
+    no: integers(lookups.map((l) => tokens.of(l.noToken))),
+    instant: micros(lookups.map((l) => l.instant)),
+    book_cut: micros(lookups.map((l) => l.bookCut)),
+    t_from: micros(lookups.map((l) => l.tradeFrom)),
+    t_from_short: micros(lookups.map((l) => l.tradeFromShort)),
+    t_until: micros(lookups.map((l) => l.tradeUntil)),
+  });
+  await lookupTable(duck, "row_tokens", tokens.columns());
+  await lookupTable(duck, "row_markets", markets.columns());
 }
 
 /**

@@ -81,6 +81,14 @@ export function fitDeployable(
   };
 }
 
+/**
+ * Whether any cell reads a row's features (a `features` model); otherwise a prediction reads the
+ * row's price, domain, horizon, event and neg-risk group size alone (the calibration maps).
+ */
+export function readsFeatures(model: DeployableModel): boolean {
+  return [...model.cells, ...model.unseen].some((c) => c.model?.method === "features");
+}
+
 /** The model's probabilities for `rows`, in order, complete partitions made coherent. */
 export function predictDeployable(
   model: DeployableModel,

@@ -12,7 +12,10 @@
  *    nearest its time to end (`nearestHorizon`). The outcome is not known, and not read: the
  *    row's label is a placeholder no forecast uses. h is chosen per event, from its soonest
  *    end, so a neg-risk partition shares one. A market with no price stored before t
- *    gets no forecast ("no price before the instant"). With a one-horizon model h is that
+ *    gets no forecast ("no price before the instant"). Unless the model reads features (a
+ *    `features` model: `readsFeatures`), the build reads only the price, the neg-risk group
+ *    and the metadata, which is all a calibration map or the baseline uses (the build's `price`
+ *    reads: one price probe per market instead of eight, no trades, no book). With a one-horizon model h is that
  *    horizon for every market, so the binary markets' features are built while step 1 reads,
  *    and the rows of markets it closes are dropped. Markets and skipped come back in market id
  *    order.
@@ -30,11 +33,11 @@
  */
 import type { Queryable } from "../db/client.ts";
 import { type MarketTradability, tradabilityAt } from "../tradability/at.ts";
-import { buildFromSource, type ParsedHorizon } from "./_dataset_build.ts";
+import { buildFromSource, type DatasetReads, type ParsedHorizon } from "./_dataset_build.ts";
 import type { Candidate } from "./_dataset_features.ts";
 import { postgresSource } from "./dataset.ts";
 import type { DatasetRow } from "./dataset_row.ts";
-import { type DeployableModel, predictDeployable } from "./deployable.ts";
+import { type DeployableModel, predictDeployable, readsFeatures } from "./deployable.ts";
 import type { StoredModel } from "./store.ts";
 import type { HorizonEvaluation } from "./evaluate.ts";
 import { horizonMs } from "./_horizon.ts";
@@ -114,8 +117,15 @@ export async function forecastsAt(
   );
   const horizons: ParsedHorizon[] = (model?.horizons ?? BASELINE_HORIZONS)
     .map((label) => ({ label, ms: horizonMs(label) }));
+  // A calibration map reads the price, the group and the metadata: the build reads no more.
+  const reads = model !== undefined && readsFeatures(model.params as DeployableModel)
+    ? "all"
+    : "price";
   const build = (horizon: ParsedHorizon, markets: readonly LiveMarket[]) =>
-    featureRows(sql, markets.map((m) => candidateOf(m, horizon, at)), horizon, options.signal);
+    featureRows(sql, markets.map((m) => candidateOf(m, horizon, at)), horizon, {
+      reads,
+      signal: options.signal,
+    });
   // With one horizon every market gets it, whatever its end: the binary markets' features are
   // built while their tradability is read (the rows of markets it closes are dropped).
   const only = horizons.length === 1 ? horizons[0]! : null;
@@ -255,7 +265,7 @@ async function featureRows(
   sql: Queryable,
   candidates: readonly Candidate[],
   horizon: ParsedHorizon,
-  signal: AbortSignal | undefined,
+  options: { reads: DatasetReads; signal: AbortSignal | undefined },
 ): Promise<DatasetRow[]> {
   if (candidates.length === 0) return [];
   const build = await buildFromSource(
@@ -264,7 +274,7 @@ async function featureRows(
       candidates: () => Promise.resolve({ candidates, excluded: NO_EXCLUSIONS }),
     },
     // Two lookup batches at least, so that both of the build's workers run.
-    { horizons: [horizon], signal, batchRows: buildBatchRows(candidates.length) },
+    { horizons: [horizon], ...options, batchRows: buildBatchRows(candidates.length) },
   );
   return build.rows;
 }

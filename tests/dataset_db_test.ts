@@ -153,6 +153,43 @@ Deno.test("buildDataset() reaches back across a gap of two days in each series",
   });
 });
 
+/** The features a `price` build reads (the rest are unknown there). */
+const PRICE_READS = [
+  "horizonHours",
+  "priceAgeHours",
+  "spread",
+  "timeToEndHours",
+  "feeRate",
+  "feeExponent",
+  "feesEnabled",
+  "groupPriceSum",
+  "groupPricedShare",
+];
+
+Deno.test("buildDataset() reading the price alone gives the full build's price, domain, group and metadata", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    await moveToPriceHistory(db.sql, 6, SEED.spreadDays);
+    const horizons = parseHorizons("1h,24h,7d");
+    const full = await buildDataset(db.sql, { horizons });
+    const price = await buildDataset(db.sql, { horizons, reads: "price" });
+    assert.deepEqual(price.excluded, full.excluded);
+    assert.equal(price.rows.length, full.rows.length);
+    const fullRows = byKey(full.rows);
+    for (const row of price.rows) {
+      const { features, ...rest } = fullRows.get(key(row))!;
+      assert.deepEqual({ ...row, features: {} }, { ...rest, features: {} }, key(row));
+      for (const [name, value] of Object.entries(features)) {
+        if (PRICE_READS.includes(name)) assert.equal(row.features[name], value, name);
+        else assert.ok(Number.isNaN(row.features[name]), `${key(row)} ${name} is not read`);
+      }
+    }
+    // The full build knows what the price build leaves unknown.
+    assert.ok(full.rows.every((r) => Number.isFinite(r.features.trades24h)));
+    assert.ok(full.rows.some((r) => Number.isFinite(r.features.momentum24h)));
+  });
+});
+
 Deno.test("buildDataset() gives the same rows on the embedded database as on the server", async () => {
   // The default install (PGlite) runs the forecasts task through the same lookups.
   const build = async (backend: "server" | "embedded") => {

@@ -139,6 +139,16 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       assert.equal(m0at1h.features.logDepthUsd, Math.log1p(bids + asks));
       assert.equal(m0at1h.features.bookImbalance, (bids - asks) / (bids + asks));
       assert.deepEqual(fromExport, fromDb);
+      // Reading the price alone (what the forecasts of a calibration map read), both the same.
+      const priceOnly = { ...options, reads: "price" as const };
+      const priceFromDb = await buildDataset(db.sql, priceOnly);
+      assert.deepEqual(await buildDatasetFromExport(out, priceOnly), priceFromDb);
+      assert.equal(priceFromDb.rows.length, fromDb.rows.length);
+      assert.equal(
+        priceFromDb.rows.filter((r) => r.features.feeRate === 0.05).length,
+        fromDb.rows.filter((r) => r.features.feeRate === 0.05).length,
+        "the metadata as of each instant",
+      );
 
       const since = new Date(m0.end - 1);
       const until = new Date(m0.end + 1);

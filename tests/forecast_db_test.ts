@@ -20,6 +20,7 @@ import { migrate } from "../db/migrate.ts";
 import { forecastPass } from "../models/forecast_task.ts";
 import { insertModel } from "../models/store.ts";
 import type { DeployableModel } from "../models/deployable.ts";
+import type { FeatureModel } from "../models/feature_model.ts";
 import { sigmoid } from "../models/_logistic.ts";
 import { wilsonInterval } from "../models/forecast.ts";
 import { assertClose } from "../models/_assert_close.ts";
@@ -168,6 +169,66 @@ Deno.test("forecastsAt() with a stored model: its cell's map, the Wilson interva
     ]);
   });
 });
+
+Deno.test("forecastsAt() with a features model reads the features, a map the price alone", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    // p = σ(logit(price) + 0.1 · trades24h), the trades of both tokens in the day before AT.
+    const features: FeatureModel = {
+      method: "features",
+      names: ["trades24h"],
+      means: [0],
+      scales: [1],
+      indicators: [true],
+      weights: [0, 1, 0.1, 0],
+      l2: 1,
+    };
+    const modelOf = async (model: FeatureModel | typeof MAP) =>
+      await insertModel(db.sql, {
+        method: model.method,
+        trainFrom: new Date(0),
+        trainUntil: new Date(1),
+        horizons: ["24h"],
+        features: [],
+        params: {
+          method: model.method,
+          gate: false,
+          minCellRows: 300,
+          fitTail: true,
+          cells: [],
+          unseen: [{ domain: null, horizon: "24h", kind: "pooled", model }],
+        } satisfies DeployableModel,
+        metrics: {},
+      });
+    const ids = ["m4", "m5", "m6", "m7"];
+    const withFeatures = byId(
+      (await forecastsAt(db.sql, ids, { ...OPTIONS, model: await modelOf(features) })).markets,
+    );
+    const withMap = byId(
+      (await forecastsAt(db.sql, ids, { ...OPTIONS, model: await modelOf(MAP) })).markets,
+    );
+    for (const id of ids) {
+      const i = Number(id.slice(1));
+      const e = expected(i);
+      let trades = 0;
+      for (
+        let t = Math.ceil((e.m.end - 9 * DAY) / (8 * 3_600_000)) * 8 * 3_600_000;
+        t < e.m.end;
+        t += 8 * 3_600_000
+      ) {
+        const ts = t + (i % 60) * 1000;
+        if (ts >= AT.getTime() - DAY && ts + 1000 <= AT.getTime()) trades += 2;
+      }
+      assert.ok(trades > 0, `${id} traded in the day before`);
+      const logit = Math.log(e.price / (1 - e.price));
+      assertClose(withFeatures.get(id)!.tokens[0].probability, sigmoid(logit + 0.1 * trades), 1e-9);
+      assertClose(withMap.get(id)!.tokens[0].probability, sigmoid(logit + 0.5), 1e-9);
+    }
+  });
+});
+
+/** A Platt map that adds 0.5 to the price's log-odds. */
+const MAP = { method: "platt" as const, a: 1, b: 0.5 };
 
 Deno.test("scoreForecasts() scores each token on its market's resolution, once; a voided market has no outcome", async () => {
   await withDatabase("server", async (db) => {
