@@ -259,9 +259,11 @@ async function databaseFigures(): Promise<{ lines: string[]; targets: TargetChec
         f.tradabilitySeconds.toFixed(1)
       } s for 93k tokens, read beside the features): ${
         f.databaseSeconds.toFixed(1)
-      } s for ${UNIVERSE_TOKENS} tokens, writing them ${
-        f.writeSeconds.toFixed(1)
-      } s more; model and values alone ${f.memorySeconds.toFixed(2)} s in memory`,
+      } s for ${UNIVERSE_TOKENS} tokens (median of passes ${
+        f.passSeconds.map((x) => x.toFixed(1)).join(", ")
+      } s), writing them ${f.writeSeconds.toFixed(1)} s more; model and values alone ${
+        f.memorySeconds.toFixed(2)
+      } s in memory`,
     );
     targets.push(
       atLeast("dataset build from PostgreSQL", d.fromPostgresPerS, 20_000, "/s"),
