@@ -15,10 +15,10 @@
  *    gets no forecast ("no price before the instant"). Unless the model reads features (a
  *    `features` model: `readsFeatures`), the build reads only the price, the neg-risk group
  *    and the metadata, which is all a calibration map or the baseline uses (the build's `price`
- *    reads: one price probe per market instead of eight, no trades, no book). With a one-horizon model h is that
- *    horizon for every market, so the binary markets' features are built while step 1 reads,
- *    and the rows of markets it closes are dropped. Markets and skipped come back in market id
- *    order.
+ *    reads: one price probe per market instead of eight, no trades, no book). With a
+ *    one-horizon model h is that horizon for every market, so the binary markets' features are
+ *    built while step 1 reads, and the rows of markets it closes are dropped. Markets and
+ *    skipped come back in market id order.
  * 3. The probability from the stored model (`predictDeployable`: its domain × horizon cell, the
  *    tail at its price, complete neg-risk partitions made coherent), or, with no stored model,
  *    the market price itself (the baseline; `modelVersion` null, and the caller says so).
