@@ -208,7 +208,7 @@ async function buildBatch(
     tradeFromShort: p.instant - TRADE_WINDOWS_MS.short,
     tradeUntil: p.instant - TRADE_LAG_MS,
   }));
-  const answer = reads === "all"
+  const readRows = reads === "all"
     ? () => source.rows(rowLookups)
     : async () =>
       (await source.metadata(rowLookups)).map((metadata): RowAnswer => ({
@@ -217,8 +217,8 @@ async function buildBatch(
         metadata,
       }));
   const [points, answers] = source.serial === true
-    ? [await source.prices(lookups), await answer()]
-    : await Promise.all([source.prices(lookups), answer()]);
+    ? [await source.prices(lookups), await readRows()]
+    : await Promise.all([source.prices(lookups), readRows()]);
   return batch.map((p, i) => {
     const plan = plans[i]!;
     const answer = answers[i]!;

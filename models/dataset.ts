@@ -384,6 +384,8 @@ const METADATA_AT = `
   where mh.market_id = q.market and mh.valid_from <= q.instant
   order by mh.valid_from desc limit 1`;
 
+// The lookups materialized: each instant is then computed once, not in each of the book's
+// three asks and the trades' bounds that read it (3–5% of the query, interleaved runs).
 const ROWS_SQL = `
   with q as materialized (
     select market, yes, no, ${AT("instant")} as instant, ${AT("book_cut")} as book_cut,

@@ -313,7 +313,10 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
 const metadataOf = (row: Record<string, unknown>) =>
   row.metadata === null ? null : JSON.parse(String(row.metadata)) as Record<string, unknown>;
 
-/** The row lookups as `row_lookups`, with their tokens and markets keyed (`row_tokens`, `row_markets`). */
+/**
+ * The row lookups as `row_lookups`, their tokens and markets keyed by `row_tokens` and
+ * `row_markets` (what `rows` and `metadata` query).
+ */
 async function rowLookupTables(duck: DuckDb, lookups: readonly RowLookup[]): Promise<void> {
   const tokens = new DenseKeys();
   const markets = new DenseKeys();
