@@ -45,6 +45,9 @@ export interface QuoteRow {
 
 const BATCH = 10_000;
 
+/** The origin of `trade_hours`' hours (migration 0025): whole UTC hours. */
+const TRADE_HOUR_ORIGIN = "2000-01-01T00:00:00Z";
+
 /** What one write did: rows added, and stored rows a second source saw again. */
 export interface TradeWrite {
   inserted: number;
@@ -75,26 +78,41 @@ function stored(r: TradeRow) {
 
 /**
  * Inserts trades; a fill already stored (by any source) is not inserted again, but the
- * receive time of a source that had not seen it yet is recorded on it.
+ * receive time of a source that had not seen it yet is recorded on it. Each token's hourly
+ * totals (`trade_hours`) grow by what was inserted.
  */
 export async function writeTrades(sql: Queryable, rows: readonly TradeRow[]): Promise<TradeWrite> {
   const out: TradeWrite = { inserted: 0, merged: 0 };
   for (let start = 0; start < rows.length; start += BATCH) {
     const b = rows.slice(start, start + BATCH).map(stored);
-    const result = await sql`
-      insert into trades (ts, token_id, trade_key, condition_id, received_at, price, size, side,
-                          fee_rate_bps, tx_hash, source, exchange_ts, backfill_received_at)
-      select * from unnest(
-        ${col(b, (r) => r.second)}::timestamptz[], ${col(b, (r) => r.tokenId)}::text[],
-        ${col(b, (r) => r.key)}::text[], ${col(b, (r) => r.conditionId)}::text[],
-        ${col(b, (r) => r.liveAt)}::timestamptz[], ${col(b, (r) => r.price)}::numeric[],
-        ${col(b, (r) => r.size)}::numeric[], ${col(b, (r) => r.side)}::text[],
-        ${col(b, (r) => r.feeRateBps)}::numeric[], ${col(b, (r) => r.txHash)}::text[],
-        ${col(b, (r) => r.source)}::text[], ${col(b, (r) => r.exchangeTs)}::timestamptz[],
-        ${col(b, (r) => r.backfillAt)}::timestamptz[])
-      on conflict (token_id, ts, trade_key) do nothing`;
-    out.inserted += result.count;
-    if (result.count === b.length) continue;
+    // The hours' totals (migration 0025) take what this insert stored, in the same statement:
+    // a fill another writer stored first is skipped here and counted there, once. Hours in
+    // key order, so that two writers lock the rows they share in the same order.
+    const [{ inserted }] = await sql<{ inserted: number }[]>`
+      with stored as (
+        insert into trades (ts, token_id, trade_key, condition_id, received_at, price, size,
+                            side, fee_rate_bps, tx_hash, source, exchange_ts,
+                            backfill_received_at)
+        select * from unnest(
+          ${col(b, (r) => r.second)}::timestamptz[], ${col(b, (r) => r.tokenId)}::text[],
+          ${col(b, (r) => r.key)}::text[], ${col(b, (r) => r.conditionId)}::text[],
+          ${col(b, (r) => r.liveAt)}::timestamptz[], ${col(b, (r) => r.price)}::numeric[],
+          ${col(b, (r) => r.size)}::numeric[], ${col(b, (r) => r.side)}::text[],
+          ${col(b, (r) => r.feeRateBps)}::numeric[], ${col(b, (r) => r.txHash)}::text[],
+          ${col(b, (r) => r.source)}::text[], ${col(b, (r) => r.exchangeTs)}::timestamptz[],
+          ${col(b, (r) => r.backfillAt)}::timestamptz[])
+        on conflict (token_id, ts, trade_key) do nothing
+        returning token_id, ts, price, size),
+      hours as (
+        insert into trade_hours as h (token_id, hour, trades, notional)
+        select token_id, date_bin('1 hour', ts, ${TRADE_HOUR_ORIGIN}::timestamptz), count(*),
+          sum(price::numeric(38, 6) * size::numeric(38, 6))
+        from stored group by 1, 2 order by 1, 2
+        on conflict (token_id, hour) do update
+          set trades = h.trades + excluded.trades, notional = h.notional + excluded.notional)
+      select count(*)::int as inserted from stored`;
+    out.inserted += inserted;
+    if (inserted === b.length) continue;
     // A separate UPDATE rather than ON CONFLICT DO UPDATE: it touches only rows a new source
     // saw (a replay changes nothing), and runs the same on hypertables and plain tables.
     const merged = await sql`

@@ -40,6 +40,7 @@ import forecastSkill0022 from "./0022_forecast_skill.sql" with { type: "text" };
 import bookHash0023Plain from "./0023_book_hash_bytes.plain.sql" with { type: "text" };
 import bookHash0023Timescale from "./0023_book_hash_bytes.timescale.sql" with { type: "text" };
 import packLz40024 from "./0024_pack_lz4.sql" with { type: "text" };
+import tradeHours0025 from "./0025_trade_hours.sql" with { type: "text" };
 
 /** One numbered migration with its SQL per mode (identical when it has no variants). */
 export interface BundledMigration {
@@ -194,5 +195,11 @@ export const MIGRATIONS: readonly BundledMigration[] = [
     name: "pack_lz4",
     sql: { plain: packLz40024, timescale: packLz40024 },
     files: ["0024_pack_lz4.sql"],
+  },
+  {
+    version: 25,
+    name: "trade_hours",
+    sql: { plain: tradeHours0025, timescale: tradeHours0025 },
+    files: ["0025_trade_hours.sql"],
   },
 ];
