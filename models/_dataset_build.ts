@@ -62,7 +62,10 @@ export interface RowLookup {
   readonly instant: number;
   /** Book snapshots with `ts <= bookCut`. */
   readonly bookCut: number;
-  /** Trades with `tradeFrom <= ts <= tradeUntil` (long window), `tradeFromShort` (short). */
+  /**
+   * Trades with `tradeFrom <= ts <= tradeUntil` (long window), `tradeFromShort` (short); both
+   * starts are whole hours ({@link TRADE_WINDOWS_MS}).
+   */
   readonly tradeFrom: number;
   readonly tradeFromShort: number;
   readonly tradeUntil: number;
@@ -157,6 +160,10 @@ export async function buildFromSource(
   return { rows, excluded, markets: scan.candidates.length };
 }
 
+const HOUR_MS = 3_600_000;
+/** The first whole UTC hour at or after `ms`. */
+const hourCeil = (ms: number) => Math.ceil(ms / HOUR_MS) * HOUR_MS;
+
 interface Planned {
   readonly candidate: Candidate;
   readonly horizon: string;
@@ -204,8 +211,8 @@ async function buildBatch(
     noToken: p.candidate.noToken,
     instant: p.instant,
     bookCut: p.instant - BOOK_LAG_MS,
-    tradeFrom: p.instant - TRADE_WINDOWS_MS.long,
-    tradeFromShort: p.instant - TRADE_WINDOWS_MS.short,
+    tradeFrom: hourCeil(p.instant - TRADE_WINDOWS_MS.long),
+    tradeFromShort: hourCeil(p.instant - TRADE_WINDOWS_MS.short),
     tradeUntil: p.instant - TRADE_LAG_MS,
   }));
   const readRows = reads === "all"

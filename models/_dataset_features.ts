@@ -51,7 +51,11 @@ const AT = (offset: number) => PRICE_OFFSETS_MS.indexOf(offset as never);
 const VOL_24H = [0, 6 * HOUR, 12 * HOUR, DAY];
 const VOL_7D = [0, DAY, 3 * DAY, 5 * DAY, 7 * DAY];
 
-/** The two trade windows, ending one trade lag before the instant. */
+/**
+ * The two trade windows, ending one trade lag before the instant and starting on the first whole
+ * UTC hour at most this long before it (23–24 h and 6 d 23–24 h of trades): whole hours are what
+ * PostgreSQL keeps totals of (`trade_hours`, migration 0025).
+ */
 export const TRADE_WINDOWS_MS = { short: DAY, long: 7 * DAY } as const;
 
 /** The latest price snapshot stored before a lookup instant (numbers from exact decimals). */

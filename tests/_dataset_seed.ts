@@ -1,9 +1,10 @@
 /**
  * A migrated database of resolved markets for the dataset tests and benchmark, written through
- * the collectors' own writers: per market a YES price snapshot every `priceStepMinutes` over
- * the `historyDays` (15) days before its end, a YES book every 6 hours, a few trades on both tokens a day, a
- * metadata version at listing and a fee change 3 days before the end; every fourth market's
- * neighbours share a neg-risk group of 4; every tenth market resolves 50-50 (ambiguous).
+ * the collectors' own writers: per market a YES price snapshot every `priceStepMinutes` over the
+ * `historyDays` (15) days before its end, a YES book every 6 hours, a trade on both tokens every
+ * `tradeStepMinutes` (8 hours), a metadata version at listing and a fee change 3 days before the
+ * end; every fourth market's neighbours share a neg-risk group of 4; every tenth market resolves
+ * 50-50 (ambiguous).
  * Values are derived from the market's index, so a seed is reproducible.
  */
 import type { Sql } from "../db/client.ts";
@@ -33,6 +34,8 @@ export interface SeedOptions {
   readonly historyDays?: number;
   /** Ends are spread over this many days before SEED_END (default 30). */
   readonly spreadDays?: number;
+  /** Minutes between a market's trades, each on both tokens (default 480: every 8 hours). */
+  readonly tradeStepMinutes?: number;
 }
 
 /** Market `i`'s ids and end (the seed's own view, for assertions). */
@@ -61,6 +64,7 @@ export function seedPrice(i: number, ms: number): string {
 export async function seedDataset(sql: Sql, options: SeedOptions): Promise<void> {
   await migrate(sql, { log: silentLogger(), timescale: "off" });
   const step = (options.priceStepMinutes ?? 30) * MINUTE;
+  const tradeStep = (options.tradeStepMinutes ?? 480) * MINUTE;
   const all = Array.from({ length: options.markets }, (_, i) => i);
   for (let from = 0; from < all.length; from += 200) {
     const chunk = all.slice(from, from + 200).map((i) => seedMarket(i, options.spreadDays));
@@ -123,7 +127,7 @@ export async function seedDataset(sql: Sql, options: SeedOptions): Promise<void>
         const p = Number(seedPrice(i, t));
         books.push(book(m.yes, m.conditionId, t, p, i));
       }
-      for (let t = Math.ceil(start / (8 * HOUR)) * 8 * HOUR; t < m.end; t += 8 * HOUR) {
+      for (let t = Math.ceil(start / tradeStep) * tradeStep; t < m.end; t += tradeStep) {
         for (const token of [m.yes, m.no]) {
           trades.push({
             ts: new Date(t + (i % 60) * 1000),
@@ -132,7 +136,7 @@ export async function seedDataset(sql: Sql, options: SeedOptions): Promise<void>
             conditionId: m.conditionId,
             receivedAt: new Date(t),
             price: seedPrice(i, t),
-            size: `${10 + (t / HOUR + i) % 90}.5`,
+            size: `${10 + (Math.floor(t / HOUR) + i) % 90}.5`,
             side: "BUY",
             feeRateBps: null,
             txHash: `0x${i.toString(16)}${t.toString(16)}${token === m.yes ? "a" : "b"}`,

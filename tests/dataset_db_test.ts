@@ -23,6 +23,8 @@ const HOUR = 60 * MINUTE;
 const MARKETS = 20;
 const SEED = { markets: MARKETS, historyDays: 9, spreadDays: 3 };
 
+/** The first whole hour at or after `ms`: where a trade window starts. */
+const hourCeil = (ms: number) => Math.ceil(ms / HOUR) * HOUR;
 const key = (r: DatasetRow) => `${r.marketId}|${r.horizon}`;
 const byKey = (rows: readonly DatasetRow[]) => new Map(rows.map((r) => [key(r), r]));
 
@@ -72,7 +74,7 @@ Deno.test("buildDataset() reads each source as stored before the instant and cou
           t += 8 * HOUR
         ) {
           const ts = t + (i % 60) * 1000;
-          if (ts >= instant - 24 * HOUR && ts + 1000 <= instant) trades += 2;
+          if (ts >= hourCeil(instant - 24 * HOUR) && ts + 1000 <= instant) trades += 2;
         }
         assert.equal(row.features.trades24h, trades);
       }
@@ -116,6 +118,56 @@ Deno.test("buildDataset() rows do not change with data dated after their instant
     assert.notEqual(moved.features.momentum24h, target.features.momentum24h);
     assert.equal(moved.features.trades24h, target.features.trades24h + 1);
     assert.equal(moved.features.feeRate, 0.07);
+  });
+});
+
+Deno.test("buildDataset() counts a window's trades from its first whole hour to the last second before the instant", async () => {
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, { markets: 2, historyDays: 9, spreadDays: 3 });
+    const horizons = parseHorizons("24h");
+    const m = seedMarket(1, 3);
+    const instant = m.end - 24 * HOUR;
+    const rowOf = async () =>
+      (await buildDataset(db.sql, { horizons })).rows.find((r) => r.marketId === m.marketId)!;
+    const before = await rowOf();
+    const dayFrom = hourCeil(instant - 24 * HOUR);
+    const weekFrom = hourCeil(instant - 7 * 24 * HOUR);
+    // The last whole second over by the instant, and the start of its hour (unfinished).
+    const last = Math.floor(instant / 1000) * 1000 - 1000;
+    const lastHour = Math.floor(last / HOUR) * HOUR;
+    assert.ok(
+      dayFrom > instant - 24 * HOUR && lastHour > dayFrom,
+      "the seed's instant is off the hour",
+    );
+    const planted: [number, string, "day" | "week" | "none"][] = [
+      [weekFrom - 1000, "0.11", "none"],
+      [weekFrom, "0.12", "week"],
+      [dayFrom - 1000, "0.13", "week"],
+      [dayFrom, "0.14", "day"],
+      [lastHour - 1000, "0.15", "day"],
+      [lastHour, "0.16", "day"],
+      [last, "0.17", "day"],
+      [last + 1000, "0.18", "none"],
+    ];
+    await insertTrades(db.sql, planted.map(([ms, price]) => trade(m.no, ms, price)));
+    const after = await rowOf();
+    const counted = (window: "day" | "week") =>
+      planted.filter(([, , w]) => w === window || (window === "week" && w === "day"));
+    const usd = (list: typeof planted) => list.reduce((sum, [, p]) => sum + Number(p) * 1000, 0);
+    assert.equal(after.features.trades24h - before.features.trades24h, counted("day").length);
+    assert.equal(after.features.trades7d - before.features.trades7d, counted("week").length);
+    assert.ok(
+      Math.abs(
+        Math.expm1(after.features.logNotional24h) - Math.expm1(before.features.logNotional24h) -
+          usd(counted("day")),
+      ) < 1e-6,
+    );
+    assert.ok(
+      Math.abs(
+        Math.expm1(after.features.logNotional7d) - Math.expm1(before.features.logNotional7d) -
+          usd(counted("week")),
+      ) < 1e-6,
+    );
   });
 });
 
