@@ -5,7 +5,8 @@
  * 8 hours, two metadata versions, groups of 4), exports them with the export's own code, then
  * times `buildDataset` and `buildDatasetFromExport` at three horizons (best of two runs each,
  * after a warm-up). The rate counts market-horizons built (resolved binary markets × horizons),
- * whatever the share left out.
+ * whatever the share left out. Then `busyTradesRate`: the PostgreSQL build on markets that trade
+ * every 10 minutes, where a row's week holds ~2,000 trades (the main seed's: ~42).
  *
  * Beside the wall-clock rate, the rate per CPU-second the build used (this process, which
  * holds DuckDB's threads, plus the PostgreSQL backends of the pool when the server runs on
@@ -83,6 +84,57 @@ export async function datasetRate(options: { markets?: number } = {}): Promise<D
   }
 }
 
+export interface BusyTradesRate {
+  readonly perS: number;
+  readonly rows: number;
+  readonly trades: number;
+  /** Trades of both tokens in a row's week window. */
+  readonly tradesPerWindow: number;
+  readonly tradeStepMinutes: number;
+}
+
+/**
+ * The PostgreSQL build where markets trade all day (a trade every `tradeStepMinutes` on each
+ * token, written through the trades writer, so `trade_hours` grows as on the venue): the
+ * realistic day the main seed's three trades a day do not show. Best of two after a warm-up.
+ */
+export async function busyTradesRate(
+  options: { markets?: number; tradeStepMinutes?: number } = {},
+): Promise<BusyTradesRate> {
+  const horizons = parseHorizons("1h,24h,7d");
+  const tradeStepMinutes = options.tradeStepMinutes ?? 10;
+  const db = await createTestDatabase("server");
+  try {
+    await seedDataset(db.sql, { markets: options.markets ?? 200, tradeStepMinutes });
+    await db.sql`analyze`;
+    const [{ trades }] = await db.sql<{ trades: number }[]>`
+      select count(*)::int as trades from trades`;
+    const runs: string[] = [];
+    const best = await bestRate(
+      "PostgreSQL, busy trades",
+      () => buildDataset(db.sql, { horizons }),
+      horizons.length,
+      { server: null, runs },
+    );
+    return {
+      perS: best.perS,
+      rows: best.rows,
+      trades,
+      tradesPerWindow: 2 * Math.round(7 * 1440 / tradeStepMinutes),
+      tradeStepMinutes,
+    };
+  } finally {
+    await db.dispose();
+  }
+}
+
+/** The line `bench model` and this module print for {@link busyTradesRate}. */
+export function busyTradesLine(b: BusyTradesRate): string {
+  return `dataset build with busy trades (a trade every ${b.tradeStepMinutes} minutes on each ` +
+    `token, ${b.trades} trades, ~${b.tradesPerWindow} in a row's week): ` +
+    `${Math.round(b.perS)} market-horizons/s from PostgreSQL (${b.rows} rows)`;
+}
+
 /**
  * Reads the CPU ticks of the pool's backends, or null when they cannot be read here (a remote
  * server, no /proc). Enough concurrent sleeps that every pooled connection reports its pid.
@@ -157,6 +209,7 @@ if (import.meta.main) {
     }${d.serverCpuCounted ? "" : " (this process only)"} and ${
       Math.round(d.fromParquetPerCpuS ?? NaN)
     }`,
+    busyTradesLine(await busyTradesRate()),
     ...await watch.stop(),
   ];
   for (const line of lines) printText("stdout", line);
