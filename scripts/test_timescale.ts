@@ -47,6 +47,7 @@ export const DATABASE_SUITE = [
   "tests/stream_pack_timescale_test.ts",
   "tests/aggregate_compression_timescale_test.ts",
   "tests/bench_server_jobs_test.ts",
+  "tests/trade_hours_test.ts",
 ] as const;
 
 export const EXIT_NO_DOCKER = 3;

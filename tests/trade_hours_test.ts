@@ -2,10 +2,11 @@
  * `trade_hours` (migration 0025), each token's trades per UTC hour, against the trades table
  * itself: the writer adds exactly what it stored (a fill written twice, by one source or two, by
  * writers at once, counts once), the hours are UTC hours whatever the session's time zone, and
- * the migration totals the trades stored before it.
+ * the migration totals the trades stored before it. In the TimescaleDB suite
+ * (`deno task test:timescale`) `trades` is a hypertable.
  */
 import assert from "node:assert/strict";
-import { BACKENDS, withDatabase } from "./_db.ts";
+import { BACKENDS, serverTimescale, withDatabase } from "./_db.ts";
 import { migrate } from "../db/migrate.ts";
 import { MIGRATIONS } from "../migrations/bundle.ts";
 import { type TradeRow, writeTrades } from "../db/trades.ts";
@@ -52,7 +53,7 @@ async function hoursAndRecount(sql: Queryable): Promise<[string[], string[]]> {
 for (const backend of BACKENDS) {
   Deno.test(`writeTrades() keeps trade_hours equal to the trades it stored on ${backend}`, async () => {
     await withDatabase(backend, async (db) => {
-      await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+      await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
       const first = Array.from({ length: 400 }, (_, n) => fill(n));
       assert.equal((await writeTrades(db.sql, first)).inserted, 400);
       // The same fills again (a replay), some seen by the backfill too, and new ones; a batch
@@ -84,7 +85,7 @@ for (const backend of BACKENDS) {
 
 Deno.test("trade_hours are whole UTC hours whatever the session's time zone", async () => {
   await withDatabase("server", async (db) => {
-    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
     // India is 5 h 30 min ahead of UTC: a local hour would start at hh:30 UTC.
     await db.sql.begin(async (tx) => {
       await tx`set local time zone 'Asia/Kolkata'`;
@@ -101,11 +102,8 @@ Deno.test("trade_hours are whole UTC hours whatever the session's time zone", as
 Deno.test("migration 0025 totals the trades stored before it", async () => {
   await withDatabase("server", async (db) => {
     const log = silentLogger();
-    await migrate(db.sql, {
-      log,
-      timescale: "off",
-      migrations: MIGRATIONS.filter((m) => m.version < 25),
-    });
+    const timescale = serverTimescale(db);
+    await migrate(db.sql, { log, timescale, migrations: MIGRATIONS.filter((m) => m.version < 25) });
     // Stored as the writer before 0025 did: straight into trades.
     const rows = Array.from({ length: 300 }, (_, n) => fill(n));
     await db.sql`
@@ -116,7 +114,7 @@ Deno.test("migration 0025 totals the trades stored before it", async () => {
         ${rows.map((r) => r.tokenId)}::text[], ${rows.map((r) => r.txHash!)}::text[],
         ${rows.map((r) => r.price)}::numeric[], ${rows.map((r) => r.size)}::numeric[],
         ${rows.map((r) => r.side)}::text[], ${rows.map(() => "ws")}::text[])`;
-    const { applied } = await migrate(db.sql, { log, timescale: "off" });
+    const { applied } = await migrate(db.sql, { log, timescale });
     assert.ok(applied.includes(25), `applied ${applied}`);
     const [stored, recount] = await hoursAndRecount(db.sql);
     assert.ok(stored.length >= 14);
