@@ -160,9 +160,11 @@ export async function buildFromSource(
   return { rows, excluded, markets: scan.candidates.length };
 }
 
-const HOUR_MS = 3_600_000;
+export const HOUR_MS = 3_600_000;
 /** The first whole UTC hour at or after `ms`. */
-const hourCeil = (ms: number) => Math.ceil(ms / HOUR_MS) * HOUR_MS;
+export const hourCeil = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;
+/** The whole UTC hour holding `ms`. */
+export const hourFloor = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 interface Planned {
   readonly candidate: Candidate;

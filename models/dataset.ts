@@ -28,6 +28,8 @@ import {
   type CandidateScan,
   type DatasetBuild,
   type DatasetSource,
+  HOUR_MS,
+  hourFloor,
   type ParsedHorizon,
   type RowAnswer,
 } from "./_dataset_build.ts";
@@ -80,8 +82,6 @@ export async function loadDataset(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const HOUR_MS = 3_600_000;
-const hourFloor = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 /** Unix ms of a timestamptz, cut down to the millisecond (as DuckDB's `epoch_ms`). */
 const MS = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
 
@@ -169,12 +169,16 @@ export function postgresSource(sql: Queryable): DatasetSource {
       return records.map((r) => r === undefined ? null : pricePointOf(r));
     },
     rows: async (lookups) => {
-      // The windows' totals come from whole hours of trade_hours (see ROWS_SQL).
-      const unaligned = lookups.find((l) => l.tradeFrom % HOUR_MS || l.tradeFromShort % HOUR_MS);
-      if (unaligned !== undefined) {
+      // The windows' totals come from whole hours of trade_hours, and their last hour's trades
+      // count in both (see ROWS_SQL).
+      const unfit = lookups.find((l) =>
+        l.tradeFrom % HOUR_MS || l.tradeFromShort % HOUR_MS ||
+        l.tradeFromShort > hourFloor(l.tradeUntil)
+      );
+      if (unfit !== undefined) {
         throw new RangeError(
-          `Trade windows must start on a whole hour: ${iso(unaligned.tradeFrom)}, ` +
-            iso(unaligned.tradeFromShort),
+          "Trade windows must start on a whole hour at least an hour before they end: " +
+            `${iso(unfit.tradeFrom)}, ${iso(unfit.tradeFromShort)} to ${iso(unfit.tradeUntil)}`,
         );
       }
       const rows = await sql.unsafe<
