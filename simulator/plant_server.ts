@@ -21,7 +21,10 @@
  * `/truth` is JSON: `{ startedAt, t0, convertFeeBips, truth }`, `startedAt` the wall-clock
  * instant the scenario's t0 was played at (null before), each truth with the `relationKey` the
  * product reports (`partition:…`, `ladder_date:…:A=>B`), the scenario's own key as `plantKey`,
- * and once played its wall-clock `playedStartAt` / `playedEndAt` (ms).
+ * and once played its wall-clock `playedStartAt` / `playedEndAt` (ms): the instants the schedule
+ * meant. `sentStartAt` / `sentEndAt` are when the frames of its start and end were actually sent
+ * (null until then): the server plays on the caller's event loop, whose timers fire late when the
+ * machine is busy.
  *
  * @example
  * ```ts ignore
@@ -145,6 +148,8 @@ export function servePlantedScenario(
         ...(playStart === null ? {} : {
           playedStartAt: playStart + (t.startAt - t0),
           playedEndAt: playStart + (t.endAt - t0),
+          sentStartAt: sentAt.get(t.startAt) ?? null,
+          sentEndAt: sentAt.get(t.endAt) ?? null,
         }),
       })),
     });
@@ -197,6 +202,8 @@ export function servePlantedScenario(
   const stop = new AbortController();
   // Wall-clock instant of the scenario's t0 once playing: truth instants map by the offset.
   let playStart: number | null = null;
+  // When each scenario instant's frames were actually sent (wall clock).
+  const sentAt = new Map<number, number>();
   const played = (async () => {
     if (options.playOn === "subscribe" || options.playOn === "call") {
       await Promise.race([
@@ -216,6 +223,8 @@ export function servePlantedScenario(
       books.apply(e);
       venue.apply(e);
       const no = markets.find((m) => m.yesTokenId === e.tokenId)!.noTokenId;
+      const now = Date.now();
+      if (!sentAt.has(e.receivedAt)) sentAt.set(e.receivedAt, now);
       for (const [socket, tokens] of sockets) {
         const changes = [
           ...(tokens.has(e.tokenId) ? e.changes.map((c) => wireChange(e.tokenId, c)) : []),
@@ -225,7 +234,7 @@ export function servePlantedScenario(
         socket.send(JSON.stringify({
           event_type: "price_change",
           market: market.get(e.tokenId),
-          timestamp: String(Date.now()),
+          timestamp: String(now),
           price_changes: changes,
         }));
       }

@@ -45,7 +45,9 @@ Deno.test("live scanner on planted frames finds the truth; the captured stream r
   });
   const set = new RelationSet(scenario.relations);
   const live: Episode[] = [];
-  let served: { startedAt: number; t0: number } | null = null;
+  let served:
+    | { truth: { plantKey: string; channel: string; sentStartAt: number; sentEndAt: number }[] }
+    | null = null;
   const scanner = new Scanner(set, {
     maxBookAgeMs: MAX_AGE_MS,
     maxSkewMs: MAX_AGE_MS,
@@ -99,13 +101,21 @@ Deno.test("live scanner on planted frames finds the truth; the captured stream r
       const episode = found[0]!;
       assert.equal(formatDec(episode.peakProfit), truth.profit);
       assert.equal(episode.endReason, "no_edge");
-      // Played in real time: the duration holds within the loop's scheduling noise.
+      // Played in real time, by a server on this test's event loop: its timers fire late when
+      // the machine is busy (CI runs the suite beside it on 2 cores), so the episode is measured
+      // against the frames as they were sent. The duration holds within the loop's scheduling
+      // noise, and the start is detected within 200 ms of its frame.
+      const sent = served!.truth.find((t) =>
+        t.plantKey === truth.relationKey && t.channel === truth.channel
+      )!;
       const duration = episode.endedAt! - episode.startedAt;
-      assert.ok(Math.abs(duration - (truth.endAt - truth.startAt)) < 150, `${duration} ms`);
-      // Detected within 200 ms of the instant the server played the plant.
-      const planted = served!.startedAt + (truth.startAt - served!.t0);
-      const late = episode.startedAt - planted;
-      assert.ok(late >= 0 && late < 200, `detected ${late} ms after the plant`);
+      assert.ok(
+        Math.abs(duration - (sent.sentEndAt - sent.sentStartAt)) < 150,
+        `${duration} ms against ${sent.sentEndAt - sent.sentStartAt} ms sent ` +
+          `(${truth.endAt - truth.startAt} ms planted)`,
+      );
+      const late = episode.startedAt - sent.sentStartAt;
+      assert.ok(late >= 0 && late < 200, `detected ${late} ms after the plant was sent`);
     }
     // The backtest over the capture: the same episodes, field by field.
     const replay = await runBacktest(readBookEvents(capturePath), set, {
