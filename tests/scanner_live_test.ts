@@ -101,21 +101,21 @@ Deno.test("live scanner on planted frames finds the truth; the captured stream r
       const episode = found[0]!;
       assert.equal(formatDec(episode.peakProfit), truth.profit);
       assert.equal(episode.endReason, "no_edge");
-      // Played in real time, by a server on this test's event loop: its timers fire late when
-      // the machine is busy (CI runs the suite beside it on 2 cores), so the episode is measured
-      // against the frames as they were sent. The duration holds within the loop's scheduling
-      // noise, and the start is detected within 200 ms of its frame.
+      // Played in real time beside the rest of the suite: how fast an episode is seen is the
+      // scanner benchmark's to measure (`bench/scanner_bench.ts`, detection latency); a timed
+      // bound here failed CI runs both ways (an episode of 1,626 and of 808 ms for frames sent
+      // 1,100 ms apart) when the loop stalled. What holds under any load: the episode opens on
+      // or after its start frame was sent and before its end frame was, and closes on or after
+      // that (by the edge's end, `no_edge` above, not by the books' age).
       const sent = served!.truth.find((t) =>
         t.plantKey === truth.relationKey && t.channel === truth.channel
       )!;
-      const duration = episode.endedAt! - episode.startedAt;
-      assert.ok(
-        Math.abs(duration - (sent.sentEndAt - sent.sentStartAt)) < 150,
-        `${duration} ms against ${sent.sentEndAt - sent.sentStartAt} ms sent ` +
-          `(${truth.endAt - truth.startAt} ms planted)`,
-      );
-      const late = episode.startedAt - sent.sentStartAt;
-      assert.ok(late >= 0 && late < 200, `detected ${late} ms after the plant was sent`);
+      const order = `opened ${episode.startedAt - sent.sentStartAt} ms and closed ${
+        episode.endedAt! - sent.sentStartAt
+      } ms after the start frame; end frame sent at ${sent.sentEndAt - sent.sentStartAt} ms`;
+      assert.ok(episode.startedAt >= sent.sentStartAt, order);
+      assert.ok(episode.startedAt < sent.sentEndAt, order);
+      assert.ok(episode.endedAt! >= sent.sentEndAt, order);
     }
     // The backtest over the capture: the same episodes, field by field.
     const replay = await runBacktest(readBookEvents(capturePath), set, {
