@@ -11,7 +11,7 @@
  */
 import type { Sql } from "../db/client.ts";
 import { quoteIdent } from "./_duckdb.ts";
-import { dayPartition, deletePackedRows } from "./partition.ts";
+import { dayPartition, deleteHourTotals, deletePackedRows } from "./partition.ts";
 import { verifyDay } from "./verify_day.ts";
 import { timescaleSchema } from "../db/timescale_schema.ts";
 import { rowsOfDay, storedMismatch } from "./view_storage.ts";
@@ -153,6 +153,7 @@ export async function dropVerifiedChunks(
           newer_than => $3::timestamptz)`,
           [rel, chunk.end, chunk.start],
         );
+        await deleteHourTotals(tx, options.table, chunk.start, chunk.end);
       }
       // The packed part of its rows (migration 0013), verified with them above.
       await deletePackedRows(tx, options.table, new Date(firstMs), new Date(lastMs + DAY_MS));

@@ -22,7 +22,13 @@
  * ```
  */
 import type { Queryable, Sql } from "../db/client.ts";
-import { dayPartition, deletePackedRows, packedTableOf, quoteRelation } from "./partition.ts";
+import {
+  dayPartition,
+  deleteHourTotals,
+  deletePackedRows,
+  packedTableOf,
+  quoteRelation,
+} from "./partition.ts";
 import { verifyDay } from "./verify_day.ts";
 import { dropVerifiedChunks, hypertableOf, type RetentionOutcome } from "./_retention_chunks.ts";
 import { rowsOfDay, storedIn, storedMismatch, viewOf } from "./view_storage.ts";
@@ -189,5 +195,7 @@ async function deleteDay(
     `delete from ${quoteRelation(table)} where ${col} >= $1 and ${col} < $2`,
     [from, to],
   );
-  return result.count + await deletePackedRows(tx, table, from, to);
+  const rows = result.count + await deletePackedRows(tx, table, from, to);
+  await deleteHourTotals(tx, table, from, to);
+  return rows;
 }

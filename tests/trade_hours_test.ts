@@ -2,7 +2,8 @@
  * `trade_hours` (migration 0025), each token's trades per UTC hour, against the trades table
  * itself: the writer adds exactly what it stored (a fill written twice, by one source or two, by
  * writers at once, counts once), the hours are UTC hours whatever the session's time zone, and
- * the migration totals the trades stored before it. In the TimescaleDB suite
+ * the migration totals the trades stored before it, and retention drops the totals of the days
+ * it drops. In the TimescaleDB suite
  * (`deno task test:timescale`) `trades` is a hypertable.
  */
 import assert from "node:assert/strict";
@@ -12,6 +13,9 @@ import { MIGRATIONS } from "../migrations/bundle.ts";
 import { type TradeRow, writeTrades } from "../db/trades.ts";
 import type { Queryable } from "../db/client.ts";
 import { silentLogger } from "../runtime/log.ts";
+import { exportPartition } from "../export/export_partition.ts";
+import { dayPartition } from "../export/partition.ts";
+import { applyRetention } from "../export/retention.ts";
 
 const HOUR = 3_600_000;
 /** An hour start, then trades spread over the hours around it. */
@@ -121,3 +125,53 @@ Deno.test("migration 0025 totals the trades stored before it", async () => {
     assert.deepEqual(stored, recount);
   });
 });
+
+for (const backend of BACKENDS) {
+  Deno.test(`applyRetention() on trades drops the hours' totals of the days it drops (${backend})`, async () => {
+    await withDatabase(backend, async (db) => {
+      await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
+      // A fill every 20 minutes over three UTC days, 27–29 November, alternating two tokens.
+      const start = Date.parse("2026-11-27T00:10:00Z");
+      await writeTrades(
+        db.sql,
+        Array.from({ length: 3 * 72 }, (_, n) => ({
+          ...fill(n),
+          ts: new Date(start + n * 20 * 60_000),
+          tokenId: n % 2 === 0 ? "tok-a" : "tok-b",
+        })),
+      );
+      const days = ["2026-11-27", "2026-11-28", "2026-11-29"];
+      const out = await Deno.makeTempDir({ prefix: "pmcollect_trade_hours_" });
+      try {
+        const signal = new AbortController().signal;
+        for (const day of days) {
+          await exportPartition(db.sql, dayPartition("trades", "ts", day), {
+            out,
+            program: "test",
+            signal,
+          });
+        }
+        const hoursPerDay = async () =>
+          Object.fromEntries(
+            (await db.sql<{ day: string; n: number }[]>`
+              select to_char(hour at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+              from trade_hours group by 1 order by 1`).map((r) => [r.day, r.n]),
+          );
+        const everyDay = { "2026-11-27": 48, "2026-11-28": 48, "2026-11-29": 48 };
+        assert.deepEqual(await hoursPerDay(), everyDay);
+        // Kept: the 29th and after (two days before the 1st of December).
+        const options = { out, retainDays: 2, now: new Date("2026-12-01T08:00:00Z"), signal };
+        const dry = await applyRetention(db.sql, "trades", { ...options, dryRun: true });
+        assert.ok(dry.every((o) => o.action === "would_drop"), JSON.stringify(dry));
+        assert.deepEqual(await hoursPerDay(), everyDay);
+        const done = await applyRetention(db.sql, "trades", { ...options, dryRun: false });
+        assert.equal(done.reduce((n, o) => n + (o.action === "dropped" ? o.rows : 0), 0), 144);
+        assert.deepEqual(await hoursPerDay(), { "2026-11-29": 48 });
+        const [stored, recount] = await hoursAndRecount(db.sql);
+        assert.deepEqual(stored, recount);
+      } finally {
+        await Deno.remove(out, { recursive: true });
+      }
+    });
+  });
+}
