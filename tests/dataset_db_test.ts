@@ -60,6 +60,9 @@ Deno.test("buildDataset() reads each source as stored before the instant and cou
         assert.equal(row.features.priceAgeHours, (instant - stamp) / HOUR);
         // The fee changed from 0.04 to 0.05 three days before the end.
         assert.equal(row.features.feeRate, 0.05);
+        assert.equal(row.features.feeExponent, 1);
+        assert.equal(row.features.feesEnabled, 1);
+        assert.equal(row.features.timeToEndHours, ms / HOUR, "the end date as of the instant");
         assert.equal(
           row.domain,
           i === 6 ? "politics" : m.marketId.endsWith("1") ? "crypto" : "other",
