@@ -1,0 +1,243 @@
+/**
+ * The PostgreSQL queries of the dataset (`dataset.ts`): the candidates, the neg-risk groups, and
+ * per batch of market-horizons the price lookups and the rows' book, trades and metadata, each
+ * as-of lookup a lateral index probe asked within an hour before its cut, then a day, then
+ * unbounded ({@link latestAtOrBefore}). Lookups go as arrays of integers; answers come back as
+ * stored (millionths, Unix µs), decoded by `dataset.ts` as the views would.
+ *
+ * @example
+ * ```ts ignore
+ * import { SNAPSHOTS_SQL } from "./_dataset_pg_sql.ts";
+ * const [columns] = await sql.unsafe(SNAPSHOTS_SQL, [tokens, positions, cuts]);
+ * ```
+ */
+import { ROW_METADATA_COLUMNS } from "./_dataset_features.ts";
+
+/** Unix ms of a timestamptz, cut down to the millisecond (as DuckDB's `epoch_ms`). */
+export const MS = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
+
+/**
+ * The timestamptz of Unix ms sent as int8 (exact: a double of seconds with three decimals is
+ * within a fraction of a µs of the instant, and `to_timestamp` rounds to the µs). Instants go as
+ * one array literal of integers per column: the driver's own encoding of a Date array (ISO text
+ * per element, escaped) and the server's parse of it were a quarter of the build's CPU.
+ */
+const AT = (column: string) => `to_timestamp(${column}::float8 / 1000)`;
+
+/** Unix microseconds of a timestamptz, exact (int8). */
+const US = (column: string) => `(extract(epoch from ${column}) * 1000000)::int8`;
+
+/**
+ * A query's rows as one row of columns: each column's values joined by commas (`string_agg`
+ * over the rows in one order, so the n-th values belong together; NULL as an empty field, and
+ * no rows as NULL). The driver's cost is per row whatever its columns: the snapshot lookups'
+ * 69,000 answers a build cost the program 270 ms as rows, 110 ms as columns with their parse,
+ * the server the same either way. For integers and numeric text only (no commas).
+ */
+function columnsOf(query: string, columns: readonly string[], extra = ""): string {
+  const agg = columns.map((c) => `string_agg(coalesce(a.${c}::text, ''), ',') as ${c}`);
+  return `select ${[...agg, ...(extra === "" ? [] : [extra])].join(", ")} from (${query}) a`;
+}
+
+/**
+ * Lookups as `q (token, token_key, cut, i)`, `i` their 1-based position: $1 the tokens, $2 each
+ * lookup's token (its 1-based position in $1), $3 its cut.
+ */
+const LOOKUPS = `
+  tk as materialized (
+    select t.n::int as n, t.token, k.token_key
+    from unnest($1::text[]) with ordinality as t(token, n)
+    left join token_keys k on k.token_id = t.token),
+  q as (
+    select tk.token, tk.token_key, ${AT("u.cut")} as cut, u.i
+    from unnest($2::int4[], $3::int8[]) with ordinality as u(t, cut, i)
+    join tk on tk.n = u.t)`;
+
+/**
+ * How far before a cut each as-of lookup asks first, then next, before it asks without a lower
+ * bound (see {@link latestAtOrBefore}): an hour holds the collector's prices (one a minute) and
+ * books (one per cycle, 5 minutes by default) and backfilled points of hourly fidelity; a day,
+ * sparser series.
+ */
+const RECENT = ["1 hour", "1 day"] as const;
+
+/**
+ * The latest row at or before `cut` of one key's series, as the body of a lateral subquery:
+ * `select <columns> from <from> where <key> and ts <= cut order by <order> limit 1`, asked within
+ * each of {@link RECENT} before the cut in turn, then without a lower bound. The answer is the
+ * same (the latest row of a window ending at the cut is the latest of all); the cost is not.
+ * PostgreSQL 15's backward index scan checks every entry of the key from the cut back to the
+ * start of its index page before it returns the first (about 170 on average for a long series),
+ * unless a lower bound on `ts` stops it: the bounded ask checks the few entries in its window,
+ * and an empty one costs one more index descent.
+ */
+function latestAtOrBefore(
+  spec: { columns: string; from: string; key: string; ts: string; cut: string; order: string },
+): string {
+  const ask = (bound: string) =>
+    `(select ${spec.columns} from ${spec.from} where ${spec.key} and ${bound}
+      order by ${spec.order} limit 1)`;
+  const asks: string[] = [];
+  let upper = `${spec.ts} <= ${spec.cut}`;
+  for (const window of RECENT) {
+    const edge = `${spec.cut} - interval '${window}'`;
+    asks.push(ask(`${upper} and ${spec.ts} > ${edge}`));
+    upper = `${spec.ts} <= ${edge}`;
+  }
+  asks.push(ask(upper));
+  return `${asks.join("\n    union all ")} limit 1`;
+}
+
+/** The latest snapshot at or before each cut, as columns (`SnapshotColumns` in `dataset.ts`). */
+export const SNAPSHOTS_SQL = columnsOf(
+  `with ${LOOKUPS}
+  select q.i::int as i, ${US("s.ts")} as us, s.price, s.best_bid, s.best_ask,
+    s.last_trade_price, s.exact
+  from q cross join lateral (${
+    latestAtOrBefore({
+      columns: "d.ts, d.price, d.best_bid, d.best_ask, d.last_trade_price, d.exact",
+      from: "price_snapshot_data d",
+      key: "d.token_key = q.token_key",
+      ts: "d.ts",
+      cut: "q.cut",
+      order: "d.ts desc",
+    })
+  }) s`,
+  ["i", "us", "price", "best_bid", "best_ask", "last_trade_price"],
+  "jsonb_object_agg(a.i, a.exact) filter (where a.exact is not null) as exact",
+);
+
+/**
+ * The latest backfilled point at or before each cut (the smallest fidelity at that stamp), as
+ * columns (`HistoryColumns` in `dataset.ts`).
+ */
+export const HISTORY_SQL = columnsOf(
+  `with ${LOOKUPS}
+  select q.i::int as i, ${US("h.ts")} as us, h.price
+  from q cross join lateral (${
+    latestAtOrBefore({
+      columns: "ph.ts, ph.price",
+      from: "price_history ph",
+      key: "ph.token_id = q.token",
+      ts: "ph.ts",
+      cut: "q.cut",
+      order: "ph.ts desc, ph.fidelity_minutes",
+    })
+  }) h`,
+  ["i", "us", "price"],
+);
+
+/**
+ * A book side's notional, rounded to cents: from the stored millionths (exact: price and size
+ * have six decimals), or the side's `exact` JSON when a level did not fit (as the view).
+ */
+const SIDE_USD = (side: "bid" | "ask") =>
+  `case when d.exact ? '${side}s'
+     then (select round(coalesce(sum((l->>'price')::numeric(38,6) * (l->>'size')::numeric(38,6)),
+                                 0), 2)
+           from jsonb_array_elements(d.exact->'${side}s') l)
+     else (select round(coalesce(sum(p::numeric * z::numeric), 0) * 0.000000000001, 2)
+           from unnest(d.${side}_prices, d.${side}_sizes) as u(p, z)) end`;
+const TRADE_USD = `t.price::numeric(38,6) * t.size::numeric(38,6)`;
+
+/**
+ * The metadata version of `q.market` in force at `q.instant` (`marketMetadataAsOf`'s rule), as
+ * the 7 fields a row reads. A version can hold all 28 (~0.9 kB of JSON): sending those alone took
+ * the build's client CPU from 550 to 510 ms, server unchanged (3,000 markets whose versions hold
+ * all 28; medians of 9 interleaved runs).
+ */
+const METADATA_AT = `
+  select jsonb_build_object(${
+  ROW_METADATA_COLUMNS.map((c) => `'${c}', mh.metadata->'${c}'`).join(", ")
+}) as metadata
+  from market_metadata_history mh
+  where mh.market_id = q.market and mh.valid_from <= q.instant
+  order by mh.valid_from desc limit 1`;
+
+/**
+ * Per row: the book, the trades and the metadata. The lookups are materialized: each instant is
+ * then computed once, not in each of the book's three asks and the trades' bounds that read it
+ * (3–5% of the query, interleaved runs). A trade window starts on a whole hour
+ * (`_dataset_build.ts`) and ends at `t_until`: its whole hours are read from `trade_hours`
+ * (the index alone, ≤ 168 entries a token for a week) and the unfinished last hour, from
+ * `f_hour` (the hour of `t_until`), from the trades themselves. Reading every trade of the week
+ * instead cost 42× as much on markets that trade every two minutes, and the same on the
+ * benchmark's three trades a day.
+ */
+export const ROWS_SQL = `
+  with q as materialized (
+    select market, yes, no, ${AT("instant")} as instant, ${AT("book_cut")} as book_cut,
+      ${AT("t_from")} as t_from, ${AT("t_from_short")} as t_from_short,
+      ${AT("t_until")} as t_until, ${AT("f_hour")} as f_hour, i
+    from unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[],
+                $7::int8[], $8::int8[], $9::int8[]) with ordinality
+      as u(market, yes, no, instant, book_cut, t_from, t_from_short, t_until, f_hour, i))
+  select ${MS("b.ts")} as book_ts, b.bid_usd::text, b.ask_usd::text,
+    tr.n_short, tr.usd_short::text, tr.n_long, tr.usd_long::text, h.metadata
+  from q
+  left join token_keys k on k.token_id = q.yes
+  left join lateral (${
+  latestAtOrBefore({
+    columns: `d.ts, ${SIDE_USD("bid")} as bid_usd, ${SIDE_USD("ask")} as ask_usd`,
+    from: "book_snapshot_data d",
+    key: "d.token_key = k.token_key",
+    ts: "d.ts",
+    cut: "q.book_cut",
+    order: "d.ts desc",
+  })
+}) b on true
+  cross join lateral (
+    select coalesce(sum(p.n) filter (where p.short), 0)::int as n_short,
+      round(coalesce(sum(p.usd) filter (where p.short), 0), 2) as usd_short,
+      coalesce(sum(p.n), 0)::int as n_long, round(coalesce(sum(p.usd), 0), 2) as usd_long
+    from (
+      select h.trades as n, h.notional as usd, h.hour >= q.t_from_short as short
+      from trade_hours h
+      where h.token_id in (q.yes, q.no) and h.hour >= q.t_from and h.hour < q.f_hour
+      union all
+      select 1, ${TRADE_USD}, true from trades t
+      where t.token_id in (q.yes, q.no) and t.ts >= q.f_hour and t.ts <= q.t_until) p) tr
+  left join lateral (${METADATA_AT}) h on true
+  order by q.i`;
+
+/** The metadata of each lookup: $1 its market, $2 its instant (Unix ms). */
+export const METADATA_SQL = `
+  select h.metadata
+  from (select market, ${AT("instant")} as instant, i
+        from unnest($1::text[], $2::int8[]) with ordinality as u(market, instant, i)) q
+  left join lateral (${METADATA_AT}) h on true
+  order by q.i`;
+
+/**
+ * Resolved and ambiguous markets with their tokens (YES = outcome 0) and end instants (Unix ms),
+ * resolved in [$1, $2) (null: unbounded), in market id order (byte order, as DuckDB's).
+ */
+export const CANDIDATES_SQL = `
+  select m.market_id, coalesce(m.event_id, '') as event_id,
+    m.neg_risk_market_id as group_key, m.category, r.status, r.winner_token_id,
+    t.n as tokens, t.yes as yes_token, t.no as no_token,
+    ${MS("coalesce(r.resolved_at, r.first_seen_at)")} as resolved_ms,
+    ${MS("m.closed_time")} as closed_ms
+  from resolutions r join markets m on m.condition_id = r.condition_id
+  cross join lateral (
+    select count(*)::int as n,
+      min(token_id collate "C") filter (where outcome_index = 0) as yes,
+      min(token_id collate "C") filter (where outcome_index = 1) as no
+    from tokens where tokens.market_id = m.market_id) t
+  where r.status in ('resolved', 'ambiguous')
+    and ($1::timestamptz is null or coalesce(r.resolved_at, r.first_seen_at) >= $1)
+    and ($2::timestamptz is null or coalesce(r.resolved_at, r.first_seen_at) < $2)
+  order by m.market_id collate "C"`;
+
+/** Every market of each neg-risk group key of $1, with its YES token and listing instant. */
+export const GROUP_MEMBERS_SQL = `
+  select m.neg_risk_market_id as key, m.market_id, t.token_id as yes_token,
+    ${MS("coalesce(m.start_date, m.first_seen_at)")} as exists_ms
+  from markets m join tokens t on t.market_id = m.market_id and t.outcome_index = 0
+  where m.neg_risk_market_id = any($1::text[])
+  order by m.neg_risk_market_id, m.market_id collate "C"`;
+
+/** The positions (1-based) of the tokens of $1 that have backfilled points (`price_history`). */
+export const BACKFILLED_SQL = `
+  select t.n::int as n from unnest($1::text[]) with ordinality as t(token, n)
+  where exists (select 1 from price_history ph where ph.token_id = t.token)`;
