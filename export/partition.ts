@@ -105,22 +105,21 @@ const HOUR_TOTALS_OF: Readonly<Record<string, string>> = { trades: "trade_hours"
  * Deletes the hourly totals kept of `table`'s rows (if any are) for the hours wholly in
  * [from, to), once retention has dropped those rows: totals of trades no longer stored would
  * still count in a dataset built from this database, and would grow without end. An hour that
- * straddles `to` keeps its total. Returns the hours deleted.
+ * straddles `to` keeps its total.
  */
 export async function deleteHourTotals(
   tx: Queryable,
   table: string,
   from: Date,
   to: Date,
-): Promise<number> {
+): Promise<void> {
   const totals = HOUR_TOTALS_OF[table];
-  if (totals === undefined) return 0;
-  const result = await tx.unsafe(
+  if (totals === undefined) return;
+  await tx.unsafe(
     `delete from ${quoteRelation(totals)}
      where hour >= $1 and hour <= $2::timestamptz - interval '1 hour'`,
     [from, to],
   );
-  return result.count;
 }
 
 /** What a partition's rows are selected from: its relation, or for a day its day source. */

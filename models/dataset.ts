@@ -233,22 +233,17 @@ interface HistoryColumns {
 
 /** Each snapshot answer into `records` at its lookup's position. */
 function readSnapshots(c: SnapshotColumns, records: (PriceRecord | undefined)[]): void {
-  const [i, us, price, bid, ask, last] = [
-    c.i,
-    c.us,
-    c.price,
-    c.best_bid,
-    c.best_ask,
-    c.last_trade_price,
-  ].map(numbersOf) as [number[], number[], ...(number | null)[][]];
+  const i = numbersOf(c.i), us = numbersOf(c.us);
+  const price = numbersOf(c.price), bid = numbersOf(c.best_bid);
+  const ask = numbersOf(c.best_ask), last = numbersOf(c.last_trade_price);
   for (let n = 0; n < i.length; n++) {
     const exact = c.exact?.[i[n]!] ?? null;
     records[i[n]! - 1] = {
       ts: msOf(us[n]!),
-      price: decimalOf(exact, "price", price![n]!),
-      bestBid: decimalOf(exact, "best_bid", bid![n]!),
-      bestAsk: decimalOf(exact, "best_ask", ask![n]!),
-      last: decimalOf(exact, "last_trade_price", last![n]!),
+      price: decimalOf(exact, "price", price[n] ?? null),
+      bestBid: decimalOf(exact, "best_bid", bid[n] ?? null),
+      bestAsk: decimalOf(exact, "best_ask", ask[n] ?? null),
+      last: decimalOf(exact, "last_trade_price", last[n] ?? null),
       hTs: null,
       hPrice: null,
     };
@@ -261,11 +256,11 @@ function readPoints(
   history: readonly number[],
   records: (PriceRecord | undefined)[],
 ): void {
-  const [i, us, price] = [c.i, c.us, c.price].map(numbersOf) as number[][];
-  for (let n = 0; n < i!.length; n++) {
-    const record = records[history[i![n]! - 1]!] ??= { ...NO_SNAPSHOT };
-    record.hTs = msOf(us![n]!);
-    record.hPrice = price![n]!;
+  const i = numbersOf(c.i), us = numbersOf(c.us), price = numbersOf(c.price);
+  for (let n = 0; n < i.length; n++) {
+    const record = records[history[i[n]! - 1]!] ??= { ...NO_SNAPSHOT };
+    record.hTs = msOf(us[n]!);
+    record.hPrice = price[n]!;
   }
 }
 
