@@ -4,8 +4,9 @@
  * (a YES price every 30 minutes over 15 days before each end, books every 6 hours, trades every
  * 8 hours, two metadata versions, groups of 4), exports them with the export's own code, then
  * times `buildDataset` and `buildDatasetFromExport` at three horizons (best of two runs each,
- * after a warm-up). The rate counts market-horizons built (resolved binary markets × horizons),
- * whatever the share left out; the seed is vacuumed first, as a history is ({@link settle}).
+ * after a warm-up), and checks that the two gave the same rows, value for value. The rate
+ * counts market-horizons built (resolved binary markets × horizons), whatever the share left
+ * out; the seed is vacuumed first, as a history is ({@link settle}).
  * Then `busyTradesRate`: the PostgreSQL build on markets that trade every 10 minutes, where a
  * row's week holds ~2,000 trades (the main seed's: ~42).
  *
@@ -28,6 +29,8 @@ import { buildDatasetFromExport } from "../models/dataset_parquet.ts";
 import type { Sql } from "../db/client.ts";
 import { ownCpuTicks, watchHostLoad } from "./_host_load.ts";
 import { printText } from "../runtime/log.ts";
+import type { DatasetRow } from "../models/dataset_row.ts";
+import { isDeepStrictEqual } from "node:util";
 
 /** Linux's clock ticks per second (USER_HZ), the unit of /proc's CPU times. */
 const TICKS_PER_S = 100;
@@ -67,16 +70,14 @@ export async function datasetRate(options: { markets?: number } = {}): Promise<D
       horizons.length,
       { server: null, runs },
     );
-    if (fromPostgres.rows !== fromParquet.rows) {
-      throw new Error(`The builders disagree: ${fromPostgres.rows} vs ${fromParquet.rows} rows`);
-    }
+    sameRows(fromPostgres.last, fromParquet.last);
     return {
       fromPostgresPerS: fromPostgres.perS,
       fromParquetPerS: fromParquet.perS,
       fromPostgresPerCpuS: fromPostgres.perCpuS,
       fromParquetPerCpuS: fromParquet.perCpuS,
       serverCpuCounted: server !== null,
-      rows: fromPostgres.rows,
+      rows: fromPostgres.last.length,
       runs,
     };
   } finally {
@@ -119,7 +120,7 @@ export async function busyTradesRate(
     );
     return {
       perS: best.perS,
-      rows: best.rows,
+      rows: best.last.length,
       trades,
       tradesPerWindow: 2 * Math.round(7 * 1440 / tradeStepMinutes),
       tradeStepMinutes,
@@ -180,8 +181,8 @@ async function bestRate(
   build: () => Promise<DatasetBuild>,
   horizons: number,
   context: { server: (() => Promise<number | null>) | null; runs: string[] },
-): Promise<{ perS: number; perCpuS: number | null; rows: number }> {
-  let rows = (await build()).rows.length;
+): Promise<{ perS: number; perCpuS: number | null; last: DatasetRow[] }> {
+  let last = (await build()).rows;
   let perS = 0;
   let perCpuS: number | null = null;
   for (let run = 0; run < 2; run++) {
@@ -192,7 +193,7 @@ async function bestRate(
     const seconds = (performance.now() - started) / 1000;
     const ownAfter = await ownCpuTicks();
     const serverAfter = await context.server?.() ?? null;
-    rows = result.rows.length;
+    last = result.rows;
     const built = result.markets * horizons;
     perS = Math.max(perS, built / seconds);
     let line = `dataset build from ${source}: ${built} market-horizons in ${seconds.toFixed(2)} s`;
@@ -208,7 +209,25 @@ async function bestRate(
     }
     context.runs.push(line);
   }
-  return { perS, perCpuS, rows };
+  return { perS, perCpuS, last };
+}
+
+/**
+ * Throws unless both builders gave the same rows, value for value, in the same order: a rate
+ * counts only for the dataset the other builder also gives.
+ */
+function sameRows(postgres: readonly DatasetRow[], parquet: readonly DatasetRow[]): void {
+  const n = Math.max(postgres.length, parquet.length);
+  for (let i = 0; i < n; i++) {
+    const [a, b] = [postgres[i], parquet[i]];
+    if (isDeepStrictEqual(a, b)) continue;
+    const row = (r: DatasetRow | undefined) =>
+      r === undefined ? "no row" : `${r.marketId} at ${r.horizon}`;
+    throw new Error(
+      `The builders disagree at row ${i} of ${postgres.length} (PostgreSQL) and ` +
+        `${parquet.length} (Parquet): ${row(a)} vs ${row(b)}`,
+    );
+  }
 }
 
 if (import.meta.main) {
