@@ -149,6 +149,20 @@ export function spawnDaemon(env: Record<string, string>, args: readonly string[]
   };
 }
 
+/**
+ * Stops `daemon` with `signal` and asserts a clean exit (code 0); a failure names the daemon's
+ * stderr and its last log lines, which say why it did not exit cleanly.
+ */
+export async function stopCleanly(daemon: Daemon, signal: Deno.Signal = "SIGTERM"): Promise<void> {
+  const { code, stderr } = await daemon.stop(signal);
+  if (code === 0) return;
+  const last = daemon.events.slice(-15).map((e) => JSON.stringify(e)).join("\n");
+  throw new Error(
+    `pmcollect run exited ${code} after ${signal}, not 0\nstderr: ${stderr.slice(-2000)}\n` +
+      `last log lines:\n${last}`,
+  );
+}
+
 /** Rows in `table` (a fixed identifier from the caller, never user input). */
 export async function countRows(sql: postgres.Sql, table: string): Promise<number> {
   const [row] = await sql.unsafe(`select count(*)::int as n from ${table}`);

@@ -24,7 +24,14 @@ import { silentLogger } from "../runtime/log.ts";
 import { plantScenario } from "../simulator/plant.ts";
 import { servePlantedScenario } from "../simulator/plant_server.ts";
 import { createTestDatabase } from "./_db.ts";
-import { type Daemon, FAST_SETTINGS, freePort, spawnDaemon, until } from "./_e2e_harness.ts";
+import {
+  type Daemon,
+  FAST_SETTINGS,
+  freePort,
+  spawnDaemon,
+  stopCleanly,
+  until,
+} from "./_e2e_harness.ts";
 import { testWithin } from "./_time_limit.ts";
 
 const test = testWithin(150_000);
@@ -126,7 +133,7 @@ test("pmcollect run --live trades planted episodes at the venue; pmcollect kill 
       PMCOLLECT_HEALTH_PORT: String(freePort()),
     });
     await daemon.waitFor((e) => e.event === "cycle_done" && e.task === "markets", 30_000);
-    assert.equal((await daemon.stop("SIGTERM")).code, 0);
+    await stopCleanly(daemon);
     daemon = null;
     const relations = await pmcollect(["relations", "--json"], env);
     assert.equal(relations.code, 0, relations.stderr);

@@ -17,7 +17,7 @@ import { type EpisodeRow, listEpisodes } from "../db/episodes.ts";
 import { plantScenario } from "../simulator/plant.ts";
 import { servePlantedScenario } from "../simulator/plant_server.ts";
 import { createTestDatabase } from "./_db.ts";
-import { FAST_SETTINGS, freePort, spawnDaemon, until } from "./_e2e_harness.ts";
+import { FAST_SETTINGS, freePort, spawnDaemon, stopCleanly, until } from "./_e2e_harness.ts";
 import { testWithin } from "./_time_limit.ts";
 
 const test = testWithin(60_000);
@@ -92,7 +92,7 @@ test("simulate --plant through run, relations and backtest: the episodes are the
       PMCOLLECT_HEALTH_PORT: String(freePort()),
     });
     await daemon.waitFor((e) => e.event === "cycle_done" && e.task === "markets", 20_000);
-    assert.equal((await daemon.stop("SIGTERM")).code, 0);
+    await stopCleanly(daemon);
     daemon = null;
 
     // 2. The relations the product derives: the planted structures, the decoy left incomplete.
@@ -140,7 +140,7 @@ test("simulate --plant through run, relations and backtest: the episodes are the
       const rows = await live();
       return rows.length >= expected.length && rows.every((r) => r.final);
     }, 8_000).catch(() => {});
-    assert.equal((await daemon.stop("SIGTERM")).code, 0);
+    await stopCleanly(daemon);
     daemon = null;
 
     // 4. The episodes are the truth: relation, channel, exact profit and size; none on a decoy.

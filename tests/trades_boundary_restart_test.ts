@@ -18,6 +18,7 @@ import {
   freePort,
   simTradeLog,
   spawnDaemon,
+  stopCleanly,
   storedTrades,
 } from "./_e2e_harness.ts";
 import { until } from "./_trades_harness.ts";
@@ -60,7 +61,7 @@ Deno.test("trades: two SIGKILLs and a clean stop while trading, then backfill --
     // when it ran for less than that: never before this instant, unlike the crash gaps.
     const lastSpawnedAt = new Date();
     const last = await run();
-    assert.equal((await last.stop("SIGTERM")).code, 0);
+    await stopCleanly(last);
     const stopped = await db.sql<{ open: boolean }[]>`
       select (detail->>'open')::boolean as open from gaps
       where collector = 'trades' and scope = '*' and start_at >= ${lastSpawnedAt}`;

@@ -18,6 +18,7 @@ import {
   settle,
   simTradeLog,
   spawnDaemon,
+  stopCleanly,
   storedTrades,
 } from "./_e2e_harness.ts";
 import { setup, tokensOf, until } from "./_trades_harness.ts";
@@ -139,7 +140,7 @@ Deno.test("trades: SIGKILL, restart, then backfill --gaps-only → every simulat
     );
     sim.control.pause();
     await settle(() => countRows(db.sql, "trades"), { quietMs: 2_000, maxMs: 15_000 });
-    assert.equal((await second.stop("SIGTERM")).code, 0);
+    await stopCleanly(second);
     const live = await countRows(db.sql, "trades");
 
     const backfill = await new Deno.Command(Deno.execPath(), {
