@@ -114,11 +114,15 @@ test("pmcollect run --live trades planted episodes at the venue; pmcollect kill 
     PMCOLLECT_RISK_MIN_EDGE: "0.005",
   };
   let daemon: Daemon | null = null;
-  /** The daemon's warnings and errors, for a failure's message. */
-  const trouble = () =>
-    JSON.stringify(
-      (daemon?.events ?? []).filter((e) => e.level === "warn" || e.level === "error").slice(-8),
-    );
+  /**
+   * The daemon's last warnings and errors, then its last lines of any level (what the scanner
+   * and the trader last did), for a failure's message.
+   */
+  const trouble = () => {
+    const events = daemon?.events ?? [];
+    const warned = events.filter((e) => e.level === "warn" || e.level === "error").slice(-8);
+    return `${JSON.stringify(warned)}; last lines: ${JSON.stringify(events.slice(-12))}`;
+  };
   try {
     // 0. Without --live: exit 2, one line naming it, nothing opened.
     const refused = await pmcollect(["run"], live);
