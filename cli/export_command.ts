@@ -123,7 +123,7 @@ export async function runExportCommand(
   try {
     const now = new Date();
     const run: TableRun = { sql: db.sql, args, context, now };
-    for (const table of args.tables) {
+    for (const table of await localNames(db.sql, args.tables)) {
       const columns = await readColumns(db.sql, table);
       const timed = columns.some((c) => c.name === args.timeColumn);
       const partitions: Partition[] = timed
@@ -160,6 +160,23 @@ export async function runExportCommand(
   } finally {
     await db.close(5);
   }
+}
+
+/**
+ * Each name as this database's own tables are known: a name qualified with the session's own
+ * schema (`public.trades`) loses the qualifier. Export folders, and what retention frees beside
+ * a table (its packed rows, its hourly totals, a view's storage table), go by the bare name: the
+ * qualified one wrote `public.trades/`, which a dataset build does not read, and its retention
+ * left `trade_hours` counting the trades it dropped. A table of another schema keeps its name.
+ */
+export async function localNames(sql: Sql, tables: readonly string[]): Promise<string[]> {
+  const rows = await sql<{ name: string; local: string | null }[]>`
+    select t.name, case when n.nspname = current_schema() then c.relname end as local
+    from unnest(${tables as string[]}::text[]) with ordinality as t(name, i)
+    left join pg_class c on c.oid = to_regclass(t.name)
+    left join pg_namespace n on n.oid = c.relnamespace
+    order by t.i`;
+  return rows.map((r) => r.name.includes(".") && r.local !== null ? r.local : r.name);
 }
 
 interface TableRun {

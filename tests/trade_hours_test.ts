@@ -16,8 +16,11 @@ import { silentLogger } from "../runtime/log.ts";
 import { exportPartition } from "../export/export_partition.ts";
 import { dayPartition } from "../export/partition.ts";
 import { applyRetention } from "../export/retention.ts";
+import { localNames, runExportCommand } from "../cli/export_command.ts";
+import { loadConfig } from "../runtime/config.ts";
 
 const HOUR = 3_600_000;
+const DAY = 86_400_000;
 /** An hour start, then trades spread over the hours around it. */
 const BASE = Date.parse("2026-11-02T10:00:00Z");
 
@@ -126,20 +129,33 @@ Deno.test("migration 0025 totals the trades stored before it", async () => {
   });
 });
 
+/** A fill every 20 minutes over the three UTC days from `dayStart`, alternating two tokens. */
+async function writeThreeDays(sql: Queryable, dayStart: number): Promise<void> {
+  await writeTrades(
+    sql,
+    Array.from({ length: 3 * 72 }, (_, n) => ({
+      ...fill(n),
+      ts: new Date(dayStart + 10 * 60_000 + n * 20 * 60_000),
+      tokenId: n % 2 === 0 ? "tok-a" : "tok-b",
+    })),
+  );
+}
+
+/** The hours of `trade_hours` per UTC day. */
+async function hoursByDay(sql: Queryable): Promise<Record<string, number>> {
+  return Object.fromEntries(
+    (await sql<{ day: string; n: number }[]>`
+      select to_char(hour at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+      from trade_hours group by 1 order by 1`).map((r) => [r.day, r.n]),
+  );
+}
+
 for (const backend of BACKENDS) {
   Deno.test(`applyRetention() on trades drops the hours' totals of the days it drops (${backend})`, async () => {
     await withDatabase(backend, async (db) => {
       await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
-      // A fill every 20 minutes over three UTC days, 27–29 November, alternating two tokens.
-      const start = Date.parse("2026-11-27T00:10:00Z");
-      await writeTrades(
-        db.sql,
-        Array.from({ length: 3 * 72 }, (_, n) => ({
-          ...fill(n),
-          ts: new Date(start + n * 20 * 60_000),
-          tokenId: n % 2 === 0 ? "tok-a" : "tok-b",
-        })),
-      );
+      // 27–29 November.
+      await writeThreeDays(db.sql, Date.parse("2026-11-27T00:00:00Z"));
       const days = ["2026-11-27", "2026-11-28", "2026-11-29"];
       const out = await Deno.makeTempDir({ prefix: "pmcollect_trade_hours_" });
       try {
@@ -151,12 +167,7 @@ for (const backend of BACKENDS) {
             signal,
           });
         }
-        const hoursPerDay = async () =>
-          Object.fromEntries(
-            (await db.sql<{ day: string; n: number }[]>`
-              select to_char(hour at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
-              from trade_hours group by 1 order by 1`).map((r) => [r.day, r.n]),
-          );
+        const hoursPerDay = () => hoursByDay(db.sql);
         const everyDay = { "2026-11-27": 48, "2026-11-28": 48, "2026-11-29": 48 };
         assert.deepEqual(await hoursPerDay(), everyDay);
         // Kept: the 29th and after (two days before the 1st of December).
@@ -175,3 +186,40 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+Deno.test("export --tables <own schema>.trades --retain-days: the table's own folder, and the totals of the days it drops go too", async () => {
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: serverTimescale(db) });
+    // The command's clock is the real one: three complete days, 5 to 3 days ago.
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    await writeThreeDays(db.sql, today - 5 * DAY);
+    const day = (back: number) => new Date(today - back * DAY).toISOString().slice(0, 10);
+    // Only the session's own schema is dropped from a name.
+    assert.deepEqual(
+      await localNames(db.sql, [`${db.schema}.trades`, "trades", "pg_catalog.pg_class", "no.such"]),
+      ["trades", "trades", "pg_catalog.pg_class", "no.such"],
+    );
+    const out = await Deno.makeTempDir({ prefix: "pmcollect_trade_hours_cli_" });
+    try {
+      const lines: string[] = [];
+      const code = await runExportCommand(loadConfig({ DATABASE_URL: db.url! }), {
+        log: silentLogger(),
+        signal: new AbortController().signal,
+        write: (line) => lines.push(line),
+        args: ["--out", out, "--tables", `${db.schema}.trades`, "--retain-days", "4"],
+        program: "pmcollect test",
+      });
+      assert.equal(code, 0, lines.join("\n"));
+      // The folder a dataset build reads (`trades/`), not `<schema>.trades/`.
+      const folders = [];
+      for await (const e of Deno.readDir(out)) folders.push(e.name);
+      assert.deepEqual(folders, ["trades"]);
+      assert.ok(lines.includes(`trades ${day(5)}: dropped (72 rows)`), lines.join("\n"));
+      assert.deepEqual(await hoursByDay(db.sql), { [day(4)]: 48, [day(3)]: 48 });
+      const [stored, recount] = await hoursAndRecount(db.sql);
+      assert.deepEqual(stored, recount);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
