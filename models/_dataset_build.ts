@@ -135,27 +135,37 @@ export async function buildFromSource(
     options.horizons.map((h) => ({ candidate, horizon: h.label, instant: candidate.endAt - h.ms }))
   );
   // Small batches keep each query under PostgreSQL's JIT threshold (compiling costs more than
-  // it saves here); two run at once, one per core.
+  // it saves here); two run at once, one per core. A batch holds markets that end near each
+  // other, all horizons of each: where the series are chunked by time (TimescaleDB), its lookups
+  // then reach into few chunks, and a market's horizons still share their lookups (in order of
+  // instants, they did not, and plain PostgreSQL did 40% more work). The rows keep the
+  // candidates' order.
   const size = options.batchRows ?? 1_000;
-  const batches: (readonly Planned[])[] = [];
-  for (let start = 0; start < planned.length; start += size) {
-    batches.push(planned.slice(start, start + size));
+  const endOf = (i: number) => planned[i]!.candidate.endAt;
+  const order = planned.map((_, i) => i).sort((a, b) => endOf(a) - endOf(b));
+  const batches: (readonly number[])[] = [];
+  for (let start = 0; start < order.length; start += size) {
+    batches.push(order.slice(start, start + size));
   }
-  const results: (DatasetRow | null)[][] = new Array(batches.length);
+  const built: (DatasetRow | null)[] = new Array(planned.length);
   let next = 0;
   const worker = async () => {
     while (next < batches.length) {
       options.signal?.throwIfAborted();
-      const i = next++;
-      results[i] = await buildBatch(source, batches[i]!, groups, options.reads ?? "all");
+      const batch = batches[next++]!;
+      const answers = await buildBatch(
+        source,
+        batch.map((i) => planned[i]!),
+        groups,
+        options.reads ?? "all",
+      );
+      for (let n = 0; n < batch.length; n++) built[batch[n]!] = answers[n]!;
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
-  for (const batch of results) {
-    for (const row of batch) {
-      if (row === null) excluded.noPriceBeforeInstant += 1;
-      else rows.push(row);
-    }
+  for (const row of built) {
+    if (row === null) excluded.noPriceBeforeInstant += 1;
+    else rows.push(row);
   }
   return { rows, excluded, markets: scan.candidates.length };
 }

@@ -41,7 +41,7 @@ function columnsOf(query: string, columns: readonly string[], extra = ""): strin
 
 /**
  * Lookups as `q (token, token_key, cut, i)`, `i` their 1-based position: $1 the tokens, $2 each
- * lookup's token (its 1-based position in $1), $3 its cut.
+ * lookup's token (its 1-based position in $1), $3 its cut; $4 and $5 their span ({@link SPAN}).
  */
 const LOOKUPS = `
   tk as materialized (
@@ -60,6 +60,8 @@ const LOOKUPS = `
  * sparser series.
  */
 const RECENT = ["1 hour", "1 day"] as const;
+/** The longest of {@link RECENT}: how far before its cut a bounded ask reaches. */
+export const RECENT_MS = 86_400_000;
 
 /**
  * The latest row at or before `cut` of one key's series, as the body of a lateral subquery:
@@ -70,23 +72,44 @@ const RECENT = ["1 hour", "1 day"] as const;
  * start of its index page before it returns the first (about 170 on average for a long series),
  * unless a lower bound on `ts` stops it: the bounded ask checks the few entries in its window,
  * and an empty one costs one more index descent.
+ *
+ * `span` bounds every ask by the query's own parameters (see {@link SPAN}): no answer changes,
+ * but on a TimescaleDB hypertable the chunks outside them are left out once per query, where
+ * otherwise each lookup's asks re-checked every chunk of the table.
  */
 function latestAtOrBefore(
-  spec: { columns: string; from: string; key: string; ts: string; cut: string; order: string },
+  spec: {
+    columns: string;
+    from: string;
+    key: string;
+    ts: string;
+    cut: string;
+    order: string;
+    span: { lower: string; upper: string };
+  },
 ): string {
   const ask = (bound: string) =>
     `(select ${spec.columns} from ${spec.from} where ${spec.key} and ${bound}
-      order by ${spec.order} limit 1)`;
+      and ${spec.ts} <= ${spec.span.upper} order by ${spec.order} limit 1)`;
   const asks: string[] = [];
   let upper = `${spec.ts} <= ${spec.cut}`;
   for (const window of RECENT) {
     const edge = `${spec.cut} - interval '${window}'`;
-    asks.push(ask(`${upper} and ${spec.ts} > ${edge}`));
+    asks.push(ask(`${upper} and ${spec.ts} > ${edge} and ${spec.ts} > ${spec.span.lower}`));
     upper = `${spec.ts} <= ${edge}`;
   }
   asks.push(ask(upper));
   return `${asks.join("\n    union all ")} limit 1`;
 }
+
+/**
+ * A query's span of stamps, as two parameters of Unix ms: `upper` at or after every cut, `lower`
+ * at least the longest of {@link RECENT} before every cut (the caller's `spanOf`).
+ */
+const SPAN = (upper: number, lower: number) => ({
+  upper: AT(`$${upper}::int8`),
+  lower: AT(`$${lower}::int8`),
+});
 
 /** The latest snapshot at or before each cut, as columns (`SnapshotColumns` in `dataset.ts`). */
 export const SNAPSHOTS_SQL = columnsOf(
@@ -101,6 +124,7 @@ export const SNAPSHOTS_SQL = columnsOf(
       ts: "d.ts",
       cut: "q.cut",
       order: "d.ts desc",
+      span: SPAN(4, 5),
     })
   }) s`,
   ["i", "us", "price", "best_bid", "best_ask", "last_trade_price"],
@@ -122,6 +146,7 @@ export const HISTORY_SQL = columnsOf(
       ts: "ph.ts",
       cut: "q.cut",
       order: "ph.ts desc, ph.fidelity_minutes",
+      span: SPAN(4, 5),
     })
   }) h`,
   ["i", "us", "price"],
@@ -162,7 +187,8 @@ const METADATA_AT = `
  * (the index alone, ≤ 168 entries a token for a week) and the unfinished last hour, from
  * `f_hour` (the hour of `t_until`), from the trades themselves. Reading every trade of the week
  * instead cost 42× as much on markets that trade every two minutes, and the same on the
- * benchmark's three trades a day.
+ * benchmark's three trades a day. $10 and $11 are the book cuts' span ({@link SPAN}), $12 and $13
+ * the first `f_hour` and the last `t_until`.
  */
 export const ROWS_SQL = `
   with q as materialized (
@@ -184,6 +210,7 @@ export const ROWS_SQL = `
     ts: "d.ts",
     cut: "q.book_cut",
     order: "d.ts desc",
+    span: SPAN(10, 11),
   })
 }) b on true
   cross join lateral (
@@ -196,7 +223,8 @@ export const ROWS_SQL = `
       where h.token_id in (q.yes, q.no) and h.hour >= q.t_from and h.hour < q.f_hour
       union all
       select 1, ${TRADE_USD}, true from trades t
-      where t.token_id in (q.yes, q.no) and t.ts >= q.f_hour and t.ts <= q.t_until) p) tr
+      where t.token_id in (q.yes, q.no) and t.ts >= q.f_hour and t.ts <= q.t_until
+        and t.ts >= ${AT("$12::int8")} and t.ts <= ${AT("$13::int8")}) p) tr
   left join lateral (${METADATA_AT}) h on true
   order by q.i`;
 
@@ -236,6 +264,13 @@ export const GROUP_MEMBERS_SQL = `
   from markets m join tokens t on t.market_id = m.market_id and t.outcome_index = 0
   where m.neg_risk_market_id = any($1::text[])
   order by m.neg_risk_market_id, m.market_id collate "C"`;
+
+/**
+ * Whether the series are kept in chunks: the schema was migrated for TimescaleDB (its
+ * hypertables), as `migrate` recorded; false on plain PostgreSQL.
+ */
+export const CHUNKED_SQL = `
+  select exists (select 1 from schema_migrations where mode = 'timescale') as chunked`;
 
 /** The positions (1-based) of the tokens of $1 that have backfilled points (`price_history`). */
 export const BACKFILLED_SQL = `

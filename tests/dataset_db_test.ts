@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { createTestDatabase, withDatabase } from "./_db.ts";
 import { moveToPriceHistory, seedDataset, seedMarket, seedPrice } from "./_dataset_seed.ts";
-import { buildDataset, parseHorizons } from "../models/dataset.ts";
+import { buildDataset, parseHorizons, postgresSource } from "../models/dataset.ts";
+import { buildFromSource } from "../models/_dataset_build.ts";
 import type { DatasetRow } from "../models/dataset_row.ts";
 import type { Sql } from "../db/client.ts";
 import { insertPriceSnapshots } from "../db/prices.ts";
@@ -205,6 +206,42 @@ Deno.test("buildDataset() reaches back across a gap of two days in each series",
       assert.equal(row.features.priceAgeHours, (instant - price) / HOUR, `m${i} price`);
       assert.equal(row.features.bookAgeHours, (instant - book) / HOUR, `m${i} book`);
     }
+  });
+});
+
+Deno.test("buildDataset() gives the same rows when its lookups go in slices of nearby instants (as on TimescaleDB)", async () => {
+  // On a hypertable each query is bounded by its slice's span of stamps; the answers, their
+  // order and the unbounded ask across a gap must not change.
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    await moveToPriceHistory(db.sql, 6, SEED.spreadDays);
+    const m = seedMarket(1, SEED.spreadDays);
+    const [from, to] = [new Date(m.end - 72 * HOUR), new Date(m.end - 24 * HOUR)];
+    const token = db.sql`(select token_key from token_keys where token_id = ${m.yes})`;
+    await db
+      .sql`delete from price_snapshot_data where token_key = ${token} and ts > ${from} and ts <= ${to}`;
+    await db
+      .sql`delete from book_snapshot_data where token_key = ${token} and ts > ${from} and ts <= ${to}`;
+    const horizons = parseHorizons("1h,24h,7d");
+    const whole = await buildDataset(db.sql, { horizons });
+    let queries = 0;
+    const counted = new Proxy(db.sql, {
+      get: (target, name) =>
+        name === "unsafe"
+          ? (...args: Parameters<Sql["unsafe"]>) => (queries++, target.unsafe(...args))
+          : Reflect.get(target, name),
+    });
+    const sliced = await buildFromSource(postgresSource(counted, { sliceLookups: 16 }), {
+      horizons,
+      batchRows: 25,
+    });
+    assert.ok(whole.rows.length >= 50, `${whole.rows.length} rows`);
+    assert.deepEqual(sliced.excluded, whole.excluded);
+    assert.deepEqual(sliced.rows, whole.rows);
+    // 60 market-horizons: ~500 price lookups in slices of 16, rows in slices of 2.
+    assert.ok(queries > 60, `${queries} queries`);
+    const gapped = byKey(whole.rows).get(`${m.marketId}|24h`)!;
+    assert.ok(gapped.features.priceAgeHours >= 48, `${gapped.features.priceAgeHours} h`);
   });
 });
 
