@@ -90,6 +90,11 @@ export interface DatasetSource {
   readonly serial?: boolean;
   /** Resolved markets whose resolution time is in [since, until) (ms; null = unbounded). */
   candidates(range: { since: number | null; until: number | null }): Promise<CandidateScan>;
+  /**
+   * Whether batches should hold markets that end near each other (series chunked by time);
+   * by default they go in the candidates' order.
+   */
+  batchByEnd?(): Promise<boolean>;
   /** Every market of each neg-risk group key. */
   groupMembers(keys: readonly string[]): Promise<Map<string, GroupMember[]>>;
   prices(lookups: readonly PriceLookup[]): Promise<(PricePoint | null)[]>;
@@ -135,14 +140,15 @@ export async function buildFromSource(
     options.horizons.map((h) => ({ candidate, horizon: h.label, instant: candidate.endAt - h.ms }))
   );
   // Small batches keep each query under PostgreSQL's JIT threshold (compiling costs more than
-  // it saves here); two run at once, one per core. A batch holds markets that end near each
-  // other, all horizons of each: where the series are chunked by time (TimescaleDB), its lookups
-  // then reach into few chunks, and a market's horizons still share their lookups (in order of
-  // instants, they did not, and plain PostgreSQL did 40% more work). The rows keep the
-  // candidates' order.
+  // it saves here); two run at once, one per core. Where the source asks for it, a batch holds
+  // markets that end near each other, all horizons of each: on series chunked by time
+  // (TimescaleDB) its lookups then reach into few chunks, and a market's horizons still share
+  // their lookups (in order of instants, they did not, and plain PostgreSQL did 40% more work).
+  // The rows keep the candidates' order.
   const size = options.batchRows ?? 1_000;
   const endOf = (i: number) => planned[i]!.candidate.endAt;
-  const order = planned.map((_, i) => i).sort((a, b) => endOf(a) - endOf(b));
+  const order = planned.map((_, i) => i);
+  if (await source.batchByEnd?.() === true) order.sort((a, b) => endOf(a) - endOf(b));
   const batches: (readonly number[])[] = [];
   for (let start = 0; start < order.length; start += size) {
     batches.push(order.slice(start, start + size));

@@ -85,17 +85,20 @@ function latestAtOrBefore(
     ts: string;
     cut: string;
     order: string;
-    span: { lower: string; upper: string };
+    span: { lower: string; upper: string } | null;
   },
 ): string {
   const ask = (bound: string) =>
     `(select ${spec.columns} from ${spec.from} where ${spec.key} and ${bound}
-      and ${spec.ts} <= ${spec.span.upper} order by ${spec.order} limit 1)`;
+      ${
+      spec.span === null ? "" : `and ${spec.ts} <= ${spec.span.upper}`
+    } order by ${spec.order} limit 1)`;
   const asks: string[] = [];
   let upper = `${spec.ts} <= ${spec.cut}`;
   for (const window of RECENT) {
     const edge = `${spec.cut} - interval '${window}'`;
-    asks.push(ask(`${upper} and ${spec.ts} > ${edge} and ${spec.ts} > ${spec.span.lower}`));
+    const lower = spec.span === null ? "" : ` and ${spec.ts} > ${spec.span.lower}`;
+    asks.push(ask(`${upper} and ${spec.ts} > ${edge}${lower}`));
     upper = `${spec.ts} <= ${edge}`;
   }
   asks.push(ask(upper));
@@ -106,51 +109,51 @@ function latestAtOrBefore(
  * A query's span of stamps, as two parameters of Unix ms: `upper` at or after every cut, `lower`
  * at least the longest of {@link RECENT} before every cut (the caller's `spanOf`).
  */
-const SPAN = (upper: number, lower: number) => ({
-  upper: AT(`$${upper}::int8`),
-  lower: AT(`$${lower}::int8`),
-});
+const SPAN = (spanned: boolean, upper: number, lower: number) =>
+  spanned ? { upper: AT(`$${upper}::int8`), lower: AT(`$${lower}::int8`) } : null;
 
 /** The latest snapshot at or before each cut, as columns (`SnapshotColumns` in `dataset.ts`). */
-export const SNAPSHOTS_SQL = columnsOf(
-  `with ${LOOKUPS}
+export const snapshotsSql = (spanned: boolean): string =>
+  columnsOf(
+    `with ${LOOKUPS}
   select q.i::int as i, ${US("s.ts")} as us, s.price, s.best_bid, s.best_ask,
     s.last_trade_price, s.exact
   from q cross join lateral (${
-    latestAtOrBefore({
-      columns: "d.ts, d.price, d.best_bid, d.best_ask, d.last_trade_price, d.exact",
-      from: "price_snapshot_data d",
-      key: "d.token_key = q.token_key",
-      ts: "d.ts",
-      cut: "q.cut",
-      order: "d.ts desc",
-      span: SPAN(4, 5),
-    })
-  }) s`,
-  ["i", "us", "price", "best_bid", "best_ask", "last_trade_price"],
-  "jsonb_object_agg(a.i, a.exact) filter (where a.exact is not null) as exact",
-);
+      latestAtOrBefore({
+        columns: "d.ts, d.price, d.best_bid, d.best_ask, d.last_trade_price, d.exact",
+        from: "price_snapshot_data d",
+        key: "d.token_key = q.token_key",
+        ts: "d.ts",
+        cut: "q.cut",
+        order: "d.ts desc",
+        span: SPAN(spanned, 4, 5),
+      })
+    }) s`,
+    ["i", "us", "price", "best_bid", "best_ask", "last_trade_price"],
+    "jsonb_object_agg(a.i, a.exact) filter (where a.exact is not null) as exact",
+  );
 
 /**
  * The latest backfilled point at or before each cut (the smallest fidelity at that stamp), as
  * columns (`HistoryColumns` in `dataset.ts`).
  */
-export const HISTORY_SQL = columnsOf(
-  `with ${LOOKUPS}
+export const historySql = (spanned: boolean): string =>
+  columnsOf(
+    `with ${LOOKUPS}
   select q.i::int as i, ${US("h.ts")} as us, h.price
   from q cross join lateral (${
-    latestAtOrBefore({
-      columns: "ph.ts, ph.price",
-      from: "price_history ph",
-      key: "ph.token_id = q.token",
-      ts: "ph.ts",
-      cut: "q.cut",
-      order: "ph.ts desc, ph.fidelity_minutes",
-      span: SPAN(4, 5),
-    })
-  }) h`,
-  ["i", "us", "price"],
-);
+      latestAtOrBefore({
+        columns: "ph.ts, ph.price",
+        from: "price_history ph",
+        key: "ph.token_id = q.token",
+        ts: "ph.ts",
+        cut: "q.cut",
+        order: "ph.ts desc, ph.fidelity_minutes",
+        span: SPAN(spanned, 4, 5),
+      })
+    }) h`,
+    ["i", "us", "price"],
+  );
 
 /**
  * A book side's notional, rounded to cents: from the stored millionths (exact: price and size
@@ -190,7 +193,7 @@ const METADATA_AT = `
  * benchmark's three trades a day. $10 and $11 are the book cuts' span ({@link SPAN}), $12 and $13
  * the first `f_hour` and the last `t_until`.
  */
-export const ROWS_SQL = `
+export const rowsSql = (spanned: boolean): string => `
   with q as materialized (
     select market, yes, no, ${AT("instant")} as instant, ${AT("book_cut")} as book_cut,
       ${AT("t_from")} as t_from, ${AT("t_from_short")} as t_from_short,
@@ -210,7 +213,7 @@ export const ROWS_SQL = `
     ts: "d.ts",
     cut: "q.book_cut",
     order: "d.ts desc",
-    span: SPAN(10, 11),
+    span: SPAN(spanned, 10, 11),
   })
 }) b on true
   cross join lateral (
@@ -224,7 +227,7 @@ export const ROWS_SQL = `
       union all
       select 1, ${TRADE_USD}, true from trades t
       where t.token_id in (q.yes, q.no) and t.ts >= q.f_hour and t.ts <= q.t_until
-        and t.ts >= ${AT("$12::int8")} and t.ts <= ${AT("$13::int8")}) p) tr
+        ${spanned ? `and t.ts >= ${AT("$12::int8")} and t.ts <= ${AT("$13::int8")}` : ""}) p) tr
   left join lateral (${METADATA_AT}) h on true
   order by q.i`;
 

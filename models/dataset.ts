@@ -46,11 +46,11 @@ import {
   CANDIDATES_SQL,
   CHUNKED_SQL,
   GROUP_MEMBERS_SQL,
-  HISTORY_SQL,
+  historySql,
   METADATA_SQL,
   RECENT_MS,
-  ROWS_SQL,
-  SNAPSHOTS_SQL,
+  rowsSql,
+  snapshotsSql,
 } from "./_dataset_pg_sql.ts";
 
 export type { DatasetBuild, DatasetExclusions, ParsedHorizon } from "./_dataset_build.ts";
@@ -106,6 +106,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const CHUNKED_SLICE = 1_000;
 const ROWS_PER_SLICE_SHARE = 8;
 
+/** Each query as sent on plain tables ([0]) and with its span, in slices ([1]). */
+const SNAPSHOTS = [snapshotsSql(false), snapshotsSql(true)] as const;
+const HISTORY = [historySql(false), historySql(true)] as const;
+const ROWS = [rowsSql(false), rowsSql(true)] as const;
+
 /**
  * The PostgreSQL backend of the build (exported for the benchmark's per-query timings).
  * `sliceLookups` sets the price lookups per query (rows: an eighth); by default all of a call's
@@ -142,15 +147,26 @@ export function postgresSource(
       }
       return out;
     },
-    prices: async (lookups) =>
-      inSlices(lookups, (l) => l.cut, await sliceSize(), (part) => pricesOf(sql, part)),
-    rows: async (lookups) =>
-      inSlices(
+    batchByEnd: async () => await sliceSize() !== Infinity,
+    prices: async (lookups) => {
+      const size = await sliceSize();
+      return await inSlices(
+        lookups,
+        (l) => l.cut,
+        size,
+        (part) => pricesOf(sql, part, size !== Infinity),
+      );
+    },
+    rows: async (lookups) => {
+      const size = await sliceSize();
+      const rows = Math.max(1, Math.floor(size / ROWS_PER_SLICE_SHARE));
+      return await inSlices(
         lookups,
         (l) => l.instant,
-        Math.max(1, Math.floor((await sliceSize()) / ROWS_PER_SLICE_SHARE)),
-        (part) => rowsOf(sql, part),
-      ),
+        rows,
+        (part) => rowsOf(sql, part, size !== Infinity),
+      );
+    },
     metadata: async (lookups) => {
       const rows = await sql.unsafe<{ metadata: Record<string, unknown> | null }[]>(
         METADATA_SQL,
@@ -193,9 +209,11 @@ function rangeOf<L>(items: readonly L[], value: (item: L) => number): [number, n
   return [low, high];
 }
 
+/** The price lookups in one query (`spanned`: bounded by their span, `SPAN`). */
 async function pricesOf(
   sql: Queryable,
   lookups: readonly PriceLookup[],
+  spanned: boolean,
 ): Promise<(PricePoint | null)[]> {
   // Each token once; each lookup names its token by position: the ids are long, and each
   // is asked for about eight times.
@@ -207,26 +225,27 @@ async function pricesOf(
   });
   const tokens = arrayLiteral([...position.keys()]);
   const [first, last] = rangeOf(lookups, (l) => l.cut);
+  const span = spanned ? [last, first - RECENT_MS] : [];
   // Tokens with backfilled points: only their lookups probe price_history.
   const backfilled = new Set(
     (await sql.unsafe<{ n: number }[]>(BACKFILLED_SQL, [tokens])).map((r) => r.n),
   );
   const history = lookups.flatMap((_, i) => backfilled.has(at[i]!) ? [i] : []);
   const [[snapshots], [points]] = await Promise.all([
-    sql.unsafe<SnapshotColumns[]>(SNAPSHOTS_SQL, [
+    sql.unsafe<SnapshotColumns[]>(SNAPSHOTS[span.length / 2], [
       tokens,
       arrayLiteral(at),
       col(lookups, (l) => l.cut),
-      last,
-      first - RECENT_MS,
+      ...span,
     ]),
-    history.length === 0 ? [] as HistoryColumns[] : sql.unsafe<HistoryColumns[]>(HISTORY_SQL, [
-      tokens,
-      col(history, (i) => at[i]!),
-      col(history, (i) => lookups[i]!.cut),
-      last,
-      first - RECENT_MS,
-    ]),
+    history.length === 0
+      ? [] as HistoryColumns[]
+      : sql.unsafe<HistoryColumns[]>(HISTORY[span.length / 2], [
+        tokens,
+        col(history, (i) => at[i]!),
+        col(history, (i) => lookups[i]!.cut),
+        ...span,
+      ]),
   ]);
   const records: (PriceRecord | undefined)[] = new Array(lookups.length);
   if (snapshots !== undefined) readSnapshots(snapshots, records);
@@ -234,9 +253,14 @@ async function pricesOf(
   return records.map((r) => r === undefined ? null : pricePointOf(r));
 }
 
-async function rowsOf(sql: Queryable, lookups: readonly RowLookup[]): Promise<RowAnswer[]> {
+/** The rows' lookups in one query (`spanned`: bounded by their span, `SPAN`). */
+async function rowsOf(
+  sql: Queryable,
+  lookups: readonly RowLookup[],
+  spanned: boolean,
+): Promise<RowAnswer[]> {
   // The windows' totals come from whole hours of trade_hours, and their last hour's trades
-  // count in both (see ROWS_SQL).
+  // count in both (see `rowsSql`).
   const unfit = lookups.find((l) =>
     l.tradeFrom % HOUR_MS || l.tradeFromShort % HOUR_MS ||
     l.tradeFromShort > hourFloor(l.tradeUntil)
@@ -261,7 +285,7 @@ async function rowsOf(sql: Queryable, lookups: readonly RowLookup[]): Promise<Ro
       usd_long: string;
       metadata: Record<string, unknown> | null;
     }[]
-  >(ROWS_SQL, [
+  >(ROWS[spanned ? 1 : 0], [
     col(lookups, (l) => l.marketId),
     col(lookups, (l) => l.yesToken),
     col(lookups, (l) => l.noToken),
@@ -271,10 +295,7 @@ async function rowsOf(sql: Queryable, lookups: readonly RowLookup[]): Promise<Ro
     col(lookups, (l) => l.tradeFromShort),
     col(lookups, (l) => l.tradeUntil),
     col(lookups, (l) => hourFloor(l.tradeUntil)),
-    lastBook,
-    firstBook - RECENT_MS,
-    firstHour,
-    lastTrade,
+    ...(spanned ? [lastBook, firstBook - RECENT_MS, firstHour, lastTrade] : []),
   ]);
   return rows.map((r): RowAnswer => ({
     book: r.book_ts === null
