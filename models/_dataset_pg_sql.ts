@@ -107,7 +107,7 @@ function latestAtOrBefore(
 
 /**
  * A query's span of stamps, as two parameters of Unix ms: `upper` at or after every cut, `lower`
- * at least the longest of {@link RECENT} before every cut (the caller's `spanOf`).
+ * at least the longest of {@link RECENT} before every cut (`cutSpan` in `dataset.ts`).
  */
 const SPAN = (spanned: boolean, upper: number, lower: number) =>
   spanned ? { upper: AT(`$${upper}::int8`), lower: AT(`$${lower}::int8`) } : null;

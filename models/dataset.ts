@@ -209,6 +209,18 @@ function rangeOf<L>(items: readonly L[], value: (item: L) => number): [number, n
   return [low, high];
 }
 
+/** A query's span parameters from its cuts' least and greatest: upper, then lower. */
+const cutSpan = ([first, last]: [number, number]) => [last, first - RECENT_MS];
+
+/**
+ * The rows query's span parameters: its book cuts' (`cutSpan`), then the first hour of the
+ * trades' last hours and the last `tradeUntil` (`hourFloor` keeps their order).
+ */
+function rowsSpan(lookups: readonly RowLookup[]): number[] {
+  const [first, last] = rangeOf(lookups, (l) => l.tradeUntil);
+  return [...cutSpan(rangeOf(lookups, (l) => l.bookCut)), hourFloor(first), last];
+}
+
 /** The price lookups in one query (`spanned`: bounded by their span, `SPAN`). */
 async function pricesOf(
   sql: Queryable,
@@ -224,28 +236,26 @@ async function pricesOf(
     return n;
   });
   const tokens = arrayLiteral([...position.keys()]);
-  const [first, last] = rangeOf(lookups, (l) => l.cut);
-  const span = spanned ? [last, first - RECENT_MS] : [];
+  const span = spanned ? cutSpan(rangeOf(lookups, (l) => l.cut)) : [];
+  const query = spanned ? 1 : 0;
   // Tokens with backfilled points: only their lookups probe price_history.
   const backfilled = new Set(
     (await sql.unsafe<{ n: number }[]>(BACKFILLED_SQL, [tokens])).map((r) => r.n),
   );
   const history = lookups.flatMap((_, i) => backfilled.has(at[i]!) ? [i] : []);
   const [[snapshots], [points]] = await Promise.all([
-    sql.unsafe<SnapshotColumns[]>(SNAPSHOTS[span.length / 2], [
+    sql.unsafe<SnapshotColumns[]>(SNAPSHOTS[query], [
       tokens,
       arrayLiteral(at),
       col(lookups, (l) => l.cut),
       ...span,
     ]),
-    history.length === 0
-      ? [] as HistoryColumns[]
-      : sql.unsafe<HistoryColumns[]>(HISTORY[span.length / 2], [
-        tokens,
-        col(history, (i) => at[i]!),
-        col(history, (i) => lookups[i]!.cut),
-        ...span,
-      ]),
+    history.length === 0 ? [] as HistoryColumns[] : sql.unsafe<HistoryColumns[]>(HISTORY[query], [
+      tokens,
+      col(history, (i) => at[i]!),
+      col(history, (i) => lookups[i]!.cut),
+      ...span,
+    ]),
   ]);
   const records: (PriceRecord | undefined)[] = new Array(lookups.length);
   if (snapshots !== undefined) readSnapshots(snapshots, records);
@@ -271,9 +281,6 @@ async function rowsOf(
         `${iso(unfit.tradeFrom)}, ${iso(unfit.tradeFromShort)} to ${iso(unfit.tradeUntil)}`,
     );
   }
-  const [firstBook, lastBook] = rangeOf(lookups, (l) => l.bookCut);
-  const [firstHour] = rangeOf(lookups, (l) => hourFloor(l.tradeUntil));
-  const [, lastTrade] = rangeOf(lookups, (l) => l.tradeUntil);
   const rows = await sql.unsafe<
     {
       book_ts: number | null;
@@ -295,7 +302,7 @@ async function rowsOf(
     col(lookups, (l) => l.tradeFromShort),
     col(lookups, (l) => l.tradeUntil),
     col(lookups, (l) => hourFloor(l.tradeUntil)),
-    ...(spanned ? [lastBook, firstBook - RECENT_MS, firstHour, lastTrade] : []),
+    ...(spanned ? rowsSpan(lookups) : []),
   ]);
   return rows.map((r): RowAnswer => ({
     book: r.book_ts === null
