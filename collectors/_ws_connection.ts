@@ -69,6 +69,8 @@ export class WsConnection {
   messages = 0;
   lastDataAt = 0;
   pingsSent = 0;
+  /** `PONG` frames received; the venue answers each PING in order, after what it sent before. */
+  pongs = 0;
   readonly #o: WsConnectionOptions;
   #keyer: TradeKeyer = createTradeKeyer();
   /** Subscribe messages and the tokens still waiting for their snapshot. */
@@ -215,7 +217,10 @@ export class WsConnection {
       // A timer starved by a busy loop must not cost the socket: frames still arrive.
       if (now - lastPingAt >= this.#o.pingMs) ping();
       const frame = parseWsFrame(e.data, now, { maxFrameBytes: this.#o.maxFrameBytes });
-      if (frame.pong) return;
+      if (frame.pong) {
+        this.pongs++;
+        return;
+      }
       this.lastDataAt = now;
       dataSeen = true;
       this.messages += frame.messages.length;

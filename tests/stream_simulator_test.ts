@@ -32,6 +32,7 @@ test("stream: after a reconnect and a database outage, bookAt equals the paused 
     PMCOLLECT_WS_TOKENS_PER_CONNECTION: "6",
     PMCOLLECT_QUOTES_INTERVAL_MS: "200",
     PMCOLLECT_STREAM_CHECKPOINT_EVERY: "50",
+    PMCOLLECT_WS_PING_MS: "100",
   });
   const proxy = new PgProxy();
   proxy.open();
@@ -52,18 +53,17 @@ test("stream: after a reconnect and a database outage, bookAt equals the paused 
     // The simulator's own books at past instants: paused, every book as /book gives it then.
     const history: { at: Date; books: Map<string, { bids: Level[]; asks: Level[] }> }[] = [];
     // Paused, the simulator sends nothing more; what it sent before is in flight until the
-    // recorder has stamped it. The instant is taken once nothing more arrives (a fixed 150 ms
-    // was not always enough on a loaded host: a level then differed at that instant).
+    // listener has stamped it. A socket delivers in order and the simulator answers each PING
+    // after the frames it sent before, so once every connection has the PONG to a PING sent
+    // after the pause, everything sent before it is stamped. (Waiting for 150 ms of quiet was
+    // not enough: a starved process ran the timer before reading the socket, and a level then
+    // differed at that instant.)
     const settled = async () => {
-      const deadline = Date.now() + 5000;
-      let seen = rec().stats.rowsRecorded;
-      while (Date.now() < deadline) {
-        await sleep(150);
-        const now = rec().stats.rowsRecorded;
-        if (now === seen) return;
-        seen = now;
-      }
-      throw new Error("the recorder still receives from a paused simulator after 5 s");
+      const pings = c.pool.connections.map((x) => x.pingsSent);
+      await until(
+        () => c.pool.connections.every((x, i) => x.state === "open" && x.pongs > pings[i]!),
+        5000,
+      );
     };
     const sample = async () => {
       sim.control.pause();
