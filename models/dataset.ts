@@ -18,7 +18,7 @@
  * rows[0]?.features.momentum24h;
  * ```
  */
-import type { Queryable } from "../db/client.ts";
+import type { Queryable, Sql } from "../db/client.ts";
 import { arrayLiteral, col } from "../db/_columns.ts";
 import type { DatasetRow } from "./dataset_row.ts";
 import type { GroupMember, PricePoint } from "./_dataset_features.ts";
@@ -117,9 +117,10 @@ const ROWS = [rowsSql(false), rowsSql(true)] as const;
  * on plain tables, {@link CHUNKED_SLICE} on TimescaleDB's.
  */
 export function postgresSource(
-  sql: Queryable,
+  pool: Queryable,
   options: { sliceLookups?: number } = {},
 ): DatasetSource {
+  const sql = withoutJit(pool);
   let slice: Promise<number> | undefined;
   const sliceSize = () =>
     slice ??= options.sliceLookups !== undefined
@@ -177,6 +178,35 @@ export function postgresSource(
   };
 }
 
+/** What this module sends its queries through ({@link withoutJit}). */
+interface Lookups {
+  unsafe<T extends readonly unknown[]>(text: string, params?: unknown[]): Promise<T>;
+}
+
+/**
+ * Each query in a transaction of its own with JIT off (the two statements pipelined). A query's
+ * estimated cost grows with its lookups, about 6.7 per price lookup: past `jit_above_cost`
+ * (100,000 by default), ~15,000 lookups, which a batch of 1,000 rows reaches when its markets sit
+ * in large neg-risk groups (a price lookup per member and row), PostgreSQL compiles the plan
+ * before running it. Compiling costs more than it saves on index probes: a price query of 17,026
+ * lookups took 141–175 ms with JIT, 76–110 ms without (the benchmark's seed). Inside a caller's
+ * transaction (no `begin`), its queries run as they are.
+ */
+function withoutJit(sql: Queryable): Lookups {
+  const pool = sql as Partial<Pick<Sql, "begin">>;
+  if (typeof pool.begin !== "function") return sql as unknown as Lookups;
+  const begin = pool.begin.bind(sql);
+  return {
+    unsafe: async <T extends readonly unknown[]>(text: string, params: unknown[] = []) => {
+      const [, rows] = await begin((tx) => [
+        tx.unsafe("set local jit = off"),
+        tx.unsafe(text, params as never[]),
+      ]);
+      return rows as unknown as T;
+    },
+  };
+}
+
 /**
  * `answer` of `items` in slices of `size` in order of `instant` (one call when they fit),
  * the answers back in the items' order.
@@ -223,7 +253,7 @@ function rowsSpan(lookups: readonly RowLookup[]): number[] {
 
 /** The price lookups in one query (`spanned`: bounded by their span, `SPAN`). */
 async function pricesOf(
-  sql: Queryable,
+  sql: Lookups,
   lookups: readonly PriceLookup[],
   spanned: boolean,
 ): Promise<(PricePoint | null)[]> {
@@ -265,7 +295,7 @@ async function pricesOf(
 
 /** The rows' lookups in one query (`spanned`: bounded by their span, `SPAN`). */
 async function rowsOf(
-  sql: Queryable,
+  sql: Lookups,
   lookups: readonly RowLookup[],
   spanned: boolean,
 ): Promise<RowAnswer[]> {

@@ -6,6 +6,7 @@
  * does change it, so the no-look-ahead check can fail.
  */
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { createTestDatabase, withDatabase } from "./_db.ts";
 import { moveToPriceHistory, seedDataset, seedMarket, seedPrice } from "./_dataset_seed.ts";
 import { buildDataset, parseHorizons, postgresSource } from "../models/dataset.ts";
@@ -226,9 +227,10 @@ Deno.test("buildDataset() gives the same rows when its lookups go in slices of n
     const whole = await buildDataset(db.sql, { horizons });
     let queries = 0;
     const counted = new Proxy(db.sql, {
+      // Each lookup query runs in a transaction of its own (JIT off, `withoutJit`).
       get: (target, name) =>
-        name === "unsafe"
-          ? (...args: Parameters<Sql["unsafe"]>) => (queries++, target.unsafe(...args))
+        name === "begin"
+          ? (...args: Parameters<Sql["begin"]>) => (queries++, target.begin(...args))
           : Reflect.get(target, name),
     });
     const sliced = await buildFromSource(postgresSource(counted, { sliceLookups: 16 }), {
@@ -242,6 +244,44 @@ Deno.test("buildDataset() gives the same rows when its lookups go in slices of n
     assert.ok(queries > 60, `${queries} queries`);
     const gapped = byKey(whole.rows).get(`${m.marketId}|24h`)!;
     assert.ok(gapped.features.priceAgeHours >= 48, `${gapped.features.priceAgeHours} h`);
+  });
+});
+
+Deno.test("buildDataset() plans its lookups without JIT, however many a query holds", async () => {
+  // Past jit_above_cost (a batch in large neg-risk groups) PostgreSQL would compile each plan
+  // first, at more cost than the index probes save. Here every plan is past it (cost 0), and
+  // auto_explain sends each plan to the client, where JIT shows as a "JIT:" section.
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, SEED);
+    const plans: string[] = [];
+    const forced = postgres(db.url!, {
+      max: 4,
+      onnotice: (n) => plans.push(String(n.message)),
+      connection: {
+        jit: "on",
+        jit_above_cost: "0",
+        client_min_messages: "log",
+        session_preload_libraries: "auto_explain",
+        "auto_explain.log_min_duration": "0",
+      } as Record<string, string>,
+    });
+    try {
+      await forced`select count(*) from price_snapshot_data`;
+      assert.ok(
+        plans.some((p) => p.includes("\nJIT:")),
+        "JIT runs on this server unless turned off",
+      );
+      plans.length = 0;
+      const build = await buildDataset(forced, { horizons: parseHorizons("1h,24h,7d") });
+      assert.ok(build.rows.length >= 50, `${build.rows.length} rows`);
+      const lookups = plans.filter((p) => /price_snapshot_data d|book_snapshot_data d/.test(p));
+      assert.ok(lookups.length >= 2, `${lookups.length} lookup plans seen`);
+      // The driver's own query of array types, on each new connection, is not the build's.
+      const compiled = plans.filter((p) => p.includes("\nJIT:") && !p.includes("pg_catalog"));
+      assert.deepEqual(compiled.map((p) => p.slice(0, 300)), []);
+    } finally {
+      await forced.end();
+    }
   });
 });
 
