@@ -41,7 +41,8 @@ function columnsOf(query: string, columns: readonly string[], extra = ""): strin
 
 /**
  * Lookups as `q (token, token_key, cut, i)`, `i` their 1-based position: $1 the tokens, $2 each
- * lookup's token (its 1-based position in $1), $3 its cut; $4 and $5 their span ({@link SPAN}).
+ * lookup's token (its 1-based position in $1), $3 its cut; $4 and $5 their span ({@link SPAN};
+ * `older` asks: $4 alone).
  */
 const LOOKUPS = `
   tk as materialized (
@@ -64,6 +65,17 @@ const RECENT = ["1 hour", "1 day"] as const;
 export const RECENT_MS = 86_400_000;
 
 /**
+ * Which of an as-of lookup's asks a query makes (see {@link latestAtOrBefore}): all of them
+ * (plain tables), those within the longest of {@link RECENT} before the cut (`recent`), or the
+ * one before that alone (`older`). On TimescaleDB the series are chunked by time and a query
+ * plans every chunk its asks may reach: an ask without a lower bound reaches all of them, so
+ * planning grew with the history (24 of a price query's 28 ms with 287 chunks, measured on
+ * TimescaleDB 2.28), for an ask that seldom runs. There a query asks `recent`, bounded by its
+ * span, and only the lookups left unanswered are asked `older` (`dataset.ts`).
+ */
+export type Asks = "all" | "recent" | "older";
+
+/**
  * The latest row at or before `cut` of one key's series, as the body of a lateral subquery:
  * `select <columns> from <from> where <key> and ts <= cut order by <order> limit 1`, asked within
  * each of {@link RECENT} before the cut in turn, then without a lower bound. The answer is the
@@ -73,9 +85,10 @@ export const RECENT_MS = 86_400_000;
  * unless a lower bound on `ts` stops it: the bounded ask checks the few entries in its window,
  * and an empty one costs one more index descent.
  *
- * `span` bounds every ask by the query's own parameters (see {@link SPAN}): no answer changes,
- * but on a TimescaleDB hypertable the chunks outside them are left out once per query, where
- * otherwise each lookup's asks re-checked every chunk of the table.
+ * `span` bounds every ask by the query's own parameters (see {@link SPAN}; `older` uses its upper
+ * bound alone): no answer changes, but on a TimescaleDB hypertable the chunks outside them are
+ * left out once per query, where otherwise each lookup's asks re-checked every chunk of the table.
+ * `asks` says which asks the query makes ({@link Asks}); `all` takes no span.
  */
 function latestAtOrBefore(
   spec: {
@@ -85,35 +98,37 @@ function latestAtOrBefore(
     ts: string;
     cut: string;
     order: string;
+    asks: Asks;
     span: { lower: string; upper: string } | null;
   },
 ): string {
+  const within = spec.span === null ? "" : ` and ${spec.ts} <= ${spec.span.upper}`;
   const ask = (bound: string) =>
-    `(select ${spec.columns} from ${spec.from} where ${spec.key} and ${bound}
-      ${
-      spec.span === null ? "" : `and ${spec.ts} <= ${spec.span.upper}`
-    } order by ${spec.order} limit 1)`;
-  const asks: string[] = [];
+    `select ${spec.columns} from ${spec.from} where ${spec.key} and ${bound}${within}
+       order by ${spec.order} limit 1`;
+  const recent: string[] = [];
   let upper = `${spec.ts} <= ${spec.cut}`;
   for (const window of RECENT) {
     const edge = `${spec.cut} - interval '${window}'`;
     const lower = spec.span === null ? "" : ` and ${spec.ts} > ${spec.span.lower}`;
-    asks.push(ask(`${upper} and ${spec.ts} > ${edge}${lower}`));
+    recent.push(`(${ask(`${upper} and ${spec.ts} > ${edge}${lower}`)})`);
     upper = `${spec.ts} <= ${edge}`;
   }
-  asks.push(ask(upper));
+  if (spec.asks === "older") return ask(upper);
+  const asks = spec.asks === "all" ? [...recent, `(${ask(upper)})`] : recent;
   return `${asks.join("\n    union all ")} limit 1`;
 }
 
 /**
- * A query's span of stamps, as two parameters of Unix ms: `upper` at or after every cut, `lower`
- * at least the longest of {@link RECENT} before every cut (`cutSpan` in `dataset.ts`).
+ * A query's span of stamps, as parameters of Unix ms: `upper` at or after every cut, `lower` at
+ * least the longest of {@link RECENT} before every cut (`cutSpan` in `dataset.ts`); none for
+ * `all`, the upper alone for `older`.
  */
-const SPAN = (spanned: boolean, upper: number, lower: number) =>
-  spanned ? { upper: AT(`$${upper}::int8`), lower: AT(`$${lower}::int8`) } : null;
+const SPAN = (asks: Asks, upper: number, lower: number) =>
+  asks === "all" ? null : { upper: AT(`$${upper}::int8`), lower: AT(`$${lower}::int8`) };
 
 /** The latest snapshot at or before each cut, as columns (`SnapshotColumns` in `dataset.ts`). */
-export const snapshotsSql = (spanned: boolean): string =>
+export const snapshotsSql = (asks: Asks): string =>
   columnsOf(
     `with ${LOOKUPS}
   select q.i::int as i, ${US("s.ts")} as us, s.price, s.best_bid, s.best_ask,
@@ -126,7 +141,8 @@ export const snapshotsSql = (spanned: boolean): string =>
         ts: "d.ts",
         cut: "q.cut",
         order: "d.ts desc",
-        span: SPAN(spanned, 4, 5),
+        asks,
+        span: SPAN(asks, 4, 5),
       })
     }) s`,
     ["i", "us", "price", "best_bid", "best_ask", "last_trade_price"],
@@ -137,7 +153,7 @@ export const snapshotsSql = (spanned: boolean): string =>
  * The latest backfilled point at or before each cut (the smallest fidelity at that stamp), as
  * columns (`HistoryColumns` in `dataset.ts`).
  */
-export const historySql = (spanned: boolean): string =>
+export const historySql = (asks: Asks): string =>
   columnsOf(
     `with ${LOOKUPS}
   select q.i::int as i, ${US("h.ts")} as us, h.price
@@ -149,7 +165,8 @@ export const historySql = (spanned: boolean): string =>
         ts: "ph.ts",
         cut: "q.cut",
         order: "ph.ts desc, ph.fidelity_minutes",
-        span: SPAN(spanned, 4, 5),
+        asks,
+        span: SPAN(asks, 4, 5),
       })
     }) h`,
     ["i", "us", "price"],
@@ -190,10 +207,11 @@ const METADATA_AT = `
  * (the index alone, ≤ 168 entries a token for a week) and the unfinished last hour, from
  * `f_hour` (the hour of `t_until`), from the trades themselves. Reading every trade of the week
  * instead cost 42× as much on markets that trade every two minutes, and the same on the
- * benchmark's three trades a day. $10 and $11 are the book cuts' span ({@link SPAN}), $12 and $13
- * the first `f_hour` and the last `t_until`.
+ * benchmark's three trades a day. Asked `recent` (TimescaleDB, {@link Asks}): $10 and $11 are the
+ * book cuts' span ({@link SPAN}), $12 and $13 the first `f_hour` and the last `t_until`, and a row
+ * left without a book is asked again by {@link OLDER_BOOKS_SQL}.
  */
-export const rowsSql = (spanned: boolean): string => `
+export const rowsSql = (asks: "all" | "recent"): string => `
   with q as materialized (
     select market, yes, no, ${AT("instant")} as instant, ${AT("book_cut")} as book_cut,
       ${AT("t_from")} as t_from, ${AT("t_from_short")} as t_from_short,
@@ -213,7 +231,8 @@ export const rowsSql = (spanned: boolean): string => `
     ts: "d.ts",
     cut: "q.book_cut",
     order: "d.ts desc",
-    span: SPAN(spanned, 10, 11),
+    asks,
+    span: SPAN(asks, 10, 11),
   })
 }) b on true
   cross join lateral (
@@ -227,9 +246,32 @@ export const rowsSql = (spanned: boolean): string => `
       union all
       select 1, ${TRADE_USD}, true from trades t
       where t.token_id in (q.yes, q.no) and t.ts >= q.f_hour and t.ts <= q.t_until
-        ${spanned ? `and t.ts >= ${AT("$12::int8")} and t.ts <= ${AT("$13::int8")}` : ""}) p) tr
+        ${
+  asks === "all" ? "" : `and t.ts >= ${AT("$12::int8")} and t.ts <= ${AT("$13::int8")}`
+}) p) tr
   left join lateral (${METADATA_AT}) h on true
   order by q.i`;
+
+/**
+ * The book of each row `rowsSql("recent")` left without one, asked `older` ({@link Asks}): $1
+ * each row's YES token, $2 its book cut (Unix ms), $3 the span's upper bound; by position `i`.
+ */
+export const OLDER_BOOKS_SQL = `
+  select u.i::int as i, ${MS("b.ts")} as book_ts, b.bid_usd::text, b.ask_usd::text
+  from unnest($1::text[], $2::int8[]) with ordinality as u(token, book_cut, i)
+  join token_keys k on k.token_id = u.token
+  cross join lateral (${
+  latestAtOrBefore({
+    columns: `d.ts, ${SIDE_USD("bid")} as bid_usd, ${SIDE_USD("ask")} as ask_usd`,
+    from: "book_snapshot_data d",
+    key: "d.token_key = k.token_key",
+    ts: "d.ts",
+    cut: AT("u.book_cut"),
+    order: "d.ts desc",
+    asks: "older",
+    span: SPAN("older", 3, 3),
+  })
+}) b`;
 
 /** The metadata of each lookup: $1 its market, $2 its instant (Unix ms). */
 export const METADATA_SQL = `

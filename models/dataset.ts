@@ -42,12 +42,14 @@ import {
   type PriceRecord,
 } from "./_dataset_candidates.ts";
 import {
+  type Asks,
   BACKFILLED_SQL,
   CANDIDATES_SQL,
   CHUNKED_SQL,
   GROUP_MEMBERS_SQL,
   historySql,
   METADATA_SQL,
+  OLDER_BOOKS_SQL,
   RECENT_MS,
   rowsSql,
   snapshotsSql,
@@ -106,10 +108,21 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const CHUNKED_SLICE = 1_000;
 const ROWS_PER_SLICE_SHARE = 8;
 
-/** Each query as sent on plain tables ([0]) and with its span, in slices ([1]). */
-const SNAPSHOTS = [snapshotsSql(false), snapshotsSql(true)] as const;
-const HISTORY = [historySql(false), historySql(true)] as const;
-const ROWS = [rowsSql(false), rowsSql(true)] as const;
+/**
+ * Each query as sent on plain tables (`all` asks) and, with its span, in slices: `recent` asks,
+ * then `older` for the lookups left unanswered (`Asks` in `_dataset_pg_sql.ts`).
+ */
+const SNAPSHOTS = {
+  all: snapshotsSql("all"),
+  recent: snapshotsSql("recent"),
+  older: snapshotsSql("older"),
+} as const;
+const HISTORY = {
+  all: historySql("all"),
+  recent: historySql("recent"),
+  older: historySql("older"),
+} as const;
+const ROWS = { all: rowsSql("all"), recent: rowsSql("recent") } as const;
 
 /**
  * The PostgreSQL backend of the build (exported for the benchmark's per-query timings).
@@ -251,7 +264,10 @@ function rowsSpan(lookups: readonly RowLookup[]): number[] {
   return [...cutSpan(rangeOf(lookups, (l) => l.bookCut)), hourFloor(first), last];
 }
 
-/** The price lookups in one query (`spanned`: bounded by their span, `SPAN`). */
+/**
+ * The price lookups in one query of each source (`spanned`: bounded by their span, `SPAN`, and
+ * asked `recent`; then the lookups a source left unanswered, `older`).
+ */
 async function pricesOf(
   sql: Lookups,
   lookups: readonly PriceLookup[],
@@ -266,34 +282,53 @@ async function pricesOf(
     return n;
   });
   const tokens = arrayLiteral([...position.keys()]);
-  const span = spanned ? cutSpan(rangeOf(lookups, (l) => l.cut)) : [];
-  const query = spanned ? 1 : 0;
   // Tokens with backfilled points: only their lookups probe price_history.
   const backfilled = new Set(
     (await sql.unsafe<{ n: number }[]>(BACKFILLED_SQL, [tokens])).map((r) => r.n),
   );
   const history = lookups.flatMap((_, i) => backfilled.has(at[i]!) ? [i] : []);
-  const [[snapshots], [points]] = await Promise.all([
-    sql.unsafe<SnapshotColumns[]>(SNAPSHOTS[query], [
-      tokens,
-      arrayLiteral(at),
-      col(lookups, (l) => l.cut),
-      ...span,
-    ]),
-    history.length === 0 ? [] as HistoryColumns[] : sql.unsafe<HistoryColumns[]>(HISTORY[query], [
-      tokens,
-      col(history, (i) => at[i]!),
-      col(history, (i) => lookups[i]!.cut),
-      ...span,
-    ]),
-  ]);
   const records: (PriceRecord | undefined)[] = new Array(lookups.length);
-  if (snapshots !== undefined) readSnapshots(snapshots, records);
-  if (points !== undefined) readPoints(points, history, records);
+  const all = lookups.map((_, i) => i);
+  // One query of each source over `asked` (indices into the lookups); `older` takes the span's
+  // upper bound alone.
+  const ask = async (asks: Asks, asked: readonly number[], askedHistory: readonly number[]) => {
+    const span = (part: readonly number[]) => {
+      if (asks === "all") return [];
+      const bounds = cutSpan(rangeOf(part, (i) => lookups[i]!.cut));
+      return asks === "older" ? bounds.slice(0, 1) : bounds;
+    };
+    const params = (part: readonly number[]) => [
+      tokens,
+      col(part, (i) => at[i]!),
+      col(part, (i) => lookups[i]!.cut),
+      ...span(part),
+    ];
+    const [[snapshots], [points]] = await Promise.all([
+      asked.length === 0
+        ? [] as SnapshotColumns[]
+        : sql.unsafe<SnapshotColumns[]>(SNAPSHOTS[asks], params(asked)),
+      askedHistory.length === 0
+        ? [] as HistoryColumns[]
+        : sql.unsafe<HistoryColumns[]>(HISTORY[asks], params(askedHistory)),
+    ]);
+    if (snapshots !== undefined) readSnapshots(snapshots, asked, records);
+    if (points !== undefined) readPoints(points, askedHistory, records);
+  };
+  await ask(spanned ? "recent" : "all", all, history);
+  if (spanned) {
+    await ask(
+      "older",
+      all.filter((i) => records[i]?.ts == null),
+      history.filter((i) => records[i]?.hTs == null),
+    );
+  }
   return records.map((r) => r === undefined ? null : pricePointOf(r));
 }
 
-/** The rows' lookups in one query (`spanned`: bounded by their span, `SPAN`). */
+/**
+ * The rows' lookups in one query (`spanned`: bounded by their span, `SPAN`, and asked `recent`;
+ * then the rows left without a book, `older`).
+ */
 async function rowsOf(
   sql: Lookups,
   lookups: readonly RowLookup[],
@@ -322,7 +357,7 @@ async function rowsOf(
       usd_long: string;
       metadata: Record<string, unknown> | null;
     }[]
-  >(ROWS[spanned ? 1 : 0], [
+  >(ROWS[spanned ? "recent" : "all"], [
     col(lookups, (l) => l.marketId),
     col(lookups, (l) => l.yesToken),
     col(lookups, (l) => l.noToken),
@@ -334,10 +369,20 @@ async function rowsOf(
     col(lookups, (l) => hourFloor(l.tradeUntil)),
     ...(spanned ? rowsSpan(lookups) : []),
   ]);
-  return rows.map((r): RowAnswer => ({
-    book: r.book_ts === null
-      ? null
-      : { ts: r.book_ts, bidUsd: Number(r.bid_usd), askUsd: Number(r.ask_usd) },
+  // Asked `recent`, a row without a book within a day of its cut is asked again, `older`.
+  type Book = Pick<(typeof rows)[number], "book_ts" | "bid_usd" | "ask_usd">;
+  const older = new Map<number, Book>();
+  const bookless = spanned ? rows.flatMap((r, i) => r.book_ts === null ? [i] : []) : [];
+  if (bookless.length > 0) {
+    const answers = await sql.unsafe<(Book & { i: number })[]>(OLDER_BOOKS_SQL, [
+      col(bookless, (i) => lookups[i]!.yesToken),
+      col(bookless, (i) => lookups[i]!.bookCut),
+      rangeOf(bookless, (i) => lookups[i]!.bookCut)[1],
+    ]);
+    for (const r of answers) older.set(bookless[r.i - 1]!, r);
+  }
+  return rows.map((r, i): RowAnswer => ({
+    book: bookOf(older.get(i) ?? r),
     trades: {
       countShort: r.n_short,
       notionalShort: Number(r.usd_short),
@@ -346,6 +391,15 @@ async function rowsOf(
     },
     metadata: r.metadata,
   }));
+}
+
+/** A row's book from its stamp (Unix ms) and its sides' notionals as text; null without one. */
+function bookOf(
+  r: { book_ts: number | null; bid_usd: string | null; ask_usd: string | null },
+): RowAnswer["book"] {
+  return r.book_ts === null
+    ? null
+    : { ts: r.book_ts, bidUsd: Number(r.bid_usd), askUsd: Number(r.ask_usd) };
 }
 
 /**
@@ -375,26 +429,35 @@ interface HistoryColumns {
   price: string | null;
 }
 
-/** Each snapshot answer into `records` at its lookup's position. */
-function readSnapshots(c: SnapshotColumns, records: (PriceRecord | undefined)[]): void {
+/**
+ * Each snapshot answer into `records` at its lookup's index (`asked`: the lookups the query
+ * asked, by position), beside a backfilled point already read there.
+ */
+function readSnapshots(
+  c: SnapshotColumns,
+  asked: readonly number[],
+  records: (PriceRecord | undefined)[],
+): void {
   const i = numbersOf(c.i), us = numbersOf(c.us);
   const price = numbersOf(c.price), bid = numbersOf(c.best_bid);
   const ask = numbersOf(c.best_ask), last = numbersOf(c.last_trade_price);
   for (let n = 0; n < i.length; n++) {
     const exact = c.exact?.[i[n]!] ?? null;
-    records[i[n]! - 1] = {
+    const index = asked[i[n]! - 1]!;
+    const point = records[index];
+    records[index] = {
       ts: msOf(us[n]!),
       price: decimalOf(exact, "price", price[n] ?? null),
       bestBid: decimalOf(exact, "best_bid", bid[n] ?? null),
       bestAsk: decimalOf(exact, "best_ask", ask[n] ?? null),
       last: decimalOf(exact, "last_trade_price", last[n] ?? null),
-      hTs: null,
-      hPrice: null,
+      hTs: point?.hTs ?? null,
+      hPrice: point?.hPrice ?? null,
     };
   }
 }
 
-/** Each backfilled point into the record of its lookup (`history`: the lookups asked). */
+/** Each backfilled point into the record of its lookup (`history`: the lookups asked, by position). */
 function readPoints(
   c: HistoryColumns,
   history: readonly number[],

@@ -223,6 +223,10 @@ Deno.test("buildDataset() gives the same rows when its lookups go in slices of n
       .sql`delete from price_snapshot_data where token_key = ${token} and ts > ${from} and ts <= ${to}`;
     await db
       .sql`delete from book_snapshot_data where token_key = ${token} and ts > ${from} and ts <= ${to}`;
+    // The same gap in the backfilled points of market 6.
+    const b = seedMarket(6, SEED.spreadDays);
+    await db.sql`delete from price_history where token_id = ${b.yes}
+      and ts > ${new Date(b.end - 72 * HOUR)} and ts <= ${new Date(b.end - 24 * HOUR)}`;
     const horizons = parseHorizons("1h,24h,7d");
     const whole = await buildDataset(db.sql, { horizons });
     let queries = 0;
@@ -242,8 +246,10 @@ Deno.test("buildDataset() gives the same rows when its lookups go in slices of n
     assert.deepEqual(sliced.rows, whole.rows);
     // 60 market-horizons: ~500 price lookups in slices of 16, rows in slices of 2.
     assert.ok(queries > 60, `${queries} queries`);
-    const gapped = byKey(whole.rows).get(`${m.marketId}|24h`)!;
-    assert.ok(gapped.features.priceAgeHours >= 48, `${gapped.features.priceAgeHours} h`);
+    for (const id of [m.marketId, b.marketId]) {
+      const gapped = byKey(whole.rows).get(`${id}|24h`)!;
+      assert.ok(gapped.features.priceAgeHours >= 48, `${id}: ${gapped.features.priceAgeHours} h`);
+    }
   });
 });
 
