@@ -173,15 +173,26 @@ export const historySql = (asks: Asks): string =>
   );
 
 /**
+ * Where a level's product of millionths fits 64 bits: |price| ≤ 10⁶ (a price is at most 1) and
+ * |size| ≤ 9·10¹² (9 million shares), so |product| ≤ 9·10¹⁸ < 2⁶³.
+ */
+const FITS = `p between -1000000 and 1000000 and z between -9000000000000 and 9000000000000`;
+
+/**
  * A book side's notional, rounded to cents: from the stored millionths (exact: price and size
- * have six decimals), or the side's `exact` JSON when a level did not fit (as the view).
+ * have six decimals), or the side's `exact` JSON when a level did not fit (as the view). Each
+ * level's product in 64-bit integers where it fits ({@link FITS}; the sum is exact either way):
+ * on sides of 30 levels, as the venue's books have, a quarter less than in numeric throughout
+ * (20,000 sides: 219–251 ms against 286–325 ms).
  */
 const SIDE_USD = (side: "bid" | "ask") =>
   `case when d.exact ? '${side}s'
      then (select round(coalesce(sum((l->>'price')::numeric(38,6) * (l->>'size')::numeric(38,6)),
                                  0), 2)
            from jsonb_array_elements(d.exact->'${side}s') l)
-     else (select round(coalesce(sum(p::numeric * z::numeric), 0) * 0.000000000001, 2)
+     else (select round((coalesce(sum(p::int8 * z) filter (where ${FITS}), 0)
+                         + coalesce(sum(p::numeric * z::numeric) filter (where not (${FITS})), 0))
+                        * 0.000000000001, 2)
            from unnest(d.${side}_prices, d.${side}_sizes) as u(p, z)) end`;
 const TRADE_USD = `t.price::numeric(38,6) * t.size::numeric(38,6)`;
 
