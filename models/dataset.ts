@@ -8,8 +8,10 @@
  * Set-based: one query for the candidates, one for the neg-risk groups, then per batch of
  * market-horizons one query of price lookups and one of book, trades and metadata lookups (each
  * a lateral index probe; trades from their hourly totals, `trade_hours`, and the last hour's
- * trades), the two batches' queries running at once on the pool. The queries are in
- * `_dataset_pg_sql.ts`; this module sends the lookups and decodes the answers.
+ * trades), the two batches' queries running at once on the pool, each in a transaction of its
+ * own with JIT off ({@link withoutJit}). On TimescaleDB the lookups go in slices of nearby
+ * instants, and the ask without a lower bound in a second query for those left unanswered. The
+ * queries are in `_dataset_pg_sql.ts`; this module sends the lookups and decodes the answers.
  *
  * @example
  * ```ts ignore
