@@ -99,7 +99,7 @@ function latestAtOrBefore(
     cut: string;
     order: string;
     asks: Asks;
-    span: { lower: string; upper: string } | null;
+    span: { lower: string | null; upper: string } | null;
   },
 ): string {
   const within = spec.span === null ? "" : ` and ${spec.ts} <= ${spec.span.upper}`;
@@ -110,7 +110,7 @@ function latestAtOrBefore(
   let upper = `${spec.ts} <= ${spec.cut}`;
   for (const window of RECENT) {
     const edge = `${spec.cut} - interval '${window}'`;
-    const lower = spec.span === null ? "" : ` and ${spec.ts} > ${spec.span.lower}`;
+    const lower = spec.span?.lower == null ? "" : ` and ${spec.ts} > ${spec.span.lower}`;
     recent.push(`(${ask(`${upper} and ${spec.ts} > ${edge}${lower}`)})`);
     upper = `${spec.ts} <= ${edge}`;
   }
@@ -120,12 +120,15 @@ function latestAtOrBefore(
 }
 
 /**
- * A query's span of stamps, as parameters of Unix ms: `upper` at or after every cut, `lower` at
- * least the longest of {@link RECENT} before every cut (`cutSpan` in `dataset.ts`); none for
- * `all`, the upper alone for `older`.
+ * A query's span of stamps, as parameters of Unix ms (`cutSpan` in `dataset.ts`): `upper` at or
+ * after every cut, `lower` at least the longest of {@link RECENT} before every cut; none for
+ * `all`, the upper alone for `older` (its `lower` parameter is not sent).
  */
-const SPAN = (asks: Asks, upper: number, lower: number) =>
-  asks === "all" ? null : { upper: AT(`$${upper}::int8`), lower: AT(`$${lower}::int8`) };
+const SPAN = (asks: Asks, upper: number, lower?: number) =>
+  asks === "all" ? null : {
+    upper: AT(`$${upper}::int8`),
+    lower: asks === "older" || lower === undefined ? null : AT(`$${lower}::int8`),
+  };
 
 /** The latest snapshot at or before each cut, as columns (`SnapshotColumns` in `dataset.ts`). */
 export const snapshotsSql = (asks: Asks): string =>
@@ -280,7 +283,7 @@ export const OLDER_BOOKS_SQL = `
     cut: AT("u.book_cut"),
     order: "d.ts desc",
     asks: "older",
-    span: SPAN("older", 3, 3),
+    span: SPAN("older", 3),
   })
 }) b`;
 

@@ -254,8 +254,12 @@ function rangeOf<L>(items: readonly L[], value: (item: L) => number): [number, n
   return [low, high];
 }
 
-/** A query's span parameters from its cuts' least and greatest: upper, then lower. */
-const cutSpan = ([first, last]: [number, number]) => [last, first - RECENT_MS];
+/**
+ * A query's span parameters from its cuts' least and greatest (`SPAN` in `_dataset_pg_sql.ts`):
+ * the upper and then the lower for `recent` asks, the upper alone for `older`.
+ */
+const cutSpan = (asks: "recent" | "older", [first, last]: [number, number]): number[] =>
+  asks === "recent" ? [last, first - RECENT_MS] : [last];
 
 /**
  * The rows query's span parameters: its book cuts' (`cutSpan`), then the first hour of the
@@ -263,7 +267,7 @@ const cutSpan = ([first, last]: [number, number]) => [last, first - RECENT_MS];
  */
 function rowsSpan(lookups: readonly RowLookup[]): number[] {
   const [first, last] = rangeOf(lookups, (l) => l.tradeUntil);
-  return [...cutSpan(rangeOf(lookups, (l) => l.bookCut)), hourFloor(first), last];
+  return [...cutSpan("recent", rangeOf(lookups, (l) => l.bookCut)), hourFloor(first), last];
 }
 
 /**
@@ -291,19 +295,13 @@ async function pricesOf(
   const history = lookups.flatMap((_, i) => backfilled.has(at[i]!) ? [i] : []);
   const records: (PriceRecord | undefined)[] = new Array(lookups.length);
   const all = lookups.map((_, i) => i);
-  // One query of each source over `asked` (indices into the lookups); `older` takes the span's
-  // upper bound alone.
+  // One query of each source over `asked` (indices into the lookups).
   const ask = async (asks: Asks, asked: readonly number[], askedHistory: readonly number[]) => {
-    const span = (part: readonly number[]) => {
-      if (asks === "all") return [];
-      const bounds = cutSpan(rangeOf(part, (i) => lookups[i]!.cut));
-      return asks === "older" ? bounds.slice(0, 1) : bounds;
-    };
     const params = (part: readonly number[]) => [
       tokens,
       col(part, (i) => at[i]!),
       col(part, (i) => lookups[i]!.cut),
-      ...span(part),
+      ...(asks === "all" ? [] : cutSpan(asks, rangeOf(part, (i) => lookups[i]!.cut))),
     ];
     const [[snapshots], [points]] = await Promise.all([
       asked.length === 0
@@ -379,7 +377,7 @@ async function rowsOf(
     const answers = await sql.unsafe<(Book & { i: number })[]>(OLDER_BOOKS_SQL, [
       col(bookless, (i) => lookups[i]!.yesToken),
       col(bookless, (i) => lookups[i]!.bookCut),
-      rangeOf(bookless, (i) => lookups[i]!.bookCut)[1],
+      ...cutSpan("older", rangeOf(bookless, (i) => lookups[i]!.bookCut)),
     ]);
     for (const r of answers) older.set(bookless[r.i - 1]!, r);
   }
