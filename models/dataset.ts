@@ -21,7 +21,7 @@
  * ```
  */
 import type { Queryable, Sql } from "../db/client.ts";
-import { arrayLiteral, col } from "../db/_columns.ts";
+import { arrayLiteral, col, numberCol, parseNumberList } from "../db/_columns.ts";
 import type { DatasetRow } from "./dataset_row.ts";
 import type { GroupMember, PricePoint } from "./_dataset_features.ts";
 import {
@@ -186,7 +186,7 @@ export function postgresSource(
     metadata: async (lookups) => {
       const rows = await sql.unsafe<{ metadata: Record<string, unknown> | null }[]>(
         METADATA_SQL,
-        [col(lookups, (l) => l.marketId), col(lookups, (l) => l.instant)],
+        [col(lookups, (l) => l.marketId), numberCol(lookups, (l) => l.instant)],
       );
       return rows.map((r) => r.metadata);
     },
@@ -299,8 +299,8 @@ async function pricesOf(
   const ask = async (asks: Asks, asked: readonly number[], askedHistory: readonly number[]) => {
     const params = (part: readonly number[]) => [
       tokens,
-      col(part, (i) => at[i]!),
-      col(part, (i) => lookups[i]!.cut),
+      numberCol(part, (i) => at[i]!),
+      numberCol(part, (i) => lookups[i]!.cut),
       ...(asks === "all" ? [] : cutSpan(asks, rangeOf(part, (i) => lookups[i]!.cut))),
     ];
     const [[snapshots], [points]] = await Promise.all([
@@ -361,12 +361,12 @@ async function rowsOf(
     col(lookups, (l) => l.marketId),
     col(lookups, (l) => l.yesToken),
     col(lookups, (l) => l.noToken),
-    col(lookups, (l) => l.instant),
-    col(lookups, (l) => l.bookCut),
-    col(lookups, (l) => l.tradeFrom),
-    col(lookups, (l) => l.tradeFromShort),
-    col(lookups, (l) => l.tradeUntil),
-    col(lookups, (l) => hourFloor(l.tradeUntil)),
+    numberCol(lookups, (l) => l.instant),
+    numberCol(lookups, (l) => l.bookCut),
+    numberCol(lookups, (l) => l.tradeFrom),
+    numberCol(lookups, (l) => l.tradeFromShort),
+    numberCol(lookups, (l) => l.tradeUntil),
+    numberCol(lookups, (l) => hourFloor(l.tradeUntil)),
     ...(spanned ? rowsSpan(lookups) : []),
   ]);
   // Asked `recent`, a row without a book within a day of its cut is asked again, `older`.
@@ -376,7 +376,7 @@ async function rowsOf(
   if (bookless.length > 0) {
     const answers = await sql.unsafe<(Book & { i: number })[]>(OLDER_BOOKS_SQL, [
       col(bookless, (i) => lookups[i]!.yesToken),
-      col(bookless, (i) => lookups[i]!.bookCut),
+      numberCol(bookless, (i) => lookups[i]!.bookCut),
       ...cutSpan("older", rangeOf(bookless, (i) => lookups[i]!.bookCut)),
     ]);
     for (const r of answers) older.set(bookless[r.i - 1]!, r);
@@ -438,9 +438,9 @@ function readSnapshots(
   asked: readonly number[],
   records: (PriceRecord | undefined)[],
 ): void {
-  const i = numbersOf(c.i), us = numbersOf(c.us);
-  const price = numbersOf(c.price), bid = numbersOf(c.best_bid);
-  const ask = numbersOf(c.best_ask), last = numbersOf(c.last_trade_price);
+  const i = parseNumberList(c.i), us = parseNumberList(c.us);
+  const price = parseNumberList(c.price), bid = parseNumberList(c.best_bid);
+  const ask = parseNumberList(c.best_ask), last = parseNumberList(c.last_trade_price);
   for (let n = 0; n < i.length; n++) {
     const exact = c.exact?.[i[n]!] ?? null;
     const index = asked[i[n]! - 1]!;
@@ -463,7 +463,7 @@ function readPoints(
   history: readonly number[],
   records: (PriceRecord | undefined)[],
 ): void {
-  const i = numbersOf(c.i), us = numbersOf(c.us), price = numbersOf(c.price);
+  const i = parseNumberList(c.i), us = parseNumberList(c.us), price = parseNumberList(c.price);
   for (let n = 0; n < i.length; n++) {
     const record = records[history[i[n]! - 1]!] ??= { ...NO_SNAPSHOT };
     record.hTs = msOf(us[n]!);
@@ -483,11 +483,6 @@ const NO_SNAPSHOT: PriceRecord = {
 
 /** Unix ms (cut down, as `floor(epoch * 1000)` and DuckDB's `epoch_ms`) from Unix µs. */
 const msOf = (us: number) => Math.floor(us / 1000);
-
-/** A column of `columnsOf` (`_dataset_pg_sql.ts`) as numbers (null for an empty field). */
-function numbersOf(text: string | null): (number | null)[] {
-  return text === null ? [] : text.split(",").map((f) => f === "" ? null : Number(f));
-}
 
 /**
  * The stored decimal as the nearest double: the `exact` text when the row has one, else the
