@@ -250,6 +250,14 @@ Deno.test("buildDataset() gives the same rows when its lookups go in slices of n
       const gapped = byKey(whole.rows).get(`${id}|24h`)!;
       assert.ok(gapped.features.priceAgeHours >= 48, `${id}: ${gapped.features.priceAgeHours} h`);
     }
+    // One slice of every lookup: the unanswered ones asked again (`older`) then span the seed's
+    // month, and each answer must come from below its own cut, not the slice's least (the
+    // members priced last before their own end answer above other lookups' cuts).
+    const oneSlice = await buildFromSource(postgresSource(db.sql, { sliceLookups: 1_000_000 }), {
+      horizons,
+      batchRows: 1_000_000,
+    });
+    assert.deepEqual(oneSlice.rows, whole.rows);
   });
 });
 
