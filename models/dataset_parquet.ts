@@ -67,6 +67,17 @@ export class ExportFolderError extends Error {
   }
 }
 
+/**
+ * Market-horizons per batch of lookups by default. DuckDB answers a batch in a few set-based
+ * passes, so batches are large; but the program holds a batch's lookups and answers at once,
+ * ~2.5–5 kB a market-horizon while it is built (81,000 in one batch did not fit a 200 MB heap,
+ * in batches of 20,000 they did). The venue's whole history (~350,000 markets in May 2026, three
+ * horizons each) in one batch would need several GB, more than V8 takes on an 8 GB server. On
+ * 81,000 market-horizons (the benchmark's seed ten times over) one batch took 7.9 s and 868 MB at
+ * most, four batches 10.6 s and 635 MB.
+ */
+export const PARQUET_BATCH_ROWS = 50_000;
+
 /** Builds the dataset from an export folder (see the module header). */
 export async function buildDatasetFromExport(
   folder: string,
@@ -74,10 +85,9 @@ export async function buildDatasetFromExport(
 ): Promise<DatasetBuild> {
   const duck = await openDuckDb({ memoryLimit: "2GB" });
   try {
-    // DuckDB answers a lookup table in one sort-merge: one batch, not many small ones.
     return await buildFromSource(await exportSource(duck, folder), {
       ...options,
-      batchRows: Number.MAX_SAFE_INTEGER,
+      batchRows: options.batchRows ?? PARQUET_BATCH_ROWS,
       concurrency: 1,
     });
   } finally {

@@ -139,6 +139,8 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
       assert.equal(m0at1h.features.logDepthUsd, Math.log1p(bids + asks));
       assert.equal(m0at1h.features.bookImbalance, (bids - asks) / (bids + asks));
       assert.deepEqual(fromExport, fromDb);
+      // A batch at a time (a long history's memory is bounded by its batch): the same rows.
+      assert.deepEqual(await buildDatasetFromExport(out, { ...options, batchRows: 7 }), fromDb);
       // Reading the price alone (what the forecasts of a calibration map read), both the same.
       const priceOnly = { ...options, reads: "price" as const };
       const priceFromDb = await buildDataset(db.sql, priceOnly);
