@@ -24,8 +24,15 @@ export const MS = (column: string) => `floor(extract(epoch from ${column}) * 100
  */
 const AT = (column: string) => `to_timestamp(${column}::float8 / 1000)`;
 
-/** Unix microseconds of a timestamptz, exact (int8). */
-const US = (column: string) => `(extract(epoch from ${column}) * 1000000)::int8`;
+/**
+ * Unix microseconds of a timestamptz, exact (int8), through float8 rather than `extract`'s
+ * numeric. `date_part` divides the count of µs by 10⁶ once, correctly rounded: below 2³² seconds
+ * from 1970 (until February 2106) that is within 2⁻²² s of the truth, the product by 10⁶ within
+ * 0.24 µs before its own rounding (at most 0.25 there), so the cast (to nearest) gives the count
+ * back. No difference from `extract` in 2 million random stamps of 1970–2099; a tenth less CPU
+ * for the price query's answers.
+ */
+export const US = (column: string) => `(date_part('epoch', ${column}) * 1000000)::int8`;
 
 /**
  * A query's rows as one row of columns: each column's values joined by commas (`string_agg`

@@ -11,6 +11,7 @@ import { createTestDatabase, withDatabase } from "./_db.ts";
 import { moveToPriceHistory, seedDataset, seedMarket, seedPrice } from "./_dataset_seed.ts";
 import { buildDataset, parseHorizons, postgresSource } from "../models/dataset.ts";
 import { buildFromSource } from "../models/_dataset_build.ts";
+import { US } from "../models/_dataset_pg_sql.ts";
 import type { DatasetRow } from "../models/dataset_row.ts";
 import type { Sql } from "../db/client.ts";
 import { insertPriceSnapshots } from "../db/prices.ts";
@@ -509,3 +510,30 @@ function trade(tokenId: string, ms: number, price: string) {
     source: "ws" as const,
   };
 }
+
+Deno.test("the answers' µs stamps are the stored ones, from 1970 to 2106, as extract gives them", async () => {
+  // US goes through float8 (date_part) for speed; its rounding must give every count back.
+  await withDatabase("server", async (db) => {
+    const edges = [
+      "1970-01-01 00:00:00.000001+00",
+      "1999-12-31 23:59:59.999999+00",
+      "2026-11-20 13:45:07.499999+00",
+      "2026-11-20 13:45:07.500001+00",
+      "2038-01-19 03:14:07.999999+00",
+      "2106-02-07 06:28:15.999999+00",
+      "1960-06-30 12:00:00.000001+00",
+    ];
+    const [row] = await db.sql<{ bad: number; n: number }[]>`
+      with s as (
+        select unnest(${edges}::timestamptz[]) as ts
+        union all
+        select timestamptz '1970-01-01 00:00:00+00'
+          + (floor(random() * 4294967296000000)::int8 || ' microseconds')::interval
+        from generate_series(1, 200000))
+      select count(*)::int as n, count(*) filter (
+        where ${db.sql.unsafe(US("ts"))} <> (extract(epoch from ts) * 1000000)::int8)::int as bad
+      from s`;
+    assert.equal(row!.n, 200_000 + edges.length);
+    assert.equal(row!.bad, 0);
+  });
+});
