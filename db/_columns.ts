@@ -15,8 +15,9 @@ export function col<R>(rows: readonly R[], pick: (row: R) => Scalar): string {
 }
 
 /**
- * One numeric column as an array literal, like {@link col} for numbers alone (the engine's own
- * `join` formats them: a third of `col`'s cost on the dataset's lookups of Unix ms).
+ * One numeric column as an array literal, like {@link col} for numbers alone: the engine's own
+ * `join` formats them, without a string per element in the program (the dataset's lookups send
+ * ~76,000 instants a build this way).
  * @throws {RangeError} on a value that is not a finite number (it has no literal).
  */
 export function numberCol<R>(rows: readonly R[], pick: (row: R) => number): string {

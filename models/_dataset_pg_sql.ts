@@ -29,8 +29,8 @@ const AT = (column: string) => `to_timestamp(${column}::float8 / 1000)`;
  * numeric. `date_part` divides the count of µs by 10⁶ once, correctly rounded: below 2³² seconds
  * from 1970 (until February 2106) that is within 2⁻²² s of the truth, the product by 10⁶ within
  * 0.24 µs before its own rounding (at most 0.25 there), so the cast (to nearest) gives the count
- * back. No difference from `extract` in 2 million random stamps of 1970–2099; a tenth less CPU
- * for the price query's answers.
+ * back. No difference from `extract` in 2 million random stamps of 1970–2099; the price query
+ * ~6% faster (median of 15 interleaved runs, 590 → 555 ms for a benchmark build's nine).
  */
 export const US = (column: string) => `(date_part('epoch', ${column}) * 1000000)::int8`;
 
