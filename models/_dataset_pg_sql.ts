@@ -110,6 +110,7 @@ function latestAtOrBefore(
   },
 ): string {
   const within = spec.span === null ? "" : ` and ${spec.ts} <= ${spec.span.upper}`;
+  const lower = spec.span?.lower == null ? "" : ` and ${spec.ts} > ${spec.span.lower}`;
   const ask = (bound: string) =>
     `select ${spec.columns} from ${spec.from} where ${spec.key} and ${bound}${within}
        order by ${spec.order} limit 1`;
@@ -117,7 +118,6 @@ function latestAtOrBefore(
   let upper = `${spec.ts} <= ${spec.cut}`;
   for (const window of RECENT) {
     const edge = `${spec.cut} - interval '${window}'`;
-    const lower = spec.span?.lower == null ? "" : ` and ${spec.ts} > ${spec.span.lower}`;
     recent.push(`(${ask(`${upper} and ${spec.ts} > ${edge}${lower}`)})`);
     upper = `${spec.ts} <= ${edge}`;
   }
@@ -207,6 +207,22 @@ const SIDE_USD = (side: "bid" | "ask") =>
 const TRADE_USD = `t.price::numeric(38,6) * t.size::numeric(38,6)`;
 
 /**
+ * The latest book of `k.token_key` at or before `cut`, with its sides' notionals
+ * ({@link SIDE_USD}): the rows query's and {@link OLDER_BOOKS_SQL}'s lookup.
+ */
+const bookAt = (cut: string, asks: Asks, span: ReturnType<typeof SPAN>) =>
+  latestAtOrBefore({
+    columns: `d.ts, ${SIDE_USD("bid")} as bid_usd, ${SIDE_USD("ask")} as ask_usd`,
+    from: "book_snapshot_data d",
+    key: "d.token_key = k.token_key",
+    ts: "d.ts",
+    cut,
+    order: "d.ts desc",
+    asks,
+    span,
+  });
+
+/**
  * The metadata version of `q.market` in force at `q.instant` (`marketMetadataAsOf`'s rule), as
  * the 7 fields a row reads. A version can hold all 28 (~0.9 kB of JSON): sending those alone took
  * the build's client CPU from 550 to 510 ms, server unchanged (3,000 markets whose versions hold
@@ -244,18 +260,7 @@ export const rowsSql = (asks: "all" | "recent"): string => `
     tr.n_short, tr.usd_short::text, tr.n_long, tr.usd_long::text, h.metadata
   from q
   left join token_keys k on k.token_id = q.yes
-  left join lateral (${
-  latestAtOrBefore({
-    columns: `d.ts, ${SIDE_USD("bid")} as bid_usd, ${SIDE_USD("ask")} as ask_usd`,
-    from: "book_snapshot_data d",
-    key: "d.token_key = k.token_key",
-    ts: "d.ts",
-    cut: "q.book_cut",
-    order: "d.ts desc",
-    asks,
-    span: SPAN(asks, 10, 11),
-  })
-}) b on true
+  left join lateral (${bookAt("q.book_cut", asks, SPAN(asks, 10, 11))}) b on true
   cross join lateral (
     select coalesce(sum(p.n) filter (where p.short), 0)::int as n_short,
       round(coalesce(sum(p.usd) filter (where p.short), 0), 2) as usd_short,
@@ -281,18 +286,7 @@ export const OLDER_BOOKS_SQL = `
   select u.i::int as i, ${MS("b.ts")} as book_ts, b.bid_usd::text, b.ask_usd::text
   from unnest($1::text[], $2::int8[]) with ordinality as u(token, book_cut, i)
   join token_keys k on k.token_id = u.token
-  cross join lateral (${
-  latestAtOrBefore({
-    columns: `d.ts, ${SIDE_USD("bid")} as bid_usd, ${SIDE_USD("ask")} as ask_usd`,
-    from: "book_snapshot_data d",
-    key: "d.token_key = k.token_key",
-    ts: "d.ts",
-    cut: AT("u.book_cut"),
-    order: "d.ts desc",
-    asks: "older",
-    span: SPAN("older", 3),
-  })
-}) b`;
+  cross join lateral (${bookAt(AT("u.book_cut"), "older", SPAN("older", 3))}) b`;
 
 /** The metadata of each lookup: $1 its market, $2 its instant (Unix ms). */
 export const METADATA_SQL = `
