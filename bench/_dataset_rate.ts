@@ -8,7 +8,8 @@
  * counts market-horizons built (resolved binary markets × horizons), whatever the share left
  * out; the seed is vacuumed first, as a history is ({@link settle}).
  * Then `busyTradesRate`: the PostgreSQL build on markets that trade every 10 minutes, where a
- * row's week holds ~2,000 trades (the main seed's: ~42).
+ * row's week holds ~2,000 trades (the main seed's: ~42); and the same rates on 100 markets
+ * whose prices are a minute apart, as the collector stores them (`densePricesLine`).
  *
  * Beside the wall-clock rate, the rate per CPU-second the build used (this process, which
  * holds DuckDB's threads, plus the PostgreSQL backends of the pool when the server runs on
@@ -44,16 +45,23 @@ export interface DatasetRate {
   /** Whether the PostgreSQL figure includes the server's CPU (false: this process only). */
   readonly serverCpuCounted: boolean;
   readonly rows: number;
+  /** Price snapshots stored (all tokens). */
+  readonly priceRows: number;
   /** One line per timed build. */
   readonly runs: readonly string[];
 }
 
-export async function datasetRate(options: { markets?: number } = {}): Promise<DatasetRate> {
+export async function datasetRate(
+  options: { markets?: number; priceStepMinutes?: number } = {},
+): Promise<DatasetRate> {
   const horizons = parseHorizons("1h,24h,7d");
   const db = await createTestDatabase("server");
   const out = await Deno.makeTempDir({ prefix: "dataset_rate_" });
   try {
-    await seedDataset(db.sql, { markets: options.markets ?? 3_000 });
+    await seedDataset(db.sql, {
+      markets: options.markets ?? 3_000,
+      priceStepMinutes: options.priceStepMinutes,
+    });
     await settle(db.sql);
     await exportDatasetTables(db.sql, out);
     const server = await backendCpu(db.sql);
@@ -71,7 +79,10 @@ export async function datasetRate(options: { markets?: number } = {}): Promise<D
       { server: null, runs },
     );
     sameRows(fromPostgres.last, fromParquet.last);
+    const [{ n }] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from price_snapshot_data`;
     return {
+      priceRows: n,
       fromPostgresPerS: fromPostgres.perS,
       fromParquetPerS: fromParquet.perS,
       fromPostgresPerCpuS: fromPostgres.perCpuS,
@@ -128,6 +139,20 @@ export async function busyTradesRate(
   } finally {
     await db.dispose();
   }
+}
+
+/**
+ * The line `bench model` and this module print for a {@link datasetRate} on prices a minute
+ * apart, as the collector stores them (the main seed's are 30 minutes apart): the PostgreSQL
+ * build's probes cost the same whatever the spacing, the Parquet build's passes grow with the
+ * rows stored.
+ */
+export function densePricesLine(d: DatasetRate, priceStepMinutes: number): string {
+  return `dataset build with prices ${priceStepMinutes} minute(s) apart (${d.priceRows} price ` +
+    `rows, ${d.rows} rows): ${Math.round(d.fromPostgresPerS)} market-horizons/s from ` +
+    `PostgreSQL, ${Math.round(d.fromParquetPerS)} from Parquet; per CPU-second ${
+      Math.round(d.fromPostgresPerCpuS ?? NaN)
+    } and ${Math.round(d.fromParquetPerCpuS ?? NaN)}`;
 }
 
 /** The line `bench model` and this module print for {@link busyTradesRate}. */
@@ -243,6 +268,7 @@ if (import.meta.main) {
       Math.round(d.fromParquetPerCpuS ?? NaN)
     }`,
     busyTradesLine(await busyTradesRate()),
+    densePricesLine(await datasetRate({ markets: 100, priceStepMinutes: 1 }), 1),
     ...await watch.stop(),
   ];
   for (const line of lines) printText("stdout", line);

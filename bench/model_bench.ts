@@ -55,7 +55,7 @@ import { brierScore } from "../models/metrics.ts";
 import { brierDifferenceInterval } from "../models/bootstrap.ts";
 import type { ModelMethod } from "../models/model.ts";
 import type { DatasetRow } from "../models/dataset_row.ts";
-import { busyTradesLine, busyTradesRate, datasetRate } from "./_dataset_rate.ts";
+import { busyTradesLine, busyTradesRate, datasetRate, densePricesLine } from "./_dataset_rate.ts";
 import { isConnectionError } from "../db/client.ts";
 import { forecastRate, UNIVERSE_TOKENS } from "./_forecast_rate.ts";
 
@@ -251,6 +251,10 @@ async function databaseFigures(): Promise<{ lines: string[]; targets: TargetChec
       }`,
       ...d.runs.map((line) => `  ${line}`),
       busyTradesLine(await busyTradesRate({ markets: BENCH_SHORT ? 50 : 200 })),
+      densePricesLine(
+        await datasetRate({ markets: BENCH_SHORT ? 20 : 100, priceStepMinutes: 1 }),
+        1,
+      ),
     );
     const f = await forecastRate({ markets: BENCH_SHORT ? 300 : 2_000 });
     lines.push(
