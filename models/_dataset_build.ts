@@ -176,6 +176,17 @@ export async function buildFromSource(
   return { rows, excluded, markets: scan.candidates.length };
 }
 
+/** The least and greatest of `value` over `items` (Unix ms; a call has at least one item). */
+export function rangeOf<L>(items: readonly L[], value: (item: L) => number): [number, number] {
+  let low = Infinity, high = -Infinity;
+  for (const item of items) {
+    const v = value(item);
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  return [low, high];
+}
+
 export const HOUR_MS = 3_600_000;
 /** The first whole UTC hour at or after `ms`. */
 export const hourCeil = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;

@@ -7,13 +7,19 @@
  * `row_markets (id, k)`: joins partition, sort and hash an integer for less than the ids' text.
  * Prices and books are looked up near their cuts (`nearCte`), without sorting the stored rows;
  * trades by a hash join on the token; metadata and the near passes' gaps by ASOF joins.
+ *
+ * The series are read through views of some of their day files, which `dataset_parquet.ts`
+ * defines per batch: `<table>_near` the days around a batch's cuts (prices, books) or its trade
+ * windows (`trades_near`); `<table>_upto` every day up to the last cut of the lookups left to
+ * the ASOF joins, which match on stamps alone; `<table>_at` the days of the stamps they matched,
+ * whose values are then read. A batch reads the values of the days it needs, not the history's.
  * Decimals are rounded to millionths and notionals to cents exactly as the PostgreSQL builder
  * does, and reach the program exactly, so both give identical numbers.
  *
  * @example
  * ```ts ignore
- * import { PRICES_SQL } from "./_dataset_duck_sql.ts";
- * const rows = await duck.rows(PRICES_SQL); // after filling price_lookups
+ * import { PRICE_MATCHES_SQL } from "./_dataset_duck_sql.ts";
+ * await duck.run(PRICE_MATCHES_SQL); // after filling price_lookups and the `_upto` views
  * ```
  */
 
@@ -55,25 +61,38 @@ const SIDE_USD = (side: string) =>
                    ${DEC("l.price")} * ${DEC("l.size")}))), 0), 2)::varchar`;
 
 /**
- * Every ASOF join below matches on the key alone (token or market, and the stamp), then reads
- * the matched rows' values by that key: carrying the values through the join's sort cost more
- * than twice as much.
+ * The price lookups left to the ASOF join (after the near pass, `pricesNearSql`), first matched
+ * on stamps alone over every day up to their cuts (`<table>_upto`), into `price_matches (i, h,
+ * token_id, ts_us)` (`h`: false for snapshots, true for backfilled points): carrying the values
+ * through the join's sort cost more than twice as much. Then {@link PRICE_VALUES_SQL} reads the
+ * matched rows' values from the days they are in.
  */
-export const PRICES_SQL = `
+export const PRICE_MATCHES_SQL = `
+  create or replace temp table price_matches as
   with q as (select i::integer as i, k::integer as k, cut::bigint as cut from price_lookups),
   tk as (select id, k::integer as k from price_tokens),
-  pk as (select tk.k, epoch_us(p.ts) as ts_us from price_snapshots p join tk on tk.id = p.token_id),
+  pk as (select tk.k, epoch_us(p.ts) as ts_us
+         from price_snapshots_upto p join tk on tk.id = p.token_id),
   hk as (select distinct tk.k, epoch_us(h.ts) as ts_us
-         from price_history h join tk on tk.id = h.token_id),
-  pm as (select q.i, tk.id as token_id, pk.ts_us
-         from q asof join pk on q.k = pk.k and q.cut >= pk.ts_us join tk on tk.k = pk.k),
-  hm as (select q.i, tk.id as token_id, hk.ts_us
-         from q asof join hk on q.k = hk.k and q.cut >= hk.ts_us join tk on tk.k = hk.k),
-  ps as (select pm.i, p.ts, p.price, p.best_bid, p.best_ask, p.last_trade_price
-         from pm join price_snapshots p on p.token_id = pm.token_id and epoch_us(p.ts) = pm.ts_us),
-  hs as (select hm.i, h.ts, arg_min(h.price, h.fidelity_minutes) as price
-         from hm join price_history h on h.token_id = hm.token_id and epoch_us(h.ts) = hm.ts_us
-         group by hm.i, h.ts)
+         from price_history_upto h join tk on tk.id = h.token_id)
+  select q.i, false as h, tk.id as token_id, pk.ts_us
+  from q asof join pk on q.k = pk.k and q.cut >= pk.ts_us join tk on tk.k = pk.k
+  union all
+  select q.i, true, tk.id, hk.ts_us
+  from q asof join hk on q.k = hk.k and q.cut >= hk.ts_us join tk on tk.k = hk.k`;
+
+/**
+ * The matched rows' values (`price_matches`, from {@link PRICE_MATCHES_SQL}), read from the
+ * days of their stamps (`<table>_at`), in the columns of {@link pricesNearSql} but `complete`.
+ */
+export const PRICE_VALUES_SQL = `
+  with ps as (select m.i, p.ts, p.price, p.best_bid, p.best_ask, p.last_trade_price
+         from (select * from price_matches where not h) m join price_snapshots_at p
+           on p.token_id = m.token_id and epoch_us(p.ts) = m.ts_us),
+  hs as (select m.i, h.ts, arg_min(h.price, h.fidelity_minutes) as price
+         from (select * from price_matches where h) m join price_history_at h
+           on h.token_id = m.token_id and epoch_us(h.ts) = m.ts_us
+         group by m.i, h.ts)
   -- Columns in this order (the reader takes them by position); decimals as they are stored.
   select coalesce(ps.i, hs.i) as i, epoch_ms(ps.ts)::double as ts, ps.price, ps.best_bid,
     ps.best_ask, ps.last_trade_price as last, epoch_ms(hs.ts)::double as h_ts, hs.price as h_price
@@ -95,14 +114,14 @@ export interface NearSource {
 const PRICE_LOOKUPS = `select q.i::integer as i, tk.id as token_id, q.cut::bigint as cut
   from price_lookups q join price_tokens tk on tk.k = q.k`;
 export const PRICE_SOURCES: readonly [NearSource, NearSource] = [
-  { name: "ps", table: "price_snapshots", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
-  { name: "hs", table: "price_history", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
+  { name: "ps", table: "price_snapshots_near", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
+  { name: "hs", table: "price_history_near", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
 ];
 
 /** The books source: each row's YES token at its book cut. */
 export const BOOK_SOURCE: NearSource = {
   name: "bk",
-  table: "book_snapshots",
+  table: "book_snapshots_near",
   tokens: "row_tokens",
   lookups: `select q.i::integer as i, tk.id as token_id, q.book_cut::bigint as cut
     from row_lookups q join row_tokens tk on tk.k = q.yes::integer`,
@@ -120,7 +139,8 @@ export const spanSql = ({ name, table, tokens }: NearSource) =>
 
 /**
  * The second pass (`<name>_probes`, after {@link spanSql}): a cut past the token's last stamp
- * is moved back to it (nothing is stored between), a cut before the first has no answer, and
+ * is moved back to it (nothing is stored between), a cut before the first is not probed (no
+ * answer in these days: see {@link unprobedSql}), and
  * each lookup gets two probes, the bucket of `widthUs` holding its cut and the one before. A
  * table, not a CTE: its size is then known, and the join builds its hash table on it rather than
  * on the stored rows.
@@ -132,6 +152,26 @@ export const probesSql = ({ name, lookups }: NearSource, widthUs: number) =>
                where l.cut >= s.lo)
    select i, token_id, cut, cut // ${widthUs} as b from qc
    union all select i, token_id, cut, cut // ${widthUs} - 1 from qc`;
+
+/**
+ * The lookups {@link probesSql} left out (no row of their token in the near days at or before
+ * their cut) that have one in earlier days, as `(i)`: those whose cut is at or after their
+ * token's first stamp in the whole series (`<name>_first`, {@link firstSql}). Only needed when
+ * the near days do not begin the series; the caller answers them with the ASOF join.
+ */
+export const unprobedSql = ({ name, lookups }: NearSource) =>
+  `select l.i from (${lookups}) l
+   left join ${name}_span s on s.token_id = l.token_id
+   join ${name}_first f on f.token_id = l.token_id
+   where (s.token_id is null or l.cut < s.lo) and l.cut >= f.lo`;
+
+/**
+ * Each token's first stamp in a whole series (`<name>_first`), once per build: over the stamps
+ * and tokens alone, a fraction of a pass over the values.
+ */
+export const firstSql = (name: string, table: string) =>
+  `create temp table if not exists ${name}_first as
+   select token_id, min(epoch_us(ts)) as lo from ${table} group by token_id`;
 
 /**
  * The near-cut answers as a CTE `<name> (i, s)`, after {@link probesSql}: each probed lookup
@@ -158,9 +198,9 @@ export const nearCte = (
 /**
  * The price lookups answered near their cuts (see {@link nearCte}), snapshots and backfilled
  * points (of those, the smallest fidelity at the latest stamp), after each source's span and
- * probes passes with its own width. Same columns as {@link PRICES_SQL}, then `complete`: false
+ * probes passes with its own width. Same columns as {@link PRICE_VALUES_SQL}, then `complete`: false
  * when a source has rows before the cut but none in its two buckets; the caller answers those
- * with PRICES_SQL.
+ * with {@link PRICE_MATCHES_SQL}.
  */
 export function pricesNearSql(widthUs: readonly [number, number]): string {
   const [ps, hs] = PRICE_SOURCES;
@@ -185,7 +225,7 @@ export function pricesNearSql(widthUs: readonly [number, number]): string {
 /**
  * Each row's latest book at or before its book cut, near the cut (see {@link nearCte}), with its
  * notionals; `complete` false where the book's buckets were empty (answer those with
- * {@link BOOKS_ASOF_SQL}).
+ * {@link BOOK_MATCHES_SQL}).
  */
 export const booksNearSql = (widthUs: number) =>
   `with ${nearCte(BOOK_SOURCE, widthUs, "{ts: t.ts, bids: t.bids, asks: t.asks}", "epoch_us(t.ts)")}
@@ -193,16 +233,24 @@ export const booksNearSql = (widthUs: number) =>
     ${SIDE_USD("bk.s.asks")} as ask_usd, bk.s is not null as complete
   from bk`;
 
-/** The latest book of the rows in `book_left (i)` by an ASOF join (the near pass's gaps). */
-export const BOOKS_ASOF_SQL = `with ${Q},
+/**
+ * The latest book of the rows in `book_left (i)` (the near pass's gaps) matched by an ASOF join
+ * on stamps alone over every day up to their cuts, into `book_matches (i, token_id, ts_us)`;
+ * {@link BOOK_VALUES_SQL} reads their levels from the days they are in.
+ */
+export const BOOK_MATCHES_SQL = `create or replace temp table book_matches as with ${Q},
   ql as (select * from q where i in (select i from book_left)),
-  k as (select tk.k, epoch_us(b.ts) as ts_us from book_snapshots b
-        join tk on tk.id = b.token_id where tk.k in (select yes from ql)),
-  m as (select ql.i, tk.id as token_id, k.ts_us
-        from ql asof join k on ql.yes = k.k and ql.book_cut >= k.ts_us join tk on tk.k = k.k)
+  k as (select tk.k, epoch_us(b.ts) as ts_us from book_snapshots_upto b
+        join tk on tk.id = b.token_id where tk.k in (select yes from ql))
+  select ql.i, tk.id as token_id, k.ts_us
+  from ql asof join k on ql.yes = k.k and ql.book_cut >= k.ts_us join tk on tk.k = k.k`;
+
+/** The matched books' notionals (`book_matches`), as {@link booksNearSql}'s columns. */
+export const BOOK_VALUES_SQL = `
   select m.i, epoch_ms(b.ts)::double as ts, ${SIDE_USD("b.bids")} as bid_usd,
     ${SIDE_USD("b.asks")} as ask_usd
-  from m join book_snapshots b on b.token_id = m.token_id and epoch_us(b.ts) = m.ts_us`;
+  from book_matches m join book_snapshots_at b
+    on b.token_id = m.token_id and epoch_us(b.ts) = m.ts_us`;
 
 /**
  * Trades per window: each leg (a row's token) joined to its token's trades by an equality hash
@@ -216,7 +264,7 @@ export const TRADES_SQL = `with ${Q},
   legs as (select i, yes as token, t_from, t_from_short, t_until from q
            union all select i, no, t_from, t_from_short, t_until from q),
   tr as (select tk.k, epoch_us(t.ts) as ts_us, t.price, t.size
-         from trades t join tk on tk.id = t.token_id),
+         from trades_near t join tk on tk.id = t.token_id),
   -- Each distinct price and size converted once: a cast of a 128-bit decimal costs more than
   -- the rest of a trade's work, and a market trades at few prices and sizes.
   pm as (select v, ${MICRO("v", "v::double")} as m from (select distinct price as v from tr)),

@@ -34,6 +34,7 @@ import {
   hourFloor,
   type ParsedHorizon,
   type PriceLookup,
+  rangeOf,
   type RowAnswer,
   type RowLookup,
 } from "./_dataset_build.ts";
@@ -241,17 +242,6 @@ async function inSlices<L, A>(
     for (let n = 0; n < part.length; n++) out[part[n]!] = answers[n]!;
   }
   return out;
-}
-
-/** The least and greatest of `values` (Unix ms; a call has at least one lookup). */
-function rangeOf<L>(items: readonly L[], value: (item: L) => number): [number, number] {
-  let low = Infinity, high = -Infinity;
-  for (const item of items) {
-    const v = value(item);
-    if (v < low) low = v;
-    if (v > high) high = v;
-  }
-  return [low, high];
 }
 
 /**

@@ -3,8 +3,11 @@
  * history need not sit in PostgreSQL. The same lookups and rules as the PostgreSQL builder
  * (`dataset.ts`, `_dataset_build.ts`), answered set-based over the Parquet files (prices and
  * books by a hash join near each cut, trades by one on the token, metadata and the gaps by ASOF
- * joins): equal data gives identical rows. Its cost grows with the rows stored, not with the
- * lookups (docs/models.md, "Build rate").
+ * joins): equal data gives identical rows. Its cost grows with the rows stored in the days it
+ * reads, not with the lookups (docs/models.md, "Build rate"): each batch (markets that end near
+ * each other) reads the days around its cuts and its trade windows, and what lies further back
+ * only for the lookups that have nothing nearer (a gap, or a group member that stopped trading),
+ * by their tokens' stamps and then the matched rows' days.
  *
  * The folder must hold the catalog (`markets`, `tokens`, `resolutions`, and
  * `market_metadata_history` for metadata as of the instant) exported whole (`<table>/all/`), and
@@ -35,27 +38,56 @@ import {
   buildFromSource,
   type DatasetBuild,
   type DatasetSource,
+  rangeOf,
   type RowLookup,
 } from "./_dataset_build.ts";
 import {
+  BOOK_MATCHES_SQL,
   BOOK_SOURCE,
-  BOOKS_ASOF_SQL,
+  BOOK_VALUES_SQL,
   booksNearSql,
+  firstSql,
   METADATA_SQL,
   type NearSource,
+  PRICE_MATCHES_SQL,
   PRICE_SOURCES,
-  PRICES_SQL,
+  PRICE_VALUES_SQL,
   pricesNearSql,
   probesSql,
   spanSql,
   TRADES_SQL,
+  unprobedSql,
 } from "./_dataset_duck_sql.ts";
 import { type CandidateRecord, candidatesOf, pricePointOf } from "./_dataset_candidates.ts";
 import type { DatasetOptions } from "./dataset.ts";
 
 const CATALOG = ["markets", "tokens", "resolutions"] as const;
-const OPTIONAL_WHOLE = ["market_metadata_history"] as const;
 const SERIES = ["price_snapshots", "price_history", "book_snapshots", "trades"] as const;
+type Series = typeof SERIES[number];
+
+/** A series' columns the build reads, for a view of no files (no such table, or no such days). */
+const EMPTY: Readonly<Record<Series | "market_metadata_history", string>> = {
+  market_metadata_history:
+    "select null::varchar as market_id, null::timestamptz as valid_from, null::json as metadata",
+  price_snapshots: "select null::varchar as token_id, null::timestamptz as ts, " +
+    "null::varchar as price, null::varchar as best_bid, null::varchar as best_ask, " +
+    "null::varchar as last_trade_price",
+  book_snapshots: "select null::varchar as token_id, null::timestamptz as ts, " +
+    "null::json as bids, null::json as asks",
+  price_history: "select null::varchar as token_id, null::timestamptz as ts, " +
+    "null::integer as fidelity_minutes, null::varchar as price",
+  trades: "select null::varchar as token_id, null::timestamptz as ts, " +
+    "null::varchar as price, null::varchar as size",
+};
+
+const DAY_MS = 86_400_000;
+/**
+ * How far before a batch's first cut its near passes read: two buckets of at most a day each
+ * (`nearPasses`).
+ */
+const NEAR_DAYS_MS = 2 * DAY_MS;
+/** The UTC day of Unix ms, as the export names its folders (`date=YYYY-MM-DD`). */
+const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** An export folder that lacks a table the build needs. */
 export class ExportFolderError extends Error {
@@ -85,6 +117,9 @@ export async function buildDatasetFromExport(
 ): Promise<DatasetBuild> {
   const duck = await openDuckDb({ memoryLimit: "2GB" });
   try {
+    // Each query of a batch reads its views' file footers again unless they are kept: with a
+    // view per day range, that cost a whole build 15% more (195 days of the benchmark's seed).
+    await duck.run("set parquet_metadata_cache = true");
     return await buildFromSource(await exportSource(duck, folder), {
       ...options,
       batchRows: options.batchRows ?? PARQUET_BATCH_ROWS,
@@ -95,23 +130,23 @@ export async function buildDatasetFromExport(
   }
 }
 
-async function defineTables(duck: DuckDb, folder: string): Promise<void> {
-  const files = async (table: string, part: string) => {
-    try {
-      for await (const entry of Deno.readDir(join(folder, table))) {
-        if (!entry.isDirectory || entry.name.startsWith("_")) continue;
-        if (part === "all" ? entry.name === "all" : entry.name.startsWith("date=")) {
-          return `read_parquet(${duckString(join(folder, table, part, "*.parquet"))}, ` +
-            `hive_partitioning = ${part !== "all"}, union_by_name = true)`;
-        }
-      }
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-    }
-    return null;
+/**
+ * Defines the catalog's views and each series' whole view, and returns each series' days (those
+ * with Parquet files, in order) for the views of some days ({@link seriesView}).
+ */
+async function defineTables(duck: DuckDb, folder: string): Promise<Map<Series, string[]>> {
+  /** `<table>/all/*.parquet` read whole, or null when the folder has no such table. */
+  const whole = async (table: string) => {
+    const all = join(folder, table, "all");
+    const found = await Deno.stat(all).then((s) => s.isDirectory, (err) => {
+      if (err instanceof Deno.errors.NotFound) return false;
+      throw err;
+    });
+    const glob = duckString(join(all, "*.parquet"));
+    return found ? `read_parquet(${glob}, hive_partitioning = false, union_by_name = true)` : null;
   };
   for (const table of CATALOG) {
-    const source = await files(table, "all");
+    const source = await whole(table);
     if (source === null) {
       throw new ExportFolderError(
         folder,
@@ -127,30 +162,65 @@ async function defineTables(duck: DuckDb, folder: string): Promise<void> {
   );
   if (Number(category?.n) === 0) {
     await duck.run(
-      `create or replace view markets as select *, null::varchar as category from ${await files(
+      `create or replace view markets as select *, null::varchar as category from ${await whole(
         "markets",
-        "all",
       )}`,
     );
   }
-  const empty: Record<string, string> = {
-    market_metadata_history:
-      "select null::varchar as market_id, null::timestamptz as valid_from, null::json as metadata",
-    price_snapshots: "select null::varchar as token_id, null::timestamptz as ts, " +
-      "null::varchar as price, null::varchar as best_bid, null::varchar as best_ask, " +
-      "null::varchar as last_trade_price",
-    book_snapshots: "select null::varchar as token_id, null::timestamptz as ts, " +
-      "null::json as bids, null::json as asks",
-    price_history: "select null::varchar as token_id, null::timestamptz as ts, " +
-      "null::integer as fidelity_minutes, null::varchar as price",
-    trades: "select null::varchar as token_id, null::timestamptz as ts, " +
-      "null::varchar as price, null::varchar as size",
-  };
-  for (const table of [...OPTIONAL_WHOLE, ...SERIES]) {
-    const source = await files(table, table === "market_metadata_history" ? "all" : "date=*");
-    const body = source === null ? `${empty[table]} where false` : `select * from ${source}`;
-    await duck.run(`create view ${table} as ${body}`);
+  const metadata = await whole("market_metadata_history");
+  await duck.run(
+    `create view market_metadata_history as ${
+      metadata === null
+        ? `${EMPTY.market_metadata_history} where false`
+        : `select * from ${metadata}`
+    }`,
+  );
+  const days = new Map<Series, string[]>();
+  for (const table of SERIES) {
+    const list = await daysOf(join(folder, table));
+    days.set(table, list);
+    await seriesView(duck, folder, table, table, list);
   }
+  return days;
+}
+
+/** The days of a series folder that hold Parquet files, in order ([] when there is none). */
+async function daysOf(path: string): Promise<string[]> {
+  const days: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(path)) {
+      const day = /^date=(\d{4}-\d{2}-\d{2})$/.exec(entry.name)?.[1];
+      if (!entry.isDirectory || day === undefined) continue;
+      for await (const file of Deno.readDir(join(path, entry.name))) {
+        if (file.isFile && file.name.endsWith(".parquet")) {
+          days.push(day);
+          break;
+        }
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return days.sort();
+}
+
+/** A view `name` of a series' files of the given days (of none: no rows). */
+async function seriesView(
+  duck: DuckDb,
+  folder: string,
+  table: Series,
+  name: string,
+  days: readonly string[],
+): Promise<void> {
+  const globs = days.map((day) => duckString(join(folder, table, `date=${day}`, "*.parquet")));
+  await duck.run(
+    `create or replace view ${name} as ${
+      globs.length === 0
+        ? `${EMPTY[table]} where false`
+        : `select * from read_parquet([${globs.join(", ")}], hive_partitioning = true, ` +
+          `union_by_name = true)`
+    }`,
+  );
 }
 
 /** A fresh temp table of the given columns (name → type and values), filled a chunk at a time. */
@@ -197,9 +267,31 @@ const micros = (values: number[]): DuckColumn => ({ type: "double", values: valu
 
 /** The DuckDB backend over an export folder (exported for the benchmark's per-query timings). */
 export async function exportSource(duck: DuckDb, folder: string): Promise<DatasetSource> {
-  await defineTables(duck, folder);
+  const days = await defineTables(duck, folder);
+  /** `<table><suffix>` over the table's days from the UTC day of `from` to that of `to`. */
+  const between = (table: Series, suffix: string, from: number, to: number) => {
+    const [first, last] = [from === -Infinity ? "" : dayOf(from), dayOf(to)];
+    const list = days.get(table)!.filter((day) => day >= first && day <= last);
+    return seriesView(duck, folder, table, `${table}${suffix}`, list);
+  };
+  /** Whether the table has days before that of `at`. */
+  const before = (table: Series, at: number) => {
+    const list = days.get(table)!;
+    return list.length > 0 && list[0]! < dayOf(at);
+  };
+  /** `<table>_at` over the days of the stamps a matches table holds (`where`: its rows). */
+  const matched = async (table: Series, matches: string, where = "true") => {
+    const rows = await duck.rows(
+      `select distinct (ts_us // ${DAY_MS * 1000})::double as d from ${matches} where ${where}`,
+    );
+    const wanted = new Set(rows.map((r) => dayOf(Number(r.d) * DAY_MS)));
+    const list = days.get(table)!.filter((day) => wanted.has(day));
+    await seriesView(duck, folder, table, `${table}_at`, list);
+  };
   return {
     serial: true,
+    // A batch's markets end near each other, so its near passes read few days.
+    batchByEnd: () => Promise.resolve(true),
     candidates: async ({ since, until }) => {
       const rows = await duck.rows(`
         select m.market_id, coalesce(m.event_id, '') as event_id,
@@ -250,12 +342,9 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
     },
     prices: async (lookups) => {
       const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
-      const incomplete = new Set<number>();
-      const fill = async (
-        subset: readonly number[],
-        query: () => Promise<string> | string,
-        flagged: Set<number> | null,
-      ) => {
+      const left = new Set<number>();
+      const tables = ["price_snapshots", "price_history"] as const;
+      const ask = async (subset: readonly number[]) => {
         const tokens = new DenseKeys();
         await lookupTable(duck, "price_lookups", {
           i: integers([...subset]),
@@ -263,27 +352,56 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
           cut: micros(subset.map((i) => lookups[i]!.cut)),
         });
         await lookupTable(duck, "price_tokens", tokens.columns());
-        await readPrices(duck, await query(), out, flagged);
+        return rangeOf(subset, (i) => lookups[i]!.cut);
       };
-      // Near each cut first (no sort); what is left, with an ASOF join over its tokens alone.
-      const [snapshots, history] = PRICE_SOURCES;
-      await fill(lookups.map((_, i) => i), async () =>
-        pricesNearSql([
-          await nearPasses(duck, snapshots),
-          await nearPasses(duck, history),
-        ]), incomplete);
-      const left = [...incomplete];
-      if (left.length > 0) await fill(left, () => PRICES_SQL, null);
+      // Near each cut first (no sort), over the days around the cuts alone.
+      const [first, last] = await ask(lookups.map((_, i) => i));
+      const from = first - NEAR_DAYS_MS;
+      for (const table of tables) await between(table, "_near", from, last);
+      const sources = PRICE_SOURCES;
+      const widths = [await nearPasses(duck, sources[0]), await nearPasses(duck, sources[1])];
+      await readPrices(duck, pricesNearSql(widths as [number, number]), out, left);
+      for (const [n, source] of sources.entries()) {
+        if (!before(tables[n]!, from)) continue;
+        await duck.run(firstSql(source.name, tables[n]!));
+        for (const r of await duck.rows(unprobedSql(source))) left.add(Number(r.i));
+      }
+      // What is left, by an ASOF join over its tokens' stamps up to its cuts; then the values of
+      // the rows it matched, from their days.
+      if (left.size > 0) {
+        const [, upto] = await ask([...left]);
+        for (const table of tables) await between(table, "_upto", -Infinity, upto);
+        await duck.run(PRICE_MATCHES_SQL);
+        await matched("price_snapshots", "price_matches", "not h");
+        await matched("price_history", "price_matches", "h");
+        await readPrices(duck, PRICE_VALUES_SQL, out, null);
+      }
       return out;
     },
     rows: async (lookups) => {
       await rowLookupTables(duck, lookups);
+      const [first, last] = rangeOf(lookups, (l) => l.bookCut);
+      const from = first - NEAR_DAYS_MS;
+      await between("book_snapshots", "_near", from, last);
+      await between(
+        "trades",
+        "_near",
+        rangeOf(lookups, (l) => l.tradeFrom)[0],
+        rangeOf(lookups, (l) => l.tradeUntil)[1],
+      );
       // One connection runs one query at a time.
       const books = await duck.rows(booksNearSql(await nearPasses(duck, BOOK_SOURCE)));
       const gaps = books.filter((r) => r.complete === false).map((r) => Number(r.i));
+      if (before("book_snapshots", from)) {
+        await duck.run(firstSql(BOOK_SOURCE.name, "book_snapshots"));
+        for (const r of await duck.rows(unprobedSql(BOOK_SOURCE))) gaps.push(Number(r.i));
+      }
       if (gaps.length > 0) {
         await lookupTable(duck, "book_left", { i: integers(gaps) });
-        books.push(...await duck.rows(BOOKS_ASOF_SQL));
+        await between("book_snapshots", "_upto", -Infinity, last);
+        await duck.run(BOOK_MATCHES_SQL);
+        await matched("book_snapshots", "book_matches");
+        books.push(...await duck.rows(BOOK_VALUES_SQL));
       }
       const trades = await duck.rows(TRADES_SQL);
       const metadata = await duck.rows(METADATA_SQL);

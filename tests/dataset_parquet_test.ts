@@ -163,6 +163,54 @@ Deno.test("buildDatasetFromExport() gives the rows buildDataset() gives on the s
   });
 });
 
+Deno.test("buildDatasetFromExport() reads a batch's days and still finds what is older", async () => {
+  // Twenty days of history, ends over ten: a batch's cuts reach a week and a day back, so its
+  // near passes read the days around them and not the history's first days.
+  const seed = { markets: 24, historyDays: 20, spreadDays: 10, priceStepMinutes: 60 };
+  await withDatabase("server", async (db) => {
+    await seedDataset(db.sql, seed);
+    const cut = async (i: number, table: string, from: number, to: number) => {
+      const m = seedMarket(i, seed.spreadDays);
+      await db.sql`
+        delete from ${db.sql(table)}
+        where token_key = (select token_key from token_keys where token_id = ${m.yes})
+          and ts > ${new Date(m.end - from * HOUR)} and ts < ${new Date(m.end - to * HOUR)}`;
+    };
+    // m1: nothing from 12 days before its end until just before its 1h instant, then prices
+    // again (the near days hold its token, but nothing at or before these cuts).
+    await cut(1, "price_snapshot_data", 12 * 24, 1.05);
+    await cut(1, "book_snapshot_data", 12 * 24, 1.05);
+    // m4: nothing after 12 days before its end (its token is not in the near days at all).
+    await cut(4, "price_snapshot_data", 12 * 24, -1);
+    await cut(4, "book_snapshot_data", 12 * 24, -1);
+    // m2: listed two days before its end (nothing at all before: no answer, not an older one).
+    await cut(2, "price_snapshot_data", 30 * 24, 2 * 24);
+    await cut(2, "book_snapshot_data", 30 * 24, 2 * 24);
+    const out = await Deno.makeTempDir({ prefix: "dataset_parquet_" });
+    try {
+      await exportDatasetTables(db.sql, out);
+      const options = { horizons: parseHorizons("1h,24h") };
+      const fromDb = await buildDataset(db.sql, options);
+      const m1 = fromDb.rows.find((r) => r.marketId === "m1" && r.horizon === "24h")!;
+      assert.ok(m1.features.priceAgeHours > 11 * 24, "m1's price from before its gap");
+      assert.ok(m1.features.bookAgeHours > 11 * 24, "m1's book from before its gap");
+      const m4 = fromDb.rows.find((r) => r.marketId === "m4" && r.horizon === "1h")!;
+      assert.ok(m4.features.priceAgeHours > 11 * 24, "m4's price from before its gap");
+      const m2 = fromDb.rows.find((r) => r.marketId === "m2" && r.horizon === "24h")!;
+      assert.ok(Number.isNaN(m2.features.momentum7d), "m2 had no price a week before");
+      assert.deepEqual(await buildDatasetFromExport(out, options), fromDb);
+      assert.deepEqual(await buildDatasetFromExport(out, { ...options, batchRows: 4 }), fromDb);
+      const since = new Date(seedMarket(3, seed.spreadDays).end - 1);
+      assert.deepEqual(
+        await buildDatasetFromExport(out, { ...options, since }),
+        await buildDataset(db.sql, { ...options, since }),
+      );
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
+
 Deno.test("buildDatasetFromExport() names a catalog table the folder lacks", async () => {
   const out = await Deno.makeTempDir({ prefix: "dataset_parquet_" });
   try {
