@@ -166,11 +166,11 @@ export const unprobedSql = ({ name, lookups }: NearSource) =>
    where (s.token_id is null or l.cut < s.lo) and l.cut >= f.lo`;
 
 /**
- * Each token's first stamp in a whole series (`<name>_first`), once per build: over the stamps
- * and tokens alone, a fraction of a pass over the values.
+ * Each token's first stamp in a whole series (`<name>_first`), over the stamps and tokens alone:
+ * a fraction of a pass over the values, made once per build.
  */
 export const firstSql = (name: string, table: string) =>
-  `create temp table if not exists ${name}_first as
+  `create or replace temp table ${name}_first as
    select token_id, min(epoch_us(ts)) as lo from ${table} group by token_id`;
 
 /**

@@ -80,6 +80,12 @@ const EMPTY: Readonly<Record<Series | "market_metadata_history", string>> = {
     "null::varchar as price, null::varchar as size",
 };
 
+/** A day of a series in the export: `date=<day>/` and its Parquet files. */
+interface Day {
+  readonly day: string;
+  readonly files: readonly string[];
+}
+
 const DAY_MS = 86_400_000;
 /**
  * How far before a batch's first cut its near passes read: two buckets of at most a day each
@@ -134,7 +140,7 @@ export async function buildDatasetFromExport(
  * Defines the catalog's views and each series' whole view, and returns each series' days (those
  * with Parquet files, in order) for the views of some days ({@link seriesView}).
  */
-async function defineTables(duck: DuckDb, folder: string): Promise<Map<Series, string[]>> {
+async function defineTables(duck: DuckDb, folder: string): Promise<Map<Series, Day[]>> {
   /** `<table>/all/*.parquet` read whole, or null when the folder has no such table. */
   const whole = async (table: string) => {
     const all = join(folder, table, "all");
@@ -175,49 +181,52 @@ async function defineTables(duck: DuckDb, folder: string): Promise<Map<Series, s
         : `select * from ${metadata}`
     }`,
   );
-  const days = new Map<Series, string[]>();
+  const days = new Map<Series, Day[]>();
   for (const table of SERIES) {
     const list = await daysOf(join(folder, table));
     days.set(table, list);
-    await seriesView(duck, folder, table, table, list);
+    await seriesView(duck, table, table, list);
   }
   return days;
 }
 
-/** The days of a series folder that hold Parquet files, in order ([] when there is none). */
-async function daysOf(path: string): Promise<string[]> {
-  const days: string[] = [];
+/**
+ * The days of a series folder that hold Parquet files, in order ([] when there is none), each
+ * with its files' paths: views name their files, so that binding a query lists no folder.
+ */
+async function daysOf(path: string): Promise<Day[]> {
+  const days: Day[] = [];
   try {
     for await (const entry of Deno.readDir(path)) {
       const day = /^date=(\d{4}-\d{2}-\d{2})$/.exec(entry.name)?.[1];
       if (!entry.isDirectory || day === undefined) continue;
+      const files: string[] = [];
       for await (const file of Deno.readDir(join(path, entry.name))) {
         if (file.isFile && file.name.endsWith(".parquet")) {
-          days.push(day);
-          break;
+          files.push(join(path, entry.name, file.name));
         }
       }
+      if (files.length > 0) days.push({ day, files: files.sort() });
     }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-  return days.sort();
+  return days.sort((a, b) => a.day < b.day ? -1 : 1);
 }
 
 /** A view `name` of a series' files of the given days (of none: no rows). */
 async function seriesView(
   duck: DuckDb,
-  folder: string,
   table: Series,
   name: string,
-  days: readonly string[],
+  days: readonly Day[],
 ): Promise<void> {
-  const globs = days.map((day) => duckString(join(folder, table, `date=${day}`, "*.parquet")));
+  const files = days.flatMap((d) => d.files.map(duckString));
   await duck.run(
     `create or replace view ${name} as ${
-      globs.length === 0
+      files.length === 0
         ? `${EMPTY[table]} where false`
-        : `select * from read_parquet([${globs.join(", ")}], hive_partitioning = true, ` +
+        : `select * from read_parquet([${files.join(", ")}], hive_partitioning = true, ` +
           `union_by_name = true)`
     }`,
   );
@@ -271,13 +280,13 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
   /** `<table><suffix>` over the table's days from the UTC day of `from` to that of `to`. */
   const between = (table: Series, suffix: string, from: number, to: number) => {
     const [first, last] = [from === -Infinity ? "" : dayOf(from), dayOf(to)];
-    const list = days.get(table)!.filter((day) => day >= first && day <= last);
-    return seriesView(duck, folder, table, `${table}${suffix}`, list);
+    const list = days.get(table)!.filter(({ day }) => day >= first && day <= last);
+    return seriesView(duck, table, `${table}${suffix}`, list);
   };
   /** Whether the table has days before that of `at`. */
   const before = (table: Series, at: number) => {
     const list = days.get(table)!;
-    return list.length > 0 && list[0]! < dayOf(at);
+    return list.length > 0 && list[0]!.day < dayOf(at);
   };
   /** `<table>_at` over the days of the stamps a matches table holds (`where`: its rows). */
   const matched = async (table: Series, matches: string, where = "true") => {
@@ -285,8 +294,15 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       `select distinct (ts_us // ${DAY_MS * 1000})::double as d from ${matches} where ${where}`,
     );
     const wanted = new Set(rows.map((r) => dayOf(Number(r.d) * DAY_MS)));
-    const list = days.get(table)!.filter((day) => wanted.has(day));
-    await seriesView(duck, folder, table, `${table}_at`, list);
+    const list = days.get(table)!.filter(({ day }) => wanted.has(day));
+    await seriesView(duck, table, `${table}_at`, list);
+  };
+  /** Each token's first stamp in a whole series, once per build (`firstSql`). */
+  const firsts = new Set<string>();
+  const firstStamps = async (source: NearSource, table: Series) => {
+    if (firsts.has(source.name)) return;
+    await duck.run(firstSql(source.name, table));
+    firsts.add(source.name);
   };
   return {
     serial: true,
@@ -363,7 +379,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       await readPrices(duck, pricesNearSql(widths as [number, number]), out, left);
       for (const [n, source] of sources.entries()) {
         if (!before(tables[n]!, from)) continue;
-        await duck.run(firstSql(source.name, tables[n]!));
+        await firstStamps(source, tables[n]!);
         for (const r of await duck.rows(unprobedSql(source))) left.add(Number(r.i));
       }
       // What is left, by an ASOF join over its tokens' stamps up to its cuts; then the values of
@@ -393,7 +409,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       const books = await duck.rows(booksNearSql(await nearPasses(duck, BOOK_SOURCE)));
       const gaps = books.filter((r) => r.complete === false).map((r) => Number(r.i));
       if (before("book_snapshots", from)) {
-        await duck.run(firstSql(BOOK_SOURCE.name, "book_snapshots"));
+        await firstStamps(BOOK_SOURCE, "book_snapshots");
         for (const r of await duck.rows(unprobedSql(BOOK_SOURCE))) gaps.push(Number(r.i));
       }
       if (gaps.length > 0) {
