@@ -27,7 +27,8 @@
  *
  * Before that last line, from a seeded PostgreSQL (the test database), each against its
  * target: the dataset build rate from PostgreSQL and from Parquet (`_dataset_rate.ts`, ≥ 20,000
- * market-horizons/s each) and the forecast throughput (`_forecast_rate.ts`), the whole active
+ * market-horizons/s each; beside it, not counted, the rates with busy trades and with prices a
+ * minute apart) and the forecast throughput (`_forecast_rate.ts`), the whole active
  * universe (~93,000 tokens) in ≤ 10 s, from the database and in memory. Without a reachable test
  * database these are "not measured".
  *
