@@ -99,13 +99,14 @@ export const PRICE_VALUES_SQL = `
   from ps full join hs on ps.i = hs.i`;
 
 /**
- * A near-cut lookup source: `name` prefixes its temp tables, `table` holds the stored rows
- * (`token_id`, `ts`), `tokens` the lookup tokens' ids (`id`), and `lookups` is a query of the
- * lookups as `(i, token_id, cut)` (cut in Unix µs).
+ * A near-cut lookup source: `name` prefixes its temp tables, `series` is the export's table of
+ * the stored rows (`token_id`, `ts`; the near passes read its view `<series>_near`), `tokens` the
+ * lookup tokens' ids (`id`), and `lookups` is a query of the lookups as `(i, token_id, cut)` (cut
+ * in Unix µs).
  */
 export interface NearSource {
   readonly name: string;
-  readonly table: string;
+  readonly series: "price_snapshots" | "price_history" | "book_snapshots";
   readonly tokens: string;
   readonly lookups: string;
 }
@@ -114,14 +115,14 @@ export interface NearSource {
 const PRICE_LOOKUPS = `select q.i::integer as i, tk.id as token_id, q.cut::bigint as cut
   from price_lookups q join price_tokens tk on tk.k = q.k`;
 export const PRICE_SOURCES: readonly [NearSource, NearSource] = [
-  { name: "ps", table: "price_snapshots_near", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
-  { name: "hs", table: "price_history_near", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
+  { name: "ps", series: "price_snapshots", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
+  { name: "hs", series: "price_history", tokens: "price_tokens", lookups: PRICE_LOOKUPS },
 ];
 
 /** The books source: each row's YES token at its book cut. */
 export const BOOK_SOURCE: NearSource = {
   name: "bk",
-  table: "book_snapshots_near",
+  series: "book_snapshots",
   tokens: "row_tokens",
   lookups: `select q.i::integer as i, tk.id as token_id, q.book_cut::bigint as cut
     from row_lookups q join row_tokens tk on tk.k = q.yes::integer`,
@@ -132,10 +133,10 @@ export const BOOK_SOURCE: NearSource = {
  * last stamp and its count of stored rows (`<name>_span`), what the bucket width is chosen
  * from.
  */
-export const spanSql = ({ name, table, tokens }: NearSource) =>
+export const spanSql = ({ name, series, tokens }: NearSource) =>
   `create or replace temp table ${name}_span as
    select t.token_id, min(epoch_us(t.ts)) as lo, max(epoch_us(t.ts)) as hi, count(*) as n
-   from ${table} t semi join ${tokens} tk on tk.id = t.token_id group by t.token_id`;
+   from ${series}_near t semi join ${tokens} tk on tk.id = t.token_id group by t.token_id`;
 
 /**
  * The second pass (`<name>_probes`, after {@link spanSql}): a cut past the token's last stamp
@@ -169,9 +170,9 @@ export const unprobedSql = ({ name, lookups }: NearSource) =>
  * Each token's first stamp in a whole series (`<name>_first`), over the stamps and tokens alone:
  * a fraction of a pass over the values, made once per build.
  */
-export const firstSql = (name: string, table: string) =>
+export const firstSql = ({ name, series }: NearSource) =>
   `create or replace temp table ${name}_first as
-   select token_id, min(epoch_us(ts)) as lo from ${table} group by token_id`;
+   select token_id, min(epoch_us(ts)) as lo from ${series} group by token_id`;
 
 /**
  * The near-cut answers as a CTE `<name> (i, s)`, after {@link probesSql}: each probed lookup
@@ -183,7 +184,7 @@ export const firstSql = (name: string, table: string) =>
  * rows that match instead of being fetched by a second join over every row.
  */
 export const nearCte = (
-  { name, table }: NearSource,
+  { name, series }: NearSource,
   widthUs: number,
   values: string,
   order: string,
@@ -191,7 +192,7 @@ export const nearCte = (
   ${name} as (
     select qc.i, hit.s from (select distinct i from ${name}_probes) qc left join (
       select qb.i, arg_max(${values}, ${order}) as s
-      from ${table} t join ${name}_probes qb
+      from ${series}_near t join ${name}_probes qb
         on t.token_id = qb.token_id and epoch_us(t.ts) // ${widthUs} = qb.b
       where epoch_us(t.ts) <= qb.cut group by qb.i) hit on hit.i = qc.i)`;
 

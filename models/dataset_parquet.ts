@@ -299,10 +299,19 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
   };
   /** Each token's first stamp in a whole series, once per build (`firstSql`). */
   const firsts = new Set<string>();
-  const firstStamps = async (source: NearSource, table: Series) => {
+  const firstStamps = async (source: NearSource) => {
     if (firsts.has(source.name)) return;
-    await duck.run(firstSql(source.name, table));
+    await duck.run(firstSql(source));
     firsts.add(source.name);
+  };
+  /**
+   * The lookups of a near source that its near days cannot answer but earlier days can (none
+   * when its near days begin the series: `unprobedSql`).
+   */
+  const unprobed = async (source: NearSource, from: number): Promise<number[]> => {
+    if (!before(source.series, from)) return [];
+    await firstStamps(source);
+    return (await duck.rows(unprobedSql(source))).map((r) => Number(r.i));
   };
   return {
     serial: true,
@@ -359,7 +368,6 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
     prices: async (lookups) => {
       const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
       const left = new Set<number>();
-      const tables = ["price_snapshots", "price_history"] as const;
       const ask = async (subset: readonly number[]) => {
         const tokens = new DenseKeys();
         await lookupTable(duck, "price_lookups", {
@@ -373,20 +381,21 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       // Near each cut first (no sort), over the days around the cuts alone.
       const [first, last] = await ask(lookups.map((_, i) => i));
       const from = first - NEAR_DAYS_MS;
-      for (const table of tables) await between(table, "_near", from, last);
-      const sources = PRICE_SOURCES;
-      const widths = [await nearPasses(duck, sources[0]), await nearPasses(duck, sources[1])];
-      await readPrices(duck, pricesNearSql(widths as [number, number]), out, left);
-      for (const [n, source] of sources.entries()) {
-        if (!before(tables[n]!, from)) continue;
-        await firstStamps(source, tables[n]!);
-        for (const r of await duck.rows(unprobedSql(source))) left.add(Number(r.i));
+      const [snapshots, history] = PRICE_SOURCES;
+      for (const { series } of PRICE_SOURCES) await between(series, "_near", from, last);
+      const widths: [number, number] = [
+        await nearPasses(duck, snapshots),
+        await nearPasses(duck, history),
+      ];
+      await readPrices(duck, pricesNearSql(widths), out, left);
+      for (const source of PRICE_SOURCES) {
+        for (const i of await unprobed(source, from)) left.add(i);
       }
       // What is left, by an ASOF join over its tokens' stamps up to its cuts; then the values of
       // the rows it matched, from their days.
       if (left.size > 0) {
         const [, upto] = await ask([...left]);
-        for (const table of tables) await between(table, "_upto", -Infinity, upto);
+        for (const { series } of PRICE_SOURCES) await between(series, "_upto", -Infinity, upto);
         await duck.run(PRICE_MATCHES_SQL);
         await matched("price_snapshots", "price_matches", "not h");
         await matched("price_history", "price_matches", "h");
@@ -398,7 +407,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       await rowLookupTables(duck, lookups);
       const [first, last] = rangeOf(lookups, (l) => l.bookCut);
       const from = first - NEAR_DAYS_MS;
-      await between("book_snapshots", "_near", from, last);
+      await between(BOOK_SOURCE.series, "_near", from, last);
       await between(
         "trades",
         "_near",
@@ -408,10 +417,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       // One connection runs one query at a time.
       const books = await duck.rows(booksNearSql(await nearPasses(duck, BOOK_SOURCE)));
       const gaps = books.filter((r) => r.complete === false).map((r) => Number(r.i));
-      if (before("book_snapshots", from)) {
-        await firstStamps(BOOK_SOURCE, "book_snapshots");
-        for (const r of await duck.rows(unprobedSql(BOOK_SOURCE))) gaps.push(Number(r.i));
-      }
+      gaps.push(...await unprobed(BOOK_SOURCE, from));
       if (gaps.length > 0) {
         await lookupTable(duck, "book_left", { i: integers(gaps) });
         await between("book_snapshots", "_upto", -Infinity, last);
