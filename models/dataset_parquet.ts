@@ -123,9 +123,6 @@ export async function buildDatasetFromExport(
 ): Promise<DatasetBuild> {
   const duck = await openDuckDb({ memoryLimit: "2GB" });
   try {
-    // Each query of a batch reads its views' file footers again unless they are kept: with a
-    // view per day range, that cost a whole build 15% more (195 days of the benchmark's seed).
-    await duck.run("set parquet_metadata_cache = true");
     return await buildFromSource(await exportSource(duck, folder), {
       ...options,
       batchRows: options.batchRows ?? PARQUET_BATCH_ROWS,
