@@ -4,7 +4,8 @@
  * horizon, features only from data stored before the instant; docs/models.md, "Datasets"),
  * built from the database or, with `--from-export`, by DuckDB over a `pmcollect export` folder,
  * written to `DIR/dataset.parquet`, with one summary line: rows, markets, what was left out and
- * why, and the build rate.
+ * why, and the build rate. A long build logs a `dataset_progress` line every 5 s (market-horizons
+ * built, of how many, the rate so far and the seconds left at it).
  *
  * @example
  * ```sh
@@ -20,7 +21,7 @@ import { parseOrReport, parseOwnOptions } from "./_own_options.ts";
 import type { CommandContext } from "./migrate_command.ts";
 import { outFolderProblem } from "../export/out_folder.ts";
 import type { Config } from "../runtime/config.ts";
-import { printText } from "../runtime/log.ts";
+import { type Logger, printText } from "../runtime/log.ts";
 import {
   buildDataset,
   type DatasetBuild,
@@ -69,7 +70,13 @@ export async function runDatasetCommand(
     printText("stderr", `pmcollect dataset: cannot write to --out ${args.out}: ${problem}`);
     return 2;
   }
-  const options = { horizons: args.horizons, since: args.since, until: args.until, signal };
+  const options = {
+    horizons: args.horizons,
+    since: args.since,
+    until: args.until,
+    signal,
+    onProgress: progressLog(log),
+  };
   const started = performance.now();
   let build: DatasetBuild;
   if (args.fromExport !== undefined) {
@@ -98,6 +105,33 @@ export async function runDatasetCommand(
     horizons: args.horizons.length,
   }));
   return 0;
+}
+
+/**
+ * A build's progress reports as `dataset_progress` log lines, one at most every `everyMs` (none
+ * for a build that ends sooner): built, total, the rate so far (market-horizons/s) and the
+ * seconds left at that rate.
+ */
+export function progressLog(
+  log: Logger,
+  options: { everyMs?: number; now?: () => number } = {},
+): (progress: { readonly built: number; readonly total: number }) => void {
+  const now = options.now ?? (() => performance.now());
+  const every = options.everyMs ?? 5_000;
+  const started = now();
+  let last = started;
+  return ({ built, total }) => {
+    const t = now();
+    if (t - last < every) return;
+    last = t;
+    const perSecond = built / ((t - started) / 1000);
+    log.info("dataset_progress", {
+      built,
+      total,
+      perSecond: Math.round(perSecond),
+      etaS: Math.round((total - built) / perSecond),
+    });
+  };
 }
 
 /** "dataset: 5,400 rows …" (see the module header). */

@@ -114,6 +114,8 @@ export interface BuildOptions {
   readonly concurrency?: number;
   /** What is read (default `all`). */
   readonly reads?: DatasetReads;
+  /** Called after each batch with the market-horizons built so far and in all. */
+  readonly onProgress?: (progress: { readonly built: number; readonly total: number }) => void;
 }
 
 export interface DatasetBuild {
@@ -155,6 +157,7 @@ export async function buildFromSource(
   }
   const built: (DatasetRow | null)[] = new Array(planned.length);
   let next = 0;
+  let done = 0;
   const worker = async () => {
     while (next < batches.length) {
       options.signal?.throwIfAborted();
@@ -166,6 +169,8 @@ export async function buildFromSource(
         options.reads ?? "all",
       );
       for (let n = 0; n < batch.length; n++) built[batch[n]!] = answers[n]!;
+      done += batch.length;
+      options.onProgress?.({ built: done, total: planned.length });
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));

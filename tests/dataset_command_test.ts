@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withDatabase } from "./_db.ts";
 import { seedDataset } from "./_dataset_seed.ts";
-import { parseDatasetArgs, runDatasetCommand } from "../cli/dataset_command.ts";
+import { parseDatasetArgs, progressLog, runDatasetCommand } from "../cli/dataset_command.ts";
 import { UsageError } from "../cli/command_line.ts";
 import { buildDataset, parseHorizons } from "../models/dataset.ts";
 import { loadConfig } from "../runtime/config.ts";
-import { silentLogger } from "../runtime/log.ts";
+import { createLogger, silentLogger } from "../runtime/log.ts";
 import { openDuckDb } from "../export/_duckdb.ts";
 
 Deno.test("pmcollect dataset writes the rows as Parquet and a summary of what it left out", async () => {
@@ -84,4 +84,29 @@ Deno.test("parseDatasetArgs() refuses missing and malformed options", () => {
   );
   const ok = parseDatasetArgs(["--horizons", "24h", "--out", "d", "--from-export", "/srv/p"]);
   assert.deepEqual([ok.horizons.map((h) => h.label), ok.fromExport], [["24h"], "/srv/p"]);
+});
+
+Deno.test("progressLog() logs at most every interval, with the rate and the time left", () => {
+  const lines: string[] = [];
+  let t = 1_000;
+  const log = createLogger({}, { write: (line) => lines.push(line), now: () => 0 });
+  const report = progressLog(log, { everyMs: 5_000, now: () => t });
+  t = 3_000;
+  report({ built: 1_000, total: 10_000 }); // 2 s in: too soon
+  assert.equal(lines.length, 0);
+  t = 6_000;
+  report({ built: 2_500, total: 10_000 }); // 5 s in: 500/s, 7,500 left
+  t = 8_000;
+  report({ built: 3_000, total: 10_000 }); // 2 s after the last line
+  assert.equal(lines.length, 1);
+  const line = JSON.parse(lines[0]!);
+  assert.equal(line.event, "dataset_progress");
+  assert.deepEqual(
+    [line.built, line.total, line.perSecond, line.etaS],
+    [2_500, 10_000, 500, 15],
+  );
+  t = 11_000;
+  report({ built: 5_000, total: 10_000 });
+  assert.equal(lines.length, 2);
+  assert.equal(JSON.parse(lines[1]!).etaS, 10);
 });

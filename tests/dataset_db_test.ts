@@ -238,10 +238,19 @@ Deno.test("buildDataset() gives the same rows when its lookups go in slices of n
           ? (...args: Parameters<Sql["begin"]>) => (queries++, target.begin(...args))
           : Reflect.get(target, name),
     });
+    const progress: number[] = [];
     const sliced = await buildFromSource(postgresSource(counted, { sliceLookups: 16 }), {
       horizons,
       batchRows: 25,
+      onProgress: ({ built, total }) => {
+        assert.equal(total, whole.markets * horizons.length);
+        progress.push(built);
+      },
     });
+    // One report a batch, each more than the last, the last all of them.
+    assert.equal(progress.length, Math.ceil(whole.markets * horizons.length / 25));
+    assert.ok(progress.every((n, i) => i === 0 || n > progress[i - 1]!), `${progress}`);
+    assert.equal(progress.at(-1), whole.markets * horizons.length);
     assert.ok(whole.rows.length >= 50, `${whole.rows.length} rows`);
     assert.deepEqual(sliced.excluded, whole.excluded);
     assert.deepEqual(sliced.rows, whole.rows);
