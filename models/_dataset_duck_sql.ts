@@ -141,10 +141,9 @@ export const spanSql = ({ name, series, tokens }: NearSource) =>
 /**
  * The second pass (`<name>_probes`, after {@link spanSql}): a cut past the token's last stamp
  * is moved back to it (nothing is stored between), a cut before the first is not probed (no
- * answer in these days: see {@link unprobedSql}), and
- * each lookup gets two probes, the bucket of `widthUs` holding its cut and the one before. A
- * table, not a CTE: its size is then known, and the join builds its hash table on it rather than
- * on the stored rows.
+ * answer in these days: see {@link unprobedSql}), and each lookup gets two probes, the bucket of
+ * `widthUs` holding its cut and the one before. A table, not a CTE: its size is then known, and
+ * the join builds its hash table on it rather than on the stored rows.
  */
 export const probesSql = ({ name, lookups }: NearSource, widthUs: number) =>
   `create or replace temp table ${name}_probes as
