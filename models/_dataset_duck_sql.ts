@@ -61,14 +61,21 @@ const SIDE_USD = (side: string) =>
                    ${DEC("l.price")} * ${DEC("l.size")}))), 0), 2)::varchar`;
 
 /**
- * The price lookups left to the ASOF join (after the near pass, `pricesNearSql`), first matched
- * on stamps alone over every day up to their cuts (`<table>_upto`), into `price_matches (i, h,
- * token_id, ts_us)` (`h`: false for snapshots, true for backfilled points): carrying the values
- * through the join's sort cost more than twice as much. Then {@link PRICE_VALUES_SQL} reads the
+ * The table of the matched stamps of the price lookups the near pass left (`i`, `h`: false for
+ * snapshots, true for backfilled points, the token and the stamp), filled by
+ * {@link PRICE_MATCHES_SQL} and {@link PRICE_LAST_SQL}; {@link PRICE_VALUES_SQL} reads the
  * matched rows' values from the days they are in.
  */
+export const PRICE_MATCHES_TABLE = `create or replace temp table price_matches
+  (i integer, h boolean, token_id varchar, ts_us bigint)`;
+
+/**
+ * The price lookups of `price_lookups` matched by an ASOF join on stamps alone over every day
+ * up to their cuts (`<table>_upto`): carrying the values through the join's sort cost more than
+ * twice as much.
+ */
 export const PRICE_MATCHES_SQL = `
-  create or replace temp table price_matches as
+  insert into price_matches
   with q as (select i::integer as i, k::integer as k, cut::bigint as cut from price_lookups),
   tk as (select id, k::integer as k from price_tokens),
   pk as (select tk.k, epoch_us(p.ts) as ts_us
@@ -82,7 +89,14 @@ export const PRICE_MATCHES_SQL = `
   from q asof join hk on q.k = hk.k and q.cut >= hk.ts_us join tk on tk.k = hk.k`;
 
 /**
- * The matched rows' values (`price_matches`, from {@link PRICE_MATCHES_SQL}), read from the
+ * The lookups answered by their token's last stamp (`price_last (i, h, token_id, ts_us)`, `h`
+ * 1 for backfilled points; see {@link unprobedSql}), added to the matches.
+ */
+export const PRICE_LAST_SQL = `insert into price_matches
+  select i, h = 1, token_id, ts_us::bigint from price_last`;
+
+/**
+ * The matched rows' values (`price_matches`, {@link PRICE_MATCHES_TABLE}), read from the
  * days of their stamps (`<table>_at`), in the columns of {@link pricesNearSql} but `complete`.
  */
 export const PRICE_VALUES_SQL = `
@@ -155,23 +169,26 @@ export const probesSql = ({ name, lookups }: NearSource, widthUs: number) =>
 
 /**
  * The lookups {@link probesSql} left out (no row of their token in the near days at or before
- * their cut) that have one in earlier days, as `(i)`: those whose cut is at or after their
- * token's first stamp in the whole series (`<name>_first`, {@link firstSql}). Only needed when
- * the near days do not begin the series; the caller answers them with the ASOF join.
+ * their cut) that have one in earlier days, as `(i, token_id, hi, last)`: those whose cut is at
+ * or after their token's first stamp in the whole series (`<name>_ends`, {@link endsSql}). Where
+ * the cut is at or after the token's last stamp (`last`: a series that stopped, as a group
+ * member's when it closed), that stamp `hi` (Unix µs) is the answer; the others the caller
+ * answers with the ASOF join. Only needed when the near days do not begin the series.
  */
 export const unprobedSql = ({ name, lookups }: NearSource) =>
-  `select l.i from (${lookups}) l
+  `select l.i, l.token_id, f.hi::double as hi, l.cut >= f.hi as last from (${lookups}) l
    left join ${name}_span s on s.token_id = l.token_id
-   join ${name}_first f on f.token_id = l.token_id
+   join ${name}_ends f on f.token_id = l.token_id
    where (s.token_id is null or l.cut < s.lo) and l.cut >= f.lo`;
 
 /**
- * Each token's first stamp in a whole series (`<name>_first`), over the stamps and tokens alone:
- * a fraction of a pass over the values, made once per build.
+ * Each token's first and last stamps in a whole series (`<name>_ends`), over the stamps and
+ * tokens alone: a fraction of a pass over the values, made once per build.
  */
-export const firstSql = ({ name, series }: NearSource) =>
-  `create or replace temp table ${name}_first as
-   select token_id, min(epoch_us(ts)) as lo from ${series} group by token_id`;
+export const endsSql = ({ name, series }: NearSource) =>
+  `create or replace temp table ${name}_ends as
+   select token_id, min(epoch_us(ts)) as lo, max(epoch_us(ts)) as hi from ${series}
+   group by token_id`;
 
 /**
  * The near-cut answers as a CTE `<name> (i, s)`, after {@link probesSql}: each probed lookup
@@ -233,19 +250,27 @@ export const booksNearSql = (widthUs: number) =>
     ${SIDE_USD("bk.s.asks")} as ask_usd, bk.s is not null as complete
   from bk`;
 
+/** The table of the matched stamps of the books the near pass left (`i`, the token, the stamp). */
+export const BOOK_MATCHES_TABLE = `create or replace temp table book_matches
+  (i integer, token_id varchar, ts_us bigint)`;
+
 /**
- * The latest book of the rows in `book_left (i)` (the near pass's gaps) matched by an ASOF join
- * on stamps alone over every day up to their cuts, into `book_matches (i, token_id, ts_us)`;
- * {@link BOOK_VALUES_SQL} reads their levels from the days they are in.
+ * The latest book of the rows in `book_left (i)` matched by an ASOF join on stamps alone over
+ * every day up to their cuts; {@link BOOK_VALUES_SQL} reads their levels from the days they are
+ * in.
  */
-export const BOOK_MATCHES_SQL = `create or replace temp table book_matches as with ${Q},
+export const BOOK_MATCHES_SQL = `insert into book_matches with ${Q},
   ql as (select * from q where i in (select i from book_left)),
   k as (select tk.k, epoch_us(b.ts) as ts_us from book_snapshots_upto b
         join tk on tk.id = b.token_id where tk.k in (select yes from ql))
   select ql.i, tk.id as token_id, k.ts_us
   from ql asof join k on ql.yes = k.k and ql.book_cut >= k.ts_us join tk on tk.k = k.k`;
 
-/** The matched books' notionals (`book_matches`), as {@link booksNearSql}'s columns. */
+/** The books answered by their token's last stamp (`book_last (i, token_id, ts_us)`). */
+export const BOOK_LAST_SQL = `insert into book_matches
+  select i, token_id, ts_us::bigint from book_last`;
+
+/** The matched books' notionals (`book_matches`), in {@link booksNearSql}'s columns. */
 export const BOOK_VALUES_SQL = `
   select m.i, epoch_ms(b.ts)::double as ts, ${SIDE_USD("b.bids")} as bid_usd,
     ${SIDE_USD("b.asks")} as ask_usd

@@ -33,7 +33,7 @@ import {
   numberReader,
   openDuckDb,
 } from "../export/_duckdb.ts";
-import type { GroupMember, PricePoint } from "./_dataset_features.ts";
+import type { GroupMember } from "./_dataset_features.ts";
 import {
   buildFromSource,
   type DatasetBuild,
@@ -42,14 +42,18 @@ import {
   type RowLookup,
 } from "./_dataset_build.ts";
 import {
+  BOOK_LAST_SQL,
   BOOK_MATCHES_SQL,
+  BOOK_MATCHES_TABLE,
   BOOK_SOURCE,
   BOOK_VALUES_SQL,
   booksNearSql,
-  firstSql,
+  endsSql,
   METADATA_SQL,
   type NearSource,
+  PRICE_LAST_SQL,
   PRICE_MATCHES_SQL,
+  PRICE_MATCHES_TABLE,
   PRICE_SOURCES,
   PRICE_VALUES_SQL,
   pricesNearSql,
@@ -58,7 +62,12 @@ import {
   TRADES_SQL,
   unprobedSql,
 } from "./_dataset_duck_sql.ts";
-import { type CandidateRecord, candidatesOf, pricePointOf } from "./_dataset_candidates.ts";
+import {
+  type CandidateRecord,
+  candidatesOf,
+  pricePointOf,
+  type PriceRecord,
+} from "./_dataset_candidates.ts";
 import type { DatasetOptions } from "./dataset.ts";
 
 const CATALOG = ["markets", "tokens", "resolutions"] as const;
@@ -294,21 +303,27 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
     const list = days.get(table)!.filter(({ day }) => wanted.has(day));
     await seriesView(duck, table, `${table}_at`, list);
   };
-  /** Each token's first stamp in a whole series, once per build (`firstSql`). */
-  const firsts = new Set<string>();
-  const firstStamps = async (source: NearSource) => {
-    if (firsts.has(source.name)) return;
-    await duck.run(firstSql(source));
-    firsts.add(source.name);
+  /** Each token's first and last stamps in a whole series, once per build (`endsSql`). */
+  const ended = new Set<string>();
+  const ends = async (source: NearSource) => {
+    if (ended.has(source.name)) return;
+    await duck.run(endsSql(source));
+    ended.add(source.name);
   };
   /**
-   * The lookups of a near source that its near days cannot answer but earlier days can (none
-   * when its near days begin the series: `unprobedSql`).
+   * The lookups of a near source that its near days cannot answer but earlier days can, with
+   * their token's last stamp and whether that is the answer (none when its near days begin the
+   * series: `unprobedSql`).
    */
-  const unprobed = async (source: NearSource, from: number): Promise<number[]> => {
+  const unprobed = async (source: NearSource, from: number): Promise<Unprobed[]> => {
     if (!before(source.series, from)) return [];
-    await firstStamps(source);
-    return (await duck.rows(unprobedSql(source))).map((r) => Number(r.i));
+    await ends(source);
+    return (await duck.rows(unprobedSql(source))).map((r) => ({
+      i: Number(r.i),
+      token: String(r.token_id),
+      hi: Number(r.hi),
+      last: r.last === true,
+    }));
   };
   return {
     serial: true,
@@ -363,8 +378,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       return out;
     },
     prices: async (lookups) => {
-      const out: (PricePoint | null)[] = new Array(lookups.length).fill(null);
-      const left = new Set<number>();
+      const records: (PriceRecord | undefined)[] = new Array(lookups.length);
       const ask = async (subset: readonly number[]) => {
         const tokens = new DenseKeys();
         await lookupTable(duck, "price_lookups", {
@@ -384,21 +398,39 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
         await nearPasses(duck, snapshots),
         await nearPasses(duck, history),
       ];
-      await readPrices(duck, pricesNearSql(widths), out, left);
-      for (const source of PRICE_SOURCES) {
-        for (const i of await unprobed(source, from)) left.add(i);
+      const asof = new Set<number>();
+      await readPrices(duck, pricesNearSql(widths), records, asof);
+      // Further back: a series that stopped answers by its last stamp; the rest (a gap), by an
+      // ASOF join over its tokens' stamps up to its cuts, which answers both sources. Then the
+      // values of the rows matched, from their days.
+      const lastStamps: (Unprobed & { h: number })[] = [];
+      for (const [h, source] of PRICE_SOURCES.entries()) {
+        for (const u of await unprobed(source, from)) {
+          if (u.last) lastStamps.push({ ...u, h });
+          else asof.add(u.i);
+        }
       }
-      // What is left, by an ASOF join over its tokens' stamps up to its cuts; then the values of
-      // the rows it matched, from their days.
-      if (left.size > 0) {
-        const [, upto] = await ask([...left]);
+      const byLast = lastStamps.filter((u) => !asof.has(u.i));
+      if (asof.size === 0 && byLast.length === 0) return records.map(pointOf);
+      await duck.run(PRICE_MATCHES_TABLE);
+      if (asof.size > 0) {
+        const [, upto] = await ask([...asof]);
         for (const { series } of PRICE_SOURCES) await between(series, "_upto", -Infinity, upto);
         await duck.run(PRICE_MATCHES_SQL);
-        await matched("price_snapshots", "price_matches", "not h");
-        await matched("price_history", "price_matches", "h");
-        await readPrices(duck, PRICE_VALUES_SQL, out, null);
       }
-      return out;
+      if (byLast.length > 0) {
+        await lookupTable(duck, "price_last", {
+          i: integers(byLast.map((u) => u.i)),
+          h: integers(byLast.map((u) => u.h)),
+          token_id: { type: "varchar", values: byLast.map((u) => u.token) },
+          ts_us: { type: "double", values: byLast.map((u) => u.hi) },
+        });
+        await duck.run(PRICE_LAST_SQL);
+      }
+      await matched("price_snapshots", "price_matches", "not h");
+      await matched("price_history", "price_matches", "h");
+      await readPrices(duck, PRICE_VALUES_SQL, records, null);
+      return records.map(pointOf);
     },
     rows: async (lookups) => {
       await rowLookupTables(duck, lookups);
@@ -414,11 +446,26 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       // One connection runs one query at a time.
       const books = await duck.rows(booksNearSql(await nearPasses(duck, BOOK_SOURCE)));
       const gaps = books.filter((r) => r.complete === false).map((r) => Number(r.i));
-      gaps.push(...await unprobed(BOOK_SOURCE, from));
-      if (gaps.length > 0) {
-        await lookupTable(duck, "book_left", { i: integers(gaps) });
-        await between("book_snapshots", "_upto", -Infinity, last);
-        await duck.run(BOOK_MATCHES_SQL);
+      const byLast: Unprobed[] = [];
+      for (const u of await unprobed(BOOK_SOURCE, from)) {
+        if (u.last) byLast.push(u);
+        else gaps.push(u.i);
+      }
+      if (gaps.length > 0 || byLast.length > 0) {
+        await duck.run(BOOK_MATCHES_TABLE);
+        if (gaps.length > 0) {
+          await lookupTable(duck, "book_left", { i: integers(gaps) });
+          await between("book_snapshots", "_upto", -Infinity, last);
+          await duck.run(BOOK_MATCHES_SQL);
+        }
+        if (byLast.length > 0) {
+          await lookupTable(duck, "book_last", {
+            i: integers(byLast.map((u) => u.i)),
+            token_id: { type: "varchar", values: byLast.map((u) => u.token) },
+            ts_us: { type: "double", values: byLast.map((u) => u.hi) },
+          });
+          await duck.run(BOOK_LAST_SQL);
+        }
         await matched("book_snapshots", "book_matches");
         books.push(...await duck.rows(BOOK_VALUES_SQL));
       }
@@ -482,15 +529,28 @@ async function rowLookupTables(duck: DuckDb, lookups: readonly RowLookup[]): Pro
   await lookupTable(duck, "row_markets", markets.columns());
 }
 
+/** A lookup its near days could not answer (`unprobedSql`): its token's last stamp (Unix µs). */
+interface Unprobed {
+  readonly i: number;
+  readonly token: string;
+  readonly hi: number;
+  /** Whether that last stamp is the answer (the cut is at or after it). */
+  readonly last: boolean;
+}
+
+const pointOf = (r: PriceRecord | undefined) => r === undefined ? null : pricePointOf(r);
+
 /**
- * Reads a price query's rows (PRICES_SQL's columns, by position) into `out` by lookup index,
- * chunk by chunk, each DECIMAL as the nearest double of its exact value in the program
- * (`numberReader`): DuckDB's casts of the export's 128-bit decimals cost more.
+ * Reads a price query's rows ({@link PRICE_VALUES_SQL}'s columns, by position) into `records`
+ * by lookup index, chunk by chunk, each source's fields where the row has its stamp (a lookup's
+ * two sources may come from two queries), each DECIMAL as the nearest double of its exact value
+ * in the program (`numberReader`): DuckDB's casts of the export's 128-bit decimals cost more.
+ * With `incomplete`, the rows flagged not `complete` go there instead.
  */
 async function readPrices(
   duck: DuckDb,
   query: string,
-  out: (PricePoint | null)[],
+  records: (PriceRecord | undefined)[],
   incomplete: Set<number> | null,
 ): Promise<void> {
   for await (const chunk of duck.chunks(query)) {
@@ -498,19 +558,31 @@ async function readPrices(
     const flags = incomplete === null ? null : chunk.getColumnVector(8);
     const at = (c: number, row: number) => columns[c]!(row);
     for (let row = 0; row < chunk.rowCount; row++) {
+      const i = at(0, row)!;
       if (flags !== null && flags.getItem(row) === false) {
-        incomplete!.add(at(0, row)!);
+        incomplete!.add(i);
         continue;
       }
-      out[at(0, row)!] = pricePointOf({
-        ts: at(1, row),
-        price: at(2, row),
-        bestBid: at(3, row),
-        bestAsk: at(4, row),
-        last: at(5, row),
-        hTs: at(6, row),
-        hPrice: at(7, row),
-      });
+      const r = records[i] ??= {
+        ts: null,
+        price: null,
+        bestBid: null,
+        bestAsk: null,
+        last: null,
+        hTs: null,
+        hPrice: null,
+      };
+      const ts = at(1, row), hTs = at(6, row);
+      if (ts !== null) {
+        Object.assign(r, {
+          ts,
+          price: at(2, row),
+          bestBid: at(3, row),
+          bestAsk: at(4, row),
+          last: at(5, row),
+        });
+      }
+      if (hTs !== null) Object.assign(r, { hTs, hPrice: at(7, row) });
     }
   }
 }
