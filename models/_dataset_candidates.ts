@@ -87,6 +87,17 @@ export interface PriceRecord {
   hPrice: number | null;
 }
 
+/** A record with nothing found yet: copy it (`{ ...NO_PRICES }`), records are filled in place. */
+export const NO_PRICES: Readonly<PriceRecord> = {
+  ts: null,
+  price: null,
+  bestBid: null,
+  bestAsk: null,
+  last: null,
+  hTs: null,
+  hPrice: null,
+};
+
 /**
  * The newer of the two: a collected snapshot, or a backfilled `price_history` point (the
  * venue's price at its time, no book); the snapshot when both share a stamp.

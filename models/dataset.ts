@@ -41,6 +41,7 @@ import {
 import {
   type CandidateRecord,
   candidatesOf,
+  NO_PRICES,
   pricePointOf,
   type PriceRecord,
 } from "./_dataset_candidates.ts";
@@ -455,21 +456,11 @@ function readPoints(
 ): void {
   const i = parseNumberList(c.i), us = parseNumberList(c.us), price = parseNumberList(c.price);
   for (let n = 0; n < i.length; n++) {
-    const record = records[history[i[n]! - 1]!] ??= { ...NO_SNAPSHOT };
+    const record = records[history[i[n]! - 1]!] ??= { ...NO_PRICES };
     record.hTs = msOf(us[n]!);
     record.hPrice = price[n]!;
   }
 }
-
-const NO_SNAPSHOT: PriceRecord = {
-  ts: null,
-  price: null,
-  bestBid: null,
-  bestAsk: null,
-  last: null,
-  hTs: null,
-  hPrice: null,
-};
 
 /** Unix ms (cut down, as `floor(epoch * 1000)` and DuckDB's `epoch_ms`) from Unix µs. */
 const msOf = (us: number) => Math.floor(us / 1000);

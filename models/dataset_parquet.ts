@@ -65,6 +65,7 @@ import {
 import {
   type CandidateRecord,
   candidatesOf,
+  NO_PRICES,
   pricePointOf,
   type PriceRecord,
 } from "./_dataset_candidates.ts";
@@ -563,15 +564,7 @@ async function readPrices(
         incomplete!.add(i);
         continue;
       }
-      const r = records[i] ??= {
-        ts: null,
-        price: null,
-        bestBid: null,
-        bestAsk: null,
-        last: null,
-        hTs: null,
-        hPrice: null,
-      };
+      const r = records[i] ??= { ...NO_PRICES };
       const ts = at(1, row), hTs = at(6, row);
       if (ts !== null) {
         Object.assign(r, {
