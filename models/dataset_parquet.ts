@@ -144,8 +144,8 @@ export async function buildDatasetFromExport(
 }
 
 /**
- * Defines the catalog's views and each series' whole view, and returns each series' days (those
- * with Parquet files, in order) for the views of some days ({@link seriesView}).
+ * Defines the catalog's views and returns each series' days (those with Parquet files, in order)
+ * for the series' views ({@link seriesView}), which each batch defines over the days it reads.
  */
 async function defineTables(duck: DuckDb, folder: string): Promise<Map<Series, Day[]>> {
   /** `<table>/all/*.parquet` read whole, or null when the folder has no such table. */
@@ -189,11 +189,7 @@ async function defineTables(duck: DuckDb, folder: string): Promise<Map<Series, D
     }`,
   );
   const days = new Map<Series, Day[]>();
-  for (const table of SERIES) {
-    const list = await daysOf(join(folder, table));
-    days.set(table, list);
-    await seriesView(duck, table, table, list);
-  }
+  for (const table of SERIES) days.set(table, await daysOf(join(folder, table)));
   return days;
 }
 
@@ -304,10 +300,14 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
     const list = days.get(table)!.filter(({ day }) => wanted.has(day));
     await seriesView(duck, table, `${table}_at`, list);
   };
-  /** Each token's first and last stamps in a whole series, once per build (`endsSql`). */
+  /**
+   * Each token's first and last stamps in a whole series, once per build (`endsSql`), over the
+   * series' view of every day, defined then: no other query reads the whole series.
+   */
   const ended = new Set<string>();
   const ends = async (source: NearSource) => {
     if (ended.has(source.name)) return;
+    await seriesView(duck, source.series, source.series, days.get(source.series)!);
     await duck.run(endsSql(source));
     ended.add(source.name);
   };
@@ -421,10 +421,8 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
       }
       if (byLast.length > 0) {
         await lookupTable(duck, "price_last", {
-          i: integers(byLast.map((u) => u.i)),
+          ...lastStampColumns(byLast),
           h: integers(byLast.map((u) => u.h)),
-          token_id: { type: "varchar", values: byLast.map((u) => u.token) },
-          ts_us: { type: "double", values: byLast.map((u) => u.hi) },
         });
         await duck.run(PRICE_LAST_SQL);
       }
@@ -460,11 +458,7 @@ export async function exportSource(duck: DuckDb, folder: string): Promise<Datase
           await duck.run(BOOK_MATCHES_SQL);
         }
         if (byLast.length > 0) {
-          await lookupTable(duck, "book_last", {
-            i: integers(byLast.map((u) => u.i)),
-            token_id: { type: "varchar", values: byLast.map((u) => u.token) },
-            ts_us: { type: "double", values: byLast.map((u) => u.hi) },
-          });
+          await lookupTable(duck, "book_last", lastStampColumns(byLast));
           await duck.run(BOOK_LAST_SQL);
         }
         await matched("book_snapshots", "book_matches");
@@ -538,6 +532,13 @@ interface Unprobed {
   /** Whether that last stamp is the answer (the cut is at or after it). */
   readonly last: boolean;
 }
+
+/** The `(i, token_id, ts_us)` columns of the lookups answered by their token's last stamp. */
+const lastStampColumns = (rows: readonly Unprobed[]): Record<string, DuckColumn> => ({
+  i: integers(rows.map((u) => u.i)),
+  token_id: { type: "varchar", values: rows.map((u) => u.token) },
+  ts_us: { type: "double", values: rows.map((u) => u.hi) },
+});
 
 const pointOf = (r: PriceRecord | undefined) => r === undefined ? null : pricePointOf(r);
 
