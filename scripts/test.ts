@@ -53,8 +53,8 @@ const holds = (path: string, serial: string) =>
  * names an existing file or folder.
  */
 export function planRuns(args: readonly string[], isPath: (arg: string) => boolean): TestRun[] {
-  const options = args.filter((a) => a.startsWith("-") || !isPath(a));
-  const paths = args.filter((a) => !a.startsWith("-") && isPath(a));
+  const options: string[] = [], paths: string[] = [];
+  for (const a of args) (!a.startsWith("-") && isPath(a) ? paths : options).push(a);
   const ignore = `--ignore=${SERIAL.join(",")}`;
   const isSerial = (path: string) => (SERIAL as readonly string[]).includes(normal(path));
   const others = paths.filter((p) => !isSerial(p));
