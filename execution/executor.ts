@@ -54,6 +54,7 @@ import {
   finishOrders,
   type LegOrder,
   type PlaybookLimits,
+  pricedOnBook,
   surplusOf,
   type TokenBook,
   unwindOrders,
@@ -376,7 +377,8 @@ export class Executor {
       afterHandoff(timing);
     }
     if (legs[decision.first[0]!.leg]!.bought === ZERO) return result("missed");
-    await send(decision.rest);
+    // Priced on the books as they are now: a leg's ask may have moved since the decision.
+    await send(decision.rest.map((o) => pricedOnBook(o, books(o.tokenId))));
     let short = plan.legs.some((leg, i) => legs[i]!.bought < leg.shares);
     if (short) {
       const finish = finishOrders(plan, legs.map(filledOf), books);

@@ -5,6 +5,8 @@ import {
   type BookView,
   decide,
   finishOrders,
+  type LegOrder,
+  pricedOnBook,
   surplusOf,
   type TokenBook,
   unwindOrders,
@@ -106,6 +108,35 @@ Deno.test("decide() declines stale, gated, moved and thin-edge plans and says wh
   });
   assert.match(thin.reason, /below the minimum edge/);
   assert.equal(thin.first.length + thin.rest.length, 0);
+});
+
+Deno.test("pricedOnBook() asks no more than the current asks need, never above the decided price", () => {
+  // The rest leg decided at 0.36 (its ask then); 10 shares.
+  const order: LegOrder = {
+    leg: 1,
+    tokenId: "b",
+    side: "BUY",
+    orderType: "FAK",
+    price: d("0.36"),
+    shares: d("10"),
+    role: "rest",
+  };
+  const price = (v: TokenBook | null, o = order) => pricedOnBook(o, v).price;
+  // Its ask improved to 0.33 with room for all 10: priced there.
+  assert.equal(price(book([["0.33", "10"], ["0.36", "50"]])), d("0.33"));
+  // 6 at 0.33, the other 4 at 0.34: the worst level it needs.
+  assert.equal(price(book([["0.33", "6"], ["0.34", "4"], ["0.35", "50"]])), d("0.34"));
+  // The same ask as decided, a worse one, or too little within 0.36: the decided price stands.
+  assert.equal(price(book([["0.36", "50"]])), d("0.36"));
+  assert.equal(price(book([["0.38", "50"]])), d("0.36"));
+  assert.equal(price(book([["0.33", "6"], ["0.37", "50"]])), d("0.36"));
+  // No book (gated), or a SELL: unchanged.
+  assert.equal(price(null), d("0.36"));
+  const sell = { ...order, side: "SELL" as const, role: "unwind" as const };
+  assert.equal(price(book([["0.2", "50"]]), sell), d("0.36"));
+  // Everything else is the order as decided.
+  const priced = pricedOnBook(order, book([["0.33", "10"]]));
+  assert.deepEqual({ ...priced, price: order.price }, order);
 });
 
 Deno.test("finishOrders() buys the missing shares no dearer than the edge left allows", () => {

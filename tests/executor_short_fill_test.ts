@@ -11,6 +11,7 @@ import type { Plan, PlanLeg } from "../edge/plan.ts";
 import { mirrorEvent, scannerBookView } from "../execution/_book_view.ts";
 import type { Broker, BrokerEvent } from "../execution/broker.ts";
 import { Executor, type TradeResult } from "../execution/executor.ts";
+import { RiskEngine } from "../execution/risk.ts";
 import { createLedger } from "../execution/ledger.ts";
 import { PaperBroker } from "../execution/paper_broker.ts";
 import { silentLogger } from "../runtime/log.ts";
@@ -240,5 +241,72 @@ Deno.test("a neg-risk conversion finishes its short leg, converts the NO held an
       [formatDec(parseDec(row!.cash)), formatDec(parseDec(row!.held)), row!.conversions],
       ["0.2", "0", 1],
     );
+  });
+});
+
+Deno.test("a rest leg whose ask improved past the price band after the decision is priced on the book as it is, not refused", async () => {
+  // The plan was made while b's update was still on its way: b asked 0.50. By the time a's FOK
+  // has filled, b's new ask is in: 10 at 0.45, 0.05 below the decided price, where the risk
+  // engine's band is 0.02. Priced at its decided 0.50 the rest order would be refused (and its
+  // finish with it), a's 10 sold back at its bid; priced on the book it buys b's 10 at 0.45.
+  // P&L = 10 sets − 4.00 − 4.50 = 1.50.
+  const risk = new RiskEngine({
+    maxOrderNotional: parseDec("100"),
+    maxMarketNotional: parseDec("100"),
+    maxGroupNotional: parseDec("100"),
+    maxTotalNotional: parseDec("100"),
+    maxOpenOrders: 10,
+    maxOrdersPerSecond: 100,
+    maxDailyLoss: parseDec("100"),
+    priceBand: parseDec("0.02"),
+    maxBookAgeMs: 5000,
+    minEdge: ZERO,
+  });
+  await withDatabase("server", async (db) => {
+    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
+    const set = new RelationSet([RELATION]);
+    const books = new L2Books();
+    books.apply(book("a-yes", [["0.35", "100"]], [["0.4", "10"]]));
+    books.apply(book("b-yes", [["0.45", "100"]], [["0.5", "10"]]));
+    const paper = new PaperBroker({ now: () => AT, latencyMs: 0, cash: "100", feeOf: () => FREE });
+    paper.onBookEvent(book("a-yes", [["0.35", "100"]], [["0.4", "10"]]));
+    const improved = book("b-yes", [["0.35", "100"]], [["0.45", "10"], ["0.5", "10"]]);
+    paper.onBookEvent(improved);
+    const submitted: { tokenId: string; price: string }[] = [];
+    const broker: Broker = {
+      submit: (order, signal) => {
+        // b's update reaches the scanner's books while a's order is on its way.
+        if (submitted.length === 0) books.apply(improved);
+        submitted.push({ tokenId: order.tokenId, price: order.price });
+        return paper.submit(order, signal);
+      },
+      cancel: (ids, signal) => paper.cancel(ids, signal),
+      cancelAll: () => paper.cancelAll(),
+      openOrders: () => paper.openOrders(),
+      orderByClientId: (id) => paper.orderByClientId(id),
+      positions: () => paper.positions(),
+      onEvent: (listener) => paper.onEvent(listener),
+    };
+    const executor = new Executor({
+      ledger: createLedger(db.sql, { log: silentLogger() }),
+      broker,
+      books: scannerBookView(books, set),
+      limits: { maxBookAgeMs: 5000, minEdge: ZERO },
+      risk,
+      now: () => AT,
+      log: silentLogger(),
+      idPrefix: "x",
+    });
+    const result = await executor.trade(PLAN, { relation: RELATION, at: AT });
+    await executor.flush();
+    executor.close();
+    assert.deepEqual(submitted, [{ tokenId: "a-yes", price: "0.4" }, {
+      tokenId: "b-yes",
+      price: "0.45",
+    }]);
+    assert.equal(result.outcome, "filled_whole");
+    assert.equal(result.refused, 0);
+    assert.deepEqual(result.legs.map((l) => text(l.bought)), ["10", "10"]);
+    assert.equal(text(result.pnl), "1.5");
   });
 });
