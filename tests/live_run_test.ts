@@ -115,13 +115,21 @@ test("pmcollect run --live trades planted episodes at the venue; pmcollect kill 
   };
   let daemon: Daemon | null = null;
   /**
-   * The daemon's last warnings and errors, then its last lines of any level (what the scanner
-   * and the trader last did), for a failure's message.
+   * The daemon's last warnings and errors, what the trader refused or did not fill and how each
+   * trade ended (info lines, which a long run pushes out of the last ones), then its last lines
+   * of any level, for a failure's message.
    */
   const trouble = () => {
     const events = daemon?.events ?? [];
     const warned = events.filter((e) => e.level === "warn" || e.level === "error").slice(-8);
-    return `${JSON.stringify(warned)}; last lines: ${JSON.stringify(events.slice(-12))}`;
+    const trades = events.filter((e) =>
+      ["executor_refused", "executor_order_not_filled", "executor_trade_done"].includes(
+        String(e.event),
+      )
+    ).slice(-12);
+    return `${JSON.stringify(warned)}; trades: ${JSON.stringify(trades)}; last lines: ${
+      JSON.stringify(events.slice(-12))
+    }`;
   };
   try {
     // 0. Without --live: exit 2, one line naming it, nothing opened.
