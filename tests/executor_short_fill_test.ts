@@ -16,6 +16,7 @@ import { createLedger } from "../execution/ledger.ts";
 import { PaperBroker } from "../execution/paper_broker.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { RelationSet, type ScanRelation } from "../scanner/relation_set.ts";
+import type { BookEvent } from "../stream/book_event.ts";
 import { L2Books } from "../stream/l2_book.ts";
 import { withDatabase } from "./_db.ts";
 import { AT, book, FREE, leg, market, PLAN, RELATION } from "./_executor_plan.ts";
@@ -72,6 +73,12 @@ async function trade(
     fillWaitMs?: number;
     sayMatched?: boolean;
     lookups?: { count: number };
+    /** Checks every order (none by default). */
+    risk?: RiskEngine;
+    /** A book the scanner receives while the first order is on its way. */
+    later?: BookEvent;
+    /** Each order the venue receives: token and price. */
+    submitted?: { tokenId: string; price: string }[];
   } = {},
 ): Promise<TradeResult> {
   let result: TradeResult | null = null;
@@ -91,6 +98,12 @@ async function trade(
     });
     broker.onBookEvent(book("a-yes", [["0.35", "100"]], [["0.4", "10"]]));
     broker.onBookEvent(book("b-yes", [["0.45", "100"]], bAsksNow));
+    const submit = broker.submit.bind(broker);
+    broker.submit = (order, signal) => {
+      if (venue.later !== undefined && venue.submitted?.length === 0) books.apply(venue.later);
+      venue.submitted?.push({ tokenId: order.tokenId, price: order.price });
+      return submit(order, signal);
+    };
     const late = venue.late
       ? fillsAfterAnswer(broker, {
         sayMatched: venue.sayMatched === true,
@@ -103,6 +116,7 @@ async function trade(
       broker: late ?? broker,
       books: scannerBookView(books, set),
       limits: { maxBookAgeMs: 5000, minEdge: ZERO },
+      ...(venue.risk === undefined ? {} : { risk: venue.risk }),
       now: () => AT,
       log: silentLogger(),
       idPrefix: "x",
@@ -246,10 +260,10 @@ Deno.test("a neg-risk conversion finishes its short leg, converts the NO held an
 
 Deno.test("a rest leg whose ask improved past the price band after the decision is priced on the book as it is, not refused", async () => {
   // The plan was made while b's update was still on its way: b asked 0.50. By the time a's FOK
-  // has filled, b's new ask is in: 10 at 0.45, 0.05 below the decided price, where the risk
+  // has filled, b's new ask is in: 10 at 0.46, 0.04 below the decided price, where the risk
   // engine's band is 0.02. Priced at its decided 0.50 the rest order would be refused (and its
-  // finish with it), a's 10 sold back at its bid; priced on the book it buys b's 10 at 0.45.
-  // P&L = 10 sets − 4.00 − 4.50 = 1.50.
+  // finish with it), a's 10 sold back at its bid; priced on the book it buys b's 10 at 0.46.
+  // P&L = 10 sets − 4.00 − 4.60 = 1.40.
   const risk = new RiskEngine({
     maxOrderNotional: parseDec("100"),
     maxMarketNotional: parseDec("100"),
@@ -262,51 +276,19 @@ Deno.test("a rest leg whose ask improved past the price band after the decision 
     maxBookAgeMs: 5000,
     minEdge: ZERO,
   });
-  await withDatabase("server", async (db) => {
-    await migrate(db.sql, { log: silentLogger(), timescale: "off" });
-    const set = new RelationSet([RELATION]);
-    const books = new L2Books();
-    books.apply(book("a-yes", [["0.35", "100"]], [["0.4", "10"]]));
-    books.apply(book("b-yes", [["0.45", "100"]], [["0.5", "10"]]));
-    const paper = new PaperBroker({ now: () => AT, latencyMs: 0, cash: "100", feeOf: () => FREE });
-    paper.onBookEvent(book("a-yes", [["0.35", "100"]], [["0.4", "10"]]));
-    const improved = book("b-yes", [["0.35", "100"]], [["0.45", "10"], ["0.5", "10"]]);
-    paper.onBookEvent(improved);
-    const submitted: { tokenId: string; price: string }[] = [];
-    const broker: Broker = {
-      submit: (order, signal) => {
-        // b's update reaches the scanner's books while a's order is on its way.
-        if (submitted.length === 0) books.apply(improved);
-        submitted.push({ tokenId: order.tokenId, price: order.price });
-        return paper.submit(order, signal);
-      },
-      cancel: (ids, signal) => paper.cancel(ids, signal),
-      cancelAll: () => paper.cancelAll(),
-      openOrders: () => paper.openOrders(),
-      orderByClientId: (id) => paper.orderByClientId(id),
-      positions: () => paper.positions(),
-      onEvent: (listener) => paper.onEvent(listener),
-    };
-    const executor = new Executor({
-      ledger: createLedger(db.sql, { log: silentLogger() }),
-      broker,
-      books: scannerBookView(books, set),
-      limits: { maxBookAgeMs: 5000, minEdge: ZERO },
-      risk,
-      now: () => AT,
-      log: silentLogger(),
-      idPrefix: "x",
-    });
-    const result = await executor.trade(PLAN, { relation: RELATION, at: AT });
-    await executor.flush();
-    executor.close();
-    assert.deepEqual(submitted, [{ tokenId: "a-yes", price: "0.4" }, {
-      tokenId: "b-yes",
-      price: "0.45",
-    }]);
-    assert.equal(result.outcome, "filled_whole");
-    assert.equal(result.refused, 0);
-    assert.deepEqual(result.legs.map((l) => text(l.bought)), ["10", "10"]);
-    assert.equal(text(result.pnl), "1.5");
+  const asks: [string, string][] = [["0.46", "10"], ["0.5", "10"]];
+  const submitted: { tokenId: string; price: string }[] = [];
+  const result = await trade(asks, {
+    risk,
+    later: book("b-yes", [["0.45", "100"]], asks),
+    submitted,
   });
+  assert.deepEqual(submitted, [{ tokenId: "a-yes", price: "0.4" }, {
+    tokenId: "b-yes",
+    price: "0.46",
+  }]);
+  assert.equal(result.outcome, "filled_whole");
+  assert.equal(result.refused, 0);
+  assert.deepEqual(result.legs.map((l) => text(l.bought)), ["10", "10"]);
+  assert.equal(text(result.pnl), "1.4");
 });
