@@ -209,10 +209,10 @@ export function decide(
  * A BUY order priced on its book as it is when the order is sent: at the worst level the
  * current asks need for its shares, never above the price it was decided at. A FAK fills at the
  * book's prices either way; what changes is the risk engine's price band, which measures the
- * order's price against the best ask. The rest of a trade go once its first leg has filled, and
- * a leg's ask may have improved since the decision (its update can arrive after the others'):
- * at its decided price that order would be refused as far from the book, and the trade unwound
- * at a loss. Unchanged when the asks cannot fill the shares within that price, when the book is
+ * order's price against the best ask. A trade's other orders go once its first leg has filled,
+ * and a leg's ask may have improved since the decision (its update can arrive after the
+ * others'): at its decided price that order would be refused as far from the book, and the trade
+ * unwound at a loss. Unchanged when the asks cannot fill the shares within that price, when the book is
  * gated (null), and for a SELL.
  */
 export function pricedOnBook(order: LegOrder, view: TokenBook | null): LegOrder {
