@@ -275,8 +275,16 @@ export class StreamRecorder {
     await downtime;
   }
 
-  /** Writes the batch and anything held; on a database error holds (or spills) them. */
+  /**
+   * Writes the batch and anything held; on a database error holds (or spills) them. Then the
+   * checkpoints that were due when it began: their rows are in what it wrote. Rows recorded
+   * while it writes go to the next batch, so a checkpoint they make due waits for the next flush
+   * (built now, it would miss those rows and stand after them, and every book rebuilt from it
+   * would lack them until the token's next snapshot).
+   */
   async flush(): Promise<void> {
+    if (this.#due.length > MAX_DUE) this.#due = this.#due.slice(-MAX_DUE);
+    const due = this.#due.length;
     if (this.#batch.length > 0) {
       this.#pending.push(this.#batch);
       this.#pendingRows += this.#batch.length;
@@ -303,7 +311,7 @@ export class StreamRecorder {
         await this.#replaySpill();
       }
     }
-    await this.#writeCheckpoints();
+    await this.#writeCheckpoints(due);
   }
 
   /** Counts one level change of `tokenId` (row `seq`); a checkpoint is due every so many. */
@@ -341,11 +349,9 @@ export class StreamRecorder {
     this.stats.rowsRecorded++;
   }
 
-  /** Rebuilds and stores the due checkpoints (their rows are stored by now). */
-  async #writeCheckpoints(): Promise<void> {
-    if (this.#due.length > MAX_DUE) this.#due = this.#due.slice(-MAX_DUE);
-    const due = this.#due;
-    this.#due = [];
+  /** Rebuilds and stores the first `count` due checkpoints (their rows are stored by now). */
+  async #writeCheckpoints(count: number): Promise<void> {
+    const due = this.#due.splice(0, count);
     if (due.length === 0) return;
     try {
       const keys = await tokenKeys(this.#o.sql, due.map((d) => d.tokenId));
